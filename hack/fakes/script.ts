@@ -89,3 +89,25 @@ function findLastIndex<T>(xs: T[], pred: (x: T) => boolean): number {
   for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i])) return i;
   return -1;
 }
+
+/** Applies a max-token limit to stream chunks; reports whether the answer was cut. */
+export function limitChunks(chunks: string[], maxTokens: number | undefined): { chunks: string[]; truncated: boolean } {
+  if (maxTokens === undefined || maxTokens <= 0 || chunks.length <= maxTokens) return { chunks, truncated: false };
+  return { chunks: chunks.slice(0, maxTokens), truncated: true };
+}
+
+/** Text of a message content that is a string or a list of typed parts (Anthropic/OpenAI shapes). */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((p: { type?: unknown; text?: unknown; content?: unknown }) =>
+      typeof p?.text === 'string' ? p.text : p?.type === 'tool_result' ? contentText(p.content) : '',
+    )
+    .join('');
+}
+
+/** A stable id with a provider prefix: msg_…, chatcmpl-…, toolu_…. */
+export function fakeId(prefix: string, seed: string): string {
+  return `${prefix}${createHash('sha256').update(seed).digest('base64url').slice(0, 24)}`;
+}

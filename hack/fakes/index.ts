@@ -1,0 +1,8 @@
+// Fake model servers for tests and the node simulator: wire-compatible, deterministic, with fault injection.
+export { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from './ollama.js';
+export { DEFAULT_CATALOG, normalizeModelName, fakeModel, type FakeModel, type CatalogEntry } from './ollama-catalog.js';
+export { startFakeAnthropic, type FakeAnthropicOptions } from './anthropic.js';
+export { startFakeOpenAI, startFakeVllm, type FakeOpenAIOptions } from './openai.js';
+export { startFakeGemini, type FakeGeminiOptions } from './gemini.js';
+export type { FakeServer, Faults, RecordedRequest } from './server.js';
+export type { ScriptRule, ScriptToolCall } from './script.js';
