@@ -1,0 +1,183 @@
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import type prom from 'prom-client';
+import type { Controller } from './runtime/controller.js';
+import { serveHttp, type HttpEndpoint } from './runtime/http.js';
+import { KubeClient, type KubeObject } from './runtime/kube.js';
+import { LeaderElector } from './runtime/leader.js';
+import { OperatorMetrics } from './runtime/metrics.js';
+import { Runtime } from './runtime/runtime.js';
+
+/**
+ * Controller folders, in start order. Each `operators/<folder>/controller.ts` exports
+ * `controller` (a runtime Controller, or a function returning one). A folder whose
+ * controller.ts does not exist yet is skipped, so kinds land one at a time.
+ */
+export const CONTROLLER_FOLDERS = ['modelserver', 'lanepolicy', 'agentrun', 'flow', 'hardwaretask'] as const;
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  logger?: Logger;
+  /** Controller names to run (default: all that exist). */
+  controllers?: string[];
+  /** Restrict namespaced informers to these namespaces (tests use their own namespace). */
+  namespaces?: string[];
+  /** Restrict cluster-scoped AgentLab informers (tests label their LanePolicies). */
+  labelSelector?: string;
+  leaderElection?: false | {
+    namespace: string; name: string; identity?: string;
+    leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number;
+  };
+  /** 0 = random port, undefined = off. Both bind 127.0.0.1 unless bindAddress is set. */
+  healthPort?: number;
+  metricsPort?: number;
+  bindAddress?: string;
+  /** Reconciles in flight across all controllers (default 16). */
+  maxConcurrentReconciles?: number;
+  /** Periodic resync of cached objects (default 10 minutes). */
+  resyncPeriodMs?: number;
+  /** Controllers to run instead of the discovered ones (tests, embedding). */
+  controllerOverrides?: Controller<KubeObject>[];
+}
+
+export interface Operator {
+  stop(): Promise<void>;
+  metricsUrl?: string;
+  healthUrl?: string;
+  registry: prom.Registry;
+  /** Whether this replica currently reconciles (always true without leader election). */
+  isLeader(): boolean;
+  /** The runtime, for benchmarks and tests that need to observe queues and caches. */
+  runtime: Runtime;
+  client: KubeClient;
+}
+
+type ControllerExport = Controller<KubeObject> | (() => Controller<KubeObject>);
+
+async function loadController(folder: string): Promise<Controller<KubeObject> | undefined> {
+  const url = new URL(`./${folder}/controller.js`, import.meta.url);
+  let mod: { controller?: ControllerExport };
+  try {
+    mod = (await import(url.href)) as { controller?: ControllerExport };
+  } catch (err) {
+    const e = err as { code?: string; message?: string; url?: string };
+    // Only "this folder has no controller yet" is skipped; errors inside a controller surface.
+    const missing = e.code === 'ERR_MODULE_NOT_FOUND' && (e.url === url.href || (e.message ?? '').includes(`${folder}/controller`));
+    if (missing) return undefined;
+    throw err;
+  }
+  if (!mod.controller) throw new Error(`operators/${folder}/controller.ts does not export "controller"`);
+  return typeof mod.controller === 'function' ? mod.controller() : mod.controller;
+}
+
+/** Loads the controllers to run: all existing ones, or the named subset (unknown names are an error). */
+export async function loadControllers(names?: string[]): Promise<Controller<KubeObject>[]> {
+  for (const n of names ?? []) {
+    if (!(CONTROLLER_FOLDERS as readonly string[]).includes(n)) {
+      throw new Error(`unknown controller "${n}"; known: ${CONTROLLER_FOLDERS.join(', ')}`);
+    }
+  }
+  const out: Controller<KubeObject>[] = [];
+  for (const folder of CONTROLLER_FOLDERS) {
+    if (names && !names.includes(folder)) continue;
+    const c = await loadController(folder);
+    if (c) out.push(c);
+    else if (names) throw new Error(`controller "${folder}" is not implemented yet`);
+  }
+  return out;
+}
+
+/**
+ * Starts every controller on one runtime: informers first (a standby replica keeps warm
+ * caches), workers once this replica leads. stop() stops intake, lets in-flight reconciles
+ * finish, releases the lease and closes the endpoints.
+ */
+export async function startOperator(opts: OperatorOptions): Promise<Operator> {
+  const log = opts.logger ?? pino({ name: 'agentlab-operator' });
+  const identity = opts.leaderElection ? opts.leaderElection.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}` : hostname();
+  const client = new KubeClient(opts.kubeConfig);
+  const metrics = new OperatorMetrics();
+  const runtime = new Runtime({
+    client, logger: log, metrics, identity,
+    namespaces: opts.namespaces, labelSelector: opts.labelSelector,
+    maxConcurrentReconciles: opts.maxConcurrentReconciles, resyncPeriodMs: opts.resyncPeriodMs,
+  });
+  const controllers = opts.controllerOverrides ?? await loadControllers(opts.controllers);
+  for (const c of controllers) runtime.register(c);
+  log.info({ controllers: controllers.map((c) => c.name), namespaces: opts.namespaces, identity }, 'starting operator');
+
+  let leading = false;
+  let stopped = false;
+  const endpoints: HttpEndpoint[] = [];
+  const bind = opts.bindAddress;
+  let healthUrl: string | undefined;
+  let metricsUrl: string | undefined;
+  const checks = { healthy: () => !stopped, ready: () => !stopped && runtime.cachesSynced() };
+  if (opts.healthPort !== undefined) {
+    const ep = await serveHttp({ port: opts.healthPort, host: bind, checks });
+    endpoints.push(ep);
+    healthUrl = ep.url;
+  }
+  if (opts.metricsPort !== undefined) {
+    const ep = await serveHttp({ port: opts.metricsPort, host: bind, registry: metrics.registry });
+    endpoints.push(ep);
+    metricsUrl = ep.url;
+  }
+
+  runtime.startInformers();
+  await runtime.waitForCacheSync();
+
+  const le = opts.leaderElection;
+  let elector: LeaderElector | undefined;
+  let stopping: Promise<void> | undefined;
+  if (le) {
+    metrics.leader.set({ name: le.name }, 0);
+    elector = new LeaderElector({
+      client, namespace: le.namespace, name: le.name, identity, logger: log,
+      leaseDurationMs: le.leaseDurationMs, renewDeadlineMs: le.renewDeadlineMs, retryPeriodMs: le.retryPeriodMs,
+      onStartedLeading: () => {
+        leading = true;
+        metrics.leader.set({ name: le.name }, 1);
+        runtime.startControllers();
+      },
+      onStoppedLeading: () => {
+        leading = false;
+        metrics.leader.set({ name: le.name }, 0);
+        // Another replica may already be reconciling: stop at once; workers restart if we lead again.
+        void runtime.stopControllers();
+      },
+    });
+    elector.start();
+  } else {
+    leading = true;
+    runtime.startControllers();
+  }
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopped = true;
+      log.info('stopping operator: finishing in-flight reconciles');
+      await runtime.stopControllers();
+      await elector?.stop();
+      leading = false;
+      await runtime.stopInformers();
+      await Promise.all(endpoints.map((e) => e.close()));
+      client.close();
+      log.info('operator stopped');
+    })();
+    return stopping;
+  };
+
+  return { stop, metricsUrl, healthUrl, registry: metrics.registry, isLeader: () => leading, runtime, client };
+}
+
+/** Stops the operator on SIGTERM/SIGINT (what `agentlab run` uses): drain, release, exit. */
+export function stopOnSignals(op: Operator, log: Logger): void {
+  const handler = (sig: string) => {
+    log.info({ signal: sig }, 'shutdown requested');
+    op.stop().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); });
+  };
+  process.once('SIGTERM', () => handler('SIGTERM'));
+  process.once('SIGINT', () => handler('SIGINT'));
+}

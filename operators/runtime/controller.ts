@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import type { ConditionInput } from './conditions.js';
+import type { EventType } from './events.js';
+import type { KubeClient, KubeObject, ResourceRef } from './kube.js';
+import type { ReconcileResult } from './outcome.js';
+
+/** Read access to the informer caches (objects are shared: never mutate them). */
+export interface CacheReader {
+  get<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string | undefined, name: string): T | undefined;
+  list<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace?: string): T[];
+}
+
+/** Requeues objects of a controller's kind when an object of another kind changes. */
+export interface WatchSpec {
+  resource: ResourceRef;
+  /** Keys (namespace/name) of the controller's objects to reconcile for this change. */
+  map(obj: KubeObject, cache: CacheReader): string[];
+  /** Filters updates; default: any change of resourceVersion. */
+  predicate?(oldObj: KubeObject, newObj: KubeObject): boolean;
+  /** Watch every namespace/object of this resource even when the operator is restricted. */
+  unrestricted?: boolean;
+}
+
+/** What a controller gets once when it starts: for background work that must requeue keys. */
+export interface ControllerHandle {
+  client: KubeClient;
+  cache: CacheReader;
+  log: Logger;
+  /** Queues a key of this controller's kind (after `afterMs` if given). */
+  enqueue(key: string, afterMs?: number): void;
+}
+
+export interface ReconcileContext<T extends KubeObject = KubeObject> {
+  /** A private deep copy of the cached object; mutate freely. */
+  object: T;
+  key: string;
+  log: Logger;
+  client: KubeClient;
+  cache: CacheReader;
+  /**
+   * Server-side applies a child with this controller's field manager, a controller owner
+   * reference and the managed-by label; skipped when the cached child already matches.
+   */
+  apply<C extends KubeObject>(resource: ResourceRef, child: C): Promise<C>;
+  /** Deletes a child (ignores NotFound). */
+  deleteChild(resource: ResourceRef, namespace: string | undefined, name: string): Promise<void>;
+  /** Sets the kind-specific status fields (everything but conditions and observedGeneration). */
+  setStatus(fields: Record<string, unknown>): void;
+  /** Sets one of the controller's own conditions; Ready/Reconciling/Stalled come from the Outcome. */
+  setCondition(condition: ConditionInput): void;
+  /** Records an extra Event beyond the Ready-reason event the runtime emits on transitions. */
+  event(type: EventType, reason: string, message: string): void;
+  now(): Date;
+}
+
+/**
+ * A controller plugged into the runtime. Register it by exporting it as `controller` from
+ * `operators/<folder>/controller.ts` and listing the folder in operators/manager.ts.
+ */
+export interface Controller<T extends KubeObject = KubeObject> {
+  /** Short name: the metrics `controller` label, the log field, field manager `agentlab-<name>`. */
+  name: string;
+  /** The kind reconciled. */
+  for: ResourceRef;
+  /** Kinds of children it creates with ctx.apply; their changes requeue the controller owner. */
+  owns?: ResourceRef[];
+  watches?: WatchSpec[];
+  /** Added before the first reconcile; `finalize` runs on deletion, then the finalizer is removed. */
+  finalizer?: string;
+  finalize?(ctx: ReconcileContext<T>): Promise<void>;
+  /** Workers for this controller (default 4); the operator also caps the total. */
+  maxConcurrentReconciles?: number;
+  /** Called once when the controller starts leading, before the first reconcile. */
+  start?(handle: ControllerHandle): void;
+  /** Called on shutdown after in-flight reconciles finished (stop background work). */
+  stop?(): Promise<void>;
+  /** Called when an object disappeared from the cache (drop in-memory state for the key). */
+  forget?(key: string): void;
+  reconcile(ctx: ReconcileContext<T>): Promise<ReconcileResult>;
+}

@@ -1,0 +1,234 @@
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef, objectKey, readBody, resourcePath } from './kube.js';
+import { Backoff } from './backoff.js';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+export type InformerHandler = (type: InformerEvent, obj: KubeObject, old?: KubeObject) => void;
+
+export interface InformerOptions {
+  client: KubeClient;
+  resource: ResourceRef;
+  /** Namespaces to watch; undefined or empty = all namespaces (or cluster-scoped). */
+  namespaces?: string[];
+  labelSelector?: string;
+  logger: Logger;
+  /** Calls every handler with an 'update' for each cached object at this period (ms); 0 = never. */
+  resyncPeriodMs?: number;
+  /** Server-side watch timeout; the informer re-watches from the last resourceVersion. */
+  watchTimeoutSeconds?: number;
+  /** Drops fields the controllers never read (managedFields) to keep the cache small. */
+  transform?: (obj: KubeObject) => KubeObject;
+}
+
+/** Strips managedFields: they are the largest part of most objects and no controller reads them. */
+export function stripManagedFields(obj: KubeObject): KubeObject {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
+/**
+ * List + watch of one resource, cached by namespace/name, like client-go's shared informer:
+ * bookmarks keep the resourceVersion fresh, 410 Gone relists, any other failure restarts the
+ * list/watch with backoff, and a periodic resync replays the cache to the handlers.
+ */
+export class Informer {
+  readonly resource: ResourceRef;
+  private readonly cache = new Map<string, KubeObject>();
+  private readonly handlers: InformerHandler[] = [];
+  private readonly opts: InformerOptions;
+  private readonly log: Logger;
+  private readonly abort = new AbortController();
+  private readonly streams: Promise<void>[] = [];
+  private syncedCount = 0;
+  private scopes: (string | undefined)[];
+  private resyncTimer?: NodeJS.Timeout;
+  private syncWaiters: (() => void)[] = [];
+
+  constructor(opts: InformerOptions) {
+    this.opts = opts;
+    this.resource = opts.resource;
+    this.log = opts.logger.child({ informer: opts.resource.plural });
+    this.scopes = opts.resource.namespaced && opts.namespaces?.length ? [...opts.namespaces] : [undefined];
+  }
+
+  addHandler(h: InformerHandler): void {
+    this.handlers.push(h);
+  }
+
+  get(key: string): KubeObject | undefined {
+    return this.cache.get(key);
+  }
+
+  list(namespace?: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const obj of this.cache.values()) if (namespace === undefined || obj.metadata?.namespace === namespace) out.push(obj);
+    return out;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  hasSynced(): boolean {
+    return this.syncedCount >= this.scopes.length;
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.hasSynced()) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  start(): void {
+    for (const ns of this.scopes) this.streams.push(this.run(ns));
+    const period = this.opts.resyncPeriodMs ?? 0;
+    if (period > 0) {
+      this.resyncTimer = setInterval(() => {
+        for (const obj of this.cache.values()) this.emit('update', obj, obj);
+      }, period);
+      this.resyncTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.abort.abort();
+    await Promise.allSettled(this.streams);
+  }
+
+  private emit(type: InformerEvent, obj: KubeObject, old?: KubeObject): void {
+    for (const h of this.handlers) {
+      try { h(type, obj, old); } catch (err) { this.log.error({ err }, 'informer handler failed'); }
+    }
+  }
+
+  private transform(obj: KubeObject): KubeObject {
+    return this.opts.transform ? this.opts.transform(obj) : stripManagedFields(obj);
+  }
+
+  private async run(namespace: string | undefined): Promise<void> {
+    const backoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
+    let synced = false;
+    let rv: string | undefined;
+    while (!this.abort.signal.aborted) {
+      try {
+        if (rv === undefined) {
+          rv = await this.relist(namespace);
+          if (!synced) {
+            synced = true;
+            this.syncedCount++;
+            if (this.hasSynced()) for (const w of this.syncWaiters.splice(0)) w();
+          }
+        }
+        rv = await this.watch(namespace, rv);
+        backoff.reset();
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        if (err instanceof KubeApiError && err.code === 410) {
+          this.log.info({ namespace }, 'watch expired (410 Gone); relisting');
+          rv = undefined;
+          continue;
+        }
+        const delay = backoff.next();
+        this.log.warn({ err: String(err), namespace, retryInMs: Math.round(delay) }, 'list/watch failed; retrying');
+        // A relist after an error also repairs any events the broken stream lost.
+        rv = undefined;
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  /** Lists (paged) and replaces the cache contents of this scope, emitting the differences. */
+  private async relist(namespace: string | undefined): Promise<string> {
+    const seen = new Set<string>();
+    let cont: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.opts.client.list(this.resource, namespace, {
+        labelSelector: this.opts.labelSelector, limit: 500, continue: cont,
+      });
+      rv = page.metadata.resourceVersion ?? '';
+      cont = page.metadata.continue || undefined;
+      for (const item of page.items) {
+        // List items omit apiVersion/kind; controllers expect them on cached objects.
+        item.apiVersion ??= this.apiVersion();
+        item.kind ??= this.resource.kind;
+        const obj = this.transform(item);
+        const key = objectKey(obj);
+        seen.add(key);
+        const old = this.cache.get(key);
+        this.cache.set(key, obj);
+        if (!old) this.emit('add', obj);
+        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
+      }
+    } while (cont);
+    for (const [key, obj] of this.cache) {
+      if (seen.has(key)) continue;
+      if (namespace !== undefined && obj.metadata?.namespace !== namespace) continue;
+      this.cache.delete(key);
+      this.emit('delete', obj);
+    }
+    return rv;
+  }
+
+  private apiVersion(): string {
+    return this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
+  }
+
+  /** One watch request; resolves with the last resourceVersion seen when the server closes it. */
+  private async watch(namespace: string | undefined, rv: string): Promise<string> {
+    const path = resourcePath(this.resource, namespace);
+    const res = await this.opts.client.raw(path, {
+      query: {
+        watch: 1, resourceVersion: rv, allowWatchBookmarks: true,
+        labelSelector: this.opts.labelSelector, timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300,
+      },
+      signal: this.abort.signal,
+    });
+    if (res.statusCode !== 200) {
+      const text = await readBody(res);
+      let status: { reason?: string; message?: string } | undefined;
+      try { status = JSON.parse(text) as { reason?: string; message?: string }; } catch { status = { message: text.slice(0, 300) }; }
+      throw new KubeApiError(res.statusCode ?? 0, 'WATCH', path, status);
+    }
+    let last = rv;
+    const lines = createInterface({ input: res, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (!line.trim()) continue;
+        const ev = JSON.parse(line) as { type: string; object: KubeObject & { code?: number; reason?: string; message?: string } };
+        if (ev.type === 'ERROR') {
+          // The server reports an expired resourceVersion in-stream as a Status with code 410.
+          throw new KubeApiError(ev.object.code ?? 500, 'WATCH', path, ev.object);
+        }
+        const newRv = ev.object.metadata?.resourceVersion;
+        if (newRv) last = newRv;
+        if (ev.type === 'BOOKMARK') continue;
+        const obj = this.transform(ev.object);
+        obj.apiVersion ??= this.apiVersion();
+        obj.kind ??= this.resource.kind;
+        const key = objectKey(obj);
+        const old = this.cache.get(key);
+        if (ev.type === 'DELETED') {
+          this.cache.delete(key);
+          this.emit('delete', obj);
+        } else {
+          this.cache.set(key, obj);
+          this.emit(old ? 'update' : 'add', obj, old);
+        }
+      }
+    } finally {
+      res.destroy();
+    }
+    return last;
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

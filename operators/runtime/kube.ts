@@ -1,0 +1,254 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** The parts of a Kubernetes object the runtime reads; kinds add their own spec and status. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  managedFields?: unknown[];
+}
+
+/** Where a resource lives in the API: enough to build its URLs. */
+export interface ResourceRef {
+  group: string;          // '' for the core group
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export function apiVersionOf(r: ResourceRef): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** URL path of a collection (namespace undefined = all namespaces) or, with a name, of one object. */
+export function resourcePath(r: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
+  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  let path = base;
+  if (r.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
+  path += `/${r.plural}`;
+  if (name !== undefined) path += `/${encodeURIComponent(name)}`;
+  if (subresource) path += `/${subresource}`;
+  return path;
+}
+
+/** A failed API call: `code` is the HTTP status, `status` the decoded metav1.Status when the server sent one. */
+export class KubeApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  readonly status?: { reason?: string; message?: string; details?: unknown };
+  constructor(code: number, method: string, path: string, status?: { reason?: string; message?: string }) {
+    super(`${method} ${path}: ${code} ${status?.reason ?? ''} ${status?.message ?? ''}`.trim());
+    this.name = 'KubeApiError';
+    this.code = code;
+    this.reason = status?.reason ?? '';
+    this.status = status;
+  }
+}
+
+export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.code === 404;
+export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409;
+export const isGone = (e: unknown): boolean => e instanceof KubeApiError && e.code === 410;
+export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  method?: string;
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+/** Counts of requests by verb, so benchmarks can prove an idle resync writes nothing. */
+export interface RequestCounter { reads: number; writes: number }
+
+/**
+ * A small REST client over node:http(s) using the KubeConfig's credentials. The runtime needs
+ * streaming watches, server-side apply and exact status codes; owning the request keeps those
+ * three simple and lets one keep-alive agent carry every call.
+ */
+export class KubeClient {
+  readonly server: URL;
+  readonly counter: RequestCounter = { reads: 0, writes: 0 };
+  private readonly agent: http.Agent;
+  private readonly kc: KubeConfig;
+
+  constructor(kc: KubeConfig, opts: { maxSockets?: number } = {}) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster: set a current-context');
+    this.kc = kc;
+    this.server = new URL(cluster.server);
+    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
+    this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+  }
+
+  /** Low-level request: resolves with the raw response; the caller consumes the body. */
+  async raw(path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
+    const method = opts.method ?? 'GET';
+    const url = new URL(this.server.toString().replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json', ...opts.headers } };
+    // applyToHTTPSOptions fills in TLS material and the bearer token (refreshing exec/oidc tokens).
+    await this.kc.applyToHTTPSOptions(reqOpts);
+    // Keep our pooled agent but carry over the TLS settings the kubeconfig asked for.
+    const tls = reqOpts as https.RequestOptions & { agent?: unknown };
+    delete tls.agent;
+    let payload: Buffer | undefined;
+    if (opts.body !== undefined) {
+      payload = Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+      (reqOpts.headers as Record<string, string>)['Content-Type'] = opts.contentType ?? 'application/json';
+      (reqOpts.headers as Record<string, string>)['Content-Length'] = String(payload.length);
+    }
+    if (method === 'GET') this.counter.reads++;
+    else this.counter.writes++;
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, { ...reqOpts, agent: this.agent, signal: opts.signal }, resolve);
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** JSON request: resolves with the decoded body, rejects with KubeApiError on a non-2xx status. */
+  async request<T = unknown>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(path, opts);
+    const text = await readBody(res);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) {
+      let status: { reason?: string; message?: string } | undefined;
+      try { status = JSON.parse(text) as { reason?: string; message?: string }; } catch { status = { message: text.slice(0, 500) }; }
+      throw new KubeApiError(code, opts.method ?? 'GET', path, status);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T extends KubeObject>(r: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
+    return this.request<T>(resourcePath(r, namespace, name));
+  }
+
+  list<T extends KubeObject>(r: ResourceRef, namespace?: string, query?: Query): Promise<{ metadata: { resourceVersion?: string; continue?: string }; items: T[] }> {
+    return this.request(resourcePath(r, namespace), { query });
+  }
+
+  create<T extends KubeObject>(r: ResourceRef, obj: T, query?: Query): Promise<T> {
+    return this.request<T>(resourcePath(r, obj.metadata?.namespace), { method: 'POST', body: obj, query });
+  }
+
+  replace<T extends KubeObject>(r: ResourceRef, obj: T, subresource?: string, query?: Query): Promise<T> {
+    return this.request<T>(resourcePath(r, obj.metadata?.namespace, obj.metadata?.name, subresource), { method: 'PUT', body: obj, query });
+  }
+
+  /** Server-side apply: the object is the caller's full intent for the fields `manager` owns. */
+  apply<T extends KubeObject>(r: ResourceRef, obj: T, manager: string, opts: { force?: boolean; subresource?: string } = {}): Promise<T> {
+    return this.request<T>(resourcePath(r, obj.metadata?.namespace, obj.metadata?.name, opts.subresource), {
+      method: 'PATCH',
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: manager, force: opts.force ?? true },
+    });
+  }
+
+  mergePatch<T extends KubeObject>(r: ResourceRef, namespace: string | undefined, name: string, patch: unknown, query?: Query, subresource?: string): Promise<T> {
+    return this.request<T>(resourcePath(r, namespace, name, subresource), {
+      method: 'PATCH', body: patch, contentType: 'application/merge-patch+json', query,
+    });
+  }
+
+  jsonPatch<T extends KubeObject>(r: ResourceRef, namespace: string | undefined, name: string, ops: unknown[], query?: Query): Promise<T> {
+    return this.request<T>(resourcePath(r, namespace, name), { method: 'PATCH', body: ops, contentType: 'application/json-patch+json', query });
+  }
+
+  delete(r: ResourceRef, namespace: string | undefined, name: string, body?: object): Promise<unknown> {
+    return this.request(resourcePath(r, namespace, name), { method: 'DELETE', body });
+  }
+
+  /** Headers that authenticate a request, for clients (such as ollama) that bring their own fetch. */
+  async authHeaders(): Promise<Record<string, string>> {
+    const o: https.RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(o);
+    const h: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) h[k] = String(v);
+    if (o.auth) h.Authorization = 'Basic ' + Buffer.from(o.auth).toString('base64');
+    return h;
+  }
+
+  /**
+   * A WHATWG fetch that sends requests through this client's connection and credentials. Used to
+   * reach Services through the API server's service proxy from outside the cluster.
+   */
+  fetch: typeof globalThis.fetch = async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url);
+    if (url.origin !== this.server.origin) throw new Error(`refusing to send credentials to ${url.origin}: not the API server`);
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
+    let body: string | undefined;
+    if (init?.body !== undefined && init.body !== null) {
+      if (typeof init.body !== 'string') throw new Error('KubeClient.fetch only sends string bodies');
+      body = init.body;
+    }
+    const res = await this.raw(url.pathname + url.search, {
+      method: init?.method ?? 'GET', body, contentType: headers['content-type'] ?? 'application/json',
+      headers, signal: init?.signal ?? undefined,
+    });
+    const outHeaders = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') outHeaders.set(k, v);
+    const status = res.statusCode ?? 502;
+    const nullBody = status === 204 || status === 304 || init?.method === 'HEAD';
+    return new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, headers: outHeaders });
+  };
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export function readBody(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+export function objectKey(obj: KubeObject): string {
+  const m = obj.metadata ?? {};
+  return m.namespace ? `${m.namespace}/${m.name}` : `${m.name}`;
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, controllerOwnerKey, controllerReference, fieldManager, statusFieldManager, upToDate } from './apply.js';
+import { type Condition, type ConditionInput, READY, findCondition } from './conditions.js';
+import type { CacheReader, Controller, ReconcileContext } from './controller.js';
+import { EventRecorder, type EventType } from './events.js';
+import { Informer } from './informer.js';
+import { type KubeClient, type KubeObject, type ResourceRef, apiVersionOf, isConflict, isNotFound, splitKey } from './kube.js';
+import type { OperatorMetrics } from './metrics.js';
+import { type Outcome, type ReconcileResult, TransientError, outcomeForError } from './outcome.js';
+import { WorkQueue } from './queue.js';
+import { type StatusWithConditions, finalizeStatus, statusChanged } from './status.js';
+
+export interface RuntimeOptions {
+  client: KubeClient;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  /** Restrict namespaced informers to these namespaces. */
+  namespaces?: string[];
+  /** Restrict cluster-scoped agentlab.dev informers to objects with these labels. */
+  labelSelector?: string;
+  /** Cap on reconciles running at once across all controllers. */
+  maxConcurrentReconciles?: number;
+  resyncPeriodMs?: number;
+  /** Identity for Events' reportingInstance. */
+  identity: string;
+}
+
+const resourceId = (r: ResourceRef): string => `${r.group}/${r.version}/${r.plural}`;
+
+/** A counting semaphore bounding reconciles in flight across controllers. */
+class Semaphore {
+  private waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) { this.free--; return; }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** Metadata changes that mean the controller has something new to look at (status writes do not). */
+export function primaryChanged(oldObj: KubeObject | undefined, newObj: KubeObject): boolean {
+  if (!oldObj || oldObj === newObj) return true; // add, or a resync replaying the cache
+  const a = oldObj.metadata ?? {};
+  const b = newObj.metadata ?? {};
+  return a.generation !== b.generation
+    || a.deletionTimestamp !== b.deletionTimestamp
+    || JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {})
+    || JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
+    || JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []);
+}
+
+/**
+ * Hosts the shared informers and runs controllers on them: one work queue and worker pool per
+ * controller, the reconcile loop (get, finalizer, reconcile, finalize status, event, metrics,
+ * requeue) and the single place where status is written.
+ */
+export class Runtime implements CacheReader {
+  readonly client: KubeClient;
+  private readonly o: RuntimeOptions;
+  private readonly informers = new Map<string, Informer>();
+  private readonly runners: ControllerRunner[] = [];
+  private readonly slots: Semaphore;
+  readonly recorder: EventRecorder;
+  private started = false;
+
+  constructor(opts: RuntimeOptions) {
+    this.o = opts;
+    this.client = opts.client;
+    this.slots = new Semaphore(opts.maxConcurrentReconciles ?? 16);
+    this.recorder = new EventRecorder(opts.client, 'agentlab-operator', opts.identity, opts.logger);
+  }
+
+  /** The informer for a resource, created on first use with the operator's scope restrictions. */
+  informer(resource: ResourceRef, opts: { ownedOnly?: boolean; unrestricted?: boolean } = {}): Informer {
+    const id = resourceId(resource);
+    let inf = this.informers.get(id);
+    if (inf) return inf;
+    let labelSelector: string | undefined;
+    if (opts.ownedOnly) labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+    else if (!resource.namespaced && resource.group === 'agentlab.dev' && !opts.unrestricted) labelSelector = this.o.labelSelector;
+    inf = new Informer({
+      client: this.client, resource, logger: this.o.logger, labelSelector,
+      namespaces: opts.unrestricted ? undefined : this.o.namespaces,
+      resyncPeriodMs: opts.ownedOnly || opts.unrestricted ? 0 : this.o.resyncPeriodMs ?? 10 * 60_000,
+    });
+    this.informers.set(id, inf);
+    if (this.started) inf.start();
+    return inf;
+  }
+
+  get<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string | undefined, name: string): T | undefined {
+    const inf = this.informers.get(resourceId(resource));
+    if (!inf) throw new Error(`no informer for ${resource.plural}: declare it in the controller's owns or watches`);
+    return inf.get(namespace ? `${namespace}/${name}` : name) as T | undefined;
+  }
+
+  list<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace?: string): T[] {
+    const inf = this.informers.get(resourceId(resource));
+    if (!inf) throw new Error(`no informer for ${resource.plural}: declare it in the controller's owns or watches`);
+    return inf.list(namespace) as T[];
+  }
+
+  /** Registers a controller: wires its informers and handlers; workers start with startControllers. */
+  register(controller: Controller<KubeObject>): void {
+    const runner = new ControllerRunner(this, controller, this.o, this.slots);
+    this.runners.push(runner);
+    const primary = this.informer(controller.for);
+    primary.addHandler((type, obj, old) => {
+      if (type === 'delete' || primaryChanged(old, obj)) runner.enqueue(objKey(obj));
+    });
+    for (const owned of controller.owns ?? []) {
+      this.informer(owned, { ownedOnly: true }).addHandler((type, obj, old) => {
+        if (type === 'update' && old?.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+        const key = controllerOwnerKey(obj, apiVersionOf(controller.for), controller.for.kind, controller.for.namespaced);
+        if (key) runner.enqueue(key);
+      });
+    }
+    for (const w of controller.watches ?? []) {
+      this.informer(w.resource, { unrestricted: w.unrestricted }).addHandler((type, obj, old) => {
+        if (type === 'update' && old && (old === obj || (w.predicate ? !w.predicate(old, obj) : old.metadata?.resourceVersion === obj.metadata?.resourceVersion))) return;
+        for (const key of w.map(obj, this)) runner.enqueue(key);
+      });
+    }
+  }
+
+  /** Starts every informer (caches fill even on a standby replica). */
+  startInformers(): void {
+    this.started = true;
+    for (const inf of this.informers.values()) inf.start();
+  }
+
+  async waitForCacheSync(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+  }
+
+  cachesSynced(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced());
+  }
+
+  /** Number of cached objects across informers (benchmarks report it next to RSS). */
+  cachedObjects(): number {
+    let n = 0;
+    for (const i of this.informers.values()) n += i.size;
+    return n;
+  }
+
+  /** Starts the workers of every controller; all cached objects are queued once (level-triggered). */
+  startControllers(): void {
+    for (const r of this.runners) r.start();
+  }
+
+  /** Stops taking work and waits for in-flight reconciles to finish. */
+  async stopControllers(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+  }
+
+  async stopInformers(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  }
+
+  /** True when no controller has queued, delayed or in-flight work (benchmarks poll this). */
+  idle(): boolean {
+    return this.runners.every((r) => r.pending() === 0);
+  }
+}
+
+function objKey(obj: KubeObject): string {
+  const m = obj.metadata ?? {};
+  return m.namespace ? `${m.namespace}/${m.name}` : `${m.name}`;
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+class ControllerRunner {
+  private queue?: WorkQueue;
+  private workers: Promise<void>[] = [];
+  private handleStarted = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly c: Controller<KubeObject>,
+    private readonly o: RuntimeOptions,
+    private readonly slots: Semaphore,
+  ) {
+    this.log = o.logger.child({ controller: c.name });
+  }
+
+  enqueue(key: string, afterMs?: number): void {
+    if (!this.queue) return;
+    if (afterMs && afterMs > 0) this.queue.addAfter(key, afterMs);
+    else this.queue.add(key);
+  }
+
+  pending(): number {
+    return this.queue?.pending() ?? 0;
+  }
+
+  start(): void {
+    if (this.queue && !this.queue.isShuttingDown()) return;
+    this.queue = new WorkQueue({ metrics: this.o.metrics.queueMetrics(this.c.name) });
+    if (!this.handleStarted) {
+      this.handleStarted = true;
+      this.c.start?.({ client: this.rt.client, cache: this.rt, log: this.log, enqueue: (k, ms) => this.enqueue(k, ms) });
+    }
+    for (const obj of this.rt.list(this.c.for)) this.queue.add(objKey(obj));
+    const n = this.c.maxConcurrentReconciles ?? 4;
+    this.workers = Array.from({ length: n }, () => this.work(this.queue!));
+  }
+
+  async stop(): Promise<void> {
+    const q = this.queue;
+    if (!q) return;
+    // Stop intake and drop queued keys: the next leader starts from the caches anyway.
+    q.shutDownNow();
+    await Promise.all(this.workers);
+    this.workers = [];
+    if (this.handleStarted) {
+      this.handleStarted = false;
+      await this.c.stop?.();
+    }
+  }
+
+  private async work(q: WorkQueue): Promise<void> {
+    for (;;) {
+      const key = await q.get();
+      if (key === undefined) return;
+      await this.slots.acquire();
+      this.o.metrics.activeWorkers.inc({ controller: this.c.name });
+      try {
+        await this.process(q, key);
+      } catch (err) {
+        // process() handles reconcile errors itself; this is a bug guard so a worker never dies.
+        this.log.error({ err, key }, 'unexpected error while processing key');
+        q.addRateLimited(key);
+      } finally {
+        this.o.metrics.activeWorkers.dec({ controller: this.c.name });
+        this.slots.release();
+        q.done(key);
+      }
+    }
+  }
+
+  private async process(q: WorkQueue, key: string): Promise<void> {
+    const name = this.c.name;
+    const cached = this.rt.get(this.c.for, splitKey(key).namespace, splitKey(key).name);
+    if (!cached) {
+      this.c.forget?.(key);
+      const { namespace, name: objName } = splitKey(key);
+      this.o.metrics.resourceReady.remove({ kind: this.c.for.kind, namespace: namespace ?? '', name: objName });
+      q.forget(key);
+      return;
+    }
+    const started = performance.now();
+    const reconcileID = randomUUID();
+    const log = this.log.child({ kind: this.c.for.kind, namespace: cached.metadata?.namespace, name: cached.metadata?.name, reconcileID });
+    let obj = clone(cached);
+    const fields: { value?: Record<string, unknown> } = {};
+    const conditions: ConditionInput[] = [];
+    const ctx: ReconcileContext<KubeObject> = {
+      object: obj, key, log, client: this.rt.client, cache: this.rt,
+      apply: (resource, child) => this.applyChild(obj, resource, child),
+      deleteChild: async (resource, namespace, childName) => {
+        try { await this.rt.client.delete(resource, namespace, childName, { propagationPolicy: 'Background' }); } catch (err) { if (!isNotFound(err)) throw err; }
+      },
+      setStatus: (f) => { fields.value = f; },
+      setCondition: (c) => {
+        const i = conditions.findIndex((x) => x.type === c.type);
+        if (i >= 0) conditions[i] = c; else conditions.push(c);
+      },
+      event: (type, reason, message) => { void this.rt.recorder.record(obj, type, reason, message); },
+      now: () => new Date(),
+    };
+
+    let result: ReconcileResult;
+    try {
+      if (obj.metadata?.deletionTimestamp) {
+        await this.handleDeletion(ctx);
+        q.forget(key);
+        this.o.metrics.reconcileTotal.inc({ controller: name, result: 'success' });
+        return;
+      }
+      if (this.c.finalizer && !(obj.metadata?.finalizers ?? []).includes(this.c.finalizer)) {
+        obj = await this.setFinalizers(obj, [...(obj.metadata?.finalizers ?? []), this.c.finalizer]);
+        ctx.object = obj;
+      }
+      result = await this.c.reconcile(ctx);
+    } catch (err) {
+      result = { outcome: outcomeForError(err) };
+      if (!(err instanceof TransientError)) log.debug({ err: String(err) }, 'reconcile error');
+    }
+    const outcome = result.outcome;
+    const prevStatus = (cached.status ?? undefined) as StatusWithConditions | undefined;
+    const statusFields = fields.value ?? stripRuntimeFields(prevStatus);
+    const next = finalizeStatus({
+      previous: prevStatus, fields: statusFields, conditions, outcome,
+      generation: obj.metadata?.generation, now: new Date().toISOString(),
+    });
+    let writeError: unknown;
+    if (statusChanged(prevStatus, next)) {
+      try {
+        await this.writeStatus(obj, next);
+      } catch (err) {
+        writeError = err;
+      }
+    }
+    this.emitTransitionEvent(obj, prevStatus?.conditions, next.conditions ?? [], outcome);
+    const ready = findCondition(next.conditions, READY)?.status === 'True' ? 1 : 0;
+    this.o.metrics.resourceReady.set({ kind: this.c.for.kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' }, ready);
+    this.o.metrics.reconcileTime.observe({ controller: name }, (performance.now() - started) / 1000);
+
+    if (writeError && !isNotFound(writeError)) {
+      log.warn({ err: String(writeError) }, 'status write failed; retrying');
+      this.o.metrics.reconcileErrors.inc({ controller: name });
+      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
+      q.addRateLimited(key);
+      return;
+    }
+    if (outcome.kind === 'failed') {
+      this.o.metrics.reconcileErrors.inc({ controller: name });
+      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
+      const delay = result.requeueAfterMs ?? q.addRateLimited(key);
+      if (result.requeueAfterMs !== undefined) q.addAfter(key, result.requeueAfterMs);
+      log.info({ reason: outcome.reason, message: outcome.message, retryInMs: Math.round(delay) }, 'reconcile failed; backing off');
+      return;
+    }
+    q.forget(key);
+    if (result.requeueAfterMs !== undefined) {
+      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'requeue_after' });
+      q.addAfter(key, result.requeueAfterMs);
+    } else {
+      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'success' });
+    }
+    log.debug({ outcome: outcome.kind, reason: outcome.reason }, 'reconciled');
+  }
+
+  private emitTransitionEvent(obj: KubeObject, prev: Condition[] | undefined, next: Condition[], outcome: Outcome): void {
+    const a = findCondition(prev, READY);
+    const b = findCondition(next, READY);
+    if (!b || (a && a.status === b.status && a.reason === b.reason && a.message === b.message)) return;
+    const type: EventType = outcome.kind === 'failed' || outcome.kind === 'stalled' ? 'Warning' : 'Normal';
+    void this.rt.recorder.record(obj, type, b.reason, b.message);
+  }
+
+  private async applyChild<C extends KubeObject>(owner: KubeObject, resource: ResourceRef, child: C): Promise<C> {
+    const desired: C = {
+      ...child,
+      apiVersion: child.apiVersion ?? apiVersionOf(resource),
+      kind: child.kind ?? resource.kind,
+      metadata: {
+        ...child.metadata,
+        namespace: resource.namespaced ? child.metadata?.namespace ?? owner.metadata?.namespace : undefined,
+        labels: { ...child.metadata?.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+        ownerReferences: [controllerReference(owner)],
+      },
+    };
+    const name = desired.metadata?.name;
+    if (!name) throw new Error(`child ${resource.kind} has no metadata.name`);
+    const live = this.rt.get<C>(resource, desired.metadata?.namespace, name);
+    if (live && upToDate(desired, live)) return live;
+    return this.rt.client.apply<C>(resource, desired, fieldManager(this.c.name));
+  }
+
+  private async handleDeletion(ctx: ReconcileContext<KubeObject>): Promise<void> {
+    const fin = this.c.finalizer;
+    const finalizers = ctx.object.metadata?.finalizers ?? [];
+    if (!fin || !finalizers.includes(fin)) return;
+    await this.c.finalize?.(ctx);
+    await this.setFinalizers(ctx.object, finalizers.filter((f) => f !== fin));
+    ctx.log.info('finalized');
+  }
+
+  /** Writes metadata.finalizers with an optimistic lock on resourceVersion. */
+  private async setFinalizers(obj: KubeObject, finalizers: string[]): Promise<KubeObject> {
+    const m = obj.metadata ?? {};
+    const updated = await this.rt.client.mergePatch<KubeObject>(this.c.for, m.namespace, m.name ?? '', {
+      metadata: { finalizers, resourceVersion: m.resourceVersion },
+    }, { fieldManager: fieldManager(this.c.name) });
+    delete updated.metadata?.managedFields;
+    return updated;
+  }
+
+  /**
+   * Replaces status through the status subresource. A conflict means the object changed since
+   * it was cached; our status still describes what we observed, so it is re-applied on the fresh
+   * object (observedGeneration tells readers which generation it describes).
+   */
+  private async writeStatus(obj: KubeObject, status: StatusWithConditions): Promise<void> {
+    let target: KubeObject = { ...obj, status };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.rt.client.replace(this.c.for, target, 'status', { fieldManager: statusFieldManager(this.c.name) });
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 4) throw err;
+        const m = obj.metadata ?? {};
+        const fresh = await this.rt.client.get<KubeObject>(this.c.for, m.namespace, m.name ?? '');
+        if (fresh.metadata?.uid !== m.uid) return; // deleted and recreated: our status is for the old one
+        if (!statusChanged(fresh.status, status)) return;
+        target = { ...fresh, status };
+        delete target.metadata?.managedFields;
+      }
+    }
+  }
+}
+
+function stripRuntimeFields(status: StatusWithConditions | undefined): Record<string, unknown> {
+  if (!status) return {};
+  const { conditions: _c, observedGeneration: _g, ...rest } = status;
+  return rest;
+}
