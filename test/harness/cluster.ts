@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, inject } from 'vitest';
+import type { BackendName } from './backends/types.js';
+import { openWatch, rawRequest, type RawRequest, type RawResponse, type WatchStream } from './http.js';
+import { runKubectl, spawnKubectl, type KubectlOptions, type KubectlProcess, type KubectlResult } from './kubectl.js';
+import { waitFor, type WaitOptions } from './wait.js';
+
+export const TEST_FIELD_MANAGER = 'agentlab-test';
+
+export interface Cluster {
+  backend: BackendName;
+  /** Whether the node simulator schedules and runs pods on this backend. */
+  nodeSimulator: boolean;
+  /**
+   * Whether kube-controller-manager loops (garbage collector, namespace deletion) run.
+   * envtest starts only etcd + kube-apiserver, exactly like controller-runtime's envtest.
+   */
+  controllers: boolean;
+  kubeconfigPath: string;
+  kc: KubeConfig;
+  core: CoreV1Api;
+  objects: KubernetesObjectApi;
+  /** Creates a namespace `<prefix>-<random>`, deleted after this test file. */
+  newNamespace(prefix: string): Promise<string>;
+  /** Runs the real kubectl against the backend; throws on a non-zero exit unless allowFailure. */
+  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** Starts a long-running kubectl (`get -w`); stopped after the file if the test did not. */
+  spawnKubectl(args: string[]): KubectlProcess;
+  /** Server-side applies every document in `yaml` (field manager `agentlab-test`, forced). */
+  applyYaml(yaml: string, opts?: { namespace?: string }): Promise<KubernetesObject[]>;
+  request(req: RawRequest): Promise<RawResponse>;
+  watch(path: string): Promise<WatchStream>;
+  waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, opts?: WaitOptions): Promise<T>;
+}
+
+/**
+ * The cluster for one test file. Call it at the top of the file (it registers an afterAll
+ * hook that deletes the file's namespaces and stops stray kubectl processes).
+ */
+export function useCluster(): Cluster {
+  const kubeconfigPath = inject('kubeconfigPath');
+  const backend = inject('backend');
+  const nodeSimulator = inject('nodeSimulator');
+  if (!kubeconfigPath) throw new Error('useCluster() needs the integration project (test/harness/global-setup.ts did not run)');
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'agentlab-kubectl-cache-'));
+  const target = { kubeconfigPath, cacheDir };
+  const namespaces: string[] = [];
+  const processes: KubectlProcess[] = [];
+  const watches: WatchStream[] = [];
+
+  afterAll(async () => {
+    for (const p of processes) await p.stop();
+    for (const w of watches) w.close();
+    // Deletion is not awaited: namespace teardown is the cluster's business, and on envtest
+    // (no namespace controller) a namespace stays Terminating forever.
+    await Promise.all(
+      namespaces.map((name) =>
+        core.deleteNamespace({ name }).catch((err: unknown) => {
+          if (!(err instanceof ApiException && err.code === 404)) throw err;
+        }),
+      ),
+    );
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  const cluster: Cluster = {
+    backend,
+    nodeSimulator,
+    controllers: backend !== 'envtest',
+    kubeconfigPath,
+    kc,
+    core,
+    objects,
+    async newNamespace(prefix) {
+      const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+      await core.createNamespace({ body: { metadata: { name, labels: { 'agentlab.dev/test': 'true' } } } });
+      namespaces.push(name);
+      return name;
+    },
+    kubectl: (args, opts) => runKubectl(target, args, opts),
+    spawnKubectl(args) {
+      const p = spawnKubectl(target, args);
+      processes.push(p);
+      return p;
+    },
+    async applyYaml(yaml, opts = {}) {
+      const applied: KubernetesObject[] = [];
+      for (const doc of parseAllDocuments(yaml)) {
+        if (doc.errors.length > 0) throw new Error(`applyYaml: line ${doc.errors[0].linePos?.[0].line ?? '?'}: ${doc.errors[0].message}`);
+        const obj = doc.toJSON() as KubernetesObject | null;
+        if (!obj) continue;
+        if (opts.namespace && obj.metadata && !obj.metadata.namespace) obj.metadata.namespace = opts.namespace;
+        applied.push(await objects.patch(obj, undefined, undefined, TEST_FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+      }
+      return applied;
+    },
+    request: (req) => rawRequest(kc, req),
+    async watch(p) {
+      const w = await openWatch(kc, p);
+      watches.push(w);
+      return w;
+    },
+    waitFor,
+  };
+  return cluster;
+}
