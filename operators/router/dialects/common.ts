@@ -1,0 +1,51 @@
+import type { ServerResponse } from 'node:http';
+import type { FinishReason, Role, Usage } from '../canonical.js';
+import { validationError, type RenderedError, type RouterError } from '../errors.js';
+
+/** What the dispatcher drives for a chat request, whatever the caller's dialect. */
+export interface ChatSink {
+  /** Commit to a successful response: streaming callers get 200 and headers now. */
+  start(): void;
+  delta(text: string): void;
+  done(usage: Usage, finishReason: FinishReason): void;
+  /** Before start(): a complete error response. After: an in-stream error, then the end. */
+  fail(e: RouterError): void;
+  readonly started: boolean;
+}
+
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool'];
+
+export function requireModel(body: Obj): string {
+  if (typeof body.model !== 'string' || body.model === '') throw validationError('model: required string', 'model_required');
+  return body.model;
+}
+
+export function optNumber(v: unknown, path: string, min = -Infinity): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw validationError(`${path}: must be a number${min > -Infinity ? ` >= ${min}` : ''}`);
+  return v;
+}
+
+export function optStop(v: unknown, path: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
+  throw validationError(`${path}: must be a string or a list of strings`);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(data), 'x-request-id': requestId });
+  res.end(data);
+}
+
+export function sendError(res: ServerResponse, r: RenderedError, requestId: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJson(res, r.status, r.body, requestId);
+}

@@ -1,0 +1,123 @@
+import type { ServerResponse } from 'node:http';
+import type { ChatMessage, ChatRequest, EmbedRequest, FinishReason, Usage } from '../canonical.js';
+import { renderOllamaError, validationError, type RouterError } from '../errors.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson } from './common.js';
+
+/** Options shared by /api/chat and /api/generate (Ollama's "options" block). */
+function options(body: Obj): Pick<ChatRequest, 'maxTokens' | 'temperature' | 'topP' | 'stop'> {
+  if (body.options !== undefined && !isObj(body.options)) throw validationError('options: must be an object');
+  const o = (body.options ?? {}) as Obj;
+  const out: Pick<ChatRequest, 'maxTokens' | 'temperature' | 'topP' | 'stop'> = {};
+  const maxTokens = optNumber(o.num_predict, 'options.num_predict');
+  // Ollama uses -1 / -2 for "unbounded"; the lane's default applies then.
+  if (maxTokens !== undefined && maxTokens > 0) out.maxTokens = Math.floor(maxTokens);
+  const temperature = optNumber(o.temperature, 'options.temperature', 0);
+  if (temperature !== undefined) out.temperature = temperature;
+  const topP = optNumber(o.top_p, 'options.top_p', 0);
+  if (topP !== undefined) out.topP = topP;
+  const stop = optStop(o.stop, 'options.stop');
+  if (stop) out.stop = stop;
+  return out;
+}
+
+/** Ollama streams unless told otherwise. */
+const streamFlag = (body: Obj) => body.stream !== false;
+
+export function parseOllamaChat(body: Obj): ChatRequest {
+  const model = requireModel(body);
+  if (!Array.isArray(body.messages)) throw validationError('messages: required list');
+  const messages: ChatMessage[] = body.messages.map((m, i) => {
+    if (!isObj(m) || !ROLES.includes(m.role as never)) throw validationError(`messages[${i}].role: must be one of ${ROLES.join(', ')}`);
+    if (m.content !== undefined && typeof m.content !== 'string') throw validationError(`messages[${i}].content: must be a string`);
+    return { role: m.role as ChatMessage['role'], content: (m.content as string | undefined) ?? '' };
+  });
+  return { kind: 'chat', model, messages, stream: streamFlag(body), ...options(body) };
+}
+
+export function parseOllamaGenerate(body: Obj): ChatRequest {
+  const model = requireModel(body);
+  if (typeof body.prompt !== 'string') throw validationError('prompt: required string');
+  if (body.system !== undefined && typeof body.system !== 'string') throw validationError('system: must be a string');
+  const messages: ChatMessage[] = [];
+  if (typeof body.system === 'string' && body.system !== '') messages.push({ role: 'system', content: body.system });
+  messages.push({ role: 'user', content: body.prompt });
+  return { kind: 'chat', model, messages, stream: streamFlag(body), ...options(body) };
+}
+
+export function parseOllamaEmbed(body: Obj): EmbedRequest {
+  const model = requireModel(body);
+  const input = typeof body.input === 'string' ? [body.input] : body.input;
+  if (!Array.isArray(input) || input.length === 0 || !input.every((s) => typeof s === 'string')) throw validationError('input: required string or non-empty list of strings');
+  return { kind: 'embed', model, input: input as string[] };
+}
+
+/**
+ * Renders an answer as Ollama does: NDJSON chunks with "done": false, then a final chunk with
+ * the counts (/api/chat carries "message", /api/generate "response").
+ */
+export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: boolean; mode: 'chat' | 'generate'; requestId: string }): ChatSink {
+  let started = false;
+  let text = '';
+  const t0 = process.hrtime.bigint();
+  const piece = (content: string) => (o.mode === 'chat' ? { message: { role: 'assistant', content } } : { response: content });
+  return {
+    get started() {
+      return started;
+    },
+    start() {
+      if (started) return;
+      started = true;
+      if (o.stream) {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-request-id': o.requestId });
+        res.flushHeaders();
+      }
+    },
+    delta(t) {
+      if (!o.stream) {
+        text += t;
+        return;
+      }
+      res.write(JSON.stringify({ model: o.model, created_at: new Date().toISOString(), ...piece(t), done: false }) + '\n');
+    },
+    done(usage: Usage, finishReason: FinishReason) {
+      const total = Number(process.hrtime.bigint() - t0);
+      const final = {
+        model: o.model,
+        created_at: new Date().toISOString(),
+        ...piece(o.stream ? '' : text),
+        done: true,
+        done_reason: finishReason,
+        total_duration: total,
+        load_duration: 0,
+        prompt_eval_count: usage.inputTokens,
+        prompt_eval_duration: 0,
+        eval_count: usage.outputTokens,
+        eval_duration: total,
+      };
+      if (o.stream) res.end(JSON.stringify(final) + '\n');
+      else sendJson(res, 200, final, o.requestId);
+    },
+    fail(e: RouterError) {
+      const r = renderOllamaError(e, o.requestId);
+      if (started && o.stream) res.end(JSON.stringify(r.body) + '\n');
+      else sendError(res, r, o.requestId);
+    },
+  };
+}
+
+export function renderOllamaEmbed(model: string, embeddings: number[][], usage: Usage) {
+  return { model, embeddings, total_duration: 0, load_duration: 0, prompt_eval_count: usage.inputTokens };
+}
+
+export function renderOllamaTags(models: string[]) {
+  return {
+    models: models.map((name) => ({
+      name,
+      model: name,
+      modified_at: '1970-01-01T00:00:00Z',
+      size: 0,
+      digest: '',
+      details: { parent_model: '', format: '', family: '', families: null, parameter_size: '', quantization_level: '' },
+    })),
+  };
+}

@@ -1,0 +1,116 @@
+import type { ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { ChatMessage, ChatRequest, EmbedRequest, FinishReason, Usage } from '../canonical.js';
+import { renderOpenAIError, validationError, type RouterError } from '../errors.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson } from './common.js';
+
+/** content is a string or a list of parts; only text parts can be routed. */
+function textContent(c: unknown, path: string): string {
+  if (c === null || c === undefined) return '';
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) {
+    return c.map((part, j) => {
+      if (isObj(part) && part.type === 'text' && typeof part.text === 'string') return part.text;
+      throw validationError(`${path}[${j}]: only text content parts are supported`);
+    }).join('');
+  }
+  throw validationError(`${path}: must be a string or a list of content parts`);
+}
+
+export function parseOpenAIChat(body: Obj): ChatRequest {
+  const model = requireModel(body);
+  if (!Array.isArray(body.messages) || body.messages.length === 0) throw validationError('messages: required non-empty list');
+  const messages: ChatMessage[] = body.messages.map((m, i) => {
+    // "developer" is the newer name for the system role.
+    const role = isObj(m) && m.role === 'developer' ? 'system' : isObj(m) ? m.role : undefined;
+    if (!isObj(m) || !ROLES.includes(role as never)) throw validationError(`messages[${i}].role: must be one of system, developer, user, assistant, tool`);
+    return { role: role as ChatMessage['role'], content: textContent(m.content, `messages[${i}].content`) };
+  });
+  const req: ChatRequest = { kind: 'chat', model, messages, stream: body.stream === true };
+  const maxTokens = optNumber(body.max_completion_tokens ?? body.max_tokens, 'max_tokens', 1);
+  if (maxTokens !== undefined) req.maxTokens = Math.floor(maxTokens);
+  const temperature = optNumber(body.temperature, 'temperature', 0);
+  if (temperature !== undefined) req.temperature = temperature;
+  const topP = optNumber(body.top_p, 'top_p', 0);
+  if (topP !== undefined) req.topP = topP;
+  const stop = optStop(body.stop, 'stop');
+  if (stop) req.stop = stop;
+  return req;
+}
+
+export function parseOpenAIEmbeddings(body: Obj): EmbedRequest {
+  const model = requireModel(body);
+  const input = typeof body.input === 'string' ? [body.input] : body.input;
+  if (!Array.isArray(input) || input.length === 0 || !input.every((s) => typeof s === 'string')) {
+    throw validationError('input: required string or non-empty list of strings (token arrays are not supported)');
+  }
+  return { kind: 'embed', model, input: input as string[] };
+}
+
+/** Renders an answer as OpenAI Chat Completions does: SSE chunks and "data: [DONE]", or one JSON object. */
+export function openaiChatSink(res: ServerResponse, o: { model: string; stream: boolean; includeUsage: boolean; requestId: string }): ChatSink {
+  let started = false;
+  let text = '';
+  let first = true;
+  const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (delta: Obj, finish: FinishReason | null, usage?: Obj | null) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: o.model, choices: usage && !finish && Object.keys(delta).length === 0 ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage !== undefined ? { usage } : {}) })}\n\n`;
+  const usageObj = (u: Usage) => ({ prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens });
+  return {
+    get started() {
+      return started;
+    },
+    start() {
+      if (started) return;
+      started = true;
+      if (o.stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': o.requestId });
+        res.flushHeaders();
+      }
+    },
+    delta(t) {
+      if (!o.stream) {
+        text += t;
+        return;
+      }
+      res.write(chunk(first ? { role: 'assistant', content: t } : { content: t }, null, o.includeUsage ? null : undefined));
+      first = false;
+    },
+    done(usage, finishReason) {
+      if (!o.stream) {
+        sendJson(res, 200, {
+          id,
+          object: 'chat.completion',
+          created,
+          model: o.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason, logprobs: null }],
+          usage: usageObj(usage),
+        }, o.requestId);
+        return;
+      }
+      let out = chunk({}, finishReason, o.includeUsage ? null : undefined);
+      // With stream_options.include_usage the last chunk before [DONE] has empty choices and the usage.
+      if (o.includeUsage) out += chunk({}, null, usageObj(usage));
+      res.end(out + 'data: [DONE]\n\n');
+    },
+    fail(e: RouterError) {
+      const r = renderOpenAIError(e, o.requestId);
+      if (started && o.stream) res.end(`data: ${JSON.stringify(r.body)}\n\ndata: [DONE]\n\n`);
+      else sendError(res, r, o.requestId);
+    },
+  };
+}
+
+export function renderOpenAIEmbeddings(model: string, embeddings: number[][], usage: Usage) {
+  return {
+    object: 'list',
+    data: embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+    model,
+    usage: { prompt_tokens: usage.inputTokens, total_tokens: usage.inputTokens },
+  };
+}
+
+export function renderOpenAIModels(models: string[], ownedBy: string) {
+  return { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: ownedBy })) };
+}

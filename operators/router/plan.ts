@@ -1,0 +1,52 @@
+import type { LaneProvider, LaneSpec } from '../lanepolicy/spec.js';
+import { policyError, type RouterError } from './errors.js';
+import type { FailureClass } from './providers/http.js';
+
+export interface Candidate { provider: LaneProvider; model: string }
+
+/** The provider model a logical name maps to; a provider without a mapping passes names through. */
+export function providerModel(p: LaneProvider, logical: string): string | undefined {
+  const keys = Object.keys(p.models);
+  if (keys.length === 0) return logical;
+  return p.models[logical] ?? p.models['*'];
+}
+
+/** Can this provider ever receive this lane's traffic? The private-lane guarantee lives here. */
+export function providerAllowed(lane: Pick<LaneSpec, 'allowCloud'>, p: LaneProvider): boolean {
+  return lane.allowCloud || p.locality === 'local';
+}
+
+/**
+ * The ordered providers a request may go to, decided before anything is sent. A model the lane
+ * does not map is refused here, so a private lane's request for a cloud model never leaves.
+ */
+export function planCandidates(lane: LaneSpec, req: { kind: 'chat' | 'embed'; model: string }): { ok: true; candidates: Candidate[] } | { ok: false; error: RouterError } {
+  const candidates: Candidate[] = [];
+  for (const p of lane.providers) {
+    if (!providerAllowed(lane, p)) continue;
+    if (req.kind === 'embed' && p.type === 'anthropic') continue;
+    const model = providerModel(p, req.model);
+    if (model !== undefined) candidates.push({ provider: p, model });
+  }
+  if (candidates.length === 0) {
+    const scope = lane.allowCloud ? '' : ' (a private lane: local providers only)';
+    const what = req.kind === 'embed' ? 'embedding model' : 'model';
+    return { ok: false, error: policyError(`${what} ${JSON.stringify(req.model)} is not available in lane ${lane.name}${scope}`, 403, 'model_not_in_lane') };
+  }
+  return { ok: true, candidates: candidates.slice(0, lane.fallback.maxAttempts) };
+}
+
+/** Only failures before the first token can fall back, and only the classes the lane allows. */
+export function mayFallBack(lane: Pick<LaneSpec, 'fallback'>, failure: FailureClass): boolean {
+  return (lane.fallback.on as string[]).includes(failure);
+}
+
+/** The logical model names a lane serves, for /api/tags and /v1/models. */
+export function logicalModels(lane: LaneSpec): string[] {
+  const out = new Set<string>();
+  for (const p of lane.providers) {
+    if (!providerAllowed(lane, p)) continue;
+    for (const k of Object.keys(p.models)) if (k !== '*') out.add(k);
+  }
+  return [...out];
+}

@@ -1,0 +1,152 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { FallbackClass } from '../../lanepolicy/spec.js';
+
+/** Why an upstream call failed; the fallback classes are the ones a lane may fall back on. */
+export type FailureClass = FallbackClass | 'ClientError' | 'Protocol' | 'Interrupted';
+
+export class UpstreamFailure extends Error {
+  constructor(readonly failure: FailureClass, message: string, readonly status?: number) {
+    super(message);
+  }
+}
+
+/** Where and how to reach one provider for one request. */
+export interface Target {
+  baseURL: string;
+  model: string;
+  apiKey?: string;
+  /** Extra headers (e.g. the API server's bearer token when going through the service proxy). */
+  headers?: Record<string, string>;
+  /** TLS settings for the API server's service proxy (CA, client certs). */
+  tls?: https.AgentOptions;
+}
+
+// Keep-alive pools: the router's added latency is dominated by connection setup otherwise.
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' });
+const tlsAgents = new Map<string, https.Agent>();
+
+function agentFor(url: URL, tls?: https.AgentOptions): http.Agent {
+  if (url.protocol === 'http:') return httpAgent;
+  if (!tls) return httpsAgent;
+  const key = JSON.stringify(tls);
+  let a = tlsAgents.get(key);
+  if (!a) {
+    a = new https.Agent({ keepAlive: true, maxSockets: 1024, ...tls });
+    tlsAgents.set(key, a);
+  }
+  return a;
+}
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT']);
+
+function classifyStatus(status: number): FailureClass {
+  if (status === 429) return 'RateLimited';
+  if (status >= 500) return 'ServerError';
+  return 'ClientError';
+}
+
+/** Reads at most 2 KiB of an error body, for a short, key-free reason. */
+async function errorSnippet(res: IncomingMessage): Promise<string> {
+  let out = '';
+  for await (const c of res) {
+    if (out.length < 2048) out += String(c);
+  }
+  try {
+    const j = JSON.parse(out) as { error?: unknown; message?: unknown };
+    const e = j.error;
+    if (typeof e === 'string') return e.slice(0, 200);
+    if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message.slice(0, 200);
+  } catch {
+    // not JSON: fall through to the status text
+  }
+  return '';
+}
+
+/**
+ * POSTs JSON and resolves with the response once its headers say 2xx; any other outcome rejects
+ * with an UpstreamFailure classified for the lane's fallback policy.
+ */
+export function postJson(urlStr: string, body: unknown, headers: Record<string, string>, signal: AbortSignal, tls?: https.AgentOptions): Promise<IncomingMessage> {
+  const url = new URL(urlStr);
+  const data = JSON.stringify(body);
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(url, {
+      method: 'POST',
+      agent: agentFor(url, tls),
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream, application/x-ndjson', 'content-length': Buffer.byteLength(data), ...headers },
+      signal,
+    }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) {
+        resolve(res);
+        return;
+      }
+      errorSnippet(res).then(
+        (snippet) => reject(new UpstreamFailure(classifyStatus(status), `HTTP ${status}${snippet ? `: ${snippet}` : ''}`, status)),
+        () => reject(new UpstreamFailure(classifyStatus(status), `HTTP ${status}`, status)),
+      );
+    });
+    req.setNoDelay(true);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (signal.aborted) reject(new UpstreamFailure('Timeout', 'no response before the first-token timeout'));
+      else if (err.code && CONNECT_ERRORS.has(err.code)) reject(new UpstreamFailure('ConnectionRefused', `cannot connect (${err.code})`));
+      else reject(new UpstreamFailure('ConnectionRefused', `request failed (${err.code ?? err.message})`));
+    });
+    req.end(data);
+  });
+}
+
+/** Splits a byte stream into lines as chunks arrive (no buffering beyond one partial line). */
+export async function* lines(res: IncomingMessage): AsyncGenerator<string> {
+  let rest = '';
+  res.setEncoding('utf8');
+  try {
+    for await (const chunk of res as AsyncIterable<string>) {
+      let start = 0;
+      let nl = chunk.indexOf('\n');
+      if (nl === -1) {
+        rest += chunk;
+        continue;
+      }
+      let first = true;
+      while (nl !== -1) {
+        const line = chunk.slice(start, nl);
+        yield (first ? rest + line : line).replace(/\r$/, '');
+        first = false;
+        start = nl + 1;
+        nl = chunk.indexOf('\n', start);
+      }
+      rest = chunk.slice(start);
+    }
+  } catch {
+    throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
+  }
+  if (!res.complete) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
+  if (rest.trim() !== '') yield rest;
+}
+
+/** The payloads of an SSE stream's data fields (one per event as these providers send them). */
+export async function* sseData(res: IncomingMessage): AsyncGenerator<string> {
+  for await (const line of lines(res)) {
+    if (line.startsWith('data:')) yield line.slice(line.charAt(5) === ' ' ? 6 : 5);
+  }
+}
+
+export function parseJsonLine<T>(line: string, provider: string): T {
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    throw new UpstreamFailure('Protocol', `${provider} sent a line that is not JSON`);
+  }
+}
+
+export async function readJson<T>(res: IncomingMessage, provider: string): Promise<T> {
+  let out = '';
+  res.setEncoding('utf8');
+  for await (const c of res as AsyncIterable<string>) out += c;
+  return parseJsonLine<T>(out, provider);
+}

@@ -1,0 +1,45 @@
+import { describe, it, expect } from 'vitest';
+import { TokenIndex, identityFromSecret, TOKEN_SECRET_TYPE } from './tokens.js';
+
+const token = 'tok-0123456789abcdef';
+const secret = (annotations: Record<string, string> = {}, t = token) => ({
+  type: TOKEN_SECRET_TYPE,
+  metadata: { name: 'run-a-token', namespace: 'finance', labels: { 'agentlab.dev/run': 'run-a' }, annotations },
+  data: { token: Buffer.from(t).toString('base64') },
+});
+
+describe('TokenIndex', () => {
+  it('authenticates a live token and maps it to namespace and run', () => {
+    const idx = new TokenIndex();
+    idx.upsert(secret({ 'agentlab.dev/max-tokens': '5000' }));
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toEqual({ ok: true, identity: { namespace: 'finance', run: 'run-a', secret: 'run-a-token', revoked: false, maxTokens: 5000 } });
+  });
+
+  it.each([
+    [undefined, 'missing bearer token (Authorization: Bearer <token>)'],
+    ['Basic abc', 'missing bearer token (Authorization: Bearer <token>)'],
+    ['Bearer nope-nope-nope-nope', 'unknown or deleted token'],
+  ])('refuses %s', (h, reason) => {
+    const idx = new TokenIndex();
+    idx.upsert(secret());
+    expect(idx.authenticate(h, 0)).toEqual({ ok: false, reason });
+  });
+
+  it('refuses revoked, expired, deleted and rotated tokens', () => {
+    const idx = new TokenIndex();
+    idx.upsert(secret({ 'agentlab.dev/revoked': 'true' }));
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toMatchObject({ ok: false, reason: 'token of run finance/run-a was revoked' });
+    idx.upsert(secret({ 'agentlab.dev/expires-at': '2026-01-01T00:00:00Z' }));
+    expect(idx.authenticate(`Bearer ${token}`, Date.parse('2026-01-01T00:00:01Z'))).toMatchObject({ ok: false, reason: 'token of run finance/run-a has expired' });
+    idx.upsert(secret({ 'agentlab.dev/expires-at': 'garbage' }));
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toMatchObject({ ok: false });
+    idx.upsert(secret({}, 'a-new-token-0123456789'));
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toMatchObject({ ok: false, reason: 'unknown or deleted token' });
+    idx.remove(secret());
+    expect(idx.size).toBe(0);
+  });
+
+  it('ignores Secrets of other types', () => {
+    expect(identityFromSecret({ ...secret(), type: 'Opaque' })).toBeUndefined();
+  });
+});

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Per-run router tokens. The operator writes one Secret per workload:
+ *   type: agentlab.dev/router-token
+ *   metadata.labels: agentlab.dev/router-token: "true", agentlab.dev/run: <run name>
+ *   metadata.annotations (optional): agentlab.dev/expires-at (RFC 3339), agentlab.dev/revoked ("true"),
+ *     agentlab.dev/max-tokens (the run's token limit), agentlab.dev/lane (the lane the run expects)
+ *   data.token: the bearer token (base64, as Secret data is)
+ * The router keeps only SHA-256 digests of tokens, keyed back to the Secret's identity.
+ */
+export const TOKEN_SECRET_TYPE = 'agentlab.dev/router-token';
+export const TOKEN_LABEL = 'agentlab.dev/router-token';
+export const RUN_LABEL = 'agentlab.dev/run';
+export const EXPIRES_ANNOTATION = 'agentlab.dev/expires-at';
+export const REVOKED_ANNOTATION = 'agentlab.dev/revoked';
+export const MAX_TOKENS_ANNOTATION = 'agentlab.dev/max-tokens';
+export const LANE_ANNOTATION = 'agentlab.dev/lane';
+
+export interface Identity {
+  namespace: string;
+  run: string;
+  secret: string;
+  expiresAt?: number;
+  revoked: boolean;
+  maxTokens?: number;
+  lane?: string;
+}
+
+export interface TokenSecretLike {
+  type?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+export const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Reads a token Secret; undefined when it is not one (wrong type, no token). Pure. */
+export function identityFromSecret(s: TokenSecretLike): { hash: string; identity: Identity } | undefined {
+  if (s.type !== TOKEN_SECRET_TYPE) return undefined;
+  const raw = s.data?.token;
+  const ns = s.metadata?.namespace;
+  const name = s.metadata?.name;
+  if (!raw || !ns || !name) return undefined;
+  const token = Buffer.from(raw, 'base64').toString('utf8');
+  if (token.length < 16) return undefined; // too short to be one we issued
+  const ann = s.metadata?.annotations ?? {};
+  const identity: Identity = { namespace: ns, run: s.metadata?.labels?.[RUN_LABEL] ?? name, secret: name, revoked: ann[REVOKED_ANNOTATION] === 'true' };
+  const exp = ann[EXPIRES_ANNOTATION] ? Date.parse(ann[EXPIRES_ANNOTATION]) : NaN;
+  // An unparseable expiry fails closed: the token is treated as already expired.
+  if (ann[EXPIRES_ANNOTATION] !== undefined) identity.expiresAt = Number.isNaN(exp) ? 0 : exp;
+  const max = Number(ann[MAX_TOKENS_ANNOTATION]);
+  if (ann[MAX_TOKENS_ANNOTATION] !== undefined && Number.isFinite(max) && max >= 0) identity.maxTokens = max;
+  if (ann[LANE_ANNOTATION]) identity.lane = ann[LANE_ANNOTATION];
+  return { hash: digest(token), identity };
+}
+
+/** The router's view of all live tokens, fed by a Secret watch. */
+export class TokenIndex {
+  private readonly byHash = new Map<string, Identity>();
+  private readonly hashBySecret = new Map<string, string>();
+
+  upsert(s: TokenSecretLike): void {
+    const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
+    this.remove(s);
+    const r = identityFromSecret(s);
+    if (!r) return;
+    this.byHash.set(r.hash, r.identity);
+    this.hashBySecret.set(key, r.hash);
+  }
+
+  remove(s: TokenSecretLike): void {
+    const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
+    const h = this.hashBySecret.get(key);
+    if (h !== undefined) {
+      this.byHash.delete(h);
+      this.hashBySecret.delete(key);
+    }
+  }
+
+  clear(): void {
+    this.byHash.clear();
+    this.hashBySecret.clear();
+  }
+
+  /** The caller's identity, or why the token is refused (never echoing the token). */
+  authenticate(authorization: string | undefined, now: number): { ok: true; identity: Identity } | { ok: false; reason: string } {
+    const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+    if (!m) return { ok: false, reason: 'missing bearer token (Authorization: Bearer <token>)' };
+    const id = this.byHash.get(digest(m[1]));
+    if (!id) return { ok: false, reason: 'unknown or deleted token' };
+    if (id.revoked) return { ok: false, reason: `token of run ${id.namespace}/${id.run} was revoked` };
+    if (id.expiresAt !== undefined && id.expiresAt <= now) return { ok: false, reason: `token of run ${id.namespace}/${id.run} has expired` };
+    return { ok: true, identity: id };
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+}
