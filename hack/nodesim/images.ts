@@ -1,0 +1,77 @@
+// What a container image means to the simulator: a fake model server, one of the project's own
+// runtime images run as a local process, or an opaque image driven by pod annotations.
+import { createHash } from 'node:crypto';
+
+/** One of the project's runtime images and the TypeScript module that is its entrypoint. */
+export interface RuntimeImage {
+  /** Image name without tag or digest, e.g. `ghcr.io/agentlab/agent-runner`. */
+  image: string;
+  /** Entrypoint module, relative to the repository root (run with tsx). */
+  entrypoint: string;
+}
+
+export const RUNTIME_IMAGE_PREFIX = 'ghcr.io/agentlab/';
+
+/** The project's images; the entrypoints are written by the component owners. */
+export const RUNTIME_IMAGES: RuntimeImage[] = [
+  { image: 'ghcr.io/agentlab/agent-runner', entrypoint: 'operators/agent-runner/main.ts' },
+  { image: 'ghcr.io/agentlab/step-runner', entrypoint: 'operators/step-runner/main.ts' },
+];
+
+export type ImageKind =
+  | { kind: 'ollama' }
+  | { kind: 'vllm' }
+  | { kind: 'runtime'; entrypoint: string }
+  | { kind: 'scripted' };
+
+/** Strips `:tag` and `@digest`, keeping a registry port (`host:5000/x`). */
+export function imageName(image: string): string {
+  const noDigest = image.split('@')[0];
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+/** Docker Hub short names resolve to docker.io/library/... or docker.io/<org>/... */
+function canonicalName(image: string): string {
+  const name = imageName(image);
+  const first = name.split('/')[0];
+  const hasRegistry = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) return name;
+  return name.includes('/') ? `docker.io/${name}` : `docker.io/library/${name}`;
+}
+
+export function classifyImage(image: string, runtimeImages: RuntimeImage[] = RUNTIME_IMAGES): ImageKind {
+  const name = canonicalName(image);
+  if (name === 'docker.io/ollama/ollama') return { kind: 'ollama' };
+  if (name === 'docker.io/vllm/vllm-openai') return { kind: 'vllm' };
+  const runtime = runtimeImages.find((r) => canonicalName(r.image) === name);
+  if (runtime) return { kind: 'runtime', entrypoint: runtime.entrypoint };
+  return { kind: 'scripted' };
+}
+
+/** The fully qualified image reference and a stable imageID, as containerd reports them. */
+export function imageRefs(image: string): { image: string; imageID: string } {
+  const name = canonicalName(image);
+  const tagged = image.includes('@') || image.slice(image.lastIndexOf('/') + 1).includes(':') ? image : `${image}:latest`;
+  const qualified = tagged.startsWith(name) ? tagged : `${name}${tagged.slice(imageName(image).length)}`;
+  const digest = createHash('sha256').update(qualified).digest('hex');
+  return { image: qualified, imageID: `${name}@sha256:${digest}` };
+}
+
+/** The model a vLLM container serves: `--model X`, `--model=X`, `serve X`, or `--served-model-name`. */
+export function vllmModel(args: string[]): string {
+  let model = '';
+  let served = '';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--model' || a === '--served-model-name') {
+      if (a === '--model') model = args[i + 1] ?? model;
+      else served = args[i + 1] ?? served;
+      i += 1;
+    } else if (a.startsWith('--model=')) model = a.slice(8);
+    else if (a.startsWith('--served-model-name=')) served = a.slice(20);
+    else if (a === 'serve' && args[i + 1] && !args[i + 1].startsWith('-')) model = args[++i];
+  }
+  return served || model || 'facebook/opt-125m'; // vLLM's own default model
+}

@@ -1,0 +1,174 @@
+// The scheduler's decision as a pure function: filter nodes the way kube-scheduler's default
+// plugins do (NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit), pick the
+// least-loaded fitting node, or explain in the scheduler's own words why none fits.
+import type { V1Node, V1NodeSelectorRequirement, V1Pod, V1Taint, V1Toleration } from '@kubernetes/client-node';
+import { milliCpu, parseQuantity } from './quantity.js';
+
+export type ScheduleDecision = { node: string } | { unschedulable: string };
+
+/** Reasons whose failure preemption cannot fix (the scheduler calls them UnschedulableAndUnresolvable). */
+type NodeVerdict = { fits: true } | { fits: false; reasons: string[]; resolvableByPreemption: boolean };
+
+const RESOURCES = ['cpu', 'memory', 'nvidia.com/gpu', 'ephemeral-storage'] as const;
+
+/** Requests of a pod as the scheduler counts them: max(sum of containers, any init container) + overhead. */
+export function podRequests(pod: V1Pod): Record<string, number> {
+  const sum: Record<string, number> = {};
+  const add = (into: Record<string, number>, reqs: Record<string, string> | undefined) => {
+    for (const [k, v] of Object.entries(reqs ?? {})) into[k] = (into[k] ?? 0) + quantityFor(k, v);
+  };
+  for (const c of pod.spec?.containers ?? []) add(sum, effectiveRequests(c.resources));
+  for (const c of pod.spec?.initContainers ?? []) {
+    const init: Record<string, number> = {};
+    add(init, effectiveRequests(c.resources));
+    for (const [k, v] of Object.entries(init)) sum[k] = Math.max(sum[k] ?? 0, v);
+  }
+  add(sum, pod.spec?.overhead as Record<string, string> | undefined);
+  return sum;
+}
+
+/** A container's requests; limits stand in for missing requests (the API server defaults them so). */
+function effectiveRequests(r: { requests?: Record<string, string>; limits?: Record<string, string> } | undefined): Record<string, string> {
+  return { ...(r?.limits ?? {}), ...(r?.requests ?? {}) };
+}
+
+function quantityFor(resource: string, v: string | number): number {
+  return resource === 'cpu' ? milliCpu(v) : parseQuantity(v);
+}
+
+function allocatable(node: V1Node): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(node.status?.allocatable ?? {})) out[k] = quantityFor(k, v);
+  return out;
+}
+
+/** Pods that hold resources on a node: bound there and not finished. */
+export function isActiveOnNode(pod: V1Pod, node: string): boolean {
+  return pod.spec?.nodeName === node && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+}
+
+export function tolerates(tolerations: V1Toleration[] | undefined, taint: V1Taint): boolean {
+  return (tolerations ?? []).some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (!t.key) return t.operator === 'Exists';
+    if (t.key !== taint.key) return false;
+    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+export function matchesRequirement(labels: Record<string, string>, r: V1NodeSelectorRequirement): boolean {
+  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const value = labels[r.key];
+  switch (r.operator) {
+    case 'In':
+      return has && (r.values ?? []).includes(value);
+    case 'NotIn':
+      return !has || !(r.values ?? []).includes(value);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    case 'Gt':
+    case 'Lt': {
+      if (!has || !/^-?\d+$/.test(value) || !/^-?\d+$/.test(r.values?.[0] ?? '')) return false;
+      const a = Number(value);
+      const b = Number(r.values![0]);
+      return r.operator === 'Gt' ? a > b : a < b;
+    }
+    default:
+      return false;
+  }
+}
+
+function fieldsMatch(node: V1Node, r: V1NodeSelectorRequirement): boolean {
+  // matchFields supports only metadata.name.
+  if (r.key !== 'metadata.name') return false;
+  return matchesRequirement({ 'metadata.name': node.metadata?.name ?? '' }, r);
+}
+
+export function matchesNodeAffinity(pod: V1Pod, node: V1Node): boolean {
+  const labels = node.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!required) return true;
+  // Terms are ORed; requirements inside a term are ANDed; an empty term matches nothing.
+  return required.nodeSelectorTerms.some((term) => {
+    const exprs = term.matchExpressions ?? [];
+    const fields = term.matchFields ?? [];
+    if (exprs.length === 0 && fields.length === 0) return false;
+    return exprs.every((r) => matchesRequirement(labels, r)) && fields.every((r) => fieldsMatch(node, r));
+  });
+}
+
+/** Runs the filters for one node in kube-scheduler's plugin order; the first failing plugin decides. */
+export function filterNode(pod: V1Pod, node: V1Node, podsOnNode: V1Pod[]): NodeVerdict {
+  if (node.spec?.unschedulable && !tolerates(pod.spec?.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) {
+    return { fits: false, reasons: ['node(s) were unschedulable'], resolvableByPreemption: false };
+  }
+  const untolerated = (node.spec?.taints ?? []).find(
+    (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec?.tolerations, t),
+  );
+  if (untolerated) {
+    return { fits: false, reasons: [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`], resolvableByPreemption: false };
+  }
+  if (!matchesNodeAffinity(pod, node)) {
+    return { fits: false, reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvableByPreemption: false };
+  }
+  const alloc = allocatable(node);
+  const used: Record<string, number> = {};
+  for (const p of podsOnNode) for (const [k, v] of Object.entries(podRequests(p))) used[k] = (used[k] ?? 0) + v;
+  const reasons: string[] = [];
+  if (podsOnNode.length + 1 > (alloc.pods ?? 110)) reasons.push('Too many pods');
+  const want = podRequests(pod);
+  const names = new Set<string>([...RESOURCES, ...Object.keys(want)]);
+  for (const r of names) {
+    const req = want[r] ?? 0;
+    if (req <= 0) continue;
+    if (req > (alloc[r] ?? 0) - (used[r] ?? 0)) reasons.push(`Insufficient ${r}`);
+  }
+  return reasons.length ? { fits: false, reasons, resolvableByPreemption: true } : { fits: true };
+}
+
+/**
+ * Picks a node for the pod. Ties are broken by the lowest share of requested CPU and memory
+ * (kube-scheduler's LeastAllocated score), then by name, so the choice is deterministic.
+ */
+export function schedulePod(pod: V1Pod, nodes: V1Node[], pods: V1Pod[]): ScheduleDecision {
+  const fitting: { name: string; score: number }[] = [];
+  const failures: NodeVerdict[] = [];
+  for (const node of nodes) {
+    const name = node.metadata?.name ?? '';
+    const onNode = pods.filter((p) => isActiveOnNode(p, name) && p.metadata?.uid !== pod.metadata?.uid);
+    const verdict = filterNode(pod, node, onNode);
+    if (verdict.fits) fitting.push({ name, score: allocatedShare(pod, node, onNode) });
+    else failures.push(verdict);
+  }
+  if (fitting.length > 0) {
+    fitting.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+    return { node: fitting[0].name };
+  }
+  return { unschedulable: fitErrorMessage(nodes.length, failures) };
+}
+
+function allocatedShare(pod: V1Pod, node: V1Node, onNode: V1Pod[]): number {
+  const alloc = allocatable(node);
+  const total: Record<string, number> = podRequests(pod);
+  for (const p of onNode) for (const [k, v] of Object.entries(podRequests(p))) total[k] = (total[k] ?? 0) + v;
+  const share = (r: string) => (alloc[r] ? (total[r] ?? 0) / alloc[r] : 1);
+  return (share('cpu') + share('memory')) / 2;
+}
+
+/** "0/3 nodes are available: 1 Insufficient nvidia.com/gpu, 2 node(s) didn't match ... preemption: ..." */
+export function fitErrorMessage(numNodes: number, failures: NodeVerdict[]): string {
+  if (numNodes === 0) return 'no nodes available to schedule pods';
+  const histogram = (entries: string[]) => {
+    const counts = new Map<string, number>();
+    for (const e of entries) counts.set(e, (counts.get(e) ?? 0) + 1);
+    return [...counts].map(([reason, n]) => `${n} ${reason}`).sort().join(', ');
+  };
+  const reasons = failures.flatMap((f) => (f.fits ? [] : f.reasons));
+  const preemption = failures.map((f) =>
+    !f.fits && f.resolvableByPreemption ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling',
+  );
+  return `0/${numNodes} nodes are available: ${histogram(reasons)}. preemption: 0/${numNodes} nodes are available: ${histogram(preemption)}.`;
+}
