@@ -1,0 +1,210 @@
+import type { Controller, ReconcileContext, CacheReader } from '../runtime/controller.js';
+import type { KubeObject } from '../runtime/kube.js';
+import { TerminalError, type ReconcileResult } from '../runtime/outcome.js';
+import { parseQuantity } from '../runtime/quantity.js';
+import { desiredDeployment, desiredPVC, desiredService, deploymentName, endpointOf, pvcName, SERVER_LABEL } from './desired.js';
+import { modelStatuses, planModels, type PresentModel } from './models.js';
+import { scoreNodes } from './placement.js';
+import { PullManager, errorText } from './pulls.js';
+import { serverApi, type ServerApi } from './serverapi.js';
+import { MODELS_READY, SCHEDULED, deploymentAvailable, modelsVerdict } from './status.js';
+import { DEPLOYMENTS, MODELSERVERS, type ModelServer, NODES, PVCS, SERVICES, replicasOf, runtimeOf } from './types.js';
+
+/** How often a Ready server's models are re-listed to notice drift (a model deleted by hand). */
+const RECHECK_MS = 5 * 60_000;
+
+/** Rejects specs the CRD schema cannot fully check, with the field path in the message. */
+export function validateSpec(ms: ModelServer): void {
+  const spec = ms.spec;
+  if (!spec || !Array.isArray(spec.models) || spec.models.length === 0) throw new TerminalError('InvalidSpec', 'spec.models: Required value: list at least one model');
+  const check = (path: string, q: string | number | undefined) => {
+    if (q === undefined) return;
+    try { parseQuantity(q); } catch (err) { throw new TerminalError('InvalidSpec', `${path}: Invalid value: ${JSON.stringify(q)}: ${errorText(err)}`); }
+  };
+  check('spec.gpu.minMemory', spec.gpu?.minMemory);
+  check('spec.cache.size', spec.cache?.size);
+  for (const [k, v] of Object.entries(spec.resources?.requests ?? {})) check(`spec.resources.requests.${k}`, v);
+  for (const [k, v] of Object.entries(spec.resources?.limits ?? {})) check(`spec.resources.limits.${k}`, v);
+  if (runtimeOf(spec) === 'vllm' && spec.models.length !== 1) throw new TerminalError('InvalidSpec', 'spec.models: Invalid value: a vllm server serves exactly one model');
+  if (spec.warmup?.model && !spec.models.some((m) => m.name === spec.warmup!.model)) {
+    throw new TerminalError('InvalidSpec', `spec.warmup.model: Invalid value: ${JSON.stringify(spec.warmup.model)}: not one of spec.models`);
+  }
+}
+
+const isScheduled = (ms: ModelServer): boolean => Boolean(ms.status?.node) || replicasOf(ms.spec) === 0;
+
+/** Keys of servers waiting for a node: any change that could free capacity requeues them. */
+function unscheduledKeys(cache: CacheReader): string[] {
+  return cache.list<ModelServer>(MODELSERVERS)
+    .filter((s) => !isScheduled(s) && !s.metadata?.deletionTimestamp)
+    .map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`);
+}
+
+type NodeObj = KubeObject & { spec?: { unschedulable?: boolean }; status?: { allocatable?: unknown; conditions?: { type: string; status: string }[] } };
+function nodeCapacityChanged(a: KubeObject, b: KubeObject): boolean {
+  const x = a as NodeObj;
+  const y = b as NodeObj;
+  const ready = (n: NodeObj) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return JSON.stringify(x.metadata?.labels) !== JSON.stringify(y.metadata?.labels)
+    || JSON.stringify(x.status?.allocatable) !== JSON.stringify(y.status?.allocatable)
+    || x.spec?.unschedulable !== y.spec?.unschedulable
+    || ready(x) !== ready(y);
+}
+
+function claimChanged(a: KubeObject, b: KubeObject): boolean {
+  const x = a as ModelServer;
+  const y = b as ModelServer;
+  return x.metadata?.generation !== y.metadata?.generation || x.status?.node !== y.status?.node || x.metadata?.deletionTimestamp !== y.metadata?.deletionTimestamp;
+}
+
+export interface ModelServerControllerOptions {
+  /** Talks to a server's API; tests substitute it. Default: ollama client / vLLM HTTP. */
+  api?: typeof serverApi;
+  pullProgressIntervalMs?: number;
+  pullRetryBaseMs?: number;
+}
+
+/** The ModelServer controller: placement, children, models, warm-up. */
+export function modelServerController(opts: ModelServerControllerOptions = {}): Controller<ModelServer> {
+  const api = opts.api ?? serverApi;
+  let pulls: PullManager | undefined;
+  // Warm-up is done once per (generation, Deployment rollout); remembered in memory only, so an
+  // operator restart costs at most one extra warm-up prompt.
+  const warmed = new Map<string, string>();
+
+  async function reconcile(ctx: ReconcileContext<ModelServer>): Promise<ReconcileResult> {
+    const ms = ctx.object;
+    validateSpec(ms);
+    const spec = ms.spec;
+    const replicas = replicasOf(spec);
+    const prev = ms.status ?? {};
+    const status: Record<string, unknown> = {
+      endpoint: endpointOf(ms),
+      selector: `${SERVER_LABEL}=${ms.metadata!.name}`,
+      replicas: prev.replicas ?? 0,
+      readyReplicas: prev.readyReplicas ?? 0,
+    };
+    if (prev.models) status.models = prev.models;
+    if (prev.modelsReady) status.modelsReady = prev.modelsReady;
+    if (prev.warmedUpAt) status.warmedUpAt = prev.warmedUpAt;
+    ctx.setStatus(status);
+
+    let node = prev.node;
+    if (replicas > 0) {
+      const decision = scoreNodes({ server: ms, nodes: ctx.cache.list(NODES), servers: ctx.cache.list<ModelServer>(MODELSERVERS) });
+      if (!decision.node) {
+        const suggestion = decision.suggestion ?? `needs ${decision.needs}`;
+        delete status.node;
+        status.placement = { suggestion, candidates: decision.candidates, reason: 'no node fits' };
+        ctx.setCondition({ type: SCHEDULED, status: 'False', reason: 'Unschedulable', message: suggestion });
+        // Children that exist stay as they are: a node that went away may come back.
+        await Promise.all([ctx.apply(PVCS, desiredPVC(ms, ctx.cache.get(PVCS, ms.metadata!.namespace, pvcName(ms)))), ctx.apply(SERVICES, desiredService(ms))]);
+        return { outcome: { kind: 'stalled', reason: 'Unschedulable', message: suggestion } };
+      }
+      node = decision.node;
+      status.node = node;
+      status.placement = { node, score: decision.score, reason: decision.reason, candidates: decision.candidates };
+      ctx.setCondition({ type: SCHEDULED, status: 'True', reason: 'Placed', message: decision.reason ?? `placed on ${node}` });
+    }
+
+    const ns = ms.metadata!.namespace!;
+    const [, , dep] = await Promise.all([
+      ctx.apply(PVCS, desiredPVC(ms, ctx.cache.get(PVCS, ns, pvcName(ms)))),
+      ctx.apply(SERVICES, desiredService(ms)),
+      ctx.apply(DEPLOYMENTS, desiredDeployment(ms, node)),
+    ]);
+    const rollout = deploymentAvailable(dep as Parameters<typeof deploymentAvailable>[0]);
+    status.replicas = rollout.replicas;
+    status.readyReplicas = rollout.ready;
+
+    if (replicas === 0) {
+      pulls?.forget(ctx.key);
+      return { outcome: { kind: 'ready', reason: 'Stopped', message: 'stopped (replicas: 0); the model cache is kept' } };
+    }
+    if (!rollout.available) {
+      ctx.setCondition({ type: MODELS_READY, status: 'Unknown', reason: 'WaitingForServer', message: `deployment ${deploymentName(ms)}: ${rollout.message}` });
+      return { outcome: { kind: 'progressing', reason: 'Deploying', message: `deployment ${deploymentName(ms)}: ${rollout.message}` } };
+    }
+
+    const server: ServerApi = api(ctx.client, ms);
+    let present: PresentModel[];
+    try {
+      present = await server.list();
+    } catch (err) {
+      const message = `cannot reach the ${runtimeOf(spec)} API: ${errorText(err)}`;
+      ctx.setCondition({ type: MODELS_READY, status: 'Unknown', reason: 'ServerUnreachable', message });
+      return { outcome: { kind: 'failed', reason: 'ServerUnreachable', message } };
+    }
+    const plan = planModels(spec, present);
+    if (runtimeOf(spec) === 'ollama' && pulls) {
+      for (const name of plan.missing) pulls.ensure(ctx.key, name, server.pullClient());
+      for (const m of plan.mismatched) if (!pulls.state(ctx.key, m.name)) pulls.ensure(ctx.key, m.name, server.pullClient());
+      for (const name of plan.prune) {
+        try {
+          await server.remove(name);
+          ctx.event('Normal', 'ModelPruned', `deleted ${name}: no longer listed in spec.models and spec.prune is true`);
+          present = present.filter((p) => p.name !== name);
+        } catch (err) {
+          return { outcome: { kind: 'failed', reason: 'PruneFailed', message: `deleting ${name}: ${errorText(err)}` } };
+        }
+      }
+    }
+    const now = Date.now();
+    const pullState = (name: string) => pulls?.state(ctx.key, name);
+    status.models = modelStatuses(spec, present, pullState, now);
+    const readyCount = plan.ready.length;
+    status.modelsReady = `${readyCount}/${spec.models.length}`;
+    const verdict = modelsVerdict(plan, pullState, now);
+    ctx.setCondition(verdict.condition);
+    if (verdict.outcome) {
+      return { outcome: verdict.outcome, requeueAfterMs: verdict.requeueAfterMs };
+    }
+    pulls?.forget(ctx.key, true);
+
+    if (spec.warmup) {
+      const model = spec.warmup.model ?? spec.models[0].name;
+      const sig = `${ms.metadata!.generation}|${(dep as KubeObject).metadata?.uid}|${(dep as KubeObject).metadata?.generation}`;
+      if (warmed.get(ctx.key) !== sig) {
+        try {
+          await server.warmup(model, spec.warmup.prompt);
+          warmed.set(ctx.key, sig);
+          status.warmedUpAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        } catch (err) {
+          return { outcome: { kind: 'failed', reason: 'WarmupFailed', message: `warm-up of ${model}: ${errorText(err)}` } };
+        }
+      }
+    }
+    return {
+      outcome: { kind: 'ready', reason: 'Succeeded', message: `serving ${spec.models.length} model${spec.models.length > 1 ? 's' : ''} on ${node} at ${endpointOf(ms)}` },
+      requeueAfterMs: RECHECK_MS,
+    };
+  }
+
+  return {
+    name: 'modelserver',
+    for: MODELSERVERS,
+    owns: [PVCS, SERVICES, DEPLOYMENTS],
+    watches: [
+      { resource: NODES, unrestricted: true, map: (_n, cache) => unscheduledKeys(cache), predicate: nodeCapacityChanged },
+      { resource: MODELSERVERS, map: (_s, cache) => unscheduledKeys(cache), predicate: claimChanged },
+    ],
+    maxConcurrentReconciles: 8,
+    start(handle) {
+      pulls = new PullManager({
+        log: handle.log, notify: (key) => handle.enqueue(key),
+        progressIntervalMs: opts.pullProgressIntervalMs, baseRetryMs: opts.pullRetryBaseMs,
+      });
+    },
+    async stop() {
+      pulls?.stop();
+      pulls = undefined;
+    },
+    forget(key) {
+      pulls?.forget(key);
+      warmed.delete(key);
+    },
+    reconcile,
+  };
+}
+
+export const controller = modelServerController;

@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import { backoffDelay } from '../runtime/backoff.js';
+import type { PullState } from './models.js';
+
+/** The part of the ollama client a pull needs (an AbortableAsyncIterator of progress lines). */
+export interface PullClient {
+  pull(req: { model: string; stream: true }): Promise<AsyncIterable<{ status: string; completed?: number; total?: number }> & { abort(): void }>;
+}
+
+export interface PullManagerOptions {
+  log: Logger;
+  /** Called when a key's pull state changed enough to publish (throttled per key). */
+  notify: (key: string) => void;
+  /** Minimum interval between progress notifications per key. */
+  progressIntervalMs?: number;
+  baseRetryMs?: number;
+  maxRetryMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Runs model pulls in the background so a multi-gigabyte download never holds a reconcile
+ * worker. Reconciles ask for a pull with `ensure` (idempotent) and read `state`; the manager
+ * requeues the key on progress (throttled), completion and failure. Failed pulls retry with
+ * exponential backoff; Ollama resumes partial downloads, so a pull restarted after an operator
+ * restart continues where it stopped.
+ */
+export class PullManager {
+  private readonly states = new Map<string, PullState & { abort?: () => void }>();
+  private readonly lastNotify = new Map<string, number>();
+  private readonly o: Required<Omit<PullManagerOptions, 'log' | 'notify'>> & PullManagerOptions;
+
+  constructor(opts: PullManagerOptions) {
+    this.o = { progressIntervalMs: 2000, baseRetryMs: 2000, maxRetryMs: 5 * 60_000, now: Date.now, ...opts };
+  }
+
+  state(key: string, model: string): PullState | undefined {
+    return this.states.get(`${key}|${model}`);
+  }
+
+  /** Starts a pull unless one is running or its retry time has not come; returns the state. */
+  ensure(key: string, model: string, client: PullClient): PullState {
+    const id = `${key}|${model}`;
+    const existing = this.states.get(id);
+    if (existing?.running) return existing;
+    if (existing?.nextAttemptAt && existing.nextAttemptAt > this.o.now()) return existing;
+    const state: PullState & { abort?: () => void } = { model, running: true, percent: 0, status: 'starting', attempts: existing?.attempts ?? 0, lastError: existing?.lastError };
+    this.states.set(id, state);
+    void this.run(key, id, state, client);
+    return state;
+  }
+
+  /** Drops finished states of a key (after all its models are present) and aborts its pulls. */
+  forget(key: string, keepRunning = false): void {
+    for (const [id, s] of this.states) {
+      if (!id.startsWith(`${key}|`)) continue;
+      if (s.running && keepRunning) continue;
+      s.abort?.();
+      this.states.delete(id);
+    }
+    if (!keepRunning) this.lastNotify.delete(key);
+  }
+
+  stop(): void {
+    for (const s of this.states.values()) s.abort?.();
+    this.states.clear();
+  }
+
+  private async run(key: string, id: string, state: PullState & { abort?: () => void }, client: PullClient): Promise<void> {
+    const log = this.o.log.child({ model: state.model });
+    try {
+      log.info('pulling model');
+      const stream = await client.pull({ model: state.model, stream: true });
+      state.abort = () => stream.abort();
+      for await (const p of stream) {
+        if (this.states.get(id) !== state) return; // forgotten (deleted or stopped)
+        state.status = p.status;
+        if (p.total && p.completed !== undefined) state.percent = Math.min(100, Math.floor((100 * p.completed) / p.total));
+        this.notify(key, false);
+      }
+      state.running = false;
+      state.percent = 100;
+      state.lastError = undefined;
+      state.nextAttemptAt = undefined;
+      log.info('model pulled');
+    } catch (err) {
+      if (this.states.get(id) !== state) return;
+      state.running = false;
+      state.attempts += 1;
+      state.lastError = errorText(err);
+      state.nextAttemptAt = this.o.now() + backoffDelay(state.attempts - 1, { baseMs: this.o.baseRetryMs, maxMs: this.o.maxRetryMs });
+      log.warn({ attempt: state.attempts, error: state.lastError }, 'model pull failed');
+    }
+    this.notify(key, true);
+  }
+
+  private notify(key: string, force: boolean): void {
+    const now = this.o.now();
+    const last = this.lastNotify.get(key) ?? 0;
+    if (!force && now - last < this.o.progressIntervalMs) return;
+    this.lastNotify.set(key, now);
+    this.o.notify(key);
+  }
+}
+
+/** A short, single-line error text for status (never a stack, never a request body). */
+export function errorText(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const line = msg.split('\n')[0].trim();
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}

@@ -1,0 +1,66 @@
+import type { ConditionInput } from '../runtime/conditions.js';
+import type { Outcome } from '../runtime/outcome.js';
+import type { ModelPlan, PullState } from './models.js';
+
+export const MODELS_READY = 'ModelsReady';
+export const SCHEDULED = 'Scheduled';
+
+export interface ModelsVerdict {
+  condition: ConditionInput;
+  /** Undefined when every model is present (the caller continues with warm-up). */
+  outcome?: Outcome;
+  requeueAfterMs?: number;
+}
+
+/**
+ * Decides ModelsReady and the reconcile outcome from the model plan and the pulls in flight:
+ * a digest that still mismatches after a pull is Stalled (a person must change the pin or the
+ * tag); a failed pull is a transient failure retried at the pull's backoff; a running pull is
+ * progress.
+ */
+export function modelsVerdict(plan: ModelPlan, pull: (name: string) => PullState | undefined, now: number): ModelsVerdict {
+  const total = plan.ready.length + plan.missing.length + plan.mismatched.length;
+  const mismatch = plan.mismatched.filter((m) => { const s = pull(m.name); return s && !s.running && !s.lastError; });
+  if (mismatch.length) {
+    const message = mismatch.map((m) => `${m.name} has digest ${short(m.present)} but spec pins ${short(m.pinned)}`).join('; ')
+      + '; the tag now points elsewhere: update models[].digest or use a tag that resolves to the pinned digest';
+    return { condition: { type: MODELS_READY, status: 'False', reason: 'DigestMismatch', message }, outcome: { kind: 'stalled', reason: 'DigestMismatch', message } };
+  }
+  const pending = [...plan.missing, ...plan.mismatched.map((m) => m.name)];
+  const failed = pending.map((n) => ({ n, s: pull(n) })).filter((x) => x.s && !x.s.running && x.s.lastError);
+  if (failed.length) {
+    const next = Math.min(...failed.map((f) => f.s!.nextAttemptAt ?? now));
+    const wait = Math.max(0, next - now);
+    const message = failed.map((f) => `pull of ${f.n} failed (attempt ${f.s!.attempts}): ${f.s!.lastError}`).join('; ') + `; retrying in ${Math.ceil(wait / 1000)}s`;
+    return {
+      condition: { type: MODELS_READY, status: 'False', reason: 'PullFailed', message },
+      outcome: { kind: 'failed', reason: 'PullFailed', message },
+      requeueAfterMs: Math.max(wait, 100),
+    };
+  }
+  if (pending.length) {
+    const parts = pending.map((n) => { const s = pull(n); return s?.running ? `${n} ${s.percent ?? 0}%` : n; });
+    const message = `pulling ${parts.join(', ')} (${plan.ready.length}/${total} present)`;
+    return {
+      condition: { type: MODELS_READY, status: 'False', reason: 'Pulling', message },
+      outcome: { kind: 'progressing', reason: 'Pulling', message },
+      // Progress notifications requeue sooner; this is the safety net if a stream stalls silently.
+      requeueAfterMs: 30_000,
+    };
+  }
+  return { condition: { type: MODELS_READY, status: 'True', reason: 'ModelsPresent', message: `${total}/${total} models present` } };
+}
+
+const short = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
+
+/** Whether a Deployment has rolled out its current generation with at least one available pod. */
+export function deploymentAvailable(dep: { metadata?: { generation?: number }; spec?: { replicas?: number }; status?: Record<string, number | undefined> } | undefined): { available: boolean; ready: number; replicas: number; message: string } {
+  const want = dep?.spec?.replicas ?? 1;
+  const st = dep?.status ?? {};
+  const ready = st.readyReplicas ?? 0;
+  const replicas = st.replicas ?? 0;
+  const rolled = (st.observedGeneration ?? 0) >= (dep?.metadata?.generation ?? 1) && (st.updatedReplicas ?? 0) >= want;
+  const available = rolled && (st.availableReplicas ?? 0) >= 1;
+  const message = rolled ? `${ready}/${want} pods ready` : `rolling out (${st.updatedReplicas ?? 0}/${want} updated)`;
+  return { available, ready, replicas, message };
+}
