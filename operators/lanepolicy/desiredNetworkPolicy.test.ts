@@ -28,7 +28,7 @@ describe('desiredNetworkPolicy', () => {
   it('blocks a conflicted namespace from the router, owned by every lane involved', () => {
     const np = desiredNetworkPolicy({ namespace: 'health', binding: { conflict: ['b', 'a'] }, owners: [{ name: 'b', uid: 'ub' }, { name: 'a', uid: 'ua' }], router: DEFAULT_ROUTER, allowedCIDRs: ['0.0.0.0/0'] });
     expect(np.spec.egress).toEqual([dns]);
-    expect(np.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'agentlab-lanepolicy', 'agentlab.dev/lane-conflict': 'true' });
+    expect(np.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'agentlab', 'agentlab.dev/lane-conflict': 'true' });
     expect(np.metadata.ownerReferences.map((o) => [o.name, o.controller])).toEqual([['a', undefined], ['b', undefined]]);
   });
 

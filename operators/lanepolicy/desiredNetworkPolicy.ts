@@ -1,4 +1,5 @@
 import { API_VERSION } from '../api/constants.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../runtime/apply.js';
 import type { NamespaceBinding } from './binding.js';
 
 /** Where the router runs; lane pods may reach it and nothing else that serves models. */
@@ -11,8 +12,6 @@ export const DEFAULT_ROUTER: RouterLocation = {
 };
 
 export const NETWORK_POLICY_NAME = 'agentlab-lane-egress';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'agentlab-lanepolicy';
 export const LANE_LABEL = 'agentlab.dev/lane';
 export const CONFLICT_LABEL = 'agentlab.dev/lane-conflict';
 /** Set by kube-apiserver on every namespace since 1.21; the portable way to select one by name. */

@@ -16,7 +16,7 @@ export type ProviderType = 'ollama' | CloudProviderType;
 export type Locality = 'local' | 'cloud';
 
 /** Error classes a lane may fall back on (spec.fallback.on). */
-export const FALLBACK_CLASSES = ['ConnectionRefused', 'ServerError', 'RateLimited', 'Timeout'] as const;
+export const FALLBACK_CLASSES = ['Unavailable', 'RateLimited', 'ServerError', 'Timeout'] as const;
 export type FallbackClass = (typeof FALLBACK_CLASSES)[number];
 
 export interface SecretKeyRef { name: string; namespace: string; key: string }
@@ -24,6 +24,8 @@ export interface SecretKeyRef { name: string; namespace: string; key: string }
 export interface LaneProvider {
   /** Stable name used in status, metrics and error messages. */
   name: string;
+  /** USD per million tokens; local providers cost nothing unless priced. */
+  price?: { input: number; output: number };
   type: ProviderType;
   locality: Locality;
   /** Local ModelServer; the router reaches it through its Service. */
@@ -35,8 +37,6 @@ export interface LaneProvider {
   models: Record<string, string>;
 }
 
-export interface Price { provider?: string; model: string; inputUSDPerMTok: number; outputUSDPerMTok: number }
-
 export type BudgetPeriod = 'Daily' | 'Weekly' | 'Monthly';
 
 export interface LaneSpec {
@@ -45,19 +45,18 @@ export interface LaneSpec {
   allowCloud: boolean;
   providers: LaneProvider[];
   fallback: { on: FallbackClass[]; maxAttempts: number; firstTokenTimeoutMs: number };
-  budget: { period: BudgetPeriod; maxCostUSD?: number; maxTokensPerPeriod?: number; maxTokensPerRun?: number; defaultMaxTokens: number };
-  prices: Price[];
-  egress: { allowedCIDRs: string[] };
-  /** Opt-in: lets the router log prompts at debug level for this lane. Never for private lanes. */
-  logPrompts: boolean;
+  budget: { period: BudgetPeriod; maxCostUSD?: number; maxTokensPerRun?: number; warnAtPercent: number; onExceeded: 'Block' | 'LocalOnly' };
+  /** Where requests marked sensitive may go. */
+  sensitiveData: 'LocalOnly' | 'AllowCloud';
+  /** DenyExternal: a NetworkPolicy per bound namespace; AllowAll (cloud lanes only): none. */
+  egress: { policy: 'DenyExternal' | 'AllowAll'; allowCIDRs: string[] };
 }
 
 export const DEFAULT_SECRET_KEY = 'apiKey';
 export const DEFAULT_MAX_TOKENS = 1024;
-export const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 30_000;
+export const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 60_000;
 
-const CLOUD_TYPES: readonly string[] = ['anthropic', 'openai', 'gemini', 'openai-compatible'];
-const PROVIDER_TYPES: readonly string[] = ['ollama', ...CLOUD_TYPES];
+const PROVIDER_TYPES: readonly string[] = ['ollama', 'anthropic', 'openai', 'gemini', 'openai-compatible'];
 const PERIODS: readonly string[] = ['Daily', 'Weekly', 'Monthly'];
 
 export type ParseResult = { ok: true; lane: LaneSpec } | { ok: false; errors: string[] };
@@ -84,19 +83,18 @@ function parseDurationMs(v: unknown): number | undefined {
 function parseModels(v: unknown, path: string, errors: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   if (v === undefined) return out;
-  if (!Array.isArray(v)) {
-    errors.push(`${path}: must be a list of {name, providerModel}`);
+  if (!isObj(v)) {
+    errors.push(`${path}: must be a map of logical model name to provider model name`);
     return out;
   }
-  v.forEach((m, i) => {
-    if (!isObj(m) || typeof m.name !== 'string' || typeof m.providerModel !== 'string') {
-      errors.push(`${path}[${i}]: needs string fields name and providerModel`);
-      return;
-    }
-    out[m.name] = m.providerModel;
-  });
+  for (const [k, m] of Object.entries(v)) {
+    if (typeof m !== 'string' || m === '') errors.push(`${path}.${k}: must be a non-empty string`);
+    else out[k] = m;
+  }
   return out;
 }
+
+const KEYLESS: readonly string[] = ['ollama', 'openai-compatible'];
 
 function parseProvider(p: unknown, i: number, errors: string[]): LaneProvider | undefined {
   const path = `spec.providers[${i}]`;
@@ -104,56 +102,59 @@ function parseProvider(p: unknown, i: number, errors: string[]): LaneProvider | 
     errors.push(`${path}: must be an object`);
     return undefined;
   }
+  if (typeof p.name !== 'string' || p.name === '') {
+    errors.push(`${path}.name: required`);
+    return undefined;
+  }
   const msRef = isObj(p.modelServerRef) ? p.modelServerRef : undefined;
-  const type = msRef ? 'ollama' : p.type;
-  if (msRef && p.type !== undefined && p.type !== 'ollama') {
-    errors.push(`${path}: exactly one of modelServerRef or type must be set`);
+  const cloud = isObj(p.cloud) ? p.cloud : undefined;
+  if (!msRef === !cloud) {
+    errors.push(`${path}: set exactly one of modelServerRef (a local ModelServer) or cloud (a provider API)`);
     return undefined;
   }
-  if (typeof type !== 'string' || !PROVIDER_TYPES.includes(type)) {
-    errors.push(`${path}.type: must be one of ${PROVIDER_TYPES.join(', ')} (or set modelServerRef)`);
-    return undefined;
-  }
-  const name = typeof p.name === 'string' && p.name !== '' ? p.name : msRef ? String(msRef.name) : type;
-  const baseURL = typeof p.baseURL === 'string' ? p.baseURL : undefined;
-  if (baseURL !== undefined) {
-    try {
-      const u = new URL(baseURL);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-    } catch {
-      errors.push(`${path}.baseURL: ${JSON.stringify(baseURL)} is not an http(s) URL`);
-    }
-  }
-  if (type === 'openai-compatible' && !baseURL) errors.push(`${path}.baseURL: required for type openai-compatible`);
-  if (type === 'ollama' && !msRef && !baseURL) errors.push(`${path}: an ollama provider needs modelServerRef or baseURL`);
-  // The big three are cloud by definition, whatever the spec claims: a private lane cannot
-  // relabel Anthropic as "local".
+  if ('apiKey' in p || (cloud && 'apiKey' in cloud)) errors.push(`${path}: API keys are never accepted in the spec; use cloud.secretRef`);
   const declared = p.locality === 'local' || p.locality === 'cloud' ? p.locality : undefined;
-  const locality: Locality = type === 'anthropic' || type === 'openai' || type === 'gemini' ? 'cloud'
-    : type === 'ollama' ? (declared ?? 'local') : (declared ?? 'cloud');
-  let secretRef: SecretKeyRef | undefined;
-  if (isObj(p.secretRef)) {
-    if (typeof p.secretRef.name !== 'string' || typeof p.secretRef.namespace !== 'string') {
-      errors.push(`${path}.secretRef: needs name and namespace (LanePolicy is cluster-scoped)`);
-    } else {
-      secretRef = { name: p.secretRef.name, namespace: p.secretRef.namespace, key: typeof p.secretRef.key === 'string' ? p.secretRef.key : DEFAULT_SECRET_KEY };
-    }
-  } else if (type === 'anthropic' || type === 'openai' || type === 'gemini') {
-    errors.push(`${path}.secretRef: required for type ${type} (keys come only from Secrets)`);
-  }
-  if ('apiKey' in p) errors.push(`${path}.apiKey: keys are never accepted in the spec; use secretRef`);
-  const provider: LaneProvider = {
-    name,
-    type: type as ProviderType,
-    locality,
-    models: parseModels(p.models, `${path}.models`, errors),
-  };
+  const provider: LaneProvider = { name: p.name, type: 'ollama', locality: 'local', models: parseModels(p.models, `${path}.models`, errors) };
   if (msRef) {
     if (typeof msRef.name !== 'string' || typeof msRef.namespace !== 'string') errors.push(`${path}.modelServerRef: needs name and namespace`);
     else provider.modelServerRef = { name: msRef.name, namespace: msRef.namespace };
+    if (declared === 'cloud') errors.push(`${path}.locality: a modelServerRef provider is always local`);
+  } else if (cloud) {
+    const type = cloud.provider;
+    if (typeof type !== 'string' || !PROVIDER_TYPES.includes(type)) {
+      errors.push(`${path}.cloud.provider: must be one of ${PROVIDER_TYPES.join(', ')}`);
+      return undefined;
+    }
+    provider.type = type as ProviderType;
+    // The big three are cloud by definition: a private lane cannot relabel Anthropic as local.
+    if (!KEYLESS.includes(type) && declared === 'local') errors.push(`${path}.locality: ${type} is always cloud; only ollama and openai-compatible endpoints may say local`);
+    provider.locality = KEYLESS.includes(type) ? declared ?? (type === 'ollama' ? 'local' : 'cloud') : 'cloud';
+    if (typeof cloud.baseURL === 'string') {
+      try {
+        const u = new URL(cloud.baseURL);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+        provider.baseURL = cloud.baseURL.replace(/\/+$/, '');
+      } catch {
+        errors.push(`${path}.cloud.baseURL: ${JSON.stringify(cloud.baseURL)} is not an http(s) URL`);
+      }
+    } else if (KEYLESS.includes(type)) {
+      errors.push(`${path}.cloud.baseURL: required for provider ${type}`);
+    }
+    const ref = cloud.secretRef;
+    if (isObj(ref)) {
+      if (typeof ref.name !== 'string' || typeof ref.namespace !== 'string') errors.push(`${path}.cloud.secretRef: needs name and namespace (LanePolicy is cluster-scoped)`);
+      else provider.secretRef = { name: ref.name, namespace: ref.namespace, key: typeof ref.key === 'string' && ref.key !== '' ? ref.key : DEFAULT_SECRET_KEY };
+    } else if (!KEYLESS.includes(type)) {
+      errors.push(`${path}.cloud.secretRef: required for provider ${type} (keys come only from Secrets)`);
+    }
   }
-  if (baseURL) provider.baseURL = baseURL.replace(/\/+$/, '');
-  if (secretRef) provider.secretRef = secretRef;
+  if (p.costPerMillionTokens !== undefined) {
+    const c = isObj(p.costPerMillionTokens) ? p.costPerMillionTokens : {};
+    const input = c.input === undefined ? 0 : num(c.input);
+    const output = c.output === undefined ? 0 : num(c.output);
+    if (input === undefined || output === undefined || input < 0 || output < 0) errors.push(`${path}.costPerMillionTokens: input and output must be non-negative decimals like "3.00"`);
+    else provider.price = { input, output };
+  }
   return provider;
 }
 
@@ -181,6 +182,11 @@ export function parseLaneSpec(obj: unknown): ParseResult {
     providers.push(parsed);
   });
 
+  const sensitiveData = spec.sensitiveData === 'AllowCloud' ? 'AllowCloud' : 'LocalOnly';
+  if (sensitiveData === 'LocalOnly' && providers.length > 0 && !providers.some((p) => p.locality === 'local')) {
+    errors.push('spec.providers: sensitiveData is LocalOnly, so at least one provider must be local');
+  }
+
   const fb = isObj(spec.fallback) ? spec.fallback : {};
   const on: FallbackClass[] = [];
   if (Array.isArray(fb.on)) {
@@ -191,39 +197,29 @@ export function parseLaneSpec(obj: unknown): ParseResult {
   } else {
     on.push(...FALLBACK_CLASSES);
   }
-  const maxAttempts = num(fb.maxAttempts) ?? providers.length;
-  const firstTokenTimeoutMs = fb.firstTokenTimeout === undefined ? DEFAULT_FIRST_TOKEN_TIMEOUT_MS : parseDurationMs(fb.firstTokenTimeout);
-  if (firstTokenTimeoutMs === undefined) errors.push(`spec.fallback.firstTokenTimeout: ${JSON.stringify(fb.firstTokenTimeout)} is not a duration like "30s"`);
+  const maxAttempts = num(fb.maxAttempts) ?? 3;
+  const firstTokenTimeoutMs = fb.timeout === undefined ? DEFAULT_FIRST_TOKEN_TIMEOUT_MS : parseDurationMs(fb.timeout);
+  if (firstTokenTimeoutMs === undefined) errors.push(`spec.fallback.timeout: ${JSON.stringify(fb.timeout)} is not a duration like "30s"`);
 
   const b = isObj(spec.budget) ? spec.budget : {};
   const period = b.period === undefined ? 'Monthly' : b.period;
   if (typeof period !== 'string' || !PERIODS.includes(period)) errors.push(`spec.budget.period: must be one of ${PERIODS.join(', ')}`);
-  const budget: LaneSpec['budget'] = { period: period as BudgetPeriod, defaultMaxTokens: num(b.defaultMaxTokens) ?? DEFAULT_MAX_TOKENS };
-  for (const [k, v] of [['maxCostUSD', b.maxCostUSD], ['maxTokensPerPeriod', b.maxTokensPerPeriod], ['maxTokensPerRun', b.maxTokensPerRun]] as const) {
+  const onExceeded = b.onExceeded === 'Block' ? 'Block' : 'LocalOnly';
+  const budget: LaneSpec['budget'] = { period: period as BudgetPeriod, warnAtPercent: num(b.warnAtPercent) ?? 80, onExceeded };
+  for (const [k, v] of [['maxCostUSD', b.maxCostUSD], ['maxTokensPerRun', b.maxTokensPerRun]] as const) {
     if (v === undefined) continue;
     const n = num(v);
     if (n === undefined || n < 0) errors.push(`spec.budget.${k}: ${JSON.stringify(v)} is not a non-negative number`);
     else budget[k] = n;
   }
 
-  const prices: Price[] = [];
-  if (Array.isArray(spec.prices)) {
-    spec.prices.forEach((p, i) => {
-      const inP = isObj(p) ? num(p.inputUSDPerMTok) : undefined;
-      const outP = isObj(p) ? num(p.outputUSDPerMTok) : undefined;
-      if (!isObj(p) || typeof p.model !== 'string' || inP === undefined || outP === undefined) {
-        errors.push(`spec.prices[${i}]: needs model, inputUSDPerMTok and outputUSDPerMTok`);
-        return;
-      }
-      prices.push({ model: p.model, inputUSDPerMTok: inP, outputUSDPerMTok: outP, ...(typeof p.provider === 'string' ? { provider: p.provider } : {}) });
-    });
-  }
-
   const eg = isObj(spec.egress) ? spec.egress : {};
-  const allowedCIDRs = Array.isArray(eg.allowedCIDRs) ? eg.allowedCIDRs.filter((c): c is string => typeof c === 'string') : [];
-  if (allowedCIDRs.length > 0 && !allowCloud) errors.push('spec.egress.allowedCIDRs: a lane with allowCloud false may not open egress outside the cluster');
-  const logPrompts = spec.logPrompts === true;
-  if (logPrompts && !allowCloud) errors.push('spec.logPrompts: prompt logging is not allowed in a private lane');
+  const policy = eg.policy === 'AllowAll' ? 'AllowAll' : 'DenyExternal';
+  if (policy === 'AllowAll' && !allowCloud) errors.push('spec.egress.policy: a private lane (allowCloud false) must keep DenyExternal');
+  const allowCIDRs = Array.isArray(eg.allowCIDRs) ? eg.allowCIDRs.filter((c): c is string => typeof c === 'string') : [];
+  // A private lane's pods reach the router and DNS, nothing else: no LAN exceptions either,
+  // since any host outside the cluster could forward traffic onwards.
+  if (allowCIDRs.length > 0 && !allowCloud) errors.push('spec.egress.allowCIDRs: a private lane (allowCloud false) may not open egress outside the cluster');
 
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -235,9 +231,8 @@ export function parseLaneSpec(obj: unknown): ParseResult {
       providers,
       fallback: { on, maxAttempts: Math.max(1, Math.floor(maxAttempts)), firstTokenTimeoutMs: firstTokenTimeoutMs! },
       budget,
-      prices,
-      egress: { allowedCIDRs },
-      logPrompts,
+      sensitiveData,
+      egress: { policy: allowCloud ? policy : 'DenyExternal', allowCIDRs },
     },
   };
 }

@@ -1,80 +1,89 @@
 import { describe, it, expect } from 'vitest';
-import { laneStatus, providerHealth, budgetExceeded } from './status.js';
+import { laneReport, providerHealth, type ProviderHealth } from './status.js';
 import { periodStart } from './period.js';
 import { parseLaneSpec, type LaneSpec } from './spec.js';
+import { addUsage, currentUsage, emptyUsage, usageFromData, usageToData } from './usage.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
 const lane = (budget: Partial<LaneSpec['budget']> = {}): LaneSpec => ({
   name: 'enterprise', namespaceSelector: {}, allowCloud: true,
   providers: [{ name: 'local', type: 'ollama', locality: 'local', baseURL: 'http://x', models: {} }],
   fallback: { on: ['ServerError'], maxAttempts: 2, firstTokenTimeoutMs: 1000 },
-  budget: { period: 'Monthly', defaultMaxTokens: 100, ...budget }, prices: [], egress: { allowedCIDRs: [] }, logPrompts: false,
+  budget: { period: 'Monthly', warnAtPercent: 80, onExceeded: 'LocalOnly', ...budget }, sensitiveData: 'LocalOnly',
+  egress: { policy: 'DenyExternal', allowCIDRs: [] },
 });
-const healthy = [{ name: 'local', type: 'ollama', locality: 'local', healthy: true, reason: 'Configured', message: '' }];
-const byType = (s: ReturnType<typeof laneStatus>) => Object.fromEntries(s.conditions.map((c) => [c.type, c]));
+const healthy: ProviderHealth[] = [{ name: 'local', locality: 'local', ready: true }];
+const usage = (costUSD = 0) => ({ ...emptyUsage('2026-11-01T00:00:00Z'), costUSD });
+const cond = (r: ReturnType<typeof laneReport>, type: string) => r.conditions.find((c) => c.type === type);
 
 describe('periodStart', () => {
   it.each([
     ['Daily', '2026-11-22T00:00:00Z'],
-    ['Weekly', '2026-11-16T00:00:00Z'], // 2026-11-22 is a Sunday; ISO weeks start Monday
+    ['Weekly', '2026-11-16T00:00:00Z'], // 2026-11-22 is a Sunday; ISO weeks start on Monday
     ['Monthly', '2026-11-01T00:00:00Z'],
   ] as const)('%s', (p, want) => expect(periodStart(p, now)).toBe(want));
 });
 
-describe('laneStatus', () => {
-  it('is Ready with bound namespaces and healthy providers', () => {
-    const s = laneStatus({ generation: 3, parsed: { ok: true, lane: lane() }, bound: ['b', 'a'], conflicts: [], providers: healthy, now });
-    expect(s.boundNamespaces).toEqual(['a', 'b']);
-    expect(s.observedGeneration).toBe(3);
-    const c = byType(s);
-    expect(c.Ready.status).toBe('True');
-    expect(c.ProvidersReady.status).toBe('True');
-    expect(c.BudgetExceeded.status).toBe('False');
-    expect(c.Stalled).toBeUndefined();
+describe('laneReport', () => {
+  it('is ready with bound namespaces, healthy providers and spend', () => {
+    const r = laneReport({ parsed: { ok: true, lane: lane({ maxCostUSD: 10 }) }, bound: ['b', 'a'], conflicts: [], providers: healthy, usage: usage(2.5) });
+    expect(r.outcome).toMatchObject({ kind: 'ready', reason: 'LaneActive' });
+    expect(r.fields).toMatchObject({ boundNamespaces: ['a', 'b'], namespaceCount: 2, spend: { costUSD: '2.50', percentOfBudget: 25 } });
+    expect(cond(r, 'ProvidersReady')?.status).toBe('True');
+    expect(cond(r, 'BudgetExceeded')?.status).toBe('False');
+    expect(cond(r, 'BudgetWarning')?.status).toBe('False');
   });
 
-  it('is Stalled naming the conflicting namespace', () => {
-    const s = laneStatus({ generation: 1, parsed: { ok: true, lane: lane() }, bound: [], conflicts: [{ namespace: 'health', otherLanes: ['personal'] }], providers: healthy, now });
-    const c = byType(s);
-    expect(c.Stalled).toMatchObject({ status: 'True', reason: 'NamespaceConflict' });
-    expect(c.Stalled.message).toContain('namespace health is also matched by LanePolicy personal');
-    expect(c.Ready.status).toBe('False');
-    expect(s.conflictingNamespaces).toEqual(['health']);
+  it('stalls naming the conflicting namespace', () => {
+    const r = laneReport({ parsed: { ok: true, lane: lane() }, bound: [], conflicts: [{ namespace: 'health', otherLanes: ['personal'] }], providers: healthy, usage: usage() });
+    expect(r.outcome).toMatchObject({ kind: 'stalled', reason: 'NamespaceConflict' });
+    expect(r.outcome.message).toContain('namespace health is also selected by LanePolicy personal');
+    expect(r.fields.conflictingNamespaces).toEqual(['health']);
   });
 
-  it('is Stalled with every spec error', () => {
-    const parsed = parseLaneSpec({ metadata: { name: 'p' }, spec: { namespaceSelector: {}, providers: [{ type: 'anthropic', secretRef: { name: 'k', namespace: 'x' } }] } });
-    const s = laneStatus({ generation: 1, parsed, bound: [], conflicts: [], providers: [], now });
-    expect(byType(s).Stalled.message).toContain('spec.providers[0]: cloud provider "anthropic" is not allowed when spec.allowCloud is false');
+  it('stalls with every spec error', () => {
+    const parsed = parseLaneSpec({ metadata: { name: 'p' }, spec: { namespaceSelector: {}, providers: [{ name: 'c', cloud: { provider: 'anthropic', secretRef: { name: 'k', namespace: 'x' } } }] } });
+    const r = laneReport({ parsed, bound: [], conflicts: [], providers: [], usage: usage() });
+    expect(r.outcome.kind).toBe('stalled');
+    expect(r.outcome.message).toContain('spec.providers[0]: cloud provider "c" is not allowed when spec.allowCloud is false');
   });
 
-  it('reports BudgetExceeded from the current period only', () => {
-    const usage = { periodStart: '2026-11-01T00:00:00Z', costUSD: '10.5', inputTokens: 1, outputTokens: 1, requests: 1 };
-    const s = laneStatus({ generation: 1, parsed: { ok: true, lane: lane({ maxCostUSD: 10 }) }, bound: [], conflicts: [], providers: healthy, previous: { usage }, now });
-    expect(byType(s).BudgetExceeded.status).toBe('True');
-    expect(byType(s).Ready).toMatchObject({ status: 'False', reason: 'BudgetExceeded' });
-    expect(s.usage).toEqual(usage);
-    expect(budgetExceeded(lane({ maxCostUSD: 10 }), { ...usage, periodStart: '2026-10-01T00:00:00Z' }, now)).toBeUndefined();
+  it('reports BudgetWarning and BudgetExceeded', () => {
+    const warn = laneReport({ parsed: { ok: true, lane: lane({ maxCostUSD: 10 }) }, bound: [], conflicts: [], providers: healthy, usage: usage(8.5) });
+    expect(cond(warn, 'BudgetWarning')).toMatchObject({ status: 'True', message: '85% of the budget spent (warning at 80%)' });
+    const over = laneReport({ parsed: { ok: true, lane: lane({ maxCostUSD: 10, onExceeded: 'Block' }) }, bound: [], conflicts: [], providers: healthy, usage: usage(10) });
+    expect(cond(over, 'BudgetExceeded')).toMatchObject({ status: 'True', reason: 'BudgetExhausted' });
+    expect(over.outcome).toMatchObject({ kind: 'ready', reason: 'BudgetExceeded' });
   });
 
-  it('keeps lastTransitionTime while a condition holds', () => {
-    const first = laneStatus({ generation: 1, parsed: { ok: true, lane: lane() }, bound: [], conflicts: [], providers: healthy, now });
-    const later = laneStatus({ generation: 1, parsed: { ok: true, lane: lane() }, bound: [], conflicts: [], providers: healthy, previous: first, now: new Date('2026-11-22T11:00:00Z') });
-    expect(byType(later).Ready.lastTransitionTime).toBe('2026-11-22T10:00:00Z');
+  it('fails (and retries) while no provider is ready', () => {
+    const r = laneReport({ parsed: { ok: true, lane: lane() }, bound: [], conflicts: [], providers: [{ name: 'local', locality: 'local', ready: false, lastError: 'ModelServer ai/gpu not found' }], usage: usage() });
+    expect(r.outcome).toEqual({ kind: 'failed', reason: 'NoProviderReady', message: 'local: ModelServer ai/gpu not found' });
+    expect(cond(r, 'ProvidersReady')).toMatchObject({ status: 'False', reason: 'NoProviderReady' });
+  });
+});
+
+describe('usage', () => {
+  it('round-trips through ConfigMap data and ignores other periods', () => {
+    const u = addUsage(undefined, { costUSD: 0.5, promptTokens: 10, completionTokens: 5, requests: 1, fallbacks: 0 }, '2026-11-01T00:00:00Z');
+    expect(usageFromData(usageToData(u))).toEqual(u);
+    expect(currentUsage(u, lane({ period: 'Daily' }), now)).toEqual(emptyUsage('2026-11-22T00:00:00Z'));
+    expect(addUsage(u, { costUSD: 1, promptTokens: 1, completionTokens: 1, requests: 1, fallbacks: 1 }, '2026-12-01T00:00:00Z').costUSD).toBe(1);
+    expect(usageFromData({ periodStart: 'x', costUSD: 'NaN' })?.costUSD).toBe(0);
   });
 });
 
 describe('providerHealth', () => {
   const ms = { name: 'ollama', type: 'ollama' as const, locality: 'local' as const, modelServerRef: { name: 'gpu', namespace: 'ai' }, models: {} };
   it.each([
-    [{}, false, 'ModelServerNotFound'],
-    [{ modelServer: { found: true, ready: false, message: 'pulling' } }, false, 'ModelServerNotReady'],
-    [{ modelServer: { found: true, ready: true } }, true, 'ModelServerReady'],
-  ])('ModelServer %j', (o, healthyWant, reason) => {
-    expect(providerHealth(ms, o)).toMatchObject({ healthy: healthyWant, reason });
+    [{}, false, 'ModelServer ai/gpu not found'],
+    [{ modelServer: { found: true, ready: false, message: 'pulling' } }, false, 'ModelServer ai/gpu is not Ready: pulling'],
+    [{ modelServer: { found: true, ready: true } }, true, undefined],
+  ])('ModelServer %j', (o, ready, lastError) => {
+    expect(providerHealth(ms, o)).toEqual({ name: 'ollama', locality: 'local', ready, ...(lastError ? { lastError } : {}) });
   });
   it('needs the key in the Secret', () => {
     const p = { name: 'claude', type: 'anthropic' as const, locality: 'cloud' as const, secretRef: { name: 'k', namespace: 'x', key: 'apiKey' }, models: {} };
-    expect(providerHealth(p, { secret: { found: true, hasKey: false } })).toMatchObject({ healthy: false, message: 'Secret x/k has no key "apiKey"' });
+    expect(providerHealth(p, { secret: { found: true, hasKey: false } }, 'https://api.anthropic.com')).toEqual({ name: 'claude', locality: 'cloud', ready: false, endpoint: 'https://api.anthropic.com', lastError: 'Secret x/k has no key "apiKey"' });
   });
 });
