@@ -1,0 +1,97 @@
+/**
+ * Decoded JSON to CEL values, typed by the schema as Kubernetes does (UnstructuredToVal): integer fields
+ * are CEL ints, number fields doubles, date-time/duration/byte strings timestamps, durations and bytes;
+ * objects with properties expose their fields under escaped names; the root of a resource (and every
+ * embedded resource) exposes only apiVersion, kind, metadata.name and metadata.generateName.
+ */
+import { CelScalar, celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
+import { additionalSchema, isObject, type StructuralSchema } from './types.js';
+
+const RESERVED = new Set([
+  'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
+  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
+]);
+
+/** k8s.io/apiserver/pkg/cel.Escape: the CEL name of a property, or undefined when it has none. */
+export function escapePropertyName(name: string): string | undefined {
+  if (name.length === 0 || (name[0] >= '0' && name[0] <= '9')) return undefined;
+  if (RESERVED.has(name)) return `__${name}__`;
+  let ok = true;
+  const out = name.replace(/(__|[-./]|[^a-zA-Z0-9\-./_])/g, (m) => {
+    switch (m) {
+      case '__': return '__underscores__';
+      case '.': return '__dot__';
+      case '-': return '__dash__';
+      case '/': return '__slash__';
+      default:
+        ok = false;
+        return '';
+    }
+  });
+  return ok ? out : undefined;
+}
+
+const castEnv = celEnv({ variables: { x: CelScalar.STRING } });
+const toTimestamp = plan(castEnv, parse('timestamp(x)'));
+const toDuration = plan(castEnv, parse('duration(x)'));
+
+function stringValue(s: StructuralSchema, v: string): CelInput {
+  switch (s.format) {
+    case 'date-time':
+    case 'datetime':
+    case 'date': {
+      const r = toTimestamp({ x: s.format === 'date' ? `${v}T00:00:00Z` : v });
+      return isCelError(r) ? v : (r as CelInput);
+    }
+    case 'duration': {
+      const r = toDuration({ x: v });
+      return isCelError(r) ? v : (r as CelInput);
+    }
+    case 'byte':
+      return new Uint8Array(Buffer.from(v, 'base64'));
+    default:
+      return v;
+  }
+}
+
+function numberValue(s: StructuralSchema | undefined, v: number): CelInput {
+  if (s?.type === 'number') return v;
+  if (Number.isInteger(v)) return BigInt(v);
+  return v;
+}
+
+const META_KEEP = ['name', 'generateName'];
+
+/** Converts `v` for a rule declared on schema `s`; `resourceRoot` trims metadata as Kubernetes does. */
+export function toCel(v: unknown, s: StructuralSchema | undefined, resourceRoot = false): CelInput {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return numberValue(s, v);
+  if (typeof v === 'string') return s ? stringValue(s, v) : v;
+  if (typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.map((x) => toCel(x, s?.items, s?.items?.['x-kubernetes-embedded-resource'] === true));
+  if (!isObject(v)) return null;
+  const m = new Map<string, CelInput>();
+  const props = s?.properties;
+  if (props && Object.keys(props).length > 0) {
+    for (const [k, x] of Object.entries(v)) {
+      if (!Object.hasOwn(props, k)) {
+        if (s?.['x-kubernetes-preserve-unknown-fields']) m.set(k, toCel(x, undefined));
+        continue;
+      }
+      const name = escapePropertyName(k);
+      if (name !== undefined) m.set(name, toCel(x, props[k], props[k]['x-kubernetes-embedded-resource'] === true));
+    }
+  } else {
+    const ap = additionalSchema(s);
+    for (const [k, x] of Object.entries(v)) m.set(k, toCel(x, ap, ap?.['x-kubernetes-embedded-resource'] === true));
+  }
+  if (resourceRoot) {
+    for (const k of ['apiVersion', 'kind']) if (typeof v[k] === 'string') m.set(k, v[k] as string);
+    if (isObject(v.metadata)) {
+      const meta = new Map<string, CelInput>();
+      for (const k of META_KEEP) if (typeof v.metadata[k] === 'string') meta.set(k, v.metadata[k] as string);
+      m.set('metadata', meta);
+    }
+  }
+  return m;
+}

@@ -1,0 +1,288 @@
+/**
+ * x-kubernetes-validations: CEL rules compiled once per schema and evaluated at the node that declares
+ * them, with `self` bound to the value there and, for transition rules, `oldSelf` to the correlated old
+ * value (object keys and list-type=map keys correlate; other list items do not). Error text, reasons,
+ * fieldPath, messageExpression and ratcheting follow apiextensions-apiserver's schema/cel/validation.go.
+ */
+import { CelScalar, celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
+import { checkSelections, usesIdent } from './cel-check.js';
+import { KUBERNETES_CEL_FUNCS, optionalOf } from './cel-library.js';
+import { toCel } from './cel-values.js';
+import {
+  childPath, duplicate, forbidden, indexPath, invalid, keyPath, required, type FieldError,
+} from './errors.js';
+import { deepEqual } from './json.js';
+import { additionalSchema, isObject, type StructuralSchema, type ValidationRule } from './types.js';
+
+const env = celEnv({ variables: { self: CelScalar.DYN, oldSelf: CelScalar.DYN }, funcs: KUBERNETES_CEL_FUNCS });
+
+type Program = (ctx: { self: CelInput; oldSelf: CelInput }) => CelResult;
+
+interface CompiledRule {
+  rule: ValidationRule;
+  program?: Program;
+  messageProgram?: Program;
+  usesOldSelf: boolean;
+  /** Why the rule did not compile (the CRD should have been rejected). */
+  error?: string;
+  /** The rule's fieldPath as a field.Path string, appended to the node's path. */
+  fieldPath?: string;
+}
+
+export interface CelNode {
+  schema: StructuralSchema;
+  resourceRoot: boolean;
+  rules: CompiledRule[];
+  properties: Map<string, CelNode>;
+  additional?: CelNode;
+  items?: CelNode;
+  allOf: CelNode[];
+}
+
+/** A problem found while compiling a rule, located relative to the schema root. */
+export interface RuleProblem {
+  /** e.g. "properties[spec].x-kubernetes-validations[0].rule" */
+  schemaPath: string;
+  rule: ValidationRule;
+  message: string;
+}
+
+/** Parses a rule's fieldPath (".a.b", ".m['k']") against the schema: apiextensions' ValidFieldPath. */
+export function parseRuleFieldPath(jsonPath: string, schema: StructuralSchema): { path: string } | { error: string } {
+  let s: StructuralSchema | undefined = schema;
+  let out = '';
+  let rest = jsonPath;
+  const step = (name: string): string | undefined => {
+    if (s?.properties) {
+      if (!Object.hasOwn(s.properties, name)) return 'does not refer to a valid field';
+      out = childPath(out, name);
+      s = s.properties[name];
+    } else if (s?.additionalProperties !== undefined) {
+      out = keyPath(out, name);
+      s = additionalSchema(s);
+    } else {
+      return 'does not refer to a valid field';
+    }
+    return undefined;
+  };
+  while (rest.length > 0) {
+    let m: RegExpExecArray | null;
+    let err: string | undefined;
+    if ((m = /^\.([^.[\]]+)/.exec(rest))) {
+      err = step(m[1]);
+    } else if ((m = /^\['((?:[^'\\]|\\.)*)'\]/.exec(rest))) {
+      err = step(m[1].replace(/\\(.)/g, '$1'));
+    } else {
+      return { error: `expected [ or . but got: ${rest[0]}` };
+    }
+    if (err) return { error: err };
+    rest = rest.slice(m[0].length);
+  }
+  return { path: out };
+}
+
+function compileExpression(src: string, schema: StructuralSchema, resourceRoot: boolean): { program: Program; expr: unknown } | { error: string } {
+  let parsed;
+  try {
+    parsed = parse(src);
+  } catch (e) {
+    return { error: `compilation failed: ERROR: ${(e as Error).message}` };
+  }
+  const problems = checkSelections(parsed.expr, schema, resourceRoot);
+  if (problems.length > 0) return { error: `compilation failed: ERROR: <input>: ${problems.join('; ')}` };
+  try {
+    return { program: plan(env, parsed) as Program, expr: parsed.expr };
+  } catch (e) {
+    return { error: `compilation failed: ERROR: ${(e as Error).message}` };
+  }
+}
+
+function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPath: string, problems: RuleProblem[]): CompiledRule[] {
+  const rules = schema['x-kubernetes-validations'] ?? [];
+  return rules.map((rule, i) => {
+    const at = `${schemaPath === '' ? '' : `${schemaPath}.`}x-kubernetes-validations[${i}]`;
+    const compiled: CompiledRule = { rule, usesOldSelf: false };
+    const c = compileExpression(rule.rule, schema, resourceRoot);
+    if ('error' in c) {
+      problems.push({ schemaPath: `${at}.rule`, rule, message: c.error });
+      compiled.error = c.error;
+      return compiled;
+    }
+    compiled.program = c.program;
+    compiled.usesOldSelf = usesIdent(c.expr, 'oldSelf');
+    if (rule.optionalOldSelf && !compiled.usesOldSelf) {
+      problems.push({ schemaPath: `${at}.optionalOldSelf`, rule, message: 'may not be set if oldSelf is not used in rule' });
+    }
+    if (rule.messageExpression) {
+      const m = compileExpression(rule.messageExpression, schema, resourceRoot);
+      if ('error' in m) problems.push({ schemaPath: `${at}.messageExpression`, rule, message: `messageExpression ${m.error}` });
+      else if (usesIdent(m.expr, 'oldSelf')) {
+        problems.push({ schemaPath: `${at}.messageExpression`, rule, message: 'messageExpression compilation failed: ERROR: <input>: undeclared reference to \'oldSelf\'' });
+      } else compiled.messageProgram = m.program;
+    }
+    if (rule.fieldPath) {
+      const fp = parseRuleFieldPath(rule.fieldPath, schema);
+      if ('error' in fp) problems.push({ schemaPath: `${at}.fieldPath`, rule, message: fp.error });
+      else compiled.fieldPath = fp.path;
+    }
+    return compiled;
+  });
+}
+
+/** Builds the validator tree; returns undefined when the schema declares no rules at all. */
+export function compileCelTree(schema: StructuralSchema, problems: RuleProblem[] = []): CelNode | undefined {
+  return build(schema, true, '', problems);
+}
+
+function build(s: StructuralSchema, resourceRoot: boolean, schemaPath: string, problems: RuleProblem[]): CelNode | undefined {
+  const node: CelNode = {
+    schema: s,
+    resourceRoot,
+    rules: compileRules(s, resourceRoot, schemaPath, problems),
+    properties: new Map(),
+    allOf: [],
+  };
+  const join = (p: string) => (schemaPath === '' ? p : `${schemaPath}.${p}`);
+  for (const [k, ps] of Object.entries(s.properties ?? {})) {
+    const c = build(ps, ps['x-kubernetes-embedded-resource'] === true, join(`properties[${k}]`), problems);
+    if (c) node.properties.set(k, c);
+  }
+  const ap = additionalSchema(s);
+  if (ap) node.additional = build(ap, ap['x-kubernetes-embedded-resource'] === true, join('additionalProperties'), problems);
+  if (s.items) node.items = build(s.items, s.items['x-kubernetes-embedded-resource'] === true, join('items'), problems);
+  (s.allOf ?? []).forEach((sub, i) => {
+    // Rules in an allOf branch see the value typed by the enclosing node's schema.
+    const rules = compileRules({ ...s, 'x-kubernetes-validations': sub['x-kubernetes-validations'] }, resourceRoot, join(`allOf[${i}]`), problems);
+    if (rules.length > 0) node.allOf.push({ schema: s, resourceRoot, rules, properties: new Map(), allOf: [] });
+  });
+  const empty = node.rules.length === 0 && node.properties.size === 0 && !node.additional && !node.items && node.allOf.length === 0;
+  return empty ? undefined : node;
+}
+
+interface Correlation {
+  /** The correlated old value, when there is one. */
+  old?: { value: unknown };
+  /** Whether the nearest correlated ancestor is unchanged (errors there are ratcheted). */
+  parentUnchanged: boolean;
+}
+
+function mapCorrelatable(s: StructuralSchema): boolean {
+  return s['x-kubernetes-map-type'] !== 'atomic';
+}
+
+function childCorrelation(c: Correlation, v: unknown, key: string, correlatable: boolean): Correlation {
+  const unchanged = c.old ? deepEqual(c.old.value, v) : c.parentUnchanged;
+  if (!correlatable || !c.old || !isObject(c.old.value) || !Object.hasOwn(c.old.value, key)) return { parentUnchanged: unchanged };
+  return { old: { value: c.old.value[key] }, parentUnchanged: unchanged };
+}
+
+function itemCorrelation(s: StructuralSchema, c: Correlation, list: unknown[], item: unknown): Correlation {
+  const unchanged = c.old ? deepEqual(c.old.value, list) : c.parentUnchanged;
+  const keys = s['x-kubernetes-list-map-keys'];
+  if (s['x-kubernetes-list-type'] !== 'map' || !keys || !c.old || !Array.isArray(c.old.value) || !isObject(item)) {
+    return { parentUnchanged: unchanged };
+  }
+  const found = c.old.value.find((o) => isObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
+  return found === undefined ? { parentUnchanged: unchanged } : { old: { value: found }, parentUnchanged: unchanged };
+}
+
+function ruleErrorString(rule: ValidationRule): string {
+  return rule.message && rule.message.length > 0 ? rule.message.trim() : rule.rule.trim();
+}
+
+/** cel-go's wording for the runtime errors rules commonly hit. */
+function runtimeErrorText(e: Error): string {
+  const m = e.message;
+  let x: RegExpExecArray | null;
+  if ((x = /^field not found: (.*)$/.exec(m))) return `no such key: ${x[1]}`;
+  if ((x = /^index (-?\d+) out of bounds/.exec(m))) return `index out of bounds: ${x[1]}`;
+  if (/divide by zero/.test(m)) return 'division by zero';
+  if (/modulus by zero/.test(m)) return 'modulus by zero';
+  return m;
+}
+
+function evalMessage(rule: CompiledRule, act: { self: CelInput; oldSelf: CelInput }): string | undefined {
+  if (!rule.messageProgram) return undefined;
+  const r = rule.messageProgram(act);
+  if (isCelError(r) || typeof r !== 'string') return undefined;
+  const t = r.trim();
+  if (t.length === 0 || t.includes('\n') || Buffer.byteLength(t) > 5000) return undefined;
+  return t;
+}
+
+function errorForReason(path: string, typeName: string, detail: string, reason: ValidationRule['reason']): FieldError {
+  switch (reason) {
+    case 'FieldValueForbidden':
+      return forbidden(path, detail);
+    case 'FieldValueRequired':
+      return required(path, detail);
+    case 'FieldValueDuplicate':
+      return duplicate(path, typeName);
+    default:
+      return invalid(path, typeName, detail);
+  }
+}
+
+function evaluateRules(node: CelNode, path: string, v: unknown, c: Correlation, out: FieldError[]): void {
+  if (node.rules.length === 0) return;
+  const typeName = node.schema['x-kubernetes-int-or-string'] ? '' : (node.schema.type ?? '');
+  const self = toCel(v, node.schema, node.resourceRoot);
+  const hasOld = c.old !== undefined && c.old.value !== null && c.old.value !== undefined;
+  const oldSelf = hasOld ? toCel(c.old!.value, node.schema, node.resourceRoot) : null;
+  let ratchet: boolean | undefined;
+  const shouldRatchet = () => (ratchet ??= hasOld ? deepEqual(c.old!.value, v) : c.parentUnchanged);
+  for (const compiled of node.rules) {
+    const { rule } = compiled;
+    if (!compiled.program) {
+      out.push(invalid(path, typeName, `rule compile error: ${compiled.error ?? 'unknown'}`));
+      continue;
+    }
+    if (compiled.usesOldSelf && !hasOld && !rule.optionalOldSelf) continue;
+    const act = rule.optionalOldSelf
+      ? { self, oldSelf: optionalOf(hasOld ? oldSelf ?? undefined : undefined) as CelInput }
+      : { self, oldSelf };
+    const result = compiled.program(act);
+    if (isCelError(result)) {
+      const text = runtimeErrorText(result);
+      out.push(
+        /overload/.test(result.message)
+          ? invalid(path, typeName, `'no such overload': call arguments did not match a supported operator, function or macro signature for rule: ${ruleErrorString(rule)}`)
+          : invalid(path, typeName, `${text} evaluating rule: ${ruleErrorString(rule)}`),
+      );
+      continue;
+    }
+    if (result === true) continue;
+    if (!compiled.usesOldSelf && shouldRatchet()) continue;
+    const errPath = compiled.fieldPath ? childPath(path, compiled.fieldPath) : path;
+    const detail = evalMessage(compiled, { self, oldSelf }) ?? (rule.message ? rule.message.trim() : `failed rule: ${ruleErrorString(rule)}`);
+    out.push(errorForReason(errPath, typeName, detail, rule.reason));
+  }
+}
+
+function evaluate(node: CelNode, path: string, v: unknown, c: Correlation, out: FieldError[]): void {
+  if (v === null || v === undefined) return;
+  evaluateRules(node, path, v, c, out);
+  for (const sub of node.allOf) {
+    evaluateRules(sub, path, v, { old: c.old, parentUnchanged: c.parentUnchanged }, out);
+  }
+  if (Array.isArray(v)) {
+    if (node.items) v.forEach((x, i) => evaluate(node.items!, indexPath(path, i), x, itemCorrelation(node.schema, c, v, x), out));
+    return;
+  }
+  if (!isObject(v)) return;
+  const correlatable = mapCorrelatable(node.schema);
+  for (const [k, x] of Object.entries(v)) {
+    const prop = node.properties.get(k);
+    if (prop) evaluate(prop, childPath(path, k), x, childCorrelation(c, v, k, correlatable), out);
+    else if (node.additional && !(node.schema.properties && Object.hasOwn(node.schema.properties, k))) {
+      evaluate(node.additional, keyPath(path, k), x, childCorrelation(c, v, k, correlatable), out);
+    }
+  }
+}
+
+/** Evaluates every rule in the tree against `obj` (and `old` on update). */
+export function validateCel(tree: CelNode, obj: unknown, old?: unknown): FieldError[] {
+  const out: FieldError[] = [];
+  evaluate(tree, '', obj, old === undefined ? { parentUnchanged: false } : { old: { value: old }, parentUnchanged: false }, out);
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * CRD schema checks kube-apiserver makes when a CustomResourceDefinition is created or updated: the
+ * structural-schema rules, the supported keywords and extensions, valid patterns and defaults, and
+ * x-kubernetes-validations rules that compile. Paths are relative to `basePath` (for a CRD version,
+ * pass "spec.versions[0].schema.openAPIV3Schema").
+ */
+import { compileCelTree } from './cel.js';
+import { forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
+import { compilePattern } from './pattern.js';
+import { isObject, type StructuralSchema } from './types.js';
+import { validateOpenAPI } from './validate.js';
+
+const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
+const UNSUPPORTED = ['$ref', '$schema', 'id', 'definitions', 'dependencies', 'additionalItems', 'patternProperties'];
+const LIST_TYPES = ['atomic', 'set', 'map'];
+const MAP_TYPES = ['granular', 'atomic'];
+const REASONS = ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'];
+
+type Ctx = { errs: FieldError[] };
+
+function isScalarSchema(s: StructuralSchema | undefined): boolean {
+  return s !== undefined && (s['x-kubernetes-int-or-string'] === true || ['string', 'integer', 'number', 'boolean'].includes(s.type ?? ''));
+}
+
+function checkNode(s: unknown, path: string, ctx: Ctx, opts: { root: boolean; inValueValidation: boolean; kindOfParent: 'property' | 'items' | 'root' | 'additional' }): void {
+  const { errs } = ctx;
+  if (!isObject(s)) {
+    errs.push(invalid(path, s, 'must be an object'));
+    return;
+  }
+  const n = s as unknown as StructuralSchema;
+  for (const k of UNSUPPORTED) if (Object.hasOwn(s, k)) errs.push(forbidden(`${path}.${k}`, `${k} is not supported`));
+  if (n.type !== undefined && !TYPES.includes(n.type)) errs.push(notSupported(`${path}.type`, n.type, TYPES));
+  if (!opts.inValueValidation) {
+    if (n.type === undefined && !n['x-kubernetes-int-or-string'] && !n['x-kubernetes-preserve-unknown-fields'] && !opts.root) {
+      const what = opts.kindOfParent === 'items' ? 'array items' : 'object fields';
+      errs.push(required(`${path}.type`, `must not be empty for specified ${what}`));
+    }
+    if (opts.root && n.type !== 'object') {
+      errs.push(n.type === undefined ? required(`${path}.type`, 'must not be empty at the root') : invalid(`${path}.type`, n.type, 'must be object at the root'));
+    }
+  } else {
+    for (const k of ['type', 'default', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string', 'description'] as const) {
+      if (n[k] !== undefined) errs.push(forbidden(`${path}.${k}`, 'must be empty to be structural'));
+    }
+  }
+  if (n['x-kubernetes-int-or-string'] && n.type !== undefined) errs.push(invalid(`${path}.type`, n.type, 'must be empty if x-kubernetes-int-or-string is true'));
+  if (n['x-kubernetes-preserve-unknown-fields'] === false) errs.push(invalid(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
+  if (n['x-kubernetes-embedded-resource']) {
+    if (n.type !== 'object') errs.push(invalid(`${path}.type`, n.type ?? '', 'must be object if x-kubernetes-embedded-resource is true'));
+    if (!n['x-kubernetes-preserve-unknown-fields'] && (!n.properties || Object.keys(n.properties).length === 0)) {
+      errs.push(required(`${path}.properties`, 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'));
+    }
+  }
+  if (n.type === 'array' && n.items === undefined && !opts.inValueValidation) errs.push(required(`${path}.items`, 'must be specified'));
+  if (n.properties && n.additionalProperties !== undefined) errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
+  if (n.additionalProperties === false) errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties cannot be set to false'));
+  if (n.uniqueItems === true) errs.push(forbidden(`${path}.uniqueItems`, 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'));
+  if (n.pattern !== undefined) {
+    const c = compilePattern(n.pattern);
+    if (!c.ok) errs.push(invalid(`${path}.pattern`, n.pattern, `must be a valid regular expression, but isn't: ${c.error}`));
+  }
+  checkListAndMapTypes(n, path, errs);
+  for (const [i, rule] of (n['x-kubernetes-validations'] ?? []).entries()) {
+    if (rule.reason !== undefined && !REASONS.includes(rule.reason)) errs.push(notSupported(`${path}.x-kubernetes-validations[${i}].reason`, rule.reason, REASONS));
+    if (rule.message !== undefined && rule.message.trim() === '' ) errs.push(invalid(`${path}.x-kubernetes-validations[${i}].message`, rule.message, 'message must be non-empty if specified'));
+    if (rule.message !== undefined && /[\r\n]/.test(rule.message)) errs.push(invalid(`${path}.x-kubernetes-validations[${i}].message`, rule.message, 'message must not contain line breaks'));
+  }
+  if (n.default !== undefined && !opts.inValueValidation) checkDefault(n, path, errs);
+
+  for (const [k, p] of Object.entries(n.properties ?? {})) {
+    checkNode(p, `${path}.properties[${k}]`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'property' });
+  }
+  if (isObject(n.additionalProperties)) {
+    checkNode(n.additionalProperties, `${path}.additionalProperties`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'additional' });
+  }
+  if (n.items !== undefined) {
+    if (Array.isArray(n.items)) errs.push(forbidden(`${path}.items`, 'items must be a schema object and not an array'));
+    else checkNode(n.items, `${path}.items`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'items' });
+  }
+  for (const k of ['allOf', 'anyOf', 'oneOf'] as const) {
+    (n[k] ?? []).forEach((sub, i) => checkNode(sub, `${path}.${k}[${i}]`, ctx, { root: false, inValueValidation: true, kindOfParent: 'property' }));
+  }
+  if (n.not !== undefined) checkNode(n.not, `${path}.not`, ctx, { root: false, inValueValidation: true, kindOfParent: 'property' });
+  if (opts.root) checkRootMetadata(n, path, errs);
+}
+
+function checkListAndMapTypes(n: StructuralSchema, path: string, errs: FieldError[]): void {
+  const lt = n['x-kubernetes-list-type'];
+  const keys = n['x-kubernetes-list-map-keys'];
+  if (lt !== undefined) {
+    if (!LIST_TYPES.includes(lt)) errs.push(notSupported(`${path}.x-kubernetes-list-type`, lt, LIST_TYPES));
+    else if (n.type !== 'array') errs.push(invalid(`${path}.x-kubernetes-list-type`, lt, 'must only be used if type is array'));
+  }
+  if (lt === 'map') {
+    if (!keys || keys.length === 0) {
+      errs.push(required(`${path}.x-kubernetes-list-map-keys`, 'must not be empty if x-kubernetes-list-type is map'));
+    } else if (n.items) {
+      if (n.items.type !== 'object') errs.push(invalid(`${path}.items.type`, n.items.type ?? '', 'must be object if parent array\'s x-kubernetes-list-type is map'));
+      for (const [i, k] of keys.entries()) {
+        const ks = n.items.properties?.[k];
+        if (!ks) errs.push(invalid(`${path}.x-kubernetes-list-map-keys[${i}]`, k, 'entries must all be names of item properties'));
+        else if (!isScalarSchema(ks)) errs.push(invalid(`${path}.items.properties[${k}].type`, ks.type ?? '', 'must be a scalar type if parent array\'s x-kubernetes-list-type is map'));
+        else if (!(n.items.required ?? []).includes(k) && ks.default === undefined) {
+          errs.push(required(`${path}.items.properties[${k}]`, 'all map keys must be required or have a default value'));
+        }
+      }
+    }
+  } else if (keys && keys.length > 0) {
+    errs.push(required(`${path}.x-kubernetes-list-type`, 'must be map if x-kubernetes-list-map-keys is non-empty'));
+  }
+  if (lt === 'set' && n.items && !isScalarSchema(n.items) && n.items['x-kubernetes-map-type'] !== 'atomic' && n.items['x-kubernetes-list-type'] !== 'atomic') {
+    errs.push(invalid(`${path}.items.x-kubernetes-map-type`, n.items['x-kubernetes-map-type'] ?? null, 'must be atomic as item of a list with x-kubernetes-list-type=set'));
+  }
+  const mt = n['x-kubernetes-map-type'];
+  if (mt !== undefined && !MAP_TYPES.includes(mt)) errs.push(notSupported(`${path}.x-kubernetes-map-type`, mt, MAP_TYPES));
+}
+
+function checkDefault(n: StructuralSchema, path: string, errs: FieldError[]): void {
+  const { default: value, ...rest } = n;
+  for (const e of validateOpenAPI({ ...rest, 'x-kubernetes-validations': undefined }, value)) {
+    const sub = e.field === '<nil>' ? '' : `.${e.field}`;
+    errs.push({ ...e, field: `${path}.default${sub}` });
+  }
+}
+
+function checkRootMetadata(n: StructuralSchema, path: string, errs: FieldError[]): void {
+  const meta = n.properties?.metadata;
+  if (!meta) return;
+  const mp = `${path}.properties[metadata]`;
+  if (meta.type !== undefined && meta.type !== 'object') errs.push(invalid(`${mp}.type`, meta.type, 'must be object'));
+  for (const k of Object.keys(meta.properties ?? {})) {
+    if (k !== 'name' && k !== 'generateName') {
+      errs.push(forbidden(`${mp}.properties[${k}]`, 'must not be specified: only name and generateName are allowed'));
+    }
+  }
+}
+
+/** All problems kube-apiserver would report for this openAPIV3Schema, or [] when it is acceptable. */
+export function checkSchema(openAPIV3Schema: unknown, basePath = 'openAPIV3Schema'): FieldError[] {
+  const ctx: Ctx = { errs: [] };
+  checkNode(openAPIV3Schema, basePath, ctx, { root: true, inValueValidation: false, kindOfParent: 'root' });
+  if (ctx.errs.length > 0 || !isObject(openAPIV3Schema)) return ctx.errs;
+  const problems: { schemaPath: string; rule: { rule: string }; message: string }[] = [];
+  compileCelTree(openAPIV3Schema as StructuralSchema, problems);
+  for (const p of problems) {
+    ctx.errs.push(invalid(`${basePath}.${p.schemaPath}`, p.rule.rule, p.message));
+  }
+  return ctx.errs;
+}
