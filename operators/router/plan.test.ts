@@ -6,8 +6,8 @@ const local: LaneProvider = { name: 'local', type: 'ollama', locality: 'local', 
 const claude: LaneProvider = { name: 'claude', type: 'anthropic', locality: 'cloud', baseURL: 'http://a', models: { chat: 'claude-sonnet-4-5', 'claude-sonnet': 'claude-sonnet-4-5' } };
 const lane = (p: LaneProvider[], allowCloud: boolean, maxAttempts = 5): LaneSpec => ({
   name: allowCloud ? 'enterprise' : 'private', namespaceSelector: {}, allowCloud, providers: p,
-  fallback: { on: ['ConnectionRefused', 'ServerError'], maxAttempts, firstTokenTimeoutMs: 1000 },
-  budget: { period: 'Monthly', defaultMaxTokens: 256 }, prices: [], egress: { allowedCIDRs: [] }, logPrompts: false,
+  fallback: { on: ['Unavailable', 'ServerError'], maxAttempts, firstTokenTimeoutMs: 1000 },
+  budget: { period: 'Monthly', warnAtPercent: 80, onExceeded: 'LocalOnly' }, sensitiveData: 'LocalOnly', egress: { policy: 'DenyExternal', allowCIDRs: [] },
 });
 
 describe('planCandidates', () => {
@@ -44,6 +44,7 @@ describe('policy helpers', () => {
     const l = lane([local], true);
     expect(mayFallBack(l, 'ServerError')).toBe(true);
     expect(mayFallBack(l, 'RateLimited')).toBe(false);
+    expect(mayFallBack(l, 'Unavailable')).toBe(true);
     expect(mayFallBack(l, 'Interrupted')).toBe(false);
   });
 });

@@ -93,8 +93,8 @@ export function postJson(urlStr: string, body: unknown, headers: Record<string, 
     req.setNoDelay(true);
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (signal.aborted) reject(new UpstreamFailure('Timeout', 'no response before the first-token timeout'));
-      else if (err.code && CONNECT_ERRORS.has(err.code)) reject(new UpstreamFailure('ConnectionRefused', `cannot connect (${err.code})`));
-      else reject(new UpstreamFailure('ConnectionRefused', `request failed (${err.code ?? err.message})`));
+      else if (err.code && CONNECT_ERRORS.has(err.code)) reject(new UpstreamFailure('Unavailable', `cannot connect (${err.code})`));
+      else reject(new UpstreamFailure('Unavailable', `request failed (${err.code ?? err.message})`));
     });
     req.end(data);
   });

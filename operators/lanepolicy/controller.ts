@@ -1,0 +1,150 @@
+import type { Controller, ReconcileContext } from '../runtime/controller.js';
+import { fieldManager } from '../runtime/apply.js';
+import { findCondition } from '../runtime/conditions.js';
+import { isNotFound, type KubeObject } from '../runtime/kube.js';
+import { TransientError } from '../runtime/outcome.js';
+import { DEFAULT_BASE_URLS } from '../router/providers/index.js';
+import { bindNamespaces, type NamespaceInfo } from './binding.js';
+import { CONFLICT_LABEL, DEFAULT_ROUTER, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
+import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from './resources.js';
+import { parseLaneSpec, type LabelSelector, type LaneProvider } from './spec.js';
+import { laneReport, providerHealth, type ProviderObservation } from './status.js';
+import { currentUsage, usageConfigMapName, usageFromData } from './usage.js';
+
+export interface LanePolicyControllerOptions {
+  /** Where the lane router runs: NetworkPolicies allow egress to it; usage ConfigMaps live in its namespace. */
+  router?: RouterLocation;
+  /** How often spend and provider health are refreshed without any other event (default 30 s). */
+  refreshMs?: number;
+}
+
+type LanePolicy = KubeObject & { spec?: { namespaceSelector?: LabelSelector } };
+type NamespaceObj = KubeObject & { status?: { phase?: string } };
+
+function routerFromEnv(): RouterLocation {
+  const e = process.env;
+  return {
+    namespace: e.AGENTLAB_ROUTER_NAMESPACE ?? DEFAULT_ROUTER.namespace,
+    podLabels: e.AGENTLAB_ROUTER_POD_LABELS
+      ? Object.fromEntries(e.AGENTLAB_ROUTER_POD_LABELS.split(',').map((kv) => kv.split('=') as [string, string]))
+      : DEFAULT_ROUTER.podLabels,
+    port: e.AGENTLAB_ROUTER_PORT ? Number(e.AGENTLAB_ROUTER_PORT) : DEFAULT_ROUTER.port,
+  };
+}
+
+const laneSelectors = (lanes: LanePolicy[]) =>
+  lanes
+    .filter((l) => l.metadata?.name && l.spec && typeof l.spec.namespaceSelector === 'object' && l.spec.namespaceSelector !== null)
+    .map((l) => ({ name: l.metadata!.name!, namespaceSelector: l.spec!.namespaceSelector! }));
+
+const namespaceInfos = (nss: NamespaceObj[]): NamespaceInfo[] =>
+  nss.map((n) => ({ name: n.metadata!.name!, labels: n.metadata?.labels, terminating: n.status?.phase === 'Terminating' || Boolean(n.metadata?.deletionTimestamp) }));
+
+async function observeProvider(ctx: ReconcileContext, p: LaneProvider): Promise<ProviderObservation> {
+  if (p.modelServerRef) {
+    const ms = ctx.cache.get<KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[]; endpoint?: string } }>(MODELSERVERS, p.modelServerRef.namespace, p.modelServerRef.name);
+    if (!ms) return { modelServer: { found: false } };
+    const ready = findCondition(ms.status?.conditions as never, 'Ready');
+    return { modelServer: { found: true, ready: ready?.status === 'True', message: ready?.message, endpoint: ms.status?.endpoint } };
+  }
+  if (!p.secretRef) return {};
+  try {
+    // Read on demand rather than cached: the operator should not hold every Secret of the cluster.
+    const s = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, p.secretRef.namespace, p.secretRef.name);
+    return { secret: { found: true, hasKey: Boolean(s.data?.[p.secretRef.key]) } };
+  } catch (err) {
+    if (isNotFound(err)) return { secret: { found: false, hasKey: false } };
+    throw new TransientError('SecretReadFailed', `reading Secret ${p.secretRef.namespace}/${p.secretRef.name}: ${(err as Error).message}`);
+  }
+}
+
+async function readUsage(ctx: ReconcileContext, routerNamespace: string, lane: string) {
+  try {
+    const cm = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, routerNamespace, usageConfigMapName(lane));
+    return usageFromData(cm.data);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw new TransientError('UsageReadFailed', `reading usage ConfigMap ${routerNamespace}/${usageConfigMapName(lane)}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Binds namespaces to the lane, writes one egress NetworkPolicy per bound namespace (and a
+ * DNS-only one where lanes conflict), checks providers, and publishes spend from the router.
+ */
+export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Controller<LanePolicy> {
+  const router = opts.router ?? routerFromEnv();
+  const refreshMs = opts.refreshMs ?? 30_000;
+  const allLanes = (_: KubeObject, cache: { list(r: typeof LANEPOLICIES): KubeObject[] }) => cache.list(LANEPOLICIES).map((l) => l.metadata!.name!);
+
+  return {
+    name: 'lanepolicy',
+    for: LANEPOLICIES,
+    owns: [NETWORK_POLICIES],
+    watches: [
+      // Namespace labels decide bindings; every lane may gain or lose one.
+      { resource: NAMESPACES, map: allLanes, predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) || Boolean(n.metadata?.deletionTimestamp) !== Boolean(o.metadata?.deletionTimestamp) },
+      // Another lane's selector can create or resolve a conflict with this one.
+      { resource: LANEPOLICIES, map: allLanes, predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
+      {
+        resource: MODELSERVERS,
+        map: (ms, cache) => cache.list<LanePolicy>(LANEPOLICIES)
+          .filter((l) => ((l.spec as { providers?: { modelServerRef?: { name?: string; namespace?: string } }[] } | undefined)?.providers ?? [])
+            .some((p) => p.modelServerRef?.name === ms.metadata?.name && p.modelServerRef?.namespace === ms.metadata?.namespace))
+          .map((l) => l.metadata!.name!),
+      },
+    ],
+    async reconcile(ctx) {
+      const lane = ctx.object;
+      const name = lane.metadata!.name!;
+      const parsed = parseLaneSpec(lane);
+      const lanes = ctx.cache.list<LanePolicy>(LANEPOLICIES);
+      const namespaces = namespaceInfos(ctx.cache.list<NamespaceObj>(NAMESPACES));
+      const bindings = bindNamespaces(laneSelectors(lanes), namespaces);
+      const bound = bindings.bound.get(name) ?? [];
+      const conflicted = bindings.conflicts.get(name) ?? [];
+      const live = new Set(namespaces.filter((n) => !n.terminating).map((n) => n.name));
+      const uidOf = new Map(lanes.map((l) => [l.metadata!.name!, l.metadata!.uid!]));
+
+      // An invalid lane still fences its namespaces in (without its extra CIDRs): fail closed.
+      const denyExternal = !parsed.ok || parsed.lane.egress.policy === 'DenyExternal';
+      const allowedCIDRs = parsed.ok ? parsed.lane.egress.allowCIDRs : [];
+      if (denyExternal) {
+        for (const ns of bound.filter((n) => live.has(n))) {
+          await ctx.apply(NETWORK_POLICIES, desiredNetworkPolicy({ namespace: ns, binding: { lane: name }, owners: [{ name, uid: lane.metadata!.uid! }], router, allowedCIDRs }));
+        }
+      }
+      for (const ns of conflicted.filter((n) => live.has(n))) {
+        const b = bindings.byNamespace.get(ns)!;
+        const owners = ('conflict' in b ? b.conflict : []).filter((l) => uidOf.has(l)).map((l) => ({ name: l, uid: uidOf.get(l)! }));
+        // Shared by several lanes, so not a controller-owned child: applied directly with the same field manager.
+        await ctx.client.apply(NETWORK_POLICIES, desiredNetworkPolicy({ namespace: ns, binding: b, owners, router }), fieldManager('lanepolicy'));
+      }
+      // Policies this lane wrote for namespaces that are now in no lane at all (or AllowAll) go away.
+      for (const np of ctx.cache.list(NETWORK_POLICIES)) {
+        const m = np.metadata!;
+        if (m.name !== NETWORK_POLICY_NAME || !(m.labels?.[LANE_LABEL] || m.labels?.[CONFLICT_LABEL])) continue;
+        if (!m.ownerReferences?.some((r) => r.uid === lane.metadata!.uid)) continue;
+        const b = bindings.byNamespace.get(m.namespace!);
+        const stale = !b || (!denyExternal && 'lane' in b && b.lane === name);
+        if (stale) await ctx.deleteChild(NETWORK_POLICIES, m.namespace, m.name);
+      }
+
+      const providers = parsed.ok
+        ? await Promise.all(parsed.lane.providers.map(async (p) => providerHealth(p, await observeProvider(ctx, p), DEFAULT_BASE_URLS[p.type])))
+        : [];
+      const stored = await readUsage(ctx, router.namespace, name);
+      const usage = currentUsage(stored, parsed.ok ? parsed.lane : { budget: { period: 'Monthly', warnAtPercent: 80, onExceeded: 'Block' } }, ctx.now());
+      const conflicts = conflicted.map((ns) => {
+        const b = bindings.byNamespace.get(ns)!;
+        return { namespace: ns, otherLanes: ('conflict' in b ? b.conflict : []).filter((l) => l !== name) };
+      });
+      const report = laneReport({ parsed, bound, conflicts, providers, usage });
+      ctx.setStatus(report.fields);
+      for (const c of report.conditions) ctx.setCondition(c);
+      return { outcome: report.outcome, requeueAfterMs: refreshMs };
+    },
+  };
+}
+
+export const controller = (): Controller<LanePolicy> => lanePolicyController();
