@@ -96,8 +96,8 @@ export class PullManager {
 
   private notify(key: string, force: boolean): void {
     const now = this.o.now();
-    const last = this.lastNotify.get(key) ?? 0;
-    if (!force && now - last < this.o.progressIntervalMs) return;
+    const last = this.lastNotify.get(key);
+    if (!force && last !== undefined && now - last < this.o.progressIntervalMs) return;
     this.lastNotify.set(key, now);
     this.o.notify(key);
   }
