@@ -1,0 +1,116 @@
+import {
+  LOOSE,
+  objectType,
+  OBJECT_META,
+  SCALAR,
+  type ListType,
+  type MapType,
+  type StructType,
+  type TypeInfo,
+  type TypeNode,
+} from './type-info.js';
+
+/*
+ * A compact description of the built-in kinds the embedded server serves: only the fields whose
+ * merge behaviour differs from the default (objects are structs, lists atomic). List types and
+ * keys are those of the Kubernetes 1.32 OpenAPI (x-kubernetes-list-type / -list-map-keys, or the
+ * patch strategy where no list type is declared); patchStrategy / patchMergeKey are the struct tags
+ * strategic merge patch reads.
+ */
+
+const struct = (fields: Record<string, TypeNode>, atomic = false): StructType =>
+  atomic ? { kind: 'struct', fields, other: LOOSE, atomic } : { kind: 'struct', fields, other: LOOSE };
+const map = (atomic = false): MapType => (atomic ? { kind: 'map', values: SCALAR, atomic } : { kind: 'map', values: SCALAR });
+// mergeKey null: a list-map for apply that strategic merge patch replaces (no patchStrategy tag).
+const keyed = (keys: string[], items: TypeNode = struct({}), mergeKey: string | null = keys[0], keyDefaults?: Record<string, unknown>): ListType => ({
+  kind: 'list',
+  listType: 'map',
+  keys,
+  items,
+  ...(keyDefaults && { keyDefaults }),
+  ...(mergeKey && { patchStrategy: 'merge' as const, patchMergeKey: mergeKey }),
+});
+const conditions = keyed(['type']);
+
+/** metav1.LabelSelector is +structType=atomic. */
+const labelSelector = struct({}, true);
+const resources = struct({ limits: map(), requests: map(), claims: keyed(['name'], struct({}), null) });
+
+const container = struct({
+  ports: keyed(['containerPort', 'protocol'], struct({}), 'containerPort', { protocol: 'TCP' }),
+  env: keyed(['name']),
+  volumeMounts: keyed(['mountPath']),
+  volumeDevices: keyed(['devicePath']),
+  resources,
+});
+
+const podSpec = struct({
+  containers: keyed(['name'], container),
+  initContainers: keyed(['name'], container),
+  ephemeralContainers: keyed(['name'], container),
+  volumes: keyed(['name']),
+  imagePullSecrets: keyed(['name']),
+  hostAliases: keyed(['ip']),
+  topologySpreadConstraints: keyed(['topologyKey', 'whenUnsatisfiable'], struct({}), 'topologyKey'),
+  schedulingGates: keyed(['name']),
+  resourceClaims: keyed(['name']),
+  readinessGates: { kind: 'list', listType: 'atomic', items: LOOSE },
+  nodeSelector: map(true),
+  overhead: map(),
+});
+
+const podStatus = struct({ conditions, podIPs: keyed(['ip']), hostIPs: keyed(['ip']) });
+const podTemplate = struct({ metadata: OBJECT_META, spec: podSpec });
+const workloadSpec = struct({ selector: labelSelector, template: podTemplate });
+
+const TYPES: Record<string, TypeInfo> = {
+  '/Pod': objectType({ spec: podSpec, status: podStatus }),
+  '/PodTemplate': objectType({ template: podTemplate }),
+  '/Service': objectType({
+    spec: struct({
+      ports: keyed(['port', 'protocol'], struct({}), 'port', { protocol: 'TCP' }),
+      selector: map(true),
+    }),
+    status: struct({ conditions }),
+  }),
+  '/ConfigMap': objectType({ data: map(), binaryData: map() }),
+  '/Secret': objectType({ data: map(), stringData: map() }),
+  '/ServiceAccount': objectType({ secrets: keyed(['name']) }),
+  '/Namespace': objectType({ status: struct({ conditions }) }),
+  '/PersistentVolumeClaim': objectType({
+    spec: struct({ selector: labelSelector, resources }),
+    status: struct({ conditions, capacity: map(), allocatedResources: map() }),
+  }),
+  '/Node': objectType({
+    spec: struct({ podCIDRs: { kind: 'list', listType: 'set', items: SCALAR, patchStrategy: 'merge' } }),
+    status: struct({ conditions, addresses: keyed(['type']), capacity: map(), allocatable: map() }),
+  }),
+  'apps/Deployment': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
+  'apps/ReplicaSet': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
+  'apps/StatefulSet': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
+  'apps/DaemonSet': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
+  // Job conditions merge by type in a strategic merge patch but are +listType=atomic for apply.
+  'batch/Job': objectType({
+    spec: workloadSpec,
+    status: struct({ conditions: { kind: 'list', listType: 'atomic', items: LOOSE, patchStrategy: 'merge', patchMergeKey: 'type' } }),
+  }),
+  'batch/CronJob': objectType({ spec: struct({ jobTemplate: struct({ metadata: OBJECT_META, spec: workloadSpec }) }) }),
+  'networking.k8s.io/NetworkPolicy': objectType({ spec: struct({ podSelector: labelSelector }) }),
+  'apiextensions.k8s.io/CustomResourceDefinition': objectType({
+    // spec.versions is +listType=atomic: applying a CRD replaces its version list.
+    status: struct({ conditions }),
+  }),
+};
+
+const GENERIC = objectType({});
+
+/**
+ * TypeInfo of a built-in kind (`apiVersion` as in the object, e.g. "apps/v1"). Kinds without an
+ * entry (Lease, Event, RBAC objects, ...) merge by the defaults: ObjectMeta's lists keyed as the API
+ * server keys them, other objects as structs, other lists atomic (RBAC rules and subjects, taints,
+ * tolerations, ingress rules are atomic lists in Kubernetes too).
+ */
+export function builtinTypeInfo(apiVersion: string, kind: string): TypeInfo {
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+  return TYPES[`${group}/${kind}`] ?? GENERIC;
+}
