@@ -22,6 +22,14 @@ function isScalarSchema(s: StructuralSchema | undefined): boolean {
   return s !== undefined && (s['x-kubernetes-int-or-string'] === true || ['string', 'integer', 'number', 'boolean'].includes(s.type ?? ''));
 }
 
+/** The anyOf int-or-string pattern generators emit, which the structural rules explicitly allow. */
+function isIntOrStringAnyOf(anyOf: StructuralSchema[] | undefined): boolean {
+  if (!anyOf || anyOf.length !== 2) return false;
+  const [a, b] = anyOf;
+  const only = (x: StructuralSchema, t: string) => x.type === t && Object.keys(x).length === 1;
+  return only(a, 'integer') && only(b, 'string');
+}
+
 function checkNode(s: unknown, path: string, ctx: Ctx, opts: { root: boolean; inValueValidation: boolean; kindOfParent: 'property' | 'items' | 'root' | 'additional' }): void {
   const { errs } = ctx;
   if (!isObject(s)) {
@@ -78,8 +86,17 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: { root: boolean; in
     if (Array.isArray(n.items)) errs.push(forbidden(`${path}.items`, 'items must be a schema object and not an array'));
     else checkNode(n.items, `${path}.items`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'items' });
   }
+  const intOrString = n['x-kubernetes-int-or-string'] === true;
   for (const k of ['allOf', 'anyOf', 'oneOf'] as const) {
-    (n[k] ?? []).forEach((sub, i) => checkNode(sub, `${path}.${k}[${i}]`, ctx, { root: false, inValueValidation: true, kindOfParent: 'property' }));
+    if (intOrString && k === 'anyOf' && isIntOrStringAnyOf(n.anyOf)) continue;
+    (n[k] ?? []).forEach((sub, i) => {
+      if (intOrString && k === 'allOf' && i === 0 && isIntOrStringAnyOf(sub.anyOf)) {
+        const { anyOf: _allowed, ...rest } = sub;
+        checkNode(rest, `${path}.${k}[${i}]`, ctx, { root: false, inValueValidation: true, kindOfParent: 'property' });
+        return;
+      }
+      checkNode(sub, `${path}.${k}[${i}]`, ctx, { root: false, inValueValidation: true, kindOfParent: 'property' });
+    });
   }
   if (n.not !== undefined) checkNode(n.not, `${path}.not`, ctx, { root: false, inValueValidation: true, kindOfParent: 'property' });
   if (opts.root) checkRootMetadata(n, path, errs);
