@@ -107,6 +107,8 @@ export interface KubectlProcess {
   waitForLine(match: RegExp | ((line: string) => boolean), timeoutMs?: number): Promise<string>;
   lines(): string[];
   stderr(): string;
+  /** Resolves with the exit code when kubectl exits by itself (rejects after timeoutMs). */
+  exited(timeoutMs?: number): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -125,11 +127,11 @@ export function spawnKubectl(target: KubectlTarget, args: string[]): KubectlProc
     for (const l of listeners) l();
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (errText += d));
-  const closed = new Promise<void>((resolve) =>
-    child.on('close', () => {
+  const closed = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
       exited = true;
       for (const l of listeners) l();
-      resolve();
+      resolve(code);
     }),
   );
   return {
@@ -159,6 +161,15 @@ export function spawnKubectl(target: KubectlTarget, args: string[]): KubectlProc
         };
         listeners.add(check);
         check();
+      });
+    },
+    exited(timeoutMs = 15_000) {
+      return new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`kubectl ${args.join(' ')} still running after ${timeoutMs} ms; stdout: ${seen.join(' | ')}; stderr: ${errText}`)), timeoutMs);
+        void closed.then((code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
       });
     },
     async stop() {
