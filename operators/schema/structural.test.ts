@@ -1,0 +1,84 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { formatFieldError } from './errors.js';
+import { checkSchema } from './structural.js';
+
+function problems(schema: unknown): string[] {
+  return checkSchema(schema).map(formatFieldError);
+}
+
+const obj = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', properties, ...extra });
+
+describe('checkSchema', () => {
+  it('accepts a well-formed schema', () => {
+    expect(problems(obj({
+      metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 20 } } },
+      spec: obj({
+        port: { 'x-kubernetes-int-or-string': true },
+        free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        size: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }], pattern: '^[0-9]+$' },
+        ports: {
+          type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'],
+          items: obj({ name: { type: 'string' } }, { required: ['name'] }),
+        },
+      }, { 'x-kubernetes-validations': [{ rule: 'self.ports.all(p, p.name != "")' }] }),
+    }))).toEqual([]);
+  });
+
+  it.each<[string, unknown, string[]]>([
+    ['root must be an object', { type: 'string' }, ['openAPIV3Schema.type: Invalid value: "string": must be object at the root']],
+    ['fields need a type', obj({ spec: {} }), ['openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields']],
+    ['items need a type', obj({ l: { type: 'array', items: {} } }), ['openAPIV3Schema.properties[l].items.type: Required value: must not be empty for specified array items']],
+    ['arrays need items', obj({ l: { type: 'array' } }), ['openAPIV3Schema.properties[l].items: Required value: must be specified']],
+    ['unknown type', obj({ a: { type: 'date' } }), ['openAPIV3Schema.properties[a].type: Unsupported value: "date": supported values: "array", "boolean", "integer", "number", "object", "string"']],
+    ['int-or-string without type', obj({ a: { type: 'string', 'x-kubernetes-int-or-string': true } }), ['openAPIV3Schema.properties[a].type: Invalid value: "string": must be empty if x-kubernetes-int-or-string is true']],
+    ['properties and additionalProperties', obj({ a: { type: 'object', properties: { b: { type: 'string' } }, additionalProperties: { type: 'string' } } }), ['openAPIV3Schema.properties[a].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive']],
+    ['uniqueItems', obj({ a: { type: 'array', items: { type: 'string' }, uniqueItems: true } }), ['openAPIV3Schema.properties[a].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic']],
+    ['type inside anyOf', obj({ a: { type: 'string', anyOf: [{ type: 'string' }] } }), ['openAPIV3Schema.properties[a].anyOf[0].type: Forbidden: must be empty to be structural']],
+    ['$ref', obj({ a: { $ref: '#/x' } }), ['openAPIV3Schema.properties[a].$ref: Forbidden: $ref is not supported', 'openAPIV3Schema.properties[a].type: Required value: must not be empty for specified object fields']],
+    ['list-type map without keys', obj({ a: { type: 'array', 'x-kubernetes-list-type': 'map', items: obj({}) } }), ['openAPIV3Schema.properties[a].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map']],
+    ['map keys must be required or defaulted', obj({ a: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['k'], items: obj({ k: { type: 'string' } }) } }), ['openAPIV3Schema.properties[a].items.properties[k]: Required value: all map keys must be required or have a default value']],
+    ['bad pattern', obj({ a: { type: 'string', pattern: '^(?=x)' } }), ['openAPIV3Schema.properties[a].pattern: Invalid value: "^(?=x)": must be a valid regular expression, but isn\'t: error parsing regexp: invalid or unsupported Perl syntax: `(?=`']],
+    ['invalid default', obj({ a: { type: 'integer', minimum: 1, default: 0 } }), ['openAPIV3Schema.properties[a].default: Invalid value: 0:  in body should be greater than or equal to 1']],
+    ['metadata beyond name', obj({ metadata: obj({ labels: { type: 'object' } }) }), ['openAPIV3Schema.properties[metadata].properties[labels]: Forbidden: must not be specified: only name and generateName are allowed']],
+    ['embedded resource without properties', obj({ t: { type: 'object', 'x-kubernetes-embedded-resource': true } }), ['openAPIV3Schema.properties[t].properties: Required value: must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields']],
+  ])('%s', (_name, schema, want) => {
+    expect(problems(schema)).toEqual(want);
+  });
+
+  it('reports CEL rules that do not compile, including undefined fields', () => {
+    const out = problems(obj({ spec: obj({ a: { type: 'integer' } }, { 'x-kubernetes-validations': [{ rule: 'self.a >' }, { rule: 'self.b > 0' }, { rule: 'self.a.c' }] }) }));
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatch(/^openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: "self\.a >": compilation failed: ERROR: /);
+    expect(out[1]).toContain("undefined field 'b'");
+    expect(out[2]).toContain("type 'int' does not support field selection");
+  });
+
+  it('checks fieldPath and optionalOldSelf of rules', () => {
+    const out = problems(obj({ spec: obj({ a: { type: 'integer' } }, { 'x-kubernetes-validations': [
+      { rule: 'true', fieldPath: '.nope' },
+      { rule: 'true', optionalOldSelf: true },
+    ] }) }));
+    expect(out).toEqual([
+      'openAPIV3Schema.properties[spec].x-kubernetes-validations[0].fieldPath: Invalid value: "true": does not refer to a valid field',
+      'openAPIV3Schema.properties[spec].x-kubernetes-validations[1].optionalOldSelf: Invalid value: "true": may not be set if oldSelf is not used in rule',
+    ]);
+  });
+
+  it('accepts every CRD in crds/', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'crds');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, f), 'utf8'))) {
+        const crd = doc.toJS() as { kind?: string; spec: { versions: { schema: { openAPIV3Schema: unknown } }[] } };
+        if (crd?.kind !== 'CustomResourceDefinition') continue;
+        crd.spec.versions.forEach((v, i) => {
+          expect(checkSchema(v.schema.openAPIV3Schema, `spec.versions[${i}].schema.openAPIV3Schema`).map(formatFieldError), f).toEqual([]);
+        });
+      }
+    }
+  });
+});
