@@ -85,7 +85,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
       readyReplicas: prev.readyReplicas ?? 0,
     };
     if (prev.models) status.models = prev.models;
-    if (prev.modelsReady) status.modelsReady = prev.modelsReady;
+    status.modelsReady = prev.modelsReady ?? `0/${spec.models.length}`;
     if (prev.warmedUpAt) status.warmedUpAt = prev.warmedUpAt;
     ctx.setStatus(status);
 

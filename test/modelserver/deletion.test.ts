@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../harness/cluster.js';
+import { isNotFound } from '../../operators/runtime/kube.js';
+import { DEPLOYMENTS, MODELSERVERS, PVCS, SERVICES } from '../../operators/modelserver/types.js';
+import { client, modelServerYaml, operatorFor, waitForReady } from './support.js';
+
+const cluster = useCluster();
+
+describe('deleting a ModelServer', () => {
+  it('removes every child through its controller owner reference', async () => {
+    const ns = await cluster.newNamespace('ms-delete');
+    await operatorFor(cluster, ns);
+    const c = client(cluster);
+    await cluster.applyYaml(modelServerYaml('gone', { models: [{ name: 'qwen2.5:0.5b' }] }), { namespace: ns });
+    const ms = await waitForReady(cluster, c, ns, 'gone', (r) => r?.status === 'True');
+    const children = [[PVCS, 'gone-cache'], [SERVICES, 'gone'], [DEPLOYMENTS, 'gone']] as const;
+    for (const [res, name] of children) {
+      const child = await c.get(res, ns, name);
+      expect(child.metadata?.ownerReferences).toEqual([{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', name: 'gone', uid: ms.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
+    }
+    expect(ms.metadata?.finalizers ?? []).toEqual([]); // garbage collection is enough: no finalizer to get stuck on
+
+    await cluster.kubectl(['delete', 'modelserver', 'gone', '-n', ns, '--wait=true', '--timeout=30s']);
+    await expect(c.get(MODELSERVERS, ns, 'gone')).rejects.toSatisfy(isNotFound);
+    if (!cluster.controllers) return; // envtest runs no garbage collector; the owner references above are what it would act on
+    for (const [res, name] of children) {
+      await cluster.waitFor(async () => {
+        try { await c.get(res, ns, name); return false; } catch (err) { return isNotFound(err); }
+      }, { what: `${res.kind} ${name} to be garbage collected`, timeoutMs: 30_000 });
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../harness/cluster.js';
+import { client, condition, events, modelServerYaml, operatorFor, waitForReady } from './support.js';
+import { faultyServerApi } from './faults.js';
+
+const cluster = useCluster();
+
+describe('a model pull that fails, then succeeds', () => {
+  it('shows the failure and the backoff in status and events, then becomes Ready', async () => {
+    const ns = await cluster.newNamespace('ms-retry');
+    const faults = faultyServerApi({ failFirst: { 'nomic-embed-text': 2 } });
+    await operatorFor(cluster, ns, { modelserver: { api: faults.api, pullRetryBaseMs: 1500 } });
+    const c = client(cluster);
+    await cluster.applyYaml(modelServerYaml('flaky', { models: [{ name: 'llama3.1:8b' }, { name: 'nomic-embed-text' }] }), { namespace: ns });
+
+    const failing = await waitForReady(cluster, c, ns, 'flaky', (r) => r?.reason === 'PullFailed');
+    const ready = condition(failing, 'Ready')!;
+    expect(ready.status).toBe('False');
+    expect(ready.message).toMatch(/^pull of nomic-embed-text failed \(attempt 1\): max retries exceeded: .*connection reset by peer; retrying in \d+s$/);
+    expect(condition(failing, 'Reconciling')).toMatchObject({ status: 'True', reason: 'ProgressingWithRetry' });
+    expect(condition(failing, 'ModelsReady')).toMatchObject({ status: 'False', reason: 'PullFailed' });
+    const model = failing.status!.models!.find((m) => m.name === 'nomic-embed-text')!;
+    expect(model.present).toBe(false);
+    expect(model.message).toMatch(/^pull failed \(attempt 1\): .*retrying in \d+s$/);
+
+    const done = await waitForReady(cluster, c, ns, 'flaky', (r) => r?.status === 'True', 60_000);
+    expect(done.status?.modelsReady).toBe('2/2');
+    expect(faults.pulls.filter((m) => m === 'nomic-embed-text')).toHaveLength(3);
+
+    const evs = await events(c, ns, 'flaky');
+    const warnings = evs.filter((e) => e.type === 'Warning' && e.reason === 'PullFailed').map((e) => e.message);
+    expect(warnings.some((m) => m.includes('(attempt 1)'))).toBe(true);
+    expect(warnings.some((m) => m.includes('(attempt 2)'))).toBe(true);
+    expect(evs.some((e) => e.type === 'Normal' && e.reason === 'Succeeded')).toBe(true);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../harness/cluster.js';
+import type { KubeObject } from '../../operators/runtime/kube.js';
+import { DEPLOYMENTS, PVCS, SERVICES } from '../../operators/modelserver/types.js';
+import { client, condition, modelServerYaml, operatorFor, waitForReady } from './support.js';
+import { faultyServerApi } from './faults.js';
+
+const cluster = useCluster();
+
+describe('operator restart in the middle of a pull', () => {
+  it('creates no duplicate children and resumes the pull', async () => {
+    const ns = await cluster.newNamespace('ms-restart');
+    const c = client(cluster);
+    const slow = faultyServerApi({ lineDelayMs: 400 });
+    const first = await operatorFor(cluster, ns, { modelserver: { api: slow.api } });
+    await cluster.applyYaml(modelServerYaml('resume', { models: [{ name: 'llama3.1:8b' }] }), { namespace: ns });
+
+    const mid = await waitForReady(cluster, c, ns, 'resume', (r, ms) => r?.reason === 'Pulling' && (ms.status?.models?.[0]?.progress ?? -1) >= 0);
+    expect(condition(mid, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Pulling' });
+    expect(mid.status?.models?.[0]).toMatchObject({ name: 'llama3.1:8b', present: false });
+    const uids = async () => Promise.all([[PVCS, 'resume-cache'], [SERVICES, 'resume'], [DEPLOYMENTS, 'resume']].map(async ([r, n]) => (await c.get(r as typeof PVCS, ns, n as string)).metadata?.uid));
+    const before = await uids();
+    await first.stop();
+
+    const resumed = faultyServerApi({});
+    await operatorFor(cluster, ns, { modelserver: { api: resumed.api } });
+    const done = await waitForReady(cluster, c, ns, 'resume', (r) => r?.status === 'True', 60_000);
+    expect(done.status?.models?.[0]).toMatchObject({ name: 'llama3.1:8b', present: true });
+    expect(slow.pulls).toEqual(['llama3.1:8b']);
+    expect(resumed.pulls).toEqual(['llama3.1:8b']);
+    expect(await uids()).toEqual(before);
+
+    const labelSelector = 'agentlab.dev/modelserver=resume';
+    for (const path of [`/apis/apps/v1/namespaces/${ns}/deployments`, `/api/v1/namespaces/${ns}/services`, `/api/v1/namespaces/${ns}/persistentvolumeclaims`]) {
+      const list = await c.request<{ items: KubeObject[] }>(path, { query: { labelSelector } });
+      expect(list.items).toHaveLength(1);
+    }
+  });
+});

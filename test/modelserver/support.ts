@@ -1,0 +1,62 @@
+import { afterAll } from 'vitest';
+import pino from 'pino';
+import type { Cluster } from '../harness/cluster.js';
+import { startOperator, type Operator, type OperatorOptions } from '../../operators/manager.js';
+import { KubeClient, type KubeObject } from '../../operators/runtime/kube.js';
+import { DEPLOYMENTS, MODELSERVERS, type ModelServer } from '../../operators/modelserver/types.js';
+import { modelServerController, type ModelServerControllerOptions } from '../../operators/modelserver/controller.js';
+import type { Condition } from '../../operators/runtime/conditions.js';
+
+export const testLogger = () => pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' }, pino.destination(2));
+
+/**
+ * Starts an operator that only sees `namespace` (so test files running in parallel never
+ * reconcile each other's objects); stopped after the file.
+ */
+export async function operatorFor(cluster: Cluster, namespace: string, opts: Partial<OperatorOptions> & { modelserver?: ModelServerControllerOptions } = {}): Promise<Operator> {
+  const { modelserver, ...rest } = opts;
+  const op = await startOperator({
+    kubeConfig: cluster.kc, logger: testLogger(), namespaces: [namespace],
+    controllerOverrides: [modelServerController({ pullRetryBaseMs: 1000, pullProgressIntervalMs: 200, ...modelserver }) as never],
+    ...rest,
+  });
+  afterAll(() => op.stop());
+  return op;
+}
+
+export function client(cluster: Cluster): KubeClient {
+  const c = new KubeClient(cluster.kc);
+  afterAll(() => c.close());
+  return c;
+}
+
+export function modelServerYaml(name: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name }, spec });
+}
+
+export async function getModelServer(c: KubeClient, ns: string, name: string): Promise<ModelServer> {
+  return c.get<ModelServer>(MODELSERVERS, ns, name);
+}
+
+export function condition(ms: ModelServer | undefined, type: string): Condition | undefined {
+  return ms?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until the ModelServer's Ready condition satisfies `pred` and returns the object. */
+export async function waitForReady(cluster: Cluster, c: KubeClient, ns: string, name: string, pred: (ready: Condition | undefined, ms: ModelServer) => boolean, timeoutMs = 45_000): Promise<ModelServer> {
+  return cluster.waitFor(async () => {
+    const ms = await getModelServer(c, ns, name);
+    return pred(condition(ms, 'Ready'), ms) ? ms : undefined;
+  }, { timeoutMs, intervalMs: 100, what: `ModelServer ${ns}/${name} to reach the expected Ready condition` });
+}
+
+export async function deployment(c: KubeClient, ns: string, name: string): Promise<KubeObject & { spec: { replicas: number; template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }> {
+  return c.get(DEPLOYMENTS, ns, name);
+}
+
+export interface CoreEvent { reason: string; type: string; message: string; involvedObject: { name: string; kind: string } }
+
+export async function events(c: KubeClient, ns: string, name: string): Promise<CoreEvent[]> {
+  const list = await c.request<{ items: CoreEvent[] }>(`/api/v1/namespaces/${ns}/events`);
+  return list.items.filter((e) => e.involvedObject.name === name && e.involvedObject.kind === 'ModelServer');
+}

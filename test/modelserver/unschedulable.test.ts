@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../harness/cluster.js';
+import { isNotFound } from '../../operators/runtime/kube.js';
+import { DEPLOYMENTS } from '../../operators/modelserver/types.js';
+import { client, condition, events, modelServerYaml, operatorFor, waitForReady } from './support.js';
+
+const cluster = useCluster();
+
+describe('a GPU request that no node can satisfy', () => {
+  it('reports Scheduled=False and Stalled with a suggestion a person can act on', async () => {
+    const ns = await cluster.newNamespace('ms-nofit');
+    await operatorFor(cluster, ns);
+    const c = client(cluster);
+    await cluster.applyYaml(modelServerYaml('big', { models: [{ name: 'llama3.1:8b' }], gpu: { count: 1, minMemory: '16Gi' } }), { namespace: ns });
+
+    const ms = await waitForReady(cluster, c, ns, 'big', (r) => r?.status === 'False');
+    const expected = 'needs 1 GPU with >= 16 GiB; chief-horse has a free NVIDIA GeForce RTX 3060 with 12 GiB; still-fawn has a free NVIDIA GeForce RTX 3070 with 8 GiB';
+    expect(condition(ms, 'Scheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable', message: expected });
+    expect(condition(ms, 'Stalled')).toMatchObject({ status: 'True', reason: 'Unschedulable' });
+    expect(condition(ms, 'Reconciling')).toBeUndefined();
+    expect(ms.status?.observedGeneration).toBe(ms.metadata?.generation);
+    expect(ms.status?.placement?.suggestion).toBe(expected);
+    expect(ms.status?.placement?.candidates?.find((x) => x.node === 'still-fawn')?.reason).toBe('GPU has 8 GiB, needs 16 GiB');
+
+    const table = await cluster.kubectl(['get', 'ms', 'big', '-n', ns, '--no-headers']);
+    expect(table.stdout).toMatch(/^big\s+ollama\s+<none>\s+0\/1\s+False\s+needs 1 GPU with >= 16 GiB; chief-horse has a free/);
+
+    await expect(c.get(DEPLOYMENTS, ns, 'big')).rejects.toSatisfy(isNotFound);
+    const evs = await cluster.waitFor(async () => {
+      const e = await events(c, ns, 'big');
+      return e.find((x) => x.reason === 'Unschedulable') ? e : undefined;
+    });
+    expect(evs.find((x) => x.reason === 'Unschedulable')).toMatchObject({ type: 'Warning', message: expected });
+  });
+});
