@@ -1,0 +1,596 @@
+// The node simulator: an ordinary API client that registers Nodes, renews their Leases and acts
+// as scheduler, kubelet, endpoints controller and the Deployment/Job/PVC controllers.
+// Decisions live in pure modules; this file only watches, queues and writes.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, makeInformer, setHeaderOptions,
+  type Informer, type KubeConfig, type KubernetesObject, type ObjectCache,
+  type V1Deployment, type V1Endpoints, type V1Job, type V1Node, type V1PersistentVolumeClaim, type V1Pod, type V1Service,
+} from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import type { FakeServer } from '../fakes/server.js';
+import { containedIn, toWire } from './compare.js';
+import { PodRuntime } from './containers.js';
+import { deploymentStatus, planDeployment, podFromTemplate, randomSuffix, templateHash, type WorkloadPlan } from './deployments.js';
+import { desiredEndpoints, sameEndpoints, type Backend } from './endpoints.js';
+import { resolveEnv } from './env.js';
+import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
+import { jobPodLabels, planJob } from './jobs.js';
+import { LogStore } from './logs.js';
+import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './nodes.js';
+import { podStatus, unschedulableCondition } from './podstatus.js';
+import { schedulePod } from './schedule.js';
+
+export const LOG_URL_ANNOTATION = 'sim.agentlab.dev/log-url';
+
+export interface NodeSimulatorOptions {
+  kubeConfig: KubeConfig;
+  nodes?: SimNode[];
+  logger?: Logger;
+  /** Address of every pod and node, and where fake servers listen (default 127.0.0.1). */
+  ip?: string;
+  /** The project's runtime images and their entrypoints (default RUNTIME_IMAGES). */
+  runtimeImages?: RuntimeImage[];
+  /** Repository root the entrypoints are relative to (default: this checkout). */
+  repoRoot?: string;
+  /** Act as kube-scheduler (default true). Turn off on clusters that run a scheduler. */
+  scheduler?: boolean;
+  /** Act as the Deployment, Job, PVC and endpoints controllers (default true). */
+  controllers?: boolean;
+  /** Re-examine every object this often, in seconds (default 30). */
+  resyncSeconds?: number;
+  /** Node Lease renewal period, in seconds (default 10, the kubelet's). */
+  leaseRenewSeconds?: number;
+  /** Base of the container restart back-off, in ms (default 1000; doubles, capped at 10 s). */
+  restartBackoffMs?: number;
+}
+
+export interface FakeRegistryEntry {
+  namespace: string;
+  pod: string;
+  container: string;
+  kind: 'ollama' | 'vllm';
+  server: FakeServer;
+}
+
+/** The fake model servers standing in for running pods, so a test can inspect or fault them. */
+export interface FakeRegistry {
+  list(): FakeRegistryEntry[];
+  forPod(namespace: string, pod: string): FakeRegistryEntry | undefined;
+}
+
+export interface NodeSimulator {
+  stop(): Promise<void>;
+  fakes: FakeRegistry;
+  /** Base URL of the log server (pods carry `<url>/logs/<ns>/<pod>` in sim.agentlab.dev/log-url). */
+  logUrl: string;
+}
+
+type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const EXPECTATION_TTL_MS = 15_000;
+const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function keyOf(o: KubernetesObject): string {
+  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
+
+function splitKey(k: string): [string, string] {
+  const i = k.indexOf('/');
+  return [k.slice(0, i), k.slice(i + 1)];
+}
+
+function statusCode(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown };
+  return typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+}
+
+async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+function controllerRef(o: KubernetesObject): { kind: string; name: string; uid: string } | undefined {
+  const r = o.metadata?.ownerReferences?.find((x) => x.controller);
+  return r ? { kind: r.kind, name: r.name, uid: r.uid } : undefined;
+}
+
+export async function startNodeSimulator(opts: NodeSimulatorOptions): Promise<NodeSimulator> {
+  const sim = new Simulator(opts);
+  await sim.start();
+  return { stop: () => sim.stop(), fakes: sim.fakes, logUrl: sim.logBase };
+}
+
+class Simulator {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly coordination: CoordinationV1Api;
+  private readonly log: Logger;
+  private readonly ip: string;
+  private readonly nodes: SimNode[];
+  private readonly nodeNames: Set<string>;
+  private readonly logs = new LogStore();
+  private readonly runtimes = new Map<string, { uid: string; runtime: PodRuntime }>(); // ns/name
+  private readonly assumed = new Map<string, string>(); // pod uid -> node, until the cache shows the binding
+  private readonly expectations = new Map<string, { pending: Set<string>; until: number }>();
+  private readonly writtenEndpoints = new Map<string, V1Endpoints>();
+  private readonly informers: { name: string; informer: Cache<KubernetesObject>; synced: boolean }[] = [];
+  private readonly queue = new Set<string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly retries = new Map<string, number>();
+  private wake: (() => void) | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private logServer: { url: string; close(): Promise<void> } | undefined;
+  private tmpDir = '';
+  logBase = '';
+
+  private pods!: Cache<V1Pod>;
+  private nodeCache!: Cache<V1Node>;
+  private deployments!: Cache<V1Deployment>;
+  private jobs!: Cache<V1Job>;
+  private services!: Cache<V1Service>;
+  private pvcs!: Cache<V1PersistentVolumeClaim>;
+
+  readonly fakes: FakeRegistry = {
+    list: () => {
+      const out: FakeRegistryEntry[] = [];
+      for (const [k, { runtime }] of this.runtimes) {
+        const [namespace, pod] = splitKey(k);
+        for (const l of runtime.listeners.values()) {
+          const spec = this.pods?.get(pod, namespace)?.spec?.containers.find((c) => c.name === l.container);
+          const kind = classifyImage(spec?.image ?? '', this.opts.runtimeImages ?? RUNTIME_IMAGES).kind === 'vllm' ? 'vllm' : 'ollama';
+          out.push({ namespace, pod, container: l.container, kind, server: l.server });
+        }
+      }
+      return out;
+    },
+    forPod: (namespace, pod) => this.fakes.list().find((e) => e.namespace === namespace && e.pod === pod),
+  };
+
+  constructor(private readonly opts: NodeSimulatorOptions) {
+    this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = opts.kubeConfig.makeApiClient(AppsV1Api);
+    this.batch = opts.kubeConfig.makeApiClient(BatchV1Api);
+    this.coordination = opts.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.log = opts.logger ?? pino({ name: 'nodesim' });
+    this.ip = opts.ip ?? '127.0.0.1';
+    this.nodes = opts.nodes ?? HOMELAB_NODES;
+    this.nodeNames = new Set(this.nodes.map((n) => n.name));
+  }
+
+  async start(): Promise<void> {
+    this.tmpDir = await mkdtemp(path.join(os.tmpdir(), 'nodesim-'));
+    await writeFile(path.join(this.tmpDir, 'kubeconfig'), this.opts.kubeConfig.exportConfig(), { mode: 0o600 });
+    this.logServer = await this.logs.serve(this.ip, (ns, pod) => this.runtimes.get(`${ns}/${pod}`)?.runtime.containerNames());
+    this.logBase = this.logServer.url;
+    await this.ensureNamespace('kube-node-lease');
+    for (const n of this.nodes) await this.registerNode(n);
+    await this.renewLeases();
+
+    const kc = this.opts.kubeConfig;
+    this.nodeCache = this.watch('nodes', makeInformer(kc, '/api/v1/nodes', () => this.core.listNode()), (n) => {
+      if (this.nodeNames.has(n.metadata?.name ?? '')) this.enqueue('schedule');
+    }, (n) => {
+      const sim = this.nodes.find((s) => s.name === n.metadata?.name);
+      if (sim && !this.stopped) void this.registerNode(sim).catch((err) => this.log.warn({ err: String(err) }, 're-registering node failed'));
+    });
+    this.pods = this.watch('pods', makeInformer(kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces()), (p) => this.onPod(p), (p) => this.onPod(p, true));
+    if (this.opts.controllers !== false) {
+      this.deployments = this.watch('deployments', makeInformer(kc, '/apis/apps/v1/deployments', () => this.apps.listDeploymentForAllNamespaces()), (d) => this.enqueue(`deploy:${keyOf(d)}`));
+      this.jobs = this.watch('jobs', makeInformer(kc, '/apis/batch/v1/jobs', () => this.batch.listJobForAllNamespaces()), (j) => this.enqueue(`job:${keyOf(j)}`));
+      this.services = this.watch('services', makeInformer(kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()), (s) => this.enqueue(`svc:${keyOf(s)}`));
+      this.pvcs = this.watch('pvcs', makeInformer(kc, '/api/v1/persistentvolumeclaims', () => this.core.listPersistentVolumeClaimForAllNamespaces()), (c) => this.enqueue(`pvc:${keyOf(c)}`));
+    }
+    await Promise.all(this.informers.map((i) => i.informer.start()));
+    this.timers.push(setInterval(() => void this.renewLeases().catch((err) => this.log.warn({ err: String(err) }, 'lease renewal failed')), (this.opts.leaseRenewSeconds ?? 10) * 1000));
+    this.timers.push(setInterval(() => this.resync(), (this.opts.resyncSeconds ?? 30) * 1000));
+    this.loop = this.work();
+    this.log.info({ nodes: [...this.nodeNames], ip: this.ip, logs: this.logBase }, 'node simulator started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const i of this.informers) await i.informer.stop();
+    this.wake?.();
+    await this.loop;
+    await Promise.all([...this.runtimes.values()].map((r) => r.runtime.stop()));
+    this.runtimes.clear();
+    await this.logServer?.close();
+    await rm(this.tmpDir, { recursive: true, force: true });
+    this.log.info('node simulator stopped');
+  }
+
+  // ---- watching and queueing -------------------------------------------------------------
+
+  private watch<T extends KubernetesObject>(name: string, informer: Cache<T>, onChange: (o: T) => void, onDelete?: (o: T) => void): Cache<T> {
+    const entry = { name, informer: informer as unknown as Cache<KubernetesObject>, synced: false };
+    this.informers.push(entry);
+    informer.on('add', onChange);
+    informer.on('update', onChange);
+    informer.on('delete', onDelete ?? onChange);
+    informer.on('connect', () => {
+      // The list that follows a (re)connect fills the cache synchronously; mark synced after it.
+      setImmediate(() => {
+        if (!entry.synced) {
+          entry.synced = true;
+          this.resync();
+        }
+      });
+    });
+    let backoff = 500;
+    informer.on('error', (err: unknown) => {
+      if (this.stopped) return;
+      this.log.warn({ informer: name, err: String(err) }, 'watch failed; restarting');
+      const t = setTimeout(() => void informer.start().catch(() => undefined), backoff);
+      backoff = Math.min(backoff * 2, 10_000);
+      this.timers.push(t);
+    });
+    informer.on('add', () => (backoff = 500));
+    return informer;
+  }
+
+  private synced(name: string): boolean {
+    return this.informers.find((i) => i.name === name)?.synced ?? false;
+  }
+
+  private onPod(p: V1Pod, deleted = false): void {
+    const k = keyOf(p);
+    this.enqueue(`pod:${k}`);
+    if (!p.spec?.nodeName || deleted || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') this.enqueue('schedule');
+    const owner = controllerRef(p);
+    if (owner?.kind === 'Deployment' || owner?.kind === 'Job') {
+      const ownerKey = `${owner.kind === 'Deployment' ? 'deploy' : 'job'}:${p.metadata?.namespace}/${owner.name}`;
+      const exp = this.expectations.get(ownerKey);
+      if (exp && (exp.pending.delete(`+${p.metadata?.name}`) || (deleted || p.metadata?.deletionTimestamp ? exp.pending.delete(`-${p.metadata?.name}`) : false)) && exp.pending.size === 0) {
+        this.expectations.delete(ownerKey);
+      }
+      this.enqueue(ownerKey);
+    }
+    if (this.opts.controllers !== false) for (const s of this.services?.list(p.metadata?.namespace) ?? []) this.enqueue(`svc:${keyOf(s)}`);
+  }
+
+  private resync(): void {
+    this.enqueue('schedule');
+    for (const p of this.pods?.list() ?? []) this.enqueue(`pod:${keyOf(p)}`);
+    for (const k of this.runtimes.keys()) this.enqueue(`pod:${k}`);
+    for (const d of this.deployments?.list() ?? []) this.enqueue(`deploy:${keyOf(d)}`);
+    for (const j of this.jobs?.list() ?? []) this.enqueue(`job:${keyOf(j)}`);
+    for (const s of this.services?.list() ?? []) this.enqueue(`svc:${keyOf(s)}`);
+    for (const k of this.writtenEndpoints.keys()) this.enqueue(`svc:${k}`);
+    for (const c of this.pvcs?.list() ?? []) this.enqueue(`pvc:${keyOf(c)}`);
+    // Owners that vanished while we were not watching still need their pods collected.
+    for (const p of this.pods?.list() ?? []) {
+      const o = controllerRef(p);
+      if (o?.kind === 'Deployment') this.enqueue(`deploy:${p.metadata?.namespace}/${o.name}`);
+      if (o?.kind === 'Job') this.enqueue(`job:${p.metadata?.namespace}/${o.name}`);
+    }
+  }
+
+  private enqueue(key: string): void {
+    if (this.stopped) return;
+    this.queue.add(key);
+    this.wake?.();
+  }
+
+  /** One worker, so decisions never race each other; keys are deduplicated while queued. */
+  private async work(): Promise<void> {
+    while (!this.stopped) {
+      const next = this.queue.values().next();
+      if (next.done) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const key = next.value;
+      this.queue.delete(key);
+      try {
+        await this.handle(key);
+        this.retries.delete(key);
+      } catch (err) {
+        if (this.stopped) return;
+        const n = (this.retries.get(key) ?? 0) + 1;
+        this.retries.set(key, n);
+        const code = statusCode(err);
+        this.log[code === 409 ? 'debug' : 'warn']({ key, code, err: String((err as { body?: unknown }).body ?? err) }, 'sync failed; will retry');
+        const t = setTimeout(() => this.enqueue(key), Math.min(200 * 2 ** n, 10_000));
+        this.timers.push(t);
+      }
+    }
+  }
+
+  private async handle(key: string): Promise<void> {
+    if (key === 'schedule') return this.schedule();
+    const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    const [ns, name] = splitKey(rest);
+    switch (kind) {
+      case 'pod': return this.syncPod(ns, name);
+      case 'deploy': return this.syncDeployment(ns, name);
+      case 'job': return this.syncJob(ns, name);
+      case 'svc': return this.syncEndpoints(ns, name);
+      case 'pvc': return this.syncPvc(ns, name);
+    }
+  }
+
+  // ---- nodes and leases -----------------------------------------------------------------
+
+  private async ensureNamespace(name: string): Promise<void> {
+    try {
+      await this.core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+    } catch (err) {
+      if (statusCode(err) !== 409) throw err;
+    }
+  }
+
+  private async registerNode(sim: SimNode): Promise<void> {
+    const manifest = nodeManifest(sim, this.ip, new Date());
+    try {
+      await this.core.createNode({ body: manifest });
+    } catch (err) {
+      if (statusCode(err) !== 409) throw err;
+    }
+    // Status is ignored on create by some servers; write it through the status subresource.
+    await this.core.patchNodeStatus({ name: sim.name, body: { status: toWire(manifest.status) } }, mergePatch());
+  }
+
+  private async renewLeases(): Promise<void> {
+    const now = new Date();
+    for (const n of this.nodes) {
+      const lease = leaseManifest(n.name, this.nodeCache?.get(n.name)?.metadata?.uid, now);
+      try {
+        await this.coordination.patchNamespacedLease({ name: n.name, namespace: 'kube-node-lease', body: { spec: toWire(lease.spec) } }, mergePatch());
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err;
+        await this.coordination.createNamespacedLease({ namespace: 'kube-node-lease', body: lease });
+      }
+    }
+  }
+
+  // ---- scheduler ------------------------------------------------------------------------
+
+  private async schedule(): Promise<void> {
+    if (this.opts.scheduler === false || !this.synced('pods') || !this.synced('nodes')) return;
+    const nodes = this.nodeCache.list().filter((n) => this.nodeNames.has(n.metadata?.name ?? ''));
+    const all = this.pods.list().map((p) => {
+      const assumed = this.assumed.get(p.metadata?.uid ?? '');
+      if (p.spec?.nodeName) this.assumed.delete(p.metadata?.uid ?? '');
+      return assumed && !p.spec?.nodeName ? { ...p, spec: { ...p.spec!, nodeName: assumed } } : p;
+    });
+    const pending = all
+      .filter((p) => !p.spec?.nodeName && !p.metadata?.deletionTimestamp && (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler')
+      .filter((p) => (p.status?.phase ?? 'Pending') === 'Pending')
+      .sort((a, b) => (b.spec?.priority ?? 0) - (a.spec?.priority ?? 0) || new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime());
+    for (const pod of pending) {
+      const decision = schedulePod(pod, nodes, all);
+      const [ns, name] = [pod.metadata!.namespace!, pod.metadata!.name!];
+      if ('node' in decision) {
+        try {
+          await this.core.createNamespacedPodBinding({
+            name, namespace: ns,
+            body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: decision.node } },
+          });
+        } catch (err) {
+          // Already bound or gone: the watch will tell us what happened.
+          if (statusCode(err) === 409 || statusCode(err) === 404) continue;
+          throw err;
+        }
+        this.assumed.set(pod.metadata!.uid!, decision.node);
+        pod.spec!.nodeName = decision.node; // count it against the node for the rest of this pass
+        this.log.info({ pod: `${ns}/${name}`, node: decision.node }, 'scheduled');
+        continue;
+      }
+      const condition = unschedulableCondition(pod, decision.unschedulable, new Date());
+      const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+      if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === condition.message) continue;
+      const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
+      await ignoreNotFound(this.core.patchNamespacedPodStatus({ name, namespace: ns, body: { status: toWire({ phase: 'Pending', conditions }) } }, mergePatch()));
+      this.log.info({ pod: `${ns}/${name}`, reason: decision.unschedulable }, 'unschedulable');
+    }
+  }
+
+  // ---- kubelet --------------------------------------------------------------------------
+
+  private async syncPod(ns: string, name: string): Promise<void> {
+    const key = `${ns}/${name}`;
+    const pod = this.pods.get(name, ns);
+    const existing = this.runtimes.get(key);
+    if (existing && (!pod || pod.metadata?.uid !== existing.uid)) {
+      this.runtimes.delete(key);
+      await existing.runtime.stop();
+      this.logs.removePod(ns, name);
+      this.enqueueServices(ns);
+    }
+    if (!pod || !this.nodeNames.has(pod.spec?.nodeName ?? '')) return;
+    if (pod.metadata?.deletionTimestamp) {
+      const r = this.runtimes.get(key);
+      if (r) {
+        this.runtimes.delete(key);
+        await r.runtime.stop();
+        this.enqueueServices(ns);
+      }
+      // The kubelet confirms a graceful deletion once the containers are gone.
+      await ignoreNotFound(this.core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0, body: { preconditions: { uid: pod.metadata.uid } } }));
+      return;
+    }
+    let entry = this.runtimes.get(key);
+    if (!entry) {
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return; // finished before we started
+      const runtime = new PodRuntime(pod, {
+        ip: this.ip,
+        logs: this.logs,
+        runtimeImages: this.opts.runtimeImages ?? RUNTIME_IMAGES,
+        repoRoot: this.opts.repoRoot ?? REPO_ROOT,
+        kubeconfigPath: path.join(this.tmpDir, 'kubeconfig'),
+        resolveEnv: (p, c) => resolveEnv(p, c, {
+          secret: (n, s) => ignoreNotFound(this.core.readNamespacedSecret({ name: s, namespace: n })),
+          configMap: (n, c2) => ignoreNotFound(this.core.readNamespacedConfigMap({ name: c2, namespace: n })),
+        }, { podIP: this.ip, hostIP: this.ip }),
+        changed: () => {
+          this.enqueue(`pod:${key}`);
+          this.enqueueServices(ns);
+        },
+        logger: this.log,
+        backoffMs: this.opts.restartBackoffMs,
+      });
+      entry = { uid: pod.metadata!.uid!, runtime };
+      this.runtimes.set(key, entry);
+      await runtime.start();
+    }
+    entry.runtime.update(pod);
+    const logUrl = `${this.logBase}/logs/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
+    if (pod.metadata?.annotations?.[LOG_URL_ANNOTATION] !== logUrl) {
+      await ignoreNotFound(this.core.patchNamespacedPod({ name, namespace: ns, body: { metadata: { annotations: { [LOG_URL_ANNOTATION]: logUrl } } } }, mergePatch()));
+    }
+    const status = toWire(podStatus(pod, entry.runtime.run, { hostIP: this.ip, podIP: this.ip }, new Date()));
+    if (!containedIn(status, toWire(pod.status ?? {}))) {
+      await ignoreNotFound(this.core.patchNamespacedPodStatus({ name, namespace: ns, body: { status } }, mergePatch()));
+    }
+  }
+
+  private enqueueServices(ns: string): void {
+    for (const s of this.services?.list(ns) ?? []) this.enqueue(`svc:${keyOf(s)}`);
+  }
+
+  // ---- controllers ----------------------------------------------------------------------
+
+  private owned(ns: string, kind: string, uid: string): V1Pod[] {
+    return this.pods.list(ns).filter((p) => {
+      const r = controllerRef(p);
+      return r?.kind === kind && r.uid === uid;
+    });
+  }
+
+  /** Pods whose controlling owner of this kind and name no longer exists (no garbage collector on some servers). */
+  private async collectOrphans(ns: string, kind: string, name: string, liveUid: string | undefined): Promise<void> {
+    for (const p of this.pods.list(ns)) {
+      const r = controllerRef(p);
+      if (r?.kind !== kind || r.name !== name || r.uid === liveUid || p.metadata?.deletionTimestamp) continue;
+      await ignoreNotFound(this.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ns, body: { propagationPolicy: 'Background', preconditions: { uid: p.metadata?.uid } } }));
+    }
+  }
+
+  private expecting(key: string): boolean {
+    const e = this.expectations.get(key);
+    if (!e) return false;
+    if (e.pending.size === 0 || Date.now() > e.until) {
+      this.expectations.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  private async applyPlan(key: string, ns: string, plan: WorkloadPlan, makePod: () => V1Pod): Promise<void> {
+    const pending = new Set<string>();
+    for (let i = 0; i < plan.create; i++) {
+      const pod = makePod();
+      pending.add(`+${pod.metadata!.name}`);
+      this.expectations.set(key, { pending, until: Date.now() + EXPECTATION_TTL_MS });
+      await this.core.createNamespacedPod({ namespace: ns, body: pod });
+    }
+    for (const p of plan.delete) {
+      if (p.metadata?.deletionTimestamp) continue;
+      pending.add(`-${p.metadata!.name}`);
+      this.expectations.set(key, { pending, until: Date.now() + EXPECTATION_TTL_MS });
+      await ignoreNotFound(this.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ns, body: { preconditions: { uid: p.metadata?.uid } } }));
+    }
+  }
+
+  private async syncDeployment(ns: string, name: string): Promise<void> {
+    if (!this.synced('deployments') || !this.synced('pods')) return;
+    const key = `deploy:${ns}/${name}`;
+    const d = this.deployments.get(name, ns);
+    await this.collectOrphans(ns, 'Deployment', name, d?.metadata?.uid);
+    if (!d || d.metadata?.deletionTimestamp || this.expecting(key)) return;
+    const owned = this.owned(ns, 'Deployment', d.metadata!.uid!);
+    const hash = templateHash(d.spec?.template);
+    await this.applyPlan(key, ns, planDeployment(d, owned), () =>
+      podFromTemplate(d as { apiVersion: string; kind: string }, d.spec?.template, `${name}-${hash}-${randomSuffix()}`, { 'pod-template-hash': hash }),
+    );
+    const status = toWire(deploymentStatus({ ...d, apiVersion: 'apps/v1', kind: 'Deployment' }, this.owned(ns, 'Deployment', d.metadata!.uid!), new Date()));
+    if (!containedIn(status, toWire(d.status ?? {}))) {
+      await ignoreNotFound(this.apps.patchNamespacedDeploymentStatus({ name, namespace: ns, body: { status } }, mergePatch()));
+    }
+  }
+
+  private async syncJob(ns: string, name: string): Promise<void> {
+    if (!this.synced('jobs') || !this.synced('pods')) return;
+    const key = `job:${ns}/${name}`;
+    const job = this.jobs.get(name, ns);
+    await this.collectOrphans(ns, 'Job', name, job?.metadata?.uid);
+    if (!job || job.metadata?.deletionTimestamp || this.expecting(key)) return;
+    const plan = planJob(job, this.owned(ns, 'Job', job.metadata!.uid!), new Date());
+    await this.applyPlan(key, ns, plan, () =>
+      podFromTemplate({ apiVersion: 'batch/v1', kind: 'Job', metadata: job.metadata }, job.spec?.template, `${name}-${randomSuffix()}`, jobPodLabels(job)),
+    );
+    const status = toWire(plan.status);
+    if (!containedIn(status, toWire(job.status ?? {}))) {
+      await ignoreNotFound(this.batch.patchNamespacedJobStatus({ name, namespace: ns, body: { status } }, mergePatch()));
+    }
+  }
+
+  private async syncPvc(ns: string, name: string): Promise<void> {
+    const pvc = this.pvcs.get(name, ns);
+    if (!pvc || pvc.metadata?.deletionTimestamp || pvc.status?.phase === 'Bound') return;
+    const status = {
+      phase: 'Bound',
+      accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
+      capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
+    };
+    await ignoreNotFound(this.core.patchNamespacedPersistentVolumeClaimStatus({ name, namespace: ns, body: { status } }, mergePatch()));
+  }
+
+  private backends(ns: string): Backend[] {
+    const out: Backend[] = [];
+    for (const p of this.pods.list(ns)) {
+      if (!this.nodeNames.has(p.spec?.nodeName ?? '') || p.metadata?.deletionTimestamp) continue;
+      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || !p.status?.podIP) continue;
+      const entry = this.runtimes.get(keyOf(p));
+      if (!entry || entry.uid !== p.metadata?.uid) continue;
+      const listening = new Map<number, number>();
+      const servers = [...entry.runtime.listeners.values()];
+      for (const l of servers) {
+        const spec = p.spec?.containers.find((c) => c.name === l.container);
+        for (const port of spec?.ports ?? []) listening.set(port.containerPort, l.server.port);
+      }
+      const ready = p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      out.push({ pod: p, ready, listening, ...(servers.length === 1 ? { soleListener: servers[0].server.port } : {}) });
+    }
+    return out;
+  }
+
+  private async syncEndpoints(ns: string, name: string): Promise<void> {
+    if (!this.synced('services') || !this.synced('pods')) return;
+    const key = `${ns}/${name}`;
+    const svc = this.services.get(name, ns);
+    const desired = svc ? desiredEndpoints(svc, this.backends(ns), this.ip) : undefined;
+    if (!desired) {
+      if (this.writtenEndpoints.has(key)) {
+        await ignoreNotFound(this.core.deleteNamespacedEndpoints({ name, namespace: ns }));
+        this.writtenEndpoints.delete(key);
+      }
+      return;
+    }
+    if (sameEndpoints(desired, this.writtenEndpoints.get(key))) return;
+    const live = await ignoreNotFound(this.core.readNamespacedEndpoints({ name, namespace: ns }));
+    if (!live) {
+      await this.core.createNamespacedEndpoints({ namespace: ns, body: desired });
+    } else if (!sameEndpoints(desired, live)) {
+      await this.core.replaceNamespacedEndpoints({
+        name, namespace: ns,
+        body: { ...desired, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: { ...(live.metadata?.annotations ?? {}), ...desired.metadata?.annotations } } },
+      });
+    }
+    this.writtenEndpoints.set(key, desired);
+  }
+}
