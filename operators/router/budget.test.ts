@@ -32,7 +32,7 @@ describe('BudgetLedger', () => {
       { key: 'run', limits: { maxTokens: 100 }, label: 'run ns/r' },
     ];
     const a = l.admit(checks, { tokens: 150, costUSD: 0.1 });
-    expect(a).toEqual({ ok: false, reason: 'run ns/r token budget exhausted: 0 of 100 used or reserved, this request needs up to 150' });
+    expect(a).toEqual({ ok: false, key: 'run', reason: 'run ns/r token budget exhausted: 0 of 100 used or reserved, this request needs up to 150' });
     expect(l.used('lane')).toEqual({ tokens: 0, costUSD: 0 });
   });
 

@@ -16,7 +16,7 @@ interface Account {
   reserved: Amount;
 }
 
-export type Admission = { ok: true; reservation: Reservation } | { ok: false; reason: string };
+export type Admission = { ok: true; reservation: Reservation } | { ok: false; reason: string; key: string };
 
 export interface Reservation { readonly keys: string[]; readonly amount: Amount; settled: boolean }
 
@@ -46,10 +46,10 @@ export class BudgetLedger {
     for (const c of checks) {
       const u = this.used(c.key);
       if (c.limits.maxTokens !== undefined && u.tokens + amount.tokens > c.limits.maxTokens) {
-        return { ok: false, reason: `${c.label} token budget exhausted: ${u.tokens} of ${c.limits.maxTokens} used or reserved, this request needs up to ${amount.tokens}` };
+        return { ok: false, key: c.key, reason: `${c.label} token budget exhausted: ${u.tokens} of ${c.limits.maxTokens} used or reserved, this request needs up to ${amount.tokens}` };
       }
       if (c.limits.maxCostUSD !== undefined && u.costUSD + amount.costUSD > c.limits.maxCostUSD + 1e-12) {
-        return { ok: false, reason: `${c.label} cost budget exhausted: $${u.costUSD.toFixed(4)} of $${c.limits.maxCostUSD} used or reserved, this request may cost up to $${amount.costUSD.toFixed(4)}` };
+        return { ok: false, key: c.key, reason: `${c.label} cost budget exhausted: $${u.costUSD.toFixed(4)} of $${c.limits.maxCostUSD} used or reserved, this request may cost up to $${amount.costUSD.toFixed(4)}` };
       }
     }
     for (const c of checks) {

@@ -31,6 +31,12 @@ describe('planCandidates', () => {
     expect(m.ok && m.candidates.length).toBe(1);
   });
 
+  it('keeps sensitive requests local', () => {
+    const r = planCandidates(lane([claude, local], true), { kind: 'chat', model: 'claude-sonnet' }, { localOnly: 'sensitive data' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toBe('model "claude-sonnet" is not available in lane enterprise (sensitive data: local providers only)');
+  });
+
   it('passes names through a provider without a mapping', () => {
     const raw = { ...local, models: {} };
     const r = planCandidates(lane([raw], false), { kind: 'chat', model: 'qwen2.5:7b' });

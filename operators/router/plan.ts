@@ -20,16 +20,17 @@ export function providerAllowed(lane: Pick<LaneSpec, 'allowCloud'>, p: LaneProvi
  * The ordered providers a request may go to, decided before anything is sent. A model the lane
  * does not map is refused here, so a private lane's request for a cloud model never leaves.
  */
-export function planCandidates(lane: LaneSpec, req: { kind: 'chat' | 'embed'; model: string }): { ok: true; candidates: Candidate[] } | { ok: false; error: RouterError } {
+export function planCandidates(lane: LaneSpec, req: { kind: 'chat' | 'embed'; model: string }, opts: { localOnly?: string } = {}): { ok: true; candidates: Candidate[] } | { ok: false; error: RouterError } {
   const candidates: Candidate[] = [];
   for (const p of lane.providers) {
     if (!providerAllowed(lane, p)) continue;
+    if (opts.localOnly && p.locality !== 'local') continue;
     if (req.kind === 'embed' && p.type === 'anthropic') continue;
     const model = providerModel(p, req.model);
     if (model !== undefined) candidates.push({ provider: p, model });
   }
   if (candidates.length === 0) {
-    const scope = lane.allowCloud ? '' : ' (a private lane: local providers only)';
+    const scope = !lane.allowCloud ? ' (a private lane: local providers only)' : opts.localOnly ? ` (${opts.localOnly}: local providers only)` : '';
     const what = req.kind === 'embed' ? 'embedding model' : 'model';
     return { ok: false, error: policyError(`${what} ${JSON.stringify(req.model)} is not available in lane ${lane.name}${scope}`, 403, 'model_not_in_lane') };
   }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { TokenIndex, identityFromSecret, TOKEN_SECRET_TYPE } from './tokens.js';
+import { TokenIndex, identityFromSecret, redactTokenSecret, TOKEN_SECRET_TYPE } from './tokens.js';
 
 const token = 'tok-0123456789abcdef';
 const secret = (annotations: Record<string, string> = {}, t = token) => ({
@@ -12,7 +12,7 @@ describe('TokenIndex', () => {
   it('authenticates a live token and maps it to namespace and run', () => {
     const idx = new TokenIndex();
     idx.upsert(secret({ 'agentlab.dev/max-tokens': '5000' }));
-    expect(idx.authenticate(`Bearer ${token}`, 0)).toEqual({ ok: true, identity: { namespace: 'finance', run: 'run-a', secret: 'run-a-token', revoked: false, maxTokens: 5000 } });
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toEqual({ ok: true, identity: { namespace: 'finance', run: 'run-a', secret: 'run-a-token', revoked: false, sensitive: false, maxTokens: 5000 } });
   });
 
   it.each([
@@ -39,7 +39,17 @@ describe('TokenIndex', () => {
     expect(idx.size).toBe(0);
   });
 
-  it('ignores Secrets of other types', () => {
+  it('keeps only a digest of the token in the cache', () => {
+    const r = redactTokenSecret(secret());
+    expect(r.data).toBeUndefined();
+    expect(JSON.stringify(r)).not.toContain(Buffer.from(token).toString('base64'));
+    const idx = new TokenIndex();
+    idx.upsert(r);
+    expect(idx.authenticate(`Bearer ${token}`, 0).ok).toBe(true);
+  });
+
+  it('ignores Secrets of other types and short tokens', () => {
+    expect(identityFromSecret(secret({}, 'short'))).toBeUndefined();
     expect(identityFromSecret({ ...secret(), type: 'Opaque' })).toBeUndefined();
   });
 });

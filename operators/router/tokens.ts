@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
  *   type: agentlab.dev/router-token
  *   metadata.labels: agentlab.dev/router-token: "true", agentlab.dev/run: <run name>
  *   metadata.annotations (optional): agentlab.dev/expires-at (RFC 3339), agentlab.dev/revoked ("true"),
- *     agentlab.dev/max-tokens (the run's token limit), agentlab.dev/lane (the lane the run expects)
+ *     agentlab.dev/max-tokens (the run's token limit), agentlab.dev/lane (the lane the run expects),
+ *     agentlab.dev/sensitive ("true": the run's requests stay local when the lane says sensitiveData LocalOnly)
  *   data.token: the bearer token (base64, as Secret data is)
  * The router keeps only SHA-256 digests of tokens, keyed back to the Secret's identity.
  */
@@ -16,6 +17,7 @@ export const EXPIRES_ANNOTATION = 'agentlab.dev/expires-at';
 export const REVOKED_ANNOTATION = 'agentlab.dev/revoked';
 export const MAX_TOKENS_ANNOTATION = 'agentlab.dev/max-tokens';
 export const LANE_ANNOTATION = 'agentlab.dev/lane';
+export const SENSITIVE_ANNOTATION = 'agentlab.dev/sensitive';
 
 export interface Identity {
   namespace: string;
@@ -25,12 +27,16 @@ export interface Identity {
   revoked: boolean;
   maxTokens?: number;
   lane?: string;
+  /** Every request of this run is sensitive (AgentRun spec.sensitive). */
+  sensitive: boolean;
 }
 
 export interface TokenSecretLike {
   type?: string;
   metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   data?: Record<string, string>;
+  /** Set by redactTokenSecret: the digest that replaces data.token in the router's cache. */
+  tokenDigest?: string;
 }
 
 export const digest = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -38,21 +44,39 @@ export const digest = (token: string) => createHash('sha256').update(token).dige
 /** Reads a token Secret; undefined when it is not one (wrong type, no token). Pure. */
 export function identityFromSecret(s: TokenSecretLike): { hash: string; identity: Identity } | undefined {
   if (s.type !== TOKEN_SECRET_TYPE) return undefined;
-  const raw = s.data?.token;
   const ns = s.metadata?.namespace;
   const name = s.metadata?.name;
-  if (!raw || !ns || !name) return undefined;
-  const token = Buffer.from(raw, 'base64').toString('utf8');
-  if (token.length < 16) return undefined; // too short to be one we issued
+  const hash = s.tokenDigest ?? digestOfData(s.data);
+  if (!hash || !ns || !name) return undefined;
   const ann = s.metadata?.annotations ?? {};
-  const identity: Identity = { namespace: ns, run: s.metadata?.labels?.[RUN_LABEL] ?? name, secret: name, revoked: ann[REVOKED_ANNOTATION] === 'true' };
+  const identity: Identity = { namespace: ns, run: s.metadata?.labels?.[RUN_LABEL] ?? name, secret: name, revoked: ann[REVOKED_ANNOTATION] === 'true', sensitive: ann[SENSITIVE_ANNOTATION] === 'true' };
   const exp = ann[EXPIRES_ANNOTATION] ? Date.parse(ann[EXPIRES_ANNOTATION]) : NaN;
   // An unparseable expiry fails closed: the token is treated as already expired.
   if (ann[EXPIRES_ANNOTATION] !== undefined) identity.expiresAt = Number.isNaN(exp) ? 0 : exp;
   const max = Number(ann[MAX_TOKENS_ANNOTATION]);
   if (ann[MAX_TOKENS_ANNOTATION] !== undefined && Number.isFinite(max) && max >= 0) identity.maxTokens = max;
   if (ann[LANE_ANNOTATION]) identity.lane = ann[LANE_ANNOTATION];
-  return { hash: digest(token), identity };
+  return { hash, identity };
+}
+
+/** Tokens shorter than this were not issued by the operator (it issues 32 random bytes). */
+const MIN_TOKEN_LENGTH = 16;
+
+function digestOfData(data: Record<string, string> | undefined): string | undefined {
+  const raw = data?.token;
+  if (!raw) return undefined;
+  const token = Buffer.from(raw, 'base64').toString('utf8');
+  return token.length >= MIN_TOKEN_LENGTH ? digest(token) : undefined;
+}
+
+/** Replaces a token Secret's data by the token's digest, so the watch cache never holds plaintext. */
+export function redactTokenSecret<T extends TokenSecretLike>(s: T): T {
+  const out: T = { ...s, metadata: s.metadata ? { ...s.metadata } : undefined };
+  const d = digestOfData(s.data);
+  delete out.data;
+  if (out.metadata) delete (out.metadata as { managedFields?: unknown }).managedFields;
+  if (d) out.tokenDigest = d;
+  return out;
 }
 
 /** The router's view of all live tokens, fed by a Secret watch. */

@@ -1,0 +1,271 @@
+import type { Logger } from 'pino';
+import type { LaneProvider, LaneSpec } from '../lanepolicy/spec.js';
+import { periodStart } from '../lanepolicy/period.js';
+import { LaneAccounting, laneKey, runKey } from './accounting.js';
+import type { Amount, Reservation } from './budget.js';
+import type { CircuitBreakers } from './breaker.js';
+import { promptTokenBound, type ChatRequest, type EmbedRequest, type EmbedResult, type Usage } from './canonical.js';
+import type { ChatSink } from './dialects/common.js';
+import { budgetError, policyError, RouterError, upstreamError } from './errors.js';
+import type { RouterMetrics } from './metrics.js';
+import { mayFallBack, planCandidates, type Candidate } from './plan.js';
+import { costUSD } from './pricing.js';
+import { ADAPTERS } from './providers/index.js';
+import { UpstreamFailure, type FailureClass } from './providers/http.js';
+import type { Identity } from './tokens.js';
+import type { TargetResolver } from './targets.js';
+
+export interface DispatchDeps {
+  accounting: LaneAccounting;
+  breakers: CircuitBreakers;
+  resolver: TargetResolver;
+  metrics: RouterMetrics;
+  log: Logger;
+  defaultMaxTokens: number;
+}
+
+export interface CallContext {
+  lane: LaneSpec;
+  identity: Identity;
+  requestId: string;
+  sensitive: boolean;
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal;
+}
+
+/** What a finished request reports for its log line (never prompts or keys). */
+export interface CallSummary {
+  provider?: string;
+  model?: string;
+  outcome: string;
+  usage?: Usage;
+  costUSD?: number;
+  fallbacks: number;
+  ttftMs?: number;
+}
+
+const STATUS_FOR: Partial<Record<FailureClass, number>> = { Timeout: 504, RateLimited: 429, Unavailable: 503 };
+
+interface Admitted { reservation: Reservation; candidates: Candidate[]; maxTokens: number; period: string }
+
+/**
+ * Policy and budget, decided before anything is sent: which providers, in which order, and a
+ * reservation of the worst case on the lane's period budget and the run's token limit.
+ */
+function admit(deps: DispatchDeps, ctx: CallContext, req: ChatRequest | EmbedRequest): Admitted {
+  const { lane, identity } = ctx;
+  const localOnly = ctx.sensitive && lane.sensitiveData === 'LocalOnly' ? 'sensitive data' : undefined;
+  const plan = planCandidates(lane, req, { localOnly });
+  if (!plan.ok) throw plan.error;
+  const maxTokens = req.kind === 'chat' ? req.maxTokens ?? deps.defaultMaxTokens : 0;
+  const prompt = promptTokenBound(req);
+  const worst = (cs: Candidate[]): Amount => ({
+    tokens: prompt + maxTokens,
+    costUSD: Math.max(0, ...cs.map((c) => costUSD(c.provider, { inputTokens: prompt, outputTokens: maxTokens }))),
+  });
+  const period = periodStart(lane.budget.period, new Date());
+  const runLimit = Math.min(lane.budget.maxTokensPerRun ?? Infinity, identity.maxTokens ?? Infinity);
+  const runCheck = { key: runKey(identity.namespace, identity.run), limits: Number.isFinite(runLimit) ? { maxTokens: runLimit } : {}, label: `run ${identity.namespace}/${identity.run}` };
+  const laneCheck = { key: laneKey(lane.name, period), limits: { maxCostUSD: lane.budget.maxCostUSD }, label: `lane ${lane.name}` };
+  let candidates = plan.candidates;
+  let a = deps.accounting.ledger.admit([runCheck, laneCheck], worst(candidates));
+  if (!a.ok && a.key === laneCheck.key && lane.budget.onExceeded === 'LocalOnly') {
+    // Over budget, the lane keeps serving from its local providers (which cost nothing by policy).
+    candidates = candidates.filter((c) => c.provider.locality === 'local');
+    if (candidates.length > 0) a = deps.accounting.ledger.admit([runCheck, { ...laneCheck, limits: {} }], worst(candidates));
+  }
+  if (!a.ok) {
+    deps.accounting.flushSoon();
+    throw budgetError(a.reason);
+  }
+  return { reservation: a.reservation, candidates, maxTokens, period };
+}
+
+function describeFailure(p: LaneProvider, f: FailureClass, message: string): string {
+  return `${p.name}: ${f} (${message})`;
+}
+
+/** Settles the reservation and counts usage; `usage` undefined = the request failed before any answer. */
+function finish(deps: DispatchDeps, ctx: CallContext, a: Admitted, c: Candidate | undefined, usage: Usage | undefined, fallbacks: number, chargeReserved = false): number {
+  const cost = c && usage ? costUSD(c.provider, usage) : 0;
+  const actual: Amount = chargeReserved ? a.reservation.amount : { tokens: usage ? usage.inputTokens + usage.outputTokens : 0, costUSD: cost };
+  deps.accounting.ledger.settle(a.reservation, actual);
+  deps.accounting.record(ctx.lane.name, a.period, {
+    costUSD: actual.costUSD,
+    promptTokens: usage?.inputTokens ?? 0,
+    completionTokens: usage?.outputTokens ?? 0,
+    requests: 1,
+    fallbacks: fallbacks > 0 ? 1 : 0,
+  });
+  if (c && usage) {
+    const labels = { lane: ctx.lane.name, provider: c.provider.name, model: c.model };
+    deps.metrics.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
+    deps.metrics.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
+    deps.metrics.cost.inc(labels, actual.costUSD);
+  }
+  return actual.costUSD;
+}
+
+function guardLocality(lane: LaneSpec, p: LaneProvider): void {
+  // planCandidates already excludes these; this is the last check before a socket is opened.
+  if (!lane.allowCloud && p.locality !== 'local') throw policyError(`lane ${lane.name} is private; provider ${p.name} is not local`, 403, 'private_lane');
+}
+
+/**
+ * Runs a chat request: providers in lane order, falling back on the lane's error classes until
+ * the first token; after it, a failure ends the answer with an error and never switches provider.
+ */
+export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: ChatRequest, sink: ChatSink): Promise<CallSummary> {
+  const t0 = performance.now();
+  const a = admit(deps, ctx, req);
+  const failures: string[] = [];
+  let fallbacks = 0;
+  const lane = ctx.lane;
+  const upstreamReq: ChatRequest = { ...req, maxTokens: a.maxTokens };
+  for (let i = 0; i < a.candidates.length; i++) {
+    const c = a.candidates[i];
+    const labels = { lane: lane.name, provider: c.provider.name, model: c.model };
+    const endpoint = deps.resolver.endpointOf(c.provider);
+    const moveOn = (f: FailureClass | 'CircuitOpen', message: string) => {
+      failures.push(describeFailure(c.provider, f as FailureClass, message));
+      if (i < a.candidates.length - 1) {
+        fallbacks++;
+        deps.metrics.fallbacks.inc({ lane: lane.name, provider: c.provider.name, reason: f });
+      }
+    };
+    if (!deps.breakers.tryAcquire(endpoint)) {
+      moveOn('CircuitOpen', 'circuit breaker open');
+      continue;
+    }
+    guardLocality(lane, c.provider);
+    const attempt = new AbortController();
+    const onCallerGone = () => attempt.abort();
+    ctx.signal.addEventListener('abort', onCallerGone, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, lane.fallback.firstTokenTimeoutMs);
+    let firstToken = false;
+    let ttftMs: number | undefined;
+    try {
+      const target = await deps.resolver.resolve(c.provider, c.model);
+      const events = await ADAPTERS[c.provider.type].chat(upstreamReq, target, attempt.signal);
+      sink.start();
+      for await (const ev of events) {
+        if (ev.type === 'delta') {
+          if (!firstToken) {
+            firstToken = true;
+            clearTimeout(timer);
+            ttftMs = performance.now() - t0;
+            deps.metrics.ttft.observe(labels, ttftMs / 1000);
+          }
+          sink.delta(ev.text);
+        } else {
+          clearTimeout(timer);
+          deps.breakers.success(endpoint);
+          const cost = finish(deps, ctx, a, c, ev.usage, fallbacks);
+          sink.done(ev.usage, ev.finishReason);
+          deps.metrics.requests.inc({ ...labels, outcome: 'success' });
+          deps.metrics.duration.observe(labels, (performance.now() - t0) / 1000);
+          return { provider: c.provider.name, model: c.model, outcome: 'success', usage: ev.usage, costUSD: cost, fallbacks, ttftMs };
+        }
+      }
+      throw new UpstreamFailure('Interrupted', 'stream ended without a final event');
+    } catch (err) {
+      clearTimeout(timer);
+      if (ctx.signal.aborted) {
+        deps.breakers.release(endpoint);
+        // The caller went away: charge what was reserved, since the provider may have generated it.
+        finish(deps, ctx, a, c, undefined, fallbacks, firstToken);
+        deps.metrics.requests.inc({ ...labels, outcome: 'cancelled' });
+        return { provider: c.provider.name, model: c.model, outcome: 'cancelled', fallbacks };
+      }
+      if (err instanceof RouterError) throw err;
+      const f: FailureClass = timedOut && !firstToken ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
+      const message = timedOut && !firstToken ? `no first token within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
+      if (f !== 'ClientError') deps.breakers.failure(endpoint);
+      else deps.breakers.release(endpoint);
+      if (f === 'ClientError' && (err as UpstreamFailure).status === 401) deps.resolver.invalidate(c.provider);
+      if (firstToken) {
+        // Tokens already reached the caller: switching provider now would splice two answers.
+        finish(deps, ctx, a, c, undefined, fallbacks, true);
+        sink.fail(upstreamError(c.provider.name, `the provider failed mid-answer: ${message}`, 502, 'upstream_interrupted'));
+        deps.metrics.requests.inc({ ...labels, outcome: 'interrupted' });
+        return { provider: c.provider.name, model: c.model, outcome: 'interrupted', fallbacks, ttftMs };
+      }
+      if (mayFallBack(lane, f) && i < a.candidates.length - 1) {
+        moveOn(f, message);
+        continue;
+      }
+      failures.push(describeFailure(c.provider, f, message));
+      finish(deps, ctx, a, undefined, undefined, fallbacks);
+      deps.metrics.requests.inc({ ...labels, outcome: 'upstream_error' });
+      const status = (err as UpstreamFailure).status;
+      throw upstreamError(c.provider.name, failures.join('; '), f === 'ClientError' && status ? status : STATUS_FOR[f] ?? 502, f === 'ClientError' ? 'upstream_rejected' : 'upstream_unavailable');
+    } finally {
+      ctx.signal.removeEventListener('abort', onCallerGone);
+    }
+  }
+  finish(deps, ctx, a, undefined, undefined, fallbacks);
+  deps.metrics.requests.inc({ lane: lane.name, provider: '', model: '', outcome: 'upstream_error' });
+  const scope = lane.allowCloud ? '' : `lane ${lane.name} is private, so no cloud provider is tried; `;
+  throw new RouterError('upstream', 503, 'no_provider_available', `${scope}no provider could answer: ${failures.join('; ')}`);
+}
+
+/** Embeddings: the same policy, budget and fallback, without streaming. */
+export async function dispatchEmbed(deps: DispatchDeps, ctx: CallContext, req: EmbedRequest): Promise<{ result: EmbedResult; model: string; summary: CallSummary }> {
+  const t0 = performance.now();
+  const a = admit(deps, ctx, req);
+  const failures: string[] = [];
+  let fallbacks = 0;
+  const lane = ctx.lane;
+  for (let i = 0; i < a.candidates.length; i++) {
+    const c = a.candidates[i];
+    const labels = { lane: lane.name, provider: c.provider.name, model: c.model };
+    const endpoint = deps.resolver.endpointOf(c.provider);
+    const adapter = ADAPTERS[c.provider.type];
+    if (!adapter.embed || !deps.breakers.tryAcquire(endpoint)) {
+      failures.push(`${c.provider.name}: ${adapter.embed ? 'circuit breaker open' : 'no embeddings API'}`);
+      continue;
+    }
+    guardLocality(lane, c.provider);
+    const attempt = new AbortController();
+    const onCallerGone = () => attempt.abort();
+    ctx.signal.addEventListener('abort', onCallerGone, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, lane.fallback.firstTokenTimeoutMs);
+    try {
+      const target = await deps.resolver.resolve(c.provider, c.model);
+      const result = await adapter.embed(req, target, attempt.signal);
+      deps.breakers.success(endpoint);
+      const cost = finish(deps, ctx, a, c, result.usage, fallbacks);
+      deps.metrics.requests.inc({ ...labels, outcome: 'success' });
+      deps.metrics.duration.observe(labels, (performance.now() - t0) / 1000);
+      return { result, model: c.model, summary: { provider: c.provider.name, model: c.model, outcome: 'success', usage: result.usage, costUSD: cost, fallbacks } };
+    } catch (err) {
+      if (err instanceof RouterError) throw err;
+      const f: FailureClass = timedOut ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
+      const message = timedOut ? `no answer within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
+      if (f !== 'ClientError') deps.breakers.failure(endpoint);
+      else deps.breakers.release(endpoint);
+      failures.push(describeFailure(c.provider, f, message));
+      if (mayFallBack(lane, f) && i < a.candidates.length - 1) {
+        fallbacks++;
+        deps.metrics.fallbacks.inc({ lane: lane.name, provider: c.provider.name, reason: f });
+        continue;
+      }
+      finish(deps, ctx, a, undefined, undefined, fallbacks);
+      deps.metrics.requests.inc({ ...labels, outcome: 'upstream_error' });
+      throw upstreamError(c.provider.name, failures.join('; '), STATUS_FOR[f] ?? 502, 'upstream_unavailable');
+    } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onCallerGone);
+    }
+  }
+  finish(deps, ctx, a, undefined, undefined, fallbacks);
+  throw new RouterError('upstream', 503, 'no_provider_available', `no provider could answer: ${failures.join('; ')}`);
+}

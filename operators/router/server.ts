@@ -1,0 +1,251 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import type prom from 'prom-client';
+import { KubeClient } from '../runtime/kube.js';
+import { DEFAULT_MAX_TOKENS } from '../lanepolicy/spec.js';
+import { LaneAccounting } from './accounting.js';
+import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
+import { isObj, sendJson, type Obj } from './dialects/common.js';
+import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, renderOllamaEmbed, renderOllamaTags } from './dialects/ollama.js';
+import { openaiChatSink, parseOpenAIChat, parseOpenAIEmbeddings, renderOpenAIEmbeddings, renderOpenAIModels } from './dialects/openai.js';
+import { dispatchChat, dispatchEmbed, type CallContext, type CallSummary, type DispatchDeps } from './dispatch.js';
+import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError, validationError } from './errors.js';
+import { RouterMetrics } from './metrics.js';
+import { logicalModels } from './plan.js';
+import { RouterState } from './state.js';
+import { TargetResolver } from './targets.js';
+
+export interface RouterOptions {
+  kubeConfig: KubeConfig;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** Only LanePolicies matching this label selector are loaded (tests label theirs). */
+  laneSelector?: string;
+  /** Namespace of the router's usage ConfigMaps (default $AGENTLAB_ROUTER_NAMESPACE or agentlab-system). */
+  namespace?: string;
+  /** How often usage is written to the lanes' ConfigMaps (default 5 s). */
+  flushIntervalMs?: number;
+  /** max_tokens reserved when a request sets none (default 1024). */
+  defaultMaxTokens?: number;
+  breaker?: BreakerOptions;
+}
+
+export interface Router {
+  url: string;
+  stop(): Promise<void>;
+  registry: prom.Registry;
+  /** Writes pending usage now (tests, shutdown). */
+  flushUsage(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+type Dialect = 'ollama' | 'openai';
+
+function readBody(req: http.IncomingMessage): Promise<Obj> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new RouterError('validation', 413, 'request_too_large', `request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        reject(validationError('request body is not valid JSON', 'invalid_json'));
+        return;
+      }
+      if (!isObj(body)) reject(validationError('request body must be a JSON object', 'invalid_json'));
+      else resolve(body);
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The lane router: Ollama and OpenAI-compatible APIs in front of every model provider, enforcing
+ * each caller's LanePolicy (identity, providers, fallback, budget) and counting usage.
+ */
+export async function startRouter(opts: RouterOptions): Promise<Router> {
+  const log = opts.logger ?? pino({ name: 'agentlab-router' });
+  const client = new KubeClient(opts.kubeConfig, { maxSockets: 16 });
+  const namespace = opts.namespace ?? process.env.AGENTLAB_ROUTER_NAMESPACE ?? 'agentlab-system';
+  const metrics = new RouterMetrics();
+  const state = new RouterState(client, log, { laneSelector: opts.laneSelector, routerNamespace: namespace });
+  const accounting = new LaneAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l) });
+  state.onUsage((lane, u) => accounting.observe(lane, u));
+  const breakerOpts = opts.breaker ?? DEFAULT_BREAKER;
+  const deps: DispatchDeps = {
+    accounting,
+    breakers: new CircuitBreakers(breakerOpts),
+    resolver: new TargetResolver(client, opts.kubeConfig, (ns, name) => state.modelServer(ns, name)),
+    metrics,
+    log,
+    defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+  };
+  state.start();
+  await state.waitForSync();
+  accounting.start();
+
+  /** Who is calling and which lane applies: 401 / 403 before anything else happens. */
+  function callContext(req: http.IncomingMessage, requestId: string, signal: AbortSignal): CallContext {
+    const auth = state.tokens.authenticate(req.headers.authorization, Date.now());
+    if (!auth.ok) throw authError(auth.reason);
+    const id = auth.identity;
+    const r = state.laneFor(id.namespace);
+    if ('error' in r) throw policyError(r.error, 403, 'no_lane');
+    if (!r.lane.ok) throw policyError(`LanePolicy ${r.lane.name} is invalid (${r.lane.errors.join('; ')}); its namespaces get no model access until it is fixed`, 503, 'lane_invalid');
+    const lane = r.lane.lane;
+    if (id.lane && id.lane !== lane.name) throw policyError(`run ${id.namespace}/${id.run} was issued for lane ${id.lane}, but namespace ${id.namespace} is in lane ${lane.name}`, 403, 'lane_mismatch');
+    const sensitive = id.sensitive || String(req.headers['x-agentlab-sensitive'] ?? '').toLowerCase() === 'true';
+    return { lane, identity: id, requestId, sensitive, signal };
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomBytes(8).toString('hex'));
+    const path = (req.url ?? '/').split('?')[0];
+    const dialect: Dialect = path.startsWith('/v1/') ? 'openai' : 'ollama';
+    const caller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) caller.abort();
+    });
+    let ctx: CallContext | undefined;
+    let summary: CallSummary | undefined;
+    let failure: RouterError | undefined;
+    let sinkFail: ((e: RouterError) => void) | undefined;
+    try {
+      const route = `${req.method} ${path}`;
+      switch (route) {
+        case 'GET /':
+        case 'HEAD /':
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Ollama is running');
+          return;
+        case 'GET /healthz':
+          res.writeHead(200).end('ok');
+          return;
+        case 'GET /readyz':
+          res.writeHead(state.synced() ? 200 : 503).end(state.synced() ? 'ok' : 'caches not synced');
+          return;
+        case 'GET /api/version':
+          sendJson(res, 200, { version: '0.6.0' }, requestId);
+          return;
+        case 'GET /api/tags':
+        case 'GET /v1/models': {
+          ctx = callContext(req, requestId, caller.signal);
+          const models = logicalModels(ctx.lane);
+          sendJson(res, 200, dialect === 'openai' ? renderOpenAIModels(models, `lane/${ctx.lane.name}`) : renderOllamaTags(models), requestId);
+          return;
+        }
+        case 'POST /api/chat':
+        case 'POST /api/generate':
+        case 'POST /v1/chat/completions': {
+          ctx = callContext(req, requestId, caller.signal);
+          const body = await readBody(req);
+          const chat = route === 'POST /api/chat' ? parseOllamaChat(body) : route === 'POST /api/generate' ? parseOllamaGenerate(body) : parseOpenAIChat(body);
+          const sink = dialect === 'openai'
+            ? openaiChatSink(res, { model: chat.model, stream: chat.stream, includeUsage: isObj(body.stream_options) && body.stream_options.include_usage === true, requestId })
+            : ollamaChatSink(res, { model: chat.model, stream: chat.stream, mode: route === 'POST /api/chat' ? 'chat' : 'generate', requestId });
+          sinkFail = (e) => sink.fail(e);
+          summary = await dispatchChat(deps, ctx, chat, sink);
+          return;
+        }
+        case 'POST /api/embed':
+        case 'POST /v1/embeddings': {
+          ctx = callContext(req, requestId, caller.signal);
+          const body = await readBody(req);
+          const embed = dialect === 'openai' ? parseOpenAIEmbeddings(body) : parseOllamaEmbed(body);
+          const out = await dispatchEmbed(deps, ctx, embed);
+          summary = out.summary;
+          sendJson(res, 200, dialect === 'openai' ? renderOpenAIEmbeddings(embed.model, out.result.embeddings, out.result.usage) : renderOllamaEmbed(embed.model, out.result.embeddings, out.result.usage), requestId);
+          return;
+        }
+        default:
+          throw new RouterError('validation', 404, 'not_found', `no route ${req.method} ${path}`);
+      }
+    } catch (err) {
+      failure = asRouterError(err);
+      if (!(err instanceof RouterError)) log.error({ requestId, err: (err as Error).message }, 'router bug');
+      if (failure.category !== 'upstream') {
+        deps.metrics.requests.inc({ lane: ctx?.lane.name ?? '', provider: '', model: '', outcome: failure.category });
+      }
+      if (sinkFail) sinkFail(failure);
+      else {
+        const r = dialect === 'openai' ? renderOpenAIError(failure, requestId) : renderOllamaError(failure, requestId);
+        if (res.headersSent) res.end();
+        else sendJson(res, r.status, r.body, requestId);
+      }
+    } finally {
+      if (path.startsWith('/api/') || path.startsWith('/v1/')) {
+        // One line per model request: who, where, what it cost. Never the prompt, answer or key.
+        log.info({
+          requestId,
+          route: `${req.method} ${path}`,
+          namespace: ctx?.identity.namespace,
+          run: ctx?.identity.run,
+          lane: ctx?.lane.name,
+          provider: summary?.provider ?? failure?.provider,
+          model: summary?.model,
+          outcome: summary?.outcome ?? failure?.category,
+          status: failure?.status ?? 200,
+          code: failure?.code,
+          fallbacks: summary?.fallbacks,
+          inputTokens: summary?.usage?.inputTokens,
+          outputTokens: summary?.usage?.outputTokens,
+          costUSD: summary?.costUSD,
+          ttftMs: summary?.ttftMs !== undefined ? Math.round(summary.ttftMs * 10) / 10 : undefined,
+          durationMs: Math.round((performance.now() - t0) * 10) / 10,
+        }, failure ? failure.message : 'request');
+      }
+    }
+  }
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 65_000;
+  server.on('connection', (s) => s.setNoDelay(true));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  log.info({ url, namespace, lanes: state.laneNames() }, 'lane router listening');
+
+  const breakerTimer = setInterval(() => {
+    for (const [lane, provider, endpoint] of state.providerEndpoints((p) => deps.resolver.endpointOf(p))) {
+      deps.metrics.breakerOpen.set({ lane, provider }, deps.breakers.state(endpoint) === 'open' ? 1 : 0);
+    }
+  }, Math.min(5000, breakerOpts.openMs));
+  breakerTimer.unref();
+
+  return {
+    url,
+    registry: metrics.registry,
+    flushUsage: () => accounting.flush(),
+    async stop() {
+      clearInterval(breakerTimer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      await accounting.stop();
+      await state.stop();
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import { Informer } from '../runtime/informer.js';
+import type { KubeClient, KubeObject } from '../runtime/kube.js';
+import { bindNamespaces, laneForNamespace, type Bindings } from '../lanepolicy/binding.js';
+import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, SECRETS } from '../lanepolicy/resources.js';
+import { parseLaneSpec, type LabelSelector, type LaneSpec } from '../lanepolicy/spec.js';
+import { USAGE_LABEL, usageFromData, type LaneUsage } from '../lanepolicy/usage.js';
+import type { ModelServer } from '../modelserver/types.js';
+import { redactTokenSecret, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
+
+export type LaneEntry = { ok: true; lane: LaneSpec } | { ok: false; name: string; errors: string[] };
+
+/**
+ * What the router knows about the cluster, kept current by watches: lanes, namespace bindings,
+ * ModelServers, token digests and the lanes' recorded usage. Every request is decided from this
+ * in-memory view; nothing on the request path calls the API server.
+ */
+export class RouterState {
+  readonly tokens = new TokenIndex();
+  private lanes = new Map<string, LaneEntry>();
+  private bindings: Bindings = bindNamespaces([], []);
+  private readonly informers: Informer[];
+  private readonly laneInf: Informer;
+  private readonly nsInf: Informer;
+  private readonly msInf: Informer;
+  private readonly usageHandlers: ((lane: string, u: LaneUsage) => void)[] = [];
+
+  constructor(client: KubeClient, log: Logger, opts: { laneSelector?: string; routerNamespace: string }) {
+    const mk = (resource: typeof LANEPOLICIES, extra: { labelSelector?: string; namespaces?: string[]; transform?: (o: KubeObject) => KubeObject } = {}) =>
+      new Informer({ client, resource, logger: log, resyncPeriodMs: 0, watchTimeoutSeconds: 300, ...extra });
+    this.laneInf = mk(LANEPOLICIES, { labelSelector: opts.laneSelector });
+    this.nsInf = mk(NAMESPACES);
+    this.msInf = mk(MODELSERVERS);
+    const secretInf = mk(SECRETS, { labelSelector: `${TOKEN_LABEL}=true`, transform: (o) => redactTokenSecret(o as TokenSecretLike) as KubeObject });
+    const usageInf = mk(CONFIGMAPS, { labelSelector: USAGE_LABEL, namespaces: [opts.routerNamespace] });
+    this.informers = [this.laneInf, this.nsInf, this.msInf, secretInf, usageInf];
+
+    this.laneInf.addHandler(() => this.rebuild());
+    this.nsInf.addHandler((type, obj, old) => {
+      if (type === 'update' && JSON.stringify(old?.metadata?.labels ?? {}) === JSON.stringify(obj.metadata?.labels ?? {})) return;
+      this.rebuild();
+    });
+    secretInf.addHandler((type, obj) => {
+      if (type === 'delete') this.tokens.remove(obj as TokenSecretLike);
+      else this.tokens.upsert(obj as TokenSecretLike);
+    });
+    usageInf.addHandler((type, obj) => {
+      if (type === 'delete') return;
+      const lane = obj.metadata?.labels?.[USAGE_LABEL];
+      const u = usageFromData((obj as { data?: Record<string, string> }).data);
+      if (lane && u) for (const h of this.usageHandlers) h(lane, u);
+    });
+  }
+
+  start(): void {
+    for (const i of this.informers) i.start();
+  }
+
+  async waitForSync(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.waitForSync()));
+    this.rebuild();
+  }
+
+  synced(): boolean {
+    return this.informers.every((i) => i.hasSynced());
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  onUsage(h: (lane: string, u: LaneUsage) => void): void {
+    this.usageHandlers.push(h);
+  }
+
+  /** The lane a namespace's workloads use, or why they may not use any. */
+  laneFor(namespace: string): { lane: LaneEntry } | { error: string } {
+    const r = laneForNamespace(this.bindings, namespace);
+    if ('error' in r) return r;
+    const lane = this.lanes.get(r.lane);
+    return lane ? { lane } : { error: `LanePolicy ${r.lane} is not loaded` };
+  }
+
+  modelServer(namespace: string, name: string): ModelServer | undefined {
+    return this.msInf.get(`${namespace}/${name}`) as ModelServer | undefined;
+  }
+
+  laneNames(): string[] {
+    return [...this.lanes.keys()];
+  }
+
+  laneUid(name: string): string | undefined {
+    return this.laneInf.get(name)?.metadata?.uid;
+  }
+
+  /** [lane, provider, endpoint] of every loaded lane's providers. */
+  providerEndpoints(endpointOf: (p: LaneSpec['providers'][number]) => string): [string, string, string][] {
+    const out: [string, string, string][] = [];
+    for (const l of this.lanes.values()) if (l.ok) for (const p of l.lane.providers) out.push([l.lane.name, p.name, endpointOf(p)]);
+    return out;
+  }
+
+  private rebuild(): void {
+    const lanes = new Map<string, LaneEntry>();
+    const selectors: { name: string; namespaceSelector: LabelSelector }[] = [];
+    for (const obj of this.laneInf.list()) {
+      const name = obj.metadata!.name!;
+      const parsed = parseLaneSpec(obj);
+      lanes.set(name, parsed.ok ? parsed : { ok: false, name, errors: parsed.errors });
+      const sel = (obj as KubeObject & { spec?: { namespaceSelector?: LabelSelector } }).spec?.namespaceSelector;
+      // A lane with an invalid spec still claims its namespaces, so they fail closed rather than fall into another lane.
+      if (sel && typeof sel === 'object') selectors.push({ name, namespaceSelector: sel });
+    }
+    const namespaces = this.nsInf.list().map((n) => ({ name: n.metadata!.name!, labels: n.metadata?.labels }));
+    this.lanes = lanes;
+    this.bindings = bindNamespaces(selectors, namespaces);
+  }
+}

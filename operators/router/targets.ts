@@ -1,0 +1,84 @@
+import type https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { LaneProvider } from '../lanepolicy/spec.js';
+import { serverBase } from '../modelserver/serverapi.js';
+import type { ModelServer } from '../modelserver/types.js';
+import { isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
+import { SECRETS } from '../lanepolicy/resources.js';
+import { DEFAULT_BASE_URLS } from './providers/index.js';
+import { UpstreamFailure, type Target } from './providers/http.js';
+
+const KEY_TTL_MS = 60_000;
+const AUTH_TTL_MS = 30_000;
+
+/**
+ * Turns a lane provider into a concrete Target: base URL (the ModelServer's Service, directly in
+ * the cluster or through the API server's service proxy outside it), API key from its Secret.
+ * Keys are cached briefly and only in memory; they are never logged.
+ */
+export class TargetResolver {
+  private readonly keys = new Map<string, { value: string; at: number }>();
+  private auth?: { headers: Record<string, string>; tls: https.AgentOptions; at: number };
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly kc: KubeConfig,
+    private readonly modelServer: (namespace: string, name: string) => ModelServer | undefined,
+  ) {}
+
+  /** The endpoint identity used for the circuit breaker and status (no credentials). */
+  endpointOf(p: LaneProvider): string {
+    if (p.modelServerRef) return `modelserver://${p.modelServerRef.namespace}/${p.modelServerRef.name}`;
+    return p.baseURL ?? DEFAULT_BASE_URLS[p.type] ?? '';
+  }
+
+  async resolve(p: LaneProvider, model: string): Promise<Target> {
+    if (p.modelServerRef) {
+      const ms = this.modelServer(p.modelServerRef.namespace, p.modelServerRef.name);
+      if (!ms) throw new UpstreamFailure('Unavailable', `ModelServer ${p.modelServerRef.namespace}/${p.modelServerRef.name} not found`);
+      const { url } = serverBase(this.client, ms);
+      const t: Target = { baseURL: url, model };
+      if (url.startsWith(this.client.server.origin)) Object.assign(t, await this.apiServerAuth());
+      return t;
+    }
+    const t: Target = { baseURL: p.baseURL ?? DEFAULT_BASE_URLS[p.type] ?? '', model };
+    if (p.secretRef) t.apiKey = await this.key(p.secretRef.namespace, p.secretRef.name, p.secretRef.key);
+    return t;
+  }
+
+  /** Forget a key after the provider rejected it (rotated Secret). */
+  invalidate(p: LaneProvider): void {
+    if (p.secretRef) this.keys.delete(`${p.secretRef.namespace}/${p.secretRef.name}/${p.secretRef.key}`);
+  }
+
+  private async key(namespace: string, name: string, key: string): Promise<string> {
+    const id = `${namespace}/${name}/${key}`;
+    const hit = this.keys.get(id);
+    if (hit && Date.now() - hit.at < KEY_TTL_MS) return hit.value;
+    let s: KubeObject & { data?: Record<string, string> };
+    try {
+      s = await this.client.get(SECRETS, namespace, name);
+    } catch (err) {
+      throw new UpstreamFailure('Unavailable', isNotFound(err) ? `API key Secret ${namespace}/${name} not found` : `cannot read API key Secret ${namespace}/${name}`);
+    }
+    const raw = s.data?.[key];
+    if (!raw) throw new UpstreamFailure('Unavailable', `API key Secret ${namespace}/${name} has no key ${JSON.stringify(key)}`);
+    const value = Buffer.from(raw, 'base64').toString('utf8').trim();
+    this.keys.set(id, { value, at: Date.now() });
+    return value;
+  }
+
+  private async apiServerAuth(): Promise<Pick<Target, 'headers' | 'tls'>> {
+    if (this.auth && Date.now() - this.auth.at < AUTH_TTL_MS) return { headers: this.auth.headers, tls: this.auth.tls };
+    const o: https.RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(o);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    const tls: https.AgentOptions = {};
+    for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const) {
+      if ((o as Record<string, unknown>)[k] !== undefined) (tls as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
+    }
+    this.auth = { headers, tls, at: Date.now() };
+    return { headers, tls };
+  }
+}
