@@ -43,10 +43,10 @@ describe('Table output with CRD printer columns', () => {
 
   it('fills cells from the JSONPaths, including a filter on the Ready condition', async () => {
     const table = ok(await cluster.request({ path: widgetsPath(ns), accept: TABLE }));
-    const byName = new Map(table.rows.map((r: any) => [r.cells[0], r.cells]));
+    const byName = new Map<string, unknown[]>(table.rows.map((r: any) => [r.cells[0], r.cells]));
     expect(byName.get('alpha')?.slice(0, 5)).toEqual(['alpha', 3, 'red', null, 'al']);
     expect(byName.get('beta')?.slice(0, 4)).toEqual(['beta', 5, 'blue', 'True']);
-    const age = (byName.get('alpha') as unknown[])[5];
+    const age = byName.get('alpha')?.[5];
     expect(typeof age).toBe('string');
   });
 

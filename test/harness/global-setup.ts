@@ -86,7 +86,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const nodeSimulator = wantNodeSimulator(backend.name);
     if (nodeSimulator) {
       const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
-      const sim = await startNodeSimulator({ kubeConfig, nodes: HOMELAB_NODES, logger: logger.child({ component: 'nodesim' }) });
+      // On a full cluster the real kube-scheduler and controller manager already do these jobs.
+      const bare = backend.name === 'embedded' || backend.name === 'envtest';
+      const sim = await startNodeSimulator({
+        kubeConfig,
+        nodes: HOMELAB_NODES,
+        logger: logger.child({ component: 'nodesim' }),
+        scheduler: bare,
+        controllers: bare,
+      });
       cleanups.push(() => sim.stop());
     }
 
