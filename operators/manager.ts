@@ -98,6 +98,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const identity = opts.leaderElection ? opts.leaderElection.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}` : hostname();
   const client = new KubeClient(opts.kubeConfig);
   const metrics = new OperatorMetrics();
+  client.onResponse = (method, code) => metrics.restRequests.inc({ method, code: String(code) });
   const runtime = new Runtime({
     client, logger: log, metrics, identity,
     namespaces: opts.namespaces, labelSelector: opts.labelSelector,

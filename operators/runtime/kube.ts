@@ -104,6 +104,9 @@ export class KubeClient {
   private readonly agent: http.Agent;
   private readonly kc: KubeConfig;
 
+  /** Called for every response (metrics: rest_client_requests_total). */
+  onResponse?: (method: string, code: number) => void;
+
   constructor(kc: KubeConfig, opts: { maxSockets?: number } = {}) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster: set a current-context');
@@ -134,7 +137,10 @@ export class KubeClient {
     else this.counter.writes++;
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...reqOpts, agent: this.agent, signal: opts.signal }, resolve);
+      const req = mod.request(url, { ...reqOpts, agent: this.agent, signal: opts.signal }, (res) => {
+        this.onResponse?.(method, res.statusCode ?? 0);
+        resolve(res);
+      });
       req.on('error', reject);
       if (payload) req.write(payload);
       req.end();

@@ -39,6 +39,10 @@ export class OperatorMetrics {
     name: 'agentlab_resource_ready', help: 'Whether an AgentLab resource is Ready (1) or not (0)',
     labelNames: ['kind', 'namespace', 'name'] as const, registers: [this.registry],
   });
+  readonly restRequests = new prom.Counter({
+    name: 'rest_client_requests_total', help: 'Number of HTTP requests, partitioned by status code and method.',
+    labelNames: ['code', 'method'] as const, registers: [this.registry],
+  });
   readonly leader = new prom.Gauge({
     name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.',
     labelNames: ['name'] as const, registers: [this.registry],

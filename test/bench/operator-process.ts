@@ -1,0 +1,19 @@
+// The operator in its own process, so the benchmark measures its RSS apart from the API server.
+// Env: KUBECONFIG, NAMESPACES (comma-separated), RESYNC_MS, CONCURRENCY. Prints the metrics URL.
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { startOperator, stopOnSignals } from '../../operators/manager.js';
+
+const kc = new KubeConfig();
+kc.loadFromFile(process.env.KUBECONFIG ?? '');
+const log = pino({ level: process.env.AGENTLAB_BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const op = await startOperator({
+  kubeConfig: kc, logger: log,
+  controllers: ['modelserver'],
+  namespaces: process.env.NAMESPACES ? process.env.NAMESPACES.split(',') : undefined,
+  resyncPeriodMs: Number(process.env.RESYNC_MS ?? 600_000),
+  maxConcurrentReconciles: Number(process.env.CONCURRENCY ?? 16),
+  metricsPort: 0,
+});
+stopOnSignals(op, log);
+process.stdout.write(`metrics ${op.metricsUrl}\n`);

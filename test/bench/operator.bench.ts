@@ -1,0 +1,248 @@
+// ModelServer operator benchmark. Run: npm run bench:operator
+// Against the embedded API server by default, or an existing cluster with BENCH_KUBECONFIG.
+// Prints figures; asserts nothing (targets: operator within 1.5x of a plain client's write time,
+// 0 writes on an idle resync, RSS < 200 MB with 10,000 AgentLab objects cached).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { installCrds, readCrdManifests } from '../harness/crds.js';
+import { KubeClient, type KubeObject, type ResourceRef } from '../../operators/runtime/kube.js';
+import { startOperator } from '../../operators/manager.js';
+import { DEPLOYMENTS, MODELSERVERS, NODES, PVCS, SERVICES, type ModelServer } from '../../operators/modelserver/types.js';
+import { desiredDeployment, desiredPVC, desiredService } from '../../operators/modelserver/desired.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const N = Number(process.env.BENCH_N ?? 1000);
+const CACHED = Number(process.env.BENCH_CACHED ?? 10_000);
+const CONCURRENCY = 16;
+const NAMESPACE_RES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true };
+const log = pino({ level: 'warn' }, pino.destination(2));
+
+interface Backend { kubeconfigPath: string; stop(): Promise<void> }
+
+async function embedded(dir: string): Promise<Backend> {
+  const { startApiServer } = await import('../../hack/apiserver/index.js');
+  const server = await startApiServer({ host: '127.0.0.1', port: 0, logger: log });
+  const kubeconfigPath = path.join(dir, `kubeconfig-${Math.random().toString(36).slice(2, 6)}.yaml`);
+  await server.writeKubeconfig(kubeconfigPath);
+  return { kubeconfigPath, stop: () => server.close() };
+}
+
+async function backend(dir: string): Promise<Backend> {
+  if (process.env.BENCH_KUBECONFIG) return { kubeconfigPath: process.env.BENCH_KUBECONFIG, stop: async () => {} };
+  return embedded(dir);
+}
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+const ms = (name: string, ns: string, spec: Partial<ModelServer['spec']> = {}): ModelServer => ({
+  apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name, namespace: ns },
+  spec: { models: [{ name: 'qwen2.5:0.5b' }], ...spec },
+});
+
+/** Registers the homelab's three nodes (what the node simulator would), without running pods. */
+async function registerNodes(c: KubeClient): Promise<void> {
+  const nodes = [
+    { name: 'chief-horse', gpu: ['NVIDIA-GeForce-RTX-3060', '12288'] },
+    { name: 'still-fawn', gpu: ['NVIDIA-GeForce-RTX-3070', '8192'] },
+    { name: 'pumped-piglet' },
+  ];
+  for (const n of nodes) {
+    const labels: Record<string, string> = { 'kubernetes.io/hostname': n.name };
+    const allocatable: Record<string, string> = { cpu: '16', memory: '64Gi', pods: '110' };
+    if (n.gpu) {
+      labels['nvidia.com/gpu.product'] = n.gpu[0];
+      labels['nvidia.com/gpu.memory'] = n.gpu[1];
+      allocatable['nvidia.com/gpu'] = '1';
+    }
+    let node: KubeObject;
+    try { node = await c.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels } }); } catch { node = await c.get(NODES, undefined, n.name); }
+    await c.replace(NODES, { ...node, status: { allocatable, capacity: allocatable, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'bench', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] } }, 'status');
+  }
+}
+
+function startOperatorProcess(kubeconfig: string, namespaces: string[], resyncMs: number): Promise<{ child: ChildProcess; metricsUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'operator-process.ts')], {
+    cwd: repo, env: { ...process.env, KUBECONFIG: kubeconfig, NAMESPACES: namespaces.join(','), RESYNC_MS: String(resyncMs), CONCURRENCY: String(CONCURRENCY) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`operator exited with ${code}`)));
+    readline.createInterface({ input: child.stdout! }).on('line', (l) => {
+      const m = /^metrics (\S+)/.exec(l);
+      if (m) resolve({ child, metricsUrl: m[1] });
+    });
+  });
+}
+
+async function scrape(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+function sum(m: Map<string, number>, prefix: string, filter: (k: string) => boolean = () => true): number {
+  let s = 0;
+  for (const [k, v] of m) if (k.startsWith(prefix) && filter(k)) s += v;
+  return s;
+}
+
+const writes = (m: Map<string, number>) => sum(m, 'rest_client_requests_total', (k) => !k.includes('method="GET"'));
+const sleep = (ms_: number) => new Promise((r) => setTimeout(r, ms_));
+
+/** True when every ModelServer has a Scheduled or Ready condition and its three children exist. */
+async function allDone(c: KubeClient, ns: string, n: number): Promise<boolean> {
+  const list = await c.list<ModelServer>(MODELSERVERS, ns);
+  const ok = list.items.filter((m) => m.status?.conditions?.some((x) => (x.type === 'Scheduled' || x.type === 'Ready') && x.status === 'True')).length;
+  if (ok < n) return false;
+  const [d, p, s] = await Promise.all([c.list(DEPLOYMENTS, ns), c.list(PVCS, ns), c.list(SERVICES, ns)]);
+  return d.items.length >= n && p.items.length >= n && s.items.length >= n;
+}
+
+async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function throughputAndIdle(dir: string): Promise<void> {
+  const be = await backend(dir);
+  const kc = new KubeConfig();
+  kc.loadFromFile(be.kubeconfigPath);
+  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
+  const c = new KubeClient(kc);
+  await registerNodes(c);
+  const run = Math.random().toString(36).slice(2, 6);
+  const nsOp = `bench-op-${run}`;
+  const nsFloor = `bench-floor-${run}`;
+  const nsCache = `bench-cache-${run}`;
+  for (const ns of [nsOp, nsFloor, nsCache]) await c.create(NAMESPACE_RES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+
+  const resyncMs = 15_000;
+  const op = await startOperatorProcess(be.kubeconfigPath, [nsOp, nsCache], resyncMs);
+  try {
+    // 1. N ModelServers at once: time until all have children and a Scheduled/Ready status.
+    const before = writes(await scrape(op.metricsUrl));
+    const t0 = performance.now();
+    await pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, (i) => c.create(MODELSERVERS, ms(`ms-${i}`, nsOp)));
+    await until(() => allDone(c, nsOp, N), 600_000, `${N} ModelServers to be reconciled`);
+    const tOp = performance.now() - t0;
+    await until(async () => sum(await scrape(op.metricsUrl), 'workqueue_depth') === 0, 60_000, 'the queue to drain');
+    const opWrites = writes(await scrape(op.metricsUrl)) - before;
+
+    // The floor: a plain client performing the same writes (N creates + the operator's writes).
+    const perObject = Math.max(1, Math.round(opWrites / N));
+    const t1 = performance.now();
+    await pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async (i) => {
+      const m = await c.create<ModelServer>(MODELSERVERS, ms(`ms-${i}`, nsFloor));
+      const children = [desiredPVC(m), desiredService(m), desiredDeployment(m, 'pumped-piglet')];
+      let done = 0;
+      for (const [res, child] of [[PVCS, children[0]], [SERVICES, children[1]], [DEPLOYMENTS, children[2]]] as const) {
+        if (done++ >= perObject) break;
+        await c.create(res, child);
+      }
+      for (; done < perObject; done++) {
+        if (done === 3) await c.replace(MODELSERVERS, { ...m, status: { replicas: 0, conditions: [] } }, 'status');
+        else await c.create(EVENTS, { apiVersion: 'v1', kind: 'Event', metadata: { generateName: `ms-${i}.`, namespace: nsFloor }, involvedObject: { kind: 'ModelServer', name: `ms-${i}`, namespace: nsFloor }, reason: 'Bench', message: 'floor', type: 'Normal' });
+      }
+    });
+    const tFloor = performance.now() - t1;
+    console.log(`\n== ${N} ModelServers applied at once`);
+    console.log(`operator: all children + Scheduled status in ${(tOp / 1000).toFixed(2)} s (${opWrites} operator writes, ${(opWrites / N).toFixed(2)} per object)`);
+    console.log(`plain client, same ${N + N * perObject} writes, ${CONCURRENCY} in flight: ${(tFloor / 1000).toFixed(2)} s`);
+    console.log(`ratio: ${(tOp / tFloor).toFixed(2)}x (target <= 1.5x)`);
+
+    // 2. Idle resync: nothing changed, so a full resync must write nothing.
+    const idle0 = await scrape(op.metricsUrl);
+    const reconciles0 = sum(idle0, 'controller_runtime_reconcile_total');
+    await sleep(resyncMs + 5_000);
+    const idle1 = await scrape(op.metricsUrl);
+    console.log(`\n== idle resync`);
+    console.log(`reconciles during the window: ${sum(idle1, 'controller_runtime_reconcile_total') - reconciles0} (one resync of ${N} objects expected)`);
+    console.log(`API writes during the window: ${writes(idle1) - writes(idle0)} (target 0)`);
+
+    // 3. RSS with CACHED AgentLab objects cached (plus their children).
+    const extra = Math.max(0, CACHED - N);
+    await pool(Array.from({ length: extra }, (_, i) => i), CONCURRENCY, (i) => c.create(MODELSERVERS, ms(`cached-${i}`, nsCache, { replicas: 0 })));
+    await until(async () => (await c.list(MODELSERVERS, nsCache, { limit: 1 })).items.length > 0 && sum(await scrape(op.metricsUrl), 'workqueue_depth') === 0 && (await c.list(DEPLOYMENTS, nsCache)).items.length >= extra, 900_000, `${CACHED} objects cached`);
+    await sleep(3_000);
+    const m = await scrape(op.metricsUrl);
+    console.log(`\n== memory`);
+    console.log(`operator RSS with ${N + extra} ModelServers (+ ${3 * (N + extra)} children) cached: ${(sum(m, 'process_resident_memory_bytes') / 2 ** 20).toFixed(0)} MB (target < 200 MB); heap used ${(sum(m, 'nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(0)} MB`);
+  } finally {
+    op.child.kill('SIGTERM');
+    await new Promise((r) => op.child.once('exit', r));
+    c.close();
+    await be.stop();
+  }
+}
+
+/** Apply-to-status latency for one ModelServer whose Deployment is available (node simulator runs it). */
+async function latency(dir: string): Promise<void> {
+  const be = await backend(dir);
+  const kc = new KubeConfig();
+  kc.loadFromFile(be.kubeconfigPath);
+  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
+  const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
+  const sim = await startNodeSimulator({ kubeConfig: kc, nodes: HOMELAB_NODES, logger: log });
+  const c = new KubeClient(kc);
+  const ns = `bench-latency-${Math.random().toString(36).slice(2, 6)}`;
+  await c.create(NAMESPACE_RES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const op = await startOperator({ kubeConfig: kc, logger: log, namespaces: [ns], controllers: ['modelserver'] });
+  try {
+    await c.create(MODELSERVERS, ms('latency', ns));
+    await until(async () => (await c.get<ModelServer>(MODELSERVERS, ns, 'latency')).status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false, 60_000, 'the ModelServer to be Ready');
+    const samples: number[] = [];
+    const rounds = Number(process.env.BENCH_LATENCY_ROUNDS ?? 100);
+    for (let i = 0; i < rounds; i++) {
+      const t = performance.now();
+      const patched = await c.mergePatch<ModelServer>(MODELSERVERS, ns, 'latency', { spec: { prune: i % 2 === 0 } });
+      const gen = patched.metadata!.generation!;
+      for (;;) {
+        const cur = await c.get<ModelServer>(MODELSERVERS, ns, 'latency');
+        if ((cur.status?.observedGeneration ?? 0) >= gen && cur.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) break;
+        await sleep(2);
+      }
+      samples.push(performance.now() - t);
+    }
+    samples.sort((a, b) => a - b);
+    console.log(`\n== apply-to-status latency (${rounds} spec changes, Deployment available)`);
+    console.log(`p50 ${pct(samples, 50).toFixed(1)} ms, p99 ${pct(samples, 99).toFixed(1)} ms, max ${samples[samples.length - 1].toFixed(1)} ms`);
+  } finally {
+    await op.stop();
+    await sim.stop();
+    c.close();
+    await be.stop();
+  }
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-'));
+try {
+  await throughputAndIdle(dir);
+  await latency(dir);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
