@@ -1,0 +1,149 @@
+/**
+ * The defaults kube-apiserver applies to the built-in fields controllers and kubectl read
+ * (the defaults.go of each pkg/apis group), and the status a new object starts with.
+ */
+import { isRecord, type KObject } from './types.js';
+
+type Obj = Record<string, unknown>;
+const obj = (parent: Obj, key: string): Obj => {
+  if (!isRecord(parent[key])) parent[key] = {};
+  return parent[key] as Obj;
+};
+const setDefault = (o: Obj, key: string, v: unknown): void => { if (o[key] === undefined) o[key] = v; };
+
+function defaultContainer(c: Obj): void {
+  setDefault(c, 'terminationMessagePath', '/dev/termination-log');
+  setDefault(c, 'terminationMessagePolicy', 'File');
+  const image = typeof c.image === 'string' ? c.image : '';
+  const tagged = /:[^/]+$/.test(image) && !image.endsWith(':latest');
+  setDefault(c, 'imagePullPolicy', tagged || image.includes('@') ? 'IfNotPresent' : 'Always');
+  for (const p of Array.isArray(c.ports) ? c.ports : []) if (isRecord(p)) setDefault(p, 'protocol', 'TCP');
+  if (isRecord(c.resources)) {
+    const r = c.resources;
+    if (isRecord(r.limits) && !isRecord(r.requests)) r.requests = { ...r.limits };
+    else if (isRecord(r.limits) && isRecord(r.requests)) for (const [k, v] of Object.entries(r.limits)) setDefault(r.requests, k, v);
+  } else c.resources = {};
+}
+
+export function defaultPodSpec(spec: Obj): void {
+  setDefault(spec, 'restartPolicy', 'Always');
+  setDefault(spec, 'terminationGracePeriodSeconds', 30);
+  setDefault(spec, 'dnsPolicy', 'ClusterFirst');
+  setDefault(spec, 'securityContext', {});
+  setDefault(spec, 'schedulerName', 'default-scheduler');
+  setDefault(spec, 'enableServiceLinks', true);
+  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+  setDefault(spec, 'priority', 0);
+  if (spec.serviceAccountName === undefined && typeof spec.serviceAccount === 'string') spec.serviceAccountName = spec.serviceAccount;
+  setDefault(spec, 'serviceAccountName', 'default');
+  setDefault(spec, 'serviceAccount', spec.serviceAccountName);
+  const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations as Obj[] : [];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    if (!tolerations.some((t) => t.key === key)) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+  spec.tolerations = tolerations;
+  for (const list of ['containers', 'initContainers']) {
+    for (const c of Array.isArray(spec[list]) ? spec[list] as unknown[] : []) if (isRecord(c)) defaultContainer(c);
+  }
+}
+
+function qosClass(spec: Obj): string {
+  const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isRecord);
+  let anyRequest = false; let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const r = isRecord(c.resources) ? c.resources : {};
+    const req = isRecord(r.requests) ? r.requests : {};
+    const lim = isRecord(r.limits) ? r.limits : {};
+    if (Object.keys(req).length || Object.keys(lim).length) anyRequest = true;
+    for (const k of ['cpu', 'memory']) if (lim[k] === undefined || req[k] !== lim[k]) guaranteed = false;
+  }
+  return guaranteed ? 'Guaranteed' : anyRequest ? 'Burstable' : 'BestEffort';
+}
+
+function defaultPodTemplate(spec: Obj): void {
+  const tpl = obj(spec, 'template');
+  obj(tpl, 'metadata');
+  defaultPodSpec(obj(tpl, 'spec'));
+}
+
+/** Applies built-in defaults in place; `groupResource` is `resource.group`. */
+export function applyBuiltinDefaults(groupResource: string, o: KObject): void {
+  const spec = (): Obj => obj(o as Obj, 'spec');
+  switch (groupResource) {
+    case 'pods.': defaultPodSpec(spec()); break;
+    case 'services.': {
+      const s = spec();
+      setDefault(s, 'type', 'ClusterIP');
+      setDefault(s, 'sessionAffinity', 'None');
+      if (s.type !== 'ExternalName') {
+        setDefault(s, 'internalTrafficPolicy', 'Cluster');
+        setDefault(s, 'ipFamilyPolicy', 'SingleStack');
+        setDefault(s, 'ipFamilies', ['IPv4']);
+      }
+      for (const p of Array.isArray(s.ports) ? s.ports : []) {
+        if (!isRecord(p)) continue;
+        setDefault(p, 'protocol', 'TCP');
+        setDefault(p, 'targetPort', p.port);
+      }
+      break;
+    }
+    case 'deployments.apps': {
+      const s = spec();
+      setDefault(s, 'replicas', 1);
+      setDefault(s, 'revisionHistoryLimit', 10);
+      setDefault(s, 'progressDeadlineSeconds', 600);
+      const strategy = obj(s, 'strategy');
+      setDefault(strategy, 'type', 'RollingUpdate');
+      if (strategy.type === 'RollingUpdate') {
+        const ru = obj(strategy, 'rollingUpdate');
+        setDefault(ru, 'maxUnavailable', '25%');
+        setDefault(ru, 'maxSurge', '25%');
+      }
+      defaultPodTemplate(s);
+      break;
+    }
+    case 'jobs.batch': {
+      const s = spec();
+      setDefault(s, 'parallelism', 1);
+      setDefault(s, 'backoffLimit', 6);
+      setDefault(s, 'completionMode', 'NonIndexed');
+      setDefault(s, 'suspend', false);
+      setDefault(s, 'podReplacementPolicy', 'TerminatingOrFailed');
+      if (s.completions === undefined && s.parallelism === 1) s.completions = 1;
+      defaultPodTemplate(s);
+      const tplSpec = obj(obj(s, 'template'), 'spec');
+      if (tplSpec.restartPolicy === 'Always') tplSpec.restartPolicy = 'Never';
+      break;
+    }
+    case 'persistentvolumeclaims.': setDefault(spec(), 'volumeMode', 'Filesystem'); break;
+    case 'secrets.': setDefault(o as Obj, 'type', 'Opaque'); break;
+    case 'namespaces.': {
+      setDefault(spec(), 'finalizers', ['kubernetes']);
+      // The NamespaceAutoProvision-independent label every namespace carries since 1.21.
+      const meta = (o.metadata ??= {});
+      if (meta.name) meta.labels = { ...meta.labels, 'kubernetes.io/metadata.name': meta.name };
+      break;
+    }
+    case 'customresourcedefinitions.apiextensions.k8s.io': {
+      const s = spec();
+      setDefault(obj(s, 'conversion'), 'strategy', 'None');
+      const names = obj(s, 'names');
+      if (typeof names.kind === 'string') setDefault(names, 'listKind', `${names.kind}List`);
+      if (typeof names.plural === 'string' && names.singular === undefined && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
+      break;
+    }
+    default:
+  }
+}
+
+/** The status an object starts with when its resource has a status subresource. */
+export function initialStatus(groupResource: string, o: KObject): unknown {
+  switch (groupResource) {
+    case 'pods.': return { phase: 'Pending', qosClass: qosClass(isRecord(o.spec) ? o.spec : {}) };
+    case 'namespaces.': return { phase: 'Active' };
+    case 'persistentvolumeclaims.': return { phase: 'Pending' };
+    case 'services.': return { loadBalancer: {} };
+    case 'customresourcedefinitions.apiextensions.k8s.io': return undefined;
+    default: return groupResource.endsWith('.') || !groupResource.includes('.') ? undefined : {};
+  }
+}

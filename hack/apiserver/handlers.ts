@@ -1,0 +1,252 @@
+/**
+ * Resource requests: picks the verb from method + path, applies injected faults, and runs it
+ * through ObjectService (writes), list.ts (reads), patching.ts, pods.ts and proxy.ts.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerContext } from './context.js';
+import { ApiError, badRequest, methodNotAllowed, pathNotFound, type Status } from './errors.js';
+import type { FaultInjector, Verb } from './faults.js';
+import {
+  contentTypeOf, decodeObjectBody, negotiate, parseJson, parseYaml, readBody, sendError, sendJson, warningHeader, type Rendering,
+} from './http.js';
+import { handleList, handleWatch, parseListQuery, parseWatchOptions } from './list.js';
+import { validatePathSegment } from './names.js';
+import type { DeleteOptions, ObjectService, WriteOptions } from './objects.js';
+import { PATCH_TYPES, patchObject } from './patching.js';
+import { bindPod } from './pods.js';
+import { podLogs, proxyService } from './proxy.js';
+import { apiVersionOf, storageKey, type ResourceInfo } from './registry.js';
+import type { ResourceRoute } from './routes.js';
+import { scaleOf, applyScale } from './scale.js';
+import { matchesFields, matchesLabels } from './selectors.js';
+import { toTable } from './table.js';
+import { isRecord, type KObject } from './types.js';
+
+export interface HandlerDeps {
+  ctx: ServerContext;
+  svc: ObjectService;
+  faults: FaultInjector;
+  maxBodyBytes: number;
+  bookmarkIntervalMs: number;
+}
+
+type Op = { verb: Verb; run: () => Promise<void> | void };
+
+export async function handleResource(d: HandlerDeps, route: ResourceRoute, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const r = d.ctx.registry.get(route.group, route.version, route.resource);
+  if (!r) throw pathNotFound();
+  if (route.namespace && !r.namespaced) throw pathNotFound();
+  if (r.namespaced && !route.namespace && route.name !== undefined) throw pathNotFound();
+  if (route.name !== undefined) {
+    const errs = validatePathSegment(route.name);
+    if (route.name === '' || errs.length) throw badRequest(`invalid resource name ${JSON.stringify(route.name)}: [${errs.join(', ') || 'may not be empty'}]`);
+  }
+  if (route.namespace) {
+    const errs = validatePathSegment(route.namespace);
+    if (errs.length) throw badRequest(`invalid namespace ${JSON.stringify(route.namespace)}: [${errs.join(', ')}]`);
+  }
+  const op = selectOp(d, r, route, url, req, res);
+  const latency = d.faults.latencyFor(op.verb, r.resource);
+  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  const injected = d.faults.errorFor(op.verb, r.resource, route.name ?? '');
+  if (injected) throw injected;
+  await op.run();
+}
+
+function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
+  const dryRun = q.getAll('dryRun');
+  for (const v of dryRun) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  const fv = q.get('fieldValidation') ?? 'Warn';
+  if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
+    throw badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"`);
+  }
+  const ua = req.headers['user-agent'] ?? '';
+  const fieldManager = q.get('fieldManager') ?? (ua.split('/')[0] || 'unknown');
+  if (fieldManager.length > 128) throw badRequest('fieldManager: Too long: may not be more than 128 bytes');
+  return { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv };
+}
+
+function renderOne(d: HandlerDeps, r: ResourceInfo, obj: KObject, rendering: Rendering, q: URLSearchParams): { body: unknown; yaml: boolean } {
+  if (rendering.as === 'Table') {
+    const inc = q.get('includeObject');
+    const include = inc === 'None' || inc === 'Object' ? inc : 'PartialObjectMetadata';
+    const t = toTable(r, [obj], { include, metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' } });
+    if (rendering.version !== 'v1') (t as { apiVersion: string }).apiVersion = `meta.k8s.io/${rendering.version}`;
+    return { body: t, yaml: false };
+  }
+  if (rendering.as === 'PartialObjectMetadata') {
+    return { body: { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: obj.metadata }, yaml: false };
+  }
+  void d;
+  return { body: obj, yaml: rendering.yaml };
+}
+
+async function objectBody(d: HandlerDeps, req: IncomingMessage): Promise<unknown> {
+  return decodeObjectBody(req.headers['content-type'], await readBody(req, d.maxBodyBytes));
+}
+
+function deleteOptions(q: URLSearchParams, body: unknown, dryRun: boolean): DeleteOptions {
+  const b = isRecord(body) ? body : {};
+  const policy = q.get('propagationPolicy') ?? (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : undefined)
+    ?? (b.orphanDependents === true ? 'Orphan' : b.orphanDependents === false ? 'Background' : undefined);
+  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+    throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+  }
+  const graceRaw = q.get('gracePeriodSeconds') ?? (b.gracePeriodSeconds !== undefined ? String(b.gracePeriodSeconds) : undefined);
+  const grace = graceRaw === undefined ? undefined : Number(graceRaw);
+  if (grace !== undefined && !Number.isInteger(grace)) throw badRequest(`invalid value for gracePeriodSeconds: ${graceRaw}`);
+  const bodyDry = Array.isArray(b.dryRun) && b.dryRun.includes('All');
+  const pre = isRecord(b.preconditions) ? b.preconditions : {};
+  return {
+    propagationPolicy: policy as DeleteOptions['propagationPolicy'], gracePeriodSeconds: grace, dryRun: dryRun || bodyDry,
+    preconditions: { uid: typeof pre.uid === 'string' ? pre.uid : undefined,
+      resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined },
+  };
+}
+
+async function optionalBody(d: HandlerDeps, req: IncomingMessage): Promise<unknown> {
+  const buf = await readBody(req, d.maxBodyBytes);
+  if (buf.length === 0 || buf.toString('utf8').trim() === '') return undefined;
+  return contentTypeOf(req) === 'application/yaml' ? parseYaml(buf) : parseJson(buf);
+}
+
+async function patchBody(d: HandlerDeps, req: IncomingMessage): Promise<{ contentType: string; patch: unknown }> {
+  const contentType = contentTypeOf(req);
+  const buf = await readBody(req, d.maxBodyBytes);
+  const patch = contentType === PATCH_TYPES.apply ? parseYaml(buf) : parseJson(buf);
+  return { contentType, patch };
+}
+
+function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: URL, req: IncomingMessage, res: ServerResponse): Op {
+  const q = url.searchParams;
+  const ns = route.namespace;
+  const method = req.method ?? 'GET';
+  const name = route.name;
+  const { svc, ctx } = d;
+  const onError = (err: ApiError): void => { if (!res.headersSent) sendError(res, err); else res.destroy(); };
+
+  if (name === undefined) {
+    if (method === 'GET') {
+      const watch = route.watchPrefix || q.get('watch') === 'true' || q.get('watch') === '1';
+      const rendering = negotiate(req.headers.accept);
+      const lq = parseListQuery(r, ns, q);
+      if (watch) {
+        const wo = parseWatchOptions(q, d.bookmarkIntervalMs);
+        return { verb: 'watch', run: () => handleWatch(ctx, svc, d.faults, r, lq, wo, rendering, req, res) };
+      }
+      return { verb: 'list', run: () => handleList(ctx, svc, r, ns, lq, rendering, res) };
+    }
+    if (method === 'POST') {
+      return { verb: 'create', run: async () => {
+        const opts = writeOptions(q, req);
+        const rendering = negotiate(req.headers.accept);
+        const result = svc.create(r, ns, await objectBody(d, req), opts);
+        const out = renderOne(d, r, result.object, rendering, q);
+        sendJson(res, 201, out.body, { yaml: out.yaml, headers: warningHeader(result.warnings) });
+      } };
+    }
+    if (method === 'DELETE') {
+      return { verb: 'deletecollection', run: async () => {
+        const opts = writeOptions(q, req);
+        const dopts = deleteOptions(q, await optionalBody(d, req), opts.dryRun);
+        const lq = parseListQuery(r, ns, q);
+        const deleted: unknown[] = [];
+        for (const e of ctx.store.list(storageKey(r), ns || undefined)) {
+          if (!matchesLabels(lq.filter.labels, e.labels) || !matchesFields(lq.filter.fields, e.fields)) continue;
+          try {
+            const out = svc.delete(r, e.ns, e.name, dopts);
+            deleted.push(isRecord(out.body) && out.body.kind === 'Status' ? svc.present(r, JSON.parse(e.json) as KObject) : out.body);
+          } catch (err) { if (!(err instanceof ApiError && err.code === 404)) throw err; }
+        }
+        sendJson(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(ctx.store.currentRv()) }, items: deleted });
+      } };
+    }
+    throw methodNotAllowed();
+  }
+
+  const sub = route.subresource;
+  if (sub === undefined || (sub === 'status' && r.status)) {
+    const subresource = sub === 'status' ? 'status' : undefined;
+    if (method === 'GET') {
+      return { verb: 'get', run: () => {
+        const rendering = negotiate(req.headers.accept);
+        const out = renderOne(d, r, svc.get(r, ns, name), rendering, q);
+        sendJson(res, 200, out.body, { yaml: out.yaml });
+      } };
+    }
+    if (method === 'PUT') {
+      return { verb: 'update', run: async () => {
+        const opts = writeOptions(q, req);
+        const rendering = negotiate(req.headers.accept);
+        const result = svc.update(r, ns, name, await objectBody(d, req), opts, subresource);
+        const out = renderOne(d, r, result.object, rendering, q);
+        sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader(result.warnings) });
+      } };
+    }
+    if (method === 'PATCH') {
+      return { verb: 'patch', run: async () => {
+        const opts = writeOptions(q, req);
+        const rendering = negotiate(req.headers.accept);
+        const force = q.get('force') === 'true';
+        if (q.has('force') && contentTypeOf(req) !== PATCH_TYPES.apply) throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+        const body = await patchBody(d, req);
+        const result = patchObject(svc, r, ns, name, { ...body, force }, opts, subresource);
+        const out = renderOne(d, r, result.object, rendering, q);
+        sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader(result.warnings) });
+      } };
+    }
+    if (method === 'DELETE' && subresource === undefined) {
+      return { verb: 'delete', run: async () => {
+        const opts = writeOptions(q, req);
+        const out = svc.delete(r, ns, name, deleteOptions(q, await optionalBody(d, req), opts.dryRun));
+        sendJson(res, out.code, out.body);
+      } };
+    }
+    throw methodNotAllowed();
+  }
+  if (sub === 'scale' && r.scale) {
+    const scale = r.scale;
+    if (method === 'GET') return { verb: 'get', run: () => sendJson(res, 200, scaleOf(svc.get(r, ns, name), scale)) };
+    if (method === 'PUT' || method === 'PATCH') {
+      return { verb: method === 'PUT' ? 'update' : 'patch', run: async () => {
+        const opts = writeOptions(q, req);
+        const result = method === 'PUT'
+          ? applyScale(svc, r, ns, name, scale, await objectBody(d, req), opts)
+          : applyScale(svc, r, ns, name, scale, undefined, opts, { ...await patchBody(d, req), force: q.get('force') === 'true' });
+        sendJson(res, 200, result);
+      } };
+    }
+    throw methodNotAllowed();
+  }
+  if (sub === 'binding' && r.extra.includes('binding')) {
+    if (method !== 'POST') throw methodNotAllowed();
+    return { verb: 'create', run: async () => {
+      const status: Status = bindPod(svc, r, ns, name, await objectBody(d, req), writeOptions(q, req));
+      sendJson(res, 201, status);
+    } };
+  }
+  if (sub === 'log' && r.extra.includes('log')) {
+    if (method !== 'GET') throw methodNotAllowed();
+    return { verb: 'get', run: () => podLogs(svc, ctx.registry, ns, name, q, req, res, onError) };
+  }
+  if (sub === 'proxy' && r.extra.includes('proxy')) {
+    const rest = proxyRest(url.pathname);
+    return { verb: 'proxy', run: () => proxyService(svc, ctx.registry, ns, name, rest, req, res, onError) };
+  }
+  if (sub === 'finalize' && r.extra.includes('finalize')) {
+    if (method !== 'PUT') throw methodNotAllowed();
+    return { verb: 'update', run: async () => {
+      sendJson(res, 200, svc.finalizeNamespace(r, name, await objectBody(d, req), writeOptions(q, req)));
+    } };
+  }
+  throw pathNotFound();
+}
+
+/** The raw path after `services/<name>/proxy`, trailing slash preserved. */
+export function proxyRest(pathname: string): string {
+  const segs = pathname.split('/');
+  for (let i = 2; i < segs.length; i++) {
+    if (segs[i] === 'proxy' && segs[i - 2] === 'services') return i + 1 < segs.length ? `/${segs.slice(i + 1).join('/')}` : '';
+  }
+  return '';
+}

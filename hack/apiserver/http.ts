@@ -1,0 +1,120 @@
+/** Request bodies, content negotiation and responses, with kube-apiserver's limits and errors. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import YAML from 'yaml';
+import { ApiError, badRequest, notAcceptable, tooLarge, unsupportedMediaType } from './errors.js';
+
+export interface MediaType { type: string; params: Record<string, string> }
+
+export function parseMediaTypes(header: string | undefined): MediaType[] {
+  if (!header) return [];
+  return header.split(',').map((part) => {
+    const [type = '', ...params] = part.split(';').map((s) => s.trim());
+    const p: Record<string, string> = {};
+    for (const kv of params) {
+      const i = kv.indexOf('=');
+      if (i > 0) p[kv.slice(0, i).trim().toLowerCase()] = kv.slice(i + 1).trim().replace(/^"|"$/g, '');
+    }
+    return { type: type.toLowerCase(), params: p };
+  }).filter((m) => m.type !== '');
+}
+
+/** What the client asked the response to be. */
+export type Rendering =
+  | { as: 'object'; yaml: boolean }
+  | { as: 'Table'; version: string }
+  | { as: 'PartialObjectMetadata'; version: string; list: boolean };
+
+export function negotiate(accept: string | undefined): Rendering {
+  const types = parseMediaTypes(accept);
+  if (types.length === 0) return { as: 'object', yaml: false };
+  for (const t of types) {
+    const json = t.type === 'application/json' || t.type === '*/*' || t.type === 'application/*';
+    if (json && t.params.as === 'Table' && t.params.g === 'meta.k8s.io' && (t.params.v === 'v1' || t.params.v === 'v1beta1')) {
+      return { as: 'Table', version: t.params.v };
+    }
+    if (json && (t.params.as === 'PartialObjectMetadata' || t.params.as === 'PartialObjectMetadataList')
+      && t.params.g === 'meta.k8s.io' && (t.params.v === 'v1' || t.params.v === 'v1beta1')) {
+      return { as: 'PartialObjectMetadata', version: t.params.v, list: t.params.as === 'PartialObjectMetadataList' };
+    }
+    if (json && !t.params.as) return { as: 'object', yaml: false };
+    if (t.type === 'application/yaml' && !t.params.as) return { as: 'object', yaml: true };
+  }
+  throw notAcceptable(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+}
+
+/** Reads the whole body, failing with 413 beyond `limit` bytes without buffering the excess. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) { req.resume(); reject(tooLarge(limit)); return; }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) { failed = true; reject(tooLarge(limit)); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
+    req.on('error', (err) => { if (!failed) { failed = true; reject(err); } });
+  });
+}
+
+const OBJECT_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+/** Decodes a create/update body: JSON or YAML, per Content-Type. */
+export function decodeObjectBody(contentType: string | undefined, body: Buffer): unknown {
+  const type = parseMediaTypes(contentType)[0]?.type ?? 'application/json';
+  if (type === 'application/json' || type === '*/*') return parseJson(body);
+  if (type === 'application/yaml') return parseYaml(body);
+  throw unsupportedMediaType(type, OBJECT_TYPES);
+}
+
+export function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest('the request body is empty');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`json parse error: ${(err as Error).message}`);
+  }
+}
+
+export function parseYaml(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest('the request body is empty');
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true, schema: 'core' });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw badRequest(`error converting YAML to JSON: yaml: ${line !== undefined ? `line ${line}: ` : ''}${e.message.split('\n')[0]}`);
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+export function contentTypeOf(req: IncomingMessage): string {
+  return parseMediaTypes(req.headers['content-type'])[0]?.type ?? '';
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, opts: { yaml?: boolean; headers?: Record<string, string | string[]> } = {}): void {
+  if (res.headersSent) { res.end(); return; }
+  const text = opts.yaml ? YAML.stringify(body) : JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': opts.yaml ? 'application/yaml' : 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Content-Length': Buffer.byteLength(text),
+    ...opts.headers,
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: ApiError): void {
+  sendJson(res, err.code, err.status, { headers: err.headers });
+}
+
+/** RFC 7234 Warning headers (`299 - "message"`), as kube-apiserver sends them. */
+export function warningHeader(warnings: string[]): Record<string, string[]> {
+  if (warnings.length === 0) return {};
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
+}

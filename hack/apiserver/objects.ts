@@ -1,0 +1,368 @@
+/**
+ * The write path every verb shares (create, update, patch, delete), with kube-apiserver's
+ * object semantics: server-owned metadata, optimistic concurrency, generation, status
+ * subresource rules, finalizers and deletionTimestamp, managedFields, dryRun.
+ */
+import { randomUUID } from 'node:crypto';
+import { builtinTypeInfo, trackUpdate, typeInfoFromOpenAPI, type TypeInfo } from './patch/index.js';
+import { applyBuiltinDefaults, initialStatus } from './defaults.js';
+import { nowRfc3339 } from './duration.js';
+import {
+  alreadyExists, badRequest, conflict, fieldCause, forbidden, invalid, notFound, STALE_OBJECT, successStatus, type Status, type StatusCause,
+} from './errors.js';
+import { generateName } from './names.js';
+import { apiVersionOf, fieldsOf, storageKey, type ResourceInfo } from './registry.js';
+import type { ServerContext } from './context.js';
+import { isRecord, jsonEqual, type KObject, type StoredObject } from './types.js';
+import { customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
+
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldManager: string;
+  fieldValidation: FieldValidation;
+}
+
+export interface WriteResult { object: StoredObject; warnings: string[] }
+
+export type Subresource = 'status' | undefined;
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun: boolean;
+}
+
+export type CommitHook = (r: ResourceInfo, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: StoredObject) => void;
+
+/** Resources whose PUT creates a missing object (rest.Updater AllowCreateOnUpdate). */
+const CREATE_ON_UPDATE = new Set(['endpoints.', 'events.', 'events.events.k8s.io', 'leases.coordination.k8s.io',
+  'roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io', 'clusterroles.rbac.authorization.k8s.io',
+  'clusterrolebindings.rbac.authorization.k8s.io']);
+
+/** Built-ins whose DELETE answers with the deleted object rather than a Status. */
+const RETURNS_DELETED_OBJECT = new Set(['pods.', 'services.', 'namespaces.', 'nodes.', 'persistentvolumeclaims.',
+  'customresourcedefinitions.apiextensions.k8s.io', 'deployments.apps', 'jobs.batch']);
+
+export const NAMESPACE_GR = 'namespaces.';
+
+/** Resource-specific validation (e.g. CRD specs), run after defaulting like a strategy's Validate. */
+export type Validator = (obj: KObject, old: KObject | undefined) => StatusCause[];
+
+/** Options for writes the server's own controllers make. */
+export function internalWrite(fieldManager: string): WriteOptions {
+  return { dryRun: false, fieldManager, fieldValidation: 'Ignore' };
+}
+
+export class ObjectService {
+  private hooks: CommitHook[] = [];
+  private validators = new Map<string, Validator>();
+  /** Finalizers a resource's DELETE adds before anything is removed (CRD instance cleanup). */
+  private deleteFinalizers = new Map<string, string[]>();
+  /** Refuses creates of a resource while it is going away (a terminating CRD). */
+  createGuard: (r: ResourceInfo) => void = () => {};
+  private typeInfos = new WeakMap<ResourceInfo, TypeInfo>();
+  private nextServiceIp = 1;
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  onCommit(hook: CommitHook): void { this.hooks.push(hook); }
+  addValidator(storage: string, v: Validator): void { this.validators.set(storage, v); }
+  addDeleteFinalizer(storage: string, finalizer: string): void {
+    this.deleteFinalizers.set(storage, [...(this.deleteFinalizers.get(storage) ?? []), finalizer]);
+  }
+
+  typeInfo(r: ResourceInfo): TypeInfo {
+    let t = this.typeInfos.get(r);
+    if (!t) {
+      t = r.custom?.openAPISchema ? typeInfoFromOpenAPI(r.custom.openAPISchema) : builtinTypeInfo(apiVersionOf(r), r.kind);
+      this.typeInfos.set(r, t);
+    }
+    return t;
+  }
+
+  /** The stored object as the requested version serves it. */
+  get(r: ResourceInfo, ns: string, name: string): StoredObject {
+    const obj = this.ctx.store.get(storageKey(r), ns, name);
+    if (!obj) throw notFound(r, name);
+    return this.present(r, obj);
+  }
+
+  tryGet(r: ResourceInfo, ns: string, name: string): StoredObject | undefined {
+    const obj = this.ctx.store.get(storageKey(r), ns, name);
+    return obj ? this.present(r, obj) : undefined;
+  }
+
+  /** Stored form -> the form the requested version serves. */
+  present<T extends KObject>(r: ResourceInfo, obj: T): T {
+    if (r.storage) return r.storage.fromStorage(obj) as T;
+    obj.apiVersion = apiVersionOf(r);
+    return obj;
+  }
+
+  /** Request form -> stored form (storage version for CRDs, core/v1 for events.k8s.io). */
+  private toStored(r: ResourceInfo, obj: KObject): KObject {
+    if (r.storage) return r.storage.toStorage(obj);
+    if (r.custom && !r.custom.storage) {
+      const sv = this.ctx.registry.versionsOf(r.group, r.resource).find((x) => x.custom?.storage);
+      if (sv) obj.apiVersion = apiVersionOf(sv);
+    }
+    return obj;
+  }
+
+  checkNamespace(r: ResourceInfo, ns: string, name: string): void {
+    if (!r.namespaced) return;
+    const nsEntry = this.ctx.store.getEntry(NAMESPACE_GR, '', ns);
+    if (!nsEntry) throw notFound({ group: '', resource: 'namespaces' }, ns);
+    if (nsEntry.deleting) {
+      throw forbidden(r, name, `unable to create new content in namespace ${ns} because it is being terminated`,
+        [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }]);
+    }
+  }
+
+  /** Checks that a request body is an object of this resource's kind. */
+  checkBody(r: ResourceInfo, body: unknown, ns: string): KObject {
+    if (!isRecord(body)) throw badRequest('the body of the request must be a JSON or YAML object');
+    const obj = body as KObject;
+    if (obj.kind === undefined || obj.kind === '') throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(r)) {
+      const other = this.ctx.registry.all().find((x) => x.group === r.group && x.resource === r.resource && apiVersionOf(x) === obj.apiVersion);
+      if (!other) throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(r)})`);
+    }
+    if (obj.kind !== r.kind) throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${r.kind})`);
+    if (obj.metadata !== undefined && !isRecord(obj.metadata)) throw badRequest('metadata must be an object');
+    obj.metadata ??= {};
+    if (r.namespaced) {
+      if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = ns;
+    } else delete obj.metadata.namespace;
+    obj.apiVersion = apiVersionOf(r);
+    return this.toStored(r, obj);
+  }
+
+  create(r: ResourceInfo, ns: string, body: unknown, opts: WriteOptions, managed?: (o: KObject) => KObject): WriteResult {
+    const obj = this.checkBody(r, body, ns);
+    const meta = obj.metadata!;
+    if (!meta.name) {
+      if (!meta.generateName) {
+        throw invalid(r.kind, r.group, '', [fieldCause('FieldValueRequired', 'metadata.name', 'name or generateName is required')]);
+      }
+      meta.name = generateName(meta.generateName);
+    }
+    const name = meta.name;
+    if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    this.checkNamespace(r, ns, name);
+    const gr = storageKey(r);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowRfc3339();
+    delete meta.deletionTimestamp; delete meta.deletionGracePeriodSeconds; delete meta.selfLink;
+    if (r.generation || r.custom) meta.generation = 1; else delete meta.generation;
+    if (r.status) {
+      const st = r.custom ? undefined : initialStatus(gr, obj);
+      if (st === undefined) delete obj.status; else if (gr !== 'services.' || !isRecord(obj.status)) obj.status = st;
+    }
+    let warnings: string[] = [];
+    let final: KObject = obj;
+    if (r.custom?.schema) ({ object: final, warnings } = customPipeline(r.custom.schema, r, obj, undefined, opts.fieldValidation));
+    else applyBuiltinDefaults(gr, final);
+    if (gr === 'services.') this.allocateClusterIp(final);
+    throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? [])]);
+    this.createGuard(r);
+    if (this.ctx.store.getEntry(gr, ns, name)) throw alreadyExists(r, name);
+    final = managed ? managed(final) : trackUpdate({ updated: final, manager: opts.fieldManager, types: this.typeInfo(r),
+      apiVersion: apiVersionOf(r), statusSubresource: r.status, now: nowRfc3339() }) as KObject;
+    if (opts.dryRun) return { object: this.present(r, final as StoredObject), warnings };
+    const stored = this.commit(r, final as StoredObject, 'ADDED');
+    return { object: this.present(r, structuredClone(stored)), warnings };
+  }
+
+  /**
+   * Replaces an object (PUT, and the last step of every patch). `managed` computes managedFields
+   * (server-side apply supplies it); otherwise they are tracked as an Update by fieldManager.
+   */
+  update(r: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions, sub: Subresource,
+    managed?: (o: KObject, live: KObject) => KObject): WriteResult & { created: boolean } {
+    const obj = this.checkBody(r, body, ns);
+    const meta = obj.metadata!;
+    if (meta.name === undefined || meta.name === '') meta.name = name;
+    if (meta.name !== name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    const gr = storageKey(r);
+    const live = this.ctx.store.get(gr, ns, name);
+    if (!live) {
+      if (sub || !CREATE_ON_UPDATE.has(gr)) throw notFound(r, name);
+      if (isRecord(body) && isRecord(body.metadata)) delete body.metadata.resourceVersion;
+      return { ...this.create(r, ns, body, opts), created: true };
+    }
+    if (meta.resourceVersion) {
+      if (meta.resourceVersion !== live.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT);
+    } else if (r.custom) {
+      throw invalid(r.kind, r.group, name, [fieldCause('FieldValueInvalid', 'metadata.resourceVersion', 'must be specified for an update', 0)]);
+    }
+    if (meta.uid && meta.uid !== live.metadata.uid) {
+      throw conflict(r, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${live.metadata.uid}`);
+    }
+    let next: KObject;
+    if (sub === 'status') {
+      next = { ...structuredClone(live), metadata: { ...structuredClone(live.metadata), managedFields: meta.managedFields ?? live.metadata.managedFields } };
+      if (obj.status === undefined) delete next.status; else next.status = obj.status;
+    } else {
+      next = obj;
+      const m = next.metadata!;
+      m.uid = live.metadata.uid;
+      m.creationTimestamp = live.metadata.creationTimestamp;
+      if (live.metadata.deletionTimestamp) m.deletionTimestamp = live.metadata.deletionTimestamp; else delete m.deletionTimestamp;
+      if (live.metadata.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = live.metadata.deletionGracePeriodSeconds;
+      else delete m.deletionGracePeriodSeconds;
+      if (live.metadata.generation !== undefined) m.generation = live.metadata.generation; else delete m.generation;
+      delete m.selfLink;
+      if (r.status) { if (live.status === undefined) delete next.status; else next.status = live.status; }
+      if (gr === NAMESPACE_GR && live.spec !== undefined) next.spec = live.spec;
+    }
+    let warnings: string[] = [];
+    if (r.custom?.schema) {
+      const { managedFields } = next.metadata!;
+      ({ object: next, warnings } = customPipeline(r.custom.schema, r, next, live, opts.fieldValidation));
+      if (managedFields) next.metadata!.managedFields = managedFields;
+    } else applyBuiltinDefaults(gr, next);
+    if (gr === 'services.') this.keepClusterIp(next, live);
+    throwIfInvalid(r, name, [...validateObjectMeta(r, next, live), ...(sub ? [] : this.validators.get(gr)?.(next, live) ?? [])]);
+    if (next.metadata!.generation !== undefined && specChanged(r, live, next)) next.metadata!.generation = (live.metadata.generation ?? 0) + 1;
+    next.metadata!.resourceVersion = live.metadata.resourceVersion;
+    // An update that changes nothing but managedFields timestamps is not written (no new resourceVersion, no event).
+    if (jsonEqual(withoutManaged(next), withoutManaged(live))) return { object: this.present(r, live), warnings, created: false };
+    next = managed ? managed(next, live) : trackUpdate({ live, updated: next, manager: opts.fieldManager, types: this.typeInfo(r),
+      apiVersion: apiVersionOf(r), subresource: sub, statusSubresource: r.status, now: nowRfc3339() }) as KObject;
+    if (opts.dryRun) return { object: this.present(r, next as StoredObject), warnings, created: false };
+    const finalizing = next.metadata!.deletionTimestamp && !(next.metadata!.finalizers?.length) && graceElapsed(next)
+      && !(gr === NAMESPACE_GR && specFinalizers(next).length);
+    const written = finalizing ? this.remove(r, next as StoredObject) : this.commit(r, next as StoredObject, 'MODIFIED');
+    return { object: this.present(r, structuredClone(written)), warnings, created: false };
+  }
+
+  delete(r: ResourceInfo, ns: string, name: string, opts: DeleteOptions): { code: number; body: StoredObject | Status } {
+    const gr = storageKey(r);
+    const live = this.ctx.store.get(gr, ns, name);
+    if (!live) throw notFound(r, name);
+    const pre = opts.preconditions ?? {};
+    if (pre.uid && pre.uid !== live.metadata.uid) {
+      throw conflict(r, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`);
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
+      throw conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`);
+    }
+    const next = structuredClone(live);
+    const m = next.metadata;
+    const finalizers = new Set(m.finalizers ?? []);
+    if (opts.propagationPolicy === 'Orphan') { finalizers.add('orphan'); finalizers.delete('foregroundDeletion'); }
+    if (opts.propagationPolicy === 'Foreground') { finalizers.add('foregroundDeletion'); finalizers.delete('orphan'); }
+    if (opts.propagationPolicy === 'Background') { finalizers.delete('orphan'); finalizers.delete('foregroundDeletion'); }
+    if (!m.deletionTimestamp) for (const f of this.deleteFinalizers.get(gr) ?? []) finalizers.add(f);
+    const grace = this.gracePeriod(gr, live, opts);
+    const namespaceTerminating = gr === NAMESPACE_GR;
+    if (finalizers.size === 0 && grace === 0 && !namespaceTerminating) {
+      if (opts.dryRun) return { code: 200, body: this.present(r, live) };
+      const removed = this.remove(r, live);
+      return { code: 200, body: RETURNS_DELETED_OBJECT.has(gr) || r.custom ? this.present(r, structuredClone(removed)) : successStatus(r, name, live.metadata.uid) };
+    }
+    const alreadyDeleting = !!m.deletionTimestamp;
+    if (alreadyDeleting && jsonEqual([...finalizers], m.finalizers ?? []) && (grace >= (m.deletionGracePeriodSeconds ?? 0))) {
+      return { code: 200, body: this.present(r, live) };
+    }
+    m.finalizers = finalizers.size ? [...finalizers] : undefined;
+    if (!m.finalizers) delete m.finalizers;
+    const now = Date.now();
+    if (!alreadyDeleting || grace < (m.deletionGracePeriodSeconds ?? 0)) {
+      m.deletionTimestamp = nowRfc3339(new Date(now + grace * 1000));
+      m.deletionGracePeriodSeconds = grace;
+    }
+    if (!alreadyDeleting && m.generation !== undefined) m.generation += 1;
+    if (namespaceTerminating) next.status = { ...(isRecord(next.status) ? next.status : {}), phase: 'Terminating' };
+    if (opts.dryRun) return { code: 200, body: this.present(r, next) };
+    const stored = this.commit(r, next, 'MODIFIED');
+    return { code: 200, body: this.present(r, structuredClone(stored)) };
+  }
+
+  /** PUT namespaces/<name>/finalize: the only way to change spec.finalizers. */
+  finalizeNamespace(r: ResourceInfo, name: string, body: unknown, opts: WriteOptions): StoredObject {
+    const obj = this.checkBody(r, body, '');
+    const live = this.ctx.store.get(NAMESPACE_GR, '', name);
+    if (!live) throw notFound(r, name);
+    if (obj.metadata?.resourceVersion && obj.metadata.resourceVersion !== live.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT);
+    const next = structuredClone(live);
+    next.spec = { ...(isRecord(live.spec) ? live.spec : {}), finalizers: specFinalizers(obj) };
+    if (jsonEqual(next, live)) return live;
+    if (opts.dryRun) return next;
+    if (next.metadata.deletionTimestamp && specFinalizers(next).length === 0 && !(next.metadata.finalizers?.length)) return this.remove(r, next);
+    return this.commit(r, next, 'MODIFIED');
+  }
+
+  /** Removes an object for good and announces it (DELETED event, commit hooks). */
+  remove(r: ResourceInfo, obj: StoredObject): StoredObject {
+    const gr = storageKey(r);
+    const final = structuredClone(obj);
+    final.metadata.resourceVersion = String(this.ctx.store.nextRv());
+    this.ctx.store.remove(gr, final.metadata.namespace ?? '', final.metadata.name, final);
+    for (const h of this.hooks) h(r, 'DELETED', final);
+    return final;
+  }
+
+  private commit(r: ResourceInfo, obj: StoredObject, type: 'ADDED' | 'MODIFIED'): StoredObject {
+    obj.metadata.resourceVersion = String(this.ctx.store.nextRv());
+    this.ctx.store.put(storageKey(r), obj, fieldsOf(r, obj));
+    for (const h of this.hooks) h(r, type, obj);
+    return obj;
+  }
+
+  /** Graceful deletion applies to pods bound to a node and still running (pod strategy CheckGracefulDelete). */
+  private gracePeriod(gr: string, live: StoredObject, opts: DeleteOptions): number {
+    if (gr !== 'pods.') return 0;
+    const spec = isRecord(live.spec) ? live.spec : {};
+    const phase = isRecord(live.status) ? live.status.phase : undefined;
+    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+    const g = opts.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+    return Math.max(0, g);
+  }
+
+  private allocateClusterIp(svc: KObject): void {
+    const spec = isRecord(svc.spec) ? svc.spec : (svc.spec = {}) as Record<string, unknown>;
+    if (spec.type === 'ExternalName') return;
+    if (spec.clusterIP === undefined || spec.clusterIP === '') {
+      const n = this.nextServiceIp++;
+      spec.clusterIP = `10.96.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+    }
+    spec.clusterIPs = [spec.clusterIP];
+  }
+
+  private keepClusterIp(next: KObject, live: KObject): void {
+    const spec = isRecord(next.spec) ? next.spec : undefined;
+    const old = isRecord(live.spec) ? live.spec : {};
+    if (!spec) return;
+    if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = old.clusterIP;
+    if (spec.clusterIPs === undefined) spec.clusterIPs = old.clusterIPs;
+  }
+}
+
+function specFinalizers(ns: KObject): unknown[] {
+  return isRecord(ns.spec) && Array.isArray(ns.spec.finalizers) ? ns.spec.finalizers : [];
+}
+
+function withoutManaged(o: KObject): KObject {
+  return { ...o, metadata: { ...o.metadata, managedFields: undefined, resourceVersion: undefined } };
+}
+
+/** Generation tracks everything but metadata (and status, where status is a subresource). */
+function specChanged(r: ResourceInfo, before: KObject, after: KObject): boolean {
+  const strip = (o: KObject): Record<string, unknown> => {
+    const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
+    return r.status ? rest : { ...rest, status };
+  };
+  return !jsonEqual(strip(before), strip(after));
+}
+
+function graceElapsed(o: KObject): boolean {
+  const g = o.metadata?.deletionGracePeriodSeconds ?? 0;
+  if (g === 0) return true;
+  return Date.parse(o.metadata?.deletionTimestamp ?? '') <= Date.now();
+}

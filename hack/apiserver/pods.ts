@@ -1,0 +1,50 @@
+/**
+ * Pod-specific behaviour of kube-apiserver: the binding subresource the scheduler uses, and
+ * graceful deletion. A kubelet normally removes a deleted pod once its containers stop; when
+ * the grace period runs out and nothing did, the server removes it, so no pod hangs in
+ * Terminating forever without a kubelet.
+ */
+import { later, type ServerContext } from './context.js';
+import { badRequest, conflict, notFound, successStatus, type Status } from './errors.js';
+import { nowRfc3339 } from './duration.js';
+import type { ObjectService, WriteOptions } from './objects.js';
+import type { ResourceInfo } from './registry.js';
+import { isRecord, type StoredObject } from './types.js';
+
+export function bindPod(svc: ObjectService, r: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions): Status {
+  if (!isRecord(body) || body.kind !== 'Binding') throw badRequest('the body must be a Binding object');
+  const target = isRecord(body.target) ? body.target : {};
+  if (typeof target.name !== 'string' || target.name === '') throw badRequest('Binding.target.name is required');
+  const pod = svc.tryGet(r, ns, name);
+  if (!pod) throw notFound(r, name);
+  const gr = { group: '', resource: 'pods/binding' };
+  if (pod.metadata.deletionTimestamp) throw conflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+  const spec = isRecord(pod.spec) ? pod.spec : {};
+  if (spec.nodeName) throw conflict(gr, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+  spec.nodeName = target.name;
+  pod.spec = spec;
+  const status = isRecord(pod.status) ? pod.status : {};
+  const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isRecord(c) && c.type === 'PodScheduled'));
+  conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
+  pod.status = { ...status, conditions };
+  // Binding writes spec and status together, which the main resource and /status alone cannot.
+  const afterSpec = svc.update(r, ns, name, pod, opts, undefined).object;
+  svc.update(r, ns, name, { ...afterSpec, status: pod.status }, opts, 'status');
+  return { ...successStatus(r, name), code: 201 };
+}
+
+export function installPodGracefulDeletion(ctx: ServerContext, svc: ObjectService): void {
+  svc.onCommit((r, type, obj) => {
+    if (r.group !== '' || r.resource !== 'pods' || type !== 'MODIFIED') return;
+    const grace = obj.metadata.deletionGracePeriodSeconds;
+    if (!obj.metadata.deletionTimestamp || !grace) return;
+    const { uid, name } = obj.metadata;
+    const ns = obj.metadata.namespace ?? '';
+    later(ctx, Math.max(0, Date.parse(obj.metadata.deletionTimestamp) - Date.now()), () => {
+      const live: StoredObject | undefined = ctx.store.get('pods.', ns, name);
+      if (!live || live.metadata.uid !== uid || live.metadata.finalizers?.length) return;
+      if (Date.parse(live.metadata.deletionTimestamp ?? '') > Date.now()) return;
+      svc.remove(r, live);
+    });
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * The embedded Kubernetes API server: node:http on 127.0.0.1, bearer-token authentication,
+ * discovery, OpenAPI, and the resource handlers. See docs/embedded-apiserver.md for fidelity.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type { ServerContext } from './context.js';
+import { installCrdController } from './crd.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
+import { ApiError, internalError, pathNotFound, unauthorized } from './errors.js';
+import { FaultInjector } from './faults.js';
+import { installGarbageCollector } from './gc.js';
+import { handleResource, type HandlerDeps } from './handlers.js';
+import { sendError, sendJson } from './http.js';
+import { kubeconfigYaml } from './kubeconfig.js';
+import { createDefaultNamespaces, installNamespaceController } from './namespaces.js';
+import { ObjectService } from './objects.js';
+import { OpenApi } from './openapi.js';
+import { installPodGracefulDeletion } from './pods.js';
+import { Registry } from './registry.js';
+import { parseRoute } from './routes.js';
+import { Store } from './store.js';
+import { WatchHub } from './watch.js';
+
+export interface ApiServerOptions {
+  host?: string;
+  /** 0 = a random free port. */
+  port?: number;
+  /** Bearer token clients must present; random when omitted. */
+  token?: string;
+  /** Watch events kept per resource for resuming watches (older resourceVersions get 410). */
+  watchHistory?: number;
+  /** Request bodies above this are rejected with 413 (kube-apiserver: 3 MiB). */
+  maxBodyBytes?: number;
+  /** How often watches with allowWatchBookmarks get a BOOKMARK event. */
+  bookmarkIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface EmbeddedApiServer {
+  url: string;
+  token: string;
+  kubeconfig(): string;
+  writeKubeconfig(path: string): Promise<void>;
+  faults: FaultInjector;
+  close(): Promise<void>;
+}
+
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const got = Buffer.from(header.slice('Bearer '.length).trim());
+  const want = Buffer.from(token);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<EmbeddedApiServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const logger = opts.logger ?? pino({ level: process.env.AGENTLAB_APISERVER_LOG ?? 'warn' });
+  const hub = new WatchHub(opts.watchHistory ?? 1000);
+  const ctx: ServerContext = { registry: new Registry(), store: new Store(hub), hub, logger, timers: new Set() };
+  const svc = new ObjectService(ctx);
+  installCrdController(ctx, svc);
+  installGarbageCollector(ctx, svc);
+  installNamespaceController(ctx, svc);
+  installPodGracefulDeletion(ctx, svc);
+  createDefaultNamespaces(svc, ctx);
+  const faults = new FaultInjector();
+  const openapi = new OpenApi(ctx.registry);
+  const deps: HandlerDeps = { ctx, svc, faults, maxBodyBytes: opts.maxBodyBytes ?? 3 * 1024 * 1024,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
+  let serverAddress = '';
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = parseRoute(url.pathname);
+    if (!PUBLIC_PATHS.has(url.pathname) && !tokenMatches(req.headers.authorization, token)) throw unauthorized();
+    switch (route.kind) {
+      case 'version': return sendJson(res, 200, SERVER_VERSION);
+      case 'health': res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return;
+      case 'api': return sendJson(res, 200, apiVersions(serverAddress));
+      case 'apis': return sendJson(res, 200, apiGroupList(ctx.registry));
+      case 'apiVersion': case 'groupVersion': {
+        const doc = apiResourceList(ctx.registry, route.kind === 'apiVersion' ? '' : route.group, route.version);
+        if (!doc) throw pathNotFound();
+        return sendJson(res, 200, doc);
+      }
+      case 'group': {
+        const doc = apiGroup(ctx.registry, route.group);
+        if (!doc) throw pathNotFound();
+        return sendJson(res, 200, doc);
+      }
+      case 'openapiV3': return sendJson(res, 200, openapi.root());
+      case 'openapiV3Doc': {
+        const body = openapi.document(route.path);
+        if (!body) throw pathNotFound();
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
+      case 'resource': return handleResource(deps, route, url, req, res);
+      default: throw pathNotFound();
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    const started = Date.now();
+    handle(req, res).catch((err: unknown) => {
+      const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
+      if (!(err instanceof ApiError)) logger.error({ err, method: req.method, path: req.url?.split('?')[0] }, 'request failed');
+      // Drain what is left of the body so the connection can be reused.
+      if (!req.complete) req.resume();
+      sendError(res, apiErr);
+    }).finally(() => {
+      logger.debug({ method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - started }, 'request');
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
+  });
+  const { port } = server.address() as AddressInfo;
+  serverAddress = `${host}:${port}`;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url }, 'embedded API server listening');
+  const kubeconfig = (): string => kubeconfigYaml({ server: url, token });
+  return {
+    url, token, faults, kubeconfig,
+    writeKubeconfig: (path) => writeFile(path, kubeconfig(), { mode: 0o600 }),
+    close: async () => {
+      for (const t of ctx.timers) clearTimeout(t);
+      ctx.timers.clear();
+      faults.dropWatches();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}
