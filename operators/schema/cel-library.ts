@@ -4,7 +4,7 @@
  * quantities, sets, and the optional type that optionalOldSelf rules receive.
  */
 import {
-  CelScalar, celFunc, celList, celMap, celMethod, isCelList, isCelMap, listType,
+  CelScalar, celEnv, celFunc, celList, celMap, celMethod, isCelList, isCelMap, listType, parse, plan,
   type CelFunc, type CelInput, type CelList, type CelMap, type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
@@ -267,10 +267,44 @@ const optionalLib: CelFunc[] = [
   }),
 ];
 
-export const KUBERNETES_CEL_FUNCS: CelFunc[] = [...strings, ...lists, ...regex, ...urlLib, ...quantityLib, ...sets, ...optionalLib];
-
-/** True for values this library represents as tagged maps (quantities, URLs, optionals). */
-export function isLibraryValue(v: unknown): boolean {
-  return isCelMap(v) && (quantities.has(v) || urls.has(v) || optionals.has(v));
+/**
+ * Lists with x-kubernetes-list-type set or map compare without regard to order in Kubernetes CEL
+ * (`self.tags == oldSelf.tags` holds after a reorder); toCel marks them here.
+ */
+const unorderedLists = new WeakSet<object>();
+export function unorderedList(items: CelInput[]): CelList {
+  const l = celList(items);
+  unorderedLists.add(l);
+  return l;
 }
-export { isCelList };
+
+const standardEquals = plan(celEnv({ variables: { a: DYN, b: DYN } }), parse('a == b'));
+
+function celEquals(a: CelValue, b: CelValue): boolean {
+  if (typeof a === 'string' || typeof a === 'boolean' || a === null) return a === b;
+  if (isCelList(a) && isCelList(b)) {
+    if (a.size !== b.size) return false;
+    const xs = items(a);
+    const ys = items(b);
+    if (unorderedLists.has(a) || unorderedLists.has(b)) return xs.every((x) => ys.some((y) => celEquals(x, y)));
+    return xs.every((x, i) => celEquals(x, ys[i]));
+  }
+  const tagged = (v: CelValue) => quantities.has(v as object) || urls.has(v as object) || optionals.has(v as object);
+  if (isCelMap(a) && isCelMap(b) && !tagged(a) && !tagged(b)) {
+    if (a.size !== b.size) return false;
+    for (const [k, v] of a) {
+      const w = b.get(k);
+      if (w === undefined || !celEquals(v, w)) return false;
+    }
+    return true;
+  }
+  if (quantities.has(a as object) && quantities.has(b as object)) return compareQuantity(quantityOf(a), quantityOf(b)) === 0;
+  return standardEquals({ a: a as CelInput, b: b as CelInput }) === true;
+}
+
+const equality: CelFunc[] = [
+  celFunc('_==_', [DYN, DYN], BOOL, (a, b) => celEquals(a, b)),
+  celFunc('_!=_', [DYN, DYN], BOOL, (a, b) => !celEquals(a, b)),
+];
+
+export const KUBERNETES_CEL_FUNCS: CelFunc[] = [...strings, ...lists, ...regex, ...urlLib, ...quantityLib, ...sets, ...optionalLib, ...equality];

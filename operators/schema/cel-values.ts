@@ -5,6 +5,7 @@
  * embedded resource) exposes only apiVersion, kind, metadata.name and metadata.generateName.
  */
 import { CelScalar, celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
+import { unorderedList } from './cel-library.js';
 import { additionalSchema, isObject, type StructuralSchema } from './types.js';
 
 const RESERVED = new Set([
@@ -68,7 +69,11 @@ export function toCel(v: unknown, s: StructuralSchema | undefined, resourceRoot 
   if (typeof v === 'number') return numberValue(s, v);
   if (typeof v === 'string') return s ? stringValue(s, v) : v;
   if (typeof v === 'boolean') return v;
-  if (Array.isArray(v)) return v.map((x) => toCel(x, s?.items, s?.items?.['x-kubernetes-embedded-resource'] === true));
+  if (Array.isArray(v)) {
+    const items = v.map((x) => toCel(x, s?.items, s?.items?.['x-kubernetes-embedded-resource'] === true));
+    const listType = s?.['x-kubernetes-list-type'];
+    return listType === 'set' || listType === 'map' ? unorderedList(items) : items;
+  }
   if (!isObject(v)) return null;
   const m = new Map<string, CelInput>();
   const props = s?.properties;

@@ -143,3 +143,38 @@ describe('ratcheting of CEL rules', () => {
     expect(run([rule], { replicas: 10 }, { replicas: 9 })).toEqual(['spec: Invalid value: "object": at most 5']);
   });
 });
+
+describe('CEL equality', () => {
+  const schema: StructuralSchema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'tags are immutable' }] },
+          order: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'order is immutable' }] },
+          size: { type: 'string', 'x-kubernetes-validations': [{ rule: "quantity(self) == quantity('1Gi')", message: 'must be 1Gi' }] },
+        },
+      },
+    },
+  };
+  const c = compileSchema(schema);
+
+  it('ignores the order of list-type=set lists, as Kubernetes does', () => {
+    expect(c.validate({ spec: { tags: ['b', 'a'] } }, { spec: { tags: ['a', 'b'] } }).map(formatFieldError)).toEqual([]);
+    expect(c.validate({ spec: { tags: ['a', 'c'] } }, { spec: { tags: ['a', 'b'] } }).map(formatFieldError)).toEqual([
+      'spec.tags: Invalid value: "array": tags are immutable',
+    ]);
+  });
+
+  it('keeps the order of atomic lists significant', () => {
+    expect(c.validate({ spec: { order: ['b', 'a'] } }, { spec: { order: ['a', 'b'] } }).map(formatFieldError)).toEqual([
+      'spec.order: Invalid value: "array": order is immutable',
+    ]);
+  });
+
+  it('compares quantities by value', () => {
+    expect(c.validate({ spec: { size: '1024Mi' } })).toEqual([]);
+    expect(c.validate({ spec: { size: '1G' } }).map(formatFieldError)).toEqual(['spec.size: Invalid value: "string": must be 1Gi']);
+  });
+});
