@@ -5,7 +5,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { ServerContext } from './context.js';
 import { installCrdController } from './crd.js';
@@ -23,6 +24,7 @@ import { installPodGracefulDeletion } from './pods.js';
 import { Registry } from './registry.js';
 import { parseRoute } from './routes.js';
 import { Store } from './store.js';
+import { selfSignedCertificate } from './tls.js';
 import { WatchHub } from './watch.js';
 
 export interface ApiServerOptions {
@@ -41,7 +43,10 @@ export interface ApiServerOptions {
 }
 
 export interface EmbeddedApiServer {
+  /** Plain HTTP (curl, fetch, client-node). */
   url: string;
+  /** The same port over TLS with a self-signed certificate; the kubeconfig uses it because kubectl sends credentials only over TLS. */
+  httpsUrl: string;
   token: string;
   kubeconfig(): string;
   writeKubeconfig(path: string): Promise<void>;
@@ -108,7 +113,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
     handle(req, res).catch((err: unknown) => {
       const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
@@ -119,21 +124,36 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
     }).finally(() => {
       logger.debug({ method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - started }, 'request');
     });
+  };
+  const plain = http.createServer(listener);
+  const secure = https.createServer(selfSignedCertificate(), listener);
+  for (const s of [plain, secure]) s.keepAliveTimeout = 65_000;
+  // One port serves both: a TLS ClientHello starts with 0x16, anything else is plain HTTP.
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (first[0] === 0x16 ? secure : plain).emit('connection', socket);
+      process.nextTick(() => socket.resume());
+    });
   });
-  server.keepAliveTimeout = 65_000;
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
   });
   const { port } = server.address() as AddressInfo;
   serverAddress = `${host}:${port}`;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url }, 'embedded API server listening');
-  const kubeconfig = (): string => kubeconfigYaml({ server: url, token });
+  const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `http://${hostPort}`;
+  const httpsUrl = `https://${hostPort}`;
+  logger.info({ url, httpsUrl }, 'embedded API server listening');
+  const kubeconfig = (): string => kubeconfigYaml({ server: httpsUrl, token });
   return {
-    url, token, faults, kubeconfig,
+    url, httpsUrl, token, faults, kubeconfig,
     writeKubeconfig: (path) => writeFile(path, kubeconfig(), { mode: 0o600 }),
     close: async () => {
       for (const t of ctx.timers) clearTimeout(t);
@@ -141,7 +161,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
       faults.dropWatches();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of sockets) s.destroy();
+        for (const sock of sockets) sock.destroy();
       });
     },
   };
