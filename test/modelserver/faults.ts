@@ -8,6 +8,12 @@ export interface PullFaults {
   failFirst?: Record<string, number>;
   /** Delay between progress lines, so a pull is observably in flight. */
   lineDelayMs?: number;
+  /**
+   * A download that never finishes: progress lines trickle in (every lineDelayMs) until the
+   * pull is aborted, and the server never receives the pull. The fake registry behind the
+   * simulator's Ollama is instantaneous, so this is how a test holds a pull "in the middle".
+   */
+  endless?: boolean;
 }
 
 /**
@@ -29,6 +35,18 @@ export function faultyServerApi(faults: PullFaults): { api: typeof serverApi; pu
             pulls.push(req.model);
             const left = remaining.get(req.model) ?? 0;
             if (left > 0) remaining.set(req.model, left - 1);
+            if (faults.endless) {
+              let aborted = false;
+              const total = 4_920_738_944;
+              async function* trickle() {
+                for (let completed = 0; !aborted; completed = Math.min(total - 1, completed + total / 50)) {
+                  yield { status: 'pulling 667b0c1932bc', total, completed: Math.round(completed) };
+                  await new Promise((r) => setTimeout(r, faults.lineDelayMs ?? 200));
+                }
+                throw new Error('aborted');
+              }
+              return Object.assign(trickle(), { abort: () => { aborted = true; } });
+            }
             const stream = await inner.pull(req);
             async function* wrapped() {
               let n = 0;

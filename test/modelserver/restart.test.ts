@@ -11,11 +11,11 @@ describe('operator restart in the middle of a pull', () => {
   it('creates no duplicate children and resumes the pull', async () => {
     const ns = await cluster.newNamespace('ms-restart');
     const c = client(cluster);
-    const slow = faultyServerApi({ lineDelayMs: 400 });
+    const slow = faultyServerApi({ endless: true, lineDelayMs: 100 });
     const first = await operatorFor(cluster, ns, { modelserver: { api: slow.api } });
     await cluster.applyYaml(modelServerYaml('resume', { models: [{ name: 'llama3.1:8b' }] }), { namespace: ns });
 
-    const mid = await waitForReady(cluster, c, ns, 'resume', (r, ms) => r?.reason === 'Pulling' && (ms.status?.models?.[0]?.progress ?? -1) >= 0);
+    const mid = await waitForReady(cluster, c, ns, 'resume', (r, ms) => r?.reason === 'Pulling' && (ms.status?.models?.[0]?.progress ?? 0) > 0);
     expect(condition(mid, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Pulling' });
     expect(mid.status?.models?.[0]).toMatchObject({ name: 'llama3.1:8b', present: false });
     const uids = async () => Promise.all([[PVCS, 'resume-cache'], [SERVICES, 'resume'], [DEPLOYMENTS, 'resume']].map(async ([r, n]) => (await c.get(r as typeof PVCS, ns, n as string)).metadata?.uid));
