@@ -97,7 +97,10 @@ describe('serverSideApply', () => {
 
   it('shares ownership when a second manager applies the same value', () => {
     const a = ok(apply({ applied: deployment({ replicas: 2 }), manager: 'alice' }));
-    const b = ok(apply({ live: a, applied: deployment({ replicas: 2 }), manager: 'bob' }));
+    const r = apply({ live: a, applied: deployment({ replicas: 2 }), manager: 'bob' });
+    // The object is the same but managedFields are not: the write must be stored.
+    expect(r.ok && r.changed).toBe(true);
+    const b = ok(r);
     expect(entries(b).map((e) => [e.manager, e.fieldsV1])).toEqual([
       ['alice', { 'f:spec': { 'f:replicas': {} } }],
       ['bob', { 'f:spec': { 'f:replicas': {} } }],
@@ -266,6 +269,22 @@ describe('serverSideApply', () => {
 });
 
 describe('trackUpdate', () => {
+  it('shows no "." for the non-pointer structs of built-ins (spec, pod template), as kube-apiserver', () => {
+    const o = trackUpdate({
+      updated: deployment({ replicas: 1, template: { metadata: { labels: { a: 'b' } }, spec: { restartPolicy: 'Always' } } }),
+      manager: 'kubectl-create',
+      types: DEPLOYMENT,
+      apiVersion: 'apps/v1',
+      now: T0,
+    }) as Obj;
+    expect(entry(o, 'kubectl-create')?.fieldsV1).toEqual({
+      'f:spec': {
+        'f:replicas': {},
+        'f:template': { 'f:metadata': { 'f:labels': { '.': {}, 'f:a': {} } }, 'f:spec': { 'f:restartPolicy': {} } },
+      },
+    });
+  });
+
   it('records an Update entry for a create with "." for new maps', () => {
     const o = trackUpdate({ updated: configMap({ a: '1' }, { labels: { x: 'y' } }), manager: 'kubectl-create', types: CONFIGMAP, apiVersion: 'v1', now: T0 }) as Obj;
     expect(o.metadata.managedFields).toEqual([
@@ -332,6 +351,50 @@ describe('trackUpdate', () => {
     expect(entries(trackUpdate({ live: a, updated: renamed, manager: 'x', types: CONFIGMAP, apiVersion: 'v1', now: T1 }) as Obj).map((e) => e.manager)).toEqual(['bob']);
     const cleared = { ...a, metadata: { ...a.metadata, managedFields: [{}] } };
     expect((trackUpdate({ live: a, updated: cleared, manager: 'x', types: CONFIGMAP, apiVersion: 'v1', now: T1 }) as Obj).metadata.managedFields).toBeUndefined();
+  });
+});
+
+describe('kubectl client-side apply to server-side apply', () => {
+  const lastApplied = JSON.stringify(deployment({ replicas: 1 }));
+  const csa = () =>
+    trackUpdate({
+      updated: deployment({ replicas: 1 }, { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } }),
+      manager: 'kubectl-client-side-apply',
+      types: DEPLOYMENT,
+      apiVersion: 'apps/v1',
+      now: T0,
+    });
+
+  it('lets "kubectl" take over fields client-side apply last applied, and rewrites the annotation', () => {
+    const o = ok(apply({ live: csa(), applied: deployment({ replicas: 3 }, { labels: { a: '<b>' } }), manager: 'kubectl', now: T1 }));
+    expect(o.spec).toEqual({ replicas: 3 });
+    expect((o.metadata.annotations as JsonObject)['kubectl.kubernetes.io/last-applied-configuration']).toBe(
+      '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"a":"\\u003cb\\u003e"},"name":"web","namespace":"default"},"spec":{"replicas":3}}',
+    );
+    expect(entry(o, 'kubectl-client-side-apply')?.fieldsV1).toEqual({
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } },
+      'f:spec': {},
+    });
+  });
+
+  it('still conflicts for any other field manager', () => {
+    const r = apply({ live: csa(), applied: deployment({ replicas: 3 }), manager: 'flux' });
+    expect(!r.ok && r.error.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+  });
+});
+
+describe('Update entries beyond ten', () => {
+  it('are merged, oldest first, into "ancient-changes"', () => {
+    let obj: object = configMap({});
+    for (let i = 0; i < 12; i++) {
+      obj = trackUpdate({ live: obj, updated: { ...obj, data: { ...((obj as Obj).data as object), [`k${i}`]: 'v' } }, manager: `m${String(i).padStart(2, '0')}`, types: CONFIGMAP, apiVersion: 'v1', now: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z` });
+    }
+    const managers = entries(obj as Obj).map((e) => e.manager);
+    expect(managers).toHaveLength(10);
+    expect(managers).toContain('ancient-changes');
+    expect(managers).not.toContain('m00');
+    expect(managers).not.toContain('m02');
+    expect(entry(obj as Obj, 'ancient-changes')?.fieldsV1).toEqual({ 'f:data': { '.': {}, 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } });
   });
 });
 

@@ -1,6 +1,8 @@
 import { badRequest, internalError, PatchError, type StatusCause } from './errors.js';
 import { FieldSet, fieldElement, pathString, type Path } from './fieldpath.js';
+import { fieldsFromLastApplied, KUBECTL_MANAGER, syncLastApplied } from './last-applied.js';
 import {
+  capUpdateManagers,
   decodeManagedFieldsOrEmpty,
   describeManager,
   encodeManagedFields,
@@ -41,6 +43,7 @@ export interface Conflict {
 }
 
 export type ApplyResult =
+  /** `changed` is false for a no-op apply: nothing to store, no new resourceVersion. */
   | { ok: true; object: JsonObject; changed: boolean }
   | { ok: false; conflicts: Conflict[]; error: PatchError };
 
@@ -194,6 +197,7 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
   const changed = limit(cmp.modified.union(cmp.added));
   const removed = limit(cmp.removed);
   const conflicts: Conflict[] = [];
+  const conflictPaths: Path[] = [];
   const taken = new Map<string, FieldSet>();
   for (const [key, m] of managers) {
     if (key === id) continue;
@@ -201,6 +205,7 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
     if (overlap.isEmpty()) continue;
     taken.set(key, overlap);
     for (const p of overlap.paths()) {
+      conflictPaths.push(p);
       conflicts.push({
         manager: m.manager,
         operation: m.operation,
@@ -210,16 +215,23 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
       });
     }
   }
-  if (conflicts.length && !input.force) return { ok: false, conflicts, error: conflictError(conflicts) };
+  if (conflicts.length && !input.force) {
+    // "kubectl" may take over what client-side apply last applied (lastappliedmanager.go).
+    const allowed = input.manager === KUBECTL_MANAGER ? fieldsFromLastApplied(input.live, t) : new FieldSet();
+    const remaining = conflicts.filter((_c, i) => !allowed.has(conflictPaths[i]));
+    if (remaining.length) return { ok: false, conflicts: remaining, error: conflictError(remaining) };
+  }
 
   for (const [key, m] of managers) {
     if (key !== id) m.set = m.set.difference(taken.get(key) ?? new FieldSet()).difference(removed);
     if (m.set.isEmpty()) managers.delete(key);
   }
-  const objectChanged = !deepEqual(live, merged);
+  capUpdateManagers(managers);
+  if (input.manager === KUBECTL_MANAGER) syncLastApplied(merged, input.applied as JsonObject);
   const entry = managers.get(id);
-  if (entry && (objectChanged || entry.time === undefined)) entry.time = input.now;
-  return { ok: true, object: withManagedFields(merged, managers), changed: objectChanged };
+  if (entry && (!deepEqual(live, merged) || entry.time === undefined)) entry.time = input.now;
+  const object = withManagedFields(merged, managers);
+  return { ok: true, object, changed: input.live === undefined || !deepEqual(input.live, object) };
 }
 
 /**
@@ -260,6 +272,7 @@ export function trackUpdate(input: UpdateInput): JsonObject {
       set: previous ? previous.set.union(changed) : changed,
     });
   }
+  capUpdateManagers(managers);
   return withManagedFields(content(updated), managers);
 }
 

@@ -20,6 +20,8 @@ import {
 
 const struct = (fields: Record<string, TypeNode>, atomic = false): StructType =>
   atomic ? { kind: 'struct', fields, other: LOOSE, atomic } : { kind: 'struct', fields, other: LOOSE };
+/** A non-pointer Go struct (spec, status, pod templates): always present in kube-apiserver's objects. */
+const value = (fields: Record<string, TypeNode> = {}): StructType => ({ kind: 'struct', fields, other: LOOSE, alwaysPresent: true });
 const map = (atomic = false): MapType => (atomic ? { kind: 'map', values: SCALAR, atomic } : { kind: 'map', values: SCALAR });
 // mergeKey null: a list-map for apply that strategic merge patch replaces (no patchStrategy tag).
 const keyed = (keys: string[], items: TypeNode = struct({}), mergeKey: string | null = keys[0], keyDefaults?: Record<string, unknown>): ListType => ({
@@ -34,7 +36,9 @@ const conditions = keyed(['type']);
 
 /** metav1.LabelSelector is +structType=atomic. */
 const labelSelector = struct({}, true);
-const resources = struct({ limits: map(), requests: map(), claims: keyed(['name'], struct({}), null) });
+const resources = value({ limits: map(), requests: map(), claims: keyed(['name'], struct({}), null) });
+/** A pod template's metadata is a non-pointer ObjectMeta. */
+const templateMeta: StructType = { ...OBJECT_META, alwaysPresent: true };
 
 const container = struct({
   ports: keyed(['containerPort', 'protocol'], struct({}), 'containerPort', { protocol: 'TCP' }),
@@ -44,7 +48,7 @@ const container = struct({
   resources,
 });
 
-const podSpec = struct({
+const podSpec = value({
   containers: keyed(['name'], container),
   initContainers: keyed(['name'], container),
   ephemeralContainers: keyed(['name'], container),
@@ -59,50 +63,52 @@ const podSpec = struct({
   overhead: map(),
 });
 
-const podStatus = struct({ conditions, podIPs: keyed(['ip']), hostIPs: keyed(['ip']) });
-const podTemplate = struct({ metadata: OBJECT_META, spec: podSpec });
-const workloadSpec = struct({ selector: labelSelector, template: podTemplate });
+const podStatus = value({ conditions, podIPs: keyed(['ip']), hostIPs: keyed(['ip']) });
+const podTemplate = value({ metadata: templateMeta, spec: podSpec });
+const workloadSpec = value({ selector: labelSelector, template: podTemplate });
+const conditionsStatus = value({ conditions });
 
 const TYPES: Record<string, TypeInfo> = {
   '/Pod': objectType({ spec: podSpec, status: podStatus }),
   '/PodTemplate': objectType({ template: podTemplate }),
   '/Service': objectType({
-    spec: struct({
+    spec: value({
       ports: keyed(['port', 'protocol'], struct({}), 'port', { protocol: 'TCP' }),
       selector: map(true),
     }),
-    status: struct({ conditions }),
+    status: conditionsStatus,
   }),
   '/ConfigMap': objectType({ data: map(), binaryData: map() }),
   '/Secret': objectType({ data: map(), stringData: map() }),
   '/ServiceAccount': objectType({ secrets: keyed(['name']) }),
-  '/Namespace': objectType({ status: struct({ conditions }) }),
+  '/Namespace': objectType({ status: conditionsStatus }),
   '/PersistentVolumeClaim': objectType({
-    spec: struct({ selector: labelSelector, resources }),
-    status: struct({ conditions, capacity: map(), allocatedResources: map() }),
+    spec: value({ selector: labelSelector, resources }),
+    status: value({ conditions, capacity: map(), allocatedResources: map() }),
   }),
   '/Node': objectType({
-    spec: struct({ podCIDRs: { kind: 'list', listType: 'set', items: SCALAR, patchStrategy: 'merge' } }),
-    status: struct({ conditions, addresses: keyed(['type']), capacity: map(), allocatable: map() }),
+    spec: value({ podCIDRs: { kind: 'list', listType: 'set', items: SCALAR, patchStrategy: 'merge' } }),
+    status: value({ conditions, addresses: keyed(['type']), capacity: map(), allocatable: map() }),
   }),
-  'apps/Deployment': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
-  'apps/ReplicaSet': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
-  'apps/StatefulSet': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
-  'apps/DaemonSet': objectType({ spec: workloadSpec, status: struct({ conditions }) }),
+  'apps/Deployment': objectType({ spec: workloadSpec, status: conditionsStatus }),
+  'apps/ReplicaSet': objectType({ spec: workloadSpec, status: conditionsStatus }),
+  'apps/StatefulSet': objectType({ spec: workloadSpec, status: conditionsStatus }),
+  'apps/DaemonSet': objectType({ spec: workloadSpec, status: conditionsStatus }),
   // Job conditions merge by type in a strategic merge patch but are +listType=atomic for apply.
   'batch/Job': objectType({
     spec: workloadSpec,
-    status: struct({ conditions: { kind: 'list', listType: 'atomic', items: LOOSE, patchStrategy: 'merge', patchMergeKey: 'type' } }),
+    status: value({ conditions: { kind: 'list', listType: 'atomic', items: LOOSE, patchStrategy: 'merge', patchMergeKey: 'type' } }),
   }),
-  'batch/CronJob': objectType({ spec: struct({ jobTemplate: struct({ metadata: OBJECT_META, spec: workloadSpec }) }) }),
-  'networking.k8s.io/NetworkPolicy': objectType({ spec: struct({ podSelector: labelSelector }) }),
+  'batch/CronJob': objectType({ spec: value({ jobTemplate: value({ metadata: templateMeta, spec: workloadSpec }) }) }),
+  'networking.k8s.io/NetworkPolicy': objectType({ spec: value({ podSelector: labelSelector }) }),
   'apiextensions.k8s.io/CustomResourceDefinition': objectType({
     // spec.versions is +listType=atomic: applying a CRD replaces its version list.
-    status: struct({ conditions }),
+    status: conditionsStatus,
   }),
 };
 
-const GENERIC = objectType({});
+// Every other built-in kind with a spec or status has them as non-pointer structs (Lease, ...).
+const GENERIC = objectType({ spec: value(), status: value() });
 
 /**
  * TypeInfo of a built-in kind (`apiVersion` as in the object, e.g. "apps/v1"). Kinds without an

@@ -109,3 +109,40 @@ export function encodeManagedFields(managers: Map<string, ManagerEntry>): Manage
       return out;
     });
 }
+
+/** kube-apiserver keeps at most this many Update entries (capmanagers.go). */
+export const MAX_UPDATE_MANAGERS = 10;
+export const ANCIENT_CHANGES_MANAGER = 'ancient-changes';
+
+/**
+ * Merges the oldest Update entries, per API version, into an "ancient-changes" entry until at most
+ * MAX_UPDATE_MANAGERS Update entries remain, as kube-apiserver does after every write.
+ */
+export function capUpdateManagers(managers: Map<string, ManagerEntry>): void {
+  const updaters = [...managers.entries()].filter(([, e]) => e.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  updaters.sort(([ka, a], [kb, b]) => seconds(a.time) - seconds(b.time) || cmp(ka, kb));
+  const firstOfVersion = new Map<string, string>();
+  let remaining = updaters.length;
+  for (const [key, e] of updaters) {
+    if (remaining <= MAX_UPDATE_MANAGERS) break;
+    const first = firstOfVersion.get(e.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(e.apiVersion, key);
+      continue;
+    }
+    const bucketId = managerIdentity({ manager: ANCIENT_CHANGES_MANAGER, operation: 'Update', apiVersion: e.apiVersion });
+    let bucket = managers.get(bucketId);
+    if (!bucket) {
+      const firstEntry = managers.get(first)!;
+      managers.delete(first);
+      bucket = { ...firstEntry, manager: ANCIENT_CHANGES_MANAGER, subresource: undefined };
+      delete bucket.subresource;
+      managers.set(bucketId, bucket);
+    }
+    bucket.set = bucket.set.union(e.set);
+    bucket.time = e.time;
+    managers.delete(key);
+    remaining--;
+  }
+}

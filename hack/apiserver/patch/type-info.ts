@@ -18,6 +18,11 @@ export interface StructType {
   other?: TypeNode;
   /** x-kubernetes-map-type: atomic (e.g. LabelSelector): owned and replaced as one value. */
   atomic?: boolean;
+  /**
+   * A built-in's non-pointer struct (spec, status, a pod template): kube-apiserver's objects always
+   * have it, so an Update never "adds" it and managedFields show no "." for it.
+   */
+  alwaysPresent?: boolean;
 }
 
 export interface MapType {

@@ -174,6 +174,10 @@ export interface Comparison {
 export function compareValues(lhs: unknown, rhs: unknown, t: TypeNode): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   const walk = (l: unknown, r: unknown, type: TypeNode, path: Path) => {
+    if (type.kind === 'struct' && type.alwaysPresent && (l === undefined) !== (r === undefined)) {
+      if (l === undefined) l = {};
+      else r = {};
+    }
     const emptyish = (v: unknown) => v === undefined || v === null || (isObject(v) && !Object.keys(v).length) || (Array.isArray(v) && !v.length);
     const both = r !== undefined ? r : l;
     const objects = (l === undefined || l === null || isObject(l)) && (r === undefined || r === null || isObject(r));
