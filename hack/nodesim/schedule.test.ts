@@ -89,3 +89,11 @@ describe('scheduling', () => {
     expect(fitErrorMessage(0, [])).toBe('no nodes available to schedule pods');
   });
 });
+
+describe('scoring', () => {
+  it('spreads pods without requests, counting them as 100m / 200 MB like kube-scheduler', () => {
+    const bound = [pod('a', { nodeName: 'chief-horse' }), pod('b', { nodeName: 'chief-horse' })];
+    const d = schedulePod(pod('c'), nodes, bound);
+    expect(d).not.toEqual({ node: 'chief-horse' });
+  });
+});

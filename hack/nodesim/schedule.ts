@@ -150,10 +150,21 @@ export function schedulePod(pod: V1Pod, nodes: V1Node[], pods: V1Pod[]): Schedul
   return { unschedulable: fitErrorMessage(nodes.length, failures) };
 }
 
+/** Scoring counts a container without cpu/memory requests as 100m / 200 MB (schedutil.GetNonzeroRequests). */
+function nonzeroRequests(pod: V1Pod): Record<string, number> {
+  const out: Record<string, number> = { cpu: 0, memory: 0 };
+  for (const c of pod.spec?.containers ?? []) {
+    const r = effectiveRequests(c.resources);
+    out.cpu += r.cpu !== undefined ? milliCpu(r.cpu) : 100;
+    out.memory += r.memory !== undefined ? parseQuantity(r.memory) : 200 * 1024 * 1024;
+  }
+  return out;
+}
+
 function allocatedShare(pod: V1Pod, node: V1Node, onNode: V1Pod[]): number {
   const alloc = allocatable(node);
-  const total: Record<string, number> = podRequests(pod);
-  for (const p of onNode) for (const [k, v] of Object.entries(podRequests(p))) total[k] = (total[k] ?? 0) + v;
+  const total: Record<string, number> = nonzeroRequests(pod);
+  for (const p of onNode) for (const [k, v] of Object.entries(nonzeroRequests(p))) total[k] = (total[k] ?? 0) + v;
   const share = (r: string) => (alloc[r] ? (total[r] ?? 0) / alloc[r] : 1);
   return (share('cpu') + share('memory')) / 2;
 }
