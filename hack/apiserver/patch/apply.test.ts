@@ -373,7 +373,6 @@ describe('kubectl client-side apply to server-side apply', () => {
     );
     expect(entry(o, 'kubectl-client-side-apply')?.fieldsV1).toEqual({
       'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } },
-      'f:spec': {},
     });
   });
 
