@@ -3,7 +3,7 @@
  * while not nullable; items and additionalProperties values that are non-nullable nulls get theirs too.
  * Defaults are deep-copied, and applied top-down so that defaults inside a defaulted object apply as well.
  */
-import { deepCopy } from './json.js';
+import { deepCopy, setOwn } from './json.js';
 import { additionalSchema, isObject, type StructuralSchema } from './types.js';
 
 function isNonNullableNull(v: unknown, s: StructuralSchema | undefined): s is StructuralSchema {
@@ -24,7 +24,7 @@ export function defaultInPlace(x: unknown, s: StructuralSchema | undefined): voi
   const props = s.properties ?? {};
   for (const [k, prop] of Object.entries(props)) {
     if (prop.default === undefined) continue;
-    if (!Object.hasOwn(x, k) || isNonNullableNull(x[k], prop)) x[k] = deepCopy(prop.default) as never;
+    if (!Object.hasOwn(x, k) || isNonNullableNull(x[k], prop)) setOwn(x, k, deepCopy(prop.default));
   }
   const ap = additionalSchema(s);
   for (const k of Object.keys(x)) {
@@ -32,7 +32,7 @@ export function defaultInPlace(x: unknown, s: StructuralSchema | undefined): voi
       defaultInPlace(x[k], props[k]);
     } else if (ap !== undefined) {
       const v = x[k];
-      if (isNonNullableNull(v, ap)) x[k] = deepCopy(ap.default) as never;
+      if (isNonNullableNull(v, ap)) setOwn(x, k, deepCopy(ap.default));
       defaultInPlace(v, ap);
     }
   }

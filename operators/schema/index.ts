@@ -12,6 +12,7 @@ import { invalid, type FieldError } from './errors.js';
 import { goQuote } from './go-format.js';
 import { deepCopy, deepEqual } from './json.js';
 import { validateListSetsAndMaps } from './listtype.js';
+import { normalizeSchema } from './normalize.js';
 import { pruneInPlace } from './prune.js';
 import { isObject, type StructuralSchema } from './types.js';
 import { validateOpenAPI } from './validate.js';
@@ -81,7 +82,7 @@ export function compileSchema(openAPIV3Schema: object): CompiledSchema {
   const key = JSON.stringify(openAPIV3Schema);
   let compiled = byContent.get(key);
   if (!compiled) {
-    compiled = new Compiled(openAPIV3Schema as StructuralSchema);
+    compiled = new Compiled(normalizeSchema(openAPIV3Schema).schema);
     if (byContent.size >= CONTENT_CACHE_SIZE) byContent.delete(byContent.keys().next().value as string);
     byContent.set(key, compiled);
   }

@@ -17,11 +17,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** Assigns an own property, also for the key "__proto__" that JSON.parse can produce. */
+export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 export function deepCopy<T>(v: T): T {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) return v.map(deepCopy) as T;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = deepCopy(x);
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, deepCopy(x));
   return out as T;
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatFieldError } from './errors.js';
-import { compileSchema } from './index.js';
+import { checkSchema, compileSchema } from './index.js';
 import { deepEqual } from './json.js';
 import type { StructuralSchema } from './types.js';
 
@@ -89,6 +89,44 @@ describe('properties', () => {
         for (const e of compiled.validate(obj, obj)) expect(e.detail).toMatch(/evaluating rule|call arguments did not match/);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+/** Schema-shaped JSON with keywords of right and wrong types, nested a few levels. */
+const KEYWORDS = [
+  'type', 'format', 'nullable', 'default', 'enum', 'maximum', 'minimum', 'exclusiveMinimum', 'multipleOf', 'maxLength', 'minLength',
+  'pattern', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties', 'minProperties', 'required', 'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type',
+];
+const { schemaArb } = fc.letrec((tie) => ({
+  schemaArb: fc.dictionary(
+    fc.constantFrom(...KEYWORDS, 'properties', 'items', 'additionalProperties', 'allOf', 'anyOf', 'not', 'x-kubernetes-validations'),
+    fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom('object', 'array', 'string', 'integer', 'number', 'boolean', 'date-time', 'map', 'set', '^[a-z]+$', '(?=x)'),
+      fc.jsonValue({ maxDepth: 1 }),
+      fc.dictionary(fc.string({ maxLength: 3 }), tie('schemaArb'), { maxKeys: 3 }),
+      fc.array(tie('schemaArb'), { maxLength: 2 }),
+      tie('schemaArb'),
+      fc.array(fc.record({ rule: fc.constantFrom('self.a > 0', 'has(self.b)', 'self == oldSelf', 'size(self) < 3', '!!'), message: fc.string({ maxLength: 5 }) }), { maxLength: 2 }),
+    ),
+    { maxKeys: 5 },
+  ),
+}));
+
+describe('arbitrary schemas', () => {
+  it('compileSchema, prune, applyDefaults, validate and checkSchema never throw', () => {
+    fc.assert(
+      fc.property(schemaArb, fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), (schema, spec, oldSpec) => {
+        const s = { type: 'object', properties: { spec: schema } };
+        checkSchema(s);
+        const c = compileSchema(s);
+        const obj = c.applyDefaults(c.prune({ spec }).object);
+        c.validate(obj);
+        c.validate(obj, { spec: oldSpec });
+      }),
+      { numRuns: 400 },
     );
   });
 });

@@ -65,6 +65,14 @@ describe('prune', () => {
     expect(c.applyDefaults(object)).toEqual({ spec: { note: null, replicas: 1 } });
   });
 
+  it('treats a "__proto__" key as ordinary data', () => {
+    const input = JSON.parse('{"spec":{"__proto__":{"polluted":true},"labels":{"__proto__":{"v":"x"}}}}') as object;
+    const { object, unknownFields } = c.prune(input);
+    expect(unknownFields).toEqual(['spec.__proto__']);
+    expect(JSON.stringify(object)).toBe('{"spec":{"labels":{"__proto__":{"v":"x"}}}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('does not modify its input', () => {
     const input = { spec: { bogus: 1 } };
     c.prune(input);

@@ -48,6 +48,13 @@ describe('checkSchema', () => {
     expect(problems(schema)).toEqual(want);
   });
 
+  it('reports keywords of the wrong JSON type instead of failing', () => {
+    expect(problems(obj({ a: { type: 'string', maxLength: '5' }, b: { type: 'array', items: [{ type: 'string' }] } }))).toEqual([
+      'openAPIV3Schema.properties[a].maxLength: Invalid value: "5": must be a non-negative integer',
+      'openAPIV3Schema.properties[b].items: Invalid value: []interface {}{map[string]interface {}{"type":"string"}}: must be a schema object and not an array',
+    ]);
+  });
+
   it('reports CEL rules that do not compile, including undefined fields', () => {
     const out = problems(obj({ spec: obj({ a: { type: 'integer' } }, { 'x-kubernetes-validations': [{ rule: 'self.a >' }, { rule: 'self.b > 0' }, { rule: 'self.a.c' }] }) }));
     expect(out).toHaveLength(3);

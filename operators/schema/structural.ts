@@ -6,6 +6,7 @@
  */
 import { compileCelTree } from './cel.js';
 import { forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
+import { normalizeSchema } from './normalize.js';
 import { compilePattern } from './pattern.js';
 import { isObject, type StructuralSchema } from './types.js';
 import { validateOpenAPI } from './validate.js';
@@ -155,11 +156,13 @@ function checkRootMetadata(n: StructuralSchema, path: string, errs: FieldError[]
 
 /** All problems kube-apiserver would report for this openAPIV3Schema, or [] when it is acceptable. */
 export function checkSchema(openAPIV3Schema: unknown, basePath = 'openAPIV3Schema'): FieldError[] {
+  const normalized = normalizeSchema(openAPIV3Schema, basePath);
+  if (normalized.problems.length > 0) return normalized.problems;
   const ctx: Ctx = { errs: [] };
-  checkNode(openAPIV3Schema, basePath, ctx, { root: true, inValueValidation: false, kindOfParent: 'root' });
-  if (ctx.errs.length > 0 || !isObject(openAPIV3Schema)) return ctx.errs;
+  checkNode(normalized.schema, basePath, ctx, { root: true, inValueValidation: false, kindOfParent: 'root' });
+  if (ctx.errs.length > 0) return ctx.errs;
   const problems: { schemaPath: string; rule: { rule: string }; message: string }[] = [];
-  compileCelTree(openAPIV3Schema as StructuralSchema, problems);
+  compileCelTree(normalized.schema, problems);
   for (const p of problems) {
     ctx.errs.push(invalid(`${basePath}.${p.schemaPath}`, p.rule.rule, p.message));
   }
