@@ -93,9 +93,16 @@ describe.each([
   });
 });
 
-describe('typed client (client-node) round trip', () => {
+describe('typed clients', () => {
+  it('a built-in object without apiVersion and kind takes them from the URL', async () => {
+    const res = await cluster.request({ method: 'POST', path: configMapsPath(ns), body: { metadata: { name: 'no-typemeta' }, data: { k: 'v' } } });
+    expectStatus(res, 201);
+    expect(res.json()).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'no-typemeta' } });
+  });
+
+
   it('creates, reads and deletes a ConfigMap through CoreV1Api', async () => {
-    await cluster.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'typed' }, data: { k: 'v' } } });
+    await cluster.core.createNamespacedConfigMap({ namespace: ns, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed' }, data: { k: 'v' } } });
     const read = await cluster.core.readNamespacedConfigMap({ namespace: ns, name: 'typed' });
     expect(read.data).toEqual({ k: 'v' });
     expect(read.metadata?.uid).toBeTruthy();

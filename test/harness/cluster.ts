@@ -81,7 +81,7 @@ export function useCluster(): Cluster {
     objects,
     async newNamespace(prefix) {
       const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-      await core.createNamespace({ body: { metadata: { name, labels: { 'agentlab.dev/test': 'true' } } } });
+      await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'agentlab.dev/test': 'true' } } } });
       namespaces.push(name);
       return name;
     },
