@@ -4,7 +4,7 @@ import { desiredEndpoints, resolveTargetPort, sameEndpoints, type Backend } from
 
 const svc: V1Service = {
   metadata: { name: 'llm', namespace: 'ns', labels: { team: 'ai' } },
-  spec: { selector: { app: 'ollama' }, ports: [{ name: 'http', port: 11434, targetPort: 'http' as unknown as object }] },
+  spec: { selector: { app: 'ollama' }, ports: [{ name: 'http', port: 11434, targetPort: 'http' }] },
 };
 
 function backend(name: string, ready: boolean, port: number, labels = { app: 'ollama' }): Backend {

@@ -1,6 +1,6 @@
 // The endpoints controller as a pure function: a Service's selector and its pods in, the
 // core/v1 Endpoints the API server's service proxy reads out.
-import type { V1EndpointAddress, V1EndpointPort, V1EndpointSubset, V1Endpoints, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointAddress, CoreV1EndpointPort, V1EndpointSubset, V1Endpoints, V1Pod, V1Service } from '@kubernetes/client-node';
 
 export const MANAGED_ANNOTATION = 'sim.agentlab.dev/managed-endpoints';
 
@@ -37,7 +37,7 @@ export function desiredEndpoints(svc: V1Service, backends: Backend[], ip: string
   const servicePorts = svc.spec.ports ?? [];
   for (const b of backends) {
     if (!selectorMatches(svc.spec.selector, b.pod.metadata?.labels)) continue;
-    const ports: V1EndpointPort[] = [];
+    const ports: CoreV1EndpointPort[] = [];
     for (const sp of servicePorts) {
       const port = resolveTargetPort(b, sp.targetPort as number | string | undefined, sp.port);
       if (port === undefined) continue;

@@ -92,7 +92,7 @@ describe('node simulator on the embedded API server', () => {
     });
     await core.createNamespacedService({
       namespace: ns,
-      body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ollama' }, spec: { selector: labels, ports: [{ name: 'http', port: 11434, targetPort: 'http' as unknown as object }] } },
+      body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ollama' }, spec: { selector: labels, ports: [{ name: 'http', port: 11434, targetPort: 'http' }] } },
     });
     const d = await eventually('deployment available', async () => {
       const dep = await apps.readNamespacedDeployment({ name: 'ollama', namespace: ns });
