@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { bindNamespaces, laneForNamespace } from './binding.js';
+import { bindNamespaces, laneForNamespace, type LaneSelector, type NamespaceInfo } from './binding.js';
 import { matchesSelector } from './selector.js';
 
 describe('matchesSelector', () => {
@@ -21,12 +21,12 @@ describe('matchesSelector', () => {
 });
 
 describe('bindNamespaces', () => {
-  const lanes = [
+  const lanes: LaneSelector[] = [
     { name: 'private', namespaceSelector: { matchLabels: { 'agentlab.dev/lane': 'private' } } },
     { name: 'enterprise', namespaceSelector: { matchLabels: { 'agentlab.dev/lane': 'enterprise' } } },
     { name: 'catch-home', namespaceSelector: { matchLabels: { home: 'yes' } } },
   ];
-  const namespaces = [
+  const namespaces: NamespaceInfo[] = [
     { name: 'finance', labels: { 'agentlab.dev/lane': 'private' } },
     { name: 'msp', labels: { 'agentlab.dev/lane': 'enterprise' } },
     { name: 'health', labels: { 'agentlab.dev/lane': 'private', home: 'yes' } },

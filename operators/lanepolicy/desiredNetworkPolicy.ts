@@ -1,5 +1,6 @@
 import { API_VERSION } from '../api/constants.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../runtime/apply.js';
+import type { KubeObject } from '../runtime/kube.js';
 import type { NamespaceBinding } from './binding.js';
 
 /** Where the router runs; lane pods may reach it and nothing else that serves models. */
@@ -26,7 +27,7 @@ interface NetworkPolicyPeer {
 }
 interface EgressRule { to: NetworkPolicyPeer[]; ports?: { protocol: 'TCP' | 'UDP'; port: number }[] }
 
-export interface DesiredNetworkPolicy {
+export interface DesiredNetworkPolicy extends KubeObject {
   apiVersion: 'networking.k8s.io/v1';
   kind: 'NetworkPolicy';
   metadata: {
