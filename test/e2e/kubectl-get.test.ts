@@ -43,9 +43,11 @@ describe('kubectl get', () => {
   });
 
   it('resolves a category', async () => {
+    // One kind in the category, so kubectl prints plain names, as for `kubectl get widgets`.
     const out = (await cluster.kubectl(['get', '-n', ns, 'conformance'])).stdout;
-    expect(out).toContain('widget.conformance.agentlab.dev/alpha');
-    expect(out).toContain('widget.conformance.agentlab.dev/beta');
+    expect(parseColumns(out).map((r) => r.NAME)).toEqual(['alpha', 'beta']);
+    const named = (await cluster.kubectl(['get', '-n', ns, 'conformance', '-o', 'name'])).stdout.trim().split('\n');
+    expect(named).toEqual(['widget.conformance.agentlab.dev/alpha', 'widget.conformance.agentlab.dev/beta']);
   });
 
   it('gets one object, in json, yaml, jsonpath and name formats', async () => {
