@@ -167,6 +167,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
       if (warmed.get(ctx.key) !== sig) {
         try {
           await server.warmup(model, spec.warmup.prompt);
+          ctx.log.info({ model }, 'warm-up prompt answered');
           warmed.set(ctx.key, sig);
           status.warmedUpAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         } catch (err) {

@@ -312,11 +312,17 @@ class ControllerRunner {
         writeError = err;
       }
     }
-    this.emitTransitionEvent(obj, prevStatus?.conditions, next.conditions ?? [], outcome);
+    if (!writeError) this.emitTransitionEvent(obj, prevStatus?.conditions, next.conditions ?? [], outcome);
     const ready = findCondition(next.conditions, READY)?.status === 'True' ? 1 : 0;
     this.o.metrics.resourceReady.set({ kind: this.c.for.kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' }, ready);
     this.o.metrics.reconcileTime.observe({ controller: name }, (performance.now() - started) / 1000);
 
+    if (writeError && isConflict(writeError)) {
+      log.debug('status write conflicted with a newer object; reconciling again');
+      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+      q.addRateLimited(key);
+      return;
+    }
     if (writeError && !isNotFound(writeError)) {
       log.warn({ err: String(writeError) }, 'status write failed; retrying');
       this.o.metrics.reconcileErrors.inc({ controller: name });
@@ -389,26 +395,13 @@ class ControllerRunner {
   }
 
   /**
-   * Replaces status through the status subresource. A conflict means the object changed since
-   * it was cached; our status still describes what we observed, so it is re-applied on the fresh
-   * object (observedGeneration tells readers which generation it describes).
+   * Replaces status through the status subresource, with the cached resourceVersion as an
+   * optimistic lock. A conflict means our view was stale (often our own previous status write
+   * had not reached the cache yet); the status was computed from that stale view, so it is not
+   * re-applied on top of the fresh object: the caller requeues the key and reconciles again.
    */
   private async writeStatus(obj: KubeObject, status: StatusWithConditions): Promise<void> {
-    let target: KubeObject = { ...obj, status };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.rt.client.replace(this.c.for, target, 'status', { fieldManager: statusFieldManager(this.c.name) });
-        return;
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 4) throw err;
-        const m = obj.metadata ?? {};
-        const fresh = await this.rt.client.get<KubeObject>(this.c.for, m.namespace, m.name ?? '');
-        if (fresh.metadata?.uid !== m.uid) return; // deleted and recreated: our status is for the old one
-        if (!statusChanged(fresh.status, status)) return;
-        target = { ...fresh, status };
-        delete target.metadata?.managedFields;
-      }
-    }
+    await this.rt.client.replace(this.c.for, { ...obj, status }, 'status', { fieldManager: statusFieldManager(this.c.name) });
   }
 }
 

@@ -29,7 +29,7 @@ describe('ModelServer becomes Ready with two models pulled', () => {
     expect(ms.status.observedGeneration).toBe(ms.metadata.generation);
     expect(ms.status.models.map((m: { name: string; present: boolean }) => [m.name, m.present])).toEqual([['llama3.1:8b', true], ['nomic-embed-text', true]]);
     for (const m of ms.status.models) expect(m.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(ms.status.warmedUpAt).toBeTruthy();
+    expect(ms.status.warmedUpAt, JSON.stringify(ms.status)).toBeTruthy();
     expect(condition(ms, 'ModelsReady')).toMatchObject({ status: 'True', reason: 'ModelsPresent' });
     expect(condition(ms, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
     expect(condition(ms, 'Reconciling')).toBeUndefined();
