@@ -18,7 +18,7 @@ const ITEM_NAMES: Record<string, Record<string, string>> = {
   ModelServer: { models: 'ModelServerModel' },
   LanePolicy: { providers: 'LaneProvider' },
   AgentRun: { tools: 'AgentTool' },
-  Flow: { nodes: 'FlowNode', inputs: 'FlowInput' },
+  Flow: { nodes: 'FlowNode', params: 'FlowParam' },
   HardwareTask: { steps: 'HardwareStep' },
 };
 

@@ -29,11 +29,11 @@ export interface FlowSpec {
    */
   description?: string;
   /**
-   * Parameters of the flow, referenced in node inputs as ${inputs.<name>}.
+   * Parameters of the flow, referenced anywhere in node text and input values as ${params.<name>}.
    *
    * @maxItems 16
    */
-  inputs?: FlowInput[];
+  params?: FlowParam[];
   /**
    * The steps of the graph, keyed by id. A node runs when every node it depends on, directly or through an input, has succeeded.
    *
@@ -65,7 +65,7 @@ export interface FlowSpec {
 /**
  * One flow parameter.
  */
-export interface FlowInput {
+export interface FlowParam {
   /**
    * Parameter name.
    */
@@ -116,11 +116,11 @@ export interface FlowNode {
    */
   inputs?: {
     /**
-     * Input name; tool nodes see it as $INPUT_<NAME> and /agentlab/inputs/<name>, agent and model nodes as ${inputs.<name>} in their text.
+     * Input name; tool nodes see it as $INPUT_<NAME> and /agentlab/inputs/<name>; the text of agent, model and approval nodes refers to it as ${inputs.<name>}.
      */
     name: string;
     /**
-     * A literal, in which ${inputs.<name>} and ${nodes.<id>.outputs.<name>} are substituted.
+     * A literal, in which ${params.<name>} and ${nodes.<id>.outputs.<name>} are substituted.
      */
     value?: string;
     /**
@@ -212,7 +212,7 @@ export interface FlowNode {
    */
   agent?: {
     /**
-     * The task, with ${...} references substituted.
+     * The task; ${inputs.<name>}, ${params.<name>} and ${nodes.<id>.outputs.<name>} are substituted.
      */
     task: string;
     /**
@@ -343,7 +343,7 @@ export interface FlowNode {
    */
   model?: {
     /**
-     * The prompt, with ${...} references substituted.
+     * The prompt; ${inputs.<name>}, ${params.<name>} and ${nodes.<id>.outputs.<name>} are substituted.
      */
     prompt: string;
     /**

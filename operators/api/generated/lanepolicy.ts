@@ -133,11 +133,11 @@ export interface LanePolicySpec {
    */
   egress?: {
     /**
-     * DenyExternal allows only the lane router, DNS and the cluster network; AllowAll writes no NetworkPolicy.
+     * DenyExternal lets pods reach only the lane router and DNS (plus allowCIDRs); AllowAll writes no NetworkPolicy and is refused for a private lane.
      */
     policy?: 'DenyExternal' | 'AllowAll';
     /**
-     * Extra destinations pods may reach directly under DenyExternal, e.g. a LAN NAS.
+     * Extra destinations pods may reach directly under DenyExternal, e.g. a LAN NAS; not allowed in a private lane.
      *
      * @maxItems 16
      *
@@ -155,7 +155,7 @@ export interface LaneProvider {
    */
   name: string;
   /**
-   * Where requests go. Derived when omitted: local for a modelServerRef, cloud for a cloud provider. Only an openai-compatible endpoint inside your network may say local.
+   * Where requests go. Derived when omitted: local for a modelServerRef or an ollama endpoint, cloud otherwise. Only ollama and openai-compatible endpoints inside your network may say local.
    */
   locality?: 'local' | 'cloud';
   /**
@@ -172,21 +172,21 @@ export interface LaneProvider {
     namespace: string;
   };
   /**
-   * A provider API reached over the network.
+   * A provider API reached by URL: a cloud API, or an Ollama or OpenAI-compatible server on your network (outside the cluster's ModelServers).
    */
   cloud?: {
     /**
      * The API flavour.
      */
-    provider: 'anthropic' | 'openai' | 'gemini' | 'openai-compatible';
+    provider: 'anthropic' | 'openai' | 'gemini' | 'openai-compatible' | 'ollama';
     /**
-     * API base URL; required for openai-compatible, otherwise the provider's public endpoint.
+     * API base URL; required for ollama and openai-compatible (include /v1 for the latter). For anthropic, openai and gemini it overrides the public endpoint, for a proxy or a test double.
      */
     baseURL?: string;
     /**
-     * The Secret holding the API key, readable by the lane router only.
+     * The Secret holding the API key, readable by the lane router only (optional for ollama and openai-compatible).
      */
-    secretRef: {
+    secretRef?: {
       /**
        * Secret name.
        */
