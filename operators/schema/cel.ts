@@ -41,7 +41,7 @@ export interface CelNode {
 
 /** A problem found while compiling a rule, located relative to the schema root. */
 export interface RuleProblem {
-  /** e.g. "properties[spec].x-kubernetes-validations[0].rule" */
+  /** e.g. "<basePath>.properties[spec].x-kubernetes-validations[0].rule" */
   schemaPath: string;
   rule: ValidationRule;
   message: string;
@@ -97,7 +97,7 @@ function compileExpression(src: string, schema: StructuralSchema, resourceRoot: 
   }
 }
 
-function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPath: string, problems: RuleProblem[]): CompiledRule[] {
+function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPath: string, problems: RuleProblem[], uncorrelatable?: string): CompiledRule[] {
   const rules = schema['x-kubernetes-validations'] ?? [];
   return rules.map((rule, i) => {
     const at = `${schemaPath === '' ? '' : `${schemaPath}.`}x-kubernetes-validations[${i}]`;
@@ -110,15 +110,16 @@ function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPat
     }
     compiled.program = c.program;
     compiled.usesOldSelf = usesIdent(c.expr, 'oldSelf');
+    if (compiled.usesOldSelf && uncorrelatable !== undefined) {
+      problems.push({ schemaPath: `${at}.rule`, rule, message: `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatable}` });
+    }
     if (rule.optionalOldSelf && !compiled.usesOldSelf) {
       problems.push({ schemaPath: `${at}.optionalOldSelf`, rule, message: 'may not be set if oldSelf is not used in rule' });
     }
     if (rule.messageExpression) {
       const m = compileExpression(rule.messageExpression, schema, resourceRoot);
       if ('error' in m) problems.push({ schemaPath: `${at}.messageExpression`, rule, message: `messageExpression ${m.error}` });
-      else if (usesIdent(m.expr, 'oldSelf')) {
-        problems.push({ schemaPath: `${at}.messageExpression`, rule, message: 'messageExpression compilation failed: ERROR: <input>: undeclared reference to \'oldSelf\'' });
-      } else compiled.messageProgram = m.program;
+      else compiled.messageProgram = m.program;
     }
     if (rule.fieldPath) {
       const fp = parseRuleFieldPath(rule.fieldPath, schema);
@@ -130,29 +131,41 @@ function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPat
 }
 
 /** Builds the validator tree; returns undefined when the schema declares no rules at all. */
-export function compileCelTree(schema: StructuralSchema, problems: RuleProblem[] = []): CelNode | undefined {
-  return build(schema, true, '', problems);
+export function compileCelTree(schema: StructuralSchema, problems: RuleProblem[] = [], basePath = ''): CelNode | undefined {
+  return build(schema, true, basePath, problems, undefined);
 }
 
-function build(s: StructuralSchema, resourceRoot: boolean, schemaPath: string, problems: RuleProblem[]): CelNode | undefined {
+/**
+ * `uncorrelatable` is the schema path of the nearest enclosing part where old values cannot be matched
+ * to new ones (items of lists that are not list-type=map, values of atomic maps): transition rules are
+ * not allowed below it.
+ */
+function build(s: StructuralSchema, resourceRoot: boolean, schemaPath: string, problems: RuleProblem[], uncorrelatable: string | undefined): CelNode | undefined {
   const node: CelNode = {
     schema: s,
     resourceRoot,
-    rules: compileRules(s, resourceRoot, schemaPath, problems),
+    rules: compileRules(s, resourceRoot, schemaPath, problems, uncorrelatable),
     properties: new Map(),
     allOf: [],
   };
   const join = (p: string) => (schemaPath === '' ? p : `${schemaPath}.${p}`);
   for (const [k, ps] of Object.entries(s.properties ?? {})) {
-    const c = build(ps, ps['x-kubernetes-embedded-resource'] === true, join(`properties[${k}]`), problems);
+    const below = uncorrelatable ?? (s['x-kubernetes-map-type'] === 'atomic' ? schemaPath : undefined);
+    const c = build(ps, ps['x-kubernetes-embedded-resource'] === true, join(`properties[${k}]`), problems, below);
     if (c) node.properties.set(k, c);
   }
   const ap = additionalSchema(s);
-  if (ap) node.additional = build(ap, ap['x-kubernetes-embedded-resource'] === true, join('additionalProperties'), problems);
-  if (s.items) node.items = build(s.items, s.items['x-kubernetes-embedded-resource'] === true, join('items'), problems);
+  if (ap) {
+    const below = uncorrelatable ?? (s['x-kubernetes-map-type'] === 'atomic' ? schemaPath : undefined);
+    node.additional = build(ap, ap['x-kubernetes-embedded-resource'] === true, join('additionalProperties'), problems, below);
+  }
+  if (s.items) {
+    const below = uncorrelatable ?? (s['x-kubernetes-list-type'] === 'map' ? undefined : schemaPath);
+    node.items = build(s.items, s.items['x-kubernetes-embedded-resource'] === true, join('items'), problems, below);
+  }
   (s.allOf ?? []).forEach((sub, i) => {
     // Rules in an allOf branch see the value typed by the enclosing node's schema.
-    const rules = compileRules({ ...s, 'x-kubernetes-validations': sub['x-kubernetes-validations'] }, resourceRoot, join(`allOf[${i}]`), problems);
+    const rules = compileRules({ ...s, 'x-kubernetes-validations': sub['x-kubernetes-validations'] }, resourceRoot, join(`allOf[${i}]`), problems, uncorrelatable);
     if (rules.length > 0) node.allOf.push({ schema: s, resourceRoot, rules, properties: new Map(), allOf: [] });
   });
   const empty = node.rules.length === 0 && node.properties.size === 0 && !node.additional && !node.items && node.allOf.length === 0;

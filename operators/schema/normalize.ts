@@ -26,41 +26,43 @@ function norm(raw: unknown, path: string, problems: FieldError[]): StructuralSch
     return out;
   }
   const bad = (k: string, what: string) => problems.push(invalid(`${path}.${k}`, raw[k], `must be ${what}`));
-  for (const k of STRING_KEYS) if (k in raw) typeof raw[k] === 'string' ? (out[k] = raw[k]) : bad(k, 'a string');
-  for (const k of BOOL_KEYS) if (k in raw) typeof raw[k] === 'boolean' ? (out[k] = raw[k]) : bad(k, 'a boolean');
-  for (const k of NUMBER_KEYS) if (k in raw) typeof raw[k] === 'number' && Number.isFinite(raw[k]) ? (out[k] = raw[k]) : bad(k, 'a number');
-  for (const k of COUNT_KEYS) if (k in raw) Number.isInteger(raw[k]) && (raw[k] as number) >= 0 ? (out[k] = raw[k]) : bad(k, 'a non-negative integer');
-  for (const k of PASSTHROUGH) if (k in raw) out[k] = raw[k];
-  if ('required' in raw) isStringArray(raw.required) ? (out.required = raw.required) : bad('required', 'a list of strings');
-  if ('x-kubernetes-list-map-keys' in raw) {
+  // A key holding undefined (possible from TypeScript callers, never from JSON) counts as absent.
+  const has = (k: string) => raw[k] !== undefined;
+  for (const k of STRING_KEYS) if (has(k)) typeof raw[k] === 'string' ? (out[k] = raw[k]) : bad(k, 'a string');
+  for (const k of BOOL_KEYS) if (has(k)) typeof raw[k] === 'boolean' ? (out[k] = raw[k]) : bad(k, 'a boolean');
+  for (const k of NUMBER_KEYS) if (has(k)) typeof raw[k] === 'number' && Number.isFinite(raw[k]) ? (out[k] = raw[k]) : bad(k, 'a number');
+  for (const k of COUNT_KEYS) if (has(k)) Number.isInteger(raw[k]) && (raw[k] as number) >= 0 ? (out[k] = raw[k]) : bad(k, 'a non-negative integer');
+  for (const k of PASSTHROUGH) if (has(k)) out[k] = raw[k];
+  if (has('required')) isStringArray(raw.required) ? (out.required = raw.required) : bad('required', 'a list of strings');
+  if (has('x-kubernetes-list-map-keys')) {
     isStringArray(raw['x-kubernetes-list-map-keys']) ? (out['x-kubernetes-list-map-keys'] = raw['x-kubernetes-list-map-keys']) : bad('x-kubernetes-list-map-keys', 'a list of strings');
   }
-  if ('enum' in raw) Array.isArray(raw.enum) ? (out.enum = raw.enum) : bad('enum', 'a list');
-  if ('properties' in raw) {
+  if (has('enum')) Array.isArray(raw.enum) ? (out.enum = raw.enum) : bad('enum', 'a list');
+  if (has('properties')) {
     if (isObject(raw.properties)) {
       const props: Record<string, StructuralSchema> = {};
       for (const [k, v] of Object.entries(raw.properties)) props[k] = norm(v, `${path}.properties[${k}]`, problems);
       out.properties = props;
     } else bad('properties', 'an object');
   }
-  if ('additionalProperties' in raw) {
+  if (has('additionalProperties')) {
     const ap = raw.additionalProperties;
     if (typeof ap === 'boolean') out.additionalProperties = ap;
     else if (isObject(ap)) out.additionalProperties = norm(ap, `${path}.additionalProperties`, problems);
     else bad('additionalProperties', 'a boolean or a schema');
   }
-  if ('items' in raw) {
+  if (has('items')) {
     if (isObject(raw.items)) out.items = norm(raw.items, `${path}.items`, problems);
     else bad('items', 'a schema object and not an array');
   }
   for (const k of ['allOf', 'anyOf', 'oneOf'] as const) {
-    if (!(k in raw)) continue;
+    if (!has(k)) continue;
     const list = raw[k];
     if (Array.isArray(list)) out[k] = list.map((s, i) => norm(s, `${path}.${k}[${i}]`, problems));
     else bad(k, 'a list of schemas');
   }
-  if ('not' in raw) out.not = norm(raw.not, `${path}.not`, problems);
-  if ('x-kubernetes-validations' in raw) {
+  if (has('not')) out.not = norm(raw.not, `${path}.not`, problems);
+  if (has('x-kubernetes-validations')) {
     const rules = raw['x-kubernetes-validations'];
     if (!Array.isArray(rules)) bad('x-kubernetes-validations', 'a list of rules');
     else {

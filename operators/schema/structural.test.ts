@@ -63,6 +63,18 @@ describe('checkSchema', () => {
     expect(out[2]).toContain("type 'int' does not support field selection");
   });
 
+  it('refuses transition rules below list items that cannot be correlated', () => {
+    const rule = { rule: 'self == oldSelf', message: 'immutable' };
+    const list = (listType?: string) => obj({ spec: obj({ l: {
+      type: 'array', 'x-kubernetes-list-type': listType, 'x-kubernetes-list-map-keys': listType === 'map' ? ['k'] : undefined,
+      items: obj({ k: { type: 'string', 'x-kubernetes-validations': [rule] } }, { required: ['k'] }),
+    } }) });
+    expect(problems(list('map'))).toEqual([]);
+    expect(problems(list('atomic'))).toEqual([
+      'openAPIV3Schema.properties[spec].properties[l].items.properties[k].x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within openAPIV3Schema.properties[spec].properties[l]',
+    ]);
+  });
+
   it('checks fieldPath and optionalOldSelf of rules', () => {
     const out = problems(obj({ spec: obj({ a: { type: 'integer' } }, { 'x-kubernetes-validations': [
       { rule: 'true', fieldPath: '.nope' },

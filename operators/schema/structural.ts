@@ -162,9 +162,7 @@ export function checkSchema(openAPIV3Schema: unknown, basePath = 'openAPIV3Schem
   checkNode(normalized.schema, basePath, ctx, { root: true, inValueValidation: false, kindOfParent: 'root' });
   if (ctx.errs.length > 0) return ctx.errs;
   const problems: { schemaPath: string; rule: { rule: string }; message: string }[] = [];
-  compileCelTree(normalized.schema, problems);
-  for (const p of problems) {
-    ctx.errs.push(invalid(`${basePath}.${p.schemaPath}`, p.rule.rule, p.message));
-  }
+  compileCelTree(normalized.schema, problems, basePath);
+  for (const p of problems) ctx.errs.push(invalid(p.schemaPath, p.rule.rule, p.message));
   return ctx.errs;
 }
