@@ -217,4 +217,19 @@ describe('node simulator on the embedded API server', () => {
       return pods.items.length === 0 ? ([] as V1Pod[]) : undefined;
     });
   });
+
+  it('recovers from dropped watches, 410 Expired and failing writes', async () => {
+    server.faults.expireNextWatch(6);
+    expect(server.faults.dropWatches()).toBeGreaterThan(0);
+    const before = server.faults.injected;
+    // Every patch fails for a while: the kubelet's status writes must be retried, not lost.
+    const removeErrors = server.faults.addError({ verbs: ['patch'], rate: 1, status: 500 });
+    try {
+      await core.createNamespacedPod({ namespace: ns, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'resilient' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } });
+      await eventually('a patch to fail', async () => server.faults.injected > before);
+    } finally {
+      removeErrors();
+    }
+    await eventually('running after faults', async () => (await core.readNamespacedPod({ name: 'resilient', namespace: ns })).status?.phase === 'Running', 30_000);
+  }, 40_000);
 });

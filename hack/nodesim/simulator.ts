@@ -123,6 +123,9 @@ class Simulator {
   private readonly assumed = new Map<string, string>(); // pod uid -> node, until the cache shows the binding
   private readonly expectations = new Map<string, { pending: Set<string>; until: number }>();
   private readonly writtenEndpoints = new Map<string, V1Endpoints>();
+  /** Endpoints read back from the server since the last resync (someone may delete or edit them). */
+  private readonly verifiedEndpoints = new Set<string>();
+  private readonly rejectedEndpoints = new Set<string>();
   private readonly informers: { name: string; informer: Cache<KubernetesObject>; synced: boolean }[] = [];
   private readonly queue = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -262,6 +265,7 @@ class Simulator {
   }
 
   private resync(): void {
+    this.verifiedEndpoints.clear();
     this.enqueue('schedule');
     for (const p of this.pods?.list() ?? []) this.enqueue(`pod:${keyOf(p)}`);
     for (const k of this.runtimes.keys()) this.enqueue(`pod:${k}`);
@@ -578,19 +582,30 @@ class Simulator {
       if (this.writtenEndpoints.has(key)) {
         await ignoreNotFound(this.core.deleteNamespacedEndpoints({ name, namespace: ns }));
         this.writtenEndpoints.delete(key);
+        this.verifiedEndpoints.delete(key);
       }
       return;
     }
-    if (sameEndpoints(desired, this.writtenEndpoints.get(key))) return;
+    if (sameEndpoints(desired, this.writtenEndpoints.get(key)) && this.verifiedEndpoints.has(key)) return;
     const live = await ignoreNotFound(this.core.readNamespacedEndpoints({ name, namespace: ns }));
-    if (!live) {
-      await this.core.createNamespacedEndpoints({ namespace: ns, body: desired });
-    } else if (!sameEndpoints(desired, live)) {
-      await this.core.replaceNamespacedEndpoints({
-        name, namespace: ns,
-        body: { ...desired, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: { ...(live.metadata?.annotations ?? {}), ...desired.metadata?.annotations } } },
-      });
+    try {
+      if (!live) {
+        await this.core.createNamespacedEndpoints({ namespace: ns, body: desired });
+      } else if (!sameEndpoints(desired, live)) {
+        await this.core.replaceNamespacedEndpoints({
+          name, namespace: ns,
+          body: { ...desired, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: { ...(live.metadata?.annotations ?? {}), ...desired.metadata?.annotations } } },
+        });
+      }
+    } catch (err) {
+      if (statusCode(err) !== 422) throw err;
+      // kube-apiserver refuses loopback endpoint addresses; retrying cannot help until the pods change.
+      const level = this.rejectedEndpoints.has(key) ? 'debug' : 'warn';
+      this.rejectedEndpoints.add(key);
+      this.log[level]({ service: key, ip: this.ip, err: String((err as { body?: unknown }).body ?? err) },
+        'the API server rejected the Endpoints; start the simulator with a non-loopback ip to use the service proxy on this server');
     }
+    this.verifiedEndpoints.add(key);
     this.writtenEndpoints.set(key, desired);
   }
 }
