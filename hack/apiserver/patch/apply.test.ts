@@ -382,6 +382,31 @@ describe('kubectl client-side apply to server-side apply', () => {
   });
 });
 
+describe('purity', () => {
+  it('never modifies the live object or the configuration', () => {
+    const live = trackUpdate({
+      updated: deployment(pod([{ name: 'app', image: 'a' }]), { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, labels: { a: '1' } }),
+      manager: 'kubectl-client-side-apply',
+      types: DEPLOYMENT,
+      apiVersion: 'apps/v1',
+      now: T0,
+    });
+    const applied = deployment({ replicas: 2, ...pod([{ name: 'app', image: 'b' }]) });
+    const [liveBefore, appliedBefore] = [structuredClone(live), structuredClone(applied)];
+    const r = ok(apply({ live, applied, manager: 'kubectl', force: true }));
+    expect(live).toEqual(liveBefore);
+    expect(applied).toEqual(appliedBefore);
+    // The result shares nothing with the live object.
+    (r.metadata.annotations as JsonObject).x = 'y';
+    ((r.spec as JsonObject).template as JsonObject).z = 1;
+    expect(live).toEqual(liveBefore);
+    const updated = { ...r, data: { a: 1 } };
+    const updatedBefore = structuredClone(updated);
+    trackUpdate({ live: r, updated, manager: 'x', types: DEPLOYMENT, apiVersion: 'apps/v1', now: T1 });
+    expect(updated).toEqual(updatedBefore);
+  });
+});
+
 describe('Update entries beyond ten', () => {
   it('are merged, oldest first, into "ancient-changes"', () => {
     let obj: object = configMap({});

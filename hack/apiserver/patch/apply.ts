@@ -73,12 +73,13 @@ const STRIPPED: Path[] = [
 ];
 const STRIP_SET = FieldSet.of(...STRIPPED);
 
-/** The object's content as the field manager sees it: without managedFields. */
+/** The object's content as the field manager sees it: without managedFields. A shallow copy. */
 function content(obj: object | undefined): JsonObject {
-  const o = clone((obj ?? {}) as JsonObject);
+  const o = { ...((obj ?? {}) as JsonObject) };
   if (isObject(o.metadata)) {
-    delete o.metadata.managedFields;
-    if (Object.keys(o.metadata).length === 0) delete o.metadata;
+    const { managedFields: _ignored, ...meta } = o.metadata;
+    if (Object.keys(meta).length === 0) delete o.metadata;
+    else o.metadata = meta;
   }
   return o;
 }
@@ -103,7 +104,7 @@ function scope(input: { subresource?: string; statusSubresource?: boolean }): (s
 
 function withManagedFields(obj: JsonObject, managers: Managers): JsonObject {
   const encoded = encodeManagedFields(managers);
-  const meta = isObject(obj.metadata) ? obj.metadata : {};
+  const meta = isObject(obj.metadata) ? { ...obj.metadata } : {};
   if (encoded.length) meta.managedFields = encoded;
   else delete meta.managedFields;
   if (Object.keys(meta).length) obj.metadata = meta;
@@ -230,18 +231,20 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
   if (input.manager === KUBECTL_MANAGER) syncLastApplied(merged, input.applied as JsonObject);
   const entry = managers.get(id);
   if (entry && (!deepEqual(live, merged) || entry.time === undefined)) entry.time = input.now;
-  const object = withManagedFields(merged, managers);
+  // One copy at the end: merging shares unchanged subtrees with the live object.
+  const object = clone(withManagedFields(merged, managers));
   return { ok: true, object, changed: input.live === undefined || !deepEqual(input.live, object) };
 }
 
 /**
  * managedFields for a create, update or non-apply patch (FieldManager.UpdateNoErrors): the
  * manager's Update entry takes every field the write adds or changes, and other managers lose
- * those fields and every removed one. Returns `updated` with metadata.managedFields set. Pure.
+ * those fields and every removed one. Returns a copy of `updated` with metadata.managedFields set;
+ * the copy is shallow (it shares everything below metadata with `updated`). Pure.
  */
 export function trackUpdate(input: UpdateInput): JsonObject {
   const t = input.types;
-  const updated = clone(input.updated as JsonObject);
+  const updated = input.updated as JsonObject;
   const liveMeta = isObject((input.live as JsonObject | undefined)?.metadata) ? ((input.live as JsonObject).metadata as JsonObject) : {};
   const requested = isObject(updated.metadata) ? updated.metadata.managedFields : undefined;
 

@@ -149,10 +149,9 @@ export class FieldSet {
     return this.children.get(pe);
   }
 
+  /** Nodes never keep empty children (every operation prunes them), so emptiness is local. */
   isEmpty(): boolean {
-    if (this.member) return false;
-    for (const c of this.children.values()) if (!c.isEmpty()) return false;
-    return true;
+    return !this.member && this.children.size === 0;
   }
 
   union(other: FieldSet): FieldSet {
@@ -186,7 +185,7 @@ export class FieldSet {
   toFieldsV1(): JsonObject {
     const emit = (node: FieldSet, includeSelf: boolean): JsonObject => {
       const out: JsonObject = {};
-      const keys = sortedKeys(node).filter((pe) => !node.children.get(pe)!.isEmpty());
+      const keys = sortedKeys(node);
       if (includeSelf && node.member && keys.length) out['.'] = {};
       for (const pe of keys) out[pe] = emit(node.children.get(pe)!, true);
       return out;

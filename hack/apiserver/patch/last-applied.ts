@@ -45,6 +45,7 @@ function goJson(v: unknown): string {
 /**
  * After a server-side apply by "kubectl", an object that carries the client-side annotation gets it
  * rewritten to the applied configuration, so that a later client-side apply computes the right patch.
+ * Replaces object.metadata.
  */
 export function syncLastApplied(object: JsonObject, applied: JsonObject): void {
   if (lastApplied(object) === undefined) return;
@@ -53,5 +54,7 @@ export function syncLastApplied(object: JsonObject, applied: JsonObject): void {
     delete config.metadata.annotations[LAST_APPLIED_ANNOTATION];
     if (Object.keys(config.metadata.annotations).length === 0) delete config.metadata.annotations;
   }
-  ((object.metadata as JsonObject).annotations as JsonObject)[LAST_APPLIED_ANNOTATION] = goJson(config);
+  // Copies, not writes: the annotations may be shared with the live object.
+  const meta = object.metadata as JsonObject;
+  object.metadata = { ...meta, annotations: { ...(meta.annotations as JsonObject), [LAST_APPLIED_ANNOTATION]: goJson(config) } };
 }

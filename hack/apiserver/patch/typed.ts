@@ -1,6 +1,6 @@
 import { FieldSet, fieldElement, keyElement, pathString, valueElement, type Path, type PathElement } from './fieldpath.js';
 import { fieldType, isAtomic, isNamedField, itemType, type TypeNode } from './type-info.js';
-import { clone, deepEqual, has, isObject, put, type JsonObject } from './values.js';
+import { deepEqual, has, isObject, put, type JsonObject } from './values.js';
 
 /*
  * The operations of structured-merge-diff's typed values that server-side apply is built from:
@@ -91,7 +91,8 @@ export function toFieldSet(value: unknown, t: TypeNode, strict = false): FieldSe
  * A null in the configuration removes the value (decoding drops nulls; the path stays owned).
  */
 export function mergeValues(lhs: unknown, rhs: unknown, t: TypeNode): unknown {
-  if (rhs === undefined) return clone(lhs);
+  // Unchanged subtrees are shared with lhs, not copied.
+  if (rhs === undefined) return lhs;
   if (lhs === undefined || lhs === null) return stripNulls(rhs);
   if (granularObject(t, rhs) && isObject(lhs)) {
     const out: JsonObject = {};
@@ -144,7 +145,7 @@ function mergeLists(lhs: unknown[], rhs: unknown[], t: TypeNode): unknown[] {
     if (l < L.order.length) {
       const pe = L.order[l];
       if (!R.has(pe)) {
-        out.push(clone(L.get(pe)));
+        out.push(L.get(pe));
         l++;
         continue;
       }
