@@ -124,6 +124,31 @@ describe('node simulator on the embedded API server', () => {
     expect(sim.fakes.forPod(ns, pod.metadata!.name!)?.kind).toBe('ollama');
   });
 
+  it('rolls a Deployment to a new template and scales it', async () => {
+    const labels = { app: 'web' };
+    const body = (image: string, replicas: number) => ({
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image }] } } },
+    });
+    await apps.createNamespacedDeployment({ namespace: ns, body: body('nginx:1.27', 3) });
+    const settled = (image: string, replicas: number) => eventually(`${replicas} x ${image}`, async () => {
+      const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+      const done = d.status?.observedGeneration === d.metadata?.generation && d.status?.updatedReplicas === replicas && d.status?.availableReplicas === replicas
+        && (d.status?.replicas ?? 0) === replicas && pods.length === replicas && pods.every((p) => p.spec?.containers[0].image === image);
+      return done ? d : undefined;
+    });
+    await settled('nginx:1.27', 3);
+    const live = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+    await apps.replaceNamespacedDeployment({ name: 'web', namespace: ns, body: { ...body('nginx:1.28', 3), metadata: { name: 'web', resourceVersion: live.metadata?.resourceVersion } } });
+    const rolled = await settled('nginx:1.28', 3);
+    expect(rolled.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
+    const again = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+    await apps.replaceNamespacedDeployment({ name: 'web', namespace: ns, body: { ...body('nginx:1.28', 1), metadata: { name: 'web', resourceVersion: again.metadata?.resourceVersion } } });
+    await settled('nginx:1.28', 1);
+  }, 30_000);
+
   it('explains why a pod does not fit anywhere', async () => {
     await core.createNamespacedPod({
       namespace: ns,
