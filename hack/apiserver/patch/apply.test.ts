@@ -18,7 +18,7 @@ function deployment(spec: object, metadata: object = {}) {
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', ...metadata }, spec };
 }
 
-/** A ConfigMap; `data` is left out when empty, since an empty map in a configuration is itself owned. */
+/** A ConfigMap; `data` is left out when empty. */
 function configMap(data: Record<string, string>, metadata: object = {}) {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default', ...metadata }, ...(Object.keys(data).length && { data }) };
 }
@@ -219,9 +219,18 @@ describe('serverSideApply', () => {
     expect(!r.ok && r.error.message).toBe('Apply failed with 1 conflict: conflict with "ctrl" with subresource "status": .status.replicas');
   });
 
-  it('owns an empty map it applies', () => {
+  it('owns nothing for an empty struct field, and drops an entry that owns nothing', () => {
     const o = ok(apply({ applied: { ...configMap({}), data: {} }, manager: 'alice' }));
-    expect(entry(o, 'alice')?.fieldsV1).toEqual({ 'f:data': {} });
+    expect(o.data).toEqual({});
+    expect(o.metadata.managedFields).toBeUndefined();
+  });
+
+  it('removes an empty struct field the manager stops applying', () => {
+    const a = ok(apply({ applied: deployment({ replicas: 1, strategy: { rollingUpdate: {} } }), manager: 'alice' }));
+    const b = ok(apply({ live: a, applied: deployment({ replicas: 1, strategy: { type: 'Recreate' } }), manager: 'alice' }));
+    expect(b.spec).toEqual({ replicas: 1, strategy: { rollingUpdate: {}, type: 'Recreate' } });
+    const c = ok(apply({ live: b, applied: deployment({ replicas: 1 }), manager: 'alice' }));
+    expect(c.spec).toEqual({ replicas: 1 });
   });
 
   it('does not track identity metadata', () => {

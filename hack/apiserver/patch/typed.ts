@@ -68,7 +68,8 @@ export function toFieldSet(value: unknown, t: TypeNode, strict = false): FieldSe
         const child = v[k];
         const p = [...path, fieldElement(k)];
         walk(child, fieldType(type, k), p);
-        if (child === null || (isObject(child) && Object.keys(child).length === 0) || !isNamedField(type, k)) set.insert(p);
+        // A struct's named field is owned through its leaves only; a map's keys are owned themselves.
+        if (!isNamedField(type, k)) set.insert(p);
       }
     } else if (granularList(type, v)) {
       const items = listItems(type, v, path, strict);
