@@ -1,0 +1,105 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCrds } from '../../api/crds.js';
+import { EXAMPLES_DIR, readInvalidCases } from './testdata.js';
+import { formatFinding, validateObject, validateText } from './validate.js';
+
+const crds = loadCrds();
+
+describe('examples/', () => {
+  const files = readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.yaml')).sort();
+
+  it.each(files)('%s passes agentlab validate', (f) => {
+    const r = validateText(f, readFileSync(join(EXAMPLES_DIR, f), 'utf8'), crds);
+    expect(r.findings.filter((x) => x.severity === 'error').map(formatFinding)).toEqual([]);
+  });
+
+  it('has an example of every kind', () => {
+    const kinds = new Set(files.flatMap((f) => [...readFileSync(join(EXAMPLES_DIR, f), 'utf8').matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])));
+    for (const k of ['ModelServer', 'LanePolicy', 'AgentRun', 'Flow', 'HardwareTask', 'Namespace']) expect(kinds).toContain(k);
+  });
+});
+
+describe('test/testdata/invalid/', () => {
+  it.each(readInvalidCases().map((c) => [c.file.split('/').pop(), c] as const))('%s is rejected naming its field', (_f, c) => {
+    const r = validateText(c.file, c.text, crds);
+    const errors = r.findings.filter((x) => x.severity === 'error');
+    expect(errors.length, 'expected an error').toBeGreaterThan(0);
+    const hit = errors.find((e) => e.message.startsWith(`${c.field}:`) && e.message.includes(c.message));
+    expect(hit, errors.map(formatFinding).join('\n')).toBeDefined();
+    // The line points into the document, at or below the field's parent.
+    expect(hit!.line).toBeGreaterThan(2);
+  });
+});
+
+const flow = (nodes: object[], params?: object[]) => ({
+  apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'f' }, spec: { nodes, ...(params ? { params } : {}) },
+});
+const model = (id: string, extra: object = {}) => ({ id, type: 'model', model: { prompt: 'p' }, outputs: [{ name: 'text' }], ...extra });
+
+describe('validateObject', () => {
+  it.each([
+    ['a dependency cycle through inputs',
+      flow([model('a', { inputs: [{ name: 'x', from: { node: 'b', output: 'text' } }] }), model('b', { dependsOn: ['a'] })]),
+      'spec.nodes: dependency cycle: a -> b -> a'],
+    ['a cycle through text references',
+      flow([model('a', { model: { prompt: '${nodes.b.outputs.text}' } }), model('b', { model: { prompt: '${nodes.a.outputs.text}' } })]),
+      'dependency cycle: a -> b -> a'],
+    ['a reference to an unknown node', flow([model('a', { model: { prompt: 'use ${nodes.ghost.outputs.text}' } })]),
+      'spec.nodes[0].model.prompt: ${nodes.ghost.outputs.text} refers to unknown node "ghost"'],
+    ['a reference to an undeclared output', flow([model('a'), model('b', { model: { prompt: '${nodes.a.outputs.answer}' } })]),
+      'node "a" has no output "answer" (declared: text)'],
+    ['an unknown param', flow([model('a', { model: { prompt: '${params.url}' } })]), 'refers to unknown param "url"'],
+    ['an undeclared node input', flow([model('a', { model: { prompt: '${inputs.page}' } })]), 'refers to input "page" that this node does not declare'],
+    ['a type mismatch', flow([
+      model('a', { outputs: [{ name: 'n', type: 'number' }] }),
+      model('b', { inputs: [{ name: 'x', type: 'string', from: { node: 'a', output: 'n' } }] }),
+    ]), 'spec.nodes[1].inputs[0].from: input "x" expects string but output "n" of node "a" is number'],
+    ['a from an undeclared output', flow([model('a'), model('b', { inputs: [{ name: 'x', from: { node: 'a', output: 'nope' } }] })]),
+      'spec.nodes[1].inputs[0].from.output: node "a" has no output "nope"'],
+    ['a file output in text', flow([model('a', { outputs: [{ name: 'f', type: 'file' }] }), model('b', { model: { prompt: '${nodes.a.outputs.f}' } })]),
+      'is a file; pass it with inputs[].from'],
+    ['an unknown reference form', flow([model('a', { model: { prompt: '${env.HOME}' } })]), 'is not a reference this field understands'],
+    ['a HardwareTask dependsOn cycle', {
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'h' },
+      spec: { node: 'n', steps: [
+        { name: 'a', type: 'check', dependsOn: ['b'], check: { commands: ['true'] } },
+        { name: 'b', type: 'check', dependsOn: ['a'], check: { commands: ['true'] } },
+      ] },
+    }, 'spec.steps: dependsOn cycle: a -> b -> a'],
+    ['a step using outputs of a step it does not depend on', {
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'h' },
+      spec: { node: 'n', steps: [
+        { name: 'a', type: 'check', check: { commands: ['lsblk'] } },
+        { name: 'b', type: 'human', human: { instructions: 'see ${steps.a.outputs.stdout}' } },
+      ] },
+    }, 'spec.steps[1].human.instructions: uses outputs of step "a" but does not depend on it'],
+    ['an unknown AgentLab kind', { apiVersion: 'agentlab.dev/v1alpha1', kind: 'Pipeline', metadata: { name: 'p' } }, 'no matches for kind "Pipeline"'],
+    ['a wrong version', { apiVersion: 'agentlab.dev/v1', kind: 'Flow', metadata: { name: 'p' } }, 'no matches for kind "Flow" in version "agentlab.dev/v1"'],
+    ['a missing name', { apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: {}, spec: { nodes: [model('a')] } }, 'metadata.name: Required value'],
+    ['an invalid name', { apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'My_Flow' }, spec: { nodes: [model('a')] } }, 'metadata.name: Invalid value: "My_Flow"'],
+    ['a document that is not a mapping', ['a', 'b'], 'must be a YAML mapping'],
+    ['a document without kind', { apiVersion: 'v1' }, 'apiVersion and kind are required'],
+  ])('reports %s', (_name, obj, expected) => {
+    const verdict = validateObject(obj, crds);
+    expect(verdict.checked).toBe(true);
+    const messages = verdict.checked ? verdict.problems.map((p) => p.message) : [];
+    expect(messages.join('\n')).toContain(expected);
+  });
+
+  it('accepts a valid flow using params, inputs, outputs and a verify node', () => {
+    const verdict = validateObject(flow([
+      model('a', { inputs: [{ name: 'q', value: '${params.q}' }], model: { prompt: 'answer ${inputs.q}' } }),
+      { id: 'v', type: 'verify', verify: { target: { node: 'a', output: 'text' }, criteria: 'correct' } },
+      model('c', { model: { prompt: 'verdict was ${nodes.v.outputs.verdict}' } }),
+    ], [{ name: 'q' }]), crds);
+    expect(verdict).toEqual({ checked: true, problems: [] });
+  });
+
+  it('skips other API groups with a note', () => {
+    expect(validateObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, crds)).toEqual({
+      checked: false, note: 'skipped: v1 ConfigMap is not an AgentLab kind',
+    });
+  });
+});
