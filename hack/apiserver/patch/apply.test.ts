@@ -84,6 +84,15 @@ describe('serverSideApply', () => {
     expect(second.metadata.labels).toEqual({ x: '1' });
   });
 
+  it('never prunes the object identity with the last metadata field', () => {
+    const live = { ...configMap({ a: '1' }, { uid: 'u1', resourceVersion: '7', creationTimestamp: T0, labels: { x: '1' } }) };
+    const first = ok(apply({ live, applied: configMap({ a: '1' }, { labels: { x: '1' } }), manager: 'alice' }));
+    const second = ok(apply({ live: first, applied: { apiVersion: 'v1', kind: 'ConfigMap', data: { a: '1' } }, manager: 'alice' }));
+    expect(second.metadata).toMatchObject({ name: 'cm', namespace: 'default', uid: 'u1', resourceVersion: '7', creationTimestamp: T0 });
+    expect(second.metadata.labels).toBeUndefined();
+    expect(second.apiVersion).toBe('v1');
+  });
+
   it('keeps a dropped field that another manager also owns', () => {
     const a = ok(apply({ applied: configMap({ a: '1', b: '2' }), manager: 'alice' }));
     const b = ok(apply({ live: a, applied: configMap({ b: '2' }), manager: 'bob' }));

@@ -188,7 +188,9 @@ export function serverSideApply(input: ApplyInput): ApplyResult {
   });
 
   if (previous && !previous.set.isEmpty()) {
-    let owned = new FieldSet();
+    // The untracked identity fields count as owned: dropping the last label must not take
+    // metadata (name, uid, resourceVersion) with it. kube-apiserver strips them only afterwards.
+    let owned = STRIP_SET;
     for (const m of managers.values()) owned = owned.union(m.set);
     const stale = ensureNamedFieldsAreMembers(previous.set, t).difference(ensureNamedFieldsAreMembers(owned, t));
     merged = removeItems(merged, stale, t) as JsonObject;
