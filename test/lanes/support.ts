@@ -24,6 +24,8 @@ export interface LaneFixture {
   gemini: FakeServer;
   router: Router;
   operator: Operator;
+  /** The router's log lines (pino JSON), for checking what it does and does not log. */
+  routerLogs: string[];
   /** Label every LanePolicy of this fixture carries (the operator and router only see those). */
   selector: string;
   issueToken(namespace: string, run: string, annotations?: Record<string, string>): Promise<{ token: string; secret: string }>;
@@ -100,7 +102,9 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
     labelSelector: selector,
     controllerOverrides: [lanePolicyController({ router: { namespace: routerNs, podLabels: ROUTER_POD_LABELS, port: ROUTER_PORT }, refreshMs: 300 })],
   });
-  const router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: selector, namespace: routerNs, flushIntervalMs: 200, breaker: { threshold: 3, openMs: 60_000 } });
+  const routerLogs: string[] = [];
+  const routerLogger = pino({ level: 'debug' }, { write: (line: string) => routerLogs.push(line) });
+  const router = await startRouter({ kubeConfig: cluster.kc, logger: routerLogger, laneSelector: selector, namespace: routerNs, flushIntervalMs: 200, breaker: { threshold: 3, openMs: 60_000 } });
 
   const issueToken = async (namespace: string, run: string, annotations: Record<string, string> = {}) => {
     const token = randomBytes(32).toString('base64url');
@@ -130,7 +134,7 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
   ollama.requests.length = 0;
 
   return {
-    id, routerNs, ns, token, ollama, anthropic, gemini, router, operator, selector, issueToken, post, applyLane,
+    id, routerNs, ns, token, ollama, anthropic, gemini, router, operator, selector, routerLogs, issueToken, post, applyLane,
     lane: laneName,
     async stop() {
       await router.stop();
