@@ -7,7 +7,14 @@ import { escapePropertyName } from './cel-values.js';
 import { additionalSchema, type StructuralSchema } from './types.js';
 
 interface ExprNode {
+  id?: bigint;
   exprKind?: { case?: string; value?: unknown };
+}
+
+/** A finding and the id of the expression it is about (for its source position). */
+export interface SelectionProblem {
+  message: string;
+  exprId?: bigint;
 }
 
 type Resolved = { kind: 'schema'; schema: StructuralSchema | undefined; resourceRoot: boolean } | { kind: 'meta' } | { kind: 'dyn' };
@@ -24,7 +31,7 @@ function fieldsOf(s: StructuralSchema, resourceRoot: boolean): Map<string, Struc
   return out;
 }
 
-function resolve(e: ExprNode, self: StructuralSchema, resourceRoot: boolean, errors: string[]): Resolved {
+function resolve(e: ExprNode, self: StructuralSchema, resourceRoot: boolean, errors: SelectionProblem[]): Resolved {
   const kind = e.exprKind?.case;
   if (kind === 'identExpr') {
     const name = (e.exprKind!.value as { name: string }).name;
@@ -35,7 +42,7 @@ function resolve(e: ExprNode, self: StructuralSchema, resourceRoot: boolean, err
   const base = resolve(sel.operand, self, resourceRoot, errors);
   if (base.kind === 'dyn') return base;
   if (base.kind === 'meta') {
-    if (sel.field !== 'name' && sel.field !== 'generateName') errors.push(`undefined field '${sel.field}'`);
+    if (sel.field !== 'name' && sel.field !== 'generateName') errors.push({ message: `undefined field '${sel.field}'`, exprId: e.id });
     return { kind: 'dyn' };
   }
   const s = base.schema;
@@ -44,7 +51,8 @@ function resolve(e: ExprNode, self: StructuralSchema, resourceRoot: boolean, err
   if (base.resourceRoot && sel.field === 'metadata') return { kind: 'meta' };
   if (s['x-kubernetes-int-or-string'] || (s.type === undefined && !s.properties && !s.additionalProperties)) return { kind: 'dyn' };
   if (s.type !== undefined && s.type !== 'object') {
-    errors.push(`type '${s.type === 'integer' ? 'int' : s.type === 'number' ? 'double' : s.type === 'boolean' ? 'bool' : s.type === 'array' ? 'list' : s.type}' does not support field selection`);
+    const celType = s.type === 'integer' ? 'int' : s.type === 'number' ? 'double' : s.type === 'boolean' ? 'bool' : s.type === 'array' ? 'list' : s.type;
+    errors.push({ message: `type '${celType}' does not support field selection`, exprId: e.id });
     return { kind: 'dyn' };
   }
   const fields = fieldsOf(s, base.resourceRoot);
@@ -54,7 +62,7 @@ function resolve(e: ExprNode, self: StructuralSchema, resourceRoot: boolean, err
   }
   const f = fields.get(sel.field);
   if (f === undefined) {
-    errors.push(`undefined field '${sel.field}'`);
+    errors.push({ message: `undefined field '${sel.field}'`, exprId: e.id });
     return { kind: 'dyn' };
   }
   return { kind: 'schema', schema: f, resourceRoot: f['x-kubernetes-embedded-resource'] === true };
@@ -70,14 +78,31 @@ function walk(v: unknown, visit: (e: ExprNode) => void): void {
   for (const x of Object.values(v)) walk(x, visit);
 }
 
-/** Errors for field selections on self/oldSelf that the schema cannot satisfy (deduplicated). */
-export function checkSelections(expr: unknown, self: StructuralSchema, resourceRoot: boolean): string[] {
-  const errors: string[] = [];
+/** Field selections on self/oldSelf that the schema cannot satisfy (one per expression). */
+export function checkSelections(expr: unknown, self: StructuralSchema, resourceRoot: boolean): SelectionProblem[] {
+  const errors: SelectionProblem[] = [];
   walk(expr, (e) => {
     // Every select is resolved from its root; the same finding from a chain's prefixes is deduplicated.
     if (e.exprKind?.case === 'selectExpr') resolve(e, self, resourceRoot, errors);
   });
-  return [...new Set(errors)];
+  const seen = new Set<string>();
+  return errors.filter((p) => {
+    const key = `${p.exprId}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** cel-go's error layout: "ERROR: <input>:1:5: msg", then the source line and a caret under the column. */
+export function formatCelError(src: string, offset: number | undefined, message: string): string {
+  if (offset === undefined) return `ERROR: <input>: ${message}`;
+  const before = src.slice(0, offset);
+  const line = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const col = offset - lineStart;
+  const text = src.split('\n')[line - 1];
+  return `ERROR: <input>:${line}:${col + 1}: ${message}\n | ${text}\n | ${'.'.repeat(col)}^`;
 }
 
 /** Whether the expression refers to oldSelf (a transition rule). */

@@ -5,7 +5,7 @@
  * fieldPath, messageExpression and ratcheting follow apiextensions-apiserver's schema/cel/validation.go.
  */
 import { CelScalar, celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
-import { checkSelections, usesIdent } from './cel-check.js';
+import { checkSelections, formatCelError, usesIdent } from './cel-check.js';
 import { KUBERNETES_CEL_FUNCS, optionalOf } from './cel-library.js';
 import { toCel } from './cel-values.js';
 import {
@@ -86,14 +86,22 @@ function compileExpression(src: string, schema: StructuralSchema, resourceRoot: 
   try {
     parsed = parse(src);
   } catch (e) {
-    return { error: `compilation failed: ERROR: ${(e as Error).message}` };
+    const m = /^<input>:(\d+):(\d+): (.*)$/s.exec((e as Error).message);
+    if (!m) return { error: `compilation failed: ERROR: <input>: ${(e as Error).message}` };
+    const lines = src.split('\n');
+    const offset = lines.slice(0, Number(m[1]) - 1).reduce((n, l) => n + l.length + 1, 0) + Number(m[2]) - 1;
+    return { error: `compilation failed: ${formatCelError(src, offset, `Syntax error: ${m[3]}`)}` };
   }
   const problems = checkSelections(parsed.expr, schema, resourceRoot);
-  if (problems.length > 0) return { error: `compilation failed: ERROR: <input>: ${problems.join('; ')}` };
+  if (problems.length > 0) {
+    const positions = parsed.sourceInfo?.positions ?? {};
+    const text = problems.map((p) => formatCelError(src, p.exprId === undefined ? undefined : positions[String(p.exprId)], p.message));
+    return { error: `compilation failed: ${text.join('\n')}` };
+  }
   try {
     return { program: plan(env, parsed) as Program, expr: parsed.expr };
   } catch (e) {
-    return { error: `compilation failed: ERROR: ${(e as Error).message}` };
+    return { error: `compilation failed: ERROR: <input>: ${(e as Error).message}` };
   }
 }
 
@@ -175,22 +183,32 @@ function build(s: StructuralSchema, resourceRoot: boolean, schemaPath: string, p
 interface Correlation {
   /** The correlated old value, when there is one. */
   old?: { value: unknown };
-  /** Whether the nearest correlated ancestor is unchanged (errors there are ratcheted). */
-  parentUnchanged: boolean;
+  /** Whether the nearest correlated ancestor is unchanged (errors there are ratcheted); computed on demand. */
+  parentUnchanged: () => boolean;
+}
+
+function once(f: () => boolean): () => boolean {
+  let v: boolean | undefined;
+  return () => (v ??= f());
+}
+
+const NEVER = () => false;
+
+/** Whether this node's own value is unchanged, for its children's ratcheting. */
+function unchangedHere(c: Correlation, v: unknown): () => boolean {
+  return c.old ? once(() => deepEqual(c.old!.value, v)) : c.parentUnchanged;
 }
 
 function mapCorrelatable(s: StructuralSchema): boolean {
   return s['x-kubernetes-map-type'] !== 'atomic';
 }
 
-function childCorrelation(c: Correlation, v: unknown, key: string, correlatable: boolean): Correlation {
-  const unchanged = c.old ? deepEqual(c.old.value, v) : c.parentUnchanged;
+function childCorrelation(c: Correlation, key: string, correlatable: boolean, unchanged: () => boolean): Correlation {
   if (!correlatable || !c.old || !isObject(c.old.value) || !Object.hasOwn(c.old.value, key)) return { parentUnchanged: unchanged };
   return { old: { value: c.old.value[key] }, parentUnchanged: unchanged };
 }
 
-function itemCorrelation(s: StructuralSchema, c: Correlation, list: unknown[], item: unknown): Correlation {
-  const unchanged = c.old ? deepEqual(c.old.value, list) : c.parentUnchanged;
+function itemCorrelation(s: StructuralSchema, c: Correlation, item: unknown, unchanged: () => boolean): Correlation {
   const keys = s['x-kubernetes-list-map-keys'];
   if (s['x-kubernetes-list-type'] !== 'map' || !keys || !c.old || !Array.isArray(c.old.value) || !isObject(item)) {
     return { parentUnchanged: unchanged };
@@ -243,7 +261,7 @@ function evaluateRules(node: CelNode, path: string, v: unknown, c: Correlation, 
   const hasOld = c.old !== undefined && c.old.value !== null && c.old.value !== undefined;
   const oldSelf = hasOld ? toCel(c.old!.value, node.schema, node.resourceRoot) : null;
   let ratchet: boolean | undefined;
-  const shouldRatchet = () => (ratchet ??= hasOld ? deepEqual(c.old!.value, v) : c.parentUnchanged);
+  const shouldRatchet = () => (ratchet ??= hasOld ? deepEqual(c.old!.value, v) : c.parentUnchanged());
   for (const compiled of node.rules) {
     const { rule } = compiled;
     if (!compiled.program) {
@@ -278,17 +296,18 @@ function evaluate(node: CelNode, path: string, v: unknown, c: Correlation, out: 
   for (const sub of node.allOf) {
     evaluateRules(sub, path, v, { old: c.old, parentUnchanged: c.parentUnchanged }, out);
   }
+  const unchanged = unchangedHere(c, v);
   if (Array.isArray(v)) {
-    if (node.items) v.forEach((x, i) => evaluate(node.items!, indexPath(path, i), x, itemCorrelation(node.schema, c, v, x), out));
+    if (node.items) v.forEach((x, i) => evaluate(node.items!, indexPath(path, i), x, itemCorrelation(node.schema, c, x, unchanged), out));
     return;
   }
   if (!isObject(v)) return;
   const correlatable = mapCorrelatable(node.schema);
   for (const [k, x] of Object.entries(v)) {
     const prop = node.properties.get(k);
-    if (prop) evaluate(prop, childPath(path, k), x, childCorrelation(c, v, k, correlatable), out);
+    if (prop) evaluate(prop, childPath(path, k), x, childCorrelation(c, k, correlatable, unchanged), out);
     else if (node.additional && !(node.schema.properties && Object.hasOwn(node.schema.properties, k))) {
-      evaluate(node.additional, keyPath(path, k), x, childCorrelation(c, v, k, correlatable), out);
+      evaluate(node.additional, keyPath(path, k), x, childCorrelation(c, k, correlatable, unchanged), out);
     }
   }
 }
@@ -296,6 +315,6 @@ function evaluate(node: CelNode, path: string, v: unknown, c: Correlation, out: 
 /** Evaluates every rule in the tree against `obj` (and `old` on update). */
 export function validateCel(tree: CelNode, obj: unknown, old?: unknown): FieldError[] {
   const out: FieldError[] = [];
-  evaluate(tree, '', obj, old === undefined ? { parentUnchanged: false } : { old: { value: old }, parentUnchanged: false }, out);
+  evaluate(tree, '', obj, old === undefined ? { parentUnchanged: NEVER } : { old: { value: old }, parentUnchanged: NEVER }, out);
   return out;
 }
