@@ -129,7 +129,7 @@ describe('serverSideApply', () => {
       status: 'Failure',
       message: 'Apply failed with 1 conflict: conflict with "alice": .spec.replicas',
       reason: 'Conflict',
-      details: { causes: [{ type: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }] },
+      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }] },
       code: 409,
     });
   });
@@ -256,6 +256,8 @@ describe('serverSideApply', () => {
   it.each<[string, Partial<ApplyInput>, number, string]>([
     ['a missing field manager', { manager: '' }, 422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'],
     ['another version', { applied: { ...configMap({}), apiVersion: 'v2' } }, 400, 'Incorrect version specified in apply patch. Specified patch version: v2, expected: v1'],
+    ['a field manager that is too long', { manager: 'm'.repeat(129) }, 422, 'fieldManager: Too long: may not be more than 128 bytes'],
+    ['a field manager with a control character', { manager: 'a\tb' }, 422, 'invalid character U+0009 (at position 1)'],
     ['managedFields in the configuration', { applied: configMap({}, { managedFields: [] }) }, 400, 'metadata.managedFields must be nil'],
     ['a list item without its key', { applied: deployment(pod([{ image: 'x' }])), apiVersion: 'apps/v1', types: DEPLOYMENT }, 500, 'element 0: associative list with keys has an element that omits key field "name"'],
     ['duplicate list keys', { applied: deployment(pod([{ name: 'a' }, { name: 'a' }])), apiVersion: 'apps/v1', types: DEPLOYMENT }, 500, 'duplicate entries for key [name="a"]'],

@@ -12,7 +12,7 @@ import {
 } from './managed-fields.js';
 import type { TypeInfo } from './type-info.js';
 import { compareValues, ensureNamedFieldsAreMembers, ListKeyError, mergeValues, removeItems, toFieldSet } from './typed.js';
-import { clone, deepEqual, isObject, type JsonObject } from './values.js';
+import { clone, deepEqual, has, isObject, type JsonObject } from './values.js';
 
 export interface ApplyInput {
   /** The stored object; absent when the apply creates it. */
@@ -108,6 +108,7 @@ function withManagedFields(obj: JsonObject, managers: Managers): JsonObject {
   if (encoded.length) meta.managedFields = encoded;
   else delete meta.managedFields;
   if (Object.keys(meta).length) obj.metadata = meta;
+  else delete obj.metadata;
   return obj;
 }
 
@@ -119,7 +120,7 @@ function scopedConfig(applied: JsonObject, input: { subresource?: string; status
     const kept: JsonObject = {};
     for (const k of ['name', 'namespace']) if (k in meta) kept[k] = meta[k];
     const out: JsonObject = { apiVersion: config.apiVersion, kind: config.kind, metadata: kept };
-    if ('status' in config) out.status = config.status;
+    if (has(config, 'status')) out.status = config.status;
     return out;
   }
   if (input.statusSubresource) delete config.status;
@@ -129,13 +130,23 @@ function scopedConfig(applied: JsonObject, input: { subresource?: string; status
 function validateApply(input: ApplyInput): void {
   if (!input.manager) {
     throw new PatchError(422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', [
-      { type: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' },
+      { reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' },
     ]);
   }
+  const invalid: StatusCause[] = [];
   if (input.manager.length > 128) {
-    throw new PatchError(422, `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes`, [
-      { type: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes', field: 'fieldManager' },
-    ]);
+    invalid.push({ reason: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes', field: 'fieldManager' });
+  }
+  for (const [i, ch] of [...input.manager].entries()) {
+    if (/\p{C}|\p{Z}/u.test(ch) && ch !== ' ') {
+      const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      invalid.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(input.manager)}: invalid character ${code} (at position ${i})`, field: 'fieldManager' });
+    }
+  }
+  if (invalid.length) {
+    const details = invalid.map((c) => `${c.field}: ${c.message}`);
+    const summary = details.length === 1 ? details[0] : `[${details.join(', ')}]`;
+    throw new PatchError(422, `PatchOptions.meta.k8s.io "" is invalid: ${summary}`, invalid);
   }
   if (!isObject(input.applied)) throw badRequest('error decoding YAML: the apply configuration must be an object');
   const applied = input.applied as JsonObject;
@@ -303,7 +314,7 @@ export function formatConflictMessage(conflicts: Conflict[]): string {
 /** The 409 Conflict kube-apiserver answers an apply with, one FieldManagerConflict cause per field. */
 export function conflictError(conflicts: Conflict[]): PatchError {
   const causes: StatusCause[] = conflicts.map((c) => ({
-    type: 'FieldManagerConflict',
+    reason: 'FieldManagerConflict',
     message: `conflict with ${describeManager(c)}`,
     field: c.field,
   }));

@@ -4,8 +4,9 @@
  */
 export type PatchErrorCode = 400 | 409 | 413 | 422 | 500;
 
+/** metav1.StatusCause as serialised: its Type is the JSON key "reason". */
 export interface StatusCause {
-  type?: string;
+  reason?: string;
   message: string;
   field?: string;
 }
