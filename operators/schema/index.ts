@@ -30,6 +30,8 @@ export interface CompiledSchema {
   applyDefaults(obj: object): object;
   /** OpenAPI + list types + embedded resources + CEL rules (with oldSelf transition rules on update). */
   validate(obj: object, oldObj?: object): FieldError[];
+  /** The whole write path in the apiserver's order: prune, default, validate. */
+  admit(obj: object, oldObj?: object): { object: object; unknownFields: string[]; errors: FieldError[] };
 }
 
 /** The error kube-apiserver adds instead of running CEL rules when the object already failed basic checks. */
@@ -53,6 +55,12 @@ class Compiled implements CompiledSchema {
     const copy = deepCopy(obj);
     defaultInPlace(copy, this.schema);
     return copy;
+  }
+
+  admit(obj: object, oldObj?: object): { object: object; unknownFields: string[]; errors: FieldError[] } {
+    const { object: pruned, unknownFields } = this.prune(obj);
+    const object = this.applyDefaults(pruned);
+    return { object, unknownFields, errors: this.validate(object, oldObj) };
   }
 
   validate(obj: object, oldObj?: object): FieldError[] {

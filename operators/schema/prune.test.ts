@@ -79,6 +79,13 @@ describe('prune', () => {
     expect(input).toEqual({ spec: { bogus: 1 } });
   });
 
+  it('admit runs prune, default and validate in the apiserver order', () => {
+    const out = c.admit({ spec: { bogus: 1, replicas: null, name: 5 } });
+    expect(out.unknownFields).toEqual(['spec.bogus']);
+    expect(out.object).toEqual({ spec: { name: 5, replicas: 1 } });
+    expect(out.errors.map((e) => e.field)).toEqual(['spec.name']);
+  });
+
   it('formats the Warning header and the Strict error like the apiserver', () => {
     expect(unknownFieldWarning('spec.foo')).toBe('unknown field "spec.foo"');
     expect(strictDecodingMessage(['spec.a', 'spec.b'])).toBe('strict decoding error: unknown field "spec.a", unknown field "spec.b"');
