@@ -317,22 +317,21 @@ class ControllerRunner {
     this.o.metrics.resourceReady.set({ kind: this.c.for.kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' }, ready);
     this.o.metrics.reconcileTime.observe({ controller: name }, (performance.now() - started) / 1000);
 
-    if (writeError && isConflict(writeError)) {
-      log.debug('status write conflicted with a newer object; reconciling again');
-      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
-      q.addRateLimited(key);
-      return;
-    }
-    if (writeError && !isNotFound(writeError)) {
-      log.warn({ err: String(writeError) }, 'status write failed; retrying');
+    const conflict = writeError !== undefined && isConflict(writeError);
+    const writeFailed = writeError !== undefined && !conflict && !isNotFound(writeError);
+    if (outcome.kind === 'failed' || writeFailed) {
       this.o.metrics.reconcileErrors.inc({ controller: name });
       this.o.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
+    } else if (conflict) {
+      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+    }
+    if (conflict || writeFailed) {
+      if (conflict) log.debug('status write conflicted with a newer object; reconciling again');
+      else log.warn({ err: String(writeError) }, 'status write failed; retrying');
       q.addRateLimited(key);
       return;
     }
     if (outcome.kind === 'failed') {
-      this.o.metrics.reconcileErrors.inc({ controller: name });
-      this.o.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
       const delay = result.requeueAfterMs ?? q.addRateLimited(key);
       if (result.requeueAfterMs !== undefined) q.addAfter(key, result.requeueAfterMs);
       log.info({ reason: outcome.reason, message: outcome.message, retryInMs: Math.round(delay) }, 'reconcile failed; backing off');

@@ -1,0 +1,131 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { useCluster } from '../harness/cluster.js';
+import { startOperator } from '../../operators/manager.js';
+import type { Controller } from '../../operators/runtime/controller.js';
+import { Informer } from '../../operators/runtime/informer.js';
+import { KubeClient, type KubeObject, type ResourceRef, isNotFound } from '../../operators/runtime/kube.js';
+import { TerminalError, TransientError } from '../../operators/runtime/outcome.js';
+import { testLogger } from '../modelserver/support.js';
+
+const cluster = useCluster();
+const WIDGETS: ResourceRef = { group: 'conformance.agentlab.dev', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+const FINALIZER = 'conformance.agentlab.dev/cleanup';
+
+type Widget = KubeObject & { spec: { size: number; color?: string }; status?: { phase?: string; replicas?: number; observedGeneration?: number; conditions?: { type: string; status: string; reason: string; message: string; lastTransitionTime: string }[] } };
+
+/** A toy controller exercising every path of the runtime: apply, status, errors, finalizer. */
+function widgetController(calls: { reconciles: Map<string, number>; finalized: string[]; failuresLeft: Map<string, number> }): Controller<Widget> {
+  return {
+    name: 'widget',
+    for: WIDGETS,
+    owns: [CONFIGMAPS],
+    finalizer: FINALIZER,
+    async finalize(ctx) { calls.finalized.push(ctx.key); },
+    async reconcile(ctx) {
+      calls.reconciles.set(ctx.key, (calls.reconciles.get(ctx.key) ?? 0) + 1);
+      const w = ctx.object;
+      if (w.spec.color === 'blue') throw new TerminalError('BlueNotAllowed', 'spec.color: Invalid value: "blue": blue widgets are not supported');
+      const left = calls.failuresLeft.get(ctx.key) ?? 0;
+      if (left > 0) {
+        calls.failuresLeft.set(ctx.key, left - 1);
+        throw new TransientError('Flaky', `dependency unavailable (${left} more failures)`);
+      }
+      await ctx.apply(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${w.metadata!.name}-data` }, data: { size: String(w.spec.size) } });
+      ctx.setStatus({ phase: 'Done', replicas: w.spec.size });
+      return { outcome: { kind: 'ready', reason: 'Succeeded', message: `size ${w.spec.size}` } };
+    },
+  };
+}
+
+const ready = (w: Widget | undefined) => w?.status?.conditions?.find((c) => c.type === 'Ready');
+
+describe('reconcile runtime against the API server', () => {
+  it('applies children, finalizes status once, honours the error taxonomy, and idles without writes', async () => {
+    const ns = await cluster.newNamespace('rt');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    const calls = { reconciles: new Map<string, number>(), finalized: [] as string[], failuresLeft: new Map([[`${ns}/flaky`, 2]]) };
+    const op = await startOperator({
+      kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], resyncPeriodMs: 700,
+      controllerOverrides: [widgetController(calls) as never],
+    });
+    afterAll(() => op.stop());
+    const get = (name: string) => c.get<Widget>(WIDGETS, ns, name);
+    const create = (name: string, spec: Widget['spec']) => c.create(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name, namespace: ns }, spec });
+
+    // Ready: child applied with the controller's field manager and an owner reference.
+    await create('good', { size: 3, color: 'red' });
+    const good = await cluster.waitFor(async () => { const w = await get('good'); return ready(w)?.status === 'True' ? w : undefined; });
+    expect(good.status).toMatchObject({ phase: 'Done', replicas: 3, observedGeneration: 1 });
+    expect(good.metadata?.finalizers).toEqual([FINALIZER]);
+    const cm = await c.request<KubeObject & { data: Record<string, string>; metadata: { managedFields: { manager: string; operation: string }[] } }>(`/api/v1/namespaces/${ns}/configmaps/good-data`);
+    expect(cm.data).toEqual({ size: '3' });
+    expect(cm.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Widget', name: 'good', controller: true });
+    expect(cm.metadata.managedFields).toContainEqual(expect.objectContaining({ manager: 'agentlab-widget', operation: 'Apply' }));
+    const raw = await c.request<{ metadata: { managedFields: { manager: string; subresource?: string }[] } }>(`/apis/conformance.agentlab.dev/v1/namespaces/${ns}/widgets/good`);
+    expect(raw.metadata.managedFields).toContainEqual(expect.objectContaining({ manager: 'agentlab-widget-status', subresource: 'status' }));
+
+    // A deleted child is recreated: its owner is found through the controller owner reference.
+    await c.delete(CONFIGMAPS, ns, 'good-data');
+    await cluster.waitFor(async () => (await c.get(CONFIGMAPS, ns, 'good-data')).metadata?.uid !== cm.metadata?.uid);
+
+    // Terminal error: Stalled, a Warning event, and no retries until the spec changes.
+    await create('blue', { size: 1, color: 'blue' });
+    const blue = await cluster.waitFor(async () => { const w = await get('blue'); return w.status?.conditions?.some((x) => x.type === 'Stalled') ? w : undefined; });
+    expect(ready(blue)).toMatchObject({ status: 'False', reason: 'BlueNotAllowed' });
+    expect(blue.status?.observedGeneration).toBe(1);
+    const afterStall = calls.reconciles.get(`${ns}/blue`)!;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(calls.reconciles.get(`${ns}/blue`)).toBeLessThanOrEqual(afterStall + 1); // at most one resync, no backoff retries
+    const evs = await c.request<{ items: { reason: string; type: string; involvedObject: { name: string } }[] }>(`/api/v1/namespaces/${ns}/events`);
+    expect(evs.items).toContainEqual(expect.objectContaining({ reason: 'BlueNotAllowed', type: 'Warning', involvedObject: expect.objectContaining({ name: 'blue' }) }));
+    await c.mergePatch(WIDGETS, ns, 'blue', { spec: { color: 'green' } });
+    const fixed = await cluster.waitFor(async () => { const w = await get('blue'); return ready(w)?.status === 'True' ? w : undefined; });
+    expect(fixed.status?.observedGeneration).toBe(2);
+    expect(fixed.status?.conditions?.map((x) => x.type)).toEqual(['Ready']);
+
+    // Transient errors back off and retry until they succeed.
+    await create('flaky', { size: 2, color: 'red' });
+    await cluster.waitFor(async () => ready(await get('flaky'))?.status === 'True');
+    expect(calls.reconciles.get(`${ns}/flaky`)).toBeGreaterThanOrEqual(3);
+    const metrics = await op.registry.metrics();
+    expect(metrics).toMatch(/workqueue_retries_total\{name="widget"\} [2-9]/);
+    expect(metrics).toMatch(/controller_runtime_reconcile_errors_total\{controller="widget"\} [2-9]/);
+
+    // Idle: resyncs replay every object but nothing changed, so nothing is written.
+    await new Promise((r) => setTimeout(r, 300));
+    const writesBefore = op.client.counter.writes;
+    const reconcilesBefore = [...calls.reconciles.values()].reduce((a, b) => a + b, 0);
+    await new Promise((r) => setTimeout(r, 1600));
+    expect([...calls.reconciles.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(reconcilesBefore);
+    expect(op.client.counter.writes - writesBefore).toBe(0);
+
+    // Deletion runs the finalizer, then lets the object go.
+    await c.delete(WIDGETS, ns, 'good');
+    await cluster.waitFor(async () => { try { await get('good'); return false; } catch (err) { return isNotFound(err); } });
+    expect(calls.finalized).toEqual([`${ns}/good`]);
+  });
+
+  it('informer keeps its cache through server-side watch timeouts', async () => {
+    const ns = await cluster.newNamespace('rt-inf');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    const seen: string[] = [];
+    const inf = new Informer({ client: c, resource: CONFIGMAPS, namespaces: [ns], logger: testLogger(), watchTimeoutSeconds: 1 });
+    inf.addHandler((type, obj) => seen.push(`${type}:${obj.metadata?.name}`));
+    await c.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before', namespace: ns } });
+    inf.start();
+    afterAll(() => inf.stop());
+    await inf.waitForSync();
+    expect(inf.get(`${ns}/before`)).toBeDefined();
+    await new Promise((r) => setTimeout(r, 2500)); // at least two watch timeouts
+    await c.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace: ns } });
+    await c.mergePatch(CONFIGMAPS, ns, 'before', { data: { a: '1' } });
+    await c.delete(CONFIGMAPS, ns, 'after');
+    await cluster.waitFor(() => seen.includes('delete:after'));
+    expect(seen.filter((s) => !s.startsWith('update:kube-root-ca'))).toEqual(['add:before', 'add:after', 'update:before', 'delete:after']);
+    expect(inf.get(`${ns}/before`)).toMatchObject({ data: { a: '1' } });
+    expect(inf.get(`${ns}/after`)).toBeUndefined();
+  });
+});
