@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, makeInformer, setHeaderOptions,
-  type Informer, type KubeConfig, type KubernetesObject, type ObjectCache,
+  AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions,
+  type KubeConfig, type KubernetesListObject, type KubernetesObject,
   type V1Deployment, type V1Endpoints, type V1Job, type V1Node, type V1PersistentVolumeClaim, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
@@ -20,6 +20,7 @@ import { resolveEnv } from './env.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
 import { jobPodLabels, planJob } from './jobs.js';
 import { LogStore } from './logs.js';
+import { watchInformer, WorkQueue, type Cache } from './loop.js';
 import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './nodes.js';
 import { podStatus, unschedulableCondition } from './podstatus.js';
 import { schedulePod } from './schedule.js';
@@ -68,8 +69,6 @@ export interface NodeSimulator {
   /** Base URL of the log server (pods carry `<url>/logs/<ns>/<pod>` in sim.agentlab.dev/log-url). */
   logUrl: string;
 }
-
-type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EXPECTATION_TTL_MS = 15_000;
@@ -126,13 +125,11 @@ class Simulator {
   /** Endpoints read back from the server since the last resync (someone may delete or edit them). */
   private readonly verifiedEndpoints = new Set<string>();
   private readonly rejectedEndpoints = new Set<string>();
-  private readonly informers: { name: string; informer: Cache<KubernetesObject>; synced: boolean }[] = [];
-  private readonly queue = new Set<string>();
+  private readonly informers: { stop(): Promise<void>; start(): Promise<void> }[] = [];
+  private readonly syncedInformers = new Set<string>();
+  private readonly queue: WorkQueue;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly retries = new Map<string, number>();
-  private wake: (() => void) | undefined;
   private stopped = false;
-  private loop: Promise<void> | undefined;
   private logServer: { url: string; close(): Promise<void> } | undefined;
   private tmpDir = '';
   logBase = '';
@@ -169,6 +166,7 @@ class Simulator {
     this.ip = opts.ip ?? '127.0.0.1';
     this.nodes = opts.nodes ?? HOMELAB_NODES;
     this.nodeNames = new Set(this.nodes.map((n) => n.name));
+    this.queue = new WorkQueue((key) => this.handle(key), this.log);
   }
 
   async start(): Promise<void> {
@@ -180,24 +178,24 @@ class Simulator {
     for (const n of this.nodes) await this.registerNode(n);
     await this.renewLeases();
 
-    const kc = this.opts.kubeConfig;
-    this.nodeCache = this.watch('nodes', makeInformer(kc, '/api/v1/nodes', () => this.core.listNode()), (n) => {
+    this.nodeCache = this.watch('nodes', '/api/v1/nodes', () => this.core.listNode(), (n) => {
       if (this.nodeNames.has(n.metadata?.name ?? '')) this.enqueue('schedule');
     }, (n) => {
+      // A kubelet registers its Node again when someone deletes it.
       const sim = this.nodes.find((s) => s.name === n.metadata?.name);
       if (sim && !this.stopped) void this.registerNode(sim).catch((err) => this.log.warn({ err: String(err) }, 're-registering node failed'));
     });
-    this.pods = this.watch('pods', makeInformer(kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces()), (p) => this.onPod(p), (p) => this.onPod(p, true));
+    this.pods = this.watch('pods', '/api/v1/pods', () => this.core.listPodForAllNamespaces(), (p) => this.onPod(p), (p) => this.onPod(p, true));
     if (this.opts.controllers !== false) {
-      this.deployments = this.watch('deployments', makeInformer(kc, '/apis/apps/v1/deployments', () => this.apps.listDeploymentForAllNamespaces()), (d) => this.enqueue(`deploy:${keyOf(d)}`));
-      this.jobs = this.watch('jobs', makeInformer(kc, '/apis/batch/v1/jobs', () => this.batch.listJobForAllNamespaces()), (j) => this.enqueue(`job:${keyOf(j)}`));
-      this.services = this.watch('services', makeInformer(kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()), (s) => this.enqueue(`svc:${keyOf(s)}`));
-      this.pvcs = this.watch('pvcs', makeInformer(kc, '/api/v1/persistentvolumeclaims', () => this.core.listPersistentVolumeClaimForAllNamespaces()), (c) => this.enqueue(`pvc:${keyOf(c)}`));
+      this.deployments = this.watch('deployments', '/apis/apps/v1/deployments', () => this.apps.listDeploymentForAllNamespaces(), (d) => this.enqueue(`deploy:${keyOf(d)}`));
+      this.jobs = this.watch('jobs', '/apis/batch/v1/jobs', () => this.batch.listJobForAllNamespaces(), (j) => this.enqueue(`job:${keyOf(j)}`));
+      this.services = this.watch('services', '/api/v1/services', () => this.core.listServiceForAllNamespaces(), (s) => this.enqueue(`svc:${keyOf(s)}`));
+      this.pvcs = this.watch('pvcs', '/api/v1/persistentvolumeclaims', () => this.core.listPersistentVolumeClaimForAllNamespaces(), (c) => this.enqueue(`pvc:${keyOf(c)}`));
     }
-    await Promise.all(this.informers.map((i) => i.informer.start()));
+    await Promise.all(this.informers.map((i) => i.start()));
     this.timers.push(setInterval(() => void this.renewLeases().catch((err) => this.log.warn({ err: String(err) }, 'lease renewal failed')), (this.opts.leaseRenewSeconds ?? 10) * 1000));
     this.timers.push(setInterval(() => this.resync(), (this.opts.resyncSeconds ?? 30) * 1000));
-    this.loop = this.work();
+    this.queue.start();
     this.log.info({ nodes: [...this.nodeNames], ip: this.ip, logs: this.logBase }, 'node simulator started');
   }
 
@@ -205,9 +203,8 @@ class Simulator {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    for (const i of this.informers) await i.informer.stop();
-    this.wake?.();
-    await this.loop;
+    for (const i of this.informers) await i.stop();
+    await this.queue.stop();
     await Promise.all([...this.runtimes.values()].map((r) => r.runtime.stop()));
     this.runtimes.clear();
     await this.logServer?.close();
@@ -217,35 +214,22 @@ class Simulator {
 
   // ---- watching and queueing -------------------------------------------------------------
 
-  private watch<T extends KubernetesObject>(name: string, informer: Cache<T>, onChange: (o: T) => void, onDelete?: (o: T) => void): Cache<T> {
-    const entry = { name, informer: informer as unknown as Cache<KubernetesObject>, synced: false };
-    this.informers.push(entry);
-    informer.on('add', onChange);
-    informer.on('update', onChange);
-    informer.on('delete', onDelete ?? onChange);
-    informer.on('connect', () => {
-      // The list that follows a (re)connect fills the cache synchronously; mark synced after it.
-      setImmediate(() => {
-        if (!entry.synced) {
-          entry.synced = true;
-          this.resync();
-        }
-      });
+  private watch<T extends KubernetesObject>(
+    name: string, apiPath: string, list: () => Promise<KubernetesListObject<T>>, onChange: (o: T) => void, onDelete?: (o: T) => void,
+  ): Cache<T> {
+    const informer = watchInformer(this.opts.kubeConfig, apiPath, list, {
+      name, log: this.log, queue: this.queue, stopped: () => this.stopped, onChange, onDelete,
+      onSynced: () => {
+        this.syncedInformers.add(name);
+        this.resync();
+      },
     });
-    let backoff = 500;
-    informer.on('error', (err: unknown) => {
-      if (this.stopped) return;
-      this.log.warn({ informer: name, err: String(err) }, 'watch failed; restarting');
-      const t = setTimeout(() => void informer.start().catch(() => undefined), backoff);
-      backoff = Math.min(backoff * 2, 10_000);
-      this.timers.push(t);
-    });
-    informer.on('add', () => (backoff = 500));
+    this.informers.push(informer);
     return informer;
   }
 
   private synced(name: string): boolean {
-    return this.informers.find((i) => i.name === name)?.synced ?? false;
+    return this.syncedInformers.has(name);
   }
 
   private onPod(p: V1Pod, deleted = false): void {
@@ -283,35 +267,7 @@ class Simulator {
   }
 
   private enqueue(key: string): void {
-    if (this.stopped) return;
-    this.queue.add(key);
-    this.wake?.();
-  }
-
-  /** One worker, so decisions never race each other; keys are deduplicated while queued. */
-  private async work(): Promise<void> {
-    while (!this.stopped) {
-      const next = this.queue.values().next();
-      if (next.done) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
-      }
-      const key = next.value;
-      this.queue.delete(key);
-      try {
-        await this.handle(key);
-        this.retries.delete(key);
-      } catch (err) {
-        if (this.stopped) return;
-        const n = (this.retries.get(key) ?? 0) + 1;
-        this.retries.set(key, n);
-        const code = statusCode(err);
-        this.log[code === 409 ? 'debug' : 'warn']({ key, code, err: String((err as { body?: unknown }).body ?? err) }, 'sync failed; will retry');
-        const t = setTimeout(() => this.enqueue(key), Math.min(200 * 2 ** n, 10_000));
-        this.timers.push(t);
-      }
-    }
+    this.queue.enqueue(key);
   }
 
   private async handle(key: string): Promise<void> {
