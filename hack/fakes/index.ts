@@ -1,6 +1,6 @@
 // Fake model servers for tests and the node simulator: wire-compatible, deterministic, with fault injection.
 export { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from './ollama.js';
-export { DEFAULT_CATALOG, normalizeModelName, fakeModel, type FakeModel, type CatalogEntry } from './ollama-catalog.js';
+export { DEFAULT_CATALOG, normalizeModelName, fakeModel, modelDigest, modelSize, type FakeModel, type CatalogEntry } from './ollama-catalog.js';
 export { startFakeAnthropic, type FakeAnthropicOptions } from './anthropic.js';
 export { startFakeOpenAI, startFakeVllm, type FakeOpenAIOptions } from './openai.js';
 export { startFakeGemini, type FakeGeminiOptions } from './gemini.js';
