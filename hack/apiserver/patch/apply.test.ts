@@ -234,6 +234,12 @@ describe('serverSideApply', () => {
     expect(o.metadata.managedFields).toBeUndefined();
   });
 
+  it('owns a null scalar but not a null struct, and stores neither', () => {
+    const o = ok(apply({ applied: deployment({ replicas: null, template: null, paused: true }), manager: 'alice' }));
+    expect(o.spec).toEqual({ paused: true });
+    expect(entry(o, 'alice')?.fieldsV1).toEqual({ 'f:spec': { 'f:paused': {}, 'f:replicas': {} } });
+  });
+
   it('removes an empty struct field the manager stops applying', () => {
     const a = ok(apply({ applied: deployment({ replicas: 1, strategy: { rollingUpdate: {} } }), manager: 'alice' }));
     const b = ok(apply({ live: a, applied: deployment({ replicas: 1, strategy: { type: 'Recreate' } }), manager: 'alice' }));

@@ -246,10 +246,15 @@ function partition(items: unknown[], by: unknown[], mergeKey: string): [unknown[
  * items where they were relative to the items both lists share.
  */
 function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[], mergeKey: string): unknown[] {
+  // Items found in `order` sort by it; the others keep their relative order after them.
   const sortBy = (items: unknown[], order: unknown[]) =>
     items
       .map((v, i) => ({ v, i, at: indexIn(order, v, mergeKey) }))
-      .sort((a, b) => (a.at < 0 || b.at < 0 ? (a.at < 0 ? 1 : 0) - (b.at < 0 ? 1 : 0) || a.i - b.i : a.at - b.at))
+      .sort((a, b) => {
+        if (a.at >= 0 && b.at >= 0) return a.at - b.at;
+        if (a.at >= 0 || b.at >= 0) return a.at >= 0 ? -1 : 1;
+        return a.i - b.i;
+      })
       .map((e) => e.v);
   const right = sortBy(patchItems, patchOrder);
   const left = sortBy(serverOnly, serverOrder);

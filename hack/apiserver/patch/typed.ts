@@ -11,15 +11,14 @@ import { deepEqual, has, isObject, put, type JsonObject } from './values.js';
 /** An applied configuration whose list items cannot be keyed (missing or duplicate keys). */
 export class ListKeyError extends Error {}
 
-interface Item {
-  pe: PathElement;
-  value: unknown;
+/** A granular list's items by path element, and the elements in list order. */
+class ListItems extends Map<PathElement, unknown> {
+  readonly order: PathElement[] = [];
 }
 
 /** The items of a granular list, keyed by path element; the first of duplicates wins unless strict. */
-function listItems(t: TypeNode, list: unknown[], path: Path, strict: boolean): Map<PathElement, unknown> & { order: PathElement[] } {
-  const out = new Map<PathElement, unknown>() as Map<PathElement, unknown> & { order: PathElement[] };
-  out.order = [];
+function listItems(t: TypeNode, list: unknown[], path: Path, strict: boolean): ListItems {
+  const out = new ListItems();
   list.forEach((item, i) => {
     let pe: PathElement;
     if (t.kind === 'list' && t.listType === 'map') {
@@ -59,6 +58,11 @@ function granularList(t: TypeNode, v: unknown): v is unknown[] {
   return Array.isArray(v) && !isAtomic(t, v);
 }
 
+function granularContainer(t: TypeNode): boolean {
+  if (t.kind === 'struct' || t.kind === 'map') return !t.atomic;
+  return t.kind === 'list' && t.listType !== 'atomic';
+}
+
 /** Every leaf and list item of `value` (typed.ToFieldSet). Throws ListKeyError when strict and a list item cannot be keyed. */
 export function toFieldSet(value: unknown, t: TypeNode, strict = false): FieldSet {
   const set = new FieldSet();
@@ -78,7 +82,8 @@ export function toFieldSet(value: unknown, t: TypeNode, strict = false): FieldSe
         walk(items.get(pe), itemType(type), p);
         set.insert(p);
       }
-    } else if (path.length) {
+    } else if (path.length && !(v === null && granularContainer(type))) {
+      // A null struct, map or granular list holds nothing to own; a null scalar is owned.
       set.insert(path);
     }
   };
