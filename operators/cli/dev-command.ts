@@ -1,0 +1,197 @@
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import { API_VERSION, KINDS } from '../api/constants.js';
+import { loadCrds } from '../api/crds.js';
+import { parseFlags, parseLogLevel, UsageError, type Command, type Io } from './command.js';
+import { orderForApply } from './dev/apply-order.js';
+import { applyObject, listAll, readManifests, waitForCrds } from './dev/cluster-io.js';
+import { changedRows, renderTable, rowKey, statusRow, type StatusRow } from './dev/status-table.js';
+
+const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+const help = `Start a complete AgentLab on this machine, no cluster needed: an embedded Kubernetes API
+server on 127.0.0.1, the CRDs, a node simulator with the homelab's nodes (chief-horse with an
+RTX 3060, still-fawn with an RTX 3070, pumped-piglet CPU-only), the operator and the lane router,
+then the examples. The kubeconfig is written to .agentlab/kubeconfig so kubectl, k9s and
+"agentlab run" work against it. While running, a status table of every AgentLab resource is
+redrawn every few seconds (plain log lines when stdout is not a terminal). Ctrl-C stops all.
+
+Usage:
+  agentlab dev [flags]        (also: npm start)
+
+Flags:
+      --port <n>             API server port (default 0: a free port)
+      --examples <dir>       apply the manifests of this directory (default: the bundled examples/)
+      --skip-examples        apply no examples
+      --kubeconfig-out <p>   where to write the kubeconfig (default .agentlab/kubeconfig)
+      --interval <seconds>   status refresh interval (default 3)
+      --log-level <level>    fatal, error, warn, info, debug, trace or silent (default info)
+  -h, --help                 show this help
+`;
+
+interface Running {
+  name: string;
+  stop(): Promise<void>;
+}
+
+function devFlags(args: string[], io: Io) {
+  const parsed = parseFlags(args, {
+    port: { type: 'string' },
+    examples: { type: 'string' },
+    'skip-examples': { type: 'boolean' },
+    'kubeconfig-out': { type: 'string' },
+    interval: { type: 'string' },
+    'log-level': { type: 'string' },
+  }, false);
+  if (!parsed) return undefined;
+  const v = parsed.values;
+  const port = Number(v.port ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${v.port}" is not a port number`);
+  const interval = Number(v.interval ?? '3');
+  if (!(interval >= 0.5 && interval <= 3600)) throw new UsageError(`--interval: "${v.interval}" must be between 0.5 and 3600 seconds`);
+  return {
+    port,
+    examplesDir: v['skip-examples'] ? undefined : v.examples ? resolve(io.cwd, v.examples) : EXAMPLES_DIR,
+    kubeconfigPath: resolve(io.cwd, v['kubeconfig-out'] ?? join('.agentlab', 'kubeconfig')),
+    intervalMs: interval * 1000,
+    logLevel: parseLogLevel(v['log-level']),
+  };
+}
+
+async function collectRows(kc: KubeConfig): Promise<StatusRow[]> {
+  const lists = await Promise.all(Object.values(KINDS).map(async (k) => (await listAll(kc, API_VERSION, k.kind)).map((o) => statusRow(k.kind, o))));
+  return lists.flat();
+}
+
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'run everything locally',
+  help,
+  async run(args, io) {
+    const flags = devFlags(args, io);
+    if (!flags) {
+      io.stdout(help);
+      return 0;
+    }
+    mkdirSync(join(io.cwd, '.agentlab'), { recursive: true });
+    // On a terminal the table owns the screen, so logs go to a file; otherwise to stdout as JSON.
+    const logFile = join(io.cwd, '.agentlab', 'dev.log');
+    const logger: Logger = io.isTTY
+      ? pino({ level: flags.logLevel }, pino.destination({ dest: logFile, mkdir: true, sync: false }))
+      : pino({ level: flags.logLevel });
+    const running: Running[] = [];
+    const stopAll = async () => {
+      for (const r of running.reverse()) {
+        try {
+          await r.stop();
+        } catch (err) {
+          logger.error({ err, component: r.name }, 'stop failed');
+        }
+      }
+      logger.flush();
+    };
+
+    let stopRequested = false;
+    const stopped = new Promise<void>((resolveStop) => {
+      const onSignal = (signal: string) => {
+        if (stopRequested) {
+          io.stderr('\nforced exit\n');
+          process.exit(130);
+        }
+        stopRequested = true;
+        io.stderr(`\n${signal}: stopping (press Ctrl-C again to force)\n`);
+        resolveStop();
+      };
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+    });
+
+    try {
+      const step = (text: string) => {
+        logger.info(text);
+        if (io.isTTY) io.stdout(`${text}\n`);
+      };
+      const { startApiServer } = await import('../../hack/apiserver/index.js');
+      const server = await startApiServer({ port: flags.port, logger: logger.child({ component: 'apiserver' }) });
+      running.push({ name: 'apiserver', stop: () => server.close() });
+      await server.writeKubeconfig(flags.kubeconfigPath);
+      const kc = new KubeConfig();
+      kc.loadFromFile(flags.kubeconfigPath);
+      step(`API server listening on ${server.url}; kubeconfig written to ${flags.kubeconfigPath}`);
+
+      const crds = loadCrds();
+      for (const crd of crds) await applyObject(kc, crd as never);
+      await waitForCrds(kc, crds);
+      await applyObject(kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'agentlab-system' } });
+      step(`installed ${crds.length} CRDs`);
+
+      const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
+      const sim = await startNodeSimulator({ kubeConfig: kc, nodes: HOMELAB_NODES, logger: logger.child({ component: 'nodesim' }) });
+      running.push({ name: 'nodesim', stop: () => sim.stop() });
+      step(`node simulator running ${HOMELAB_NODES.map((n) => n.name).join(', ')}`);
+
+      const { startOperator } = await import('../manager.js');
+      const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0 });
+      running.push({ name: 'operator', stop: () => operator.stop() });
+      const { startRouter } = await import('../router/server.js');
+      const router = await startRouter({ kubeConfig: kc, port: 0, host: '127.0.0.1', logger: logger.child({ component: 'router' }) });
+      running.push({ name: 'router', stop: () => router.stop() });
+      step(`operator running (metrics ${operator.metricsUrl ?? 'off'}/metrics); lane router on ${router.url}`);
+
+      if (flags.examplesDir) {
+        let applied = 0;
+        for (const m of orderForApply(readManifests(flags.examplesDir))) {
+          try {
+            await applyObject(kc, m.object as never);
+            applied++;
+          } catch (err) {
+            const body = (err as { body?: unknown }).body;
+            io.stderr(`${relative(io.cwd, m.file)}: ${m.object.kind}/${m.object.metadata.name}: ${typeof body === 'string' ? body : (err as Error).message}\n`);
+          }
+        }
+        step(`applied ${applied} objects from ${relative(io.cwd, flags.examplesDir) || '.'}`);
+      }
+
+      const intro = [
+        '',
+        'AgentLab is running. In another terminal:',
+        `  export KUBECONFIG=${flags.kubeconfigPath}`,
+        '  kubectl get agentlab -A',
+        '  kubectl get nodes -L nvidia.com/gpu.product',
+        '  kubectl explain modelserver.spec',
+        io.isTTY ? `Logs: ${logFile}. Ctrl-C stops everything.` : 'Ctrl-C stops everything.',
+        '',
+      ].join('\n');
+      io.stdout(`${intro}\n`);
+
+      const previous = new Map<string, StatusRow>();
+      const refresh = async () => {
+        try {
+          const rows = await collectRows(kc);
+          if (io.isTTY) {
+            io.stdout(`\x1b[H\x1b[2J${intro}\n${renderTable(rows, process.stdout.columns || 120)}\nupdated ${new Date().toLocaleTimeString()}\n`);
+          } else {
+            for (const r of changedRows(previous, rows)) logger.info({ kind: r.kind, namespace: r.namespace, name: r.name, ready: r.ready, status: r.status }, 'status');
+          }
+          previous.clear();
+          for (const r of rows) previous.set(rowKey(r), r);
+        } catch (err) {
+          logger.warn({ err }, 'status refresh failed');
+        }
+      };
+      await refresh();
+      const timer = setInterval(() => void refresh(), flags.intervalMs);
+      running.push({ name: 'status', stop: async () => clearInterval(timer) });
+      await stopped;
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+    await stopAll();
+    io.stderr('stopped\n');
+    return 0;
+  },
+};

@@ -1,0 +1,48 @@
+import pino from 'pino';
+import { parseBindAddress, parseFlags, parseLogLevel, UsageError, type Command } from './command.js';
+import { loadKubeConfig } from './kubeconfig.js';
+
+const help = `Run the lane router: the Ollama- and OpenAI-compatible HTTP gateway every agent pod uses
+to reach a model. It authenticates each caller's per-run token, applies the caller's
+LanePolicy (providers, fallback order, budget, privacy) and counts tokens and cost.
+Stops cleanly on SIGTERM or Ctrl-C, writing pending usage first.
+
+Usage:
+  agentlab router [flags]
+
+Flags:
+      --kubeconfig <path>   kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+      --listen <addr>       host:port to serve on; ":8080" is every interface (default 127.0.0.1:8080)
+      --log-level <level>   fatal, error, warn, info, debug, trace or silent (default info)
+  -h, --help                show this help
+`;
+
+export const routerCommand: Command = {
+  name: 'router',
+  summary: 'run the lane router',
+  help,
+  async run(args, io) {
+    const parsed = parseFlags(args, { kubeconfig: { type: 'string' }, listen: { type: 'string' }, 'log-level': { type: 'string' } }, false);
+    if (!parsed) {
+      io.stdout(help);
+      return 0;
+    }
+    const listen = parseBindAddress('listen', parsed.values.listen ?? '127.0.0.1:8080');
+    if (!listen) throw new UsageError('--listen: the router needs an address to serve on');
+    const logger = pino({ name: 'agentlab-router', level: parseLogLevel(parsed.values['log-level']) });
+    const kubeConfig = loadKubeConfig(parsed.values.kubeconfig);
+    const { startRouter } = await import('../router/server.js');
+    const router = await startRouter({ kubeConfig, host: listen.host, port: listen.port, logger });
+    logger.info({ url: router.url }, 'lane router listening');
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'shutdown requested');
+        router.flushUsage().catch((err: unknown) => logger.error({ err }, 'writing usage failed'))
+          .then(() => router.stop()).then(resolve, (err: unknown) => { logger.error({ err }, 'shutdown failed'); resolve(); });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import pino from 'pino';
+import { parseBindAddress, parseFlags, parseLogLevel, UsageError, type Command } from './command.js';
+import { loadKubeConfig } from './kubeconfig.js';
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+export const LEADER_ELECTION_ID = 'agentlab-operator';
+
+const help = `Run the AgentLab operator: every controller (ModelServer, LanePolicy, AgentRun, Flow,
+HardwareTask) on one runtime, against the cluster of the kubeconfig, or in-cluster when
+running inside a pod. Stops cleanly on SIGTERM or Ctrl-C: in-flight reconciles finish and the
+leader lease is released.
+
+Usage:
+  agentlab run [flags]
+
+Flags:
+      --kubeconfig <path>                  kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  -n, --namespace <ns>                     watch only this namespace; repeat for several (default: all)
+      --leader-elect                       elect a leader through a coordination.k8s.io Lease (run 2 replicas safely)
+      --leader-election-namespace <ns>     namespace of the Lease (default: the pod's namespace, else agentlab-system)
+      --metrics-bind-address <addr>        serve /metrics on host:port; ":8080" is every interface, "0" disables
+                                           (default 127.0.0.1:8080)
+      --health-probe-bind-address <addr>   serve /healthz and /readyz (default 127.0.0.1:8081; "0" disables)
+      --log-level <level>                  fatal, error, warn, info, debug, trace or silent (default info)
+  -h, --help                               show this help
+
+Examples:
+  agentlab run --kubeconfig ~/.kube/k3s.yaml
+  agentlab run --leader-elect --metrics-bind-address :8080 --health-probe-bind-address :8081
+`;
+
+/** The namespace of the Lease: the flag, else the pod's own namespace, else agentlab-system. */
+export function leaseNamespace(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return flag;
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
+  return 'agentlab-system';
+}
+
+/** Options for startOperator from the command line; throws UsageError on bad flags. */
+export function operatorFlags(args: string[]) {
+  const parsed = parseFlags(args, {
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string', short: 'n', multiple: true },
+    'leader-elect': { type: 'boolean' },
+    'leader-election-namespace': { type: 'string' },
+    'metrics-bind-address': { type: 'string' },
+    'health-probe-bind-address': { type: 'string' },
+    'log-level': { type: 'string' },
+  }, false);
+  if (!parsed) return undefined;
+  const v = parsed.values;
+  const metrics = parseBindAddress('metrics-bind-address', v['metrics-bind-address'] ?? '127.0.0.1:8080');
+  const health = parseBindAddress('health-probe-bind-address', v['health-probe-bind-address'] ?? '127.0.0.1:8081');
+  if (metrics && health && metrics.host !== health.host) {
+    throw new UsageError(`--metrics-bind-address and --health-probe-bind-address must use the same host (got ${metrics.host} and ${health.host})`);
+  }
+  return {
+    kubeconfig: v.kubeconfig,
+    namespaces: v.namespace && v.namespace.length > 0 ? v.namespace : undefined,
+    leaderElect: v['leader-elect'] === true,
+    leaseNamespace: v['leader-election-namespace'],
+    metricsPort: metrics?.port,
+    healthPort: health?.port,
+    bindAddress: metrics?.host ?? health?.host,
+    logLevel: parseLogLevel(v['log-level']),
+  };
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the operator',
+  help,
+  async run(args, io) {
+    const flags = operatorFlags(args);
+    if (!flags) {
+      io.stdout(help);
+      return 0;
+    }
+    const logger = pino({ name: 'agentlab-operator', level: flags.logLevel });
+    const kubeConfig = loadKubeConfig(flags.kubeconfig);
+    const { startOperator, stopOnSignals } = await import('../manager.js');
+    const operator = await startOperator({
+      kubeConfig,
+      logger,
+      namespaces: flags.namespaces,
+      leaderElection: flags.leaderElect ? { namespace: leaseNamespace(flags.leaseNamespace), name: LEADER_ELECTION_ID, identity: hostname() } : false,
+      metricsPort: flags.metricsPort,
+      healthPort: flags.healthPort,
+      bindAddress: flags.bindAddress,
+    });
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
+    stopOnSignals(operator, logger);
+    // Runs until a signal stops it (stopOnSignals exits the process).
+    await new Promise<never>(() => {});
+    return 0;
+  },
+};
