@@ -12,11 +12,22 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-/** True when every field set in `desired` has the same value in `live` (arrays compared item by item). */
+/** Go's omitempty: the server does not return zero values, so they match an absent field. */
+function isZero(v: unknown): boolean {
+  if (v === 0 || v === false || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && v !== null && !(v instanceof Date) && Object.values(v).every((x) => x === undefined || x === null || isZero(x));
+}
+
+/**
+ * True when every field set in `desired` has the same value in `live` (arrays compared item by
+ * item); zero values in `desired` also match a field the server left out.
+ */
 export function containedIn(desired: unknown, live: unknown): boolean {
   const d = canonical(desired);
   const l = canonical(live);
   if (d === undefined || d === null) return true;
+  if ((l === undefined || l === null) && isZero(d)) return true;
   if (Array.isArray(d)) {
     if (!Array.isArray(l) || l.length !== d.length) return false;
     return d.every((x, i) => containedIn(x, l[i]));

@@ -181,7 +181,7 @@ export function deploymentStatus(d: V1Deployment, owned: V1Pod[], now: Date): V1
     updatedReplicas: updated.length,
     readyReplicas: ready,
     availableReplicas: available,
-    ...(replicas - available > 0 ? { unavailableReplicas: replicas - available } : {}),
+    unavailableReplicas: Math.max(0, replicas - available), // 0 is sent so a merge patch clears an old count
     conditions: [setCondition(prev?.conditions, availableCond, now, false), setCondition(prev?.conditions, progressing, now, progressed), ...others],
   };
 }

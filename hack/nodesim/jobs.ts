@@ -35,7 +35,8 @@ export function planJob(job: V1Job, owned: V1Pod[], now: Date): JobPlan {
     ready: active.filter(isPodReady).length,
   };
   if (isTrue(conditions, 'Complete') || isTrue(conditions, 'Failed')) {
-    return { create: 0, delete: active, status: base };
+    // A finished Job reports no active pods (kube-apiserver rejects active>0 on finished Jobs).
+    return { create: 0, delete: active, status: { ...base, active: 0, ready: 0 } };
   }
   if (job.spec?.suspend) {
     const status = { ...base, conditions: isTrue(conditions, 'Suspended') ? conditions : [...conditions.filter((c) => c.type !== 'Suspended'), cond('Suspended', 'JobSuspended', 'Job suspended', now)] };

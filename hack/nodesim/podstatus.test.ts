@@ -67,5 +67,8 @@ describe('write decisions', () => {
     expect(containedIn(desired, { phase: 'Running', startTime: '2026-01-01T00:00:00Z', qosClass: 'BestEffort', list: [{ a: 1, b: 2 }] })).toBe(true);
     expect(containedIn(desired, { phase: 'Pending', startTime: '2026-01-01T00:00:00Z', list: [{ a: 1 }] })).toBe(false);
     expect(containedIn(desired, { phase: 'Running', startTime: '2026-01-01T00:00:00Z', list: [] })).toBe(false);
+    // A real API server omits zero counts (omitempty); they must not cause endless rewrites.
+    expect(containedIn({ replicas: 2, readyReplicas: 0, conditions: [] }, { replicas: 2 })).toBe(true);
+    expect(containedIn({ readyReplicas: 1 }, {})).toBe(false);
   });
 });

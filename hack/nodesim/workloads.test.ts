@@ -80,7 +80,7 @@ describe('deployment status', () => {
   it('reports a complete rollout as Available and NewReplicaSetAvailable', () => {
     const s = deploymentStatus(d, [pod(hash, true), pod(hash, true)], now);
     expect(s).toMatchObject({ observedGeneration: 3, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
-    expect(s.unavailableReplicas).toBeUndefined();
+    expect(s.unavailableReplicas).toBe(0);
     expect(s.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
       ['Available', 'True', 'MinimumReplicasAvailable'],
       ['Progressing', 'True', 'NewReplicaSetAvailable'],
@@ -145,7 +145,9 @@ describe('job planning', () => {
 
   it('does nothing more once finished, and suspends', () => {
     const done = { ...job, status: { conditions: [{ type: 'Complete', status: 'True' }] } };
-    expect(planJob(done, [], now).create).toBe(0);
+    const leftover = phase('Running');
+    const finished = planJob(done, [leftover], now);
+    expect(finished).toMatchObject({ create: 0, delete: [leftover], status: { active: 0, ready: 0 } });
     const suspended = planJob({ ...job, spec: { ...job.spec!, suspend: true } }, [], now);
     expect(suspended.create).toBe(0);
     expect(suspended.status.conditions?.[0]).toMatchObject({ type: 'Suspended', reason: 'JobSuspended' });
