@@ -295,9 +295,9 @@ describe('serverSideApply', () => {
 });
 
 describe('trackUpdate', () => {
-  it('shows no "." for the non-pointer structs of built-ins (spec, pod template), as kube-apiserver', () => {
+  it('shows no "." for the non-pointer structs and the containers list of built-ins, as kube-apiserver', () => {
     const o = trackUpdate({
-      updated: deployment({ replicas: 1, template: { metadata: { labels: { a: 'b' } }, spec: { restartPolicy: 'Always' } } }),
+      updated: deployment({ replicas: 1, strategy: { type: 'Recreate' }, template: { metadata: { labels: { a: 'b' } }, spec: { restartPolicy: 'Always', containers: [{ name: 'c' }] } } }),
       manager: 'kubectl-create',
       types: DEPLOYMENT,
       apiVersion: 'apps/v1',
@@ -306,7 +306,11 @@ describe('trackUpdate', () => {
     expect(entry(o, 'kubectl-create')?.fieldsV1).toEqual({
       'f:spec': {
         'f:replicas': {},
-        'f:template': { 'f:metadata': { 'f:labels': { '.': {}, 'f:a': {} } }, 'f:spec': { 'f:restartPolicy': {} } },
+        'f:strategy': { 'f:type': {} },
+        'f:template': {
+          'f:metadata': { 'f:labels': { '.': {}, 'f:a': {} } },
+          'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:name': {} } }, 'f:restartPolicy': {} },
+        },
       },
     });
   });

@@ -49,7 +49,7 @@ const container = struct({
 });
 
 const podSpec = value({
-  containers: keyed(['name'], container),
+  containers: { ...keyed(['name'], container), alwaysPresent: true },
   initContainers: keyed(['name'], container),
   ephemeralContainers: keyed(['name'], container),
   volumes: keyed(['name']),
@@ -66,6 +66,8 @@ const podSpec = value({
 const podStatus = value({ conditions, podIPs: keyed(['ip']), hostIPs: keyed(['ip']) });
 const podTemplate = value({ metadata: templateMeta, spec: podSpec });
 const workloadSpec = value({ selector: labelSelector, template: podTemplate });
+// Deployment.spec.strategy, StatefulSet/DaemonSet .spec.updateStrategy are non-pointer structs.
+const rolloutSpec = value({ selector: labelSelector, template: podTemplate, strategy: value(), updateStrategy: value() });
 const conditionsStatus = value({ conditions });
 
 const TYPES: Record<string, TypeInfo> = {
@@ -90,10 +92,10 @@ const TYPES: Record<string, TypeInfo> = {
     spec: value({ podCIDRs: { kind: 'list', listType: 'set', items: SCALAR, patchStrategy: 'merge' } }),
     status: value({ conditions, addresses: keyed(['type']), capacity: map(), allocatable: map() }),
   }),
-  'apps/Deployment': objectType({ spec: workloadSpec, status: conditionsStatus }),
+  'apps/Deployment': objectType({ spec: rolloutSpec, status: conditionsStatus }),
   'apps/ReplicaSet': objectType({ spec: workloadSpec, status: conditionsStatus }),
-  'apps/StatefulSet': objectType({ spec: workloadSpec, status: conditionsStatus }),
-  'apps/DaemonSet': objectType({ spec: workloadSpec, status: conditionsStatus }),
+  'apps/StatefulSet': objectType({ spec: rolloutSpec, status: conditionsStatus }),
+  'apps/DaemonSet': objectType({ spec: rolloutSpec, status: conditionsStatus }),
   // Job conditions merge by type in a strategic merge patch but are +listType=atomic for apply.
   'batch/Job': objectType({
     spec: workloadSpec,

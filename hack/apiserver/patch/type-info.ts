@@ -42,6 +42,8 @@ export interface ListType {
   /** Strategic merge patch: `merge` merges by patchMergeKey (or as a set of scalars); otherwise the list is replaced. */
   patchStrategy?: 'merge';
   patchMergeKey?: string;
+  /** A built-in list without omitempty (PodSpec.containers): present, as null, in every Go object. */
+  alwaysPresent?: boolean;
 }
 
 export interface ScalarType {

@@ -181,9 +181,9 @@ export interface Comparison {
 export function compareValues(lhs: unknown, rhs: unknown, t: TypeNode): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   const walk = (l: unknown, r: unknown, type: TypeNode, path: Path) => {
-    if (type.kind === 'struct' && type.alwaysPresent && (l === undefined) !== (r === undefined)) {
-      if (l === undefined) l = {};
-      else r = {};
+    if ((type.kind === 'struct' || type.kind === 'list') && type.alwaysPresent && (l === undefined) !== (r === undefined)) {
+      if (l === undefined) l = type.kind === 'list' ? [] : {};
+      else r = type.kind === 'list' ? [] : {};
     }
     const emptyish = (v: unknown) => v === undefined || v === null || (isObject(v) && !Object.keys(v).length) || (Array.isArray(v) && !v.length);
     const both = r !== undefined ? r : l;
