@@ -174,7 +174,10 @@ export const devCommand: Command = {
           if (io.isTTY) {
             io.stdout(`\x1b[H\x1b[2J${intro}\n${renderTable(rows, process.stdout.columns || 120)}\nupdated ${new Date().toLocaleTimeString()}\n`);
           } else {
-            for (const r of changedRows(previous, rows)) logger.info({ kind: r.kind, namespace: r.namespace, name: r.name, ready: r.ready, status: r.status }, 'status');
+            const time = new Date().toISOString();
+            for (const r of changedRows(previous, rows)) {
+              io.stdout(`${time} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} Ready=${r.ready}: ${r.status}\n`);
+            }
           }
           previous.clear();
           for (const r of rows) previous.set(rowKey(r), r);

@@ -1,0 +1,124 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadCrds } from '../api/crds.js';
+import { parseBindAddress, UsageError, type Io } from './command.js';
+import { main } from './main.js';
+import { leaseNamespace, operatorFlags } from './run-command.js';
+import { EXAMPLES_DIR, INVALID_DIR } from './validate/testdata.js';
+
+function capture(cwd = process.cwd()): Io & { out: string; err: string } {
+  const io = { out: '', err: '', isTTY: false, cwd, stdout: (t: string) => { io.out += t; }, stderr: (t: string) => { io.err += t; } };
+  return io;
+}
+
+describe('agentlab', () => {
+  it('prints usage listing every command', async () => {
+    const io = capture();
+    expect(await main([], io)).toBe(0);
+    for (const c of ['run', 'router', 'dev', 'validate', 'crds', 'help']) expect(io.out).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
+  });
+
+  it.each(['run', 'router', 'dev', 'validate', 'crds'])('has help for %s, through --help and help <command>', async (name) => {
+    const a = capture();
+    const b = capture();
+    expect(await main([name, '--help'], a)).toBe(0);
+    expect(await main(['help', name], b)).toBe(0);
+    expect(a.out).toContain('Usage:');
+    expect(a.out).toContain(`agentlab ${name}`);
+    expect(b.out).toBe(a.out);
+  });
+
+  it('rejects an unknown command and an unknown flag with exit code 2', async () => {
+    const a = capture();
+    expect(await main(['deploy'], a)).toBe(2);
+    expect(a.err).toContain('unknown command "deploy"');
+    const b = capture();
+    expect(await main(['validate', '--strict', 'x.yaml'], b)).toBe(2);
+    expect(b.err).toContain("Unknown option '--strict'");
+    expect(b.err).toContain('agentlab validate --help');
+  });
+});
+
+describe('agentlab validate', () => {
+  it('passes the examples with exit code 0 and a summary', async () => {
+    const io = capture();
+    expect(await main(['validate', '--quiet', EXAMPLES_DIR], io)).toBe(0);
+    expect(io.out).toMatch(/^ok: 8 AgentLab resources in \d+ files checked, 5 other documents skipped$/m);
+    expect(io.err).toBe('');
+  });
+
+  it('notes skipped documents unless --quiet', async () => {
+    const io = capture();
+    expect(await main(['validate', join(EXAMPLES_DIR, '00-namespaces.yaml')], io)).toBe(0);
+    expect(io.err).toContain('00-namespaces.yaml:3: Namespace/agentlab-system: skipped: v1 Namespace is not an AgentLab kind');
+  });
+
+  it('prints file:line: kind/name: field: message and exits 1 on errors', async () => {
+    const io = capture(INVALID_DIR);
+    expect(await main(['validate', '.'], io)).toBe(1);
+    expect(io.out).toContain('modelserver-vllm-two-models.yaml:10: ModelServer/vllm-two-models: spec.models: Invalid value: "object": a vllm server serves exactly one model');
+    expect(io.out).toMatch(/^\d+ errors; 15 AgentLab resources in 15 files checked/m);
+  });
+
+  it('reports YAML syntax errors with their line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentlab-validate-'));
+    writeFileSync(join(dir, 'broken.yml'), 'apiVersion: agentlab.dev/v1alpha1\nkind: Flow\nspec:\n\tnodes: []\n');
+    const io = capture(dir);
+    expect(await main(['validate', dir], io)).toBe(1);
+    expect(io.out).toContain('broken.yml:4: YAML: Tabs are not allowed as indentation');
+  });
+
+  it('needs a path that exists', async () => {
+    const a = capture();
+    expect(await main(['validate'], a)).toBe(2);
+    const b = capture();
+    expect(await main(['validate', 'no/such/dir'], b)).toBe(2);
+    expect(b.err).toContain('no/such/dir: no such file or directory');
+  });
+});
+
+describe('agentlab crds', () => {
+  it('prints every CRD as one multi-document stream', async () => {
+    const io = capture();
+    expect(await main(['crds'], io)).toBe(0);
+    const docs = parseAllDocuments(io.out).map((d) => d.toJS());
+    expect(docs).toEqual(loadCrds());
+  });
+});
+
+describe('agentlab run flags', () => {
+  it.each([
+    [':8080', { host: '0.0.0.0', port: 8080 }],
+    ['127.0.0.1:9090', { host: '127.0.0.1', port: 9090 }],
+    ['[::1]:8081', { host: '::1', port: 8081 }],
+    ['0', undefined],
+  ])('parses the bind address %s', (value, expected) => expect(parseBindAddress('x', value)).toEqual(expected));
+
+  it('rejects a bad bind address', () => {
+    expect(() => parseBindAddress('metrics-bind-address', 'localhost:http')).toThrow(UsageError);
+  });
+
+  it('maps flags to operator options', () => {
+    expect(operatorFlags(['-n', 'ai', '--namespace', 'lab', '--leader-elect', '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'debug'])).toEqual({
+      kubeconfig: undefined, namespaces: ['ai', 'lab'], leaderElect: true, leaseNamespace: undefined,
+      metricsPort: 8080, healthPort: 8081, bindAddress: '0.0.0.0', logLevel: 'debug',
+    });
+    expect(operatorFlags(['--help'])).toBeUndefined();
+    expect(() => operatorFlags(['--log-level', 'loud'])).toThrow(/--log-level/);
+    expect(() => operatorFlags(['--metrics-bind-address', '127.0.0.1:1', '--health-probe-bind-address', ':2'])).toThrow(/same host/);
+  });
+
+  it('elects in the flag namespace, else the pod namespace', () => {
+    expect(leaseNamespace('ops', { POD_NAMESPACE: 'x' })).toBe('ops');
+    expect(leaseNamespace(undefined, { POD_NAMESPACE: 'agentlab' })).toBe('agentlab');
+  });
+
+  it('fails clearly on a kubeconfig that does not exist', async () => {
+    const io = capture();
+    expect(await main(['run', '--kubeconfig', '/nonexistent/kubeconfig'], io)).toBe(1);
+    expect(io.err).toContain('--kubeconfig: /nonexistent/kubeconfig does not exist');
+  });
+});
