@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinTypeInfo } from './builtin-types.js';
 import { PatchError } from './errors.js';
+import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
 
 const POD = builtinTypeInfo('v1', 'Pod');
@@ -215,5 +217,51 @@ describe('applyStrategicMergePatch', () => {
 
   it('rejects a patch that is not an object', () => {
     expect(failure(() => applyStrategicMergePatch({}, [1], POD)).code).toBe(400);
+  });
+});
+
+describe('applyStrategicMergePatch laws', () => {
+  const key = fc.constantFrom('a', 'b', 'c', 'labels', 'spec');
+  const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.boolean());
+  const mapTree = fc.letrec((tie) => ({
+    tree: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, scalar, fc.constant(null), tie('tree')), { maxKeys: 4 }),
+  })).tree;
+  const anyTree = fc.letrec((tie) => ({
+    tree: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, scalar, fc.array(scalar, { maxLength: 3 }), tie('tree')), { maxKeys: 4 }),
+  })).tree;
+
+  it('is a JSON merge patch where the patch has no lists and no directives', () => {
+    fc.assert(
+      fc.property(anyTree, mapTree, (target, patch) => {
+        expect(applyStrategicMergePatch(target, patch, builtinTypeInfo('v1', 'ConfigMap'))).toEqual(applyMergePatch(target, patch));
+      }),
+    );
+  });
+
+  const container = fc.record({ name: fc.constantFrom('a', 'b', 'c', 'd'), image: fc.constantFrom('x', 'y', 'z') });
+  const containers = fc.uniqueArray(container, { selector: (c) => c.name, maxLength: 4 });
+  const finalizers = fc.uniqueArray(fc.constantFrom('f1', 'f2', 'f3', 'f4'), { maxLength: 4 });
+
+  it('is idempotent on merging lists', () => {
+    fc.assert(
+      fc.property(containers, finalizers, containers, finalizers, (live, liveFin, patchC, patchFin) => {
+        const target = pod({ containers: live }, { name: 'p', finalizers: liveFin });
+        const patch = { metadata: { finalizers: patchFin }, spec: { containers: patchC } };
+        const once = applyStrategicMergePatch(target, patch, POD);
+        expect(applyStrategicMergePatch(once, patch, POD)).toEqual(once);
+      }),
+    );
+  });
+
+  it('keeps every live item and takes every patched one', () => {
+    fc.assert(
+      fc.property(containers, containers, (live, patchC) => {
+        const out = applyStrategicMergePatch(pod({ containers: live }), { spec: { containers: patchC } }, POD) as { spec: { containers: { name: string; image: string }[] } };
+        const byName = new Map(out.spec.containers.map((c) => [c.name, c.image]));
+        expect(out.spec.containers).toHaveLength(new Set([...live, ...patchC].map((c) => c.name)).size);
+        for (const c of patchC) expect(byName.get(c.name)).toBe(c.image);
+        for (const c of live) if (!patchC.some((p) => p.name === c.name)) expect(byName.get(c.name)).toBe(c.image);
+      }),
+    );
   });
 });
