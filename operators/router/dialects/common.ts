@@ -49,3 +49,15 @@ export function sendError(res: ServerResponse, r: RenderedError, requestId: stri
   }
   sendJson(res, r.status, r.body, requestId);
 }
+
+/**
+ * Writes a streamed chunk. Chunks produced in the same tick (lines that arrived in one upstream
+ * read) leave in one write; nothing waits for a later upstream read, so this is not buffering.
+ */
+export function writeChunk(res: ServerResponse, data: string): void {
+  if (res.writableCorked === 0) {
+    res.cork();
+    process.nextTick(() => res.uncork());
+  }
+  res.write(data);
+}

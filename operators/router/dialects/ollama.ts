@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatMessage, ChatRequest, EmbedRequest, FinishReason, Usage } from '../canonical.js';
 import { renderOllamaError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson } from './common.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
 
 /** Options shared by /api/chat and /api/generate (Ollama's "options" block). */
 function options(body: Obj): Pick<ChatRequest, 'maxTokens' | 'temperature' | 'topP' | 'stop'> {
@@ -77,7 +77,7 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
         text += t;
         return;
       }
-      res.write(JSON.stringify({ model: o.model, created_at: new Date().toISOString(), ...piece(t), done: false }) + '\n');
+      writeChunk(res, JSON.stringify({ model: o.model, created_at: new Date().toISOString(), ...piece(t), done: false }) + '\n');
     },
     done(usage: Usage, finishReason: FinishReason) {
       const total = Number(process.hrtime.bigint() - t0);

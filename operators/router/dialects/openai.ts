@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { ChatMessage, ChatRequest, EmbedRequest, FinishReason, Usage } from '../canonical.js';
 import { renderOpenAIError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson } from './common.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
 
 /** content is a string or a list of parts; only text parts can be routed. */
 function textContent(c: unknown, path: string): string {
@@ -74,7 +74,7 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
         text += t;
         return;
       }
-      res.write(chunk(first ? { role: 'assistant', content: t } : { content: t }, null, o.includeUsage ? null : undefined));
+      writeChunk(res, chunk(first ? { role: 'assistant', content: t } : { content: t }, null, o.includeUsage ? null : undefined));
       first = false;
     },
     done(usage, finishReason) {

@@ -100,33 +100,68 @@ export function postJson(urlStr: string, body: unknown, headers: Record<string, 
   });
 }
 
-/** Splits a byte stream into lines as chunks arrive (no buffering beyond one partial line). */
+/**
+ * Splits a response into lines as chunks arrive (no buffering beyond one partial line).
+ * Read with read() rather than for-await: leaving a for-await early destroys the socket, and
+ * the keep-alive connection to the provider is worth keeping once the final event has been seen.
+ */
 export async function* lines(res: IncomingMessage): AsyncGenerator<string> {
-  let rest = '';
   res.setEncoding('utf8');
+  let ended = false;
+  let failed = false;
+  let wake: (() => void) | undefined;
+  const poke = () => wake?.();
+  const onEnd = () => {
+    ended = true;
+    poke();
+  };
+  const onError = () => {
+    failed = true;
+    poke();
+  };
+  const onClose = () => {
+    if (!res.complete) failed = true;
+    poke();
+  };
+  res.on('readable', poke);
+  res.on('end', onEnd);
+  res.on('error', onError);
+  res.on('close', onClose);
+  let rest = '';
   try {
-    for await (const chunk of res as AsyncIterable<string>) {
-      let start = 0;
-      let nl = chunk.indexOf('\n');
-      if (nl === -1) {
-        rest += chunk;
-        continue;
+    for (;;) {
+      let chunk: string | null;
+      while ((chunk = res.read() as string | null) !== null) {
+        let start = 0;
+        let nl = chunk.indexOf('\n');
+        if (nl === -1) {
+          rest += chunk;
+          continue;
+        }
+        let first = true;
+        while (nl !== -1) {
+          const line = chunk.slice(start, nl);
+          yield (first ? rest + line : line).replace(/\r$/, '');
+          first = false;
+          start = nl + 1;
+          nl = chunk.indexOf('\n', start);
+        }
+        rest = chunk.slice(start);
       }
-      let first = true;
-      while (nl !== -1) {
-        const line = chunk.slice(start, nl);
-        yield (first ? rest + line : line).replace(/\r$/, '');
-        first = false;
-        start = nl + 1;
-        nl = chunk.indexOf('\n', start);
-      }
-      rest = chunk.slice(start);
+      if (ended) break;
+      if (failed) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
     }
-  } catch {
-    throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
+    if (rest.trim() !== '') yield rest;
+  } finally {
+    res.off('readable', poke);
+    res.off('end', onEnd);
+    res.off('error', onError);
+    res.off('close', onClose);
+    // Stopped early after the answer was complete: drain what is left so the socket is reused.
+    if (!ended && !failed) res.resume();
   }
-  if (!res.complete) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
-  if (rest.trim() !== '') yield rest;
 }
 
 /** The payloads of an SSE stream's data fields (one per event as these providers send them). */
