@@ -39,7 +39,10 @@ export function containedIn(desired: unknown, live: unknown): boolean {
   return d === l;
 }
 
-/** Drops sub-second precision and undefined values, as the API server stores them. */
+/**
+ * Plain JSON as it goes on the wire: Dates become strings (metav1.Time accepts fractions;
+ * V1MicroTime keeps its six digits, which kube-apiserver requires), undefined fields vanish.
+ */
 export function toWire<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'string' && ISO.test(x) ? canonical(x) : x))) as T;
+  return JSON.parse(JSON.stringify(v)) as T;
 }

