@@ -14,7 +14,7 @@ export interface LaneFixture {
   id: string;
   routerNs: string;
   /** Lane name -> its cluster-scoped name (suffixed with the fixture id). */
-  lane: (short: 'enterprise' | 'personal' | 'private') => string;
+  lane: (short: string) => string;
   /** Namespace bound to each lane. */
   ns: Record<'enterprise' | 'personal' | 'private', string>;
   /** A valid router token per lane namespace. */
@@ -145,7 +145,7 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
   };
 }
 
-export async function getLane(cluster: Cluster, name: string): Promise<KubernetesObject & { status?: Record<string, unknown> & { conditions?: { type: string; status: string; reason: string; message: string }[] } }> {
+export async function getLane(cluster: Cluster, name: string): Promise<KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> & { conditions?: { type: string; status: string; reason: string; message: string }[] } }> {
   const r = await cluster.request({ method: 'GET', path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${name}` });
   return r.json();
 }
