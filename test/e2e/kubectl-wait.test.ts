@@ -43,8 +43,14 @@ describe('kubectl wait', () => {
   });
 
   it('--for=delete returns when the object is gone', async () => {
-    const wait = cluster.spawnKubectl(['wait', '-n', ns, 'widget/never', '--for=delete', '--timeout=30s']);
+    // A finalizer keeps the object until kubectl wait has read it (its -v=6 request log says so);
+    // started on an object already gone, kubectl wait exits at once without printing anything.
+    await cluster.kubectl(['patch', '-n', ns, 'widget', 'never', '--type=merge', '-p', '{"metadata":{"finalizers":["conformance.agentlab.dev/hold"]}}']);
     await cluster.kubectl(['delete', '-n', ns, 'widget', 'never', '--wait=false']);
+    const wait = cluster.spawnKubectl(['wait', '-n', ns, 'widget/never', '--for=delete', '--timeout=30s', '-v=6']);
+    await cluster.waitFor(() => /GET \S*\/widgets\S*never\S* 200 OK/.test(wait.stderr()), { what: 'kubectl wait to read widget never' });
+    expect(wait.child.exitCode).toBeNull();
+    await cluster.kubectl(['patch', '-n', ns, 'widget', 'never', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
     await wait.waitForLine(/widget\.conformance\.agentlab\.dev\/never condition met/, 30_000);
     expect(await wait.exited()).toBe(0);
   });
