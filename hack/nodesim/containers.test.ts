@@ -126,6 +126,15 @@ describe('PodRuntime', () => {
   });
 });
 
+describe('activeDeadlineSeconds', () => {
+  it('kills the containers and fails the pod with DeadlineExceeded', async () => {
+    const pod = makePod({ activeDeadlineSeconds: 0.1 as unknown as number, containers: [{ name: 'main', image: 'nginx' }] });
+    const { status } = await run(pod, (s) => s.phase === 'Failed');
+    expect(status).toMatchObject({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+    expect(status.containerStatuses?.[0].state?.terminated?.exitCode).toBe(137);
+  });
+});
+
 describe('restart rules', () => {
   it('follows restartPolicy and backs off exponentially with a cap', () => {
     expect(shouldRestart(undefined, 0)).toBe(true);

@@ -66,7 +66,9 @@ export class PodRuntime {
   readonly listeners = new Map<string, Listener>();
   private readonly children = new Map<string, ChildProcess>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** No more starts or restarts (pod removed or its deadline passed). */
   private stopped = false;
+  private removed = false;
   private tmpDir: string | undefined;
   private readonly ns: string;
   private readonly name: string;
@@ -100,7 +102,24 @@ export class PodRuntime {
 
   async start(): Promise<void> {
     this.tmpDir = await mkdtemp(path.join(os.tmpdir(), 'nodesim-'));
+    const deadline = this.pod.spec?.activeDeadlineSeconds;
+    if (deadline !== undefined) this.later(deadline * 1000, () => void this.failDeadline());
     this.startInit(0);
+  }
+
+  /** activeDeadlineSeconds passed: the kubelet kills the containers and fails the pod. */
+  private async failDeadline(): Promise<void> {
+    this.stopped = true;
+    const finishedAt = new Date();
+    await this.halt();
+    for (const run of [...this.run.initContainers, ...this.run.containers]) {
+      run.ready = false;
+      if ('running' in run.state) {
+        run.state = { terminated: { exitCode: 137, reason: 'Error', startedAt: run.state.running.startedAt, finishedAt, containerID: run.containerID ?? '' } };
+      }
+    }
+    this.run.deadlineExceeded = true;
+    this.deps.changed();
   }
 
   private startInit(i: number): void {
@@ -255,8 +274,14 @@ export class PodRuntime {
 
   /** Kills processes (SIGTERM, then SIGKILL after the grace period, capped at 5 s) and closes servers. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    if (this.removed) return;
+    this.removed = true;
     this.stopped = true;
+    await this.halt();
+    if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  private async halt(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     const graceMs = Math.min((this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, MAX_GRACE_MS);
@@ -273,6 +298,5 @@ export class PodRuntime {
       ...[...this.listeners.values()].map((l) => l.server.close()),
     ]);
     this.listeners.clear();
-    if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
   }
 }

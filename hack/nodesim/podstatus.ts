@@ -28,6 +28,8 @@ export interface ContainerRun {
 
 export interface PodRun {
   startTime: Date;
+  /** activeDeadlineSeconds passed and the kubelet failed the pod. */
+  deadlineExceeded?: boolean;
   initContainers: ContainerRun[];
   containers: ContainerRun[];
 }
@@ -39,6 +41,7 @@ export function isTerminated(c: ContainerRun): c is ContainerRun & { state: { te
 /** Pod phase as the kubelet computes it (getPhase in pkg/kubelet/kubelet_pods.go, simplified). */
 export function podPhase(pod: V1Pod, run: PodRun): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
   const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (run.deadlineExceeded) return 'Failed';
   for (const c of run.initContainers) {
     if (isTerminated(c) && c.state.terminated.exitCode === 0) continue;
     if (isTerminated(c) && policy === 'Never') return 'Failed';
@@ -102,6 +105,7 @@ export function podStatus(pod: V1Pod, run: PodRun, ip: { hostIP: string; podIP: 
   for (const c of prev ?? []) if (!ours.has(c.type)) conditions.push(c);
   return {
     phase,
+    ...(run.deadlineExceeded ? { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' } : {}),
     conditions,
     hostIP: ip.hostIP,
     hostIPs: [{ ip: ip.hostIP }],
