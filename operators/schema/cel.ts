@@ -139,8 +139,8 @@ function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPat
 }
 
 /** Builds the validator tree; returns undefined when the schema declares no rules at all. */
-export function compileCelTree(schema: StructuralSchema, problems: RuleProblem[] = [], basePath = ''): CelNode | undefined {
-  return build(schema, true, basePath, problems, undefined);
+export function compileCelTree(schema: StructuralSchema, problems: RuleProblem[] = [], basePath = '', resourceRoot = true): CelNode | undefined {
+  return build(schema, resourceRoot, basePath, problems, undefined);
 }
 
 /**
@@ -185,6 +185,8 @@ interface Correlation {
   old?: { value: unknown };
   /** Whether the nearest correlated ancestor is unchanged (errors there are ratcheted); computed on demand. */
   parentUnchanged: () => boolean;
+  /** False when old values only feed oldSelf and nothing is ratcheted. */
+  ratchet?: boolean;
 }
 
 function once(f: () => boolean): () => boolean {
@@ -204,17 +206,17 @@ function mapCorrelatable(s: StructuralSchema): boolean {
 }
 
 function childCorrelation(c: Correlation, key: string, correlatable: boolean, unchanged: () => boolean): Correlation {
-  if (!correlatable || !c.old || !isObject(c.old.value) || !Object.hasOwn(c.old.value, key)) return { parentUnchanged: unchanged };
-  return { old: { value: c.old.value[key] }, parentUnchanged: unchanged };
+  if (!correlatable || !c.old || !isObject(c.old.value) || !Object.hasOwn(c.old.value, key)) return { parentUnchanged: unchanged, ratchet: c.ratchet };
+  return { old: { value: c.old.value[key] }, parentUnchanged: unchanged, ratchet: c.ratchet };
 }
 
 function itemCorrelation(s: StructuralSchema, c: Correlation, item: unknown, unchanged: () => boolean): Correlation {
   const keys = s['x-kubernetes-list-map-keys'];
   if (s['x-kubernetes-list-type'] !== 'map' || !keys || !c.old || !Array.isArray(c.old.value) || !isObject(item)) {
-    return { parentUnchanged: unchanged };
+    return { parentUnchanged: unchanged, ratchet: c.ratchet };
   }
   const found = c.old.value.find((o) => isObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
-  return found === undefined ? { parentUnchanged: unchanged } : { old: { value: found }, parentUnchanged: unchanged };
+  return found === undefined ? { parentUnchanged: unchanged, ratchet: c.ratchet } : { old: { value: found }, parentUnchanged: unchanged, ratchet: c.ratchet };
 }
 
 function ruleErrorString(rule: ValidationRule): string {
@@ -261,7 +263,7 @@ function evaluateRules(node: CelNode, path: string, v: unknown, c: Correlation, 
   const hasOld = c.old !== undefined && c.old.value !== null && c.old.value !== undefined;
   const oldSelf = hasOld ? toCel(c.old!.value, node.schema, node.resourceRoot) : null;
   let ratchet: boolean | undefined;
-  const shouldRatchet = () => (ratchet ??= hasOld ? deepEqual(c.old!.value, v) : c.parentUnchanged());
+  const shouldRatchet = () => (ratchet ??= c.ratchet !== false && (hasOld ? deepEqual(c.old!.value, v) : c.parentUnchanged()));
   for (const compiled of node.rules) {
     const { rule } = compiled;
     if (!compiled.program) {
@@ -294,7 +296,7 @@ function evaluate(node: CelNode, path: string, v: unknown, c: Correlation, out: 
   if (v === null || v === undefined) return;
   evaluateRules(node, path, v, c, out);
   for (const sub of node.allOf) {
-    evaluateRules(sub, path, v, { old: c.old, parentUnchanged: c.parentUnchanged }, out);
+    evaluateRules(sub, path, v, { old: c.old, parentUnchanged: c.parentUnchanged, ratchet: c.ratchet }, out);
   }
   const unchanged = unchangedHere(c, v);
   if (Array.isArray(v)) {
@@ -312,9 +314,12 @@ function evaluate(node: CelNode, path: string, v: unknown, c: Correlation, out: 
   }
 }
 
-/** Evaluates every rule in the tree against `obj` (and `old` on update). */
-export function validateCel(tree: CelNode, obj: unknown, old?: unknown): FieldError[] {
+/**
+ * Evaluates every rule in the tree against `obj` (and `old` on update). With `ratchet` (the default, as
+ * for writes) failing rules on unchanged values are ignored; CRD default checks pass false.
+ */
+export function validateCel(tree: CelNode, obj: unknown, old?: unknown, ratchet = true): FieldError[] {
   const out: FieldError[] = [];
-  evaluate(tree, '', obj, old === undefined ? { parentUnchanged: NEVER } : { old: { value: old }, parentUnchanged: NEVER }, out);
+  evaluate(tree, '', obj, old === undefined ? { parentUnchanged: NEVER } : { old: { value: old }, parentUnchanged: NEVER, ratchet }, out);
   return out;
 }

@@ -144,6 +144,11 @@ function coerceMeta(x: unknown, s: StructuralSchema | undefined, path: string, i
   }
 }
 
+/** Prunes a value (not a whole resource) against the schema that governs it, in place. */
+export function pruneValueInPlace(value: unknown, schema: StructuralSchema): void {
+  prune(value, schema, new Paths());
+}
+
 /**
  * Prunes `obj` in place (callers pass a copy) and returns the dotted paths of the removed fields, sorted.
  */

@@ -4,8 +4,10 @@
  * x-kubernetes-validations rules that compile. Paths are relative to `basePath` (for a CRD version,
  * pass "spec.versions[0].schema.openAPIV3Schema").
  */
-import { compileCelTree } from './cel.js';
-import { forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
+import { compileCelTree, validateCel } from './cel.js';
+import { ROOT_FIELD, forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
+import { deepCopy, deepEqual } from './json.js';
+import { pruneValueInPlace } from './prune.js';
 import { normalizeSchema } from './normalize.js';
 import { compilePattern } from './pattern.js';
 import { isObject, type StructuralSchema } from './types.js';
@@ -31,7 +33,15 @@ function isIntOrStringAnyOf(anyOf: StructuralSchema[] | undefined): boolean {
   return only(a, 'integer') && only(b, 'string');
 }
 
-function checkNode(s: unknown, path: string, ctx: Ctx, opts: { root: boolean; inValueValidation: boolean; kindOfParent: 'property' | 'items' | 'root' | 'additional' }): void {
+interface NodeOpts {
+  root: boolean;
+  inValueValidation: boolean;
+  kindOfParent: 'property' | 'items' | 'root' | 'additional';
+  /** The root's metadata or one of its direct fields. */
+  rootMeta?: boolean;
+}
+
+function checkNode(s: unknown, path: string, ctx: Ctx, opts: NodeOpts): void {
   const { errs } = ctx;
   if (!isObject(s)) {
     errs.push(invalid(path, s, 'must be an object'));
@@ -75,10 +85,12 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: { root: boolean; in
     if (rule.message !== undefined && rule.message.trim() === '' ) errs.push(invalid(`${path}.x-kubernetes-validations[${i}].message`, rule.message, 'message must be non-empty if specified'));
     if (rule.message !== undefined && /[\r\n]/.test(rule.message)) errs.push(invalid(`${path}.x-kubernetes-validations[${i}].message`, rule.message, 'message must not contain line breaks'));
   }
-  if (n.default !== undefined && !opts.inValueValidation) checkDefault(n, path, errs);
+  // Defaults in the root's metadata get their own "must not be set" errors (checkRootMetadata).
+  if (n.default !== undefined && !opts.inValueValidation && !opts.rootMeta) checkDefault(n, path, errs);
 
   for (const [k, p] of Object.entries(n.properties ?? {})) {
-    checkNode(p, `${path}.properties[${k}]`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'property' });
+    const rootMeta = (opts.root && k === 'metadata') || (opts.rootMeta === true && path.endsWith('.properties[metadata]'));
+    checkNode(p, `${path}.properties[${k}]`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'property', rootMeta });
   }
   if (isObject(n.additionalProperties)) {
     checkNode(n.additionalProperties, `${path}.additionalProperties`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'additional' });
@@ -134,18 +146,42 @@ function checkListAndMapTypes(n: StructuralSchema, path: string, errs: FieldErro
   if (mt !== undefined && !MAP_TYPES.includes(mt)) errs.push(notSupported(`${path}.x-kubernetes-map-type`, mt, MAP_TYPES));
 }
 
+function under(base: string, e: FieldError): FieldError {
+  return { ...e, field: e.field === ROOT_FIELD ? base : `${base}.${e.field}` };
+}
+
+/** structuraldefaulting.ValidateDefaults: a default must be pruned, valid, and satisfy the node's rules. */
 function checkDefault(n: StructuralSchema, path: string, errs: FieldError[]): void {
   const { default: value, ...rest } = n;
-  for (const e of validateOpenAPI({ ...rest, 'x-kubernetes-validations': undefined }, value)) {
-    const sub = e.field === '<nil>' ? '' : `.${e.field}`;
-    errs.push({ ...e, field: `${path}.default${sub}` });
+  const at = `${path}.default`;
+  if (isObject(value) || Array.isArray(value)) {
+    const copy = deepCopy(value) as Record<string, unknown>;
+    pruneValueInPlace(copy, rest);
+    if (!deepEqual(copy, value)) {
+      errs.push(invalid(at, value, 'must not have unknown fields'));
+      return;
+    }
   }
+  const schemaErrs = validateOpenAPI({ ...rest, 'x-kubernetes-validations': undefined }, value).map((e) => under(at, e));
+  if (schemaErrs.length > 0) {
+    errs.push(...schemaErrs);
+    return;
+  }
+  const tree = compileCelTree(rest, [], '', rest['x-kubernetes-embedded-resource'] === true);
+  if (!tree) return;
+  // A default must hold with itself as oldSelf and, for optionalOldSelf rules, with no old value at all.
+  const celErrs = validateCel(tree, value, value, false);
+  errs.push(...(celErrs.length > 0 ? celErrs : validateCel(tree, value, undefined, false)).map((e) => under(at, e)));
 }
 
 function checkRootMetadata(n: StructuralSchema, path: string, errs: FieldError[]): void {
   const meta = n.properties?.metadata;
   if (!meta) return;
   const mp = `${path}.properties[metadata]`;
+  if (meta.default !== undefined) errs.push(forbidden(`${mp}.default`, 'must not be set in top-level metadata'));
+  for (const [k, p] of Object.entries(meta.properties ?? {})) {
+    if (p.default !== undefined) errs.push(forbidden(`${mp}.properties[${k}].default`, 'must not be set in top-level metadata'));
+  }
   if (meta.type !== undefined && meta.type !== 'object') errs.push(invalid(`${mp}.type`, meta.type, 'must be object'));
   for (const k of Object.keys(meta.properties ?? {})) {
     if (k !== 'name' && k !== 'generateName') {
