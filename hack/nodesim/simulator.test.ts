@@ -258,3 +258,16 @@ describe('node simulator on the embedded API server', () => {
     await eventually('running after faults', async () => (await core.readNamespacedPod({ name: 'resilient', namespace: ns })).status?.phase === 'Running', 30_000);
   }, 40_000);
 });
+
+describe('node simulator start-up', () => {
+  it('fails with a message naming the API server when it cannot register, and leaves nothing running', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    await expect(startNodeSimulator({ kubeConfig, logger: pino({ level: 'silent' }) })).rejects.toThrow('cannot register nodes with the API server at http://127.0.0.1:1');
+  });
+});

@@ -104,7 +104,12 @@ function controllerRef(o: KubernetesObject): { kind: string; name: string; uid: 
 
 export async function startNodeSimulator(opts: NodeSimulatorOptions): Promise<NodeSimulator> {
   const sim = new Simulator(opts);
-  await sim.start();
+  try {
+    await sim.start();
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
   return { stop: () => sim.stop(), fakes: sim.fakes, logUrl: sim.logBase };
 }
 
@@ -174,9 +179,14 @@ class Simulator {
     await writeFile(path.join(this.tmpDir, 'kubeconfig'), this.opts.kubeConfig.exportConfig(), { mode: 0o600 });
     this.logServer = await this.logs.serve(this.ip, (ns, pod) => this.runtimes.get(`${ns}/${pod}`)?.runtime.containerNames());
     this.logBase = this.logServer.url;
-    await this.ensureNamespace('kube-node-lease');
-    for (const n of this.nodes) await this.registerNode(n);
-    await this.renewLeases();
+    try {
+      await this.ensureNamespace('kube-node-lease');
+      for (const n of this.nodes) await this.registerNode(n);
+      await this.renewLeases();
+    } catch (err) {
+      const detail = (err as { body?: unknown }).body ?? (err as Error).message;
+      throw new Error(`node simulator: cannot register nodes with the API server at ${this.opts.kubeConfig.getCurrentCluster()?.server ?? '(no cluster in kubeconfig)'}: ${String(detail)}`);
+    }
 
     this.nodeCache = this.watch('nodes', '/api/v1/nodes', () => this.core.listNode(), (n) => {
       if (this.nodeNames.has(n.metadata?.name ?? '')) this.enqueue('schedule');
@@ -208,7 +218,7 @@ class Simulator {
     await Promise.all([...this.runtimes.values()].map((r) => r.runtime.stop()));
     this.runtimes.clear();
     await this.logServer?.close();
-    await rm(this.tmpDir, { recursive: true, force: true });
+    if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
     this.log.info('node simulator stopped');
   }
 
