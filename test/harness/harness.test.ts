@@ -4,7 +4,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseColumns } from '../e2e/table.js';
-import { apiServerArgs, etcdArgs, tokenFileLine } from './backends/envtest-args.js';
+import { apiServerArgs, etcdArgs, parseEtcdVersion, tokenFileLine } from './backends/envtest-args.js';
 import { startEnvtestBackend } from './backends/envtest.js';
 import { tokenKubeconfig } from './backends/kubeconfig-yaml.js';
 import { waitFor } from './wait.js';
@@ -20,6 +20,12 @@ describe('envtest flags', () => {
     expect(flag(args, 'listen-client-urls')).toBe('http://127.0.0.1:40001');
     expect(flag(args, 'listen-peer-urls')).toBe('http://127.0.0.1:40002');
     expect(flag(args, 'data-dir')).toBe(path.join('/tmp/envtest-x', 'etcd'));
+  });
+
+  it('passes --unsafe-no-fsync only to etcd 3.5 and later', () => {
+    expect(flag(etcdArgs(layout, '3.5.16'), 'unsafe-no-fsync')).toBe('true');
+    expect(flag(etcdArgs(layout, '3.4.23'), 'unsafe-no-fsync')).toBeUndefined();
+    expect(parseEtcdVersion('etcd Version: 3.4.23\nGit SHA: Not provided\n')).toBe('3.4.23');
   });
 
   it('gives kube-apiserver what envtest gives it', () => {

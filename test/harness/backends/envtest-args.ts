@@ -17,7 +17,7 @@ export const envtestFiles = (dir: string) => ({
 });
 
 /** etcd flags as controller-runtime's envtest passes them: loopback only, throw-away data. */
-export function etcdArgs(l: EnvtestLayout): string[] {
+export function etcdArgs(l: EnvtestLayout, etcdVersion?: string): string[] {
   const client = `http://127.0.0.1:${l.etcdClientPort}`;
   const peer = `http://127.0.0.1:${l.etcdPeerPort}`;
   return [
@@ -29,8 +29,21 @@ export function etcdArgs(l: EnvtestLayout): string[] {
     `--initial-cluster=default=${peer}`,
     '--name=default',
     // Test data need not survive a power cut; fsync dominates etcd's latency on small disks.
-    '--unsafe-no-fsync=true',
+    ...(supportsNoFsync(etcdVersion) ? ['--unsafe-no-fsync=true'] : []),
   ];
+}
+
+/** `--unsafe-no-fsync` exists from etcd 3.5 (what envtest ships); older etcds refuse it. */
+function supportsNoFsync(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return true;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 3 || (major === 3 && minor >= 5);
+}
+
+/** The version `etcd --version` prints on its first line ("etcd Version: 3.5.16"). */
+export function parseEtcdVersion(output: string): string | undefined {
+  return /etcd Version:\s*(\d+\.\d+\.\d+)/.exec(output)?.[1];
 }
 
 /**

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { apiServerArgs, envtestFiles, etcdArgs, tokenFileLine, type EnvtestLayout } from './envtest-args.js';
+import { apiServerArgs, envtestFiles, etcdArgs, parseEtcdVersion, tokenFileLine, type EnvtestLayout } from './envtest-args.js';
 import { tokenKubeconfig } from './kubeconfig-yaml.js';
 import { freePort, startProcess, waitUntilReady, type ManagedProcess } from './processes.js';
 import type { Backend } from './types.js';
@@ -44,7 +45,8 @@ export async function startEnvtestBackend(assetsDir: string, workDir: string): P
     for (const p of started.reverse()) await p.stop();
   };
   try {
-    const etcd = startProcess('etcd', etcdBin, etcdArgs(layout), path.join(workDir, 'etcd.log'));
+    const etcdVersion = parseEtcdVersion(spawnSync(etcdBin, ['--version'], { encoding: 'utf8' }).stdout ?? '');
+    const etcd = startProcess('etcd', etcdBin, etcdArgs(layout, etcdVersion), path.join(workDir, 'etcd.log'));
     started.push(etcd);
     await waitUntilReady(etcd, 'etcd /health', () => etcdHealthy(layout.etcdClientPort), 30_000);
 

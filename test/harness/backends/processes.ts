@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import net from 'node:net';
 import { sleep } from '../wait.js';
 
@@ -30,17 +30,26 @@ export interface ManagedProcess {
 export function startProcess(name: string, binary: string, args: string[], logFile: string): ManagedProcess {
   const log = createWriteStream(logFile);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // The end of the output is also kept in memory: the file may not be flushed yet when the
+  // process dies, and that end is what explains why.
+  let recent = '';
+  const keep = (chunk: Buffer | string): void => {
+    log.write(chunk);
+    recent = (recent + chunk.toString()).slice(-16_384);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
     child.on('error', (err) => {
-      log.write(`\nfailed to start ${binary}: ${err.message}\n`);
+      keep(`\nfailed to start ${binary}: ${err.message}\n`);
       exitCode = -1;
       resolve(-1);
     });
-    child.on('exit', (code) => {
+    // 'close' comes after the output streams ended, so `recent` is complete by then.
+    child.on('close', (code) => {
       exitCode = code;
+      log.end();
       resolve(code);
     });
   });
@@ -50,11 +59,7 @@ export function startProcess(name: string, binary: string, args: string[], logFi
     logFile,
     exited,
     tail(lines = 20) {
-      try {
-        return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-      } catch {
-        return '';
-      }
+      return recent.trimEnd().split('\n').slice(-lines).join('\n');
     },
     async stop(graceMs = 10_000) {
       if (exitCode !== undefined) return;
@@ -64,7 +69,6 @@ export function startProcess(name: string, binary: string, args: string[], logFi
         child.kill('SIGKILL');
         await exited;
       }
-      log.end();
     },
   };
 }
