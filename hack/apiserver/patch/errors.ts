@@ -39,6 +39,8 @@ export class PatchError extends Error {
     readonly code: PatchErrorCode,
     message: string,
     readonly causes: StatusCause[] = [],
+    /** What went wrong when the Status message is generic; for logs, never sent. */
+    readonly detail?: string,
   ) {
     super(message);
     this.reason = REASONS[code];
@@ -68,12 +70,10 @@ export function badRequest(message: string): PatchError {
 /**
  * 422 with the generic message: kube-apiserver wraps JSON patch application failures (and a few
  * strategic merge patch failures) in NewGenericServerResponse(422, ...), which drops the detail.
- * The detail is kept on `cause` for logs.
+ * The detail is kept on `detail` for logs.
  */
 export function genericInvalid(detail: string): PatchError {
-  const err = new PatchError(422, 'the server rejected our request due to an error in our request');
-  (err as { cause?: unknown }).cause = detail;
-  return err;
+  return new PatchError(422, 'the server rejected our request due to an error in our request', [], detail);
 }
 
 /** 500 with the error text, as kube-apiserver answers a plain Go error from the patch code. */

@@ -67,6 +67,7 @@ describe('applyJsonPatch (RFC 6902)', () => {
   ])('%s is the generic 422 Invalid kube-apiserver answers', (_name, doc, ops) => {
     const err = failure(() => applyJsonPatch(doc, ops));
     expect(err.code).toBe(422);
+    expect(err.detail).toMatch(/^operation \d+ /);
     expect(err.toStatus()).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
