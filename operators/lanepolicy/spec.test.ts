@@ -13,7 +13,7 @@ describe('parseLaneSpec', () => {
         { name: 'gpu', modelServerRef: { name: 'gpu', namespace: 'ai' }, models: { chat: 'llama3.1:8b' } },
         { name: 'claude', cloud: { provider: 'anthropic', secretRef: { name: 'anthropic', namespace: 'agentlab-system', key: 'apiKey' } }, models: { chat: 'claude-sonnet-4-5' }, costPerMillionTokens: { input: '3', output: '15.00' } },
       ],
-      fallback: { on: ['ServerError', 'Timeout'], maxAttempts: 2, timeout: '10s' },
+      fallback: { onErrors: ['ServerError', 'Timeout'], maxAttempts: 2, timeout: '10s' },
       budget: { period: 'Daily', maxCostUSD: '5.00', maxTokensPerRun: 100000, onExceeded: 'Block' },
     }));
     expect(r.ok).toBe(true);
@@ -44,7 +44,7 @@ describe('parseLaneSpec', () => {
     [{ namespaceSelector: {}, allowCloud: true, providers: [ollama, { name: 'v', cloud: { provider: 'openai-compatible' } }] }, 'spec.providers[1].cloud.baseURL: required for provider openai-compatible'],
     [{ namespaceSelector: {}, providers: [{ name: 'x', cloud: { provider: 'ollama', baseURL: 'ftp://x' } }] }, 'spec.providers[0].cloud.baseURL: "ftp://x" is not an http(s) URL'],
     [{ namespaceSelector: {}, providers: [{ ...ollama, cloud: { ...ollama.cloud, apiKey: 'sk' } }] }, 'spec.providers[0]: API keys are never accepted in the spec; use cloud.secretRef'],
-    [{ namespaceSelector: {}, providers: [ollama], fallback: { on: ['Always'] } }, 'spec.fallback.on[0]: "Always" is not one of Unavailable, RateLimited, ServerError, Timeout'],
+    [{ namespaceSelector: {}, providers: [ollama], fallback: { onErrors: ['Always'] } }, 'spec.fallback.onErrors[0]: "Always" is not one of Unavailable, RateLimited, ServerError, Timeout'],
     [{ namespaceSelector: {}, providers: [ollama], budget: { maxCostUSD: 'lots' } }, 'spec.budget.maxCostUSD: "lots" is not a non-negative number'],
     [{ namespaceSelector: {}, providers: [ollama], egress: { allowCIDRs: ['192.168.1.0/24'] } }, 'spec.egress.allowCIDRs: a private lane (allowCloud false) may not open egress outside the cluster'],
     [{ namespaceSelector: {}, providers: [ollama], egress: { policy: 'AllowAll' } }, 'spec.egress.policy: a private lane (allowCloud false) must keep DenyExternal'],

@@ -15,7 +15,7 @@ export type CloudProviderType = 'anthropic' | 'openai' | 'gemini' | 'openai-comp
 export type ProviderType = 'ollama' | CloudProviderType;
 export type Locality = 'local' | 'cloud';
 
-/** Error classes a lane may fall back on (spec.fallback.on). */
+/** Error classes a lane may fall back on (spec.fallback.onErrors). */
 export const FALLBACK_CLASSES = ['Unavailable', 'RateLimited', 'ServerError', 'Timeout'] as const;
 export type FallbackClass = (typeof FALLBACK_CLASSES)[number];
 
@@ -189,10 +189,10 @@ export function parseLaneSpec(obj: unknown): ParseResult {
 
   const fb = isObj(spec.fallback) ? spec.fallback : {};
   const on: FallbackClass[] = [];
-  if (Array.isArray(fb.on)) {
-    fb.on.forEach((c, i) => {
+  if (Array.isArray(fb.onErrors)) {
+    fb.onErrors.forEach((c, i) => {
       if ((FALLBACK_CLASSES as readonly unknown[]).includes(c)) on.push(c as FallbackClass);
-      else errors.push(`spec.fallback.on[${i}]: ${JSON.stringify(c)} is not one of ${FALLBACK_CLASSES.join(', ')}`);
+      else errors.push(`spec.fallback.onErrors[${i}]: ${JSON.stringify(c)} is not one of ${FALLBACK_CLASSES.join(', ')}`);
     });
   } else {
     on.push(...FALLBACK_CLASSES);
