@@ -70,6 +70,9 @@ function walk(s: JSONSchemaProps, path: string, ctx: WalkContext, problems: stri
     }
   }
   for (const [name, child] of Object.entries(s.properties ?? {})) {
+    if (YAML11_BOOLEANS.has(name.toLowerCase())) {
+      problems.push(`${path}.${name}: kubectl's YAML 1.1 parser reads the key "${name}" as a boolean; choose another name`);
+    }
     // apiVersion and kind at the root are checked by the API server itself, not by the schema.
     if (ctx.isRoot && (name === 'apiVersion' || name === 'kind')) {
       if (!child.description) problems.push(`${path}.${name}: description is missing`);
@@ -85,6 +88,8 @@ function walk(s: JSONSchemaProps, path: string, ctx: WalkContext, problems: stri
     walk(s.additionalProperties, `${path}{}`, { ...ctx, isRoot: false }, problems);
   }
 }
+
+const YAML11_BOOLEANS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false']);
 
 const READY_STATUS = '.status.conditions[?(@.type=="Ready")].status';
 const READY_MESSAGE = '.status.conditions[?(@.type=="Ready")].message';

@@ -68,6 +68,9 @@ describe('lintCrd', () => {
     ['a rule that does not parse', (c: CustomResourceDefinition) => {
       spec(c)['x-kubernetes-validations'] = [{ rule: 'self.nodes.all(n,', message: 'x' }];
     }, 'does not parse'],
+    ['a property kubectl reads as a boolean', (c: CustomResourceDefinition) => {
+      spec(c).properties!.on = { type: 'boolean', description: 'x' };
+    }, 'reads the key "on" as a boolean'],
     ['a Ready column on conditions[0]', (c: CustomResourceDefinition) => {
       c.spec.versions[0].additionalPrinterColumns![2].jsonPath = '.status.conditions[0].status';
     }, 'Ready must read'],

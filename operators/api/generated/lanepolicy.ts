@@ -87,13 +87,13 @@ export interface LanePolicySpec {
    */
   fallback?: {
     /**
-     * Errors that trigger a fallback; any other error is returned to the caller.
+     * Error classes that trigger a fallback; any other error is returned to the caller. (Not named "on": YAML 1.1 parsers, kubectl's included, read that key as true.)
      *
      * @maxItems 4
      *
      * Items: An error class.
      */
-    on?: ('Unavailable' | 'RateLimited' | 'ServerError' | 'Timeout')[];
+    onErrors?: ('Unavailable' | 'RateLimited' | 'ServerError' | 'Timeout')[];
     /**
      * Providers tried per request, the first included.
      */

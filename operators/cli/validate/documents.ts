@@ -27,13 +27,24 @@ export function splitFieldPath(fieldPath: string): (string | number)[] {
   return segments;
 }
 
+/**
+ * kubectl decodes YAML with go-yaml v2 (YAML 1.1): `on`, `off`, `yes`, `no`, `y` and `n` are
+ * booleans and `0777` is octal, even as map keys. Parse the same way so that what is validated is
+ * what kubectl sends, but without the 1.1 sexagesimal and timestamp tags, which go-yaml v2 does not
+ * apply when decoding into JSON.
+ */
+const KUBECTL_YAML = {
+  version: '1.1',
+  customTags: (tags: { tag: string; format?: string }[]) => tags.filter((t) => t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'),
+} as const;
+
 /** Parses every document of a multi-document YAML file; empty documents are dropped. */
 export function parseDocuments(file: string, text: string): { documents: SourceDocument[]; problems: ParseProblem[] } {
   const lineCounter = new LineCounter();
   const documents: SourceDocument[] = [];
   const problems: ParseProblem[] = [];
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
-  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
+  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false, ...KUBECTL_YAML } as never)) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) problems.push({ file, line: lineAt(e.pos[0]), message: e.message.split('\n')[0] });
       continue;

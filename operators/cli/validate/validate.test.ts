@@ -97,6 +97,14 @@ describe('validateObject', () => {
     expect(verdict).toEqual({ checked: true, problems: [] });
   });
 
+  it('reads YAML as kubectl does: an unquoted on key is the boolean true', () => {
+    const text = 'apiVersion: agentlab.dev/v1alpha1\nkind: LanePolicy\nmetadata:\n  name: l\nspec:\n  namespaceSelector: {}\n  providers:\n    - name: local\n      modelServerRef: {name: a, namespace: b}\n  fallback:\n    on: [Timeout]\n';
+    const r = validateText('lane.yaml', text, crds);
+    expect(r.findings.map(formatFinding)).toEqual([
+      'lane.yaml:11: LanePolicy/l: spec.fallback.true: unknown field "spec.fallback.true" (not declared in the LanePolicy schema; kubectl rejects it; YAML 1.1, which kubectl speaks, reads the keys on, off, yes, no, y and n as booleans: quote the key)',
+    ]);
+  });
+
   it('skips other API groups with a note', () => {
     expect(validateObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, crds)).toEqual({
       checked: false, note: 'skipped: v1 ConfigMap is not an AgentLab kind',

@@ -57,7 +57,10 @@ export function validateObject(obj: unknown, crds: CustomResourceDefinition[]): 
 
   const compiled = compileSchema(schema);
   const { object: pruned, unknownFields } = compiled.prune(obj);
-  for (const f of unknownFields) problems.push({ field: f, message: `${f}: unknown field "${f}" (not declared in the ${o.kind} schema; kubectl rejects it)` });
+  for (const f of unknownFields) {
+    const hint = /\.(true|false)$/.test(f) ? '; YAML 1.1, which kubectl speaks, reads the keys on, off, yes, no, y and n as booleans: quote the key' : '';
+    problems.push({ field: f, message: `${f}: unknown field "${f}" (not declared in the ${o.kind} schema; kubectl rejects it${hint})` });
+  }
   const defaulted = compiled.applyDefaults(pruned) as { spec?: unknown };
   const errors = compiled.validate(defaulted);
   for (const e of errors) problems.push({ field: e.field === '<nil>' ? '' : e.field, message: formatFieldError(e) });
