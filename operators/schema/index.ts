@@ -85,6 +85,8 @@ const CONTENT_CACHE_SIZE = 256;
 
 /** Compiles (once per distinct schema; cached) the validator for one CRD version's openAPIV3Schema. */
 export function compileSchema(openAPIV3Schema: object): CompiledSchema {
+  // A missing or non-object schema (a CRD without one) validates nothing, like an empty schema.
+  if (typeof openAPIV3Schema !== 'object' || openAPIV3Schema === null) return new Compiled(normalizeSchema({}).schema);
   const hit = byIdentity.get(openAPIV3Schema);
   if (hit) return hit;
   const key = JSON.stringify(openAPIV3Schema);

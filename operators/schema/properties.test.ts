@@ -116,6 +116,11 @@ const { schemaArb } = fc.letrec((tie) => ({
 }));
 
 describe('arbitrary schemas', () => {
+  it('treats a missing schema as an empty one: all but apiVersion, kind and metadata is pruned', () => {
+    const c = compileSchema(undefined as unknown as object);
+    expect(c.admit({ kind: 'X', spec: { a: 1 } })).toEqual({ object: { kind: 'X' }, unknownFields: ['spec'], errors: [] });
+  });
+
   it('compileSchema, prune, applyDefaults, validate and checkSchema never throw', () => {
     fc.assert(
       fc.property(schemaArb, fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), (schema, spec, oldSpec) => {
