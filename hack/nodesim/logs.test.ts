@@ -50,4 +50,16 @@ describe('log server', () => {
     }, 30);
     expect(await res.text()).toBe('before\nafter\n');
   });
+
+  it('serves the kubelet containerLogs path with sinceTime and tailLines=0', async () => {
+    const store = new LogStore();
+    store.append('ns', 'p', 'a', 'x');
+    const s = await store.serve('127.0.0.1', () => ['a', 'b']);
+    close = s.close;
+    expect(await (await fetch(`${s.url}/containerLogs/ns/p/a`)).text()).toBe('x\n');
+    expect(await (await fetch(`${s.url}/containerLogs/ns/p/a?tailLines=0`)).text()).toBe('');
+    expect(await (await fetch(`${s.url}/containerLogs/ns/p/a?sinceTime=2999-01-01T00:00:00Z`)).text()).toBe('');
+    expect((await fetch(`${s.url}/containerLogs/ns/p/zzz`)).status).toBe(400);
+    expect(await (await fetch(`${s.url}/healthz`)).text()).toBe('ok');
+  });
 });

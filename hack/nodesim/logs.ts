@@ -2,6 +2,7 @@
 // (container, follow, tailLines, timestamps, previous, limitBytes, sinceSeconds), so an API
 // server can proxy `pods/log` here unchanged.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 const MAX_LINES = 10_000;
@@ -73,11 +74,21 @@ export class LogStore {
     return this.logs.has(this.key(ns, pod, container));
   }
 
-  /** Serves GET /logs/<ns>/<pod>?container=...; `containers` lists a pod's containers for defaulting. */
-  async serve(host: string, containersOf: (ns: string, pod: string) => string[] | undefined): Promise<{ url: string; close(): Promise<void> }> {
-    const server = http.createServer((req, res) => this.handle(req, res, containersOf));
+  /**
+   * Serves container output over HTTP(S): `GET /logs/<ns>/<pod>?container=...` (what the
+   * `sim.agentlab.dev/log-url` annotation points at) and the kubelet's own
+   * `GET /containerLogs/<ns>/<pod>/<container>` (what kube-apiserver asks a node for).
+   * `containersOf` lists a pod's containers, or undefined for an unknown pod.
+   */
+  async serve(
+    host: string,
+    containersOf: (ns: string, pod: string) => string[] | undefined,
+    tls?: { key: string; cert: string },
+  ): Promise<{ url: string; port: number; close(): Promise<void> }> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res, containersOf);
+    const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
     const sockets = new Set<import('node:net').Socket>();
-    server.on('connection', (s) => {
+    server.on(tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
@@ -87,7 +98,8 @@ export class LogStore {
     });
     const port = (server.address() as AddressInfo).port;
     return {
-      url: `http://${host}:${port}`,
+      url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+      port,
       close: () =>
         new Promise<void>((resolve) => {
           for (const s of sockets) s.destroy();
@@ -98,36 +110,40 @@ export class LogStore {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, containersOf: (ns: string, pod: string) => string[] | undefined): void {
     const url = new URL(req.url ?? '/', 'http://logs.invalid');
-    const m = /^\/logs\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const fail = (code: number, message: string) => {
       res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(message);
     };
-    if (!m || req.method !== 'GET') return fail(404, 'not found');
+    if (req.method !== 'GET') return fail(405, 'method not allowed');
+    if (url.pathname === '/healthz') return fail(200, 'ok');
+    const m = /^\/logs\/([^/]+)\/([^/]+)$/.exec(url.pathname) ?? /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (!m) return fail(404, 'not found');
     const [ns, pod] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
     const containers = containersOf(ns, pod);
     if (!containers) return fail(404, `pods "${pod}" not found`);
-    let container = url.searchParams.get('container') ?? '';
+    let container = m[3] !== undefined ? decodeURIComponent(m[3]) : (url.searchParams.get('container') ?? '');
     if (!container) {
       if (containers.length !== 1) return fail(400, `a container name must be specified for pod ${pod}, choose one of: [${containers.join(' ')}]`);
       container = containers[0];
     }
     if (!containers.includes(container)) return fail(400, `container ${container} is not valid for pod ${pod}`);
     const log = this.get(ns, pod, container);
-    const previous = url.searchParams.get('previous') === 'true';
+    const q = url.searchParams;
+    const previous = q.get('previous') === 'true';
     if (previous && !log.previous) return fail(400, `previous terminated container "${container}" in pod "${pod}" not found`);
-    const timestamps = url.searchParams.get('timestamps') === 'true';
-    const tail = url.searchParams.get('tailLines');
-    const since = url.searchParams.get('sinceSeconds');
-    const limit = url.searchParams.get('limitBytes');
+    const follow = q.get('follow') === 'true' && !previous;
+    const timestamps = q.get('timestamps') === 'true';
+    const since = q.get('sinceSeconds') ? Date.now() - Number(q.get('sinceSeconds')) * 1000 : q.get('sinceTime') ? new Date(q.get('sinceTime')!).getTime() : undefined;
     let lines = previous ? log.previous! : log.lines;
-    if (since) lines = lines.filter((l) => l.at.getTime() >= Date.now() - Number(since) * 1000);
-    if (tail) lines = lines.slice(-Number(tail));
+    if (since !== undefined && Number.isFinite(since)) lines = lines.filter((l) => l.at.getTime() >= since);
+    const tail = q.get('tailLines');
+    if (tail !== null && Number(tail) >= 0) lines = Number(tail) === 0 ? [] : lines.slice(-Number(tail));
     const fmt = (l: Line) => `${timestamps ? `${l.at.toISOString()} ` : ''}${l.text}\n`;
     let body = lines.map(fmt).join('');
+    const limit = q.get('limitBytes');
     if (limit) body = Buffer.from(body).subarray(0, Number(limit)).toString('utf8');
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(url.searchParams.get('follow') === 'true' ? {} : { 'content-length': Buffer.byteLength(body) }) });
-    if (url.searchParams.get('follow') !== 'true' || previous) {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(follow ? {} : { 'content-length': Buffer.byteLength(body) }) });
+    if (!follow) {
       res.end(body);
       return;
     }

@@ -23,7 +23,7 @@ export const SIM_LABEL = 'sim.agentlab.dev/node';
 export const KUBELET_VERSION = 'v1.32.0-sim';
 
 /** The Node a kubelet would register for this machine (status included; it is also written via /status). */
-export function nodeManifest(sim: SimNode, address: string, now: Date): V1Node {
+export function nodeManifest(sim: SimNode, address: string, now: Date, kubeletPort = 10250): V1Node {
   const gpuLabels: Record<string, string> = sim.gpus
     ? {
         'nvidia.com/gpu.present': 'true',
@@ -57,28 +57,27 @@ export function nodeManifest(sim: SimNode, address: string, now: Date): V1Node {
       annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
     },
     spec: { ...(sim.taints?.length ? { taints: sim.taints } : {}) },
-    status: nodeStatus(sim, address, now, resources),
+    status: nodeStatus(sim, address, now, resources, kubeletPort),
   };
 }
 
-function nodeStatus(sim: SimNode, address: string, now: Date, resources: Record<string, string>): V1Node['status'] {
+function nodeStatus(sim: SimNode, address: string, now: Date, resources: Record<string, string>, kubeletPort: number): V1Node['status'] {
   const cond = (type: string, status: string, reason: string, message: string) => ({
     type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now,
   });
   return {
     capacity: resources,
     allocatable: resources,
-    addresses: [
-      { type: 'InternalIP', address },
-      { type: 'Hostname', address: sim.name },
-    ],
+    // No Hostname address: kube-apiserver prefers it for kubelet connections and the node
+    // name does not resolve; InternalIP is where the simulated kubelet listens.
+    addresses: [{ type: 'InternalIP', address }],
     conditions: [
       cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
       cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
       cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
       cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
     nodeInfo: {
       architecture: 'amd64',
       bootID: `sim-${sim.name}`,

@@ -1,5 +1,6 @@
 // The simulator against the embedded API server, end to end: nodes, scheduling, Deployments
 // with a fake Ollama reached through the service proxy, Jobs, PVCs, logs, garbage collection.
+import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { Ollama } from 'ollama';
@@ -207,6 +208,19 @@ describe('node simulator on the embedded API server', () => {
     expect(pod.status?.containerStatuses?.[0].state?.terminated?.message).toBe('finished with 0');
     const log = await core.readNamespacedPodLog({ name: 'runner', namespace: ns });
     expect(log).toContain('greeting: hi from a secret');
+
+    // The same output from the node's kubelet endpoint, where kube-apiserver would ask for it.
+    const node = await core.readNode({ name: pod.spec!.nodeName! });
+    const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+    const address = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get({ host: address, port, path: `/containerLogs/${ns}/runner/runner?tailLines=5`, rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(body).toContain('greeting: hi from a secret');
   });
 
   it('binds PVCs', async () => {

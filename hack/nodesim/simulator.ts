@@ -19,6 +19,7 @@ import { desiredEndpoints, sameEndpoints, type Backend } from './endpoints.js';
 import { resolveEnv } from './env.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
 import { jobPodLabels, planJob } from './jobs.js';
+import { kubeletCertificate } from './kubelet.js';
 import { LogStore } from './logs.js';
 import { watchInformer, WorkQueue, type Cache } from './loop.js';
 import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './nodes.js';
@@ -136,6 +137,7 @@ class Simulator {
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private logServer: { url: string; close(): Promise<void> } | undefined;
+  private kubeletServer: { port: number; close(): Promise<void> } | undefined;
   private tmpDir = '';
   logBase = '';
 
@@ -177,8 +179,12 @@ class Simulator {
   async start(): Promise<void> {
     this.tmpDir = await mkdtemp(path.join(os.tmpdir(), 'nodesim-'));
     await writeFile(path.join(this.tmpDir, 'kubeconfig'), this.opts.kubeConfig.exportConfig(), { mode: 0o600 });
-    this.logServer = await this.logs.serve(this.ip, (ns, pod) => this.runtimes.get(`${ns}/${pod}`)?.runtime.containerNames());
+    const containersOf = (ns: string, pod: string) => this.runtimes.get(`${ns}/${pod}`)?.runtime.containerNames();
+    this.logServer = await this.logs.serve(this.ip, containersOf);
     this.logBase = this.logServer.url;
+    const cert = await kubeletCertificate(this.tmpDir, this.ip);
+    if (cert) this.kubeletServer = await this.logs.serve(this.ip, containersOf, cert);
+    else this.log.info('openssl not found: no kubelet endpoint, so pods/log works only through the log-url annotation');
     try {
       await this.ensureNamespace('kube-node-lease');
       for (const n of this.nodes) await this.registerNode(n);
@@ -218,6 +224,7 @@ class Simulator {
     await Promise.all([...this.runtimes.values()].map((r) => r.runtime.stop()));
     this.runtimes.clear();
     await this.logServer?.close();
+    await this.kubeletServer?.close();
     if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
     this.log.info('node simulator stopped');
   }
@@ -304,7 +311,7 @@ class Simulator {
   }
 
   private async registerNode(sim: SimNode): Promise<void> {
-    const manifest = nodeManifest(sim, this.ip, new Date());
+    const manifest = nodeManifest(sim, this.ip, new Date(), this.kubeletServer?.port);
     try {
       await this.core.createNode({ body: manifest });
     } catch (err) {
