@@ -48,7 +48,6 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   const loaded = new Map<string, Date>(); // name -> expires at
   const rules = opts.rules ?? [];
   const pullDelay = opts.pullStepDelayMs ?? 2;
-  let faults: Faults = { ...(opts.faults ?? {}) };
 
   const requireModel = async (ctx: FakeContext, body: Record<string, unknown>): Promise<string | undefined> => {
     const name = typeof body.model === 'string' && body.model ? body.model : typeof body.name === 'string' ? body.name : '';
@@ -113,8 +112,8 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       const name = await requireModel(ctx, body);
       if (!name) return;
       const model = catalog.get(name);
-      const failThisPull = (faults.failNextPulls ?? 0) > 0;
-      if (failThisPull) faults.failNextPulls = (faults.failNextPulls ?? 0) - 1;
+      const failThisPull = (ctx.faults.failNextPulls ?? 0) > 0;
+      if (failThisPull) ctx.faults.failNextPulls = (ctx.faults.failNextPulls ?? 0) - 1;
       const lines = pullProgress(model, failThisPull);
       if (body.stream === false) {
         for (let i = 0; i < lines.length; i++) if (pullDelay) await sleep(pullDelay);
@@ -203,7 +202,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   const server = await startFakeHttpServer({
     host: opts.host,
     port: opts.port,
-    faults,
+    faults: opts.faults,
     errorBody: (_status, message) => ({ error: message }),
     onRequest: opts.log ? (e) => opts.log!(ginLine(e)) : undefined,
     async handle(ctx) {
@@ -227,14 +226,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       await handler(ctx, (body ?? {}) as Record<string, unknown>);
     },
   });
-  return {
-    ...server,
-    setFaults(f: Faults) {
-      faults = { ...f };
-      server.setFaults(faults);
-    },
-    installed: () => [...installed.keys()].sort(),
-  };
+  return { ...server, installed: () => [...installed.keys()].sort() };
 }
 
 /** Builds the kind-specific part of one answer object; `final` marks the object that carries the stats. */

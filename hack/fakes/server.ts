@@ -53,7 +53,8 @@ export interface FakeRequest {
 export interface FakeContext {
   req: FakeRequest;
   res: http.ServerResponse;
-  faults: Faults;
+  /** The live faults; handlers may consume counters (e.g. failNextPulls). */
+  readonly faults: Faults;
   /** Sends a JSON body with the given status (after the first-token delay fault). */
   json(status: number, body: unknown): Promise<void>;
   /** Starts a streamed answer; chunks go through the delay and disconnect faults. */
