@@ -250,7 +250,18 @@ function optionalState(v: CelValue): { value?: CelValue } {
   if (!o) throw new Error('no such overload');
   return o;
 }
+/** x.?f: an optional of x's field f (none when absent); on an optional x, none stays none. */
+function optionalField(x: CelValue, f: string): CelMap {
+  let target: CelValue | undefined = x;
+  const o = optionals.get(x as object);
+  if (o) target = 'value' in o ? o.value : undefined;
+  if (target === undefined || !isCelMap(target) || quantities.has(target) || urls.has(target)) return optionalOf(undefined);
+  const v = target.get(f);
+  return optionalOf(v === undefined ? undefined : (v as CelInput));
+}
+
 const optionalLib: CelFunc[] = [
+  celFunc('optional.field', [DYN, STRING], DYN, (x, f) => optionalField(x, f)),
   celFunc('optional.none', [], DYN, () => optionalOf(undefined)),
   celFunc('optional.of', [DYN], DYN, (v) => optionalOf(v as CelInput)),
   celMethod('hasValue', DYN, [], BOOL, function () {

@@ -7,6 +7,7 @@
 import { CelScalar, celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
 import { checkSelections, formatCelError, usesIdent } from './cel-check.js';
 import { KUBERNETES_CEL_FUNCS, optionalOf } from './cel-library.js';
+import { rewriteOptionalSelection } from './cel-optional.js';
 import { toCel } from './cel-values.js';
 import {
   childPath, duplicate, forbidden, indexPath, invalid, keyPath, required, type FieldError,
@@ -84,7 +85,7 @@ export function parseRuleFieldPath(jsonPath: string, schema: StructuralSchema): 
 function compileExpression(src: string, schema: StructuralSchema, resourceRoot: boolean): { program: Program; expr: unknown } | { error: string } {
   let parsed;
   try {
-    parsed = parse(src);
+    parsed = parse(rewriteOptionalSelection(src));
   } catch (e) {
     const m = /^<input>:(\d+):(\d+): (.*)$/s.exec((e as Error).message);
     if (!m) return { error: `compilation failed: ERROR: <input>: ${(e as Error).message}` };
