@@ -45,7 +45,9 @@ async function observeProvider(ctx: ReconcileContext, p: LaneProvider): Promise<
     const ms = ctx.cache.get<KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[]; endpoint?: string } }>(MODELSERVERS, p.modelServerRef.namespace, p.modelServerRef.name);
     if (!ms) return { modelServer: { found: false } };
     const ready = findCondition(ms.status?.conditions as never, 'Ready');
-    return { modelServer: { found: true, ready: ready?.status === 'True', message: ready?.message, endpoint: ms.status?.endpoint } };
+    // A stopped server (replicas 0) is Ready as a resource but answers nothing.
+    const serving = ready?.status === 'True' && ready.reason !== 'Stopped';
+    return { modelServer: { found: true, ready: serving, message: ready?.message, endpoint: ms.status?.endpoint } };
   }
   if (!p.secretRef) return {};
   try {
