@@ -187,9 +187,13 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     owns: [PVCS, SERVICES, DEPLOYMENTS],
     watches: [
       { resource: NODES, unrestricted: true, map: (_n, cache) => unscheduledKeys(cache), predicate: nodeCapacityChanged },
-      { resource: MODELSERVERS, map: (_s, cache) => unscheduledKeys(cache), predicate: claimChanged },
+      // Only a server that holds (or held) a node can free capacity; a new one cannot.
+      {
+        resource: MODELSERVERS, predicate: claimChanged,
+        map: (s, cache, old) => ((s as ModelServer).status?.node || (old as ModelServer | undefined)?.status?.node ? unscheduledKeys(cache) : []),
+      },
     ],
-    maxConcurrentReconciles: 8,
+    maxConcurrentReconciles: 16,
     start(handle) {
       pulls = new PullManager({
         log: handle.log, notify: (key) => handle.enqueue(key),

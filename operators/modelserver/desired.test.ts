@@ -56,8 +56,13 @@ describe('desiredPVC and desiredService', () => {
   it('sizes the cache and never shrinks a live claim', () => {
     expect((desiredPVC(ms({})) as Obj).spec.resources.requests.storage).toBe('20Gi');
     expect((desiredPVC(ms({ cache: { size: '50Gi', storageClassName: 'zfs' } })) as Obj).spec).toMatchObject({ storageClassName: 'zfs', resources: { requests: { storage: '50Gi' } } });
-    const live = { spec: { resources: { requests: { storage: '100Gi' } } } };
-    expect((desiredPVC(ms({ cache: { size: '50Gi' } }), live) as Obj).spec.resources.requests.storage).toBe('100Gi');
+    const requestedBefore = { metadata: { annotations: { 'agentlab.dev/requested-storage': '100Gi' } } };
+    expect((desiredPVC(ms({ cache: { size: '50Gi' } }), requestedBefore) as Obj).spec.resources.requests.storage).toBe('100Gi');
+    const provisioned = { status: { capacity: { storage: '64Gi' } } };
+    const pvc = desiredPVC(ms({ cache: { size: '50Gi' } }), provisioned);
+    expect((pvc as Obj).spec.resources.requests.storage).toBe('64Gi');
+    expect(pvc.metadata?.annotations).toEqual({ 'agentlab.dev/requested-storage': '64Gi' });
+    expect((desiredPVC(ms({ cache: { size: '200Gi' } }), requestedBefore) as Obj).spec.resources.requests.storage).toBe('200Gi');
   });
 
   it('exposes the named http port the service proxy uses', () => {

@@ -33,14 +33,19 @@ function quantities(q: Record<string, string | number> | undefined): Record<stri
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(v)]));
 }
 
+/** The size last requested for the cache volume, kept on the PVC because the cache holds no child specs. */
+export const REQUESTED_STORAGE_ANNOTATION = 'agentlab.dev/requested-storage';
+
 /**
- * The model cache. A PVC's size may grow but never shrink, so a smaller spec keeps the live size
- * (the API server would reject the shrink).
+ * The model cache. A PVC's request may grow but never shrink (the API server rejects it), so the
+ * request is the largest of the spec, what was requested before and what is provisioned.
  */
 export function desiredPVC(ms: ModelServer, live?: KubeObject): KubeObject {
   const wanted = ms.spec.cache?.size ?? DEFAULT_CACHE_SIZE;
-  const liveSize = ((live?.spec as { resources?: { requests?: { storage?: string } } } | undefined)?.resources?.requests?.storage);
-  const size = liveSize && parseQuantity(liveSize) > parseQuantity(wanted) ? liveSize : wanted;
+  const before = live?.metadata?.annotations?.[REQUESTED_STORAGE_ANNOTATION];
+  const provisioned = (live?.status as { capacity?: { storage?: string } } | undefined)?.capacity?.storage;
+  let size = wanted;
+  for (const q of [before, provisioned]) if (q && parseQuantity(q) > parseQuantity(size)) size = q;
   const spec: Record<string, unknown> = {
     accessModes: ['ReadWriteOnce'],
     resources: { requests: { storage: size } },
@@ -48,7 +53,7 @@ export function desiredPVC(ms: ModelServer, live?: KubeObject): KubeObject {
   if (ms.spec.cache?.storageClassName) spec.storageClassName = ms.spec.cache.storageClassName;
   return {
     apiVersion: 'v1', kind: 'PersistentVolumeClaim',
-    metadata: { name: pvcName(ms), namespace: ms.metadata!.namespace, labels: labels(ms) },
+    metadata: { name: pvcName(ms), namespace: ms.metadata!.namespace, labels: labels(ms), annotations: { [REQUESTED_STORAGE_ANNOTATION]: size } },
     spec,
   };
 }

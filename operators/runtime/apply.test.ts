@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controllerOwnerKey, controllerReference, isSubset, upToDate } from './apply.js';
+import { APPLIED_HASH_ANNOTATION, compactChild, controllerOwnerKey, controllerReference, desiredHash, upToDate } from './apply.js';
 import { primaryChanged } from './runtime.js';
 
 const owner = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'ms', namespace: 'ns', uid: 'u1' } };
@@ -22,24 +22,39 @@ describe('owner index', () => {
   });
 });
 
-describe('isSubset / upToDate', () => {
-  it.each([
-    [{ a: 1 }, { a: 1, b: 2 }, true],
-    [{ a: 1 }, { a: 2 }, false],
-    [{ a: [{ x: 1 }] }, { a: [{ x: 1, y: 2 }] }, true],
-    [{ a: [1] }, { a: [1, 2] }, false],
-    [{ a: { b: undefined } }, { a: {} }, true],
-    [{ a: 'x' }, {}, false],
-  ])('isSubset(%j, %j) = %s', (d, l, want) => {
-    expect(isSubset(d, l)).toBe(want);
+describe('applied hash and compact children', () => {
+  const desired = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns', ownerReferences: [controllerReference(owner)] }, spec: { ports: [{ port: 80 }] } };
+
+  it('hashes canonically: key order does not matter, values do, the hash annotation itself is ignored', () => {
+    const reordered = { spec: { ports: [{ port: 80 }] }, metadata: { ownerReferences: [controllerReference(owner)], namespace: 'ns', name: 's' }, kind: 'Service', apiVersion: 'v1' };
+    expect(desiredHash(reordered)).toBe(desiredHash(desired));
+    expect(desiredHash({ ...desired, spec: { ports: [{ port: 81 }] } })).not.toBe(desiredHash(desired));
+    expect(desiredHash({ ...desired, metadata: { ...desired.metadata, annotations: { [APPLIED_HASH_ANNOTATION]: 'x' } } })).toBe(desiredHash(desired));
   });
 
-  it('treats server defaults and other metadata as compatible', () => {
-    const desired = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns', labels: { a: 'b' } }, spec: { ports: [{ port: 80 }] } };
-    const live = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns', uid: 'x', resourceVersion: '5', labels: { a: 'b', extra: 'y' } }, spec: { ports: [{ port: 80, protocol: 'TCP' }], clusterIP: '10.0.0.1' } };
-    expect(upToDate(desired, live)).toBe(true);
-    expect(upToDate({ ...desired, spec: { ports: [{ port: 81 }] } }, live)).toBe(false);
-    expect(upToDate(desired, undefined)).toBe(false);
+  it('is up to date only when the hash and the controller reference match and nobody changed the spec', () => {
+    const hash = desiredHash(desired);
+    const want = { ...desired, metadata: { ...desired.metadata, annotations: { [APPLIED_HASH_ANNOTATION]: hash } } };
+    const live = { metadata: { name: 's', uid: 'c1', generation: 2, annotations: { [APPLIED_HASH_ANNOTATION]: hash }, ownerReferences: [controllerReference(owner)] } };
+    expect(upToDate(want, live)).toBe(true);
+    expect(upToDate(want, live, 2)).toBe(true);
+    expect(upToDate(want, live, 1)).toBe(false); // generation moved since our apply: drift
+    expect(upToDate(want, { ...live, metadata: { ...live.metadata, annotations: { [APPLIED_HASH_ANNOTATION]: 'other' } } })).toBe(false);
+    expect(upToDate(want, { ...live, metadata: { ...live.metadata, ownerReferences: [] } })).toBe(false);
+    expect(upToDate(want, undefined)).toBe(false);
+  });
+
+  it('keeps identity, ownership and status of a child, not its spec', () => {
+    const full = {
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'ns', uid: 'u', resourceVersion: '9', generation: 3, labels: { a: 'b' }, annotations: { x: 'y' }, ownerReferences: [controllerReference(owner)], managedFields: [{}] },
+      spec: { replicas: 1, template: {} }, status: { availableReplicas: 1 },
+    };
+    expect(compactChild(full)).toEqual({
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'ns', uid: 'u', resourceVersion: '9', generation: 3, labels: { a: 'b' }, annotations: { x: 'y' }, ownerReferences: [controllerReference(owner)] },
+      status: { availableReplicas: 1 },
+    });
   });
 });
 

@@ -1,4 +1,5 @@
-import type { KubeObject, OwnerReference } from './kube.js';
+import { createHash } from 'node:crypto';
+import type { KubeObject, ObjectMeta, OwnerReference } from './kube.js';
 
 /** Field manager for children a controller applies, e.g. `agentlab-modelserver`. */
 export const fieldManager = (controller: string): string => `agentlab-${controller}`;
@@ -26,28 +27,59 @@ export function controllerOwnerKey(obj: KubeObject, ownerApiVersion: string, own
 }
 
 /**
- * True when every field of `desired` is present with the same value in `live`: the object the
- * server holds already says what we would apply, so the apply can be skipped. Arrays must have
- * the same length and match element-wise; extra fields in `live` (defaults, other managers) are fine.
+ * Annotation carrying a hash of what the controller last applied to a child. Comparing it with
+ * the hash of the new desired object tells whether an apply would change anything, without
+ * keeping children's specs in the cache (they dominate memory: a Deployment is ~10 KiB on the heap).
  */
-export function isSubset(desired: unknown, live: unknown): boolean {
-  if (desired === live) return true;
-  if (desired === null || desired === undefined) return live === null || live === undefined;
-  if (typeof desired !== 'object') return false;
-  if (typeof live !== 'object' || live === null) return false;
-  if (Array.isArray(desired)) {
-    if (!Array.isArray(live) || live.length !== desired.length) return false;
-    return desired.every((v, i) => isSubset(v, live[i]));
+export const APPLIED_HASH_ANNOTATION = 'agentlab.dev/applied-hash';
+
+/** JSON with object keys sorted, so equal objects serialise identically. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
   }
-  if (Array.isArray(live)) return false;
-  const l = live as Record<string, unknown>;
-  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => v === undefined || isSubset(v, l[k]));
+  return JSON.stringify(v);
 }
 
-/** True when applying `desired` would not change `live` (ignoring server-populated metadata). */
-export function upToDate(desired: KubeObject, live: KubeObject | undefined): boolean {
+/** Hash of a desired object (its applied-hash annotation excluded). */
+export function desiredHash(obj: KubeObject): string {
+  const annotations = { ...obj.metadata?.annotations };
+  delete annotations[APPLIED_HASH_ANNOTATION];
+  const copy = { ...obj, metadata: { ...obj.metadata, annotations: Object.keys(annotations).length ? annotations : undefined } };
+  return createHash('sha256').update(canonicalJson(copy)).digest('hex').slice(0, 20);
+}
+
+/**
+ * What the cache keeps of a child: identity, ownership, labels/annotations and status. Specs
+ * (and ConfigMap data) are dropped; controllers compare hashes instead and read child status.
+ */
+export function compactChild(obj: KubeObject): KubeObject {
+  const m = obj.metadata ?? {};
+  const meta: ObjectMeta = {
+    name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, generation: m.generation,
+    creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp, labels: m.labels,
+    annotations: m.annotations, ownerReferences: m.ownerReferences, finalizers: m.finalizers,
+  };
+  for (const k of Object.keys(meta) as (keyof ObjectMeta)[]) if (meta[k] === undefined) delete meta[k];
+  const out: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: meta };
+  if (obj.status !== undefined) out.status = obj.status;
+  return out;
+}
+
+/**
+ * True when applying `desired` (carrying its hash annotation) would not change `live`: the hash
+ * matches and the controller reference is in place. `appliedGeneration` is the generation the
+ * child had right after this process last applied it; a higher live generation means someone
+ * else changed the spec (drift), which is corrected by applying again.
+ */
+export function upToDate(desired: KubeObject, live: KubeObject | undefined, appliedGeneration?: number): boolean {
   if (!live) return false;
-  const { metadata, ...rest } = desired;
-  const { name: _n, namespace: _ns, ...meta } = metadata ?? {};
-  return isSubset(meta, live.metadata) && isSubset(rest, live);
+  const want = desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
+  if (!want || live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] !== want) return false;
+  const ref = desired.metadata?.ownerReferences?.[0];
+  if (ref && !live.metadata?.ownerReferences?.some((r) => r.uid === ref.uid && r.controller === true)) return false;
+  if (appliedGeneration !== undefined && live.metadata?.generation !== undefined && live.metadata.generation !== appliedGeneration) return false;
+  return true;
 }

@@ -13,8 +13,8 @@ export interface CacheReader {
 /** Requeues objects of a controller's kind when an object of another kind changes. */
 export interface WatchSpec {
   resource: ResourceRef;
-  /** Keys (namespace/name) of the controller's objects to reconcile for this change. */
-  map(obj: KubeObject, cache: CacheReader): string[];
+  /** Keys (namespace/name) of the controller's objects to reconcile for this change (`old`: on updates). */
+  map(obj: KubeObject, cache: CacheReader, old?: KubeObject): string[];
   /** Filters updates; default: any change of resourceVersion. */
   predicate?(oldObj: KubeObject, newObj: KubeObject): boolean;
   /** Watch every namespace/object of this resource even when the operator is restricted. */

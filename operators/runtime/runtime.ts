@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, controllerOwnerKey, controllerReference, fieldManager, statusFieldManager, upToDate } from './apply.js';
+import { APPLIED_HASH_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, compactChild, controllerOwnerKey, controllerReference, desiredHash, fieldManager, statusFieldManager, upToDate } from './apply.js';
 import { type Condition, type ConditionInput, READY, findCondition } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import { EventRecorder, type EventType } from './events.js';
@@ -88,6 +88,7 @@ export class Runtime implements CacheReader {
       client: this.client, resource, logger: this.o.logger, labelSelector,
       namespaces: opts.unrestricted ? undefined : this.o.namespaces,
       resyncPeriodMs: opts.ownedOnly || opts.unrestricted ? 0 : this.o.resyncPeriodMs ?? 10 * 60_000,
+      transform: opts.ownedOnly ? compactChild : undefined,
     });
     this.informers.set(id, inf);
     if (this.started) inf.start();
@@ -116,6 +117,7 @@ export class Runtime implements CacheReader {
     });
     for (const owned of controller.owns ?? []) {
       this.informer(owned, { ownedOnly: true }).addHandler((type, obj, old) => {
+        if (type === 'delete' && obj.metadata?.uid) runner.forgetChild(obj.metadata.uid);
         if (type === 'update' && old?.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
         const key = controllerOwnerKey(obj, apiVersionOf(controller.for), controller.for.kind, controller.for.namespaced);
         if (key) runner.enqueue(key);
@@ -124,7 +126,7 @@ export class Runtime implements CacheReader {
     for (const w of controller.watches ?? []) {
       this.informer(w.resource, { unrestricted: w.unrestricted }).addHandler((type, obj, old) => {
         if (type === 'update' && old && (old === obj || (w.predicate ? !w.predicate(old, obj) : old.metadata?.resourceVersion === obj.metadata?.resourceVersion))) return;
-        for (const key of w.map(obj, this)) runner.enqueue(key);
+        for (const key of w.map(obj, this, type === 'update' ? old : undefined)) runner.enqueue(key);
       });
     }
   }
@@ -181,6 +183,8 @@ function clone<T>(v: T): T {
 
 class ControllerRunner {
   private queue?: WorkQueue;
+  /** Generation of each child (by uid) right after this process applied it: drift detection. */
+  private readonly appliedGeneration = new Map<string, number>();
   private workers: Promise<void>[] = [];
   private handleStarted = false;
   private readonly log: Logger;
@@ -202,6 +206,10 @@ class ControllerRunner {
 
   pending(): number {
     return this.queue?.pending() ?? 0;
+  }
+
+  forgetChild(uid: string): void {
+    this.appliedGeneration.delete(uid);
   }
 
   start(): void {
@@ -367,11 +375,17 @@ class ControllerRunner {
         ownerReferences: [controllerReference(owner)],
       },
     };
+    desired.metadata!.annotations = { ...child.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: desiredHash(desired) };
     const name = desired.metadata?.name;
     if (!name) throw new Error(`child ${resource.kind} has no metadata.name`);
     const live = this.rt.get<C>(resource, desired.metadata?.namespace, name);
-    if (live && upToDate(desired, live)) return live;
-    return this.rt.client.apply<C>(resource, desired, fieldManager(this.c.name));
+    const uid = live?.metadata?.uid;
+    if (live && upToDate(desired, live, uid ? this.appliedGeneration.get(uid) : undefined)) return live;
+    const applied = await this.rt.client.apply<C>(resource, desired, fieldManager(this.c.name));
+    const m = applied.metadata;
+    if (m?.uid && m.generation !== undefined) this.appliedGeneration.set(m.uid, m.generation);
+    delete applied.metadata?.managedFields;
+    return applied;
   }
 
   private async handleDeletion(ctx: ReconcileContext<KubeObject>): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 import { isNotFound } from '../../operators/runtime/kube.js';
-import { DEPLOYMENTS } from '../../operators/modelserver/types.js';
+import { DEPLOYMENTS, MODELSERVERS, type ModelServer } from '../../operators/modelserver/types.js';
 import { client, condition, events, modelServerYaml, operatorFor, waitForReady } from './support.js';
 
 const cluster = useCluster();
@@ -31,5 +31,25 @@ describe('a GPU request that no node can satisfy', () => {
       return e.find((x) => x.reason === 'Unschedulable') ? e : undefined;
     });
     expect(evs.find((x) => x.reason === 'Unschedulable')).toMatchObject({ type: 'Warning', message: expected });
+  });
+
+  it('places a waiting server as soon as stopping another one frees the GPU', async () => {
+    const ns = await cluster.newNamespace('ms-free');
+    await operatorFor(cluster, ns);
+    const c = client(cluster);
+    const gpu = { count: 1, minMemory: '12Gi' };
+    await cluster.applyYaml(modelServerYaml('holder', { models: [{ name: 'llama3.1:8b' }], gpu }), { namespace: ns });
+    await cluster.waitFor(async () => (await c.get<ModelServer>(MODELSERVERS, ns, 'holder')).status?.node === 'chief-horse');
+    await cluster.applyYaml(modelServerYaml('waiting', { models: [{ name: 'llama3.1:8b' }], gpu }), { namespace: ns });
+    const waiting = await waitForReady(cluster, c, ns, 'waiting', (r) => r?.reason === 'Unschedulable');
+    expect(condition(waiting, 'Scheduled')?.message).toBe(`needs 1 GPU with >= 12 GiB; stop ModelServer ${ns}/holder on chief-horse to free one; still-fawn has a free NVIDIA GeForce RTX 3070 with 8 GiB`);
+
+    await c.mergePatch(MODELSERVERS, ns, 'holder', { spec: { replicas: 0 } });
+    const placed = await cluster.waitFor(async () => {
+      const ms = await c.get<ModelServer>(MODELSERVERS, ns, 'waiting');
+      return condition(ms, 'Scheduled')?.status === 'True' ? ms : undefined;
+    }, { what: 'the waiting server to be placed' });
+    expect(placed.status?.node).toBe('chief-horse');
+    expect(condition(placed, 'Stalled')).toBeUndefined();
   });
 });
