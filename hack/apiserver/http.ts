@@ -61,7 +61,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-const OBJECT_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+const OBJECT_TYPES = ['application/json', 'application/yaml'];
 
 /** Decodes a create/update body: JSON or YAML, per Content-Type. */
 export function decodeObjectBody(contentType: string | undefined, body: Buffer): unknown {

@@ -35,7 +35,9 @@ export function validateObjectMeta(r: ResourceInfo, obj: KObject, old: KObject |
   (m.finalizers ?? []).forEach((f, i) => {
     const errs = validateQualifiedName(f);
     for (const e of errs) causes.push(fieldCause('FieldValueInvalid', `metadata.finalizers[${i}]`, e, f));
-    if (errs.length === 0 && !f.includes('/') && !['kubernetes', 'orphan', 'foregroundDeletion'].includes(f)) {
+    // Built-in types (pkg/apis/core/validation) insist on qualified or standard finalizer names; CRs and CRDs do not.
+    const strict = !r.custom && r.group !== 'apiextensions.k8s.io';
+    if (strict && errs.length === 0 && !f.includes('/') && !['kubernetes', 'orphan', 'foregroundDeletion'].includes(f)) {
       causes.push(fieldCause('FieldValueInvalid', `metadata.finalizers[${i}]`, 'name is neither a standard finalizer name nor is it fully qualified', f));
     }
   });
