@@ -36,12 +36,19 @@ const castEnv = celEnv({ variables: { x: CelScalar.STRING } });
 const toTimestamp = plan(castEnv, parse('timestamp(x)'));
 const toDuration = plan(castEnv, parse('duration(x)'));
 
+/** The date-time spellings the format accepts without a zone or with a space are UTC to Kubernetes. */
+function rfc3339(v: string): string {
+  const t = v.replace(/^(\d{4}-\d{2}-\d{2}) /, '$1T');
+  if (/[Zz]$|[+-]\d{2}:?\d{2}$/.test(t)) return t.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  return /T\d{2}:\d{2}$/.test(t) ? `${t}:00Z` : `${t}Z`;
+}
+
 function stringValue(s: StructuralSchema, v: string): CelInput {
   switch (s.format) {
     case 'date-time':
     case 'datetime':
     case 'date': {
-      const r = toTimestamp({ x: s.format === 'date' ? `${v}T00:00:00Z` : v });
+      const r = toTimestamp({ x: s.format === 'date' ? `${v}T00:00:00Z` : rfc3339(v) });
       return isCelError(r) ? v : (r as CelInput);
     }
     case 'duration': {

@@ -78,6 +78,7 @@ describe('x-kubernetes-validations', () => {
     ['url', { rule: "isURL(self.endpoint) && url(self.endpoint).getScheme() == 'http' && url(self.endpoint).getHostname() == 'ollama' && url(self.endpoint).getPort() == '11434'" }, { endpoint: 'http://ollama:11434/api' }, []],
     ['sets', { rule: "sets.contains(self.tags, ['a']) && sets.intersects(self.tags, ['z', 'b']) && !sets.equivalent(self.tags, ['a'])" }, { tags: ['a', 'b'] }, []],
     ['timestamps and durations', { rule: "self.when < timestamp('2030-01-01T00:00:00Z') && self.timeout <= duration('1h')" }, { when: '2025-06-01T10:00:00Z', timeout: '30m' }, []],
+    ['date-times without a zone are UTC', { rule: "self.when == timestamp('2025-06-01T10:00:00Z')" }, { when: '2025-06-01T10:00:00' }, []],
     ['rule on map values with Key paths', { rule: 'true' }, { env: { LONG: 'abcdef' } }, ['spec.env[LONG]: Invalid value: "string": short values only']],
     ['division by zero', { rule: 'self.replicas / 0 == 1' }, { replicas: 1 }, ['spec: Invalid value: "object": division by zero evaluating rule: self.replicas / 0 == 1']],
   ])('%s', (_name, rule, spec, want) => {

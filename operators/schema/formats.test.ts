@@ -36,6 +36,7 @@ describe('formats', () => {
     ['duration', '1h30m', true],
     ['duration', '3 days', true],
     ['duration', 'soon', false],
+    ['duration', '0', true],
     ['hexcolor', '#ff00aa', true],
     ['rgbcolor', 'rgb(255, 0, 12)', true],
     ['password', 'anything', true],

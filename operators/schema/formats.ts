@@ -20,7 +20,7 @@ const RGBCOLOR = new RegExp(`^rgb\\(${RGB_PART},${RGB_PART},${RGB_PART}\\)$`);
 const SSN = /^\d{3}[- ]?\d{2}[- ]?\d{4}$/;
 const BSON_OBJECT_ID = /^[0-9a-fA-F]{24}$/;
 const MAC = /^([0-9a-fA-F]{2}([:-]))([0-9a-fA-F]{2}\2){4}([0-9a-fA-F]{2})$|^([0-9a-fA-F]{2}([:-]))([0-9a-fA-F]{2}\6){6}([0-9a-fA-F]{2})$|^([0-9a-fA-F]{2}([:-]))([0-9a-fA-F]{2}\10){18}([0-9a-fA-F]{2})$|^([0-9a-fA-F]{4}\.){2}[0-9a-fA-F]{4}$|^([0-9a-fA-F]{4}\.){3}[0-9a-fA-F]{4}$|^([0-9a-fA-F]{4}\.){9}[0-9a-fA-F]{4}$/;
-const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
+const GO_DURATION = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
 const STRFMT_DURATION = /^(\d+)\s*(ns|us|µs|ms|s|m|h|d|w|(nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?))$/;
 
 function daysIn(year: number, month: number): number {
