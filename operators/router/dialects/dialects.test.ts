@@ -1,0 +1,123 @@
+import { describe, it, expect } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, ollamaChatSink } from './ollama.js';
+import { parseOpenAIChat, parseOpenAIEmbeddings, openaiChatSink } from './openai.js';
+import { budgetError, renderOllamaError, renderOpenAIError, upstreamError } from '../errors.js';
+
+/** A ServerResponse stand-in that records what a sink writes. */
+function fakeRes() {
+  const out: { status?: number; headers?: Record<string, unknown>; body: string; ended: boolean } = { body: '', ended: false };
+  const res = {
+    headersSent: false,
+    writableCorked: 0,
+    writeHead(status: number, headers: Record<string, unknown>) {
+      out.status = status;
+      out.headers = headers;
+      this.headersSent = true;
+      return this;
+    },
+    flushHeaders() {},
+    cork() {},
+    uncork() {},
+    write(s: string) {
+      out.body += s;
+      return true;
+    },
+    end(s?: string) {
+      if (s) out.body += s;
+      out.ended = true;
+    },
+  };
+  return { res: res as unknown as ServerResponse, out };
+}
+
+describe('Ollama dialect', () => {
+  it('parses chat with options and streams by default', () => {
+    expect(parseOllamaChat({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], options: { num_predict: 64, temperature: 0.2, stop: 'x' } }))
+      .toEqual({ kind: 'chat', model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true, maxTokens: 64, temperature: 0.2, stop: ['x'] });
+    expect(parseOllamaChat({ model: 'chat', messages: [], stream: false, options: { num_predict: -1 } })).toEqual({ kind: 'chat', model: 'chat', messages: [], stream: false });
+  });
+
+  it('turns generate into a chat with its system prompt', () => {
+    expect(parseOllamaGenerate({ model: 'm', prompt: 'p', system: 's' }).messages).toEqual([{ role: 'system', content: 's' }, { role: 'user', content: 'p' }]);
+    expect(parseOllamaEmbed({ model: 'e', input: 'one' }).input).toEqual(['one']);
+  });
+
+  it.each([
+    [{ messages: [] }, 'model: required string'],
+    [{ model: 'm' }, 'messages: required list'],
+    [{ model: 'm', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role: must be one of system, user, assistant, tool'],
+    [{ model: 'm', messages: [], options: { temperature: 'hot' } }, 'options.temperature: must be a number >= 0'],
+  ])('rejects %j with a field path', (body, message) => {
+    expect(() => parseOllamaChat(body)).toThrow(message);
+  });
+
+  it('streams NDJSON chunks and a final chunk with counts', () => {
+    const { res, out } = fakeRes();
+    const sink = ollamaChatSink(res, { model: 'chat', stream: true, mode: 'chat', requestId: 'r1' });
+    sink.start();
+    sink.delta('Hel');
+    sink.delta('lo');
+    sink.done({ inputTokens: 5, outputTokens: 2 }, 'stop');
+    const lines = out.body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(out.headers).toMatchObject({ 'content-type': 'application/x-ndjson', 'x-request-id': 'r1' });
+    expect(lines.map((l) => (l.message as { content: string }).content)).toEqual(['Hel', 'lo', '']);
+    expect(lines[2]).toMatchObject({ done: true, done_reason: 'stop', prompt_eval_count: 5, eval_count: 2, model: 'chat' });
+  });
+
+  it('answers generate non-streamed in one object', () => {
+    const { res, out } = fakeRes();
+    const sink = ollamaChatSink(res, { model: 'chat', stream: false, mode: 'generate', requestId: 'r' });
+    sink.start();
+    sink.delta('a');
+    sink.delta('b');
+    sink.done({ inputTokens: 1, outputTokens: 2 }, 'length');
+    expect(JSON.parse(out.body)).toMatchObject({ response: 'ab', done: true, done_reason: 'length' });
+    expect(out.status).toBe(200);
+  });
+
+  it('reports a mid-stream failure in the stream, and an early one as a status', () => {
+    const a = fakeRes();
+    const s1 = ollamaChatSink(a.res, { model: 'm', stream: true, mode: 'chat', requestId: 'r' });
+    s1.start();
+    s1.delta('x');
+    s1.fail(upstreamError('gpu', 'died'));
+    expect(JSON.parse(a.out.body.trim().split('\n')[1])).toMatchObject({ error: 'died (provider gpu) [request r]', category: 'upstream' });
+    const b = fakeRes();
+    ollamaChatSink(b.res, { model: 'm', stream: true, mode: 'chat', requestId: 'r' }).fail(budgetError('spent'));
+    expect(b.out.status).toBe(429);
+  });
+});
+
+describe('OpenAI dialect', () => {
+  it('parses content parts, developer role and max_completion_tokens', () => {
+    expect(parseOpenAIChat({ model: 'chat', messages: [{ role: 'developer', content: 'be terse' }, { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }], max_completion_tokens: 10, stream: true }))
+      .toEqual({ kind: 'chat', model: 'chat', messages: [{ role: 'system', content: 'be terse' }, { role: 'user', content: 'ab' }], maxTokens: 10, stream: true });
+    expect(() => parseOpenAIChat({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] })).toThrow('messages[0].content[0]: only text content parts are supported');
+    expect(() => parseOpenAIEmbeddings({ model: 'm', input: [[1, 2]] })).toThrow(/token arrays are not supported/);
+  });
+
+  it('streams SSE chunks, a usage chunk when asked, and [DONE]', () => {
+    const { res, out } = fakeRes();
+    const sink = openaiChatSink(res, { model: 'chat', stream: true, includeUsage: true, requestId: 'r' });
+    sink.start();
+    sink.delta('Hi');
+    sink.done({ inputTokens: 3, outputTokens: 1 }, 'stop');
+    const events = out.body.split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    const [first, finish, usage] = events.slice(0, 3).map((e) => JSON.parse(e.slice(6)) as { choices: { delta: unknown; finish_reason: unknown }[]; usage?: unknown; object: string });
+    expect(first.object).toBe('chat.completion.chunk');
+    expect(first.choices[0].delta).toEqual({ role: 'assistant', content: 'Hi' });
+    expect(finish.choices[0].finish_reason).toBe('stop');
+    expect(usage).toMatchObject({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
+  });
+
+  it('renders errors with type, code and the request id', () => {
+    expect(renderOpenAIError(budgetError('lane x cost budget exhausted'), 'abc')).toEqual({
+      status: 429,
+      body: { error: { message: 'lane x cost budget exhausted [request abc]', type: 'insufficient_quota', param: null, code: 'budget_exceeded', category: 'budget', request_id: 'abc' } },
+    });
+    expect(renderOllamaError(upstreamError('claude', 'HTTP 500'), 'abc').body).toEqual({ error: 'HTTP 500 (provider claude) [request abc]', category: 'upstream', code: 'upstream_error', request_id: 'abc', provider: 'claude' });
+  });
+});
+
