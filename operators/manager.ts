@@ -8,6 +8,7 @@ import { KubeClient, type KubeObject } from './runtime/kube.js';
 import { LeaderElector } from './runtime/leader.js';
 import { OperatorMetrics } from './runtime/metrics.js';
 import { Runtime } from './runtime/runtime.js';
+import { registerStatusMetrics } from './runtime/status-metrics.js';
 
 /**
  * Controller folders, in start order. Each `operators/<folder>/controller.ts` exports
@@ -106,6 +107,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   });
   const controllers = opts.controllerOverrides ?? await loadControllers(opts.controllers);
   for (const c of controllers) runtime.register(c);
+  registerStatusMetrics(metrics.registry, runtime, controllers.map((c) => c.for).filter((r) => r.group === 'agentlab.dev'));
   log.info({ controllers: controllers.map((c) => c.name), namespaces: opts.namespaces, identity }, 'starting operator');
 
   let leading = false;
