@@ -1,8 +1,9 @@
 /**
  * CRD schema checks kube-apiserver makes when a CustomResourceDefinition is created or updated: the
  * structural-schema rules, the supported keywords and extensions, valid patterns and defaults, and
- * x-kubernetes-validations rules that compile. Paths are relative to `basePath` (for a CRD version,
- * pass "spec.versions[0].schema.openAPIV3Schema").
+ * x-kubernetes-validations rules that compile. Paths start at `basePath`: kube-apiserver reports
+ * "spec.validation.openAPIV3Schema" when every version has the same schema (it hoists it internally,
+ * so always for a single-version CRD) and "spec.versions[i].schema.openAPIV3Schema" otherwise.
  */
 import { compileCelTree, validateCel } from './cel.js';
 import { ROOT_FIELD, forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
@@ -132,7 +133,7 @@ function checkListAndMapTypes(n: StructuralSchema, path: string, errs: FieldErro
         if (!ks) errs.push(invalid(`${path}.x-kubernetes-list-map-keys[${i}]`, k, 'entries must all be names of item properties'));
         else if (!isScalarSchema(ks)) errs.push(invalid(`${path}.items.properties[${k}].type`, ks.type ?? '', 'must be a scalar type if parent array\'s x-kubernetes-list-type is map'));
         else if (!(n.items.required ?? []).includes(k) && ks.default === undefined) {
-          errs.push(required(`${path}.items.properties[${k}]`, 'all map keys must be required or have a default value'));
+          errs.push(required(`${path}.items.properties[${k}].default`, 'this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property'));
         }
       }
     }
