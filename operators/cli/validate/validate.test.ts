@@ -105,6 +105,25 @@ describe('validateObject', () => {
     ]);
   });
 
+  it.each([
+    ['ModelServer', { models: [{ name: 'llama3.1:8b' }] }],
+    ['LanePolicy', { namespaceSelector: {}, providers: [{ name: 'local', modelServerRef: { name: 'a', namespace: 'b' } }] }],
+    ['AgentRun', { task: 'Say hello.' }],
+    ['Flow', { nodes: [{ id: 'a', type: 'model', model: { prompt: 'hello' } }] }],
+    ['HardwareTask', { node: 'n', steps: [{ name: 'look', type: 'check', check: { commands: ['lsblk'] } }] }],
+  ])('accepts a minimal %s once defaults are applied', (kind, spec) => {
+    expect(validateObject({ apiVersion: 'agentlab.dev/v1alpha1', kind, metadata: { name: 'minimal' }, spec }, crds)).toEqual({ checked: true, problems: [] });
+  });
+
+  it('validates the items of a v1 List, with their lines', () => {
+    const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}\n  - apiVersion: agentlab.dev/v1alpha1\n    kind: ModelServer\n    metadata: {name: m}\n    spec:\n      runtime: tgi\n      models: [{name: x}]\n';
+    const r = validateText('list.yaml', text, crds);
+    expect(r.skipped).toBe(1);
+    expect(r.checked).toBe(1);
+    expect(r.findings.filter((f) => f.severity === 'error').map(formatFinding)[0]).toBe(
+      'list.yaml:11: ModelServer/m: spec.runtime: Unsupported value: "tgi": supported values: "ollama", "vllm"');
+  });
+
   it('skips other API groups with a note', () => {
     expect(validateObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, crds)).toEqual({
       checked: false, note: 'skipped: v1 ConfigMap is not an AgentLab kind',

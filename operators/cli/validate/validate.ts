@@ -82,17 +82,25 @@ export function validateText(file: string, text: string, crds: CustomResourceDef
   let checked = 0;
   let skipped = 0;
   for (const doc of documents) {
-    const o = doc.object as { kind?: unknown; metadata?: { name?: unknown } } | null;
-    const label = typeof o?.kind === 'string' ? `${o.kind}/${typeof o.metadata?.name === 'string' ? o.metadata.name : '<no name>'}` : undefined;
-    const verdict = validateObject(doc.object, crds);
-    if (!verdict.checked) {
-      skipped++;
-      findings.push({ file, line: doc.line, severity: 'note', object: label, message: verdict.note });
-      continue;
-    }
-    checked++;
-    for (const p of verdict.problems) {
-      findings.push({ file, line: p.field ? doc.lineOf(p.field) : doc.line, severity: 'error', object: label, message: p.message });
+    // kubectl accepts a v1 List and applies its items one by one; so does validation.
+    const list = doc.object as { apiVersion?: unknown; kind?: unknown; items?: unknown } | null;
+    const entries = list?.apiVersion === 'v1' && list.kind === 'List' && Array.isArray(list.items)
+      ? list.items.map((item, i) => ({ object: item as unknown, prefix: `items[${i}]` }))
+      : [{ object: doc.object, prefix: '' }];
+    for (const { object, prefix } of entries) {
+      const o = object as { kind?: unknown; metadata?: { name?: unknown } } | null;
+      const label = typeof o?.kind === 'string' ? `${o.kind}/${typeof o.metadata?.name === 'string' ? o.metadata.name : '<no name>'}` : undefined;
+      const lineOf = (field: string) => (field || prefix ? doc.lineOf(prefix && field ? `${prefix}.${field}` : prefix || field) : doc.line);
+      const verdict = validateObject(object, crds);
+      if (!verdict.checked) {
+        skipped++;
+        findings.push({ file, line: lineOf(''), severity: 'note', object: label, message: verdict.note });
+        continue;
+      }
+      checked++;
+      for (const p of verdict.problems) {
+        findings.push({ file, line: lineOf(p.field), severity: 'error', object: label, message: p.message });
+      }
     }
   }
   return { findings, checked, skipped };
