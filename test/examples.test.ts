@@ -18,8 +18,16 @@ const examples: Obj[] = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'))
 
 describe('examples/ on the API server', () => {
   afterAll(async () => {
-    // The examples create cluster-scoped objects (namespaces, lanes): remove them for the next run.
-    await cluster.kubectl(['delete', '-f', EXAMPLES, '--ignore-not-found', '--wait=false'], { allowFailure: true });
+    // The examples create cluster-scoped objects (namespaces, lanes): remove them for the next run,
+    // but keep agentlab-system, which other test files running in parallel may use.
+    const objects = examples
+      .filter((o) => !(o.kind === 'Namespace' && o.metadata.name === 'agentlab-system'))
+      .sort((a, b) => Number(a.kind === 'Namespace') - Number(b.kind === 'Namespace'));
+    for (const o of objects) {
+      const target = `${o.kind.toLowerCase()}${o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : ''}/${o.metadata.name}`;
+      const ns = o.metadata.namespace ? ['-n', o.metadata.namespace] : [];
+      await cluster.kubectl([...ns, 'delete', target, '--ignore-not-found', '--wait=false'], { allowFailure: true });
+    }
   });
 
   it('applies every example with kubectl apply -f examples/', async () => {
