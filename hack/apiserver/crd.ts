@@ -46,7 +46,7 @@ export function validateCrd(obj: KObject): StatusCause[] {
   }
   if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
     causes.push({ reason: 'FieldValueNotSupported', field: 'spec.scope',
-      message: `spec.scope: Unsupported value: ${JSON.stringify(spec.scope ?? '')}: supported values: "Cluster", "Namespaced"` });
+      message: `Unsupported value: ${JSON.stringify(spec.scope ?? '')}: supported values: "Cluster", "Namespaced"` });
   }
   const versions = arr<Record<string, unknown>>(spec.versions);
   if (versions.length === 0) causes.push(fieldCause('FieldValueInvalid', 'spec.versions', 'must have exactly one version marked as storage version', []));

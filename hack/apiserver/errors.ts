@@ -53,27 +53,29 @@ export function conflict(gr: GroupResource, name: string, why: string): ApiError
 
 export const STALE_OBJECT = 'the object has been modified; please apply your changes to the latest version and try again';
 
-/** 422 Invalid: `ModelServer.agentlab.dev "x" is invalid: [a, b]` with one cause per field error. */
+/**
+ * 422 Invalid: `ModelServer.agentlab.dev "x" is invalid: [a, b]` with one cause per field error.
+ * As in field.Error, a cause's message is the error body; the summary prefixes each with its field.
+ */
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
   const qualifiedKind = group ? `${kind}.${group}` : kind;
-  const messages = causes.map((c) => c.message ?? '');
+  const messages = causes.map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : c.message ?? ''));
   const summary = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
   const d: StatusDetails = { name, kind, causes };
   if (group) d.group = group;
   return new ApiError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${summary}`, d);
 }
 
-/** A field error cause formatted the way field.Error.Error() prints it. */
+/** A field error cause: `reason`, the body field.Error.ErrorBody() prints, and the field path. */
 export function fieldCause(type: FieldErrorType, field: string, detail: string, badValue?: unknown): StatusCause {
-  const reason = type;
   let message: string;
   switch (type) {
-    case 'FieldValueRequired': message = `${field}: Required value${detail ? `: ${detail}` : ''}`; break;
-    case 'FieldValueForbidden': message = `${field}: Forbidden${detail ? `: ${detail}` : ''}`; break;
-    case 'FieldValueDuplicate': message = `${field}: Duplicate value: ${goValue(badValue)}`; break;
-    default: message = `${field}: Invalid value: ${goValue(badValue)}${detail ? `: ${detail}` : ''}`;
+    case 'FieldValueRequired': message = `Required value${detail ? `: ${detail}` : ''}`; break;
+    case 'FieldValueForbidden': message = `Forbidden${detail ? `: ${detail}` : ''}`; break;
+    case 'FieldValueDuplicate': message = `Duplicate value: ${goValue(badValue)}`; break;
+    default: message = `Invalid value: ${goValue(badValue)}${detail ? `: ${detail}` : ''}`;
   }
-  return { reason, message, field };
+  return { reason: type, message, field };
 }
 export type FieldErrorType = 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueDuplicate';
 

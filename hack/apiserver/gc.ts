@@ -42,6 +42,7 @@ export function installGarbageCollector(ctx: ServerContext, svc: ObjectService):
     }
     if (states.includes('absent')) {
       obj.metadata.ownerReferences = refs.filter((_, i) => states[i] !== 'absent');
+      if (obj.metadata.ownerReferences.length === 0) delete obj.metadata.ownerReferences;
       ignoreGone(() => svc.update(r, e.ns, e.name, obj, internalWrite(MANAGER), undefined));
     }
   };
@@ -62,6 +63,7 @@ export function installGarbageCollector(ctx: ServerContext, svc: ObjectService):
         if (!e || !dr) continue;
         const dep = JSON.parse(e.json) as StoredObject;
         dep.metadata.ownerReferences = (dep.metadata.ownerReferences ?? []).filter((o) => o.uid !== uid);
+        if (dep.metadata.ownerReferences.length === 0) delete dep.metadata.ownerReferences;
         ignoreGone(() => svc.update(dr, e.ns, e.name, dep, internalWrite(MANAGER), undefined));
       }
       removeFinalizer(r, obj, 'orphan');

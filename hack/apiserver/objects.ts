@@ -168,6 +168,7 @@ export class ObjectService {
     if (r.custom?.schema) ({ object: final, warnings } = customPipeline(r.custom.schema, r, obj, undefined, opts.fieldValidation));
     else applyBuiltinDefaults(gr, final);
     if (gr === 'services.') this.allocateClusterIp(final);
+    dropEmptyMeta(final);
     throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? [])]);
     this.createGuard(r);
     if (this.ctx.store.getEntry(gr, ns, name)) throw alreadyExists(r, name);
@@ -227,6 +228,7 @@ export class ObjectService {
       if (managedFields) next.metadata!.managedFields = managedFields;
     } else applyBuiltinDefaults(gr, next);
     if (gr === 'services.') this.keepClusterIp(next, live);
+    dropEmptyMeta(next);
     throwIfInvalid(r, name, [...validateObjectMeta(r, next, live), ...(sub ? [] : this.validators.get(gr)?.(next, live) ?? [])]);
     if (next.metadata!.generation !== undefined && specChanged(r, live, next)) next.metadata!.generation = (live.metadata.generation ?? 0) + 1;
     next.metadata!.resourceVersion = live.metadata.resourceVersion;
@@ -342,6 +344,15 @@ export class ObjectService {
     if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = old.clusterIP;
     if (spec.clusterIPs === undefined) spec.clusterIPs = old.clusterIPs;
   }
+}
+
+/** Go omits empty slices and maps in ObjectMeta (omitempty), so a write of [] or {} reads back as absent. */
+function dropEmptyMeta(o: KObject): void {
+  const m = o.metadata;
+  if (!m) return;
+  for (const k of ['finalizers', 'ownerReferences', 'managedFields'] as const) if (Array.isArray(m[k]) && m[k]!.length === 0) delete m[k];
+  for (const k of ['labels', 'annotations'] as const) if (isRecord(m[k]) && Object.keys(m[k]!).length === 0) delete m[k];
+  for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === null) delete m[k];
 }
 
 function specFinalizers(ns: KObject): unknown[] {

@@ -2,8 +2,8 @@
  * ObjectMeta validation (apimachinery/pkg/api/validation) and the custom resource pipeline:
  * prune unknown fields, default, validate against the CRD schema (operators/schema).
  */
-import { strictDecodingMessage, toStatusCause, unknownFieldWarning, type CompiledSchema } from '../../operators/schema/index.js';
-import { invalid, badRequest, fieldCause, type StatusCause } from './errors.js';
+import { formatInvalidMessage, strictDecodingMessage, toStatusCause, unknownFieldWarning, type CompiledSchema } from '../../operators/schema/index.js';
+import { ApiError, invalid, badRequest, fieldCause, type StatusCause } from './errors.js';
 import { validateLabelValue, validateName, validateQualifiedName } from './names.js';
 import type { ResourceInfo } from './registry.js';
 import type { KObject } from './types.js';
@@ -30,7 +30,7 @@ export function validateObjectMeta(r: ResourceInfo, obj: KObject, old: KObject |
     annotationBytes += k.length + (typeof v === 'string' ? v.length : 0);
   }
   if (annotationBytes > TOTAL_ANNOTATION_SIZE) {
-    causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: `metadata.annotations: Too long: may not be more than ${TOTAL_ANNOTATION_SIZE} bytes` });
+    causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE} bytes` });
   }
   (m.finalizers ?? []).forEach((f, i) => {
     const errs = validateQualifiedName(f);
@@ -80,6 +80,10 @@ export function customPipeline(schema: CompiledSchema, r: ResourceInfo, obj: KOb
   }
   const defaulted = schema.applyDefaults(pruned) as KObject;
   const errs = schema.validate(defaulted, old);
-  if (errs.length) throw invalid(r.kind, r.group, obj.metadata?.name ?? '', errs.map(toStatusCause));
+  if (errs.length) {
+    const name = obj.metadata?.name ?? '';
+    throw new ApiError(422, 'Invalid', formatInvalidMessage(r.kind, r.group, name, errs),
+      { name, group: r.group, kind: r.kind, causes: errs.map(toStatusCause) });
+  }
   return { object: defaulted, warnings };
 }
