@@ -62,7 +62,7 @@ describe('injected errors have the real Status shapes', () => {
 
 describe('a client-node informer recovers', () => {
   const core = () => kc.makeApiClient(CoreV1Api);
-  const names = (informer: { list(): V1ConfigMap[] }) => informer.list().map((c) => c.metadata?.name).sort();
+  const names = (informer: { list(namespace?: string): ReadonlyArray<V1ConfigMap> }) => informer.list().map((c) => c.metadata?.name).sort();
 
   it('from dropped watch streams and a 410 Expired, converging on the server state', async () => {
     const informer = makeInformer<V1ConfigMap>(kc, configMapsPath(NS), () => core().listNamespacedConfigMap({ namespace: NS }));
