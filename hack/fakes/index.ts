@@ -1,5 +1,5 @@
 // Fake model servers for tests and the node simulator: wire-compatible, deterministic, with fault injection.
-export { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from './ollama.js';
+export { startFakeOllama, type FakeOllama, type FakeOllamaOptions, type OllamaModelStore, type InstalledModel } from './ollama.js';
 export { DEFAULT_CATALOG, normalizeModelName, fakeModel, modelDigest, modelSize, type FakeModel, type CatalogEntry } from './ollama-catalog.js';
 export { startFakeAnthropic, type FakeAnthropicOptions } from './anthropic.js';
 export { startFakeOpenAI, startFakeVllm, type FakeOpenAIOptions } from './openai.js';

@@ -110,6 +110,9 @@ describe('fake Ollama with the real ollama client', () => {
     const noTools = await client.chat({ model: 'qwen2.5-coder:7b', messages: [{ role: 'user', content: 'weather?' }] });
     expect(noTools.message.tool_calls).toBeUndefined();
     expect(noTools.message.content).toBe('It is sunny.');
+
+    server!.setRules([{ when: 'weather', reply: 'Rain all day.' }]);
+    expect((await client.chat({ model: 'qwen2.5-coder:7b', messages: [{ role: 'user', content: 'weather?' }] })).message.content).toBe('Rain all day.');
   });
 
   it('generates with a context and loads on an empty prompt', async () => {
@@ -230,5 +233,17 @@ describe('pure helpers', () => {
     const lines = pullProgress(DEFAULT_CATALOG[0], false);
     expect(lines.at(-1)).toEqual({ status: 'success' });
     for (const l of lines) if ('completed' in l && l.completed !== undefined) expect(l.completed).toBeLessThanOrEqual(l.total!);
+  });
+
+  it('shares models between servers given the same store, like a shared volume', async () => {
+    const store = new Map();
+    const a = await startFakeOllama({ store, pullStepDelayMs: 0 });
+    const b = await startFakeOllama({ store, pullStepDelayMs: 0 });
+    try {
+      await new Ollama({ host: a.url }).pull({ model: 'qwen2.5:0.5b' });
+      expect((await new Ollama({ host: b.url }).list()).models.map((m) => m.name)).toEqual(['qwen2.5:0.5b']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });

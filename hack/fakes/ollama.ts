@@ -13,6 +13,8 @@ export interface FakeOllamaOptions {
   catalog?: FakeModel[];
   /** Models already present at start (names from the catalog; `:latest` may be omitted). */
   models?: string[];
+  /** Where installed models live; pass the same store to servers that share a model volume. */
+  store?: OllamaModelStore;
   /** Scripted answers for chat/generate; unmatched prompts get a deterministic default answer. */
   rules?: ScriptRule[];
   faults?: Faults;
@@ -27,26 +29,31 @@ export interface FakeOllamaOptions {
 export interface FakeOllama extends FakeServer {
   /** Names of the models currently present, sorted. */
   installed(): string[];
+  /** Replaces the scripted answers (e.g. for a server the node simulator started). */
+  setRules(rules: ScriptRule[]): void;
 }
 
 const NS_PER_MS = 1_000_000;
 const KEEP_ALIVE_MS = 5 * 60_000;
 
-interface Installed {
+export interface InstalledModel {
   model: FakeModel;
   modifiedAt: Date;
 }
 
+/** The models on "disk": servers sharing one store behave like Ollamas sharing a volume. */
+export type OllamaModelStore = Map<string, InstalledModel>;
+
 export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
   const catalog = new Map((opts.catalog ?? DEFAULT_CATALOG).map((m) => [normalizeModelName(m.name), m]));
-  const installed = new Map<string, Installed>();
+  const installed: OllamaModelStore = opts.store ?? new Map();
   for (const name of opts.models ?? []) {
     const model = catalog.get(normalizeModelName(name));
     if (!model) throw new Error(`startFakeOllama: model ${JSON.stringify(name)} is not in the catalog`);
-    installed.set(normalizeModelName(name), { model, modifiedAt: new Date() });
+    if (!installed.has(normalizeModelName(name))) installed.set(normalizeModelName(name), { model, modifiedAt: new Date() });
   }
   const loaded = new Map<string, Date>(); // name -> expires at
-  const rules = opts.rules ?? [];
+  let rules = opts.rules ?? [];
   const pullDelay = opts.pullStepDelayMs ?? 2;
 
   const requireModel = async (ctx: FakeContext, body: Record<string, unknown>): Promise<string | undefined> => {
@@ -226,7 +233,13 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       await handler(ctx, (body ?? {}) as Record<string, unknown>);
     },
   });
-  return { ...server, installed: () => [...installed.keys()].sort() };
+  return {
+    ...server,
+    installed: () => [...installed.keys()].sort(),
+    setRules: (r: ScriptRule[]) => {
+      rules = r;
+    },
+  };
 }
 
 /** Builds the kind-specific part of one answer object; `final` marks the object that carries the stats. */
@@ -359,7 +372,7 @@ function contextTokens(n: number): number[] {
   return Array.from({ length: Math.min(n, 64) }, (_, i) => 128_000 + ((i * 7919) % 1000));
 }
 
-function byName(a: Installed, b: Installed): number {
+function byName(a: InstalledModel, b: InstalledModel): number {
   return a.model.name.localeCompare(b.model.name);
 }
 

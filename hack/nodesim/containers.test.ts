@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Ollama } from 'ollama';
 import type { V1Pod } from '@kubernetes/client-node';
+import type { OllamaModelStore } from '../fakes/ollama.js';
 import { PodRuntime, restartBackoffMs, shouldRestart } from './containers.js';
 import { resolveEnv } from './env.js';
 import { LogStore } from './logs.js';
@@ -21,7 +22,7 @@ function makePod(spec: Partial<NonNullable<V1Pod['spec']>>, annotations: Record<
 }
 
 /** Starts a runtime and resolves once `until` holds for the pod status it reports. */
-function run(pod: V1Pod, until: (s: ReturnType<typeof podStatus>) => boolean, logs = new LogStore()) {
+function run(pod: V1Pod, until: (s: ReturnType<typeof podStatus>) => boolean, logs = new LogStore(), modelStore?: (claim: string) => OllamaModelStore) {
   return new Promise<{ status: ReturnType<typeof podStatus>; runtime: PodRuntime; logs: LogStore }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out; last status ${JSON.stringify(podStatus(pod, runtime.run, ips, new Date()))}`)), 15_000);
     const ips = { podIP: '127.0.0.1', hostIP: '127.0.0.1' };
@@ -43,6 +44,7 @@ function run(pod: V1Pod, until: (s: ReturnType<typeof podStatus>) => boolean, lo
       },
       logger: pino({ level: 'silent' }),
       backoffMs: 50,
+      modelStore,
     });
     runtimes.push(runtime);
     void runtime.start();
@@ -116,6 +118,22 @@ describe('PodRuntime', () => {
     expect(logs.lastLines('ns', 'p', 'ollama', 5)).toContain('GET      "/api/version"');
     await runtime.stop();
     await expect(client.version()).rejects.toThrow();
+  });
+
+  it('gives an Ollama container the model store of the PVC it mounts', async () => {
+    const store: OllamaModelStore = new Map();
+    const pod = makePod({
+      volumes: [{ name: 'models', persistentVolumeClaim: { claimName: 'cache' } }],
+      containers: [{ name: 'ollama', image: 'ollama/ollama', volumeMounts: [{ name: 'models', mountPath: '/root/.ollama' }] }],
+    });
+    const claims: string[] = [];
+    const { runtime } = await run(pod, (s) => s.phase === 'Running', new LogStore(), (claim) => {
+      claims.push(claim);
+      return store;
+    });
+    await new Ollama({ host: runtime.listeners.get('ollama')!.server.url }).pull({ model: 'qwen2.5:0.5b' });
+    expect(claims).toEqual(['ns/cache']);
+    expect([...store.keys()]).toEqual(['qwen2.5:0.5b']);
   });
 
   it('keeps a container waiting with CreateContainerConfigError when a secret is missing', async () => {

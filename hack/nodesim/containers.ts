@@ -8,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { startFakeOllama } from '../fakes/ollama.js';
+import { startFakeOllama, type OllamaModelStore } from '../fakes/ollama.js';
 import { startFakeVllm } from '../fakes/openai.js';
 import type { FakeServer } from '../fakes/server.js';
 import { ContainerConfigError } from './env.js';
@@ -39,6 +39,8 @@ export interface RuntimeDeps {
   logger: Logger;
   /** Base of the restart back-off (doubles per restart, capped at 10 s). */
   backoffMs?: number;
+  /** The model store of a PersistentVolumeClaim (`<ns>/<claim>`), shared by every pod that mounts it. */
+  modelStore?(claim: string): OllamaModelStore;
 }
 
 /** A local server standing in for a container, and the declared ports it answers for. */
@@ -157,8 +159,9 @@ export class PodRuntime {
     const log = (line: string) => this.deps.logs.append(this.ns, this.name, spec.name, line);
 
     if (kind.kind === 'ollama' || kind.kind === 'vllm') {
+      const claim = this.mountedClaim(spec);
       const server = kind.kind === 'ollama'
-        ? await startFakeOllama({ host: this.deps.ip, log })
+        ? await startFakeOllama({ host: this.deps.ip, log, ...(claim && this.deps.modelStore ? { store: this.deps.modelStore(claim) } : {}) })
         : await startFakeVllm({ host: this.deps.ip, model: vllmModel([...(spec.command ?? []), ...(spec.args ?? [])].map((a) => expandVars(a, env))) });
       if (this.stopped) {
         await server.close();
@@ -222,6 +225,15 @@ export class PodRuntime {
       const exitCode = Number(ann[ANNOTATION_EXIT_CODE] ?? 0) || 0;
       this.later(Number(seconds) * 1000, () => exited(exitCode, exitCode === 0 ? 'Completed' : 'Error', ann[ANNOTATION_MESSAGE]));
     }
+  }
+
+  /** The first PersistentVolumeClaim mounted into the container, as `<ns>/<claim>`: its model cache. */
+  private mountedClaim(spec: V1Container): string | undefined {
+    for (const m of spec.volumeMounts ?? []) {
+      const claim = this.pod.spec?.volumes?.find((v) => v.name === m.name)?.persistentVolumeClaim?.claimName;
+      if (claim) return `${this.ns}/${claim}`;
+    }
+    return undefined;
   }
 
   private async terminationMessage(spec: V1Container, termPath: string, exitCode: number): Promise<string | undefined> {

@@ -70,6 +70,10 @@ describe('node simulator on the embedded API server', () => {
 
   it('runs a Deployment with an Ollama container behind a Service reachable through the service proxy', async () => {
     const labels = { app: 'ollama' };
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'ollama-cache' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } } },
+    });
     await apps.createNamespacedDeployment({
       namespace: ns,
       body: {
@@ -85,7 +89,9 @@ describe('node simulator on the embedded API server', () => {
                 name: 'ollama', image: 'ollama/ollama:0.12.6',
                 ports: [{ name: 'http', containerPort: 11434 }],
                 resources: { requests: { cpu: '1', memory: '4Gi', 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } },
+                volumeMounts: [{ name: 'models', mountPath: '/root/.ollama' }],
               }],
+              volumes: [{ name: 'models', persistentVolumeClaim: { claimName: 'ollama-cache' } }],
             },
           },
         },
@@ -123,6 +129,18 @@ describe('node simulator on the embedded API server', () => {
     expect(statuses.at(-1)).toBe('success');
     expect((await client.list()).models.map((m) => m.name)).toEqual(['qwen2.5:0.5b']);
     expect(sim.fakes.forPod(ns, pod.metadata!.name!)?.kind).toBe('ollama');
+
+    // The model cache lives on the PVC: a replacement pod finds the model already pulled.
+    await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: ns });
+    const replacement = await eventually('replacement pod ready', async () => {
+      const list = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=ollama' });
+      return list.items.find((p) => p.metadata?.name !== pod.metadata?.name && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    });
+    const models = await eventually('model list from the new pod', async () => {
+      const entry = sim.fakes.forPod(ns, replacement.metadata!.name!);
+      return entry ? (await new Ollama({ host: entry.server.url }).list()).models.map((m) => m.name) : undefined;
+    });
+    expect(models).toEqual(['qwen2.5:0.5b']);
   });
 
   it('rolls a Deployment to a new template and scales it', async () => {

@@ -11,6 +11,7 @@ import {
   type V1Deployment, type V1Endpoints, type V1Job, type V1Node, type V1PersistentVolumeClaim, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
+import type { OllamaModelStore } from '../fakes/ollama.js';
 import type { FakeServer } from '../fakes/server.js';
 import { containedIn, toWire } from './compare.js';
 import { PodRuntime } from './containers.js';
@@ -128,6 +129,8 @@ class Simulator {
   private readonly assumed = new Map<string, string>(); // pod uid -> node, until the cache shows the binding
   private readonly expectations = new Map<string, { pending: Set<string>; until: number }>();
   private readonly writtenEndpoints = new Map<string, V1Endpoints>();
+  /** Models "on disk" per PersistentVolumeClaim (`ns/claim`), so a model cache survives pod restarts. */
+  private readonly modelStores = new Map<string, OllamaModelStore>();
   /** Endpoints read back from the server since the last resync (someone may delete or edit them). */
   private readonly verifiedEndpoints = new Set<string>();
   private readonly rejectedEndpoints = new Set<string>();
@@ -419,6 +422,11 @@ class Simulator {
         },
         logger: this.log,
         backoffMs: this.opts.restartBackoffMs,
+        modelStore: (claim) => {
+          let store = this.modelStores.get(claim);
+          if (!store) this.modelStores.set(claim, (store = new Map()));
+          return store;
+        },
       });
       entry = { uid: pod.metadata!.uid!, runtime };
       this.runtimes.set(key, entry);
@@ -518,6 +526,7 @@ class Simulator {
 
   private async syncPvc(ns: string, name: string): Promise<void> {
     const pvc = this.pvcs.get(name, ns);
+    if (!pvc) this.modelStores.delete(`${ns}/${name}`); // the volume is gone, and its models with it
     if (!pvc || pvc.metadata?.deletionTimestamp || pvc.status?.phase === 'Bound') return;
     const status = {
       phase: 'Bound',
