@@ -6,7 +6,7 @@
  * so always for a single-version CRD) and "spec.versions[i].schema.openAPIV3Schema" otherwise.
  */
 import { compileCelTree, validateCel } from './cel.js';
-import { ROOT_FIELD, forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
+import { ROOT_FIELD, forbidden, formatFieldError, invalid, notSupported, required, type FieldError } from './errors.js';
 import { deepCopy, deepEqual } from './json.js';
 import { pruneValueInPlace } from './prune.js';
 import { normalizeSchema } from './normalize.js';
@@ -24,6 +24,33 @@ type Ctx = { errs: FieldError[] };
 
 function isScalarSchema(s: StructuralSchema | undefined): boolean {
   return s !== undefined && (s['x-kubernetes-int-or-string'] === true || ['string', 'integer', 'number', 'boolean'].includes(s.type ?? ''));
+}
+
+/** What a schema nested under allOf/anyOf/oneOf/not may not say (validateNestedValueValidation). */
+function checkNested(n: StructuralSchema, path: string, errs: FieldError[]): void {
+  const rules: [keyof StructuralSchema, string][] = [
+    ['type', 'must be empty to be structural'],
+    ['additionalProperties', 'must be undefined to be structural'],
+    ['default', 'must be undefined to be structural'],
+    ['title', 'must be empty to be structural'],
+    ['description', 'must be empty to be structural'],
+    ['nullable', 'must be false to be structural'],
+    ['x-kubernetes-preserve-unknown-fields', 'must be false to be structural'],
+    ['x-kubernetes-embedded-resource', 'must be false to be structural'],
+    ['x-kubernetes-int-or-string', 'must be false to be structural'],
+    ['x-kubernetes-list-map-keys', 'must be empty to be structural'],
+    ['x-kubernetes-list-type', 'must be undefined to be structural'],
+    ['x-kubernetes-map-type', 'must be undefined to be structural'],
+    ['x-kubernetes-validations', 'must be empty to be structural'],
+  ];
+  for (const [k, detail] of rules) {
+    const v = n[k];
+    const set = v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0);
+    if (set) errs.push(forbidden(`${path}.${k}`, detail));
+  }
+  if (n.properties && Object.hasOwn(n.properties, 'metadata')) {
+    errs.push(forbidden(`${path}.properties[metadata]`, 'must not be specified in a nested context'));
+  }
 }
 
 /** The anyOf int-or-string pattern generators emit, which the structural rules explicitly allow. */
@@ -52,25 +79,42 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: NodeOpts): void {
   for (const k of UNSUPPORTED) if (Object.hasOwn(s, k)) errs.push(forbidden(`${path}.${k}`, `${k} is not supported`));
   if (n.type !== undefined && !TYPES.includes(n.type)) errs.push(notSupported(`${path}.type`, n.type, TYPES));
   if (!opts.inValueValidation) {
-    if (n.type === undefined && !n['x-kubernetes-int-or-string'] && !n['x-kubernetes-preserve-unknown-fields'] && !opts.root) {
-      const what = opts.kindOfParent === 'items' ? 'array items' : 'object fields';
-      errs.push(required(`${path}.type`, `must not be empty for specified ${what}`));
+    const embedded = n['x-kubernetes-embedded-resource'] === true;
+    if (embedded && n.type !== 'object') {
+      const detail = 'must be object if x-kubernetes-embedded-resource is true';
+      errs.push(n.type === undefined ? required(`${path}.type`, detail) : invalid(`${path}.type`, n.type, detail));
+    } else if (n.type === undefined && !n['x-kubernetes-int-or-string'] && !n['x-kubernetes-preserve-unknown-fields']) {
+      const what = opts.root ? 'at the root' : opts.kindOfParent === 'items' ? 'for specified array items' : 'for specified object fields';
+      errs.push(required(`${path}.type`, `must not be empty ${what}`));
     }
-    if (opts.root && n.type !== 'object') {
-      errs.push(n.type === undefined ? required(`${path}.type`, 'must not be empty at the root') : invalid(`${path}.type`, n.type, 'must be object at the root'));
+    if (opts.root && n.type !== undefined && n.type !== 'object') errs.push(invalid(`${path}.type`, n.type, 'must be object at the root'));
+    if (opts.root && n.additionalProperties !== undefined) errs.push(forbidden(`${path}.additionalProperties`, 'must not be used at the root'));
+    if (embedded && n.additionalProperties !== undefined) errs.push(forbidden(`${path}.additionalProperties`, 'must not be used if x-kubernetes-embedded-resource is set'));
+    if (opts.root || embedded) {
+      for (const k of ['kind', 'apiVersion'] as const) {
+        const p = n.properties?.[k];
+        if (p && p.type !== 'string') errs.push(invalid(`${path}.properties[${k}].type`, p.type ?? '', 'must be string'));
+      }
+      const meta = n.properties?.metadata;
+      if (meta && meta.type !== 'object') errs.push(invalid(`${path}.properties[metadata].type`, meta.type ?? '', 'must be object'));
     }
-  } else {
-    for (const k of ['type', 'default', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string', 'description'] as const) {
-      if (n[k] !== undefined) errs.push(forbidden(`${path}.${k}`, 'must be empty to be structural'));
-    }
-  }
-  if (n['x-kubernetes-int-or-string'] && n.type !== undefined) errs.push(invalid(`${path}.type`, n.type, 'must be empty if x-kubernetes-int-or-string is true'));
-  if (n['x-kubernetes-preserve-unknown-fields'] === false) errs.push(invalid(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
-  if (n['x-kubernetes-embedded-resource']) {
-    if (n.type !== 'object') errs.push(invalid(`${path}.type`, n.type ?? '', 'must be object if x-kubernetes-embedded-resource is true'));
-    if (!n['x-kubernetes-preserve-unknown-fields'] && (!n.properties || Object.keys(n.properties).length === 0)) {
+    if (embedded && !n['x-kubernetes-preserve-unknown-fields'] && (!n.properties || Object.keys(n.properties).length === 0)) {
       errs.push(required(`${path}.properties`, 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'));
     }
+    if (n['x-kubernetes-int-or-string'] && n['x-kubernetes-preserve-unknown-fields']) {
+      errs.push(invalid(`${path}.x-kubernetes-preserve-unknown-fields`, true, 'must be false if x-kubernetes-int-or-string is true'));
+    }
+    if (n['x-kubernetes-int-or-string'] && embedded) {
+      errs.push(invalid(`${path}.x-kubernetes-embedded-resource`, true, 'must be false if x-kubernetes-int-or-string is true'));
+    }
+  } else {
+    checkNested(n, path, errs);
+  }
+  if (n['x-kubernetes-int-or-string'] && n.type !== undefined && !opts.inValueValidation) {
+    errs.push(invalid(`${path}.type`, n.type, 'must be empty if x-kubernetes-int-or-string is true'));
+  }
+  if (n['x-kubernetes-preserve-unknown-fields'] === false && !opts.inValueValidation) {
+    errs.push(invalid(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
   }
   if (n.type === 'array' && n.items === undefined && !opts.inValueValidation) errs.push(required(`${path}.items`, 'must be specified'));
   if (n.properties && n.additionalProperties !== undefined) errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
@@ -175,6 +219,10 @@ function checkDefault(n: StructuralSchema, path: string, errs: FieldError[]): vo
   errs.push(...(celErrs.length > 0 ? celErrs : validateCel(tree, value, undefined, false)).map((e) => under(at, e)));
 }
 
+/**
+ * Metadata at the root may only restrict name and generateName (validateStructuralMetadataInvariants);
+ * defaults there are refused separately.
+ */
 function checkRootMetadata(n: StructuralSchema, path: string, errs: FieldError[]): void {
   const meta = n.properties?.metadata;
   if (!meta) return;
@@ -183,11 +231,11 @@ function checkRootMetadata(n: StructuralSchema, path: string, errs: FieldError[]
   for (const [k, p] of Object.entries(meta.properties ?? {})) {
     if (p.default !== undefined) errs.push(forbidden(`${mp}.properties[${k}].default`, 'must not be set in top-level metadata'));
   }
-  if (meta.type !== undefined && meta.type !== 'object') errs.push(invalid(`${mp}.type`, meta.type, 'must be object'));
-  for (const k of Object.keys(meta.properties ?? {})) {
-    if (k !== 'name' && k !== 'generateName') {
-      errs.push(forbidden(`${mp}.properties[${k}]`, 'must not be specified: only name and generateName are allowed'));
-    }
+  const props = Object.keys(meta.properties ?? {});
+  const onlyNames = props.every((k) => k === 'name' || k === 'generateName');
+  const rest = Object.keys(meta).filter((k) => k !== 'type' && k !== 'default' && k !== 'properties');
+  if (!onlyNames || rest.length > 0) {
+    errs.push(forbidden(mp, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
   }
 }
 
@@ -197,7 +245,8 @@ export function checkSchema(openAPIV3Schema: unknown, basePath = 'openAPIV3Schem
   if (normalized.problems.length > 0) return normalized.problems;
   const ctx: Ctx = { errs: [] };
   checkNode(normalized.schema, basePath, ctx, { root: true, inValueValidation: false, kindOfParent: 'root' });
-  if (ctx.errs.length > 0) return ctx.errs;
+  // Sorted by message, as ValidateStructural sorts (Go map order would otherwise vary).
+  if (ctx.errs.length > 0) return ctx.errs.map((e) => [formatFieldError(e), e] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
   const problems: { schemaPath: string; rule: { rule: string }; message: string }[] = [];
   compileCelTree(normalized.schema, problems, basePath);
   for (const p of problems) ctx.errs.push(invalid(p.schemaPath, p.rule.rule, p.message));
