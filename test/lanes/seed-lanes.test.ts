@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ollama } from 'ollama';
+import OpenAI from 'openai';
 import { useCluster } from '../harness/cluster.js';
 import { condition, getLane, startLaneFixture, type LaneFixture } from './support.js';
 
@@ -64,6 +65,34 @@ describe('the three seed lanes', () => {
 
     const models = await fetch(`${f.router.url}/v1/models`, { headers: { authorization: `Bearer ${f.token.personal}` } });
     expect(((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id).sort()).toEqual(['chat', 'claude-sonnet', 'code', 'embed']);
+  });
+
+  it('answer the OpenAI SDK unchanged: completions, streams, embeddings, models and typed errors', async () => {
+    const openai = new OpenAI({ baseURL: `${f.router.url}/v1`, apiKey: f.token.enterprise, maxRetries: 0 });
+    const c = await openai.chat.completions.create({ model: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Status of ticket 42?' }], max_tokens: 64 });
+    expect(c.choices[0].message.content?.length).toBeGreaterThan(0);
+    expect(c.usage?.total_tokens).toBeGreaterThan(0);
+    const stream = await openai.chat.completions.create({ model: 'code', messages: [{ role: 'user', content: 'Write a haiku.' }], stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const e = await openai.embeddings.create({ model: 'embed', input: ['a', 'b'] });
+    expect(e.data.map((d) => d.index)).toEqual([0, 1]);
+    const models = [];
+    for await (const m of openai.models.list()) models.push(m.id);
+    expect(models.sort()).toEqual(['chat', 'claude-sonnet', 'code', 'embed']);
+
+    const priv = new OpenAI({ baseURL: `${f.router.url}/v1`, apiKey: f.token.private, maxRetries: 0 });
+    const denied = await priv.chat.completions.create({ model: 'claude-sonnet', messages: [{ role: 'user', content: 'x' }] }).catch((err: unknown) => err);
+    expect(denied).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((denied as InstanceType<typeof OpenAI.PermissionDeniedError>).code).toBe('model_not_in_lane');
+    const anon = await new OpenAI({ baseURL: `${f.router.url}/v1`, apiKey: 'nope-nope-nope-nope', maxRetries: 0 }).models.list().catch((err: unknown) => err);
+    expect(anon).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it('are Ready with their namespaces bound, and kubectl shows spend and readiness', async () => {
