@@ -74,6 +74,25 @@ describe('fallback', () => {
     f.ollama.setFaults({});
   });
 
+  it('falls back when the local provider sends no first token in time', async () => {
+    const specs = seedLaneSpecs({ id: f.id, ollama: f.ollama.url, anthropic: f.anthropic.url, gemini: f.gemini.url, routerNs: f.routerNs });
+    const lane = await f.applyLane('impatient', { ...specs.enterprise, namespaceSelector: { matchLabels: { 'lanes.test.agentlab.dev/lane': `impatient-${f.id}` } }, fallback: { timeout: '300ms' } });
+    const ns = await cluster.newNamespace('lanes-impatient');
+    await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'lanes.test.agentlab.dev/lane': lane } } } });
+    const { token } = await f.issueToken(ns, 'run-impatient');
+    await cluster.waitFor(async () => (await f.post('/api/chat', token, chat('chat', { stream: false }))).status === 200, { what: 'impatient lane serving' });
+    const anthropicBefore = f.anthropic.requests.length;
+    f.ollama.setFaults({ firstTokenDelayMs: 1500 });
+    const t0 = Date.now();
+    const r = await f.post('/api/chat', token, chat('chat', { stream: true }));
+    expect(r.status).toBe(200);
+    expect((await r.text()).trim().split('\n').at(-1)).toMatch(/"done":true/);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(f.anthropic.requests.length).toBe(anthropicBefore + 1);
+    expect(await metric('agentlab_llm_fallbacks_total', { lane, provider: 'gpu-ollama', reason: 'Timeout' })).toBe(1);
+    f.ollama.setFaults({});
+  });
+
   it('local primary down: the enterprise lane falls back to cloud, the private lane returns 503', async () => {
     const port = f.ollama.port;
     await f.ollama.close();
