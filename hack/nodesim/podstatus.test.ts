@@ -54,8 +54,8 @@ describe('pod status', () => {
   });
 
   it('keeps the Unschedulable transition time while the reason stays', () => {
-    const first = unschedulableCondition(pod, 'm1', t0);
-    const again = unschedulableCondition({ ...pod, status: { conditions: [first] } }, 'm2', new Date(t0.getTime() + 5000));
+    const first = unschedulableCondition(pod, 'Unschedulable', 'm1', t0);
+    const again = unschedulableCondition({ ...pod, status: { conditions: [first] } }, 'Unschedulable', 'm2', new Date(t0.getTime() + 5000));
     expect(again).toMatchObject({ reason: 'Unschedulable', message: 'm2', lastTransitionTime: t0 });
   });
 });

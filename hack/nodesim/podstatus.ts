@@ -131,11 +131,11 @@ export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' 
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-/** The PodScheduled=False condition the scheduler writes for a pod that fits nowhere. */
-export function unschedulableCondition(pod: V1Pod, message: string, now: Date): V1PodCondition {
+/** The PodScheduled=False condition the scheduler writes (reason Unschedulable or SchedulingGated). */
+export function unschedulableCondition(pod: V1Pod, reason: string, message: string, now: Date): V1PodCondition {
   const before = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  const same = before?.status === 'False' && before.reason === 'Unschedulable';
-  return { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null as unknown as undefined, lastTransitionTime: same && before?.lastTransitionTime ? before.lastTransitionTime : now };
+  const same = before?.status === 'False' && before.reason === reason;
+  return { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null as unknown as undefined, lastTransitionTime: same && before?.lastTransitionTime ? before.lastTransitionTime : now };
 }
 
 /** Kubernetes' `$(VAR)` expansion in command/args: `$$` escapes, unknown references stay verbatim. */

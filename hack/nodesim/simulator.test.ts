@@ -181,6 +181,19 @@ describe('node simulator on the embedded API server', () => {
     expect(cond.message).toBe('0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.');
   });
 
+  it('holds pods with scheduling gates and schedules them once the gates are removed', async () => {
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gated' }, spec: { schedulingGates: [{ name: 'example.com/wait' }], containers: [{ name: 'c', image: 'busybox' }] } },
+    });
+    const cond = await eventually('SchedulingGated', async () =>
+      (await core.readNamespacedPod({ name: 'gated', namespace: ns })).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated'));
+    expect(cond.message).toBe('Scheduling is blocked due to non-empty scheduling gates');
+    const live = await core.readNamespacedPod({ name: 'gated', namespace: ns });
+    await core.replaceNamespacedPod({ name: 'gated', namespace: ns, body: { ...live, spec: { ...live.spec!, schedulingGates: [] } } });
+    await eventually('scheduled after the gate is lifted', async () => (await core.readNamespacedPod({ name: 'gated', namespace: ns })).spec?.nodeName);
+  });
+
   it('completes a Job whose pod runs for a moment and exits 0', async () => {
     await batch.createNamespacedJob({
       namespace: ns,

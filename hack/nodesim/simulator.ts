@@ -352,8 +352,12 @@ class Simulator {
       .filter((p) => (p.status?.phase ?? 'Pending') === 'Pending')
       .sort((a, b) => (b.spec?.priority ?? 0) - (a.spec?.priority ?? 0) || new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime());
     for (const pod of pending) {
-      const decision = schedulePod(pod, nodes, all);
       const [ns, name] = [pod.metadata!.namespace!, pod.metadata!.name!];
+      if (pod.spec?.schedulingGates?.length) {
+        await this.markUnschedulable(pod, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates');
+        continue;
+      }
+      const decision = schedulePod(pod, nodes, all);
       if ('node' in decision) {
         try {
           await this.core.createNamespacedPodBinding({
@@ -370,13 +374,21 @@ class Simulator {
         this.log.info({ pod: `${ns}/${name}`, node: decision.node }, 'scheduled');
         continue;
       }
-      const condition = unschedulableCondition(pod, decision.unschedulable, new Date());
-      const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-      if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === condition.message) continue;
-      const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
-      await ignoreNotFound(this.core.patchNamespacedPodStatus({ name, namespace: ns, body: { status: toWire({ phase: 'Pending', conditions }) } }, mergePatch()));
-      this.log.info({ pod: `${ns}/${name}`, reason: decision.unschedulable }, 'unschedulable');
+      if (await this.markUnschedulable(pod, 'Unschedulable', decision.unschedulable)) {
+        this.log.info({ pod: `${ns}/${name}`, reason: decision.unschedulable }, 'unschedulable');
+      }
     }
+  }
+
+  /** Writes PodScheduled=False with the scheduler's reason, unless the pod already says so. */
+  private async markUnschedulable(pod: V1Pod, reason: string, message: string): Promise<boolean> {
+    const condition = unschedulableCondition(pod, reason, message, new Date());
+    const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (current?.status === 'False' && current.reason === reason && current.message === message) return false;
+    const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
+    const [ns, name] = [pod.metadata!.namespace!, pod.metadata!.name!];
+    await ignoreNotFound(this.core.patchNamespacedPodStatus({ name, namespace: ns, body: { status: toWire({ phase: 'Pending', conditions }) } }, mergePatch()));
+    return true;
   }
 
   // ---- kubelet --------------------------------------------------------------------------
