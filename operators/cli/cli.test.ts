@@ -63,6 +63,15 @@ describe('agentlab validate', () => {
     expect(io.out).toMatch(/^\d+ errors; 15 AgentLab resources in 15 files checked/m);
   });
 
+  it('prints findings as JSON with --output json', async () => {
+    const io = capture(INVALID_DIR);
+    expect(await main(['validate', '-o', 'json', 'modelserver-unknown-field.yaml'], io)).toBe(1);
+    expect(JSON.parse(io.out)).toEqual({
+      files: 1, checked: 1, skipped: 0, errors: 1,
+      findings: [{ file: 'modelserver-unknown-field.yaml', line: 10, severity: 'error', object: 'ModelServer/typo', message: expect.stringContaining('spec.gpus: unknown field "spec.gpus"') }],
+    });
+  });
+
   it('reports YAML syntax errors with their line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentlab-validate-'));
     writeFileSync(join(dir, 'broken.yml'), 'apiVersion: agentlab.dev/v1alpha1\nkind: Flow\nspec:\n\tnodes: []\n');

@@ -25,8 +25,9 @@ Examples:
   kustomize build overlays/prod | agentlab validate -
 
 Flags:
-  -q, --quiet   do not print notes about skipped documents
-  -h, --help    show this help
+  -o, --output <format>   text (default) or json: one JSON object with every finding, for CI
+  -q, --quiet             do not print notes about skipped documents
+  -h, --help              show this help
 `;
 
 function collectFiles(path: string, cwd: string): string[] {
@@ -49,11 +50,13 @@ export const validateCommand: Command = {
   summary: 'check AgentLab resources offline',
   help,
   async run(args, io) {
-    const parsed = parseFlags(args, { quiet: { type: 'boolean', short: 'q' } }, true);
+    const parsed = parseFlags(args, { quiet: { type: 'boolean', short: 'q' }, output: { type: 'string', short: 'o' } }, true);
     if (!parsed) {
       io.stdout(help);
       return 0;
     }
+    const output = parsed.values.output ?? 'text';
+    if (output !== 'text' && output !== 'json') throw new UsageError(`--output: "${output}" is not text or json`);
     if (parsed.positionals.length === 0) throw new UsageError('name at least one file or directory');
     const crds = loadCrds();
     const findings: Finding[] = [];
@@ -72,6 +75,10 @@ export const validateCommand: Command = {
       }
     }
     const errors = findings.filter((f) => f.severity === 'error');
+    if (output === 'json') {
+      io.stdout(`${JSON.stringify({ files, checked, skipped, errors: errors.length, findings }, null, 2)}\n`);
+      return errors.length > 0 ? 1 : 0;
+    }
     for (const f of findings) {
       if (f.severity === 'error') io.stdout(`${formatFinding(f)}\n`);
       else if (!parsed.values.quiet) io.stderr(`${formatFinding(f)}\n`);

@@ -10,6 +10,26 @@ export interface SemanticProblem {
 
 const REFERENCE = /\$\{([^}]*)\}/g;
 
+/** Why a literal (no ${...} in it) is not a value of the declared type, or undefined when it is. */
+export function literalTypeProblem(value: string, type: string | undefined): string | undefined {
+  if (value.includes('${')) return undefined; // substituted at run time
+  switch (type) {
+    case 'number':
+      return value.trim() !== '' && Number.isFinite(Number(value)) ? undefined : `${JSON.stringify(value)} is not a number`;
+    case 'boolean':
+      return value === 'true' || value === 'false' ? undefined : `${JSON.stringify(value)} is not a boolean (true or false)`;
+    case 'json':
+      try {
+        JSON.parse(value);
+        return undefined;
+      } catch {
+        return `${JSON.stringify(value)} is not valid JSON`;
+      }
+    default:
+      return undefined;
+  }
+}
+
 type OutputType = 'string' | 'number' | 'boolean' | 'json' | 'file';
 
 /** Outputs every verify node produces whether declared or not. */
@@ -51,6 +71,11 @@ export function checkFlow(spec: FlowSpec): SemanticProblem[] {
   const params = new Set((spec.params ?? []).map((p) => p.name));
   const edges = new Map<string, string[]>();
 
+  (spec.params ?? []).forEach((param, i) => {
+    const problem = param.value === undefined ? undefined : literalTypeProblem(param.value, param.type);
+    if (problem) problems.push({ field: `spec.params[${i}].value`, message: `${problem}, but param "${param.name}" is declared ${param.type}` });
+  });
+
   nodes.forEach((node, i) => {
     const base = `spec.nodes[${i}]`;
     const deps = new Set<string>(node.dependsOn ?? []);
@@ -83,6 +108,8 @@ export function checkFlow(spec: FlowSpec): SemanticProblem[] {
     }
 
     (node.inputs ?? []).forEach((input, j) => {
+      const literal = input.value === undefined ? undefined : literalTypeProblem(input.value, input.type);
+      if (literal) problems.push({ field: `${base}.inputs[${j}].value`, message: `${literal}, but input "${input.name}" is declared ${input.type}` });
       if (!input.from) return;
       const source = byId.get(input.from.node);
       if (!source || source.id === node.id) return; // reported by the CRD's CEL rule

@@ -60,6 +60,10 @@ describe('validateObject', () => {
       'spec.nodes[1].inputs[0].from.output: node "a" has no output "nope"'],
     ['a file output in text', flow([model('a', { outputs: [{ name: 'f', type: 'file' }] }), model('b', { model: { prompt: '${nodes.a.outputs.f}' } })]),
       'is a file; pass it with inputs[].from'],
+    ['a literal input that is not its declared type', flow([model('a', { inputs: [{ name: 'n', type: 'number', value: 'ten' }] })]),
+      'spec.nodes[0].inputs[0].value: "ten" is not a number, but input "n" is declared number'],
+    ['a param that is not valid JSON', flow([model('a')], [{ name: 'cfg', type: 'json', value: '{nope' }]),
+      'spec.params[0].value: "{nope" is not valid JSON, but param "cfg" is declared json'],
     ['an unknown reference form', flow([model('a', { model: { prompt: '${env.HOME}' } })]), 'is not a reference this field understands'],
     ['a HardwareTask dependsOn cycle', {
       apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'h' },
