@@ -12,7 +12,8 @@ describe('image classification', () => {
   ])('%s is %s', (image, kind) => expect(classifyImage(image).kind).toBe(kind));
 
   it('maps the project runtime images to their entrypoints, data-driven', () => {
-    expect(classifyImage('ghcr.io/agentlab/agent-runner:v0.1.0')).toEqual({ kind: 'runtime', entrypoint: RUNTIME_IMAGES[0].entrypoint });
+    expect(classifyImage('ghcr.io/agentlab/agent-runner:v0.1.0')).toEqual({ kind: 'runtime', entrypoint: 'operators/agent-runner/main.ts' });
+    expect(classifyImage('ghcr.io/agentlab/agentlab:0.1.0')).toEqual({ kind: 'runtime', entrypoint: RUNTIME_IMAGES[0].entrypoint });
     const custom = [{ image: 'localhost:5000/tools/x', entrypoint: 'x.ts' }];
     expect(classifyImage('localhost:5000/tools/x:1', custom)).toEqual({ kind: 'runtime', entrypoint: 'x.ts' });
   });

@@ -14,6 +14,8 @@ export const RUNTIME_IMAGE_PREFIX = 'ghcr.io/agentlab/';
 
 /** The project's images; the entrypoints are written by the component owners. */
 export const RUNTIME_IMAGES: RuntimeImage[] = [
+  // The operator image: its entrypoint is the `agentlab` command, the chart passes `run` or `router`.
+  { image: 'ghcr.io/agentlab/agentlab', entrypoint: 'operators/cli/main.ts' },
   { image: 'ghcr.io/agentlab/agent-runner', entrypoint: 'operators/agent-runner/main.ts' },
   { image: 'ghcr.io/agentlab/step-runner', entrypoint: 'operators/step-runner/main.ts' },
 ];
