@@ -15,10 +15,15 @@
 {{- end }}
 {{- end }}
 
+{{- /* Labels of objects that carry no selector labels; workloads add theirs to agentlab.baseLabels. */}}
 {{- define "agentlab.labels" -}}
+{{ include "agentlab.baseLabels" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "agentlab.baseLabels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 app.kubernetes.io/part-of: agentlab
-app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
