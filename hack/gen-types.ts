@@ -46,7 +46,8 @@ export function toJsonSchema(crd: CustomResourceDefinition): JSONSchema {
   const props = root.properties!;
   props.apiVersion = { ...props.apiVersion, tsType: `'${API_VERSION}'` };
   props.kind = { ...props.kind, tsType: `'${kind}'` };
-  props.metadata = { description: props.metadata.description, tsType: 'V1ObjectMeta' };
+  // The CRD may not describe metadata (kube-apiserver forbids it), so the description is added here.
+  props.metadata = { description: 'Standard object metadata.', tsType: 'V1ObjectMeta' };
   root.required = ['apiVersion', 'kind', 'metadata', ...(root.required ?? [])];
   root.title = kind;
   if (props.spec) props.spec.title = `${kind}Spec`;

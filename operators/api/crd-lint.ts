@@ -14,8 +14,9 @@ export function lintCrd(crd: CustomResourceDefinition): string[] {
     const prefix = `${crd.metadata.name}/${version.name}`;
     walk(root, prefix, { underUncorrelatable: false, isRoot: true }, problems);
     const metadata = root.properties?.metadata;
-    if (metadata && (metadata.properties || metadata.default !== undefined)) {
-      problems.push(`${prefix}.metadata: only type and description are allowed; the API server owns metadata`);
+    // kube-apiserver: "must not specify anything other than name and generateName" (a description counts).
+    if (metadata && Object.keys(metadata).some((k) => k !== 'type')) {
+      problems.push(`${prefix}.metadata: only type: object is allowed; the API server owns metadata`);
     }
     lintPrinterColumns(version.additionalPrinterColumns ?? [], prefix, problems);
   }
@@ -73,9 +74,10 @@ function walk(s: JSONSchemaProps, path: string, ctx: WalkContext, problems: stri
     if (YAML11_BOOLEANS.has(name.toLowerCase())) {
       problems.push(`${path}.${name}: kubectl's YAML 1.1 parser reads the key "${name}" as a boolean; choose another name`);
     }
-    // apiVersion and kind at the root are checked by the API server itself, not by the schema.
-    if (ctx.isRoot && (name === 'apiVersion' || name === 'kind')) {
-      if (!child.description) problems.push(`${path}.${name}: description is missing`);
+    // apiVersion and kind at the root are checked by the API server itself, not by the schema;
+    // metadata is checked above.
+    if (ctx.isRoot && (name === 'apiVersion' || name === 'kind' || name === 'metadata')) {
+      if (name !== 'metadata' && !child.description) problems.push(`${path}.${name}: description is missing`);
       continue;
     }
     walk(child, `${path}.${name}`, { ...ctx, isRoot: false }, problems);

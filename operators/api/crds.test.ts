@@ -71,6 +71,9 @@ describe('lintCrd', () => {
     ['a property kubectl reads as a boolean', (c: CustomResourceDefinition) => {
       spec(c).properties!.on = { type: 'boolean', description: 'x' };
     }, 'reads the key "on" as a boolean'],
+    ['a description on metadata', (c: CustomResourceDefinition) => {
+      c.spec.versions[0].schema.openAPIV3Schema.properties!.metadata.description = 'Standard object metadata.';
+    }, 'only type: object is allowed'],
     ['a Ready column on conditions[0]', (c: CustomResourceDefinition) => {
       c.spec.versions[0].additionalPrinterColumns![2].jsonPath = '.status.conditions[0].status';
     }, 'Ready must read'],
