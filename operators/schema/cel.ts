@@ -12,6 +12,7 @@ import { toCel } from './cel-values.js';
 import {
   childPath, duplicate, forbidden, indexPath, invalid, keyPath, required, type FieldError,
 } from './errors.js';
+import { GoSyntax, goQuote } from './go-format.js';
 import { deepEqual } from './json.js';
 import { additionalSchema, isObject, type StructuralSchema, type ValidationRule } from './types.js';
 
@@ -44,8 +45,22 @@ export interface CelNode {
 export interface RuleProblem {
   /** e.g. "<basePath>.properties[spec].x-kubernetes-validations[0].rule" */
   schemaPath: string;
-  rule: ValidationRule;
+  /** The bad value kube-apiserver reports with it. */
+  value: unknown;
   message: string;
+}
+
+/**
+ * %#v of the internal apiextensions.ValidationRule, the bad value of rule compilation errors. Set pointer
+ * fields print as an address in Go; a fixed one stands in for it.
+ */
+function goRule(rule: ValidationRule): GoSyntax {
+  const ptr = (type: string, set: boolean) => `(*${type})(${set ? '0xc000000000' : 'nil'})`;
+  return new GoSyntax(
+    `apiextensions.ValidationRule{Rule:${goQuote(rule.rule)}, Message:${goQuote(rule.message ?? '')}, ` +
+      `MessageExpression:${goQuote(rule.messageExpression ?? '')}, Reason:${ptr('apiextensions.FieldValueErrorReason', rule.reason !== undefined)}, ` +
+      `FieldPath:${goQuote(rule.fieldPath ?? '')}, OptionalOldSelf:${ptr('bool', rule.optionalOldSelf !== undefined)}}`,
+  );
 }
 
 /** Parses a rule's fieldPath (".a.b", ".m['k']") against the schema: apiextensions' ValidFieldPath. */
@@ -113,27 +128,27 @@ function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPat
     const compiled: CompiledRule = { rule, usesOldSelf: false };
     const c = compileExpression(rule.rule, schema, resourceRoot);
     if ('error' in c) {
-      problems.push({ schemaPath: `${at}.rule`, rule, message: c.error });
+      problems.push({ schemaPath: `${at}.rule`, value: goRule(rule), message: c.error });
       compiled.error = c.error;
       return compiled;
     }
     compiled.program = c.program;
     compiled.usesOldSelf = usesIdent(c.expr, 'oldSelf');
     if (compiled.usesOldSelf && uncorrelatable !== undefined) {
-      problems.push({ schemaPath: `${at}.rule`, rule, message: `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatable}` });
+      problems.push({ schemaPath: `${at}.rule`, value: rule.rule, message: `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatable}` });
     }
-    if (rule.optionalOldSelf && !compiled.usesOldSelf) {
-      problems.push({ schemaPath: `${at}.optionalOldSelf`, rule, message: 'may not be set if oldSelf is not used in rule' });
+    if (rule.optionalOldSelf !== undefined && !compiled.usesOldSelf) {
+      problems.push({ schemaPath: `${at}.optionalOldSelf`, value: rule.optionalOldSelf, message: 'may not be set if oldSelf is not used in rule' });
     }
     if (rule.messageExpression) {
       const m = compileExpression(rule.messageExpression, schema, resourceRoot);
-      if ('error' in m) problems.push({ schemaPath: `${at}.messageExpression`, rule, message: `messageExpression ${m.error}` });
+      if ('error' in m) problems.push({ schemaPath: `${at}.messageExpression`, value: goRule(rule), message: `messageExpression ${m.error}` });
       else compiled.messageProgram = m.program;
     }
     if (rule.fieldPath) {
+      // An invalid fieldPath is reported by checkSchema's field checks; such a rule reports at its node.
       const fp = parseRuleFieldPath(rule.fieldPath, schema);
-      if ('error' in fp) problems.push({ schemaPath: `${at}.fieldPath`, rule, message: fp.error });
-      else compiled.fieldPath = fp.path;
+      if (!('error' in fp)) compiled.fieldPath = fp.path;
     }
     return compiled;
   });

@@ -1,4 +1,4 @@
-import { goFloat, goNumber, goQuote, goSharpV } from './go-format.js';
+import { GoSyntax, goFloat, goNumber, goQuote, goSharpV } from './go-format.js';
 
 /** Mirrors k8s.io/apimachinery/pkg/util/validation/field.Error. */
 export interface FieldError {
@@ -85,6 +85,7 @@ export function internalError(path: string, detail: string): FieldError {
 /** How ErrorBody renders a bad value (apimachinery 1.32: %v for numbers and bools, %q for strings, %#v otherwise). */
 function renderValue(v: unknown): string {
   if (v === null) return '"null"';
+  if (v instanceof GoSyntax) return v.text;
   switch (typeof v) {
     case 'string':
       return goQuote(v);

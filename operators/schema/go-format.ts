@@ -67,3 +67,16 @@ export function goSharpV(v: unknown): string {
   }
   return goSharpNested(v);
 }
+
+/** A value that prints as the given Go syntax (e.g. a Go struct or typed slice in an error's bad value). */
+export class GoSyntax {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** %#v of a []string. */
+export function goStringSlice(xs: string[]): GoSyntax {
+  return new GoSyntax(`[]string{${xs.map(goQuote).join(', ')}}`);
+}

@@ -69,7 +69,12 @@ describe('checkSchema', () => {
   it('reports CEL rules that do not compile, including undefined fields', () => {
     const out = problems(obj({ spec: obj({ a: { type: 'integer' } }, { 'x-kubernetes-validations': [{ rule: 'self.a >' }, { rule: 'self.b > 0' }, { rule: 'self.a.c' }] }) }));
     expect(out).toHaveLength(3);
-    expect(out[0]).toMatch(/^openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: "self\.a >": compilation failed: ERROR: /);
+    expect(out[0]).toBe([
+      'openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.a >", Message:"", MessageExpression:"",',
+      ' Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:8: Syntax error: found > but expecting end of input\n',
+      ' | self.a >\n',
+      ' | .......^',
+    ].join(''));
     expect(out[1]).toContain("undefined field 'b'");
     expect(out[2]).toContain("type 'int' does not support field selection");
   });
@@ -92,8 +97,12 @@ describe('checkSchema', () => {
       { rule: 'true', optionalOldSelf: true },
     ] }) }));
     expect(out).toEqual([
-      'openAPIV3Schema.properties[spec].x-kubernetes-validations[0].fieldPath: Invalid value: "true": does not refer to a valid field',
-      'openAPIV3Schema.properties[spec].x-kubernetes-validations[1].optionalOldSelf: Invalid value: "true": may not be set if oldSelf is not used in rule',
+      'openAPIV3Schema.properties[spec].x-kubernetes-validations[0].fieldPath: Invalid value: ".nope": fieldPath must be a valid path',
+    ]);
+    // Rule compilation is only checked once the schema itself is valid.
+    const fixed = problems(obj({ spec: obj({ a: { type: 'integer' } }, { 'x-kubernetes-validations': [{ rule: 'true', optionalOldSelf: true }] }) }));
+    expect(fixed).toEqual([
+      'openAPIV3Schema.properties[spec].x-kubernetes-validations[0].optionalOldSelf: Invalid value: true: may not be set if oldSelf is not used in rule',
     ]);
   });
 

@@ -5,26 +5,24 @@
  * "spec.validation.openAPIV3Schema" when every version has the same schema (it hoists it internally,
  * so always for a single-version CRD) and "spec.versions[i].schema.openAPIV3Schema" otherwise.
  */
-import { compileCelTree, validateCel } from './cel.js';
+import { compileCelTree, parseRuleFieldPath, validateCel, type RuleProblem } from './cel.js';
+import { goStringSlice } from './go-format.js';
 import { ROOT_FIELD, forbidden, formatFieldError, invalid, notSupported, required, type FieldError } from './errors.js';
 import { deepCopy, deepEqual } from './json.js';
 import { pruneValueInPlace } from './prune.js';
 import { normalizeSchema } from './normalize.js';
 import { compilePattern } from './pattern.js';
-import { isObject, type StructuralSchema } from './types.js';
+import { isObject, type StructuralSchema, type ValidationRule } from './types.js';
 import { validateOpenAPI } from './validate.js';
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 const UNSUPPORTED = ['$ref', '$schema', 'id', 'definitions', 'dependencies', 'additionalItems', 'patternProperties'];
 const LIST_TYPES = ['atomic', 'set', 'map'];
 const MAP_TYPES = ['granular', 'atomic'];
-const REASONS = ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'];
+const REASONS = ['FieldValueDuplicate', 'FieldValueForbidden', 'FieldValueInvalid', 'FieldValueRequired'];
 
 type Ctx = { errs: FieldError[] };
 
-function isScalarSchema(s: StructuralSchema | undefined): boolean {
-  return s !== undefined && (s['x-kubernetes-int-or-string'] === true || ['string', 'integer', 'number', 'boolean'].includes(s.type ?? ''));
-}
 
 /** What a schema nested under allOf/anyOf/oneOf/not may not say (validateNestedValueValidation). */
 function checkNested(n: StructuralSchema, path: string, errs: FieldError[]): void {
@@ -77,6 +75,7 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: NodeOpts): void {
   }
   const n = s as unknown as StructuralSchema;
   for (const k of UNSUPPORTED) if (Object.hasOwn(s, k)) errs.push(forbidden(`${path}.${k}`, `${k} is not supported`));
+  if ((n.type as string) === 'null') errs.push(forbidden(`${path}.type`, 'type cannot be set to null, use nullable as an alternative'));
   if (n.type !== undefined && !TYPES.includes(n.type)) errs.push(notSupported(`${path}.type`, n.type, TYPES));
   if (!opts.inValueValidation) {
     const embedded = n['x-kubernetes-embedded-resource'] === true;
@@ -117,7 +116,9 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: NodeOpts): void {
     errs.push(invalid(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
   }
   if (n.type === 'array' && n.items === undefined && !opts.inValueValidation) errs.push(required(`${path}.items`, 'must be specified'));
-  if (n.properties && n.additionalProperties !== undefined) errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
+  if (n.properties && Object.keys(n.properties).length > 0 && n.additionalProperties !== undefined && n.additionalProperties !== true) {
+    errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
+  }
   if (n.additionalProperties === false) errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties cannot be set to false'));
   if (n.uniqueItems === true) errs.push(forbidden(`${path}.uniqueItems`, 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'));
   if (n.pattern !== undefined) {
@@ -125,11 +126,7 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: NodeOpts): void {
     if (!c.ok) errs.push(invalid(`${path}.pattern`, n.pattern, `must be a valid regular expression, but isn't: ${c.error}`));
   }
   checkListAndMapTypes(n, path, errs);
-  for (const [i, rule] of (n['x-kubernetes-validations'] ?? []).entries()) {
-    if (rule.reason !== undefined && !REASONS.includes(rule.reason)) errs.push(notSupported(`${path}.x-kubernetes-validations[${i}].reason`, rule.reason, REASONS));
-    if (rule.message !== undefined && rule.message.trim() === '' ) errs.push(invalid(`${path}.x-kubernetes-validations[${i}].message`, rule.message, 'message must be non-empty if specified'));
-    if (rule.message !== undefined && /[\r\n]/.test(rule.message)) errs.push(invalid(`${path}.x-kubernetes-validations[${i}].message`, rule.message, 'message must not contain line breaks'));
-  }
+  for (const [i, rule] of (n['x-kubernetes-validations'] ?? []).entries()) checkRuleFields(rule, n, `${path}.x-kubernetes-validations[${i}]`, errs);
   // Defaults in the root's metadata get their own "must not be set" errors (checkRootMetadata).
   if (n.default !== undefined && !opts.inValueValidation && !opts.rootMeta) checkDefault(n, path, errs);
 
@@ -160,35 +157,86 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: NodeOpts): void {
   if (opts.root) checkRootMetadata(n, path, errs);
 }
 
+const NEWLINES = /[\n\r]+/;
+
+/** The per-rule field checks (the rule's compilation is checked afterwards, see checkSchema). */
+function checkRuleFields(rule: ValidationRule, n: StructuralSchema, at: string, errs: FieldError[]): void {
+  const msg = (rule.message ?? '').trim();
+  if (rule.rule.trim() === '') errs.push(required(`${at}.rule`, 'rule is not specified'));
+  else if ((rule.message ?? '').length > 0 && msg === '') errs.push(invalid(`${at}.message`, rule.message, 'message must be non-empty if specified'));
+  else if (NEWLINES.test(msg)) errs.push(invalid(`${at}.message`, rule.message, 'message must not contain line breaks'));
+  else if (NEWLINES.test(rule.rule.trim()) && msg === '') errs.push(required(`${at}.message`, 'message must be specified if rule contains line breaks'));
+  if ((rule.messageExpression ?? '').length > 0 && rule.messageExpression!.trim() === '') {
+    errs.push(required(`${at}.messageExpression`, 'messageExpression must be non-empty if specified'));
+  }
+  if (rule.reason !== undefined && !REASONS.includes(rule.reason)) errs.push(notSupported(`${at}.reason`, rule.reason, REASONS));
+  if (rule.fieldPath !== undefined && rule.fieldPath.length > 0) {
+    if (rule.fieldPath.trim() === '') errs.push(invalid(`${at}.fieldPath`, rule.fieldPath, 'fieldPath must be non-empty if specified'));
+    if (NEWLINES.test(rule.fieldPath)) errs.push(invalid(`${at}.fieldPath`, rule.fieldPath, 'fieldPath must not contain line breaks'));
+    if ('error' in parseRuleFieldPath(rule.fieldPath, n)) errs.push(invalid(`${at}.fieldPath`, rule.fieldPath, 'fieldPath must be a valid path'));
+  }
+}
+
+/** x-kubernetes-list-type / -list-map-keys / -map-type rules of ValidateCustomResourceDefinitionOpenAPISchema. */
 function checkListAndMapTypes(n: StructuralSchema, path: string, errs: FieldError[]): void {
   const lt = n['x-kubernetes-list-type'];
-  const keys = n['x-kubernetes-list-map-keys'];
-  if (lt !== undefined) {
-    if (!LIST_TYPES.includes(lt)) errs.push(notSupported(`${path}.x-kubernetes-list-type`, lt, LIST_TYPES));
-    else if (n.type !== 'array') errs.push(invalid(`${path}.x-kubernetes-list-type`, lt, 'must only be used if type is array'));
+  const keys = n['x-kubernetes-list-map-keys'] ?? [];
+  const mt = n['x-kubernetes-map-type'];
+  if (mt !== undefined && n.type !== 'object') {
+    const detail = 'must be object if x-kubernetes-map-type is specified';
+    errs.push(n.type === undefined ? required(`${path}.type`, detail) : invalid(`${path}.type`, n.type, detail));
+  }
+  if (mt !== undefined && !MAP_TYPES.includes(mt)) errs.push(notSupported(`${path}.x-kubernetes-map-type`, mt, MAP_TYPES));
+  if (lt !== undefined && n.type !== 'array') {
+    const detail = 'must be array if x-kubernetes-list-type is specified';
+    errs.push(n.type === undefined ? required(`${path}.type`, detail) : invalid(`${path}.type`, n.type, detail));
+  } else if (lt === 'set' && n.items) {
+    const item = n.items;
+    if (item.type === 'array' && item['x-kubernetes-list-type'] !== undefined && item['x-kubernetes-list-type'] !== 'atomic') {
+      errs.push(invalid(`${path}.items.x-kubernetes-list-type`, item['x-kubernetes-list-type'], 'must be atomic as item of a list with x-kubernetes-list-type=set'));
+    }
+    if (item.type === 'object' && item['x-kubernetes-map-type'] !== 'atomic') {
+      // kube-apiserver prints the item's list type here (nil): keep its text.
+      errs.push(invalid(`${path}.items.x-kubernetes-map-type`, item['x-kubernetes-list-type'] ?? null, 'must be atomic as item of a list with x-kubernetes-list-type=set'));
+    }
+  }
+  if (lt !== undefined && !LIST_TYPES.includes(lt)) errs.push(notSupported(`${path}.x-kubernetes-list-type`, lt, LIST_TYPES));
+  if (keys.length > 0) {
+    if (lt === undefined) errs.push(required(`${path}.x-kubernetes-list-type`, 'must be map if x-kubernetes-list-map-keys is non-empty'));
+    else if (lt !== 'map') errs.push(invalid(`${path}.x-kubernetes-list-type`, lt, 'must be map if x-kubernetes-list-map-keys is non-empty'));
   }
   if (lt === 'map') {
-    if (!keys || keys.length === 0) {
-      errs.push(required(`${path}.x-kubernetes-list-map-keys`, 'must not be empty if x-kubernetes-list-type is map'));
-    } else if (n.items) {
-      if (n.items.type !== 'object') errs.push(invalid(`${path}.items.type`, n.items.type ?? '', 'must be object if parent array\'s x-kubernetes-list-type is map'));
-      for (const [i, k] of keys.entries()) {
+    if (keys.length === 0) errs.push(required(`${path}.x-kubernetes-list-map-keys`, 'must not be empty if x-kubernetes-list-type is map'));
+    if (!n.items) errs.push(required(`${path}.items`, 'must have a schema if x-kubernetes-list-type is map'));
+    else if (n.items.type !== 'object') {
+      errs.push(invalid(`${path}.items.type`, n.items.type ?? '', "must be object if parent array's x-kubernetes-list-type is map"));
+    } else {
+      const seen = new Set<string>();
+      for (const k of keys) {
         const ks = n.items.properties?.[k];
-        if (!ks) errs.push(invalid(`${path}.x-kubernetes-list-map-keys[${i}]`, k, 'entries must all be names of item properties'));
-        else if (!isScalarSchema(ks)) errs.push(invalid(`${path}.items.properties[${k}].type`, ks.type ?? '', 'must be a scalar type if parent array\'s x-kubernetes-list-type is map'));
-        else if (!(n.items.required ?? []).includes(k) && ks.default === undefined) {
-          errs.push(required(`${path}.items.properties[${k}].default`, 'this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property'));
+        if (!ks) errs.push(invalid(`${path}.x-kubernetes-list-map-keys`, goStringSlice(keys), 'entries must all be names of item properties'));
+        else if (ks.type === 'array' || ks.type === 'object') {
+          errs.push(invalid(`${path}.items.properties[${k}].type`, n.items.type, "must be a scalar type if parent array's x-kubernetes-list-type is map"));
         }
+        if (seen.has(k)) errs.push(invalid(`${path}.x-kubernetes-list-map-keys`, goStringSlice(keys), 'must not contain duplicate entries'));
+        seen.add(k);
       }
     }
-  } else if (keys && keys.length > 0) {
-    errs.push(required(`${path}.x-kubernetes-list-type`, 'must be map if x-kubernetes-list-map-keys is non-empty'));
   }
-  if (lt === 'set' && n.items && !isScalarSchema(n.items) && n.items['x-kubernetes-map-type'] !== 'atomic' && n.items['x-kubernetes-list-type'] !== 'atomic') {
-    errs.push(invalid(`${path}.items.x-kubernetes-map-type`, n.items['x-kubernetes-map-type'] ?? null, 'must be atomic as item of a list with x-kubernetes-list-type=set'));
+  // validateMapListKeysMapSet
+  if ((lt === 'set' || lt === 'map') && n.items) {
+    if (n.items.nullable) errs.push(forbidden(`${path}.items.nullable`, `cannot be nullable when x-kubernetes-list-type is ${lt}`));
+    if (lt === 'map') {
+      for (const k of keys) {
+        const ks = n.items.properties?.[k];
+        if (!ks) continue;
+        if (!(n.items.required ?? []).includes(k) && ks.default === undefined) {
+          errs.push(required(`${path}.items.properties[${k}].default`, 'this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property'));
+        }
+        if (ks.nullable) errs.push(forbidden(`${path}.items.properties[${k}].nullable`, 'this property is in x-kubernetes-list-map-keys, so it cannot be nullable'));
+      }
+    }
   }
-  const mt = n['x-kubernetes-map-type'];
-  if (mt !== undefined && !MAP_TYPES.includes(mt)) errs.push(notSupported(`${path}.x-kubernetes-map-type`, mt, MAP_TYPES));
 }
 
 function under(base: string, e: FieldError): FieldError {
@@ -247,8 +295,8 @@ export function checkSchema(openAPIV3Schema: unknown, basePath = 'openAPIV3Schem
   checkNode(normalized.schema, basePath, ctx, { root: true, inValueValidation: false, kindOfParent: 'root' });
   // Sorted by message, as ValidateStructural sorts (Go map order would otherwise vary).
   if (ctx.errs.length > 0) return ctx.errs.map((e) => [formatFieldError(e), e] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
-  const problems: { schemaPath: string; rule: { rule: string }; message: string }[] = [];
+  const problems: RuleProblem[] = [];
   compileCelTree(normalized.schema, problems, basePath);
-  for (const p of problems) ctx.errs.push(invalid(p.schemaPath, p.rule.rule, p.message));
+  for (const p of problems) ctx.errs.push(invalid(p.schemaPath, p.value, p.message));
   return ctx.errs;
 }
