@@ -127,6 +127,7 @@ class Simulator {
   private readonly logs = new LogStore();
   private readonly runtimes = new Map<string, { uid: string; runtime: PodRuntime }>(); // ns/name
   private readonly assumed = new Map<string, string>(); // pod uid -> node, until the cache shows the binding
+  private readonly confirmedDeletions = new Set<string>(); // pod uids whose graceful deletion we confirmed
   private readonly expectations = new Map<string, { pending: Set<string>; until: number }>();
   private readonly writtenEndpoints = new Map<string, V1Endpoints>();
   /** Models "on disk" per PersistentVolumeClaim (`ns/claim`), so a model cache survives pod restarts. */
@@ -396,6 +397,7 @@ class Simulator {
   private async syncPod(ns: string, name: string): Promise<void> {
     const key = `${ns}/${name}`;
     const pod = this.pods.get(name, ns);
+    if (!pod) for (const uid of this.confirmedDeletions) if (!this.pods.list().some((p) => p.metadata?.uid === uid)) this.confirmedDeletions.delete(uid);
     const existing = this.runtimes.get(key);
     if (existing && (!pod || pod.metadata?.uid !== existing.uid)) {
       this.runtimes.delete(key);
@@ -411,8 +413,12 @@ class Simulator {
         await r.runtime.stop();
         this.enqueueServices(ns);
       }
-      // The kubelet confirms a graceful deletion once the containers are gone.
-      await ignoreNotFound(this.core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0, body: { preconditions: { uid: pod.metadata.uid } } }));
+      // The kubelet confirms a graceful deletion once the containers are gone (once per pod:
+      // finalizers may keep it around, and repeating the delete would only churn events).
+      const uid = pod.metadata.uid ?? '';
+      if (this.confirmedDeletions.has(uid)) return;
+      await ignoreNotFound(this.core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0, body: { preconditions: { uid } } }));
+      this.confirmedDeletions.add(uid);
       return;
     }
     let entry = this.runtimes.get(key);
