@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from 'node:util';
+import { ALL_ON, CHART_DIR, find, helm, type Obj, podSpec, renderChart, valuesArgs } from './chart.js';
+
+const WORKLOADS = ['Deployment'];
+
+function workloads(objects: Obj[]): Obj[] {
+  return objects.filter((o) => WORKLOADS.includes(o.kind));
+}
+
+function args(objects: Obj[], component: 'operator' | 'router'): string[] {
+  return podSpec(find(objects, 'Deployment', `-${component}`)).containers[0].args ?? [];
+}
+
+describe('helm lint', () => {
+  it('passes with default values (strict)', () => {
+    const r = helm(['lint', CHART_DIR, '--strict']);
+    expect(r.stderr + r.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(r.code).toBe(0);
+  });
+
+  it('passes with every option switched on (strict)', () => {
+    const r = helm(['lint', CHART_DIR, '--strict', ...valuesArgs(ALL_ON)]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe('helm template with default values', () => {
+  const objects = renderChart();
+  const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+
+  it('renders the operator, the router and their RBAC, nothing optional', () => {
+    expect(kinds).toEqual([
+      'ClusterRole/agentlab-operator', 'ClusterRole/agentlab-router',
+      'ClusterRoleBinding/agentlab-operator', 'ClusterRoleBinding/agentlab-router',
+      'Deployment/agentlab-operator', 'Deployment/agentlab-router',
+      'Role/agentlab-operator', 'Role/agentlab-router',
+      'RoleBinding/agentlab-operator', 'RoleBinding/agentlab-router',
+      'Service/agentlab-operator-metrics', 'Service/agentlab-router',
+      'ServiceAccount/agentlab-operator', 'ServiceAccount/agentlab-router',
+    ]);
+  });
+
+  it('puts every namespaced object in the release namespace', () => {
+    for (const o of objects.filter((x) => !x.kind.startsWith('Cluster'))) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('agentlab-system');
+  });
+
+  it('runs `agentlab run` with leader election and metrics and probes on every interface', () => {
+    expect(args(objects, 'operator')).toEqual([
+      'run', '--leader-elect', '--leader-election-namespace', 'agentlab-system',
+      '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'info',
+    ]);
+    expect(args(objects, 'router')).toEqual(['router', '--listen', ':8080', '--metrics-bind-address', ':9090', '--log-level', 'info']);
+  });
+
+  it('tells the LanePolicy controller where the router runs (its NetworkPolicies allow egress there)', () => {
+    const env = Object.fromEntries((podSpec(find(objects, 'Deployment', '-operator')).containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    const routerPod = (find(objects, 'Deployment', '-router') as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }).spec.template.metadata.labels;
+    expect(env.AGENTLAB_ROUTER_NAMESPACE).toBe('agentlab-system');
+    expect(env.AGENTLAB_ROUTER_PORT).toBe('8080');
+    for (const kv of env.AGENTLAB_ROUTER_POD_LABELS!.split(',')) {
+      const [k, v] = kv.split('=');
+      expect(routerPod[k], kv).toBe(v);
+    }
+  });
+
+  it('uses image tag = appVersion', () => {
+    for (const w of workloads(objects)) expect(podSpec(w).containers[0].image).toBe('ghcr.io/agentlab/agentlab:0.1.0');
+  });
+});
+
+describe('helm template with non-default values', () => {
+  const objects = renderChart({ release: 'lab', namespace: 'ai', values: ALL_ON });
+
+  it('renders every optional object', () => {
+    const kinds = new Set(objects.map((o) => o.kind));
+    for (const k of ['ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'NetworkPolicy', 'PodDisruptionBudget']) expect(kinds, k).toContain(k);
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toHaveLength(2);
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(2);
+  });
+
+  it('scales the operator to 2 with leader election and watches only the listed namespaces', () => {
+    const op = find(objects, 'Deployment', '-operator') as unknown as { spec: { replicas: number; strategy: { type: string } } };
+    expect(op.spec.replicas).toBe(2);
+    expect(op.spec.strategy.type).toBe('RollingUpdate');
+    const { values } = parseArgs({ args: args(objects, 'operator').slice(1), options: { 'leader-elect': { type: 'boolean' }, 'leader-election-namespace': { type: 'string' }, namespace: { type: 'string', multiple: true }, 'metrics-bind-address': { type: 'string' }, 'health-probe-bind-address': { type: 'string' }, 'log-level': { type: 'string' } }, strict: true });
+    expect(values).toMatchObject({ 'leader-elect': true, 'leader-election-namespace': 'ai', namespace: ['lab', 'agents'], 'log-level': 'debug' });
+  });
+
+  it('pins the image by digest and passes pull secrets', () => {
+    for (const w of workloads(objects)) {
+      expect(podSpec(w).containers[0].image).toBe(`registry.example.com/agentlab@sha256:${'a'.repeat(64)}`);
+      expect(podSpec(w).imagePullSecrets).toEqual([{ name: 'registry' }]);
+    }
+  });
+
+  it('labels the dashboard ConfigMap for the Grafana sidecar and embeds valid JSON', () => {
+    const cm = find(objects, 'ConfigMap', '-dashboard') as Obj & { data: Record<string, string> };
+    expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+    expect(cm.metadata.annotations).toEqual({ grafana_folder: 'AgentLab' });
+    const dashboard = JSON.parse(cm.data['agentlab.json']) as { uid: string; panels: unknown[] };
+    expect(dashboard.uid).toBe('agentlab-overview');
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+  });
+
+  it('gives ServiceMonitors the selector labels and honorLabels for object namespaces', () => {
+    const sm = find(objects, 'ServiceMonitor', '-operator') as Obj & { spec: { endpoints: { honorLabels?: boolean; port: string }[] } };
+    expect(sm.metadata.labels?.release).toBe('kube-prometheus-stack');
+    expect(sm.spec.endpoints[0]).toMatchObject({ port: 'metrics', honorLabels: true });
+  });
+
+  it('gives every alert a severity, a summary, a description and a runbook', () => {
+    const rule = find(objects, 'PrometheusRule', 'lab-agentlab') as Obj & { spec: { groups: { rules: { alert: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] } };
+    const alerts = rule.spec.groups.flatMap((g) => g.rules);
+    expect(alerts.map((a) => a.alert).sort()).toEqual([
+      'AgentLabAgentRunFailed', 'AgentLabFlowFailed', 'AgentLabHardwareTaskFailed', 'AgentLabHardwareTaskWaitingForHuman',
+      'AgentLabLaneBudgetExceeded', 'AgentLabLaneBudgetWarning', 'AgentLabModelServerNotReady', 'AgentLabReconcileErrors',
+      'AgentLabRouterFallbacks', 'AgentLabRouterUpstreamErrors',
+    ]);
+    for (const a of alerts) {
+      expect(['info', 'warning', 'critical'], a.alert).toContain(a.labels.severity);
+      for (const k of ['summary', 'description', 'runbook']) expect(a.annotations[k]?.length, `${a.alert} ${k}`).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe('restricted Pod Security', () => {
+  it.each([['default values', undefined], ['every option on', ALL_ON]])('holds for every container with %s', (_name, values) => {
+    const objects = renderChart({ values });
+    expect(workloads(objects).length).toBe(2);
+    for (const w of workloads(objects)) {
+      const spec = podSpec(w);
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(spec.hostNetwork ?? false).toBe(false);
+      expect(spec.hostPID ?? false).toBe(false);
+      for (const c of spec.containers) {
+        expect(c.securityContext, `${w.metadata.name}/${c.name}`).toEqual({
+          allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(c.resources, `${w.metadata.name}/${c.name} resources`).toBeDefined();
+      }
+      for (const v of (spec.volumes ?? []) as Record<string, unknown>[]) expect(v.hostPath, `${w.metadata.name} volume`).toBeUndefined();
+    }
+  });
+});
+
+describe('values.schema.json rejects wrong values with a message naming the field', () => {
+  it.each([
+    ['an unknown top-level key', { replica: 2 }, /Additional property replica is not allowed/],
+    ['a misspelt nested key', { operator: { leaderElect: true } }, /operator.*Additional property leaderElect is not allowed/],
+    ['a string replica count', { operator: { replicas: 'two' } }, /operator\.replicas/],
+    ['a negative replica count', { router: { replicas: -1 } }, /router\.replicas/],
+    ['2 replicas without leader election', { operator: { replicas: 2, leaderElection: false } }, /operator\.leaderElection/],
+    ['an unknown log level', { operator: { logLevel: 'verbose' } }, /operator\.logLevel must be one of/],
+    ['a port out of range', { router: { port: 70000 } }, /router\.port/],
+    ['an unknown pull policy', { image: { pullPolicy: 'Sometimes' } }, /image\.pullPolicy must be one of/],
+    ['a malformed digest', { image: { digest: 'sha256:xyz' } }, /image\.digest/],
+    ['a malformed memory quantity', { operator: { resources: { limits: { memory: '512 MB' } } } }, /operator\.resources\.limits\.memory/],
+    ['a malformed scrape interval', { metrics: { serviceMonitor: { interval: 'often' } } }, /metrics\.serviceMonitor\.interval/],
+    ['a toggle that is not a boolean', { networkPolicy: { enabled: 'yes' } }, /networkPolicy\.enabled/],
+    ['an invalid namespace name to watch', { operator: { watchNamespaces: ['Not_A_Namespace'] } }, /operator\.watchNamespaces\.0/],
+    ['an unknown Service type', { router: { service: { type: 'ExternalName' } } }, /router\.service\.type must be one of/],
+  ])('%s', (_name, values, message) => {
+    const r = helm(['template', 'agentlab', CHART_DIR, ...valuesArgs(values)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("values don't meet the specifications of the schema");
+    expect(r.stderr).toMatch(message);
+  });
+});
