@@ -131,7 +131,7 @@ function checkNode(s: unknown, path: string, ctx: Ctx, opts: NodeOpts): void {
   if (n.default !== undefined && !opts.inValueValidation && !opts.rootMeta) checkDefault(n, path, errs);
 
   for (const [k, p] of Object.entries(n.properties ?? {})) {
-    const rootMeta = (opts.root && k === 'metadata') || (opts.rootMeta === true && path.endsWith('.properties[metadata]'));
+    const rootMeta = (opts.root && (k === 'metadata' || k === 'apiVersion' || k === 'kind')) || (opts.rootMeta === true && path.endsWith('.properties[metadata]'));
     checkNode(p, `${path}.properties[${k}]`, ctx, { root: false, inValueValidation: opts.inValueValidation, kindOfParent: 'property', rootMeta });
   }
   if (isObject(n.additionalProperties)) {
@@ -272,6 +272,9 @@ function checkDefault(n: StructuralSchema, path: string, errs: FieldError[]): vo
  * defaults there are refused separately.
  */
 function checkRootMetadata(n: StructuralSchema, path: string, errs: FieldError[]): void {
+  for (const k of ['apiVersion', 'kind'] as const) {
+    if (n.properties?.[k]?.default !== undefined) errs.push(forbidden(`${path}.properties[${k}].default`, `must not be set in top-level ${k}`));
+  }
   const meta = n.properties?.metadata;
   if (!meta) return;
   const mp = `${path}.properties[metadata]`;
