@@ -39,7 +39,7 @@ export const routerCommand: Command = {
     const router = await startRouter({ kubeConfig, host: listen.host, port: listen.port, logger });
     const { serveHttp } = await import('../runtime/http.js');
     const metrics = metricsAddr ? await serveHttp({ host: metricsAddr.host, port: metricsAddr.port, registry: router.registry }) : undefined;
-    logger.info({ url: router.url, metricsUrl: metrics?.url }, 'lane router listening');
+    logger.info({ url: router.url, metricsUrl: metrics?.url }, 'lane router running');
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         logger.info({ signal }, 'shutdown requested');
