@@ -2,14 +2,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadCrds } from '../api/crds.js';
 import { parseFlags, UsageError, type Command } from './command.js';
-import { formatFinding, validateText, type Finding } from './validate/validate.js';
+import { formatFinding, validateFiles } from './validate/validate.js';
 
 const help = `Check AgentLab resources offline, before they are committed or applied.
 
 Every YAML document is checked as kube-apiserver would admit it: unknown fields (kubectl's
 strict field validation), the CRD's OpenAPI schema with defaults applied, and its CEL rules.
 Then the checks CEL cannot do: Flow dependency cycles, references to unknown nodes, params,
-inputs or outputs, output/input type mismatches, HardwareTask dependsOn cycles and step
+inputs or outputs, output/input type mismatches, sub-flows (inputs that are not params of the
+sub-flow, flows running each other in a cycle), HardwareTask dependsOn cycles and step
 outputs used without depending on the step. Documents of other API groups are skipped with a note.
 
 Usage:
@@ -58,22 +59,10 @@ export const validateCommand: Command = {
     const output = parsed.values.output ?? 'text';
     if (output !== 'text' && output !== 'json') throw new UsageError(`--output: "${output}" is not text or json`);
     if (parsed.positionals.length === 0) throw new UsageError('name at least one file or directory');
-    const crds = loadCrds();
-    const findings: Finding[] = [];
-    let files = 0;
-    let checked = 0;
-    let skipped = 0;
-    for (const p of parsed.positionals) {
-      const inputs = p === '-' ? [{ name: '<stdin>', text: readFileSync(0, 'utf8') }]
-        : collectFiles(p, io.cwd).map((f) => ({ name: relative(io.cwd, f) || f, text: readFileSync(f, 'utf8') }));
-      for (const { name, text } of inputs) {
-        const r = validateText(name, text, crds);
-        files++;
-        checked += r.checked;
-        skipped += r.skipped;
-        findings.push(...r.findings);
-      }
-    }
+    const inputs = parsed.positionals.flatMap((p) => (p === '-'
+      ? [{ file: '<stdin>', text: readFileSync(0, 'utf8') }]
+      : collectFiles(p, io.cwd).map((f) => ({ file: relative(io.cwd, f) || f, text: readFileSync(f, 'utf8') }))));
+    const { findings, files, checked, skipped } = validateFiles(inputs, loadCrds());
     const errors = findings.filter((f) => f.severity === 'error');
     if (output === 'json') {
       io.stdout(`${JSON.stringify({ files, checked, skipped, errors: errors.length, findings }, null, 2)}\n`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCrds } from '../../api/crds.js';
 import { EXAMPLES_DIR, readInvalidCases } from './testdata.js';
-import { formatFinding, validateObject, validateText } from './validate.js';
+import { formatFinding, validateFiles, validateObject, validateText } from './validate.js';
 
 const crds = loadCrds();
 
@@ -132,5 +132,54 @@ describe('validateObject', () => {
     expect(validateObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, crds)).toEqual({
       checked: false, note: 'skipped: v1 ConfigMap is not an AgentLab kind',
     });
+  });
+});
+
+describe('validateFiles (sub-flows)', () => {
+  const parent = `apiVersion: agentlab.dev/v1alpha1
+kind: Flow
+metadata: {name: parent, namespace: lab}
+spec:
+  nodes:
+    - id: child
+      type: flow
+      flow: {name: child}
+      inputs:
+        - {name: url, value: "https://example.com"}
+        - {name: colour, value: blue}
+`;
+  const child = (runs = '') => `apiVersion: agentlab.dev/v1alpha1
+kind: Flow
+metadata: {name: child, namespace: lab}
+spec:
+  params:
+    - {name: url}
+    - {name: depth, value: "1"}
+    - {name: token}
+  nodes:
+    - id: work
+      type: model
+      model: {prompt: "fetch \${params.url}"}
+${runs}`;
+
+  it('checks a flow node against the params of a sub-flow in the same set', () => {
+    const r = validateFiles([{ file: 'parent.yaml', text: parent }, { file: 'child.yaml', text: child() }], crds);
+    expect(r.findings.map(formatFinding)).toEqual([
+      'parent.yaml:11: Flow/parent: spec.nodes[0].inputs[1].name: sub-flow "child" has no param "colour" (params: url, depth, token)',
+      'parent.yaml:9: Flow/parent: spec.nodes[0].inputs: sub-flow "child" needs param "token", which has no value of its own',
+    ]);
+  });
+
+  it('reports flows that run each other in a cycle', () => {
+    const back = '    - {id: back, type: flow, flow: {name: parent}}\n';
+    const ok = parent.replace('        - {name: colour, value: blue}\n', '');
+    const r = validateFiles([{ file: 'parent.yaml', text: ok }, { file: 'child.yaml', text: child(back).replace('    - {name: token}\n', '') }], crds);
+    expect(r.findings.map(formatFinding)).toEqual([
+      'parent.yaml:5: Flow/parent: spec.nodes: flows run each other in a cycle: parent -> child -> parent',
+    ]);
+  });
+
+  it('does not complain about a sub-flow outside the set', () => {
+    expect(validateFiles([{ file: 'parent.yaml', text: parent }], crds).findings).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 import { GROUP, KINDS, VERSION } from '../../api/constants.js';
 import { schemaForKind, type CustomResourceDefinition } from '../../api/crds.js';
-import type { FlowSpec } from '../../api/generated/flow.js';
+import type { Flow, FlowSpec } from '../../api/generated/flow.js';
 import type { HardwareTaskSpec } from '../../api/generated/hardwaretask.js';
 import { compileSchema, formatFieldError } from '../../schema/index.js';
 import { parseDocuments } from './documents.js';
 import { checkFlow, checkHardwareTask } from './semantic.js';
+import { checkSubflows, type LocatedFlow } from './subflows.js';
 
 /** One finding; printed as `file:line: kind/name: message`. */
 export interface Finding {
@@ -75,12 +76,39 @@ export function validateObject(obj: unknown, crds: CustomResourceDefinition[]): 
   return { checked: true, problems };
 }
 
+export interface TextResult {
+  findings: Finding[];
+  checked: number;
+  skipped: number;
+  /** Valid Flows of the file, for the checks across files (sub-flows). */
+  flows: LocatedFlow[];
+}
+
+/**
+ * Validates a set of files: each document on its own, then the relations between documents
+ * (sub-flows), which only a view of the whole set can check.
+ */
+export function validateFiles(files: { file: string; text: string }[], crds: CustomResourceDefinition[]): { findings: Finding[]; files: number; checked: number; skipped: number } {
+  const results = files.map(({ file, text }) => validateText(file, text, crds));
+  const findings = results.flatMap((r) => r.findings);
+  for (const p of checkSubflows(results.flatMap((r) => r.flows))) {
+    findings.push({ file: p.file, line: p.line, severity: 'error', object: p.object, message: p.message });
+  }
+  return {
+    findings,
+    files: files.length,
+    checked: results.reduce((n, r) => n + r.checked, 0),
+    skipped: results.reduce((n, r) => n + r.skipped, 0),
+  };
+}
+
 /** Validates every document of one file. */
-export function validateText(file: string, text: string, crds: CustomResourceDefinition[]): { findings: Finding[]; checked: number; skipped: number } {
+export function validateText(file: string, text: string, crds: CustomResourceDefinition[]): TextResult {
   const { documents, problems } = parseDocuments(file, text);
   const findings: Finding[] = problems.map((p) => ({ file, line: p.line, severity: 'error', message: `YAML: ${p.message}` }));
   let checked = 0;
   let skipped = 0;
+  const flows: LocatedFlow[] = [];
   for (const doc of documents) {
     // kubectl accepts a v1 List and applies its items one by one; so does validation.
     const list = doc.object as { apiVersion?: unknown; kind?: unknown; items?: unknown } | null;
@@ -101,9 +129,10 @@ export function validateText(file: string, text: string, crds: CustomResourceDef
       for (const p of verdict.problems) {
         findings.push({ file, line: lineOf(p.field), severity: 'error', object: label, message: p.message });
       }
+      if (verdict.problems.length === 0 && o?.kind === 'Flow') flows.push({ flow: object as Flow, file, lineOf });
     }
   }
-  return { findings, checked, skipped };
+  return { findings, checked, skipped, flows };
 }
 
 export function formatFinding(f: Finding): string {
