@@ -41,12 +41,18 @@ export interface RuntimeDeps {
   backoffMs?: number;
   /** The model store of a PersistentVolumeClaim (`<ns>/<claim>`), shared by every pod that mounts it. */
   modelStore?(claim: string): OllamaModelStore;
+  /** Records a kubelet Event about the pod (`fieldPath` names the container). */
+  event?(type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void;
 }
 
 /** A local server standing in for a container, and the declared ports it answers for. */
 export interface Listener {
   container: string;
   server: FakeServer;
+}
+
+function fieldPath(spec: V1Container, init: boolean): string {
+  return `spec.${init ? 'initContainers' : 'containers'}{${spec.name}}`;
 }
 
 export function restartBackoffMs(restartCount: number, base: number): number {
@@ -112,6 +118,7 @@ export class PodRuntime {
   /** activeDeadlineSeconds passed: the kubelet kills the containers and fails the pod. */
   private async failDeadline(): Promise<void> {
     this.stopped = true;
+    this.deps.event?.('Warning', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
     const finishedAt = new Date();
     await this.halt();
     for (const run of [...this.run.initContainers, ...this.run.containers]) {
@@ -143,6 +150,7 @@ export class PodRuntime {
       const message = (err as Error).message;
       const reason = err instanceof ContainerConfigError ? err.reason : 'RunContainerError';
       run.state = { waiting: { reason, message } };
+      this.deps.event?.('Warning', 'Failed', `Error: ${message}`, fieldPath(spec, init));
       this.deps.logger.warn({ pod: `${this.ns}/${this.name}`, container: spec.name, reason, message }, 'container failed to start');
       this.deps.changed();
       this.later(2_000, () => this.launch(spec, run, init, onSuccess));
@@ -153,6 +161,10 @@ export class PodRuntime {
     const env = await this.deps.resolveEnv(this.pod, spec);
     if (this.stopped) return;
     const kind = classifyImage(spec.image ?? '', this.deps.runtimeImages);
+    const where = fieldPath(spec, init);
+    this.deps.event?.('Normal', 'Pulled', `Container image "${spec.image}" already present on machine`, where);
+    this.deps.event?.('Normal', 'Created', `Created container ${spec.name}`, where);
+    this.deps.event?.('Normal', 'Started', `Started container ${spec.name}`, where);
     const startedAt = new Date();
     run.containerID = containerId(this.pod, spec.name, run.restartCount);
     const exited = (exitCode: number, reason: string, message?: string) => this.exited(spec, run, init, { exitCode, reason, message, startedAt, finishedAt: new Date(), containerID: run.containerID! }, onSuccess);
@@ -269,6 +281,7 @@ export class PodRuntime {
     run.restartCount += 1;
     const delay = restartBackoffMs(run.restartCount, this.deps.backoffMs ?? 1_000);
     run.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${spec.name} pod=${this.name}_${this.ns}(${this.pod.metadata?.uid})` } };
+    this.deps.event?.('Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${this.name}_${this.ns}(${this.pod.metadata?.uid})`, fieldPath(spec, init));
     this.deps.changed();
     this.later(delay, () => {
       this.deps.logs.restart(this.ns, this.name, spec.name);
@@ -288,7 +301,13 @@ export class PodRuntime {
   async stop(): Promise<void> {
     if (this.removed) return;
     this.removed = true;
+    const running = this.stopped ? [] : [...this.run.initContainers, ...this.run.containers].filter((c) => 'running' in c.state);
     this.stopped = true;
+    const specs = [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])];
+    for (const c of running) {
+      const spec = specs.find((x) => x.name === c.name);
+      if (spec) this.deps.event?.('Normal', 'Killing', `Stopping container ${c.name}`, fieldPath(spec, this.run.initContainers.includes(c)));
+    }
     await this.halt();
     if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
   }

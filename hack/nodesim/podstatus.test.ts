@@ -51,6 +51,7 @@ describe('pod status', () => {
     expect(qosClass(pod)).toBe('BestEffort');
     expect(qosClass({ spec: { containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' } } }] } })).toBe('Guaranteed');
     expect(qosClass({ spec: { containers: [{ name: 'a', resources: { requests: { cpu: '1' } } }] } })).toBe('Burstable');
+    expect(qosClass({ spec: { containers: [{ name: 'a', resources: { limits: { 'nvidia.com/gpu': '1' } } }] } })).toBe('BestEffort');
   });
 
   it('keeps the Unschedulable transition time while the reason stays', () => {

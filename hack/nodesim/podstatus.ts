@@ -121,7 +121,9 @@ export function podStatus(pod: V1Pod, run: PodRun, ip: { hostIP: string; podIP: 
 /** QoS class as the API server assigns it (only used when the server did not set one). */
 export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const cs = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  const any = cs.some((c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length);
+  // Only cpu and memory count: a GPU limit alone leaves a pod BestEffort.
+  const counts = (r: Record<string, string> | undefined) => r !== undefined && ('cpu' in r || 'memory' in r);
+  const any = cs.some((c) => counts(c.resources?.requests) || counts(c.resources?.limits));
   if (!any) return 'BestEffort';
   const guaranteed = cs.every((c) => {
     const l = c.resources?.limits ?? {};

@@ -179,6 +179,11 @@ describe('node simulator on the embedded API server', () => {
     });
     expect(cond.status).toBe('False');
     expect(cond.message).toBe('0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.');
+    const events = await eventually('FailedScheduling event', async () => {
+      const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=too-big' });
+      return list.items.length ? list.items : undefined;
+    });
+    expect(events[0]).toMatchObject({ type: 'Warning', reason: 'FailedScheduling', message: cond.message, source: { component: 'default-scheduler' } });
   });
 
   it('holds pods with scheduling gates and schedules them once the gates are removed', async () => {
@@ -237,6 +242,9 @@ describe('node simulator on the embedded API server', () => {
       return p.status?.phase === 'Succeeded' ? p : undefined;
     });
     expect(pod.status?.containerStatuses?.[0].state?.terminated?.message).toBe('finished with 0');
+    const reasons = (await core.listNamespacedEvent({ namespace: ns })).items
+      .filter((e) => e.involvedObject.name === 'runner').map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['Scheduled', 'Pulled', 'Created', 'Started']));
     const log = await core.readNamespacedPodLog({ name: 'runner', namespace: ns });
     expect(log).toContain('greeting: hi from a secret');
 

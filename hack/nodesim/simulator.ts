@@ -18,6 +18,7 @@ import { PodRuntime } from './containers.js';
 import { deploymentStatus, planDeployment, podFromTemplate, randomSuffix, templateHash, type WorkloadPlan } from './deployments.js';
 import { desiredEndpoints, sameEndpoints, type Backend } from './endpoints.js';
 import { resolveEnv } from './env.js';
+import { podEvent, type EventSource } from './events.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
 import { jobPodLabels, planJob } from './jobs.js';
 import { kubeletCertificate } from './kubelet.js';
@@ -371,6 +372,7 @@ class Simulator {
           throw err;
         }
         this.assumed.set(pod.metadata!.uid!, decision.node);
+        this.recordEvent(pod, { component: 'default-scheduler' }, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${decision.node}`);
         pod.spec!.nodeName = decision.node; // count it against the node for the rest of this pass
         this.log.info({ pod: `${ns}/${name}`, node: decision.node }, 'scheduled');
         continue;
@@ -389,7 +391,16 @@ class Simulator {
     const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
     const [ns, name] = [pod.metadata!.namespace!, pod.metadata!.name!];
     await ignoreNotFound(this.core.patchNamespacedPodStatus({ name, namespace: ns, body: { status: toWire({ phase: 'Pending', conditions }) } }, mergePatch()));
+    if (reason === 'Unschedulable') this.recordEvent(pod, { component: 'default-scheduler' }, 'Warning', 'FailedScheduling', message);
     return true;
+  }
+
+  /** Best effort, like client-go's recorder: a lost Event never blocks the work. */
+  private recordEvent(pod: V1Pod, source: EventSource, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void {
+    if (this.stopped) return;
+    const ev = podEvent(pod, source, type, reason, message, new Date(), fieldPath);
+    this.core.createNamespacedEvent({ namespace: pod.metadata?.namespace ?? 'default', body: toWire(ev) })
+      .catch((err: unknown) => this.log.debug({ reason, err: String(err) }, 'event not recorded'));
   }
 
   // ---- kubelet --------------------------------------------------------------------------
@@ -440,6 +451,8 @@ class Simulator {
         },
         logger: this.log,
         backoffMs: this.opts.restartBackoffMs,
+        event: (type, reason, message, fieldPath) =>
+          this.recordEvent(pod, { component: 'kubelet', host: pod.spec?.nodeName }, type, reason, message, fieldPath),
         modelStore: (claim) => {
           let store = this.modelStores.get(claim);
           if (!store) this.modelStores.set(claim, (store = new Map()));
