@@ -98,10 +98,10 @@ function finish(deps: DispatchDeps, ctx: CallContext, a: Admitted, c: Candidate 
     fallbacks: fallbacks > 0 ? 1 : 0,
   });
   if (c && usage) {
-    const labels = { lane: ctx.lane.name, provider: c.provider.name, model: c.model };
-    deps.metrics.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
-    deps.metrics.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
-    deps.metrics.cost.inc(labels, actual.costUSD);
+    const m = deps.metrics.target(ctx.lane.name, c.provider.name, c.model);
+    m.tokensIn.inc(usage.inputTokens);
+    m.tokensOut.inc(usage.outputTokens);
+    m.cost.inc(actual.costUSD);
   }
   return actual.costUSD;
 }
@@ -124,7 +124,7 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
   const upstreamReq: ChatRequest = { ...req, maxTokens: a.maxTokens };
   for (let i = 0; i < a.candidates.length; i++) {
     const c = a.candidates[i];
-    const labels = { lane: lane.name, provider: c.provider.name, model: c.model };
+    const m = deps.metrics.target(lane.name, c.provider.name, c.model);
     const endpoint = deps.resolver.endpointOf(c.provider);
     const moveOn = (f: FailureClass | 'CircuitOpen', message: string) => {
       failures.push(describeFailure(c.provider, f as FailureClass, message));
@@ -158,7 +158,7 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
             firstToken = true;
             clearTimeout(timer);
             ttftMs = performance.now() - t0;
-            deps.metrics.ttft.observe(labels, ttftMs / 1000);
+            m.ttft.observe(ttftMs / 1000);
           }
           sink.delta(ev.text);
         } else {
@@ -166,8 +166,8 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
           deps.breakers.success(endpoint);
           const cost = finish(deps, ctx, a, c, ev.usage, fallbacks);
           sink.done(ev.usage, ev.finishReason);
-          deps.metrics.requests.inc({ ...labels, outcome: 'success' });
-          deps.metrics.duration.observe(labels, (performance.now() - t0) / 1000);
+          m.request('success');
+          m.duration.observe((performance.now() - t0) / 1000);
           return { provider: c.provider.name, model: c.model, outcome: 'success', usage: ev.usage, costUSD: cost, fallbacks, ttftMs };
         }
       }
@@ -178,7 +178,7 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
         deps.breakers.release(endpoint);
         // The caller went away: charge what was reserved, since the provider may have generated it.
         finish(deps, ctx, a, c, undefined, fallbacks, firstToken);
-        deps.metrics.requests.inc({ ...labels, outcome: 'cancelled' });
+        m.request('cancelled');
         return { provider: c.provider.name, model: c.model, outcome: 'cancelled', fallbacks };
       }
       if (err instanceof RouterError) throw err;
@@ -191,7 +191,7 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
         // Tokens already reached the caller: switching provider now would splice two answers.
         finish(deps, ctx, a, c, undefined, fallbacks, true);
         sink.fail(upstreamError(c.provider.name, `the provider failed mid-answer: ${message}`, 502, 'upstream_interrupted'));
-        deps.metrics.requests.inc({ ...labels, outcome: 'interrupted' });
+        m.request('interrupted');
         return { provider: c.provider.name, model: c.model, outcome: 'interrupted', fallbacks, ttftMs };
       }
       if (mayFallBack(lane, f) && i < a.candidates.length - 1) {
@@ -200,7 +200,7 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
       }
       failures.push(describeFailure(c.provider, f, message));
       finish(deps, ctx, a, undefined, undefined, fallbacks);
-      deps.metrics.requests.inc({ ...labels, outcome: 'upstream_error' });
+      m.request('upstream_error');
       const status = (err as UpstreamFailure).status;
       throw upstreamError(c.provider.name, failures.join('; '), f === 'ClientError' && status ? status : STATUS_FOR[f] ?? 502, f === 'ClientError' ? 'upstream_rejected' : 'upstream_unavailable');
     } finally {
@@ -222,7 +222,7 @@ export async function dispatchEmbed(deps: DispatchDeps, ctx: CallContext, req: E
   const lane = ctx.lane;
   for (let i = 0; i < a.candidates.length; i++) {
     const c = a.candidates[i];
-    const labels = { lane: lane.name, provider: c.provider.name, model: c.model };
+    const m = deps.metrics.target(lane.name, c.provider.name, c.model);
     const endpoint = deps.resolver.endpointOf(c.provider);
     const adapter = ADAPTERS[c.provider.type];
     if (!adapter.embed || !deps.breakers.tryAcquire(endpoint)) {
@@ -243,8 +243,8 @@ export async function dispatchEmbed(deps: DispatchDeps, ctx: CallContext, req: E
       const result = await adapter.embed(req, target, attempt.signal);
       deps.breakers.success(endpoint);
       const cost = finish(deps, ctx, a, c, result.usage, fallbacks);
-      deps.metrics.requests.inc({ ...labels, outcome: 'success' });
-      deps.metrics.duration.observe(labels, (performance.now() - t0) / 1000);
+      m.request('success');
+      m.duration.observe((performance.now() - t0) / 1000);
       return { result, model: c.model, summary: { provider: c.provider.name, model: c.model, outcome: 'success', usage: result.usage, costUSD: cost, fallbacks } };
     } catch (err) {
       if (err instanceof RouterError) throw err;
@@ -259,7 +259,7 @@ export async function dispatchEmbed(deps: DispatchDeps, ctx: CallContext, req: E
         continue;
       }
       finish(deps, ctx, a, undefined, undefined, fallbacks);
-      deps.metrics.requests.inc({ ...labels, outcome: 'upstream_error' });
+      m.request('upstream_error');
       throw upstreamError(c.provider.name, failures.join('; '), STATUS_FOR[f] ?? 502, 'upstream_unavailable');
     } finally {
       clearTimeout(timer);

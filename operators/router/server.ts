@@ -44,6 +44,11 @@ export interface Router {
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+// Request ids: unique per process start and counter, cheaper than random bytes per request.
+const ID_PREFIX = randomBytes(4).toString('hex');
+let idCounter = 0;
+const nextRequestId = () => `${ID_PREFIX}${(++idCounter).toString(36).padStart(6, '0')}`;
+
 type Dialect = 'ollama' | 'openai';
 
 function readBody(req: http.IncomingMessage): Promise<Obj> {
@@ -116,7 +121,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const t0 = performance.now();
-    const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomBytes(8).toString('hex'));
+    const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : nextRequestId();
     const path = (req.url ?? '/').split('?')[0];
     const dialect: Dialect = path.startsWith('/v1/') ? 'openai' : 'ollama';
     const caller = new AbortController();

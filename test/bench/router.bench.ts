@@ -25,12 +25,24 @@ const repo = path.resolve(here, '..', '..');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const log = pino({ level: 'warn' }, pino.destination(2));
 
-function child(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS && script === 'router-child.ts' ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number> }
+
+function child(script: string, env: Record<string, string>): Promise<Child> {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS && script === 'router-child.ts' ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const cpuWaiters: ((n: number) => void)[] = [];
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: proc.stdout! });
     rl.on('line', (line) => {
-      if (line.startsWith('url ')) resolve({ proc, url: line.slice(4) });
+      if (line.startsWith('url ')) {
+        resolve({
+          proc,
+          url: line.slice(4),
+          cpuMicros: () => new Promise((r) => {
+            cpuWaiters.push(r);
+            proc.stdin!.write('cpu\n');
+          }),
+        });
+      } else if (line.startsWith('cpu ')) cpuWaiters.shift()?.(Number(line.slice(4)));
     });
     proc.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
   });
@@ -129,16 +141,21 @@ async function main(): Promise<void> {
   // Warm up connections, JIT and the router's caches.
   for (const fn of [direct, routed]) await run(32, 500, fn);
 
-  console.log(`lane router overhead (${REQUESTS} streamed chats per row, ${os.cpus().length} CPUs shared with everything else on this machine)`);
-  console.log('streams | direct p50   p99 ms | router p50   p99 ms | added p50   p99 ms | TTFT diff p50 p99 ms | chunks d/r | req/s direct  router');
+  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start)`);
+  console.log('streams | direct p50   p99 ms | router p50   p99 ms | added p50   p99 ms | TTFT diff p50 p99 ms | chunks d/r | req/s direct  router | router CPU/req  req/s per core');
   let worstP99 = 0;
   for (const c of [1, 32, 256]) {
     const n = c === 1 ? Math.min(REQUESTS, 500) : REQUESTS;
     // Interleave halves so drift on a shared machine hits both sides alike.
     const d1 = await run(c, n / 2, direct);
+    const cpu0 = await router.cpuMicros();
     const r1 = await run(c, n / 2, routed);
+    const cpu1 = await router.cpuMicros();
     const d2 = await run(c, n / 2, direct);
+    const cpu2 = await router.cpuMicros();
     const r2 = await run(c, n / 2, routed);
+    const cpu3 = await router.cpuMicros();
+    const cpuPerReq = (cpu1 - cpu0 + cpu3 - cpu2) / n;
     const d = [...d1.samples, ...d2.samples];
     const r = [...r1.samples, ...r2.samples];
     const tot = (xs: Sample[]) => xs.map((x) => x.totalMs);
@@ -148,10 +165,11 @@ async function main(): Promise<void> {
     worstP99 = Math.max(worstP99, addedP99);
     const chunksD = d.reduce((a, x) => a + x.chunks, 0) / d.length;
     const chunksR = r.reduce((a, x) => a + x.chunks, 0) / r.length;
-    console.log(`${String(c).padStart(7)} | ${f2(pct(tot(d), 50))} ${f2(pct(tot(d), 99))} | ${f2(pct(tot(r), 50))} ${f2(pct(tot(r), 99))} | ${f2(addedP50)} ${f2(addedP99)} | ${f2(pct(ttft(r), 50) - pct(ttft(d), 50))} ${f2(pct(ttft(r), 99) - pct(ttft(d), 99))} | ${chunksD.toFixed(1)}/${chunksR.toFixed(1)} | ${(n / (d1.seconds + d2.seconds)).toFixed(0).padStart(12)} ${(n / (r1.seconds + r2.seconds)).toFixed(0).padStart(7)}`);
+    console.log(`${String(c).padStart(7)} | ${f2(pct(tot(d), 50))} ${f2(pct(tot(d), 99))} | ${f2(pct(tot(r), 50))} ${f2(pct(tot(r), 99))} | ${f2(addedP50)} ${f2(addedP99)} | ${f2(pct(ttft(r), 50) - pct(ttft(d), 50))} ${f2(pct(ttft(r), 99) - pct(ttft(d), 99))} | ${chunksD.toFixed(1)}/${chunksR.toFixed(1)} | ${(n / (d1.seconds + d2.seconds)).toFixed(0).padStart(12)} ${(n / (r1.seconds + r2.seconds)).toFixed(0).padStart(7)} | ${cpuPerReq.toFixed(0).padStart(10)} µs ${(1e6 / cpuPerReq).toFixed(0).padStart(15)}`);
   }
   console.log(`target: p99 added latency < 1 ms -> worst measured ${worstP99.toFixed(3)} ms: ${worstP99 < 1 ? 'met' : 'NOT met'}`);
   console.log('no buffering: the router forwards each upstream chunk as it arrives (same chunk count as direct above).');
+  console.log('latency figures include scheduling on a shared machine; the CPU columns are the router process\'s own time per request.');
 
   router.proc.kill('SIGTERM');
   fake.proc.kill('SIGTERM');

@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { ChatMessage, ChatRequest, EmbedRequest, FinishReason, Usage } from '../canonical.js';
 import { renderOpenAIError, validationError, type RouterError } from '../errors.js';
 import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
@@ -52,7 +51,7 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
   let started = false;
   let text = '';
   let first = true;
-  const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
+  const id = `chatcmpl-${o.requestId}`;
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: Obj, finish: FinishReason | null, usage?: Obj | null) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: o.model, choices: usage && !finish && Object.keys(delta).length === 0 ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage !== undefined ? { usage } : {}) })}\n\n`;
