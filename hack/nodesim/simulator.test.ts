@@ -312,6 +312,28 @@ describe('node simulator on the embedded API server', () => {
   }, 40_000);
 });
 
+describe('a second simulator with its own node, kubelet only', () => {
+  it('runs pods bound to its node and leaves scheduling and other nodes alone', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(server.kubeconfig());
+    const second = await startNodeSimulator({
+      kubeConfig, logger: pino({ level: 'silent' }), scheduler: false, controllers: false,
+      nodes: [{ name: 'workbench', cpu: '4', memory: '8Gi', taints: [{ key: 'dedicated', value: 'bench', effect: 'NoSchedule' }] }],
+    });
+    try {
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pinned' }, spec: { nodeName: 'workbench', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+      });
+      await eventually('pinned pod running', async () => (await core.readNamespacedPod({ name: 'pinned', namespace: ns })).status?.phase === 'Running');
+      const node = await core.readNode({ name: 'workbench' });
+      expect(node.spec?.taints).toEqual([{ key: 'dedicated', value: 'bench', effect: 'NoSchedule' }]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('node simulator start-up', () => {
   it('fails with a message naming the API server when it cannot register, and leaves nothing running', async () => {
     const kubeConfig = new KubeConfig();
