@@ -92,7 +92,8 @@ export class PodRuntime {
       restartCount: 0,
     });
     this.run = {
-      startTime: new Date(),
+      // A simulator restart keeps the pod's original start time, as a kubelet restart does.
+      startTime: pod.status?.startTime ? new Date(pod.status.startTime) : new Date(),
       initContainers: (pod.spec?.initContainers ?? []).map(initial),
       containers: (pod.spec?.containers ?? []).map(initial),
     };
