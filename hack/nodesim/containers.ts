@@ -112,7 +112,10 @@ export class PodRuntime {
   async start(): Promise<void> {
     this.tmpDir = await mkdtemp(path.join(os.tmpdir(), 'nodesim-'));
     const deadline = this.pod.spec?.activeDeadlineSeconds;
-    if (deadline !== undefined) this.later(deadline * 1000, () => void this.failDeadline());
+    if (deadline !== undefined) {
+      const remaining = deadline * 1000 - (Date.now() - this.run.startTime.getTime());
+      this.later(Math.max(0, remaining), () => void this.failDeadline());
+    }
     this.startInit(0);
   }
 
