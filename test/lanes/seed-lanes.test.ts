@@ -95,6 +95,13 @@ describe('the three seed lanes', () => {
     expect(anon).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it('as shipped in examples/ are accepted by the API server (server-side dry run)', async () => {
+    for (const name of ['enterprise', 'personal', 'private']) {
+      const out = await cluster.kubectl(['apply', '--dry-run=server', '-f', `examples/lanepolicy-${name}.yaml`]);
+      expect(out.stdout.trim()).toMatch(new RegExp(`^lanepolicy\\.agentlab\\.dev/${name} (created|configured|unchanged) \\(server dry run\\)$`));
+    }
+  });
+
   it('are Ready with their namespaces bound, and kubectl shows spend and readiness', async () => {
     for (const short of ['enterprise', 'personal', 'private'] as const) {
       const lane = await cluster.waitFor(async () => {
