@@ -32,6 +32,10 @@ export function toJsonSchema(crd: CustomResourceDefinition): JSONSchema {
   const root = structuredClone(crd.spec.versions.find((v) => v.storage)!.schema.openAPIV3Schema);
   const convert = (s: JSONSchemaProps): JSONSchemaProps => {
     delete s['x-kubernetes-validations'];
+    if (s['x-kubernetes-embedded-resource']) {
+      s.tsType = '(KubernetesObject & Record<string, unknown>)';
+      return s;
+    }
     if (s['x-kubernetes-preserve-unknown-fields'] && !s.properties) s.additionalProperties = true;
     if (s['x-kubernetes-int-or-string']) {
       // anyOf [integer, string] already expresses it; the pattern only applies to the string form.
@@ -78,7 +82,8 @@ export async function generateTypes(crds: CustomResourceDefinition[] = loadCrds(
       format: true,
       style: { singleQuote: true, printWidth: 120 },
     });
-    files.set(`${singular}.ts`, `${BANNER}import type { V1ObjectMeta } from '@kubernetes/client-node';\n\n${body}`);
+    const imports = body.includes('KubernetesObject') ? 'KubernetesObject, V1ObjectMeta' : 'V1ObjectMeta';
+    files.set(`${singular}.ts`, `${BANNER}import type { ${imports} } from '@kubernetes/client-node';\n\n${body}`);
     const names = [kind, `${kind}Spec`, `${kind}Status`, ...Object.values(ITEM_NAMES[kind] ?? {})];
     index.push(`export type { ${names.join(', ')} } from './${singular}.js';`);
   }
