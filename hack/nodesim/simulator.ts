@@ -506,19 +506,30 @@ class Simulator {
     return true;
   }
 
+  /**
+   * Creates and deletes pods, recording each as an expectation before the write (so the watch
+   * event cannot outrun it); the owner is not reconciled again until the cache has caught up.
+   */
   private async applyPlan(key: string, ns: string, plan: WorkloadPlan, makePod: () => V1Pod): Promise<void> {
     const pending = new Set<string>();
+    const expect = async (entry: string, write: () => Promise<unknown>) => {
+      pending.add(entry);
+      this.expectations.set(key, { pending, until: Date.now() + EXPECTATION_TTL_MS });
+      try {
+        await write();
+      } catch (err) {
+        pending.delete(entry); // nothing will arrive for a write that failed
+        throw err;
+      }
+    };
     for (let i = 0; i < plan.create; i++) {
       const pod = makePod();
-      pending.add(`+${pod.metadata!.name}`);
-      this.expectations.set(key, { pending, until: Date.now() + EXPECTATION_TTL_MS });
-      await this.core.createNamespacedPod({ namespace: ns, body: pod });
+      await expect(`+${pod.metadata!.name}`, () => this.core.createNamespacedPod({ namespace: ns, body: pod }));
     }
     for (const p of plan.delete) {
       if (p.metadata?.deletionTimestamp) continue;
-      pending.add(`-${p.metadata!.name}`);
-      this.expectations.set(key, { pending, until: Date.now() + EXPECTATION_TTL_MS });
-      await ignoreNotFound(this.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ns, body: { preconditions: { uid: p.metadata?.uid } } }));
+      await expect(`-${p.metadata!.name}`, () =>
+        ignoreNotFound(this.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ns, body: { preconditions: { uid: p.metadata?.uid } } })));
     }
   }
 
