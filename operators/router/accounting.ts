@@ -50,6 +50,11 @@ export class LaneAccounting {
     this.ledger.observeCommitted(laneKey(lane, u.periodStart), { tokens: u.promptTokens + u.completionTokens, costUSD: u.costUSD });
   }
 
+  /** Drops a finished run's token account (its Secret was deleted). */
+  forgetRun(namespace: string, run: string): void {
+    this.ledger.delete(runKey(namespace, run));
+  }
+
   /** Counts a finished request for the next write (the ledger has already been settled). */
   record(lane: string, periodStart: string, d: Partial<Delta>): void {
     const key = laneKey(lane, periodStart);
@@ -82,6 +87,15 @@ export class LaneAccounting {
   private async flushAll(): Promise<void> {
     const work = [...this.pending.entries()].filter(([k, p]) => !this.flushing.has(k) && !isZero(p.delta));
     await Promise.all(work.map(([key, p]) => this.flushOne(key, p.lane, p.periodStart)));
+    // A lane's accounts of earlier periods, once fully written, are not needed any more.
+    const latest = new Map<string, string>();
+    for (const p of this.pending.values()) if ((latest.get(p.lane) ?? '') < p.periodStart) latest.set(p.lane, p.periodStart);
+    for (const [key, p] of this.pending) {
+      if (isZero(p.delta) && !this.flushing.has(key) && p.periodStart < latest.get(p.lane)!) {
+        this.pending.delete(key);
+        this.ledger.delete(key);
+      }
+    }
   }
 
   private async flushOne(key: string, lane: string, periodStart: string): Promise<void> {

@@ -92,6 +92,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const state = new RouterState(client, log, { laneSelector: opts.laneSelector, routerNamespace: namespace });
   const accounting = new LaneAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l) });
   state.onUsage((lane, u) => accounting.observe(lane, u));
+  state.onTokenGone((ns, run) => accounting.forgetRun(ns, run));
   const breakerOpts = opts.breaker ?? DEFAULT_BREAKER;
   const deps: DispatchDeps = {
     accounting,

@@ -6,7 +6,7 @@ import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, SECRETS } from '../
 import { parseLaneSpec, type LabelSelector, type LaneSpec } from '../lanepolicy/spec.js';
 import { USAGE_LABEL, usageFromData, type LaneUsage } from '../lanepolicy/usage.js';
 import type { ModelServer } from '../modelserver/types.js';
-import { redactTokenSecret, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
+import { redactTokenSecret, RUN_LABEL, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
 
 export type LaneEntry = { ok: true; lane: LaneSpec } | { ok: false; name: string; errors: string[] };
 
@@ -24,6 +24,7 @@ export class RouterState {
   private readonly nsInf: Informer;
   private readonly msInf: Informer;
   private readonly usageHandlers: ((lane: string, u: LaneUsage) => void)[] = [];
+  private readonly tokenGoneHandlers: ((namespace: string, run: string) => void)[] = [];
 
   constructor(client: KubeClient, log: Logger, opts: { laneSelector?: string; routerNamespace: string }) {
     const mk = (resource: typeof LANEPOLICIES, extra: { labelSelector?: string; namespaces?: string[]; transform?: (o: KubeObject) => KubeObject } = {}) =>
@@ -41,8 +42,13 @@ export class RouterState {
       this.rebuild();
     });
     secretInf.addHandler((type, obj) => {
-      if (type === 'delete') this.tokens.remove(obj as TokenSecretLike);
-      else this.tokens.upsert(obj as TokenSecretLike);
+      if (type === 'delete') {
+        this.tokens.remove(obj as TokenSecretLike);
+        const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name;
+        if (obj.metadata?.namespace && run) for (const h of this.tokenGoneHandlers) h(obj.metadata.namespace, run);
+      } else {
+        this.tokens.upsert(obj as TokenSecretLike);
+      }
     });
     usageInf.addHandler((type, obj) => {
       if (type === 'delete') return;
@@ -71,6 +77,11 @@ export class RouterState {
 
   onUsage(h: (lane: string, u: LaneUsage) => void): void {
     this.usageHandlers.push(h);
+  }
+
+  /** A run's token Secret is gone: its in-memory accounts can go too. */
+  onTokenGone(h: (namespace: string, run: string) => void): void {
+    this.tokenGoneHandlers.push(h);
   }
 
   /** The lane a namespace's workloads use, or why they may not use any. */
