@@ -512,7 +512,7 @@ class Simulator {
    */
   private async applyPlan(key: string, ns: string, plan: WorkloadPlan, makePod: () => V1Pod): Promise<void> {
     const pending = new Set<string>();
-    const expect = async (entry: string, write: () => Promise<unknown>) => {
+    const expect = async (entry: string, write: () => Promise<unknown>, seen: () => boolean) => {
       pending.add(entry);
       this.expectations.set(key, { pending, until: Date.now() + EXPECTATION_TTL_MS });
       try {
@@ -521,16 +521,21 @@ class Simulator {
         pending.delete(entry); // nothing will arrive for a write that failed
         throw err;
       }
+      if (seen()) pending.delete(entry); // the watch was faster than the response
     };
     for (let i = 0; i < plan.create; i++) {
       const pod = makePod();
-      await expect(`+${pod.metadata!.name}`, () => this.core.createNamespacedPod({ namespace: ns, body: pod }));
+      const name = pod.metadata!.name!;
+      await expect(`+${name}`, () => this.core.createNamespacedPod({ namespace: ns, body: pod }), () => this.pods.get(name, ns) !== undefined);
     }
     for (const p of plan.delete) {
       if (p.metadata?.deletionTimestamp) continue;
-      await expect(`-${p.metadata!.name}`, () =>
-        ignoreNotFound(this.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ns, body: { preconditions: { uid: p.metadata?.uid } } })));
+      const name = p.metadata!.name!;
+      await expect(`-${name}`,
+        () => ignoreNotFound(this.core.deleteNamespacedPod({ name, namespace: ns, body: { preconditions: { uid: p.metadata?.uid } } })),
+        () => { const live = this.pods.get(name, ns); return !live || live.metadata?.uid !== p.metadata?.uid || !!live.metadata?.deletionTimestamp; });
     }
+    if (pending.size === 0) this.expectations.delete(key);
   }
 
   private async syncDeployment(ns: string, name: string): Promise<void> {
