@@ -122,8 +122,34 @@ describe.each(rgds.map(({ file, rgd }) => [file, rgd] as const))('kro/%s', (_fil
       rendered++;
     }
     expect(rendered).toBeGreaterThan(0);
+
+    // Once the operator reports the children Ready, every status field evaluates, and the
+    // readiness fields and readyWhen say so.
+    for (const r of rgd.spec.resources) {
+      const child = bindings[r.id] as Record<string, unknown> | undefined;
+      if (child) child.status = { ...READY_STATUS, ...(r.template.kind === 'HardwareTask' ? { phase: 'Succeeded', currentStep: '' } : {}) };
+    }
+    for (const r of rgd.spec.resources.filter((x) => bindings[x.id])) {
+      for (const w of r.readyWhen ?? []) expect(render(w, bindings), `${r.id} readyWhen`).toBe(true);
+    }
+    for (const f of findExpressions(rgd.spec.schema.status ?? {}, 'status')) {
+      const value = render(`\${${f.expr}}`, bindings);
+      if (/Ready$|^ready$/.test(f.path.split('.').pop()!)) expect(value, f.path).toBe(true);
+      expect(value, f.path).toBeDefined();
+    }
   });
 });
+
+/** What the operator writes once a child is Ready (kstatus conditions and kind-specific fields). */
+const READY_STATUS = {
+  observedGeneration: 1,
+  conditions: [
+    { type: 'Ready', status: 'True', reason: 'Ready', message: 'ready', lastTransitionTime: '2026-01-01T00:00:00Z' },
+    { type: 'WaitingForHuman', status: 'False', reason: 'NoHumanStep', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' },
+  ],
+  endpoint: 'http://ollama.ai-models.svc:11434',
+  boundNamespaces: ['ai-models'],
+};
 
 describe('kro helpers catch mistakes (the checks can fail)', () => {
   it('rejects an unknown type, marker and mistyped default', () => {
