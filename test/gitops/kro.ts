@@ -17,8 +17,10 @@ export interface Rgd {
 
 export interface FieldSpec { path: string; type: string; required: boolean; default?: unknown; enum?: string[]; minimum?: number; maximum?: number }
 
-const SCALARS = new Set(['string', 'integer', 'boolean', 'number', 'float']);
-const MARKERS = new Set(['required', 'default', 'description', 'enum', 'minimum', 'maximum']);
+// pkg/simpleschema in kubernetes-sigs/kro: atomic types (plus `object`, unstructured) and markers.
+const SCALARS = new Set(['string', 'integer', 'boolean', 'float', 'object']);
+const MARKERS = new Set(['required', 'default', 'description', 'minimum', 'maximum', 'validation', 'enum', 'immutable',
+  'pattern', 'uniqueItems', 'minLength', 'maxLength', 'minItems', 'maxItems']);
 
 function validType(t: string): boolean {
   if (SCALARS.has(t)) return true;
@@ -27,13 +29,16 @@ function validType(t: string): boolean {
   return m ? validType(m[1]) : false;
 }
 
-function typedValue(type: string, raw: string): { value?: unknown; error?: string } {
-  if (type === 'string') {
-    try { return { value: JSON.parse(raw) as string }; } catch { return { error: `default ${raw} is not a quoted string` }; }
-  }
-  if (type === 'boolean') return raw === 'true' || raw === 'false' ? { value: raw === 'true' } : { error: `default ${raw} is not a boolean` };
-  if (type === 'integer') return /^-?\d+$/.test(raw) ? { value: Number(raw) } : { error: `default ${raw} is not an integer` };
-  if (type === 'number' || type === 'float') return Number.isFinite(Number(raw)) ? { value: Number(raw) } : { error: `default ${raw} is not a number` };
+/** A marker value as kro reads it: surrounding quotes removed, \" and \\ unescaped. */
+function markerValue(raw: string): string {
+  return raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2 ? raw.slice(1, -1).replace(/\\(["\\])/g, '$1') : raw.trim();
+}
+
+function typedValue(type: string, value: string): { value?: unknown; error?: string } {
+  if (type === 'string') return { value };
+  if (type === 'boolean') return value === 'true' || value === 'false' ? { value: value === 'true' } : { error: `default ${value} is not a boolean` };
+  if (type === 'integer') return /^-?\d+$/.test(value) ? { value: Number(value) } : { error: `default ${value} is not an integer` };
+  if (type === 'float') return value !== '' && Number.isFinite(Number(value)) ? { value: Number(value) } : { error: `default ${value} is not a number` };
   return { error: `defaults are checked for scalars only, not ${type}` };
 }
 
@@ -68,13 +73,14 @@ export function parseSimpleSchema(node: Record<string, unknown>, base = 'spec'):
       }
       markers = markers.slice(m[0].length);
       const [, name, raw] = m;
+      const value = markerValue(raw);
       if (!MARKERS.has(name)) errors.push(`${path}: unknown marker "${name}"`);
-      if (name === 'required') field.required = raw === 'true';
-      if (name === 'enum') field.enum = (JSON.parse(raw) as string).split(',');
-      if (name === 'minimum') field.minimum = Number(raw);
-      if (name === 'maximum') field.maximum = Number(raw);
+      if (name === 'required') field.required = value === 'true';
+      if (name === 'enum') field.enum = value.split(',').map((v) => v.trim());
+      if (name === 'minimum') field.minimum = Number(value);
+      if (name === 'maximum') field.maximum = Number(value);
       if (name === 'default') {
-        const t = typedValue(type, raw);
+        const t = typedValue(type, value);
         if (t.error) errors.push(`${path}: ${t.error}`);
         else field.default = t.value;
       }
