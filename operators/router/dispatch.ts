@@ -153,14 +153,15 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
       const events = await ADAPTERS[c.provider.type].chat(upstreamReq, target, attempt.signal);
       sink.start();
       for await (const ev of events) {
-        if (ev.type === 'delta') {
+        if (ev.type === 'delta' || ev.type === 'tool_call') {
           if (!firstToken) {
             firstToken = true;
             clearTimeout(timer);
             ttftMs = performance.now() - t0;
             m.ttft.observe(ttftMs / 1000);
           }
-          sink.delta(ev.text);
+          if (ev.type === 'delta') sink.delta(ev.text);
+          else sink.toolCall(ev.call);
         } else {
           clearTimeout(timer);
           deps.breakers.success(endpoint);

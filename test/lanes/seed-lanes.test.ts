@@ -95,6 +95,35 @@ describe('the three seed lanes', () => {
     expect(anon).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it('carry tool calls across dialects: OpenAI SDK to Claude, ollama client to Ollama', async () => {
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const openai = new OpenAI({ baseURL: `${f.router.url}/v1`, apiKey: f.token.personal, maxRetries: 0 });
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather in Oslo?' }];
+    const first = await openai.chat.completions.create({ model: 'chat', messages, tools });
+    expect(first.choices[0].finish_reason).toBe('tool_calls');
+    const call = first.choices[0].message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect([call.function.name, JSON.parse(call.function.arguments)]).toEqual(['get_weather', { city: 'Oslo' }]);
+    expect(f.anthropic.requests.at(-1)!.path).toBe('/v1/messages');
+    const second = await openai.chat.completions.create({ model: 'chat', tools, messages: [...messages, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '{"temperature": 4}' }] });
+    expect(second.choices[0].finish_reason).toBe('stop');
+    expect(second.choices[0].message.content?.length).toBeGreaterThan(0);
+
+    const stream = await openai.chat.completions.create({ model: 'chat', messages, tools, stream: true });
+    const streamed: { name?: string; args: string }[] = [];
+    for await (const chunk of stream) {
+      for (const tc of chunk.choices[0]?.delta?.tool_calls ?? []) {
+        streamed[tc.index] ??= { args: '' };
+        if (tc.function?.name) streamed[tc.index].name = tc.function.name;
+        streamed[tc.index].args += tc.function?.arguments ?? '';
+      }
+    }
+    expect(streamed.map((c) => [c.name, JSON.parse(c.args)])).toEqual([['get_weather', { city: 'Oslo' }]]);
+
+    const ollama = new Ollama({ host: f.router.url, headers: { Authorization: `Bearer ${f.token.private}` } });
+    const o = await ollama.chat({ model: 'chat', messages: [{ role: 'user', content: 'weather in Oslo?' }], tools: tools as never });
+    expect(o.message.tool_calls?.map((c) => [c.function.name, c.function.arguments])).toEqual([['get_weather', { city: 'Oslo' }]]);
+  });
+
   it('as shipped in examples/ are accepted by the API server (server-side dry run)', async () => {
     for (const name of ['enterprise', 'personal', 'private']) {
       const out = await cluster.kubectl(['apply', '--dry-run=server', '-f', `examples/lanepolicy-${name}.yaml`]);

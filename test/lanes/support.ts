@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import pino from 'pino';
-import { startFakeAnthropic, startFakeGemini, startFakeOllama, type FakeOllama, type FakeServer } from '../../hack/fakes/index.js';
+import { startFakeAnthropic, startFakeGemini, startFakeOllama, type FakeOllama, type FakeServer, type ScriptRule } from '../../hack/fakes/index.js';
 import { startOperator, type Operator } from '../../operators/manager.js';
 import { lanePolicyController } from '../../operators/lanepolicy/controller.js';
 import { startRouter, type Router } from '../../operators/router/server.js';
@@ -9,6 +9,8 @@ import type { Cluster } from '../harness/cluster.js';
 
 export const ROUTER_POD_LABELS = { 'app.kubernetes.io/name': 'agentlab-router', 'lanes.test.agentlab.dev/router': 'true' };
 export const ROUTER_PORT = 8080;
+/** Every fake model calls get_weather when asked about the weather and a tool is offered. */
+export const TOOL_RULES: ScriptRule[] = [{ when: 'weather', reply: 'It is 4 degrees in Oslo.', toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }];
 
 export interface LaneFixture {
   id: string;
@@ -77,9 +79,9 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
     await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${name}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'lanes.test.agentlab.dev/lane': `${lane}-${id}` } } } });
   }
   const [ollama, anthropic, gemini] = await Promise.all([
-    startFakeOllama({ models: ['llama3.1:8b', 'qwen2.5-coder:7b', 'nomic-embed-text'] }),
-    startFakeAnthropic({ apiKey: 'sk-ant-test' }),
-    startFakeGemini({ apiKey: 'gemini-test' }),
+    startFakeOllama({ models: ['llama3.1:8b', 'qwen2.5-coder:7b', 'nomic-embed-text'], rules: TOOL_RULES }),
+    startFakeAnthropic({ apiKey: 'sk-ant-test', rules: TOOL_RULES }),
+    startFakeGemini({ apiKey: 'gemini-test', rules: TOOL_RULES }),
   ]);
   for (const [name, key] of [['anthropic-key', 'sk-ant-test'], ['gemini-key', 'gemini-test']]) {
     await cluster.core.createNamespacedSecret({ namespace: routerNs, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, data: { apiKey: Buffer.from(key).toString('base64') } } });

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { FinishReason, Role, Usage } from '../canonical.js';
+import type { FinishReason, Role, ToolCall, ToolDef, Usage } from '../canonical.js';
 import { validationError, type RenderedError, type RouterError } from '../errors.js';
 
 /** What the dispatcher drives for a chat request, whatever the caller's dialect. */
@@ -7,6 +7,7 @@ export interface ChatSink {
   /** Commit to a successful response: streaming callers get 200 and headers now. */
   start(): void;
   delta(text: string): void;
+  toolCall(call: ToolCall): void;
   done(usage: Usage, finishReason: FinishReason): void;
   /** Before start(): a complete error response. After: an in-stream error, then the end. */
   fail(e: RouterError): void;
@@ -60,4 +61,19 @@ export function writeChunk(res: ServerResponse, data: string): void {
     process.nextTick(() => res.uncork());
   }
   res.write(data);
+}
+
+/** tools: [{type: "function", function: {name, description, parameters}}], the same in both dialects. */
+export function parseTools(v: unknown): ToolDef[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw validationError('tools: must be a list');
+  const out = v.map((t, i): ToolDef => {
+    const f = isObj(t) && isObj(t.function) ? t.function : undefined;
+    if (!f || (t as Obj).type !== 'function' || typeof f.name !== 'string' || f.name === '') {
+      throw validationError(`tools[${i}]: must be {"type": "function", "function": {"name", "description", "parameters"}}`);
+    }
+    if (f.parameters !== undefined && !isObj(f.parameters)) throw validationError(`tools[${i}].function.parameters: must be a JSON Schema object`);
+    return { name: f.name, ...(typeof f.description === 'string' ? { description: f.description } : {}), parameters: (f.parameters as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} } };
+  });
+  return out.length > 0 ? out : undefined;
 }

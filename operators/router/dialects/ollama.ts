@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { ChatMessage, ChatRequest, EmbedRequest, FinishReason, Usage } from '../canonical.js';
+import { linkToolResults, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
 import { renderOllamaError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
 
 /** Options shared by /api/chat and /api/generate (Ollama's "options" block). */
 function options(body: Obj): Pick<ChatRequest, 'maxTokens' | 'temperature' | 'topP' | 'stop'> {
@@ -26,12 +26,31 @@ const streamFlag = (body: Obj) => body.stream !== false;
 export function parseOllamaChat(body: Obj): ChatRequest {
   const model = requireModel(body);
   if (!Array.isArray(body.messages)) throw validationError('messages: required list');
+  let callSeq = 0;
   const messages: ChatMessage[] = body.messages.map((m, i) => {
     if (!isObj(m) || !ROLES.includes(m.role as never)) throw validationError(`messages[${i}].role: must be one of ${ROLES.join(', ')}`);
     if (m.content !== undefined && typeof m.content !== 'string') throw validationError(`messages[${i}].content: must be a string`);
-    return { role: m.role as ChatMessage['role'], content: (m.content as string | undefined) ?? '' };
+    if (Array.isArray(m.images) && m.images.length > 0) throw validationError(`messages[${i}].images: images are not routed yet; send text`);
+    const msg: ChatMessage = { role: m.role as ChatMessage['role'], content: (m.content as string | undefined) ?? '' };
+    if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) {
+      // Ollama's calls carry no ids; the other APIs need them to pair results with calls.
+      msg.toolCalls = m.tool_calls.map((c, j): ToolCall => {
+        const f = isObj(c) && isObj(c.function) ? c.function : undefined;
+        if (!f || typeof f.name !== 'string') throw validationError(`messages[${i}].tool_calls[${j}].function.name: required`);
+        const args = isObj(f.arguments) ? f.arguments : {};
+        return { id: `call_${++callSeq}`, name: f.name, arguments: args };
+      });
+    }
+    if (msg.role === 'tool') {
+      const name = typeof m.tool_name === 'string' ? m.tool_name : typeof m.name === 'string' ? m.name : undefined;
+      if (name) msg.toolName = name;
+    }
+    return msg;
   });
-  return { kind: 'chat', model, messages, stream: streamFlag(body), ...options(body) };
+  const req: ChatRequest = { kind: 'chat', model, messages: linkToolResults(messages), stream: streamFlag(body), ...options(body) };
+  const tools = parseTools(body.tools);
+  if (tools) req.tools = tools;
+  return req;
 }
 
 export function parseOllamaGenerate(body: Obj): ChatRequest {
@@ -58,8 +77,12 @@ export function parseOllamaEmbed(body: Obj): EmbedRequest {
 export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: boolean; mode: 'chat' | 'generate'; requestId: string }): ChatSink {
   let started = false;
   let text = '';
+  const calls: ToolCall[] = [];
   const t0 = process.hrtime.bigint();
-  const piece = (content: string) => (o.mode === 'chat' ? { message: { role: 'assistant', content } } : { response: content });
+  const ollamaCalls = (cs: ToolCall[]) => cs.map((c) => ({ function: { name: c.name, arguments: c.arguments } }));
+  const piece = (content: string, withCalls: ToolCall[] = []) => (o.mode === 'chat'
+    ? { message: { role: 'assistant', content, ...(withCalls.length ? { tool_calls: ollamaCalls(withCalls) } : {}) } }
+    : { response: content });
   return {
     get started() {
       return started;
@@ -79,14 +102,22 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
       }
       writeChunk(res, JSON.stringify({ model: o.model, created_at: new Date().toISOString(), ...piece(t), done: false }) + '\n');
     },
+    toolCall(call) {
+      if (!o.stream) {
+        calls.push(call);
+        return;
+      }
+      writeChunk(res, JSON.stringify({ model: o.model, created_at: new Date().toISOString(), ...piece('', [call]), done: false }) + '\n');
+    },
     done(usage: Usage, finishReason: FinishReason) {
       const total = Number(process.hrtime.bigint() - t0);
       const final = {
         model: o.model,
         created_at: new Date().toISOString(),
-        ...piece(o.stream ? '' : text),
+        ...piece(o.stream ? '' : text, o.stream ? [] : calls),
         done: true,
-        done_reason: finishReason,
+        // Ollama reports "stop" when the model answered with tool calls.
+        done_reason: finishReason === 'tool_calls' ? 'stop' : finishReason,
         total_duration: total,
         load_duration: 0,
         prompt_eval_count: usage.inputTokens,

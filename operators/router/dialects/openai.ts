@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { ChatMessage, ChatRequest, EmbedRequest, FinishReason, Usage } from '../canonical.js';
+import { parseToolArguments, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
 import { renderOpenAIError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
 
 /** content is a string or a list of parts; only text parts can be routed. */
 function textContent(c: unknown, path: string): string {
@@ -23,9 +23,26 @@ export function parseOpenAIChat(body: Obj): ChatRequest {
     // "developer" is the newer name for the system role.
     const role = isObj(m) && m.role === 'developer' ? 'system' : isObj(m) ? m.role : undefined;
     if (!isObj(m) || !ROLES.includes(role as never)) throw validationError(`messages[${i}].role: must be one of system, developer, user, assistant, tool`);
-    return { role: role as ChatMessage['role'], content: textContent(m.content, `messages[${i}].content`) };
+    const msg: ChatMessage = { role: role as ChatMessage['role'], content: textContent(m.content, `messages[${i}].content`) };
+    if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) {
+      msg.toolCalls = m.tool_calls.map((c, j): ToolCall => {
+        const f = isObj(c) && isObj(c.function) ? c.function : undefined;
+        if (!isObj(c) || typeof c.id !== 'string' || !f || typeof f.name !== 'string') throw validationError(`messages[${i}].tool_calls[${j}]: needs id and function.name`);
+        return { id: c.id, name: f.name, arguments: parseToolArguments(typeof f.arguments === 'string' ? f.arguments : '') };
+      });
+    }
+    if (msg.role === 'tool') {
+      if (typeof m.tool_call_id !== 'string') throw validationError(`messages[${i}].tool_call_id: required for role tool`);
+      msg.toolCallId = m.tool_call_id;
+    }
+    return msg;
   });
+  // Results carry the call id; the function name (Gemini needs it) comes from the call.
+  const names = new Map(messages.flatMap((m) => (m.toolCalls ?? []).map((c) => [c.id, c.name] as const)));
+  for (const m of messages) if (m.role === 'tool' && m.toolCallId && names.has(m.toolCallId)) m.toolName = names.get(m.toolCallId);
   const req: ChatRequest = { kind: 'chat', model, messages, stream: body.stream === true };
+  const tools = parseTools(body.tools);
+  if (tools) req.tools = tools;
   const maxTokens = optNumber(body.max_completion_tokens ?? body.max_tokens, 'max_tokens', 1);
   if (maxTokens !== undefined) req.maxTokens = Math.floor(maxTokens);
   const temperature = optNumber(body.temperature, 'temperature', 0);
@@ -51,6 +68,8 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
   let started = false;
   let text = '';
   let first = true;
+  const calls: ToolCall[] = [];
+  const openaiCall = (c: ToolCall) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } });
   const id = `chatcmpl-${o.requestId}`;
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: Obj, finish: FinishReason | null, usage?: Obj | null) =>
@@ -76,6 +95,14 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
       writeChunk(res, chunk(first ? { role: 'assistant', content: t } : { content: t }, null, o.includeUsage ? null : undefined));
       first = false;
     },
+    toolCall(c) {
+      const index = calls.length;
+      calls.push(c);
+      if (!o.stream) return;
+      // The whole call in one delta: clients concatenate argument fragments, one fragment is valid.
+      writeChunk(res, chunk({ ...(first ? { role: 'assistant' } : {}), tool_calls: [{ index, ...openaiCall(c) }] }, null, o.includeUsage ? null : undefined));
+      first = false;
+    },
     done(usage, finishReason) {
       if (!o.stream) {
         sendJson(res, 200, {
@@ -83,7 +110,12 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
           object: 'chat.completion',
           created,
           model: o.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason, logprobs: null }],
+          choices: [{
+            index: 0,
+            message: { role: 'assistant', content: calls.length && !text ? null : text, ...(calls.length ? { tool_calls: calls.map(openaiCall) } : {}) },
+            finish_reason: finishReason,
+            logprobs: null,
+          }],
           usage: usageObj(usage),
         }, o.requestId);
         return;

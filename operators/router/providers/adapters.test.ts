@@ -16,7 +16,7 @@ async function collect(it: AsyncIterable<StreamEvent>) {
     if (ev.type === 'delta') {
       text += ev.text;
       deltas++;
-    } else done = ev;
+    } else if (ev.type === 'done') done = ev;
   }
   return { text, deltas, done };
 }

@@ -1,9 +1,11 @@
 import type { ChatRequest, StreamEvent } from '../canonical.js';
+
+let callSeq = 0;
 import { lines, parseJsonLine, postJson, readJson, UpstreamFailure } from './http.js';
 import type { ProviderAdapter } from './types.js';
 
 interface OllamaChunk {
-  message?: { content?: string };
+  message?: { content?: string; tool_calls?: { function?: { name?: string; arguments?: Record<string, unknown> } }[] };
   done?: boolean;
   done_reason?: string;
   prompt_eval_count?: number;
@@ -17,19 +19,33 @@ export function ollamaChatBody(req: ChatRequest, model: string) {
   if (req.temperature !== undefined) options.temperature = req.temperature;
   if (req.topP !== undefined) options.top_p = req.topP;
   if (req.stop) options.stop = req.stop;
-  return { model, messages: req.messages, stream: true, options };
+  const messages = req.messages.map((m) => ({
+    role: m.role,
+    content: m.content,
+    ...(m.toolCalls ? { tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) } : {}),
+    ...(m.role === 'tool' && m.toolName ? { tool_name: m.toolName } : {}),
+  }));
+  const tools = req.tools?.map((t) => ({ type: 'function', function: { name: t.name, description: t.description ?? '', parameters: t.parameters } }));
+  return { model, messages, stream: true, options, ...(tools ? { tools } : {}) };
 }
 
 /** Ollama's /api/chat: NDJSON, one JSON object per line, the last with "done": true and the counts. */
 export async function* ollamaEvents(src: AsyncIterable<string>): AsyncGenerator<StreamEvent> {
+  let sawCalls = false;
   for await (const line of src) {
     if (line === '') continue;
     const c = parseJsonLine<OllamaChunk>(line, 'ollama');
     if (c.error) throw new UpstreamFailure('Interrupted', `ollama: ${c.error.slice(0, 200)}`);
     const text = c.message?.content;
     if (text) yield { type: 'delta', text };
+    for (const tc of c.message?.tool_calls ?? []) {
+      if (!tc.function?.name) continue;
+      sawCalls = true;
+      yield { type: 'tool_call', call: { id: `call_${(++callSeq).toString(36)}`, name: tc.function.name, arguments: tc.function.arguments ?? {} } };
+    }
     if (c.done) {
-      yield { type: 'done', usage: { inputTokens: c.prompt_eval_count ?? 0, outputTokens: c.eval_count ?? 0 }, finishReason: c.done_reason === 'length' ? 'length' : 'stop' };
+      const finishReason = c.done_reason === 'length' ? 'length' : sawCalls ? 'tool_calls' : 'stop';
+      yield { type: 'done', usage: { inputTokens: c.prompt_eval_count ?? 0, outputTokens: c.eval_count ?? 0 }, finishReason };
       return;
     }
   }
