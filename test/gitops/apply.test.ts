@@ -22,6 +22,8 @@ describe('every rendered object applies to the API server', () => {
 
   beforeAll(async () => {
     ns = await cluster.newNamespace('gitops-chart');
+    // A real API server then warns about any workload that breaks the restricted Pod Security Standard.
+    await cluster.kubectl(['label', 'namespace', ns, 'pod-security.kubernetes.io/warn=restricted', 'pod-security.kubernetes.io/audit=restricted']);
     const present = await cluster.kubectl(['get', 'crd', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com'], { allowFailure: true });
     if (present.code !== 0) {
       createdCrds = true;
@@ -46,6 +48,7 @@ describe('every rendered object applies to the API server', () => {
     objects = renderChart({ release, namespace: ns, values });
     expect(objects.length).toBeGreaterThan(20);
     const applied = await cluster.kubectl(['apply', '--server-side', '--field-manager', 'helm', '-f', '-'], { input: r.stdout });
+    expect(applied.stderr).not.toMatch(/PodSecurity/);
     for (const o of objects) {
       expect(applied.stdout).toMatch(new RegExp(`^${kindArg(o).replace(/\./g, '\\.')}/${o.metadata.name} serverside-applied$`, 'm'));
       const ref = `${kindArg(o)}/${o.metadata.name}`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from 'node:util';
+import { LEADER_ELECTION_ID } from '../../operators/cli/run-command.js';
 import { ALL_ON, CHART_DIR, find, helm, type Obj, podSpec, renderChart, valuesArgs } from './chart.js';
 
 const WORKLOADS = ['Deployment'];
@@ -117,6 +118,8 @@ describe('helm template with non-default values', () => {
       'AgentLabLaneBudgetExceeded', 'AgentLabLaneBudgetWarning', 'AgentLabModelServerNotReady', 'AgentLabReconcileErrors',
       'AgentLabRouterFallbacks', 'AgentLabRouterUpstreamErrors',
     ]);
+    // The readiness alert keys on the operator's lease name.
+    expect(JSON.stringify(alerts)).toContain(`leader_election_master_status{name=\\"${LEADER_ELECTION_ID}\\"}`);
     for (const a of alerts) {
       expect(['info', 'warning', 'critical'], a.alert).toContain(a.labels.severity);
       for (const k of ['summary', 'description', 'runbook']) expect(a.annotations[k]?.length, `${a.alert} ${k}`).toBeGreaterThan(10);
