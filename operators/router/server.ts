@@ -9,7 +9,7 @@ import { DEFAULT_MAX_TOKENS } from '../lanepolicy/spec.js';
 import { LaneAccounting } from './accounting.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { isObj, sendJson, type Obj } from './dialects/common.js';
-import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, renderOllamaEmbed, renderOllamaTags } from './dialects/ollama.js';
+import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, renderOllamaEmbed, renderOllamaShow, renderOllamaTags } from './dialects/ollama.js';
 import { openaiChatSink, parseOpenAIChat, parseOpenAIEmbeddings, renderOpenAIEmbeddings, renderOpenAIModels } from './dialects/openai.js';
 import { dispatchChat, dispatchEmbed, type CallContext, type CallSummary, type DispatchDeps } from './dispatch.js';
 import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError, validationError } from './errors.js';
@@ -154,6 +154,15 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           ctx = callContext(req, requestId, caller.signal);
           const models = logicalModels(ctx.lane);
           sendJson(res, 200, dialect === 'openai' ? renderOpenAIModels(models, `lane/${ctx.lane.name}`) : renderOllamaTags(models), requestId);
+          return;
+        }
+        case 'POST /api/show': {
+          // Ollama clients (Continue, Open WebUI) ask for model details; the lane's names are all there is.
+          ctx = callContext(req, requestId, caller.signal);
+          const body = await readBody(req);
+          const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
+          if (!logicalModels(ctx.lane).includes(name)) throw new RouterError('validation', 404, 'model_not_found', `model ${JSON.stringify(name)} not found in lane ${ctx.lane.name}`);
+          sendJson(res, 200, renderOllamaShow(), requestId);
           return;
         }
         case 'POST /api/chat':

@@ -38,6 +38,8 @@ describe('the three seed lanes', () => {
     expect(emb.embeddings).toHaveLength(2);
     const tags = await privateClient.list();
     expect(tags.models.map((m) => m.name).sort()).toEqual(['chat', 'code', 'embed']);
+    expect((await privateClient.show({ model: 'chat' })).capabilities).toContain('completion');
+    await expect(privateClient.show({ model: 'claude-sonnet' })).rejects.toThrow(/not found in lane/);
 
     expect(f.anthropic.requests).toHaveLength(0);
     expect(f.gemini.requests).toHaveLength(0);

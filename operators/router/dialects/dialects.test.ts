@@ -89,6 +89,47 @@ describe('Ollama dialect', () => {
   });
 });
 
+describe('tool calls in the dialects', () => {
+  const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
+
+  it('gives Ollama calls ids and pairs results with them by position', () => {
+    const r = parseOllamaChat({ model: 'm', tools, messages: [
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Oslo' } } }, { function: { name: 'get_time', arguments: {} } }] },
+      { role: 'tool', content: '4C' },
+      { role: 'tool', content: '12:00' },
+    ] });
+    expect(r.tools).toEqual([{ name: 'get_weather', parameters: { type: 'object' } }]);
+    const [call1, call2] = r.messages[1].toolCalls!;
+    expect(r.messages.slice(2).map((m) => [m.toolCallId, m.toolName])).toEqual([[call1.id, 'get_weather'], [call2.id, 'get_time']]);
+  });
+
+  it('parses OpenAI calls and requires tool_call_id on results', () => {
+    const r = parseOpenAIChat({ model: 'm', tools, messages: [
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: '4C' },
+    ] });
+    expect(r.messages[0].toolCalls).toEqual([{ id: 'call_1', name: 'get_weather', arguments: { city: 'Oslo' } }]);
+    expect(r.messages[1]).toMatchObject({ toolCallId: 'call_1', toolName: 'get_weather' });
+    expect(() => parseOpenAIChat({ model: 'm', messages: [{ role: 'tool', content: 'x' }] })).toThrow('messages[0].tool_call_id: required for role tool');
+    expect(() => parseOpenAIChat({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'code_interpreter' }] })).toThrow(/^tools\[0\]: must be/);
+  });
+
+  it('renders calls as each dialect expects', () => {
+    const call = { id: 'call_9', name: 'get_weather', arguments: { city: 'Oslo' } };
+    const a = fakeRes();
+    const o = ollamaChatSink(a.res, { model: 'chat', stream: false, mode: 'chat', requestId: 'r' });
+    o.toolCall(call);
+    o.done({ inputTokens: 1, outputTokens: 1 }, 'tool_calls');
+    expect(JSON.parse(a.out.body)).toMatchObject({ message: { tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Oslo' } } }] }, done_reason: 'stop' });
+    const b = fakeRes();
+    const s = openaiChatSink(b.res, { model: 'chat', stream: false, includeUsage: false, requestId: 'r' });
+    s.toolCall(call);
+    s.done({ inputTokens: 1, outputTokens: 1 }, 'tool_calls');
+    expect(JSON.parse(b.out.body)).toMatchObject({ choices: [{ finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] } }] });
+  });
+});
+
 describe('OpenAI dialect', () => {
   it('parses content parts, developer role and max_completion_tokens', () => {
     expect(parseOpenAIChat({ model: 'chat', messages: [{ role: 'developer', content: 'be terse' }, { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }], max_completion_tokens: 10, stream: true }))

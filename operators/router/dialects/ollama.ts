@@ -152,3 +152,15 @@ export function renderOllamaTags(models: string[]) {
     })),
   };
 }
+
+/** /api/show for a lane model: the router knows names, not weights, so details stay empty. */
+export function renderOllamaShow() {
+  return {
+    modelfile: '',
+    parameters: '',
+    template: '',
+    details: { parent_model: '', format: '', family: '', families: null, parameter_size: '', quantization_level: '' },
+    model_info: {},
+    capabilities: ['completion', 'tools'],
+  };
+}
