@@ -5,7 +5,7 @@
 // Target: p99 added latency < 1 ms, and no buffering (same chunk count and TTFT as direct).
 // The router runs in its own process (one event loop: one core); the fake Ollama in another.
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000);
-// BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start)`);
   console.log('streams | direct p50   p99 ms | router p50   p99 ms | added p50   p99 ms | TTFT diff p50 p99 ms | chunks d/r | req/s direct  router | router CPU/req  req/s per core | fake Ollama CPU/req');
   let worstP99 = 0;
-  for (const c of [1, 32, 256]) {
+  for (const c of (process.env.BENCH_LEVELS ?? '1,32,256').split(',').map(Number)) {
     const n = c === 1 ? Math.min(REQUESTS, 500) : REQUESTS;
     // Interleave halves so drift on a shared machine hits both sides alike.
     const f0 = await fake.cpuMicros();
