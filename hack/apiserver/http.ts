@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { ApiError, badRequest, notAcceptable, tooLarge, unsupportedMediaType } from './errors.js';
+import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
 export interface MediaType { type: string; params: Record<string, string> }
 
@@ -61,13 +62,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-const OBJECT_TYPES = ['application/json', 'application/yaml'];
+const OBJECT_TYPES = ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE];
 
-/** Decodes a create/update body: JSON or YAML, per Content-Type. */
+/** Decodes a create/update body: JSON, YAML or (built-in kinds) Kubernetes protobuf, per Content-Type. */
 export function decodeObjectBody(contentType: string | undefined, body: Buffer): unknown {
   const type = parseMediaTypes(contentType)[0]?.type ?? 'application/json';
   if (type === 'application/json' || type === '*/*') return parseJson(body);
   if (type === 'application/yaml') return parseYaml(body);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufBody(body);
   throw unsupportedMediaType(type, OBJECT_TYPES);
 }
 

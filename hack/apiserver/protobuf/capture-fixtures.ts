@@ -1,0 +1,74 @@
+/**
+ * Regenerates testdata/*.pb: the exact protobuf request bodies the real kubectl sends for its
+ * typed-client commands. A recording proxy sits in front of an embedded API server: bodies sent
+ * as application/vnd.kubernetes.protobuf are saved and answered 201 with a minimal JSON object;
+ * everything else (discovery, gets) is forwarded. Run: npx tsx hack/apiserver/protobuf/capture-fixtures.ts
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startApiServer } from '../index.js';
+
+const run = promisify(execFile);
+const OUT = path.join(import.meta.dirname, 'testdata');
+
+const COMMANDS: Record<string, string[]> = {
+  'configmap': ['create', 'configmap', 'cm1', '--from-literal=a=1', '--from-literal=b=two words'],
+  'secret-generic': ['create', 'secret', 'generic', 's1', '--from-literal=token=s3cr3t'],
+  'namespace': ['create', 'namespace', 'ns1'],
+  'serviceaccount': ['create', 'serviceaccount', 'sa1'],
+  'service-clusterip': ['create', 'service', 'clusterip', 'svc1', '--tcp=80:8080', '--tcp=443:8443'],
+  'deployment': ['create', 'deployment', 'web', '--image=example.invalid/web:1', '--replicas=2', '--port=8080'],
+  'job': ['create', 'job', 'job1', '--image=busybox', '--', 'sh', '-c', 'echo hi'],
+  'cronjob': ['create', 'cronjob', 'cj1', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date'],
+};
+
+async function main(): Promise<void> {
+  const api = await startApiServer();
+  let current = '';
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) {
+        writeFileSync(path.join(OUT, `${current}.pb`), body);
+        const text = JSON.stringify({ apiVersion: 'v1', kind: 'Status', status: 'Failure', code: 409, reason: 'AlreadyExists', message: 'captured' });
+        res.writeHead(409, { 'content-type': 'application/json' });
+        res.end(text);
+        return;
+      }
+      const headers = { ...req.headers, authorization: `Bearer ${api.token}` };
+      delete headers.host;
+      const up = http.request(new URL(req.url ?? '/', api.url), {
+        method: req.method, headers,
+      }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res); });
+      up.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const port = (proxy.address() as { port: number }).port;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-capture-'));
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, [
+    'apiVersion: v1', 'kind: Config', 'current-context: c',
+    'clusters: [{name: c, cluster: {server: "http://127.0.0.1:' + port + '"}}]',
+    'users: [{name: u, user: {}}]', 'contexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]', '',
+  ].join('\n'));
+  try {
+    for (const [name, args] of Object.entries(COMMANDS)) {
+      current = name;
+      const r = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args]).catch((e: { stderr?: string }) => e);
+      console.log(name, (r.stderr ?? '').trim().split('\n')[0]);
+    }
+  } finally {
+    proxy.close();
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,32 @@
+/** Which top-level kinds this decoder knows, by apiVersion and kind. */
+import type { MessageDesc } from './descriptor.js';
+import { ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount } from './core.js';
+import { DeleteOptions } from './meta.js';
+import { CronJob, Deployment, Job, Scale } from './workloads.js';
+
+const KINDS: ReadonlyMap<string, MessageDesc> = new Map([
+  ['v1/ConfigMap', ConfigMap],
+  ['v1/Secret', Secret],
+  ['v1/Namespace', Namespace],
+  ['v1/ServiceAccount', ServiceAccount],
+  ['v1/Service', Service],
+  ['v1/Pod', Pod],
+  ['apps/v1/Deployment', Deployment],
+  ['batch/v1/Job', Job],
+  ['batch/v1/CronJob', CronJob],
+  ['autoscaling/v1/Scale', Scale],
+  // client-go sends DeleteOptions as the body of typed deletes, tagged with the resource's group
+  // version or meta.k8s.io/v1; both carry the same message.
+  ['v1/DeleteOptions', DeleteOptions],
+  ['meta.k8s.io/v1/DeleteOptions', DeleteOptions],
+  ['apps/v1/DeleteOptions', DeleteOptions],
+  ['batch/v1/DeleteOptions', DeleteOptions],
+]);
+
+export function descriptorFor(apiVersion: string, kind: string): MessageDesc | undefined {
+  return KINDS.get(`${apiVersion}/${kind}`);
+}
+
+export function supportedKinds(): string[] {
+  return [...KINDS.keys()];
+}
