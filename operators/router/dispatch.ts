@@ -116,8 +116,17 @@ function guardLocality(lane: LaneSpec, p: LaneProvider): void {
  * the first token; after it, a failure ends the answer with an error and never switches provider.
  */
 export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: ChatRequest, sink: ChatSink): Promise<CallSummary> {
-  const t0 = performance.now();
   const a = admit(deps, ctx, req);
+  try {
+    return await chatAttempts(deps, ctx, req, sink, a);
+  } finally {
+    // Every path settles; this only catches the unexpected ones (a bug must not leak a reservation).
+    if (!a.reservation.settled) finish(deps, ctx, a, undefined, undefined, 0);
+  }
+}
+
+async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatRequest, sink: ChatSink, a: Admitted): Promise<CallSummary> {
+  const t0 = performance.now();
   const failures: string[] = [];
   let fallbacks = 0;
   const lane = ctx.lane;
@@ -216,8 +225,16 @@ export async function dispatchChat(deps: DispatchDeps, ctx: CallContext, req: Ch
 
 /** Embeddings: the same policy, budget and fallback, without streaming. */
 export async function dispatchEmbed(deps: DispatchDeps, ctx: CallContext, req: EmbedRequest): Promise<{ result: EmbedResult; model: string; summary: CallSummary }> {
-  const t0 = performance.now();
   const a = admit(deps, ctx, req);
+  try {
+    return await embedAttempts(deps, ctx, req, a);
+  } finally {
+    if (!a.reservation.settled) finish(deps, ctx, a, undefined, undefined, 0);
+  }
+}
+
+async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedRequest, a: Admitted): Promise<{ result: EmbedResult; model: string; summary: CallSummary }> {
+  const t0 = performance.now();
   const failures: string[] = [];
   let fallbacks = 0;
   const lane = ctx.lane;
