@@ -288,7 +288,7 @@ describe('bad input', () => {
     ['malformed JSON', '{bad', 'application/json', 400, 'BadRequest'],
     ['malformed YAML', 'a: [b', 'application/yaml', 400, 'BadRequest'],
     ['wrong content type', '{}', 'text/plain', 415, 'UnsupportedMediaType'],
-    ['protobuf', 'k8s\u0000', 'application/vnd.kubernetes.protobuf', 415, 'UnsupportedMediaType'],
+    ['protobuf without a kind', 'k8s\u0000', 'application/vnd.kubernetes.protobuf', 400, 'BadRequest'],
     ['a non-object', '[1,2]', 'application/json', 400, 'BadRequest'],
   ])('%s', async (_what, body, contentType, code, reason) => {
     const r = await call('POST', CM, body, { contentType });
