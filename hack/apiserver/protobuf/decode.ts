@@ -96,7 +96,8 @@ function decodeMapEntry(fd: FieldDesc, f: Field, at: string, out: JsonObject): v
     else throw new ProtobufDecodeError(`${at}: map entry has unexpected field ${e.number}`);
   }
   const map = (out[fd.json] && typeof out[fd.json] === 'object' ? out[fd.json] : (out[fd.json] = {})) as JsonObject;
-  map[key] = value ?? zeroOf(fd.kind);
+  // defineProperty: a ConfigMap key may legally be `__proto__`, which plain assignment would swallow.
+  Object.defineProperty(map, key, { value: value ?? zeroOf(fd.kind), enumerable: true, writable: true, configurable: true });
 }
 
 function zeroOf(kind: ValueKind): Json {
@@ -134,16 +135,15 @@ function decodeValue(kind: ValueKind, f: Field, at: string): Json | undefined {
     case 'int32': return int32Of(f, at);
     case 'int64': return Number(toSigned64(varintOf(f, at)));
     case 'bool': return varintOf(f, at) !== 0n;
-    case 'time': return decodeTime(bytesOf(f, at), at, false);
-    case 'microtime': return decodeTime(bytesOf(f, at), at, true);
+    case 'time': return decodeTime(bytesOf(f, at), at);
     case 'quantity': return decodeQuantity(bytesOf(f, at), at);
     case 'intstr': return decodeIntOrString(bytesOf(f, at), at);
     case 'rawjson': return decodeRawJson(bytesOf(f, at), at);
   }
 }
 
-/** meta/v1 Time {seconds = 1, nanos = 2}; empty means the zero time, which Go marshals as null. */
-function decodeTime(buf: Uint8Array, at: string, micro: boolean): string | null {
+/** meta/v1 Time {seconds = 1, nanos = 2}, as RFC3339 seconds; empty means the zero time, which Go marshals as null. */
+function decodeTime(buf: Uint8Array, at: string): string | null {
   if (buf.length === 0) return null;
   let seconds = 0n;
   let nanos = 0;
@@ -156,8 +156,7 @@ function decodeTime(buf: Uint8Array, at: string, micro: boolean): string | null 
   const d = new Date(ms);
   const year = d.getUTCFullYear();
   if (Number.isNaN(d.getTime()) || year < 0 || year > 9999 || nanos < 0 || nanos > 999_999_999) throw new ProtobufDecodeError(`${at}: invalid timestamp ${seconds}s ${nanos}ns`);
-  const base = d.toISOString().slice(0, 19);
-  return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
+  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 function decodeQuantity(buf: Uint8Array, at: string): string {

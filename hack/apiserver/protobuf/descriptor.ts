@@ -7,11 +7,11 @@
 /** Protobuf scalars; `bytes` becomes base64 in JSON, as Go's encoding/json does for []byte. */
 export type ScalarKind = 'string' | 'bytes' | 'int32' | 'int64' | 'bool';
 /**
- * apimachinery types with their own JSON form: Time (RFC3339, seconds), MicroTime (RFC3339,
- * microseconds), Quantity (its string), IntOrString (number or string), and `rawjson` for
- * RawExtension / FieldsV1, whose `raw` bytes are the JSON itself.
+ * apimachinery types with their own JSON form: Time (RFC3339, seconds), Quantity (its string),
+ * IntOrString (number or string), and `rawjson` for RawExtension / FieldsV1, whose `raw` bytes
+ * are the JSON itself.
  */
-export type SpecialKind = 'time' | 'microtime' | 'quantity' | 'intstr' | 'rawjson';
+export type SpecialKind = 'time' | 'quantity' | 'intstr' | 'rawjson';
 export type ValueKind = ScalarKind | SpecialKind | MessageDesc;
 
 export interface FieldDesc {

@@ -65,7 +65,10 @@ export class Reader {
       case WireType.Fixed32: return { number, wireType, int: this.fixed(4) };
       case WireType.Bytes: {
         const len = this.varint();
-        if (len > BigInt(this.buf.length)) throw new ProtobufDecodeError(`field ${number} at offset ${at} declares ${len} bytes, more than the buffer holds`);
+        const remaining = this.buf.length - this.pos;
+        if (len > BigInt(remaining)) {
+          throw new ProtobufDecodeError(`field ${number} at offset ${at} declares ${len} bytes but only ${remaining} remain`);
+        }
         return { number, wireType, bytes: this.take(Number(len)) };
       }
       default: throw new ProtobufDecodeError(`unsupported wire type ${wireType} for field ${number} at offset ${at}`);
