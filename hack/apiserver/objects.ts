@@ -124,6 +124,9 @@ export class ObjectService {
   checkBody(r: ResourceInfo, body: unknown, ns: string): KObject {
     if (!isRecord(body)) throw badRequest('the body of the request must be a JSON or YAML object');
     const obj = body as KObject;
+    // Built-in types decode with the URL's group/version/kind as defaults; custom resources are unstructured and must say what they are.
+    if (!r.custom && (obj.kind === undefined || obj.kind === '')) obj.kind = r.kind;
+    if (!r.custom && (obj.apiVersion === undefined || obj.apiVersion === '')) obj.apiVersion = apiVersionOf(r);
     if (obj.kind === undefined || obj.kind === '') throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(r)) {
       const other = this.ctx.registry.all().find((x) => x.group === r.group && x.resource === r.resource && apiVersionOf(x) === obj.apiVersion);

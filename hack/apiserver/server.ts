@@ -130,7 +130,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
   for (const s of [plain, secure]) s.keepAliveTimeout = 65_000;
   // One port serves both: a TLS ClientHello starts with 0x16, anything else is plain HTTP.
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
