@@ -1,6 +1,6 @@
 /**
  * Regenerates testdata/*.pb: the exact protobuf request bodies the real kubectl sends for its
- * typed-client commands. A recording proxy sits in front of an embedded API server: bodies sent
+ * typed-client commands, and testdata/*.json: the same objects as `--dry-run=client -o json`. A recording proxy sits in front of an embedded API server: bodies sent
  * as application/vnd.kubernetes.protobuf are saved and answered 201 with a minimal JSON object;
  * everything else (discovery, gets) is forwarded. Run: npx tsx hack/apiserver/protobuf/capture-fixtures.ts
  */
@@ -24,6 +24,18 @@ const COMMANDS: Record<string, string[]> = {
   'deployment': ['create', 'deployment', 'web', '--image=example.invalid/web:1', '--replicas=2', '--port=8080'],
   'job': ['create', 'job', 'job1', '--image=busybox', '--', 'sh', '-c', 'echo hi'],
   'cronjob': ['create', 'cronjob', 'cj1', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date'],
+  'secret-docker-registry': ['create', 'secret', 'docker-registry', 'reg', '--docker-server=registry.example', '--docker-username=u', '--docker-password=p'],
+  'service-nodeport': ['create', 'service', 'nodeport', 'np1', '--tcp=80:8080', '--node-port=30080'],
+  'service-externalname': ['create', 'service', 'externalname', 'ext1', '--external-name=db.example.com'],
+  'role': ['create', 'role', 'reader', '--verb=get,list', '--resource=pods,configmaps', '--resource-name=a'],
+  'rolebinding': ['create', 'rolebinding', 'rb1', '--role=reader', '--user=alice', '--serviceaccount=default:sa1', '--group=devs'],
+  'clusterrole': ['create', 'clusterrole', 'cr1', '--verb=get', '--non-resource-url=/healthz'],
+  'clusterrole-aggregated': ['create', 'clusterrole', 'agg', '--aggregation-rule=rbac.example.com/aggregate=true'],
+  'clusterrolebinding': ['create', 'clusterrolebinding', 'crb1', '--clusterrole=cr1', '--user=bob'],
+  'quota': ['create', 'quota', 'q1', '--hard=cpu=2,memory=1Gi,pods=10', '--scopes=NotTerminating'],
+  'priorityclass': ['create', 'priorityclass', 'high', '--value=1000', '--description=important', '--preemption-policy=Never'],
+  'poddisruptionbudget': ['create', 'poddisruptionbudget', 'pdb1', '--selector=app=web', '--min-available=50%'],
+  'ingress': ['create', 'ingress', 'ing1', '--class=nginx', '--rule=foo.example/path*=svc1:8080,tls=cert', '--default-backend=defsvc:http'],
 };
 
 async function main(): Promise<void> {
@@ -61,8 +73,14 @@ async function main(): Promise<void> {
   try {
     for (const [name, args] of Object.entries(COMMANDS)) {
       current = name;
-      const r = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args]).catch((e: { stderr?: string }) => e);
+      const kubectl = ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache')];
+      const r = await run('kubectl', [...kubectl, ...args]).catch((e: { stderr?: string }) => e);
       console.log(name, (r.stderr ?? '').trim().split('\n')[0]);
+      // The expected decoding: Go's JSON of the same object, as kubectl prints it client-side.
+      const at = args.indexOf('--');
+      const dry = ['--dry-run=client', '-o', 'json'];
+      const jsonArgs = at < 0 ? [...args, ...dry] : [...args.slice(0, at), ...dry, ...args.slice(at)];
+      writeFileSync(path.join(OUT, `${name}.json`), (await run('kubectl', [...kubectl, ...jsonArgs])).stdout);
     }
   } finally {
     proxy.close();

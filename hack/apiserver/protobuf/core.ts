@@ -1,5 +1,5 @@
 /** k8s.io/api/core/v1 messages (generated.proto): the parts kubectl's typed clients send. */
-import { INLINE, KEEP, MAP, REP, message, object } from './descriptor.js';
+import { INLINE, KEEP, MAP, NULLABLE, REP, message, object } from './descriptor.js';
 import { Condition, ObjectMeta } from './meta.js';
 
 const CORE = 'k8s.io.api.core.v1';
@@ -34,6 +34,17 @@ export const ServiceAccount = message(`${CORE}.ServiceAccount`, {
   1: ['metadata', ObjectMeta], 2: ['secrets', ObjectReference, REP], 3: ['imagePullSecrets', LocalObjectReference, REP],
   4: ['automountServiceAccountToken', 'bool', KEEP],
 });
+
+export const ResourceQuota = object(`${CORE}.ResourceQuota`, ObjectMeta,
+  message(`${CORE}.ResourceQuotaSpec`, {
+    1: ['hard', 'quantity', MAP], 2: ['scopes', 'string', REP],
+    3: ['scopeSelector', message(`${CORE}.ScopeSelector`, {
+      1: ['matchExpressions', message(`${CORE}.ScopedResourceSelectorRequirement`, {
+        1: ['scopeName', 'string'], 2: ['operator', 'string'], 3: ['values', 'string', REP],
+      }), REP],
+    })],
+  }),
+  message(`${CORE}.ResourceQuotaStatus`, { 1: ['hard', 'quantity', MAP], 2: ['used', 'quantity', MAP] }));
 
 // ---- Service ----
 
@@ -159,7 +170,7 @@ export const PodSecurityContext = message(`${CORE}.PodSecurityContext`, {
 });
 
 export const PodSpec = message(`${CORE}.PodSpec`, {
-  1: ['volumes', Volume, REP], 2: ['containers', Container, REP], 3: ['restartPolicy', 'string'],
+  1: ['volumes', Volume, REP], 2: ['containers', Container, REP, NULLABLE], 3: ['restartPolicy', 'string'],
   4: ['terminationGracePeriodSeconds', 'int64', KEEP], 5: ['activeDeadlineSeconds', 'int64', KEEP], 6: ['dnsPolicy', 'string'],
   7: ['nodeSelector', 'string', MAP], 8: ['serviceAccountName', 'string'], 9: ['serviceAccount', 'string'],
   10: ['nodeName', 'string'], 11: ['hostNetwork', 'bool'], 12: ['hostPID', 'bool'], 13: ['hostIPC', 'bool'],

@@ -5,6 +5,7 @@ import { ConfigMap, PodSpec } from './core.js';
 import { decodeMessage, ProtobufUnsupportedError } from './decode.js';
 import { decodeProtobufObject } from './index.js';
 import { ObjectMeta } from './meta.js';
+import { ClusterRole } from './rbac.js';
 import { entry, envelope, field, msg, varint } from './test-encoder.js';
 import { ProtobufDecodeError } from './wire.js';
 import { Deployment } from './workloads.js';
@@ -17,7 +18,11 @@ describe('real kubectl 1.32 request bodies', () => {
   const names = readdirSync(TESTDATA).filter((f) => f.endsWith('.pb')).map((f) => f.slice(0, -3));
 
   it('covers every typed create command', () => {
-    expect(names.sort()).toEqual(['configmap', 'cronjob', 'deployment', 'job', 'namespace', 'secret-generic', 'service-clusterip', 'serviceaccount']);
+    expect(names.sort()).toEqual([
+      'clusterrole', 'clusterrole-aggregated', 'clusterrolebinding', 'configmap', 'cronjob', 'deployment', 'ingress', 'job',
+      'namespace', 'poddisruptionbudget', 'priorityclass', 'quota', 'role', 'rolebinding', 'secret-docker-registry',
+      'secret-generic', 'service-clusterip', 'service-externalname', 'service-nodeport', 'serviceaccount',
+    ]);
   });
 
   it.each(names)('%s decodes to the JSON kubectl would send', (name) => {
@@ -42,6 +47,11 @@ describe('field decoding', () => {
   it('decodes maps, with base64 for bytes values and a missing value as empty', () => {
     const cm = msg(entry(2, 'a', '1'), field(2, msg(field(1, 'empty'))), entry(3, 'bin', Uint8Array.of(0, 1, 255)));
     expect(decodeMessage(ConfigMap, cm)).toEqual({ data: { a: '1', empty: '' }, binaryData: { bin: 'AAH/' } });
+  });
+
+  it('gives an absent list without omitempty null, like a nil Go slice', () => {
+    expect(decodeMessage(ClusterRole, msg(field(1, msg(field(1, 'agg')))))).toEqual({ metadata: { name: 'agg' }, rules: null });
+    expect(decodeMessage(ClusterRole, msg(field(2, msg(field(1, 'get')))))).toEqual({ rules: [{ verbs: ['get'] }] });
   });
 
   it('keeps a map key named __proto__ as data', () => {
@@ -94,7 +104,7 @@ describe('field decoding', () => {
   it('reads repeated numbers packed or one per field', () => {
     const packed = Uint8Array.from([...varint((4 << 3) | 2), 3, ...varint(1000).slice(0, 2), 7]);
     expect(decodeMessage(PodSpec, msg(field(14, msg(field(4, 5), packed))))).toEqual({
-      securityContext: { supplementalGroups: [5, 1000, 7] },
+      securityContext: { supplementalGroups: [5, 1000, 7] }, containers: null,
     });
   });
 });

@@ -34,6 +34,7 @@ export function decodeMessage(desc: MessageDesc, buf: Uint8Array, path = ''): Js
     if (v === undefined || (!fd.keep && isZero(fd.kind, v))) { delete out[fd.json]; continue; }
     out[fd.json] = v;
   }
+  for (const fd of desc.fields.values()) if (fd.nullable && !(fd.json in out)) out[fd.json] = null;
   return out;
 }
 

@@ -28,6 +28,8 @@ export interface FieldDesc {
   keep: boolean;
   /** An embedded Go struct whose fields JSON flattens into the parent (LocalObjectReference). */
   inline: boolean;
+  /** A list without omitempty: absent on the wire means a nil slice, which Go marshals as null. */
+  nullable: boolean;
 }
 
 export interface MessageDesc {
@@ -40,7 +42,8 @@ export const REP = 'repeated';
 export const MAP = 'map';
 export const KEEP = 'keep';
 export const INLINE = 'inline';
-type Flag = typeof REP | typeof MAP | typeof KEEP | typeof INLINE;
+export const NULLABLE = 'nullable';
+type Flag = typeof REP | typeof MAP | typeof KEEP | typeof INLINE | typeof NULLABLE;
 export type FieldSpec = readonly [json: string, kind: ValueKind, ...flags: Flag[]];
 
 export function message(name: string, specs: Record<number, FieldSpec>): MessageDesc {
@@ -48,6 +51,7 @@ export function message(name: string, specs: Record<number, FieldSpec>): Message
   for (const [num, [json, kind, ...flags]] of Object.entries(specs)) {
     fields.set(Number(num), {
       json, kind, repeated: flags.includes(REP), map: flags.includes(MAP), keep: flags.includes(KEEP), inline: flags.includes(INLINE),
+      nullable: flags.includes(NULLABLE),
     });
   }
   return { name, fields };

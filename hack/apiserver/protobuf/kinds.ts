@@ -1,7 +1,10 @@
 /** Which top-level kinds this decoder knows, by apiVersion and kind. */
 import type { MessageDesc } from './descriptor.js';
-import { ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount } from './core.js';
+import { ConfigMap, Namespace, Pod, ResourceQuota, Secret, Service, ServiceAccount } from './core.js';
+import { Ingress } from './ingress.js';
 import { DeleteOptions } from './meta.js';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
+import { PodDisruptionBudget, PriorityClass } from './scheduling.js';
 import { CronJob, Deployment, Job, Scale } from './workloads.js';
 
 const KINDS: ReadonlyMap<string, MessageDesc> = new Map([
@@ -15,6 +18,14 @@ const KINDS: ReadonlyMap<string, MessageDesc> = new Map([
   ['batch/v1/Job', Job],
   ['batch/v1/CronJob', CronJob],
   ['autoscaling/v1/Scale', Scale],
+  ['v1/ResourceQuota', ResourceQuota],
+  ['rbac.authorization.k8s.io/v1/Role', Role],
+  ['rbac.authorization.k8s.io/v1/ClusterRole', ClusterRole],
+  ['rbac.authorization.k8s.io/v1/RoleBinding', RoleBinding],
+  ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', ClusterRoleBinding],
+  ['scheduling.k8s.io/v1/PriorityClass', PriorityClass],
+  ['policy/v1/PodDisruptionBudget', PodDisruptionBudget],
+  ['networking.k8s.io/v1/Ingress', Ingress],
   // client-go sends DeleteOptions as the body of typed deletes, tagged with the resource's group
   // version or meta.k8s.io/v1; both carry the same message.
   ['v1/DeleteOptions', DeleteOptions],
