@@ -1,5 +1,5 @@
 import type { Controller, ReconcileContext } from '../runtime/controller.js';
-import { fieldManager } from '../runtime/apply.js';
+import { fieldManager, upToDate } from '../runtime/apply.js';
 import { findCondition } from '../runtime/conditions.js';
 import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import { TransientError } from '../runtime/outcome.js';
@@ -120,7 +120,8 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
         const b = bindings.byNamespace.get(ns)!;
         const owners = ('conflict' in b ? b.conflict : []).filter((l) => uidOf.has(l)).map((l) => ({ name: l, uid: uidOf.get(l)! }));
         // Shared by several lanes, so not a controller-owned child: applied directly with the same field manager.
-        await ctx.client.apply(NETWORK_POLICIES, desiredNetworkPolicy({ namespace: ns, binding: b, owners, router }), fieldManager('lanepolicy'));
+        const desired = desiredNetworkPolicy({ namespace: ns, binding: b, owners, router });
+        if (!upToDate(desired, ctx.cache.get(NETWORK_POLICIES, ns, NETWORK_POLICY_NAME))) await ctx.client.apply(NETWORK_POLICIES, desired, fieldManager('lanepolicy'));
       }
       // Policies this lane wrote for namespaces that are now in no lane at all (or AllowAll) go away.
       for (const np of ctx.cache.list(NETWORK_POLICIES)) {
