@@ -3,9 +3,11 @@ import { useCluster } from '../harness/cluster.js';
 
 // kubectl logs reads pods/log. The node simulator runs an Ollama image as a fake Ollama server
 // whose start-up line is the container's log, like the real server prints it.
-// The simulator publishes container output at a URL that the embedded server's pods/log reads
-// (annotation sim.agentlab.dev/log-url); a real kube-apiserver asks the kubelet API on the
-// node's port 10250 instead, which the simulator does not serve, so this needs the embedded server.
+// The embedded server reads the output at the URL the simulator publishes (annotation
+// sim.agentlab.dev/log-url); a real kube-apiserver (envtest) asks the node's kubelet endpoint
+// (InternalIP, status.daemonEndpoints.kubeletEndpoint.Port, HTTPS), which the simulator serves
+// with a self-signed certificate that kube-apiserver does not verify without
+// --kubelet-certificate-authority. A cluster with real kubelets does not use the simulator.
 const cluster = useCluster();
 let ns: string;
 
@@ -19,7 +21,7 @@ spec:
     image: ollama/ollama:0.12.6
 `;
 
-describe.runIf(cluster.nodeSimulator && cluster.backend === 'embedded')('kubectl logs (pods run by the node simulator, embedded server)', () => {
+describe.runIf(cluster.nodeSimulator)('kubectl logs (pods run by the node simulator)', () => {
   beforeAll(async () => {
     ns = await cluster.newNamespace('e2e-logs');
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: podYaml('model') });

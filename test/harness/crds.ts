@@ -68,13 +68,29 @@ export async function waitForCrdServing(kc: KubeConfig, crd: Record<string, any>
   );
   const group: string = crd.spec.group;
   const plural: string = crd.spec.names.plural;
+  const kind: string = crd.spec.names.kind;
   for (const v of crd.spec.versions as Array<{ name: string; served: boolean }>) {
     if (!v.served) continue;
     await waitFor(
       async () => (await rawRequest(kc, { path: `/apis/${group}/${v.name}/${plural}?limit=1` })).status === 200,
       { what: `/apis/${group}/${v.name}/${plural} to serve`, timeoutMs },
     );
+    // kube-apiserver publishes a CRD's OpenAPI v3 asynchronously, after Established; `kubectl
+    // explain` and client-side schema lookups read it, so tests must not start before it is there.
+    await waitFor(() => openApiHasKind(kc, `apis/${group}/${v.name}`, kind), { what: `the ${kind} schema in /openapi/v3 (apis/${group}/${v.name})`, timeoutMs });
   }
+}
+
+/** Whether the OpenAPI v3 document of `groupVersionPath` defines a schema for `kind`. */
+async function openApiHasKind(kc: KubeConfig, groupVersionPath: string, kind: string): Promise<boolean> {
+  const index = await rawRequest(kc, { path: '/openapi/v3' });
+  if (index.status !== 200) return false;
+  const url: string | undefined = index.json().paths?.[groupVersionPath]?.serverRelativeURL;
+  if (!url) return false;
+  const doc = await rawRequest(kc, { path: url });
+  if (doc.status !== 200) return false;
+  const schemas: Record<string, unknown> = doc.json().components?.schemas ?? {};
+  return Object.keys(schemas).some((name) => name.endsWith(`.${kind}`));
 }
 
 export async function deleteCrds(kc: KubeConfig, manifests: CrdManifest[]): Promise<void> {

@@ -53,7 +53,13 @@ export async function startEnvtestBackend(assetsDir: string, workDir: string): P
     const apiServer = startProcess('kube-apiserver', apiServerBin, apiServerArgs(layout), path.join(workDir, 'kube-apiserver.log'));
     started.push(apiServer);
     const server = `https://127.0.0.1:${layout.apiServerPort}`;
-    await waitUntilReady(apiServer, 'kube-apiserver /readyz', () => apiServerReady(server, token), 90_000);
+    await waitUntilReady(apiServer, 'kube-apiserver /readyz', () => apiServerGet(server, token, '/readyz'), 90_000);
+    // /readyz does not wait for the system namespaces controller: `default` and kube-node-lease
+    // (where the node simulator renews Leases) appear a moment later.
+    await waitUntilReady(apiServer, `namespaces ${SYSTEM_NAMESPACES.join(', ')}`, async () => {
+      const found = await Promise.all(SYSTEM_NAMESPACES.map((ns) => apiServerGet(server, token, `/api/v1/namespaces/${ns}`)));
+      return found.every(Boolean);
+    }, 30_000);
 
     const kubeconfigPath = path.join(workDir, 'kubeconfig.yaml');
     await writeFile(kubeconfigPath, tokenKubeconfig({ name: 'envtest', server, token }), { mode: 0o600 });
@@ -72,16 +78,28 @@ function etcdHealthy(port: number): Promise<boolean> {
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve(res.statusCode === 200 && /"health":\s*"true"/.test(body)));
       })
+      // The timeout option only reports a stalled socket; destroying it ends the probe as "not yet".
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy();
+      })
       .on('error', () => resolve(false));
   });
 }
 
-function apiServerReady(server: string, token: string): Promise<boolean> {
+/** What kube-apiserver's system namespaces controller creates on every cluster. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** Whether a GET of `urlPath` answers 200 (the serving certificate is self-signed). */
+function apiServerGet(server: string, token: string, urlPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     https
-      .get(`${server}/readyz`, { headers: { Authorization: `Bearer ${token}` }, rejectUnauthorized: false, timeout: 2000 }, (res) => {
+      .get(`${server}${urlPath}`, { headers: { Authorization: `Bearer ${token}` }, rejectUnauthorized: false, timeout: 2000 }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode === 200));
+      })
+      // The timeout option only reports a stalled socket; destroying it ends the probe as "not yet".
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy();
       })
       .on('error', () => resolve(false));
   });
