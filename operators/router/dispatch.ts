@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { LaneProvider, LaneSpec } from '../lanepolicy/spec.js';
+import type { LaneProvider, LaneSpec, ProviderType } from '../lanepolicy/spec.js';
+import type { ProviderAdapter } from './providers/types.js';
 import { periodStart } from '../lanepolicy/period.js';
 import { LaneAccounting, laneKey, runKey } from './accounting.js';
 import type { Amount, Reservation } from './budget.js';
@@ -22,6 +23,8 @@ export interface DispatchDeps {
   metrics: RouterMetrics;
   log: Logger;
   defaultMaxTokens: number;
+  /** Wire adapters per provider type (default: the real ones). */
+  adapters?: Record<ProviderType, ProviderAdapter>;
 }
 
 export interface CallContext {
@@ -159,7 +162,7 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
     let ttftMs: number | undefined;
     try {
       const target = await deps.resolver.resolve(c.provider, c.model);
-      const events = await ADAPTERS[c.provider.type].chat(upstreamReq, target, attempt.signal);
+      const events = await (deps.adapters ?? ADAPTERS)[c.provider.type].chat(upstreamReq, target, attempt.signal);
       sink.start();
       for await (const ev of events) {
         if (ev.type === 'delta' || ev.type === 'tool_call') {
@@ -242,7 +245,7 @@ async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedReq
     const c = a.candidates[i];
     const m = deps.metrics.target(lane.name, c.provider.name, c.model);
     const endpoint = deps.resolver.endpointOf(c.provider);
-    const adapter = ADAPTERS[c.provider.type];
+    const adapter = (deps.adapters ?? ADAPTERS)[c.provider.type];
     if (!adapter.embed || !deps.breakers.tryAcquire(endpoint)) {
       failures.push(`${c.provider.name}: ${adapter.embed ? 'circuit breaker open' : 'no embeddings API'}`);
       continue;

@@ -1,0 +1,162 @@
+import { describe, it, expect } from 'vitest';
+import pino from 'pino';
+import type { LaneProvider, LaneSpec, ProviderType } from '../lanepolicy/spec.js';
+import { periodStart } from '../lanepolicy/period.js';
+import { LaneAccounting, laneKey } from './accounting.js';
+import { CircuitBreakers } from './breaker.js';
+import type { ChatRequest, StreamEvent } from './canonical.js';
+import type { ChatSink } from './dialects/common.js';
+import { dispatchChat, type DispatchDeps } from './dispatch.js';
+import { RouterError } from './errors.js';
+import { RouterMetrics } from './metrics.js';
+import { UpstreamFailure, type FailureClass } from './providers/http.js';
+import type { ProviderAdapter } from './providers/types.js';
+import { TargetResolver } from './targets.js';
+import type { Identity } from './tokens.js';
+
+/** What a scripted provider does: fail before answering, or stream these steps. */
+type Script = { fail: FailureClass; status?: number } | { delayMs: number } | (string | { die: true })[];
+
+const provider = (name: string, type: ProviderType, locality: 'local' | 'cloud'): LaneProvider => ({ name, type, locality, baseURL: `http://${name}.invalid`, models: { chat: `${name}-model` } });
+const local = provider('local', 'ollama', 'local');
+const cloud = provider('cloud', 'anthropic', 'cloud');
+
+function lane(providers: LaneProvider[], over: Partial<LaneSpec> = {}): LaneSpec {
+  return {
+    name: 'lane', namespaceSelector: {}, allowCloud: true, providers,
+    fallback: { on: ['Unavailable', 'ServerError', 'Timeout'], maxAttempts: 3, firstTokenTimeoutMs: 1000 },
+    budget: { period: 'Monthly', warnAtPercent: 80, onExceeded: 'Block', maxCostUSD: 10 },
+    sensitiveData: 'LocalOnly', egress: { policy: 'DenyExternal', allowCIDRs: [] }, ...over,
+  };
+}
+
+function setup(scripts: Record<string, Script[]>) {
+  const calls: string[] = [];
+  const adapter: ProviderAdapter = {
+    async chat(_req, t, signal) {
+      const name = new URL(t.baseURL).hostname.split('.')[0];
+      calls.push(name);
+      const script = scripts[name].shift()!;
+      if (!Array.isArray(script) && 'fail' in script) throw new UpstreamFailure(script.fail, `scripted ${script.fail}`, script.status);
+      if (!Array.isArray(script)) {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, script.delayMs);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new Error('aborted'));
+          });
+        });
+        return (async function* (): AsyncGenerator<StreamEvent> {
+          yield { type: 'delta', text: 'late' };
+          yield { type: 'done', usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop' };
+        })();
+      }
+      return (async function* (): AsyncGenerator<StreamEvent> {
+        for (const step of script) {
+          if (typeof step === 'string') yield { type: 'delta', text: step };
+          else throw new UpstreamFailure('Interrupted', 'connection reset mid-answer');
+        }
+        yield { type: 'done', usage: { inputTokens: 10, outputTokens: script.length }, finishReason: 'stop' };
+      })();
+    },
+  };
+  const log = pino({ level: 'silent' });
+  const metrics = new RouterMetrics();
+  const deps: DispatchDeps = {
+    accounting: new LaneAccounting(undefined as never, log, metrics, { namespace: 'ns', flushIntervalMs: 1000, laneUid: () => undefined }),
+    breakers: new CircuitBreakers({ threshold: 2, openMs: 60_000 }),
+    resolver: new TargetResolver(undefined as never, undefined as never, () => undefined),
+    metrics,
+    log,
+    defaultMaxTokens: 100,
+    adapters: { ollama: adapter, anthropic: adapter, openai: adapter, gemini: adapter, 'openai-compatible': adapter },
+  };
+  return { deps, calls };
+}
+
+function recordingSink() {
+  const out = { text: '', started: false, done: false, error: undefined as RouterError | undefined };
+  const sink: ChatSink = {
+    get started() {
+      return out.started;
+    },
+    start: () => void (out.started = true),
+    delta: (t) => void (out.text += t),
+    toolCall: () => undefined,
+    done: () => void (out.done = true),
+    fail: (e) => void (out.error = e),
+  };
+  return { sink, out };
+}
+
+const identity: Identity = { namespace: 'ns', run: 'run', secret: 's', revoked: false, sensitive: false };
+const req: ChatRequest = { kind: 'chat', model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true };
+const ctx = (l: LaneSpec) => ({ lane: l, identity, requestId: 'r', sensitive: false, signal: new AbortController().signal });
+const reserved = (deps: DispatchDeps) => deps.accounting.ledger.used(laneKey('lane', periodStart('Monthly', new Date())));
+
+describe('dispatchChat', () => {
+  it('falls back on an allowed class before the first token', async () => {
+    const { deps, calls } = setup({ local: [{ fail: 'ServerError', status: 503 }], cloud: [['a', 'b']] });
+    const { sink, out } = recordingSink();
+    const s = await dispatchChat(deps, ctx(lane([local, cloud])), req, sink);
+    expect(calls).toEqual(['local', 'cloud']);
+    expect(s).toMatchObject({ provider: 'cloud', outcome: 'success', fallbacks: 1 });
+    expect(out).toMatchObject({ text: 'ab', done: true });
+  });
+
+  it('never switches provider after the first token', async () => {
+    const { deps, calls } = setup({ local: [['a', { die: true }]], cloud: [['x']] });
+    const { sink, out } = recordingSink();
+    const s = await dispatchChat(deps, ctx(lane([local, cloud])), req, sink);
+    expect(calls).toEqual(['local']);
+    expect(s.outcome).toBe('interrupted');
+    expect(out.text).toBe('a');
+    expect(out.error).toMatchObject({ category: 'upstream', code: 'upstream_interrupted', provider: 'local' });
+    // An interrupted answer is charged its whole reservation: the provider may have generated it.
+    expect(reserved(deps).tokens).toBeGreaterThan(100);
+  });
+
+  it.each([
+    ['a client error', { fail: 'ClientError' as const, status: 400 }, 400],
+    ['a class the lane does not fall back on', { fail: 'RateLimited' as const, status: 429 }, 429],
+  ])('does not fall back on %s', async (_what, failure, status) => {
+    const { deps, calls } = setup({ local: [failure], cloud: [['x']] });
+    const { sink } = recordingSink();
+    const err = await dispatchChat(deps, ctx(lane([local, cloud])), req, sink).catch((e: unknown) => e);
+    expect(calls).toEqual(['local']);
+    expect(err).toMatchObject({ category: 'upstream', status });
+    expect(reserved(deps)).toEqual({ tokens: 0, costUSD: 0 });
+  });
+
+  it('falls back when no first token comes in time', async () => {
+    const { deps, calls } = setup({ local: [{ delayMs: 500 }], cloud: [['x']] });
+    const { sink, out } = recordingSink();
+    const l = lane([local, cloud], { fallback: { on: ['Timeout'], maxAttempts: 2, firstTokenTimeoutMs: 20 } });
+    const s = await dispatchChat(deps, ctx(l), req, sink);
+    expect(calls).toEqual(['local', 'cloud']);
+    expect(s.provider).toBe('cloud');
+    expect(out.text).toBe('x');
+  });
+
+  it('never calls a cloud provider for a private lane, even one smuggled past the parser', async () => {
+    const { deps, calls } = setup({ local: [{ fail: 'Unavailable' }], cloud: [['leak']] });
+    const { sink } = recordingSink();
+    const err = await dispatchChat(deps, ctx(lane([local, cloud], { allowCloud: false })), req, sink).catch((e: unknown) => e);
+    expect(calls).toEqual(['local']);
+    expect(err).toMatchObject({ category: 'upstream', status: 503 });
+  });
+
+  it('skips a provider whose circuit is open', async () => {
+    const { deps, calls } = setup({ local: [{ fail: 'Unavailable' }, { fail: 'Unavailable' }], cloud: [['1'], ['2'], ['3']] });
+    for (let i = 0; i < 3; i++) await dispatchChat(deps, ctx(lane([local, cloud])), req, recordingSink().sink);
+    expect(calls).toEqual(['local', 'cloud', 'local', 'cloud', 'cloud']);
+  });
+
+  it('refuses before dispatch when the budget cannot cover the worst case', async () => {
+    const { deps, calls } = setup({ local: [['x']] });
+    const priced = { ...local, price: { input: 1_000_000, output: 1_000_000 } };
+    const err = await dispatchChat(deps, ctx(lane([priced])), req, recordingSink().sink).catch((e: unknown) => e);
+    expect(err).toMatchObject({ category: 'budget', status: 429 });
+    expect(calls).toEqual([]);
+  });
+});
