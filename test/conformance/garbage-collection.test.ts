@@ -5,6 +5,9 @@ import { configMap, configMapsPath, ok, widget, widgetsPath, WIDGET_API_VERSION 
 // The garbage collector deletes dependents whose owners are all gone (background cascade,
 // the default) and leaves dependents that still have an owner. It runs in
 // kube-controller-manager, so these tests need a backend with controllers (not envtest).
+// The collector watches a custom resource only once its periodic discovery sync (every 30 s)
+// has seen the CRD, so its waits allow for one sync on top of the collection itself.
+const GC_WAIT_MS = 60_000;
 const cluster = useCluster();
 let ns: string;
 
@@ -28,13 +31,13 @@ describe.runIf(cluster.controllers)('ownerReference garbage collection (needs ku
     expect((await cluster.request({ path: widgetsPath(ns, 'owner') })).status).toBe(404);
     await cluster.waitFor(async () => (await cluster.request({ path: configMapsPath(ns, 'child-a') })).status === 404, {
       what: 'ConfigMap child-a to be garbage collected',
-      timeoutMs: 30_000,
+      timeoutMs: GC_WAIT_MS,
     });
     await cluster.waitFor(async () => (await cluster.request({ path: widgetsPath(ns, 'child-b') })).status === 404, {
       what: 'Widget child-b to be garbage collected',
-      timeoutMs: 30_000,
+      timeoutMs: GC_WAIT_MS,
     });
-  });
+  }, 2 * GC_WAIT_MS + 10_000);
 
   it('a dependent with another live owner survives', async () => {
     const first = ok(await cluster.request({ method: 'POST', path: configMapsPath(ns), body: configMap('owner-1') }));
@@ -50,9 +53,9 @@ describe.runIf(cluster.controllers)('ownerReference garbage collection (needs ku
     expect(sentinel.metadata.name).toBe('sentinel');
     await cluster.waitFor(async () => (await cluster.request({ path: configMapsPath(ns, 'sentinel') })).status === 404, {
       what: 'a dependent of an already deleted owner to be collected',
-      timeoutMs: 30_000,
+      timeoutMs: GC_WAIT_MS,
     });
     const shared = ok(await cluster.request({ path: configMapsPath(ns, 'shared') }));
     expect(shared.metadata.deletionTimestamp).toBeUndefined();
-  });
+  }, GC_WAIT_MS + 10_000);
 });

@@ -34,7 +34,7 @@ describe('envtest flags', () => {
     expect(flag(args, 'secure-port')).toBe('40003');
     expect(flag(args, 'bind-address')).toBe('127.0.0.1');
     expect(flag(args, 'authorization-mode')).toBe('RBAC');
-    expect(flag(args, 'disable-admission-plugins')).toBe('ServiceAccount');
+    expect(flag(args, 'disable-admission-plugins')).toBe('ServiceAccount,TaintNodesByCondition');
     expect(flag(args, 'service-account-issuer')).toBe('https://127.0.0.1:40003/');
     for (const f of ['cert-dir', 'token-auth-file', 'service-account-key-file', 'service-account-signing-key-file', 'service-cluster-ip-range', 'allow-privileged']) {
       expect(flag(args, f), f).toBeTruthy();

@@ -51,6 +51,11 @@ export function parseEtcdVersion(output: string): string | undefined {
  * controlplane/apiserver.go): RBAC, the ServiceAccount admission plugin off (no controller
  * manager creates default service accounts), a self-signed serving certificate generated into
  * --cert-dir, and a static token for a system:masters user instead of client certificates.
+ *
+ * One addition: TaintNodesByCondition is off too. It taints every new Node
+ * node.kubernetes.io/not-ready:NoSchedule, and only kube-controller-manager's node lifecycle
+ * controller lifts it once the node is Ready; without it, the node simulator's Ready nodes
+ * would refuse every pod. Off, a Ready node looks as it does on a full cluster.
  */
 export function apiServerArgs(l: EnvtestLayout): string[] {
   const f = envtestFiles(l.dir);
@@ -62,7 +67,7 @@ export function apiServerArgs(l: EnvtestLayout): string[] {
     '--advertise-address=127.0.0.1',
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
-    '--disable-admission-plugins=ServiceAccount',
+    '--disable-admission-plugins=ServiceAccount,TaintNodesByCondition',
     '--authorization-mode=RBAC',
     `--token-auth-file=${f.tokenFile}`,
     `--service-account-issuer=https://127.0.0.1:${l.apiServerPort}/`,
