@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type prom from 'prom-client';
 import { KubeClient } from '../runtime/kube.js';
 import { DEFAULT_MAX_TOKENS } from '../lanepolicy/spec.js';
-import { LaneAccounting } from './accounting.js';
+import { LaneAccounting, runKey } from './accounting.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { isObj, sendJson, type Obj } from './dialects/common.js';
 import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, renderOllamaEmbed, renderOllamaShow, renderOllamaTags } from './dialects/ollama.js';
@@ -154,6 +154,21 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           ctx = callContext(req, requestId, caller.signal);
           const models = logicalModels(ctx.lane);
           sendJson(res, 200, dialect === 'openai' ? renderOpenAIModels(models, `lane/${ctx.lane.name}`) : renderOllamaTags(models), requestId);
+          return;
+        }
+        case 'GET /agentlab/v1/usage': {
+          // A run's own view of its token account (for AgentRun status; no other run's figures).
+          ctx = callContext(req, requestId, caller.signal);
+          const used = accounting.ledger.used(runKey(ctx.identity.namespace, ctx.identity.run));
+          const limit = Math.min(ctx.lane.budget.maxTokensPerRun ?? Infinity, ctx.identity.maxTokens ?? Infinity);
+          sendJson(res, 200, {
+            namespace: ctx.identity.namespace,
+            run: ctx.identity.run,
+            lane: ctx.lane.name,
+            tokensUsed: used.tokens,
+            costUSD: Number(used.costUSD.toFixed(6)),
+            ...(Number.isFinite(limit) ? { tokenLimit: limit } : {}),
+          }, requestId);
           return;
         }
         case 'POST /api/show': {

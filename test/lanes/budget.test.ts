@@ -105,5 +105,10 @@ describe('budgets', () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(((await refused[0].json()) as { error: { message: string } }).error.message).toMatch(/run .*\/run-limited token budget exhausted/);
     expect(used).toBeLessThanOrEqual(400);
+    const usage = await fetch(`${f.router.url}/agentlab/v1/usage`, { headers: { authorization: `Bearer ${token}` } });
+    const own = (await usage.json()) as { tokensUsed: number };
+    expect(own).toMatchObject({ namespace: f.ns.private, run: 'run-limited', lane: f.lane('private'), tokenLimit: 400 });
+    expect(own.tokensUsed).toBeGreaterThanOrEqual(used);
+    expect(own.tokensUsed).toBeLessThanOrEqual(400);
   });
 });
