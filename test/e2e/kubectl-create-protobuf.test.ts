@@ -186,6 +186,32 @@ describe('kubectl create through protobuf request bodies', () => {
   });
 });
 
+describe('kubectl debug creates its pods through protobuf request bodies', () => {
+  it('--copy-to copies a pod and adds the debug container', async () => {
+    await cluster.kubectl(['run', 'src', '-n', ns, '--image=busybox', '--restart=Never', '--env=A=b', '--', 'sleep', '3600']);
+    await cluster.kubectl(['debug', 'src', '-n', ns, '--copy-to=src-copy', '--image=busybox', '--profile=general', '--', 'sh']);
+    const copy = await get('pod', 'src-copy', '-n', ns);
+    expect(copy.spec.shareProcessNamespace).toBe(true);
+    expect(copy.spec.containers.map((c: { image: string; command?: string[] }) => [c.image, c.command])).toEqual([
+      ['busybox', undefined], ['busybox', ['sh']],
+    ]);
+    expect(copy.spec.containers[0].env).toEqual([{ name: 'A', value: 'b' }]);
+    expect(copy.spec.containers[1].securityContext).toEqual({ capabilities: { add: ['SYS_PTRACE'] } });
+  });
+
+  it('node/<name> creates a privileged host pod on that node', async () => {
+    const node = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+    expect(node).not.toBe('');
+    const out = await cluster.kubectl(['debug', `node/${node}`, '-n', ns, '--image=busybox', '--profile=sysadmin']);
+    const name = /Creating debugging pod (\S+) with container debugger/.exec(out.stdout + out.stderr)?.[1];
+    expect(name).toMatch(new RegExp(`^node-debugger-${node}-`));
+    const pod = await get('pod', name!, '-n', ns);
+    expect(pod.spec).toMatchObject({ nodeName: node, hostPID: true, hostNetwork: true, hostIPC: true,
+      volumes: [{ name: 'host-root', hostPath: { path: '/' } }] });
+    expect(pod.spec.containers[0].securityContext).toEqual({ privileged: true });
+  });
+});
+
 describe('errors and dry runs answer a protobuf request as kubectl expects', () => {
   it('--dry-run=server stores nothing', async () => {
     expect(await create(['configmap', 'ghost', '-n', ns, '--from-literal=a=1', '--dry-run=server'])).toBe('configmap/ghost created (server dry run)');

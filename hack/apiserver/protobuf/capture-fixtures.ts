@@ -36,7 +36,19 @@ const COMMANDS: Record<string, string[]> = {
   'priorityclass': ['create', 'priorityclass', 'high', '--value=1000', '--description=important', '--preemption-policy=Never'],
   'poddisruptionbudget': ['create', 'poddisruptionbudget', 'pdb1', '--selector=app=web', '--min-available=50%'],
   'ingress': ['create', 'ingress', 'ing1', '--class=nginx', '--rule=foo.example/path*=svc1:8080,tls=cert', '--default-backend=defsvc:http'],
+  'debug-copy-to': ['debug', 'p1', '--copy-to=p1-copy', '--image=busybox', '--profile=general', '--', 'sh'],
+  'debug-node': ['debug', 'node/n1', '--image=busybox', '--profile=sysadmin'],
 };
+
+/** kubectl debug has no --dry-run: its fixtures get no .json and are checked field by field. */
+const NO_DRY_RUN = new Set(['debug-copy-to', 'debug-node']);
+
+/** Objects the captured commands read first (sent as JSON, so forwarded to the server). */
+const SETUP: string[][] = [
+  ['run', 'p1', '--image=busybox', '--restart=Never', '--env=A=b', '--labels=app=p1', '--', 'sleep', '1'],
+  ['apply', '-f', '-'],
+];
+const NODE = 'apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n';
 
 async function main(): Promise<void> {
   const api = await startApiServer();
@@ -71,11 +83,17 @@ async function main(): Promise<void> {
     'users: [{name: u, user: {}}]', 'contexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]', '',
   ].join('\n'));
   try {
+    for (const args of SETUP) {
+      const child = run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args]);
+      child.child.stdin?.end(args[0] === 'apply' ? NODE : undefined);
+      await child;
+    }
     for (const [name, args] of Object.entries(COMMANDS)) {
       current = name;
       const kubectl = ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache')];
       const r = await run('kubectl', [...kubectl, ...args]).catch((e: { stderr?: string }) => e);
       console.log(name, (r.stderr ?? '').trim().split('\n')[0]);
+      if (NO_DRY_RUN.has(name)) continue;
       // The expected decoding: Go's JSON of the same object, as kubectl prints it client-side.
       const at = args.indexOf('--');
       const dry = ['--dry-run=client', '-o', 'json'];

@@ -177,15 +177,24 @@ export const PodSpec = message(`${CORE}.PodSpec`, {
   14: ['securityContext', PodSecurityContext], 15: ['imagePullSecrets', LocalObjectReference, REP], 16: ['hostname', 'string'],
   17: ['subdomain', 'string'], 19: ['schedulerName', 'string'], 20: ['initContainers', Container, REP],
   21: ['automountServiceAccountToken', 'bool', KEEP], 22: ['tolerations', Toleration, REP], 24: ['priorityClassName', 'string'],
-  25: ['priority', 'int32', KEEP], 29: ['runtimeClassName', 'string', KEEP], 30: ['enableServiceLinks', 'bool', KEEP],
-  31: ['preemptionPolicy', 'string', KEEP], 35: ['setHostnameAsFQDN', 'bool', KEEP], 37: ['hostUsers', 'bool', KEEP],
+  23: ['hostAliases', message(`${CORE}.HostAlias`, { 1: ['ip', 'string'], 2: ['hostnames', 'string', REP] }), REP],
+  25: ['priority', 'int32', KEEP],
+  26: ['dnsConfig', message(`${CORE}.PodDNSConfig`, {
+    1: ['nameservers', 'string', REP], 2: ['searches', 'string', REP],
+    3: ['options', message(`${CORE}.PodDNSConfigOption`, { 1: ['name', 'string'], 2: ['value', 'string', KEEP] }), REP],
+  })],
+  27: ['shareProcessNamespace', 'bool', KEEP],
+  28: ['readinessGates', message(`${CORE}.PodReadinessGate`, { 1: ['conditionType', 'string'] }), REP],
+  29: ['runtimeClassName', 'string', KEEP], 30: ['enableServiceLinks', 'bool', KEEP],
+  31: ['preemptionPolicy', 'string', KEEP], 35: ['setHostnameAsFQDN', 'bool', KEEP],
+  36: ['os', message(`${CORE}.PodOS`, { 1: ['name', 'string'] })], 37: ['hostUsers', 'bool', KEEP],
 });
 
 export const PodTemplateSpec = message(`${CORE}.PodTemplateSpec`, { 1: ['metadata', ObjectMeta], 2: ['spec', PodSpec] });
 
 export const PodStatus = message(`${CORE}.PodStatus`, {
   1: ['phase', 'string'], 3: ['message', 'string'], 4: ['reason', 'string'], 5: ['hostIP', 'string'], 6: ['podIP', 'string'],
-  7: ['startTime', 'time'], 9: ['qosClass', 'string'], 11: ['nominatedNodeName', 'string'],
+  7: ['startTime', 'time'], 9: ['qosClass', 'string'], 11: ['nominatedNodeName', 'string'], 14: ['resize', 'string'],
 });
 
 export const Pod = object(`${CORE}.Pod`, ObjectMeta, PodSpec, PodStatus);

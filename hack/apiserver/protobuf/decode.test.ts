@@ -15,7 +15,8 @@ const TESTDATA = path.join(import.meta.dirname, 'testdata');
 describe('real kubectl 1.32 request bodies', () => {
   // testdata/<name>.pb is what `kubectl create ...` sent (capture-fixtures.ts); <name>.json is
   // `kubectl create ... --dry-run=client -o json` for the same command: Go's JSON of the same struct.
-  const names = readdirSync(TESTDATA).filter((f) => f.endsWith('.pb')).map((f) => f.slice(0, -3));
+  const names = readdirSync(TESTDATA).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  const read = (name: string) => decodeProtobufObject(readFileSync(path.join(TESTDATA, `${name}.pb`)));
 
   it('covers every typed create command', () => {
     expect(names.sort()).toEqual([
@@ -23,6 +24,42 @@ describe('real kubectl 1.32 request bodies', () => {
       'namespace', 'poddisruptionbudget', 'priorityclass', 'quota', 'role', 'rolebinding', 'secret-docker-registry',
       'secret-generic', 'service-clusterip', 'service-externalname', 'service-nodeport', 'serviceaccount',
     ]);
+  });
+
+  // kubectl debug has no --dry-run, so its pods are checked field by field.
+  it('kubectl debug --copy-to: the copied pod with the debug container', () => {
+    expect(read('debug-copy-to')).toEqual({
+      kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p1-copy', namespace: 'default', creationTimestamp: null },
+      spec: {
+        containers: [
+          { name: 'p1', image: 'busybox', args: ['sleep', '1'], env: [{ name: 'A', value: 'b' }], resources: {},
+            terminationMessagePath: '/dev/termination-log', imagePullPolicy: 'Always', terminationMessagePolicy: 'File' },
+          { name: expect.stringMatching(/^debugger-/) as unknown, image: 'busybox', command: ['sh'], resources: {},
+            securityContext: { capabilities: { add: ['SYS_PTRACE'] } }, terminationMessagePolicy: 'File' },
+        ],
+        restartPolicy: 'Never', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', serviceAccountName: 'default',
+        serviceAccount: 'default', securityContext: {}, schedulerName: 'default-scheduler',
+        tolerations: [
+          { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+          { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        ],
+        priority: 0, shareProcessNamespace: true, enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority',
+      },
+      status: {},
+    });
+  });
+
+  it('kubectl debug node/<n> --profile=sysadmin: a privileged host pod', () => {
+    expect(read('debug-node')).toEqual({
+      kind: 'Pod', apiVersion: 'v1', metadata: { name: expect.stringMatching(/^node-debugger-n1-/) as unknown, creationTimestamp: null },
+      spec: {
+        volumes: [{ name: 'host-root', hostPath: { path: '/' } }],
+        containers: [{ name: 'debugger', image: 'busybox', resources: {}, volumeMounts: [{ name: 'host-root', mountPath: '/host' }],
+          securityContext: { privileged: true }, terminationMessagePolicy: 'File' }],
+        restartPolicy: 'Never', nodeName: 'n1', hostNetwork: true, hostPID: true, hostIPC: true, tolerations: [{ operator: 'Exists' }],
+      },
+      status: {},
+    });
   });
 
   it.each(names)('%s decodes to the JSON kubectl would send', (name) => {
