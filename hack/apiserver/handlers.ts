@@ -4,12 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from './context.js';
-import { ApiError, badRequest, methodNotAllowed, pathNotFound, type Status } from './errors.js';
+import { ApiError, badRequest, invalid, methodNotAllowed, pathNotFound, type Status, type StatusCause } from './errors.js';
 import type { FaultInjector, Verb } from './faults.js';
 import {
   contentTypeOf, decodeObjectBody, negotiate, parseJson, parseYaml, readBody, sendError, sendJson, warningHeader, type Rendering,
 } from './http.js';
 import { handleList, handleWatch, parseListQuery, parseWatchOptions } from './list.js';
+import { duplicateFields } from './duplicates.js';
 import { validatePathSegment } from './names.js';
 import type { DeleteOptions, ObjectService, WriteOptions } from './objects.js';
 import { PATCH_TYPES, patchObject } from './patching.js';
@@ -53,16 +54,27 @@ export async function handleResource(d: HandlerDeps, route: ResourceRoute, url: 
   await op.run();
 }
 
+const OPTIONS_KIND: Record<string, string> = { POST: 'CreateOptions', PUT: 'UpdateOptions', PATCH: 'PatchOptions', DELETE: 'DeleteOptions' };
+
+/** Query options of a write, rejected as kube-apiserver does: 422 Invalid on the *Options object. */
 function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
+  const optionsInvalid = (cause: StatusCause): ApiError =>
+    invalid(OPTIONS_KIND[req.method ?? ''] ?? 'CreateOptions', 'meta.k8s.io', '', [cause]);
   const dryRun = q.getAll('dryRun');
-  for (const v of dryRun) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  for (const v of dryRun) {
+    if (v !== 'All') throw optionsInvalid({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"` });
+  }
   const fv = q.get('fieldValidation') ?? 'Warn';
   if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
-    throw badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"`);
+    throw optionsInvalid({ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"` });
+  }
+  const explicit = q.get('fieldManager');
+  if (req.method === 'PATCH' && contentTypeOf(req) === PATCH_TYPES.apply && !explicit) {
+    throw optionsInvalid({ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
   }
   const ua = req.headers['user-agent'] ?? '';
-  const fieldManager = q.get('fieldManager') ?? (ua.split('/')[0] || 'unknown');
-  if (fieldManager.length > 128) throw badRequest('fieldManager: Too long: may not be more than 128 bytes');
+  const fieldManager = explicit ?? (ua.split('/')[0] || 'unknown');
+  if (fieldManager.length > 128) throw optionsInvalid({ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
   return { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv };
 }
 
@@ -81,8 +93,14 @@ function renderOne(d: HandlerDeps, r: ResourceInfo, obj: KObject, rendering: Ren
   return { body: obj, yaml: rendering.yaml };
 }
 
-async function objectBody(d: HandlerDeps, req: IncomingMessage): Promise<unknown> {
-  return decodeObjectBody(req.headers['content-type'], await readBody(req, d.maxBodyBytes));
+/** The decoded body plus what strict decoding objects to (duplicate JSON fields) per fieldValidation. */
+async function objectBody(d: HandlerDeps, req: IncomingMessage, opts: WriteOptions): Promise<{ body: unknown; warnings: string[] }> {
+  const buf = await readBody(req, d.maxBodyBytes);
+  const body = decodeObjectBody(req.headers['content-type'], buf);
+  if (opts.fieldValidation === 'Ignore' || contentTypeOf(req) !== 'application/json') return { body, warnings: [] };
+  const dups = duplicateFields(buf.toString('utf8')).map((f) => `duplicate field ${JSON.stringify(f)}`);
+  if (dups.length && opts.fieldValidation === 'Strict') throw badRequest(`strict decoding error: ${dups.join(', ')}`);
+  return { body, warnings: dups };
 }
 
 function deleteOptions(q: URLSearchParams, body: unknown, dryRun: boolean): DeleteOptions {
@@ -140,9 +158,10 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
       return { verb: 'create', run: async () => {
         const opts = writeOptions(q, req);
         const rendering = negotiate(req.headers.accept);
-        const result = svc.create(r, ns, await objectBody(d, req), opts);
+        const { body, warnings } = await objectBody(d, req, opts);
+        const result = svc.create(r, ns, body, opts);
         const out = renderOne(d, r, result.object, rendering, q);
-        sendJson(res, 201, out.body, { yaml: out.yaml, headers: warningHeader(result.warnings) });
+        sendJson(res, 201, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });
       } };
     }
     if (method === 'DELETE') {
@@ -178,9 +197,10 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
       return { verb: 'update', run: async () => {
         const opts = writeOptions(q, req);
         const rendering = negotiate(req.headers.accept);
-        const result = svc.update(r, ns, name, await objectBody(d, req), opts, subresource);
+        const { body, warnings } = await objectBody(d, req, opts);
+        const result = svc.update(r, ns, name, body, opts, subresource);
         const out = renderOne(d, r, result.object, rendering, q);
-        sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader(result.warnings) });
+        sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });
       } };
     }
     if (method === 'PATCH') {
@@ -211,7 +231,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
       return { verb: method === 'PUT' ? 'update' : 'patch', run: async () => {
         const opts = writeOptions(q, req);
         const result = method === 'PUT'
-          ? applyScale(svc, r, ns, name, scale, await objectBody(d, req), opts)
+          ? applyScale(svc, r, ns, name, scale, (await objectBody(d, req, opts)).body, opts)
           : applyScale(svc, r, ns, name, scale, undefined, opts, { ...await patchBody(d, req), force: q.get('force') === 'true' });
         sendJson(res, 200, result);
       } };
@@ -221,7 +241,8 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
   if (sub === 'binding' && r.extra.includes('binding')) {
     if (method !== 'POST') throw methodNotAllowed();
     return { verb: 'create', run: async () => {
-      const status: Status = bindPod(svc, r, ns, name, await objectBody(d, req), writeOptions(q, req));
+      const opts = writeOptions(q, req);
+      const status: Status = bindPod(svc, r, ns, name, (await objectBody(d, req, opts)).body, opts);
       sendJson(res, 201, status);
     } };
   }
@@ -236,7 +257,8 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
   if (sub === 'finalize' && r.extra.includes('finalize')) {
     if (method !== 'PUT') throw methodNotAllowed();
     return { verb: 'update', run: async () => {
-      sendJson(res, 200, svc.finalizeNamespace(r, name, await objectBody(d, req), writeOptions(q, req)));
+      const opts = writeOptions(q, req);
+      sendJson(res, 200, svc.finalizeNamespace(r, name, (await objectBody(d, req, opts)).body, opts));
     } };
   }
   throw pathNotFound();

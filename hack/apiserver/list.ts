@@ -97,7 +97,9 @@ export function handleList(ctx: ServerContext, svc: ObjectService, r: ResourceIn
   let entries = selected(ctx.store.list(storageKey(r), ns || undefined), q.filter);
   if (q.continueKey !== undefined) {
     const start = q.continueKey;
-    entries = entries.filter((e) => objectKey(e.ns, e.name) >= start);
+    const snapshot = q.continueRv ?? rv;
+    // Later pages come from the first page's snapshot: objects created since are not listed.
+    entries = entries.filter((e) => objectKey(e.ns, e.name) >= start && e.createdRv <= snapshot);
   }
   const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
     resourceVersion: String(q.continueRv ?? rv),

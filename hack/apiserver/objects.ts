@@ -14,7 +14,7 @@ import { generateName } from './names.js';
 import { apiVersionOf, fieldsOf, storageKey, type ResourceInfo } from './registry.js';
 import type { ServerContext } from './context.js';
 import { isRecord, jsonEqual, type KObject, type StoredObject } from './types.js';
-import { customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
+import { builtinUnknownFields, customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -169,7 +169,10 @@ export class ObjectService {
     let warnings: string[] = [];
     let final: KObject = obj;
     if (r.custom?.schema) ({ object: final, warnings } = customPipeline(r.custom.schema, r, obj, undefined, opts.fieldValidation));
-    else applyBuiltinDefaults(gr, final);
+    else if (!r.custom) {
+      warnings = builtinUnknownFields(gr, final, opts.fieldValidation);
+      applyBuiltinDefaults(gr, final);
+    }
     if (gr === 'services.') this.allocateClusterIp(final);
     dropEmptyMeta(final);
     throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? [])]);
@@ -229,16 +232,19 @@ export class ObjectService {
       const { managedFields } = next.metadata!;
       ({ object: next, warnings } = customPipeline(r.custom.schema, r, next, live, opts.fieldValidation));
       if (managedFields) next.metadata!.managedFields = managedFields;
-    } else applyBuiltinDefaults(gr, next);
+    } else if (!r.custom) {
+      if (sub !== 'status') warnings = builtinUnknownFields(gr, next, opts.fieldValidation);
+      applyBuiltinDefaults(gr, next);
+    }
     if (gr === 'services.') this.keepClusterIp(next, live);
     dropEmptyMeta(next);
     throwIfInvalid(r, name, [...validateObjectMeta(r, next, live), ...(sub ? [] : this.validators.get(gr)?.(next, live) ?? [])]);
     if (next.metadata!.generation !== undefined && specChanged(r, live, next)) next.metadata!.generation = (live.metadata.generation ?? 0) + 1;
     next.metadata!.resourceVersion = live.metadata.resourceVersion;
-    // An update that changes nothing but managedFields timestamps is not written (no new resourceVersion, no event).
-    if (jsonEqual(withoutManaged(next), withoutManaged(live))) return { object: this.present(r, live), warnings, created: false };
     next = managed ? managed(next, live) : trackUpdate({ live, updated: next, manager: opts.fieldManager, types: this.typeInfo(r),
       apiVersion: apiVersionOf(r), subresource: sub, statusSubresource: r.status, now: nowRfc3339() }) as KObject;
+    // An update that changes nothing but managedFields timestamps is not written (no new resourceVersion, no event).
+    if (jsonEqual(withoutManagedTimes(next), withoutManagedTimes(live))) return { object: this.present(r, live), warnings, created: false };
     if (opts.dryRun) return { object: this.present(r, next as StoredObject), warnings, created: false };
     const finalizing = next.metadata!.deletionTimestamp && !(next.metadata!.finalizers?.length) && graceElapsed(next)
       && !(gr === NAMESPACE_GR && specFinalizers(next).length);
@@ -362,8 +368,9 @@ function specFinalizers(ns: KObject): unknown[] {
   return isRecord(ns.spec) && Array.isArray(ns.spec.finalizers) ? ns.spec.finalizers : [];
 }
 
-function withoutManaged(o: KObject): KObject {
-  return { ...o, metadata: { ...o.metadata, managedFields: undefined, resourceVersion: undefined } };
+function withoutManagedTimes(o: KObject): KObject {
+  const managedFields = o.metadata?.managedFields?.map((e) => (isRecord(e) ? { ...e, time: undefined } : e));
+  return { ...o, metadata: { ...o.metadata, managedFields, resourceVersion: undefined } };
 }
 
 /** Generation tracks everything but metadata (and status, where status is a subresource). */

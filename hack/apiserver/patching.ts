@@ -75,9 +75,6 @@ function apply(svc: ObjectService, r: ResourceInfo, ns: string, name: string, li
   opts: WriteOptions, sub: Subresource): WriteResult & { created: boolean } {
   if (!isRecord(req.patch)) throw badRequest('error decoding YAML: the apply configuration must be an object');
   const applied = req.patch as KObject;
-  if (!opts.fieldManager || opts.fieldManager === 'unknown') {
-    throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-  }
   if (applied.apiVersion !== apiVersionOf(r) || applied.kind !== r.kind) {
     if (applied.apiVersion === undefined || applied.kind === undefined) throw badRequest(`invalid object type: ${String(applied.apiVersion ?? '')}, Kind=${String(applied.kind ?? '')}`);
     throw badRequest(`the API version in the data (${String(applied.apiVersion)}) does not match the expected API version (${apiVersionOf(r)})`);

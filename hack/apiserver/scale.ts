@@ -1,5 +1,5 @@
 /** The scale subresource (autoscaling/v1 Scale) for Deployments and CRDs that declare one. */
-import { badRequest, conflict, STALE_OBJECT } from './errors.js';
+import { badRequest, conflict, invalid, STALE_OBJECT } from './errors.js';
 import type { ObjectService, WriteOptions } from './objects.js';
 import { PATCH_TYPES } from './patching.js';
 import { applyJsonPatch, applyMergePatch } from './patch/index.js';
@@ -49,8 +49,11 @@ export function applyScale(svc: ObjectService, r: ResourceInfo, ns: string, name
   }
   if (!isRecord(scale) || !isRecord(scale.spec)) throw badRequest('the body must be a Scale object with spec.replicas');
   const replicas = scale.spec.replicas;
-  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw badRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`);
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas)) {
+    throw badRequest(`json: cannot unmarshal ${JSON.stringify(replicas)} into Go struct field ScaleSpec.spec.replicas of type int32`);
+  }
+  if (replicas < 0) {
+    throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
   }
   const rv = isRecord(scale.metadata) ? scale.metadata.resourceVersion : undefined;
   if (rv && rv !== live.metadata.resourceVersion) throw conflict({ group: r.group, resource: r.resource }, name, STALE_OBJECT);

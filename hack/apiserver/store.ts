@@ -8,6 +8,8 @@ import type { OwnerReference, StoredObject } from './types.js';
 
 export interface Entry {
   ns: string; name: string; uid: string; rv: number; json: string;
+  /** resourceVersion of the object's creation: paginated lists leave out objects newer than their snapshot. */
+  createdRv: number;
   labels: Record<string, string> | undefined;
   fields: Record<string, string>;
   owners: string[] | undefined;
@@ -100,6 +102,7 @@ export class Store {
     const owners = meta.ownerReferences?.length ? meta.ownerReferences.map((o: OwnerReference) => o.uid) : undefined;
     const entry: Entry = {
       ns, name: meta.name, uid: meta.uid, rv: Number(meta.resourceVersion), json: JSON.stringify(obj),
+      createdRv: prev && prev.uid === meta.uid ? prev.createdRv : Number(meta.resourceVersion),
       labels: meta.labels && Object.keys(meta.labels).length ? meta.labels : undefined,
       fields, owners, deleting: !!meta.deletionTimestamp,
     };
