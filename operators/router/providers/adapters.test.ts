@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
-import { startFakeAnthropic, startFakeGemini, startFakeOllama, startFakeOpenAI, type FakeServer } from '../../../hack/fakes/index.js';
+import { startFakeAnthropic, startFakeGemini, startFakeOllama, startFakeOpenAI, startFakeVllm, type FakeServer } from '../../../hack/fakes/index.js';
 import type { ChatRequest, StreamEvent } from '../canonical.js';
 import { ADAPTERS } from './index.js';
 import { UpstreamFailure } from './http.js';
@@ -54,6 +54,21 @@ describe('provider adapters against wire-compatible fakes', () => {
       const last = server.requests.at(-1)!;
       expect(last.path, c.name).toBe(c.path);
       expect(last.body, c.name).not.toContain('test-key');
+    }
+  });
+
+  it('talks to a keyless OpenAI-compatible server (vLLM) with max_tokens', async () => {
+    const vllm = await startFakeVllm({ model: 'Qwen/Qwen2.5-1.5B-Instruct' });
+    try {
+      const events = await ADAPTERS['openai-compatible'].chat(req, { baseURL: `${vllm.url}/v1`, model: 'Qwen/Qwen2.5-1.5B-Instruct' }, new AbortController().signal);
+      const r = await collect(events);
+      expect(r.text.length).toBeGreaterThan(0);
+      expect(r.done?.usage.outputTokens).toBeGreaterThan(0);
+      const sent = vllm.requests.at(-1)!;
+      expect(sent.headers.authorization).toBeUndefined();
+      expect(JSON.parse(sent.body)).toMatchObject({ max_tokens: 64, stream: true, stream_options: { include_usage: true } });
+    } finally {
+      await vllm.close();
     }
   });
 
