@@ -38,15 +38,18 @@ const COMMANDS: Record<string, string[]> = {
   'ingress': ['create', 'ingress', 'ing1', '--class=nginx', '--rule=foo.example/path*=svc1:8080,tls=cert', '--default-backend=defsvc:http'],
   'debug-copy-to': ['debug', 'p1', '--copy-to=p1-copy', '--image=busybox', '--profile=general', '--', 'sh'],
   'debug-node': ['debug', 'node/n1', '--image=busybox', '--profile=sysadmin'],
+  // Without a pods/eviction subresource, drain deletes the pod with a protobuf DeleteOptions body.
+  'drain-delete-options': ['drain', 'n1', '--force', '--disable-eviction', '--grace-period=7', '--timeout=5s'],
 };
 
-/** kubectl debug has no --dry-run: its fixtures get no .json and are checked field by field. */
-const NO_DRY_RUN = new Set(['debug-copy-to', 'debug-node']);
+/** Commands without --dry-run (or whose body is not the created object) get no .json; tests check them field by field. */
+const NO_DRY_RUN = new Set(['debug-copy-to', 'debug-node', 'drain-delete-options']);
 
 /** Objects the captured commands read first (sent as JSON, so forwarded to the server). */
 const SETUP: string[][] = [
   ['run', 'p1', '--image=busybox', '--restart=Never', '--env=A=b', '--labels=app=p1', '--', 'sleep', '1'],
   ['apply', '-f', '-'],
+  ['run', 'on-n1', '--image=busybox', '--restart=Never', '--overrides={"spec":{"nodeName":"n1"}}'],
 ];
 const NODE = 'apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n';
 

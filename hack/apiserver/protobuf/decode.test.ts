@@ -62,6 +62,10 @@ describe('real kubectl 1.32 request bodies', () => {
     });
   });
 
+  it('kubectl drain: the DeleteOptions body of a pod deletion', () => {
+    expect(read('drain-delete-options')).toEqual({ kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 7 });
+  });
+
   it.each(names)('%s decodes to the JSON kubectl would send', (name) => {
     const pb = readFileSync(path.join(TESTDATA, `${name}.pb`));
     const json: unknown = JSON.parse(readFileSync(path.join(TESTDATA, `${name}.json`), 'utf8'));
@@ -142,6 +146,17 @@ describe('field decoding', () => {
     const packed = Uint8Array.from([...varint((4 << 3) | 2), 3, ...varint(1000).slice(0, 2), 7]);
     expect(decodeMessage(PodSpec, msg(field(14, msg(field(4, 5), packed))))).toEqual({
       securityContext: { supplementalGroups: [5, 1000, 7] }, containers: null,
+    });
+  });
+});
+
+describe('DeleteOptions', () => {
+  it('decodes preconditions, propagation policy and dry run', () => {
+    const body = envelope('meta.k8s.io/v1', 'DeleteOptions', msg(field(1, 0), field(2, msg(field(1, 'u-1'), field(2, '42'))),
+      field(4, 'Foreground'), field(5, 'All')));
+    expect(decodeProtobufObject(body)).toEqual({
+      kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1', gracePeriodSeconds: 0,
+      preconditions: { uid: 'u-1', resourceVersion: '42' }, propagationPolicy: 'Foreground', dryRun: ['All'],
     });
   });
 });
