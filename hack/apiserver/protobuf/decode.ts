@@ -17,7 +17,7 @@ const utf8 = new TextDecoder('utf-8');
 
 export function decodeMessage(desc: MessageDesc, buf: Uint8Array, path = ''): JsonObject {
   const out: JsonObject = {};
-  for (const f of readFieldsAt(buf, desc, path)) {
+  for (const f of fieldsAt(buf, `${desc.name}${path ? ` at ${path}` : ''}`)) {
     const fd = desc.fields.get(f.number);
     if (!fd) {
       throw new ProtobufUnsupportedError(`field ${f.number} of ${desc.name}${path ? ` (at ${path})` : ''} is not supported by the embedded API server's protobuf decoder`);
@@ -38,20 +38,12 @@ export function decodeMessage(desc: MessageDesc, buf: Uint8Array, path = ''): Js
   return out;
 }
 
-function readFieldsAt(buf: Uint8Array, desc: MessageDesc, path: string): Field[] {
+/** readFields, with `where` (a message name or field path) in front of any error. */
+function fieldsAt(buf: Uint8Array, where: string): Field[] {
   try {
     return readFields(buf);
   } catch (err) {
-    if (err instanceof ProtobufDecodeError) throw new ProtobufDecodeError(`${desc.name}${path ? ` at ${path}` : ''}: ${err.message}`);
-    throw err;
-  }
-}
-
-function fieldsAt(buf: Uint8Array, at: string): Field[] {
-  try {
-    return readFields(buf);
-  } catch (err) {
-    if (err instanceof ProtobufDecodeError) throw new ProtobufDecodeError(`${at}: ${err.message}`);
+    if (err instanceof ProtobufDecodeError) throw new ProtobufDecodeError(`${where}: ${err.message}`);
     throw err;
   }
 }
@@ -65,7 +57,7 @@ function decodeRepeated(fd: FieldDesc, f: Field, at: string, out: JsonObject): v
   const list = (Array.isArray(out[fd.json]) ? out[fd.json] : (out[fd.json] = [])) as Json[];
   // proto3-style packed encoding of numeric lists: one length-delimited run of varints.
   if ((fd.kind === 'int32' || fd.kind === 'int64' || fd.kind === 'bool') && f.wireType === WireType.Bytes) {
-    const r = fieldsAt(packedAsFields(f.bytes!), at);
+    const r = fieldsAt(packedAsFields(f.bytes!, at), at);
     for (const v of r) list.push(decodeValue(fd.kind, v, `${at}[${list.length}]`) as Json);
     return;
   }
@@ -73,14 +65,14 @@ function decodeRepeated(fd: FieldDesc, f: Field, at: string, out: JsonObject): v
 }
 
 /** Re-tags a packed run of varints as field-1 varints so the ordinary reader can walk it. */
-function packedAsFields(bytes: Uint8Array): Uint8Array {
+function packedAsFields(bytes: Uint8Array, at: string): Uint8Array {
   const out: number[] = [];
   let i = 0;
   while (i < bytes.length) {
     out.push(0x08);
     let b: number;
     do {
-      if (i >= bytes.length) throw new ProtobufDecodeError('truncated varint in packed repeated field');
+      if (i >= bytes.length) throw new ProtobufDecodeError(`${at}: truncated varint in packed repeated field`);
       b = bytes[i++]!;
       out.push(b);
     } while (b & 0x80);
