@@ -1,8 +1,10 @@
 /**
- * Regenerates testdata/*.pb: the exact protobuf request bodies the real kubectl sends for its
- * typed-client commands, and testdata/*.json: the same objects as `--dry-run=client -o json`. A recording proxy sits in front of an embedded API server: bodies sent
- * as application/vnd.kubernetes.protobuf are saved and answered 201 with a minimal JSON object;
- * everything else (discovery, gets) is forwarded. Run: npx tsx hack/apiserver/protobuf/capture-fixtures.ts
+ * Regenerates testdata/*.pb, the exact protobuf request bodies the real kubectl sends from its
+ * typed clients, and testdata/*.json, the same objects as `--dry-run=client -o json` prints them
+ * (Go's JSON of the same struct: what the decoder must produce). A recording proxy sits in front
+ * of an embedded API server: protobuf bodies are saved and answered with a 409 Status (so nothing
+ * is created and kubectl stops there); everything else (discovery, reads, JSON writes) is forwarded.
+ * Run: npx tsx hack/apiserver/protobuf/capture-fixtures.ts
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { kubectlBinary } from '../../../test/harness/kubectl.js';
 import { startApiServer } from '../index.js';
 
 const run = promisify(execFile);
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
       const up = http.request(new URL(req.url ?? '/', api.url), {
         method: req.method, headers,
       }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res); });
+      up.on('error', (err) => { res.writeHead(502, { 'content-type': 'text/plain' }); res.end(err.message); });
       up.end(body);
     });
   });
@@ -87,21 +91,21 @@ async function main(): Promise<void> {
   ].join('\n'));
   try {
     for (const args of SETUP) {
-      const child = run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args]);
+      const child = run(kubectlBinary(), ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args]);
       child.child.stdin?.end(args[0] === 'apply' ? NODE : undefined);
       await child;
     }
     for (const [name, args] of Object.entries(COMMANDS)) {
       current = name;
       const kubectl = ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache')];
-      const r = await run('kubectl', [...kubectl, ...args]).catch((e: { stderr?: string }) => e);
+      const r = await run(kubectlBinary(), [...kubectl, ...args]).catch((e: { stderr?: string }) => e);
       console.log(name, (r.stderr ?? '').trim().split('\n')[0]);
       if (NO_DRY_RUN.has(name)) continue;
       // The expected decoding: Go's JSON of the same object, as kubectl prints it client-side.
       const at = args.indexOf('--');
       const dry = ['--dry-run=client', '-o', 'json'];
       const jsonArgs = at < 0 ? [...args, ...dry] : [...args.slice(0, at), ...dry, ...args.slice(at)];
-      writeFileSync(path.join(OUT, `${name}.json`), (await run('kubectl', [...kubectl, ...jsonArgs])).stdout);
+      writeFileSync(path.join(OUT, `${name}.json`), (await run(kubectlBinary(), [...kubectl, ...jsonArgs])).stdout);
     }
   } finally {
     proxy.close();
