@@ -213,7 +213,12 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
       gr, filter: q.filter,
       deliver: (type, entry, line) => {
         if (closed) return;
-        if (plain) write(line()); else write(render(type, entry));
+        try {
+          if (plain) write(line()); else write(render(type, entry));
+        } catch (err) {
+          finish();
+          throw err;
+        }
       },
     }, fromRv);
   } catch (err) {

@@ -162,9 +162,10 @@ export class ObjectService {
     meta.creationTimestamp = nowRfc3339();
     delete meta.deletionTimestamp; delete meta.deletionGracePeriodSeconds; delete meta.selfLink;
     if (r.generation || r.custom) meta.generation = 1; else delete meta.generation;
-    if (r.status) {
+    // A new object's status is the server's, except for Nodes, which kubelets register with their status.
+    if (r.status && gr !== 'nodes.') {
       const st = r.custom ? undefined : initialStatus(gr, obj);
-      if (st === undefined) delete obj.status; else if (gr !== 'services.' || !isRecord(obj.status)) obj.status = st;
+      if (st === undefined) delete obj.status; else obj.status = st;
     }
     let warnings: string[] = [];
     let final: KObject = obj;

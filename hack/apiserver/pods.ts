@@ -26,10 +26,10 @@ export function bindPod(svc: ObjectService, r: ResourceInfo, ns: string, name: s
   const status = isRecord(pod.status) ? pod.status : {};
   const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isRecord(c) && c.type === 'PodScheduled'));
   conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
-  pod.status = { ...status, conditions };
+  const scheduledStatus = { ...status, conditions };
   // Binding writes spec and status together, which the main resource and /status alone cannot.
   const afterSpec = svc.update(r, ns, name, pod, opts, undefined).object;
-  svc.update(r, ns, name, { ...afterSpec, status: pod.status }, opts, 'status');
+  svc.update(r, ns, name, { ...afterSpec, status: scheduledStatus }, opts, 'status');
   return { ...successStatus(r, name), code: 201 };
 }
 

@@ -336,3 +336,95 @@ describe('fault injection', () => {
     expect(await pending).toEqual([]);
   });
 });
+
+describe('built-in specifics', () => {
+  it('stores events.k8s.io and core events once, converting between the shapes', async () => {
+    const e = await call('POST', '/apis/events.k8s.io/v1/namespaces/default/events', {
+      apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'ev1' }, eventTime: '2026-01-01T00:00:00.000000Z',
+      reportingController: 'agentlab.dev/test', reportingInstance: 'x', action: 'Reconcile', reason: 'Ready', note: 'all good',
+      type: 'Normal', regarding: { kind: 'Widget', name: 'w', namespace: 'default' } });
+    expect(e.status).toBe(201);
+    expect(e.body).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'all good', regarding: { name: 'w' } });
+    const core = await call('GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dw');
+    expect(core.body.items).toHaveLength(1);
+    expect(core.body.items[0]).toMatchObject({ message: 'all good', involvedObject: { kind: 'Widget' }, reportingComponent: 'agentlab.dev/test' });
+  });
+
+  it('rejects unknown and duplicate fields of built-ins under Strict', async () => {
+    const unknown = await call('POST', `${CM}?fieldValidation=Strict`, { ...cm('strict1'), extra: true });
+    expect(unknown.body).toMatchObject({ code: 400, message: 'strict decoding error: unknown field "extra"' });
+    const dup = await call('POST', `${CM}?fieldValidation=Strict`, '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","name":"e"}}');
+    expect(dup.body).toMatchObject({ code: 400, message: 'strict decoding error: duplicate field "metadata.name"' });
+    const warn = await call('POST', CM, '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dw"},"data":{"a":"1","a":"2"}}');
+    expect(warn.status).toBe(201);
+    expect(warn.headers.get('warning')).toContain('duplicate field \\"data.a\\"');
+  });
+
+  it('binds pods once and deletes bound pods gracefully', async () => {
+    const pods = '/api/v1/namespaces/default/pods';
+    await call('POST', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bp' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bp' }, target: { apiVersion: 'v1', kind: 'Node', name: 'n1' } };
+    expect((await call('POST', `${pods}/bp/binding`, binding)).status).toBe(201);
+    const pod = (await call('GET', `${pods}/bp`)).body;
+    expect(pod.spec.nodeName).toBe('n1');
+    expect(pod.status.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
+    expect((await call('POST', `${pods}/bp/binding`, binding)).body).toMatchObject({ code: 409, reason: 'Conflict' });
+    const del = await call('DELETE', `${pods}/bp`);
+    expect(del.body.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect((await call('GET', `${pods}/bp`)).status).toBe(200);
+    await call('DELETE', `${pods}/bp`, { gracePeriodSeconds: 0 });
+    expect((await call('GET', `${pods}/bp`)).status).toBe(404);
+  });
+
+  it('keeps the status a Node registers with', async () => {
+    const n = await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' },
+      status: { capacity: { cpu: '4' }, conditions: [{ type: 'Ready', status: 'True' }] } });
+    expect(n.body.status.capacity).toEqual({ cpu: '4' });
+  });
+
+  it('forwards pods/log to the published log URL', async () => {
+    const http = await import('node:http');
+    const logs = http.createServer((req, res) => { res.end(`log of ${new URL(req.url!, 'http://x').searchParams.get('container')}\n`); });
+    await new Promise<void>((r) => logs.listen(0, '127.0.0.1', () => r()));
+    const port = (logs.address() as { port: number }).port;
+    try {
+      await call('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: 'lp', annotations: { 'sim.agentlab.dev/log-url': `http://127.0.0.1:${port}/logs/lp` } },
+        spec: { containers: [{ name: 'main', image: 'busybox' }, { name: 'side', image: 'busybox' }] } });
+      expect((await call('GET', '/api/v1/namespaces/default/pods/lp/log?container=side')).body).toBe('log of side\n');
+      expect((await call('GET', '/api/v1/namespaces/default/pods/lp/log')).body).toMatchObject({ code: 400,
+        message: 'a container name must be specified for pod lp, choose one of: [main side]' });
+    } finally {
+      logs.close();
+    }
+  });
+
+  it('deletes dependents first with propagationPolicy=Foreground', async () => {
+    const owner = await call('POST', CM, cm('fg-owner'));
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.body.metadata.uid, blockOwnerDeletion: true };
+    await call('POST', CM, cm('fg-dep', { ownerReferences: [ref], finalizers: ['agentlab.dev/hold'] }));
+    const del = await call('DELETE', `${CM}/fg-owner`, { propagationPolicy: 'Foreground' });
+    expect(del.body.metadata.finalizers).toEqual(['foregroundDeletion']);
+    await eventually(async () => Boolean((await call('GET', `${CM}/fg-dep`)).body.metadata?.deletionTimestamp));
+    expect((await call('GET', `${CM}/fg-owner`)).status).toBe(200);
+    await call('PATCH', `${CM}/fg-dep`, { metadata: { finalizers: null } }, { contentType: 'application/merge-patch+json' });
+    await eventually(async () => (await call('GET', `${CM}/fg-owner`)).status === 404);
+  });
+
+  it('sends initial events and a bookmark for sendInitialEvents', async () => {
+    const events = await readWatch(s, `${CM}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3Dp1`, 2);
+    expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'p1' } } });
+    expect(events[1]).toMatchObject({ type: 'BOOKMARK', object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+  });
+
+  it('stops serving a deleted CRD once its objects are gone', async () => {
+    const crd = { ...CRD, metadata: { name: 'gadgets.test.agentlab.dev' },
+      spec: { ...CRD.spec, names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' } } };
+    await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    const G = '/apis/test.agentlab.dev/v1/namespaces/default/gadgets';
+    expect((await call('POST', G, { apiVersion: 'test.agentlab.dev/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: { size: 'S' } })).status).toBe(201);
+    await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.test.agentlab.dev');
+    await eventually(async () => (await call('GET', G)).status === 404);
+    expect((await call('GET', '/apis/test.agentlab.dev/v1')).body.resources.map((r: { name: string }) => r.name)).not.toContain('gadgets');
+  });
+});

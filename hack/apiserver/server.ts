@@ -69,6 +69,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
   const logger = opts.logger ?? pino({ level: process.env.AGENTLAB_APISERVER_LOG ?? 'warn' });
   const hub = new WatchHub(opts.watchHistory ?? 1000);
   const ctx: ServerContext = { registry: new Registry(), store: new Store(hub), hub, logger, timers: new Set() };
+  hub.onWatcherError = (err, w) => logger.error({ err, resource: w.gr }, 'watch stream failed; closing it');
   const svc = new ObjectService(ctx);
   installCrdController(ctx, svc);
   installGarbageCollector(ctx, svc);

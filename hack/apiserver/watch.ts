@@ -37,8 +37,14 @@ export class WatchHub {
     const ws = this.watchers.get(ev.gr);
     if (!ws || ws.size === 0) return;
     const lines = new Map<EventType, string>();
-    for (const w of ws) dispatch(w, ev, lines);
+    for (const w of ws) {
+      // A watcher that cannot take an event is dropped; the write that caused it has succeeded.
+      try { dispatch(w, ev, lines); } catch (err) { ws.delete(w); this.onWatcherError(err, w); }
+    }
   }
+
+  /** Called when delivering to a watcher threw; the watcher has been removed. */
+  onWatcherError: (err: unknown, w: Watcher) => void = () => {};
 
   /**
    * Registers a watcher, first replaying every event after `fromRv` (0 = replay nothing).
