@@ -55,6 +55,8 @@ export function useCluster(): Cluster {
   const namespaces: string[] = [];
   const processes: KubectlProcess[] = [];
   const watches: WatchStream[] = [];
+  // envtest starts only etcd + kube-apiserver, exactly like controller-runtime's envtest.
+  const controllers = backend !== 'envtest';
 
   afterAll(async () => {
     for (const p of processes) await p.stop();
@@ -74,7 +76,7 @@ export function useCluster(): Cluster {
   const cluster: Cluster = {
     backend,
     nodeSimulator,
-    controllers: backend !== 'envtest',
+    controllers,
     kubeconfigPath,
     kc,
     core,
@@ -83,6 +85,15 @@ export function useCluster(): Cluster {
       const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
       await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'agentlab.dev/test': 'true' } } } });
       namespaces.push(name);
+      // As the Kubernetes e2e framework does: where kube-controller-manager runs, the
+      // ServiceAccount admission plugin refuses pods (403 "error looking up service account")
+      // until the service account controller has created `default` in the new namespace.
+      if (controllers) {
+        await waitFor(() => core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true), {
+          what: `ServiceAccount ${name}/default (created by the service account controller)`,
+          timeoutMs: 30_000,
+        });
+      }
       return name;
     },
     kubectl: (args, opts) => runKubectl(target, args, opts),
