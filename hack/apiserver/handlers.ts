@@ -78,7 +78,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
   return { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv };
 }
 
-function renderOne(d: HandlerDeps, r: ResourceInfo, obj: KObject, rendering: Rendering, q: URLSearchParams): { body: unknown; yaml: boolean } {
+function renderOne(r: ResourceInfo, obj: KObject, rendering: Rendering, q: URLSearchParams): { body: unknown; yaml: boolean } {
   if (rendering.as === 'Table') {
     const inc = q.get('includeObject');
     const include = inc === 'None' || inc === 'Object' ? inc : 'PartialObjectMetadata';
@@ -89,7 +89,6 @@ function renderOne(d: HandlerDeps, r: ResourceInfo, obj: KObject, rendering: Ren
   if (rendering.as === 'PartialObjectMetadata') {
     return { body: { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: obj.metadata }, yaml: false };
   }
-  void d;
   return { body: obj, yaml: rendering.yaml };
 }
 
@@ -160,7 +159,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
         const rendering = negotiate(req.headers.accept);
         const { body, warnings } = await objectBody(d, req, opts);
         const result = svc.create(r, ns, body, opts);
-        const out = renderOne(d, r, result.object, rendering, q);
+        const out = renderOne(r, result.object, rendering, q);
         sendJson(res, 201, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });
       } };
     }
@@ -184,12 +183,22 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
   }
 
   const sub = route.subresource;
+  if (route.watchPrefix && sub === undefined && method === 'GET') {
+    // The deprecated /watch/.../<name> form: a watch of the collection narrowed to one name.
+    const narrowed = new URLSearchParams(q);
+    const byName = `metadata.name=${name}`;
+    narrowed.set('fieldSelector', q.get('fieldSelector') ? `${q.get('fieldSelector')},${byName}` : byName);
+    const rendering = negotiate(req.headers.accept);
+    const lq = parseListQuery(r, ns, narrowed);
+    const wo = parseWatchOptions(narrowed, d.bookmarkIntervalMs);
+    return { verb: 'watch', run: () => handleWatch(ctx, svc, d.faults, r, lq, wo, rendering, req, res) };
+  }
   if (sub === undefined || (sub === 'status' && r.status)) {
     const subresource = sub === 'status' ? 'status' : undefined;
     if (method === 'GET') {
       return { verb: 'get', run: () => {
         const rendering = negotiate(req.headers.accept);
-        const out = renderOne(d, r, svc.get(r, ns, name), rendering, q);
+        const out = renderOne(r, svc.get(r, ns, name), rendering, q);
         sendJson(res, 200, out.body, { yaml: out.yaml });
       } };
     }
@@ -199,7 +208,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
         const rendering = negotiate(req.headers.accept);
         const { body, warnings } = await objectBody(d, req, opts);
         const result = svc.update(r, ns, name, body, opts, subresource);
-        const out = renderOne(d, r, result.object, rendering, q);
+        const out = renderOne(r, result.object, rendering, q);
         sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });
       } };
     }
@@ -211,7 +220,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
         if (q.has('force') && contentTypeOf(req) !== PATCH_TYPES.apply) throw badRequest('force: Forbidden: may not be specified for non-apply patch');
         const body = await patchBody(d, req);
         const result = patchObject(svc, r, ns, name, { ...body, force }, opts, subresource);
-        const out = renderOne(d, r, result.object, rendering, q);
+        const out = renderOne(r, result.object, rendering, q);
         sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader(result.warnings) });
       } };
     }

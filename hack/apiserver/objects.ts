@@ -13,6 +13,7 @@ import {
 import { generateName } from './names.js';
 import { apiVersionOf, fieldsOf, storageKey, type ResourceInfo } from './registry.js';
 import type { ServerContext } from './context.js';
+import { dropEmptyMeta, graceElapsed, specChanged, specFinalizers, withoutManagedTimes } from './object-rules.js';
 import { isRecord, jsonEqual, type KObject, type StoredObject } from './types.js';
 import { builtinUnknownFields, customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
 
@@ -354,37 +355,4 @@ export class ObjectService {
     if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = old.clusterIP;
     if (spec.clusterIPs === undefined) spec.clusterIPs = old.clusterIPs;
   }
-}
-
-/** Go omits empty slices and maps in ObjectMeta (omitempty), so a write of [] or {} reads back as absent. */
-function dropEmptyMeta(o: KObject): void {
-  const m = o.metadata;
-  if (!m) return;
-  for (const k of ['finalizers', 'ownerReferences', 'managedFields'] as const) if (Array.isArray(m[k]) && m[k]!.length === 0) delete m[k];
-  for (const k of ['labels', 'annotations'] as const) if (isRecord(m[k]) && Object.keys(m[k]!).length === 0) delete m[k];
-  for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === null) delete m[k];
-}
-
-function specFinalizers(ns: KObject): unknown[] {
-  return isRecord(ns.spec) && Array.isArray(ns.spec.finalizers) ? ns.spec.finalizers : [];
-}
-
-function withoutManagedTimes(o: KObject): KObject {
-  const managedFields = o.metadata?.managedFields?.map((e) => (isRecord(e) ? { ...e, time: undefined } : e));
-  return { ...o, metadata: { ...o.metadata, managedFields, resourceVersion: undefined } };
-}
-
-/** Generation tracks everything but metadata (and status, where status is a subresource). */
-function specChanged(r: ResourceInfo, before: KObject, after: KObject): boolean {
-  const strip = (o: KObject): Record<string, unknown> => {
-    const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
-    return r.status ? rest : { ...rest, status };
-  };
-  return !jsonEqual(strip(before), strip(after));
-}
-
-function graceElapsed(o: KObject): boolean {
-  const g = o.metadata?.deletionGracePeriodSeconds ?? 0;
-  if (g === 0) return true;
-  return Date.parse(o.metadata?.deletionTimestamp ?? '') <= Date.now();
 }
