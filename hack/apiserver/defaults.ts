@@ -116,7 +116,17 @@ export function applyBuiltinDefaults(groupResource: string, o: KObject): void {
       break;
     }
     case 'persistentvolumeclaims.': setDefault(spec(), 'volumeMode', 'Filesystem'); break;
-    case 'secrets.': setDefault(o as Obj, 'type', 'Opaque'); break;
+    case 'secrets.': {
+      setDefault(o as Obj, 'type', 'Opaque');
+      // stringData is write-only: merged into data (base64) and never stored.
+      if (isRecord(o.stringData)) {
+        const data = isRecord(o.data) ? o.data : {};
+        for (const [k, v] of Object.entries(o.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+        o.data = data;
+      }
+      delete o.stringData;
+      break;
+    }
     case 'namespaces.': {
       setDefault(spec(), 'finalizers', ['kubernetes']);
       // The NamespaceAutoProvision-independent label every namespace carries since 1.21.
@@ -146,4 +156,30 @@ export function initialStatus(groupResource: string, o: KObject): unknown {
     case 'customresourcedefinitions.apiextensions.k8s.io': return undefined;
     default: return groupResource.endsWith('.') || !groupResource.includes('.') ? undefined : {};
   }
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Secret data must be base64, as Go's []byte decoding requires; anything else is a 400 decode error. */
+export function invalidSecretData(o: KObject): string | undefined {
+  for (const [k, v] of Object.entries(isRecord(o.data) ? o.data : {})) {
+    if (typeof v !== 'string' || v.length % 4 !== 0 || !BASE64.test(v)) {
+      return `Secret in version "v1" cannot be handled as a Secret: illegal base64 data in data[${JSON.stringify(k)}]`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The Job controller's selector and pod labels, set at creation like the Job REST strategy does
+ * (unless spec.manualSelector): both name the job's uid.
+ */
+export function applyJobSelector(job: KObject, uid: string, name: string): void {
+  const spec = isRecord(job.spec) ? job.spec : (job.spec = {}) as Obj;
+  if (spec.manualSelector === true) return;
+  const labels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  const tpl = obj(spec, 'template');
+  const meta = obj(tpl, 'metadata');
+  meta.labels = { ...(isRecord(meta.labels) ? meta.labels : {}), ...labels };
 }

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { builtinTypeInfo, trackUpdate, typeInfoFromOpenAPI, type TypeInfo } from './patch/index.js';
-import { applyBuiltinDefaults, initialStatus } from './defaults.js';
+import { applyBuiltinDefaults, applyJobSelector, initialStatus, invalidSecretData } from './defaults.js';
+import { validateBuiltin } from './builtin-validation.js';
 import { nowRfc3339 } from './duration.js';
 import {
   alreadyExists, badRequest, conflict, fieldCause, forbidden, invalid, notFound, STALE_OBJECT, successStatus, type Status, type StatusCause,
@@ -176,8 +177,11 @@ export class ObjectService {
       applyBuiltinDefaults(gr, final);
     }
     if (gr === 'services.') this.allocateClusterIp(final);
+    if (gr === 'jobs.batch') applyJobSelector(final, meta.uid, name);
+    this.checkDecodable(gr, final);
     dropEmptyMeta(final);
-    throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? [])]);
+    throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? []),
+      ...(r.custom ? [] : validateBuiltin(gr, final, undefined))]);
     this.createGuard(r);
     if (this.ctx.store.getEntry(gr, ns, name)) throw alreadyExists(r, name);
     final = managed ? managed(final) : trackUpdate({ updated: final, manager: opts.fieldManager, types: this.typeInfo(r),
@@ -239,8 +243,10 @@ export class ObjectService {
       applyBuiltinDefaults(gr, next);
     }
     if (gr === 'services.') this.keepClusterIp(next, live);
+    if (!sub) this.checkDecodable(gr, next);
     dropEmptyMeta(next);
-    throwIfInvalid(r, name, [...validateObjectMeta(r, next, live), ...(sub ? [] : this.validators.get(gr)?.(next, live) ?? [])]);
+    throwIfInvalid(r, name, [...validateObjectMeta(r, next, live), ...(sub ? [] : this.validators.get(gr)?.(next, live) ?? []),
+      ...(r.custom || sub ? [] : validateBuiltin(gr, next, live))]);
     if (next.metadata!.generation !== undefined && specChanged(r, live, next)) next.metadata!.generation = (live.metadata.generation ?? 0) + 1;
     next.metadata!.resourceVersion = live.metadata.resourceVersion;
     next = managed ? managed(next, live) : trackUpdate({ live, updated: next, manager: opts.fieldManager, types: this.typeInfo(r),
@@ -336,6 +342,12 @@ export class ObjectService {
     if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
     const g = opts.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
     return Math.max(0, g);
+  }
+
+  private checkDecodable(gr: string, obj: KObject): void {
+    if (gr !== 'secrets.') return;
+    const problem = invalidSecretData(obj);
+    if (problem) throw badRequest(problem);
   }
 
   private allocateClusterIp(svc: KObject): void {
