@@ -31,12 +31,14 @@ export function validateSpec(ms: ModelServer): void {
   }
 }
 
-const isScheduled = (ms: ModelServer): boolean => Boolean(ms.status?.node) || replicasOf(ms.spec) === 0;
+/** A server that was evaluated and found no node (not one that simply has not been reconciled yet). */
+const isWaitingForNode = (ms: ModelServer): boolean =>
+  ms.status?.conditions?.some((c) => c.type === SCHEDULED && c.status === 'False') === true && replicasOf(ms.spec) > 0;
 
 /** Keys of servers waiting for a node: any change that could free capacity requeues them. */
 function unscheduledKeys(cache: CacheReader): string[] {
   return cache.list<ModelServer>(MODELSERVERS)
-    .filter((s) => !isScheduled(s) && !s.metadata?.deletionTimestamp)
+    .filter((s) => isWaitingForNode(s) && !s.metadata?.deletionTimestamp)
     .map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`);
 }
 

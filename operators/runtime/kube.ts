@@ -79,6 +79,8 @@ export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && 
 export const isGone = (e: unknown): boolean => e instanceof KubeApiError && e.code === 410;
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
 
+const CREDENTIALS_TTL_MS = 10_000;
+
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestOptions {
@@ -102,6 +104,8 @@ export class KubeClient {
   readonly server: URL;
   readonly counter: RequestCounter = { reads: 0, writes: 0 };
   private readonly agent: http.Agent;
+  private auth?: { at: number; opts: https.RequestOptions };
+  private authRefresh?: Promise<https.RequestOptions>;
   private readonly kc: KubeConfig;
 
   /** Called for every response (metrics: rest_client_requests_total). */
@@ -121,12 +125,8 @@ export class KubeClient {
     const method = opts.method ?? 'GET';
     const url = new URL(this.server.toString().replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json', ...opts.headers } };
-    // applyToHTTPSOptions fills in TLS material and the bearer token (refreshing exec/oidc tokens).
-    await this.kc.applyToHTTPSOptions(reqOpts);
-    // Keep our pooled agent but carry over the TLS settings the kubeconfig asked for.
-    const tls = reqOpts as https.RequestOptions & { agent?: unknown };
-    delete tls.agent;
+    const auth = await this.credentials();
+    const reqOpts: https.RequestOptions = { ...auth, method, headers: { ...auth.headers, Accept: 'application/json', ...opts.headers } };
     let payload: Buffer | undefined;
     if (opts.body !== undefined) {
       payload = Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
@@ -145,6 +145,29 @@ export class KubeClient {
       if (payload) req.write(payload);
       req.end();
     });
+  }
+
+  /**
+   * TLS material and auth headers from the kubeconfig. client-node's applyToHTTPSOptions builds a
+   * new https.Agent (and TLS context) on every call, which costs more than the request itself,
+   * so its result is reused for a few seconds; exec/OIDC tokens live for minutes, and
+   * client-node refreshes them when asked again after that.
+   */
+  private async credentials(): Promise<https.RequestOptions> {
+    const now = Date.now();
+    if (this.auth && now - this.auth.at < CREDENTIALS_TTL_MS) return this.auth.opts;
+    this.authRefresh ??= (async () => {
+      const o: https.RequestOptions & { agent?: unknown } = { headers: {} };
+      await this.kc.applyToHTTPSOptions(o);
+      delete o.agent; // our pooled keep-alive agent carries every request
+      if (o.auth) {
+        (o.headers as Record<string, string>).Authorization = 'Basic ' + Buffer.from(o.auth).toString('base64');
+        delete o.auth;
+      }
+      this.auth = { at: Date.now(), opts: o };
+      return o;
+    })().finally(() => { this.authRefresh = undefined; });
+    return this.authRefresh;
   }
 
   /** JSON request: resolves with the decoded body, rejects with KubeApiError on a non-2xx status. */
@@ -202,11 +225,9 @@ export class KubeClient {
 
   /** Headers that authenticate a request, for clients (such as ollama) that bring their own fetch. */
   async authHeaders(): Promise<Record<string, string>> {
-    const o: https.RequestOptions = { headers: {} };
-    await this.kc.applyToHTTPSOptions(o);
+    const o = await this.credentials();
     const h: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) h[k] = String(v);
-    if (o.auth) h.Authorization = 'Basic ' + Buffer.from(o.auth).toString('base64');
     return h;
   }
 

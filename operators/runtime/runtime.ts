@@ -118,6 +118,8 @@ export class Runtime implements CacheReader {
     for (const owned of controller.owns ?? []) {
       this.informer(owned, { ownedOnly: true }).addHandler((type, obj, old) => {
         if (type === 'delete' && obj.metadata?.uid) runner.forgetChild(obj.metadata.uid);
+        // The echo of our own apply tells the owner nothing it does not know.
+        else if (runner.isOwnWrite(obj)) return;
         if (type === 'update' && old?.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
         const key = controllerOwnerKey(obj, apiVersionOf(controller.for), controller.for.kind, controller.for.namespaced);
         if (key) runner.enqueue(key);
@@ -183,8 +185,8 @@ function clone<T>(v: T): T {
 
 class ControllerRunner {
   private queue?: WorkQueue;
-  /** Generation of each child (by uid) right after this process applied it: drift detection. */
-  private readonly appliedGeneration = new Map<string, number>();
+  /** Each child (by uid) as this process last applied it: drift detection and write echoes. */
+  private readonly applied = new Map<string, { generation?: number; resourceVersion?: string }>();
   private workers: Promise<void>[] = [];
   private handleStarted = false;
   private readonly log: Logger;
@@ -209,7 +211,14 @@ class ControllerRunner {
   }
 
   forgetChild(uid: string): void {
-    this.appliedGeneration.delete(uid);
+    this.applied.delete(uid);
+  }
+
+  /** Whether this child event is the watch echo of an apply this process made. */
+  isOwnWrite(obj: KubeObject): boolean {
+    const m = obj.metadata;
+    const a = m?.uid ? this.applied.get(m.uid) : undefined;
+    return a !== undefined && a.resourceVersion !== undefined && a.resourceVersion === m?.resourceVersion;
   }
 
   start(): void {
@@ -359,6 +368,8 @@ class ControllerRunner {
     const a = findCondition(prev, READY);
     const b = findCondition(next, READY);
     if (!b || (a && a.status === b.status && a.reason === b.reason && a.message === b.message)) return;
+    // Events report results (ready, stopped, failures, stalls); progress lives in conditions.
+    if (outcome.kind === 'progressing') return;
     const type: EventType = outcome.kind === 'failed' || outcome.kind === 'stalled' ? 'Warning' : 'Normal';
     void this.rt.recorder.record(obj, type, b.reason, b.message);
   }
@@ -380,10 +391,10 @@ class ControllerRunner {
     if (!name) throw new Error(`child ${resource.kind} has no metadata.name`);
     const live = this.rt.get<C>(resource, desired.metadata?.namespace, name);
     const uid = live?.metadata?.uid;
-    if (live && upToDate(desired, live, uid ? this.appliedGeneration.get(uid) : undefined)) return live;
+    if (live && upToDate(desired, live, uid ? this.applied.get(uid)?.generation : undefined)) return live;
     const applied = await this.rt.client.apply<C>(resource, desired, fieldManager(this.c.name));
     const m = applied.metadata;
-    if (m?.uid && m.generation !== undefined) this.appliedGeneration.set(m.uid, m.generation);
+    if (m?.uid) this.applied.set(m.uid, { generation: m.generation, resourceVersion: m.resourceVersion });
     delete applied.metadata?.managedFields;
     return applied;
   }
