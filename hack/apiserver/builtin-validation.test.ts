@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { validateBuiltin } from './builtin-validation.js';
+import { applyBuiltinDefaults, applyJobSelector, invalidSecretData } from './defaults.js';
+import type { KObject } from './types.js';
+
+const container = { name: 'main', image: 'busybox' };
+const deployment = (labels: Record<string, string>, selector: object = { matchLabels: { app: 'a' } }): KObject => ({
+  spec: { replicas: 1, selector, template: { metadata: { labels }, spec: { containers: [container] } } } });
+
+describe('built-in validation', () => {
+  it.each<[string, string, KObject, string[]]>([
+    ['a valid pod', 'pods.', { spec: { containers: [container] } }, []],
+    ['a pod without containers', 'pods.', { spec: {} }, ['spec.containers']],
+    ['a container without image, duplicate names', 'pods.', { spec: { containers: [container, { name: 'main' }] } },
+      ['spec.containers[1].name', 'spec.containers[1].image']],
+    ['a bad restart policy', 'pods.', { spec: { containers: [container], restartPolicy: 'Sometimes' } }, ['spec.restartPolicy']],
+    ['a matching deployment', 'deployments.apps', deployment({ app: 'a' }), []],
+    ['a selector that misses the template', 'deployments.apps', deployment({ app: 'b' }), ['spec.template.metadata.labels']],
+    ['a deployment without selector', 'deployments.apps', { spec: { template: { spec: { containers: [container] } } } }, ['spec.selector']],
+    ['a service without ports', 'services.', { spec: { type: 'ClusterIP' } }, ['spec.ports']],
+    ['a headless service without ports', 'services.', { spec: { clusterIP: 'None' } }, []],
+    ['unnamed ports among several', 'services.', { spec: { ports: [{ port: 80 }, { port: 81, name: 'b' }] } }, ['spec.ports[0].name']],
+    ['a PVC without size', 'persistentvolumeclaims.', { spec: { accessModes: ['ReadWriteOnce'] } }, ['spec.resources[storage]']],
+    ['a config key with a slash', 'configmaps.', { data: { 'a/b': 'x' } }, ['data']],
+  ])('%s', (_what, storage, obj, fields) => {
+    expect(validateBuiltin(storage, obj, undefined).map((c) => c.field)).toEqual(fields);
+  });
+
+  it('keeps immutable config and a deployment selector from changing', () => {
+    expect(validateBuiltin('configmaps.', { data: { a: '2' }, immutable: true }, { data: { a: '1' }, immutable: true })
+      .map((c) => c.field)).toEqual(['data']);
+    expect(validateBuiltin('deployments.apps', deployment({ app: 'a', b: 'c' }, { matchLabels: { b: 'c' } }), deployment({ app: 'a' }))
+      .map((c) => c.field)).toEqual(['spec.selector']);
+  });
+});
+
+describe('built-in write normalisation', () => {
+  it('merges Secret stringData into base64 data', () => {
+    const s: KObject = { stringData: { token: 'abc' }, data: { other: 'eA==' } };
+    applyBuiltinDefaults('secrets.', s);
+    expect(s).toEqual({ type: 'Opaque', data: { other: 'eA==', token: 'YWJj' } });
+    expect(invalidSecretData({ data: { k: 'not base64!' } })).toMatch(/illegal base64 data in data\["k"\]/);
+    expect(invalidSecretData(s)).toBeUndefined();
+  });
+
+  it('gives Jobs the controller-uid selector and pod labels', () => {
+    const job: KObject = { spec: { template: { metadata: { labels: { app: 'x' } }, spec: {} } } };
+    applyJobSelector(job, 'u-1', 'j');
+    expect(job.spec).toMatchObject({ selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } },
+      template: { metadata: { labels: { app: 'x', 'job-name': 'j', 'batch.kubernetes.io/job-name': 'j', 'controller-uid': 'u-1' } } } });
+  });
+});
