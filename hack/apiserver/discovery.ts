@@ -1,7 +1,7 @@
 /**
- * Legacy discovery documents (/api, /apis, /apis/<g>, /apis/<g>/<v>). Aggregated discovery
- * (apidiscovery.k8s.io/v2) is not served: clients that ask for it get the legacy documents
- * with Content-Type application/json, which client-go treats as "not aggregated" and uses.
+ * Discovery: the legacy documents (/api, /apis, /apis/<g>, /apis/<g>/<v>) and, for clients that
+ * ask for it in Accept, aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList), which
+ * lets kubectl learn every resource in two requests.
  */
 import { apiVersionOf, sortVersions, type Registry, type ResourceInfo } from './registry.js';
 
@@ -59,4 +59,51 @@ export function apiResourceList(registry: Registry, group: string, version: stri
   if (rs.length === 0) return undefined;
   rs.sort((a, b) => a.resource.localeCompare(b.resource));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources: rs.flatMap(resourceDocs) };
+}
+
+export const AGGREGATED_MEDIA_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether the Accept header asks for aggregated discovery v2 (before any plain JSON it also accepts). */
+export function wantsAggregated(accept: string | undefined): boolean {
+  for (const part of (accept ?? '').split(',')) {
+    const [type = '', ...params] = part.split(';').map((x) => x.trim());
+    const p = Object.fromEntries(params.map((kv) => kv.split('=').map((x) => x.trim())));
+    if ((type === 'application/json' || type === '*/*') && p.as === 'APIGroupDiscoveryList' && p.g === 'apidiscovery.k8s.io' && p.v === 'v2') return true;
+    if (type === 'application/json' && !p.as) return false;
+  }
+  return false;
+}
+
+function resourceDiscovery(r: ResourceInfo): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    resource: r.resource, responseKind: { group: r.group, version: r.version, kind: r.kind },
+    scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: r.singular, verbs: r.verbs,
+  };
+  if (r.shortNames.length) doc.shortNames = r.shortNames;
+  if (r.categories.length) doc.categories = r.categories;
+  const subs = [...(r.status ? ['status'] : []), ...(r.scale ? ['scale'] : []), ...r.extra];
+  if (subs.length) {
+    doc.subresources = subs.map((sub) => {
+      const d = SUBRESOURCE_DOCS[sub]!;
+      return { subresource: sub, responseKind: { group: d.group ?? r.group, version: d.version ?? r.version, kind: d.kind || r.kind }, verbs: d.verbs };
+    });
+  }
+  return doc;
+}
+
+/** APIGroupDiscoveryList for /api (legacy: true, the core group) or /apis (every named group). */
+export function aggregatedDiscovery(registry: Registry, legacy: boolean): object {
+  const groups = legacy ? [{ name: '', versions: ['v1'] }]
+    : (apiGroupList(registry) as { groups: { name: string; versions: { version: string }[] }[] }).groups
+      .map((g) => ({ name: g.name, versions: g.versions.map((v) => v.version) }));
+  const items = groups.map((g) => ({
+    metadata: { name: g.name, creationTimestamp: null },
+    versions: g.versions.map((version) => ({
+      version,
+      resources: registry.all().filter((r) => r.group === g.name && r.version === version)
+        .sort((a, b) => a.resource.localeCompare(b.resource)).map(resourceDiscovery),
+      freshness: 'Current',
+    })),
+  }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
 }

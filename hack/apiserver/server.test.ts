@@ -69,6 +69,21 @@ describe('authentication and discovery', () => {
     expect(list.body.resources[0]).toMatchObject({ kind: 'Widget', namespaced: true, shortNames: ['wg'], categories: ['agentlab'] });
   });
 
+  it('serves aggregated discovery when asked for it, legacy discovery otherwise', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+    const agg = await call('GET', '/apis', undefined, { accept });
+    expect(agg.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const group = agg.body.items.find((g: { metadata: { name: string } }) => g.metadata.name === 'test.agentlab.dev');
+    expect(group.versions[0]).toMatchObject({ version: 'v1', freshness: 'Current' });
+    expect(group.versions[0].resources[0]).toMatchObject({ resource: 'widgets', scope: 'Namespaced', shortNames: ['wg'],
+      responseKind: { group: 'test.agentlab.dev', version: 'v1', kind: 'Widget' } });
+    expect(group.versions[0].resources[0].subresources.map((x: { subresource: string }) => x.subresource)).toEqual(['status', 'scale']);
+    const core = await call('GET', '/api', undefined, { accept });
+    expect(core.body.items[0].metadata.name).toBe('');
+    const legacy = await call('GET', '/api');
+    expect(legacy.body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+  });
+
   it('publishes the CRD schema and the fieldValidation parameter in OpenAPI v3', async () => {
     const root = await call('GET', '/openapi/v3');
     const url: string = root.body.paths['apis/test.agentlab.dev/v1'].serverRelativeURL;

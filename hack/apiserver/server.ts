@@ -10,7 +10,9 @@ import net, { type AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { ServerContext } from './context.js';
 import { installCrdController } from './crd.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
+import {
+  AGGREGATED_MEDIA_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated,
+} from './discovery.js';
 import { ApiError, internalError, pathNotFound, unauthorized } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { installGarbageCollector } from './gc.js';
@@ -89,8 +91,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
     switch (route.kind) {
       case 'version': return sendJson(res, 200, SERVER_VERSION);
       case 'health': res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return;
-      case 'api': return sendJson(res, 200, apiVersions(serverAddress));
-      case 'apis': return sendJson(res, 200, apiGroupList(ctx.registry));
+      case 'api': case 'apis': {
+        if (wantsAggregated(req.headers.accept)) {
+          return sendJson(res, 200, aggregatedDiscovery(ctx.registry, route.kind === 'api'), { headers: { 'Content-Type': AGGREGATED_MEDIA_TYPE } });
+        }
+        return sendJson(res, 200, route.kind === 'api' ? apiVersions(serverAddress) : apiGroupList(ctx.registry));
+      }
       case 'apiVersion': case 'groupVersion': {
         const doc = apiResourceList(ctx.registry, route.kind === 'apiVersion' ? '' : route.group, route.version);
         if (!doc) throw pathNotFound();
