@@ -28,9 +28,9 @@ export function endpointOf(ms: ModelServer): string {
 }
 
 /** Kubernetes stores quantities as strings; numbers from int-or-string fields are written that way too. */
-function quantities(q: Record<string, string | number> | undefined): Record<string, string> | undefined {
+function quantities(q: Record<string, string | number | undefined> | undefined): Record<string, string> | undefined {
   if (!q) return undefined;
-  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
 }
 
 /** The size last requested for the cache volume, kept on the PVC because the cache holds no child specs. */

@@ -127,7 +127,7 @@ export function scoreNodes(input: PlacementInput): PlacementDecision {
   const claims = claimsOf(input.servers, key);
   const facts = input.nodes.map((n) => factsOf(n as NodeLike, claims)).sort((a, b) => a.name.localeCompare(b.name));
 
-  const candidates: PlacementCandidate[] = [];
+  const candidates: (PlacementCandidate & { score: number; fits: boolean })[] = [];
   for (const f of facts) {
     const gpuFree = f.gpuTotal - f.claims.reduce((s, c) => s + c.gpus, 0);
     const memFree = f.memoryBytes - f.claims.reduce((s, c) => s + c.memoryBytes, 0);

@@ -1,62 +1,15 @@
-import type { Condition } from '../runtime/conditions.js';
+import type { ModelServerSpec as GeneratedSpec, ModelServerStatus as GeneratedStatus } from '../api/generated/modelserver.js';
 import type { KubeObject, ResourceRef } from '../runtime/kube.js';
 import { API_VERSION, GROUP, KINDS, VERSION } from '../api/constants.js';
 
-/** spec of a ModelServer, as crds/modelservers.agentlab.dev.yaml defines it (after defaulting). */
-export interface ModelServerSpec {
-  runtime?: 'ollama' | 'vllm';
-  image?: string;
-  models: { name: string; digest?: string; revision?: string }[];
-  prune?: boolean;
-  replicas?: number;
-  gpu?: { count?: number; product?: string; minMemory?: string };
-  placement?: {
-    nodeSelector?: Record<string, string>;
-    preferredNodes?: string[];
-    weights?: { gpuMemory?: number; freeMemory?: number; preferred?: number };
-  };
-  cache?: { size?: string; storageClassName?: string };
-  warmup?: { prompt: string; model?: string };
-  ollama?: { keepAlive?: string; numParallel?: number; maxLoadedModels?: number };
-  vllm?: { maxModelLen?: number; gpuMemoryUtilization?: string; dtype?: string; extraArgs?: string[] };
-  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-  env?: { name: string; value?: string; secretKeyRef?: { name: string; key: string } }[];
-}
+/** spec and status as crds/modelservers.agentlab.dev.yaml defines them (generated types). */
+export type ModelServerSpec = GeneratedSpec;
+export type ModelServerStatus = GeneratedStatus;
+export type PlacementStatus = NonNullable<ModelServerStatus['placement']>;
+export type PlacementCandidate = NonNullable<PlacementStatus['candidates']>[number];
+export type ModelStatus = NonNullable<ModelServerStatus['models']>[number];
 
-export interface PlacementCandidate { node: string; fits: boolean; score: number; reason: string }
-
-export interface PlacementStatus {
-  node?: string;
-  score?: number;
-  reason?: string;
-  suggestion?: string;
-  candidates?: PlacementCandidate[];
-}
-
-export interface ModelStatus {
-  name: string;
-  present?: boolean;
-  digest?: string;
-  sizeBytes?: number;
-  pulledAt?: string;
-  progress?: number;
-  message?: string;
-}
-
-export interface ModelServerStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-  replicas?: number;
-  readyReplicas?: number;
-  selector?: string;
-  endpoint?: string;
-  node?: string;
-  modelsReady?: string;
-  placement?: PlacementStatus;
-  models?: ModelStatus[];
-  warmedUpAt?: string;
-}
-
+/** A ModelServer as the runtime caches it. */
 export interface ModelServer extends KubeObject {
   spec: ModelServerSpec;
   status?: ModelServerStatus;
