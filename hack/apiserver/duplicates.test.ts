@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { duplicateFields } from './duplicates.js';
+import { duplicateFields, jsonDepth, valueDepth } from './duplicates.js';
 
 describe('duplicateFields', () => {
   it.each([
@@ -14,5 +14,16 @@ describe('duplicateFields', () => {
 
   it('finds nothing in documents JSON.stringify produced', () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => { expect(duplicateFields(JSON.stringify(v))).toEqual([]); }));
+  });
+});
+
+describe('nesting depth', () => {
+  it.each([['1', 0], ['{}', 1], ['{"a":[{"b":"[[["}]}', 3], ['[[[]],[]]', 3]])('%s -> %d', (text, want) => {
+    expect(jsonDepth(text)).toBe(want);
+    expect(valueDepth(JSON.parse(text))).toBe(want);
+  });
+
+  it('measures very deep documents without recursion', () => {
+    expect(jsonDepth('['.repeat(100_000) + ']'.repeat(100_000))).toBe(100_000);
   });
 });

@@ -1,4 +1,6 @@
 /**
+ * Scans of JSON text for what JSON.parse does not report.
+ *
  * Duplicate keys in a JSON document, which JSON.parse silently collapses but kube-apiserver's
  * strict decoder reports (`duplicate field "spec.size"`) for fieldValidation=Strict/Warn.
  * Assumes the text already parsed as JSON.
@@ -39,4 +41,30 @@ export function duplicateFields(text: string): string[] {
     }
   }
   return dups;
+}
+
+/** Deepest nesting of objects and arrays in a JSON text (strings skipped), without recursion. */
+export function jsonDepth(text: string): number {
+  let depth = 0; let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) { // "
+      i++;
+      while (i < text.length && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1;
+    } else if (c === 123 || c === 91) { depth++; if (depth > max) max = depth; } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+/** Deepest nesting of objects and arrays in a decoded value, without recursion. */
+export function valueDepth(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
 }

@@ -1,6 +1,7 @@
 /** Request bodies, content negotiation and responses, with kube-apiserver's limits and errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
+import { jsonDepth, valueDepth } from './duplicates.js';
 import { ApiError, badRequest, notAcceptable, tooLarge, unsupportedMediaType } from './errors.js';
 import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
@@ -73,9 +74,13 @@ export function decodeObjectBody(contentType: string | undefined, body: Buffer):
   throw unsupportedMediaType(type, OBJECT_TYPES);
 }
 
+/** Nesting beyond this is refused before decoding (kube-apiserver's decoder stops at 10000; nothing real comes close). */
+export const MAX_JSON_DEPTH = 1000;
+
 export function parseJson(body: Buffer): unknown {
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw badRequest(`json: exceeded max depth of ${MAX_JSON_DEPTH}`);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -86,13 +91,21 @@ export function parseJson(body: Buffer): unknown {
 export function parseYaml(body: Buffer): unknown {
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
-  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true, schema: 'core' });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
-    throw badRequest(`error converting YAML to JSON: yaml: ${line !== undefined ? `line ${line}: ` : ''}${e.message.split('\n')[0]}`);
+  let value: unknown;
+  try {
+    const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true, schema: 'core' });
+    if (doc.errors.length) {
+      const e = doc.errors[0]!;
+      const line = e.linePos?.[0]?.line;
+      throw badRequest(`error converting YAML to JSON: yaml: ${line !== undefined ? `line ${line}: ` : ''}${e.message.split('\n')[0]}`);
+    }
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  if (valueDepth(value) > MAX_JSON_DEPTH) throw badRequest(`yaml: exceeded max depth of ${MAX_JSON_DEPTH}`);
+  return value;
 }
 
 export function contentTypeOf(req: IncomingMessage): string {

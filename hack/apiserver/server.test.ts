@@ -310,6 +310,13 @@ describe('bad input', () => {
     expect(r.body).toMatchObject({ kind: 'Status', code, reason });
   });
 
+  it('refuses absurdly nested documents with 400 instead of failing inside', async () => {
+    const deep = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    expect((await call('POST', CM, deep)).body).toMatchObject({ code: 400, reason: 'BadRequest', message: 'json: exceeded max depth of 1000' });
+    const yaml = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\nx: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    expect((await call('POST', CM, yaml, { contentType: 'application/yaml' })).body).toMatchObject({ code: 400, reason: 'BadRequest' });
+  });
+
   it('rejects bodies over 3 MiB with 413', async () => {
     const r = await call('POST', CM, 'x'.repeat(3 * 1024 * 1024 + 1));
     expect(r.body).toMatchObject({ code: 413, reason: 'RequestEntityTooLarge' });
