@@ -24,8 +24,3 @@ export function humanDuration(ms: number): string {
 export function nowRfc3339(now: Date = new Date()): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-
-/** metav1.MicroTime (events, leases): microsecond precision. */
-export function nowMicro(now: Date = new Date()): string {
-  return now.toISOString().replace(/Z$/, '000Z');
-}

@@ -211,7 +211,7 @@ export class ObjectService {
     if (meta.resourceVersion) {
       if (meta.resourceVersion !== live.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT);
     } else if (r.custom) {
-      throw invalid(r.kind, r.group, name, [fieldCause('FieldValueInvalid', 'metadata.resourceVersion', 'must be specified for an update', 0)]);
+      throw invalid(r.kind, r.group, name, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
     }
     if (meta.uid && meta.uid !== live.metadata.uid) {
       throw conflict(r, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${live.metadata.uid}`);

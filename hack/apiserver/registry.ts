@@ -145,7 +145,6 @@ export interface GroupVersions { group: string; versions: string[] }
 
 export class Registry {
   private byGVR = new Map<string, ResourceInfo>();
-  private listeners: (() => void)[] = [];
   /** Bumped on every change, so discovery and OpenAPI caches know when to rebuild. */
   generation = 0;
 
@@ -169,9 +168,7 @@ export class Registry {
     return this.all().find((r) => !r.storage && groupResourceKey(r) === key && (!r.custom || r.custom.storage));
   }
 
-  byKind(apiVersion: string, kind: string): ResourceInfo | undefined {
-    return this.all().find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
-  }
+
 
   groups(): GroupVersions[] {
     const out = new Map<string, string[]>();
@@ -188,10 +185,8 @@ export class Registry {
     for (const [k, r] of this.byGVR) if (r.custom?.crdName === crdName) this.byGVR.delete(k);
     for (const r of resources) this.byGVR.set(key(r.group, r.version, r.resource), r);
     this.generation++;
-    for (const l of this.listeners) l();
   }
 
-  onChange(listener: () => void): void { this.listeners.push(listener); }
 }
 
 function key(group: string, version: string, resource: string): string {
