@@ -62,14 +62,14 @@ export class FaultInjector {
   }
 
   /** @internal the error to answer with, if a rule fires. */
-  errorFor(verb: Verb, resource: string, name: string): ApiError | undefined {
+  errorFor(verb: Verb, resource: string, name: string, group = ''): ApiError | undefined {
     for (const f of this.errors) {
       if (!matches(f, verb, resource)) continue;
       if (this.random() >= f.rate) continue;
       this.injected++;
       switch (f.status) {
         case 429: return tooManyRequests(1);
-        case 409: return conflict({ group: '', resource }, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        case 409: return conflict({ group, resource }, name, 'the object has been modified; please apply your changes to the latest version and try again');
         case 503: return serviceUnavailable('the server is currently unable to handle the request (injected fault)');
         default: return internalError('injected fault');
       }

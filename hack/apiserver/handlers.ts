@@ -49,7 +49,7 @@ export async function handleResource(d: HandlerDeps, route: ResourceRoute, url: 
   const op = selectOp(d, r, route, url, req, res);
   const latency = d.faults.latencyFor(op.verb, r.resource);
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-  const injected = d.faults.errorFor(op.verb, r.resource, route.name ?? '');
+  const injected = d.faults.errorFor(op.verb, r.resource, route.name ?? '', r.group);
   if (injected) throw injected;
   await op.run();
 }
