@@ -26,6 +26,14 @@ describe('built-in validation', () => {
     expect(validateBuiltin(storage, obj, undefined).map((c) => c.field)).toEqual(fields);
   });
 
+  it('lets pod updates change only images and the few mutable fields', () => {
+    const pod = (spec: object): KObject => ({ spec: { containers: [container], ...spec } });
+    expect(validateBuiltin('pods.', pod({ containers: [{ ...container, image: 'busybox:2' }] }), pod({}))).toEqual([]);
+    expect(validateBuiltin('pods.', pod({ nodeName: 'n1' }), pod({}))).toEqual([]);
+    expect(validateBuiltin('pods.', pod({ nodeName: 'n2' }), pod({ nodeName: 'n1' })).map((c) => c.field)).toEqual(['spec']);
+    expect(validateBuiltin('pods.', pod({ restartPolicy: 'Never' }), pod({})).map((c) => c.field)).toEqual(['spec']);
+  });
+
   it('keeps immutable config and a deployment selector from changing', () => {
     expect(validateBuiltin('configmaps.', { data: { a: '2' }, immutable: true }, { data: { a: '1' }, immutable: true })
       .map((c) => c.field)).toEqual(['data']);

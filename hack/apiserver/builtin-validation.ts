@@ -6,7 +6,7 @@
 import { fieldCause, type StatusCause } from './errors.js';
 import { validateDns1123Label } from './names.js';
 import { fromMetaLabelSelector, matchesLabels, type MetaLabelSelector } from './selectors.js';
-import { isRecord, type KObject } from './types.js';
+import { isRecord, jsonEqual, type KObject } from './types.js';
 
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -86,17 +86,34 @@ function servicePorts(spec: Obj, causes: StatusCause[]): void {
   });
 }
 
+const POD_UPDATE_FORBIDDEN = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** A pod spec with the fields an update may change blanked out (ValidatePodUpdate). */
+function podSpecForUpdateCheck(spec: Obj, bindingFrom: Obj): Obj {
+  const mask = (list: unknown): unknown[] => arr(list).map((c) => ({ ...rec(c), image: undefined }));
+  const out: Obj = { ...spec, containers: mask(spec.containers), initContainers: mask(spec.initContainers),
+    activeDeadlineSeconds: undefined, tolerations: undefined, terminationGracePeriodSeconds: undefined };
+  // The binding subresource sets nodeName on an unbound pod.
+  if (!bindingFrom.nodeName) out.nodeName = undefined;
+  return out;
+}
+
 /** Validation for a built-in object (stored form); `old` is set on updates. */
 export function validateBuiltin(storage: string, obj: KObject, old: KObject | undefined): StatusCause[] {
   const causes: StatusCause[] = [];
   const spec = rec(obj.spec);
   switch (storage) {
-    case 'pods.': podSpec('spec', obj.spec, causes); break;
+    case 'pods.':
+      podSpec('spec', obj.spec, causes);
+      if (old && !jsonEqual(podSpecForUpdateCheck(spec, rec(old.spec)), podSpecForUpdateCheck(rec(old.spec), rec(old.spec)))) {
+        causes.push(fieldCause('FieldValueForbidden', 'spec', POD_UPDATE_FORBIDDEN));
+      }
+      break;
     case 'deployments.apps': case 'replicasets.apps': case 'statefulsets.apps': case 'daemonsets.apps':
       templateMatchesSelector(spec, causes);
       podSpec('spec.template.spec', rec(spec.template).spec, causes, ['Always']);
       if (typeof spec.replicas === 'number' && spec.replicas < 0) causes.push(fieldCause('FieldValueInvalid', 'spec.replicas', 'must be greater than or equal to 0', spec.replicas));
-      if (old && storage === 'deployments.apps' && JSON.stringify(rec(old.spec).selector) !== JSON.stringify(spec.selector)) {
+      if (old && storage === 'deployments.apps' && !jsonEqual(rec(old.spec).selector, spec.selector)) {
         causes.push(fieldCause('FieldValueInvalid', 'spec.selector', 'field is immutable', spec.selector));
       }
       break;
@@ -114,7 +131,7 @@ export function validateBuiltin(storage: string, obj: KObject, old: KObject | un
       const size = JSON.stringify(obj.data ?? {}).length + JSON.stringify(obj.binaryData ?? {}).length;
       if (size > MAX_CONFIG_BYTES) causes.push({ reason: 'FieldValueTooLong', field: 'data', message: `Too long: may not be more than ${MAX_CONFIG_BYTES} bytes` });
       if (old && rec(old).immutable === true) {
-        if (JSON.stringify(old.data ?? {}) !== JSON.stringify(obj.data ?? {}) || JSON.stringify(old.binaryData ?? {}) !== JSON.stringify(obj.binaryData ?? {})) {
+        if (!jsonEqual(old.data ?? {}, obj.data ?? {}) || !jsonEqual(old.binaryData ?? {}, obj.binaryData ?? {})) {
           causes.push(fieldCause('FieldValueForbidden', 'data', 'field is immutable when `immutable` is set'));
         }
         if (obj.immutable !== true) causes.push(fieldCause('FieldValueForbidden', 'immutable', 'field is immutable when `immutable` is set'));
