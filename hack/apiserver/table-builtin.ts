@@ -121,7 +121,7 @@ function eventObject(ev: KObject): string {
 }
 
 function eventLastSeen(ev: KObject, now: number): string {
-  const t = str(ev.lastTimestamp) || str(ev.eventTime) || str(ev.metadata?.creationTimestamp);
+  const t = str(ev.lastTimestamp ?? ev.deprecatedLastTimestamp) || str(ev.eventTime) || str(ev.metadata?.creationTimestamp);
   return t ? humanDuration(now - Date.parse(t)) : '<unknown>';
 }
 
@@ -162,9 +162,13 @@ export const BUILTIN_PRINTERS: Record<string, BuiltinPrinter> = {
   'events.': {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', 1), col('Source', 'string', 1),
       col('Message'), col('First Seen', 'string', 1), col('Count', 'string', 1), col('Name', 'string', 1, 'name')],
-    row: (o, now) => [eventLastSeen(o, now), str(o.type), str(o.reason), eventObject(o), str(getPath(o, 'involvedObject.fieldPath')),
-      str(getPath(o, 'source.component')) || str(o.reportingComponent), str(o.message),
-      o.firstTimestamp ? humanDuration(now - Date.parse(str(o.firstTimestamp))) : '<unknown>', str(o.count ?? 1), name(o)],
+    // Core events and events.k8s.io events (regarding/note/deprecated*) print alike.
+    row: (o, now) => [eventLastSeen(o, now), str(o.type), str(o.reason), eventObject(o),
+      str(getPath(o, 'involvedObject.fieldPath') ?? getPath(o, 'regarding.fieldPath')),
+      str(getPath(o, 'source.component') ?? getPath(o, 'deprecatedSource.component')) || str(o.reportingComponent ?? o.reportingController),
+      str(o.message ?? o.note),
+      (o.firstTimestamp ?? o.deprecatedFirstTimestamp) ? humanDuration(now - Date.parse(str(o.firstTimestamp ?? o.deprecatedFirstTimestamp))) : '<unknown>',
+      str(o.count ?? o.deprecatedCount ?? 1), name(o)],
   },
   'persistentvolumeclaims.': {
     columns: [NAME, col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), col('VolumeAttributesClass'), AGE,
