@@ -5,7 +5,8 @@
  */
 import { compileSchema } from '../../operators/schema/index.js';
 import { defer, type ServerContext } from './context.js';
-import { ApiError, fieldCause, type StatusCause } from './errors.js';
+import { ApiError } from './errors.js';
+import { validateCrd } from './crd-validation.js';
 import { nowRfc3339 } from './duration.js';
 import { internalWrite, type ObjectService } from './objects.js';
 import { ALL_VERBS, groupResourceKey, type PrinterColumn, type ResourceInfo } from './registry.js';
@@ -29,42 +30,6 @@ interface CrdSpec {
 }
 
 const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? v as T[] : []);
-
-/** The checks of apiextensions validation that catch real mistakes in hand-written CRDs. */
-export function validateCrd(obj: KObject): StatusCause[] {
-  const causes: StatusCause[] = [];
-  const spec = isRecord(obj.spec) ? obj.spec : {};
-  const names = isRecord(spec.names) ? spec.names : {};
-  const group = typeof spec.group === 'string' ? spec.group : '';
-  if (!group) causes.push(fieldCause('FieldValueRequired', 'spec.group', ''));
-  else if (!group.includes('.')) causes.push(fieldCause('FieldValueInvalid', 'spec.group', 'should be a domain with at least one dot', group));
-  if (typeof names.plural !== 'string' || !names.plural) causes.push(fieldCause('FieldValueRequired', 'spec.names.plural', ''));
-  if (typeof names.kind !== 'string' || !names.kind) causes.push(fieldCause('FieldValueRequired', 'spec.names.kind', ''));
-  const name = obj.metadata?.name ?? '';
-  if (typeof names.plural === 'string' && group && name !== `${names.plural}.${group}`) {
-    causes.push(fieldCause('FieldValueInvalid', 'metadata.name', 'must be spec.names.plural+"."+spec.group', name));
-  }
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
-    causes.push({ reason: 'FieldValueNotSupported', field: 'spec.scope',
-      message: `Unsupported value: ${JSON.stringify(spec.scope ?? '')}: supported values: "Cluster", "Namespaced"` });
-  }
-  const versions = arr<Record<string, unknown>>(spec.versions);
-  if (versions.length === 0) causes.push(fieldCause('FieldValueInvalid', 'spec.versions', 'must have exactly one version marked as storage version', []));
-  else if (versions.filter((v) => v.storage === true).length !== 1) {
-    causes.push(fieldCause('FieldValueInvalid', 'spec.versions', 'must have exactly one version marked as storage version', versions.map((v) => v.name)));
-  }
-  versions.forEach((v, i) => {
-    const schema = isRecord(v.schema) ? v.schema.openAPIV3Schema : undefined;
-    if (!isRecord(schema)) {
-      causes.push(fieldCause('FieldValueRequired', `spec.versions[${i}].schema.openAPIV3Schema`, 'schemas are required'));
-      return;
-    }
-    try { compileSchema(schema); } catch (err) {
-      causes.push(fieldCause('FieldValueInvalid', `spec.versions[${i}].schema.openAPIV3Schema`, (err as Error).message, '...'));
-    }
-  });
-  return causes;
-}
 
 /** The resources a CRD serves (one per served version). */
 export function resourcesFromCrd(crd: KObject): ResourceInfo[] {
