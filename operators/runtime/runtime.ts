@@ -64,6 +64,7 @@ export class Runtime implements CacheReader {
   readonly client: KubeClient;
   private readonly o: RuntimeOptions;
   private readonly informers = new Map<string, Informer>();
+  private readonly informerModes = new Map<string, 'owned' | 'unrestricted' | 'scoped'>();
   private readonly runners: ControllerRunner[] = [];
   private readonly slots: Semaphore;
   readonly recorder: EventRecorder;
@@ -79,8 +80,16 @@ export class Runtime implements CacheReader {
   /** The informer for a resource, created on first use with the operator's scope restrictions. */
   informer(resource: ResourceRef, opts: { ownedOnly?: boolean; unrestricted?: boolean } = {}): Informer {
     const id = resourceId(resource);
+    const mode = opts.ownedOnly ? 'owned' : opts.unrestricted ? 'unrestricted' : 'scoped';
     let inf = this.informers.get(id);
-    if (inf) return inf;
+    if (inf) {
+      // One informer per resource: owned (compact, managed-by label) and full caches cannot share it.
+      if (this.informerModes.get(id) !== mode) {
+        throw new Error(`${resource.plural} is already watched as ${this.informerModes.get(id)}; a controller cannot also watch it as ${mode}`);
+      }
+      return inf;
+    }
+    this.informerModes.set(id, mode);
     let labelSelector: string | undefined;
     if (opts.ownedOnly) labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
     else if (!resource.namespaced && resource.group === 'agentlab.dev' && !opts.unrestricted) labelSelector = this.o.labelSelector;
