@@ -36,6 +36,7 @@ const SUBRESOURCE_DOCS: Record<string, { kind: string; verbs: string[]; group?: 
   status: { kind: '', verbs: ['get', 'patch', 'update'] },
   scale: { kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
   binding: { kind: 'Binding', verbs: ['create'] },
+  eviction: { kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' },
   log: { kind: 'Pod', verbs: ['get'] },
   proxy: { kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
   finalize: { kind: 'Namespace', verbs: ['update'] },

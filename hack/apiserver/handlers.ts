@@ -15,6 +15,7 @@ import { validatePathSegment } from './names.js';
 import type { DeleteOptions, ObjectService, WriteOptions } from './objects.js';
 import { PATCH_TYPES, patchObject } from './patching.js';
 import { bindPod } from './pods.js';
+import { evictPod, parseEviction } from './eviction.js';
 import { podLogs, proxyService } from './proxy.js';
 import { apiVersionOf, storageKey, type ResourceInfo } from './registry.js';
 import type { ResourceRoute } from './routes.js';
@@ -124,7 +125,8 @@ function deleteOptions(q: URLSearchParams, body: unknown, dryRun: boolean): Dele
 async function optionalBody(d: HandlerDeps, req: IncomingMessage): Promise<unknown> {
   const buf = await readBody(req, d.maxBodyBytes);
   if (buf.length === 0 || buf.toString('utf8').trim() === '') return undefined;
-  return contentTypeOf(req) === 'application/yaml' ? parseYaml(buf) : parseJson(buf);
+  // kubectl (client-go typed clients) sends DeleteOptions as protobuf.
+  return decodeObjectBody(req.headers['content-type'], buf);
 }
 
 async function patchBody(d: HandlerDeps, req: IncomingMessage): Promise<{ contentType: string; patch: unknown }> {
@@ -253,6 +255,14 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
       const opts = writeOptions(q, req);
       const status: Status = bindPod(svc, r, ns, name, (await objectBody(d, req, opts)).body, opts);
       sendJson(res, 201, status);
+    } };
+  }
+  if (sub === 'eviction' && r.extra.includes('eviction')) {
+    if (method !== 'POST') throw methodNotAllowed();
+    return { verb: 'create', run: async () => {
+      const opts = writeOptions(q, req);
+      const eviction = parseEviction((await objectBody(d, req, opts)).body, name, (b) => deleteOptions(new URLSearchParams(), b, false));
+      sendJson(res, 201, evictPod(ctx, svc, r, ns, name, eviction, opts));
     } };
   }
   if (sub === 'log' && r.extra.includes('log')) {

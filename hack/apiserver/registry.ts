@@ -27,7 +27,7 @@ export interface ResourceInfo {
   namespaced: boolean; shortNames: string[]; categories: string[]; verbs: string[];
   status: boolean;
   scale?: ScaleInfo;
-  /** Extra subresources (binding, log, proxy). */
+  /** Extra subresources (binding, eviction, log, proxy, finalize). */
   extra: string[];
   nameRule: NameRule;
   /** metadata.generation is maintained (bumped on spec changes). */
@@ -96,7 +96,7 @@ export function builtinResources(): ResourceInfo[] {
     builtin({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'],
       status: true, nameRule: 'label', fieldLabels: { 'status.phase': 'status.phase' }, extra: ['finalize'] }),
     builtin({ group: '', version: 'v1', resource: 'pods', kind: 'Pod', shortNames: ['po'], categories: ['all'], status: true,
-      extra: ['binding', 'log'], fieldLabels: {
+      extra: ['binding', 'eviction', 'log'], fieldLabels: {
         'spec.nodeName': 'spec.nodeName', 'spec.restartPolicy': 'spec.restartPolicy', 'spec.schedulerName': 'spec.schedulerName',
         'spec.serviceAccountName': 'spec.serviceAccountName', 'spec.hostNetwork': 'spec.hostNetwork',
         'status.phase': 'status.phase', 'status.podIP': 'status.podIP', 'status.nominatedNodeName': 'status.nominatedNodeName' } }),

@@ -4,7 +4,7 @@ import { ConfigMap, Namespace, Pod, ResourceQuota, Secret, Service, ServiceAccou
 import { Ingress } from './ingress.js';
 import { DeleteOptions } from './meta.js';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
-import { PodDisruptionBudget, PriorityClass } from './scheduling.js';
+import { Eviction, PodDisruptionBudget, PriorityClass } from './scheduling.js';
 import { CronJob, Deployment, Job, Scale } from './workloads.js';
 
 const KINDS: ReadonlyMap<string, MessageDesc> = new Map([
@@ -25,6 +25,7 @@ const KINDS: ReadonlyMap<string, MessageDesc> = new Map([
   ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', ClusterRoleBinding],
   ['scheduling.k8s.io/v1/PriorityClass', PriorityClass],
   ['policy/v1/PodDisruptionBudget', PodDisruptionBudget],
+  ['policy/v1/Eviction', Eviction],
   ['networking.k8s.io/v1/Ingress', Ingress],
   // client-go sends DeleteOptions as the body of typed deletes, tagged with the resource's group
   // version or meta.k8s.io/v1; both carry the same message.

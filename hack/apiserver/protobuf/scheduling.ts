@@ -1,6 +1,6 @@
-/** policy/v1 PodDisruptionBudget and scheduling.k8s.io/v1 PriorityClass (generated.proto). */
+/** policy/v1 PodDisruptionBudget and Eviction, and scheduling.k8s.io/v1 PriorityClass (generated.proto). */
 import { KEEP, MAP, REP, message, object } from './descriptor.js';
-import { Condition, LabelSelector, ObjectMeta } from './meta.js';
+import { Condition, DeleteOptions, LabelSelector, ObjectMeta } from './meta.js';
 
 const POLICY = 'k8s.io.api.policy.v1';
 
@@ -14,6 +14,8 @@ export const PodDisruptionBudget = object(`${POLICY}.PodDisruptionBudget`, Objec
     4: ['currentHealthy', 'int32', KEEP], 5: ['desiredHealthy', 'int32', KEEP], 6: ['expectedPods', 'int32', KEEP],
     7: ['conditions', Condition, REP],
   }));
+
+export const Eviction = message(`${POLICY}.Eviction`, { 1: ['metadata', ObjectMeta], 2: ['deleteOptions', DeleteOptions] });
 
 // PriorityClass.value has no omitempty: 0 is a value.
 export const PriorityClass = message('k8s.io.api.scheduling.v1.PriorityClass', {
