@@ -2,6 +2,7 @@
  * The defaults kube-apiserver applies to the built-in fields controllers and kubectl read
  * (the defaults.go of each pkg/apis group), and the status a new object starts with.
  */
+import { qosClass } from './qos.js';
 import { isRecord, type KObject } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -45,19 +46,6 @@ export function defaultPodSpec(spec: Obj): void {
   for (const list of ['containers', 'initContainers']) {
     for (const c of Array.isArray(spec[list]) ? spec[list] as unknown[] : []) if (isRecord(c)) defaultContainer(c);
   }
-}
-
-function qosClass(spec: Obj): string {
-  const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isRecord);
-  let anyRequest = false; let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const r = isRecord(c.resources) ? c.resources : {};
-    const req = isRecord(r.requests) ? r.requests : {};
-    const lim = isRecord(r.limits) ? r.limits : {};
-    if (Object.keys(req).length || Object.keys(lim).length) anyRequest = true;
-    for (const k of ['cpu', 'memory']) if (lim[k] === undefined || req[k] !== lim[k]) guaranteed = false;
-  }
-  return guaranteed ? 'Guaranteed' : anyRequest ? 'Burstable' : 'BestEffort';
 }
 
 function defaultPodTemplate(spec: Obj): void {
@@ -144,6 +132,20 @@ export function applyBuiltinDefaults(groupResource: string, o: KObject): void {
     }
     default:
   }
+}
+
+/** The finalizer the StorageObjectInUseProtection admission plugin puts on every new claim. */
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+
+/**
+ * What kube-apiserver's default admission plugins add to a new object: StorageObjectInUseProtection's
+ * finalizer on claims, which kube-controller-manager (here the node simulator) removes once no pod uses them.
+ */
+export function admitOnCreate(groupResource: string, o: KObject): void {
+  if (groupResource !== 'persistentvolumeclaims.') return;
+  const meta = o.metadata ?? (o.metadata = {});
+  const finalizers = meta.finalizers ?? [];
+  if (!finalizers.includes(PVC_PROTECTION_FINALIZER)) meta.finalizers = [...finalizers, PVC_PROTECTION_FINALIZER];
 }
 
 /** The status an object starts with when its resource has a status subresource. */

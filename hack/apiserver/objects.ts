@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { builtinTypeInfo, trackUpdate, typeInfoFromOpenAPI, type TypeInfo } from './patch/index.js';
-import { applyBuiltinDefaults, applyJobSelector, initialStatus, invalidSecretData } from './defaults.js';
+import { admitOnCreate, applyBuiltinDefaults, applyJobSelector, initialStatus, invalidSecretData } from './defaults.js';
 import { validateBuiltin } from './builtin-validation.js';
 import { nowRfc3339 } from './duration.js';
 import {
@@ -186,6 +186,8 @@ export class ObjectService {
     if (this.ctx.store.getEntry(gr, ns, name)) throw alreadyExists(r, name);
     final = managed ? managed(final) : trackUpdate({ updated: final, manager: opts.fieldManager, types: this.typeInfo(r),
       apiVersion: apiVersionOf(r), statusSubresource: r.status, now: nowRfc3339() }) as KObject;
+    // Admission runs after the field manager has recorded the request, so what it adds has no manager.
+    admitOnCreate(gr, final);
     if (opts.dryRun) return { object: this.present(r, final as StoredObject), warnings };
     const stored = this.commit(r, final as StoredObject, 'ADDED');
     return { object: this.present(r, structuredClone(stored)), warnings };

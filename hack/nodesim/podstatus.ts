@@ -1,5 +1,7 @@
 // The kubelet's view of a pod, as pure functions: container states in, PodStatus out.
 import type { V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import { qosClass as computeQos, type QosClass } from '../apiserver/qos.js';
+import { toWire } from './compare.js';
 
 export interface Terminated {
   exitCode: number;
@@ -119,18 +121,8 @@ export function podStatus(pod: V1Pod, run: PodRun, ip: { hostIP: string; podIP: 
 }
 
 /** QoS class as the API server assigns it (only used when the server did not set one). */
-export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const cs = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  // Only cpu and memory count: a GPU limit alone leaves a pod BestEffort.
-  const counts = (r: Record<string, string> | undefined) => r !== undefined && ('cpu' in r || 'memory' in r);
-  const any = cs.some((c) => counts(c.resources?.requests) || counts(c.resources?.limits));
-  if (!any) return 'BestEffort';
-  const guaranteed = cs.every((c) => {
-    const l = c.resources?.limits ?? {};
-    const r = { ...l, ...(c.resources?.requests ?? {}) };
-    return ['cpu', 'memory'].every((k) => l[k] !== undefined && String(l[k]) === String(r[k]));
-  });
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+export function qosClass(pod: V1Pod): QosClass {
+  return computeQos(toWire(pod.spec ?? {}) as Record<string, unknown>);
 }
 
 /** The PodScheduled=False condition the scheduler writes (reason Unschedulable or SchedulingGated). */

@@ -22,6 +22,7 @@ import { podEvent, type EventSource } from './events.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
 import { jobPodLabels, planJob } from './jobs.js';
 import { kubeletCertificate } from './kubelet.js';
+import { claimsOf, releasedFinalizers } from './pvcprotection.js';
 import { LogStore } from './logs.js';
 import { watchInformer, WorkQueue, type Cache } from './loop.js';
 import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './nodes.js';
@@ -267,7 +268,11 @@ class Simulator {
       }
       this.enqueue(ownerKey);
     }
-    if (this.opts.controllers !== false) for (const s of this.services?.list(p.metadata?.namespace) ?? []) this.enqueue(`svc:${keyOf(s)}`);
+    if (this.opts.controllers !== false) {
+      for (const s of this.services?.list(p.metadata?.namespace) ?? []) this.enqueue(`svc:${keyOf(s)}`);
+      // A claim waiting for deletion may be released once this pod stops using it.
+      for (const claim of claimsOf(p)) this.enqueue(`pvc:${p.metadata?.namespace}/${claim}`);
+    }
   }
 
   private resync(): void {
@@ -574,7 +579,17 @@ class Simulator {
   private async syncPvc(ns: string, name: string): Promise<void> {
     const pvc = this.pvcs.get(name, ns);
     if (!pvc) this.modelStores.delete(`${ns}/${name}`); // the volume is gone, and its models with it
-    if (!pvc || pvc.metadata?.deletionTimestamp || pvc.status?.phase === 'Bound') return;
+    if (pvc?.metadata?.deletionTimestamp) {
+      // Only a complete view of the pods may release a claim.
+      const finalizers = this.synced('pods') ? releasedFinalizers(pvc, this.pods.list(ns)) : undefined;
+      if (finalizers) {
+        // The resourceVersion makes this a precondition: a pod that started using the claim meanwhile wins.
+        const body = { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: pvc.metadata.resourceVersion } };
+        await ignoreNotFound(this.core.patchNamespacedPersistentVolumeClaim({ name, namespace: ns, body }, mergePatch()));
+      }
+      return;
+    }
+    if (!pvc || pvc.status?.phase === 'Bound') return;
     const status = {
       phase: 'Bound',
       accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
