@@ -62,12 +62,15 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
   const optionsInvalid = (cause: StatusCause): ApiError =>
     invalid(OPTIONS_KIND[req.method ?? ''] ?? 'CreateOptions', 'meta.k8s.io', '', [cause]);
   const dryRun = q.getAll('dryRun');
-  for (const v of dryRun) {
-    if (v !== 'All') throw optionsInvalid({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"` });
+  if (dryRun.some((v) => v !== 'All')) {
+    // The bad value is the whole []string, printed as Go's %#v does.
+    const goSlice = `[]string{${dryRun.map((v) => JSON.stringify(v)).join(', ')}}`;
+    throw optionsInvalid({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goSlice}: supported values: "All"` });
   }
-  const fv = q.get('fieldValidation') ?? 'Warn';
+  // An empty fieldValidation is allowed and means the default.
+  const fv = q.get('fieldValidation') || 'Warn';
   if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
-    throw optionsInvalid({ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"` });
+    throw optionsInvalid({ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fv)}: supported values: "", "Ignore", "Strict", "Warn"` });
   }
   const explicit = q.get('fieldManager');
   if (req.method === 'PATCH' && contentTypeOf(req) === PATCH_TYPES.apply && !explicit) {
