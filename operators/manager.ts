@@ -8,6 +8,7 @@ import { KubeClient, type KubeObject } from './runtime/kube.js';
 import { LeaderElector } from './runtime/leader.js';
 import { OperatorMetrics } from './runtime/metrics.js';
 import { Runtime } from './runtime/runtime.js';
+import type { ServiceAccess } from './runtime/service-access.js';
 import { registerStatusMetrics } from './runtime/status-metrics.js';
 
 /**
@@ -38,8 +39,13 @@ export interface OperatorOptions {
   maxConcurrentReconciles?: number;
   /** Periodic resync of cached objects (default 10 minutes). */
   resyncPeriodMs?: number;
-  /** Controllers to run instead of the discovered ones (tests, embedding). */
+  /** Controllers to run instead of the discovered ones (tests, embedding); `serviceAccess` is not applied to them. */
   controllerOverrides?: Controller<KubeObject>[];
+  /**
+   * How controllers reach Services in the cluster (a ModelServer's API). Default: Service DNS
+   * in a pod, the API server's service proxy outside (operators/runtime/service-access.ts).
+   */
+  serviceAccess?: ServiceAccess;
 }
 
 export interface Operator {
@@ -54,9 +60,14 @@ export interface Operator {
   client: KubeClient;
 }
 
-type ControllerExport = Controller<KubeObject> | (() => Controller<KubeObject>);
+/** What the manager passes to a controller factory (`export const controller = (deps) => ...`). */
+export interface ControllerDeps {
+  serviceAccess?: ServiceAccess;
+}
 
-async function loadController(folder: string): Promise<Controller<KubeObject> | undefined> {
+type ControllerExport = Controller<KubeObject> | ((deps: ControllerDeps) => Controller<KubeObject>);
+
+async function loadController(folder: string, deps: ControllerDeps): Promise<Controller<KubeObject> | undefined> {
   const url = new URL(`./${folder}/controller.js`, import.meta.url);
   let mod: { controller?: ControllerExport };
   try {
@@ -69,11 +80,11 @@ async function loadController(folder: string): Promise<Controller<KubeObject> | 
     throw err;
   }
   if (!mod.controller) throw new Error(`operators/${folder}/controller.ts does not export "controller"`);
-  return typeof mod.controller === 'function' ? mod.controller() : mod.controller;
+  return typeof mod.controller === 'function' ? mod.controller(deps) : mod.controller;
 }
 
 /** Loads the controllers to run: all existing ones, or the named subset (unknown names are an error). */
-export async function loadControllers(names?: string[]): Promise<Controller<KubeObject>[]> {
+export async function loadControllers(names?: string[], deps: ControllerDeps = {}): Promise<Controller<KubeObject>[]> {
   for (const n of names ?? []) {
     if (!(CONTROLLER_FOLDERS as readonly string[]).includes(n)) {
       throw new Error(`unknown controller "${n}"; known: ${CONTROLLER_FOLDERS.join(', ')}`);
@@ -82,7 +93,7 @@ export async function loadControllers(names?: string[]): Promise<Controller<Kube
   const out: Controller<KubeObject>[] = [];
   for (const folder of CONTROLLER_FOLDERS) {
     if (names && !names.includes(folder)) continue;
-    const c = await loadController(folder);
+    const c = await loadController(folder, deps);
     if (c) out.push(c);
     else if (names) throw new Error(`controller "${folder}" is not implemented yet`);
   }
@@ -105,7 +116,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     namespaces: opts.namespaces, labelSelector: opts.labelSelector,
     maxConcurrentReconciles: opts.maxConcurrentReconciles, resyncPeriodMs: opts.resyncPeriodMs,
   });
-  const controllers = opts.controllerOverrides ?? await loadControllers(opts.controllers);
+  const controllers = opts.controllerOverrides ?? await loadControllers(opts.controllers, { serviceAccess: opts.serviceAccess });
   for (const c of controllers) runtime.register(c);
   registerStatusMetrics(metrics.registry, runtime, controllers.map((c) => c.for).filter((r) => r.group === 'agentlab.dev'));
   log.info({ controllers: controllers.map((c) => c.name), namespaces: opts.namespaces, identity }, 'starting operator');

@@ -5,4 +5,5 @@ export { startFakeAnthropic, type FakeAnthropicOptions } from './anthropic.js';
 export { startFakeOpenAI, startFakeVllm, type FakeOpenAIOptions } from './openai.js';
 export { startFakeGemini, type FakeGeminiOptions } from './gemini.js';
 export type { FakeServer, Faults, RecordedRequest } from './server.js';
+export { ollamaOptionsFromEnv, OllamaEnvError, ENV_FAIL_PULLS, ENV_PULL_MS, type OllamaEnvOptions } from './ollama-env.js';
 export type { ScriptRule, ScriptToolCall } from './script.js';

@@ -119,8 +119,10 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       const name = await requireModel(ctx, body);
       if (!name) return;
       const model = catalog.get(name);
-      const failThisPull = (ctx.faults.failNextPulls ?? 0) > 0;
-      if (failThisPull) ctx.faults.failNextPulls = (ctx.faults.failNextPulls ?? 0) - 1;
+      const perModel = ctx.faults.failPullsOf?.[name] ?? 0;
+      const failThisPull = perModel > 0 || (ctx.faults.failNextPulls ?? 0) > 0;
+      if (perModel > 0) ctx.faults.failPullsOf = { ...ctx.faults.failPullsOf, [name]: perModel - 1 };
+      else if (failThisPull) ctx.faults.failNextPulls = (ctx.faults.failNextPulls ?? 0) - 1;
       const lines = pullProgress(model, failThisPull);
       if (body.stream === false) {
         for (let i = 0; i < lines.length; i++) if (pullDelay) await sleep(pullDelay);

@@ -17,6 +17,8 @@ export interface Faults {
   disconnectAfterChunks?: number;
   /** Ollama only: the next N pulls fail mid-download. */
   failNextPulls?: number;
+  /** Ollama only: the next N pulls of each model (normalized name, e.g. `nomic-embed-text:latest`) fail mid-download. */
+  failPullsOf?: Record<string, number>;
 }
 
 export interface RecordedRequest {

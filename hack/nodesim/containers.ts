@@ -9,6 +9,7 @@ import readline from 'node:readline';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { startFakeOllama, type OllamaModelStore } from '../fakes/ollama.js';
+import { ollamaOptionsFromEnv } from '../fakes/ollama-env.js';
 import { startFakeVllm } from '../fakes/openai.js';
 import type { FakeServer } from '../fakes/server.js';
 import { ContainerConfigError } from './env.js';
@@ -177,7 +178,7 @@ export class PodRuntime {
     if (kind.kind === 'ollama' || kind.kind === 'vllm') {
       const claim = this.mountedClaim(spec);
       const server = kind.kind === 'ollama'
-        ? await startFakeOllama({ host: this.deps.ip, log, ...(claim && this.deps.modelStore ? { store: this.deps.modelStore(claim) } : {}) })
+        ? await startFakeOllama({ host: this.deps.ip, log, ...ollamaOptionsFromEnv(env), ...(claim && this.deps.modelStore ? { store: this.deps.modelStore(claim) } : {}) })
         : await startFakeVllm({ host: this.deps.ip, model: vllmModel([...(spec.command ?? []), ...(spec.args ?? [])].map((a) => expandVars(a, env))) });
       if (this.stopped) {
         await server.close();

@@ -17,6 +17,7 @@ import { containedIn, toWire } from './compare.js';
 import { PodRuntime } from './containers.js';
 import { deploymentStatus, planDeployment, podFromTemplate, randomSuffix, templateHash, type WorkloadPlan } from './deployments.js';
 import { desiredEndpoints, sameEndpoints, type Backend } from './endpoints.js';
+import { ENDPOINTS_ANNOTATION, endpointsAnnotation, podEndpoints } from './network.js';
 import { resolveEnv } from './env.js';
 import { podEvent, type EventSource } from './events.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
@@ -470,8 +471,10 @@ class Simulator {
     }
     entry.runtime.update(pod);
     const logUrl = `${this.logBase}/logs/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
-    if (pod.metadata?.annotations?.[LOG_URL_ANNOTATION] !== logUrl) {
-      await ignoreNotFound(this.core.patchNamespacedPod({ name, namespace: ns, body: { metadata: { annotations: { [LOG_URL_ANNOTATION]: logUrl } } } }, mergePatch()));
+    const listeners = [...entry.runtime.listeners.values()].map((l) => ({ container: l.container, port: l.server.port }));
+    const annotations = { [LOG_URL_ANNOTATION]: logUrl, [ENDPOINTS_ANNOTATION]: endpointsAnnotation(podEndpoints(pod, listeners, this.ip)) ?? null };
+    if (Object.entries(annotations).some(([k, v]) => (pod.metadata?.annotations?.[k] ?? null) !== v)) {
+      await ignoreNotFound(this.core.patchNamespacedPod({ name, namespace: ns, body: { metadata: { annotations } } }, mergePatch()));
     }
     const status = toWire(podStatus(pod, entry.runtime.run, { hostIP: this.ip, podIP: this.ip }, new Date()));
     if (!containedIn(status, toWire(pod.status ?? {}))) {

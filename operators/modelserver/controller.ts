@@ -2,6 +2,7 @@ import type { Controller, ReconcileContext, CacheReader } from '../runtime/contr
 import type { KubeObject } from '../runtime/kube.js';
 import { TerminalError, type ReconcileResult } from '../runtime/outcome.js';
 import { parseQuantity } from '../runtime/quantity.js';
+import { kubeServiceAccess, type ServiceAccess } from '../runtime/service-access.js';
 import { desiredDeployment, desiredPVC, desiredService, deploymentName, endpointOf, pvcName, SERVER_LABEL } from './desired.js';
 import { modelStatuses, planModels, type PresentModel } from './models.js';
 import { scoreNodes } from './placement.js';
@@ -62,6 +63,8 @@ function claimChanged(a: KubeObject, b: KubeObject): boolean {
 export interface ModelServerControllerOptions {
   /** Talks to a server's API; tests substitute it. Default: ollama client / vLLM HTTP. */
   api?: typeof serverApi;
+  /** How a server's Service is reached. Default: Service DNS in the cluster, the API server's service proxy outside. */
+  serviceAccess?: ServiceAccess;
   pullProgressIntervalMs?: number;
   pullRetryBaseMs?: number;
 }
@@ -128,7 +131,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
       return { outcome: { kind: 'progressing', reason: 'Deploying', message: `deployment ${deploymentName(ms)}: ${rollout.message}` } };
     }
 
-    const server: ServerApi = api(ctx.client, ms);
+    const server: ServerApi = api(opts.serviceAccess ?? kubeServiceAccess(ctx.client), ms);
     let present: PresentModel[];
     try {
       present = await server.list();

@@ -1,22 +1,13 @@
 import { Ollama } from 'ollama';
-import type { KubeClient } from '../runtime/kube.js';
+import type { ServiceAccess, ServiceEndpoint } from '../runtime/service-access.js';
 import type { PresentModel } from './models.js';
 import type { PullClient } from './pulls.js';
 import { RUNTIME_PORTS, type ModelServer, runtimeOf } from './types.js';
 import { serviceName } from './desired.js';
 
-/** Inside a pod the Service DNS name works; outside, the API server's service proxy does. */
-export function inCluster(): boolean {
-  return Boolean(process.env.KUBERNETES_SERVICE_HOST);
-}
-
-/** Base URL of a ModelServer's API, and the fetch that can reach it. */
-export function serverBase(client: KubeClient, ms: ModelServer): { url: string; fetch: typeof globalThis.fetch } {
-  const ns = ms.metadata!.namespace!;
-  const name = serviceName(ms);
-  if (inCluster()) return { url: `http://${name}.${ns}.svc:${RUNTIME_PORTS[runtimeOf(ms.spec)].port}`, fetch: globalThis.fetch };
-  const server = client.server.toString().replace(/\/$/, '');
-  return { url: `${server}/api/v1/namespaces/${encodeURIComponent(ns)}/services/${encodeURIComponent(name)}:http/proxy`, fetch: client.fetch };
+/** Where a ModelServer's API answers: the `http` port of its Service, reached through `access`. */
+export function serverBase(access: ServiceAccess, ms: ModelServer): Promise<ServiceEndpoint> {
+  return access.base(ms.metadata!.namespace!, serviceName(ms), { name: 'http', port: RUNTIME_PORTS[runtimeOf(ms.spec)].port });
 }
 
 /** Rejects when `p` takes longer than `ms`, calling `onTimeout` to abort the work. */
@@ -40,12 +31,15 @@ export interface ServerApi {
   warmup(model: string, prompt: string): Promise<void>;
 }
 
-export function ollamaApi(client: KubeClient, ms: ModelServer): ServerApi {
-  const base = serverBase(client, ms);
-  const make = () => new Ollama({ host: base.url, fetch: base.fetch });
+export function ollamaApi(access: ServiceAccess, ms: ModelServer): ServerApi {
+  // Resolved per call: the route to a pod may change between calls (pod replaced, proxy vs. DNS).
+  const make = async () => {
+    const base = await serverBase(access, ms);
+    return new Ollama({ host: base.url, fetch: base.fetch });
+  };
   return {
     async list() {
-      const o = make();
+      const o = await make();
       const res = await withTimeout(o.list(), 15_000, 'listing models');
       return res.models.map((m) => ({
         name: m.name, digest: m.digest, sizeBytes: m.size,
@@ -53,22 +47,22 @@ export function ollamaApi(client: KubeClient, ms: ModelServer): ServerApi {
       }));
     },
     pullClient() {
-      return make() as unknown as PullClient;
+      return { pull: async (req) => (await make()).pull(req) } satisfies PullClient;
     },
     async remove(model) {
-      await withTimeout(make().delete({ model }), 30_000, `deleting ${model}`);
+      await withTimeout((await make()).delete({ model }), 30_000, `deleting ${model}`);
     },
     async warmup(model, prompt) {
-      const o = make();
+      const o = await make();
       await withTimeout(o.generate({ model, prompt, stream: false }), 120_000, `warm-up of ${model}`, () => o.abort());
     },
   };
 }
 
 /** vLLM: health from /health, the served model from the OpenAI-compatible /v1/models. */
-export function vllmApi(client: KubeClient, ms: ModelServer): ServerApi {
-  const base = serverBase(client, ms);
+export function vllmApi(access: ServiceAccess, ms: ModelServer): ServerApi {
   const get = async (path: string): Promise<Response> => {
+    const base = await serverBase(access, ms);
     const res = await withTimeout(base.fetch(`${base.url}${path}`, { method: 'GET', headers: { Accept: 'application/json' } }), 15_000, `GET ${path}`);
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
     return res;
@@ -86,6 +80,7 @@ export function vllmApi(client: KubeClient, ms: ModelServer): ServerApi {
       throw new Error('vLLM serves exactly one model; nothing to delete');
     },
     async warmup(model, prompt) {
+      const base = await serverBase(access, ms);
       const res = await withTimeout(base.fetch(`${base.url}/v1/completions`, {
         method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ model, prompt, max_tokens: 1 }),
@@ -96,6 +91,6 @@ export function vllmApi(client: KubeClient, ms: ModelServer): ServerApi {
   };
 }
 
-export function serverApi(client: KubeClient, ms: ModelServer): ServerApi {
-  return runtimeOf(ms.spec) === 'vllm' ? vllmApi(client, ms) : ollamaApi(client, ms);
+export function serverApi(access: ServiceAccess, ms: ModelServer): ServerApi {
+  return runtimeOf(ms.spec) === 'vllm' ? vllmApi(access, ms) : ollamaApi(access, ms);
 }

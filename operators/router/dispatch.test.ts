@@ -65,7 +65,7 @@ function setup(scripts: Record<string, Script[]>) {
   const deps: DispatchDeps = {
     accounting: new LaneAccounting(undefined as never, log, metrics, { namespace: 'ns', flushIntervalMs: 1000, laneUid: () => undefined }),
     breakers: new CircuitBreakers({ threshold: 2, openMs: 60_000 }),
-    resolver: new TargetResolver(undefined as never, undefined as never, () => undefined),
+    resolver: new TargetResolver(undefined as never, undefined as never, () => undefined, undefined as never),
     metrics,
     log,
     defaultMaxTokens: 100,

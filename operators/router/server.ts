@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import type prom from 'prom-client';
 import { KubeClient } from '../runtime/kube.js';
+import { kubeServiceAccess, type ServiceAccess } from '../runtime/service-access.js';
 import { DEFAULT_MAX_TOKENS } from '../lanepolicy/spec.js';
 import { LaneAccounting, runKey } from './accounting.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
@@ -32,6 +33,8 @@ export interface RouterOptions {
   /** max_tokens reserved when a request sets none (default 1024). */
   defaultMaxTokens?: number;
   breaker?: BreakerOptions;
+  /** How ModelServer Services are reached (default: Service DNS in a pod, the API server's service proxy outside). */
+  serviceAccess?: ServiceAccess;
 }
 
 export interface Router {
@@ -97,7 +100,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const deps: DispatchDeps = {
     accounting,
     breakers: new CircuitBreakers(breakerOpts),
-    resolver: new TargetResolver(client, opts.kubeConfig, (ns, name) => state.modelServer(ns, name)),
+    resolver: new TargetResolver(client, opts.kubeConfig, (ns, name) => state.modelServer(ns, name), opts.serviceAccess ?? kubeServiceAccess(client)),
     metrics,
     log,
     defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,

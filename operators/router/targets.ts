@@ -4,6 +4,7 @@ import type { LaneProvider } from '../lanepolicy/spec.js';
 import { serverBase } from '../modelserver/serverapi.js';
 import type { ModelServer } from '../modelserver/types.js';
 import { isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
+import type { ServiceAccess } from '../runtime/service-access.js';
 import { SECRETS } from '../lanepolicy/resources.js';
 import { DEFAULT_BASE_URLS } from './providers/index.js';
 import { UpstreamFailure, type Target } from './providers/http.js';
@@ -12,8 +13,9 @@ const KEY_TTL_MS = 60_000;
 const AUTH_TTL_MS = 30_000;
 
 /**
- * Turns a lane provider into a concrete Target: base URL (the ModelServer's Service, directly in
- * the cluster or through the API server's service proxy outside it), API key from its Secret.
+ * Turns a lane provider into a concrete Target: base URL (the ModelServer's Service as the
+ * ServiceAccess reaches it: DNS in the cluster, the API server's service proxy outside, with the
+ * API server's credentials added for the latter), API key from its Secret.
  * Keys are cached briefly and only in memory; they are never logged.
  */
 export class TargetResolver {
@@ -24,6 +26,7 @@ export class TargetResolver {
     private readonly client: KubeClient,
     private readonly kc: KubeConfig,
     private readonly modelServer: (namespace: string, name: string) => ModelServer | undefined,
+    private readonly services: ServiceAccess,
   ) {}
 
   /** The endpoint identity used for the circuit breaker and status (no credentials). */
@@ -36,7 +39,12 @@ export class TargetResolver {
     if (p.modelServerRef) {
       const ms = this.modelServer(p.modelServerRef.namespace, p.modelServerRef.name);
       if (!ms) throw new UpstreamFailure('Unavailable', `ModelServer ${p.modelServerRef.namespace}/${p.modelServerRef.name} not found`);
-      const { url } = serverBase(this.client, ms);
+      let url: string;
+      try {
+        ({ url } = await serverBase(this.services, ms));
+      } catch (err) {
+        throw new UpstreamFailure('Unavailable', `ModelServer ${p.modelServerRef.namespace}/${p.modelServerRef.name}: ${(err as Error).message}`);
+      }
       const t: Target = { baseURL: url, model };
       if (url.startsWith(this.client.server.origin)) Object.assign(t, await this.apiServerAuth());
       return t;

@@ -5,6 +5,8 @@ import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy
 import { parseAllDocuments } from 'yaml';
 import { afterAll, inject } from 'vitest';
 import type { BackendName } from './backends/types.js';
+import type { ServiceAccess } from '../../operators/runtime/service-access.js';
+import { simulatedServiceAccess } from '../../hack/nodesim/service-access.js';
 import { openWatch, rawRequest, type RawRequest, type RawResponse, type WatchStream } from './http.js';
 import { runKubectl, spawnKubectl, type KubectlOptions, type KubectlProcess, type KubectlResult } from './kubectl.js';
 import { waitFor, type WaitOptions } from './wait.js';
@@ -20,6 +22,14 @@ export interface Cluster {
    * envtest starts only etcd + kube-apiserver, exactly like controller-runtime's envtest.
    */
   controllers: boolean;
+  /**
+   * How the operator and router started by a test reach simulated Services (pass it as their
+   * `serviceAccess`). `undefined` on the embedded backend, so the real path (the API server's
+   * service proxy following the simulator's Endpoints) is what gets tested there; the node
+   * simulator's network elsewhere, because kube-apiserver refuses the simulator's loopback
+   * Endpoints. `AGENTLAB_TEST_SERVICE_ACCESS=simulated` forces the latter on any backend.
+   */
+  serviceAccess: ServiceAccess | undefined;
   kubeconfigPath: string;
   kc: KubeConfig;
   core: CoreV1Api;
@@ -35,6 +45,16 @@ export interface Cluster {
   request(req: RawRequest): Promise<RawResponse>;
   watch(path: string): Promise<WatchStream>;
   waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, opts?: WaitOptions): Promise<T>;
+}
+
+/** See Cluster.serviceAccess. */
+export function clusterServiceAccess(backend: BackendName, nodeSimulator: boolean, kc: KubeConfig, env: NodeJS.ProcessEnv = process.env): ServiceAccess | undefined {
+  const forced = env.AGENTLAB_TEST_SERVICE_ACCESS;
+  if (forced !== undefined && forced !== '' && forced !== 'simulated' && forced !== 'default') {
+    throw new Error(`AGENTLAB_TEST_SERVICE_ACCESS=${JSON.stringify(forced)}: expected "simulated" or "default"`);
+  }
+  if (!nodeSimulator || forced === 'default') return undefined;
+  return forced === 'simulated' || backend !== 'embedded' ? simulatedServiceAccess(kc) : undefined;
 }
 
 /**
@@ -57,6 +77,7 @@ export function useCluster(): Cluster {
   const watches: WatchStream[] = [];
   // envtest starts only etcd + kube-apiserver, exactly like controller-runtime's envtest.
   const controllers = backend !== 'envtest';
+  const serviceAccess = clusterServiceAccess(backend, nodeSimulator, kc);
 
   afterAll(async () => {
     for (const p of processes) await p.stop();
@@ -77,6 +98,7 @@ export function useCluster(): Cluster {
     backend,
     nodeSimulator,
     controllers,
+    serviceAccess,
     kubeconfigPath,
     kc,
     core,

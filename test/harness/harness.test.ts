@@ -8,6 +8,7 @@ import { apiServerArgs, etcdArgs, parseEtcdVersion, tokenFileLine } from './back
 import { startEnvtestBackend } from './backends/envtest.js';
 import { tokenKubeconfig } from './backends/kubeconfig-yaml.js';
 import { waitFor } from './wait.js';
+import { clusterServiceAccess } from './cluster.js';
 
 // Self-tests of the harness's pure parts (they need no particular backend).
 const layout = { dir: '/tmp/envtest-x', etcdClientPort: 40001, etcdPeerPort: 40002, apiServerPort: 40003 };
@@ -89,5 +90,20 @@ describe('parseColumns', () => {
       { NAME: 'alpha', SIZE: '3', READY: '', AGE: '5s' },
       { NAME: 'beta', SIZE: '5', READY: 'True', AGE: '6s' },
     ]);
+  });
+});
+
+describe('clusterServiceAccess', () => {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:6443' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+
+  it("keeps the API server's service proxy on the embedded server and uses the simulator's network where loopback Endpoints are refused", () => {
+    expect(clusterServiceAccess('embedded', true, kc, {})).toBeUndefined();
+    expect(clusterServiceAccess('envtest', true, kc, {})).toBeDefined();
+    expect(clusterServiceAccess('kubeconfig', true, kc, {})).toBeDefined();
+    expect(clusterServiceAccess('kubeconfig', false, kc, {})).toBeUndefined();
+    expect(clusterServiceAccess('embedded', true, kc, { AGENTLAB_TEST_SERVICE_ACCESS: 'simulated' })).toBeDefined();
+    expect(clusterServiceAccess('envtest', true, kc, { AGENTLAB_TEST_SERVICE_ACCESS: 'default' })).toBeUndefined();
+    expect(() => clusterServiceAccess('envtest', true, kc, { AGENTLAB_TEST_SERVICE_ACCESS: 'proxy' })).toThrow('AGENTLAB_TEST_SERVICE_ACCESS="proxy": expected "simulated" or "default"');
   });
 });

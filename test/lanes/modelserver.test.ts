@@ -18,14 +18,14 @@ afterAll(async () => {
 describe('a private lane on a ModelServer', () => {
   // Needs pods that serve: the node simulator runs a fake Ollama for them. On a real cluster the
   // pod would pull the real Ollama image and a 5 GB model, which is not a test.
-  it.runIf(cluster.nodeSimulator)('reaches the ModelServer through its Service (the API server proxy from outside the cluster) and fails closed when it stops', async () => {
+  it.runIf(cluster.nodeSimulator)('reaches the ModelServer through its Service (cluster.serviceAccess: the service proxy, or the simulator\'s network where kube-apiserver refuses loopback Endpoints) and fails closed when it stops', async () => {
     const id = randomBytes(3).toString('hex');
     const selector = `lanes.test.agentlab.dev/fixture=${id}`;
     const msNs = await cluster.newNamespace('lanes-ms');
     const laneNs = await cluster.newNamespace('lanes-ms-private');
     const operator = await startOperator({
       kubeConfig: cluster.kc, logger, namespaces: [msNs, laneNs], labelSelector: selector,
-      controllerOverrides: [modelServerController({ pullProgressIntervalMs: 200 }) as never, lanePolicyController({ router: { namespace: msNs, podLabels: { app: 'router' }, port: 8080 }, refreshMs: 300 }) as never],
+      controllerOverrides: [modelServerController({ pullProgressIntervalMs: 200, serviceAccess: cluster.serviceAccess }) as never, lanePolicyController({ router: { namespace: msNs, podLabels: { app: 'router' }, port: 8080 }, refreshMs: 300 }) as never],
     });
     cleanups.push(() => operator.stop());
     await cluster.applyYaml(JSON.stringify({
@@ -48,7 +48,7 @@ describe('a private lane on a ModelServer', () => {
     }, { what: 'lane Ready' });
     expect(ready.status!.providers).toEqual([{ name: 'local-llama', locality: 'local', ready: true, endpoint: `http://ollama-3060.${msNs}.svc:11434` }]);
 
-    const router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: selector, namespace: msNs, flushIntervalMs: 200 });
+    const router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: selector, namespace: msNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
     cleanups.push(() => router.stop());
     const token = randomBytes(32).toString('base64url');
     await cluster.core.createNamespacedSecret({ namespace: laneNs, body: { apiVersion: 'v1', kind: 'Secret', type: 'agentlab.dev/router-token', metadata: { name: 'run-token', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'run' } }, data: { token: Buffer.from(token).toString('base64') } } });
@@ -56,7 +56,7 @@ describe('a private lane on a ModelServer', () => {
     const ok = await cluster.waitFor(async () => {
       const r = await ask();
       return r.status === 200 ? r : undefined;
-    }, { what: 'answer through the service proxy' });
+    }, { what: 'an answer from the ModelServer through the router' });
     expect(((await ok.json()) as { message: { content: string } }).message.content.length).toBeGreaterThan(0);
 
     // Stopping the server: the lane reports it, and the private lane answers 503 (there is nothing else to try).

@@ -10,7 +10,7 @@ let second: Router;
 
 beforeAll(async () => {
   f = await startLaneFixture(cluster);
-  second = await startRouter({ kubeConfig: cluster.kc, logger: pino({ level: 'silent' }), laneSelector: f.selector, namespace: f.routerNs, flushIntervalMs: 50 });
+  second = await startRouter({ kubeConfig: cluster.kc, logger: pino({ level: 'silent' }), laneSelector: f.selector, namespace: f.routerNs, flushIntervalMs: 50, serviceAccess: cluster.serviceAccess });
 });
 afterAll(async () => {
   await second?.stop();

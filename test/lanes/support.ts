@@ -106,7 +106,7 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
   });
   const routerLogs: string[] = [];
   const routerLogger = pino({ level: 'debug' }, { write: (line: string) => routerLogs.push(line) });
-  const router = await startRouter({ kubeConfig: cluster.kc, logger: routerLogger, laneSelector: selector, namespace: routerNs, flushIntervalMs: 200, breaker: { threshold: 3, openMs: 60_000 } });
+  const router = await startRouter({ kubeConfig: cluster.kc, logger: routerLogger, laneSelector: selector, namespace: routerNs, flushIntervalMs: 200, breaker: { threshold: 3, openMs: 60_000 }, serviceAccess: cluster.serviceAccess });
 
   const issueToken = async (namespace: string, run: string, annotations: Record<string, string> = {}) => {
     const token = randomBytes(32).toString('base64url');

@@ -26,7 +26,7 @@ describe('leader election with two replicas', () => {
     const ns = await cluster.newNamespace('ms-leader');
     const c = client(cluster);
     const lease = 'agentlab-operator';
-    const a = spawnReplica({ KUBECONFIG: cluster.kubeconfigPath, NAMESPACE: ns, LEASE: lease, IDENTITY: 'replica-a' });
+    const a = spawnReplica({ KUBECONFIG: cluster.kubeconfigPath, NAMESPACE: ns, LEASE: lease, IDENTITY: 'replica-a', ...(cluster.serviceAccess ? { SERVICE_ACCESS: 'simulated' } : {}) });
     await cluster.waitFor(() => a.lines.includes('leading'), { timeoutMs: 30_000, what: 'replica-a to lead' });
 
     const b = await operatorFor(cluster, ns, {

@@ -1,17 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 import { client, condition, events, modelServerYaml, operatorFor, waitForReady } from './support.js';
-import { faultyServerApi } from './faults.js';
 
 const cluster = useCluster();
 
 describe('a model pull that fails, then succeeds', () => {
-  it('shows the failure and the backoff in status and events, then becomes Ready', async () => {
+  // The fault is the simulated Ollama's own: SIM_OLLAMA_FAIL_PULLS (docs/node-simulator.md) makes
+  // its next two pulls of nomic-embed-text break off mid-download with Ollama's error line, as a
+  // flaky registry connection does. A real Ollama ignores the variable.
+  it.runIf(cluster.nodeSimulator)('shows the failure and the backoff in status and events, then becomes Ready', async () => {
     const ns = await cluster.newNamespace('ms-retry');
-    const faults = faultyServerApi({ failFirst: { 'nomic-embed-text': 2 } });
-    await operatorFor(cluster, ns, { modelserver: { api: faults.api, pullRetryBaseMs: 1500 } });
+    await operatorFor(cluster, ns, { modelserver: { pullRetryBaseMs: 1500 } });
     const c = client(cluster);
-    await cluster.applyYaml(modelServerYaml('flaky', { models: [{ name: 'llama3.1:8b' }, { name: 'nomic-embed-text' }] }), { namespace: ns });
+    await cluster.applyYaml(modelServerYaml('flaky', {
+      models: [{ name: 'llama3.1:8b' }, { name: 'nomic-embed-text' }],
+      env: [{ name: 'SIM_OLLAMA_FAIL_PULLS', value: 'nomic-embed-text=2' }],
+    }), { namespace: ns });
 
     const failing = await waitForReady(cluster, c, ns, 'flaky', (r) => r?.reason === 'PullFailed');
     const ready = condition(failing, 'Ready')!;
@@ -25,12 +29,14 @@ describe('a model pull that fails, then succeeds', () => {
 
     const done = await waitForReady(cluster, c, ns, 'flaky', (r) => r?.status === 'True', 60_000);
     expect(done.status?.modelsReady).toBe('2/2');
-    expect(faults.pulls.filter((m) => m === 'nomic-embed-text')).toHaveLength(3);
+    expect(done.status?.models?.every((m) => m.present)).toBe(true);
 
+    // Exactly the two injected failures, each announced with its attempt, then success.
     const evs = await events(c, ns, 'flaky');
     const warnings = evs.filter((e) => e.type === 'Warning' && e.reason === 'PullFailed').map((e) => e.message);
-    expect(warnings.some((m) => m.includes('(attempt 1)'))).toBe(true);
-    expect(warnings.some((m) => m.includes('(attempt 2)'))).toBe(true);
+    expect(warnings.some((m) => m.includes('nomic-embed-text') && m.includes('(attempt 1)'))).toBe(true);
+    expect(warnings.some((m) => m.includes('nomic-embed-text') && m.includes('(attempt 2)'))).toBe(true);
+    expect(warnings.some((m) => m.includes('(attempt 3)') || m.includes('llama3.1:8b'))).toBe(false);
     expect(evs.some((e) => e.type === 'Normal' && e.reason === 'Succeeded')).toBe(true);
   });
 });

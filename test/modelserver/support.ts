@@ -6,18 +6,20 @@ import { KubeClient, type KubeObject } from '../../operators/runtime/kube.js';
 import { DEPLOYMENTS, MODELSERVERS, type ModelServer } from '../../operators/modelserver/types.js';
 import { modelServerController, type ModelServerControllerOptions } from '../../operators/modelserver/controller.js';
 import type { Condition } from '../../operators/runtime/conditions.js';
+import { kubeServiceAccess } from '../../operators/runtime/service-access.js';
 
 export const testLogger = () => pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' }, pino.destination(2));
 
 /**
  * Starts an operator that only sees `namespace` (so test files running in parallel never
- * reconcile each other's objects); stopped after the file.
+ * reconcile each other's objects); stopped after the file. It reaches the simulated Ollama the
+ * way the backend allows (`cluster.serviceAccess`).
  */
 export async function operatorFor(cluster: Cluster, namespace: string, opts: Partial<OperatorOptions> & { modelserver?: ModelServerControllerOptions } = {}): Promise<Operator> {
   const { modelserver, ...rest } = opts;
   const op = await startOperator({
     kubeConfig: cluster.kc, logger: testLogger(), namespaces: [namespace],
-    controllerOverrides: [modelServerController({ pullRetryBaseMs: 1000, pullProgressIntervalMs: 200, ...modelserver }) as never],
+    controllerOverrides: [modelServerController({ pullRetryBaseMs: 1000, pullProgressIntervalMs: 200, serviceAccess: cluster.serviceAccess, ...modelserver }) as never],
     ...rest,
   });
   afterAll(() => op.stop());
@@ -59,4 +61,13 @@ export interface CoreEvent { reason: string; type: string; message: string; invo
 export async function events(c: KubeClient, ns: string, name: string): Promise<CoreEvent[]> {
   const list = await c.request<{ items: CoreEvent[] }>(`/api/v1/namespaces/${ns}/events`);
   return list.items.filter((e) => e.involvedObject.name === name && e.involvedObject.kind === 'ModelServer');
+}
+
+/** The models an Ollama Service's server has (GET /api/tags), reached as the operator reaches it. */
+export async function ollamaModels(cluster: Cluster, c: KubeClient, ns: string, service: string): Promise<string[]> {
+  const access = cluster.serviceAccess ?? kubeServiceAccess(c);
+  const base = await access.base(ns, service, { name: 'http', port: 11434 });
+  const res = await base.fetch(`${base.url}/api/tags`, { headers: { Accept: 'application/json' } });
+  if (!res.ok) throw new Error(`GET /api/tags of ${ns}/${service}: HTTP ${res.status}`);
+  return ((await res.json()) as { models: { name: string }[] }).models.map((m) => m.name);
 }
