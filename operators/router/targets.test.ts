@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ModelServer } from '../modelserver/types.js';
+import type { KubeClient } from '../runtime/kube.js';
+import type { ServiceAccess } from '../runtime/service-access.js';
+import { UpstreamFailure } from './providers/http.js';
+import { TargetResolver } from './targets.js';
+
+const ms: ModelServer = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'llm', namespace: 'ai' }, spec: { models: [{ name: 'llama3.1:8b' }] } } as ModelServer;
+const provider = { name: 'local', type: 'ollama', modelServerRef: { namespace: 'ai', name: 'llm' } } as never;
+const client = { server: new URL('https://127.0.0.1:6443') } as KubeClient;
+const kc = { applyToHTTPSOptions: async (o: { headers?: Record<string, string> }) => { o.headers = { Authorization: 'Bearer t' }; } } as unknown as KubeConfig;
+
+function resolver(access: ServiceAccess, servers: ModelServer[] = [ms]): TargetResolver {
+  return new TargetResolver(client, kc, (ns, name) => servers.find((s) => s.metadata?.namespace === ns && s.metadata?.name === name), access);
+}
+
+describe('TargetResolver with a ServiceAccess', () => {
+  it("asks the ServiceAccess for the ModelServer's http port and adds no API server credentials to a direct URL", async () => {
+    const asked: unknown[] = [];
+    const t = await resolver({ base: async (...args) => { asked.push(args); return { url: 'http://127.0.0.1:41000', fetch }; } }).resolve(provider, 'llama3.1:8b');
+    expect(asked).toEqual([['ai', 'llm', { name: 'http', port: 11434 }]]);
+    expect(t).toEqual({ baseURL: 'http://127.0.0.1:41000', model: 'llama3.1:8b' });
+  });
+
+  it("adds the API server's credentials when the route is its service proxy", async () => {
+    const t = await resolver({ base: async () => ({ url: 'https://127.0.0.1:6443/api/v1/namespaces/ai/services/llm:http/proxy', fetch }) }).resolve(provider, 'm');
+    expect(t.headers).toEqual({ Authorization: 'Bearer t' });
+  });
+
+  it('turns a route that cannot be found into an Unavailable upstream failure naming the ModelServer', async () => {
+    const err = await resolver({ base: async () => { throw new Error('service ai/llm has no ready simulated pod serving port "http"'); } }).resolve(provider, 'm').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamFailure);
+    expect(err).toMatchObject({ failure: 'Unavailable', message: 'ModelServer ai/llm: service ai/llm has no ready simulated pod serving port "http"' });
+  });
+});
