@@ -211,10 +211,14 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
   try {
     unsubscribe = ctx.hub.subscribe({
       gr, filter: q.filter,
-      deliver: (type, entry, line) => {
+      deliver: (type, entry, frame) => {
         if (closed) return;
         try {
-          if (plain) write(line()); else write(render(type, entry));
+          if (!plain) write(render(type, entry));
+          // The shared, already framed chunk goes straight to the socket: one write, no per-watcher
+          // encoding. Headers are flushed and every earlier write reached the socket in order.
+          else if (res.chunkedEncoding && res.socket && !res.socket.destroyed) res.socket.write(frame.chunk());
+          else write(frame.line());
         } catch (err) {
           finish();
           throw err;

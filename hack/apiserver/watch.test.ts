@@ -19,7 +19,7 @@ function setup(capacity = 100): { store: Store; hub: WatchHub; put(name: string,
 function recorder(filter: Partial<Watcher['filter']> = {}): { w: Watcher; seen: string[]; lines: string[] } {
   const seen: string[] = []; const lines: string[] = [];
   const w: Watcher = { gr: 'configmaps.', filter: { labels: [], fields: [], ...filter },
-    deliver: (type, entry, line) => { seen.push(`${type} ${entry.name}@${entry.rv}`); lines.push(line()); } };
+    deliver: (type, entry, frame) => { seen.push(`${type} ${entry.name}@${entry.rv}`); lines.push(frame.line()); } };
   return { w, seen, lines };
 }
 
@@ -69,6 +69,22 @@ describe('WatchHub', () => {
     hub.subscribe(a.w, 0); hub.subscribe(b.w, 0);
     put('a');
     expect(a.lines[0]).toBe(b.lines[0]);
+  });
+
+  it('frames an event once as an HTTP chunk shared by all watchers', () => {
+    const { hub, put } = setup();
+    const chunks: Buffer[] = [];
+    const w = (ns?: string): Watcher => ({ gr: 'configmaps.', filter: { ns, labels: [], fields: [] }, deliver: (_t, _e, f) => { chunks.push(f.chunk()); } });
+    hub.subscribe(w(), 0); hub.subscribe(w('default'), 0); hub.subscribe(w('other'), 0);
+    put('é');
+    expect(chunks).toHaveLength(2);
+    expect(chunks[0]).toBe(chunks[1]);
+    const text = chunks[0]!.toString('utf8');
+    const [size, rest] = [text.slice(0, text.indexOf('\r\n')), text.slice(text.indexOf('\r\n') + 2)];
+    expect(rest.endsWith('\n\r\n')).toBe(true);
+    // The chunk size counts bytes, not characters.
+    expect(parseInt(size, 16)).toBe(Buffer.byteLength(rest.slice(0, -2)));
+    expect(JSON.parse(rest.slice(0, -2))).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'é' } } });
   });
 
   it('stops delivering after unsubscribe', () => {

@@ -1,7 +1,9 @@
 /**
  * Watch fan-out with a bounded replay history per resource, like kube-apiserver's watch cache:
  * a watch may resume from any resourceVersion still in the history; older ones get 410 Expired.
- * Each event is serialized once per event type and shared by every watcher that receives it.
+ * Each event is serialized once per event type, and framed once as an HTTP/1.1 chunk, and both are
+ * shared by every watcher that receives it: fan-out to W watchers costs W socket writes and nothing
+ * that grows with W besides.
  */
 import { expired } from './errors.js';
 import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from './selectors.js';
@@ -9,12 +11,22 @@ import type { ChangeEvent, Entry, EventType } from './store.js';
 
 export interface WatchFilter { ns?: string; labels: LabelSelector; fields: FieldSelector }
 
+/** One serialized watch event, built on first use and shared by every watcher that gets it. */
+export interface WatchFrame {
+  /** The watch event as JSON, newline-terminated. */
+  line(): string;
+  /** The same bytes framed as one HTTP/1.1 chunk (`<hex length>\r\n<line>\r\n`). */
+  chunk(): Buffer;
+}
+
 export interface Watcher {
   gr: string;
   filter: WatchFilter;
-  /** Receives an event after filtering; `line` is the serialized watch event, newline-terminated. */
-  deliver(type: EventType, entry: Entry, line: () => string): void;
+  /** Receives an event after filtering. */
+  deliver(type: EventType, entry: Entry, frame: WatchFrame): void;
 }
+
+type Frames = Map<EventType, WatchFrame>;
 
 interface History { events: ChangeEvent[]; start: number; droppedUpTo: number }
 
@@ -36,10 +48,10 @@ export class WatchHub {
     }
     const ws = this.watchers.get(ev.gr);
     if (!ws || ws.size === 0) return;
-    const lines = new Map<EventType, string>();
+    const frames: Frames = new Map();
     for (const w of ws) {
       // A watcher that cannot take an event is dropped; the write that caused it has succeeded.
-      try { dispatch(w, ev, lines); } catch (err) { ws.delete(w); this.onWatcherError(err, w); }
+      try { dispatch(w, ev, frames); } catch (err) { ws.delete(w); this.onWatcherError(err, w); }
     }
   }
 
@@ -56,10 +68,9 @@ export class WatchHub {
       throw expired(`too old resource version: ${fromRv} (${h.droppedUpTo + 1})`);
     }
     if (fromRv > 0 && h) {
-      const lines = new Map<EventType, string>();
       for (let i = h.start; i < h.events.length; i++) {
         const ev = h.events[i]!;
-        if (ev.entry.rv > fromRv) { lines.clear(); dispatch(w, ev, lines); }
+        if (ev.entry.rv > fromRv) dispatch(w, ev, new Map());
       }
     }
     let ws = this.watchers.get(w.gr);
@@ -84,18 +95,39 @@ function matches(f: WatchFilter, e: Entry | undefined): boolean {
   return matchesLabels(f.labels, e.labels) && matchesFields(f.fields, e.fields);
 }
 
-/** Selector transitions become ADDED/DELETED, as the real watch cache reports them. */
-function dispatch(w: Watcher, ev: ChangeEvent, lines: Map<EventType, string>): void {
-  const now = ev.type === 'DELETED' ? false : matches(w.filter, ev.entry);
-  const before = ev.type === 'ADDED' ? false : matches(w.filter, ev.prev);
-  let type: EventType;
-  if (ev.type === 'DELETED') { if (!before) return; type = 'DELETED'; } else if (now && before) type = 'MODIFIED';
-  else if (now) type = 'ADDED';
-  else if (before) type = 'DELETED';
-  else return;
-  w.deliver(type, ev.entry, () => {
-    let line = lines.get(type);
-    if (line === undefined) { line = `{"type":"${type}","object":${ev.entry.json}}\n`; lines.set(type, line); }
-    return line;
-  });
+function frame(type: EventType, entry: Entry): WatchFrame {
+  let line: string | undefined;
+  let chunk: Buffer | undefined;
+  const f: WatchFrame = {
+    line: () => (line ??= `{"type":"${type}","object":${entry.json}}\n`),
+    chunk: () => {
+      if (!chunk) {
+        const body = Buffer.from(f.line());
+        chunk = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, CRLF]);
+      }
+      return chunk;
+    },
+  };
+  return f;
+}
+const CRLF = Buffer.from('\r\n');
+
+/** The event type this watcher sees: selector transitions become ADDED/DELETED, as the real watch cache reports them. */
+function seenAs(f: WatchFilter, ev: ChangeEvent): EventType | undefined {
+  // Without selectors an event can only fall outside the watch by namespace, which never changes.
+  if (f.labels.length === 0 && f.fields.length === 0) return f.ns && ev.entry.ns !== f.ns ? undefined : ev.type;
+  const now = ev.type === 'DELETED' ? false : matches(f, ev.entry);
+  const before = ev.type === 'ADDED' ? false : matches(f, ev.prev);
+  if (ev.type === 'DELETED') return before ? 'DELETED' : undefined;
+  if (now && before) return 'MODIFIED';
+  if (now) return 'ADDED';
+  return before ? 'DELETED' : undefined;
+}
+
+function dispatch(w: Watcher, ev: ChangeEvent, frames: Frames): void {
+  const type = seenAs(w.filter, ev);
+  if (type === undefined) return;
+  let f = frames.get(type);
+  if (!f) { f = frame(type, ev.entry); frames.set(type, f); }
+  w.deliver(type, ev.entry, f);
 }
