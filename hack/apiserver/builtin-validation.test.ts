@@ -34,6 +34,15 @@ describe('built-in validation', () => {
     expect(validateBuiltin('pods.', pod({ restartPolicy: 'Never' }), pod({})).map((c) => c.field)).toEqual(['spec']);
   });
 
+  it('lets pod updates remove scheduling gates but not add them', () => {
+    const pod = (gates: string[]): KObject => ({ spec: { containers: [container], schedulingGates: gates.map((name) => ({ name })) } });
+    expect(validateBuiltin('pods.', pod(['a']), pod(['a', 'b']))).toEqual([]);
+    expect(validateBuiltin('pods.', pod([]), pod(['a']))).toEqual([]);
+    expect(validateBuiltin('pods.', pod(['a', 'c']), pod(['a']))).toEqual([{
+      reason: 'FieldValueForbidden', field: 'spec.schedulingGates', message: "Forbidden: only deletion is allowed, but found new scheduling gate 'c'",
+    }]);
+  });
+
   it('keeps immutable config and a deployment selector from changing', () => {
     expect(validateBuiltin('configmaps.', { data: { a: '2' }, immutable: true }, { data: { a: '1' }, immutable: true })
       .map((c) => c.field)).toEqual(['data']);

@@ -92,7 +92,9 @@ const POD_UPDATE_FORBIDDEN = 'pod updates may not change fields other than `spec
 function podSpecForUpdateCheck(spec: Obj, bindingFrom: Obj): Obj {
   const mask = (list: unknown): unknown[] => arr(list).map((c) => ({ ...rec(c), image: undefined }));
   const out: Obj = { ...spec, containers: mask(spec.containers), initContainers: mask(spec.initContainers),
-    activeDeadlineSeconds: undefined, tolerations: undefined, terminationGracePeriodSeconds: undefined };
+    activeDeadlineSeconds: undefined, tolerations: undefined, terminationGracePeriodSeconds: undefined,
+    // Checked on their own: gates may only be removed.
+    schedulingGates: undefined };
   // The binding subresource sets nodeName on an unbound pod.
   if (!bindingFrom.nodeName) out.nodeName = undefined;
   return out;
@@ -105,6 +107,13 @@ export function validateBuiltin(storage: string, obj: KObject, old: KObject | un
   switch (storage) {
     case 'pods.':
       podSpec('spec', obj.spec, causes);
+      if (old) {
+        const oldGates = new Set(arr(rec(old.spec).schedulingGates).map((g) => rec(g).name));
+        for (const g of arr(spec.schedulingGates)) {
+          const name = rec(g).name;
+          if (!oldGates.has(name)) causes.push(fieldCause('FieldValueForbidden', 'spec.schedulingGates', `only deletion is allowed, but found new scheduling gate '${String(name)}'`));
+        }
+      }
       if (old && !jsonEqual(podSpecForUpdateCheck(spec, rec(old.spec)), podSpecForUpdateCheck(rec(old.spec), rec(old.spec)))) {
         causes.push(fieldCause('FieldValueForbidden', 'spec', POD_UPDATE_FORBIDDEN));
       }
