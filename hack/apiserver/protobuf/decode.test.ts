@@ -161,6 +161,15 @@ describe('DeleteOptions', () => {
   });
 });
 
+describe('Eviction', () => {
+  it('decodes the pod name and its deleteOptions', () => {
+    const body = envelope('policy/v1', 'Eviction', msg(field(1, msg(field(1, 'web-0'), field(3, 'apps'))), field(2, msg(field(1, 30)))));
+    expect(decodeProtobufObject(body)).toEqual({
+      kind: 'Eviction', apiVersion: 'policy/v1', metadata: { name: 'web-0', namespace: 'apps' }, deleteOptions: { gracePeriodSeconds: 30 },
+    });
+  });
+});
+
 describe('decode errors', () => {
   it('names a field the decoder does not cover, with its path', () => {
     // Container field 10 is livenessProbe, which the descriptors leave out.
