@@ -8,7 +8,7 @@
 import type { ServerContext } from './context.js';
 import { ApiError, badRequest, forbidden, internalError, notFound, type Status } from './errors.js';
 import { nowRfc3339 } from './duration.js';
-import type { DeleteOptions, ObjectService, WriteOptions } from './objects.js';
+import { internalWrite, type DeleteOptions, type ObjectService, type WriteOptions } from './objects.js';
 import type { ResourceInfo } from './registry.js';
 import { fromMetaLabelSelector, matchesLabels, type MetaLabelSelector } from './selectors.js';
 import { isRecord, type KObject, type StoredObject } from './types.js';
@@ -77,7 +77,8 @@ export function evictPod(ctx: ServerContext, svc: ObjectService, pods: ResourceI
     if (pdbs && matching.length === 1) {
       const pdb = matching[0]!;
       const status = spendDisruption(pdb, name, nowRfc3339());
-      if (!opts.dryRun) svc.update(pdbs, ns, pdb.metadata?.name ?? '', { ...pdb, status }, opts, 'status');
+      // The server writes the budget itself (a loopback client), not as the evicting client.
+      if (!opts.dryRun) svc.update(pdbs, ns, pdb.metadata?.name ?? '', { ...pdb, status }, internalWrite('kube-apiserver'), 'status');
     }
   }
   svc.delete(pods, ns, name, { ...req.deleteOptions, dryRun: req.deleteOptions.dryRun || opts.dryRun });
