@@ -134,18 +134,22 @@ export function applyBuiltinDefaults(groupResource: string, o: KObject): void {
   }
 }
 
-/** The finalizer the StorageObjectInUseProtection admission plugin puts on every new claim. */
-export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+/** The finalizers the StorageObjectInUseProtection admission plugin puts on every new claim and volume. */
+const STORAGE_PROTECTION: Record<string, string> = {
+  'persistentvolumeclaims.': 'kubernetes.io/pvc-protection',
+  'persistentvolumes.': 'kubernetes.io/pv-protection',
+};
 
 /**
  * What kube-apiserver's default admission plugins add to a new object: StorageObjectInUseProtection's
- * finalizer on claims, which kube-controller-manager (here the node simulator) removes once no pod uses them.
+ * finalizers, which kube-controller-manager (here the node simulator) removes once nothing uses the storage.
  */
 export function admitOnCreate(groupResource: string, o: KObject): void {
-  if (groupResource !== 'persistentvolumeclaims.') return;
+  const finalizer = STORAGE_PROTECTION[groupResource];
+  if (!finalizer) return;
   const meta = o.metadata ?? (o.metadata = {});
   const finalizers = meta.finalizers ?? [];
-  if (!finalizers.includes(PVC_PROTECTION_FINALIZER)) meta.finalizers = [...finalizers, PVC_PROTECTION_FINALIZER];
+  if (!finalizers.includes(finalizer)) meta.finalizers = [...finalizers, finalizer];
 }
 
 /** The status an object starts with when its resource has a status subresource. */
@@ -154,6 +158,7 @@ export function initialStatus(groupResource: string, o: KObject): unknown {
     case 'pods.': return { phase: 'Pending', qosClass: qosClass(isRecord(o.spec) ? o.spec : {}) };
     case 'namespaces.': return { phase: 'Active' };
     case 'persistentvolumeclaims.': return { phase: 'Pending' };
+    case 'persistentvolumes.': return { phase: 'Pending' };
     case 'services.': return { loadBalancer: {} };
     case 'customresourcedefinitions.apiextensions.k8s.io': return undefined;
     default: return groupResource.endsWith('.') || !groupResource.includes('.') ? undefined : {};

@@ -1,6 +1,6 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { claimsOf, PVC_PROTECTION_FINALIZER, releasedFinalizers } from './pvcprotection.js';
+import { claimsOf, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, releasedFinalizers, releasedVolumeFinalizers } from './pvcprotection.js';
 
 const claim = (deleting: boolean, finalizers = [PVC_PROTECTION_FINALIZER, 'example.dev/keep']): V1PersistentVolumeClaim => ({
   metadata: { name: 'data', finalizers, ...(deleting ? { deletionTimestamp: new Date() } : {}) },
@@ -26,5 +26,12 @@ describe('pvc protection', () => {
   it('does nothing for a claim not being deleted or without the finalizer', () => {
     expect(releasedFinalizers(claim(false), [])).toBeUndefined();
     expect(releasedFinalizers(claim(true, []), [])).toBeUndefined();
+  });
+
+  it('releases a volume being deleted unless it is Bound', () => {
+    const pv = (phase: string, deleting = true) => ({ metadata: { name: 'v', finalizers: [PV_PROTECTION_FINALIZER], ...(deleting ? { deletionTimestamp: new Date() } : {}) }, status: { phase } });
+    expect(releasedVolumeFinalizers(pv('Available'))).toEqual([]);
+    expect(releasedVolumeFinalizers(pv('Bound'))).toBeUndefined();
+    expect(releasedVolumeFinalizers(pv('Available', false))).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
-// The pvc-protection controller of kube-controller-manager, as pure functions: a claim being deleted
-// keeps its kubernetes.io/pvc-protection finalizer while a scheduled pod that has not finished uses it.
-import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+// The pvc-protection and pv-protection controllers of kube-controller-manager, as pure functions: a
+// claim being deleted keeps its kubernetes.io/pvc-protection finalizer while a scheduled pod that has
+// not finished uses it; a volume keeps kubernetes.io/pv-protection while it is Bound.
+import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 
 /** The claims a pod's volumes name: persistentVolumeClaim volumes and generic ephemeral volumes (`<pod>-<volume>`). */
 export function claimsOf(pod: V1Pod): string[] {
@@ -30,4 +32,12 @@ export function releasedFinalizers(pvc: V1PersistentVolumeClaim, podsInNamespace
   const name = pvc.metadata.name ?? '';
   if (podsInNamespace.some((p) => holds(p, name))) return undefined;
   return finalizers.filter((f) => f !== PVC_PROTECTION_FINALIZER);
+}
+
+/** The finalizers to write when the volume can be released (it is being deleted and not Bound), else undefined. */
+export function releasedVolumeFinalizers(pv: V1PersistentVolume): string[] | undefined {
+  const finalizers = pv.metadata?.finalizers ?? [];
+  if (!pv.metadata?.deletionTimestamp || !finalizers.includes(PV_PROTECTION_FINALIZER)) return undefined;
+  if (pv.status?.phase === 'Bound') return undefined;
+  return finalizers.filter((f) => f !== PV_PROTECTION_FINALIZER);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import {
   AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions,
   type KubeConfig, type KubernetesListObject, type KubernetesObject,
-  type V1Deployment, type V1Endpoints, type V1Job, type V1Node, type V1PersistentVolumeClaim, type V1Pod, type V1Service,
+  type V1Deployment, type V1Endpoints, type V1Job, type V1Node, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import type { OllamaModelStore } from '../fakes/ollama.js';
@@ -23,7 +23,7 @@ import { podEvent, type EventSource } from './events.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
 import { jobPodLabels, planJob } from './jobs.js';
 import { kubeletCertificate } from './kubelet.js';
-import { claimsOf, releasedFinalizers } from './pvcprotection.js';
+import { claimsOf, releasedFinalizers, releasedVolumeFinalizers } from './pvcprotection.js';
 import { LogStore } from './logs.js';
 import { watchInformer, WorkQueue, type Cache } from './loop.js';
 import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './nodes.js';
@@ -154,6 +154,7 @@ class Simulator {
   private jobs!: Cache<V1Job>;
   private services!: Cache<V1Service>;
   private pvcs!: Cache<V1PersistentVolumeClaim>;
+  private pvs!: Cache<V1PersistentVolume>;
 
   readonly fakes: FakeRegistry = {
     list: () => {
@@ -214,6 +215,7 @@ class Simulator {
       this.jobs = this.watch('jobs', '/apis/batch/v1/jobs', () => this.batch.listJobForAllNamespaces(), (j) => this.enqueue(`job:${keyOf(j)}`));
       this.services = this.watch('services', '/api/v1/services', () => this.core.listServiceForAllNamespaces(), (s) => this.enqueue(`svc:${keyOf(s)}`));
       this.pvcs = this.watch('pvcs', '/api/v1/persistentvolumeclaims', () => this.core.listPersistentVolumeClaimForAllNamespaces(), (c) => this.enqueue(`pvc:${keyOf(c)}`));
+      this.pvs = this.watch('pvs', '/api/v1/persistentvolumes', () => this.core.listPersistentVolume(), (v) => this.enqueue(`pv:${keyOf(v)}`));
     }
     await Promise.all(this.informers.map((i) => i.start()));
     this.timers.push(setInterval(() => void this.renewLeases().catch((err) => this.log.warn({ err: String(err) }, 'lease renewal failed')), (this.opts.leaseRenewSeconds ?? 10) * 1000));
@@ -286,6 +288,7 @@ class Simulator {
     for (const s of this.services?.list() ?? []) this.enqueue(`svc:${keyOf(s)}`);
     for (const k of this.writtenEndpoints.keys()) this.enqueue(`svc:${k}`);
     for (const c of this.pvcs?.list() ?? []) this.enqueue(`pvc:${keyOf(c)}`);
+    for (const v of this.pvs?.list() ?? []) this.enqueue(`pv:${keyOf(v)}`);
     // Owners that vanished while we were not watching still need their pods collected.
     for (const p of this.pods?.list() ?? []) {
       const o = controllerRef(p);
@@ -308,6 +311,7 @@ class Simulator {
       case 'job': return this.syncJob(ns, name);
       case 'svc': return this.syncEndpoints(ns, name);
       case 'pvc': return this.syncPvc(ns, name);
+      case 'pv': return this.syncPv(name);
     }
   }
 
@@ -599,6 +603,15 @@ class Simulator {
       capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
     };
     await ignoreNotFound(this.core.patchNamespacedPersistentVolumeClaimStatus({ name, namespace: ns, body: { status } }, mergePatch()));
+  }
+
+  /** The pv-protection controller: a volume being deleted loses its finalizer once it is not Bound. */
+  private async syncPv(name: string): Promise<void> {
+    const pv = this.pvs.get(name);
+    const finalizers = pv ? releasedVolumeFinalizers(pv) : undefined;
+    if (!pv || !finalizers) return;
+    const body = { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: pv.metadata?.resourceVersion } };
+    await ignoreNotFound(this.core.patchPersistentVolume({ name, body }, mergePatch()));
   }
 
   private backends(ns: string): Backend[] {

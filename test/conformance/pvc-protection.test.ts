@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 
 // kube-apiserver's StorageObjectInUseProtection admission puts kubernetes.io/pvc-protection on every
-// new claim; the pvc-protection controller (kube-controller-manager, or the node simulator where
-// there is none) removes it once the claim is being deleted and no running pod uses it.
+// new claim (kubernetes.io/pv-protection on volumes); the protection controllers (kube-controller-manager,
+// or the node simulator where there is none) remove it once the claim is being deleted and no running
+// pod uses it (the volume is not Bound).
 const cluster = useCluster();
 let ns: string;
 
@@ -59,5 +60,20 @@ describe('PVC protection', () => {
         return (err as { code?: number }).code === 404;
       }
     }, { timeoutMs: 30_000, what: 'the unused claim to be deleted' });
+  });
+
+  it.runIf(cluster.nodeSimulator || cluster.controllers)('a new volume carries pv-protection, released on delete while not Bound', async () => {
+    const name = `pv-${ns}`;
+    const pv = await cluster.core.createPersistentVolume({ body: {
+      metadata: { name },
+      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: '/tmp/agentlab-pv' } },
+    } });
+    expect(pv.metadata?.finalizers).toEqual(['kubernetes.io/pv-protection']);
+    await cluster.core.deletePersistentVolume({ name });
+    await cluster.waitFor(async () => {
+      try { await cluster.core.readPersistentVolume({ name }); return false; } catch (err) {
+        return (err as { code?: number }).code === 404;
+      }
+    }, { timeoutMs: 30_000, what: 'the unbound volume to be deleted' });
   });
 });
