@@ -7,9 +7,9 @@ import { loadKubeConfig } from './kubeconfig.js';
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const LEADER_ELECTION_ID = 'agentlab-operator';
 
-const help = `Run the AgentLab operator: every controller (ModelServer, LanePolicy, AgentRun, Flow,
-HardwareTask) on one runtime, against the cluster of the kubeconfig, or in-cluster when
-running inside a pod. Stops cleanly on SIGTERM or Ctrl-C: in-flight reconciles finish and the
+const help = `Run the AgentLab operator: the ModelServer and LanePolicy controllers on one runtime
+(AgentRun, Flow and HardwareTask have no controller yet), against the cluster of the
+kubeconfig, or in-cluster when running inside a pod. Stops cleanly on SIGTERM or Ctrl-C: in-flight reconciles finish and the
 leader lease is released.
 
 Usage:

@@ -5,7 +5,8 @@ import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import { TransientError } from '../runtime/outcome.js';
 import { DEFAULT_BASE_URLS } from '../router/providers/index.js';
 import { bindNamespaces, type NamespaceInfo } from './binding.js';
-import { CONFLICT_LABEL, DEFAULT_ROUTER, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
+import { routerLocationFromEnv } from './router-location.js';
+import { CONFLICT_LABEL, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
 import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from './resources.js';
 import { parseLaneSpec, type LabelSelector, type LaneProvider } from './spec.js';
 import { laneReport, providerHealth, type ProviderObservation } from './status.js';
@@ -21,16 +22,6 @@ export interface LanePolicyControllerOptions {
 type LanePolicy = KubeObject & { spec?: { namespaceSelector?: LabelSelector } };
 type NamespaceObj = KubeObject & { status?: { phase?: string } };
 
-function routerFromEnv(): RouterLocation {
-  const e = process.env;
-  return {
-    namespace: e.AGENTLAB_ROUTER_NAMESPACE ?? DEFAULT_ROUTER.namespace,
-    podLabels: e.AGENTLAB_ROUTER_POD_LABELS
-      ? Object.fromEntries(e.AGENTLAB_ROUTER_POD_LABELS.split(',').map((kv) => kv.split('=') as [string, string]))
-      : DEFAULT_ROUTER.podLabels,
-    port: e.AGENTLAB_ROUTER_PORT ? Number(e.AGENTLAB_ROUTER_PORT) : DEFAULT_ROUTER.port,
-  };
-}
 
 const laneSelectors = (lanes: LanePolicy[]) =>
   lanes
@@ -75,7 +66,7 @@ async function readUsage(ctx: ReconcileContext, routerNamespace: string, lane: s
  * DNS-only one where lanes conflict), checks providers, and publishes spend from the router.
  */
 export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Controller<LanePolicy> {
-  const router = opts.router ?? routerFromEnv();
+  const router = opts.router ?? routerLocationFromEnv(process.env);
   const refreshMs = opts.refreshMs ?? 30_000;
   const allLanes = (_: KubeObject, cache: { list(r: typeof LANEPOLICIES): KubeObject[] }) => cache.list(LANEPOLICIES).map((l) => l.metadata!.name!);
 
