@@ -91,7 +91,7 @@ function recordingSink() {
 
 const identity: Identity = { namespace: 'ns', run: 'run', secret: 's', revoked: false, sensitive: false };
 const req: ChatRequest = { kind: 'chat', model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true };
-const ctx = (l: LaneSpec) => ({ lane: l, identity, requestId: 'r', sensitive: false, signal: new AbortController().signal });
+const ctx = (l: LaneSpec) => ({ lane: l, identity, requestId: 'r', sensitive: false, caller: { gone: false, onGone: () => undefined } });
 const reserved = (deps: DispatchDeps) => deps.accounting.ledger.used(laneKey('lane', periodStart('Monthly', new Date())));
 
 describe('dispatchChat', () => {
@@ -136,6 +136,30 @@ describe('dispatchChat', () => {
     expect(calls).toEqual(['local', 'cloud']);
     expect(s.provider).toBe('cloud');
     expect(out.text).toBe('x');
+  });
+
+  it('stops the attempt and tries no other provider when the caller goes away', async () => {
+    const { deps, calls } = setup({ local: [{ delayMs: 5000 }], cloud: [['x']] });
+    const { sink, out } = recordingSink();
+    let gone = false;
+    let onGone: (() => void) | undefined;
+    const caller = {
+      get gone() {
+        return gone;
+      },
+      onGone: (fn: (() => void) | undefined) => void (onGone = fn),
+    };
+    setTimeout(() => {
+      gone = true;
+      onGone?.();
+    }, 20);
+    const t0 = Date.now();
+    const s = await dispatchChat(deps, { ...ctx(lane([local, cloud])), caller }, req, sink);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(s).toMatchObject({ provider: 'local', outcome: 'cancelled' });
+    expect(calls).toEqual(['local']);
+    expect(out).toMatchObject({ started: false, text: '' });
+    expect(reserved(deps)).toEqual({ tokens: 0, costUSD: 0 });
   });
 
   it('never calls a cloud provider for a private lane, even one smuggled past the parser', async () => {

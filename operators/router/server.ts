@@ -12,7 +12,7 @@ import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker
 import { isObj, sendJson, type Obj } from './dialects/common.js';
 import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, renderOllamaEmbed, renderOllamaShow, renderOllamaTags } from './dialects/ollama.js';
 import { openaiChatSink, parseOpenAIChat, parseOpenAIEmbeddings, renderOpenAIEmbeddings, renderOpenAIModels } from './dialects/openai.js';
-import { dispatchChat, dispatchEmbed, type CallContext, type CallSummary, type DispatchDeps } from './dispatch.js';
+import { dispatchChat, dispatchEmbed, type CallContext, type Caller, type CallSummary, type DispatchDeps } from './dispatch.js';
 import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError, validationError } from './errors.js';
 import { RouterMetrics } from './metrics.js';
 import { logicalModels } from './plan.js';
@@ -110,7 +110,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   accounting.start();
 
   /** Who is calling and which lane applies: 401 / 403 before anything else happens. */
-  function callContext(req: http.IncomingMessage, requestId: string, signal: AbortSignal): CallContext {
+  function callContext(req: http.IncomingMessage, requestId: string, caller: Caller): CallContext {
     const auth = state.tokens.authenticate(req.headers.authorization, Date.now());
     if (!auth.ok) throw authError(auth.reason);
     const id = auth.identity;
@@ -120,7 +120,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     const lane = r.lane.lane;
     if (id.lane && id.lane !== lane.name) throw policyError(`run ${id.namespace}/${id.run} was issued for lane ${id.lane}, but namespace ${id.namespace} is in lane ${lane.name}`, 403, 'lane_mismatch');
     const sensitive = id.sensitive || String(req.headers['x-agentlab-sensitive'] ?? '').toLowerCase() === 'true';
-    return { lane, identity: id, requestId, sensitive, signal };
+    return { lane, identity: id, requestId, sensitive, caller };
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -128,9 +128,21 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : nextRequestId();
     const path = (req.url ?? '/').split('?')[0];
     const dialect: Dialect = path.startsWith('/v1/') ? 'openai' : 'ollama';
-    const caller = new AbortController();
+    let gone = false;
+    let onGone: (() => void) | undefined;
+    const caller: Caller = {
+      get gone() {
+        return gone;
+      },
+      onGone(fn) {
+        onGone = fn;
+        if (gone) fn?.();
+      },
+    };
     res.on('close', () => {
-      if (!res.writableFinished) caller.abort();
+      if (res.writableFinished) return;
+      gone = true;
+      onGone?.();
     });
     let ctx: CallContext | undefined;
     let summary: CallSummary | undefined;
@@ -154,14 +166,14 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           return;
         case 'GET /api/tags':
         case 'GET /v1/models': {
-          ctx = callContext(req, requestId, caller.signal);
+          ctx = callContext(req, requestId, caller);
           const models = logicalModels(ctx.lane);
           sendJson(res, 200, dialect === 'openai' ? renderOpenAIModels(models, `lane/${ctx.lane.name}`) : renderOllamaTags(models), requestId);
           return;
         }
         case 'GET /agentlab/v1/usage': {
           // A run's own view of its token account (for AgentRun status; no other run's figures).
-          ctx = callContext(req, requestId, caller.signal);
+          ctx = callContext(req, requestId, caller);
           const used = accounting.ledger.used(runKey(ctx.identity.namespace, ctx.identity.run));
           const limit = Math.min(ctx.lane.budget.maxTokensPerRun ?? Infinity, ctx.identity.maxTokens ?? Infinity);
           sendJson(res, 200, {
@@ -176,7 +188,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         }
         case 'POST /api/show': {
           // Ollama clients (Continue, Open WebUI) ask for model details; the lane's names are all there is.
-          ctx = callContext(req, requestId, caller.signal);
+          ctx = callContext(req, requestId, caller);
           const body = await readBody(req);
           const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
           if (!logicalModels(ctx.lane).includes(name)) throw new RouterError('validation', 404, 'model_not_found', `model ${JSON.stringify(name)} not found in lane ${ctx.lane.name}`);
@@ -186,7 +198,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         case 'POST /api/chat':
         case 'POST /api/generate':
         case 'POST /v1/chat/completions': {
-          ctx = callContext(req, requestId, caller.signal);
+          ctx = callContext(req, requestId, caller);
           const body = await readBody(req);
           const chat = route === 'POST /api/chat' ? parseOllamaChat(body) : route === 'POST /api/generate' ? parseOllamaGenerate(body) : parseOpenAIChat(body);
           const sink = dialect === 'openai'
@@ -198,7 +210,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         }
         case 'POST /api/embed':
         case 'POST /v1/embeddings': {
-          ctx = callContext(req, requestId, caller.signal);
+          ctx = callContext(req, requestId, caller);
           const body = await readBody(req);
           const embed = dialect === 'openai' ? parseOpenAIEmbeddings(body) : parseOllamaEmbed(body);
           const out = await dispatchEmbed(deps, ctx, embed);

@@ -65,6 +65,19 @@ describe('Ollama dialect', () => {
     expect(lines[2]).toMatchObject({ done: true, done_reason: 'stop', prompt_eval_count: 5, eval_count: 2, model: 'chat' });
   });
 
+  it.each(['chat', 'generate'] as const)('writes %s text chunks exactly as JSON.stringify of the chunk object', (mode) => {
+    const { res, out } = fakeRes();
+    const sink = ollamaChatSink(res, { model: 'llama "3"', stream: true, mode, requestId: 'r' });
+    sink.start();
+    const text = 'quote " backslash \\ newline \n tab \t unicode \u2028 é';
+    sink.delta(text);
+    const line = out.body.split('\n')[0];
+    const parsed = JSON.parse(line) as { created_at: string };
+    expect(parsed.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const piece = mode === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text };
+    expect(line).toBe(JSON.stringify({ model: 'llama "3"', created_at: parsed.created_at, ...piece, done: false }));
+  });
+
   it('answers generate non-streamed in one object', () => {
     const { res, out } = fakeRes();
     const sink = ollamaChatSink(res, { model: 'chat', stream: false, mode: 'generate', requestId: 'r' });

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { linkToolResults, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
 import { renderOllamaError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
 
 /** Options shared by /api/chat and /api/generate (Ollama's "options" block). */
 function options(body: Obj): Pick<ChatRequest, 'maxTokens' | 'temperature' | 'topP' | 'stop'> {
@@ -70,6 +70,19 @@ export function parseOllamaEmbed(body: Obj): EmbedRequest {
   return { kind: 'embed', model, input: input as string[] };
 }
 
+// One timestamp string per millisecond: a stream's chunks mostly share one, and formatting a Date
+// per chunk is a measurable share of the router's per-chunk cost.
+let stampMs = -1;
+let stamp = '';
+function now(): string {
+  const ms = Date.now();
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stamp = new Date(ms).toISOString();
+  }
+  return stamp;
+}
+
 /**
  * Renders an answer as Ollama does: NDJSON chunks with "done": false, then a final chunk with
  * the counts (/api/chat carries "message", /api/generate "response").
@@ -83,6 +96,11 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
   const piece = (content: string, withCalls: ToolCall[] = []) => (o.mode === 'chat'
     ? { message: { role: 'assistant', content, ...(withCalls.length ? { tool_calls: ollamaCalls(withCalls) } : {}) } }
     : { response: content });
+  // A text chunk is the same object every time but for its timestamp and text: assemble its JSON
+  // from fixed parts (what JSON.stringify of {model, created_at, message|response, done} gives).
+  const head = `{"model":${JSON.stringify(o.model)},"created_at":"`;
+  const textOpen = o.mode === 'chat' ? '","message":{"role":"assistant","content":' : '","response":';
+  const textClose = o.mode === 'chat' ? '},"done":false}\n' : ',"done":false}\n';
   return {
     get started() {
       return started;
@@ -91,8 +109,7 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
       if (started) return;
       started = true;
       if (o.stream) {
-        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-request-id': o.requestId });
-        res.flushHeaders();
+        startStream(res, { 'content-type': 'application/x-ndjson', 'x-request-id': o.requestId });
       }
     },
     delta(t) {
@@ -100,20 +117,20 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
         text += t;
         return;
       }
-      writeChunk(res, JSON.stringify({ model: o.model, created_at: new Date().toISOString(), ...piece(t), done: false }) + '\n');
+      writeChunk(res, head + now() + textOpen + JSON.stringify(t) + textClose);
     },
     toolCall(call) {
       if (!o.stream) {
         calls.push(call);
         return;
       }
-      writeChunk(res, JSON.stringify({ model: o.model, created_at: new Date().toISOString(), ...piece('', [call]), done: false }) + '\n');
+      writeChunk(res, JSON.stringify({ model: o.model, created_at: now(), ...piece('', [call]), done: false }) + '\n');
     },
     done(usage: Usage, finishReason: FinishReason) {
       const total = Number(process.hrtime.bigint() - t0);
       const final = {
         model: o.model,
-        created_at: new Date().toISOString(),
+        created_at: now(),
         ...piece(o.stream ? '' : text, o.stream ? [] : calls),
         done: true,
         // Ollama reports "stop" when the model answered with tool calls.

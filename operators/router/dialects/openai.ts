@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { parseToolArguments, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
 import { renderOpenAIError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
 
 /** content is a string or a list of parts; only text parts can be routed. */
 function textContent(c: unknown, path: string): string {
@@ -83,8 +83,7 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
       if (started) return;
       started = true;
       if (o.stream) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': o.requestId });
-        res.flushHeaders();
+        startStream(res, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': o.requestId });
       }
     },
     delta(t) {

@@ -65,18 +65,38 @@ async function errorSnippet(res: IncomingMessage): Promise<string> {
   return '';
 }
 
+// Parsed request targets by URL string: the set is bounded by the lanes' providers, and parsing a
+// URL (then converting it to request options) on every request is measurable on the hot path.
+const MAX_CACHED_URLS = 256;
+interface ParsedURL { https: boolean; url: URL; options: { protocol: string; hostname: string; port: string; path: string } }
+const parsedURLs = new Map<string, ParsedURL>();
+
+function parseURL(urlStr: string): ParsedURL {
+  let p = parsedURLs.get(urlStr);
+  if (!p) {
+    const url = new URL(urlStr);
+    // An IPv6 literal keeps its brackets in URL.hostname; request options want it bare.
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    p = { https: url.protocol === 'https:', url, options: { protocol: url.protocol, hostname, port: url.port, path: `${url.pathname}${url.search}` } };
+    if (parsedURLs.size >= MAX_CACHED_URLS) parsedURLs.clear();
+    parsedURLs.set(urlStr, p);
+  }
+  return p;
+}
+
 /**
  * POSTs JSON and resolves with the response once its headers say 2xx; any other outcome rejects
  * with an UpstreamFailure classified for the lane's fallback policy.
  */
 export function postJson(urlStr: string, body: unknown, headers: Record<string, string>, signal: AbortSignal, tls?: https.AgentOptions): Promise<IncomingMessage> {
-  const url = new URL(urlStr);
+  const target = parseURL(urlStr);
   const data = JSON.stringify(body);
-  const mod = url.protocol === 'https:' ? https : http;
+  const mod = target.https ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, {
+    const req = mod.request({
+      ...target.options,
       method: 'POST',
-      agent: agentFor(url, tls),
+      agent: agentFor(target.url, tls),
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream, application/x-ndjson', 'content-length': Buffer.byteLength(data), ...headers },
       signal,
     }, (res) => {
@@ -101,11 +121,13 @@ export function postJson(urlStr: string, body: unknown, headers: Record<string, 
 }
 
 /**
- * Splits a response into lines as chunks arrive (no buffering beyond one partial line).
+ * Splits a response into lines as chunks arrive: one batch per read, holding the complete lines
+ * that read brought (no buffering beyond one partial line). Batches spare the consumer one
+ * promise round trip per line.
  * Read with read() rather than for-await: leaving a for-await early destroys the socket, and
  * the keep-alive connection to the provider is worth keeping once the final event has been seen.
  */
-export async function* lines(res: IncomingMessage): AsyncGenerator<string> {
+export async function* lineBatches(res: IncomingMessage): AsyncGenerator<string[]> {
   res.setEncoding('utf8');
   let ended = false;
   let failed = false;
@@ -128,32 +150,31 @@ export async function* lines(res: IncomingMessage): AsyncGenerator<string> {
   res.on('error', onError);
   res.on('close', onClose);
   let rest = '';
+  const strip = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
   try {
     for (;;) {
       let chunk: string | null;
       while ((chunk = res.read() as string | null) !== null) {
-        let start = 0;
         let nl = chunk.indexOf('\n');
         if (nl === -1) {
           rest += chunk;
           continue;
         }
-        let first = true;
-        while (nl !== -1) {
-          const line = chunk.slice(start, nl);
-          yield (first ? rest + line : line).replace(/\r$/, '');
-          first = false;
+        const batch = [strip(rest + chunk.slice(0, nl))];
+        let start = nl + 1;
+        while ((nl = chunk.indexOf('\n', start)) !== -1) {
+          batch.push(strip(chunk.slice(start, nl)));
           start = nl + 1;
-          nl = chunk.indexOf('\n', start);
         }
         rest = chunk.slice(start);
+        yield batch;
       }
       if (ended) break;
       if (failed) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
       await new Promise<void>((r) => (wake = r));
       wake = undefined;
     }
-    if (rest.trim() !== '') yield rest;
+    if (rest.trim() !== '') yield [rest];
   } finally {
     res.off('readable', poke);
     res.off('end', onEnd);
@@ -162,6 +183,11 @@ export async function* lines(res: IncomingMessage): AsyncGenerator<string> {
     // Stopped early after the answer was complete: drain what is left so the socket is reused.
     if (!ended && !failed) res.resume();
   }
+}
+
+/** The response's lines one at a time (see lineBatches). */
+export async function* lines(res: IncomingMessage): AsyncGenerator<string> {
+  for await (const batch of lineBatches(res)) yield* batch;
 }
 
 /** The payloads of an SSE stream's data fields (one per event as these providers send them). */

@@ -1,8 +1,8 @@
 import type { ChatRequest, StreamEvent } from '../canonical.js';
+import { lineBatches, parseJsonLine, postJson, readJson, UpstreamFailure } from './http.js';
+import type { ProviderAdapter } from './types.js';
 
 let callSeq = 0;
-import { lines, parseJsonLine, postJson, readJson, UpstreamFailure } from './http.js';
-import type { ProviderAdapter } from './types.js';
 
 interface OllamaChunk {
   message?: { content?: string; tool_calls?: { function?: { name?: string; arguments?: Record<string, unknown> } }[] };
@@ -29,24 +29,29 @@ export function ollamaChatBody(req: ChatRequest, model: string) {
   return { model, messages, stream: true, options, ...(tools ? { tools } : {}) };
 }
 
-/** Ollama's /api/chat: NDJSON, one JSON object per line, the last with "done": true and the counts. */
-export async function* ollamaEvents(src: AsyncIterable<string>): AsyncGenerator<StreamEvent> {
+/**
+ * Ollama's /api/chat: NDJSON, one JSON object per line, the last with "done": true and the counts.
+ * Takes the lines in batches (one per upstream read) and yields each event as soon as it is parsed.
+ */
+export async function* ollamaEvents(src: AsyncIterable<readonly string[]>): AsyncGenerator<StreamEvent> {
   let sawCalls = false;
-  for await (const line of src) {
-    if (line === '') continue;
-    const c = parseJsonLine<OllamaChunk>(line, 'ollama');
-    if (c.error) throw new UpstreamFailure('Interrupted', `ollama: ${c.error.slice(0, 200)}`);
-    const text = c.message?.content;
-    if (text) yield { type: 'delta', text };
-    for (const tc of c.message?.tool_calls ?? []) {
-      if (!tc.function?.name) continue;
-      sawCalls = true;
-      yield { type: 'tool_call', call: { id: `call_${(++callSeq).toString(36)}`, name: tc.function.name, arguments: tc.function.arguments ?? {} } };
-    }
-    if (c.done) {
-      const finishReason = c.done_reason === 'length' ? 'length' : sawCalls ? 'tool_calls' : 'stop';
-      yield { type: 'done', usage: { inputTokens: c.prompt_eval_count ?? 0, outputTokens: c.eval_count ?? 0 }, finishReason };
-      return;
+  for await (const batch of src) {
+    for (const line of batch) {
+      if (line === '') continue;
+      const c = parseJsonLine<OllamaChunk>(line, 'ollama');
+      if (c.error) throw new UpstreamFailure('Interrupted', `ollama: ${c.error.slice(0, 200)}`);
+      const text = c.message?.content;
+      if (text) yield { type: 'delta', text };
+      for (const tc of c.message?.tool_calls ?? []) {
+        if (!tc.function?.name) continue;
+        sawCalls = true;
+        yield { type: 'tool_call', call: { id: `call_${(++callSeq).toString(36)}`, name: tc.function.name, arguments: tc.function.arguments ?? {} } };
+      }
+      if (c.done) {
+        const finishReason = c.done_reason === 'length' ? 'length' : sawCalls ? 'tool_calls' : 'stop';
+        yield { type: 'done', usage: { inputTokens: c.prompt_eval_count ?? 0, outputTokens: c.eval_count ?? 0 }, finishReason };
+        return;
+      }
     }
   }
   throw new UpstreamFailure('Interrupted', 'ollama ended the stream without a final chunk');
@@ -55,7 +60,7 @@ export async function* ollamaEvents(src: AsyncIterable<string>): AsyncGenerator<
 export const ollamaAdapter: ProviderAdapter = {
   async chat(req, t, signal) {
     const res = await postJson(`${t.baseURL}/api/chat`, ollamaChatBody(req, t.model), t.headers ?? {}, signal, t.tls);
-    return ollamaEvents(lines(res));
+    return ollamaEvents(lineBatches(res));
   },
   async embed(req, t, signal) {
     const res = await postJson(`${t.baseURL}/api/embed`, { model: t.model, input: req.input }, t.headers ?? {}, signal, t.tls);
