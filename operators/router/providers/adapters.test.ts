@@ -122,3 +122,49 @@ describe('provider adapters against wire-compatible fakes', () => {
     ollama.setFaults({});
   });
 });
+
+describe('aborting an upstream call', () => {
+  /** A server that answers one NDJSON line and then holds the stream open, or never answers. */
+  async function hanging(answer: boolean) {
+    const closed: Promise<void>[] = [];
+    const server = http.createServer((req, res) => {
+      closed.push(new Promise((r) => res.on('close', () => r())));
+      req.resume();
+      if (answer) res.writeHead(200, { 'content-type': 'application/x-ndjson' }).write('{"message":{"content":"hi"},"done":false}\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, closed, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+
+  it('ends a stream mid-answer and closes the provider connection', async () => {
+    const h = await hanging(true);
+    try {
+      const attempt = new AbortController();
+      const events = await ADAPTERS.ollama.chat(req, { baseURL: h.url, model: 'm' }, attempt.signal);
+      const it = events[Symbol.asyncIterator]();
+      expect(await it.next()).toMatchObject({ value: { type: 'delta', text: 'hi' } });
+      const pending = it.next();
+      attempt.abort();
+      await expect(pending).rejects.toMatchObject({ failure: 'Interrupted' });
+      await h.closed[0];
+    } finally {
+      h.server.close();
+    }
+  });
+
+  it('gives up waiting for response headers', async () => {
+    const h = await hanging(false);
+    try {
+      const attempt = new AbortController();
+      const call = ADAPTERS.ollama.chat(req, { baseURL: h.url, model: 'm' }, attempt.signal);
+      setTimeout(() => attempt.abort(), 20);
+      await expect(call).rejects.toMatchObject({ failure: 'Timeout' });
+      const aborted = new AbortController();
+      aborted.abort();
+      await expect(ADAPTERS.ollama.chat(req, { baseURL: h.url, model: 'm' }, aborted.signal)).rejects.toMatchObject({ failure: 'Timeout' });
+    } finally {
+      h.server.closeAllConnections();
+      h.server.close();
+    }
+  });
+});

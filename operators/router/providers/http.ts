@@ -98,7 +98,6 @@ export function postJson(urlStr: string, body: unknown, headers: Record<string, 
       method: 'POST',
       agent: agentFor(target.url, tls),
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream, application/x-ndjson', 'content-length': Buffer.byteLength(data), ...headers },
-      signal,
     }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
@@ -110,6 +109,15 @@ export function postJson(urlStr: string, body: unknown, headers: Record<string, 
         () => reject(new UpstreamFailure(classifyStatus(status), `HTTP ${status}`, status)),
       );
     });
+    // The attempt's signal destroys the request and its response stream; the listener goes with
+    // the exchange. (http.request's own `signal` option does the same through end-of-stream
+    // tracking that costs several listeners per request.)
+    const onAbort = () => req.destroy(new Error('aborted'));
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
     req.setNoDelay(true);
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (signal.aborted) reject(new UpstreamFailure('Timeout', 'no response before the first-token timeout'));
