@@ -44,6 +44,9 @@ describe('agentlab dev', () => {
     for (const plural of ['modelservers', 'lanepolicies', 'agentruns', 'flows', 'hardwaretasks']) {
       expect(crds.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${plural}.agentlab.dev`);
     }
+    // The CRDs go to the server exactly as written: schema extensions such as list types survive.
+    const listType = await runKubectl(target, ['get', 'crd', 'flows.agentlab.dev', '-o', 'jsonpath={.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.nodes.x-kubernetes-list-type}']);
+    expect(listType.stdout).toBe('map');
     const nodes = await runKubectl(target, ['get', 'nodes', '-L', 'nvidia.com/gpu.product']);
     expect(nodes.stdout).toMatch(/chief-horse .*NVIDIA-GeForce-RTX-3060/);
     const all = await runKubectl(target, ['get', 'agentlab', '-A', '-o', 'name']);

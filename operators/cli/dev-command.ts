@@ -7,7 +7,7 @@ import { API_VERSION, KINDS } from '../api/constants.js';
 import { loadCrds } from '../api/crds.js';
 import { parseFlags, parseLogLevel, UsageError, type Command, type Io } from './command.js';
 import { orderForApply } from './dev/apply-order.js';
-import { applyObject, listAll, readManifests, waitForCrds } from './dev/cluster-io.js';
+import { listAll, ManifestApplier, readManifests, waitForCrds } from './dev/cluster-io.js';
 import { changedRows, renderTable, rowKey, statusRow, type StatusRow } from './dev/status-table.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -122,10 +122,12 @@ export const devCommand: Command = {
       kc.loadFromFile(flags.kubeconfigPath);
       step(`API server listening on ${server.url}; kubeconfig written to ${flags.kubeconfigPath}`);
 
+      const applier = new ManifestApplier(kc);
+      running.push({ name: 'manifest applier', stop: async () => applier.close() });
       const crds = loadCrds();
-      for (const crd of crds) await applyObject(kc, crd as never);
+      for (const crd of crds) await applier.apply(crd as never);
       await waitForCrds(kc, crds);
-      await applyObject(kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'agentlab-system' } });
+      await applier.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'agentlab-system' } });
       step(`installed ${crds.length} CRDs`);
 
       const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
@@ -145,11 +147,10 @@ export const devCommand: Command = {
         let applied = 0;
         for (const m of orderForApply(readManifests(flags.examplesDir))) {
           try {
-            await applyObject(kc, m.object as never);
+            await applier.apply(m.object as never);
             applied++;
           } catch (err) {
-            const body = (err as { body?: unknown }).body;
-            io.stderr(`${relative(io.cwd, m.file)}: ${m.object.kind}/${m.object.metadata.name}: ${typeof body === 'string' ? body : (err as Error).message}\n`);
+            io.stderr(`${relative(io.cwd, m.file)}: ${m.object.kind}/${m.object.metadata.name}: ${(err as Error).message}\n`);
           }
         }
         step(`applied ${applied} objects from ${relative(io.cwd, flags.examplesDir) || '.'}`);
