@@ -8,6 +8,7 @@ import { Informer } from './informer.js';
 import { type KubeClient, type KubeObject, type ResourceRef, apiVersionOf, isConflict, isNotFound, splitKey } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
 import { type Outcome, type ReconcileResult, TransientError, outcomeForError } from './outcome.js';
+import { OwnWrites } from './own-writes.js';
 import { WorkQueue } from './queue.js';
 import { type StatusWithConditions, finalizeStatus, statusChanged } from './status.js';
 
@@ -128,7 +129,7 @@ export class Runtime implements CacheReader {
       this.informer(owned, { ownedOnly: true }).addHandler((type, obj, old) => {
         if (type === 'delete' && obj.metadata?.uid) runner.forgetChild(obj.metadata.uid);
         // The echo of our own apply tells the owner nothing it does not know.
-        else if (runner.isOwnWrite(obj)) return;
+        else if (runner.isOwnWrite(owned, obj)) return;
         if (type === 'update' && old?.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
         const key = controllerOwnerKey(obj, apiVersionOf(controller.for), controller.for.kind, controller.for.namespaced);
         if (key) runner.enqueue(key);
@@ -194,8 +195,8 @@ function clone<T>(v: T): T {
 
 class ControllerRunner {
   private queue?: WorkQueue;
-  /** Each child (by uid) as this process last applied it: drift detection and write echoes. */
-  private readonly applied = new Map<string, { generation?: number; resourceVersion?: string }>();
+  /** Children this process applied: drift detection and write echoes. */
+  private readonly applied = new OwnWrites();
   private workers: Promise<void>[] = [];
   private handleStarted = false;
   private readonly log: Logger;
@@ -220,14 +221,12 @@ class ControllerRunner {
   }
 
   forgetChild(uid: string): void {
-    this.applied.delete(uid);
+    this.applied.forget(uid);
   }
 
   /** Whether this child event is the watch echo of an apply this process made. */
-  isOwnWrite(obj: KubeObject): boolean {
-    const m = obj.metadata;
-    const a = m?.uid ? this.applied.get(m.uid) : undefined;
-    return a !== undefined && a.resourceVersion !== undefined && a.resourceVersion === m?.resourceVersion;
+  isOwnWrite(resource: ResourceRef, obj: KubeObject): boolean {
+    return this.applied.isEcho(resource, obj);
   }
 
   start(): void {
@@ -400,10 +399,14 @@ class ControllerRunner {
     if (!name) throw new Error(`child ${resource.kind} has no metadata.name`);
     const live = this.rt.get<C>(resource, desired.metadata?.namespace, name);
     const uid = live?.metadata?.uid;
-    if (live && upToDate(desired, live, uid ? this.applied.get(uid)?.generation : undefined)) return live;
-    const applied = await this.rt.client.apply<C>(resource, desired, fieldManager(this.c.name));
-    const m = applied.metadata;
-    if (m?.uid) this.applied.set(m.uid, { generation: m.generation, resourceVersion: m.resourceVersion });
+    if (live && upToDate(desired, live, this.applied.appliedGeneration(uid))) return live;
+    this.applied.started(resource, desired);
+    let applied: C | undefined;
+    try {
+      applied = await this.rt.client.apply<C>(resource, desired, fieldManager(this.c.name));
+    } finally {
+      this.applied.finished(resource, desired, applied);
+    }
     delete applied.metadata?.managedFields;
     return applied;
   }
