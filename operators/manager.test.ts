@@ -15,4 +15,8 @@ describe('loadControllers', () => {
   it('names the problem for unknown controllers', async () => {
     await expect(loadControllers(['modelservers'])).rejects.toThrow('unknown controller "modelservers"; known: modelserver, lanepolicy, agentrun, flow, hardwaretask');
   });
+
+  it('says a kind has no controller yet rather than starting without it', async () => {
+    await expect(loadControllers(['modelserver', 'agentrun'])).rejects.toThrow('no agentrun controller in this version: its CRD is served and validated, but nothing reconciles it yet');
+  });
 });
