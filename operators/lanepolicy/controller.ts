@@ -8,9 +8,13 @@ import { bindNamespaces, type NamespaceInfo } from './binding.js';
 import { routerLocationFromEnv } from './router-location.js';
 import { CONFLICT_LABEL, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
 import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from './resources.js';
+import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNetworkPolicy.js';
 import { parseLaneSpec, type LabelSelector, type LaneProvider } from './spec.js';
 import { laneReport, providerHealth, type ProviderObservation } from './status.js';
 import { currentUsage, usageConfigMapName, usageFromData } from './usage.js';
+
+/** Held on every LanePolicy until its namespaces are fenced in without it (fail closed on deletion). */
+export const LANE_FENCE_FINALIZER = 'agentlab.dev/lane-fence';
 
 export interface LanePolicyControllerOptions {
   /** Where the lane router runs: NetworkPolicies allow egress to it; usage ConfigMaps live in its namespace. */
@@ -87,6 +91,30 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
           .map((l) => l.metadata!.name!),
       },
     ],
+    finalizer: LANE_FENCE_FINALIZER,
+    // Garbage collection would take the lane's NetworkPolicies with it and open its namespaces to
+    // the internet; instead each one it fenced keeps a DNS-only policy owned by its Namespace.
+    async finalize(ctx) {
+      const lane = ctx.object;
+      const name = lane.metadata!.name!;
+      const uid = lane.metadata!.uid!;
+      const parsed = parseLaneSpec(lane);
+      const nsObjs = ctx.cache.list<NamespaceObj>(NAMESPACES);
+      const bindings = bindNamespaces(laneSelectors(ctx.cache.list<LanePolicy>(LANEPOLICIES)), namespaceInfos(nsObjs));
+      const denyExternal = !parsed.ok || parsed.lane.egress.policy === 'DenyExternal';
+      const fenced = new Set(denyExternal ? bindings.bound.get(name) ?? [] : []);
+      for (const np of ctx.cache.list(NETWORK_POLICIES)) {
+        const m = np.metadata!;
+        if (m.name === NETWORK_POLICY_NAME && m.labels?.[LANE_LABEL] === name && m.ownerReferences?.some((r) => r.uid === uid)) fenced.add(m.namespace!);
+      }
+      const live = new Map(namespaceInfos(nsObjs).filter((n) => !n.terminating).map((n) => [n.name, n]));
+      for (const ns of [...fenced].sort()) {
+        const nsUid = nsObjs.find((n) => n.metadata!.name === ns)?.metadata?.uid;
+        if (!live.has(ns) || !nsUid) continue;
+        await ctx.client.apply(NETWORK_POLICIES, orphanedNetworkPolicy({ namespace: ns, namespaceUid: nsUid, lane: name }), fieldManager('lanepolicy'));
+        ctx.log.info({ namespace: ns }, 'lane deleted: namespace fenced to DNS only');
+      }
+    },
     async reconcile(ctx) {
       const lane = ctx.object;
       const name = lane.metadata!.name!;
@@ -117,6 +145,11 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
       // Policies this lane wrote for namespaces that are now in no lane at all (or AllowAll) go away.
       for (const np of ctx.cache.list(NETWORK_POLICIES)) {
         const m = np.metadata!;
+        // Binding a namespace to an AllowAll lane lifts a deleted lane's fence (a fencing lane's apply replaces it).
+        if (m.name === NETWORK_POLICY_NAME && m.labels?.[FENCE_LABEL] === FENCE_ORPHANED && !denyExternal && bound.includes(m.namespace!)) {
+          await ctx.deleteChild(NETWORK_POLICIES, m.namespace, m.name);
+          continue;
+        }
         if (m.name !== NETWORK_POLICY_NAME || !(m.labels?.[LANE_LABEL] || m.labels?.[CONFLICT_LABEL])) continue;
         if (!m.ownerReferences?.some((r) => r.uid === lane.metadata!.uid)) continue;
         const b = bindings.byNamespace.get(m.namespace!);

@@ -25,7 +25,7 @@ interface NetworkPolicyPeer {
   podSelector?: { matchLabels: Record<string, string> };
   ipBlock?: { cidr: string };
 }
-interface EgressRule { to: NetworkPolicyPeer[]; ports?: { protocol: 'TCP' | 'UDP'; port: number }[] }
+export interface EgressRule { to: NetworkPolicyPeer[]; ports?: { protocol: 'TCP' | 'UDP'; port: number }[] }
 
 export interface DesiredNetworkPolicy extends KubeObject {
   apiVersion: 'networking.k8s.io/v1';
@@ -39,7 +39,7 @@ export interface DesiredNetworkPolicy extends KubeObject {
   spec: { podSelector: Record<string, never>; policyTypes: ['Egress']; egress: EgressRule[] };
 }
 
-function dnsRule(): EgressRule {
+export function dnsRule(): EgressRule {
   return {
     to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
     ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],

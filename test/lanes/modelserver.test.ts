@@ -39,7 +39,11 @@ describe('a private lane on a ModelServer', () => {
       apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: lane, labels: { 'lanes.test.agentlab.dev/fixture': id } },
       spec: { namespaceSelector: { matchLabels: { 'lanes.test.agentlab.dev/lane': lane } }, allowCloud: false, providers: [{ name: 'local-llama', modelServerRef: { name: 'ollama-3060', namespace: msNs }, models: { chat: 'llama3.1:8b' } }], fallback: { timeout: '5s' } },
     }));
-    cleanups.push(() => cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${lane}` }));
+    // Deleted while the operator runs, which releases its finalizer after fencing the namespace.
+    cleanups.push(async () => {
+      await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${lane}` });
+      await cluster.waitFor(async () => (await cluster.request({ path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${lane}` })).status === 404, { what: 'lane finalized' });
+    });
     await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${laneNs}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'lanes.test.agentlab.dev/lane': lane } } } });
 
     const ready = await cluster.waitFor(async () => {

@@ -139,10 +139,13 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
     id, routerNs, ns, token, ollama, anthropic, gemini, router, operator, selector, routerLogs, issueToken, post, applyLane,
     lane: laneName,
     async stop() {
+      // Deleted while the operator runs: it holds a finalizer on each lane until it has fenced the lane's namespaces.
+      const lanes = `/apis/agentlab.dev/v1alpha1/lanepolicies?labelSelector=${encodeURIComponent(selector)}`;
+      await cluster.request({ method: 'DELETE', path: lanes });
+      await cluster.waitFor(async () => ((await cluster.request({ path: lanes })).json() as { items: unknown[] }).items.length === 0, { what: 'lanes finalized', timeoutMs: 20_000 });
       await router.stop();
       await operator.stop();
       await Promise.all([ollama.close(), anthropic.close(), gemini.close()]);
-      await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/lanepolicies?labelSelector=${encodeURIComponent(selector)}` });
     },
   };
 }
