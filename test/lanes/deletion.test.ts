@@ -84,4 +84,20 @@ describe('deleting a LanePolicy fails closed', () => {
     });
     await cluster.waitFor(async () => (await f.post('/api/chat', token, chat)).status === 200, { what: 'model access through the new lane' });
   });
+
+  it('lifts the fence when an AllowAll lane binds the namespace', async () => {
+    const ns = await cluster.newNamespace('lanes-gone-open');
+    const privateSpec = (await getLane(cluster, f.lane('private'))).spec as Record<string, unknown>;
+    const gone = await f.applyLane('gone-open', { ...privateSpec, namespaceSelector: { matchLabels: { 'lanes.test.agentlab.dev/gone-open': f.id } } });
+    await label(ns, { 'lanes.test.agentlab.dev/gone-open': f.id });
+    await cluster.waitFor(async () => (await networkPolicy(ns))?.metadata.labels?.['agentlab.dev/lane'] === gone, { what: 'lane policy' });
+    await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${gone}` });
+    await cluster.waitFor(async () => (await cluster.request({ path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${gone}` })).status === 404, { what: 'lane deleted' });
+    expect((await networkPolicy(ns))?.metadata.labels?.['agentlab.dev/lane-fence']).toBe('orphaned');
+
+    const personalSpec = (await getLane(cluster, f.lane('personal'))).spec as Record<string, unknown>;
+    await f.applyLane('open', { ...personalSpec, namespaceSelector: { matchLabels: { 'lanes.test.agentlab.dev/open': f.id } }, egress: { policy: 'AllowAll' } });
+    await label(ns, { 'lanes.test.agentlab.dev/gone-open': null, 'lanes.test.agentlab.dev/open': f.id });
+    await cluster.waitFor(async () => (await networkPolicy(ns)) === undefined, { what: 'AllowAll lane removes the fence' });
+  });
 });
