@@ -159,13 +159,7 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
       continue;
     }
     guardLocality(lane, c.provider);
-    const attempt = new AbortController();
-    ctx.caller.onGone(() => attempt.abort());
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, lane.fallback.firstTokenTimeoutMs);
+    const attempt = startAttempt(ctx.caller, lane.fallback.firstTokenTimeoutMs);
     let firstToken = false;
     let ttftMs: number | undefined;
     try {
@@ -176,14 +170,14 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
         if (ev.type === 'delta' || ev.type === 'tool_call') {
           if (!firstToken) {
             firstToken = true;
-            clearTimeout(timer);
+            attempt.clearTimer();
             ttftMs = performance.now() - t0;
             m.ttft.observe(ttftMs / 1000);
           }
           if (ev.type === 'delta') sink.delta(ev.text);
           else sink.toolCall(ev.call);
         } else {
-          clearTimeout(timer);
+          attempt.clearTimer();
           deps.breakers.success(endpoint);
           const cost = finish(deps, ctx, a, c, ev.usage, fallbacks);
           sink.done(ev.usage, ev.finishReason);
@@ -194,7 +188,7 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
       }
       throw new UpstreamFailure('Interrupted', 'stream ended without a final event');
     } catch (err) {
-      clearTimeout(timer);
+      attempt.clearTimer();
       if (ctx.caller.gone) {
         deps.breakers.release(endpoint);
         // The caller went away: charge what was reserved, since the provider may have generated it.
@@ -203,8 +197,8 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
         return { provider: c.provider.name, model: c.model, outcome: 'cancelled', fallbacks };
       }
       if (err instanceof RouterError) throw err;
-      const f: FailureClass = timedOut && !firstToken ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
-      const message = timedOut && !firstToken ? `no first token within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
+      const f: FailureClass = attempt.timedOut && !firstToken ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
+      const message = attempt.timedOut && !firstToken ? `no first token within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
       if (f !== 'ClientError') deps.breakers.failure(endpoint);
       else deps.breakers.release(endpoint);
       if (f === 'ClientError' && (err as UpstreamFailure).status === 401) deps.resolver.invalidate(c.provider);
@@ -259,13 +253,7 @@ async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedReq
       continue;
     }
     guardLocality(lane, c.provider);
-    const attempt = new AbortController();
-    ctx.caller.onGone(() => attempt.abort());
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, lane.fallback.firstTokenTimeoutMs);
+    const attempt = startAttempt(ctx.caller, lane.fallback.firstTokenTimeoutMs);
     try {
       const target = await deps.resolver.resolve(c.provider, c.model);
       const result = await adapter.embed(req, target, attempt.signal);
@@ -276,8 +264,8 @@ async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedReq
       return { result, model: c.model, summary: { provider: c.provider.name, model: c.model, outcome: 'success', usage: result.usage, costUSD: cost, fallbacks } };
     } catch (err) {
       if (err instanceof RouterError) throw err;
-      const f: FailureClass = timedOut ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
-      const message = timedOut ? `no answer within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
+      const f: FailureClass = attempt.timedOut ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
+      const message = attempt.timedOut ? `no answer within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
       if (f !== 'ClientError') deps.breakers.failure(endpoint);
       else deps.breakers.release(endpoint);
       failures.push(describeFailure(c.provider, f, message));
@@ -290,10 +278,29 @@ async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedReq
       m.request('upstream_error');
       throw upstreamError(c.provider.name, failures.join('; '), STATUS_FOR[f] ?? 502, 'upstream_unavailable');
     } finally {
-      clearTimeout(timer);
+      attempt.clearTimer();
       ctx.caller.onGone(undefined);
     }
   }
   finish(deps, ctx, a, undefined, undefined, fallbacks);
   throw new RouterError('upstream', 503, 'no_provider_available', `no provider could answer: ${failures.join('; ')}`);
+}
+
+/**
+ * One provider attempt: its signal aborts when the caller goes away or when nothing has arrived
+ * within `timeoutMs` (the caller clears the timer once the first token or the answer is in).
+ */
+function startAttempt(caller: CallContext['caller'], timeoutMs: number): { signal: AbortSignal; readonly timedOut: boolean; clearTimer(): void } {
+  const controller = new AbortController();
+  caller.onGone(() => controller.abort());
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    get timedOut() { return timedOut; },
+    clearTimer: () => clearTimeout(timer),
+  };
 }
