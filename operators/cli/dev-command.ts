@@ -7,7 +7,8 @@ import { API_VERSION, KINDS } from '../api/constants.js';
 import { loadCrds } from '../api/crds.js';
 import { parseFlags, parseLogLevel, UsageError, type Command, type Io } from './command.js';
 import { orderForApply } from './dev/apply-order.js';
-import { listAll, ManifestApplier, readManifests, waitForCrds } from './dev/cluster-io.js';
+import { ManifestApplier } from '../runtime/manifests.js';
+import { DEV_FIELD_MANAGER, listAll, readManifests, waitForCrds } from './dev/cluster-io.js';
 import { changedRows, renderTable, rowKey, statusRow, type StatusRow } from './dev/status-table.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -122,7 +123,7 @@ export const devCommand: Command = {
       kc.loadFromFile(flags.kubeconfigPath);
       step(`API server listening on ${server.url}; kubeconfig written to ${flags.kubeconfigPath}`);
 
-      const applier = new ManifestApplier(kc);
+      const applier = new ManifestApplier(kc, DEV_FIELD_MANAGER);
       running.push({ name: 'manifest applier', stop: async () => applier.close() });
       const crds = loadCrds();
       for (const crd of crds) await applier.apply(crd as never);

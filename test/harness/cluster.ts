@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, inject } from 'vitest';
 import type { BackendName } from './backends/types.js';
 import type { ServiceAccess } from '../../operators/runtime/service-access.js';
 import { simulatedServiceAccess } from '../../hack/nodesim/service-access.js';
+import { ManifestApplier } from '../../operators/runtime/manifests.js';
+import type { KubeObject } from '../../operators/runtime/kube.js';
 import { openWatch, rawRequest, type RawRequest, type RawResponse, type WatchStream } from './http.js';
 import { runKubectl, spawnKubectl, type KubectlOptions, type KubectlProcess, type KubectlResult } from './kubectl.js';
 import { waitFor, type WaitOptions } from './wait.js';
@@ -70,6 +72,10 @@ export function useCluster(): Cluster {
   kc.loadFromFile(kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
   const objects = KubernetesObjectApi.makeApiClient(kc);
+  // applyYaml sends manifests as the JSON they are (KubernetesObjectApi would re-serialize them
+  // through client-node's typed models, which drops keys such as a CRD's x-kubernetes-*).
+  const manifests = new ManifestApplier(kc, TEST_FIELD_MANAGER);
+  afterAll(() => manifests.close());
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'agentlab-kubectl-cache-'));
   const target = { kubeconfigPath, cacheDir };
   const namespaces: string[] = [];
@@ -128,10 +134,10 @@ export function useCluster(): Cluster {
       const applied: KubernetesObject[] = [];
       for (const doc of parseAllDocuments(yaml)) {
         if (doc.errors.length > 0) throw new Error(`applyYaml: line ${doc.errors[0].linePos?.[0].line ?? '?'}: ${doc.errors[0].message}`);
-        const obj = doc.toJSON() as KubernetesObject | null;
+        const obj = doc.toJSON() as (KubeObject & { apiVersion: string; kind: string }) | null;
         if (!obj) continue;
         if (opts.namespace && obj.metadata && !obj.metadata.namespace) obj.metadata.namespace = opts.namespace;
-        applied.push(await objects.patch(obj, undefined, undefined, TEST_FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+        applied.push((await manifests.apply(obj)) as KubernetesObject);
       }
       return applied;
     },
