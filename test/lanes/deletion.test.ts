@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
-import { getLane, ROUTER_POD_LABELS, ROUTER_PORT, startLaneFixture, type LaneFixture } from './support.js';
+import { DNS_RULE, laneNetworkPolicy, getLane, ROUTER_POD_LABELS, ROUTER_PORT, startLaneFixture, type LaneFixture } from './support.js';
 
 const cluster = useCluster();
 let f: LaneFixture;
@@ -12,24 +12,8 @@ afterAll(async () => {
   await f?.stop();
 });
 
-interface NetworkPolicy {
-  metadata: {
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-  };
-  spec: Record<string, unknown>;
-}
-
-async function networkPolicy(ns: string): Promise<NetworkPolicy | undefined> {
-  const r = await cluster.request({ path: `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/agentlab-lane-egress` });
-  return r.status === 200 ? (r.json() as NetworkPolicy) : undefined;
-}
-
-const dnsRule = {
-  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-  ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-};
+const networkPolicy = (ns: string) => laneNetworkPolicy(cluster, ns);
+const dnsRule = DNS_RULE;
 const chat = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: false };
 
 async function label(ns: string, labels: Record<string, string | null>) {

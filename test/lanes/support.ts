@@ -157,3 +157,24 @@ export async function getLane(cluster: Cluster, name: string): Promise<Kubernete
 
 export const condition = (obj: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }, type: string) =>
   obj.status?.conditions?.find((c) => c.type === type);
+
+/** The lane egress NetworkPolicy of a namespace as a test reads it. */
+export interface LaneNetworkPolicy {
+  metadata: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  };
+  spec: Record<string, unknown>;
+}
+
+export async function laneNetworkPolicy(cluster: Cluster, ns: string): Promise<LaneNetworkPolicy | undefined> {
+  const r = await cluster.request({ path: `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/agentlab-lane-egress` });
+  return r.status === 200 ? (r.json() as LaneNetworkPolicy) : undefined;
+}
+
+/** The DNS egress rule every lane policy carries (kube-dns in kube-system, UDP and TCP 53). */
+export const DNS_RULE = {
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+  ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+};
