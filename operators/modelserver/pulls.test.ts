@@ -66,4 +66,57 @@ describe('PullManager', () => {
     expect(m.state('ns/a', 'x')).toBeUndefined();
     expect(notified.length).toBeLessThanOrEqual(1);
   });
+
+  // controller.ts forwards its own optional settings, which are undefined in production
+  // (`agentlab run` sets none): the manager must fall back to its defaults for them.
+  const asTheControllerBuildsIt = (notify: (key: string) => void, clock?: { now: () => number }) =>
+    new PullManager({ log: pino({ level: 'silent' }), notify, progressIntervalMs: undefined, baseRetryMs: undefined, ...clock });
+
+  it('built as the controller builds it, backs off a model that does not exist with finite, growing delays up to 5 min', async () => {
+    const now = { t: 1_000_000 };
+    const m = asTheControllerBuildsIt(() => {}, { now: () => now.t });
+    const missing = scripted([{ status: 'pulling manifest' }], new Error('pull model manifest: file does not exist'));
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 12; attempt++) {
+      m.ensure('ns/a', 'lama3.1:8b', missing);
+      await until(() => !m.state('ns/a', 'lama3.1:8b')!.running);
+      const s = m.state('ns/a', 'lama3.1:8b')!;
+      expect(s).toMatchObject({ attempts: attempt, lastError: 'pull model manifest: file does not exist' });
+      expect(Number.isFinite(s.nextAttemptAt)).toBe(true);
+      delays.push(s.nextAttemptAt! - now.t);
+      m.ensure('ns/a', 'lama3.1:8b', missing); // not yet: no new request
+      expect(missing.calls).toBe(attempt);
+      now.t = s.nextAttemptAt!;
+    }
+    // Attempt n waits in [2 s * 2^(n-1) / 2, 2 s * 2^(n-1)] until that reaches the 5 min cap.
+    expect(delays[0]).toBeGreaterThanOrEqual(1_000);
+    expect(delays[0]).toBeLessThanOrEqual(2_000);
+    for (let i = 1; i < 8; i++) expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1] - 1e-6);
+    expect(delays[5]).toBeGreaterThanOrEqual(32_000);
+    for (const d of delays.slice(9)) {
+      expect(d).toBeGreaterThanOrEqual(150_000);
+      expect(d).toBeLessThanOrEqual(300_000);
+    }
+  });
+
+  it('built as the controller builds it, does not spin: a reconcile on every notification pulls a missing model once per backoff', async () => {
+    const pulled: number[] = [];
+    const missing = scripted([{ status: 'pulling manifest' }], new Error('pull model manifest: file does not exist'));
+    const original = missing.pull.bind(missing);
+    missing.pull = async (req) => { pulled.push(Date.now()); return original(req); };
+    let notifications = 0;
+    // The controller's loop: every notification queues the key, and each reconcile calls ensure.
+    const m: PullManager = asTheControllerBuildsIt(() => { notifications++; setImmediate(() => m.ensure('ns/a', 'lama3.1:8b', missing)); });
+    m.ensure('ns/a', 'lama3.1:8b', missing);
+    await new Promise((r) => setTimeout(r, 500));
+    m.stop();
+    // The first retry is due after at least 1 s: one request and a handful of notifications.
+    expect(pulled).toHaveLength(1);
+    expect(notifications).toBeLessThanOrEqual(2);
+  });
+
+  it('rejects settings that are not finite durations, naming the option', () => {
+    expect(() => new PullManager({ log: pino({ level: 'silent' }), notify: () => {}, baseRetryMs: Number.NaN })).toThrow(/PullManager: option baseRetryMs must be a finite number >= 1, got NaN/);
+    expect(() => new PullManager({ log: pino({ level: 'silent' }), notify: () => {}, progressIntervalMs: -5 })).toThrow(/progressIntervalMs/);
+  });
 });

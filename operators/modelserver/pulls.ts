@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffDelay } from '../runtime/backoff.js';
+import { requireFiniteOptions, withDefaults } from '../runtime/options.js';
 import type { PullState } from './models.js';
 
 /** The part of the ollama client a pull needs (an AbortableAsyncIterator of progress lines). */
@@ -11,12 +12,17 @@ export interface PullManagerOptions {
   log: Logger;
   /** Called when a key's pull state changed enough to publish (throttled per key). */
   notify: (key: string) => void;
-  /** Minimum interval between progress notifications per key. */
+  /** Minimum interval between progress notifications per key (default 2 s). */
   progressIntervalMs?: number;
+  /** Delay before the first retry of a failed pull; doubles per failure (default 2 s). */
   baseRetryMs?: number;
+  /** The longest delay between two attempts of one pull (default 5 min). */
   maxRetryMs?: number;
   now?: () => number;
 }
+
+/** Defaults of the pull manager (docs/modelserver.md quotes them). */
+export const PULL_DEFAULTS = { progressIntervalMs: 2000, baseRetryMs: 2000, maxRetryMs: 5 * 60_000, now: Date.now };
 
 /**
  * Runs model pulls in the background so a multi-gigabyte download never holds a reconcile
@@ -28,10 +34,14 @@ export interface PullManagerOptions {
 export class PullManager {
   private readonly states = new Map<string, PullState & { abort?: () => void }>();
   private readonly lastNotify = new Map<string, number>();
-  private readonly o: Required<Omit<PullManagerOptions, 'log' | 'notify'>> & PullManagerOptions;
+  private readonly o: typeof PULL_DEFAULTS & Omit<PullManagerOptions, keyof typeof PULL_DEFAULTS>;
 
   constructor(opts: PullManagerOptions) {
-    this.o = { progressIntervalMs: 2000, baseRetryMs: 2000, maxRetryMs: 5 * 60_000, now: Date.now, ...opts };
+    // Options forwarded as `undefined` (the controller passes its own optional settings through)
+    // keep their defaults: a NaN retry time would restart a failing pull at once, forever.
+    this.o = withDefaults(PULL_DEFAULTS, opts);
+    requireFiniteOptions('PullManager', this.o, ['progressIntervalMs', 'maxRetryMs']);
+    requireFiniteOptions('PullManager', this.o, ['baseRetryMs'], 1);
   }
 
   state(key: string, model: string): PullState | undefined {
@@ -67,7 +77,8 @@ export class PullManager {
   }
 
   private async run(key: string, id: string, state: PullState & { abort?: () => void }, client: PullClient): Promise<void> {
-    const log = this.o.log.child({ model: state.model });
+    const [namespace, name] = key.split('/');
+    const log = this.o.log.child({ kind: 'ModelServer', namespace, name, model: state.model });
     try {
       log.info('pulling model');
       const stream = await client.pull({ model: state.model, stream: true });
@@ -88,8 +99,9 @@ export class PullManager {
       state.running = false;
       state.attempts += 1;
       state.lastError = errorText(err);
-      state.nextAttemptAt = this.o.now() + backoffDelay(state.attempts - 1, { baseMs: this.o.baseRetryMs, maxMs: this.o.maxRetryMs });
-      log.warn({ attempt: state.attempts, error: state.lastError }, 'model pull failed');
+      const delay = backoffDelay(state.attempts - 1, { baseMs: this.o.baseRetryMs, maxMs: this.o.maxRetryMs });
+      state.nextAttemptAt = this.o.now() + delay;
+      log.warn({ attempt: state.attempts, error: state.lastError, retryInMs: Math.round(delay) }, 'model pull failed; retrying after a backoff');
     }
     this.notify(key, true);
   }
