@@ -1,5 +1,7 @@
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { canAcquire, microTime } from './leader.js';
+import { KubeApiError, type KubeClient } from './kube.js';
+import { LeaderElector, canAcquire, microTime, type Lease } from './leader.js';
 import { backoffDelay } from './backoff.js';
 import { formatBytes, parseQuantity } from './quantity.js';
 
@@ -14,6 +16,62 @@ describe('leader election decisions', () => {
 
   it('formats MicroTime with six fractional digits', () => {
     expect(microTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678))).toBe('2026-01-02T03:04:05.678000Z');
+  });
+});
+
+/** One Lease in memory behind the three calls the elector makes; counts them. */
+function leaseStore() {
+  let lease: Lease | undefined;
+  let rv = 0;
+  const calls = { get: 0, create: 0, replace: 0 };
+  const notFound = new KubeApiError(404, 'GET', '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l', { reason: 'NotFound' });
+  const client = {
+    async get() { calls.get++; if (!lease) throw notFound; return structuredClone(lease); },
+    async create(_r: unknown, obj: Lease) { calls.create++; lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++rv) } }; return structuredClone(lease); },
+    async replace(_r: unknown, obj: Lease) { calls.replace++; lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++rv) } }; return structuredClone(lease); },
+  };
+  return { client: client as unknown as KubeClient, calls, lease: () => lease };
+}
+
+describe('LeaderElector built as startOperator builds it', () => {
+  // `agentlab run --leader-elect` sets no durations; manager.ts forwards them as undefined.
+  it('keeps the default durations: a 15 s lease renewed every 2 s, not a write loop', async () => {
+    const store = leaseStore();
+    let leading = false;
+    const le = new LeaderElector({
+      client: store.client, namespace: 'ns', name: 'agentlab-operator', identity: 'a', logger: pino({ level: 'silent' }),
+      leaseDurationMs: undefined, renewDeadlineMs: undefined, retryPeriodMs: undefined,
+      onStartedLeading: () => { leading = true; }, onStoppedLeading: () => { leading = false; },
+    });
+    le.start();
+    await new Promise((r) => setTimeout(r, 400));
+    await le.stop();
+    expect(store.lease()?.spec?.holderIdentity).toBe(''); // released on stop
+    expect(leading).toBe(false);
+    // Within 400 ms: the first attempt only (the next is due after the 2 s retry period), then the release.
+    expect(store.calls.create).toBe(1);
+    expect(store.calls.get).toBeLessThanOrEqual(2);
+    expect(store.calls.replace).toBeLessThanOrEqual(1);
+  });
+
+  it('writes leaseDurationSeconds 15 into the Lease', async () => {
+    const store = leaseStore();
+    const le = new LeaderElector({
+      client: store.client, namespace: 'ns', name: 'l', identity: 'a', logger: pino({ level: 'silent' }),
+      leaseDurationMs: undefined, renewDeadlineMs: undefined, retryPeriodMs: undefined,
+      onStartedLeading: () => {}, onStoppedLeading: () => {},
+    });
+    le.start();
+    for (let i = 0; i < 100 && !store.lease(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(store.lease()?.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 });
+    await le.stop();
+  });
+
+  it('rejects a duration that is not a positive finite number, naming it', () => {
+    expect(() => new LeaderElector({
+      client: leaseStore().client, namespace: 'ns', name: 'l', identity: 'a', logger: pino({ level: 'silent' }),
+      retryPeriodMs: Number.NaN, onStartedLeading: () => {}, onStoppedLeading: () => {},
+    })).toThrow(/LeaderElector: option retryPeriodMs must be a finite number >= 1, got NaN/);
   });
 });
 

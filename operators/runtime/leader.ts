@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type KubeClient, type KubeObject, type ResourceRef, isConflict, isNotFound, isAlreadyExists } from './kube.js';
 import { sleep } from './informer.js';
+import { requireFiniteOptions, withDefaults } from './options.js';
 
 export const LEASES: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true };
 
@@ -45,20 +46,25 @@ export function canAcquire(spec: LeaseSpec | undefined, identity: string, observ
   return observedAtMs + leaseDurationMs <= nowMs;
 }
 
+/** client-go's defaults: lease 15 s, renew deadline 10 s, retry period 2 s. */
+export const LEADER_ELECTION_DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, following client-go's leaderelection:
  * candidates retry every retryPeriod; the leader renews and steps down when it cannot renew
  * within renewDeadline; release on stop clears the holder so a standby takes over at once.
  */
 export class LeaderElector {
-  private readonly o: Required<Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading'>> & LeaderElectionOptions;
+  private readonly o: typeof LEADER_ELECTION_DEFAULTS & Omit<LeaderElectionOptions, keyof typeof LEADER_ELECTION_DEFAULTS>;
   private readonly abort = new AbortController();
   private leading = false;
   private observed?: { rv?: string; holder?: string; renewTime?: string; at: number };
   private loop?: Promise<void>;
 
   constructor(opts: LeaderElectionOptions) {
-    this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
+    // `agentlab run --leader-elect` forwards unset durations as undefined: they keep the defaults.
+    this.o = withDefaults(LEADER_ELECTION_DEFAULTS, opts);
+    requireFiniteOptions('LeaderElector', this.o, ['leaseDurationMs', 'renewDeadlineMs', 'retryPeriodMs'], 1);
   }
 
   isLeader(): boolean {
