@@ -79,6 +79,13 @@ describe('scoreNodes', () => {
     expect(d.score).toBe(100);
   });
 
+  it('keeps the default of a weight given as undefined (a spec built in code, not by the API server)', () => {
+    const partial = ms('s', { placement: { weights: { gpuMemory: undefined, freeMemory: 20, preferred: 30 } } });
+    const d = scoreNodes({ server: partial, nodes: HOMELAB, servers: [] });
+    expect(Number.isFinite(d.score)).toBe(true);
+    expect(d).toEqual(scoreNodes({ server: ms('s', {}), nodes: HOMELAB, servers: [] }));
+  });
+
   it('skips NotReady, cordoned and unlabelled nodes with a reason each', () => {
     const nodes = [node('a', { ready: false }), node('b', { unschedulable: true }), node('c')];
     const d = scoreNodes({ server: ms('s', { placement: { nodeSelector: { zone: 'attic' } } }), nodes, servers: [] });

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../runtime/kube.js';
+import { withDefaults } from '../runtime/options.js';
 import { formatBytes, parseQuantity } from '../runtime/quantity.js';
 import { type ModelServer, type PlacementCandidate, type PlacementStatus, gpuCountOf, replicasOf } from './types.js';
 
@@ -7,7 +8,7 @@ export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 export const GPU_MEMORY_LABEL = 'nvidia.com/gpu.memory';
 
 /** Default weights of the score terms (spec.placement.weights overrides each). */
-export const DEFAULT_WEIGHTS = { gpuMemory: 50, freeMemory: 20, preferred: 30 } as const;
+export const DEFAULT_WEIGHTS: Readonly<{ gpuMemory: number; freeMemory: number; preferred: number }> = { gpuMemory: 50, freeMemory: 20, preferred: 30 };
 
 interface NodeLike extends KubeObject {
   spec?: { unschedulable?: boolean };
@@ -122,7 +123,7 @@ export function scoreNodes(input: PlacementInput): PlacementDecision {
   const memory = memoryRequest(server) * replicas;
   const selector = spec.placement?.nodeSelector ?? {};
   const preferred = spec.placement?.preferredNodes ?? [];
-  const w = { ...DEFAULT_WEIGHTS, ...spec.placement?.weights };
+  const w = withDefaults(DEFAULT_WEIGHTS, spec.placement?.weights ?? {});
   const needs = requirementText(gpus, product, minGpuMem, memory);
   const claims = claimsOf(input.servers, key);
   const facts = input.nodes.map((n) => factsOf(n as NodeLike, claims)).sort((a, b) => a.name.localeCompare(b.name));
