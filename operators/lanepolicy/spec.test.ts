@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseLaneSpec } from './spec.js';
+import { modelServerAPI, parseLaneSpec, type ModelServerLike } from './spec.js';
 
 const obj = (spec: unknown) => ({ metadata: { name: 'l' }, spec });
 const ollama = { name: 'local', cloud: { provider: 'ollama', baseURL: 'http://ollama.lan:11434' } };
@@ -65,5 +65,45 @@ describe('parseLaneSpec', () => {
     for (const g of [null, 1, 'x', [], { spec: [] }, { spec: { providers: [null, 1, { name: 'a', modelServerRef: 1 }, { name: 'b', cloud: { provider: 7 } }] } }]) {
       expect(() => parseLaneSpec(g)).not.toThrow();
     }
+  });
+});
+
+describe('a modelServerRef provider speaks its ModelServer runtime', () => {
+  // As examples/modelserver-*.yaml declare them; the lane maps names to what each server serves.
+  const servers: Record<string, ModelServerLike> = {
+    'ai-models/ollama-3060': { spec: { runtime: 'ollama', models: [{ name: 'llama3.1:8b' }] } },
+    'ai-models/vllm-3070': { spec: { runtime: 'vllm', models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct' }] } },
+  };
+  const lookup = (ns: string, name: string) => servers[`${ns}/${name}`];
+  const lane = obj({
+    namespaceSelector: {},
+    providers: [
+      { name: 'local-llama', modelServerRef: { name: 'ollama-3060', namespace: 'ai-models' }, models: { default: 'llama3.1:8b' } },
+      { name: 'local-qwen', modelServerRef: { name: 'vllm-3070', namespace: 'ai-models' }, models: { fast: 'Qwen/Qwen2.5-1.5B-Instruct' } },
+      { name: 'not-yet', modelServerRef: { name: 'later', namespace: 'ai-models' } },
+    ],
+  });
+
+  it('is OpenAI-compatible on a vLLM server and Ollama on an Ollama server', () => {
+    const r = parseLaneSpec(lane, { modelServer: lookup });
+    expect(r.ok && r.lane.providers.map((p) => [p.name, p.type, p.locality])).toEqual([
+      ['local-llama', 'ollama', 'local'],
+      ['local-qwen', 'openai-compatible', 'local'],
+      ['not-yet', 'ollama', 'local'],
+    ]);
+  });
+
+  it("maps vLLM to /v1 with health at /health and the served model name, Ollama to its root", () => {
+    expect(modelServerAPI(servers['ai-models/vllm-3070'])).toEqual({ type: 'openai-compatible', basePath: '/v1', healthPath: '/health', servedModels: ['Qwen/Qwen2.5-1.5B-Instruct'] });
+    expect(modelServerAPI(servers['ai-models/ollama-3060'])).toEqual({ type: 'ollama', basePath: '', healthPath: '/api/version' });
+    expect(modelServerAPI({ spec: { models: [{ name: 'x' }] } }).type).toBe('ollama'); // runtime defaults to ollama, as in the CRD
+  });
+
+  it.each([
+    [['--served-model-name', 'qwen', 'qwen-small'], ['qwen', 'qwen-small']],
+    [['--served-model-name=qwen'], ['qwen']],
+    [['--enforce-eager'], ['Qwen/Qwen2.5-1.5B-Instruct']],
+  ])('takes --served-model-name from spec.vllm.extraArgs %j', (extraArgs, served) => {
+    expect(modelServerAPI({ spec: { runtime: 'vllm', models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct' }], vllm: { extraArgs } } }).servedModels).toEqual(served);
   });
 });

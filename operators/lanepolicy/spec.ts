@@ -5,6 +5,8 @@
  * field, so a bad object degrades to "this lane is Stalled / refuses requests", never a crash.
  */
 
+import { RUNTIME_PORTS } from '../modelserver/types.js';
+
 export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -28,7 +30,10 @@ export interface LaneProvider {
   price?: { input: number; output: number };
   type: ProviderType;
   locality: Locality;
-  /** Local ModelServer; the router reaches it through its Service. */
+  /**
+   * Local ModelServer; the router reaches it through its Service. `type` follows its runtime
+   * when parseLaneSpec is given the ModelServers (ollama until then).
+   */
   modelServerRef?: { name: string; namespace: string };
   /** Endpoint override (openai-compatible: required; others: for proxies and tests). */
   baseURL?: string;
@@ -38,6 +43,52 @@ export interface LaneProvider {
 }
 
 export type BudgetPeriod = 'Daily' | 'Weekly' | 'Monthly';
+
+/** The parts of a ModelServer that decide how it is spoken to (read as loosely as the lane). */
+export interface ModelServerLike {
+  spec?: { runtime?: string; models?: { name?: string }[]; vllm?: { extraArgs?: string[] } };
+}
+
+/** How the router talks to a ModelServer, decided by its runtime. */
+export interface ModelServerAPI {
+  /** The wire protocol: Ollama's own API, or the OpenAI-compatible API vLLM serves. */
+  type: 'ollama' | 'openai-compatible';
+  /** Appended to the Service's URL to form the adapter's base URL (OpenAI's paths start at /v1). */
+  basePath: string;
+  /** GET path that answers 200 while the server is up (the pod's probes use the same one). */
+  healthPath: string;
+  /** The model names the server answers to: vLLM's --served-model-name. Undefined for Ollama (any pulled model). */
+  servedModels?: string[];
+}
+
+/**
+ * vLLM's served names as the operator starts it (operators/modelserver/desired.ts): the first
+ * spec model, unless spec.vllm.extraArgs passes its own --served-model-name (the later flag
+ * wins in vLLM's argument parser; the flag takes one or more names).
+ */
+function vllmServedModels(spec: NonNullable<ModelServerLike['spec']>): string[] {
+  let served = [spec.models?.[0]?.name ?? ''];
+  const args = spec.vllm?.extraArgs ?? [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith('--served-model-name=')) served = [args[i].slice('--served-model-name='.length)];
+    else if (args[i] === '--served-model-name') {
+      const names: string[] = [];
+      while (i + 1 < args.length && !args[i + 1].startsWith('-')) names.push(args[++i]);
+      if (names.length > 0) served = names;
+    }
+  }
+  return served.filter((n) => n !== '');
+}
+
+/** Ollama: its own API at the Service root. vLLM: the OpenAI-compatible API under /v1, health at /health. */
+export function modelServerAPI(ms: ModelServerLike): ModelServerAPI {
+  const spec = ms.spec ?? {};
+  if (spec.runtime === 'vllm') return { type: 'openai-compatible', basePath: '/v1', healthPath: RUNTIME_PORTS.vllm.health, servedModels: vllmServedModels(spec) };
+  return { type: 'ollama', basePath: '', healthPath: RUNTIME_PORTS.ollama.health };
+}
+
+/** Finds a ModelServer by namespace and name (the router's and the controller's caches). */
+export type ModelServerLookup = (namespace: string, name: string) => ModelServerLike | undefined;
 
 export interface LaneSpec {
   name: string;
@@ -96,7 +147,7 @@ function parseModels(v: unknown, path: string, errors: string[]): Record<string,
 
 const KEYLESS: readonly string[] = ['ollama', 'openai-compatible'];
 
-function parseProvider(p: unknown, i: number, errors: string[]): LaneProvider | undefined {
+function parseProvider(p: unknown, i: number, errors: string[], modelServer?: ModelServerLookup): LaneProvider | undefined {
   const path = `spec.providers[${i}]`;
   if (!isObj(p)) {
     errors.push(`${path}: must be an object`);
@@ -117,7 +168,11 @@ function parseProvider(p: unknown, i: number, errors: string[]): LaneProvider | 
   const provider: LaneProvider = { name: p.name, type: 'ollama', locality: 'local', models: parseModels(p.models, `${path}.models`, errors) };
   if (msRef) {
     if (typeof msRef.name !== 'string' || typeof msRef.namespace !== 'string') errors.push(`${path}.modelServerRef: needs name and namespace`);
-    else provider.modelServerRef = { name: msRef.name, namespace: msRef.namespace };
+    else {
+      provider.modelServerRef = { name: msRef.name, namespace: msRef.namespace };
+      const ms = modelServer?.(msRef.namespace, msRef.name);
+      if (ms) provider.type = modelServerAPI(ms).type;
+    }
     if (declared === 'cloud') errors.push(`${path}.locality: a modelServerRef provider is always local`);
   } else if (cloud) {
     const type = cloud.provider;
@@ -158,7 +213,11 @@ function parseProvider(p: unknown, i: number, errors: string[]): LaneProvider | 
   return provider;
 }
 
-export function parseLaneSpec(obj: unknown): ParseResult {
+/**
+ * `modelServer` lets a modelServerRef provider speak its server's protocol (vLLM: OpenAI-compatible);
+ * without it, or for a ModelServer not (yet) known, the provider is typed ollama.
+ */
+export function parseLaneSpec(obj: unknown, opts: { modelServer?: ModelServerLookup } = {}): ParseResult {
   const errors: string[] = [];
   const meta = isObj(obj) && isObj(obj.metadata) ? obj.metadata : {};
   const spec = isObj(obj) && isObj(obj.spec) ? obj.spec : undefined;
@@ -173,7 +232,7 @@ export function parseLaneSpec(obj: unknown): ParseResult {
   if (rawProviders.length === 0) errors.push('spec.providers: at least one provider is required');
   const providers: LaneProvider[] = [];
   rawProviders.forEach((p, i) => {
-    const parsed = parseProvider(p, i, errors);
+    const parsed = parseProvider(p, i, errors, opts.modelServer);
     if (!parsed) return;
     if (parsed.locality === 'cloud' && !allowCloud) {
       errors.push(`spec.providers[${i}]: cloud provider ${JSON.stringify(parsed.name)} is not allowed when spec.allowCloud is false`);

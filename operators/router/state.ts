@@ -3,7 +3,7 @@ import { Informer } from '../runtime/informer.js';
 import type { KubeClient, KubeObject } from '../runtime/kube.js';
 import { bindNamespaces, laneForNamespace, type Bindings } from '../lanepolicy/binding.js';
 import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, SECRETS } from '../lanepolicy/resources.js';
-import { parseLaneSpec, type LabelSelector, type LaneSpec } from '../lanepolicy/spec.js';
+import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneSpec } from '../lanepolicy/spec.js';
 import { USAGE_LABEL, usageFromData, type LaneUsage } from '../lanepolicy/usage.js';
 import type { ModelServer } from '../modelserver/types.js';
 import { redactTokenSecret, RUN_LABEL, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
@@ -39,6 +39,12 @@ export class RouterState {
     this.laneInf.addHandler(() => this.rebuild());
     this.nsInf.addHandler((type, obj, old) => {
       if (type === 'update' && JSON.stringify(old?.metadata?.labels ?? {}) === JSON.stringify(obj.metadata?.labels ?? {})) return;
+      this.rebuild();
+    });
+    // A modelServerRef provider speaks its server's protocol (vLLM: OpenAI-compatible), so lanes
+    // are re-read when a ModelServer appears, goes or changes runtime.
+    this.msInf.addHandler((type, obj, old) => {
+      if (type === 'update' && old && modelServerAPI(obj as ModelServer).type === modelServerAPI(old as ModelServer).type) return;
       this.rebuild();
     });
     secretInf.addHandler((type, obj) => {
@@ -116,7 +122,7 @@ export class RouterState {
     const selectors: { name: string; namespaceSelector: LabelSelector }[] = [];
     for (const obj of this.laneInf.list()) {
       const name = obj.metadata!.name!;
-      const parsed = parseLaneSpec(obj);
+      const parsed = parseLaneSpec(obj, { modelServer: (ns, n) => this.modelServer(ns, n) });
       lanes.set(name, parsed.ok ? parsed : { ok: false, name, errors: parsed.errors });
       const sel = (obj as KubeObject & { spec?: { namespaceSelector?: LabelSelector } }).spec?.namespaceSelector;
       // A lane with an invalid spec still claims its namespaces, so they fail closed rather than fall into another lane.

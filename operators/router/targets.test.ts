@@ -34,3 +34,21 @@ describe('TargetResolver with a ServiceAccess', () => {
     expect(err).toMatchObject({ failure: 'Unavailable', message: 'ModelServer ai/llm: service ai/llm has no ready simulated pod serving port "http"' });
   });
 });
+
+describe('TargetResolver for a vLLM ModelServer', () => {
+  const vllm = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'vllm-3070', namespace: 'ai' }, spec: { runtime: 'vllm', models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct' }] } } as ModelServer;
+  const qwen = { name: 'local-qwen', type: 'openai-compatible', modelServerRef: { namespace: 'ai', name: 'vllm-3070' } } as never;
+
+  it("points the OpenAI-compatible adapter at the Service's /v1 on vLLM's port, with the served model name", async () => {
+    const asked: unknown[] = [];
+    const t = await resolver({ base: async (...args) => { asked.push(args); return { url: 'http://127.0.0.1:41000', fetch }; } }, [vllm]).resolve(qwen, 'Qwen/Qwen2.5-1.5B-Instruct');
+    expect(asked).toEqual([['ai', 'vllm-3070', { name: 'http', port: 8000 }]]);
+    expect(t).toEqual({ baseURL: 'http://127.0.0.1:41000/v1', model: 'Qwen/Qwen2.5-1.5B-Instruct' });
+  });
+
+  it('refuses to speak Ollama to it while the lane still says ollama', async () => {
+    const stale = { name: 'local-qwen', type: 'ollama', modelServerRef: { namespace: 'ai', name: 'vllm-3070' } } as never;
+    const err = await resolver({ base: async () => ({ url: 'http://127.0.0.1:41000', fetch }) }, [vllm]).resolve(stale, 'm').catch((e: unknown) => e);
+    expect(err).toMatchObject({ failure: 'Unavailable', message: 'ModelServer ai/vllm-3070 speaks the openai-compatible API; the lane is being reloaded' });
+  });
+});

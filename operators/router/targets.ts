@@ -1,6 +1,6 @@
 import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { LaneProvider } from '../lanepolicy/spec.js';
+import { modelServerAPI, type LaneProvider } from '../lanepolicy/spec.js';
 import { serverBase } from '../modelserver/serverapi.js';
 import type { ModelServer } from '../modelserver/types.js';
 import { isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
@@ -15,7 +15,8 @@ const AUTH_TTL_MS = 30_000;
 /**
  * Turns a lane provider into a concrete Target: base URL (the ModelServer's Service as the
  * ServiceAccess reaches it: DNS in the cluster, the API server's service proxy outside, with the
- * API server's credentials added for the latter), API key from its Secret.
+ * API server's credentials added for the latter; plus /v1 for vLLM's OpenAI-compatible API),
+ * API key from its Secret.
  * Keys are cached briefly and only in memory; they are never logged.
  */
 export class TargetResolver {
@@ -38,14 +39,18 @@ export class TargetResolver {
   async resolve(p: LaneProvider, model: string): Promise<Target> {
     if (p.modelServerRef) {
       const ms = this.modelServer(p.modelServerRef.namespace, p.modelServerRef.name);
-      if (!ms) throw new UpstreamFailure('Unavailable', `ModelServer ${p.modelServerRef.namespace}/${p.modelServerRef.name} not found`);
+      const ref = `${p.modelServerRef.namespace}/${p.modelServerRef.name}`;
+      if (!ms) throw new UpstreamFailure('Unavailable', `ModelServer ${ref} not found`);
+      const api = modelServerAPI(ms);
+      // The lane is re-read when a ModelServer changes; until then its adapter may not match the runtime.
+      if (api.type !== p.type) throw new UpstreamFailure('Unavailable', `ModelServer ${ref} speaks the ${api.type} API; the lane is being reloaded`);
       let url: string;
       try {
         ({ url } = await serverBase(this.services, ms));
       } catch (err) {
-        throw new UpstreamFailure('Unavailable', `ModelServer ${p.modelServerRef.namespace}/${p.modelServerRef.name}: ${(err as Error).message}`);
+        throw new UpstreamFailure('Unavailable', `ModelServer ${ref}: ${(err as Error).message}`);
       }
-      const t: Target = { baseURL: url, model };
+      const t: Target = { baseURL: `${url}${api.basePath}`, model };
       if (url.startsWith(this.client.server.origin)) Object.assign(t, await this.apiServerAuth());
       return t;
     }
