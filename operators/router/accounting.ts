@@ -22,10 +22,11 @@ export const runKey = (namespace: string, run: string) => `run:${namespace}/${ru
 export class LaneAccounting {
   readonly ledger = new BudgetLedger();
   private readonly pending = new Map<string, { lane: string; periodStart: string; delta: Delta }>();
-  private readonly flushing = new Set<string>();
   private timer?: NodeJS.Timeout;
   private soon?: NodeJS.Timeout;
+  /** The flush writing now, and the one that starts after it (later callers join that one). */
   private running?: Promise<void>;
+  private queued?: Promise<void>;
 
   constructor(
     private readonly client: KubeClient,
@@ -39,10 +40,16 @@ export class LaneAccounting {
     this.timer.unref();
   }
 
+  /** Writes what is pending before the router exits; a failed write is tried twice more, then reported. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
-    await this.flush();
+    for (let attempt = 0; attempt < 3 && this.unwritten().length > 0; attempt++) await this.flush();
+    for (const p of this.unwritten()) this.log.error({ lane: p.lane, periodStart: p.periodStart, ...p.delta }, 'lane usage could not be written before the router stopped');
+  }
+
+  private unwritten() {
+    return [...this.pending.values()].filter((p) => !isZero(p.delta));
   }
 
   /** A figure read from a usage ConfigMap (any replica's write). */
@@ -76,22 +83,39 @@ export class LaneAccounting {
     this.soon.unref();
   }
 
-  async flush(): Promise<void> {
-    if (this.running) await this.running;
-    this.running = this.flushAll().finally(() => {
+  /**
+   * Writes every usage recorded before the call; resolves once it is in the ConfigMaps (or the
+   * write failed and the usage is pending again). Flushes run one at a time: a caller arriving
+   * while one runs waits for it and then for a flush of its own, which every caller arriving
+   * meanwhile shares (periodic ticks during a slow write do not pile up).
+   */
+  flush(): Promise<void> {
+    if (this.queued) return this.queued;
+    if (!this.running) return this.startFlush();
+    const queued = this.running.then(() => {
+      this.queued = undefined;
+      return this.startFlush();
+    });
+    this.queued = queued;
+    return queued;
+  }
+
+  private startFlush(): Promise<void> {
+    const run = this.flushAll().finally(() => {
       this.running = undefined;
     });
-    return this.running;
+    this.running = run;
+    return run;
   }
 
   private async flushAll(): Promise<void> {
-    const work = [...this.pending.entries()].filter(([k, p]) => !this.flushing.has(k) && !isZero(p.delta));
+    const work = [...this.pending.entries()].filter(([, p]) => !isZero(p.delta));
     await Promise.all(work.map(([key, p]) => this.flushOne(key, p.lane, p.periodStart)));
     // A lane's accounts of earlier periods, once fully written, are not needed any more.
     const latest = new Map<string, string>();
     for (const p of this.pending.values()) if ((latest.get(p.lane) ?? '') < p.periodStart) latest.set(p.lane, p.periodStart);
     for (const [key, p] of this.pending) {
-      if (isZero(p.delta) && !this.flushing.has(key) && p.periodStart < latest.get(p.lane)!) {
+      if (isZero(p.delta) && p.periodStart < latest.get(p.lane)!) {
         this.pending.delete(key);
         this.ledger.delete(key);
       }
@@ -102,7 +126,6 @@ export class LaneAccounting {
     const p = this.pending.get(key)!;
     const delta = p.delta;
     p.delta = zeroDelta();
-    this.flushing.add(key);
     this.ledger.beginFlush(key);
     try {
       const total = await this.write(lane, periodStart, delta);
@@ -113,8 +136,6 @@ export class LaneAccounting {
       for (const k of Object.keys(delta) as (keyof Delta)[]) p.delta[k] += delta[k];
       this.metrics.usageFlushes.inc({ result: 'error' });
       this.log.warn({ lane, err: (err as Error).message }, 'writing lane usage failed; will retry');
-    } finally {
-      this.flushing.delete(key);
     }
   }
 
