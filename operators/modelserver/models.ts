@@ -40,14 +40,17 @@ export interface ModelPlan {
   prune: string[];
   /** Requested and present with the right digest. */
   ready: string[];
+  /** Position of each requested model in spec.models, for field paths in messages. */
+  index: Record<string, number>;
 }
 
 /** Compares the requested models with what the runtime holds. */
 export function planModels(spec: ModelServerSpec, present: PresentModel[]): ModelPlan {
   const have = new Map(present.map((p) => [normalizeModelName(p.name), p]));
   const wanted = new Set<string>();
-  const plan: ModelPlan = { missing: [], mismatched: [], prune: [], ready: [] };
-  for (const m of spec.models) {
+  const plan: ModelPlan = { missing: [], mismatched: [], prune: [], ready: [], index: {} };
+  for (const [i, m] of spec.models.entries()) {
+    plan.index[m.name] ??= i;
     const name = normalizeModelName(m.name);
     wanted.add(name);
     const p = have.get(name);
@@ -61,6 +64,31 @@ export function planModels(spec: ModelServerSpec, present: PresentModel[]): Mode
 
 const short = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
 
+/**
+ * Whether a model's pull counts as failed: its last attempt failed and no retry has made
+ * progress since. A retry that only fetches the manifest again (as one for a model that does not
+ * exist does) leaves the failure standing, so status and events do not flap on every attempt.
+ */
+export function pullFailing(s: PullState | undefined): s is PullState & { lastError: string } {
+  return s?.lastError !== undefined && (!s.running || (s.percent ?? 0) === 0);
+}
+
+/** Ollama's answers for a name or tag the registry does not have (old and new registry clients). */
+const NO_SUCH_MODEL = /file does not exist|manifest unknown|not found/i;
+
+/**
+ * What a person should do about a failed pull, or undefined when retrying is all there is to do
+ * (network errors, a registry hiccup).
+ */
+export function pullFailureAdvice(model: string, index: number | undefined, error: string): string | undefined {
+  if (!NO_SUCH_MODEL.test(error)) return undefined;
+  const field = index === undefined ? 'spec.models' : `spec.models[${index}].name`;
+  return `the registry has no model ${JSON.stringify(model)}: correct the name or tag in ${field} (see https://ollama.com/library)`;
+}
+
+/** RFC 3339 without milliseconds, as status timestamps are written. */
+export const statusTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 /** status.models: one entry per requested model, in spec order. */
 export function modelStatuses(spec: ModelServerSpec, present: PresentModel[], pulls: (name: string) => PullState | undefined, now: number): ModelStatus[] {
   const have = new Map(present.map((p) => [normalizeModelName(p.name), p]));
@@ -73,12 +101,12 @@ export function modelStatuses(spec: ModelServerSpec, present: PresentModel[], pu
     const pull = pulls(m.name);
     if (p && m.digest && !digestMatches(m.digest, p.digest)) {
       s.message = `digest ${short(p.digest ?? '')} does not match the pin ${short(m.digest)}`;
+    } else if (!p && pullFailing(pull)) {
+      const next = pull.running ? `attempt ${pull.attempts + 1} running` : `next attempt at ${statusTime(Math.max(now, pull.nextAttemptAt ?? now))}`;
+      s.message = `pull failed (attempt ${pull.attempts}): ${pull.lastError}; ${next}`;
     } else if (!p && pull?.running) {
       s.progress = pull.percent ?? 0;
       s.message = pull.status ?? 'pulling';
-    } else if (!p && pull?.lastError) {
-      const wait = pull.nextAttemptAt ? Math.max(0, Math.ceil((pull.nextAttemptAt - now) / 1000)) : 0;
-      s.message = `pull failed (attempt ${pull.attempts}): ${pull.lastError}; retrying in ${wait}s`;
     } else if (!p) {
       s.message = 'waiting to pull';
     }

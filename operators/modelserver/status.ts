@@ -1,6 +1,6 @@
 import type { ConditionInput } from '../runtime/conditions.js';
 import type { Outcome } from '../runtime/outcome.js';
-import type { ModelPlan, PullState } from './models.js';
+import { type ModelPlan, type PullState, pullFailing, pullFailureAdvice } from './models.js';
 
 export const MODELS_READY = 'ModelsReady';
 export const SCHEDULED = 'Scheduled';
@@ -12,11 +12,18 @@ export interface ModelsVerdict {
   requeueAfterMs?: number;
 }
 
+/** How often a failed pull whose retry is under way is looked at if no notification comes. */
+const RETRY_RUNNING_RECHECK_MS = 30_000;
+
 /**
  * Decides ModelsReady and the reconcile outcome from the model plan and the pulls in flight:
  * a digest that still mismatches after a pull is Stalled (a person must change the pin or the
  * tag); a failed pull is a transient failure retried at the pull's backoff; a running pull is
  * progress.
+ *
+ * The failure message names the model, the error and what to do, and stays the same from one
+ * attempt to the next (attempt counts and retry times are in status.models[]): the Warning
+ * event that goes with it is recorded once, not once per attempt.
  */
 export function modelsVerdict(plan: ModelPlan, pull: (name: string) => PullState | undefined, now: number): ModelsVerdict {
   const total = plan.ready.length + plan.missing.length + plan.mismatched.length;
@@ -27,15 +34,20 @@ export function modelsVerdict(plan: ModelPlan, pull: (name: string) => PullState
     return { condition: { type: MODELS_READY, status: 'False', reason: 'DigestMismatch', message }, outcome: { kind: 'stalled', reason: 'DigestMismatch', message } };
   }
   const pending = [...plan.missing, ...plan.mismatched.map((m) => m.name)];
-  const failed = pending.map((n) => ({ n, s: pull(n) })).filter((x) => x.s && !x.s.running && x.s.lastError);
+  const failed = pending.flatMap((n) => { const s = pull(n); return pullFailing(s) ? [{ n, s }] : []; });
   if (failed.length) {
-    const next = Math.min(...failed.map((f) => f.s!.nextAttemptAt ?? now));
-    const wait = Math.max(0, next - now);
-    const message = failed.map((f) => `pull of ${f.n} failed (attempt ${f.s!.attempts}): ${f.s!.lastError}`).join('; ') + `; retrying in ${Math.ceil(wait / 1000)}s`;
+    const message = failed.map(({ n, s }) => {
+      const advice = pullFailureAdvice(n, plan.index[n], s.lastError);
+      return `pull of ${n} failed: ${s.lastError}${advice ? `; ${advice}` : ''}`;
+    }).join('; ') + '; retrying with backoff';
+    // Reconcile when the earliest waiting retry is due (ensure starts it then); a retry already
+    // running notifies when it ends, so only a slow safety net is needed for it.
+    const waiting = failed.filter(({ s }) => !s.running).map(({ s }) => s.nextAttemptAt ?? now);
+    const requeueAfterMs = waiting.length ? Math.max(Math.min(...waiting) - now, 100) : RETRY_RUNNING_RECHECK_MS;
     return {
       condition: { type: MODELS_READY, status: 'False', reason: 'PullFailed', message },
       outcome: { kind: 'failed', reason: 'PullFailed', message },
-      requeueAfterMs: Math.max(wait, 100),
+      requeueAfterMs,
     };
   }
   if (pending.length) {
