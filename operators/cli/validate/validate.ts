@@ -3,9 +3,8 @@ import { schemaForKind, type CustomResourceDefinition } from '../../api/crds.js'
 import type { Flow, FlowSpec } from '../../api/generated/flow.js';
 import type { HardwareTaskSpec } from '../../api/generated/hardwaretask.js';
 import { compileSchema, formatFieldError } from '../../schema/index.js';
+import { checkFlow, checkHardwareTask, checkSubflows } from '../../model/graph/index.js';
 import { parseDocuments } from './documents.js';
-import { checkFlow, checkHardwareTask } from './semantic.js';
-import { checkSubflows, type LocatedFlow } from './subflows.js';
 
 /** One finding; printed as `file:line: kind/name: message`. */
 export interface Finding {
@@ -21,6 +20,13 @@ export interface Finding {
 export interface ObjectProblem {
   field: string;
   message: string;
+}
+
+/** A Flow found in the validated files, with where it is. */
+export interface LocatedFlow {
+  flow: Flow;
+  file: string;
+  lineOf(field: string): number;
 }
 
 export type ObjectVerdict = { checked: true; problems: ObjectProblem[] } | { checked: false; note: string };
@@ -91,8 +97,11 @@ export interface TextResult {
 export function validateFiles(files: { file: string; text: string }[], crds: CustomResourceDefinition[]): { findings: Finding[]; files: number; checked: number; skipped: number } {
   const results = files.map(({ file, text }) => validateText(file, text, crds));
   const findings = results.flatMap((r) => r.findings);
-  for (const p of checkSubflows(results.flatMap((r) => r.flows))) {
-    findings.push({ file: p.file, line: p.line, severity: 'error', object: p.object, message: p.message });
+  const flows = results.flatMap((r) => r.flows);
+  const known = flows.map(({ flow }) => ({ namespace: flow.metadata.namespace, name: flow.metadata.name ?? '', spec: flow.spec }));
+  for (const p of checkSubflows(known)) {
+    const { flow, file, lineOf } = flows[p.flow];
+    findings.push({ file, line: lineOf(p.field), severity: 'error', object: `Flow/${flow.metadata.name}`, message: `${p.field}: ${p.message}` });
   }
   return {
     findings,

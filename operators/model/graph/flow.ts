@@ -1,34 +1,9 @@
 import type { FlowNode, FlowSpec } from '../../api/generated/flow.js';
-import type { HardwareStep, HardwareTaskSpec } from '../../api/generated/hardwaretask.js';
-import { findCycle } from './cycles.js';
-
-/** A problem found by a check CEL cannot express; `field` is a Kubernetes field path. */
-export interface SemanticProblem {
-  field: string;
-  message: string;
-}
+import { literalTypeProblem } from './literal-types.js';
+import type { GraphProblem } from './problem.js';
+import { computeWaves, orderedWaves, type WaveEntry } from './waves.js';
 
 const REFERENCE = /\$\{([^}]*)\}/g;
-
-/** Why a literal (no ${...} in it) is not a value of the declared type, or undefined when it is. */
-export function literalTypeProblem(value: string, type: string | undefined): string | undefined {
-  if (value.includes('${')) return undefined; // substituted at run time
-  switch (type) {
-    case 'number':
-      return value.trim() !== '' && Number.isFinite(Number(value)) ? undefined : `${JSON.stringify(value)} is not a number`;
-    case 'boolean':
-      return value === 'true' || value === 'false' ? undefined : `${JSON.stringify(value)} is not a boolean (true or false)`;
-    case 'json':
-      try {
-        JSON.parse(value);
-        return undefined;
-      } catch {
-        return `${JSON.stringify(value)} is not valid JSON`;
-      }
-    default:
-      return undefined;
-  }
-}
 
 type OutputType = 'string' | 'number' | 'boolean' | 'json' | 'file';
 
@@ -60,12 +35,13 @@ function textFields(node: FlowNode, base: string): { field: string; text: string
 }
 
 /**
- * Checks a Flow's wiring: every ${...} reference and inputs[].from names a declared output,
- * declared input types match the outputs feeding them, and the graph has no cycle. Unknown
- * node ids in dependsOn, from and verify.target are CEL rules of the CRD and not repeated here.
+ * A Flow's wiring checked and its dependency graph: every ${...} reference and inputs[].from
+ * names a declared output and declared input types match the outputs feeding them. A node depends on its dependsOn, on the nodes it takes inputs from (from or a
+ * ${nodes.<id>.outputs.<name>} reference) and on the node it verifies. Unknown node ids in
+ * dependsOn, from and verify.target are CEL rules of the CRD and not repeated here.
  */
-export function checkFlow(spec: FlowSpec): SemanticProblem[] {
-  const problems: SemanticProblem[] = [];
+function analyseFlow(spec: FlowSpec): { problems: GraphProblem[]; edges: Map<string, string[]> } {
+  const problems: GraphProblem[] = [];
   const nodes = spec.nodes ?? [];
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const params = new Set((spec.params ?? []).map((p) => p.name));
@@ -135,53 +111,37 @@ export function checkFlow(spec: FlowSpec): SemanticProblem[] {
     edges.set(node.id, [...deps]);
   });
 
-  const cycle = findCycle(nodes.map((n) => n.id), edges);
-  if (cycle) problems.push({ field: 'spec.nodes', message: `dependency cycle: ${cycle.join(' -> ')}` });
-  return problems;
-}
-
-const STEP_REFERENCE = /\$\{\s*steps\.([^.}\s]+)\.outputs\.([^}\s]+)\s*\}/g;
-
-function stepTexts(step: HardwareStep, base: string): { field: string; text: string }[] {
-  const texts: { field: string; text: string }[] = [];
-  if (step.analysis) texts.push({ field: `${base}.analysis.prompt`, text: step.analysis.prompt });
-  if (step.human) texts.push({ field: `${base}.human.instructions`, text: step.human.instructions });
-  (step.document?.files ?? []).forEach((f, i) => texts.push({ field: `${base}.document.files[${i}].content`, text: f.content }));
-  for (const block of [step.check, step.command]) {
-    const name = block === step.check ? 'check' : 'command';
-    (block?.commands ?? []).forEach((c, i) => texts.push({ field: `${base}.${name}.commands[${i}]`, text: c }));
-  }
-  return texts;
+  return { problems, edges };
 }
 
 /**
- * Checks a HardwareTask's step graph: no dependsOn cycle, and a step that uses another step's
- * outputs (${steps.<name>.outputs.<key>}) depends on it, directly or transitively, so the
- * outputs exist when it runs. Unknown dependsOn names are a CEL rule of the CRD.
+ * Checks a Flow's wiring: every ${...} reference and inputs[].from names a declared output,
+ * declared input types match the outputs feeding them, and the graph has no cycle. Unknown
+ * node ids in dependsOn, from and verify.target are CEL rules of the CRD and not repeated here.
  */
-export function checkHardwareTask(spec: HardwareTaskSpec): SemanticProblem[] {
-  const problems: SemanticProblem[] = [];
-  const steps = spec.steps ?? [];
-  const names = steps.map((s) => s.name);
-  const edges = new Map(steps.map((s) => [s.name, s.dependsOn ?? []]));
-  const cycle = findCycle(names, edges);
-  if (cycle) {
-    problems.push({ field: 'spec.steps', message: `dependsOn cycle: ${cycle.join(' -> ')}` });
-    return problems; // ancestry is meaningless in a cyclic graph
-  }
-  const ancestors = (name: string, seen = new Set<string>()): Set<string> => {
-    for (const d of edges.get(name) ?? []) if (!seen.has(d)) { seen.add(d); ancestors(d, seen); }
-    return seen;
-  };
-  steps.forEach((step, i) => {
-    const before = ancestors(step.name);
-    for (const { field, text } of stepTexts(step, `spec.steps[${i}]`)) {
-      for (const m of text.matchAll(STEP_REFERENCE)) {
-        const target = m[1];
-        if (!edges.has(target)) problems.push({ field, message: `\${steps.${target}.outputs.${m[2]}} refers to unknown step "${target}"` });
-        else if (!before.has(target)) problems.push({ field, message: `uses outputs of step "${target}" but does not depend on it; add "${target}" to dependsOn` });
-      }
-    }
-  });
-  return problems;
+export function checkFlow(spec: FlowSpec): GraphProblem[] {
+  return planFlow(spec).errors;
 }
+
+/** What the Flow controller writes to status.plan, or why it cannot plan. */
+export interface FlowPlan {
+  /** Every node with its wave, in wave order then spec order; empty when there are errors. */
+  waves: WaveEntry[];
+  /** The same problems checkFlow reports; a flow with any of them is not run. */
+  errors: GraphProblem[];
+}
+
+/**
+ * Plans a Flow: checkFlow's problems, and for a flow without any, each node's execution wave
+ * (0 for a node without dependencies, else one more than the latest of its dependencies; the
+ * nodes of one wave run in parallel). An invalid flow gets no waves, so nothing runs from it.
+ */
+export function planFlow(spec: FlowSpec): FlowPlan {
+  const { problems, edges } = analyseFlow(spec);
+  const ids = (spec.nodes ?? []).map((n) => n.id);
+  const result = computeWaves(ids, edges);
+  if ('cycle' in result) problems.push({ field: 'spec.nodes', message: `dependency cycle: ${result.cycle.join(' -> ')}` });
+  if (problems.length > 0 || !('waves' in result)) return { waves: [], errors: problems };
+  return { waves: orderedWaves(ids, result.waves), errors: [] };
+}
+

@@ -1,0 +1,8 @@
+// The graph rules of Flow and HardwareTask, shared by `agentlab validate` and the controllers.
+export { findCycle } from './cycles.js';
+export { checkFlow, planFlow, type FlowPlan } from './flow.js';
+export { checkHardwareTask, planHardwareTask, type HardwareTaskPlan } from './hardwaretask.js';
+export { literalTypeProblem } from './literal-types.js';
+export type { GraphProblem } from './problem.js';
+export { checkSubflowCall, checkSubflows, type KnownFlow, type SubflowProblem } from './subflows.js';
+export { computeWaves, orderedWaves, type WaveEntry } from './waves.js';
