@@ -37,6 +37,24 @@ describe('planCandidates', () => {
     if (!r.ok) expect(r.error.message).toBe('model "claude-sonnet" is not available in lane enterprise (sensitive data: local providers only)');
   });
 
+  it('refuses a model no provider of the lane maps with 404 model_not_found, naming the lane and its models', () => {
+    for (const allowCloud of [true, false]) {
+      const r = planCandidates(lane([local, claude], allowCloud), { kind: 'chat', model: 'code' });
+      expect(r.ok).toBe(false);
+      const models = allowCloud ? '"chat", "embed", "claude-sonnet"' : '"chat", "embed"';
+      if (!r.ok) expect(r.error).toMatchObject({ category: 'validation', status: 404, code: 'model_not_found', message: `model "code" not found in lane ${allowCloud ? 'enterprise' : 'private'}: its models are ${models} (GET /v1/models or /api/tags lists them)` });
+    }
+    const empty = planCandidates(lane([], true), { kind: 'embed', model: 'embed' });
+    if (!empty.ok) expect(empty.error.message).toBe('model "embed" not found in lane enterprise: it maps no model names');
+    expect(empty.ok).toBe(false);
+  });
+
+  it('refuses embeddings from a model only providers without an embeddings API serve, naming the ones that have it', () => {
+    const r = planCandidates(lane([local, claude], true), { kind: 'embed', model: 'claude-sonnet' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ status: 400, code: 'model_not_embedding', message: 'embedding model "claude-sonnet" in lane enterprise is served only by providers without an embeddings API (claude): use one of "chat", "embed"' });
+  });
+
   it('passes names through a provider without a mapping', () => {
     const raw = { ...local, models: {} };
     const r = planCandidates(lane([raw], false), { kind: 'chat', model: 'qwen2.5:7b' });

@@ -15,7 +15,7 @@ import { openaiChatSink, parseOpenAIChat, parseOpenAIEmbeddings, renderOpenAIEmb
 import { dispatchChat, dispatchEmbed, type CallContext, type Caller, type CallSummary, type DispatchDeps } from './dispatch.js';
 import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError, validationError } from './errors.js';
 import { RouterMetrics } from './metrics.js';
-import { logicalModels } from './plan.js';
+import { logicalModels, modelNotFound } from './plan.js';
 import { RouterState } from './state.js';
 import { TargetResolver } from './targets.js';
 
@@ -191,7 +191,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           ctx = callContext(req, requestId, caller);
           const body = await readBody(req);
           const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
-          if (!logicalModels(ctx.lane).includes(name)) throw new RouterError('validation', 404, 'model_not_found', `model ${JSON.stringify(name)} not found in lane ${ctx.lane.name}`);
+          if (!logicalModels(ctx.lane).includes(name)) throw modelNotFound(ctx.lane, name);
           sendJson(res, 200, renderOllamaShow(), requestId);
           return;
         }

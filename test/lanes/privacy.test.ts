@@ -22,17 +22,17 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
 }
 
 describe('a private lane', () => {
-  it('refuses a cloud model, in both dialects, before anything leaves', async () => {
+  it('refuses a cloud model, in both dialects, before anything leaves: it is not one of the lane\'s models', async () => {
     const before = cloudRequests();
     for (const model of ['claude-sonnet', 'claude-sonnet-4-5', 'gemini-2.5-flash']) {
       const o = await f.post('/api/chat', f.token.private, chat(model, { stream: false }));
-      expect(o.status).toBe(403);
-      const ob = await o.json() as { error: string; category: string };
-      expect(ob.category).toBe('policy');
-      expect(ob.error).toContain(`model "${model}" is not available in lane ${f.lane('private')} (a private lane: local providers only)`);
+      expect(o.status).toBe(404);
+      const ob = await o.json() as { error: string; category: string; code: string };
+      expect(ob).toMatchObject({ category: 'validation', code: 'model_not_found' });
+      expect(ob.error).toContain(`model "${model}" not found in lane ${f.lane('private')}: its models are "chat", "code", "embed"`);
       const v = await f.post('/v1/chat/completions', f.token.private, chat(model, { stream: true }));
-      expect(v.status).toBe(403);
-      expect(((await v.json()) as { error: { type: string; code: string } }).error).toMatchObject({ type: 'permission_error', code: 'model_not_in_lane' });
+      expect(v.status).toBe(404);
+      expect(((await v.json()) as { error: { type: string; code: string } }).error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found' });
     }
     expect(cloudRequests()).toBe(before);
   });

@@ -91,8 +91,8 @@ describe('the three seed lanes', () => {
 
     const priv = new OpenAI({ baseURL: `${f.router.url}/v1`, apiKey: f.token.private, maxRetries: 0 });
     const denied = await priv.chat.completions.create({ model: 'claude-sonnet', messages: [{ role: 'user', content: 'x' }] }).catch((err: unknown) => err);
-    expect(denied).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect((denied as InstanceType<typeof OpenAI.PermissionDeniedError>).code).toBe('model_not_in_lane');
+    expect(denied).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((denied as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
     const anon = await new OpenAI({ baseURL: `${f.router.url}/v1`, apiKey: 'nope-nope-nope-nope', maxRetries: 0 }).models.list().catch((err: unknown) => err);
     expect(anon).toBeInstanceOf(OpenAI.AuthenticationError);
   });
