@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from './anthropic.js';
 import { startFakeGemini } from './gemini.js';
-import { startFakeOpenAI, startFakeVllm } from './openai.js';
+import { startFakeOpenAI } from './openai.js';
 import type { FakeServer } from './server.js';
 
 const servers: FakeServer[] = [];
@@ -129,13 +129,6 @@ describe('fake OpenAI API', () => {
     const s = await track(startFakeOpenAI({ faults: { disconnectAfterChunks: 1 } }));
     const r = await post(s, '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'many words in this question' }] });
     await expect(r.text()).rejects.toThrow();
-  });
-
-  it('serves a vLLM-style server without a key', async () => {
-    const s = await track(startFakeVllm({ model: 'Qwen/Qwen2.5-7B-Instruct' }));
-    expect((await fetch(`${s.url}/health`)).status).toBe(200);
-    const models = (await (await fetch(`${s.url}/v1/models`)).json()) as { data: { id: string; owned_by: string }[] };
-    expect(models.data).toEqual([expect.objectContaining({ id: 'Qwen/Qwen2.5-7B-Instruct', owned_by: 'vllm' })]);
   });
 });
 

@@ -1,5 +1,5 @@
 // A local fake of the OpenAI API (chat completions with SSE streaming, embeddings, models).
-// With `requireKey: false` and `health: true` it doubles as a fake vLLM OpenAI-compatible server.
+// vLLM's OpenAI-compatible server has its own fake (vllm.ts): its errors and endpoints differ.
 import { contentText, embeddingFor, fakeId, limitChunks, scriptedReply, splitIntoChunks, type ScriptRule } from './script.js';
 import { estimateTokens, startFakeHttpServer, type FakeContext, type FakeServer, type Faults } from './server.js';
 
@@ -8,14 +8,12 @@ export interface FakeOpenAIOptions {
   port?: number;
   /** The accepted bearer key; when unset any non-empty key is accepted. */
   apiKey?: string;
-  /** false: no Authorization header needed (vLLM without --api-key). Default true. */
+  /** false: no Authorization header needed (a keyless compatible server). Default true. */
   requireKey?: boolean;
   /** Models served (default: a current OpenAI line-up). */
   models?: string[];
-  /** `owned_by` in /v1/models (vLLM says "vllm"). */
+  /** `owned_by` in /v1/models. */
   ownedBy?: string;
-  /** Serve GET /health like vLLM. */
-  health?: boolean;
   rules?: ScriptRule[];
   faults?: Faults;
 }
@@ -47,11 +45,6 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     errorBody: openaiError,
     async handle(ctx) {
       const { method, path, headers } = ctx.req;
-      if (opts.health && method === 'GET' && path === '/health') {
-        ctx.res.writeHead(200, { 'content-length': 0 });
-        ctx.res.end();
-        return;
-      }
       if (opts.requireKey !== false) {
         const m = /^Bearer (.+)$/.exec(String(headers.authorization ?? ''));
         if (!m || (opts.apiKey !== undefined && m[1] !== opts.apiKey)) {
@@ -73,11 +66,6 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return chat(ctx, body, body.model, counter, opts.rules ?? []);
     },
   });
-}
-
-/** A fake vLLM: OpenAI-compatible, no key, /health, one served model. */
-export function startFakeVllm(opts: { host?: string; port?: number; model: string; faults?: Faults }): Promise<FakeServer> {
-  return startFakeOpenAI({ host: opts.host, port: opts.port, models: [opts.model], requireKey: false, ownedBy: 'vllm', health: true, faults: opts.faults });
 }
 
 async function embeddings(ctx: FakeContext, body: Record<string, unknown>, model: string): Promise<void> {

@@ -79,7 +79,7 @@ export interface FakeServerOptions {
   errorBody(status: number, message: string): unknown;
   handle(ctx: FakeContext): Promise<void>;
   /** Called once per finished request, e.g. to append a server log line. */
-  onRequest?(entry: { method: string; path: string; status: number; ms: number }): void;
+  onRequest?(entry: { method: string; path: string; status: number; ms: number; remote?: string }): void;
   /** Seed for the deterministic error-rate generator. */
   seed?: number;
 }
@@ -139,7 +139,7 @@ export async function startFakeHttpServer(opts: FakeServerOptions): Promise<Fake
         at: new Date(),
       });
       res.on('close', () =>
-        opts.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, status: res.statusCode, ms: Date.now() - started }),
+        opts.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, status: res.statusCode, ms: Date.now() - started, remote: remoteOf(req.socket) }),
       );
       let json: unknown;
       let jsonError: string | undefined;
@@ -193,6 +193,12 @@ export async function startFakeHttpServer(opts: FakeServerOptions): Promise<Fake
         server.close(() => resolve());
       }),
   };
+}
+
+/** `host:port` of the client, as access logs print it. */
+function remoteOf(s: import('node:net').Socket): string | undefined {
+  if (!s.remoteAddress) return undefined;
+  return `${s.remoteAddress.startsWith('::ffff:') ? s.remoteAddress.slice(7) : s.remoteAddress}:${s.remotePort}`;
 }
 
 function flattenHeaders(h: http.IncomingHttpHeaders): Record<string, string> {

@@ -10,10 +10,10 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { startFakeOllama, type OllamaModelStore } from '../fakes/ollama.js';
 import { ollamaOptionsFromEnv } from '../fakes/ollama-env.js';
-import { startFakeVllm } from '../fakes/openai.js';
+import { startFakeVllm, vllmOptionsFromArgs } from '../fakes/vllm.js';
 import type { FakeServer } from '../fakes/server.js';
 import { ContainerConfigError } from './env.js';
-import { classifyImage, imageRefs, vllmModel, type RuntimeImage } from './images.js';
+import { classifyImage, imageRefs, type RuntimeImage } from './images.js';
 import type { LogStore } from './logs.js';
 import { expandVars, type ContainerRun, type PodRun, type Terminated } from './podstatus.js';
 
@@ -179,7 +179,7 @@ export class PodRuntime {
       const claim = this.mountedClaim(spec);
       const server = kind.kind === 'ollama'
         ? await startFakeOllama({ host: this.deps.ip, log, ...ollamaOptionsFromEnv(env), ...(claim && this.deps.modelStore ? { store: this.deps.modelStore(claim) } : {}) })
-        : await startFakeVllm({ host: this.deps.ip, model: vllmModel([...(spec.command ?? []), ...(spec.args ?? [])].map((a) => expandVars(a, env))) });
+        : await startFakeVllm({ host: this.deps.ip, log, ...vllmOptionsFromArgs([...(spec.command ?? []), ...(spec.args ?? [])].map((a) => expandVars(a, env))) });
       if (this.stopped) {
         await server.close();
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyImage, imageName, imageRefs, RUNTIME_IMAGES, vllmModel } from './images.js';
+import { classifyImage, imageName, imageRefs, RUNTIME_IMAGES } from './images.js';
 
 describe('image classification', () => {
   it.each([
@@ -27,11 +27,5 @@ describe('image classification', () => {
     expect(imageRefs('nginx')).toMatchObject({ image: 'docker.io/library/nginx:latest' });
     expect(imageRefs('ollama/ollama:0.12.6').image).toBe('docker.io/ollama/ollama:0.12.6');
     expect(imageRefs('ghcr.io/agentlab/agent-runner:v1').imageID).toMatch(/^ghcr\.io\/agentlab\/agent-runner@sha256:[0-9a-f]{64}$/);
-  });
-
-  it('finds the model vLLM serves', () => {
-    expect(vllmModel(['--model', 'Qwen/Qwen2.5-7B-Instruct', '--port', '8000'])).toBe('Qwen/Qwen2.5-7B-Instruct');
-    expect(vllmModel(['vllm', 'serve', 'meta-llama/Llama-3.1-8B', '--served-model-name=llama'])).toBe('llama');
-    expect(vllmModel([])).toBe('facebook/opt-125m');
   });
 });

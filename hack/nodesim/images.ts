@@ -60,20 +60,3 @@ export function imageRefs(image: string): { image: string; imageID: string } {
   const digest = createHash('sha256').update(qualified).digest('hex');
   return { image: qualified, imageID: `${name}@sha256:${digest}` };
 }
-
-/** The model a vLLM container serves: `--model X`, `--model=X`, `serve X`, or `--served-model-name`. */
-export function vllmModel(args: string[]): string {
-  let model = '';
-  let served = '';
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--model' || a === '--served-model-name') {
-      if (a === '--model') model = args[i + 1] ?? model;
-      else served = args[i + 1] ?? served;
-      i += 1;
-    } else if (a.startsWith('--model=')) model = a.slice(8);
-    else if (a.startsWith('--served-model-name=')) served = a.slice(20);
-    else if (a === 'serve' && args[i + 1] && !args[i + 1].startsWith('-')) model = args[++i];
-  }
-  return served || model || 'facebook/opt-125m'; // vLLM's own default model
-}
