@@ -10,6 +10,7 @@ import {
   contentTypeOf, decodeObjectBody, negotiate, parseJson, parseYaml, readBody, sendError, sendJson, warningHeader, type Rendering,
 } from './http.js';
 import { handleList, handleWatch, parseListQuery, parseWatchOptions } from './list.js';
+import { decodeBuiltinRequest } from './builtin-decode.js';
 import { duplicateFields } from './duplicates.js';
 import { validatePathSegment } from './names.js';
 import type { DeleteOptions, ObjectService, WriteOptions } from './objects.js';
@@ -96,11 +97,19 @@ function renderOne(r: ResourceInfo, obj: KObject, rendering: Rendering, q: URLSe
   return { body: obj, yaml: rendering.yaml };
 }
 
-/** The decoded body plus what strict decoding objects to (duplicate JSON fields) per fieldValidation. */
-async function objectBody(d: HandlerDeps, req: IncomingMessage, opts: WriteOptions): Promise<{ body: unknown; warnings: string[] }> {
+/**
+ * The decoded body plus what strict decoding objects to (duplicate JSON fields) per fieldValidation.
+ * With `into` a built-in resource, the body is also decoded into that kind (builtin-decode.ts).
+ */
+async function objectBody(d: HandlerDeps, req: IncomingMessage, opts: WriteOptions, into?: ResourceInfo): Promise<{ body: unknown; warnings: string[] }> {
   const buf = await readBody(req, d.maxBodyBytes);
   const body = decodeObjectBody(req.headers['content-type'], buf);
-  if (opts.fieldValidation === 'Ignore' || contentTypeOf(req) !== 'application/json') return { body, warnings: [] };
+  const checkDuplicates = opts.fieldValidation !== 'Ignore' && contentTypeOf(req) === 'application/json';
+  if (into && !into.custom) {
+    const duplicates = checkDuplicates ? duplicateFields(buf.toString('utf8')) : [];
+    return { body, warnings: decodeBuiltinRequest(into, body, opts.fieldValidation, { kind: 'body', duplicates }) };
+  }
+  if (!checkDuplicates) return { body, warnings: [] };
   const dups = duplicateFields(buf.toString('utf8')).map((f) => `duplicate field ${JSON.stringify(f)}`);
   if (dups.length && opts.fieldValidation === 'Strict') throw badRequest(`strict decoding error: ${dups.join(', ')}`);
   return { body, warnings: dups };
@@ -162,7 +171,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
       return { verb: 'create', run: async () => {
         const opts = writeOptions(q, req);
         const rendering = negotiate(req.headers.accept);
-        const { body, warnings } = await objectBody(d, req, opts);
+        const { body, warnings } = await objectBody(d, req, opts, r);
         const result = svc.create(r, ns, body, opts);
         const out = renderOne(r, result.object, rendering, q);
         sendJson(res, 201, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });
@@ -211,7 +220,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
       return { verb: 'update', run: async () => {
         const opts = writeOptions(q, req);
         const rendering = negotiate(req.headers.accept);
-        const { body, warnings } = await objectBody(d, req, opts);
+        const { body, warnings } = await objectBody(d, req, opts, r);
         const result = svc.update(r, ns, name, body, opts, subresource);
         const out = renderOne(r, result.object, rendering, q);
         sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });

@@ -16,7 +16,7 @@ import { apiVersionOf, fieldsOf, storageKey, type ResourceInfo } from './registr
 import type { ServerContext } from './context.js';
 import { dropEmptyMeta, graceElapsed, specChanged, specFinalizers, withoutManagedTimes } from './object-rules.js';
 import { isRecord, jsonEqual, type KObject, type StoredObject } from './types.js';
-import { builtinUnknownFields, customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
+import { customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -172,10 +172,8 @@ export class ObjectService {
     let warnings: string[] = [];
     let final: KObject = obj;
     if (r.custom?.schema) ({ object: final, warnings } = customPipeline(r.custom.schema, r, obj, undefined, opts.fieldValidation));
-    else if (!r.custom) {
-      warnings = builtinUnknownFields(gr, final, opts.fieldValidation);
-      applyBuiltinDefaults(gr, final);
-    }
+    // Built-in bodies were decoded (unknown fields dropped) by the handler: builtin-decode.ts.
+    else if (!r.custom) applyBuiltinDefaults(gr, final);
     if (gr === 'services.') this.allocateClusterIp(final);
     if (gr === 'jobs.batch') applyJobSelector(final, meta.uid, name);
     this.checkDecodable(gr, final);
@@ -240,10 +238,7 @@ export class ObjectService {
       const { managedFields } = next.metadata!;
       ({ object: next, warnings } = customPipeline(r.custom.schema, r, next, live, opts.fieldValidation));
       if (managedFields) next.metadata!.managedFields = managedFields;
-    } else if (!r.custom) {
-      if (sub !== 'status') warnings = builtinUnknownFields(gr, next, opts.fieldValidation);
-      applyBuiltinDefaults(gr, next);
-    }
+    } else if (!r.custom) applyBuiltinDefaults(gr, next);
     if (gr === 'services.') this.keepClusterIp(next, live);
     if (!sub) this.checkDecodable(gr, next);
     dropEmptyMeta(next);

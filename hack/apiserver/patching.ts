@@ -6,6 +6,7 @@
 import {
   applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, serverSideApply,
 } from './patch/index.js';
+import { decodeBuiltinRequest, goValueString } from './builtin-decode.js';
 import { nowRfc3339 } from './duration.js';
 import { ApiError, badRequest, conflict, notFound, unsupportedMediaType } from './errors.js';
 import type { ObjectService, Subresource, WriteOptions, WriteResult } from './objects.js';
@@ -68,7 +69,11 @@ export function patchObject(svc: ObjectService, r: ResourceInfo, ns: string, nam
   // A resourceVersion in the patch is a precondition; otherwise the patch applies to the live object.
   if (rv && rv !== live.metadata.resourceVersion) throw conflict(r, name, 'the object has been modified; please apply your changes to the latest version and try again');
   obj.metadata = { ...obj.metadata, resourceVersion: live.metadata.resourceVersion };
-  return svc.update(r, ns, name, obj, opts, sub);
+  // The patched object decodes into the built-in type; errors name the patch (strategic: the patch map).
+  const patchValue = req.contentType === PATCH_TYPES.strategic ? goValueString(req.patch) : JSON.stringify(patched);
+  const warnings = decodeBuiltinRequest(r, obj, opts.fieldValidation, { kind: 'patch', patchValue });
+  const result = svc.update(r, ns, name, obj, opts, sub);
+  return { ...result, warnings: [...warnings, ...result.warnings] };
 }
 
 function apply(svc: ObjectService, r: ResourceInfo, ns: string, name: string, live: KObject | undefined, req: PatchRequest,
@@ -81,6 +86,7 @@ function apply(svc: ObjectService, r: ResourceInfo, ns: string, name: string, li
   }
   const meta = isRecord(applied.metadata) ? applied.metadata : {};
   if (meta.name !== undefined && meta.name !== name) throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  decodeBuiltinRequest(r, applied, opts.fieldValidation, { kind: 'apply', namespace: ns, name });
   const ssa = (current: KObject | undefined, desired: KObject): KObject => {
     const result = serverSideApply({ live: current, applied: desired, manager: opts.fieldManager, force: req.force,
       types: svc.typeInfo(r), apiVersion: apiVersionOf(r), subresource: sub, statusSubresource: r.status, now: nowRfc3339() });

@@ -296,6 +296,28 @@ describe('lists, tables and watches', () => {
     const events = await readWatch(s, `${CM}?watch=true&resourceVersion=999999&timeoutSeconds=1`, 5, 4000);
     expect(events).toEqual([]);
   });
+
+  it('sends a bookmark 2 s before a watch\'s deadline once the resourceVersion moved past what it saw, as the watch cache does', async () => {
+    const rv = (await call('GET', CM)).body.metadata.resourceVersion as string;
+    const started = Date.now();
+    const reading = readWatch(s, `${CM}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=3`, 1, 6000);
+    await new Promise((r) => setTimeout(r, 200));
+    // A write the watch does not select (another namespace) moves the resourceVersion on.
+    const other = await call('POST', '/api/v1/namespaces/kube-system/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'bm-' } });
+    const events = await reading;
+    const at = Date.now() - started;
+    expect(events).toEqual([{ type: 'BOOKMARK', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: other.body.metadata.resourceVersion } } }]);
+    expect(at).toBeGreaterThanOrEqual(900);
+    expect(at).toBeLessThan(2_900);
+  });
+
+  it('sends no bookmark when the watcher has already seen the newest resourceVersion', async () => {
+    const rv = (await call('GET', CM)).body.metadata.resourceVersion as string;
+    const reading = readWatch(s, `${CM}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=3`, 2, 6000);
+    await new Promise((r) => setTimeout(r, 200));
+    await call('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bm-seen' } });
+    expect((await reading).map((e) => e.type)).toEqual(['ADDED']);
+  });
 });
 
 describe('bad input', () => {
@@ -374,9 +396,9 @@ describe('built-in specifics', () => {
 
   it('rejects unknown and duplicate fields of built-ins under Strict', async () => {
     const unknown = await call('POST', `${CM}?fieldValidation=Strict`, { ...cm('strict1'), extra: true });
-    expect(unknown.body).toMatchObject({ code: 400, message: 'strict decoding error: unknown field "extra"' });
+    expect(unknown.body).toMatchObject({ code: 400, message: 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "extra"' });
     const dup = await call('POST', `${CM}?fieldValidation=Strict`, '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","name":"e"}}');
-    expect(dup.body).toMatchObject({ code: 400, message: 'strict decoding error: duplicate field "metadata.name"' });
+    expect(dup.body).toMatchObject({ code: 400, message: 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name"' });
     const warn = await call('POST', CM, '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dw"},"data":{"a":"1","a":"2"}}');
     expect(warn.status).toBe(201);
     expect(warn.headers.get('warning')).toContain('duplicate field \\"data.a\\"');

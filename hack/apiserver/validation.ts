@@ -5,7 +5,6 @@
 import { formatInvalidMessage, strictDecodingMessage, toStatusCause, unknownFieldWarning, type CompiledSchema } from '../../operators/schema/index.js';
 import { ApiError, invalid, badRequest, fieldCause, type StatusCause } from './errors.js';
 import { validateLabelValue, validateName, validateQualifiedName } from './names.js';
-import { pruneBuiltin } from './builtin-fields.js';
 import type { ResourceInfo } from './registry.js';
 import type { KObject } from './types.js';
 
@@ -87,12 +86,4 @@ export function customPipeline(schema: CompiledSchema, r: ResourceInfo, obj: KOb
       { name, group: r.group, kind: r.kind, causes: errs.map(toStatusCause) });
   }
   return { object: defaulted, warnings };
-}
-
-/** Unknown fields of a built-in object, handled per fieldValidation like customPipeline does. */
-export function builtinUnknownFields(storage: string, obj: KObject, fieldValidation: FieldValidation): string[] {
-  const unknownFields = pruneBuiltin(storage, obj);
-  if (unknownFields.length === 0) return [];
-  if (fieldValidation === 'Strict') throw badRequest(strictDecodingMessage(unknownFields));
-  return fieldValidation === 'Warn' ? unknownFields.map(unknownFieldWarning) : [];
 }
