@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from './context.js';
+import { bookmarkDue, nextBookmarkAt, PRE_TIMEOUT_MS } from './bookmarks.js';
 import { ApiError, badRequest, expired } from './errors.js';
 import type { FaultInjector } from './faults.js';
 import { sendJson, type Rendering } from './http.js';
@@ -187,8 +188,11 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
     return `${JSON.stringify({ type, object: obj })}\n`;
   };
   const write = (line: string): void => { if (!closed) res.write(line); };
+  // The newest resourceVersion this watcher has been told about (by an event or a bookmark).
+  let sentRv = 0;
   const bookmark = (initialEventsEnd = false): void => {
-    const metadata: Record<string, unknown> = { resourceVersion: String(ctx.store.currentRv()) };
+    sentRv = ctx.store.currentRv();
+    const metadata: Record<string, unknown> = { resourceVersion: String(sentRv) };
     if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
     const kind = rendering.as === 'object' ? r.kind : 'PartialObjectMetadata';
     const apiVersion = rendering.as === 'object' ? apiVersionOf(r) : 'meta.k8s.io/v1';
@@ -203,6 +207,7 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
   const rv = q.resourceVersion ? Number(q.resourceVersion) : 0;
   const initial = rv === 0 || opts.sendInitialEvents;
   let fromRv = rv;
+  sentRv = initial ? ctx.store.currentRv() : rv;
   if (initial) {
     for (const e of selected(ctx.store.list(gr, q.filter.ns), q.filter)) write(plain ? `{"type":"ADDED","object":${e.json}}\n` : render('ADDED', e));
     fromRv = 0;
@@ -213,6 +218,7 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
       gr, filter: q.filter,
       deliver: (type, entry, frame) => {
         if (closed) return;
+        sentRv = Math.max(sentRv, entry.rv);
         try {
           if (!plain) write(render(type, entry));
           // The shared, already framed chunk goes straight to the socket: one write, no per-watcher
@@ -229,12 +235,23 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
     if (err instanceof ApiError) { sendError(err); return; }
     throw err;
   }
-  const timeout = setTimeout(() => { if (opts.bookmarks) bookmark(); finish(); }, opts.timeoutSeconds * 1000);
+  const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  const timeout = setTimeout(finish, opts.timeoutSeconds * 1000);
   timeout.unref();
   timers.add(timeout);
-  if (opts.bookmarks) {
-    const tick = setInterval(() => { if (!closed) bookmark(); }, opts.bookmarkIntervalMs);
-    tick.unref();
-    timers.add(tick);
-  }
+  // Periodic bookmarks and one 2 s before the deadline, each only if it brings a newer resourceVersion.
+  const scheduleBookmark = (): void => {
+    const at = nextBookmarkAt(Date.now(), deadline, opts.bookmarkIntervalMs);
+    if (at === undefined || closed) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (closed) return;
+      if (bookmarkDue(ctx.store.currentRv(), sentRv)) bookmark();
+      // The pre-timeout bookmark is the last one.
+      if (Date.now() < deadline - PRE_TIMEOUT_MS) scheduleBookmark();
+    }, Math.max(0, at - Date.now()));
+    t.unref();
+    timers.add(t);
+  };
+  if (opts.bookmarks) scheduleBookmark();
 }

@@ -296,6 +296,28 @@ describe('lists, tables and watches', () => {
     const events = await readWatch(s, `${CM}?watch=true&resourceVersion=999999&timeoutSeconds=1`, 5, 4000);
     expect(events).toEqual([]);
   });
+
+  it('sends a bookmark 2 s before a watch\'s deadline once the resourceVersion moved past what it saw, as the watch cache does', async () => {
+    const rv = (await call('GET', CM)).body.metadata.resourceVersion as string;
+    const started = Date.now();
+    const reading = readWatch(s, `${CM}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=3`, 1, 6000);
+    await new Promise((r) => setTimeout(r, 200));
+    // A write the watch does not select (another namespace) moves the resourceVersion on.
+    const other = await call('POST', '/api/v1/namespaces/kube-system/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'bm-' } });
+    const events = await reading;
+    const at = Date.now() - started;
+    expect(events).toEqual([{ type: 'BOOKMARK', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: other.body.metadata.resourceVersion } } }]);
+    expect(at).toBeGreaterThanOrEqual(900);
+    expect(at).toBeLessThan(2_900);
+  });
+
+  it('sends no bookmark when the watcher has already seen the newest resourceVersion', async () => {
+    const rv = (await call('GET', CM)).body.metadata.resourceVersion as string;
+    const reading = readWatch(s, `${CM}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=3`, 2, 6000);
+    await new Promise((r) => setTimeout(r, 200));
+    await call('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bm-seen' } });
+    expect((await reading).map((e) => e.type)).toEqual(['ADDED']);
+  });
 });
 
 describe('bad input', () => {
