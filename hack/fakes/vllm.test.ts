@@ -83,11 +83,14 @@ describe('fake vLLM (OpenAI-compatible server of vllm/vllm-openai v0.11)', () =>
     expect(await r.json()).toEqual({ error: { message: 'The model `llama3.1:8b` does not exist.', type: 'NotFoundError', param: null, code: 404 } });
   });
 
-  it("answers FastAPI's 404 for Ollama's API and 405 for a wrong method", async () => {
+  it("answers FastAPI's 404 for Ollama's API, 400 for embeddings from a generative model, 405 for a wrong method", async () => {
     const s = await vllm({ model: MODEL });
     const r = await post(s, '/api/chat', hello);
     expect(r.status).toBe(404);
     expect(await r.json()).toEqual({ detail: 'Not Found' });
+    const e = await post(s, '/v1/embeddings', { model: MODEL, input: 'x' });
+    expect(e.status).toBe(400);
+    expect(await e.json()).toEqual({ error: { message: 'The model does not support Embeddings API', type: 'BadRequestError', param: null, code: 400 } });
     const m = await fetch(`${s.url}/v1/chat/completions`);
     expect(m.status).toBe(405);
     expect(await m.json()).toEqual({ detail: 'Method Not Allowed' });

@@ -1,6 +1,7 @@
 // A local fake of vLLM's OpenAI-compatible server (`vllm serve`, image vllm/vllm-openai:v0.11.0):
 // GET /health, GET /v1/models, POST /v1/chat/completions (SSE streaming, usage with
-// stream_options.include_usage), POST /v1/completions. No API key (vLLM without --api-key).
+// stream_options.include_usage), POST /v1/completions, and POST /v1/embeddings refused as for a
+// generative model. No API key (vLLM without --api-key).
 // Errors have vLLM's shapes: since v0.10.1 `{"error":{"message","type","param","code"}}` with the
 // HTTP status as `code`; FastAPI's `{"detail":"Not Found"}` for a path it does not route.
 import { STATUS_CODES } from 'node:http';
@@ -36,6 +37,7 @@ const ROUTES: Record<string, string> = {
   '/v1/models': 'GET',
   '/v1/chat/completions': 'POST',
   '/v1/completions': 'POST',
+  '/v1/embeddings': 'POST',
 };
 
 /** The options vLLM would run with for these command-line arguments (what the node simulator passes). */
@@ -94,6 +96,8 @@ export function startFakeVllm(opts: FakeVllmOptions): Promise<FakeServer> {
           })),
         });
       }
+      // A generative model (what a ModelServer runs) has no embeddings handler in vLLM.
+      if (path === '/v1/embeddings') return ctx.error(400, 'The model does not support Embeddings API');
       if (ctx.req.jsonError !== undefined) return ctx.error(400, `JSON decode error: ${ctx.req.jsonError}`);
       const body = (ctx.req.json ?? {}) as Record<string, unknown>;
       // An absent model means the first served one; an unknown one is a 404.
