@@ -51,6 +51,38 @@ describe('built-in validation', () => {
   });
 });
 
+describe('Job updates', () => {
+  const job = (spec: Record<string, unknown> = {}, template: Record<string, unknown> = {}, status: Record<string, unknown> = {}): KObject => ({
+    spec: { selector: { matchLabels: { u: '1' } }, completionMode: 'NonIndexed', ...spec,
+      template: { metadata: { labels: { u: '1' } }, spec: { restartPolicy: 'Never', containers: [container], ...template } } },
+    status,
+  });
+
+  it('refuses any change to the pod template of a running Job', () => {
+    const causes = validateBuiltin('jobs.batch', job({}, { containers: [{ ...container, image: 'busybox:2' }] }), job());
+    expect(causes).toHaveLength(1);
+    expect(causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'spec.template' });
+    expect(causes[0]!.message).toMatch(/^Invalid value: .*: field is immutable$/);
+    expect(validateBuiltin('jobs.batch', job({ parallelism: 3 }), job())).toEqual([]);
+  });
+
+  it('keeps selector and completion mode', () => {
+    expect(validateBuiltin('jobs.batch', job({ selector: { matchLabels: { u: '2' } } }), job()).map((c) => c.field)).toEqual(['spec.selector']);
+    expect(validateBuiltin('jobs.batch', job({ completionMode: 'Indexed' }), job()).map((c) => c.field)).toEqual(['spec.completionMode']);
+  });
+
+  it('lets a suspended Job that never started change its scheduling directives only', () => {
+    const suspended = job({ suspend: true });
+    const moved = job({ suspend: true }, { nodeSelector: { gpu: 'yes' }, tolerations: [{ key: 'k', operator: 'Exists' }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } });
+    expect(validateBuiltin('jobs.batch', moved, suspended)).toEqual([]);
+    expect(validateBuiltin('jobs.batch', job({ suspend: true }, { containers: [{ ...container, image: 'x' }] }), suspended)
+      .map((c) => c.field)).toEqual(['spec.template']);
+    const started = job({ suspend: true }, {}, { startTime: '2026-01-01T00:00:00Z' });
+    expect(validateBuiltin('jobs.batch', job({ suspend: true }, { nodeSelector: { gpu: 'yes' } }), started).map((c) => c.field)).toEqual(['spec.template']);
+  });
+});
+
 describe('built-in write normalisation', () => {
   it('merges Secret stringData into base64 data', () => {
     const s: KObject = { stringData: { token: 'abc' }, data: { other: 'eA==' } };

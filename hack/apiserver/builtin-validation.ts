@@ -100,6 +100,41 @@ function podSpecForUpdateCheck(spec: Obj, bindingFrom: Obj): Obj {
   return out;
 }
 
+/**
+ * ValidateJobSpecUpdate (pkg/apis/batch/validation): selector, completion mode and pod template are
+ * immutable, except that a suspended Job that never started may change its template's labels,
+ * annotations, node selector, tolerations, scheduling gates and node affinity.
+ */
+function jobSpecUpdate(spec: Obj, old: KObject, causes: StatusCause[]): void {
+  const oldSpec = rec(old.spec);
+  for (const f of ['selector', 'completionMode']) {
+    if (!jsonEqual(spec[f], oldSpec[f])) causes.push(fieldCause('FieldValueInvalid', `spec.${f}`, 'field is immutable', spec[f]));
+  }
+  const template = rec(spec.template);
+  let oldTemplate = rec(oldSpec.template);
+  const mutableScheduling = oldSpec.suspend === true && rec(old.status).startTime === undefined;
+  if (mutableScheduling) {
+    const tSpec = rec(template.spec);
+    const oSpec: Obj = { ...rec(oldTemplate.spec) };
+    for (const f of ['nodeSelector', 'tolerations', 'schedulingGates']) oSpec[f] = tSpec[f];
+    const affinity = isRecord(tSpec.affinity) ? tSpec.affinity : undefined;
+    const oldAffinity = isRecord(oSpec.affinity) ? { ...oSpec.affinity } : undefined;
+    if (affinity) oSpec.affinity = { ...(oldAffinity ?? {}), nodeAffinity: affinity.nodeAffinity };
+    else if (oldAffinity) {
+      delete oldAffinity.nodeAffinity;
+      oSpec.affinity = Object.values(oldAffinity).some((v) => v !== undefined) ? oldAffinity : undefined;
+    }
+    const meta = rec(template.metadata);
+    oldTemplate = { ...oldTemplate, metadata: { ...rec(oldTemplate.metadata), labels: meta.labels, annotations: meta.annotations }, spec: oSpec };
+  }
+  if (!jsonEqual(normalize(template), normalize(oldTemplate))) {
+    causes.push(fieldCause('FieldValueInvalid', 'spec.template', 'field is immutable', spec.template));
+  }
+}
+
+/** Drops undefined members so two objects compare as their JSON does. */
+const normalize = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null));
+
 /** Validation for a built-in object (stored form); `old` is set on updates. */
 export function validateBuiltin(storage: string, obj: KObject, old: KObject | undefined): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -128,6 +163,7 @@ export function validateBuiltin(storage: string, obj: KObject, old: KObject | un
       break;
     case 'jobs.batch':
       podSpec('spec.template.spec', rec(spec.template).spec, causes, ['OnFailure', 'Never']);
+      if (old) jobSpecUpdate(spec, old, causes);
       break;
     case 'services.': servicePorts(spec, causes); break;
     case 'persistentvolumeclaims.':
