@@ -83,8 +83,9 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     const spec = ms.spec;
     const replicas = replicasOf(spec);
     const prev = ms.status ?? {};
+    // status.endpoint is set only once a pod answers on it (below): not while unschedulable,
+    // rolling out or stopped.
     const status: Record<string, unknown> = {
-      endpoint: endpointOf(ms),
       selector: `${SERVER_LABEL}=${ms.metadata!.name}`,
       replicas: prev.replicas ?? 0,
       readyReplicas: prev.readyReplicas ?? 0,
@@ -130,6 +131,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
       ctx.setCondition({ type: MODELS_READY, status: 'Unknown', reason: 'WaitingForServer', message: `deployment ${deploymentName(ms)}: ${rollout.message}` });
       return { outcome: { kind: 'progressing', reason: 'Deploying', message: `deployment ${deploymentName(ms)}: ${rollout.message}` } };
     }
+    status.endpoint = endpointOf(ms);
 
     const server: ServerApi = api(opts.serviceAccess ?? kubeServiceAccess(ctx.client), ms);
     let present: PresentModel[];

@@ -21,6 +21,9 @@ describe('a GPU request that no node can satisfy', () => {
     expect(ms.status?.observedGeneration).toBe(ms.metadata?.generation);
     expect(ms.status?.placement?.suggestion).toBe(expected);
     expect(ms.status?.placement?.candidates?.find((x) => x.node === 'still-fawn')?.reason).toBe('GPU has 8 GiB, needs 16 GiB');
+    // Nothing serves: no endpoint is advertised (the Service exists, but has no pod behind it).
+    expect(ms.status?.endpoint).toBeUndefined();
+    expect(ms.status?.node).toBeUndefined();
 
     const table = await cluster.kubectl(['get', 'ms', 'big', '-n', ns, '--no-headers']);
     expect(table.stdout).toMatch(/^big\s+ollama\s+(<none>\s+)?0\/1\s+False\s+needs 1 GPU with >= 16 GiB; chief-horse has a free/);
@@ -42,6 +45,7 @@ describe('a GPU request that no node can satisfy', () => {
     await cluster.waitFor(async () => (await c.get<ModelServer>(MODELSERVERS, ns, 'holder')).status?.node === 'chief-horse');
     await cluster.applyYaml(modelServerYaml('waiting', { models: [{ name: 'llama3.1:8b' }], gpu }), { namespace: ns });
     const waiting = await waitForReady(cluster, c, ns, 'waiting', (r) => r?.reason === 'Unschedulable');
+    expect(waiting.status?.endpoint).toBeUndefined();
     expect(condition(waiting, 'Scheduled')?.message).toBe(`needs 1 GPU with >= 12 GiB; stop ModelServer ${ns}/holder on chief-horse to free one; still-fawn has a free NVIDIA GeForce RTX 3070 with 8 GiB`);
 
     await c.mergePatch(MODELSERVERS, ns, 'holder', { spec: { replicas: 0 } });
@@ -51,5 +55,10 @@ describe('a GPU request that no node can satisfy', () => {
     }, { what: 'the waiting server to be placed' });
     expect(placed.status?.node).toBe('chief-horse');
     expect(condition(placed, 'Stalled')).toBeUndefined();
+    // Once its pod serves, the endpoint appears; the stopped holder advertises none.
+    const serving = await waitForReady(cluster, c, ns, 'waiting', (r) => r?.status === 'True');
+    expect(serving.status?.endpoint).toBe(`http://waiting.${ns}.svc:11434`);
+    const stopped = await waitForReady(cluster, c, ns, 'holder', (r) => r?.reason === 'Stopped');
+    expect(stopped.status?.endpoint).toBeUndefined();
   });
 });
