@@ -21,7 +21,7 @@ describe("the node simulator's network (simulatedServiceAccess)", () => {
         return ep;
       },
     };
-    await operatorFor(cluster, ns, { modelserver: { serviceAccess: counting } });
+    await operatorFor(cluster, ns, { serviceAccess: counting });
     await cluster.applyYaml(modelServerYaml('direct', { models: [{ name: 'qwen2.5:0.5b' }] }), { namespace: ns });
     await waitForReady(cluster, c, ns, 'direct', (r) => r?.status === 'True');
 

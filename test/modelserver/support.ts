@@ -4,7 +4,6 @@ import type { Cluster } from '../harness/cluster.js';
 import { startOperator, type Operator, type OperatorOptions } from '../../operators/manager.js';
 import { KubeClient, type KubeObject } from '../../operators/runtime/kube.js';
 import { DEPLOYMENTS, MODELSERVERS, type ModelServer } from '../../operators/modelserver/types.js';
-import { modelServerController, type ModelServerControllerOptions } from '../../operators/modelserver/controller.js';
 import type { Condition } from '../../operators/runtime/conditions.js';
 import { kubeServiceAccess } from '../../operators/runtime/service-access.js';
 
@@ -12,15 +11,16 @@ export const testLogger = () => pino({ level: process.env.AGENTLAB_TEST_LOG_LEVE
 
 /**
  * Starts an operator that only sees `namespace` (so test files running in parallel never
- * reconcile each other's objects); stopped after the file. It reaches the simulated Ollama the
- * way the backend allows (`cluster.serviceAccess`).
+ * reconcile each other's objects); stopped after the file. The controller is loaded as
+ * `agentlab run -n <namespace>` loads it (operators/manager.ts, production defaults, no
+ * test-only timing), restricted to the ModelServer controller. It reaches the simulated Ollama
+ * the way the backend allows (`cluster.serviceAccess`, undefined on the embedded backend).
  */
-export async function operatorFor(cluster: Cluster, namespace: string, opts: Partial<OperatorOptions> & { modelserver?: ModelServerControllerOptions } = {}): Promise<Operator> {
-  const { modelserver, ...rest } = opts;
+export async function operatorFor(cluster: Cluster, namespace: string, opts: Partial<OperatorOptions> = {}): Promise<Operator> {
   const op = await startOperator({
     kubeConfig: cluster.kc, logger: testLogger(), namespaces: [namespace],
-    controllerOverrides: [modelServerController({ pullRetryBaseMs: 1000, pullProgressIntervalMs: 200, serviceAccess: cluster.serviceAccess, ...modelserver }) as never],
-    ...rest,
+    controllers: ['modelserver'], serviceAccess: cluster.serviceAccess,
+    ...opts,
   });
   afterAll(() => op.stop());
   return op;
@@ -70,4 +70,13 @@ export async function ollamaModels(cluster: Cluster, c: KubeClient, ns: string, 
   const res = await base.fetch(`${base.url}/api/tags`, { headers: { Accept: 'application/json' } });
   if (!res.ok) throw new Error(`GET /api/tags of ${ns}/${service}: HTTP ${res.status}`);
   return ((await res.json()) as { models: { name: string }[] }).models.map((m) => m.name);
+}
+
+/**
+ * How many pulls a server's Ollama received: the `POST "/api/pull"` request lines of its pods'
+ * logs (`kubectl logs -l`), which Ollama (and the simulated one) writes in gin's format.
+ */
+export async function pullRequests(cluster: Cluster, ns: string, server: string): Promise<number> {
+  const logs = await cluster.kubectl(['logs', '-n', ns, '-l', `agentlab.dev/modelserver=${server}`, '--tail=-1']);
+  return logs.stdout.split('\n').filter((l) => /^\[GIN\] .*\|\s*POST\s+"\/api\/pull"\s*$/.test(l)).length;
 }
