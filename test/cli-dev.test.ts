@@ -1,42 +1,53 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKubectl } from './harness/kubectl.js';
+import { kubectlBinary, runKubectl } from './harness/kubectl.js';
+import { npmStart, type NpmStart } from './harness/npm-start.js';
 import { waitFor } from './harness/wait.js';
 
-// `agentlab dev` as a person runs it (npm start): its own embedded control plane, so this file
-// does not use the shared test cluster.
+// `agentlab dev` as a person runs it: `npm start` (the real package.json script) in its own
+// process group, with its own embedded control plane, so this file does not use the shared test
+// cluster. Each run gets a fresh --state-dir.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-describe('agentlab dev', () => {
+/** The fenced sh block under a README heading. */
+function readmeBlock(heading: string): string {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf(`\n${heading}\n`);
+  expect(at, `README.md has a "${heading}" section`).toBeGreaterThan(0);
+  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+  expect(block, `a sh block under "${heading}"`).not.toBeNull();
+  return block![1];
+}
+
+/** A printed `export NAME=...` line, without its indentation. */
+function printedExport(stdout: string, name: string): string {
+  const line = stdout.split('\n').map((l) => l.trim()).find((l) => l.startsWith(`export ${name}=`));
+  expect(line, `npm start prints "export ${name}=..."`).toBeDefined();
+  return line!;
+}
+
+describe('npm start', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentlab-dev-'));
-  const kubeconfigPath = path.join(dir, '.agentlab', 'kubeconfig');
+  const stateDir = path.join(dir, 'state');
+  const kubeconfigPath = path.join(stateDir, 'kubeconfig');
   const target = { kubeconfigPath, cacheDir: path.join(dir, 'kubectl-cache') };
-  let child: ChildProcessWithoutNullStreams;
-  let stdout = '';
-  let stderr = '';
-  let exit: Promise<number | null>;
+  let dev: NpmStart;
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [path.join(ROOT, 'bin', 'agentlab.js'), 'dev', '--interval', '1', '--log-level', 'warn'], { cwd: dir });
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    await waitFor(() => stdout.includes('AgentLab is running'), { timeoutMs: 90_000, intervalMs: 200, what: 'agentlab dev to start' }).catch((err: Error) => {
-      throw new Error(`${err.message}\nstderr:\n${stderr}`);
-    });
+    dev = await npmStart(['--state-dir', stateDir, '--interval', '1', '--log-level', 'warn']);
   }, 120_000);
 
-  afterAll(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+  afterAll(() => {
+    dev?.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('tells the user how to reach it with kubectl', () => {
-    expect(stdout).toContain(`export KUBECONFIG=${kubeconfigPath}`);
+    expect(dev.stdout()).toContain(`export KUBECONFIG=${kubeconfigPath}`);
   });
 
   it('serves the CRDs, the simulated GPU nodes and the examples to the real kubectl', async () => {
@@ -55,12 +66,62 @@ describe('agentlab dev', () => {
   });
 
   it('prints a status line per resource when stdout is not a terminal', async () => {
-    await waitFor(() => /ModelServer ai-models\/ollama-3060 Ready=\w+: /.test(stdout), { timeoutMs: 30_000, what: 'a status line for ollama-3060', intervalMs: 200 });
+    await waitFor(() => /ModelServer ai-models\/ollama-3060 Ready=\w+: /.test(dev.stdout()), { timeoutMs: 30_000, what: 'a status line for ollama-3060', intervalMs: 200 });
   });
 
-  it('stops everything on SIGINT and exits 0', async () => {
-    child.kill('SIGINT');
-    expect(await exit).toBe(0);
-    expect(stderr).toContain('stopped');
+  it('answers the README\'s "talk to the lane router" chat with the URL and token line it prints', async () => {
+    await waitFor(() => /LanePolicy private Ready=True/.test(dev.stdout()), { timeoutMs: 60_000, intervalMs: 200, what: 'LanePolicy private Ready=True' });
+    const block = readmeBlock('### Talk to the lane router');
+    const stdout = dev.stdout();
+    // The README's curl is the one npm start prints (there on one line).
+    const curl = block.slice(block.indexOf('curl ')).replace(/\\\n\s*/g, '').trim();
+    expect(stdout).toContain(curl);
+    // Every export of the README is one npm start prints: take the printed line, as a person
+    // copying them would; the token line must be printed exactly as the README has it.
+    const tokenLine = block.split('\n').find((l) => l.startsWith('export AGENTLAB_ROUTER_TOKEN='))!;
+    expect(printedExport(stdout, 'AGENTLAB_ROUTER_TOKEN')).toBe(tokenLine);
+    const script = block.split('\n').map((l) => {
+      const name = /^export (\w+)=/.exec(l)?.[1];
+      return name ? printedExport(stdout, name) : l;
+    }).join('\n');
+    const kubectlDir = path.dirname(kubectlBinary());
+    const env = { ...process.env, PATH: kubectlDir === '.' ? process.env.PATH : `${kubectlDir}:${process.env.PATH}` };
+    const run = spawnSync('sh', ['-c', script], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const answer = JSON.parse(run.stdout) as { model: string; choices: { message: { role: string; content: string } }[] };
+    expect(answer.choices[0].message.role).toBe('assistant');
+    expect(answer.choices[0].message.content).toMatch(/\S/);
+  });
+
+  it('stops cleanly on Ctrl-C to the whole process group (as a terminal sends it) and exits 0', async () => {
+    process.kill(-dev.pid, 'SIGINT');
+    expect(await dev.exit).toEqual({ code: 0, signal: null });
+    expect(dev.stderr()).toContain('stopped');
+    expect(dev.stderr()).not.toContain('forced exit');
+    await dev.groupGone();
+  }, 60_000);
+});
+
+// Without a terminal (nohup, systemd, a script) the signal goes to npm's pid only.
+describe.each(['SIGINT', 'SIGTERM'] as const)('npm start, %s to npm\'s pid', (signal) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentlab-dev-'));
+  let dev: NpmStart;
+
+  beforeAll(async () => {
+    dev = await npmStart(['--state-dir', dir, '--skip-examples', '--log-level', 'warn']);
+  }, 120_000);
+
+  afterAll(() => {
+    dev?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops everything and exits 0', async () => {
+    process.kill(dev.pid, signal);
+    expect(await dev.exit).toEqual({ code: 0, signal: null });
+    expect(dev.stderr()).toContain(`${signal}: stopping`);
+    expect(dev.stderr()).toContain('stopped');
+    expect(dev.stderr()).not.toContain('forced exit');
+    await dev.groupGone();
   }, 60_000);
 });

@@ -6,10 +6,13 @@ import pino, { type Logger } from 'pino';
 import { API_VERSION, KINDS } from '../api/constants.js';
 import { loadCrds } from '../api/crds.js';
 import { parseFlags, parseLogLevel, UsageError, type Command, type Io } from './command.js';
-import { orderForApply } from './dev/apply-order.js';
+import { orderForApply, type Manifest } from './dev/apply-order.js';
 import { ManifestApplier } from '../runtime/manifests.js';
 import { DEV_FIELD_MANAGER, listAll, readManifests, waitForCrds } from './dev/cluster-io.js';
 import { changedRows, renderTable, rowKey, statusRow, type StatusRow } from './dev/status-table.js';
+import { missingDevParts, NO_DEV_CLUSTER } from './dev/dev-cluster.js';
+import { devTokenNamespace, devTokenSecret, routerIntro } from './dev/router-access.js';
+import { listenForStop } from './dev/stop-signals.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 
@@ -17,17 +20,24 @@ const help = `Start a complete AgentLab on this machine, no cluster needed: an e
 server on 127.0.0.1, the CRDs, a node simulator with the homelab's nodes (chief-horse with an
 RTX 3060, still-fawn with an RTX 3070, pumped-piglet CPU-only), the operator and the lane router,
 then the examples. The kubeconfig is written to .agentlab/kubeconfig so kubectl, k9s and
-"agentlab run" work against it. While running, a status table of every AgentLab resource is
-redrawn every few seconds (plain log lines when stdout is not a terminal). Ctrl-C stops all.
+"agentlab run" work against it. It prints the router's URL and how to read a router token for
+the private lane's namespace. While running, a status table of every AgentLab resource is
+redrawn every few seconds (plain log lines when stdout is not a terminal). Ctrl-C (or SIGTERM)
+stops everything and exits 0; a second Ctrl-C a second or more later forces the exit.
+
+It needs a clone of the repository (hack/ holds the embedded cluster); the container image has
+no dev command.
 
 Usage:
   agentlab dev [flags]        (also: npm start)
 
 Flags:
       --port <n>             API server port (default 0: a free port)
+      --router-port <n>      lane router port on 127.0.0.1 (default 0: a free port)
+      --state-dir <dir>      where the kubeconfig and dev.log go (default .agentlab)
       --examples <dir>       apply the manifests of this directory (default: the bundled examples/)
       --skip-examples        apply no examples
-      --kubeconfig-out <p>   where to write the kubeconfig (default .agentlab/kubeconfig)
+      --kubeconfig-out <p>   where to write the kubeconfig (default <state-dir>/kubeconfig)
       --interval <seconds>   status refresh interval (default 3)
       --log-level <level>    fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help                 show this help
@@ -38,9 +48,17 @@ interface Running {
   stop(): Promise<void>;
 }
 
+function parsePort(flag: string, value: string | undefined): number {
+  const port = Number(value ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${flag}: "${value}" is not a port number`);
+  return port;
+}
+
 function devFlags(args: string[], io: Io) {
   const parsed = parseFlags(args, {
     port: { type: 'string' },
+    'router-port': { type: 'string' },
+    'state-dir': { type: 'string' },
     examples: { type: 'string' },
     'skip-examples': { type: 'boolean' },
     'kubeconfig-out': { type: 'string' },
@@ -49,14 +67,17 @@ function devFlags(args: string[], io: Io) {
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
-  const port = Number(v.port ?? '0');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${v.port}" is not a port number`);
+  const port = parsePort('port', v.port);
+  const routerPort = parsePort('router-port', v['router-port']);
+  const stateDir = resolve(io.cwd, v['state-dir'] ?? '.agentlab');
   const interval = Number(v.interval ?? '3');
   if (!(interval >= 0.5 && interval <= 3600)) throw new UsageError(`--interval: "${v.interval}" must be between 0.5 and 3600 seconds`);
   return {
     port,
+    routerPort,
+    stateDir,
     examplesDir: v['skip-examples'] ? undefined : v.examples ? resolve(io.cwd, v.examples) : EXAMPLES_DIR,
-    kubeconfigPath: resolve(io.cwd, v['kubeconfig-out'] ?? join('.agentlab', 'kubeconfig')),
+    kubeconfigPath: v['kubeconfig-out'] ? resolve(io.cwd, v['kubeconfig-out']) : join(stateDir, 'kubeconfig'),
     intervalMs: interval * 1000,
     logLevel: parseLogLevel(v['log-level']),
   };
@@ -77,9 +98,14 @@ export const devCommand: Command = {
       io.stdout(help);
       return 0;
     }
-    mkdirSync(join(io.cwd, '.agentlab'), { recursive: true });
+    const missing = missingDevParts();
+    if (missing.length > 0) {
+      io.stderr(`agentlab dev: ${NO_DEV_CLUSTER}(missing: ${missing.join(', ')})\n`);
+      return 2;
+    }
+    mkdirSync(flags.stateDir, { recursive: true });
     // On a terminal the table owns the screen, so logs go to a file; otherwise to stdout as JSON.
-    const logFile = join(io.cwd, '.agentlab', 'dev.log');
+    const logFile = join(flags.stateDir, 'dev.log');
     const logger: Logger = io.isTTY
       ? pino({ level: flags.logLevel }, pino.destination({ dest: logFile, mkdir: true, sync: false }))
       : pino({ level: flags.logLevel });
@@ -95,20 +121,13 @@ export const devCommand: Command = {
       logger.flush();
     };
 
-    let stopRequested = false;
-    const stopped = new Promise<void>((resolveStop) => {
-      const onSignal = (signal: string) => {
-        if (stopRequested) {
-          io.stderr('\nforced exit\n');
-          process.exit(130);
-        }
-        stopRequested = true;
-        io.stderr(`\n${signal}: stopping (press Ctrl-C again to force)\n`);
-        resolveStop();
-      };
-      process.on('SIGINT', () => onSignal('SIGINT'));
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-    });
+    const { stopped } = listenForStop(
+      (signal) => io.stderr(`\n${signal}: stopping (press Ctrl-C again to force)\n`),
+      () => {
+        io.stderr('\nforced exit\n');
+        process.exit(130);
+      },
+    );
 
     try {
       const step = (text: string) => {
@@ -140,22 +159,25 @@ export const devCommand: Command = {
       const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0 });
       running.push({ name: 'operator', stop: () => operator.stop() });
       const { startRouter } = await import('../router/server.js');
-      const router = await startRouter({ kubeConfig: kc, port: 0, host: '127.0.0.1', logger: logger.child({ component: 'router' }) });
+      const router = await startRouter({ kubeConfig: kc, port: flags.routerPort, host: '127.0.0.1', logger: logger.child({ component: 'router' }) });
       running.push({ name: 'router', stop: () => router.stop() });
       step(`operator running (metrics ${operator.metricsUrl ?? 'off'}/metrics); lane router on ${router.url}`);
 
+      const applied: Manifest[] = [];
       if (flags.examplesDir) {
-        let applied = 0;
         for (const m of orderForApply(readManifests(flags.examplesDir))) {
           try {
             await applier.apply(m.object as never);
-            applied++;
+            applied.push(m);
           } catch (err) {
             io.stderr(`${relative(io.cwd, m.file)}: ${m.object.kind}/${m.object.metadata.name}: ${(err as Error).message}\n`);
           }
         }
-        step(`applied ${applied} objects from ${relative(io.cwd, flags.examplesDir) || '.'}`);
+        step(`applied ${applied.length} objects from ${relative(io.cwd, flags.examplesDir) || '.'}`);
       }
+      // A token for the private lane's namespace, so a person can talk to the router at once.
+      const tokenNamespace = devTokenNamespace(applied);
+      if (tokenNamespace) await applier.apply(devTokenSecret(tokenNamespace) as never);
 
       const intro = [
         '',
@@ -164,6 +186,7 @@ export const devCommand: Command = {
         '  kubectl get agentlab -A',
         '  kubectl get nodes -L nvidia.com/gpu.product',
         '  kubectl explain modelserver.spec',
+        ...routerIntro(router.url, tokenNamespace),
         io.isTTY ? `Logs: ${logFile}. Ctrl-C stops everything.` : 'Ctrl-C stops everything.',
         '',
       ].join('\n');
