@@ -31,7 +31,16 @@ export function deepCopy<T>(v: T): T {
   return out as T;
 }
 
-/** JSON type name as kube-openapi infers it from a decoded value (int64 vs float64 by integrality). */
+/** 2^63: Go's JSON decoding (unstructured) turns an integer literal at or beyond this into a float64. */
+const INT64_LIMIT = 2 ** 63;
+/** 2^53: the largest float64 kube-openapi still takes for an integer (go-openapi swag.IsFloat64AJSONInteger). */
+const FLOAT_INT_LIMIT = 2 ** 53;
+
+/**
+ * JSON type name as kube-openapi infers it from a value decoded the way kube-apiserver decodes a custom
+ * resource: integers within int64 are int64, anything else (a fraction, or an integer beyond int64 such
+ * as 100000000000000000000) is float64.
+ */
 export function jsonTypeOf(v: unknown): 'null' | 'boolean' | 'string' | 'integer' | 'number' | 'array' | 'object' {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -41,10 +50,15 @@ export function jsonTypeOf(v: unknown): 'null' | 'boolean' | 'string' | 'integer
     case 'string':
       return 'string';
     case 'number':
-      return Number.isInteger(v) ? 'integer' : 'number';
+      return Number.isInteger(v) && Math.abs(v) < INT64_LIMIT ? 'integer' : 'number';
     case 'bigint':
       return 'integer';
     default:
       return 'object';
   }
+}
+
+/** A float64 kube-openapi accepts where the schema says `type: integer` (go-openapi swag.IsFloat64AJSONInteger). */
+export function isFloat64AJsonInteger(v: number): boolean {
+  return Number.isInteger(v) && Math.abs(v) <= FLOAT_INT_LIMIT;
 }

@@ -7,7 +7,7 @@
 import { invalid, notSupported, required, tooLong, tooMany, typeInvalid, type FieldError } from './errors.js';
 import { checkFormat, isSupportedFormat } from './formats.js';
 import { goFloat, goNumber, goQuote } from './go-format.js';
-import { deepEqual, jsonTypeOf } from './json.js';
+import { deepEqual, isFloat64AJsonInteger, jsonTypeOf } from './json.js';
 import { compilePattern } from './pattern.js';
 import { additionalSchema, isObject, type StructuralSchema } from './types.js';
 
@@ -66,7 +66,7 @@ function typeCheck(s: StructuralSchema, path: string, v: unknown): KError | unde
   }
   const schType = jsonTypeOf(v);
   const dataFormat = schType === 'integer' ? 'int64' : schType === 'number' ? 'float64' : '';
-  const isFloatInt = schType === 'number' && Number.isInteger(v) && types.includes('integer');
+  const isFloatInt = schType === 'number' && typeof v === 'number' && isFloat64AJsonInteger(v) && types.includes('integer');
   const isIntFloat = schType === 'integer' && types.includes('number');
   const matches = types.includes(schType) || isFloatInt || isIntFloat;
   if (schType !== 'string' && schType !== 'array' && format !== '' && !(matches || dataFormat === format)) {
