@@ -10,8 +10,11 @@ import { CONFLICT_LABEL, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, 
 import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from './resources.js';
 import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNetworkPolicy.js';
 import { parseLaneSpec, type LabelSelector, type LaneProvider } from './spec.js';
-import { laneReport, providerHealth, type ProviderObservation } from './status.js';
+import { laneReport, providerState, type ProviderObservation } from './status.js';
 import { currentUsage, usageConfigMapName, usageFromData } from './usage.js';
+
+/** How long after a lane's creation a ModelServer it names may still be missing before that is a failure. */
+export const MISSING_MODELSERVER_GRACE_MS = 120_000;
 
 /** Held on every LanePolicy until its namespaces are fenced in without it (fail closed on deletion). */
 export const LANE_FENCE_FINALIZER = 'agentlab.dev/lane-fence';
@@ -42,7 +45,9 @@ async function observeProvider(ctx: ReconcileContext, p: LaneProvider): Promise<
     const ready = findCondition(ms.status?.conditions as never, 'Ready');
     // A stopped server (replicas 0) is Ready as a resource but answers nothing.
     const serving = ready?.status === 'True' && ready.reason !== 'Stopped';
-    return { modelServer: { found: true, ready: serving, message: ready?.message, endpoint: ms.status?.endpoint } };
+    // kstatus: Ready Unknown (or no status yet) is a rollout in progress; False is a failure or a stall.
+    const starting = !ready || ready.status === 'Unknown';
+    return { modelServer: { found: true, ready: serving, starting, reason: ready?.reason, message: ready?.message, endpoint: ms.status?.endpoint } };
   }
   if (!p.secretRef) return {};
   try {
@@ -157,9 +162,10 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
         if (stale) await ctx.deleteChild(NETWORK_POLICIES, m.namespace, m.name);
       }
 
-      const providers = parsed.ok
-        ? await Promise.all(parsed.lane.providers.map(async (p) => providerHealth(p, await observeProvider(ctx, p), DEFAULT_BASE_URLS[p.type])))
-        : [];
+      const graceLeftMs = Date.parse(lane.metadata?.creationTimestamp ?? '') + MISSING_MODELSERVER_GRACE_MS - ctx.now().getTime();
+      const awaitMissing = graceLeftMs > 0;
+      const observed = parsed.ok ? await Promise.all(parsed.lane.providers.map(async (p) => ({ p, o: await observeProvider(ctx, p) }))) : [];
+      const providers = observed.map(({ p, o }) => providerState(p, o, DEFAULT_BASE_URLS[p.type], { awaitMissing }));
       const stored = await readUsage(ctx, router.namespace, name);
       const usage = currentUsage(stored, parsed.ok ? parsed.lane : { budget: { period: 'Monthly', warnAtPercent: 80, onExceeded: 'Block' } }, ctx.now());
       const conflicts = conflicted.map((ns) => {
@@ -169,7 +175,9 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
       const report = laneReport({ parsed, bound, conflicts, providers, usage });
       ctx.setStatus(report.fields);
       for (const c of report.conditions) ctx.setCondition(c);
-      return { outcome: report.outcome, requeueAfterMs: refreshMs };
+      // Waiting for a missing ModelServer: look again when the grace ends, so a real absence is reported then.
+      const waitingForMissing = awaitMissing && observed.some(({ p, o }) => p.modelServerRef && !o.modelServer?.found);
+      return { outcome: report.outcome, requeueAfterMs: waitingForMissing ? Math.min(refreshMs, graceLeftMs + 100) : refreshMs };
     },
   };
 }

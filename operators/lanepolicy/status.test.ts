@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { laneReport, providerHealth, type ProviderHealth } from './status.js';
+import { laneReport, providerHealth, providerState, type ProviderHealth } from './status.js';
 import { periodStart } from './period.js';
 import { parseLaneSpec, type LaneSpec } from './spec.js';
 import { addUsage, currentUsage, emptyUsage, usageFromData, usageToData } from './usage.js';
@@ -60,6 +60,44 @@ describe('laneReport', () => {
     const r = laneReport({ parsed: { ok: true, lane: lane() }, bound: [], conflicts: [], providers: [{ name: 'local', locality: 'local', ready: false, lastError: 'ModelServer ai/gpu not found' }], usage: usage() });
     expect(r.outcome).toEqual({ kind: 'failed', reason: 'NoProviderReady', message: 'local: ModelServer ai/gpu not found' });
     expect(cond(r, 'ProvidersReady')).toMatchObject({ status: 'False', reason: 'NoProviderReady' });
+  });
+});
+
+describe('laneReport while model servers roll out', () => {
+  const ms = { name: 'local-llama', type: 'ollama' as const, locality: 'local' as const, modelServerRef: { name: 'gpu', namespace: 'ai' }, models: {} };
+  const claude = { name: 'claude', type: 'anthropic' as const, locality: 'cloud' as const, secretRef: { name: 'k', namespace: 'x', key: 'apiKey' }, models: {} };
+  const report = (...providers: ReturnType<typeof providerState>[]) => laneReport({ parsed: { ok: true, lane: lane() }, bound: [], conflicts: [], providers, usage: usage() });
+
+  it('is progress, not a failure, while the only provider\'s ModelServer is starting', () => {
+    for (const o of [{ found: true, starting: true }, { found: true, starting: true, reason: 'Pulling', message: 'pulling llama3.1:8b 40%' }]) {
+      const r = report(providerState(ms, { modelServer: o }));
+      expect(r.outcome).toMatchObject({ kind: 'progressing', reason: 'ProvidersStarting' });
+      expect(r.outcome.message).toMatch(/^waiting for local-llama \(ModelServer ai\/gpu is not Ready/);
+      expect(cond(r, 'ProvidersReady')).toMatchObject({ status: 'False', reason: 'ProvidersStarting' });
+      expect(r.fields.providers).toEqual([{ name: 'local-llama', locality: 'local', ready: false, lastError: `ModelServer ai/gpu is not Ready${o.message ? `: ${o.message}` : ''}` }]);
+    }
+  });
+
+  it('stays progress while one provider starts and another is misconfigured', () => {
+    const r = report(providerState(ms, { modelServer: { found: true, starting: true, reason: 'Deploying' } }), providerState(claude, { secret: { found: false, hasKey: false } }));
+    expect(r.outcome).toMatchObject({ kind: 'progressing', reason: 'ProvidersStarting' });
+  });
+
+  it('fails with a Ready message that names the failing state, not its changing details (one Warning per transition)', () => {
+    const failing = (message: string) => report(providerState(ms, { modelServer: { found: true, ready: false, starting: false, reason: 'PullFailed', message } }));
+    const a = failing('pull of llama3.1:8b failed: connection reset; retrying with backoff');
+    const b = failing('pull of llama3.1:8b failed: i/o timeout; retrying with backoff');
+    expect(a.outcome).toEqual({ kind: 'failed', reason: 'NoProviderReady', message: 'local-llama: ModelServer ai/gpu is not Ready (PullFailed)' });
+    expect(b.outcome).toEqual(a.outcome);
+    expect((a.fields.providers as ProviderHealth[])[0].lastError).toContain('connection reset');
+    expect(cond(a, 'ProvidersReady')).toMatchObject({ status: 'False', reason: 'NoProviderReady' });
+    const missing = report(providerState(ms, { modelServer: { found: false } }));
+    expect(missing.outcome).toEqual({ kind: 'failed', reason: 'NoProviderReady', message: 'local-llama: ModelServer ai/gpu not found' });
+  });
+
+  it('waits for a ModelServer that does not exist yet while the lane is new (lanes are often applied before their servers)', () => {
+    const r = report(providerState(ms, { modelServer: { found: false } }, undefined, { awaitMissing: true }));
+    expect(r.outcome).toEqual({ kind: 'progressing', reason: 'ProvidersStarting', message: 'waiting for local-llama (ModelServer ai/gpu not found)' });
   });
 });
 

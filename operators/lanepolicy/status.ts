@@ -8,8 +8,29 @@ export interface ProviderHealth { name: string; locality: string; ready: boolean
 
 /** What the controller observed about a provider's dependencies. */
 export interface ProviderObservation {
-  modelServer?: { found: boolean; ready?: boolean; message?: string; endpoint?: string };
+  /** `starting`: not serving yet but progressing (Ready Unknown or not reported yet); `reason`: its Ready reason. */
+  modelServer?: { found: boolean; ready?: boolean; starting?: boolean; reason?: string; message?: string; endpoint?: string };
   secret?: { found: boolean; hasKey: boolean };
+}
+
+/**
+ * A provider as the lane's conditions see it: its status.providers[] entry, plus whether a
+ * provider that is not ready is merely starting (progress, no Warning) and its problem in words
+ * that stay the same while its state does (the Ready message, so one Warning per transition).
+ */
+export type ProviderState = ProviderHealth & { starting?: boolean; problem?: string };
+
+/**
+ * `awaitMissing`: a ModelServer that does not exist yet counts as starting (the lane was just
+ * created, and `kubectl apply -f examples/` or Flux creates lanes before their ModelServers).
+ */
+export function providerState(p: LaneProvider, o: ProviderObservation, defaultBaseURL?: string, opts: { awaitMissing?: boolean } = {}): ProviderState {
+  const h = providerHealth(p, o, defaultBaseURL);
+  if (h.ready || !p.modelServerRef) return h;
+  const ref = `${p.modelServerRef.namespace}/${p.modelServerRef.name}`;
+  if (!o.modelServer?.found) return opts.awaitMissing ? { ...h, starting: true } : h;
+  if (o.modelServer.starting) return { ...h, starting: true };
+  return { ...h, problem: `ModelServer ${ref} is not Ready${o.modelServer.reason ? ` (${o.modelServer.reason})` : ''}` };
 }
 
 export function providerHealth(p: LaneProvider, o: ProviderObservation, defaultBaseURL?: string): ProviderHealth {
@@ -35,7 +56,7 @@ export interface StatusInput {
   parsed: { ok: true; lane: LaneSpec } | { ok: false; errors: string[] };
   bound: string[];
   conflicts: { namespace: string; otherLanes: string[] }[];
-  providers: ProviderHealth[];
+  providers: ProviderState[];
   /** Usage of the current period (zero figures when nothing was recorded). */
   usage: LaneUsage;
 }
@@ -72,7 +93,7 @@ export function laneReport(input: StatusInput): LaneReport {
     boundNamespaces: [...input.bound].sort(),
     namespaceCount: input.bound.length,
     conflictingNamespaces: input.conflicts.map((c) => c.namespace).sort(),
-    providers: input.providers,
+    providers: input.providers.map(({ starting: _starting, problem: _problem, ...h }) => h),
     spend,
   };
 
@@ -82,9 +103,11 @@ export function laneReport(input: StatusInput): LaneReport {
   }
 
   const primary = input.providers[0];
+  const anyReady = input.providers.some((p) => p.ready);
+  const starting = input.providers.filter((p) => !p.ready && p.starting);
   conditions.push(primary?.ready
     ? { type: 'ProvidersReady', status: 'True', reason: 'PrimaryReady', message: `primary provider ${primary.name} is ready; ${input.providers.filter((p) => p.ready).length}/${input.providers.length} ready` }
-    : { type: 'ProvidersReady', status: 'False', reason: input.providers.some((p) => p.ready) ? 'PrimaryNotReady' : 'NoProviderReady', message: input.providers.filter((p) => !p.ready).map((p) => `${p.name}: ${p.lastError ?? 'not ready'}`).join('; ') });
+    : { type: 'ProvidersReady', status: 'False', reason: anyReady ? 'PrimaryNotReady' : starting.length > 0 ? 'ProvidersStarting' : 'NoProviderReady', message: input.providers.filter((p) => !p.ready).map((p) => `${p.name}: ${p.lastError ?? 'not ready'}`).join('; ') });
 
   const exceeded = budget?.maxCostUSD !== undefined && u.costUSD >= budget.maxCostUSD;
   const period = lane.budget.period.toLowerCase();
@@ -104,8 +127,11 @@ export function laneReport(input: StatusInput): LaneReport {
       reason: 'NamespaceConflict',
       message: input.conflicts.map((c) => `namespace ${c.namespace} is also selected by LanePolicy ${c.otherLanes.join(', ')}`).join('; ') + '; pods there get no model access until one lane stops selecting it',
     };
-  } else if (!input.providers.some((p) => p.ready)) {
-    outcome = { kind: 'failed', reason: 'NoProviderReady', message: input.providers.map((p) => `${p.name}: ${p.lastError ?? 'not ready'}`).join('; ') };
+  } else if (!anyReady && starting.length > 0) {
+    // Model servers rolling out: progress (Reconciling, no Warning event), not a failure.
+    outcome = { kind: 'progressing', reason: 'ProvidersStarting', message: `waiting for ${starting.map((p) => `${p.name} (${p.lastError ?? 'starting'})`).join('; ')}` };
+  } else if (!anyReady) {
+    outcome = { kind: 'failed', reason: 'NoProviderReady', message: input.providers.map((p) => `${p.name}: ${p.problem ?? p.lastError ?? 'not ready'}`).join('; ') };
   } else if (exceeded && lane.budget.onExceeded === 'Block') {
     outcome = { kind: 'ready', reason: 'BudgetExceeded', message: `${spentMsg}; requests are refused` };
   } else {
