@@ -1,7 +1,10 @@
 # The AgentLab image: the operator (`agentlab run`) and the lane router (`agentlab router`).
-# It runs the TypeScript sources through tsx, exactly as `npm start` does, so there is no
-# separate build output to drift from the code; /tmp must be writable (the chart mounts an
-# emptyDir there, since the root filesystem is read-only).
+# No image is published; docs/build-image.md says how to build and push it to a homelab registry.
+# It runs the TypeScript sources through tsx with the same entry point as `npm start`
+# (bin/agentlab.js), so there is no separate build output to drift from the code; /tmp must be
+# writable for tsx's cache (the chart mounts an emptyDir there, the root filesystem is read-only).
+# hack/ (the embedded dev cluster), examples/ and test/ are not copied: `agentlab dev` here exits
+# 2 and says so (docs/adr/0004). test/image-layout.test.ts checks this layout from the COPY lines.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
