@@ -4,7 +4,8 @@ import { APPLIED_HASH_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, compactChi
 import { type Condition, type ConditionInput, READY, findCondition } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import { EventRecorder, type EventType } from './events.js';
-import { Informer } from './informer.js';
+import { Informer, type InformerHandler } from './informer.js';
+import { type InformerRole, type InformerShape, informerShape, sameShape } from './informer-roles.js';
 import { type KubeClient, type KubeObject, type ResourceRef, apiVersionOf, isConflict, isNotFound, splitKey } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
 import { type Outcome, type ReconcileResult, TransientError, outcomeForError } from './outcome.js';
@@ -28,6 +29,14 @@ export interface RuntimeOptions {
 }
 
 const resourceId = (r: ResourceRef): string => `${r.group}/${r.version}/${r.plural}`;
+
+/** A resource's one informer, the roles it serves and every handler registered on it. */
+interface InformerSlot {
+  roles: Set<InformerRole>;
+  handlers: InformerHandler[];
+  informer?: Informer;
+  shape?: InformerShape;
+}
 
 /** A counting semaphore bounding reconciles in flight across controllers. */
 class Semaphore {
@@ -64,8 +73,7 @@ export function primaryChanged(oldObj: KubeObject | undefined, newObj: KubeObjec
 export class Runtime implements CacheReader {
   readonly client: KubeClient;
   private readonly o: RuntimeOptions;
-  private readonly informers = new Map<string, Informer>();
-  private readonly informerModes = new Map<string, 'owned' | 'unrestricted' | 'scoped'>();
+  private readonly informerSlots = new Map<string, InformerSlot>();
   private readonly runners: ControllerRunner[] = [];
   private readonly slots: Semaphore;
   readonly recorder: EventRecorder;
@@ -78,55 +86,64 @@ export class Runtime implements CacheReader {
     this.recorder = new EventRecorder(opts.client, 'agentlab-operator', opts.identity, opts.logger);
   }
 
-  /** The informer for a resource, created on first use with the operator's scope restrictions. */
-  informer(resource: ResourceRef, opts: { ownedOnly?: boolean; unrestricted?: boolean } = {}): Informer {
+  /**
+   * The one informer of a resource, serving `role` besides any roles it already serves
+   * (informer-roles.ts decides how it lists and caches). Before the informers start, a new role
+   * may change that shape: the informer is rebuilt with the handlers registered so far.
+   */
+  private informer(resource: ResourceRef, role: InformerRole, handler: InformerHandler): void {
     const id = resourceId(resource);
-    const mode = opts.ownedOnly ? 'owned' : opts.unrestricted ? 'unrestricted' : 'scoped';
-    let inf = this.informers.get(id);
-    if (inf) {
-      // One informer per resource: owned (compact, managed-by label) and full caches cannot share it.
-      if (this.informerModes.get(id) !== mode) {
-        throw new Error(`${resource.plural} is already watched as ${this.informerModes.get(id)}; a controller cannot also watch it as ${mode}`);
+    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), handlers: [] };
+    const roles = new Set([...slot.roles, role]);
+    const shape = informerShape(resource, roles, this.o);
+    if (!slot.informer || !slot.shape || !sameShape(slot.shape, shape)) {
+      if (this.started && slot.informer) {
+        throw new Error(`${resource.plural} is already cached as ${[...slot.roles].join(' and ')}; register every controller before the informers start`);
       }
-      return inf;
+      slot.informer = new Informer({
+        client: this.client, resource, logger: this.o.logger, labelSelector: shape.labelSelector, namespaces: shape.namespaces,
+        resyncPeriodMs: shape.resync ? this.o.resyncPeriodMs ?? 10 * 60_000 : 0,
+        transform: shape.compact ? compactChild : undefined,
+      });
+      for (const h of slot.handlers) slot.informer.addHandler(h);
+      slot.shape = shape;
+      if (this.started) slot.informer.start();
     }
-    this.informerModes.set(id, mode);
-    let labelSelector: string | undefined;
-    if (opts.ownedOnly) labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-    else if (!resource.namespaced && resource.group === 'agentlab.dev' && !opts.unrestricted) labelSelector = this.o.labelSelector;
-    inf = new Informer({
-      client: this.client, resource, logger: this.o.logger, labelSelector,
-      namespaces: opts.unrestricted ? undefined : this.o.namespaces,
-      resyncPeriodMs: opts.ownedOnly || opts.unrestricted ? 0 : this.o.resyncPeriodMs ?? 10 * 60_000,
-      transform: opts.ownedOnly ? compactChild : undefined,
-    });
-    this.informers.set(id, inf);
-    if (this.started) inf.start();
+    slot.roles = roles;
+    slot.handlers.push(handler);
+    slot.informer.addHandler(handler);
+    this.informerSlots.set(id, slot);
+  }
+
+  private informerOf(resource: ResourceRef): Informer {
+    const inf = this.informerSlots.get(resourceId(resource))?.informer;
+    if (!inf) throw new Error(`no informer for ${resource.plural}: declare it in the controller's for, owns or watches`);
     return inf;
   }
 
+  /** The roles a resource's informer serves and whether it caches compact children (tests, docs). */
+  informerRoles(resource: ResourceRef): { roles: InformerRole[]; compact: boolean } | undefined {
+    const slot = this.informerSlots.get(resourceId(resource));
+    return slot?.shape ? { roles: [...slot.roles].sort(), compact: slot.shape.compact } : undefined;
+  }
+
   get<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string | undefined, name: string): T | undefined {
-    const inf = this.informers.get(resourceId(resource));
-    if (!inf) throw new Error(`no informer for ${resource.plural}: declare it in the controller's owns or watches`);
-    return inf.get(namespace ? `${namespace}/${name}` : name) as T | undefined;
+    return this.informerOf(resource).get(namespace ? `${namespace}/${name}` : name) as T | undefined;
   }
 
   list<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace?: string): T[] {
-    const inf = this.informers.get(resourceId(resource));
-    if (!inf) throw new Error(`no informer for ${resource.plural}: declare it in the controller's owns or watches`);
-    return inf.list(namespace) as T[];
+    return this.informerOf(resource).list(namespace) as T[];
   }
 
   /** Registers a controller: wires its informers and handlers; workers start with startControllers. */
   register(controller: Controller<KubeObject>): void {
     const runner = new ControllerRunner(this, controller, this.o, this.slots);
     this.runners.push(runner);
-    const primary = this.informer(controller.for);
-    primary.addHandler((type, obj, old) => {
+    this.informer(controller.for, 'scoped', (type, obj, old) => {
       if (type === 'delete' || primaryChanged(old, obj)) runner.enqueue(objKey(obj));
     });
     for (const owned of controller.owns ?? []) {
-      this.informer(owned, { ownedOnly: true }).addHandler((type, obj, old) => {
+      this.informer(owned, 'owned', (type, obj, old) => {
         if (type === 'delete' && obj.metadata?.uid) runner.forgetChild(obj.metadata.uid);
         // The echo of our own apply tells the owner nothing it does not know.
         else if (runner.isOwnWrite(owned, obj)) return;
@@ -136,31 +153,35 @@ export class Runtime implements CacheReader {
       });
     }
     for (const w of controller.watches ?? []) {
-      this.informer(w.resource, { unrestricted: w.unrestricted }).addHandler((type, obj, old) => {
+      this.informer(w.resource, w.unrestricted ? 'unrestricted' : 'scoped', (type, obj, old) => {
         if (type === 'update' && old && (old === obj || (w.predicate ? !w.predicate(old, obj) : old.metadata?.resourceVersion === obj.metadata?.resourceVersion))) return;
         for (const key of w.map(obj, this, type === 'update' ? old : undefined)) runner.enqueue(key);
       });
     }
   }
 
+  private allInformers(): Informer[] {
+    return [...this.informerSlots.values()].flatMap((s) => (s.informer ? [s.informer] : []));
+  }
+
   /** Starts every informer (caches fill even on a standby replica). */
   startInformers(): void {
     this.started = true;
-    for (const inf of this.informers.values()) inf.start();
+    for (const inf of this.allInformers()) inf.start();
   }
 
   async waitForCacheSync(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    await Promise.all(this.allInformers().map((i) => i.waitForSync()));
   }
 
   cachesSynced(): boolean {
-    return [...this.informers.values()].every((i) => i.hasSynced());
+    return this.allInformers().every((i) => i.hasSynced());
   }
 
   /** Number of cached objects across informers (benchmarks report it next to RSS). */
   cachedObjects(): number {
     let n = 0;
-    for (const i of this.informers.values()) n += i.size;
+    for (const i of this.allInformers()) n += i.size;
     return n;
   }
 
@@ -175,7 +196,7 @@ export class Runtime implements CacheReader {
   }
 
   async stopInformers(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await Promise.all(this.allInformers().map((i) => i.stop()));
   }
 
   /** True when no controller has queued, delayed or in-flight work (benchmarks poll this). */

@@ -40,6 +40,44 @@ function widgetController(calls: { reconciles: Map<string, number>; finalized: s
 
 const ready = (w: Widget | undefined) => w?.status?.conditions?.find((c) => c.type === 'Ready');
 
+const AGENTRUNS: ResourceRef = { group: 'agentlab.dev', version: 'v1alpha1', plural: 'agentruns', kind: 'AgentRun', namespaced: true };
+type Run = KubeObject & { status?: Widget['status'] };
+const SIZE_ANNOTATION = 'test.agentlab.dev/size';
+
+/** A toy parent (as a Flow owns AgentRuns): each AgentRun owns one Widget, reconciled by the Widget controller. */
+function partsController(reconciles: Map<string, number>): Controller<Run> {
+  return {
+    name: 'parts',
+    for: AGENTRUNS,
+    owns: [WIDGETS],
+    async reconcile(ctx) {
+      reconciles.set(ctx.key, (reconciles.get(ctx.key) ?? 0) + 1);
+      const name = `${ctx.object.metadata!.name}-part`;
+      const size = Number(ctx.object.metadata?.annotations?.[SIZE_ANNOTATION] ?? 2);
+      await ctx.apply(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name }, spec: { size, color: 'red' } });
+      const part = ctx.cache.get<Widget>(WIDGETS, ctx.object.metadata!.namespace, name);
+      if (ready(part)?.status !== 'True' || part?.status?.observedGeneration !== part?.metadata?.generation) {
+        return { outcome: { kind: 'progressing', reason: 'WaitingForPart', message: `waiting for Widget ${name}` } };
+      }
+      return { outcome: { kind: 'ready', reason: 'PartReady', message: `${name} has ${part!.status!.replicas} replicas` } };
+    },
+  };
+}
+
+/** The child kind's own controller: it reads the spec, so it needs full objects in the cache. */
+function sizingController(): Controller<Widget> {
+  return {
+    name: 'sizing',
+    for: WIDGETS,
+    async reconcile(ctx) {
+      // Sizing takes a moment, so the parent's apply echo and this status change arrive apart.
+      await new Promise((r) => setTimeout(r, 300));
+      ctx.setStatus({ phase: 'Sized', replicas: ctx.object.spec.size });
+      return { outcome: { kind: 'ready', reason: 'Sized', message: `size ${ctx.object.spec.size}` } };
+    },
+  };
+}
+
 describe('reconcile runtime against the API server', () => {
   it('applies children, finalizes status once, honours the error taxonomy, and idles without writes', async () => {
     const ns = await cluster.newNamespace('rt');
@@ -51,6 +89,8 @@ describe('reconcile runtime against the API server', () => {
       controllerOverrides: [widgetController(calls) as never],
     });
     afterAll(() => op.stop());
+    // A kind that is only owned is cached compact (children dominate memory).
+    expect(op.runtime.informerRoles(CONFIGMAPS)).toEqual({ roles: ['owned'], compact: true });
     const get = (name: string) => c.get<Widget>(WIDGETS, ns, name);
     const create = (name: string, spec: Widget['spec']) => c.create(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name, namespace: ns }, spec });
 
@@ -105,6 +145,38 @@ describe('reconcile runtime against the API server', () => {
     await c.delete(WIDGETS, ns, 'good');
     await cluster.waitFor(async () => { try { await get('good'); return false; } catch (err) { return isNotFound(err); } });
     expect(calls.finalized).toEqual([`${ns}/good`]);
+  });
+
+  it('serves a kind that is one controller\'s primary and another\'s child from one informer, owner mapping and echo suppression intact', async () => {
+    const ns = await cluster.newNamespace('rt-roles');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    const reconciles = new Map<string, number>();
+    // The parent registers first: its owned informer is cached compact until the Widget controller's primary role needs full objects.
+    const op = await startOperator({
+      kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns],
+      controllerOverrides: [partsController(reconciles) as never, sizingController() as never],
+    });
+    afterAll(() => op.stop());
+    expect(op.runtime.informerRoles(WIDGETS)).toEqual({ roles: ['owned', 'scoped'], compact: false });
+    const getRun = () => c.get<Run>(AGENTRUNS, ns, 'job');
+    const readyRun = async (message: string) => { const r = await getRun(); return ready(r as Widget)?.status === 'True' && ready(r as Widget)?.message === message ? r : undefined; };
+
+    await c.create(AGENTRUNS, { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name: 'job', namespace: ns }, spec: { task: 'assemble the part' } });
+    // The child's status, written by the other controller, requeues the parent through its controller ownerReference.
+    await cluster.waitFor(() => readyRun('job-part has 2 replicas'));
+    const part = await c.get<Widget>(WIDGETS, ns, 'job-part');
+    expect(part.status).toMatchObject({ phase: 'Sized', replicas: 2 });
+    expect(part.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'AgentRun', name: 'job', controller: true })]);
+
+    // A spec change: the parent applies the child (its own echo must not requeue it), the child's
+    // controller sizes it, and that status change requeues the parent once.
+    await new Promise((r) => setTimeout(r, 300));
+    const before = reconciles.get(`${ns}/job`)!;
+    await c.mergePatch(AGENTRUNS, ns, 'job', { metadata: { annotations: { [SIZE_ANNOTATION]: '5' } } });
+    await cluster.waitFor(() => readyRun('job-part has 5 replicas'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(reconciles.get(`${ns}/job`)).toBe(before + 2);
   });
 
   it('informer keeps its cache through server-side watch timeouts', async () => {

@@ -1,0 +1,54 @@
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './apply.js';
+import type { ResourceRef } from './kube.js';
+
+/**
+ * What controllers use a resource's informer for:
+ * - `owned`: children a controller applies (its changes requeue the controller owner);
+ * - `scoped`: a controller's primary kind, or a watch within the operator's scope;
+ * - `unrestricted`: a watch of every object (e.g. Nodes for placement).
+ */
+export type InformerRole = 'owned' | 'scoped' | 'unrestricted';
+
+/** How the one informer of a resource lists and caches it, given every role it serves. */
+export interface InformerShape {
+  /** Cache children without their spec (compactChild): only when the resource is nothing but owned. */
+  compact: boolean;
+  labelSelector?: string;
+  /** Namespaces to list and watch; undefined = all. */
+  namespaces?: string[];
+  /** Whether periodic resyncs replay the cache (primary kinds and scoped watches need them). */
+  resync: boolean;
+}
+
+export interface OperatorScope {
+  namespaces?: string[];
+  /** Restricts cluster-scoped agentlab.dev kinds. */
+  labelSelector?: string;
+}
+
+/**
+ * One informer per resource serves every role. A resource that is only owned keeps the compact
+ * cache of managed-by-labelled children (children dominate memory); once it is also a primary
+ * kind or a scoped watch (a Flow owns AgentRuns and sub-Flows, which have their own controllers)
+ * the informer caches full objects in the operator's scope, and the owned role finds its
+ * children among them by controller ownerReference. Scoped and unrestricted cannot share one
+ * informer: a primary kind must not see objects outside the operator's scope.
+ */
+export function informerShape(resource: ResourceRef, roles: ReadonlySet<InformerRole>, scope: OperatorScope): InformerShape {
+  if (roles.has('scoped') && roles.has('unrestricted')) {
+    throw new Error(`${resource.plural} is watched both within the operator's scope and unrestricted; one informer has one scope: declare every watch of ${resource.plural} the same way (unrestricted: true on all or none)`);
+  }
+  if (roles.has('unrestricted')) return { compact: false, resync: false };
+  const namespaces = resource.namespaced ? scope.namespaces : undefined;
+  if (!roles.has('scoped')) {
+    return { compact: true, labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, namespaces, resync: false };
+  }
+  const restrictByLabel = !resource.namespaced && resource.group === 'agentlab.dev';
+  return { compact: false, labelSelector: restrictByLabel ? scope.labelSelector : undefined, namespaces, resync: true };
+}
+
+/** Whether two shapes list and cache the same objects the same way. */
+export function sameShape(a: InformerShape, b: InformerShape): boolean {
+  return a.compact === b.compact && a.labelSelector === b.labelSelector && a.resync === b.resync
+    && JSON.stringify(a.namespaces ?? null) === JSON.stringify(b.namespaces ?? null);
+}
