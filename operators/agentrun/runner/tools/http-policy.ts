@@ -1,0 +1,88 @@
+import { isIPv4 } from 'node:net';
+import type { AgentTool } from '../../../api/generated/agentrun.js';
+
+/** The http tool's allow-list with the CRD's defaults applied. */
+export interface HttpPolicy {
+  /** spec.tools[].http.allowHosts: host or *.domain, each with an optional :port. */
+  allowHosts: string[];
+  /** Upper-case methods (default GET). */
+  methods: string[];
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+
+export function httpPolicy(spec: NonNullable<AgentTool['http']>): HttpPolicy {
+  return {
+    allowHosts: spec.allowHosts,
+    methods: (spec.methods ?? ['GET']).map((m) => m.toUpperCase()),
+    maxResponseBytes: spec.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+  };
+}
+
+export type HttpVerdict = { allowed: true; url: URL; method: string } | { allowed: false; reason: string };
+
+const DEFAULT_PORT: Record<string, number> = { 'http:': 80, 'https:': 443 };
+
+/** A host as the WHATWG URL parser normalises it: lower case, IDN to punycode, IPv4 forms to dotted quad. */
+function normaliseHost(host: string): string | undefined {
+  try {
+    const h = new URL(`http://${host}/`).hostname;
+    return h.endsWith('.') ? h.slice(0, -1) : h;
+  } catch {
+    return undefined;
+  }
+}
+
+interface HostRule { wildcard: boolean; host: string; port?: number }
+
+function parseRule(entry: string): HostRule | undefined {
+  const wildcard = entry.startsWith('*.');
+  const rest = wildcard ? entry.slice(2) : entry;
+  const m = /^(.*?)(?::([0-9]{1,5}))?$/.exec(rest)!;
+  const host = normaliseHost(m[1]);
+  if (!host) return undefined;
+  return { wildcard, host, ...(m[2] !== undefined ? { port: Number(m[2]) } : {}) };
+}
+
+/**
+ * Whether a host and port match one allowHosts entry. `*.example.com` matches a.example.com
+ * and a.b.example.com but not example.com; an IP literal matches only an entry naming that
+ * address, never a wildcard; an entry without a port allows only the scheme's default port.
+ */
+export function hostAllowed(entries: readonly string[], host: string, port: number, defaultPort: number): boolean {
+  const ip = isIPv4(host) || host.startsWith('[');
+  return entries.some((entry) => {
+    const rule = parseRule(entry);
+    if (!rule) return false;
+    if ((rule.port ?? defaultPort) !== port) return false;
+    if (rule.wildcard) return !ip && host.endsWith(`.${rule.host}`);
+    return host === rule.host;
+  });
+}
+
+/**
+ * The decision on one request (the first or one after a redirect), pure: an absolute http(s)
+ * URL without credentials, to an allowed host and port, with an allowed method.
+ */
+export function checkHttpRequest(policy: Pick<HttpPolicy, 'allowHosts' | 'methods'>, url: string, method: string): HttpVerdict {
+  if (url.includes('\0')) return { allowed: false, reason: 'the URL contains a NUL byte' };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { allowed: false, reason: `"${url}" is not an absolute URL` };
+  }
+  const defaultPort = DEFAULT_PORT[parsed.protocol];
+  if (defaultPort === undefined) return { allowed: false, reason: `scheme "${parsed.protocol.slice(0, -1)}" is not allowed; use http or https` };
+  if (parsed.username !== '' || parsed.password !== '') return { allowed: false, reason: 'credentials in the URL (user:password@) are not allowed' };
+  const m = method.toUpperCase();
+  if (!policy.methods.includes(m)) return { allowed: false, reason: `method ${m} is not allowed for this run (allowed: ${policy.methods.join(', ')})` };
+  const host = parsed.hostname.endsWith('.') ? parsed.hostname.slice(0, -1) : parsed.hostname;
+  const port = parsed.port === '' ? defaultPort : Number(parsed.port);
+  if (!hostAllowed(policy.allowHosts, host, port, defaultPort)) {
+    const shown = parsed.port === '' ? host : `${host}:${port}`;
+    return { allowed: false, reason: `host ${shown} is not allowed for this run (allowHosts: ${policy.allowHosts.join(', ')})` };
+  }
+  return { allowed: true, url: parsed, method: m };
+}
