@@ -54,6 +54,9 @@ describe('Go formatting', () => {
     ['tab\tnl\n', '"tab\\tnl\\n"'],
     ['\x01', '"\\x01"'],
     ['héllo ✓', '"héllo ✓"'],
+    ['a\u00a0b\u2003', '"a\\u00a0b\\u2003"'],   // separators other than ' ' are not printable for Go
+    ['\ufeff\u0085', '"\\ufeff\\u0085"'],
+    ['\u{e0001}', '"\\U000e0001"'],
   ])('%%q of %j', (s, want) => expect(goQuote(s)).toBe(want));
 
   it.each([

@@ -4,6 +4,9 @@
  * values that JSON decodes into.
  */
 
+/** What Go's unicode.IsPrint refuses beyond ASCII: separators (U+00A0, U+2003, U+2028, ...) and other (format, private, unassigned). */
+const NOT_PRINTABLE = /^[\p{Z}\p{C}]$/u;
+
 /** strconv.Quote: double-quoted with Go escapes; printable Unicode stays as is. */
 export function goQuote(s: string): string {
   let out = '"';
@@ -21,8 +24,8 @@ export function goQuote(s: string): string {
       case '\v': out += '\\v'; continue;
     }
     if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
     else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
+    else if (ch !== ' ' && NOT_PRINTABLE.test(ch)) out += c > 0xffff ? '\\U' + c.toString(16).padStart(8, '0') : '\\u' + c.toString(16).padStart(4, '0');
     else out += ch;
   }
   return out + '"';
