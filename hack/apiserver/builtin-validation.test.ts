@@ -83,6 +83,34 @@ describe('Job updates', () => {
   });
 });
 
+describe('pod defaults', () => {
+  const podSpec = (): Record<string, unknown> => ({ containers: [{ name: 'c', image: 'busybox:1.36', resources: { limits: { cpu: '1' } } }] });
+
+  it('gives a Pod the admission defaults and requests from limits', () => {
+    const pod: KObject = { spec: podSpec() };
+    applyBuiltinDefaults('pods.', pod);
+    expect(pod.spec).toMatchObject({ enableServiceLinks: true, priority: 0, preemptionPolicy: 'PreemptLowerPriority',
+      serviceAccountName: 'default', serviceAccount: 'default', restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' });
+    expect((pod.spec as { tolerations: unknown[] }).tolerations).toHaveLength(2);
+    expect((pod.spec as { containers: { resources: unknown }[] }).containers[0]!.resources).toEqual({ limits: { cpu: '1' }, requests: { cpu: '1' } });
+  });
+
+  it.each([['deployments.apps'], ['jobs.batch']])('gives the pod template of %s only the PodSpec defaults', (gr) => {
+    const o: KObject = { spec: { template: { spec: podSpec() } } };
+    applyBuiltinDefaults(gr, o);
+    const spec = (o.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(spec).toEqual({ restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', securityContext: {},
+      schedulerName: 'default-scheduler', containers: [{ name: 'c', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent',
+        terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: { limits: { cpu: '1' } } }] });
+  });
+
+  it('mirrors serviceAccountName into the deprecated serviceAccount in templates', () => {
+    const o: KObject = { spec: { template: { spec: { serviceAccountName: 'runner', containers: [] } } } };
+    applyBuiltinDefaults('deployments.apps', o);
+    expect((o.spec as { template: { spec: unknown } }).template.spec).toMatchObject({ serviceAccountName: 'runner', serviceAccount: 'runner' });
+  });
+});
+
 describe('built-in write normalisation', () => {
   it('merges Secret stringData into base64 data', () => {
     const s: KObject = { stringData: { token: 'abc' }, data: { other: 'eA==' } };

@@ -19,33 +19,51 @@ function defaultContainer(c: Obj): void {
   const tagged = /:[^/]+$/.test(image) && !image.endsWith(':latest');
   setDefault(c, 'imagePullPolicy', tagged || image.includes('@') ? 'IfNotPresent' : 'Always');
   for (const p of Array.isArray(c.ports) ? c.ports : []) if (isRecord(p)) setDefault(p, 'protocol', 'TCP');
-  if (isRecord(c.resources)) {
-    const r = c.resources;
-    if (isRecord(r.limits) && !isRecord(r.requests)) r.requests = { ...r.limits };
-    else if (isRecord(r.limits) && isRecord(r.requests)) for (const [k, v] of Object.entries(r.limits)) setDefault(r.requests, k, v);
-  } else c.resources = {};
+  if (!isRecord(c.resources)) c.resources = {};
 }
 
+const containersOf = (spec: Obj): Obj[] => ['containers', 'initContainers']
+  .flatMap((list) => (Array.isArray(spec[list]) ? spec[list] as unknown[] : [])).filter(isRecord);
+
+/**
+ * SetDefaults_PodSpec and SetDefaults_Container (pkg/apis/core/v1/defaults.go): what every pod
+ * spec gets, a Pod's and the pod templates of Deployments, Jobs and the like alike. The
+ * deprecated serviceAccount mirrors serviceAccountName (their v1 conversion).
+ */
 export function defaultPodSpec(spec: Obj): void {
   setDefault(spec, 'restartPolicy', 'Always');
   setDefault(spec, 'terminationGracePeriodSeconds', 30);
   setDefault(spec, 'dnsPolicy', 'ClusterFirst');
   setDefault(spec, 'securityContext', {});
   setDefault(spec, 'schedulerName', 'default-scheduler');
+  if (!spec.serviceAccountName && typeof spec.serviceAccount === 'string' && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  for (const c of containersOf(spec)) defaultContainer(c);
+}
+
+/**
+ * What only a Pod gets: SetDefaults_Pod (requests from limits, enableServiceLinks) and the default
+ * admission plugins (Priority: priority and preemptionPolicy; ServiceAccount: the `default`
+ * account; DefaultTolerationSeconds: 300 s not-ready/unreachable tolerations). Pod templates get none.
+ */
+export function defaultPod(spec: Obj): void {
+  defaultPodSpec(spec);
+  for (const c of containersOf(spec)) {
+    const r = c.resources;
+    if (!isRecord(r) || !isRecord(r.limits)) continue;
+    const requests = isRecord(r.requests) ? r.requests : (r.requests = {}) as Obj;
+    for (const [k, v] of Object.entries(r.limits)) setDefault(requests, k, v);
+  }
   setDefault(spec, 'enableServiceLinks', true);
   setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
   setDefault(spec, 'priority', 0);
-  if (spec.serviceAccountName === undefined && typeof spec.serviceAccount === 'string') spec.serviceAccountName = spec.serviceAccount;
-  setDefault(spec, 'serviceAccountName', 'default');
-  setDefault(spec, 'serviceAccount', spec.serviceAccountName);
+  if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
+  spec.serviceAccount = spec.serviceAccountName;
   const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations as Obj[] : [];
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
     if (!tolerations.some((t) => t.key === key)) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
   spec.tolerations = tolerations;
-  for (const list of ['containers', 'initContainers']) {
-    for (const c of Array.isArray(spec[list]) ? spec[list] as unknown[] : []) if (isRecord(c)) defaultContainer(c);
-  }
 }
 
 function defaultPodTemplate(spec: Obj): void {
@@ -58,7 +76,7 @@ function defaultPodTemplate(spec: Obj): void {
 export function applyBuiltinDefaults(groupResource: string, o: KObject): void {
   const spec = (): Obj => obj(o as Obj, 'spec');
   switch (groupResource) {
-    case 'pods.': defaultPodSpec(spec()); break;
+    case 'pods.': defaultPod(spec()); break;
     case 'services.': {
       const s = spec();
       setDefault(s, 'type', 'ClusterIP');
@@ -98,9 +116,9 @@ export function applyBuiltinDefaults(groupResource: string, o: KObject): void {
       setDefault(s, 'suspend', false);
       setDefault(s, 'podReplacementPolicy', 'TerminatingOrFailed');
       if (s.completions === undefined && s.parallelism === 1) s.completions = 1;
+      // The template's restartPolicy defaults to Always like any pod spec's, which Job validation
+      // then refuses: a Job must say OnFailure or Never.
       defaultPodTemplate(s);
-      const tplSpec = obj(obj(s, 'template'), 'spec');
-      if (tplSpec.restartPolicy === 'Always') tplSpec.restartPolicy = 'Never';
       break;
     }
     case 'persistentvolumeclaims.': setDefault(spec(), 'volumeMode', 'Filesystem'); break;
