@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { builtinTypeInfo, trackUpdate, typeInfoFromOpenAPI, type TypeInfo } from './patch/index.js';
 import { admitOnCreate, applyBuiltinDefaults, applyJobSelector, initialStatus, invalidSecretData } from './defaults.js';
 import { validateBuiltin } from './builtin-validation.js';
+import { kindMismatch } from './kind-mismatch.js';
 import { nowRfc3339 } from './duration.js';
 import {
   alreadyExists, badRequest, conflict, fieldCause, forbidden, invalid, notFound, STALE_OBJECT, successStatus, type Status, type StatusCause,
@@ -134,7 +135,7 @@ export class ObjectService {
       const other = this.ctx.registry.all().find((x) => x.group === r.group && x.resource === r.resource && apiVersionOf(x) === obj.apiVersion);
       if (!other) throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(r)})`);
     }
-    if (obj.kind !== r.kind) throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${r.kind})`);
+    if (obj.kind !== r.kind) throw kindMismatch(this.ctx.registry.all(), r, obj);
     if (obj.metadata !== undefined && !isRecord(obj.metadata)) throw badRequest('metadata must be an object');
     obj.metadata ??= {};
     if (r.namespaced) {
