@@ -12,6 +12,7 @@ import {
 import { handleList, handleWatch, parseListQuery, parseWatchOptions } from './list.js';
 import { decodeBuiltinRequest } from './builtin-decode.js';
 import { duplicateFields } from './duplicates.js';
+import { patchStrictErrors } from './patch-duplicates.js';
 import { validatePathSegment } from './names.js';
 import type { DeleteOptions, ObjectService, WriteOptions } from './objects.js';
 import { PATCH_TYPES, patchObject } from './patching.js';
@@ -141,11 +142,11 @@ async function optionalBody(d: HandlerDeps, req: IncomingMessage): Promise<unkno
   return decodeObjectBody(req.headers['content-type'], buf);
 }
 
-async function patchBody(d: HandlerDeps, req: IncomingMessage): Promise<{ contentType: string; patch: unknown }> {
+async function patchBody(d: HandlerDeps, req: IncomingMessage): Promise<{ contentType: string; patch: unknown; strictErrors: string[] }> {
   const contentType = contentTypeOf(req);
   const buf = await readBody(req, d.maxBodyBytes);
   const patch = contentType === PATCH_TYPES.apply ? parseYaml(buf) : parseJson(buf);
-  return { contentType, patch };
+  return { contentType, patch, strictErrors: patchStrictErrors(contentType, buf.toString('utf8')) };
 }
 
 function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: URL, req: IncomingMessage, res: ServerResponse): Op {

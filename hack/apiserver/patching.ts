@@ -8,6 +8,7 @@ import {
 } from './patch/index.js';
 import { decodeBuiltinRequest, goValueString } from './builtin-decode.js';
 import { nowRfc3339 } from './duration.js';
+import { checkPatchStrictErrors } from './patch-duplicates.js';
 import { ApiError, badRequest, conflict, notFound, unsupportedMediaType } from './errors.js';
 import type { ObjectService, Subresource, WriteOptions, WriteResult } from './objects.js';
 import { apiVersionOf, type ResourceInfo } from './registry.js';
@@ -33,6 +34,8 @@ export interface PatchRequest {
   /** JSON value parsed from the body (YAML for apply). */
   patch: unknown;
   force: boolean;
+  /** Strict decoding errors of the patch bytes themselves (duplicate fields), see patch-duplicates.ts. */
+  strictErrors?: string[];
 }
 
 function patchFailure(err: unknown): ApiError {
@@ -71,7 +74,8 @@ export function patchObject(svc: ObjectService, r: ResourceInfo, ns: string, nam
   obj.metadata = { ...obj.metadata, resourceVersion: live.metadata.resourceVersion };
   // The patched object decodes into the built-in type; errors name the patch (strategic: the patch map).
   const patchValue = req.contentType === PATCH_TYPES.strategic ? goValueString(req.patch) : JSON.stringify(patched);
-  const warnings = decodeBuiltinRequest(r, obj, opts.fieldValidation, { kind: 'patch', patchValue });
+  const duplicates = checkPatchStrictErrors(req.strictErrors ?? [], opts.fieldValidation, patchValue);
+  const warnings = [...duplicates, ...decodeBuiltinRequest(r, obj, opts.fieldValidation, { kind: 'patch', patchValue })];
   const result = svc.update(r, ns, name, obj, opts, sub);
   return { ...result, warnings: [...warnings, ...result.warnings] };
 }
