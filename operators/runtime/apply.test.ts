@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { APPLIED_HASH_ANNOTATION, compactChild, controllerOwnerKey, controllerReference, desiredHash, upToDate } from './apply.js';
+import { APPLIED_HASH_ANNOTATION, applyFailure, compactChild, controllerOwnerKey, controllerReference, desiredHash, upToDate } from './apply.js';
 import { primaryChanged } from './runtime.js';
+import { KubeApiError, type ResourceRef } from './kube.js';
+import { TerminalError } from './outcome.js';
 
 const owner = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'ms', namespace: 'ns', uid: 'u1' } };
 
@@ -68,5 +70,30 @@ describe('primaryChanged', () => {
     expect(primaryChanged(o, { ...o, metadata: { ...o.metadata, deletionTimestamp: 'now' } })).toBe(true);
     expect(primaryChanged(undefined, o)).toBe(true);
     expect(primaryChanged(o, o)).toBe(true); // resync
+  });
+});
+
+describe('applyFailure', () => {
+  const DEPLOYMENTS: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
+  const child = { metadata: { name: 'ms', namespace: 'ai' } };
+  const apiError = (code: number, reason: string, message: string) => new KubeApiError(code, 'PATCH', '/apis/apps/v1/namespaces/ai/deployments/ms', { reason, message });
+
+  it('stalls the owner with the API server\'s message on 422 Invalid', () => {
+    const err = applyFailure(apiError(422, 'Invalid', 'Deployment.apps "ms" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'), DEPLOYMENTS, child);
+    expect(err).toBeInstanceOf(TerminalError);
+    expect(err).toMatchObject({ reason: 'ApplyInvalid', message: 'applying Deployment ai/ms: Deployment.apps "ms" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0' });
+  });
+
+  it('stalls the owner on 403 Forbidden and says which permission to grant', () => {
+    const err = applyFailure(apiError(403, 'Forbidden', 'deployments.apps "ms" is forbidden: User "system:serviceaccount:agentlab-system:agentlab-operator" cannot patch resource "deployments"'), DEPLOYMENTS, child);
+    expect(err).toMatchObject({ reason: 'ApplyForbidden' });
+    expect((err as Error).message).toMatch(/^applying Deployment ai\/ms: deployments.apps "ms" is forbidden: .*; grant the operator's ServiceAccount get, list, watch, create and patch on deployments/);
+  });
+
+  it('leaves other errors to the backoff', () => {
+    const conflict = apiError(409, 'Conflict', 'the object has been modified');
+    expect(applyFailure(conflict, DEPLOYMENTS, child)).toBe(conflict);
+    const reset = new Error('socket hang up');
+    expect(applyFailure(reset, DEPLOYMENTS, child)).toBe(reset);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { KubeObject, ObjectMeta, OwnerReference } from './kube.js';
+import { KubeApiError, type KubeObject, type ObjectMeta, type OwnerReference, type ResourceRef } from './kube.js';
+import { TerminalError } from './outcome.js';
 
 /** Field manager for children a controller applies, e.g. `agentlab-modelserver`. */
 export const fieldManager = (controller: string): string => `agentlab-${controller}`;
@@ -82,4 +83,21 @@ export function upToDate(desired: KubeObject, live: KubeObject | undefined, appl
   if (ref && !live.metadata?.ownerReferences?.some((r) => r.uid === ref.uid && r.controller === true)) return false;
   if (appliedGeneration !== undefined && live.metadata?.generation !== undefined && live.metadata.generation !== appliedGeneration) return false;
   return true;
+}
+
+/**
+ * What a failed child apply means for the owner. 403 (the operator may not write it) and 422
+ * (the API server rejects the object, e.g. an admission policy or a value out of range) will not
+ * pass on a retry: the owner is Stalled with the API server's message, and tried again on the
+ * next spec change or resync. Anything else is returned as is (retried with backoff).
+ */
+export function applyFailure(err: unknown, resource: ResourceRef, child: KubeObject): unknown {
+  if (!(err instanceof KubeApiError) || (err.code !== 403 && err.code !== 422)) return err;
+  const m = child.metadata ?? {};
+  const what = `${resource.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name ?? ''}`;
+  const apiMessage = err.status?.message ?? err.message;
+  if (err.code === 403) {
+    return new TerminalError('ApplyForbidden', `applying ${what}: ${apiMessage}; grant the operator's ServiceAccount get, list, watch, create and patch on ${resource.plural} (the Helm chart's ClusterRole)`);
+  }
+  return new TerminalError('ApplyInvalid', `applying ${what}: ${apiMessage}`);
 }

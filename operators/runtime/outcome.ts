@@ -5,7 +5,11 @@
 export type Outcome =
   /** Desired state reached. `reason` becomes Ready's reason (e.g. Succeeded, Stopped). */
   | { kind: 'ready'; reason: string; message: string }
-  /** Work is under way and the next event or requeue will continue it. */
+  /**
+   * Work is under way, or the object waits for something expected to happen by itself (a
+   * dependency not ready yet); the next event or requeue continues it. Waiting is not a failure:
+   * no error metric, no Warning event, logged at debug.
+   */
   | { kind: 'progressing'; reason: string; message: string }
   /** Cannot progress without a change by a person (spec, or the cluster); not retried on a timer. */
   | { kind: 'stalled'; reason: string; message: string }
@@ -34,10 +38,25 @@ export class TransientError extends Error {
   }
 }
 
-/** Maps anything a reconcile threw onto the taxonomy: terminal, or transient with a reason. */
-export function outcomeForError(err: unknown): Outcome {
-  if (err instanceof TerminalError) return { kind: 'stalled', reason: err.reason, message: err.message };
-  if (err instanceof TransientError) return { kind: 'failed', reason: err.reason, message: err.message };
+/** What the runtime makes of an error a reconcile threw. */
+export interface ErrorResult extends ReconcileResult {
+  /** Neither a TerminalError nor a TransientError: a bug or an unforeseen failure, logged at error level with its stack. */
+  unexpected: boolean;
+}
+
+/**
+ * Maps anything a reconcile threw onto the taxonomy: TerminalError is stalled (not retried until
+ * the spec changes or a resync), TransientError is failed with its reason and retried after its
+ * `retryAfterMs` if given (else with per-key backoff), anything else is failed with reason
+ * ReconcileFailed and marked unexpected.
+ */
+export function resultForError(err: unknown): ErrorResult {
+  if (err instanceof TerminalError) return { outcome: { kind: 'stalled', reason: err.reason, message: err.message }, unexpected: false };
+  if (err instanceof TransientError) {
+    const result: ErrorResult = { outcome: { kind: 'failed', reason: err.reason, message: err.message }, unexpected: false };
+    if (err.retryAfterMs !== undefined) result.requeueAfterMs = err.retryAfterMs;
+    return result;
+  }
   const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'failed', reason: 'ReconcileFailed', message };
+  return { outcome: { kind: 'failed', reason: 'ReconcileFailed', message }, unexpected: true };
 }

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { APPLIED_HASH_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, compactChild, controllerOwnerKey, controllerReference, desiredHash, fieldManager, statusFieldManager, upToDate } from './apply.js';
-import { type Condition, type ConditionInput, READY, findCondition } from './conditions.js';
+import { APPLIED_HASH_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, applyFailure, compactChild, controllerOwnerKey, controllerReference, desiredHash, fieldManager, statusFieldManager, upToDate } from './apply.js';
+import { type Condition, READY, findCondition } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import { EventRecorder, type EventType } from './events.js';
 import { Informer, type InformerHandler } from './informer.js';
 import { type InformerRole, type InformerShape, informerShape, sameShape } from './informer-roles.js';
 import { type KubeClient, type KubeObject, type ResourceRef, apiVersionOf, isConflict, isNotFound, splitKey } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
-import { type Outcome, type ReconcileResult, TransientError, outcomeForError } from './outcome.js';
+import { type Outcome, type ReconcileResult, resultForError } from './outcome.js';
+import { ReconcileRecord } from './reconcile-record.js';
 import { OwnWrites } from './own-writes.js';
 import { WorkQueue } from './queue.js';
-import { type StatusWithConditions, finalizeStatus, statusChanged } from './status.js';
+import { type StatusWithConditions, statusChanged } from './status.js';
 
 export interface RuntimeOptions {
   client: KubeClient;
@@ -309,19 +310,15 @@ class ControllerRunner {
     const reconcileID = randomUUID();
     const log = this.log.child({ kind: this.c.for.kind, namespace: cached.metadata?.namespace, name: cached.metadata?.name, reconcileID });
     let obj = clone(cached);
-    const fields: { value?: Record<string, unknown> } = {};
-    const conditions: ConditionInput[] = [];
+    const record = new ReconcileRecord();
     const ctx: ReconcileContext<KubeObject> = {
       object: obj, key, log, client: this.rt.client, cache: this.rt,
       apply: (resource, child) => this.applyChild(obj, resource, child),
       deleteChild: async (resource, namespace, childName) => {
         try { await this.rt.client.delete(resource, namespace, childName, { propagationPolicy: 'Background' }); } catch (err) { if (!isNotFound(err)) throw err; }
       },
-      setStatus: (f) => { fields.value = f; },
-      setCondition: (c) => {
-        const i = conditions.findIndex((x) => x.type === c.type);
-        if (i >= 0) conditions[i] = c; else conditions.push(c);
-      },
+      setStatus: (f) => record.setStatus(f),
+      setCondition: (c) => record.setCondition(c),
       event: (type, reason, message) => { void this.rt.recorder.record(obj, type, reason, message); },
       now: () => new Date(),
     };
@@ -340,16 +337,14 @@ class ControllerRunner {
       }
       result = await this.c.reconcile(ctx);
     } catch (err) {
-      result = { outcome: outcomeForError(err) };
-      if (!(err instanceof TransientError)) log.debug({ err: String(err) }, 'reconcile error');
+      const failure = resultForError(err);
+      // A bug or an unforeseen failure: the stack says where (classified errors carry their own message).
+      if (failure.unexpected) log.error({ err }, 'reconcile threw an unexpected error');
+      result = failure;
     }
     const outcome = result.outcome;
     const prevStatus = (cached.status ?? undefined) as StatusWithConditions | undefined;
-    const statusFields = fields.value ?? stripRuntimeFields(prevStatus);
-    const next = finalizeStatus({
-      previous: prevStatus, fields: statusFields, conditions, outcome,
-      generation: obj.metadata?.generation, now: new Date().toISOString(),
-    });
+    const next = record.nextStatus(prevStatus, outcome, obj.metadata?.generation, new Date().toISOString());
     let writeError: unknown;
     if (statusChanged(prevStatus, next)) {
       try {
@@ -425,6 +420,8 @@ class ControllerRunner {
     let applied: C | undefined;
     try {
       applied = await this.rt.client.apply<C>(resource, desired, fieldManager(this.c.name));
+    } catch (err) {
+      throw applyFailure(err, resource, desired);
     } finally {
       this.applied.finished(resource, desired, applied);
     }
@@ -460,10 +457,4 @@ class ControllerRunner {
   private async writeStatus(obj: KubeObject, status: StatusWithConditions): Promise<void> {
     await this.rt.client.replace(this.c.for, { ...obj, status }, 'status', { fieldManager: statusFieldManager(this.c.name) });
   }
-}
-
-function stripRuntimeFields(status: StatusWithConditions | undefined): Record<string, unknown> {
-  if (!status) return {};
-  const { conditions: _c, observedGeneration: _g, ...rest } = status;
-  return rest;
 }

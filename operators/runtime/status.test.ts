@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stampCondition, isValidReason } from './conditions.js';
 import { finalizeStatus, jsonEqual, readyMessage, statusChanged } from './status.js';
-import { TerminalError, TransientError, outcomeForError } from './outcome.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-01T00:05:00Z';
@@ -68,13 +67,5 @@ describe('jsonEqual / statusChanged', () => {
     expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(statusChanged(undefined, {})).toBe(false);
     expect(statusChanged({ a: 1 }, { a: 2 })).toBe(true);
-  });
-});
-
-describe('outcomeForError', () => {
-  it('maps the error taxonomy', () => {
-    expect(outcomeForError(new TerminalError('InvalidSpec', 'spec.x: bad'))).toEqual({ kind: 'stalled', reason: 'InvalidSpec', message: 'spec.x: bad' });
-    expect(outcomeForError(new TransientError('Unreachable', 'down'))).toEqual({ kind: 'failed', reason: 'Unreachable', message: 'down' });
-    expect(outcomeForError(new Error('x'))).toEqual({ kind: 'failed', reason: 'ReconcileFailed', message: 'x' });
   });
 });

@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 import { startOperator } from '../../operators/manager.js';
-import type { Controller } from '../../operators/runtime/controller.js';
+import type { Controller, ReconcileContext } from '../../operators/runtime/controller.js';
 import { Informer } from '../../operators/runtime/informer.js';
 import { KubeClient, type KubeObject, type ResourceRef, isNotFound } from '../../operators/runtime/kube.js';
 import { TerminalError, TransientError } from '../../operators/runtime/outcome.js';
 import { testLogger } from '../modelserver/support.js';
+import pino from 'pino';
 
 const cluster = useCluster();
 const WIDGETS: ResourceRef = { group: 'conformance.agentlab.dev', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
@@ -43,6 +44,8 @@ const ready = (w: Widget | undefined) => w?.status?.conditions?.find((c) => c.ty
 const AGENTRUNS: ResourceRef = { group: 'agentlab.dev', version: 'v1alpha1', plural: 'agentruns', kind: 'AgentRun', namespaced: true };
 type Run = KubeObject & { status?: Widget['status'] };
 const SIZE_ANNOTATION = 'test.agentlab.dev/size';
+const CRASH_ANNOTATION = 'test.agentlab.dev/crash';
+const BUSY_ANNOTATION = 'test.agentlab.dev/busy-for-ms';
 
 /** A toy parent (as a Flow owns AgentRuns): each AgentRun owns one Widget, reconciled by the Widget controller. */
 function partsController(reconciles: Map<string, number>): Controller<Run> {
@@ -51,7 +54,11 @@ function partsController(reconciles: Map<string, number>): Controller<Run> {
     for: AGENTRUNS,
     owns: [WIDGETS],
     async reconcile(ctx) {
-      reconciles.set(ctx.key, (reconciles.get(ctx.key) ?? 0) + 1);
+      const attempt = (reconciles.get(ctx.key) ?? 0) + 1;
+      reconciles.set(ctx.key, attempt);
+      const annotations = ctx.object.metadata?.annotations ?? {};
+      if (annotations[CRASH_ANNOTATION]) (undefined as unknown as { crash(): void }).crash(); // a bug: TypeError
+      if (annotations[BUSY_ANNOTATION] && attempt === 1) throw new TransientError('Busy', 'the backend asked to come back later', Number(annotations[BUSY_ANNOTATION]));
       const name = `${ctx.object.metadata!.name}-part`;
       const size = Number(ctx.object.metadata?.annotations?.[SIZE_ANNOTATION] ?? 2);
       await ctx.apply(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name }, spec: { size, color: 'red' } });
@@ -177,6 +184,48 @@ describe('reconcile runtime against the API server', () => {
     await cluster.waitFor(() => readyRun('job-part has 5 replicas'));
     await new Promise((r) => setTimeout(r, 500));
     expect(reconciles.get(`${ns}/job`)).toBe(before + 2);
+  });
+
+  it('stalls an owner whose child the API server rejects, retries a TransientError after its retryAfterMs, and logs unexpected errors with their stack', async () => {
+    const ns = await cluster.newNamespace('rt-errors');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    const reconciles = new Map<string, number>();
+    const attempts: number[] = [];
+    const lines: { level: number; msg: string; err?: { type: string; message: string; stack: string }; name?: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+    const op = await startOperator({
+      kubeConfig: cluster.kc, logger, namespaces: [ns],
+      controllerOverrides: [{ ...partsController(reconciles), reconcile: (ctx: ReconcileContext<Run>) => { if (ctx.object.metadata?.name === 'busy') attempts.push(Date.now()); return partsController(reconciles).reconcile(ctx); } } as never, sizingController() as never],
+    });
+    afterAll(() => op.stop());
+    const run = (name: string, annotations: Record<string, string>) => c.create(AGENTRUNS, { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name, namespace: ns, annotations }, spec: { task: 'assemble the part' } });
+    const conditionsOf = async (name: string) => ((await c.get<Run>(AGENTRUNS, ns, name)).status?.conditions ?? []);
+
+    // 422 from the child's apply (size is at most 100): Stalled with the API server's message, not retried.
+    await run('huge', { [SIZE_ANNOTATION]: '500' });
+    const stalled = await cluster.waitFor(async () => { const cs = await conditionsOf('huge'); return cs.some((x) => x.type === 'Stalled' && x.status === 'True') ? cs : undefined; });
+    const readyHuge = stalled.find((x) => x.type === 'Ready')!;
+    expect(readyHuge).toMatchObject({ status: 'False', reason: 'ApplyInvalid' });
+    expect(readyHuge.message).toMatch(new RegExp(`^applying Widget ${ns}/huge-part: .*spec\\.size`));
+    const afterStall = reconciles.get(`${ns}/huge`)!;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(reconciles.get(`${ns}/huge`)).toBe(afterStall);
+
+    // TransientError with retryAfterMs: the next attempt comes after it, not after the (5 ms) backoff.
+    await run('busy', { [BUSY_ANNOTATION]: '600' });
+    await cluster.waitFor(async () => (await conditionsOf('busy')).some((x) => x.type === 'Ready' && x.status === 'True'));
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(590);
+
+    // A bug in a controller: error level, with the stack; the object says ReconcileFailed.
+    await run('crash', { [CRASH_ANNOTATION]: 'yes' });
+    await cluster.waitFor(async () => (await conditionsOf('crash')).some((x) => x.type === 'Ready' && x.reason === 'ReconcileFailed'));
+    const logged = lines.find((l) => l.msg === 'reconcile threw an unexpected error' && l.name === 'crash');
+    expect(logged).toMatchObject({ level: 50, err: { type: 'TypeError' } });
+    expect(logged!.err!.stack).toContain('runtime.test.ts');
+    // Classified failures and waiting are not logged as unexpected.
+    expect(lines.filter((l) => l.msg === 'reconcile threw an unexpected error' && l.name !== 'crash')).toEqual([]);
   });
 
   it('informer keeps its cache through server-side watch timeouts', async () => {
