@@ -13,6 +13,8 @@ export interface PullState {
   lastError?: string;
   /** Epoch ms of the next retry after a failure. */
   nextAttemptAt?: number;
+  /** Epoch ms at which the last pull succeeded. */
+  pulledAt?: number;
 }
 
 /** Ollama's name normalisation: no tag means `latest`; registry and `library/` prefixes dropped. */

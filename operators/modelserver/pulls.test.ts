@@ -119,4 +119,19 @@ describe('PullManager', () => {
     expect(() => new PullManager({ log: pino({ level: 'silent' }), notify: () => {}, baseRetryMs: Number.NaN })).toThrow(/PullManager: option baseRetryMs must be a finite number >= 1, got NaN/);
     expect(() => new PullManager({ log: pino({ level: 'silent' }), notify: () => {}, progressIntervalMs: -5 })).toThrow(/progressIntervalMs/);
   });
+
+  it('does not pull again for a listing taken before the pull ended, but does once the model is really gone', async () => {
+    const now = { t: 50_000 };
+    const m = new PullManager({ log: pino({ level: 'silent' }), notify: () => {}, now: () => now.t });
+    const client = scripted([{ status: 'success' }]);
+    m.ensure('ns/a', 'llama3.1:8b', client);
+    await until(() => !m.state('ns/a', 'llama3.1:8b')!.running);
+    expect(m.state('ns/a', 'llama3.1:8b')).toMatchObject({ running: false, percent: 100, pulledAt: 50_000 });
+    now.t += 14_999; // a reconcile whose listing started before the pull ended
+    expect(m.ensure('ns/a', 'llama3.1:8b', client)).toMatchObject({ running: false, pulledAt: 50_000 });
+    expect(client.calls).toBe(1);
+    now.t += 1; // a listing started after the pull ended: the model was deleted since
+    expect(m.ensure('ns/a', 'llama3.1:8b', client).running).toBe(true);
+    expect(client.calls).toBe(2);
+  });
 });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { backoffDelay } from '../runtime/backoff.js';
 import { requireFiniteOptions, withDefaults } from '../runtime/options.js';
 import type { PullState } from './models.js';
+import { LIST_TIMEOUT_MS } from './serverapi.js';
 
 /** The part of the ollama client a pull needs (an AbortableAsyncIterator of progress lines). */
 export interface PullClient {
@@ -48,12 +49,19 @@ export class PullManager {
     return this.states.get(`${key}|${model}`);
   }
 
-  /** Starts a pull unless one is running or its retry time has not come; returns the state. */
+  /**
+   * Starts a pull unless one is running, its retry time has not come, or it has just succeeded;
+   * returns the state. A model reported missing less than LIST_TIMEOUT_MS after its pull
+   * succeeded comes from a listing that started before the pull ended, not from a model that
+   * went away: pulling it again would be a second request for nothing.
+   */
   ensure(key: string, model: string, client: PullClient): PullState {
     const id = `${key}|${model}`;
     const existing = this.states.get(id);
+    const now = this.o.now();
     if (existing?.running) return existing;
-    if (existing?.nextAttemptAt && existing.nextAttemptAt > this.o.now()) return existing;
+    if (existing?.nextAttemptAt && existing.nextAttemptAt > now) return existing;
+    if (existing?.pulledAt !== undefined && now - existing.pulledAt < LIST_TIMEOUT_MS) return existing;
     const state: PullState & { abort?: () => void } = { model, running: true, percent: 0, status: 'starting', attempts: existing?.attempts ?? 0, lastError: existing?.lastError };
     this.states.set(id, state);
     void this.run(key, id, state, client);
@@ -93,6 +101,7 @@ export class PullManager {
       state.percent = 100;
       state.lastError = undefined;
       state.nextAttemptAt = undefined;
+      state.pulledAt = this.o.now();
       log.info('model pulled');
     } catch (err) {
       if (this.states.get(id) !== state) return;

@@ -10,6 +10,9 @@ export function serverBase(access: ServiceAccess, ms: ModelServer): Promise<Serv
   return access.base(ms.metadata!.namespace!, serviceName(ms), { name: 'http', port: RUNTIME_PORTS[runtimeOf(ms.spec)].port });
 }
 
+/** How long listing a server's models may take; a listing is never older than this when it returns. */
+export const LIST_TIMEOUT_MS = 15_000;
+
 /** Rejects when `p` takes longer than `ms`, calling `onTimeout` to abort the work. */
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
   let t: NodeJS.Timeout | undefined;
@@ -40,7 +43,7 @@ export function ollamaApi(access: ServiceAccess, ms: ModelServer): ServerApi {
   return {
     async list() {
       const o = await make();
-      const res = await withTimeout(o.list(), 15_000, 'listing models');
+      const res = await withTimeout(o.list(), LIST_TIMEOUT_MS, 'listing models');
       return res.models.map((m) => ({
         name: m.name, digest: m.digest, sizeBytes: m.size,
         modifiedAt: m.modified_at ? new Date(m.modified_at).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined,
@@ -63,7 +66,7 @@ export function ollamaApi(access: ServiceAccess, ms: ModelServer): ServerApi {
 export function vllmApi(access: ServiceAccess, ms: ModelServer): ServerApi {
   const get = async (path: string): Promise<Response> => {
     const base = await serverBase(access, ms);
-    const res = await withTimeout(base.fetch(`${base.url}${path}`, { method: 'GET', headers: { Accept: 'application/json' } }), 15_000, `GET ${path}`);
+    const res = await withTimeout(base.fetch(`${base.url}${path}`, { method: 'GET', headers: { Accept: 'application/json' } }), LIST_TIMEOUT_MS, `GET ${path}`);
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
     return res;
   };
