@@ -1,27 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
+import { isAlreadyExists, isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../runtime/apply.js';
 import { API_VERSION } from '../api/constants.js';
 import { CONFIGMAPS } from '../lanepolicy/resources.js';
+import { periodStart as periodStartOf } from '../lanepolicy/period.js';
+import type { BudgetPeriod } from '../lanepolicy/spec.js';
 import { addUsage, USAGE_LABEL, usageConfigMapName, usageFromData, usageToData, type LaneUsage } from '../lanepolicy/usage.js';
 import { BudgetLedger } from './budget.js';
 import type { RouterMetrics } from './metrics.js';
+import { landedBatch, markAfterWrite, outcomeUnknown, USAGE_WRITES_ANNOTATION } from './usage-marks.js';
 
 type Delta = Omit<LaneUsage, 'periodStart'>;
 const zeroDelta = (): Delta => ({ costUSD: 0, promptTokens: 0, completionTokens: 0, requests: 0, fallbacks: 0 });
 const isZero = (d: Delta) => d.requests === 0 && d.costUSD === 0 && d.promptTokens === 0 && d.completionTokens === 0 && d.fallbacks === 0;
+const sum = (ds: Delta[]): Delta => {
+  const out = zeroDelta();
+  for (const d of ds) for (const k of Object.keys(out) as (keyof Delta)[]) out[k] += d[k];
+  return out;
+};
 
 export const laneKey = (lane: string, periodStart: string) => `lane:${lane}@${periodStart}`;
 export const runKey = (namespace: string, run: string) => `run:${namespace}/${run}`;
 
+/** One lane period's usage on its way to the ConfigMap. */
+interface Pending {
+  lane: string;
+  period: BudgetPeriod;
+  periodStart: string;
+  /** Recorded since the last flush began. */
+  open: Delta;
+  /** Numbered batches not known to be in the ConfigMap (a failed write, or one whose answer was lost). */
+  batches: { id: number; delta: Delta }[];
+}
+
+type UsageConfigMap = KubeObject & { data?: Record<string, string> };
+
+/** How long one API call of a usage write may take before its answer is given up on. */
+export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
+const ATTEMPTS = 8;
+
 /**
  * Budgets and usage of every lane. Admission is synchronous on the in-memory ledger; usage is
  * written in batches to one ConfigMap per lane (GET + PUT with resourceVersion, retried on
- * conflict), so several router replicas add up and no request waits for the API server.
+ * conflict), so several router replicas add up and no request waits for the API server. Each
+ * write records which of this router's batches it carries (usage-marks.ts), so a write whose
+ * answer was lost is neither counted twice nor dropped.
  */
 export class LaneAccounting {
   readonly ledger = new BudgetLedger();
-  private readonly pending = new Map<string, { lane: string; periodStart: string; delta: Delta }>();
+  private readonly pending = new Map<string, Pending>();
+  /** This process's name in the ConfigMaps' write marks, and its last batch number. */
+  private readonly writer = `${hostname()}-${randomBytes(4).toString('hex')}`;
+  private lastBatch = 0;
   private timer?: NodeJS.Timeout;
   private soon?: NodeJS.Timeout;
   /** The flush writing now, and the one that starts after it (later callers join that one). */
@@ -32,7 +64,7 @@ export class LaneAccounting {
     private readonly client: KubeClient,
     private readonly log: Logger,
     private readonly metrics: RouterMetrics,
-    private readonly opts: { namespace: string; flushIntervalMs: number; laneUid: (lane: string) => string | undefined },
+    private readonly opts: { namespace: string; flushIntervalMs: number; laneUid: (lane: string) => string | undefined; writeTimeoutMs?: number },
   ) {}
 
   start(): void {
@@ -45,11 +77,11 @@ export class LaneAccounting {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
     for (let attempt = 0; attempt < 3 && this.unwritten().length > 0; attempt++) await this.flush();
-    for (const p of this.unwritten()) this.log.error({ lane: p.lane, periodStart: p.periodStart, ...p.delta }, 'lane usage could not be written before the router stopped');
+    for (const p of this.unwritten()) this.log.error({ lane: p.lane, periodStart: p.periodStart, ...sum([p.open, ...p.batches.map((b) => b.delta)]) }, 'lane usage could not be written before the router stopped');
   }
 
-  private unwritten() {
-    return [...this.pending.values()].filter((p) => !isZero(p.delta));
+  private unwritten(): Pending[] {
+    return [...this.pending.values()].filter((p) => !isIdle(p));
   }
 
   /** A figure read from a usage ConfigMap (any replica's write). */
@@ -63,14 +95,15 @@ export class LaneAccounting {
   }
 
   /** Counts a finished request for the next write (the ledger has already been settled). */
-  record(lane: string, periodStart: string, d: Partial<Delta>): void {
+  record(lane: string, period: BudgetPeriod, periodStart: string, d: Partial<Delta>): void {
     const key = laneKey(lane, periodStart);
     let p = this.pending.get(key);
     if (!p) {
-      p = { lane, periodStart, delta: zeroDelta() };
+      p = { lane, period, periodStart, open: zeroDelta(), batches: [] };
       this.pending.set(key, p);
     }
-    for (const k of Object.keys(d) as (keyof Delta)[]) p.delta[k] += d[k] ?? 0;
+    p.period = period;
+    for (const k of Object.keys(d) as (keyof Delta)[]) p.open[k] += d[k] ?? 0;
   }
 
   /** Writes soon (a refused request should show on the LanePolicy without waiting a full interval). */
@@ -109,78 +142,113 @@ export class LaneAccounting {
   }
 
   private async flushAll(): Promise<void> {
-    const work = [...this.pending.entries()].filter(([, p]) => !isZero(p.delta));
-    await Promise.all(work.map(([key, p]) => this.flushOne(key, p.lane, p.periodStart)));
+    const work = [...this.pending.entries()].filter(([, p]) => !isIdle(p));
+    await Promise.all(work.map(([key, p]) => this.flushOne(key, p)));
     // A lane's accounts of earlier periods, once fully written, are not needed any more.
     const latest = new Map<string, string>();
     for (const p of this.pending.values()) if ((latest.get(p.lane) ?? '') < p.periodStart) latest.set(p.lane, p.periodStart);
     for (const [key, p] of this.pending) {
-      if (isZero(p.delta) && p.periodStart < latest.get(p.lane)!) {
+      if (isIdle(p) && p.periodStart < latest.get(p.lane)!) {
         this.pending.delete(key);
         this.ledger.delete(key);
       }
     }
   }
 
-  private async flushOne(key: string, lane: string, periodStart: string): Promise<void> {
-    const p = this.pending.get(key)!;
-    const delta = p.delta;
-    p.delta = zeroDelta();
+  private async flushOne(key: string, p: Pending): Promise<void> {
+    if (!isZero(p.open)) {
+      p.batches.push({ id: ++this.lastBatch, delta: p.open });
+      p.open = zeroDelta();
+    }
     this.ledger.beginFlush(key);
     try {
-      const total = await this.write(lane, periodStart, delta);
+      const total = await this.write(p);
       this.ledger.endFlush(key, total ? { tokens: total.promptTokens + total.completionTokens, costUSD: total.costUSD } : { tokens: 0, costUSD: 0 });
       this.metrics.usageFlushes.inc({ result: 'success' });
     } catch (err) {
+      // The batches stay numbered: the next write learns from the ConfigMap which of them landed.
       this.ledger.abortFlush(key);
-      for (const k of Object.keys(delta) as (keyof Delta)[]) p.delta[k] += delta[k];
       this.metrics.usageFlushes.inc({ result: 'error' });
-      this.log.warn({ lane, err: (err as Error).message }, 'writing lane usage failed; will retry');
+      this.log.warn({ lane: p.lane, err: (err as Error).message }, 'writing lane usage failed; will retry');
     }
   }
 
-  /** Adds `delta` to the lane's ConfigMap; returns the new total (undefined when the period had already ended). */
-  private async write(lane: string, periodStart: string, delta: Delta): Promise<LaneUsage | undefined> {
+  /** One API call of a write, with a deadline: a hung request must not hold every lane's usage back. */
+  private call<T>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<T> {
+    return this.client.request<T>(path, { ...opts, signal: AbortSignal.timeout(this.opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS) });
+  }
+
+  /**
+   * Adds the pending batches to the lane's ConfigMap; returns the new total (undefined when the
+   * period had already ended there). Batches the ConfigMap already carries are dropped first.
+   */
+  private async write(p: Pending): Promise<LaneUsage | undefined> {
     const ns = this.opts.namespace;
-    const name = usageConfigMapName(lane);
-    for (let attempt = 0; attempt < 8; attempt++) {
-      let live: (KubeObject & { data?: Record<string, string> }) | undefined;
+    const name = usageConfigMapName(p.lane);
+    const path = resourcePath(CONFIGMAPS, ns, name);
+    let unknownOutcome = false;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      let live: UsageConfigMap | undefined;
       try {
-        live = await this.client.get(CONFIGMAPS, ns, name);
+        live = await this.call<UsageConfigMap>(path);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+      const landed = landedBatch(live, this.writer);
+      p.batches = p.batches.filter((b) => b.id > landed);
       const stored = usageFromData(live?.data);
-      // A write for a period that is already over would reset the new one: that usage is dropped.
-      if (stored && stored.periodStart > periodStart) {
-        this.log.info({ lane, periodStart }, 'usage of a closed budget period not written');
+      if (p.batches.length === 0) return stored?.periodStart === p.periodStart ? stored : undefined;
+      // Usage of a period that is over is added only while the ConfigMap still counts that period;
+      // it never resets a newer one. (A lane switched to a longer period, say Daily to Monthly,
+      // has a current period that starts earlier: that one is written, not dropped.)
+      if (stored && stored.periodStart !== p.periodStart && p.periodStart !== periodStartOf(p.period, new Date())) {
+        this.log.info({ lane: p.lane, periodStart: p.periodStart }, 'usage of a closed budget period not written');
+        p.batches = [];
         return undefined;
       }
-      const total = addUsage(stored, delta, periodStart);
+      const batch = p.batches[p.batches.length - 1].id;
+      const total = addUsage(stored, sum(p.batches.map((b) => b.delta)), p.periodStart);
+      const annotations = { ...live?.metadata?.annotations, [USAGE_WRITES_ANNOTATION]: markAfterWrite(live, this.writer, batch, Date.now()) };
       try {
         if (!live) {
-          const uid = this.opts.laneUid(lane);
-          await this.client.create(CONFIGMAPS, {
-            apiVersion: 'v1',
-            kind: 'ConfigMap',
-            metadata: {
-              name,
-              namespace: ns,
-              labels: { [USAGE_LABEL]: lane, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
-              // Goes with its LanePolicy (a cluster-scoped owner of a namespaced object is allowed).
-              ...(uid ? { ownerReferences: [{ apiVersion: API_VERSION, kind: 'LanePolicy', name: lane, uid }] } : {}),
+          const uid = this.opts.laneUid(p.lane);
+          await this.call(resourcePath(CONFIGMAPS, ns), {
+            method: 'POST',
+            body: {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              metadata: {
+                name,
+                namespace: ns,
+                labels: { [USAGE_LABEL]: p.lane, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+                annotations,
+                // Goes with its LanePolicy (a cluster-scoped owner of a namespaced object is allowed).
+                ...(uid ? { ownerReferences: [{ apiVersion: API_VERSION, kind: 'LanePolicy', name: p.lane, uid }] } : {}),
+              },
+              data: usageToData(total),
             },
-            data: usageToData(total),
           });
         } else {
-          await this.client.replace(CONFIGMAPS, { ...live, data: usageToData(total) });
+          // Conditional on the resourceVersion just read: a concurrent write makes this one a 409.
+          await this.call(path, { method: 'PUT', body: { ...live, metadata: { ...live.metadata, annotations }, data: usageToData(total) } });
         }
+        p.batches = [];
         return total;
       } catch (err) {
         if (isConflict(err) || isAlreadyExists(err)) continue;
+        // Applied or not: the next GET says which (its write mark).
+        if (outcomeUnknown(err)) {
+          unknownOutcome = true;
+          this.log.debug({ lane: p.lane, err: (err as Error).message }, 'usage write answer lost; reading back');
+          continue;
+        }
         throw err;
       }
     }
-    throw new Error(`usage ConfigMap ${ns}/${name} kept changing; gave up after 8 attempts`);
+    throw new Error(`usage ConfigMap ${ns}/${name} ${unknownOutcome ? 'did not answer' : 'kept changing'}; gave up after ${ATTEMPTS} attempts`);
   }
+}
+
+function isIdle(p: Pending): boolean {
+  return isZero(p.open) && p.batches.length === 0;
 }

@@ -102,7 +102,7 @@ function finish(deps: DispatchDeps, ctx: CallContext, a: Admitted, c: Candidate 
   const cost = c && usage ? costUSD(c.provider, usage) : 0;
   const actual: Amount = chargeReserved ? a.reservation.amount : { tokens: usage ? usage.inputTokens + usage.outputTokens : 0, costUSD: cost };
   deps.accounting.ledger.settle(a.reservation, actual);
-  deps.accounting.record(ctx.lane.name, a.period, {
+  deps.accounting.record(ctx.lane.name, ctx.lane.budget.period, a.period, {
     costUSD: actual.costUSD,
     promptTokens: usage?.inputTokens ?? 0,
     completionTokens: usage?.outputTokens ?? 0,
