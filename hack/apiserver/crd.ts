@@ -45,7 +45,7 @@ export function resourcesFromCrd(crd: KObject): ResourceInfo[] {
       status: !!v.subresources?.status, scale: v.subresources?.scale, extra: [], nameRule: 'subdomain', generation: true,
       fieldLabels: {}, printerColumns: v.additionalPrinterColumns,
       custom: {
-        crdName: crd.metadata?.name ?? '', storage: v.storage,
+        crdName: crd.metadata?.name ?? '', storage: v.storage, schemaRv: Number(crd.metadata?.resourceVersion ?? 0),
         schema: schemaDoc ? compileSchema(schemaDoc) : undefined, openAPISchema: schemaDoc,
         selectableFields: arr<{ jsonPath: string }>(v.selectableFields).map((f) => f.jsonPath.replace(/^\./, '')),
       },

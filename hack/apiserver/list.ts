@@ -8,6 +8,7 @@ import { bookmarkDue, nextBookmarkAt, PRE_TIMEOUT_MS } from './bookmarks.js';
 import { ApiError, badRequest, expired } from './errors.js';
 import type { FaultInjector } from './faults.js';
 import { sendJson, type Rendering } from './http.js';
+import { needsReadDefaults } from './read-defaults.js';
 import type { ObjectService } from './objects.js';
 import { apiVersionOf, selectableFields, storageKey, type ResourceInfo } from './registry.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -78,8 +79,8 @@ function selected(entries: Entry[], f: WatchFilter): Entry[] {
 }
 
 /** Serializes list items, converting only when the stored form differs from the served one. */
-function itemJson(svc: ObjectService, r: ResourceInfo, e: Entry): string {
-  if (storedAsServed(r)) return e.json;
+function itemJson(ctx: ServerContext, svc: ObjectService, r: ResourceInfo, e: Entry): string {
+  if (storedAsServed(r) && !needsReadDefaults(ctx.registry, r, e.rv)) return e.json;
   return JSON.stringify(svc.present(r, JSON.parse(e.json) as KObject));
 }
 
@@ -129,7 +130,7 @@ export function handleList(ctx: ServerContext, svc: ObjectService, r: ResourceIn
       items: entries.map((e) => svc.present(r, JSON.parse(e.json) as KObject)) }, { yaml: true });
     return;
   }
-  const body = `{"kind":${JSON.stringify(`${r.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(r))},"metadata":${JSON.stringify(meta)},"items":[${entries.map((e) => itemJson(svc, r, e)).join(',')}]}`;
+  const body = `{"kind":${JSON.stringify(`${r.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(r))},"metadata":${JSON.stringify(meta)},"items":[${entries.map((e) => itemJson(ctx, svc, r, e)).join(',')}]}`;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -209,7 +210,7 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
   let fromRv = rv;
   sentRv = initial ? ctx.store.currentRv() : rv;
   if (initial) {
-    for (const e of selected(ctx.store.list(gr, q.filter.ns), q.filter)) write(plain ? `{"type":"ADDED","object":${e.json}}\n` : render('ADDED', e));
+    for (const e of selected(ctx.store.list(gr, q.filter.ns), q.filter)) write(plain && !needsReadDefaults(ctx.registry, r, e.rv) ? `{"type":"ADDED","object":${e.json}}\n` : render('ADDED', e));
     fromRv = 0;
     if (opts.sendInitialEvents) bookmark(true);
   }
@@ -220,7 +221,7 @@ export function handleWatch(ctx: ServerContext, svc: ObjectService, faults: Faul
         if (closed) return;
         sentRv = Math.max(sentRv, entry.rv);
         try {
-          if (!plain) write(render(type, entry));
+          if (!plain || needsReadDefaults(ctx.registry, r, entry.rv)) write(render(type, entry));
           // The shared, already framed chunk goes straight to the socket: one write, no per-watcher
           // encoding. Headers are flushed and every earlier write reached the socket in order.
           else if (res.chunkedEncoding && res.socket && !res.socket.destroyed) res.socket.write(frame.chunk());

@@ -9,6 +9,7 @@ import { admitOnCreate, applyBuiltinDefaults, applyJobSelector, initialStatus, i
 import { validateBuiltin } from './builtin-validation.js';
 import { kindMismatch } from './kind-mismatch.js';
 import { nowRfc3339 } from './duration.js';
+import { readDefaults } from './read-defaults.js';
 import {
   alreadyExists, badRequest, conflict, fieldCause, forbidden, invalid, notFound, STALE_OBJECT, successStatus, type Status, type StatusCause,
 } from './errors.js';
@@ -97,8 +98,9 @@ export class ObjectService {
   }
 
   /** Stored form -> the form the requested version serves. */
-  present<T extends KObject>(r: ResourceInfo, obj: T): T {
-    if (r.storage) return r.storage.fromStorage(obj) as T;
+  present<T extends KObject>(r: ResourceInfo, stored: T): T {
+    if (r.storage) return r.storage.fromStorage(stored) as T;
+    const obj = readDefaults(this.ctx.registry, r, stored);
     obj.apiVersion = apiVersionOf(r);
     return obj;
   }

@@ -20,6 +20,8 @@ export interface CustomInfo {
   openAPISchema?: Record<string, unknown>;
   storage: boolean;
   selectableFields: string[];
+  /** The CRD's resourceVersion when this schema took effect: older objects are pruned and defaulted on read (read-defaults.ts). */
+  schemaRv?: number;
 }
 
 export interface ResourceInfo {
