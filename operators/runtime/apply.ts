@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KubeApiError, type KubeObject, type ObjectMeta, type OwnerReference, type ResourceRef } from './kube.js';
+import { KubeApiError, type KubeObject, type ObjectMeta, type OwnerReference, type ResourceRef, apiVersionOf } from './kube.js';
 import { TerminalError } from './outcome.js';
 
 /** Field manager for children a controller applies, e.g. `agentlab-modelserver`. */
@@ -50,6 +50,27 @@ export function desiredHash(obj: KubeObject): string {
   delete annotations[APPLIED_HASH_ANNOTATION];
   const copy = { ...obj, metadata: { ...obj.metadata, annotations: Object.keys(annotations).length ? annotations : undefined } };
   return createHash('sha256').update(canonicalJson(copy)).digest('hex').slice(0, 20);
+}
+
+/**
+ * The child as `ctx.apply` sends it: apiVersion/kind filled in, the owner's namespace by default,
+ * the managed-by label, the controller owner reference and the applied-hash annotation.
+ */
+export function desiredChild<C extends KubeObject>(owner: KubeObject, resource: ResourceRef, child: C): C {
+  const desired: C = {
+    ...child,
+    apiVersion: child.apiVersion ?? apiVersionOf(resource),
+    kind: child.kind ?? resource.kind,
+    metadata: {
+      ...child.metadata,
+      namespace: resource.namespaced ? child.metadata?.namespace ?? owner.metadata?.namespace : undefined,
+      labels: { ...child.metadata?.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+      ownerReferences: [controllerReference(owner)],
+    },
+  };
+  desired.metadata!.annotations = { ...child.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: desiredHash(desired) };
+  if (!desired.metadata?.name) throw new Error(`child ${resource.kind} has no metadata.name`);
+  return desired;
 }
 
 /**

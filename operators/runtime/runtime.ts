@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { APPLIED_HASH_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, applyFailure, compactChild, controllerOwnerKey, controllerReference, desiredHash, fieldManager, statusFieldManager, upToDate } from './apply.js';
+import { applyFailure, compactChild, controllerOwnerKey, desiredChild, fieldManager, statusFieldManager, upToDate } from './apply.js';
 import { type Condition, READY, findCondition } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import { EventRecorder, type EventType } from './events.js';
@@ -399,20 +399,8 @@ class ControllerRunner {
   }
 
   private async applyChild<C extends KubeObject>(owner: KubeObject, resource: ResourceRef, child: C): Promise<C> {
-    const desired: C = {
-      ...child,
-      apiVersion: child.apiVersion ?? apiVersionOf(resource),
-      kind: child.kind ?? resource.kind,
-      metadata: {
-        ...child.metadata,
-        namespace: resource.namespaced ? child.metadata?.namespace ?? owner.metadata?.namespace : undefined,
-        labels: { ...child.metadata?.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
-        ownerReferences: [controllerReference(owner)],
-      },
-    };
-    desired.metadata!.annotations = { ...child.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: desiredHash(desired) };
-    const name = desired.metadata?.name;
-    if (!name) throw new Error(`child ${resource.kind} has no metadata.name`);
+    const desired = desiredChild(owner, resource, child);
+    const name = desired.metadata!.name!;
     const live = this.rt.get<C>(resource, desired.metadata?.namespace, name);
     const uid = live?.metadata?.uid;
     if (live && upToDate(desired, live, this.applied.appliedGeneration(uid))) return live;
