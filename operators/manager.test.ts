@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTROLLER_FOLDERS, loadControllers } from './manager.js';
+import { reconcileOnce } from './runtime/test-kit.js';
 
 describe('loadControllers', () => {
   it('loads every controller folder that has a controller.ts and skips the others', async () => {
@@ -18,5 +19,15 @@ describe('loadControllers', () => {
 
   it('says a kind has no controller yet rather than starting without it', async () => {
     await expect(loadControllers(['modelserver', 'agentrun'])).rejects.toThrow('no agentrun controller in this version: its CRD is served and validated, but nothing reconciles it yet');
+  });
+
+  it('hands ControllerDeps to the controller factories (the router location reaches the LanePolicy NetworkPolicies)', async () => {
+    const [lanes] = await loadControllers(['lanepolicy'], { router: { namespace: 'ai-gateway', podLabels: { app: 'router' }, port: 9000 } });
+    const run = await reconcileOnce(lanes, {
+      object: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: 'private', uid: 'u1', generation: 1 }, spec: { namespaceSelector: { matchLabels: { lane: 'private' } }, providers: [{ name: 'local', modelServerRef: { name: 'ollama', namespace: 'ai' }, models: { default: 'llama3.1:8b' } }] } },
+      cache: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'finance', labels: { lane: 'private' } } }],
+    });
+    expect(JSON.stringify(run.applied[0].object)).toContain('"kubernetes.io/metadata.name":"ai-gateway"');
+    expect(JSON.stringify(run.applied[0].object)).toContain('"port":9000');
   });
 });

@@ -9,6 +9,7 @@ import { LeaderElector } from './runtime/leader.js';
 import { OperatorMetrics } from './runtime/metrics.js';
 import { Runtime } from './runtime/runtime.js';
 import type { ServiceAccess } from './runtime/service-access.js';
+import type { RouterLocation } from './lanepolicy/desiredNetworkPolicy.js';
 import { registerStatusMetrics } from './runtime/status-metrics.js';
 
 /**
@@ -18,7 +19,25 @@ import { registerStatusMetrics } from './runtime/status-metrics.js';
  */
 export const CONTROLLER_FOLDERS = ['modelserver', 'lanepolicy', 'agentrun', 'flow', 'hardwaretask'] as const;
 
-export interface OperatorOptions {
+/**
+ * What every controller factory gets (`export const controller = (deps: ControllerDeps) => ...`):
+ * the clients and settings a controller needs from outside, never read from process.env by the
+ * controller. Each is optional with a default, and startOperator forwards its options as they
+ * are, so a new dependency (an issue-tracker client for AgentRun and HardwareTask) is one more
+ * field here and needs no change to startOperator or its callers. `agentlab run` (flags), the
+ * Helm chart (args) and `agentlab dev` are where values are read from the outside world.
+ */
+export interface ControllerDeps {
+  /**
+   * How controllers reach Services in the cluster (a ModelServer's API). Default: Service DNS
+   * in a pod, the API server's service proxy outside (operators/runtime/service-access.ts).
+   */
+  serviceAccess?: ServiceAccess;
+  /** Where the lane router runs: LanePolicy NetworkPolicies allow egress to its pods (default DEFAULT_ROUTER). */
+  router?: RouterLocation;
+}
+
+export interface OperatorOptions extends ControllerDeps {
   kubeConfig: KubeConfig;
   logger?: Logger;
   /** Controller names to run (default: all that exist). */
@@ -39,13 +58,8 @@ export interface OperatorOptions {
   maxConcurrentReconciles?: number;
   /** Periodic resync of cached objects (default 10 minutes). */
   resyncPeriodMs?: number;
-  /** Controllers to run instead of the discovered ones (tests, embedding); `serviceAccess` is not applied to them. */
+  /** Controllers to run instead of the discovered ones (tests, embedding); the ControllerDeps options are not applied to them. */
   controllerOverrides?: Controller<KubeObject>[];
-  /**
-   * How controllers reach Services in the cluster (a ModelServer's API). Default: Service DNS
-   * in a pod, the API server's service proxy outside (operators/runtime/service-access.ts).
-   */
-  serviceAccess?: ServiceAccess;
 }
 
 export interface Operator {
@@ -58,11 +72,6 @@ export interface Operator {
   /** The runtime, for benchmarks and tests that need to observe queues and caches. */
   runtime: Runtime;
   client: KubeClient;
-}
-
-/** What the manager passes to a controller factory (`export const controller = (deps) => ...`). */
-export interface ControllerDeps {
-  serviceAccess?: ServiceAccess;
 }
 
 type ControllerExport = Controller<KubeObject> | ((deps: ControllerDeps) => Controller<KubeObject>);
@@ -120,7 +129,9 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     namespaces: opts.namespaces, labelSelector: opts.labelSelector,
     maxConcurrentReconciles: opts.maxConcurrentReconciles, resyncPeriodMs: opts.resyncPeriodMs,
   });
-  const controllers = opts.controllerOverrides ?? await loadControllers(opts.controllers, { serviceAccess: opts.serviceAccess });
+  // OperatorOptions extends ControllerDeps: every dependency given to startOperator reaches the factories.
+  const deps: ControllerDeps = opts;
+  const controllers = opts.controllerOverrides ?? await loadControllers(opts.controllers, deps);
   for (const c of controllers) runtime.register(c);
   registerStatusMetrics(metrics.registry, runtime, controllers.map((c) => c.for).filter((r) => r.group === 'agentlab.dev'));
   log.info({ controllers: controllers.map((c) => c.name), namespaces: opts.namespaces, identity }, 'starting operator');

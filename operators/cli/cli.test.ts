@@ -114,7 +114,12 @@ describe('agentlab run flags', () => {
     expect(operatorFlags(['-n', 'ai', '--namespace', 'lab', '--leader-elect', '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'debug'])).toEqual({
       kubeconfig: undefined, namespaces: ['ai', 'lab'], leaderElect: true, leaseNamespace: undefined,
       metricsPort: 8080, healthPort: 8081, bindAddress: '0.0.0.0', logLevel: 'debug',
+      router: { namespace: 'agentlab-system', podLabels: { 'app.kubernetes.io/name': 'agentlab-router' }, port: 8080 },
     });
+    expect(operatorFlags(['--router-namespace', 'ai', '--router-pod-labels', 'app=router,tier=gw', '--router-port', '9000'])?.router)
+      .toEqual({ namespace: 'ai', podLabels: { app: 'router', tier: 'gw' }, port: 9000 });
+    expect(() => operatorFlags(['--router-port', 'http'])).toThrow(UsageError);
+    expect(() => operatorFlags(['--router-port', 'http'])).toThrow('--router-port "http" is not a port number (1-65535)');
     expect(operatorFlags(['--help'])).toBeUndefined();
     expect(() => operatorFlags(['--log-level', 'loud'])).toThrow(/--log-level/);
     expect(() => operatorFlags(['--metrics-bind-address', '127.0.0.1:1', '--health-probe-bind-address', ':2'])).toThrow(/same host/);

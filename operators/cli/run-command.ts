@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import pino from 'pino';
 import { parseBindAddress, parseFlags, parseLogLevel, UsageError, type Command } from './command.js';
 import { loadKubeConfig } from './kubeconfig.js';
+import { parseRouterLocation } from '../lanepolicy/router-location.js';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const LEADER_ELECTION_ID = 'agentlab-operator';
@@ -24,6 +25,10 @@ Flags:
                                            (default 127.0.0.1:8080)
       --health-probe-bind-address <addr>   serve /healthz and /readyz (default 127.0.0.1:8081; "0" disables)
       --log-level <level>                  fatal, error, warn, info, debug, trace or silent (default info)
+      --router-namespace <ns>              namespace of the lane router's pods: LanePolicy NetworkPolicies allow
+                                           egress to them (default agentlab-system)
+      --router-pod-labels <k=v,...>        labels selecting the router's pods (default app.kubernetes.io/name=agentlab-router)
+      --router-port <port>                 the router's container port (default 8080)
   -h, --help                               show this help
 
 Examples:
@@ -49,6 +54,9 @@ export function operatorFlags(args: string[]) {
     'metrics-bind-address': { type: 'string' },
     'health-probe-bind-address': { type: 'string' },
     'log-level': { type: 'string' },
+    'router-namespace': { type: 'string' },
+    'router-pod-labels': { type: 'string' },
+    'router-port': { type: 'string' },
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
@@ -66,7 +74,16 @@ export function operatorFlags(args: string[]) {
     healthPort: health?.port,
     bindAddress: metrics?.host ?? health?.host,
     logLevel: parseLogLevel(v['log-level']),
+    router: routerFlags(v),
   };
+}
+
+function routerFlags(v: { 'router-namespace'?: string; 'router-pod-labels'?: string; 'router-port'?: string }) {
+  try {
+    return parseRouterLocation(v);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 export const runCommand: Command = {
@@ -90,6 +107,7 @@ export const runCommand: Command = {
       metricsPort: flags.metricsPort,
       healthPort: flags.healthPort,
       bindAddress: flags.bindAddress,
+      router: flags.router,
     });
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
     stopOnSignals(operator, logger);

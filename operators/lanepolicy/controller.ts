@@ -1,3 +1,4 @@
+import type { ControllerDeps } from '../manager.js';
 import type { Controller, ReconcileContext } from '../runtime/controller.js';
 import { fieldManager, upToDate } from '../runtime/apply.js';
 import { findCondition } from '../runtime/conditions.js';
@@ -5,8 +6,7 @@ import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import { TransientError } from '../runtime/outcome.js';
 import { DEFAULT_BASE_URLS } from '../router/providers/index.js';
 import { bindNamespaces, type NamespaceInfo } from './binding.js';
-import { routerLocationFromEnv } from './router-location.js';
-import { CONFLICT_LABEL, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
+import { CONFLICT_LABEL, DEFAULT_ROUTER, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
 import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from './resources.js';
 import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNetworkPolicy.js';
 import { parseLaneSpec, type LabelSelector, type LaneProvider } from './spec.js';
@@ -20,7 +20,7 @@ export const MISSING_MODELSERVER_GRACE_MS = 120_000;
 export const LANE_FENCE_FINALIZER = 'agentlab.dev/lane-fence';
 
 export interface LanePolicyControllerOptions {
-  /** Where the lane router runs: NetworkPolicies allow egress to it; usage ConfigMaps live in its namespace. */
+  /** Where the lane router runs: NetworkPolicies allow egress to it; usage ConfigMaps live in its namespace. Default DEFAULT_ROUTER. */
   router?: RouterLocation;
   /** How often spend and provider health are refreshed without any other event (default 30 s). */
   refreshMs?: number;
@@ -75,7 +75,7 @@ async function readUsage(ctx: ReconcileContext, routerNamespace: string, lane: s
  * DNS-only one where lanes conflict), checks providers, and publishes spend from the router.
  */
 export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Controller<LanePolicy> {
-  const router = opts.router ?? routerLocationFromEnv(process.env);
+  const router = opts.router ?? DEFAULT_ROUTER;
   const refreshMs = opts.refreshMs ?? 30_000;
   const allLanes = (_: KubeObject, cache: { list(r: typeof LANEPOLICIES): KubeObject[] }) => cache.list(LANEPOLICIES).map((l) => l.metadata!.name!);
 
@@ -182,4 +182,5 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
   };
 }
 
-export const controller = (): Controller<LanePolicy> => lanePolicyController();
+/** What the manager loads: the router location comes from `agentlab run`'s flags through ControllerDeps. */
+export const controller = (deps: ControllerDeps = {}): Controller<LanePolicy> => lanePolicyController({ router: deps.router });

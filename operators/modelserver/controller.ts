@@ -1,6 +1,7 @@
+import type { ControllerDeps } from '../manager.js';
 import type { Controller, ReconcileContext, CacheReader } from '../runtime/controller.js';
 import type { KubeObject } from '../runtime/kube.js';
-import { TerminalError, type ReconcileResult } from '../runtime/outcome.js';
+import { TerminalError, TransientError, type ReconcileResult } from '../runtime/outcome.js';
 import { parseQuantity } from '../runtime/quantity.js';
 import { kubeServiceAccess, type ServiceAccess } from '../runtime/service-access.js';
 import { desiredDeployment, desiredPVC, desiredService, deploymentName, endpointOf, pvcName, SERVER_LABEL } from './desired.js';
@@ -78,6 +79,16 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
   const warmed = new Map<string, string>();
 
   async function reconcile(ctx: ReconcileContext<ModelServer>): Promise<ReconcileResult> {
+    const out: { status?: Record<string, unknown> } = {};
+    try {
+      return await reconcileServer(ctx, out);
+    } finally {
+      // ctx.setStatus copies its input: publish the fields as they stand when the reconcile ends, however it ends.
+      if (out.status) ctx.setStatus(out.status);
+    }
+  }
+
+  async function reconcileServer(ctx: ReconcileContext<ModelServer>, out: { status?: Record<string, unknown> }): Promise<ReconcileResult> {
     const ms = ctx.object;
     validateSpec(ms);
     const spec = ms.spec;
@@ -93,7 +104,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     if (prev.models) status.models = prev.models;
     status.modelsReady = prev.modelsReady ?? `0/${spec.models.length}`;
     if (prev.warmedUpAt) status.warmedUpAt = prev.warmedUpAt;
-    ctx.setStatus(status);
+    out.status = status;
 
     let node = prev.node;
     if (replicas > 0) {
@@ -140,7 +151,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     } catch (err) {
       const message = `cannot reach the ${runtimeOf(spec)} API: ${errorText(err)}`;
       ctx.setCondition({ type: MODELS_READY, status: 'Unknown', reason: 'ServerUnreachable', message });
-      return { outcome: { kind: 'failed', reason: 'ServerUnreachable', message } };
+      throw new TransientError('ServerUnreachable', message);
     }
     const plan = planModels(spec, present);
     if (runtimeOf(spec) === 'ollama' && pulls) {
@@ -152,7 +163,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
           ctx.event('Normal', 'ModelPruned', `deleted ${name}: no longer listed in spec.models and spec.prune is true`);
           present = present.filter((p) => p.name !== name);
         } catch (err) {
-          return { outcome: { kind: 'failed', reason: 'PruneFailed', message: `deleting ${name}: ${errorText(err)}` } };
+          throw new TransientError('PruneFailed', `deleting ${name}: ${errorText(err)}`);
         }
       }
     }
@@ -178,7 +189,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
           warmed.set(ctx.key, sig);
           status.warmedUpAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         } catch (err) {
-          return { outcome: { kind: 'failed', reason: 'WarmupFailed', message: `warm-up of ${model}: ${errorText(err)}` } };
+          throw new TransientError('WarmupFailed', `warm-up of ${model}: ${errorText(err)}`);
         }
       }
     }
@@ -219,4 +230,5 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
   };
 }
 
-export const controller = modelServerController;
+/** What the manager loads: dependencies come through ControllerDeps. */
+export const controller = (deps: ControllerDeps = {}): Controller<ModelServer> => modelServerController({ serviceAccess: deps.serviceAccess });

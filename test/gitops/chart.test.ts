@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from 'node:util';
-import { LEADER_ELECTION_ID } from '../../operators/cli/run-command.js';
+import { LEADER_ELECTION_ID, operatorFlags } from '../../operators/cli/run-command.js';
 import { ALL_ON, CHART_DIR, find, helm, type Obj, podSpec, renderChart, valuesArgs } from './chart.js';
 
 const WORKLOADS = ['Deployment'];
@@ -50,19 +49,19 @@ describe('helm template with default values', () => {
     expect(args(objects, 'operator')).toEqual([
       'run', '--leader-elect', '--leader-election-namespace', 'agentlab-system',
       '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'info',
+      '--router-namespace', 'agentlab-system', '--router-pod-labels', expect.any(String), '--router-port', '8080',
     ]);
     expect(args(objects, 'router')).toEqual(['router', '--listen', ':8080', '--metrics-bind-address', ':9090', '--log-level', 'info']);
   });
 
-  it('tells the LanePolicy controller where the router runs (its NetworkPolicies allow egress there)', () => {
-    const env = Object.fromEntries((podSpec(find(objects, 'Deployment', '-operator')).containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+  it('tells the LanePolicy controller where the router runs (its NetworkPolicies allow egress there), through `agentlab run` flags', () => {
+    const flags = operatorFlags(args(objects, 'operator').slice(1));
     const routerPod = (find(objects, 'Deployment', '-router') as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }).spec.template.metadata.labels;
-    expect(env.AGENTLAB_ROUTER_NAMESPACE).toBe('agentlab-system');
-    expect(env.AGENTLAB_ROUTER_PORT).toBe('8080');
-    for (const kv of env.AGENTLAB_ROUTER_POD_LABELS!.split(',')) {
-      const [k, v] = kv.split('=');
-      expect(routerPod[k], kv).toBe(v);
-    }
+    const routerPort = (podSpec(find(objects, 'Deployment', '-router')).containers[0] as unknown as { ports: { name: string; containerPort: number }[] }).ports.find((p) => p.name === 'http')?.containerPort;
+    expect(flags?.router.namespace).toBe('agentlab-system');
+    expect(flags?.router.port).toBe(routerPort);
+    expect(Object.keys(flags!.router.podLabels).length).toBeGreaterThan(0);
+    for (const [k, v] of Object.entries(flags!.router.podLabels)) expect(routerPod[k], `${k}=${v}`).toBe(v);
   });
 
   it('uses image tag = appVersion', () => {
@@ -84,8 +83,8 @@ describe('helm template with non-default values', () => {
     const op = find(objects, 'Deployment', '-operator') as unknown as { spec: { replicas: number; strategy: { type: string } } };
     expect(op.spec.replicas).toBe(2);
     expect(op.spec.strategy.type).toBe('RollingUpdate');
-    const { values } = parseArgs({ args: args(objects, 'operator').slice(1), options: { 'leader-elect': { type: 'boolean' }, 'leader-election-namespace': { type: 'string' }, namespace: { type: 'string', multiple: true }, 'metrics-bind-address': { type: 'string' }, 'health-probe-bind-address': { type: 'string' }, 'log-level': { type: 'string' } }, strict: true });
-    expect(values).toMatchObject({ 'leader-elect': true, 'leader-election-namespace': 'ai', namespace: ['lab', 'agents'], 'log-level': 'debug' });
+    // Parsed by `agentlab run`'s own flag parser: an unknown or malformed flag fails here.
+    expect(operatorFlags(args(objects, 'operator').slice(1))).toMatchObject({ leaderElect: true, leaseNamespace: 'ai', namespaces: ['lab', 'agents'], logLevel: 'debug', router: { namespace: 'ai' } });
   });
 
   it('pins the image by digest and passes pull secrets', () => {
