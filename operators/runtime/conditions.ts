@@ -22,10 +22,6 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
   return conditions?.find((c) => c.type === type);
 }
 
-export function isConditionTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
-  return findCondition(conditions, type)?.status === 'True';
-}
-
 /**
  * Returns the condition as it should be stored: lastTransitionTime moves only when the status
  * flips, so an unchanged condition is byte-identical to the stored one and costs no write.

@@ -66,10 +66,6 @@ export class Informer {
     return out;
   }
 
-  get size(): number {
-    return this.cache.size;
-  }
-
   hasSynced(): boolean {
     return this.syncedCount >= this.scopes.length;
   }

@@ -76,7 +76,6 @@ export class KubeApiError extends Error {
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.code === 404;
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409;
-export const isGone = (e: unknown): boolean => e instanceof KubeApiError && e.code === 410;
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
 
 const CREDENTIALS_TTL_MS = 10_000;

@@ -179,13 +179,6 @@ export class Runtime implements CacheReader {
     return this.allInformers().every((i) => i.hasSynced());
   }
 
-  /** Number of cached objects across informers (benchmarks report it next to RSS). */
-  cachedObjects(): number {
-    let n = 0;
-    for (const i of this.allInformers()) n += i.size;
-    return n;
-  }
-
   /** Starts the workers of every controller; all cached objects are queued once (level-triggered). */
   startControllers(): void {
     for (const r of this.runners) r.start();
@@ -198,11 +191,6 @@ export class Runtime implements CacheReader {
 
   async stopInformers(): Promise<void> {
     await Promise.all(this.allInformers().map((i) => i.stop()));
-  }
-
-  /** True when no controller has queued, delayed or in-flight work (benchmarks poll this). */
-  idle(): boolean {
-    return this.runners.every((r) => r.pending() === 0);
   }
 }
 
@@ -236,10 +224,6 @@ class ControllerRunner {
     if (!this.queue) return;
     if (afterMs && afterMs > 0) this.queue.addAfter(key, afterMs);
     else this.queue.add(key);
-  }
-
-  pending(): number {
-    return this.queue?.pending() ?? 0;
   }
 
   forgetChild(uid: string): void {
