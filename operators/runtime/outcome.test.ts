@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KubeApiError } from './kube.js';
 import { TerminalError, TransientError, resultForError } from './outcome.js';
 
 describe('resultForError', () => {
@@ -9,6 +10,11 @@ describe('resultForError', () => {
 
   it('retries a TransientError after its retryAfterMs', () => {
     expect(resultForError(new TransientError('RateLimited', 'slow down', 7_000))).toEqual({ outcome: { kind: 'failed', reason: 'RateLimited', message: 'slow down' }, requeueAfterMs: 7_000, unexpected: false });
+  });
+
+  it('treats a 409 Conflict (a write from a stale cache) as ordinary: retried, not unexpected', () => {
+    const conflict = new KubeApiError(409, 'PATCH', '/apis/agentlab.dev/v1alpha1/namespaces/ai/modelservers/a', { reason: 'Conflict', message: 'the object has been modified; please apply your changes to the latest version and try again' });
+    expect(resultForError(conflict)).toMatchObject({ outcome: { kind: 'failed', reason: 'Conflict' }, unexpected: false });
   });
 
   it('marks anything else unexpected (logged at error level with its stack)', () => {

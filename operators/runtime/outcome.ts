@@ -1,3 +1,5 @@
+import { isConflict } from './kube.js';
+
 /**
  * What a reconcile concluded. The runtime turns it into the Ready / Reconciling / Stalled
  * conditions, observedGeneration, an Event, metrics and a requeue decision, in one place.
@@ -48,7 +50,8 @@ export interface ErrorResult extends ReconcileResult {
  * Maps anything a reconcile threw onto the taxonomy: TerminalError is stalled (not retried until
  * the spec changes or a resync), TransientError is failed with its reason and retried after its
  * `retryAfterMs` if given (else with per-key backoff), anything else is failed with reason
- * ReconcileFailed and marked unexpected.
+ * ReconcileFailed and marked unexpected. A 409 Conflict (a write based on a stale cache, e.g. the
+ * finalizer patch) is ordinary: failed with reason Conflict, retried, not unexpected.
  */
 export function resultForError(err: unknown): ErrorResult {
   if (err instanceof TerminalError) return { outcome: { kind: 'stalled', reason: err.reason, message: err.message }, unexpected: false };
@@ -58,5 +61,6 @@ export function resultForError(err: unknown): ErrorResult {
     return result;
   }
   const message = err instanceof Error ? err.message : String(err);
+  if (isConflict(err)) return { outcome: { kind: 'failed', reason: 'Conflict', message }, unexpected: false };
   return { outcome: { kind: 'failed', reason: 'ReconcileFailed', message }, unexpected: true };
 }
