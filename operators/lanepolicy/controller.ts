@@ -4,14 +4,14 @@ import { fieldManager, upToDate } from '../runtime/apply.js';
 import { findCondition } from '../runtime/conditions.js';
 import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import { TransientError } from '../runtime/outcome.js';
-import { DEFAULT_BASE_URLS } from '../router/providers/index.js';
-import { bindNamespaces, type NamespaceInfo } from './binding.js';
+import { DEFAULT_BASE_URLS } from '../model/lanes/provider-defaults.js';
+import { bindNamespaces, type NamespaceInfo } from '../model/lanes/binding.js';
 import { CONFLICT_LABEL, DEFAULT_ROUTER, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
-import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from './resources.js';
+import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from '../model/lanes/resources.js';
 import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNetworkPolicy.js';
-import { parseLaneSpec, type LabelSelector, type LaneProvider } from './spec.js';
+import { parseLaneSpec, type LabelSelector, type LaneProvider } from '../model/lanes/spec.js';
 import { laneReport, providerState, type ProviderObservation } from './status.js';
-import { currentUsage, usageConfigMapName, usageFromData } from './usage.js';
+import { currentUsage, usageConfigMapName, usageFromData } from '../model/lanes/usage.js';
 
 /** How long after a lane's creation a ModelServer it names may still be missing before that is a failure. */
 export const MISSING_MODELSERVER_GRACE_MS = 120_000;

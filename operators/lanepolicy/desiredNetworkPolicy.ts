@@ -1,7 +1,7 @@
 import { API_VERSION } from '../api/constants.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../runtime/apply.js';
 import type { KubeObject } from '../runtime/kube.js';
-import type { NamespaceBinding } from './binding.js';
+import type { NamespaceBinding } from '../model/lanes/binding.js';
 
 /** Where the router runs; lane pods may reach it and nothing else that serves models. */
 export interface RouterLocation { namespace: string; podLabels: Record<string, string>; port: number }

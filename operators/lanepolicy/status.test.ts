@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { laneReport, providerHealth, providerState, type ProviderHealth } from './status.js';
-import { periodStart } from './period.js';
-import { parseLaneSpec, type LaneSpec } from './spec.js';
-import { addUsage, currentUsage, emptyUsage, usageFromData, usageToData } from './usage.js';
+import { periodStart } from '../model/lanes/period.js';
+import { parseLaneSpec, type LaneSpec } from '../model/lanes/spec.js';
+import { addUsage, currentUsage, emptyUsage, usageFromData, usageToData } from '../model/lanes/usage.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
 const lane = (budget: Partial<LaneSpec['budget']> = {}): LaneSpec => ({

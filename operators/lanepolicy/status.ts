@@ -1,7 +1,7 @@
 import type { ConditionInput } from '../runtime/conditions.js';
 import type { Outcome } from '../runtime/outcome.js';
-import type { LaneProvider, LaneSpec } from './spec.js';
-import type { LaneUsage } from './usage.js';
+import type { LaneProvider, LaneSpec } from '../model/lanes/spec.js';
+import type { LaneUsage } from '../model/lanes/usage.js';
 
 /** status.providers[] as the CRD defines it. */
 export interface ProviderHealth { name: string; locality: string; ready: boolean; endpoint?: string; lastError?: string }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importSpecifiers, importViolation, modelViolations, typeScriptFiles } from './dependency-rule.js';
+import { folderImports, importSpecifiers, importViolation, modelViolations, typeScriptFiles } from './dependency-rule.js';
 
 const OPERATORS = fileURLToPath(new URL('../', import.meta.url));
 const FILE = `${OPERATORS}model/graph/flow.ts`;
@@ -9,6 +9,17 @@ describe('operators/model dependency rule', () => {
   it('holds for every file under operators/model', () => {
     expect(typeScriptFiles(`${OPERATORS}model`).length).toBeGreaterThan(5);
     expect(modelViolations(OPERATORS)).toEqual([]);
+  });
+
+  it.each([['lanepolicy', 'router'], ['router', 'lanepolicy']])('operators/%s never imports operators/%s (the lane model lives in operators/model/lanes)', (from, to) => {
+    expect(typeScriptFiles(`${OPERATORS}${from}`).length).toBeGreaterThan(5);
+    expect(folderImports(OPERATORS, from, to)).toEqual([]);
+  });
+
+  it('folderImports names the file and the import that crosses', () => {
+    const found = folderImports(OPERATORS, 'model', 'api');
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatch(/^operators\/model\/\S+ imports \S+ \(operators\/api\/\S+\); move what both need into operators\/model$/);
   });
 
   it('finds static, type-only, re-exported, side-effect and dynamic imports', () => {

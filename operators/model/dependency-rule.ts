@@ -40,3 +40,16 @@ export function modelViolations(operatorsDir: string): string[] {
   return typeScriptFiles(join(operatorsDir, 'model')).flatMap((file) =>
     importSpecifiers(readFileSync(file, 'utf8')).flatMap((s) => importViolation(operatorsDir, file, s) ?? []));
 }
+
+/**
+ * Every import from a file under operators/<from>/ that resolves into operators/<to>/: two sides
+ * that share a model import it from operators/model instead of from each other.
+ */
+export function folderImports(operatorsDir: string, from: string, to: string): string[] {
+  return typeScriptFiles(join(operatorsDir, from)).flatMap((file) =>
+    importSpecifiers(readFileSync(file, 'utf8')).flatMap((s) => {
+      if (!s.startsWith('.')) return [];
+      const rel = relative(operatorsDir, resolve(dirname(file), s));
+      return rel.split(sep)[0] === to ? [`operators/${relative(operatorsDir, file)} imports ${s} (operators/${rel}); move what both need into operators/model`] : [];
+    }));
+}

@@ -29,11 +29,8 @@ export const DEFAULT_IMAGES = {
   vllm: 'vllm/vllm-openai:v0.11.0',
 } as const;
 
-/** The port each runtime listens on and its health endpoint. */
-export const RUNTIME_PORTS = {
-  ollama: { port: 11434, health: '/api/version' },
-  vllm: { port: 8000, health: '/health' },
-} as const;
+/** The port each runtime listens on and its health endpoint (shared with the lane model). */
+export { RUNTIME_PORTS } from '../model/modelserver/runtime.js';
 
 export const runtimeOf = (spec: ModelServerSpec): 'ollama' | 'vllm' => spec.runtime ?? 'ollama';
 export const replicasOf = (spec: ModelServerSpec): number => spec.replicas ?? 1;

@@ -6,9 +6,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startApiServer, type EmbeddedApiServer } from '../../hack/apiserver/index.js';
 import { KubeClient } from '../runtime/kube.js';
-import { CONFIGMAPS, NAMESPACES } from '../lanepolicy/resources.js';
-import { periodStart } from '../lanepolicy/period.js';
-import { usageConfigMapName, usageFromData, usageToData, emptyUsage } from '../lanepolicy/usage.js';
+import { CONFIGMAPS, NAMESPACES } from '../model/lanes/resources.js';
+import { periodStart } from '../model/lanes/period.js';
+import { usageConfigMapName, usageFromData, usageToData, emptyUsage } from '../model/lanes/usage.js';
 import { LaneAccounting } from './accounting.js';
 import { RouterMetrics } from './metrics.js';
 

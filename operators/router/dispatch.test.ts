@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import pino from 'pino';
-import type { LaneProvider, LaneSpec, ProviderType } from '../lanepolicy/spec.js';
-import { periodStart } from '../lanepolicy/period.js';
+import type { LaneProvider, LaneSpec, ProviderType } from '../model/lanes/spec.js';
+import { periodStart } from '../model/lanes/period.js';
 import { LaneAccounting, laneKey } from './accounting.js';
 import { CircuitBreakers } from './breaker.js';
 import type { ChatRequest, StreamEvent } from './canonical.js';

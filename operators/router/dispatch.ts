@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { LaneProvider, LaneSpec, ProviderType } from '../lanepolicy/spec.js';
+import type { LaneProvider, LaneSpec, ProviderType } from '../model/lanes/spec.js';
 import type { ProviderAdapter } from './providers/types.js';
-import { periodStart } from '../lanepolicy/period.js';
+import { periodStart } from '../model/lanes/period.js';
 import { LaneAccounting, laneKey, runKey } from './accounting.js';
 import type { Amount, Reservation } from './budget.js';
 import type { CircuitBreakers } from './breaker.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { planCandidates, logicalModels, mayFallBack } from './plan.js';
-import type { LaneSpec, LaneProvider } from '../lanepolicy/spec.js';
+import type { LaneSpec, LaneProvider } from '../model/lanes/spec.js';
 
 const local: LaneProvider = { name: 'local', type: 'ollama', locality: 'local', baseURL: 'http://o', models: { chat: 'llama3.1:8b', embed: 'nomic-embed-text' } };
 const claude: LaneProvider = { name: 'claude', type: 'anthropic', locality: 'cloud', baseURL: 'http://a', models: { chat: 'claude-sonnet-4-5', 'claude-sonnet': 'claude-sonnet-4-5' } };

@@ -1,4 +1,4 @@
-import type { LaneProvider, LaneSpec } from '../lanepolicy/spec.js';
+import type { LaneProvider, LaneSpec } from '../model/lanes/spec.js';
 import { policyError, RouterError, validationError } from './errors.js';
 import type { FailureClass } from './providers/http.js';
 

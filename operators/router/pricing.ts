@@ -1,4 +1,4 @@
-import type { LaneProvider } from '../lanepolicy/spec.js';
+import type { LaneProvider } from '../model/lanes/spec.js';
 import type { Usage } from './canonical.js';
 
 /** USD for a usage at a provider's price (spec.providers[].costPerMillionTokens); unpriced is free. */

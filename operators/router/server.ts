@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type prom from 'prom-client';
 import { KubeClient } from '../runtime/kube.js';
 import { kubeServiceAccess, type ServiceAccess } from '../runtime/service-access.js';
-import { DEFAULT_MAX_TOKENS } from '../lanepolicy/spec.js';
+import { DEFAULT_MAX_TOKENS } from '../model/lanes/spec.js';
 import { LaneAccounting, runKey } from './accounting.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { isObj, sendJson, type Obj } from './dialects/common.js';

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { Informer } from '../runtime/informer.js';
 import type { KubeClient, KubeObject } from '../runtime/kube.js';
-import { bindNamespaces, laneForNamespace, type Bindings } from '../lanepolicy/binding.js';
-import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, SECRETS } from '../lanepolicy/resources.js';
-import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneSpec } from '../lanepolicy/spec.js';
-import { USAGE_LABEL, usageFromData, type LaneUsage } from '../lanepolicy/usage.js';
+import { bindNamespaces, laneForNamespace, type Bindings } from '../model/lanes/binding.js';
+import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, SECRETS } from '../model/lanes/resources.js';
+import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneSpec } from '../model/lanes/spec.js';
+import { USAGE_LABEL, usageFromData, type LaneUsage } from '../model/lanes/usage.js';
 import type { ModelServer } from '../modelserver/types.js';
 import { redactTokenSecret, RUN_LABEL, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
 

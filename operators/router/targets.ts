@@ -1,12 +1,12 @@
 import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { modelServerAPI, type LaneProvider } from '../lanepolicy/spec.js';
+import { modelServerAPI, type LaneProvider } from '../model/lanes/spec.js';
 import { serverBase } from '../modelserver/serverapi.js';
 import type { ModelServer } from '../modelserver/types.js';
 import { isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
 import type { ServiceAccess } from '../runtime/service-access.js';
-import { SECRETS } from '../lanepolicy/resources.js';
-import { DEFAULT_BASE_URLS } from './providers/index.js';
+import { SECRETS } from '../model/lanes/resources.js';
+import { DEFAULT_BASE_URLS } from '../model/lanes/provider-defaults.js';
 import { UpstreamFailure, type Target } from './providers/http.js';
 
 const KEY_TTL_MS = 60_000;

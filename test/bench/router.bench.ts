@@ -18,7 +18,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { installCrds, readCrdManifests } from '../harness/crds.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
-import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/lanepolicy/resources.js';
+import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/model/lanes/resources.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');

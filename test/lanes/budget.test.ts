@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { periodStart } from '../../operators/lanepolicy/period.js';
+import { periodStart } from '../../operators/model/lanes/period.js';
 import { useCluster } from '../harness/cluster.js';
 import { condition, getLane, startLaneFixture, type LaneFixture } from './support.js';
 

@@ -1,9 +1,8 @@
 import { parseToolArguments, type ChatMessage, type ChatRequest, type FinishReason, type StreamEvent } from '../canonical.js';
-import { DEFAULT_MAX_TOKENS } from '../../lanepolicy/spec.js';
+import { DEFAULT_MAX_TOKENS } from '../../model/lanes/spec.js';
 import { parseJsonLine, postJson, sseData, UpstreamFailure } from './http.js';
 import type { ProviderAdapter } from './types.js';
 
-export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> } | { type: 'tool_result'; tool_use_id: string; content: string };

@@ -22,7 +22,6 @@ function parts(m: ChatMessage): Part[] {
 import { parseJsonLine, postJson, readJson, sseData, UpstreamFailure } from './http.js';
 import type { ProviderAdapter } from './types.js';
 
-export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 export function geminiBody(req: ChatRequest) {
   const system = req.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { FallbackClass } from '../../lanepolicy/spec.js';
+import type { FallbackClass } from '../../model/lanes/spec.js';
 
 /** Why an upstream call failed; the fallback classes are the ones a lane may fall back on. */
 export type FailureClass = FallbackClass | 'ClientError' | 'Protocol' | 'Interrupted';

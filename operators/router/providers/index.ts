@@ -1,8 +1,8 @@
-import type { ProviderType } from '../../lanepolicy/spec.js';
-import { anthropicAdapter, ANTHROPIC_BASE_URL } from './anthropic.js';
-import { geminiAdapter, GEMINI_BASE_URL } from './gemini.js';
+import type { ProviderType } from '../../model/lanes/spec.js';
+import { anthropicAdapter } from './anthropic.js';
+import { geminiAdapter } from './gemini.js';
 import { ollamaAdapter } from './ollama.js';
-import { openaiAdapter, OPENAI_BASE_URL } from './openai.js';
+import { openaiAdapter } from './openai.js';
 import type { ProviderAdapter } from './types.js';
 
 export const ADAPTERS: Record<ProviderType, ProviderAdapter> = {
@@ -11,11 +11,4 @@ export const ADAPTERS: Record<ProviderType, ProviderAdapter> = {
   openai: openaiAdapter('openai'),
   gemini: geminiAdapter,
   'openai-compatible': openaiAdapter('compatible'),
-};
-
-/** Public endpoints of the cloud providers, used unless a lane overrides baseURL. */
-export const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
-  anthropic: ANTHROPIC_BASE_URL,
-  openai: OPENAI_BASE_URL,
-  gemini: GEMINI_BASE_URL,
 };

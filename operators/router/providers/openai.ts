@@ -2,8 +2,6 @@ import { parseToolArguments, type ChatRequest, type FinishReason, type StreamEve
 import { parseJsonLine, postJson, readJson, sseData, UpstreamFailure } from './http.js';
 import type { ProviderAdapter } from './types.js';
 
-export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
-
 interface OpenAIChunk {
   choices?: {
     delta?: { content?: string | null; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] };

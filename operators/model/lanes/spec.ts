@@ -5,7 +5,7 @@
  * field, so a bad object degrades to "this lane is Stalled / refuses requests", never a crash.
  */
 
-import { RUNTIME_PORTS } from '../modelserver/types.js';
+import { RUNTIME_PORTS } from '../modelserver/runtime.js';
 
 export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 export interface LabelSelector {

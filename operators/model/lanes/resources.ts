@@ -1,5 +1,5 @@
-import { GROUP, KINDS, VERSION } from '../api/constants.js';
-import type { ResourceRef } from '../runtime/kube.js';
+import { GROUP, KINDS, VERSION } from '../../api/constants.js';
+import type { ResourceRef } from '../../runtime/kube.js';
 
 export const LANEPOLICIES: ResourceRef = { group: GROUP, version: VERSION, plural: KINDS.LanePolicy.plural, kind: 'LanePolicy', namespaced: false };
 export const MODELSERVERS: ResourceRef = { group: GROUP, version: VERSION, plural: KINDS.ModelServer.plural, kind: 'ModelServer', namespaced: true };

@@ -4,8 +4,8 @@ import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
 import { modelServerAPI, parseLaneSpec, type ModelServerLike } from './spec.js';
 
-const example = (name: string) => parse(readFileSync(fileURLToPath(new URL(`../../examples/lanepolicy-${name}.yaml`, import.meta.url)), 'utf8')) as unknown;
-const modelServer = (file: string) => parse(readFileSync(fileURLToPath(new URL(`../../examples/${file}`, import.meta.url)), 'utf8')) as ModelServerLike & { metadata: { name: string; namespace: string } };
+const example = (name: string) => parse(readFileSync(fileURLToPath(new URL(`../../../examples/lanepolicy-${name}.yaml`, import.meta.url)), 'utf8')) as unknown;
+const modelServer = (file: string) => parse(readFileSync(fileURLToPath(new URL(`../../../examples/${file}`, import.meta.url)), 'utf8')) as ModelServerLike & { metadata: { name: string; namespace: string } };
 
 describe('the seed lanes in examples/', () => {
   it('enterprise: local first, Claude as fallback, sensitive data local, over budget local only', () => {
