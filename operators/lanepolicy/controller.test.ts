@@ -58,6 +58,16 @@ describe('LanePolicy controller (test kit)', () => {
     expect(run.applied).toHaveLength(1);
   });
 
+  it('is not Ready when it maps a model name its vLLM ModelServer does not serve (the router would get vLLM\'s 404)', async () => {
+    const vllmLane = { ...lane, spec: { ...lane.spec, providers: [{ name: 'local-qwen', modelServerRef: { name: 'ollama', namespace: 'ai' }, models: { default: 'llama3.1:8b' } }] } };
+    const vllm = { ...serving, spec: { runtime: 'vllm', models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct' }] } };
+    const run = await reconcileOnce(lanePolicyController(), { object: vllmLane, cache: [cache[0], vllm], now: NOW });
+    expect(run.result.outcome).toMatchObject({ kind: 'failed', reason: 'NoProviderReady' });
+    expect(run.status).toMatchObject({ providers: [{ name: 'local-qwen', ready: false, lastError: expect.stringContaining('does not serve "llama3.1:8b" (it serves only "Qwen/Qwen2.5-1.5B-Instruct")') }] });
+    const mapped = { ...vllmLane, spec: { ...vllmLane.spec, providers: [{ ...vllmLane.spec.providers[0], models: { default: 'Qwen/Qwen2.5-1.5B-Instruct' } }] } };
+    expect((await reconcileOnce(lanePolicyController(), { object: mapped, cache: [cache[0], vllm], now: NOW })).result.outcome).toMatchObject({ kind: 'ready' });
+  });
+
   it('stalls an invalid lane but still fences its namespaces', async () => {
     const invalid = { ...lane, spec: { ...lane.spec, providers: [] } };
     const run = await reconcileOnce(lanePolicyController(), { object: invalid, cache, now: NOW });

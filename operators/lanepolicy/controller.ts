@@ -9,7 +9,7 @@ import { bindNamespaces, type NamespaceInfo } from '../model/lanes/binding.js';
 import { CONFLICT_LABEL, DEFAULT_ROUTER, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
 import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from '../model/lanes/resources.js';
 import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNetworkPolicy.js';
-import { parseLaneSpec, type LabelSelector, type LaneProvider } from '../model/lanes/spec.js';
+import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneProvider, type ModelServerLike } from '../model/lanes/spec.js';
 import { laneReport, providerState, type ProviderObservation } from './status.js';
 import { currentUsage, usageConfigMapName, usageFromData } from '../model/lanes/usage.js';
 
@@ -40,14 +40,14 @@ const namespaceInfos = (nss: NamespaceObj[]): NamespaceInfo[] =>
 
 async function observeProvider(ctx: ReconcileContext, p: LaneProvider): Promise<ProviderObservation> {
   if (p.modelServerRef) {
-    const ms = ctx.cache.get<KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[]; endpoint?: string } }>(MODELSERVERS, p.modelServerRef.namespace, p.modelServerRef.name);
+    const ms = ctx.cache.get<KubeObject & ModelServerLike & { status?: { conditions?: { type: string; status: string; message: string }[]; endpoint?: string } }>(MODELSERVERS, p.modelServerRef.namespace, p.modelServerRef.name);
     if (!ms) return { modelServer: { found: false } };
     const ready = findCondition(ms.status?.conditions as never, 'Ready');
     // A stopped server (replicas 0) is Ready as a resource but answers nothing.
     const serving = ready?.status === 'True' && ready.reason !== 'Stopped';
     // kstatus: Ready Unknown (or no status yet) is a rollout in progress; False is a failure or a stall.
     const starting = !ready || ready.status === 'Unknown';
-    return { modelServer: { found: true, ready: serving, starting, reason: ready?.reason, message: ready?.message, endpoint: ms.status?.endpoint } };
+    return { modelServer: { found: true, ready: serving, starting, reason: ready?.reason, message: ready?.message, endpoint: ms.status?.endpoint, servedModels: modelServerAPI(ms).servedModels } };
   }
   if (!p.secretRef) return {};
   try {

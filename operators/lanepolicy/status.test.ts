@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { laneReport, providerHealth, providerState, type ProviderHealth } from './status.js';
+import { laneReport, providerHealth, providerState, unservedModels, type ProviderHealth } from './status.js';
 import { periodStart } from '../model/lanes/period.js';
 import { parseLaneSpec, type LaneSpec } from '../model/lanes/spec.js';
 import { addUsage, currentUsage, emptyUsage, usageFromData, usageToData } from '../model/lanes/usage.js';
@@ -119,6 +119,26 @@ describe('providerHealth', () => {
     [{ modelServer: { found: true, ready: true } }, true, undefined],
   ])('ModelServer %j', (o, ready, lastError) => {
     expect(providerHealth(ms, o)).toEqual({ name: 'ollama', locality: 'local', ready, ...(lastError ? { lastError } : {}) });
+  });
+  it('is not ready when the lane maps a name the vLLM server does not serve, naming it and the served names', () => {
+    const vllm = { name: 'local-qwen', type: 'openai-compatible' as const, locality: 'local' as const, modelServerRef: { name: 'vllm-3070', namespace: 'ai' }, models: { fast: 'Qwen/Qwen2.5-1.5B-Instruct', big: 'llama3.1:8b' } };
+    const served = ['Qwen/Qwen2.5-1.5B-Instruct'];
+    const lastError = 'ModelServer ai/vllm-3070 does not serve "llama3.1:8b" (it serves only "Qwen/Qwen2.5-1.5B-Instruct"); map spec.providers[].models to a served name, or add the name to the ModelServer (vLLM --served-model-name)';
+    expect(providerHealth(vllm, { modelServer: { found: true, ready: true, servedModels: served } })).toEqual({ name: 'local-qwen', locality: 'local', ready: false, lastError });
+    expect(providerHealth({ ...vllm, models: { fast: served[0], '*': served[0] } }, { modelServer: { found: true, ready: true, servedModels: served } }).ready).toBe(true);
+    expect(providerHealth(vllm, { modelServer: { found: true, ready: true, servedModels: [] } }).lastError).toContain('(it serves no model name)');
+    // Ollama serves any pulled model: no served list, nothing to check.
+    expect(providerHealth(vllm, { modelServer: { found: true, ready: true } }).ready).toBe(true);
+    // A wrong mapping does not fix itself: a failure even while the server rolls out, not progress.
+    const r = laneReport({ parsed: { ok: true, lane: lane() }, bound: [], conflicts: [], usage: usage(), providers: [providerState(vllm, { modelServer: { found: true, starting: true, servedModels: served } })] });
+    expect(r.outcome).toEqual({ kind: 'failed', reason: 'NoProviderReady', message: `local-qwen: ${lastError}` });
+  });
+  it.each([
+    [{ a: 'x', b: 'y', '*': 'x' }, ['x'], ['y']],
+    [{ a: 'x', b: 'x' }, ['y'], ['x']],
+    [{ a: 'x' }, undefined, []],
+  ])('unservedModels(%j, %j) = %j', (models, served, want) => {
+    expect(unservedModels({ name: 'p', type: 'openai-compatible', locality: 'local', models }, served)).toEqual(want);
   });
   it('needs the key in the Secret', () => {
     const p = { name: 'claude', type: 'anthropic' as const, locality: 'cloud' as const, secretRef: { name: 'k', namespace: 'x', key: 'apiKey' }, models: {} };

@@ -8,8 +8,12 @@ export interface ProviderHealth { name: string; locality: string; ready: boolean
 
 /** What the controller observed about a provider's dependencies. */
 export interface ProviderObservation {
-  /** `starting`: not serving yet but progressing (Ready Unknown or not reported yet); `reason`: its Ready reason. */
-  modelServer?: { found: boolean; ready?: boolean; starting?: boolean; reason?: string; message?: string; endpoint?: string };
+  /**
+   * `starting`: not serving yet but progressing (Ready Unknown or not reported yet); `reason`: its
+   * Ready reason; `servedModels`: the only model names it answers to (vLLM), undefined when any
+   * pulled model is served (Ollama).
+   */
+  modelServer?: { found: boolean; ready?: boolean; starting?: boolean; reason?: string; message?: string; endpoint?: string; servedModels?: string[] };
   secret?: { found: boolean; hasKey: boolean };
 }
 
@@ -29,8 +33,23 @@ export function providerState(p: LaneProvider, o: ProviderObservation, defaultBa
   if (h.ready || !p.modelServerRef) return h;
   const ref = `${p.modelServerRef.namespace}/${p.modelServerRef.name}`;
   if (!o.modelServer?.found) return opts.awaitMissing ? { ...h, starting: true } : h;
+  // A lane mapping a name the server does not serve is wrong until one of them changes: no waiting.
+  if (unservedModels(p, o.modelServer.servedModels).length > 0) return { ...h, problem: h.lastError };
   if (o.modelServer.starting) return { ...h, starting: true };
   return { ...h, problem: `ModelServer ${ref} is not Ready${o.modelServer.reason ? ` (${o.modelServer.reason})` : ''}` };
+}
+
+/** The provider model names the lane maps to that a server answering only to `served` does not know, in map order. */
+export function unservedModels(p: LaneProvider, served: string[] | undefined): string[] {
+  if (!served) return [];
+  return [...new Set(Object.values(p.models))].filter((m) => !served.includes(m));
+}
+
+const quoted = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ');
+
+function unservedMessage(ref: string, unserved: string[], served: string[]): string {
+  const serves = served.length > 0 ? `it serves only ${quoted(served)}` : 'it serves no model name';
+  return `ModelServer ${ref} does not serve ${quoted(unserved)} (${serves}); map spec.providers[].models to a served name, or add the name to the ModelServer (vLLM --served-model-name)`;
 }
 
 export function providerHealth(p: LaneProvider, o: ProviderObservation, defaultBaseURL?: string): ProviderHealth {
@@ -39,6 +58,8 @@ export function providerHealth(p: LaneProvider, o: ProviderObservation, defaultB
     const ref = `${p.modelServerRef.namespace}/${p.modelServerRef.name}`;
     if (o.modelServer?.endpoint) base.endpoint = o.modelServer.endpoint;
     if (!o.modelServer?.found) return { ...base, ready: false, lastError: `ModelServer ${ref} not found` };
+    const unserved = unservedModels(p, o.modelServer.servedModels);
+    if (unserved.length > 0) return { ...base, ready: false, lastError: unservedMessage(ref, unserved, o.modelServer.servedModels!) };
     if (!o.modelServer.ready) return { ...base, ready: false, lastError: `ModelServer ${ref} is not Ready${o.modelServer.message ? `: ${o.modelServer.message}` : ''}` };
     return base;
   }
