@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../../../hack/apiserver/tls.js';
 import { ToolError } from './errors.js';
 import { fetchAllowed } from './http-fetch.js';
-import { httpPolicy, type HttpPolicy } from './http-policy.js';
+import { httpPolicy, type HttpPolicy } from '../../../model/agentrun/http-policy.js';
 
 let target: http.Server;
 let other: http.Server;

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import https from 'node:https';
 import tls from 'node:tls';
 import { ToolError } from './errors.js';
-import { checkHttpRequest, type HttpPolicy } from './http-policy.js';
+import { checkHttpRequest, type HttpPolicy } from '../../../model/agentrun/http-policy.js';
 
 export interface HttpRequest {
   url: string;

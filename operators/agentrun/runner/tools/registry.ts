@@ -3,7 +3,7 @@ import { compileSchema, formatFieldError } from '../../../schema/index.js';
 import { ToolError, type ToolErrorCode } from './errors.js';
 import { deletePath, filesPolicy, inside, listDirectory, openJail, readFile, writeFile } from './files.js';
 import { fetchAllowed, type FetchOptions } from './http-fetch.js';
-import { httpPolicy } from './http-policy.js';
+import { httpPolicy } from '../../../model/agentrun/http-policy.js';
 import { runCommand, shellPolicy, type ShellPolicy } from './shell.js';
 
 /** A JSON Schema (the structural subset Kubernetes CRDs use: every node typed). */

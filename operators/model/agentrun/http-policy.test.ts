@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkHttpRequest, httpPolicy } from './http-policy.js';
+import { checkConnect, checkHttpRequest, httpPolicy } from './http-policy.js';
 
 const policy = httpPolicy({ allowHosts: ['*.example.com', 'api.github.com', 'localhost:8080', '127.0.0.1', 'xn--bcher-kva.de'] });
 
@@ -53,5 +53,29 @@ describe('checkHttpRequest', () => {
 
   it('never lets a wildcard match an IP literal', () => {
     expect(checkHttpRequest(httpPolicy({ allowHosts: ['*.0.0.1'] }), 'http://127.0.0.1/', 'GET').allowed).toBe(false);
+  });
+});
+
+describe('checkConnect (an https tunnel: host and port only)', () => {
+  const p = httpPolicy({ allowHosts: ['*.example.com', 'api.github.com', 'localhost:8443'] });
+  it.each([
+    ['api.github.com:443', true],
+    ['API.GitHub.com:443', true],
+    ['a.b.example.com:443', true],
+    ['example.com:443', 'host example.com is not allowed'],
+    ['api.github.com:8443', 'host api.github.com:8443 is not allowed'], // no port in the entry: 443 only
+    ['api.github.com:80', 'host api.github.com:80 is not allowed'],
+    ['localhost:8443', true],
+    ['localhost:443', 'not allowed'],
+    ['evil.com:443', 'host evil.com is not allowed for this run (allowHosts: *.example.com, api.github.com, localhost:8443)'],
+    ['[::1]:443', 'not allowed'],
+    ['api.github.com', 'is not host:port'],
+    ['user@api.github.com:443', 'is not host:port'],
+    ['api.github.com:443/path', 'is not host:port'],
+    ['api.github.com:99999', 'is not a valid host:port'],
+  ])('%s -> %s', (authority, expected) => {
+    const v = checkConnect(p, authority);
+    if (expected === true) expect(v.allowed).toBe(true);
+    else expect(v.allowed ? '' : v.reason).toContain(expected);
   });
 });

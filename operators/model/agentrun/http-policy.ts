@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import type { AgentTool } from '../../../api/generated/agentrun.js';
+import type { AgentTool } from '../../api/generated/agentrun.js';
 
 /** The http tool's allow-list with the CRD's defaults applied. */
 export interface HttpPolicy {
@@ -61,6 +61,29 @@ export function hostAllowed(entries: readonly string[], host: string, port: numb
   });
 }
 
+function hostRefusal(policy: Pick<HttpPolicy, 'allowHosts'>, host: string, port: number, shownPort: boolean): string {
+  const shown = shownPort ? `${host}:${port}` : host;
+  return `host ${shown} is not allowed for this run (allowHosts: ${policy.allowHosts.join(', ')})`;
+}
+
+export type ConnectVerdict = { allowed: true; host: string; port: number } | { allowed: false; reason: string };
+
+/**
+ * The decision on a proxy CONNECT (an https tunnel), pure. Only the host and port are known
+ * here (the rest is encrypted), so methods and response size are the runner's to enforce. The
+ * target is authority-form, `host:port` (RFC 9110 section 9.3.6); the port is compared with the
+ * allowHosts entries as for an https URL (an entry without a port allows 443 only).
+ */
+export function checkConnect(policy: Pick<HttpPolicy, 'allowHosts'>, authority: string): ConnectVerdict {
+  const m = /^(\[[^\]]*\]|[^:@/?#\s\[\]]+):([0-9]{1,5})$/.exec(authority);
+  if (!m) return { allowed: false, reason: `CONNECT target "${authority.slice(0, 300)}" is not host:port` };
+  const port = Number(m[2]);
+  const host = normaliseHost(m[1]);
+  if (!host || port < 1 || port > 65535) return { allowed: false, reason: `CONNECT target "${authority.slice(0, 300)}" is not a valid host:port` };
+  if (!hostAllowed(policy.allowHosts, host, port, DEFAULT_PORT['https:'])) return { allowed: false, reason: hostRefusal(policy, host, port, port !== DEFAULT_PORT['https:']) };
+  return { allowed: true, host, port };
+}
+
 /**
  * The decision on one request (the first or one after a redirect), pure: an absolute http(s)
  * URL without credentials, to an allowed host and port, with an allowed method.
@@ -80,9 +103,6 @@ export function checkHttpRequest(policy: Pick<HttpPolicy, 'allowHosts' | 'method
   if (!policy.methods.includes(m)) return { allowed: false, reason: `method ${m} is not allowed for this run (allowed: ${policy.methods.join(', ')})` };
   const host = parsed.hostname.endsWith('.') ? parsed.hostname.slice(0, -1) : parsed.hostname;
   const port = parsed.port === '' ? defaultPort : Number(parsed.port);
-  if (!hostAllowed(policy.allowHosts, host, port, defaultPort)) {
-    const shown = parsed.port === '' ? host : `${host}:${port}`;
-    return { allowed: false, reason: `host ${shown} is not allowed for this run (allowHosts: ${policy.allowHosts.join(', ')})` };
-  }
+  if (!hostAllowed(policy.allowHosts, host, port, defaultPort)) return { allowed: false, reason: hostRefusal(policy, host, port, parsed.port !== '') };
   return { allowed: true, url: parsed, method: m };
 }

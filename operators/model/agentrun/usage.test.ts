@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { addRunUsage, runUsageConfigMapName, runUsageFiguresFromData, runUsageFromConfigMap, runUsageMetadata, runUsageToData } from './usage.js';
+
+describe('run usage ConfigMap', () => {
+  it('is named run-usage-<20 hex of sha256("<ns>/<run>")>', () => {
+    const hex = createHash('sha256').update('team-a/triage-42').digest('hex');
+    expect(runUsageConfigMapName('team-a', 'triage-42')).toBe(`run-usage-${hex.slice(0, 20)}`);
+    expect(runUsageConfigMapName('team-a', 'x')).not.toBe(runUsageConfigMapName('team-b', 'x'));
+    // Fixed length whatever the names: always a valid ConfigMap name.
+    expect(runUsageConfigMapName('n'.repeat(63), 'r'.repeat(253))).toMatch(/^run-usage-[0-9a-f]{20}$/);
+  });
+
+  it('labels the run only when its name fits a label value; annotations carry the full names', () => {
+    expect(runUsageMetadata('ns', 'run-1')).toEqual({
+      labels: { 'agentlab.dev/usage-run': 'true', 'agentlab.dev/run-namespace': 'ns', 'agentlab.dev/run': 'run-1' },
+      annotations: { 'agentlab.dev/run-namespace': 'ns', 'agentlab.dev/run': 'run-1' },
+    });
+    const long = 'r'.repeat(64);
+    expect(runUsageMetadata('ns', long).labels).not.toHaveProperty('agentlab.dev/run');
+    expect(runUsageMetadata('ns', long).annotations['agentlab.dev/run']).toBe(long);
+  });
+
+  it('round-trips through ConfigMap data and reads totals', () => {
+    const figures = { promptTokens: 120, completionTokens: 30, costUSD: 0.00081, requests: 2, fallbacks: 1, provider: 'claude', model: 'claude-sonnet-4-5' };
+    const data = runUsageToData(figures, new Date('2026-12-01T10:00:00.123Z'));
+    expect(data).toEqual({ promptTokens: '120', completionTokens: '30', totalTokens: '150', costUSD: '0.000810', requests: '2', fallbacks: '1', provider: 'claude', model: 'claude-sonnet-4-5', updatedAt: '2026-12-01T10:00:00Z' });
+    const cm = { metadata: runUsageMetadata('ns', 'run-1'), data };
+    expect(runUsageFromConfigMap(cm)).toEqual({ namespace: 'ns', run: 'run-1', ...figures, totalTokens: 150, updatedAt: '2026-12-01T10:00:00Z' });
+  });
+
+  it('is not a run usage ConfigMap without its annotations; garbled numbers read as zero', () => {
+    expect(runUsageFromConfigMap(undefined)).toBeUndefined();
+    expect(runUsageFromConfigMap({ metadata: { annotations: { 'agentlab.dev/run': 'x' } }, data: {} })).toBeUndefined();
+    expect(runUsageFiguresFromData({ promptTokens: 'lots', completionTokens: '-3', costUSD: '', requests: '2' })).toEqual({ promptTokens: 0, completionTokens: 0, costUSD: 0, requests: 2, fallbacks: 0 });
+  });
+
+  it('adds up: the sum of increments in any grouping is the same total, the last provider wins', () => {
+    const delta = fc.record({ promptTokens: fc.nat(1e6), completionTokens: fc.nat(1e6), costUSD: fc.constant(0), requests: fc.nat(10), fallbacks: fc.nat(3), provider: fc.option(fc.constantFrom('a', 'b'), { nil: undefined }) });
+    fc.assert(fc.property(fc.array(delta, { maxLength: 8 }), fc.nat(8), (ds, cut) => {
+      const zero = runUsageFiguresFromData(undefined);
+      const all = ds.reduce(addRunUsage, zero);
+      const split = addRunUsage(ds.slice(0, cut).reduce(addRunUsage, zero), ds.slice(cut).reduce(addRunUsage, zero));
+      expect(split).toEqual(all);
+      const last = ds.findLast((d) => d.provider)?.provider;
+      expect(all.provider).toBe(last);
+    }));
+  });
+});

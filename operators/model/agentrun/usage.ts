@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A run's usage as the lane router(s) counted it, in one ConfigMap per run in the ROUTER's
+ * namespace (the pod is the untrusted side: these figures come from the router's accounting of
+ * the run's token, not from the runner). Written like lane usage (ADR 0011): each replica adds
+ * its settled usage with GET + PUT on the resourceVersion read, recording its last batch in the
+ * agentlab.dev/usage-writes annotation, so replicas add up and a lost answer is neither counted
+ * twice nor dropped. The AgentRun controller reads it into status.usage.
+ */
+export const RUN_USAGE_LABEL = 'agentlab.dev/usage-run';
+export const RUN_NAMESPACE_KEY = 'agentlab.dev/run-namespace';
+export const RUN_KEY = 'agentlab.dev/run';
+
+/** Label values are at most 63 characters; longer run names are only in the annotation. */
+const MAX_LABEL_VALUE = 63;
+
+/** `run-usage-<first 20 hex digits of sha256("<namespace>/<run>")>`: fixed length, whatever the names. */
+export function runUsageConfigMapName(namespace: string, run: string): string {
+  return `run-usage-${createHash('sha256').update(`${namespace}/${run}`).digest('hex').slice(0, 20)}`;
+}
+
+/** Labels and annotations a run usage ConfigMap carries (the full names are in the annotations). */
+export function runUsageMetadata(namespace: string, run: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    labels: { [RUN_USAGE_LABEL]: 'true', [RUN_NAMESPACE_KEY]: namespace, ...(run.length <= MAX_LABEL_VALUE ? { [RUN_KEY]: run } : {}) },
+    annotations: { [RUN_NAMESPACE_KEY]: namespace, [RUN_KEY]: run },
+  };
+}
+
+/** What a run used: every request the router served or refused after admission on its token. */
+export interface RunUsageFigures {
+  promptTokens: number;
+  completionTokens: number;
+  costUSD: number;
+  /** Model requests admitted for the run (answered, failed or cut off). */
+  requests: number;
+  /** Requests that moved on from a provider before their first token. */
+  fallbacks: number;
+  /** The provider (lane provider name) and provider model of the last answered request. */
+  provider?: string;
+  model?: string;
+}
+
+export interface RunUsage extends RunUsageFigures {
+  namespace: string;
+  run: string;
+  totalTokens: number;
+  /** RFC 3339 time of the last write. */
+  updatedAt?: string;
+}
+
+const count = (v: string | undefined): number => {
+  const n = Number(v);
+  return v !== undefined && v !== '' && Number.isFinite(n) && n >= 0 ? n : 0;
+};
+
+/** The figures of a run usage ConfigMap's data; missing or garbled numbers read as zero. */
+export function runUsageFiguresFromData(data: Record<string, string> | undefined): RunUsageFigures {
+  return {
+    promptTokens: count(data?.promptTokens),
+    completionTokens: count(data?.completionTokens),
+    costUSD: count(data?.costUSD),
+    requests: count(data?.requests),
+    fallbacks: count(data?.fallbacks),
+    ...(data?.provider ? { provider: data.provider } : {}),
+    ...(data?.model ? { model: data.model } : {}),
+  };
+}
+
+/**
+ * Reads a run usage ConfigMap (for AgentRun status.usage); undefined when the object is not one
+ * (no agentlab.dev/run-namespace and agentlab.dev/run annotations).
+ */
+export function runUsageFromConfigMap(cm: { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined): RunUsage | undefined {
+  const namespace = cm?.metadata?.annotations?.[RUN_NAMESPACE_KEY];
+  const run = cm?.metadata?.annotations?.[RUN_KEY];
+  if (!namespace || !run) return undefined;
+  const f = runUsageFiguresFromData(cm?.data);
+  return { namespace, run, ...f, totalTokens: f.promptTokens + f.completionTokens, ...(cm?.data?.updatedAt ? { updatedAt: cm.data.updatedAt } : {}) };
+}
+
+/** A stored total plus an increment; provider and model are the increment's when it has them. */
+export function addRunUsage(stored: RunUsageFigures, delta: RunUsageFigures): RunUsageFigures {
+  return {
+    promptTokens: stored.promptTokens + delta.promptTokens,
+    completionTokens: stored.completionTokens + delta.completionTokens,
+    costUSD: stored.costUSD + delta.costUSD,
+    requests: stored.requests + delta.requests,
+    fallbacks: stored.fallbacks + delta.fallbacks,
+    ...((delta.provider ?? stored.provider) ? { provider: delta.provider ?? stored.provider } : {}),
+    ...((delta.model ?? stored.model) ? { model: delta.model ?? stored.model } : {}),
+  };
+}
+
+/** ConfigMap data for a total: numbers as decimal strings (cost with 6 decimals), updatedAt in RFC 3339. */
+export function runUsageToData(u: RunUsageFigures, now: Date): Record<string, string> {
+  return {
+    promptTokens: String(u.promptTokens),
+    completionTokens: String(u.completionTokens),
+    totalTokens: String(u.promptTokens + u.completionTokens),
+    costUSD: u.costUSD.toFixed(6),
+    requests: String(u.requests),
+    fallbacks: String(u.fallbacks),
+    ...(u.provider ? { provider: u.provider } : {}),
+    ...(u.model ? { model: u.model } : {}),
+    updatedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
