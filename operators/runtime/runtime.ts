@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { applyFailure, compactChild, controllerOwnerKey, desiredChild, fieldManager, statusFieldManager, upToDate } from './apply.js';
 import { type Condition, READY, findCondition } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
-import { EventRecorder, type EventType } from './events.js';
+import { EventRecorder } from './events.js';
 import { Informer, type InformerHandler } from './informer.js';
 import { type InformerRole, type InformerShape, informerShape, sameShape } from './informer-roles.js';
 import { type KubeClient, type KubeObject, type ResourceRef, apiVersionOf, isConflict, isNotFound, splitKey } from './kube.js';
@@ -11,6 +11,7 @@ import type { OperatorMetrics } from './metrics.js';
 import { type Outcome, type ReconcileResult, resultForError } from './outcome.js';
 import { ReconcileRecord } from './reconcile-record.js';
 import { OwnWrites } from './own-writes.js';
+import { transitionEvent } from './transition-event.js';
 import { WorkQueue } from './queue.js';
 import { type StatusWithConditions, statusChanged } from './status.js';
 
@@ -373,13 +374,8 @@ class ControllerRunner {
   }
 
   private emitTransitionEvent(obj: KubeObject, prev: Condition[] | undefined, next: Condition[], outcome: Outcome): void {
-    const a = findCondition(prev, READY);
-    const b = findCondition(next, READY);
-    if (!b || (a && a.status === b.status && a.reason === b.reason && a.message === b.message)) return;
-    // Events report results (ready, stopped, failures, stalls); progress lives in conditions.
-    if (outcome.kind === 'progressing') return;
-    const type: EventType = outcome.kind === 'failed' || outcome.kind === 'stalled' ? 'Warning' : 'Normal';
-    void this.rt.recorder.record(obj, type, b.reason, b.message);
+    const e = transitionEvent(prev, next, outcome);
+    if (e) void this.rt.recorder.record(obj, e.type, e.reason, e.message);
   }
 
   private async applyChild<C extends KubeObject>(owner: KubeObject, resource: ResourceRef, child: C): Promise<C> {
