@@ -42,10 +42,21 @@ function name(cn: string): Buffer {
 
 export interface SelfSigned { key: string; cert: string }
 
+/**
+ * A positive serial number from random bytes, DER-minimal: the first byte is 0x01..0x7f, so the
+ * INTEGER is positive and has no leading zero octet. (Clearing only the top bit left a zero
+ * first byte one time in 128; OpenSSL refuses such an INTEGER with "illegal padding" when the
+ * next byte is below 0x80, so about one server start in 256 failed.)
+ */
+export function serialNumber(random: Buffer): Buffer {
+  const serial = Buffer.from(random);
+  serial[0] = 1 + (serial[0]! % 0x7f);
+  return serial;
+}
+
 export function selfSignedCertificate(commonName = 'agentlab-embedded-apiserver', now = new Date()): SelfSigned {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  const serial = serialNumber(randomBytes(16));
   const notBefore = new Date(now.getTime() - 60_000);
   const notAfter = new Date(now.getTime() + 365 * 24 * 3600_000);
   const san = seq(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost', 'ascii')));
