@@ -69,7 +69,7 @@ export interface AgentRunSpec {
    */
   tools?: AgentTool[];
   /**
-   * A human gate before the agent acts. With required true the run waits in AwaitingApproval until a person sets decision (kubectl edit, k9s, or a git commit); the operator records who decided from the object's managedFields.
+   * A human gate before the agent acts. With required true the run waits in AwaitingApproval until a person sets decision and decidedBy (agentlab approve, kubectl patch, k9s, or a git commit). The ValidatingAdmissionPolicy agentlab-approvals (installed by the chart) refuses a decision whose decidedBy is not the requesting user or whose user lacks the RBAC verb approve on agentruns/approval; the operator trusts a decision only while that policy and its binding exist.
    */
   approval?: {
     /**
@@ -77,7 +77,7 @@ export interface AgentRunSpec {
      */
     required?: boolean;
     /**
-     * Users or groups expected to decide; informational, shown in status and the GitHub issue.
+     * When set, only these may decide, in addition to holding the approve verb: entries user:<name>, group:<name> or a plain user name (checked by the agentlab-approvals admission policy).
      *
      * @maxItems 16
      *
@@ -89,7 +89,11 @@ export interface AgentRunSpec {
      */
     decision?: 'Approved' | 'Rejected';
     /**
-     * Why the decision was made (optional, copied to the issue).
+     * The user name of the person deciding, set with decision; admission refuses it unless it is the user making the request. Copied to status.approval.decidedBy.
+     */
+    decidedBy?: string;
+    /**
+     * Why the decision was made (optional, copied to status.approval.reason and the issue).
      */
     reason?: string;
   };
@@ -215,7 +219,7 @@ export interface AgentRunSpec {
     };
   };
   /**
-   * A client-chosen key; the operator refuses to start a second run with the same key in the namespace (the duplicate ends as Failed with reason Duplicate). Immutable.
+   * A client-chosen key; the operator refuses to start a second run with the same key in the namespace: the duplicate is never started and ends as Failed with Stalled True, reason Duplicate, naming the run that holds the key. Immutable.
    */
   idempotencyKey?: string;
   /**
@@ -335,7 +339,7 @@ export interface AgentRunStatus {
    */
   conditions?: Condition[];
   /**
-   * Life-cycle phase.
+   * Life-cycle phase: Pending (checked, children being created, or Stalled on a spec that cannot run), AwaitingApproval (waiting for spec.approval.decision), Running (the agent pod exists), then one of Succeeded, Failed (a limit, an error, an interrupted runner or a duplicate idempotencyKey; the Ready condition's reason says which) or Cancelled (spec.cancel or a Rejected approval). A finished run is never restarted.
    */
   phase?: 'Pending' | 'AwaitingApproval' | 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
   /**
@@ -363,13 +367,25 @@ export interface AgentRunStatus {
      */
     decision?: 'Approved' | 'Rejected';
     /**
-     * The user that set spec.approval.decision, from managedFields.
+     * The user that set spec.approval.decision, as the API server authenticated the request (spec.approval.decidedBy, verified by the agentlab-approvals admission policy).
      */
     decidedBy?: string;
     /**
-     * When the decision was recorded.
+     * When the operator recorded the decision.
      */
     decidedAt?: string;
+    /**
+     * How the decision arrived: kubectl (any direct API client: kubectl, k9s, agentlab approve) or flux (the object is applied by a Flux Kustomization, so the API server saw Flux's service account; the person is whoever committed the change).
+     */
+    via?: 'kubectl' | 'flux';
+    /**
+     * For via flux, the Kustomization that applied the decision (namespace/name).
+     */
+    source?: string;
+    /**
+     * The reason given with the decision (spec.approval.reason).
+     */
+    reason?: string;
   };
   /**
    * Telemetry of model use.
