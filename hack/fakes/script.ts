@@ -7,13 +7,29 @@ export interface ScriptToolCall {
   arguments: Record<string, unknown>;
 }
 
+/** One model turn of a multi-step script: the tool calls it makes (and any text with them). */
+export interface ScriptStep {
+  reply?: string;
+  toolCalls: ScriptToolCall[];
+}
+
 export interface ScriptRule {
   /** Matches the last user message (substring, case-insensitive, or a RegExp). */
   when: string | RegExp;
-  /** The answer text (may be empty when the rule only calls tools). */
+  /**
+   * The answer text (may be empty when the rule only calls tools). `{{lastToolResult}}` is
+   * replaced with the last tool result the conversation holds (cut to 200 characters).
+   */
   reply?: string;
   /** Tool calls to emit; only those whose tool the request actually offers are used. */
   toolCalls?: ScriptToolCall[];
+  /**
+   * A conversation of several tool rounds: the model's n-th turn after the user message makes
+   * the n-th step's calls (a step none of whose tools is offered is left out), then answers
+   * with `reply` (default: quoting the last tool result). A rule whose steps offer nothing
+   * to call is skipped, so plain chats keep their default answers.
+   */
+  steps?: ScriptStep[];
 }
 
 export interface ScriptInput {
@@ -37,21 +53,51 @@ export function scriptedReply(rules: ScriptRule[], input: ScriptInput): Scripted
   const lastUserIdx = findLastIndex(input.messages, (m) => m.role === 'user');
   const lastUser = lastUserIdx >= 0 ? input.messages[lastUserIdx].content : '';
   const toolResultSeen = input.messages.slice(lastUserIdx + 1).some((m) => m.role === 'tool');
-  for (const rule of rules) {
+  for (const rule of [...rules, ...BUILTIN_RULES]) {
     const hit = typeof rule.when === 'string' ? lastUser.toLowerCase().includes(rule.when.toLowerCase()) : rule.when.test(lastUser);
     if (!hit) continue;
     const offered = new Set(input.tools);
+    if (rule.steps) {
+      const steps = rule.steps.map((st) => ({ reply: st.reply ?? '', toolCalls: st.toolCalls.filter((c) => offered.has(c.name)) })).filter((st) => st.toolCalls.length > 0);
+      if (steps.length === 0) continue;
+      const round = input.messages.slice(lastUserIdx + 1).filter((m) => m.role === 'assistant').length;
+      if (round < steps.length) return { content: steps[round].reply, toolCalls: steps[round].toolCalls };
+      const lastTool = [...input.messages].reverse().find((m) => m.role === 'tool')?.content ?? '';
+      return { content: (rule.reply ?? 'Done. The tool returned: {{lastToolResult}}').replaceAll('{{lastToolResult}}', truncate(lastTool, 200)), toolCalls: [] };
+    }
     const toolCalls = toolResultSeen ? [] : (rule.toolCalls ?? []).filter((c) => offered.has(c.name));
     if (toolCalls.length === 0 && rule.toolCalls?.length && !rule.reply && !toolResultSeen) continue;
     if (toolCalls.length > 0) return { content: rule.reply ?? '', toolCalls };
     if (toolResultSeen) {
       const result = input.messages[input.messages.length - 1];
-      return { content: rule.reply ?? `Done. The tool returned: ${truncate(result.content, 200)}`, toolCalls: [] };
+      return { content: (rule.reply ?? 'Done. The tool returned: {{lastToolResult}}').replaceAll('{{lastToolResult}}', truncate(result.content, 200)), toolCalls: [] };
     }
     return { content: rule.reply ?? defaultAnswer(input.model, lastUser), toolCalls: [] };
   }
   return { content: defaultAnswer(input.model, lastUser), toolCalls: [] };
 }
+
+/**
+ * Scripts every fake model knows, after a caller's own rules: an agent asked to triage (the
+ * word "triage" in its task) and offered the runner's tools lists its workspace, reads
+ * ISSUE.md, fetches the issue from the GitHub API, runs `git log`, and answers. In a fresh
+ * workspace the read fails (NotFound) and the fetch or the command may be refused: the answer
+ * quotes the last tool result either way. Used by `npm start` and the AgentRun examples.
+ */
+export const TRIAGE_SCRIPT: ScriptRule = {
+  when: /\btriage\b/i,
+  steps: [
+    { reply: 'Let me look at the workspace first.', toolCalls: [{ name: 'list_directory', arguments: { path: '.' } }] },
+    { toolCalls: [{ name: 'read_file', arguments: { path: 'ISSUE.md' } }] },
+    { toolCalls: [{ name: 'http_request', arguments: { url: 'https://api.github.com/repos/acme-msp/client-portal/issues/142', method: 'GET' } }] },
+    { toolCalls: [{ name: 'run_command', arguments: { argv: ['git', 'log', '--oneline', '-5'] } }] },
+  ],
+  reply:
+    'Summary: the issue could not be read in full from this sandbox. Labels: question. Priority: P3, until the details are known. ' +
+    'Plan: 1. reproduce the report; 2. find the code it mentions; 3. propose a fix. Last tool result: {{lastToolResult}}',
+};
+
+const BUILTIN_RULES: ScriptRule[] = [TRIAGE_SCRIPT];
 
 /** A stable answer that quotes the question, so a test can tell answers apart. */
 export function defaultAnswer(model: string, question: string): string {

@@ -1,0 +1,53 @@
+// Entrypoint of the image ghcr.io/agentlab/agent-runner: reads the environment and the run
+// config, runs the agent, writes the termination message and exits with the outcome's code
+// (docs/agents.md, "Runner"). stdout carries only JSON event lines.
+import { readFile, writeFile } from 'node:fs/promises';
+import { ConfigError, ENV, parseRunConfig, runnerEnv } from '../agentrun/runner/config.js';
+import { routerModel } from '../agentrun/runner/model.js';
+import { eventLine, exitCode, terminationMessage, type RunSummary } from '../agentrun/runner/output.js';
+import { failure, finish, runAgent, toolsForConfig } from '../agentrun/runner/run.js';
+
+// The AI SDK prints provider warnings to the console; stdout is reserved for event lines.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
+async function main(): Promise<number> {
+  const token = process.env[ENV.token] ?? '';
+  const secrets = token.trim() ? [token, token.trim()] : [];
+  const terminationPath = process.env[ENV.terminationPath]?.trim() || '/dev/termination-log';
+  const write = (line: string) => void process.stdout.write(line);
+  const cancel = new AbortController();
+  process.once('SIGTERM', () => cancel.abort());
+
+  let summary: RunSummary;
+  try {
+    const env = runnerEnv(process.env);
+    const text = await readFile(env.configPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new ConfigError(`${env.configPath}: cannot read the run config (${e.code ?? e.message}); it is the ConfigMap <run>-config mounted at /agentlab/run`);
+    });
+    const config = parseRunConfig(text, env.configPath);
+    const tools = await toolsForConfig(config, env);
+    if ('failure' in tools) {
+      summary = tools.failure;
+      finish(summary, (e) => write(eventLine(e, secrets)), 0);
+    } else {
+      summary = await runAgent(config, { model: routerModel(env.routerUrl, env.token, config.model), tools: tools.tools, write, secrets, cancel: cancel.signal });
+    }
+  } catch (e) {
+    summary = e instanceof ConfigError ? failure('ConfigError', e.message) : failure('RunnerError', (e as Error)?.message ?? String(e));
+    finish(summary, (ev) => write(eventLine(ev, secrets)), 0);
+  }
+  try {
+    await writeFile(terminationPath, terminationMessage(summary, secrets));
+  } catch (e) {
+    process.stderr.write(`agent-runner: cannot write the termination message to ${terminationPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+  }
+  return exitCode(summary);
+}
+
+main().then(
+  (code) => process.stdout.write('', () => process.exit(code)),
+  (e: unknown) => {
+    process.stderr.write(`agent-runner: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
