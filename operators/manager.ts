@@ -35,6 +35,12 @@ export interface ControllerDeps {
   serviceAccess?: ServiceAccess;
   /** Where the lane router runs: LanePolicy NetworkPolicies allow egress to its pods (default DEFAULT_ROUTER). */
   router?: RouterLocation;
+  /**
+   * Base URL of the lane router's API as the operator reaches it (`agentlab run --router-url`; the
+   * Helm chart sets the router Service's DNS name, `agentlab dev` its local router): the Flow
+   * controller's model nodes call it. Unset: model nodes fail with a message saying to set it.
+   */
+  routerUrl?: string;
 }
 
 export interface OperatorOptions extends ControllerDeps {

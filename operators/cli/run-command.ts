@@ -29,6 +29,8 @@ Flags:
                                            egress to them (default agentlab-system)
       --router-pod-labels <k=v,...>        labels selecting the router's pods (default app.kubernetes.io/name=agentlab-router)
       --router-port <port>                 the router's container port (default 8080)
+      --router-url <url>                   base URL of the router's API as the operator reaches it, e.g.
+                                           http://agentlab-router.agentlab-system.svc:8080 (Flow model nodes call it)
   -h, --help                               show this help
 
 Examples:
@@ -57,6 +59,7 @@ export function operatorFlags(args: string[]) {
     'router-namespace': { type: 'string' },
     'router-pod-labels': { type: 'string' },
     'router-port': { type: 'string' },
+    'router-url': { type: 'string' },
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
@@ -75,7 +78,21 @@ export function operatorFlags(args: string[]) {
     bindAddress: metrics?.host ?? health?.host,
     logLevel: parseLogLevel(v['log-level']),
     router: routerFlags(v),
+    routerUrl: routerUrlFlag(v['router-url']),
   };
+}
+
+/** --router-url must be an absolute http(s) URL; a trailing slash is dropped. */
+export function routerUrlFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--router-url ${JSON.stringify(value)} is not a URL; expected e.g. http://agentlab-router.agentlab-system.svc:8080`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--router-url ${JSON.stringify(value)} must be an http or https URL`);
+  return value.replace(/\/+$/, '');
 }
 
 function routerFlags(v: { 'router-namespace'?: string; 'router-pod-labels'?: string; 'router-port'?: string }) {
@@ -108,6 +125,7 @@ export const runCommand: Command = {
       healthPort: flags.healthPort,
       bindAddress: flags.bindAddress,
       router: flags.router,
+      routerUrl: flags.routerUrl,
     });
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
     stopOnSignals(operator, logger);

@@ -123,6 +123,17 @@ export function checkFlow(spec: FlowSpec): GraphProblem[] {
   return planFlow(spec).errors;
 }
 
+/**
+ * What each node waits for: its dependsOn, the nodes it takes inputs from (from or a
+ * ${nodes.<id>.outputs.<name>} reference) and the node it verifies; the edges planFlow's waves
+ * are computed from. Node ids the flow does not have are left out.
+ */
+export function flowDependencies(spec: FlowSpec): Map<string, string[]> {
+  const ids = new Set((spec.nodes ?? []).map((n) => n.id));
+  const { edges } = analyseFlow(spec);
+  return new Map([...edges].map(([id, deps]) => [id, deps.filter((d) => ids.has(d) && d !== id)]));
+}
+
 /** What the Flow controller writes to status.plan, or why it cannot plan. */
 export interface FlowPlan {
   /** Every node with its wave, in wave order then spec order; empty when there are errors. */
