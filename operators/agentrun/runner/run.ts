@@ -36,9 +36,11 @@ export function failure(reason: EndReason, message: string): RunSummary {
 }
 
 /** The tools the run's spec.tools enables; a tool this runner cannot offer fails the run. */
-export async function toolsForConfig(config: RunnerConfig, env: Pick<RunnerEnv, 'workspace' | 'egressProxy'>): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
+export async function toolsForConfig(config: RunnerConfig, env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'>): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
   try {
-    const { tools, notImplemented } = await toolsForRun(config.tools, { workspace: env.workspace, ...(env.egressProxy ? { http: { proxyUrl: env.egressProxy } } : {}) });
+    // The http tool's only way out is the router's egress proxy, which knows the run by its token.
+    const http = env.egressProxy ? { http: { proxyUrl: env.egressProxy, proxyAuthorization: `Bearer ${env.token}` } } : {};
+    const { tools, notImplemented } = await toolsForRun(config.tools, { workspace: env.workspace, ...http });
     if (notImplemented.length > 0) {
       return { failure: failure('ToolNotImplemented', `spec.tools lists ${notImplemented.join(', ')}, which this agent runner does not provide (or whose settings block is missing); remove it from spec.tools`) };
     }

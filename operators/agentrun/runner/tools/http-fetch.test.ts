@@ -18,6 +18,7 @@ let p: number;
 const seen: string[] = [];
 const tunnels = new Set<net.Socket | import('node:stream').Duplex>();
 const proxied: string[] = [];
+const proxyAuth: string[] = [];
 let bytesSentForBig = 0;
 const cert = selfSignedCertificate('localhost');
 
@@ -57,6 +58,8 @@ beforeAll(async () => {
   // A forward proxy as the lane router will be: absolute-form for http, CONNECT for https.
   proxy = http.createServer((req, res) => {
     proxied.push(`${req.method} ${req.url}`);
+    proxyAuth.push(String(req.headers['proxy-authorization'] ?? ''));
+    delete req.headers['proxy-authorization']; // a proxy consumes it, as the lane router does
     const u = new URL(req.url!);
     const up = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode!, r.headers);
@@ -66,6 +69,7 @@ beforeAll(async () => {
   });
   proxy.on('connect', (req, socket, head) => {
     proxied.push(`CONNECT ${req.url}`);
+    proxyAuth.push(String(req.headers['proxy-authorization'] ?? ''));
     const [host, port] = req.url!.split(':');
     const up = net.connect(Number(port), host === 'localhost' ? '127.0.0.1' : host, () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -149,6 +153,16 @@ describe('fetchAllowed', () => {
     expect(proxied).toEqual([`CONNECT localhost:${s}`]);
     expect(await refusal(fetchAllowed(pol, { url: `https://localhost:${s}/hello`, method: 'GET' }, { proxyUrl: `http://127.0.0.1:${p}` })))
       .toMatch(/Failed: .*(SELF_SIGNED|self-signed|certificate)/i);
+  });
+
+  it('authenticates to the proxy with proxyAuthorization, on absolute-form requests and CONNECT, not to the target', async () => {
+    proxyAuth.length = 0;
+    seen.length = 0;
+    const opts = { proxyUrl: `http://127.0.0.1:${p}`, proxyAuthorization: 'Bearer run-token' };
+    await fetchAllowed(policy(), { url: `http://127.0.0.1:${t}/hello`, method: 'GET', headers: { 'Proxy-Authorization': 'Bearer forged' } }, opts);
+    await fetchAllowed(policy({ allowHosts: [`localhost:${s}`] }), { url: `https://localhost:${s}/hello`, method: 'GET' }, { ...opts, ca: cert.cert });
+    expect(proxyAuth).toEqual(['Bearer run-token', 'Bearer run-token']); // the agent's forged header was dropped
+    expect(seen).toEqual(['target GET /hello auth=', 'secure GET /hello auth=']);
   });
 
   it('drops reserved headers and keeps the others', async () => {

@@ -14,6 +14,8 @@ export interface HttpRequest {
 export interface FetchOptions {
   /** An http:// forward proxy (the lane router): http targets in absolute form, https through CONNECT. */
   proxyUrl?: string;
+  /** Sent to the proxy only (absolute-form requests and CONNECT) as Proxy-Authorization, e.g. `Bearer <run token>`. */
+  proxyAuthorization?: string;
   maxRedirects?: number;
   timeoutMs?: number;
   /** Extra trusted CA certificates (PEM) for https targets. */
@@ -57,12 +59,13 @@ function send(url: URL, method: string, headers: OutgoingHttpHeaders, body: Buff
     const proxy = new URL(opts.proxyUrl);
     if (proxy.protocol !== 'http:') { reject(new ToolError('Failed', `proxy ${opts.proxyUrl}: only http:// proxies are supported`)); return; }
     const proxyPort = Number(proxy.port) || 80;
+    const proxyAuth = opts.proxyAuthorization ? { 'proxy-authorization': opts.proxyAuthorization } : {};
     if (url.protocol === 'http:') {
-      finish(http.request({ ...common, host: proxy.hostname, port: proxyPort, path: url.href }, onResponse));
+      finish(http.request({ ...common, headers: { ...common.headers, ...proxyAuth }, host: proxy.hostname, port: proxyPort, path: url.href }, onResponse));
       return;
     }
     const target = `${url.hostname.replace(/^\[|\]$/g, '')}:${port}`;
-    const connect = http.request({ host: proxy.hostname, port: proxyPort, method: 'CONNECT', path: target, headers: { host: target }, signal });
+    const connect = http.request({ host: proxy.hostname, port: proxyPort, method: 'CONNECT', path: target, headers: { host: target, ...proxyAuth }, signal });
     connect.on('error', reject);
     connect.on('connect', (res, socket) => {
       if (res.statusCode !== 200) {
