@@ -90,10 +90,16 @@ export function badRequest(message: string): ApiError {
   return new ApiError(400, 'BadRequest', message);
 }
 
+/** apierrors.NewForbidden: `pods "x" is forbidden: why`, `pods is forbidden: why` without a name, `forbidden: why` without a resource. */
 export function forbidden(gr: GroupResource, name: string, why: string, causes?: StatusCause[]): ApiError {
-  const d = details(gr, name);
+  const d: StatusDetails = {};
+  if (name) d.name = name;
+  if (gr.group) d.group = gr.group;
+  if (gr.resource) d.kind = gr.resource;
   if (causes) d.causes = causes;
-  return new ApiError(403, 'Forbidden', `${qualifiedResource(gr)} "${name}" is forbidden: ${why}`, d);
+  const message = !gr.resource && !gr.group ? `forbidden: ${why}`
+    : name ? `${qualifiedResource(gr)} "${name}" is forbidden: ${why}` : `${qualifiedResource(gr)} is forbidden: ${why}`;
+  return new ApiError(403, 'Forbidden', message, d);
 }
 
 export function unauthorized(): ApiError {

@@ -19,7 +19,10 @@ import { PATCH_TYPES, patchObject } from './patching.js';
 import { bindPod } from './pods.js';
 import { evictPod, parseEviction } from './eviction.js';
 import { podLogs, proxyService } from './proxy.js';
-import { apiVersionOf, storageKey, type ResourceInfo } from './registry.js';
+import { apiVersionOf, groupResourceKey, storageKey, type ResourceInfo } from './registry.js';
+import type { Authorizer } from './auth/authorizer.js';
+import { requestUser } from './auth/user.js';
+import { REVIEW_RESOURCES, review } from './auth/reviews.js';
 import type { ResourceRoute } from './routes.js';
 import { scaleOf, applyScale } from './scale.js';
 import { matchesFields, matchesLabels } from './selectors.js';
@@ -32,6 +35,7 @@ export interface HandlerDeps {
   faults: FaultInjector;
   maxBodyBytes: number;
   bookmarkIntervalMs: number;
+  authorize: Authorizer;
 }
 
 type Op = { verb: Verb; run: () => Promise<void> | void };
@@ -48,6 +52,13 @@ export async function handleResource(d: HandlerDeps, route: ResourceRoute, url: 
   if (route.namespace) {
     const errs = validatePathSegment(route.namespace);
     if (errs.length) throw badRequest(`invalid namespace ${JSON.stringify(route.namespace)}: [${errs.join(', ')}]`);
+  }
+  if (REVIEW_RESOURCES.has(groupResourceKey(r))) {
+    if (route.name !== undefined || req.method !== 'POST') throw methodNotAllowed();
+    const opts = writeOptions(url.searchParams, req);
+    const { body } = await objectBody(d, req, opts, r);
+    sendJson(res, 201, review(r, route.namespace, body, requestUser(req)!, d.authorize));
+    return;
   }
   const op = selectOp(d, r, route, url, req, res);
   const latency = d.faults.latencyFor(op.verb, r.resource);
@@ -81,7 +92,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
   const ua = req.headers['user-agent'] ?? '';
   const fieldManager = explicit ?? (ua.split('/')[0] || 'unknown');
   if (fieldManager.length > 128) throw optionsInvalid({ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
-  return { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv };
+  return { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv, user: requestUser(req) };
 }
 
 function renderOne(r: ResourceInfo, obj: KObject, rendering: Rendering, q: URLSearchParams): { body: unknown; yaml: boolean } {
@@ -116,20 +127,30 @@ async function objectBody(d: HandlerDeps, req: IncomingMessage, opts: WriteOptio
   return { body, warnings: dups };
 }
 
-function deleteOptions(q: URLSearchParams, body: unknown, dryRun: boolean): DeleteOptions {
-  const b = isRecord(body) ? body : {};
-  const policy = q.get('propagationPolicy') ?? (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : undefined)
+/**
+ * DeleteOptions as kube-apiserver's delete handlers read them: from the body when there is one,
+ * else from the query (the query is ignored when a body is sent, so `?gracePeriodSeconds=0` with a
+ * body carrying only preconditions deletes with the default grace period).
+ */
+function deleteOptions(q: URLSearchParams, body: unknown, queryDryRun: boolean): DeleteOptions {
+  const b: Record<string, unknown> = body !== undefined ? (isRecord(body) ? body : {}) : {
+    propagationPolicy: q.get('propagationPolicy') ?? undefined,
+    gracePeriodSeconds: q.get('gracePeriodSeconds') ?? undefined,
+    orphanDependents: q.has('orphanDependents') ? q.get('orphanDependents') === 'true' : undefined,
+    dryRun: queryDryRun ? ['All'] : undefined,
+  };
+  const policy = (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : undefined)
     ?? (b.orphanDependents === true ? 'Orphan' : b.orphanDependents === false ? 'Background' : undefined);
   if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
     throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
   }
-  const graceRaw = q.get('gracePeriodSeconds') ?? (b.gracePeriodSeconds !== undefined ? String(b.gracePeriodSeconds) : undefined);
+  const graceRaw = b.gracePeriodSeconds !== undefined ? String(b.gracePeriodSeconds) : undefined;
   const grace = graceRaw === undefined ? undefined : Number(graceRaw);
   if (grace !== undefined && !Number.isInteger(grace)) throw badRequest(`invalid value for gracePeriodSeconds: ${graceRaw}`);
-  const bodyDry = Array.isArray(b.dryRun) && b.dryRun.includes('All');
+  const dryRun = Array.isArray(b.dryRun) && b.dryRun.includes('All');
   const pre = isRecord(b.preconditions) ? b.preconditions : {};
   return {
-    propagationPolicy: policy as DeleteOptions['propagationPolicy'], gracePeriodSeconds: grace, dryRun: dryRun || bodyDry,
+    propagationPolicy: policy as DeleteOptions['propagationPolicy'], gracePeriodSeconds: grace, dryRun,
     preconditions: { uid: typeof pre.uid === 'string' ? pre.uid : undefined,
       resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined },
   };
@@ -181,7 +202,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
     if (method === 'DELETE') {
       return { verb: 'deletecollection', run: async () => {
         const opts = writeOptions(q, req);
-        const dopts = deleteOptions(q, await optionalBody(d, req), opts.dryRun);
+        const dopts = { ...deleteOptions(q, await optionalBody(d, req), opts.dryRun), user: opts.user };
         const lq = parseListQuery(r, ns, q);
         const deleted: unknown[] = [];
         for (const e of ctx.store.list(storageKey(r), ns || undefined)) {
@@ -242,8 +263,8 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
     if (method === 'DELETE' && subresource === undefined) {
       return { verb: 'delete', run: async () => {
         const opts = writeOptions(q, req);
-        const out = svc.delete(r, ns, name, deleteOptions(q, await optionalBody(d, req), opts.dryRun));
-        sendJson(res, out.code, out.body);
+        const out = svc.delete(r, ns, name, { ...deleteOptions(q, await optionalBody(d, req), opts.dryRun), user: opts.user });
+        sendJson(res, out.code, out.body, { headers: warningHeader(out.warnings ?? []) });
       } };
     }
     throw methodNotAllowed();

@@ -18,12 +18,15 @@ import { apiVersionOf, fieldsOf, storageKey, type ResourceInfo } from './registr
 import type { ServerContext } from './context.js';
 import { dropEmptyMeta, graceElapsed, specChanged, specFinalizers, withoutManagedTimes } from './object-rules.js';
 import { isRecord, jsonEqual, type KObject, type StoredObject } from './types.js';
+import type { UserInfo } from './auth/user.js';
 import { customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
 
 export interface WriteOptions {
   dryRun: boolean;
   fieldManager: string;
   fieldValidation: FieldValidation;
+  /** Who asks (after impersonation); unset for the server's own controllers, whose writes skip admission policies. */
+  user?: UserInfo;
 }
 
 export interface WriteResult { object: StoredObject; warnings: string[] }
@@ -35,7 +38,24 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun: boolean;
+  user?: UserInfo;
 }
+
+/** A write as validating admission sees it, after defaulting and validation, before storage. */
+export interface AdmissionAttributes {
+  r: ResourceInfo;
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  subresource: string;
+  namespace: string;
+  name: string;
+  object: KObject | null;
+  oldObject: KObject | null;
+  user: UserInfo;
+  dryRun: boolean;
+}
+
+/** Validating admission: returns warnings, throws the refusal. */
+export type AdmissionHook = (a: AdmissionAttributes) => string[];
 
 export type CommitHook = (r: ResourceInfo, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: StoredObject) => void;
 
@@ -65,6 +85,8 @@ export class ObjectService {
   private deleteFinalizers = new Map<string, string[]>();
   /** Refuses creates of a resource while it is going away (a terminating CRD). */
   createGuard: (r: ResourceInfo) => void = () => {};
+  /** Validating admission (admission policies) for requests made by a user. */
+  admission: AdmissionHook = () => [];
   private typeInfos = new WeakMap<ResourceInfo, TypeInfo>();
   private nextServiceIp = 1;
 
@@ -183,6 +205,10 @@ export class ObjectService {
     dropEmptyMeta(final);
     throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? []),
       ...(r.custom ? [] : validateBuiltin(gr, final, undefined))]);
+    if (opts.user) {
+      warnings = [...warnings, ...this.admission({ r, operation: 'CREATE', subresource: '', namespace: ns, name, object: this.present(r, structuredClone(final)),
+        oldObject: null, user: opts.user, dryRun: opts.dryRun })];
+    }
     this.createGuard(r);
     if (this.ctx.store.getEntry(gr, ns, name)) throw alreadyExists(r, name);
     final = managed ? managed(final) : trackUpdate({ updated: final, manager: opts.fieldManager, types: this.typeInfo(r),
@@ -248,6 +274,10 @@ export class ObjectService {
     throwIfInvalid(r, name, [...validateObjectMeta(r, next, live), ...(sub ? [] : this.validators.get(gr)?.(next, live) ?? []),
       ...(r.custom || sub ? [] : validateBuiltin(gr, next, live))]);
     if (next.metadata!.generation !== undefined && specChanged(r, live, next)) next.metadata!.generation = (live.metadata.generation ?? 0) + 1;
+    if (opts.user) {
+      warnings = [...warnings, ...this.admission({ r, operation: 'UPDATE', subresource: sub ?? '', namespace: ns, name,
+        object: this.present(r, structuredClone(next)), oldObject: this.present(r, structuredClone(live)), user: opts.user, dryRun: opts.dryRun })];
+    }
     next.metadata!.resourceVersion = live.metadata.resourceVersion;
     next = managed ? managed(next, live) : trackUpdate({ live, updated: next, manager: opts.fieldManager, types: this.typeInfo(r),
       apiVersion: apiVersionOf(r), subresource: sub, statusSubresource: r.status, now: nowRfc3339() }) as KObject;
@@ -260,7 +290,7 @@ export class ObjectService {
     return { object: this.present(r, structuredClone(written)), warnings, created: false };
   }
 
-  delete(r: ResourceInfo, ns: string, name: string, opts: DeleteOptions): { code: number; body: StoredObject | Status } {
+  delete(r: ResourceInfo, ns: string, name: string, opts: DeleteOptions): { code: number; body: StoredObject | Status; warnings?: string[] } {
     const gr = storageKey(r);
     const live = this.ctx.store.get(gr, ns, name);
     if (!live) throw notFound(r, name);
@@ -271,6 +301,14 @@ export class ObjectService {
     if (pre.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
       throw conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`);
     }
+    const warnings = opts.user ? this.admission({ r, operation: 'DELETE', subresource: '', namespace: ns, name, object: null,
+      oldObject: this.present(r, structuredClone(live)), user: opts.user, dryRun: opts.dryRun }) : [];
+    const out = this.deleteAdmitted(r, ns, name, live, opts);
+    return warnings.length ? { ...out, warnings } : out;
+  }
+
+  private deleteAdmitted(r: ResourceInfo, ns: string, name: string, live: StoredObject, opts: DeleteOptions): { code: number; body: StoredObject | Status } {
+    const gr = storageKey(r);
     const next = structuredClone(live);
     const m = next.metadata;
     const finalizers = new Set(m.finalizers ?? []);

@@ -2,18 +2,27 @@
  * The embedded Kubernetes API server: node:http on 127.0.0.1, bearer-token authentication,
  * discovery, OpenAPI, and the resource handlers. See docs/embedded-apiserver.md for fidelity.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { ServerContext } from './context.js';
+import { installValidatingAdmissionPolicies } from './admission/install.js';
+import { forbiddenMessage, requestAttributes } from './auth/attributes.js';
+import { Authenticator, ADMIN_USER } from './auth/authenticator.js';
+import { makeAuthorizer, storeRbacSource, type AuthorizationMode } from './auth/authorizer.js';
+import { createBootstrapRbac } from './auth/bootstrap.js';
+import { impersonate } from './auth/impersonation.js';
+import { parseTokenFile } from './auth/token-file.js';
+import { setRequestUser } from './auth/user.js';
 import { installCrdController } from './crd.js';
 import {
   AGGREGATED_MEDIA_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated,
 } from './discovery.js';
-import { ApiError, internalError, pathNotFound, unauthorized } from './errors.js';
+import { ApiError, forbidden, internalError, pathNotFound, unauthorized } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { installGarbageCollector } from './gc.js';
 import { handleResource, type HandlerDeps } from './handlers.js';
@@ -33,8 +42,15 @@ export interface ApiServerOptions {
   host?: string;
   /** 0 = a random free port. */
   port?: number;
-  /** Bearer token clients must present; random when omitted. */
+  /** The admin's bearer token (user `admin`, group system:masters); random when omitted. */
   token?: string;
+  /**
+   * More users, as kube-apiserver's --token-auth-file: a CSV file with `token,user,uid,"group1,group2"`
+   * per line. A line that does not parse fails the start with the file and line.
+   */
+  tokenAuthFile?: string;
+  /** --authorization-mode: RBAC (default; system:masters is always allowed) or AlwaysAllow. */
+  authorizationMode?: AuthorizationMode;
   /** Watch events kept per resource for resuming watches (older resourceVersions get 410). */
   watchHistory?: number;
   /** Request bodies above this are rejected with 413 (kube-apiserver: 3 MiB). */
@@ -58,19 +74,15 @@ export interface EmbeddedApiServer {
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const got = Buffer.from(header.slice('Bearer '.length).trim());
-  const want = Buffer.from(token);
-  return got.length === want.length && timingSafeEqual(got, want);
-}
-
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<EmbeddedApiServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? randomBytes(24).toString('hex');
   const logger = opts.logger ?? pino({ level: process.env.AGENTLAB_APISERVER_LOG ?? 'warn' });
   const hub = new WatchHub(opts.watchHistory ?? 1000);
   const ctx: ServerContext = { registry: new Registry(), store: new Store(hub), hub, logger, timers: new Set() };
+  const fileUsers = opts.tokenAuthFile ? parseTokenFile(readFileSync(opts.tokenAuthFile, 'utf8'), opts.tokenAuthFile) : new Map();
+  const authenticator = new Authenticator(token, fileUsers);
+  const authorize = makeAuthorizer(opts.authorizationMode ?? 'RBAC', storeRbacSource(ctx.store));
   hub.onWatcherError = (err, w) => logger.error({ err, resource: w.gr }, 'watch stream failed; closing it');
   const svc = new ObjectService(ctx);
   installCrdController(ctx, svc);
@@ -78,16 +90,29 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
   installNamespaceController(ctx, svc);
   installPodGracefulDeletion(ctx, svc);
   createDefaultNamespaces(svc, ctx);
+  createBootstrapRbac(svc, ctx);
+  installValidatingAdmissionPolicies(ctx, svc, authorize);
   const faults = new FaultInjector();
   const openapi = new OpenApi(ctx.registry);
   const deps: HandlerDeps = { ctx, svc, faults, maxBodyBytes: opts.maxBodyBytes ?? 3 * 1024 * 1024,
-    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, authorize };
   let serverAddress = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = parseRoute(url.pathname);
-    if (!PUBLIC_PATHS.has(url.pathname) && !tokenMatches(req.headers.authorization, token)) throw unauthorized();
+    if (!PUBLIC_PATHS.has(url.pathname)) {
+      const authenticated = authenticator.authenticate(req.headers.authorization);
+      if (!authenticated) throw unauthorized();
+      const user = impersonate(authenticated, req.headers, authorize);
+      setRequestUser(req, user);
+      const attrs = { ...requestAttributes(route, req.method ?? 'GET', url.pathname, url.searchParams), user };
+      const decision = authorize(attrs);
+      if (!decision.allowed) {
+        const why = decision.reason ? `${forbiddenMessage(attrs)}: ${decision.reason}` : forbiddenMessage(attrs);
+        throw attrs.resourceRequest ? forbidden({ group: attrs.apiGroup, resource: attrs.resource }, attrs.name, why) : forbidden({ group: '', resource: '' }, '', why);
+      }
+    }
     switch (route.kind) {
       case 'version': return sendJson(res, 200, SERVER_VERSION);
       case 'health': res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return;

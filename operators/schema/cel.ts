@@ -240,7 +240,7 @@ function ruleErrorString(rule: ValidationRule): string {
 }
 
 /** cel-go's wording for the runtime errors rules commonly hit. */
-function runtimeErrorText(e: Error): string {
+export function runtimeErrorText(e: Error): string {
   const m = e.message;
   let x: RegExpExecArray | null;
   if ((x = /^field not found: (.*)$/.exec(m))) return `no such key: ${x[1]}`;

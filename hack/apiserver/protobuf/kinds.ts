@@ -4,6 +4,7 @@ import { ConfigMap, Namespace, Pod, ResourceQuota, Secret, Service, ServiceAccou
 import { Ingress } from './ingress.js';
 import { DeleteOptions } from './meta.js';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
+import { LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectReview, SubjectAccessReview } from './reviews.js';
 import { Eviction, PodDisruptionBudget, PriorityClass } from './scheduling.js';
 import { CronJob, Deployment, Job, Scale } from './workloads.js';
 
@@ -27,6 +28,10 @@ const KINDS: ReadonlyMap<string, MessageDesc> = new Map([
   ['policy/v1/PodDisruptionBudget', PodDisruptionBudget],
   ['policy/v1/Eviction', Eviction],
   ['networking.k8s.io/v1/Ingress', Ingress],
+  ['authentication.k8s.io/v1/SelfSubjectReview', SelfSubjectReview],
+  ['authorization.k8s.io/v1/SelfSubjectAccessReview', SelfSubjectAccessReview],
+  ['authorization.k8s.io/v1/SubjectAccessReview', SubjectAccessReview],
+  ['authorization.k8s.io/v1/LocalSubjectAccessReview', LocalSubjectAccessReview],
   // client-go sends DeleteOptions as the body of typed deletes, tagged with the resource's group
   // version or meta.k8s.io/v1; both carry the same message.
   ['v1/DeleteOptions', DeleteOptions],
