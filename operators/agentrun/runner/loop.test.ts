@@ -138,12 +138,19 @@ describe('runAgentLoop', () => {
   });
 
   it('maps the router refusing the run token limit (429) to MaxTokens', async () => {
-    const body = { error: { message: 'run ns/r1 token budget exhausted: 900 of 1000 used or reserved, this request needs up to 1200 [request abc]', type: 'insufficient_quota', code: 'budget_exceeded', category: 'budget' } };
+    const body = { error: { message: 'run ns/r1 token budget exhausted: 900 of 1000 used or reserved, this request needs up to 1200 [request abc]', type: 'insufficient_quota', code: 'run_token_limit', category: 'budget' } };
     const error = new APICallError({ message: body.error.message, url: 'http://router/v1/chat/completions', requestBodyValues: {}, statusCode: 429, responseBody: JSON.stringify(body), isRetryable: true });
     const { result, calls } = await run([{ calls: [{ name: 'echo', input: '{"text":"x"}' }] }, { error }]);
     expect(calls).toHaveLength(2); // not retried
     expect(result).toMatchObject({ outcome: 'LimitExceeded', reason: 'MaxTokens', turns: 2, toolCalls: 1 });
     expect(result.message).toContain('token budget exhausted');
+  });
+
+  it("maps the router's 429 for the lane's budget to Failed BudgetExceeded", async () => {
+    const body = { error: { message: 'lane personal cost budget exhausted', type: 'insufficient_quota', code: 'budget_exceeded', category: 'budget' } };
+    const error = new APICallError({ message: body.error.message, url: 'http://router/v1/chat/completions', requestBodyValues: {}, statusCode: 429, responseBody: JSON.stringify(body) });
+    const { result } = await run([{ error }]);
+    expect(result).toMatchObject({ outcome: 'Failed', reason: 'BudgetExceeded', turns: 1 });
   });
 
   it('maps other API errors to Failed ModelError', async () => {

@@ -34,19 +34,18 @@ function apiError(err: unknown): { statusCode?: number; responseBody?: unknown; 
 }
 
 /**
- * The router's 429 for the run's own token limit (the token Secret's agentlab.dev/max-tokens, or
- * the lane's maxTokensPerRun: "run <ns>/<name> token budget exhausted ...") ends the run as
- * LimitExceeded/MaxTokens; a 429 for the lane's budget is a failure (BudgetExceeded), as is an
- * upstream rate limit (ModelError); 401 means the token was refused (revoked, expired).
+ * The router's 429 `run_token_limit` (the run's own token limit: the token Secret's
+ * agentlab.dev/max-tokens, or the lane's maxTokensPerRun) ends the run as
+ * LimitExceeded/MaxTokens; its 429 `budget_exceeded` (the lane's period budget) is a failure
+ * (BudgetExceeded), as is an upstream rate limit (ModelError); 401 means the token was refused
+ * (unknown, revoked, expired).
  */
 export function classifyModelError(err: unknown): ModelFailure {
   const { statusCode, responseBody, message } = apiError(err);
   const body = routerError(responseBody);
   const text = body?.message ?? message;
-  if (statusCode === 429 && body?.code === 'budget_exceeded') {
-    if (/^run \S+ token budget/.test(text)) return { outcome: 'LimitExceeded', reason: 'MaxTokens', message: `the router refused the next model call: ${text}` };
-    return { outcome: 'Failed', reason: 'BudgetExceeded', message: `the router refused the next model call: ${text}` };
-  }
+  if (statusCode === 429 && body?.code === 'run_token_limit') return { outcome: 'LimitExceeded', reason: 'MaxTokens', message: `the router refused the next model call: ${text}` };
+  if (statusCode === 429 && body?.code === 'budget_exceeded') return { outcome: 'Failed', reason: 'BudgetExceeded', message: `the router refused the next model call: ${text}` };
   if (statusCode === 401) return { outcome: 'Failed', reason: 'Unauthorized', message: `the router refused the run's token: ${text}` };
   const status = statusCode !== undefined ? ` (HTTP ${statusCode})` : '';
   return { outcome: 'Failed', reason: 'ModelError', message: `model call failed${status}: ${text}` };
