@@ -9,7 +9,8 @@ import { KubeClient } from '../runtime/kube.js';
 import { CONFIGMAPS, NAMESPACES } from '../model/lanes/resources.js';
 import { periodStart } from '../model/lanes/period.js';
 import { usageConfigMapName, usageFromData, usageToData, emptyUsage } from '../model/lanes/usage.js';
-import { LaneAccounting } from './accounting.js';
+import { runKey, UsageAccounting } from './accounting.js';
+import { runUsageConfigMapName, runUsageFromConfigMap } from '../model/agentrun/usage.js';
 import { RouterMetrics } from './metrics.js';
 
 let server: EmbeddedApiServer;
@@ -31,7 +32,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const accounting = (writeTimeoutMs?: number) => new LaneAccounting(client, log, new RouterMetrics(), { namespace: ns, flushIntervalMs: 60_000, laneUid: () => undefined, writeTimeoutMs });
+const accounting = (writeTimeoutMs?: number) => new UsageAccounting(client, log, new RouterMetrics(), { namespace: ns, flushIntervalMs: 60_000, laneUid: () => undefined, writeTimeoutMs });
 
 async function stored(lane: string) {
   const cm = await client.get<{ data?: Record<string, string> }>(CONFIGMAPS, ns, usageConfigMapName(lane));
@@ -79,7 +80,7 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10
   }
 }
 
-describe('LaneAccounting.flush', () => {
+describe('UsageAccounting.flush', () => {
   it('resolves only once every request recorded before the call is in the ConfigMap, even while earlier flushes queue up', async () => {
     const a = accounting();
     a.record('queued', 'Monthly', period, { requests: 1, promptTokens: 10 });
@@ -140,7 +141,7 @@ describe('LaneAccounting.flush', () => {
     });
     const viaProxy = new KubeClient(kc);
     try {
-      const a = new LaneAccounting(viaProxy, log, new RouterMetrics(), { namespace: ns, flushIntervalMs: 60_000, laneUid: () => undefined, writeTimeoutMs: 200 });
+      const a = new UsageAccounting(viaProxy, log, new RouterMetrics(), { namespace: ns, flushIntervalMs: 60_000, laneUid: () => undefined, writeTimeoutMs: 200 });
       a.record('lost', 'Monthly', period, { requests: 1 });
       await a.flush();
       expect((await stored('lost'))?.requests).toBe(1);
@@ -168,5 +169,37 @@ describe('LaneAccounting.flush', () => {
     a.record('switched', 'Monthly', period, { requests: 1, costUSD: 0.5 });
     await a.flush();
     expect(await stored('switched')).toMatchObject({ periodStart: period, requests: 1, costUSD: 0.5 });
+  });
+});
+
+describe('run usage', () => {
+  const runCm = async (namespace: string, run: string) => client.get<{ metadata: { labels: Record<string, string>; annotations: Record<string, string> }; data: Record<string, string> }>(CONFIGMAPS, ns, runUsageConfigMapName(namespace, run));
+
+  it('two writers (router replicas) add up in the run\'s ConfigMap; provider and model are the last answer\'s', async () => {
+    const [a, b] = [accounting(), accounting()];
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      const w = i % 2 ? a : b;
+      w.recordRun('team', 'triage', { requests: 1, promptTokens: 10, completionTokens: 5, costUSD: 0.001, fallbacks: i % 5 === 0 ? 1 : 0, provider: 'claude', model: 'claude-sonnet-4-5' });
+      if (i % 3 === 0) writes.push(w.flush());
+    }
+    await Promise.all([...writes, a.flush(), b.flush()]);
+    const cm = await runCm('team', 'triage');
+    expect(runUsageFromConfigMap(cm)).toMatchObject({ namespace: 'team', run: 'triage', requests: 20, promptTokens: 200, completionTokens: 100, totalTokens: 300, costUSD: 0.02, fallbacks: 4, provider: 'claude', model: 'claude-sonnet-4-5' });
+    expect(cm.metadata.labels).toMatchObject({ 'agentlab.dev/usage-run': 'true', 'agentlab.dev/run-namespace': 'team', 'agentlab.dev/run': 'triage', 'app.kubernetes.io/managed-by': 'agentlab' });
+    expect(Object.keys(JSON.parse(cm.metadata.annotations['agentlab.dev/usage-writes']) as object)).toHaveLength(2);
+    expect(Date.parse(cm.data.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('still writes the usage of a run whose token Secret was deleted, then drops its account', async () => {
+    const a = accounting();
+    a.recordRun('team', 'gone', { requests: 1, promptTokens: 7, completionTokens: 3 });
+    const admitted = a.ledger.admit([{ key: runKey('team', 'gone'), limits: {}, label: 'run' }], { tokens: 10, costUSD: 0 });
+    if (!admitted.ok) throw new Error(admitted.reason);
+    a.ledger.settle(admitted.reservation, { tokens: 10, costUSD: 0 });
+    a.forgetRun('team', 'gone');
+    await a.flush();
+    expect(runUsageFromConfigMap(await runCm('team', 'gone'))).toMatchObject({ requests: 1, totalTokens: 10 });
+    expect(a.ledger.used(runKey('team', 'gone')).tokens).toBe(0);
   });
 });

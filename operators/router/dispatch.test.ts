@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import pino from 'pino';
 import type { LaneProvider, LaneSpec, ProviderType } from '../model/lanes/spec.js';
 import { periodStart } from '../model/lanes/period.js';
-import { LaneAccounting, laneKey } from './accounting.js';
+import { UsageAccounting, laneKey, runKey } from './accounting.js';
 import { CircuitBreakers } from './breaker.js';
 import type { ChatRequest, StreamEvent } from './canonical.js';
 import type { ChatSink } from './dialects/common.js';
@@ -63,7 +63,7 @@ function setup(scripts: Record<string, Script[]>) {
   const log = pino({ level: 'silent' });
   const metrics = new RouterMetrics();
   const deps: DispatchDeps = {
-    accounting: new LaneAccounting(undefined as never, log, metrics, { namespace: 'ns', flushIntervalMs: 1000, laneUid: () => undefined }),
+    accounting: new UsageAccounting(undefined as never, log, metrics, { namespace: 'ns', flushIntervalMs: 1000, laneUid: () => undefined }),
     breakers: new CircuitBreakers({ threshold: 2, openMs: 60_000 }),
     resolver: new TargetResolver(undefined as never, undefined as never, () => undefined, undefined as never),
     metrics,
@@ -182,5 +182,45 @@ describe('dispatchChat', () => {
     const err = await dispatchChat(deps, ctx(lane([priced])), req, recordingSink().sink).catch((e: unknown) => e);
     expect(err).toMatchObject({ category: 'budget', status: 429 });
     expect(calls).toEqual([]);
+  });
+
+  it('holds a run to its token Secret\'s max-tokens under concurrent requests: 429 run_token_limit naming the limit', async () => {
+    const { deps, calls } = setup({ local: Array.from({ length: 10 }, () => ['x']) });
+    const limited: Identity = { ...identity, run: 'limited', secret: 'limited-router-token', maxTokens: 250 };
+    // Each request reserves its prompt bound (6) + max_tokens 100: two fit in 250, the third does not.
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => dispatchChat(deps, { ...ctx(lane([local])), identity: limited }, req, recordingSink().sink)));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    expect(calls).toHaveLength(2);
+    expect(refused).toHaveLength(3);
+    expect(refused[0].reason).toMatchObject({ category: 'budget', status: 429, code: 'run_token_limit' });
+    expect((refused[0].reason as Error).message).toBe('run ns/limited token budget exhausted: 212 of 250 used or reserved, this request needs up to 106 (limit 250 tokens from agentlab.dev/max-tokens on Secret ns/limited-router-token, the run\'s limits.maxTokens)');
+    expect(deps.accounting.ledger.used(runKey('ns', 'limited')).tokens).toBeLessThanOrEqual(250);
+  });
+
+  it('names the lane\'s maxTokensPerRun when that is the smaller limit', async () => {
+    const { deps } = setup({ local: [['x']] });
+    const l = lane([local], { budget: { period: 'Monthly', warnAtPercent: 80, onExceeded: 'Block', maxTokensPerRun: 50 } });
+    const err = await dispatchChat(deps, { ...ctx(l), identity: { ...identity, maxTokens: 1000 } }, req, recordingSink().sink).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 429, code: 'run_token_limit' });
+    expect((err as Error).message).toMatch(/\(limit 50 tokens from LanePolicy lane spec\.budget\.maxTokensPerRun\)$/);
+  });
+
+  it('charges an answer cut off mid-stream to the run as its whole reservation, so the limit still holds after a write', async () => {
+    const { deps } = setup({ local: [['a', { die: true }], ['b', 'c']] });
+    const recorded: unknown[] = [];
+    const recordRun = deps.accounting.recordRun.bind(deps.accounting);
+    deps.accounting.recordRun = (ns, run, d) => {
+      recorded.push({ ns, run, ...d });
+      recordRun(ns, run, d);
+    };
+    await dispatchChat(deps, ctx(lane([local])), req, recordingSink().sink);
+    await dispatchChat(deps, ctx(lane([local])), req, recordingSink().sink);
+    expect(recorded).toEqual([
+      // What is written to the run's usage ConfigMap is what the ledger charged: the reservation (6 + 100).
+      { ns: 'ns', run: 'run', costUSD: 0, promptTokens: 0, completionTokens: 106, requests: 1, fallbacks: 0 },
+      { ns: 'ns', run: 'run', costUSD: 0, promptTokens: 10, completionTokens: 2, requests: 1, fallbacks: 0, provider: 'local', model: 'local-model' },
+    ]);
+    expect(deps.accounting.ledger.used(runKey('ns', 'run')).tokens).toBe(118);
   });
 });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { LaneProvider, LaneSpec, ProviderType } from '../model/lanes/spec.js';
 import type { ProviderAdapter } from './providers/types.js';
 import { periodStart } from '../model/lanes/period.js';
-import { LaneAccounting, laneKey, runKey } from './accounting.js';
+import { UsageAccounting, laneKey, runKey } from './accounting.js';
 import type { Amount, Reservation } from './budget.js';
 import type { CircuitBreakers } from './breaker.js';
 import { promptTokenBound, type ChatRequest, type EmbedRequest, type EmbedResult, type Usage } from './canonical.js';
@@ -13,11 +13,11 @@ import { mayFallBack, planCandidates, type Candidate } from './plan.js';
 import { costUSD } from './pricing.js';
 import { ADAPTERS } from './providers/index.js';
 import { UpstreamFailure, type FailureClass } from './providers/http.js';
-import type { Identity } from './tokens.js';
+import { MAX_TOKENS_ANNOTATION, type Identity } from './tokens.js';
 import type { TargetResolver } from './targets.js';
 
 export interface DispatchDeps {
-  accounting: LaneAccounting;
+  accounting: UsageAccounting;
   breakers: CircuitBreakers;
   resolver: TargetResolver;
   metrics: RouterMetrics;
@@ -88,9 +88,18 @@ function admit(deps: DispatchDeps, ctx: CallContext, req: ChatRequest | EmbedReq
   }
   if (!a.ok) {
     deps.accounting.flushSoon();
+    if (a.key === runCheck.key) throw runLimitError(a.reason, lane, identity, runLimit);
     throw budgetError(a.reason);
   }
   return { reservation: a.reservation, candidates, maxTokens, period };
+}
+
+/** 429 run_token_limit, naming the limit and where it comes from (the runner reports it as MaxTokens). */
+function runLimitError(reason: string, lane: LaneSpec, identity: Identity, limit: number): RouterError {
+  const source = identity.maxTokens === limit
+    ? `${MAX_TOKENS_ANNOTATION} on Secret ${identity.namespace}/${identity.secret}, the run's limits.maxTokens`
+    : `LanePolicy ${lane.name} spec.budget.maxTokensPerRun`;
+  return new RouterError('budget', 429, 'run_token_limit', `${reason} (limit ${limit} tokens from ${source})`);
 }
 
 function describeFailure(p: LaneProvider, f: FailureClass, message: string): string {
@@ -102,13 +111,17 @@ function finish(deps: DispatchDeps, ctx: CallContext, a: Admitted, c: Candidate 
   const cost = c && usage ? costUSD(c.provider, usage) : 0;
   const actual: Amount = chargeReserved ? a.reservation.amount : { tokens: usage ? usage.inputTokens + usage.outputTokens : 0, costUSD: cost };
   deps.accounting.ledger.settle(a.reservation, actual);
-  deps.accounting.record(ctx.lane.name, ctx.lane.budget.period, a.period, {
+  const delta = {
     costUSD: actual.costUSD,
+    // A request cut off is charged its reservation (ADR 0012): as completion tokens, the part the provider may have generated.
     promptTokens: usage?.inputTokens ?? 0,
-    completionTokens: usage?.outputTokens ?? 0,
+    completionTokens: usage?.outputTokens ?? (chargeReserved ? actual.tokens : 0),
     requests: 1,
     fallbacks: fallbacks > 0 ? 1 : 0,
-  });
+  };
+  deps.accounting.record(ctx.lane.name, ctx.lane.budget.period, a.period, delta);
+  // The run's own account (AgentRun status.usage), with the provider and model that answered.
+  deps.accounting.recordRun(ctx.identity.namespace, ctx.identity.run, c && usage ? { ...delta, provider: c.provider.name, model: c.model } : delta);
   if (c && usage) {
     const m = deps.metrics.target(ctx.lane.name, c.provider.name, c.model);
     m.tokensIn.inc(usage.inputTokens);

@@ -73,5 +73,5 @@ export class RouterMetrics {
     return t;
   }
 
-  readonly usageFlushes = new prom.Counter({ name: 'agentlab_llm_usage_flushes_total', help: 'Writes of lane usage to its ConfigMap, by result.', labelNames: ['result'], registers: [this.registry] });
+  readonly usageFlushes = new prom.Counter({ name: 'agentlab_llm_usage_flushes_total', help: 'Writes of lane and run usage to their ConfigMaps, by result.', labelNames: ['result'], registers: [this.registry] });
 }

@@ -7,7 +7,7 @@ import type prom from 'prom-client';
 import { KubeClient } from '../runtime/kube.js';
 import { kubeServiceAccess, type ServiceAccess } from '../runtime/service-access.js';
 import { DEFAULT_MAX_TOKENS } from '../model/lanes/spec.js';
-import { LaneAccounting, runKey } from './accounting.js';
+import { UsageAccounting, runKey } from './accounting.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { isObj, sendJson, type Obj } from './dialects/common.js';
 import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, renderOllamaEmbed, renderOllamaShow, renderOllamaTags } from './dialects/ollama.js';
@@ -28,7 +28,7 @@ export interface RouterOptions {
   laneSelector?: string;
   /** Namespace of the router's usage ConfigMaps (default $AGENTLAB_ROUTER_NAMESPACE or agentlab-system). */
   namespace?: string;
-  /** How often usage is written to the lanes' ConfigMaps (default 5 s). */
+  /** How often usage is written to the lanes' and runs' ConfigMaps (default 5 s). */
   flushIntervalMs?: number;
   /** max_tokens reserved when a request sets none (default 1024). */
   defaultMaxTokens?: number;
@@ -93,8 +93,9 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const namespace = opts.namespace ?? process.env.AGENTLAB_ROUTER_NAMESPACE ?? 'agentlab-system';
   const metrics = new RouterMetrics();
   const state = new RouterState(client, log, { laneSelector: opts.laneSelector, routerNamespace: namespace });
-  const accounting = new LaneAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l) });
+  const accounting = new UsageAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l) });
   state.onUsage((lane, u) => accounting.observe(lane, u));
+  state.onRunUsage((ns, run, u) => accounting.observeRun(ns, run, u));
   state.onTokenGone((ns, run) => accounting.forgetRun(ns, run));
   const breakerOpts = opts.breaker ?? DEFAULT_BREAKER;
   const deps: DispatchDeps = {

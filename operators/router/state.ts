@@ -6,6 +6,7 @@ import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, SECRETS } from '../
 import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneSpec } from '../model/lanes/spec.js';
 import { USAGE_LABEL, usageFromData, type LaneUsage } from '../model/lanes/usage.js';
 import type { ModelServer } from '../modelserver/types.js';
+import { RUN_USAGE_LABEL, runUsageConfigMapName, runUsageFromConfigMap, type RunUsage } from '../model/agentrun/usage.js';
 import { redactTokenSecret, RUN_LABEL, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
 
 export type LaneEntry = { ok: true; lane: LaneSpec } | { ok: false; name: string; errors: string[] };
@@ -23,10 +24,14 @@ export class RouterState {
   private readonly laneInf: Informer;
   private readonly nsInf: Informer;
   private readonly msInf: Informer;
+  private readonly runUsageInf: Informer;
+  private readonly routerNamespace: string;
   private readonly usageHandlers: ((lane: string, u: LaneUsage) => void)[] = [];
   private readonly tokenGoneHandlers: ((namespace: string, run: string) => void)[] = [];
+  private readonly runUsageHandlers: ((namespace: string, run: string, u: RunUsage) => void)[] = [];
 
   constructor(client: KubeClient, log: Logger, opts: { laneSelector?: string; routerNamespace: string }) {
+    this.routerNamespace = opts.routerNamespace;
     const mk = (resource: typeof LANEPOLICIES, extra: { labelSelector?: string; namespaces?: string[]; transform?: (o: KubeObject) => KubeObject } = {}) =>
       new Informer({ client, resource, logger: log, resyncPeriodMs: 0, watchTimeoutSeconds: 300, ...extra });
     this.laneInf = mk(LANEPOLICIES, { labelSelector: opts.laneSelector });
@@ -34,7 +39,8 @@ export class RouterState {
     this.msInf = mk(MODELSERVERS);
     const secretInf = mk(SECRETS, { labelSelector: `${TOKEN_LABEL}=true`, transform: (o) => redactTokenSecret(o as TokenSecretLike) as KubeObject });
     const usageInf = mk(CONFIGMAPS, { labelSelector: USAGE_LABEL, namespaces: [opts.routerNamespace] });
-    this.informers = [this.laneInf, this.nsInf, this.msInf, secretInf, usageInf];
+    const runUsageInf = this.runUsageInf = mk(CONFIGMAPS, { labelSelector: `${RUN_USAGE_LABEL}=true`, namespaces: [opts.routerNamespace] });
+    this.informers = [this.laneInf, this.nsInf, this.msInf, secretInf, usageInf, runUsageInf];
 
     this.laneInf.addHandler(() => this.rebuild());
     this.nsInf.addHandler((type, obj, old) => {
@@ -51,9 +57,12 @@ export class RouterState {
       if (type === 'delete') {
         this.tokens.remove(obj as TokenSecretLike);
         const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name;
-        if (obj.metadata?.namespace && run) for (const h of this.tokenGoneHandlers) h(obj.metadata.namespace, run);
+        if (obj.metadata?.namespace && run && !this.tokens.hasRun(obj.metadata.namespace, run)) for (const h of this.tokenGoneHandlers) h(obj.metadata.namespace, run);
       } else {
+        const known = this.tokens.hasRun(obj.metadata?.namespace ?? '', obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name ?? '');
         this.tokens.upsert(obj as TokenSecretLike);
+        // A run's recorded usage may have been listed before its token (startup): count it now.
+        if (!known) this.replayRunUsage(obj.metadata?.namespace, obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name);
       }
     });
     usageInf.addHandler((type, obj) => {
@@ -62,6 +71,19 @@ export class RouterState {
       const u = usageFromData((obj as { data?: Record<string, string> }).data);
       if (lane && u) for (const h of this.usageHandlers) h(lane, u);
     });
+    runUsageInf.addHandler((type, obj) => {
+      if (type !== 'delete') this.emitRunUsage(obj);
+    });
+  }
+
+  private emitRunUsage(obj: KubeObject | undefined): void {
+    const u = runUsageFromConfigMap(obj as { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined);
+    // Only runs with a token Secret: a deleted run's figures need no account here.
+    if (u && this.tokens.hasRun(u.namespace, u.run)) for (const h of this.runUsageHandlers) h(u.namespace, u.run, u);
+  }
+
+  private replayRunUsage(namespace: string | undefined, run: string | undefined): void {
+    if (namespace && run) this.emitRunUsage(this.runUsageInf.get(`${this.routerNamespace}/${runUsageConfigMapName(namespace, run)}`));
   }
 
   start(): void {
@@ -85,7 +107,12 @@ export class RouterState {
     this.usageHandlers.push(h);
   }
 
-  /** A run's token Secret is gone: its in-memory accounts can go too. */
+  /** A run's usage as written by any replica (its ConfigMap in the router's namespace). */
+  onRunUsage(h: (namespace: string, run: string, u: RunUsage) => void): void {
+    this.runUsageHandlers.push(h);
+  }
+
+  /** A run's token Secret is gone: its in-memory accounts can go too (once its usage is written). */
   onTokenGone(h: (namespace: string, run: string) => void): void {
     this.tokenGoneHandlers.push(h);
   }

@@ -83,6 +83,8 @@ export function redactTokenSecret<T extends TokenSecretLike>(s: T): T {
 export class TokenIndex {
   private readonly byHash = new Map<string, Identity>();
   private readonly hashBySecret = new Map<string, string>();
+  /** Token Secrets per run (`<namespace>/<run>`), revoked ones included. */
+  private readonly secretsByRun = new Map<string, number>();
 
   upsert(s: TokenSecretLike): void {
     const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
@@ -91,20 +93,35 @@ export class TokenIndex {
     if (!r) return;
     this.byHash.set(r.hash, r.identity);
     this.hashBySecret.set(key, r.hash);
+    const run = `${r.identity.namespace}/${r.identity.run}`;
+    this.secretsByRun.set(run, (this.secretsByRun.get(run) ?? 0) + 1);
   }
 
   remove(s: TokenSecretLike): void {
     const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
     const h = this.hashBySecret.get(key);
     if (h !== undefined) {
+      const id = this.byHash.get(h);
       this.byHash.delete(h);
       this.hashBySecret.delete(key);
+      if (id) {
+        const run = `${id.namespace}/${id.run}`;
+        const n = (this.secretsByRun.get(run) ?? 1) - 1;
+        if (n > 0) this.secretsByRun.set(run, n);
+        else this.secretsByRun.delete(run);
+      }
     }
+  }
+
+  /** Whether a token Secret of the run exists (revoked or not). */
+  hasRun(namespace: string, run: string): boolean {
+    return this.secretsByRun.has(`${namespace}/${run}`);
   }
 
   clear(): void {
     this.byHash.clear();
     this.hashBySecret.clear();
+    this.secretsByRun.clear();
   }
 
   /** The caller's identity, or why the token is refused (never echoing the token). */

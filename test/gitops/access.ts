@@ -48,7 +48,7 @@ export const ROUTER_CALLS: DirectCall[] = [
   { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], scope: 'cluster', file: 'operators/router/state.ts' },
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/router/targets.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['list', 'watch'], scope: 'releaseNamespace', file: 'operators/router/state.ts' },
-  { apiGroup: '', resource: 'configmaps', verbs: ['get', 'create', 'update'], scope: 'releaseNamespace', file: 'operators/router/accounting.ts' },
+  { apiGroup: '', resource: 'configmaps', verbs: ['get', 'create', 'update'], scope: 'releaseNamespace', file: 'operators/router/usage-writer.ts' },
 ];
 
 /** Merges rules per (group, resource) with sorted verbs, sorted: the shape the comparisons use. */
