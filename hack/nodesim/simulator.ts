@@ -18,7 +18,7 @@ import { PodRuntime } from './containers.js';
 import { deploymentStatus, planDeployment, podFromTemplate, randomSuffix, templateHash, type WorkloadPlan } from './deployments.js';
 import { desiredEndpoints, sameEndpoints, type Backend } from './endpoints.js';
 import { ENDPOINTS_ANNOTATION, endpointsAnnotation, podEndpoints } from './network.js';
-import { resolveEnv } from './env.js';
+import { resolveEnv, type EnvLookups } from './env.js';
 import { podEvent, type EventSource } from './events.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
 import { jobPodLabels, planJob } from './jobs.js';
@@ -128,6 +128,11 @@ class Simulator {
   private readonly nodes: SimNode[];
   private readonly nodeNames: Set<string>;
   private readonly logs = new LogStore();
+  /** Secrets and ConfigMaps for container env and runtime-image volumes, read when a container starts. */
+  private readonly lookups: EnvLookups = {
+    secret: (n, s) => ignoreNotFound(this.core.readNamespacedSecret({ name: s, namespace: n })),
+    configMap: (n, c) => ignoreNotFound(this.core.readNamespacedConfigMap({ name: c, namespace: n })),
+  };
   private readonly runtimes = new Map<string, { uid: string; runtime: PodRuntime }>(); // ns/name
   private readonly assumed = new Map<string, string>(); // pod uid -> node, until the cache shows the binding
   private readonly confirmedDeletions = new Set<string>(); // pod uids whose graceful deletion we confirmed
@@ -451,10 +456,8 @@ class Simulator {
         runtimeImages: this.opts.runtimeImages ?? RUNTIME_IMAGES,
         repoRoot: this.opts.repoRoot ?? REPO_ROOT,
         kubeconfigPath: path.join(this.tmpDir, 'kubeconfig'),
-        resolveEnv: (p, c) => resolveEnv(p, c, {
-          secret: (n, s) => ignoreNotFound(this.core.readNamespacedSecret({ name: s, namespace: n })),
-          configMap: (n, c2) => ignoreNotFound(this.core.readNamespacedConfigMap({ name: c2, namespace: n })),
-        }, { podIP: this.ip, hostIP: this.ip }),
+        resolveEnv: (p, c) => resolveEnv(p, c, this.lookups, { podIP: this.ip, hostIP: this.ip }),
+        lookups: this.lookups,
         changed: () => {
           this.enqueue(`pod:${key}`);
           this.enqueueServices(ns);

@@ -5,6 +5,7 @@ import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, type Kubernet
 import { parseAllDocuments } from 'yaml';
 import { afterAll, inject } from 'vitest';
 import type { BackendName } from './backends/types.js';
+import type { TestUser } from './backends/test-users.js';
 import type { ServiceAccess } from '../../operators/runtime/service-access.js';
 import { simulatedServiceAccess } from '../../hack/nodesim/service-access.js';
 import { ManifestApplier } from '../../operators/runtime/manifests.js';
@@ -33,6 +34,8 @@ export interface Cluster {
    */
   serviceAccess: ServiceAccess | undefined;
   kubeconfigPath: string;
+  /** Users with their own bearer tokens (test/harness/backends/test-users.ts); empty where the backend has none. */
+  tokenUsers: TestUser[];
   kc: KubeConfig;
   core: CoreV1Api;
   objects: KubernetesObjectApi;
@@ -67,6 +70,7 @@ export function useCluster(): Cluster {
   const kubeconfigPath = inject('kubeconfigPath');
   const backend = inject('backend');
   const nodeSimulator = inject('nodeSimulator');
+  const tokenUsers = inject('tokenUsers') ?? [];
   if (!kubeconfigPath) throw new Error('useCluster() needs the integration project (test/harness/global-setup.ts did not run)');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
@@ -106,6 +110,7 @@ export function useCluster(): Cluster {
     controllers,
     serviceAccess,
     kubeconfigPath,
+    tokenUsers,
     kc,
     core,
     objects,

@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import type { TestProject } from 'vitest/node';
 import type { Backend, BackendName } from './backends/types.js';
+import type { TestUser } from './backends/test-users.js';
 import { deleteCrds, installCrds, readCrdManifests } from './crds.js';
 
 declare module 'vitest' {
@@ -15,6 +16,8 @@ declare module 'vitest' {
     backend: BackendName;
     /** Whether the node simulator runs (it schedules and "runs" pods; nothing else does on envtest). */
     nodeSimulator: boolean;
+    /** Users with their own tokens in the server's token file (none on a developer's cluster or k3s). */
+    tokenUsers: TestUser[];
   }
 }
 
@@ -101,6 +104,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('kubeconfigPath', backend.kubeconfigPath);
     project.provide('backend', backend.name);
     project.provide('nodeSimulator', nodeSimulator);
+    project.provide('tokenUsers', backend.tokenUsers);
     console.log(`[test-harness] backend: ${backend.name} (${backend.detail}); node simulator: ${nodeSimulator ? 'on' : 'off'}; kubeconfig: ${backend.kubeconfigPath}`);
     return teardown;
   } catch (err) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { apiServerArgs, envtestFiles, etcdArgs, parseEtcdVersion, tokenFileLine, type EnvtestLayout } from './envtest-args.js';
 import { tokenKubeconfig } from './kubeconfig-yaml.js';
 import { freePort, startProcess, waitUntilReady, type ManagedProcess } from './processes.js';
+import { makeTestUsers, tokenFileLines } from './test-users.js';
 import type { Backend } from './types.js';
 
 /**
@@ -37,7 +38,8 @@ export async function startEnvtestBackend(assetsDir: string, workDir: string): P
   });
   await writeFile(files.saPublicKey, publicKey);
   await writeFile(files.saPrivateKey, privateKey, { mode: 0o600 });
-  await writeFile(files.tokenFile, tokenFileLine(token), { mode: 0o600 });
+  const tokenUsers = makeTestUsers();
+  await writeFile(files.tokenFile, tokenFileLine(token) + tokenFileLines(tokenUsers), { mode: 0o600 });
 
   const started: ManagedProcess[] = [];
   const stopAll = async (): Promise<void> => {
@@ -63,7 +65,7 @@ export async function startEnvtestBackend(assetsDir: string, workDir: string): P
 
     const kubeconfigPath = path.join(workDir, 'kubeconfig.yaml');
     await writeFile(kubeconfigPath, tokenKubeconfig({ name: 'envtest', server, token }), { mode: 0o600 });
-    return { name: 'envtest', detail: `${server} (binaries from ${assetsDir})`, kubeconfigPath, disposable: true, stop: stopAll };
+    return { name: 'envtest', detail: `${server} (binaries from ${assetsDir})`, kubeconfigPath, disposable: true, tokenUsers, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

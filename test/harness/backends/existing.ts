@@ -15,6 +15,7 @@ export function useExistingCluster(kubeconfigSetting: string): Backend {
     // The file is used in place: a kubeconfig may reference certificate files by relative path.
     kubeconfigPath,
     disposable: false,
+    tokenUsers: [],
     stop: async () => {},
   };
 }

@@ -26,6 +26,7 @@ export async function startK3sBackend(workDir: string, image = DEFAULT_K3S_IMAGE
     detail: image,
     kubeconfigPath,
     disposable: true,
+    tokenUsers: [],
     stop: async () => {
       await container.stop();
     },
