@@ -21,6 +21,11 @@ function makePod(spec: Partial<NonNullable<V1Pod['spec']>>, annotations: Record<
   return { metadata: { name: 'p', namespace: 'ns', uid: 'uid-1', annotations }, spec: { containers: [], ...spec } };
 }
 
+const lookups = {
+  secret: async () => ({ data: { greeting: Buffer.from('hello from a secret').toString('base64') } }),
+  configMap: async (_ns: string, name: string) => (name === 'greetings' ? { data: { 'greeting.txt': 'hello from a volume' } } : undefined),
+};
+
 /** Starts a runtime and resolves once `until` holds for the pod status it reports. */
 function run(pod: V1Pod, until: (s: ReturnType<typeof podStatus>) => boolean, logs = new LogStore(), modelStore?: (claim: string) => OllamaModelStore) {
   return new Promise<{ status: ReturnType<typeof podStatus>; runtime: PodRuntime; logs: LogStore }>((resolve, reject) => {
@@ -32,7 +37,8 @@ function run(pod: V1Pod, until: (s: ReturnType<typeof podStatus>) => boolean, lo
       runtimeImages,
       repoRoot,
       kubeconfigPath: '/nonexistent/kubeconfig',
-      resolveEnv: (p, c) => resolveEnv(p, c, { secret: async () => ({ data: { greeting: Buffer.from('hello from a secret').toString('base64') } }), configMap: async () => undefined }, ips),
+      resolveEnv: (p, c) => resolveEnv(p, c, lookups, ips),
+      lookups,
       changed: () => {
         queueMicrotask(() => {
           const status = podStatus(pod, runtime.run, ips, new Date());
@@ -70,6 +76,23 @@ describe('PodRuntime', () => {
     expect(text).toContain('greeting: hello from a secret');
     expect(text).toContain('kubeconfig set: yes');
     expect(status.conditions?.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+  });
+
+  it('gives a runtime image its configMap and emptyDir volumes, env values naming a mount path pointing at them', async () => {
+    const pod = makePod({
+      restartPolicy: 'Never',
+      volumes: [{ name: 'g', configMap: { name: 'greetings' } }, { name: 'work', emptyDir: {} }],
+      containers: [{
+        name: 'runner', image: 'ghcr.io/agentlab/echo-runner', args: ['--exit', '0'],
+        env: [{ name: 'GREETING_FILE', value: '/etc/greetings/greeting.txt' }, { name: 'WORKDIR', value: '/work' }],
+        volumeMounts: [{ name: 'g', mountPath: '/etc/greetings', readOnly: true }, { name: 'work', mountPath: '/work' }],
+      }],
+    });
+    const { status, logs } = await run(pod, (s) => s.phase === 'Succeeded');
+    expect(status.containerStatuses![0].state?.terminated).toMatchObject({ exitCode: 0 });
+    const text = logs.lastLines('ns', 'p', 'runner', 10);
+    expect(text).toContain('file: hello from a volume');
+    expect(text).toContain('workdir is a directory: yes');
   });
 
   it('falls back to the log tail for the termination message when asked', async () => {

@@ -12,10 +12,11 @@ import { startFakeOllama, type OllamaModelStore } from '../fakes/ollama.js';
 import { ollamaOptionsFromEnv } from '../fakes/ollama-env.js';
 import { startFakeVllm, vllmOptionsFromArgs } from '../fakes/vllm.js';
 import type { FakeServer } from '../fakes/server.js';
-import { ContainerConfigError } from './env.js';
+import { ContainerConfigError, type EnvLookups } from './env.js';
 import { classifyImage, imageRefs, type RuntimeImage } from './images.js';
 import type { LogStore } from './logs.js';
 import { expandVars, type ContainerRun, type PodRun, type Terminated } from './podstatus.js';
+import { materializeVolumes, rewriteMountPaths } from './volumes.js';
 
 export const ANNOTATION_RUN_SECONDS = 'sim.agentlab.dev/run-seconds';
 export const ANNOTATION_EXIT_CODE = 'sim.agentlab.dev/exit-code';
@@ -35,6 +36,8 @@ export interface RuntimeDeps {
   /** Kubeconfig handed to child processes (KUBECONFIG), since they have no service account. */
   kubeconfigPath: string;
   resolveEnv(pod: V1Pod, container: V1Container): Promise<Record<string, string>>;
+  /** ConfigMaps and Secrets for the volumes of runtime-image containers (see volumes.ts). */
+  lookups?: EnvLookups;
   /** Called whenever the pod's status may have changed. */
   changed(): void;
   logger: Logger;
@@ -197,7 +200,9 @@ export class PodRuntime {
     if (kind.kind === 'runtime') {
       const termPath = path.join(this.tmpDir!, `${spec.name}.termination-log`);
       await writeFile(termPath, '');
-      const args = (spec.args ?? []).map((a) => expandVars(a, env));
+      // configMap/secret/emptyDir volumes land in the sandbox; env values naming a mount path point there.
+      const local = rewriteMountPaths(env, this.deps.lookups ? await materializeVolumes(this.pod, spec, this.tmpDir!, this.deps.lookups) : []);
+      const args = (spec.args ?? []).map((a) => expandVars(a, local));
       const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(this.deps.repoRoot, kind.entrypoint), ...args], {
         cwd: this.deps.repoRoot,
         env: {
@@ -206,7 +211,7 @@ export class PodRuntime {
           HOSTNAME: this.name,
           KUBECONFIG: this.deps.kubeconfigPath,
           [TERMINATION_PATH_ENV]: termPath,
-          ...env,
+          ...local,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
