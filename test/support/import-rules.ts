@@ -1,3 +1,9 @@
+/**
+ * Import rules of the product code, checked by unit tests (operators/model/dependency-rule.test.ts,
+ * operators/product-imports.test.ts). A test helper, not product code: it reads sources with the
+ * TypeScript scanner, and `typescript` is a devDependency the image does not install.
+ */
+import { builtinModules } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
@@ -35,9 +41,14 @@ export function typeScriptFiles(dir: string): string[] {
     e.isDirectory() ? typeScriptFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
 }
 
-/** Every import under operators/model that breaks the dependency rule. */
+/** Product code: every .ts file under dir except unit tests (`*.test.ts`), which may use test helpers. */
+export function productFiles(dir: string): string[] {
+  return typeScriptFiles(dir).filter((f) => !f.endsWith('.test.ts'));
+}
+
+/** Every import of product code under operators/model that breaks the dependency rule. */
 export function modelViolations(operatorsDir: string): string[] {
-  return typeScriptFiles(join(operatorsDir, 'model')).flatMap((file) =>
+  return productFiles(join(operatorsDir, 'model')).flatMap((file) =>
     importSpecifiers(readFileSync(file, 'utf8')).flatMap((s) => importViolation(operatorsDir, file, s) ?? []));
 }
 
@@ -46,10 +57,29 @@ export function modelViolations(operatorsDir: string): string[] {
  * that share a model import it from operators/model instead of from each other.
  */
 export function folderImports(operatorsDir: string, from: string, to: string): string[] {
-  return typeScriptFiles(join(operatorsDir, from)).flatMap((file) =>
+  return productFiles(join(operatorsDir, from)).flatMap((file) =>
     importSpecifiers(readFileSync(file, 'utf8')).flatMap((s) => {
       if (!s.startsWith('.')) return [];
       const rel = relative(operatorsDir, resolve(dirname(file), s));
       return rel.split(sep)[0] === to ? [`operators/${relative(operatorsDir, file)} imports ${s} (operators/${rel}); move what both need into operators/model`] : [];
+    }));
+}
+
+/** The npm package an import specifier names ('@scope/pkg/sub' -> '@scope/pkg'), or undefined for relative paths and node built-ins. */
+export function packageOf(specifier: string): string | undefined {
+  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0])) return undefined;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/**
+ * Imports of product code under `dir` naming a package that is not among `dependencies`: the
+ * image installs with `npm ci --omit=dev`, so such an import fails there (or drags a dev tool in).
+ */
+export function nonRuntimeImports(dir: string, rootDir: string, dependencies: readonly string[]): string[] {
+  return productFiles(dir).flatMap((file) =>
+    importSpecifiers(readFileSync(file, 'utf8')).flatMap((s) => {
+      const pkg = packageOf(s);
+      return pkg && !dependencies.includes(pkg) ? [`${relative(rootDir, file)} imports ${s}, which is not in package.json "dependencies"`] : [];
     }));
 }
