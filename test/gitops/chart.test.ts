@@ -29,20 +29,21 @@ describe('helm template with default values', () => {
   const objects = renderChart();
   const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
 
-  it('renders the operator, the router and their RBAC, nothing optional', () => {
+  it('renders the operator, the router and their RBAC, the approval policy and approver role, nothing optional', () => {
     expect(kinds).toEqual([
-      'ClusterRole/agentlab-operator', 'ClusterRole/agentlab-router',
+      'ClusterRole/agentlab-approver', 'ClusterRole/agentlab-operator', 'ClusterRole/agentlab-router',
       'ClusterRoleBinding/agentlab-operator', 'ClusterRoleBinding/agentlab-router',
       'Deployment/agentlab-operator', 'Deployment/agentlab-router',
       'Role/agentlab-operator', 'Role/agentlab-router',
       'RoleBinding/agentlab-operator', 'RoleBinding/agentlab-router',
       'Service/agentlab-operator-metrics', 'Service/agentlab-router',
       'ServiceAccount/agentlab-operator', 'ServiceAccount/agentlab-router',
+      'ValidatingAdmissionPolicy/agentlab-approvals', 'ValidatingAdmissionPolicyBinding/agentlab-approvals',
     ]);
   });
 
   it('puts every namespaced object in the release namespace', () => {
-    for (const o of objects.filter((x) => !x.kind.startsWith('Cluster'))) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('agentlab-system');
+    for (const o of objects.filter((x) => !x.kind.startsWith('Cluster') && !x.kind.startsWith('ValidatingAdmissionPolicy'))) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('agentlab-system');
   });
 
   it('runs `agentlab run` with leader election and metrics and probes on every interface', () => {
