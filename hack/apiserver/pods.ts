@@ -1,15 +1,14 @@
 /**
- * Pod-specific behaviour of kube-apiserver: the binding subresource the scheduler uses, and
- * graceful deletion. A kubelet normally removes a deleted pod once its containers stop; when
- * the grace period runs out and nothing did, the server removes it, so no pod hangs in
- * Terminating forever without a kubelet.
+ * Pod-specific behaviour of kube-apiserver: the binding subresource the scheduler uses. Graceful
+ * deletion is ObjectService.delete's (a pod bound to a node gets a deletionTimestamp and stays
+ * until its kubelet deletes it with grace 0; an unbound or finished pod goes at once). As on a
+ * real server, nothing removes a Terminating pod by time alone: without a kubelet it stays.
  */
-import { later, type ServerContext } from './context.js';
 import { badRequest, conflict, notFound, successStatus, type Status } from './errors.js';
 import { nowRfc3339 } from './duration.js';
 import type { ObjectService, WriteOptions } from './objects.js';
 import type { ResourceInfo } from './registry.js';
-import { isRecord, type StoredObject } from './types.js';
+import { isRecord } from './types.js';
 
 export function bindPod(svc: ObjectService, r: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions): Status {
   if (!isRecord(body) || body.kind !== 'Binding') throw badRequest('the body must be a Binding object');
@@ -31,20 +30,4 @@ export function bindPod(svc: ObjectService, r: ResourceInfo, ns: string, name: s
   const afterSpec = svc.update(r, ns, name, pod, opts, undefined).object;
   svc.update(r, ns, name, { ...afterSpec, status: scheduledStatus }, opts, 'status');
   return { ...successStatus(r, name), code: 201 };
-}
-
-export function installPodGracefulDeletion(ctx: ServerContext, svc: ObjectService): void {
-  svc.onCommit((r, type, obj) => {
-    if (r.group !== '' || r.resource !== 'pods' || type !== 'MODIFIED') return;
-    const grace = obj.metadata.deletionGracePeriodSeconds;
-    if (!obj.metadata.deletionTimestamp || !grace) return;
-    const { uid, name } = obj.metadata;
-    const ns = obj.metadata.namespace ?? '';
-    later(ctx, Math.max(0, Date.parse(obj.metadata.deletionTimestamp) - Date.now()), () => {
-      const live: StoredObject | undefined = ctx.store.get('pods.', ns, name);
-      if (!live || live.metadata.uid !== uid || live.metadata.finalizers?.length) return;
-      if (Date.parse(live.metadata.deletionTimestamp ?? '') > Date.now()) return;
-      svc.remove(r, live);
-    });
-  });
 }

@@ -420,6 +420,32 @@ describe('built-in specifics', () => {
     expect((await call('GET', `${pods}/bp`)).status).toBe(404);
   });
 
+  it('never removes a Terminating pod bound to a node by itself (only its kubelet\'s grace-0 delete does); an unbound pod goes at once', async () => {
+    const pods = '/api/v1/namespaces/default/pods';
+    await call('POST', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tp' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox' }] } });
+    await call('POST', `${pods}/tp/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'tp' }, target: { apiVersion: 'v1', kind: 'Node', name: 'gone-node' } });
+    const del = await call('DELETE', `${pods}/tp`);
+    expect(del.body.metadata.deletionGracePeriodSeconds).toBe(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    const stays = await call('GET', `${pods}/tp`);
+    expect(stays.status).toBe(200);
+    expect(stays.body.metadata.deletionTimestamp).toBeDefined();
+    expect((await call('DELETE', `${pods}/tp`, { gracePeriodSeconds: 0, preconditions: { uid: 'not-its-uid' } })).body).toMatchObject({ code: 409, reason: 'Conflict' });
+    // With a body, kube-apiserver reads DeleteOptions from the body alone: the query's grace period does not count.
+    const queryIgnored = await call('DELETE', `${pods}/tp?gracePeriodSeconds=0&dryRun=All`, { preconditions: { uid: stays.body.metadata.uid } });
+    expect(queryIgnored.status).toBe(200);
+    expect((await call('GET', `${pods}/tp`)).status).toBe(200);
+    await call('DELETE', `${pods}/tp`, { gracePeriodSeconds: 0, preconditions: { uid: stays.body.metadata.uid } });
+    expect((await call('GET', `${pods}/tp`)).status).toBe(404);
+
+    await call('POST', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'up' }, spec: { terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'busybox' }] } });
+    // Without a body, the query is read: dryRun=All keeps the pod.
+    expect((await call('DELETE', `${pods}/up?dryRun=All`)).status).toBe(200);
+    expect((await call('GET', `${pods}/up`)).status).toBe(200);
+    expect((await call('DELETE', `${pods}/up`)).status).toBe(200);
+    expect((await call('GET', `${pods}/up`)).status).toBe(404);
+  });
+
   it('keeps the status a Node registers with', async () => {
     const n = await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' },
       status: { capacity: { cpu: '4' }, conditions: [{ type: 'Ready', status: 'True' }] } });

@@ -31,7 +31,6 @@ import { kubeconfigYaml } from './kubeconfig.js';
 import { createDefaultNamespaces, installNamespaceController } from './namespaces.js';
 import { ObjectService } from './objects.js';
 import { OpenApi } from './openapi.js';
-import { installPodGracefulDeletion } from './pods.js';
 import { Registry } from './registry.js';
 import { parseRoute } from './routes.js';
 import { Store } from './store.js';
@@ -88,7 +87,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
   installCrdController(ctx, svc);
   installGarbageCollector(ctx, svc);
   installNamespaceController(ctx, svc);
-  installPodGracefulDeletion(ctx, svc);
   createDefaultNamespaces(svc, ctx);
   createBootstrapRbac(svc, ctx);
   installValidatingAdmissionPolicies(ctx, svc, authorize);

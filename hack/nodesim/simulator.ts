@@ -443,7 +443,8 @@ class Simulator {
       // finalizers may keep it around, and repeating the delete would only churn events).
       const uid = pod.metadata.uid ?? '';
       if (this.confirmedDeletions.has(uid)) return;
-      await ignoreNotFound(this.core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0, body: { preconditions: { uid } } }));
+      // Everything in the body: kube-apiserver ignores the query (?gracePeriodSeconds=0) when a body is sent.
+      await ignoreNotFound(this.core.deleteNamespacedPod({ name, namespace: ns, body: { gracePeriodSeconds: 0, preconditions: { uid } } }));
       this.confirmedDeletions.add(uid);
       return;
     }
