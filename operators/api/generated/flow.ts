@@ -463,6 +463,10 @@ export interface FlowStatus {
    */
   lastScheduleTime?: string;
   /**
+   * Hash of status.plan and of the spec fields that decide what runs (nodes, params, lane, sensitive), e.g. sha256:0123456789abcdef. It identifies the plan a person reviewed; once a run has started, a spec change that alters it stalls the flow instead of changing the run.
+   */
+  planDigest?: string;
+  /**
    * What the run creates, in order; nodes of the same wave run in parallel.
    *
    * @maxItems 32
@@ -519,6 +523,10 @@ export interface FlowStatus {
      * When the node finished.
      */
     finishedAt?: string;
+    /**
+     * When the next attempt of a node whose last attempt failed starts (exponential back-off).
+     */
+    retryAt?: string;
     /**
      * Last status or error.
      */

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import type { FlowSpec, FlowStatus } from '../api/generated/flow.js';
+import type { KubeObject } from '../runtime/kube.js';
+import { reconcileOnce } from '../runtime/test-kit.js';
+import { flowController } from './controller.js';
+import type { FlowObject } from './types.js';
+
+const now = new Date('2026-03-01T10:00:00Z');
+const flow = (spec: Partial<FlowSpec>, status?: FlowStatus): FlowObject => ({
+  apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow',
+  metadata: { name: 'daily', namespace: 'lab', uid: 'uid-1', generation: 1 },
+  spec: { nodes: [], ...spec },
+  ...(status ? { status } : {}),
+});
+const step = { image: 'ghcr.io/agentlab/step-runner' };
+const twoWaves: Partial<FlowSpec> = {
+  params: [{ name: 'n', value: '20' }],
+  nodes: [
+    { id: 'count', type: 'tool', tool: { ...step, args: ['sh', '-c', 'echo ${params.n} > $AGENTLAB_OUTPUTS_DIR/n'] }, outputs: [{ name: 'n', type: 'number' }] },
+    { id: 'double', type: 'tool', tool: { ...step, args: ['sh', '-c', 'echo $((INPUT_X * 2)) > $AGENTLAB_OUTPUTS_DIR/out'] }, inputs: [{ name: 'x', from: { node: 'count', output: 'n' } }], outputs: [{ name: 'out', type: 'number' }], retries: 1 },
+  ],
+};
+const pod = (name: string, status: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name, namespace: 'lab', labels: { 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] },
+  status,
+});
+const succeededPod = (name: string, outputs: Record<string, string>) => pod(name, {
+  phase: 'Succeeded',
+  initContainerStatuses: [{ name: 'inputs', state: { terminated: { exitCode: 0 } } }, { name: 'tool', state: { terminated: { exitCode: 0 } } }],
+  containerStatuses: [{ name: 'outputs', state: { terminated: { exitCode: 0, message: JSON.stringify({ outputs }) } } }],
+});
+const failedPod = (name: string, code: number, log: string) => pod(name, {
+  phase: 'Failed',
+  initContainerStatuses: [{ name: 'inputs', state: { terminated: { exitCode: 0 } } }, { name: 'tool', state: { terminated: { exitCode: code, message: log } } }],
+  containerStatuses: [{ name: 'outputs', state: { waiting: { reason: 'PodInitializing' } } }],
+});
+const cond = (status: { conditions?: { type: string; status: string; reason: string; message: string }[] }, type: string) => status.conditions?.find((c) => c.type === type);
+
+describe('flow controller: planning', () => {
+  it('stalls an invalid graph with the field path and plans nothing', async () => {
+    const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'a', type: 'model', model: { prompt: '${nodes.b.outputs.x}' } }, { id: 'b', type: 'model', model: { prompt: '${nodes.a.outputs.text}' }, outputs: [{ name: 'text' }] }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidGraph' });
+    expect(cond(run.status, 'Stalled')!.message).toContain('spec.nodes[0].model.prompt: ${nodes.b.outputs.x}: node "b" has no output "x"');
+    expect(run.status).toMatchObject({ phase: 'Pending', plan: [] });
+    expect(run.applied).toEqual([]);
+  });
+
+  it('stops at Planned in mode Plan, with the plan and its digest', async () => {
+    const run = await reconcileOnce(flowController(), { object: flow({ ...twoWaves, mode: 'Plan' }), now });
+    expect(run.status).toMatchObject({
+      phase: 'Planned', progress: '0/2', planDigest: expect.stringMatching(/^sha256:[0-9a-f]{16}$/),
+      plan: [{ node: 'count', wave: 0, action: 'CreatePod', child: 'Pod/daily-count-1' }, { node: 'double', wave: 1, action: 'CreatePod', child: 'Pod/daily-double-1' }],
+    });
+    expect(cond(run.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Planned' });
+    expect(cond(run.status, 'Planned')).toMatchObject({ status: 'True' });
+    expect(run.applied).toEqual([]);
+  });
+
+  it('stalls a flow with a node type this version does not run, naming the node, with the plan shown', async () => {
+    const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'ok', type: 'approval', approval: {} }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'UnsupportedNodeType', message: expect.stringContaining('spec.nodes[0].type: node "ok" is of type approval, which this version of the Flow controller does not run yet') });
+    expect(run.status.plan).toEqual([{ node: 'ok', wave: 0, action: 'WaitForApproval' }]);
+  });
+});
+
+describe('flow controller: tool nodes', () => {
+  it('starts wave 0 as a pod and keeps wave 1 pending', async () => {
+    const run = await reconcileOnce(flowController(), { object: flow(twoWaves), now });
+    expect(run.applied.map((a) => a.object.metadata?.name)).toEqual(['daily-count-1']);
+    const spec = run.applied[0].object.spec as { restartPolicy: string; initContainers: { name: string; image: string; args?: string[] }[]; containers: { name: string }[] };
+    expect(spec.restartPolicy).toBe('Never');
+    expect(spec.initContainers.map((c) => c.name)).toEqual(['inputs', 'tool']);
+    expect(spec.initContainers[1].args).toEqual(['sh', '-c', 'echo 20 > $AGENTLAB_OUTPUTS_DIR/n']);
+    expect(spec.containers.map((c) => c.name)).toEqual(['outputs']);
+    expect(run.status).toMatchObject({ phase: 'Running', progress: '0/2', nodes: [{ id: 'count', phase: 'Running', attempts: 1, child: 'Pod/daily-count-1' }, { id: 'double', phase: 'Pending', message: 'waiting for count' }] });
+    expect(cond(run.status, 'Reconciling')).toMatchObject({ status: 'True' });
+    expect(run.events.map((e) => e.reason)).toEqual(['NodeStarted']);
+  });
+
+  it('passes a typed output to the next wave as $INPUT_<NAME>, then succeeds', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(twoWaves), now });
+    const second = await reconcileOnce(c, { object: flow(twoWaves, first.status as FlowStatus), cache: [succeededPod('daily-count-1', { n: '20\n' })], now });
+    expect(second.status.nodes).toMatchObject([{ id: 'count', phase: 'Succeeded', outputs: { n: '20' } }, { id: 'double', phase: 'Running', attempts: 1 }]);
+    const podSpec = second.applied.find((a) => a.object.metadata?.name === 'daily-double-1')!.object.spec as { initContainers: { name: string; env: { name: string; value: string }[] }[] };
+    expect(podSpec.initContainers[1].env).toContainEqual({ name: 'INPUT_X', value: '20' });
+    const third = await reconcileOnce(c, { object: flow(twoWaves, second.status as FlowStatus), cache: [succeededPod('daily-count-1', { n: '20\n' }), succeededPod('daily-double-1', { out: '40\n' })], now });
+    expect(third.status).toMatchObject({ phase: 'Succeeded', progress: '2/2', completionTime: now.toISOString(), nodes: [{ phase: 'Succeeded' }, { phase: 'Succeeded', outputs: { out: '40' } }] });
+    expect(cond(third.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+  });
+
+  it('retries a failing tool, then fails the flow naming the node and skips nothing that finished', async () => {
+    const c = flowController({ backoffMs: 1000 });
+    const status: FlowStatus = { phase: 'Running', startTime: now.toISOString(), nodes: [{ id: 'count', phase: 'Succeeded', outputs: { n: '20' }, attempts: 1 }, { id: 'double', phase: 'Running', attempts: 1 }] };
+    const planned = await reconcileOnce(c, { object: flow(twoWaves), now });
+    status.planDigest = planned.status.planDigest as string;
+    const cache = [succeededPod('daily-count-1', { n: '20' }), failedPod('daily-double-1', 3, 'boom: disk full')];
+    const r1 = await reconcileOnce(c, { object: flow(twoWaves, status), cache, now });
+    expect(r1.status.nodes).toMatchObject([{ phase: 'Succeeded' }, { id: 'double', phase: 'Running', health: 'Yellow', retryAt: '2026-03-01T10:00:01.000Z' }]);
+    expect(r1.result.requeueAfterMs).toBe(1000);
+    const later = new Date(now.getTime() + 1000);
+    const r2 = await reconcileOnce(c, { object: flow(twoWaves, r1.status as FlowStatus), cache, now: later });
+    expect(r2.applied.map((a) => a.object.metadata?.name)).toEqual(['daily-double-2']);
+    const r3 = await reconcileOnce(c, { object: flow(twoWaves, r2.status as FlowStatus), cache: [...cache, failedPod('daily-double-2', 3, 'boom: disk full')], now: later });
+    expect(r3.status).toMatchObject({ phase: 'Failed', progress: '2/2' });
+    expect(cond(r3.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'NodeFailed', message: 'node double failed after 2 attempts: the tool exited with code 3: boom: disk full' });
+  });
+
+  it('stalls when the graph changes after the run started', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(twoWaves), now });
+    const changed = { ...twoWaves, params: [{ name: 'n', value: '21' }] };
+    const run = await reconcileOnce(c, { object: flow(changed, first.status as FlowStatus), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'GraphChanged' });
+    expect(run.applied).toEqual([]);
+  });
+});
+
+describe('flow controller: model nodes', () => {
+  const spec: Partial<FlowSpec> = { nodes: [{ id: 'ask', type: 'model', model: { prompt: 'Say hi to ${params.who}' }, outputs: [{ name: 'text' }] }], params: [{ name: 'who', value: 'Ada' }] };
+
+  it('fails the node with what to do when the operator has no router URL', async () => {
+    const run = await reconcileOnce(flowController(), { object: flow(spec), now });
+    expect(run.status).toMatchObject({ phase: 'Failed', nodes: [{ phase: 'Failed', message: expect.stringContaining('agentlab run --router-url') }] });
+  });
+
+  it('issues the flow a router token and calls the router once, with the substituted prompt', async () => {
+    const requests: { url: string; auth: string | null; body: { model: string; messages: { role: string; content: string }[] } }[] = [];
+    const fakeFetch = (async (url: string, init: RequestInit) => {
+      requests.push({ url, auth: new Headers(init.headers).get('authorization'), body: JSON.parse(String(init.body)) });
+      return new Response(JSON.stringify({ choices: [{ message: { content: 'Hi Ada!' } }], usage: { prompt_tokens: 5, completion_tokens: 3 } }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const c = flowController({ routerUrl: 'http://router:8080', fetch: fakeFetch });
+    const first = await reconcileOnce(c, { object: flow(spec), now });
+    const secret = first.applied.find((a) => a.object.kind === 'Secret')!.object as KubeObject & { type: string; data: { token: string } };
+    expect(secret).toMatchObject({ type: 'agentlab.dev/router-token', metadata: { name: 'daily-router-token', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'daily' } } });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ url: 'http://router:8080/v1/chat/completions', body: { model: 'default', messages: [{ role: 'user', content: 'Say hi to Ada' }] } });
+    expect(requests[0].auth).toBe(`Bearer ${Buffer.from(secret.data.token, 'base64').toString()}`);
+    const second = await reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), now, cache: [{ ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] } }], server: [secret] });
+    expect(second.status).toMatchObject({ phase: 'Succeeded', usage: { totalTokens: 8 }, nodes: [{ phase: 'Succeeded', outputs: { text: 'Hi Ada!' }, totalTokens: 8 }] });
+    expect(requests).toHaveLength(1);
+    const revoked = second.applied.find((a) => a.object.kind === 'Secret')!.object;
+    expect(revoked.metadata?.annotations).toMatchObject({ 'agentlab.dev/revoked': 'true' });
+  });
+});

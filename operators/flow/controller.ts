@@ -1,0 +1,344 @@
+import { randomBytes } from 'node:crypto';
+import type { FlowNode, FlowStatus } from '../api/generated/flow.js';
+import type { FlowObject as Flow } from './types.js';
+import type { ControllerDeps } from '../manager.js';
+import { flowDependencies, flowPlanDigest, flowTokenSecretName, outputsConfigMapName, planFlowRun, toolPodName, type FlowPlanEntry } from '../model/graph/index.js';
+import type { Controller, ControllerHandle, ReconcileContext } from '../runtime/controller.js';
+import { isNotFound, type KubeObject } from '../runtime/kube.js';
+import type { ReconcileResult } from '../runtime/outcome.js';
+import { TransientError } from '../runtime/outcome.js';
+import { flowOutcome, flowPhase, progressOf, usageOf } from './flow-status.js';
+import { paramValues, resolveInputs, substitute, type RunValues } from './inputs.js';
+import { callRouter, modelRequest, ModelCallError } from './model-call.js';
+import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
+import { MAX_STATUS_OUTPUT, modelOutputs, splitForStatus } from './outputs.js';
+import { CONFIGMAPS, FLOWS, PODS, SECRETS } from './resources.js';
+import { toolAttemptResult } from './tool-attempt.js';
+import { desiredToolPod, durationSeconds, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
+
+export interface FlowControllerOptions {
+  /** Base URL of the lane router's API (ControllerDeps.routerUrl); model nodes fail with a clear message without it. */
+  routerUrl?: string;
+  /** fetch used for router calls (default global fetch). */
+  fetch?: typeof fetch;
+  /** Image of the step runner in tool pods (default STEP_RUNNER_IMAGE). */
+  stepRunnerImage?: string;
+  /** First retry delay of a failed node attempt; doubles per attempt (default 1 s, capped at 5 minutes). */
+  backoffMs?: number;
+  /** Time limit of a model call whose node sets no timeout (default 10 minutes). */
+  defaultModelTimeoutMs?: number;
+}
+
+const RUN_STARTED: readonly (FlowStatus['phase'])[] = ['Running', 'Succeeded', 'Failed', 'Suspended', 'AwaitingApproval'];
+const TOKEN_ANNOTATIONS = { lane: 'agentlab.dev/lane', sensitive: 'agentlab.dev/sensitive', revoked: 'agentlab.dev/revoked' };
+/** How long a freshly issued token may be refused (the router learns Secrets from its watch). */
+const TOKEN_PROPAGATION_MS = 30_000;
+
+type CallState = { state: 'running' } | { state: 'done'; result: AttemptResult };
+
+/**
+ * The Flow controller: plans every flow (status.plan, planDigest; an invalid graph or a node type
+ * this version does not run is Stalled with the field path), stops at phase Planned in mode Plan,
+ * and otherwise runs tool nodes as pods (operators/flow/tool-pod.ts) and model nodes as one call
+ * through the lane router each, wave after wave, with retries, time limits and typed outputs.
+ */
+export function flowController(opts: FlowControllerOptions = {}): Controller<Flow> {
+  const backoffMs = opts.backoffMs ?? 1000;
+  /** Model calls in flight or finished, by `<ns>/<flow>/<uid>/<node>/<attempt>`; dropped once recorded in status. */
+  const calls = new Map<string, CallState>();
+  /** Router tokens by flow uid, and when each was issued (read from the Secret once per process). */
+  const tokens = new Map<string, { token: string; issuedAt: number }>();
+  let handle: ControllerHandle | undefined;
+
+  const callKey = (flow: Flow, node: string, attempt: number) => `${flow.metadata!.namespace}/${flow.metadata!.name}/${flow.metadata!.uid}/${node}/${attempt}`;
+
+  async function flowToken(ctx: ReconcileContext<Flow>): Promise<{ token: string; issuedAt: number }> {
+    const flow = ctx.object;
+    const known = tokens.get(flow.metadata!.uid!);
+    if (known) return known;
+    const name = flowTokenSecretName(flow.metadata!.name!);
+    try {
+      const secret = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, flow.metadata!.namespace, name);
+      const token = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+      if (token) {
+        const entry = { token, issuedAt: Date.parse(String(secret.metadata?.creationTimestamp ?? '')) || Date.now() };
+        tokens.set(flow.metadata!.uid!, entry);
+        return entry;
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw new TransientError('TokenUnreadable', `cannot read Secret ${name}: ${(err as Error).message}`);
+    }
+    const token = randomBytes(32).toString('base64url');
+    await ctx.apply(SECRETS, tokenSecret(flow, token, false));
+    const entry = { token, issuedAt: Date.now() };
+    tokens.set(flow.metadata!.uid!, entry);
+    return entry;
+  }
+
+  /** Marks the flow's token revoked once the run ended (kept, so usage still maps to the flow). */
+  async function revokeToken(ctx: ReconcileContext<Flow>): Promise<void> {
+    const flow = ctx.object;
+    const name = flowTokenSecretName(flow.metadata!.name!);
+    const cached = ctx.cache.get(SECRETS, flow.metadata!.namespace, name);
+    if (!cached || cached.metadata?.annotations?.[TOKEN_ANNOTATIONS.revoked] === 'true') return;
+    let token: string;
+    try {
+      const secret = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, flow.metadata!.namespace, name);
+      token = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw new TransientError('TokenUnreadable', `cannot read Secret ${name}: ${(err as Error).message}`);
+    }
+    await ctx.apply(SECRETS, tokenSecret(flow, token, true));
+    tokens.delete(flow.metadata!.uid!);
+  }
+
+  function startModelCall(ctx: ReconcileContext<Flow>, key: string, node: FlowNode, request: ReturnType<typeof modelRequest>, token: { token: string; issuedAt: number }): void {
+    calls.set(key, { state: 'running' });
+    const flowKey = ctx.key;
+    const timeoutMs = node.timeout ? durationSeconds(node.timeout) * 1000 : opts.defaultModelTimeoutMs ?? 10 * 60_000;
+    const finish = (result: AttemptResult) => {
+      if (calls.get(key)?.state === 'running') calls.set(key, { state: 'done', result });
+      handle?.enqueue(flowKey);
+    };
+    void callRouter(request, { url: opts.routerUrl!, token: token.token, fetch: opts.fetch, timeoutMs, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
+      .then((answer) => {
+        const checked = modelOutputs(node, answer.answer);
+        const totalTokens = answer.promptTokens + answer.completionTokens;
+        finish('error' in checked ? { kind: 'failed', message: checked.error, final: true } : { kind: 'succeeded', outputs: checked.outputs, totalTokens });
+      }, (err: unknown) => {
+        finish({ kind: 'failed', message: err instanceof ModelCallError ? err.message : `model call failed: ${(err as Error).message}` });
+      });
+  }
+
+  /** Full output values of succeeded nodes: status outputs, else the node's ConfigMap (read once per reconcile). */
+  async function outputReader(ctx: ReconcileContext<Flow>, nodes: Map<string, NodeStatus>): Promise<(id: string) => Promise<Record<string, string>>> {
+    const loaded = new Map<string, Record<string, string>>();
+    return async (id: string) => {
+      const st = nodes.get(id);
+      if (!st || st.phase !== 'Succeeded') return {};
+      if (!st.outputsRef) return st.outputs as Record<string, string> ?? {};
+      if (!loaded.has(id)) {
+        try {
+          const cm = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, ctx.object.metadata!.namespace, st.outputsRef);
+          loaded.set(id, cm.data ?? {});
+        } catch (err) {
+          throw new TransientError('OutputsUnreadable', `cannot read ConfigMap ${st.outputsRef} with the outputs of node ${id}: ${(err as Error).message}`);
+        }
+      }
+      return loaded.get(id)!;
+    };
+  }
+
+  /** Values for ${...} of a node: params and the full outputs of the nodes it depends on. */
+  async function runValues(ctx: ReconcileContext<Flow>, deps: string[], read: (id: string) => Promise<Record<string, string>>): Promise<RunValues> {
+    const outputs = new Map<string, Record<string, string>>();
+    for (const d of deps) outputs.set(d, await read(d));
+    return { params: paramValues(ctx.object.spec), output: (n, name) => outputs.get(n)?.[name] };
+  }
+
+  /** Creates what an attempt needs (tool: its pod; model: the call); a failure to resolve its inputs is returned. */
+  async function launch(ctx: ReconcileContext<Flow>, node: FlowNode, index: number, attempt: number, values: RunValues): Promise<AttemptResult | undefined> {
+    const flow = ctx.object;
+    const base = `spec.nodes[${index}]`;
+    const inputs = resolveInputs(node, index, values);
+    if ('error' in inputs) return { kind: 'failed', message: `${inputs.error.field}: ${inputs.error.message}`, final: true };
+    const withInputs: RunValues = { ...values, inputs: inputs.value };
+    const sub = (text: string | undefined, field: string) => (text === undefined ? { value: undefined } : substitute(text, `${base}.${field}`, withInputs));
+    if (node.type === 'tool') {
+      const size = Object.values(inputs.value).reduce((n, v) => n + Buffer.byteLength(v), 0);
+      if (size > MAX_TOOL_INPUT_BYTES) return { kind: 'failed', message: `${base}.inputs: the inputs take ${size} bytes; a tool pod carries at most ${MAX_TOOL_INPUT_BYTES}`, final: true };
+      const command: string[] = [];
+      const args: string[] = [];
+      for (const [list, field, out] of [[node.tool!.command ?? [], 'tool.command', command], [node.tool!.args ?? [], 'tool.args', args]] as const) {
+        for (let i = 0; i < list.length; i++) {
+          const r = substitute(list[i], `${base}.${field}[${i}]`, withInputs);
+          if ('error' in r) return { kind: 'failed', message: `${r.error.field}: ${r.error.message}`, final: true };
+          out.push(r.value);
+        }
+      }
+      await ctx.apply(PODS, desiredToolPod({ flow: { name: flow.metadata!.name!, namespace: flow.metadata!.namespace! }, node, attempt, inputs: inputs.value, command, args, stepRunnerImage: opts.stepRunnerImage }));
+      return undefined;
+    }
+    // model
+    if (!opts.routerUrl) {
+      return { kind: 'failed', final: true, message: 'the operator has no lane router URL: start it with agentlab run --router-url <url> (the Helm chart sets it to the router Service)' };
+    }
+    const prompt = sub(node.model!.prompt, 'model.prompt');
+    if ('error' in prompt) return { kind: 'failed', message: `${prompt.error.field}: ${prompt.error.message}`, final: true };
+    const system = sub(node.model!.system, 'model.system');
+    if ('error' in system) return { kind: 'failed', message: `${system.error.field}: ${system.error.message}`, final: true };
+    const token = await flowToken(ctx);
+    startModelCall(ctx, callKey(flow, node.id, attempt), node, modelRequest(node, prompt.value!, system.value), token);
+    return undefined;
+  }
+
+  function attemptResult(flow: Flow, node: FlowNode, st: NodeStatus | undefined, cache: ReconcileContext<Flow>['cache']): AttemptResult {
+    const attempt = st?.attempts ?? 0;
+    if (attempt === 0) return { kind: 'absent' };
+    if (node.type === 'tool') return toolAttemptResult(node, cache.get(PODS, flow.metadata!.namespace, toolPodName(flow.metadata!.name!, node.id, attempt)));
+    const call = calls.get(callKey(flow, node.id, attempt));
+    if (!call) return { kind: 'absent' };
+    return call.state === 'running' ? { kind: 'running', detail: 'waiting for the model' } : call.result;
+  }
+
+  return {
+    name: 'flow',
+    for: FLOWS,
+    owns: [PODS, SECRETS, CONFIGMAPS],
+    start(h) {
+      handle = h;
+    },
+    forget(key) {
+      for (const k of calls.keys()) if (k.startsWith(`${key}/`)) calls.delete(k);
+    },
+    async reconcile(ctx): Promise<ReconcileResult> {
+      const flow = ctx.object;
+      const name = flow.metadata!.name!;
+      const spec = flow.spec;
+      const prev: FlowStatus = flow.status ?? {};
+      const now = ctx.now();
+      const { plan, errors, unsupported } = planFlowRun(name, spec);
+      const digest = errors.length === 0 ? flowPlanDigest(spec, plan) : undefined;
+      const started = RUN_STARTED.includes(prev.phase) && prev.startTime !== undefined;
+      const total = spec.nodes.length;
+
+      if (started && prev.planDigest && digest !== prev.planDigest) {
+        ctx.setStatus(statusFields(prev));
+        const message = `the graph changed after the run started (the run's plan is ${prev.planDigest}, the spec's is ${digest ?? 'invalid'}); a started flow keeps its plan: delete and re-create the Flow to run the new graph`;
+        return { outcome: { kind: 'stalled', reason: 'GraphChanged', message } };
+      }
+      if (errors.length > 0) {
+        ctx.setStatus({ phase: 'Pending', progress: `0/${total}`, plan: [] });
+        const message = `invalid graph: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
+        ctx.setCondition({ type: 'Planned', status: 'False', reason: 'InvalidGraph', message: truncate(message, 32768) });
+        return { outcome: { kind: 'stalled', reason: 'InvalidGraph', message: truncate(message, 32768) } };
+      }
+      const waves = new Set(plan.map((p) => p.wave)).size;
+      ctx.setCondition({ type: 'Planned', status: 'True', reason: 'Planned', message: `${plan.length} nodes in ${waves} waves, plan ${digest}` });
+      if (unsupported.length > 0) {
+        ctx.setStatus({ phase: 'Pending', progress: `0/${total}`, plan, planDigest: digest });
+        const message = unsupported.map((e) => `${e.field}: ${e.message}`).join('; ');
+        return { outcome: { kind: 'stalled', reason: 'UnsupportedNodeType', message } };
+      }
+      if (!started && (spec.mode ?? 'Run') === 'Plan') {
+        ctx.setStatus({ phase: 'Planned', progress: `0/${total}`, plan, planDigest: digest });
+        return { outcome: { kind: 'ready', reason: 'Planned', message: `planned ${plan.length} nodes in ${waves} waves (${digest}); mode Plan runs nothing: set spec.mode to Run to run it` } };
+      }
+      if (prev.phase === 'Succeeded' || prev.phase === 'Failed') {
+        await revokeToken(ctx);
+        ctx.setStatus(statusFields(prev));
+        return { outcome: flowOutcome(prev.phase, prev.nodes ?? [], plan) };
+      }
+
+      // Run (or keep running) the plan.
+      const nodes = new Map((prev.nodes ?? []).map((n) => [n.id, { ...n }]));
+      const byId = new Map(spec.nodes.map((n, i) => [n.id, { node: n, index: i }]));
+      const deps = flowDependencies(spec);
+      const read = await outputReader(ctx, nodes);
+      let requeueAfterMs: number | undefined;
+      const requeue = (ms: number | undefined) => {
+        if (ms !== undefined) requeueAfterMs = Math.max(50, Math.min(requeueAfterMs ?? ms, ms));
+      };
+
+      for (const entry of plan) {
+        const { node, index } = byId.get(entry.node)!;
+        const failing = [...nodes.values()].find((n) => n.phase === 'Failed');
+        const hold: Hold = failing ? { kind: 'failing', node: failing.id } : spec.suspend ? { kind: 'suspended' } : { kind: 'none' };
+        const st = nodes.get(node.id);
+        const decision = decideNode({
+          node, status: st, hold, now, backoffMs,
+          deps: (deps.get(node.id) ?? []).map((id) => ({ id, phase: nodes.get(id)?.phase })),
+          attempt: attemptResult(flow, node, st, ctx.cache),
+        });
+        let next = decision.status;
+        requeue(decision.requeueAfterMs);
+        if (decision.event) ctx.event(decision.event.type, decision.event.reason, decision.event.message);
+        if (decision.run !== undefined && attemptResult(flow, node, next, ctx.cache).kind === 'absent') {
+          const values = await runValues(ctx, deps.get(node.id) ?? [], read);
+          const failed = await launch(ctx, node, index, decision.run, values);
+          if (failed) {
+            const d = decideNode({ node, status: next, hold, now, backoffMs, deps: [], attempt: failed });
+            next = d.status;
+            if (d.event) ctx.event(d.event.type, d.event.reason, d.event.message);
+          }
+        }
+        if (next.phase === 'Succeeded' && st?.phase !== 'Succeeded') next = await storeOutputs(ctx, next);
+        if (node.type === 'tool' && next.attempts) next.child = `Pod/${toolPodName(name, node.id, next.attempts)}`;
+        nodes.set(node.id, next);
+        if (isTerminal(next.phase) && node.type === 'model') {
+          for (let a = 1; a <= (next.attempts ?? 0); a++) calls.delete(callKey(flow, node.id, a));
+        }
+      }
+
+      const list = plan.map((p) => nodes.get(p.node) ?? { id: p.node, phase: 'Pending' as const });
+      const phase = flowPhase(list, Boolean(spec.suspend));
+      const fields: FlowStatus = {
+        phase,
+        progress: progressOf(list),
+        startTime: prev.startTime ?? now.toISOString(),
+        plan,
+        planDigest: digest,
+        nodes: list,
+        usage: usageOf(list),
+      };
+      if (phase === 'Succeeded' || phase === 'Failed') {
+        fields.completionTime = now.toISOString();
+        await revokeToken(ctx);
+        ctx.event(phase === 'Succeeded' ? 'Normal' : 'Warning', phase === 'Succeeded' ? 'FlowSucceeded' : 'FlowFailed', flowOutcome(phase, list, plan).message);
+      }
+      ctx.setStatus(statusFields(fields));
+      const result: ReconcileResult = { outcome: flowOutcome(phase, list, plan) };
+      if (requeueAfterMs !== undefined && phase !== 'Succeeded' && phase !== 'Failed') result.requeueAfterMs = requeueAfterMs;
+      return result;
+    },
+  };
+
+  /** Outputs larger than status allows go to the node's ConfigMap (all of them, so one read gets the set). */
+  async function storeOutputs(ctx: ReconcileContext<Flow>, st: NodeStatus): Promise<NodeStatus> {
+    const outputs = (st.outputs ?? {}) as Record<string, string>;
+    const { inline, needsConfigMap } = splitForStatus(outputs);
+    if (!needsConfigMap) return st;
+    const flow = ctx.object;
+    const cmName = outputsConfigMapName(flow.metadata!.name!, st.id);
+    await ctx.apply(CONFIGMAPS, {
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: cmName, namespace: flow.metadata!.namespace, labels: nodeLabels(flow.metadata!.name!, st.id) },
+      data: outputs,
+    });
+    const large = Object.keys(outputs).filter((k) => !(k in inline));
+    return { ...st, outputs: inline, outputsRef: cmName, message: truncate(`${st.message ?? 'succeeded'}; ${large.join(', ')} larger than ${MAX_STATUS_OUTPUT} characters: in ConfigMap ${cmName}`) };
+  }
+}
+
+function nodeLabels(flow: string, node: string): Record<string, string> {
+  const labels: Record<string, string> = { [NODE_LABEL]: node };
+  if (flow.length <= 63) labels[FLOW_LABEL] = flow;
+  return labels;
+}
+
+/** The Flow's router token Secret (ADR 0013): the run label, the lane and sensitivity of the flow. */
+function tokenSecret(flow: Flow, token: string, revoked: boolean): KubeObject {
+  const name = flow.metadata!.name!;
+  const labels: Record<string, string> = { 'agentlab.dev/router-token': 'true' };
+  if (name.length <= 63) labels['agentlab.dev/run'] = name;
+  const annotations: Record<string, string> = {};
+  if (flow.spec.lane) annotations[TOKEN_ANNOTATIONS.lane] = flow.spec.lane;
+  if (flow.spec.sensitive) annotations[TOKEN_ANNOTATIONS.sensitive] = 'true';
+  if (revoked) annotations[TOKEN_ANNOTATIONS.revoked] = 'true';
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'agentlab.dev/router-token',
+    metadata: { name: flowTokenSecretName(name), namespace: flow.metadata!.namespace, labels, annotations },
+    data: { token: Buffer.from(token).toString('base64') },
+  } as KubeObject;
+}
+
+/** Status fields without undefined values (the API server would drop them and the status would look changed). */
+function statusFields(s: FlowStatus): Record<string, unknown> {
+  const { conditions: _c, observedGeneration: _g, ...rest } = s;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+export const controller = (deps: ControllerDeps = {}): Controller<Flow> => flowController({ routerUrl: deps.routerUrl });
+
+export type { FlowPlanEntry };

@@ -1,0 +1,7 @@
+import { GROUP, KINDS, VERSION } from '../api/constants.js';
+import type { ResourceRef } from '../runtime/kube.js';
+
+export const FLOWS: ResourceRef = { group: GROUP, version: VERSION, plural: KINDS.Flow.plural, kind: KINDS.Flow.kind, namespaced: true };
+export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
+export const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
+export const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
