@@ -58,6 +58,7 @@ describe('rewriteMountPaths', () => {
   it('points values at or under a mount path to the local directory, the longest mount first', () => {
     const mounts = [{ mountPath: '/agentlab', localPath: '/tmp/a' }, { mountPath: '/agentlab/run', localPath: '/tmp/r' }, { mountPath: '/workspace', localPath: '/tmp/w' }];
     expect(rewriteMountPaths({ A: '/agentlab/run/run.json', B: '/workspace', C: '/workspaces', D: 'http://router:8080/workspace', E: '/agentlab/x' }, mounts))
-      .toEqual({ A: '/tmp/r/run.json', B: '/tmp/w', C: '/workspaces', D: 'http://router:8080/workspace', E: '/tmp/a/x' });
+      .toEqual({ A: '/tmp/r/run.json', B: '/tmp/w', C: '/workspaces', D: 'http://router:8080/workspace', E: '/tmp/a/x', AGENTLAB_SIM_MOUNTS: JSON.stringify({ '/agentlab': '/tmp/a', '/agentlab/run': '/tmp/r', '/workspace': '/tmp/w' }) });
+    expect(rewriteMountPaths({ A: '/x' }, [])).toEqual({ A: '/x' });
   });
 });

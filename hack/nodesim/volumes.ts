@@ -13,6 +13,12 @@ export interface LocalMount {
   localPath: string;
 }
 
+/**
+ * Simulator-only variable handed to runtime-image processes: JSON `{"<mountPath>": "<local
+ * path>"}`, so that paths in a config file (an AgentRun's files.paths) can be translated too.
+ */
+export const SIM_MOUNTS_ENV = 'AGENTLAB_SIM_MOUNTS';
+
 /** The kubelet's MountVolume.SetUp failure: the container waits and the mount is retried. */
 export class MountError extends Error {}
 
@@ -78,7 +84,10 @@ export async function materializeVolumes(pod: V1Pod, container: V1Container, roo
   return mounts;
 }
 
-/** Rewrites environment values that are a mount path or lie under one (the longest mount wins). */
+/**
+ * Rewrites environment values that are a mount path or lie under one (the longest mount wins)
+ * and adds SIM_MOUNTS_ENV when there are mounts.
+ */
 export function rewriteMountPaths(env: Record<string, string>, mounts: readonly LocalMount[]): Record<string, string> {
   const byLength = [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
   const out: Record<string, string> = {};
@@ -86,5 +95,6 @@ export function rewriteMountPaths(env: Record<string, string>, mounts: readonly 
     const m = byLength.find((x) => v === x.mountPath || v.startsWith(`${x.mountPath}/`));
     out[k] = m ? m.localPath + v.slice(m.mountPath.length) : v;
   }
+  if (mounts.length > 0) out[SIM_MOUNTS_ENV] = JSON.stringify(Object.fromEntries(mounts.map((m) => [m.mountPath, m.localPath])));
   return out;
 }

@@ -169,6 +169,55 @@ describe('agent runner through the lane router', () => {
     }
   }, 60_000);
 
+  it.runIf(cluster.nodeSimulator)('runs as a pod of the agent-runner image: config and workspace from volumes, token from a Secret, JSON lines in kubectl logs, the termination message in the pod status', async () => {
+    const ns = f.ns.private;
+    const name = 'runner-pod';
+    const { token, secret } = await f.issueToken(ns, name);
+    const run = { run: { namespace: ns, name, uid: 'uid-pod' }, model: 'chat', task: 'Triage issue #142: read what the workspace holds and answer.', tools: [{ name: 'files', files: { paths: ['/workspace'], readOnly: true } }], limits: { maxTurns: 10, maxTokens: 100_000, timeoutSeconds: 300 }, transcript: { includePrompts: false } };
+    await cluster.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `${name}-config` }, data: { 'run.json': JSON.stringify(run) } } });
+    await cluster.core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: `${name}-agent`, labels: { 'agentlab.dev/run': name } },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'agent',
+            image: 'ghcr.io/agentlab/agent-runner:dev',
+            env: [
+              { name: 'AGENTLAB_ROUTER_URL', value: f.router.url },
+              { name: 'AGENTLAB_ROUTER_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'token' } } },
+              { name: 'AGENTLAB_RUN_CONFIG', value: '/agentlab/run/run.json' },
+              { name: 'AGENTLAB_WORKSPACE', value: '/workspace' },
+            ],
+            volumeMounts: [{ name: 'config', mountPath: '/agentlab/run', readOnly: true }, { name: 'workspace', mountPath: '/workspace' }],
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            terminationMessagePolicy: 'File',
+          }],
+          volumes: [{ name: 'config', configMap: { name: `${name}-config` } }, { name: 'workspace', emptyDir: {} }],
+        },
+      },
+    });
+    const pod = await cluster.waitFor(async () => {
+      const p = await cluster.core.readNamespacedPod({ namespace: ns, name: `${name}-agent` });
+      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
+    }, { what: 'the agent pod to finish', timeoutMs: 60_000 });
+    const terminated = pod.status?.containerStatuses?.[0].state?.terminated;
+    expect(terminated?.exitCode, terminated?.message).toBe(0);
+    const term = JSON.parse(terminated!.message!);
+    // The built-in triage script of the fakes: lists the workspace, fails to read ISSUE.md, answers.
+    expect(term).toMatchObject({ outcome: 'Succeeded', reason: 'Completed', turns: 3, toolCalls: 2, toolErrors: 1 });
+    expect(term.result).toMatch(/^Summary: .*Last tool result: .*NotFound/);
+    const logs = await cluster.kubectl(['-n', ns, 'logs', `${name}-agent`]);
+    const events = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; name?: string; ok?: boolean; error?: { code: string } });
+    expect(events.map((e) => e.type)).toEqual(['start', 'assistant', 'tool_call', 'tool_result', 'tool_call', 'tool_result', 'assistant', 'end']);
+    expect(events[5]).toMatchObject({ name: 'read_file', ok: false, error: { code: 'NotFound' } });
+    expect(logs.stdout).not.toContain(token);
+    expect(terminated!.message).not.toContain(token);
+  }, 90_000);
+
   it('a config it cannot use fails with the file and field named', async () => {
     const r = await startRunner('runner-badconfig', 'tok-irrelevant-0000', { model: 'chat', task: 'x', limits: { maxTurns: 0 } });
     expect(r.code).toBe(1);

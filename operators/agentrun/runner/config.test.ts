@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_LIMITS, parseRunConfig, runnerEnv } from './config.js';
+import { ConfigError, DEFAULT_LIMITS, localTools, parseRunConfig, runnerEnv } from './config.js';
 
 const base = { run: { namespace: 'ns', name: 'r', uid: 'u' }, model: 'default', task: 'do it', tools: [] };
 const parse = (v: unknown) => parseRunConfig(JSON.stringify(v), '/agentlab/run/run.json');
@@ -31,7 +31,7 @@ describe('parseRunConfig', () => {
 describe('runnerEnv', () => {
   const env = { AGENTLAB_ROUTER_URL: 'http://agentlab-router.agentlab-system.svc:8080/', AGENTLAB_ROUTER_TOKEN: 'tok' };
   it('reads the variables the controller sets, with the pod paths as defaults', () => {
-    expect(runnerEnv(env)).toEqual({ routerUrl: 'http://agentlab-router.agentlab-system.svc:8080', token: 'tok', configPath: '/agentlab/run/run.json', workspace: '/workspace', terminationPath: '/dev/termination-log' });
+    expect(runnerEnv(env)).toEqual({ routerUrl: 'http://agentlab-router.agentlab-system.svc:8080', token: 'tok', configPath: '/agentlab/run/run.json', workspace: '/workspace', terminationPath: '/dev/termination-log', mounts: {} });
     expect(runnerEnv({ ...env, AGENTLAB_EGRESS_PROXY: 'http://r:8080', AGENTLAB_WORKSPACE: '/w', AGENTLAB_TERMINATION_MESSAGE_PATH: '/t' })).toMatchObject({ egressProxy: 'http://r:8080', workspace: '/w', terminationPath: '/t' });
   });
 
@@ -39,5 +39,12 @@ describe('runnerEnv', () => {
     expect(() => runnerEnv({ AGENTLAB_ROUTER_URL: env.AGENTLAB_ROUTER_URL })).toThrow(/AGENTLAB_ROUTER_TOKEN is not set/);
     expect(() => runnerEnv({ ...env, AGENTLAB_ROUTER_URL: 'router:8080' })).toThrow(/AGENTLAB_ROUTER_URL="router:8080": must be an http:\/\/ or https:\/\/ URL/);
     expect(() => runnerEnv({ ...env, AGENTLAB_ROUTER_URL: 'not a url' })).toThrow(/AGENTLAB_ROUTER_URL="not a url": not a URL/);
+    expect(() => runnerEnv({ ...env, AGENTLAB_SIM_MOUNTS: '{"workspace":"/tmp/w"}' })).toThrow(/AGENTLAB_SIM_MOUNTS: expected a JSON object of absolute mount paths/);
+  });
+
+  it("translates the files tool's paths through the node simulator's mounts", () => {
+    const { mounts } = runnerEnv({ ...env, AGENTLAB_SIM_MOUNTS: JSON.stringify({ '/workspace': '/tmp/sim/w', '/data': '/tmp/sim/d' }) });
+    const tools = localTools([{ name: 'files', files: { paths: ['/workspace', '/data/in', '/etc', '/workspaces'] } }, { name: 'shell', shell: { allowCommands: ['ls'] } }], mounts);
+    expect(tools).toEqual([{ name: 'files', files: { paths: ['/tmp/sim/w', '/tmp/sim/d/in', '/etc', '/workspaces'] } }, { name: 'shell', shell: { allowCommands: ['ls'] } }]);
   });
 });

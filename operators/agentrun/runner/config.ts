@@ -101,6 +101,11 @@ export interface RunnerEnv {
   egressProxy?: string;
   /** Where the termination message goes (the container's terminationMessagePath). */
   terminationPath: string;
+  /**
+   * Where the pod's mounts really are, when a node simulator runs the runner as a local process
+   * (mount path -> local directory); empty in a container.
+   */
+  mounts: Record<string, string>;
 }
 
 export const ENV = {
@@ -111,6 +116,8 @@ export const ENV = {
   egressProxy: 'AGENTLAB_EGRESS_PROXY',
   /** Set by the node simulator, which cannot write /dev/termination-log. */
   terminationPath: 'AGENTLAB_TERMINATION_MESSAGE_PATH',
+  /** Set by the node simulator: JSON {"<mountPath>": "<local directory>"} (hack/nodesim/volumes.ts). */
+  simMounts: 'AGENTLAB_SIM_MOUNTS',
 } as const;
 
 /** Reads the runner's environment; a missing or malformed variable is named in the error. */
@@ -131,6 +138,7 @@ export function runnerEnv(env: Record<string, string | undefined>): RunnerEnv {
     return v.replace(/\/+$/, '');
   };
   const proxy = env[ENV.egressProxy]?.trim();
+  const mounts = simMounts(env[ENV.simMounts]);
   return {
     routerUrl: url(ENV.routerUrl, need(ENV.routerUrl)),
     token: need(ENV.token),
@@ -138,5 +146,32 @@ export function runnerEnv(env: Record<string, string | undefined>): RunnerEnv {
     workspace: env[ENV.workspace]?.trim() || '/workspace',
     ...(proxy ? { egressProxy: url(ENV.egressProxy, proxy) } : {}),
     terminationPath: env[ENV.terminationPath]?.trim() || '/dev/termination-log',
+    mounts,
   };
+}
+
+function simMounts(raw: string | undefined): Record<string, string> {
+  if (!raw?.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    v = undefined;
+  }
+  if (!isObj(v) || !Object.entries(v).every(([k, p]) => k.startsWith('/') && typeof p === 'string' && p.startsWith('/'))) {
+    throw new ConfigError(`${ENV.simMounts}: expected a JSON object of absolute mount paths to absolute local paths`);
+  }
+  return v as Record<string, string>;
+}
+
+/** A path in the pod translated through the simulator's mounts (the longest mount path wins). */
+export function localPath(p: string, mounts: Record<string, string>): string {
+  const m = Object.keys(mounts).sort((a, b) => b.length - a.length).find((mp) => p === mp || p.startsWith(`${mp}/`));
+  return m ? mounts[m] + p.slice(m.length) : p;
+}
+
+/** spec.tools with the files tool's paths translated through the simulator's mounts. */
+export function localTools(tools: AgentTool[], mounts: Record<string, string>): AgentTool[] {
+  if (Object.keys(mounts).length === 0) return tools;
+  return tools.map((t) => (t.files ? { ...t, files: { ...t.files, paths: t.files.paths.map((p) => localPath(p, mounts)) } } : t));
 }

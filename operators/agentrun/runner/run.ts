@@ -1,7 +1,7 @@
 // One run from config to summary: the start event, the loop, the limit/error and end events.
 // I/O is injected (the model, the tools, where lines go), so tests drive it without a process.
 import type { LanguageModel } from 'ai';
-import { DEFAULT_SYSTEM_PROMPT, type RunnerConfig, type RunnerEnv } from './config.js';
+import { DEFAULT_SYSTEM_PROMPT, localTools, type RunnerConfig, type RunnerEnv } from './config.js';
 import { runAgentLoop, type LoopTools } from './loop.js';
 import { eventLine, type EndReason, type RunnerEvent, type RunSummary } from './output.js';
 import { ToolRegistry, toolsForRun } from './tools/registry.js';
@@ -36,11 +36,11 @@ export function failure(reason: EndReason, message: string): RunSummary {
 }
 
 /** The tools the run's spec.tools enables; a tool this runner cannot offer fails the run. */
-export async function toolsForConfig(config: RunnerConfig, env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'>): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
+export async function toolsForConfig(config: RunnerConfig, env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'> & Partial<Pick<RunnerEnv, 'mounts'>>): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
   try {
     // The http tool's only way out is the router's egress proxy, which knows the run by its token.
     const http = env.egressProxy ? { http: { proxyUrl: env.egressProxy, proxyAuthorization: `Bearer ${env.token}` } } : {};
-    const { tools, notImplemented } = await toolsForRun(config.tools, { workspace: env.workspace, ...http });
+    const { tools, notImplemented } = await toolsForRun(localTools(config.tools, env.mounts ?? {}), { workspace: env.workspace, ...http });
     if (notImplemented.length > 0) {
       return { failure: failure('ToolNotImplemented', `spec.tools lists ${notImplemented.join(', ')}, which this agent runner does not provide (or whose settings block is missing); remove it from spec.tools`) };
     }
