@@ -11,6 +11,8 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'router', summary: 'run the lane router (the model gateway every agent pod uses)', load: async () => (await import('./router-command.js')).routerCommand },
   { name: 'dev', summary: 'start an embedded control plane, node simulator, operator, router and the examples', load: async () => (await import('./dev-command.js')).devCommand },
   { name: 'validate', summary: 'check AgentLab resources offline: schema, CEL rules, flow wiring and cycles', load: async () => (await import('./validate-command.js')).validateCommand },
+  { name: 'plan', summary: 'print the plan of a Flow: waves, actions, children, digest (from a file or the cluster)', load: async () => (await import('./plan-command.js')).planCommand },
+  { name: 'graph', summary: 'print a Flow as a Mermaid chart (waves, node types, health colours)', load: async () => (await import('./graph-command.js')).graphCommand },
   { name: 'crds', summary: 'print the CustomResourceDefinitions (agentlab crds | kubectl apply -f -)', load: async () => (await import('./crds-command.js')).crdsCommand },
 ];
 
