@@ -38,6 +38,10 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'releaseNamespace', file: 'operators/runtime/leader.ts' },
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/lanepolicy/controller.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'releaseNamespace', file: 'operators/lanepolicy/controller.ts' },
+  // Flow: its router token is read back for model calls and revocation; outputs larger than status
+  // holds are read from the producing node's ConfigMap.
+  { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
+  { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
 ];
 
 /** Every API call of the lane router (operators/router): it declares no controllers. */
