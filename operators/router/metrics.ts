@@ -73,5 +73,14 @@ export class RouterMetrics {
     return t;
   }
 
+  /** The http egress proxy: bounded labels (lane, kind http|connect, outcome), never a host name. */
+  readonly egressRequests = new prom.Counter({
+    name: 'agentlab_egress_requests_total',
+    help: 'Requests through the http egress proxy by kind (http, connect) and outcome: allowed, truncated, upstream_error, auth, policy, method, host.',
+    labelNames: ['lane', 'kind', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly egressBytes = new prom.Counter({ name: 'agentlab_egress_response_bytes_total', help: 'Bytes from destinations to agent pods through the egress proxy (http bodies after the cut; tunnel bytes for connect).', labelNames: ['lane', 'kind'], registers: [this.registry] });
+
   readonly usageFlushes = new prom.Counter({ name: 'agentlab_llm_usage_flushes_total', help: 'Writes of lane and run usage to their ConfigMaps, by result.', labelNames: ['result'], registers: [this.registry] });
 }

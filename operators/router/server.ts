@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
@@ -14,6 +14,7 @@ import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate,
 import { openaiChatSink, parseOpenAIChat, parseOpenAIEmbeddings, renderOpenAIEmbeddings, renderOpenAIModels } from './dialects/openai.js';
 import { dispatchChat, dispatchEmbed, type CallContext, type Caller, type CallSummary, type DispatchDeps } from './dispatch.js';
 import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError, validationError } from './errors.js';
+import { EgressProxy } from './egress-proxy.js';
 import { RouterMetrics } from './metrics.js';
 import { logicalModels, modelNotFound } from './plan.js';
 import { RouterState } from './state.js';
@@ -35,6 +36,8 @@ export interface RouterOptions {
   breaker?: BreakerOptions;
   /** How ModelServer Services are reached (default: Service DNS in a pod, the API server's service proxy outside). */
   serviceAccess?: ServiceAccess;
+  /** How the http egress proxy resolves host names (default: the system resolver). */
+  egressLookup?: LookupFunction;
 }
 
 export interface Router {
@@ -85,7 +88,8 @@ function readBody(req: http.IncomingMessage): Promise<Obj> {
 
 /**
  * The lane router: Ollama and OpenAI-compatible APIs in front of every model provider, enforcing
- * each caller's LanePolicy (identity, providers, fallback, budget) and counting usage.
+ * each caller's LanePolicy (identity, providers, fallback, budget) and counting usage; and, on
+ * the same port, the agent pods' http egress proxy (egress-proxy.ts).
  */
 export async function startRouter(opts: RouterOptions): Promise<Router> {
   const log = opts.logger ?? pino({ name: 'agentlab-router' });
@@ -106,6 +110,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     log,
     defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
   };
+  const egress = new EgressProxy({ state, metrics, log, lookup: opts.egressLookup });
   state.start();
   await state.waitForSync();
   accounting.start();
@@ -127,6 +132,11 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const t0 = performance.now();
     const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : nextRequestId();
+    if (EgressProxy.isProxyRequest(req)) {
+      // The http tool's egress (absolute-form request): checked against the run's policy and forwarded.
+      egress.handleRequest(req, res, requestId);
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0];
     const dialect: Dialect = path.startsWith('/v1/') ? 'openai' : 'ollama';
     let gone = false;
@@ -260,6 +270,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   }
 
   const server = http.createServer((req, res) => void handle(req, res));
+  // https egress: CONNECT host:port, checked, then tunnelled.
+  server.on('connect', (req: http.IncomingMessage, socket, head: Buffer) => egress.handleConnect(req, socket, head));
   server.keepAliveTimeout = 65_000;
   server.on('connection', (s) => s.setNoDelay(true));
   await new Promise<void>((resolve, reject) => {
@@ -284,6 +296,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     flushUsage: () => accounting.flush(),
     async stop() {
       clearInterval(breakerTimer);
+      egress.closeAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

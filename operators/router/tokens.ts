@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EGRESS_ANNOTATION, egressFromAnnotation, type EgressPolicy } from '../model/agentrun/egress.js';
 
 /**
  * Per-run router tokens. The operator writes one Secret per workload:
@@ -6,7 +7,8 @@ import { createHash } from 'node:crypto';
  *   metadata.labels: agentlab.dev/router-token: "true", agentlab.dev/run: <run name>
  *   metadata.annotations (optional): agentlab.dev/expires-at (RFC 3339), agentlab.dev/revoked ("true"),
  *     agentlab.dev/max-tokens (the run's token limit), agentlab.dev/lane (the lane the run expects),
- *     agentlab.dev/sensitive ("true": the run's requests stay local when the lane says sensitiveData LocalOnly)
+ *     agentlab.dev/sensitive ("true": the run's requests stay local when the lane says sensitiveData LocalOnly),
+ *     agentlab.dev/egress (the run's http egress policy, JSON: operators/model/agentrun/egress.ts)
  *   data.token: the bearer token (base64, as Secret data is)
  * The router keeps only SHA-256 digests of tokens, keyed back to the Secret's identity.
  */
@@ -29,6 +31,8 @@ export interface Identity {
   lane?: string;
   /** Every request of this run is sensitive (AgentRun spec.sensitive). */
   sensitive: boolean;
+  /** The run's http egress policy (agentlab.dev/egress); absent: no http egress. */
+  egress?: EgressPolicy;
 }
 
 export interface TokenSecretLike {
@@ -56,6 +60,8 @@ export function identityFromSecret(s: TokenSecretLike): { hash: string; identity
   const max = Number(ann[MAX_TOKENS_ANNOTATION]);
   if (ann[MAX_TOKENS_ANNOTATION] !== undefined && Number.isFinite(max) && max >= 0) identity.maxTokens = max;
   if (ann[LANE_ANNOTATION]) identity.lane = ann[LANE_ANNOTATION];
+  const egress = egressFromAnnotation(ann[EGRESS_ANNOTATION]);
+  if (egress) identity.egress = egress;
   return { hash, identity };
 }
 

@@ -100,8 +100,14 @@ function readCapped(res: IncomingMessage, max: number): Promise<{ body: Buffer; 
       n += chunk.length;
     });
     res.on('end', () => { if (!done) { done = true; resolve({ body: Buffer.concat(chunks), truncated: false }); } });
-    res.on('error', (e) => { if (!done) { done = true; reject(e); } });
-    res.on('close', () => { if (!done) { done = true; reject(new Error('the connection closed before the response ended')); } });
+    // A connection closed right after `max` bytes is the egress proxy cutting the body at the same limit.
+    const cutAtMax = (): boolean => {
+      if (n < max) return false;
+      resolve({ body: Buffer.concat(chunks), truncated: true });
+      return true;
+    };
+    res.on('error', (e) => { if (!done) { done = true; if (!cutAtMax()) reject(e); } });
+    res.on('close', () => { if (!done) { done = true; if (!cutAtMax()) reject(new Error('the connection closed before the response ended')); } });
   });
 }
 
