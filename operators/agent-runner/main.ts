@@ -16,7 +16,8 @@ async function main(): Promise<number> {
   const terminationPath = process.env[ENV.terminationPath]?.trim() || '/dev/termination-log';
   const write = (line: string) => void process.stdout.write(line);
   const cancel = new AbortController();
-  process.once('SIGTERM', () => cancel.abort());
+  // Repeated SIGTERMs change nothing (the first one started the stop); the default action would kill us before the message is written.
+  process.on('SIGTERM', () => cancel.abort());
 
   let summary: RunSummary;
   try {

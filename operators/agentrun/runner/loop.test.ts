@@ -174,6 +174,32 @@ describe('runAgentLoop', () => {
     expect(result).toMatchObject({ outcome: 'Failed', reason: 'Cancelled', turns: 1 });
   });
 
+  it('on cancel while a tool runs past the grace period, ends Cancelled without waiting for the tool', async () => {
+    const cancel = new AbortController();
+    const { model } = scriptedModel([{ calls: [{ name: 'stuck', input: '{}' }] }, { text: 'never' }]);
+    const stuck: LoopTools = {
+      definitions: () => [{ name: 'stuck', description: 'never returns', parameters: { type: 'object', properties: {} } }],
+      call: () => {
+        cancel.abort(); // SIGTERM arrives while the tool runs
+        return new Promise(() => {});
+      },
+    };
+    const started = Date.now();
+    const result = await runAgentLoop({ model, tools: stuck, systemPrompt: 's', task: 't', limits: { maxTurns: 10, maxTokens: 1000, timeoutMs: 10_000 }, cancel: cancel.signal, cancelGraceMs: 100, emit: () => {} });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(result).toMatchObject({ outcome: 'Failed', reason: 'Cancelled', turns: 1, toolCalls: 1 });
+  });
+
+  it('on timeout while a tool runs, ends with Timeout without waiting for the tool', async () => {
+    const { model } = scriptedModel([{ calls: [{ name: 'stuck', input: '{}' }] }]);
+    const stuck: LoopTools = {
+      definitions: () => [{ name: 'stuck', description: 'never returns', parameters: { type: 'object', properties: {} } }],
+      call: () => new Promise(() => {}),
+    };
+    const result = await runAgentLoop({ model, tools: stuck, systemPrompt: 's', task: 't', limits: { maxTurns: 10, maxTokens: 1000, timeoutMs: 150 }, emit: () => {} });
+    expect(result).toMatchObject({ outcome: 'LimitExceeded', reason: 'Timeout', turns: 1, toolCalls: 1 });
+  });
+
   it('on cancel lets the current call finish, runs no tool it asked for and makes no further call', async () => {
     const cancel = new AbortController();
     const { model, calls } = scriptedModel([{ calls: [{ name: 'echo', input: '{"text":"x"}' }] }, { text: 'never' }]);

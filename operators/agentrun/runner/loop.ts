@@ -86,16 +86,21 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<LoopResult> {
     });
   }
 
+  // Once the loop has returned (a forced stop does not wait for a tool still running), nothing more is emitted.
+  let closed = false;
+  const emit = (e: RunnerEvent) => {
+    if (!closed) o.emit(e);
+  };
   const flushText = () => {
     if (text.trim() !== '') {
-      o.emit({ type: 'assistant', turn: counts.turns, text });
+      emit({ type: 'assistant', turn: counts.turns, text });
       lastText = text;
     }
     text = '';
   };
   const invalid = new Map<string, string>();
 
-  try {
+  const consume = async () => {
     const result = streamText({
       model: o.model,
       system: o.systemPrompt,
@@ -124,21 +129,21 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<LoopResult> {
           flushText();
           counts.toolCalls += 1;
           if ((part as { invalid?: boolean }).invalid) invalid.set(part.toolCallId, invalidCallCode((part as { error?: unknown }).error));
-          o.emit({ type: 'tool_call', turn: counts.turns, id: part.toolCallId, name: part.toolName, args: outputText(part.input) });
+          emit({ type: 'tool_call', turn: counts.turns, id: part.toolCallId, name: part.toolName, args: outputText(part.input) });
           break;
         case 'tool-result': {
           const r = part.output as ToolResult;
           if (r?.ok === true) {
-            o.emit({ type: 'tool_result', turn: counts.turns, id: part.toolCallId, name: part.toolName, ok: true, output: outputText(r.result) });
+            emit({ type: 'tool_result', turn: counts.turns, id: part.toolCallId, name: part.toolName, ok: true, output: outputText(r.result) });
           } else {
             counts.toolErrors += 1;
-            o.emit({ type: 'tool_result', turn: counts.turns, id: part.toolCallId, name: part.toolName, ok: false, error: r?.error ?? { code: 'Failed', message: outputText(r) } });
+            emit({ type: 'tool_result', turn: counts.turns, id: part.toolCallId, name: part.toolName, ok: false, error: r?.error ?? { code: 'Failed', message: outputText(r) } });
           }
           break;
         }
         case 'tool-error':
           counts.toolErrors += 1;
-          o.emit({ type: 'tool_result', turn: counts.turns, id: part.toolCallId, name: part.toolName, ok: false, error: { code: invalid.get(part.toolCallId) ?? 'Failed', message: outputText(part.error) } });
+          emit({ type: 'tool_result', turn: counts.turns, id: part.toolCallId, name: part.toolName, ok: false, error: { code: invalid.get(part.toolCallId) ?? 'Failed', message: outputText(part.error) } });
           break;
         case 'finish-step': {
           flushText();
@@ -154,13 +159,21 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<LoopResult> {
           break;
       }
     }
-  } catch (e) {
+  };
+  // A forced stop (timeout, cancel grace over) returns at once: the SDK would wait for a tool
+  // call still running (a command up to its own timeout), past the kubelet's grace period.
+  const forcedStop = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const consuming = consume().catch((e: unknown) => {
     if (!forced) modelError ??= e;
+  });
+  try {
+    await Promise.race([consuming, forcedStop]);
   } finally {
     for (const t of timers) clearTimeout(t);
     o.cancel?.removeEventListener('abort', onCancel);
   }
   flushText();
+  closed = true;
 
   const summary = (s: Stop): LoopResult => ({ ...s, result: lastText, ...counts });
   if (forced) return summary(forced);
