@@ -14,6 +14,9 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'plan', summary: 'print the plan of a Flow: waves, actions, children, digest (from a file or the cluster)', load: async () => (await import('./plan-command.js')).planCommand },
   { name: 'graph', summary: 'print a Flow as a Mermaid chart (waves, node types, health colours)', load: async () => (await import('./graph-command.js')).graphCommand },
   { name: 'crds', summary: 'print the CustomResourceDefinitions (agentlab crds | kubectl apply -f -)', load: async () => (await import('./crds-command.js')).crdsCommand },
+  { name: 'mcp', summary: 'serve AgentLab to MCP clients (Claude, Open WebUI) over stdio or HTTP, as the calling person', load: async () => (await import('./mcp-command.js')).mcpCommand },
+  { name: 'approve', summary: 'approve a run waiting at its approval gate, as yourself', load: async () => (await import('./approve-command.js')).approveCommand },
+  { name: 'reject', summary: 'reject a run waiting at its approval gate, as yourself', load: async () => (await import('./approve-command.js')).rejectCommand },
 ];
 
 export const USAGE = `agentlab: AI work on a homelab Kubernetes cluster
