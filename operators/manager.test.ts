@@ -18,7 +18,7 @@ describe('loadControllers', () => {
   });
 
   it('says a kind has no controller yet rather than starting without it', async () => {
-    await expect(loadControllers(['modelserver', 'agentrun'])).rejects.toThrow('no agentrun controller in this version: its CRD is served and validated, but nothing reconciles it yet');
+    await expect(loadControllers(['modelserver', 'hardwaretask'])).rejects.toThrow('no hardwaretask controller in this version: its CRD is served and validated, but nothing reconciles it yet');
   });
 
   it('hands ControllerDeps to the controller factories (the router location reaches the LanePolicy NetworkPolicies)', async () => {

@@ -39,8 +39,11 @@ export interface ControllerDeps {
    * Base URL of the lane router's API as the operator reaches it (`agentlab run --router-url`; the
    * Helm chart sets the router Service's DNS name, `agentlab dev` its local router): the Flow
    * controller's model nodes call it. Unset: model nodes fail with a message saying to set it.
+   * AgentRun pods get it as AGENTLAB_ROUTER_URL (unset: http://agentlab-router.<router namespace>.svc:<port>).
    */
   routerUrl?: string;
+  /** Agent runner image when an AgentRun's spec.runtime.image is empty (default: the pinned ghcr.io/agentlab/agent-runner). */
+  runnerImage?: string;
 }
 
 export interface OperatorOptions extends ControllerDeps {

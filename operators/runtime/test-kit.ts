@@ -41,8 +41,8 @@ export interface AppliedChild {
   resource: ResourceRef;
   /** As sent: through ctx.apply with the runtime's label, owner reference and hash annotation. */
   object: KubeObject;
-  /** `ctx.apply` (an owned child) or `client.apply` (applied directly, not owned). */
-  via: 'ctx.apply' | 'client.apply';
+  /** `ctx.apply` (an owned child), `client.apply` (applied directly, not owned) or `client.create` (created once, e.g. a Secret with a random token). */
+  via: 'ctx.apply' | 'client.apply' | 'client.create';
 }
 
 export interface RecordedEvent { type: EventType; reason: string; message: string }
@@ -120,6 +120,13 @@ export function fakeReconcileContext<T extends KubeObject>(controller: Controlle
     apply: async (r: ResourceRef, obj: KubeObject) => {
       applied.push({ resource: r, object: structuredClone(obj), via: 'client.apply' });
       return serverAnswer(r, obj);
+    },
+    create: async (r: ResourceRef, obj: KubeObject) => {
+      const key = serverKey(r.plural, obj);
+      if (server.has(key)) throw new KubeApiError(409, 'POST', resourcePath(r, obj.metadata?.namespace), { reason: 'AlreadyExists', message: `${r.plural} "${obj.metadata?.name}" already exists` });
+      applied.push({ resource: r, object: structuredClone(obj), via: 'client.create' });
+      server.set(key, structuredClone(obj));
+      return structuredClone(obj);
     },
     delete: async (r: ResourceRef, namespace: string | undefined, name: string) => {
       deleted.push({ resource: r, namespace, name });

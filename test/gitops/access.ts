@@ -12,7 +12,7 @@ import type { Controller } from '../../operators/runtime/controller.js';
 import type { KubeObject } from '../../operators/runtime/kube.js';
 import { ROOT, type Obj } from './chart.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'bind' | 'escalate';
 export interface Rule { apiGroup: string; resource: string; verbs: Verb[] }
 /** Cluster-wide rules (ClusterRole) and rules in the release namespace (Role). */
 export interface Access { cluster: Rule[]; releaseNamespace: Rule[] }
@@ -38,10 +38,28 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'releaseNamespace', file: 'operators/runtime/leader.ts' },
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/lanepolicy/controller.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'releaseNamespace', file: 'operators/lanepolicy/controller.ts' },
+  // AgentRun: the token Secret is created once (never applied), taskFrom and run usage ConfigMaps
+  // are read, the pod is read live when the cache has not seen it, its log becomes the transcript,
+  // and the approval policy is read on demand.
+  { apiGroup: '', resource: 'secrets', verbs: ['create'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  { apiGroup: '', resource: 'pods', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   // Flow: its router token is read back for model calls and revocation; outputs larger than status
   // holds are read from the producing node's ConfigMap.
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
+];
+
+/**
+ * Permissions the API server checks that are not API calls of their own: the AgentRun controller
+ * writes Roles granting get/list on what a run's kubernetes tool lists (escalate: without holding
+ * those permissions itself) and binds them to the run's ServiceAccount (bind).
+ */
+export const OPERATOR_PERMISSION_VERBS: Rule[] = [
+  { apiGroup: 'rbac.authorization.k8s.io', resource: 'roles', verbs: ['bind', 'escalate'] },
 ];
 
 /** Every API call of the lane router (operators/router): it declares no controllers. */
@@ -69,7 +87,7 @@ export function normalize(rules: Rule[]): Rule[] {
 
 export function operatorAccess(controllers: Controller<KubeObject>[]): Access {
   return {
-    cluster: normalize([...controllerRules(controllers), ...OPERATOR_DIRECT_CALLS.filter((c) => c.scope === 'cluster')]),
+    cluster: normalize([...controllerRules(controllers), ...OPERATOR_DIRECT_CALLS.filter((c) => c.scope === 'cluster'), ...OPERATOR_PERMISSION_VERBS]),
     releaseNamespace: normalize(OPERATOR_DIRECT_CALLS.filter((c) => c.scope === 'releaseNamespace')),
   };
 }
@@ -127,6 +145,8 @@ export function scanApiCalls(root = ROOT): FoundCall[] {
   // A client call, or a ReconcileContext call that writes (ctx.cache reads stay in memory).
   const call = /\b(?:client|ctx)\.(get|list|create|replace|apply|mergePatch|jsonPatch|delete|deleteChild)(?:<.*?>)?\(\s*([A-Z][A-Z0-9_]*)\b/g;
   const informer = /\b(?:mk|new Informer)\(\s*(?:\{[^}]*resource:\s*)?([A-Z][A-Z0-9_]*)\b/g;
+  // A subresource read through the raw client: client.raw(resourcePath(PODS, ns, name, 'log'), ...).
+  const subresourceRead = /\bclient\.raw\(\s*resourcePath\(\s*([A-Z][A-Z0-9_]*)\s*,[^)]*,\s*'([a-z]+)'\s*\)/g;
   for (const [file, text] of texts) {
     const rel = path.relative(root, file);
     const lines = text.split('\n');
@@ -134,6 +154,10 @@ export function scanApiCalls(root = ROOT): FoundCall[] {
       for (const m of line.matchAll(call)) {
         const ref = refs.get(m[2]);
         if (ref) found.push({ file: rel, line: i + 1, ...ref, verb: METHOD_VERBS[m[1]] });
+      }
+      for (const m of line.matchAll(subresourceRead)) {
+        const ref = refs.get(m[1]);
+        if (ref) found.push({ file: rel, line: i + 1, apiGroup: ref.apiGroup, resource: `${ref.resource}/${m[2]}`, verb: 'get' });
       }
       for (const m of line.matchAll(informer)) {
         const ref = refs.get(m[1]);

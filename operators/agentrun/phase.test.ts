@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { podEnding, stopVerdict, type PodObservation } from './phase.js';
+import type { TerminationReport } from './runner-output.js';
+
+const limits = { maxTurns: 20, maxTokens: 1000, timeoutSeconds: 600, timeout: '10m' };
+const ended = (terminated: { exitCode: number; reason?: string }, extra: Partial<PodObservation & { state: 'present' }> = {}): PodObservation => ({ state: 'present', deleting: false, phase: terminated.exitCode === 0 ? 'Succeeded' : 'Failed', terminated, ...extra });
+const report = (r: Partial<TerminationReport>): TerminationReport => ({ outcome: 'Failed', reason: 'RunnerError', message: '', result: '', ...r });
+
+describe('podEnding', () => {
+  it.each([
+    ['running pod', { state: 'present', deleting: false, phase: 'Running' } as PodObservation, undefined, false, undefined],
+    ['success', ended({ exitCode: 0 }), report({ outcome: 'Succeeded', reason: 'Completed', turns: 3 }), false, ['Succeeded', 'Succeeded', 'the agent finished in 3 turns']],
+    ['maxTurns', ended({ exitCode: 2 }), report({ outcome: 'LimitExceeded', reason: 'MaxTurns', message: '20 model calls' }), false, ['Failed', 'MaxTurns', 'limit spec.limits.maxTurns (20) reached: 20 model calls']],
+    ['maxTokens from the router refusal', ended({ exitCode: 2 }), report({ outcome: 'LimitExceeded', reason: 'MaxTokens' }), false, ['Failed', 'MaxTokens', 'limit spec.limits.maxTokens (1000) reached']],
+    ['runner timeout', ended({ exitCode: 2 }), report({ outcome: 'LimitExceeded', reason: 'Timeout' }), false, ['Failed', 'Timeout', 'limit spec.limits.timeout (10m) reached']],
+    ['activeDeadlineSeconds', ended({ exitCode: 137 }, { reason: 'DeadlineExceeded' }), undefined, false, ['Failed', 'Timeout', "limit spec.limits.timeout (10m) reached: the pod's activeDeadlineSeconds stopped the agent"]],
+    ['cancelled by us', ended({ exitCode: 143 }), report({ reason: 'Cancelled' }), true, ['Cancelled', 'Cancelled', 'cancelled by spec.cancel']],
+    ['SIGTERM from someone else', ended({ exitCode: 143 }), report({ reason: 'Cancelled' }), false, ['Failed', 'RunnerInterrupted', expect.stringContaining('without spec.cancel')]],
+    ['model error', ended({ exitCode: 1 }), report({ reason: 'ModelError', message: 'router answered 503' }), false, ['Failed', 'ModelError', 'router answered 503']],
+    ['killed without a report', ended({ exitCode: 137, reason: 'OOMKilled' }), undefined, false, ['Failed', 'RunnerInterrupted', expect.stringContaining('exit code 137, OOMKilled')]],
+    ['exit 0 without a report is not trusted', ended({ exitCode: 0 }), undefined, false, ['Failed', 'RunnerError', expect.stringContaining('without the runner')]],
+    ['pod gone', { state: 'absent' } as PodObservation, undefined, false, ['Failed', 'RunnerInterrupted', expect.stringContaining('pod r-agent disappeared')]],
+    ['pod gone after cancel', { state: 'absent' } as PodObservation, undefined, true, ['Cancelled', 'Cancelled', 'cancelled by spec.cancel']],
+  ] as const)('%s', (_name, pod, termination, cancel, want) => {
+    const e = podEnding({ pod, termination, limits, cancel, podName: 'r-agent' });
+    if (!want) expect(e).toBeUndefined();
+    else expect(e).toEqual({ phase: want[0], reason: want[1], message: want[2] });
+  });
+});
+
+describe('stopVerdict', () => {
+  const now = new Date('2026-01-01T00:20:00Z');
+  it('lets a run within its limits go on', () => {
+    expect(stopVerdict({ cancel: false, limits, routerTokens: 999, startTime: '2026-01-01T00:15:00Z', now })).toBeUndefined();
+  });
+  it('stops a cancelled run', () => {
+    expect(stopVerdict({ cancel: true, limits, now })?.phase).toBe('Cancelled');
+  });
+  it('stops a run the router counted past maxTokens, whatever the runner says', () => {
+    expect(stopVerdict({ cancel: false, limits, routerTokens: 1001, now })).toEqual({ phase: 'Failed', reason: 'MaxTokens', message: 'limit spec.limits.maxTokens (1000) exceeded: the lane router counted 1001 tokens' });
+  });
+  it('stops a run past its timeout plus grace', () => {
+    expect(stopVerdict({ cancel: false, limits, startTime: '2026-01-01T00:09:29Z', now })?.reason).toBe('Timeout');
+    expect(stopVerdict({ cancel: false, limits, startTime: '2026-01-01T00:09:31Z', now })).toBeUndefined();
+  });
+});

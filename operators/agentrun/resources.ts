@@ -1,0 +1,13 @@
+import { GROUP, KINDS, VERSION } from '../api/constants.js';
+import type { ResourceRef } from '../runtime/kube.js';
+
+export { CONFIGMAPS, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, SECRETS } from '../model/lanes/resources.js';
+
+export const AGENTRUNS: ResourceRef = { group: GROUP, version: VERSION, plural: KINDS.AgentRun.plural, kind: 'AgentRun', namespaced: true };
+export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
+export const SERVICE_ACCOUNTS: ResourceRef = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+export const ROLES: ResourceRef = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true };
+export const ROLE_BINDINGS: ResourceRef = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true };
+/** Read on demand (not watched): a cluster may not serve them yet, and an informer on an unserved resource never syncs. */
+export const VALIDATING_ADMISSION_POLICIES: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy', namespaced: false };
+export const VALIDATING_ADMISSION_POLICY_BINDINGS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicybindings', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false };
