@@ -52,4 +52,24 @@ describe('TokenIndex', () => {
     expect(identityFromSecret(secret({}, 'short'))).toBeUndefined();
     expect(identityFromSecret({ ...secret(), type: 'Opaque' })).toBeUndefined();
   });
+
+  it('reads the run\'s egress policy from agentlab.dev/egress (absent: none; garbled: an error, never a policy)', () => {
+    expect(identityFromSecret(secret())?.identity.egress).toBeUndefined();
+    expect(identityFromSecret(secret({ 'agentlab.dev/egress': '{"allowHosts":["api.github.com"]}' }))?.identity.egress).toEqual({ ok: true, policy: { allowHosts: ['api.github.com'], methods: ['GET'], maxResponseBytes: 1_048_576 } });
+    expect(identityFromSecret(secret({ 'agentlab.dev/egress': '{"allowHosts":"*"}' }))?.identity.egress).toMatchObject({ ok: false });
+  });
+
+  it('knows which runs have a token Secret, revoked ones included, until the last one is removed', () => {
+    const idx = new TokenIndex();
+    idx.upsert(secret({ 'agentlab.dev/revoked': 'true' }));
+    expect(idx.hasRun('finance', 'run-a')).toBe(true);
+    const second = { ...secret({}, 'another-token-0123456789'), metadata: { ...secret().metadata, name: 'run-a-token-2' } };
+    idx.upsert(second);
+    idx.remove(secret());
+    expect(idx.hasRun('finance', 'run-a')).toBe(true);
+    idx.remove(second);
+    expect(idx.hasRun('finance', 'run-a')).toBe(false);
+    expect(idx.hasRun('other', 'run-a')).toBe(false);
+  });
 });
+
