@@ -2,6 +2,8 @@
 // config, runs the agent, writes the termination message and exits with the outcome's code
 // (docs/agents.md, "Runner"). stdout carries only JSON event lines.
 import { readFile, writeFile } from 'node:fs/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../runtime/kube.js';
 import { ConfigError, ENV, parseRunConfig, runnerEnv } from '../agentrun/runner/config.js';
 import { routerModel } from '../agentrun/runner/model.js';
 import { eventLine, exitCode, terminationMessage, type RunSummary } from '../agentrun/runner/output.js';
@@ -26,7 +28,12 @@ async function main(): Promise<number> {
       throw new ConfigError(`${env.configPath}: cannot read the run config (${e.code ?? e.message}); it is the ConfigMap <run>-config mounted at /agentlab/run`);
     });
     const config = parseRunConfig(text, env.configPath);
-    const tools = await toolsForConfig(config, env);
+    // In the pod: the run's ServiceAccount (in-cluster config), mounted only when the kubernetes tool is listed.
+    const tools = await toolsForConfig(config, env, () => {
+      const kc = new KubeConfig();
+      kc.loadFromDefault();
+      return new KubeClient(kc, { maxSockets: 4 });
+    });
     if ('failure' in tools) {
       summary = tools.failure;
       finish(summary, (e) => write(eventLine(e, secrets)), 0);

@@ -42,8 +42,8 @@ describe('runnerDeadlineMs', () => {
 
 describe('toolsForConfig', () => {
   it('fails the run for a tool the runner does not provide, naming it', async () => {
-    const r = await toolsForConfig(config({ tools: [{ name: 'kubernetes', kubernetes: { resources: ['pods'], namespaces: ['ns'] } }] }), { workspace, token: 't' });
-    expect(r).toMatchObject({ failure: { outcome: 'Failed', reason: 'ToolNotImplemented', message: expect.stringContaining('spec.tools lists kubernetes') } });
+    const r = await toolsForConfig(config({ tools: [{ name: 'github' }] }), { workspace, token: 't' });
+    expect(r).toMatchObject({ failure: { outcome: 'Failed', reason: 'ToolNotImplemented', message: expect.stringContaining('spec.tools lists github') } });
   });
 
   it('fails the run with ConfigError when an allowed path cannot be opened', async () => {

@@ -4,6 +4,7 @@ import type { LanguageModel } from 'ai';
 import { DEFAULT_SYSTEM_PROMPT, localTools, type RunnerConfig, type RunnerEnv } from './config.js';
 import { runAgentLoop, type LoopTools } from './loop.js';
 import { eventLine, type EndReason, type RunnerEvent, type RunSummary } from './output.js';
+import type { KubeReader } from './tools/kubernetes.js';
 import { ToolRegistry, toolsForRun } from './tools/registry.js';
 
 export interface RunDeps {
@@ -36,11 +37,17 @@ export function failure(reason: EndReason, message: string): RunSummary {
 }
 
 /** The tools the run's spec.tools enables; a tool this runner cannot offer fails the run. */
-export async function toolsForConfig(config: RunnerConfig, env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'> & Partial<Pick<RunnerEnv, 'mounts'>>): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
+export async function toolsForConfig(
+  config: RunnerConfig,
+  env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'> & Partial<Pick<RunnerEnv, 'mounts'>>,
+  /** The API server as the run's ServiceAccount, made only when the kubernetes tool is listed. */
+  kubernetesApi?: () => KubeReader,
+): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
   try {
+    const kube = kubernetesApi && config.tools.some((t) => t.name === 'kubernetes') ? { kubernetes: { api: kubernetesApi(), namespace: config.run.namespace } } : {};
     // The http tool's only way out is the router's egress proxy, which knows the run by its token.
     const http = env.egressProxy ? { http: { proxyUrl: env.egressProxy, proxyAuthorization: `Bearer ${env.token}` } } : {};
-    const { tools, notImplemented } = await toolsForRun(localTools(config.tools, env.mounts ?? {}), { workspace: env.workspace, ...http });
+    const { tools, notImplemented } = await toolsForRun(localTools(config.tools, env.mounts ?? {}), { workspace: env.workspace, ...http, ...kube });
     if (notImplemented.length > 0) {
       return { failure: failure('ToolNotImplemented', `spec.tools lists ${notImplemented.join(', ')}, which this agent runner does not provide (or whose settings block is missing); remove it from spec.tools`) };
     }

@@ -4,6 +4,7 @@ import { ToolError, type ToolErrorCode } from './errors.js';
 import { deletePath, filesPolicy, inside, listDirectory, openJail, readFile, writeFile } from './files.js';
 import { fetchAllowed, type FetchOptions } from './http-fetch.js';
 import { httpPolicy } from '../../../model/agentrun/http-policy.js';
+import { kubernetesPolicy, MAX_LIST_LIMIT, readObjects, ResourceResolver, type KubeReader, type KubernetesArgs } from './kubernetes.js';
 import { runCommand, shellPolicy, type ShellPolicy } from './shell.js';
 
 /** A JSON Schema (the structural subset Kubernetes CRDs use: every node typed). */
@@ -88,6 +89,8 @@ export interface RunEnvironment {
   /** Egress for the http tool (the lane router). */
   http?: FetchOptions;
   shell?: Partial<Pick<ShellPolicy, 'killGraceMs' | 'maxOutputBytes' | 'searchPath'>>;
+  /** The API server as the run's ServiceAccount, and the run's namespace (the default of kubernetes.namespaces). */
+  kubernetes?: { api: KubeReader; namespace: string };
 }
 
 const str = (description: string, maxLength = 4096) => ({ type: 'string', description, maxLength });
@@ -157,6 +160,28 @@ export async function toolsForRun(spec: readonly AgentTool[], env: RunEnvironmen
           },
         },
         run: (a) => fetchAllowed(policy, { url: a.url as string, method: a.method as string, headers: a.headers as Record<string, string> | undefined, body: a.body as string | undefined }, env.http),
+      });
+    } else if (t.name === 'kubernetes' && t.kubernetes && env.kubernetes) {
+      const policy = kubernetesPolicy(t.kubernetes, env.kubernetes.namespace);
+      const { api } = env.kubernetes;
+      const resolver = new ResourceResolver(api);
+      tools.push({
+        definition: {
+          name: 'kubernetes_read',
+          description: `Read Kubernetes objects: one by name, or a list (optionally by label selector). Resources: ${policy.resources.join(', ')}; namespaces: ${policy.namespaces.join(', ')}. Read-only; Secret values are never shown.`,
+          parameters: {
+            type: 'object',
+            properties: {
+              resource: { type: 'string', description: 'Resource (plural, with the group for non-core resources)', enum: policy.resources },
+              namespace: { type: 'string', description: 'Namespace', enum: policy.namespaces, default: policy.namespaces[0] },
+              name: str('Object name; omit to list', 253),
+              labelSelector: str('Label selector for a list, e.g. app=web', 1024),
+              limit: { type: 'integer', description: 'Most objects a list returns', minimum: 1, maximum: MAX_LIST_LIMIT, default: 50 },
+            },
+            required: ['resource'],
+          },
+        },
+        run: (a) => readObjects(policy, resolver, api, a as unknown as KubernetesArgs),
       });
     } else {
       notImplemented.push(t.name);
