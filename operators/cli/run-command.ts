@@ -8,8 +8,8 @@ import { parseRouterLocation } from '../lanepolicy/router-location.js';
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const LEADER_ELECTION_ID = 'agentlab-operator';
 
-const help = `Run the AgentLab operator: the ModelServer and LanePolicy controllers on one runtime
-(AgentRun, Flow and HardwareTask have no controller yet), against the cluster of the
+const help = `Run the AgentLab operator: the ModelServer, LanePolicy and Flow controllers on one runtime
+(AgentRun and HardwareTask have no controller yet), against the cluster of the
 kubeconfig, or in-cluster when running inside a pod. Stops cleanly on SIGTERM or Ctrl-C: in-flight reconciles finish and the
 leader lease is released.
 

@@ -51,6 +51,7 @@ describe('helm template with default values', () => {
       'run', '--leader-elect', '--leader-election-namespace', 'agentlab-system',
       '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'info',
       '--router-namespace', 'agentlab-system', '--router-pod-labels', expect.any(String), '--router-port', '8080',
+      '--router-url', 'http://agentlab-router.agentlab-system.svc:8080',
     ]);
     expect(args(objects, 'router')).toEqual(['router', '--listen', ':8080', '--metrics-bind-address', ':9090', '--log-level', 'info']);
   });
@@ -63,6 +64,13 @@ describe('helm template with default values', () => {
     expect(flags?.router.port).toBe(routerPort);
     expect(Object.keys(flags!.router.podLabels).length).toBeGreaterThan(0);
     for (const [k, v] of Object.entries(flags!.router.podLabels)) expect(routerPod[k], `${k}=${v}`).toBe(v);
+  });
+
+  it('points the operator at the router Service for its own router calls (Flow model nodes)', () => {
+    const flags = operatorFlags(args(objects, 'operator').slice(1));
+    const service = find(objects, 'Service', '-router') as unknown as { metadata: { name: string; namespace: string }; spec: { ports: { name: string; port: number }[] } };
+    const port = service.spec.ports.find((p) => p.name === 'http')!.port;
+    expect(flags?.routerUrl).toBe(`http://${service.metadata.name}.${service.metadata.namespace}.svc:${port}`);
   });
 
   it('uses image tag = appVersion', () => {
