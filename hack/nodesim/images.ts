@@ -17,7 +17,8 @@ export const RUNTIME_IMAGES: RuntimeImage[] = [
   // The operator image: its entrypoint is the `agentlab` command, the chart passes `run` or `router`.
   { image: 'ghcr.io/agentlab/agentlab', entrypoint: 'operators/cli/main.ts' },
   { image: 'ghcr.io/agentlab/agent-runner', entrypoint: 'operators/agent-runner/main.ts' },
-  { image: 'ghcr.io/agentlab/step-runner', entrypoint: 'operators/step-runner/main.ts' },
+  // The step runner; its run-commands role answers from the node's simulated hardware (step-runner-sim.ts).
+  { image: 'ghcr.io/agentlab/step-runner', entrypoint: 'hack/nodesim/step-runner-sim.ts' },
 ];
 
 export type ImageKind =

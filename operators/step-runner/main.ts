@@ -2,9 +2,12 @@
 // operators/flow/tool-pod.ts and docs/flows.md). AGENTLAB_STEP_ROLE selects what it does:
 //   stage-inputs     init container before the tool: $INPUT_<NAME> -> /agentlab/inputs/<name>
 //   collect-outputs  container after the tool: /agentlab/outputs/<name> -> termination message (JSON)
+//   run-commands     HardwareTask check/command steps: AGENTLAB_COMMANDS run in order with sh -c,
+//                    the exit codes and the end of the output as termination message (commands.ts)
 //   (none)           runs its arguments as a command, so the image is also a generic tool image
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { runCommandsRole, shellExec } from './commands.js';
 import { collectedMessage, parseJsonEnv, readOutputs, stageInputs, stepDirs } from './step.js';
 
 const env = process.env;
@@ -27,7 +30,8 @@ async function main(): Promise<number> {
     log(ok ? 'outputs collected' : 'outputs refused', { outputs: declared.map((o) => o.name) });
     return ok ? 0 : 1;
   }
-  if (role !== '') throw new Error(`AGENTLAB_STEP_ROLE=${JSON.stringify(role)} is not stage-inputs or collect-outputs (leave it unset to run the arguments as a command)`);
+  if (role === 'run-commands') return runCommandsRole(env, shellExec, terminationPath);
+  if (role !== '') throw new Error(`AGENTLAB_STEP_ROLE=${JSON.stringify(role)} is not stage-inputs, collect-outputs or run-commands (leave it unset to run the arguments as a command)`);
   const [command, ...args] = process.argv.slice(2);
   if (!command) throw new Error('no command: give the tool to run as arguments, e.g. ["sh", "-c", "echo 42 > $AGENTLAB_OUTPUTS_DIR/answer"]');
   const child = spawn(command, args, {

@@ -1,0 +1,30 @@
+// The step-runner image as the node simulator runs it. The run-commands role (HardwareTask check
+// and command steps) answers its commands from the node's simulated hardware (hardware.ts) instead
+// of running them on this machine; every other role is the real entrypoint.
+import { KubeConfig } from '@kubernetes/client-node';
+import { runCommandsRole } from '../../operators/step-runner/commands.js';
+import { hardwareNodeClient } from './hardware-node.js';
+import { simulatedShell } from './hardware.js';
+
+if (process.env.AGENTLAB_STEP_ROLE === 'run-commands') {
+  const terminationPath = process.env.AGENTLAB_TERMINATION_MESSAGE_PATH ?? '/dev/termination-log';
+  const node = process.env.AGENTLAB_NODE_NAME ?? '';
+  const run = async (): Promise<number> => {
+    if (!node) throw new Error('AGENTLAB_NODE_NAME is empty: the pod must set it from spec.nodeName (downward API)');
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    const nodes = hardwareNodeClient(kc);
+    return runCommandsRole(process.env, async (line) => {
+      const hw = await nodes.read(node);
+      const r = simulatedShell(hw, line);
+      if (r.hardware !== hw) await nodes.write(node, r.hardware);
+      return { exitCode: r.exitCode, output: r.output };
+    }, terminationPath);
+  };
+  run().then((code) => process.exit(code), (err: unknown) => {
+    process.stderr.write(`step-runner (simulated node): ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+} else {
+  await import('../../operators/step-runner/main.js');
+}
