@@ -32,7 +32,7 @@ export interface AgentLoopOptions {
   emit(e: RunnerEvent): void;
 }
 
-/** The summary without the counts' bookkeeping; `run.ts` adds the start and end events. */
+/** How the loop ended, with its counts; `run.ts` adds the start, limit/error and end events. */
 export type LoopResult = RunSummary;
 
 const DEFAULT_CANCEL_GRACE_MS = 3_000;
