@@ -66,8 +66,6 @@ export interface ModelServerControllerOptions {
   api?: typeof serverApi;
   /** How a server's Service is reached. Default: Service DNS in the cluster, the API server's service proxy outside. */
   serviceAccess?: ServiceAccess;
-  pullProgressIntervalMs?: number;
-  pullRetryBaseMs?: number;
 }
 
 /** The ModelServer controller: placement, children, models, warm-up. */
@@ -213,10 +211,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     ],
     maxConcurrentReconciles: 16,
     start(handle) {
-      pulls = new PullManager({
-        log: handle.log, notify: (key) => handle.enqueue(key),
-        progressIntervalMs: opts.pullProgressIntervalMs, baseRetryMs: opts.pullRetryBaseMs,
-      });
+      pulls = new PullManager({ log: handle.log, notify: (key) => handle.enqueue(key) });
     },
     async stop() {
       pulls?.stop();

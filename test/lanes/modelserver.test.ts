@@ -3,8 +3,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { useCluster } from '../harness/cluster.js';
 import { startOperator } from '../../operators/manager.js';
-import { lanePolicyController } from '../../operators/lanepolicy/controller.js';
-import { modelServerController } from '../../operators/modelserver/controller.js';
 import { startRouter } from '../../operators/router/server.js';
 import { condition, getLane } from './support.js';
 
@@ -25,7 +23,8 @@ describe('a private lane on a ModelServer', () => {
     const laneNs = await cluster.newNamespace('lanes-ms-private');
     const operator = await startOperator({
       kubeConfig: cluster.kc, logger, namespaces: [msNs, laneNs], labelSelector: selector,
-      controllerOverrides: [modelServerController({ pullProgressIntervalMs: 200, serviceAccess: cluster.serviceAccess }) as never, lanePolicyController({ router: { namespace: msNs, podLabels: { app: 'router' }, port: 8080 }, refreshMs: 300 }) as never],
+      // Both controllers as `agentlab run` loads them, with the dependencies it passes.
+      controllers: ['modelserver', 'lanepolicy'], serviceAccess: cluster.serviceAccess, router: { namespace: msNs, podLabels: { app: 'router' }, port: 8080 },
     });
     cleanups.push(() => operator.stop());
     await cluster.applyYaml(JSON.stringify({

@@ -9,8 +9,6 @@ import pino from 'pino';
 import { parse } from 'yaml';
 import { useCluster } from '../harness/cluster.js';
 import { startOperator } from '../../operators/manager.js';
-import { lanePolicyController } from '../../operators/lanepolicy/controller.js';
-import { modelServerController } from '../../operators/modelserver/controller.js';
 import { condition, getLane } from './support.js';
 
 const cluster = useCluster();
@@ -31,7 +29,8 @@ describe('a lane whose ModelServers are rolling out', () => {
     const msNs = await cluster.newNamespace('lanes-rollout');
     const operator = await startOperator({
       kubeConfig: cluster.kc, logger, namespaces: [msNs], labelSelector: `lanes.test.agentlab.dev/fixture=${id}`,
-      controllerOverrides: [modelServerController({ pullProgressIntervalMs: 200, serviceAccess: cluster.serviceAccess }) as never, lanePolicyController({ router: { namespace: msNs, podLabels: { app: 'router' }, port: 8080 }, refreshMs: 300 }) as never],
+      // Both controllers as `agentlab run` loads them, with the dependencies it passes.
+      controllers: ['modelserver', 'lanepolicy'], serviceAccess: cluster.serviceAccess, router: { namespace: msNs, podLabels: { app: 'router' }, port: 8080 },
     });
     cleanups.push(() => operator.stop());
 
