@@ -194,7 +194,8 @@ export function registerWriteTools(server: McpServer, ctx: ToolContext, opts: { 
     const notes: ReadNote[] = [];
     const children = (await childrenOf(ctx.kube, obj, notes)).map(childSummary);
     const confirm = args.confirm === true;
-    await ctx.kube.request(resourcePath(kind, ns, args.name), { method: 'DELETE', body: { propagationPolicy: 'Background' }, query: confirm ? {} : { dryRun: 'All' } });
+    // DeleteOptions in the body: kube-apiserver ignores the query's options when a body is sent.
+    await ctx.kube.request(resourcePath(kind, ns, args.name), { method: 'DELETE', body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(confirm ? {} : { dryRun: ['All'] }) } });
     const label = objectLabel(obj);
     if (confirm) ctx.logger.info({ kind: kind.kind, namespace: ns, name: args.name }, 'deleted through MCP');
     const list = children.map((c) => `${c.kind}/${c.name}`).join(', ');
