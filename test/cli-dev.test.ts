@@ -93,6 +93,18 @@ describe('npm start', () => {
     expect(answer.choices[0].message.content).toMatch(/\S/);
   });
 
+  it('points the operator at the router it started: the private lane\'s NetworkPolicy allows that router\'s port', async () => {
+    const url = /export AGENTLAB_ROUTER_URL=(\S+)/.exec(dev.stdout())?.[1];
+    expect(url, 'npm start prints the router URL').toBeDefined();
+    const port = Number(new URL(url!).port);
+    const policy = await waitFor(async () => {
+      const r = await runKubectl(target, ['get', 'networkpolicy', 'agentlab-lane-egress', '-n', 'homelab-private', '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) as { spec: { egress: { to?: { namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports?: { port?: number }[] }[] } } : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: 'the private lane\'s NetworkPolicy' });
+    const routerRule = policy.spec.egress.find((r) => r.to?.some((t) => t.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'agentlab-system'));
+    expect(routerRule?.ports).toEqual([{ protocol: 'TCP', port }]);
+  });
+
   it('stops cleanly on Ctrl-C to the whole process group (as a terminal sends it) and exits 0', async () => {
     process.kill(-dev.pid, 'SIGINT');
     expect(await dev.exit).toEqual({ code: 0, signal: null });

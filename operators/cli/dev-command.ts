@@ -11,7 +11,7 @@ import { ManifestApplier } from '../runtime/manifests.js';
 import { DEV_FIELD_MANAGER, listAll, readManifests, waitForCrds } from './dev/cluster-io.js';
 import { changedRows, renderTable, rowKey, statusRow, type StatusRow } from './dev/status-table.js';
 import { missingDevParts, NO_DEV_CLUSTER } from './dev/dev-cluster.js';
-import { devTokenNamespace, devTokenSecret, routerIntro } from './dev/router-access.js';
+import { DEV_ROUTER_NAMESPACE, devRouterDeps, devTokenNamespace, devTokenSecret, routerIntro } from './dev/router-access.js';
 import { listenForStop } from './dev/stop-signals.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -147,7 +147,7 @@ export const devCommand: Command = {
       const crds = loadCrds();
       for (const crd of crds) await applier.apply(crd as never);
       await waitForCrds(kc, crds);
-      await applier.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'agentlab-system' } });
+      await applier.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEV_ROUTER_NAMESPACE } });
       step(`installed ${crds.length} CRDs`);
 
       const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
@@ -155,12 +155,13 @@ export const devCommand: Command = {
       running.push({ name: 'nodesim', stop: () => sim.stop() });
       step(`node simulator running ${HOMELAB_NODES.map((n) => n.name).join(', ')}`);
 
-      const { startOperator } = await import('../manager.js');
-      const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0 });
-      running.push({ name: 'operator', stop: () => operator.stop() });
+      // The router first: the operator is pointed at it (its port in lane NetworkPolicies, its URL for model calls).
       const { startRouter } = await import('../router/server.js');
-      const router = await startRouter({ kubeConfig: kc, port: flags.routerPort, host: '127.0.0.1', logger: logger.child({ component: 'router' }) });
+      const router = await startRouter({ kubeConfig: kc, port: flags.routerPort, host: '127.0.0.1', namespace: DEV_ROUTER_NAMESPACE, logger: logger.child({ component: 'router' }) });
       running.push({ name: 'router', stop: () => router.stop() });
+      const { startOperator } = await import('../manager.js');
+      const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0, ...devRouterDeps(router.url) });
+      running.push({ name: 'operator', stop: () => operator.stop() });
       step(`operator running (metrics ${operator.metricsUrl ?? 'off'}/metrics); lane router on ${router.url}`);
 
       const applied: Manifest[] = [];

@@ -28,7 +28,7 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
-{{- /* The router's pod labels: LanePolicy NetworkPolicies select the router by these (AGENTLAB_ROUTER_POD_LABELS). */}}
+{{- /* The router's pod labels: LanePolicy NetworkPolicies select the router by these (the operator's --router-pod-labels). */}}
 {{- define "agentlab.router.selectorLabels" -}}
 app.kubernetes.io/name: agentlab-router
 app.kubernetes.io/instance: {{ .Release.Name }}

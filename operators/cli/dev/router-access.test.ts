@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { identityFromSecret } from '../../router/tokens.js';
-import { devTokenNamespace, devTokenSecret, routerIntro } from './router-access.js';
+import { DEFAULT_ROUTER } from '../../lanepolicy/desiredNetworkPolicy.js';
+import { devRouterDeps, devTokenNamespace, devTokenSecret, routerIntro } from './router-access.js';
 
 const ns = (name: string, labels?: Record<string, string>) => ({ file: 'f.yaml', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } } });
 
 describe('dev router access', () => {
+  it('points the operator at the router dev started: its namespace, its port, its URL', () => {
+    expect(devRouterDeps('http://127.0.0.1:41234')).toEqual({
+      router: { namespace: 'agentlab-system', podLabels: DEFAULT_ROUTER.podLabels, port: 41234 },
+      routerUrl: 'http://127.0.0.1:41234',
+    });
+  });
+
   it('hands the token to the first namespace bound to the private lane', () => {
     expect(devTokenNamespace([ns('ai-models'), ns('personal', { 'agentlab.dev/lane': 'personal' }), ns('homelab-private', { 'agentlab.dev/lane': 'private' })])).toBe('homelab-private');
     expect(devTokenNamespace([ns('personal', { 'agentlab.dev/lane': 'personal' })])).toBeUndefined();

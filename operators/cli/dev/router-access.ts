@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_ROUTER } from '../../lanepolicy/desiredNetworkPolicy.js';
+import type { ControllerDeps } from '../../manager.js';
 import { RUN_LABEL, TOKEN_LABEL, TOKEN_SECRET_TYPE } from '../../router/tokens.js';
 import type { Manifest } from './apply-order.js';
 
@@ -6,6 +8,18 @@ import type { Manifest } from './apply-order.js';
 export const DEV_LANE = 'private';
 export const DEV_TOKEN_SECRET = 'dev-router-token';
 const LANE_LABEL = 'agentlab.dev/lane';
+
+/** Where `agentlab dev` runs its router: usage ConfigMaps live there, as in a cluster. */
+export const DEV_ROUTER_NAMESPACE = 'agentlab-system';
+
+/**
+ * Pure: the operator's dependencies that point it at the router `agentlab dev` started (a local
+ * process on 127.0.0.1, not a pod): lanes allow egress to its port, the Flow controller's model
+ * nodes and AgentRun pods (local processes too) call its URL.
+ */
+export function devRouterDeps(routerUrl: string): Pick<ControllerDeps, 'router' | 'routerUrl'> {
+  return { router: { ...DEFAULT_ROUTER, namespace: DEV_ROUTER_NAMESPACE, port: Number(new URL(routerUrl).port) }, routerUrl };
+}
 
 /** Pure: the first applied Namespace bound to the private lane (homelab-private in the examples). */
 export function devTokenNamespace(manifests: Manifest[]): string | undefined {
