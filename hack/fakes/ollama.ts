@@ -174,6 +174,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       const tools = Array.isArray(body.tools) ? (body.tools as { function?: { name?: unknown } }[]).map((t) => String(t.function?.name ?? '')) : [];
       if (tools.length > 0 && !inst.model.capabilities.includes('tools')) return ctx.error(400, `registry.ollama.ai/library/${name} does not support tools`);
       const reply = scriptedReply(rules, { model: name, messages: flat, tools });
+      if (reply.delayMs) await sleep(reply.delayMs); // a scripted slow model
       const promptTokens = estimateTokens(flat.map((m) => m.content).join('\n')) + 4 * flat.length;
       const toolCalls = reply.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } }));
       await answer(ctx, body, name, reply.content, toolCalls, promptTokens, loadNs, (text, _final, calls) => ({

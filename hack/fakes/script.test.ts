@@ -45,6 +45,13 @@ describe('scriptedReply steps', () => {
     expect(scriptedReply([{ when: 'triage', reply: 'mine' }], { model: 'm', messages: [task], tools: ['read_file'] }).content).toBe('mine');
     expect(scriptedReply([], { model: 'm', messages: [task], tools: [] }).content).toMatch(/^This is a deterministic answer/);
   });
+
+  it("carries a rule's delayMs on each of its answers, and none for other rules", () => {
+    const slow: ScriptRule = { ...STEPS, delayMs: 1500 };
+    expect(scriptedReply([slow], { model: 'm', messages: [user], tools })).toMatchObject({ delayMs: 1500, toolCalls: [{ name: 'read_file' }] });
+    expect(scriptedReply([{ when: 'inspect', reply: 'ok', delayMs: 10 }], { model: 'm', messages: [user], tools: [] })).toEqual({ content: 'ok', toolCalls: [], delayMs: 10 });
+    expect(scriptedReply([slow], { model: 'm', messages: [{ role: 'user', content: 'hello' }], tools })).not.toHaveProperty('delayMs');
+  });
 });
 
 describe('scripted tool calls on the wire', () => {
@@ -96,5 +103,17 @@ describe('scripted tool calls on the wire', () => {
     const done = await post([user, { role: 'assistant', content: '', tool_calls: first.calls }, { role: 'tool', content: 'hello' }, { role: 'assistant', content: '', tool_calls: second.calls }, { role: 'tool', content: 'refused' }]);
     expect(done.calls).toEqual([]);
     expect(done.text).toBe('Finished; last: refused');
+  });
+
+  it('Ollama: a slow rule answers only after its delay', async () => {
+    ollama.setRules([{ when: 'slowly', reply: 'late', delayMs: 400 }]);
+    try {
+      const t0 = Date.now();
+      const r = await fetch(`${ollama.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: 'llama3.1:8b', messages: [{ role: 'user', content: 'answer slowly' }], stream: false }) });
+      expect(((await r.json()) as { message: { content: string } }).message.content).toBe('late');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    } finally {
+      ollama.setRules([STEPS]);
+    }
   });
 });

@@ -30,6 +30,11 @@ export interface ScriptRule {
    * to call is skipped, so plain chats keep their default answers.
    */
   steps?: ScriptStep[];
+  /**
+   * A slow model: every answer this rule gives waits this long first (milliseconds), so a
+   * run's timeout or a kill can land while the model is "thinking" (fakes that honour it: Ollama).
+   */
+  delayMs?: number;
 }
 
 export interface ScriptInput {
@@ -43,6 +48,8 @@ export interface ScriptInput {
 export interface ScriptedReply {
   content: string;
   toolCalls: ScriptToolCall[];
+  /** The matching rule's delayMs. */
+  delayMs?: number;
 }
 
 /**
@@ -50,6 +57,11 @@ export interface ScriptedReply {
  * conversation already holds a tool result after that user message (the model "has" its answer).
  */
 export function scriptedReply(rules: ScriptRule[], input: ScriptInput): ScriptedReply {
+  const { reply, rule } = pickReply(rules, input);
+  return rule?.delayMs ? { ...reply, delayMs: rule.delayMs } : reply;
+}
+
+function pickReply(rules: ScriptRule[], input: ScriptInput): { reply: ScriptedReply; rule?: ScriptRule } {
   const lastUserIdx = findLastIndex(input.messages, (m) => m.role === 'user');
   const lastUser = lastUserIdx >= 0 ? input.messages[lastUserIdx].content : '';
   const toolResultSeen = input.messages.slice(lastUserIdx + 1).some((m) => m.role === 'tool');
@@ -61,20 +73,20 @@ export function scriptedReply(rules: ScriptRule[], input: ScriptInput): Scripted
       const steps = rule.steps.map((st) => ({ reply: st.reply ?? '', toolCalls: st.toolCalls.filter((c) => offered.has(c.name)) })).filter((st) => st.toolCalls.length > 0);
       if (steps.length === 0) continue;
       const round = input.messages.slice(lastUserIdx + 1).filter((m) => m.role === 'assistant').length;
-      if (round < steps.length) return { content: steps[round].reply, toolCalls: steps[round].toolCalls };
+      if (round < steps.length) return { rule, reply: { content: steps[round].reply, toolCalls: steps[round].toolCalls } };
       const lastTool = [...input.messages].reverse().find((m) => m.role === 'tool')?.content ?? '';
-      return { content: (rule.reply ?? 'Done. The tool returned: {{lastToolResult}}').replaceAll('{{lastToolResult}}', truncate(lastTool, 200)), toolCalls: [] };
+      return { rule, reply: { content: (rule.reply ?? 'Done. The tool returned: {{lastToolResult}}').replaceAll('{{lastToolResult}}', truncate(lastTool, 200)), toolCalls: [] } };
     }
     const toolCalls = toolResultSeen ? [] : (rule.toolCalls ?? []).filter((c) => offered.has(c.name));
     if (toolCalls.length === 0 && rule.toolCalls?.length && !rule.reply && !toolResultSeen) continue;
-    if (toolCalls.length > 0) return { content: rule.reply ?? '', toolCalls };
+    if (toolCalls.length > 0) return { rule, reply: { content: rule.reply ?? '', toolCalls } };
     if (toolResultSeen) {
       const result = input.messages[input.messages.length - 1];
-      return { content: (rule.reply ?? 'Done. The tool returned: {{lastToolResult}}').replaceAll('{{lastToolResult}}', truncate(result.content, 200)), toolCalls: [] };
+      return { rule, reply: { content: (rule.reply ?? 'Done. The tool returned: {{lastToolResult}}').replaceAll('{{lastToolResult}}', truncate(result.content, 200)), toolCalls: [] } };
     }
-    return { content: rule.reply ?? defaultAnswer(input.model, lastUser), toolCalls: [] };
+    return { rule, reply: { content: rule.reply ?? defaultAnswer(input.model, lastUser), toolCalls: [] } };
   }
-  return { content: defaultAnswer(input.model, lastUser), toolCalls: [] };
+  return { reply: { content: defaultAnswer(input.model, lastUser), toolCalls: [] } };
 }
 
 /**
