@@ -379,7 +379,8 @@ export class ObjectService {
     const phase = isRecord(live.status) ? live.status.phase : undefined;
     if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
     const g = opts.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
-    return Math.max(0, g);
+    // A negative grace period on a running pod becomes 1 s (podStrategy.CheckGracefulDelete), never an immediate removal.
+    return g < 0 ? 1 : g;
   }
 
   private checkDecodable(gr: string, obj: KObject): void {

@@ -438,6 +438,13 @@ describe('built-in specifics', () => {
     await call('DELETE', `${pods}/tp`, { gracePeriodSeconds: 0, preconditions: { uid: stays.body.metadata.uid } });
     expect((await call('GET', `${pods}/tp`)).status).toBe(404);
 
+    // A negative grace period on a pod bound to a node is 1 s (CheckGracefulDelete), not an immediate removal.
+    await call('POST', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'np' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    await call('POST', `${pods}/np/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'np' }, target: { apiVersion: 'v1', kind: 'Node', name: 'gone-node' } });
+    expect((await call('DELETE', `${pods}/np`, { gracePeriodSeconds: -1 })).body.metadata.deletionGracePeriodSeconds).toBe(1);
+    expect((await call('GET', `${pods}/np`)).status).toBe(200);
+    await call('DELETE', `${pods}/np`, { gracePeriodSeconds: 0 });
+
     await call('POST', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'up' }, spec: { terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'busybox' }] } });
     // Without a body, the query is read: dryRun=All keeps the pod.
     expect((await call('DELETE', `${pods}/up?dryRun=All`)).status).toBe(200);
