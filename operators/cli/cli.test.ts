@@ -125,6 +125,17 @@ describe('agentlab run flags', () => {
     expect(() => operatorFlags(['--metrics-bind-address', '127.0.0.1:1', '--health-probe-bind-address', ':2'])).toThrow(/same host/);
   });
 
+  it('takes the agent runner image, refusing what is not an image reference', () => {
+    expect(operatorFlags([])?.runnerImage).toBeUndefined();
+    for (const image of ['ghcr.io/agentlab/agent-runner:0.1.0', 'localhost:5000/agent-runner', 'registry.example.com/ai/agent-runner:v1.2_rc-1', `ghcr.io/agentlab/agent-runner@sha256:${'a'.repeat(64)}`]) {
+      expect(operatorFlags(['--runner-image', image])?.runnerImage, image).toBe(image);
+    }
+    for (const image of ['', 'ghcr.io/agentlab/agent-runner:', 'GHCR.io/Agent Runner', 'ghcr.io/agentlab/agent-runner@sha256:abc', '-x']) {
+      expect(() => operatorFlags(['--runner-image', image]), image).toThrow(UsageError);
+    }
+    expect(() => operatorFlags(['--runner-image', 'a b'])).toThrow('--runner-image "a b" is not an image reference; expected e.g. ghcr.io/agentlab/agent-runner:0.1.0');
+  });
+
   it('elects in the flag namespace, else the pod namespace', () => {
     expect(leaseNamespace('ops', { POD_NAMESPACE: 'x' })).toBe('ops');
     expect(leaseNamespace(undefined, { POD_NAMESPACE: 'agentlab' })).toBe('agentlab');

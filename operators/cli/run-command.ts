@@ -4,13 +4,13 @@ import pino from 'pino';
 import { parseBindAddress, parseFlags, parseLogLevel, UsageError, type Command } from './command.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { parseRouterLocation } from '../lanepolicy/router-location.js';
+import { DEFAULT_RUNNER_IMAGE } from '../agentrun/desired.js';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const LEADER_ELECTION_ID = 'agentlab-operator';
 
-const help = `Run the AgentLab operator: the ModelServer, LanePolicy and Flow controllers on one runtime
-(AgentRun and HardwareTask have no controller yet), against the cluster of the
-kubeconfig, or in-cluster when running inside a pod. Stops cleanly on SIGTERM or Ctrl-C: in-flight reconciles finish and the
+const help = `Run the AgentLab operator: the controllers of every kind this version reconciles on one
+runtime, against the cluster of the kubeconfig, or in-cluster when running inside a pod. Stops cleanly on SIGTERM or Ctrl-C: in-flight reconciles finish and the
 leader lease is released.
 
 Usage:
@@ -30,7 +30,10 @@ Flags:
       --router-pod-labels <k=v,...>        labels selecting the router's pods (default app.kubernetes.io/name=agentlab-router)
       --router-port <port>                 the router's container port (default 8080)
       --router-url <url>                   base URL of the router's API as the operator reaches it, e.g.
-                                           http://agentlab-router.agentlab-system.svc:8080 (Flow model nodes call it)
+                                           http://agentlab-router.agentlab-system.svc:8080 (Flow model nodes call it;
+                                           AgentRun pods get it as AGENTLAB_ROUTER_URL)
+      --runner-image <image>               agent runner image of AgentRuns without spec.runtime.image
+                                           (default ${DEFAULT_RUNNER_IMAGE})
   -h, --help                               show this help
 
 Examples:
@@ -60,6 +63,7 @@ export function operatorFlags(args: string[]) {
     'router-pod-labels': { type: 'string' },
     'router-port': { type: 'string' },
     'router-url': { type: 'string' },
+    'runner-image': { type: 'string' },
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
@@ -79,7 +83,20 @@ export function operatorFlags(args: string[]) {
     logLevel: parseLogLevel(v['log-level']),
     router: routerFlags(v),
     routerUrl: routerUrlFlag(v['router-url']),
+    runnerImage: runnerImageFlag(v['runner-image']),
   };
+}
+
+// An image reference as the container runtime parses it: [registry[:port]/]path[:tag][@sha256:digest].
+const IMAGE_REFERENCE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** --runner-image must be an image reference (the pod would otherwise fail with InvalidImageName). */
+export function runnerImageFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!IMAGE_REFERENCE.test(value)) {
+    throw new UsageError(`--runner-image ${JSON.stringify(value)} is not an image reference; expected e.g. ghcr.io/agentlab/agent-runner:0.1.0 or ghcr.io/agentlab/agent-runner@sha256:<64 hex>`);
+  }
+  return value;
 }
 
 /** --router-url must be an absolute http(s) URL; a trailing slash is dropped. */
@@ -126,6 +143,7 @@ export const runCommand: Command = {
       bindAddress: flags.bindAddress,
       router: flags.router,
       routerUrl: flags.routerUrl,
+      runnerImage: flags.runnerImage,
     });
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
     stopOnSignals(operator, logger);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RUNNER_IMAGE } from '../../operators/agentrun/desired.js';
 import { LEADER_ELECTION_ID, operatorFlags } from '../../operators/cli/run-command.js';
 import { ALL_ON, CHART_DIR, find, helm, type Obj, podSpec, renderChart, valuesArgs } from './chart.js';
 
@@ -31,7 +32,7 @@ describe('helm template with default values', () => {
 
   it('renders the operator, the router and their RBAC, the approval policy and approver role, nothing optional', () => {
     expect(kinds).toEqual([
-      'ClusterRole/agentlab-approver', 'ClusterRole/agentlab-operator', 'ClusterRole/agentlab-router',
+      'ClusterRole/agentlab-approver', 'ClusterRole/agentlab-operator', 'ClusterRole/agentlab-router', 'ClusterRole/agentlab-technician',
       'ClusterRoleBinding/agentlab-operator', 'ClusterRoleBinding/agentlab-router',
       'Deployment/agentlab-operator', 'Deployment/agentlab-router',
       'Role/agentlab-operator', 'Role/agentlab-router',
@@ -51,6 +52,7 @@ describe('helm template with default values', () => {
       'run', '--leader-elect', '--leader-election-namespace', 'agentlab-system',
       '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'info',
       '--router-namespace', 'agentlab-system', '--router-pod-labels', expect.any(String), '--router-port', '8080',
+      '--runner-image', 'ghcr.io/agentlab/agent-runner:0.1.0',
       '--router-url', 'http://agentlab-router.agentlab-system.svc:8080',
     ]);
     expect(args(objects, 'router')).toEqual(['router', '--listen', ':8080', '--metrics-bind-address', ':9090', '--log-level', 'info']);
@@ -76,6 +78,10 @@ describe('helm template with default values', () => {
   it('uses image tag = appVersion', () => {
     for (const w of workloads(objects)) expect(podSpec(w).containers[0].image).toBe('ghcr.io/agentlab/agentlab:0.1.0');
   });
+
+  it('gives AgentRun pods the agent runner image of the chart\'s appVersion, the controller\'s own default', () => {
+    expect(operatorFlags(args(objects, 'operator').slice(1))?.runnerImage).toBe(DEFAULT_RUNNER_IMAGE);
+  });
 });
 
 describe('helm template with non-default values', () => {
@@ -94,6 +100,12 @@ describe('helm template with non-default values', () => {
     expect(op.spec.strategy.type).toBe('RollingUpdate');
     // Parsed by `agentlab run`'s own flag parser: an unknown or malformed flag fails here.
     expect(operatorFlags(args(objects, 'operator').slice(1))).toMatchObject({ leaderElect: true, leaseNamespace: 'ai', namespaces: ['lab', 'agents'], logLevel: 'debug', router: { namespace: 'ai' } });
+  });
+
+  it('passes the runner image pinned by digest or with its own tag', () => {
+    expect(operatorFlags(args(objects, 'operator').slice(1))?.runnerImage).toBe(`registry.example.com/agent-runner@sha256:${'b'.repeat(64)}`);
+    const tagged = renderChart({ values: { runner: { image: { repository: 'localhost:5000/agent-runner', tag: 'dev' } } } });
+    expect(operatorFlags(args(tagged, 'operator').slice(1))?.runnerImage).toBe('localhost:5000/agent-runner:dev');
   });
 
   it('pins the image by digest and passes pull secrets', () => {
@@ -167,6 +179,8 @@ describe('values.schema.json rejects wrong values with a message naming the fiel
     ['a port out of range', { router: { port: 70000 } }, /router\.port/],
     ['an unknown pull policy', { image: { pullPolicy: 'Sometimes' } }, /image\.pullPolicy must be one of/],
     ['a malformed digest', { image: { digest: 'sha256:xyz' } }, /image\.digest/],
+    ['a runner image tag in the repository', { runner: { image: { repository: 'ghcr.io/agentlab/agent-runner:latest' } } }, /runner\.image\.repository/],
+    ['a malformed runner image tag', { runner: { image: { tag: 'v1 beta' } } }, /runner\.image\.tag/],
     ['a malformed memory quantity', { operator: { resources: { limits: { memory: '512 MB' } } } }, /operator\.resources\.limits\.memory/],
     ['a malformed scrape interval', { metrics: { serviceMonitor: { interval: 'often' } } }, /metrics\.serviceMonitor\.interval/],
     ['a toggle that is not a boolean', { networkPolicy: { enabled: 'yes' } }, /networkPolicy\.enabled/],

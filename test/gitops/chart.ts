@@ -63,6 +63,7 @@ export const ALL_ON = {
   operator: { replicas: 2, logLevel: 'debug', watchNamespaces: ['lab', 'agents'], podAnnotations: { 'example.com/team': 'homelab' } },
   router: { replicas: 2, port: 11434, service: { type: 'ClusterIP', port: 11434 } },
   image: { repository: 'registry.example.com/agentlab', digest: `sha256:${'a'.repeat(64)}` },
+  runner: { image: { repository: 'registry.example.com/agent-runner', digest: `sha256:${'b'.repeat(64)}` } },
   imagePullSecrets: [{ name: 'registry' }],
   metrics: { serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } }, prometheusRule: { enabled: true } },
   grafanaDashboard: { enabled: true, annotations: { grafana_folder: 'AgentLab' } },

@@ -63,6 +63,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{- /* The agent runner image AgentRun pods get when their spec.runtime.image is empty. */}}
+{{- define "agentlab.runnerImage" -}}
+{{- if .Values.runner.image.digest }}
+{{- printf "%s@%s" .Values.runner.image.repository .Values.runner.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.runner.image.repository (default .Chart.AppVersion .Values.runner.image.tag) }}
+{{- end }}
+{{- end }}
+
 {{- /* Restricted Pod Security Standard: https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted */}}
 {{- define "agentlab.podSecurityContext" -}}
 runAsNonRoot: true
