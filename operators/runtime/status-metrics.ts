@@ -8,6 +8,29 @@ export interface StatusSamples {
   conditions: { type: string; status: string; lastTransitionSeconds?: number }[];
 }
 
+/** The model usage an object reports in status.usage (AgentRun, Flow): what the router counted for it. */
+export interface UsageSamples {
+  inputTokens?: number;
+  outputTokens?: number;
+  costUSD?: number;
+}
+
+const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
+/** Reads status.usage (promptTokens, completionTokens, costUSD as a decimal string); anything malformed is left out. */
+export function usageSamples(obj: KubeObject): UsageSamples | undefined {
+  const usage = (obj as { status?: { usage?: unknown } }).status?.usage;
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const u = usage as { promptTokens?: unknown; completionTokens?: unknown; costUSD?: unknown };
+  const out: UsageSamples = {};
+  const input = count(u.promptTokens);
+  const output = count(u.completionTokens);
+  if (input !== undefined) out.inputTokens = input;
+  if (output !== undefined) out.outputTokens = output;
+  if (typeof u.costUSD === 'string' && /^\d+(\.\d+)?$/.test(u.costUSD)) out.costUSD = Number(u.costUSD);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** Reads status.phase and status.conditions; anything malformed is skipped, never thrown. */
 export function statusSamples(obj: KubeObject): StatusSamples {
   const status = (obj as { status?: unknown }).status;
@@ -28,7 +51,8 @@ export function statusSamples(obj: KubeObject): StatusSamples {
 /**
  * Gauges computed from the informer caches at scrape time, as kube-state-metrics does for
  * built-in kinds: they always match the API server (a standby replica reports them too, so
- * alerts aggregate with max by object) and disappear with the object.
+ * alerts aggregate with max by object) and disappear with the object. One series per object
+ * that exists: object names are label values only here, bounded by what the cluster holds.
  */
 export function registerStatusMetrics(registry: prom.Registry, cache: CacheReader, resources: ResourceRef[]): void {
   const objects = () => resources.flatMap((r) => cache.list(r).map((obj) => ({ kind: r.kind, obj })));
@@ -55,6 +79,33 @@ export function registerStatusMetrics(registry: prom.Registry, cache: CacheReade
       this.reset();
       for (const { kind, obj } of objects()) {
         for (const c of statusSamples(obj).conditions) this.set({ ...ids(kind, obj), type: c.type, status: c.status }, 1);
+      }
+    },
+  });
+  new prom.Gauge({
+    name: 'agentlab_resource_usage_tokens',
+    help: 'Model tokens an AgentLab resource used so far (status.usage: the lane router\'s count for its token), by direction (input = prompt, output = completion).',
+    labelNames: ['kind', 'namespace', 'name', 'direction'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, obj } of objects()) {
+        const u = usageSamples(obj);
+        if (u?.inputTokens !== undefined) this.set({ ...ids(kind, obj), direction: 'input' }, u.inputTokens);
+        if (u?.outputTokens !== undefined) this.set({ ...ids(kind, obj), direction: 'output' }, u.outputTokens);
+      }
+    },
+  });
+  new prom.Gauge({
+    name: 'agentlab_resource_usage_cost_usd',
+    help: 'Cost in US dollars of the model calls of an AgentLab resource so far (status.usage.costUSD, at its lane\'s prices).',
+    labelNames: ['kind', 'namespace', 'name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, obj } of objects()) {
+        const cost = usageSamples(obj)?.costUSD;
+        if (cost !== undefined) this.set(ids(kind, obj), cost);
       }
     },
   });

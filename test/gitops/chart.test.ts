@@ -122,6 +122,9 @@ describe('helm template with non-default values', () => {
     const dashboard = JSON.parse(cm.data['agentlab.json']) as { uid: string; panels: unknown[] };
     expect(dashboard.uid).toBe('agentlab-overview');
     expect(dashboard.panels.length).toBeGreaterThan(10);
+    // AgentRuns: by phase, failed, waiting for approval, tokens and cost per run.
+    const titles = dashboard.panels.map((p) => (p as { title: string }).title);
+    for (const t of ['AgentRuns by phase', 'Failed AgentRuns', 'Waiting for approval', 'Tokens and cost per run (top 20 by tokens)', 'Tokens and cost per finished run (median, p90)']) expect(titles).toContain(t);
   });
 
   it('gives ServiceMonitors the selector labels and honorLabels for object namespaces', () => {
@@ -134,7 +137,7 @@ describe('helm template with non-default values', () => {
     const rule = find(objects, 'PrometheusRule', 'lab-agentlab') as Obj & { spec: { groups: { rules: { alert: string; expr: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] } };
     const alerts = rule.spec.groups.flatMap((g) => g.rules);
     expect(alerts.map((a) => a.alert).sort()).toEqual([
-      'AgentLabAgentRunFailed', 'AgentLabFlowFailed', 'AgentLabHardwareTaskFailed', 'AgentLabHardwareTaskWaitingForHuman',
+      'AgentLabAgentRunFailed', 'AgentLabAgentRunStalled', 'AgentLabAgentRunWaitingForApproval', 'AgentLabFlowFailed', 'AgentLabHardwareTaskFailed', 'AgentLabHardwareTaskWaitingForHuman',
       'AgentLabLaneBudgetExceeded', 'AgentLabLaneBudgetWarning', 'AgentLabModelServerNotReady', 'AgentLabReconcileErrors',
       'AgentLabRouterFallbacks', 'AgentLabRouterUpstreamErrors',
     ]);

@@ -17,7 +17,7 @@ const panels = dashboardExpressions(dashboard).map((e) => ({ ...e, expr: substit
 
 describe('PromQL in alerts and dashboard', () => {
   it('finds the expressions', () => {
-    expect(alerts.length).toBe(10);
+    expect(alerts.length).toBe(12);
     expect(panels.length).toBeGreaterThan(15);
   });
 
@@ -62,7 +62,7 @@ describe('every metric the alerts and dashboard query is exported by the operato
   });
 
   it('scrapes the series the code defines', () => {
-    for (const n of ['controller_runtime_reconcile_total', 'workqueue_depth', 'agentlab_resource_ready', 'agentlab_resource_phase', 'agentlab_llm_tokens_total', 'agentlab_llm_time_to_first_token_seconds_bucket']) {
+    for (const n of ['controller_runtime_reconcile_total', 'workqueue_depth', 'agentlab_resource_ready', 'agentlab_resource_phase', 'agentlab_resource_usage_tokens', 'agentlab_resource_usage_cost_usd', 'agentlab_llm_tokens_total', 'agentlab_llm_time_to_first_token_seconds_bucket']) {
       expect(exported, n).toContain(n);
     }
   });
