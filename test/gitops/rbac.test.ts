@@ -17,8 +17,8 @@ describe('chart RBAC is least privilege', () => {
   });
 
   it('uses no wildcards and no non-resource URLs', () => {
-    // operator and router (ClusterRole + Role each), and the agentlab-approver ClusterRole people are bound to.
-    expect(roles.length).toBe(5);
+    // operator and router (ClusterRole + Role each), and the agentlab-approver and agentlab-technician ClusterRoles people are bound to.
+    expect(roles.length).toBe(6);
     for (const role of roles) {
       for (const rule of (role as unknown as { rules: Record<string, string[]>[] }).rules) {
         for (const field of ['apiGroups', 'resources', 'verbs']) expect(rule[field], `${role.kind} ${role.metadata.name} ${field}`).not.toContain('*');

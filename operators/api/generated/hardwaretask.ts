@@ -99,7 +99,7 @@ export interface HardwareStep {
    */
   dependsOn?: string[];
   /**
-   * A human gate before the step runs: it waits in AwaitingApproval until a person sets decision; the operator records who decided from managedFields.
+   * A human gate before the step runs: it waits in AwaitingApproval until a person sets decision and decidedBy. The admission policy agentlab-approvals verifies that decidedBy is the user making the change and that the user holds the RBAC verb approve on hardwaretasks/approval; the operator trusts a decision only while that policy is installed.
    */
   approval?: {
     /**
@@ -118,6 +118,14 @@ export interface HardwareStep {
      * Set by a person. Rejected fails the task.
      */
     decision?: 'Approved' | 'Rejected';
+    /**
+     * The user who decided; must be the user making the change (verified by the admission policy agentlab-approvals).
+     */
+    decidedBy?: string;
+    /**
+     * Why, in a few words; copied to the step's status.
+     */
+    reason?: string;
   };
   /**
    * A model call whose answer becomes the step's report output.
@@ -137,7 +145,7 @@ export interface HardwareStep {
     includeNodeFacts?: boolean;
   };
   /**
-   * Work a person does: the step waits in WaitingForHuman until completed is set to true (or the annotation agentlab.dev/complete-step names the step).
+   * Work a person does: the step waits in WaitingForHuman until completed is set to true with completedBy (or the annotations agentlab.dev/complete-step=<step> and agentlab.dev/completed-by=<user> are set). The admission policy agentlab-approvals verifies that the name given is the user making the change and that the user holds the RBAC verb complete on hardwaretasks/steps.
    */
   human?: {
     /**
@@ -194,6 +202,14 @@ export interface HardwareStep {
      * What the person reports (serial number, slot used), copied to the issue.
      */
     notes?: string;
+    /**
+     * The user who did the work; must be the user setting completed (verified by the admission policy agentlab-approvals).
+     */
+    completedBy?: string;
+    /**
+     * How long the step may wait for the person, from when it started waiting, e.g. 72h; past it the task gets the condition HumanDeadlineExceeded (the step keeps waiting).
+     */
+    deadline?: string;
   };
   /**
    * Read-only commands run in a pod pinned to the node; their output becomes the step output.
@@ -370,6 +386,10 @@ export interface HardwareTaskStatus {
    */
   phase?: 'Pending' | 'Running' | 'WaitingForHuman' | 'AwaitingApproval' | 'Succeeded' | 'Failed';
   /**
+   * The value of the annotation agentlab.dev/retry-step the operator last acted on.
+   */
+  lastHandledRetry?: string;
+  /**
    * The step being worked on or waited for (the first in order when several are).
    */
   currentStep?: string;
@@ -398,13 +418,33 @@ export interface HardwareTaskStatus {
      */
     finishedAt?: string;
     /**
-     * For human steps, who marked it done (from managedFields or the annotation).
+     * For human steps, who marked it done (human.completedBy or the agentlab.dev/completed-by annotation, both verified by the admission policy).
      */
     completedBy?: string;
+    /**
+     * For human steps, when the operator saw the step completed.
+     */
+    completedAt?: string;
+    /**
+     * How the step was marked done - spec (human.completed), annotation (agentlab.dev/complete-step) or flux (applied from git).
+     */
+    completedVia?: string;
+    /**
+     * For human steps, what the person reported (human.notes).
+     */
+    notes?: string;
+    /**
+     * For human steps, the instructions with step outputs substituted.
+     */
+    instructions?: string;
     /**
      * Who decided on the step's approval.
      */
     approvedBy?: string;
+    /**
+     * The step's approval decision as recorded.
+     */
+    approvalDecision?: 'Approved' | 'Rejected';
     /**
      * When the approval was recorded.
      */
@@ -413,6 +453,10 @@ export interface HardwareTaskStatus {
      * The pod that ran a check or command step.
      */
     podName?: string;
+    /**
+     * Runs of a check or command step so far (a retry starts the next, in a new pod).
+     */
+    attempts?: number;
     /**
      * Last status or error.
      */

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { HardwareTaskSpec, HardwareTaskStatus } from '../api/generated/hardwaretask.js';
+import type { KubeObject } from '../runtime/kube.js';
+import { reconcileOnce } from '../runtime/test-kit.js';
+import { hardwareTaskController } from './controller.js';
+import type { HardwareTaskObject, StepStatus } from './types.js';
+
+const stepsOf = (run: { status: Record<string, unknown> }) => run.status.steps as StepStatus[];
+
+const now = new Date('2026-03-01T10:00:00Z');
+const policy: KubeObject = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'agentlab-approvals' } };
+const binding = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'agentlab-approvals' }, spec: { policyName: 'agentlab-approvals', validationActions: ['Deny'] } } as KubeObject;
+const ns = (labels: Record<string, string> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lab', labels } });
+const task = (spec: Partial<HardwareTaskSpec>, status?: HardwareTaskStatus, annotations?: Record<string, string>): HardwareTaskObject => ({
+  apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask',
+  metadata: { name: 'disk', namespace: 'lab', uid: 'uid-1', generation: 1, ...(annotations ? { annotations } : {}) },
+  spec: { node: 'chief-horse', steps: [], ...spec },
+  ...(status ? { status } : {}),
+});
+const fit = { name: 'fit', type: 'human' as const, human: { instructions: 'Fit the disk. Analysis: ${steps.report.outputs.notes}', parts: [{ name: 'WD Red Plus 4 TB', quantity: 1, costUSD: '99.99', url: 'https://example.com/wd' }], links: [{ title: 'zpool-add', url: 'https://example.com/zpool' }] } };
+const detect = { name: 'detect', type: 'check' as const, dependsOn: ['fit'], check: { commands: ['lsblk -J', 'smartctl -H /dev/sdb'], success: { outputContains: ['PASSED'], outputNotContains: ['FAILED'] } } };
+const pod = (name: string, status: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name, namespace: 'lab', labels: { 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', name: 'disk', uid: 'uid-1', controller: true }] },
+  status,
+});
+const ended = (name: string, exitCode: number, message: unknown) => pod(name, { phase: exitCode === 0 ? 'Succeeded' : 'Failed', containerStatuses: [{ name: 'run', state: { terminated: { exitCode, message: JSON.stringify(message) } } }] });
+const cond = (status: { conditions?: { type: string; status: string; reason: string; message: string }[] }, type: string) => status.conditions?.find((c) => c.type === type);
+const waitingFit: HardwareTaskStatus = { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T09:00:00Z' }, { name: 'detect', phase: 'Pending' }] };
+
+describe('hardwaretask controller: plan', () => {
+  it('stalls a dependsOn cycle with the field path', async () => {
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ ...fit, human: { instructions: 'x' }, dependsOn: ['detect'] }, detect] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidGraph', message: 'invalid step graph: spec.steps: dependsOn cycle: fit -> detect -> fit' });
+    expect(run.applied).toEqual([]);
+  });
+
+  it('stalls honestly on a step type this version does not run, once it is reached', async () => {
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ name: 'report', type: 'analysis', analysis: { prompt: 'how much?' } }, { ...fit, dependsOn: ['report'] }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[0] (report): step type analysis is not supported by this version; the steps before it ran' });
+    expect(stepsOf(run)).toEqual([{ name: 'report', phase: 'Pending', message: 'step type analysis is not supported by this version' }, { name: 'fit', phase: 'Pending' }]);
+  });
+});
+
+describe('hardwaretask controller: human steps', () => {
+  it('waits for a person with the instructions, parts and links (WaitingForHuman condition, phase, currentStep)', async () => {
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ ...fit, human: { ...fit.human, instructions: 'Fit the disk in bay 3.' } }, detect] }), now });
+    expect(run.status).toMatchObject({ phase: 'WaitingForHuman', currentStep: 'fit' });
+    expect(stepsOf(run)[0]).toMatchObject({ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T10:00:00Z', instructions: 'Fit the disk in bay 3.' });
+    const c = cond(run.status, 'WaitingForHuman')!;
+    expect(c.status).toBe('True');
+    expect(c.message).toContain('step fit: Fit the disk in bay 3.\n\nParts (each option as listed; sum of all $99.99):\n- 1 x WD Red Plus 4 TB, $99.99: https://example.com/wd\n\nLinks:\n- zpool-add: https://example.com/zpool');
+    expect(cond(run.status, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'WaitingForHuman', message: 'waiting for a person: step fit' });
+    expect(run.events.map((e) => e.reason)).toContain('WaitingForHuman');
+    expect(run.applied).toEqual([]);
+  });
+
+  it('records who completed it (spec completed + completedBy), when and via what, and starts the next step', async () => {
+    const t = task({ steps: [{ ...fit, human: { ...fit.human, instructions: 'x', completed: true, completedBy: 'alice', notes: 'serial WD-NEWDISK' } }, detect] }, waitingFit);
+    const run = await reconcileOnce(hardwareTaskController(), { object: t, cache: [ns()], server: [policy, binding], now });
+    expect(stepsOf(run)[0]).toMatchObject({ phase: 'Succeeded', completedBy: 'alice', completedAt: '2026-03-01T10:00:00Z', completedVia: 'spec', notes: 'serial WD-NEWDISK', outputs: { completedBy: 'alice', notes: 'serial WD-NEWDISK' } });
+    expect(stepsOf(run)[1]).toMatchObject({ phase: 'Running', attempts: 1, podName: 'disk-detect-1' });
+    expect(run.events.find((e) => e.reason === 'HumanStepCompleted')?.message).toBe('step fit done by alice via spec: serial WD-NEWDISK');
+  });
+
+  it('accepts the annotations complete-step + completed-by', async () => {
+    const t = task({ steps: [{ ...fit, human: { instructions: 'x' } }] }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T09:00:00Z' }] }, { 'agentlab.dev/complete-step': 'fit', 'agentlab.dev/completed-by': 'bob' });
+    const run = await reconcileOnce(hardwareTaskController(), { object: t, server: [policy, binding], now });
+    expect(stepsOf(run)[0]).toMatchObject({ phase: 'Succeeded', completedBy: 'bob', completedVia: 'annotation' });
+    expect(run.status.phase).toBe('Succeeded');
+  });
+
+  it('does not trust a completion without the admission policy, or without a name', async () => {
+    const t = task({ steps: [{ ...fit, human: { instructions: 'x', completed: true, completedBy: 'alice' } }] }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T09:00:00Z' }] });
+    const missing = await reconcileOnce(hardwareTaskController(), { object: t, now });
+    expect(stepsOf(missing)[0]).toMatchObject({ phase: 'WaitingForHuman', message: expect.stringContaining('admission policy agentlab-approvals is not installed') });
+    const nameless = task({ steps: [{ ...fit, human: { instructions: 'x', completed: true } }] });
+    const run = await reconcileOnce(hardwareTaskController(), { object: nameless, server: [policy, binding], now });
+    expect(stepsOf(run)[0].message).toContain('spec.steps[0].human.completedBy is empty, so who did it is unknown');
+  });
+
+  it('raises HumanDeadlineExceeded past the deadline and requeues until it otherwise', async () => {
+    const steps = [{ ...fit, human: { instructions: 'x', deadline: '24h' } }];
+    const late = await reconcileOnce(hardwareTaskController(), { object: task({ steps }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-02-28T09:00:00Z' }] }), now });
+    expect(cond(late.status, 'HumanDeadlineExceeded')).toMatchObject({ status: 'True', message: 'step fit has waited for a person since 2026-02-28T09:00:00Z, past its deadline 24h (2026-03-01T09:00:00Z)' });
+    const early = await reconcileOnce(hardwareTaskController(), { object: task({ steps }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T09:00:00Z' }] }), now });
+    expect(cond(early.status, 'HumanDeadlineExceeded')).toMatchObject({ status: 'False' });
+    expect(early.result.requeueAfterMs).toBe(23 * 3600_000);
+  });
+});
+
+describe('hardwaretask controller: check and command steps', () => {
+  const running: HardwareTaskStatus = { steps: [{ name: 'detect', phase: 'Running', attempts: 1, podName: 'disk-detect-1', startedAt: '2026-03-01T09:59:00Z' }] };
+  const only = { ...detect, dependsOn: undefined };
+
+  it('creates a pod pinned to the node with tolerations, running the commands with the step runner', async () => {
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [only] }), now });
+    const p = run.applied[0].object as unknown as { metadata: { name: string }; spec: Record<string, any> };
+    expect(p.metadata.name).toBe('disk-detect-1');
+    expect(p.spec).toMatchObject({ nodeName: 'chief-horse', restartPolicy: 'Never', activeDeadlineSeconds: 600 });
+    expect(p.spec.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+    expect(p.spec.tolerations).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' });
+    expect(p.spec.containers[0].env).toContainEqual({ name: 'AGENTLAB_COMMANDS', value: '["lsblk -J","smartctl -H /dev/sdb"]' });
+    expect(p.spec.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(run.status).toMatchObject({ phase: 'Running', currentStep: 'detect' });
+  });
+
+  it('succeeds by exit code and output, with the output in the step outputs', async () => {
+    const out = { commands: [{ command: 'lsblk -J', exitCode: 0 }, { command: 'smartctl -H /dev/sdb', exitCode: 0 }], output: '$ smartctl -H /dev/sdb\nresult: PASSED\n' };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [only] }, running), cache: [ended('disk-detect-1', 0, out)], now });
+    expect(stepsOf(run)[0]).toMatchObject({ phase: 'Succeeded', outputs: { stdout: out.output, exitCode: '0' }, message: '2 commands succeeded' });
+    expect(cond(run.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+  });
+
+  it('fails the task with the output when a command fails or the output says FAILED', async () => {
+    const bad = { commands: [{ command: 'lsblk -J', exitCode: 0 }, { command: 'smartctl -H /dev/sdb', exitCode: 2 }], output: '/dev/sdb: Unable to detect device type\n' };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [only] }, running), cache: [ended('disk-detect-1', 1, bad)], now });
+    expect(stepsOf(run)[0]).toMatchObject({ phase: 'Failed', message: 'command 2 (smartctl -H /dev/sdb) exited with code 2, expected 0: /dev/sdb: Unable to detect device type' });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'StepFailed', message: expect.stringContaining('step detect failed: command 2') });
+    const failedText = { commands: [{ command: 'lsblk -J', exitCode: 0 }, { command: 'smartctl -H /dev/sdb', exitCode: 0 }], output: 'result: PASSED\nattribute FAILED\n' };
+    const run2 = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [only] }, running), cache: [ended('disk-detect-1', 0, failedText)], now });
+    expect(stepsOf(run2)[0].message).toBe('the output contains "FAILED": result: PASSED\nattribute FAILED');
+  });
+
+  it('runs a failed step again, in a new pod, when the retry annotation asks once', async () => {
+    const failed: HardwareTaskStatus = { steps: [{ name: 'detect', phase: 'Failed', attempts: 1, podName: 'disk-detect-1' }] };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [only] }, failed, { 'agentlab.dev/retry-step': 'detect@1' }), now });
+    expect(run.applied.map((a) => a.object.metadata?.name)).toEqual(['disk-detect-2']);
+    expect(run.status).toMatchObject({ lastHandledRetry: 'detect@1', steps: [{ phase: 'Running', attempts: 2 }] });
+    const again = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [only] }, { ...failed, lastHandledRetry: 'detect@1' }, { 'agentlab.dev/retry-step': 'detect@1' }), now });
+    expect(again.applied).toEqual([]);
+  });
+
+  it('never re-creates a command step pod that disappeared', async () => {
+    const cmd = { name: 'expand', type: 'command' as const, command: { commands: ['zpool add tank /dev/sdb'] } };
+    const gone: HardwareTaskStatus = { steps: [{ name: 'expand', phase: 'Running', attempts: 1, podName: 'disk-expand-1', startedAt: '2026-03-01T09:00:00Z' }] };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [cmd] }, gone), now });
+    expect(run.applied).toEqual([]);
+    expect(stepsOf(run)[0]).toMatchObject({ phase: 'Failed', message: expect.stringContaining('a command step is never re-run by itself') });
+  });
+
+  it('waits for a verified approval before a command with hostAccess, then runs it privileged and says so', async () => {
+    const cmd = { name: 'expand', type: 'command' as const, approval: { required: true }, command: { hostAccess: true, commands: ['zpool add tank /dev/sdb'] } };
+    const waiting = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [cmd] }), cache: [ns()], now });
+    expect(waiting.status).toMatchObject({ phase: 'AwaitingApproval', steps: [{ phase: 'AwaitingApproval' }] });
+    expect(cond(waiting.status, 'ApprovalRequired')).toMatchObject({ status: 'True' });
+    expect(waiting.applied).toEqual([]);
+    const approved = { ...cmd, approval: { required: true, decision: 'Approved' as const, decidedBy: 'alice' } };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [approved] }, waiting.status as HardwareTaskStatus), cache: [ns()], server: [policy, binding], now });
+    const spec = (run.applied[0].object as unknown as { spec: Record<string, any> }).spec;
+    expect(spec.containers[0].securityContext).toEqual({ privileged: true });
+    expect(spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).toEqual(['/dev', '/sys', '/run/udev']);
+    expect(stepsOf(run)[0]).toMatchObject({ phase: 'Running', approvedBy: 'alice', approvalDecision: 'Approved' });
+    expect(run.events.find((e) => e.reason === 'HostAccess')?.message).toContain('runs privileged on node chief-horse');
+    const rejected = { ...cmd, approval: { required: true, decision: 'Rejected' as const, decidedBy: 'alice', reason: 'not today' } };
+    const no = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [rejected] }), cache: [ns()], server: [policy, binding], now });
+    expect(stepsOf(no)[0]).toMatchObject({ phase: 'Failed', message: 'rejected by alice: not today' });
+  });
+
+  it('stalls a hostAccess step in a namespace whose Pod Security level refuses privileged pods, naming the label', async () => {
+    const hostCheck = { ...only, check: { ...only.check, hostAccess: true } };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [hostCheck] }), cache: [ns({ 'pod-security.kubernetes.io/enforce': 'baseline' })], now });
+    expect(run.applied).toEqual([]);
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'HostAccessForbidden', message: expect.stringContaining('namespace lab enforces Pod Security level baseline') });
+    expect(cond(run.status, 'Stalled')!.message).toContain('pod-security.kubernetes.io/enforce=privileged');
+  });
+});

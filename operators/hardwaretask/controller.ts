@@ -1,0 +1,298 @@
+import type { HardwareTaskStatus } from '../api/generated/hardwaretask.js';
+import type { ControllerDeps } from '../manager.js';
+import { planHardwareTask } from '../model/graph/index.js';
+import type { CacheReader, Controller, ReconcileContext } from '../runtime/controller.js';
+import { isNotFound, type KubeObject } from '../runtime/kube.js';
+import type { ReconcileResult } from '../runtime/outcome.js';
+import { TransientError } from '../runtime/outcome.js';
+import { stepApproval } from './approval.js';
+import { APPROVAL_POLICY, humanDeadline, humanVerdict, waitingText, type PolicyState } from './human.js';
+import { substituteStepOutputs } from './references.js';
+import { HARDWARETASKS, NAMESPACES, PODS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
+import { desiredStepPod, HOST_PATHS, hostAccessRefusal, stepPodName } from './step-pod.js';
+import { stepRunResult } from './step-result.js';
+import { currentStep, taskOutcome, taskPhase } from './task-status.js';
+import type { HardwareStep, HardwareTaskObject as Task, StepStatus } from './types.js';
+
+export interface HardwareTaskControllerOptions {
+  /** Image of the step runner in check and command pods (default the Flow controller's STEP_RUNNER_IMAGE). */
+  stepRunnerImage?: string;
+}
+
+/** Annotation asking the operator to run a failed check or command step again: `<step>` or `<step>@<anything unique>`. */
+export const RETRY_ANNOTATION = 'agentlab.dev/retry-step';
+/** How long a command step's pod may be missing from the cache after it was created (the watch catching up). */
+const POD_APPEAR_MS = 30_000;
+const MAX_MESSAGE = 1024;
+
+/** Step types this version runs; the others make the task Stalled when they are reached. */
+export const SUPPORTED_STEP_TYPES: readonly string[] = ['human', 'check', 'command'];
+
+const truncate = (text: string, max = MAX_MESSAGE) => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
+const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isDone = (s: StepStatus | undefined) => s?.phase === 'Succeeded' || s?.phase === 'Failed' || s?.phase === 'Skipped';
+
+interface Blocker { reason: string; message: string }
+
+/**
+ * The HardwareTask controller: plans the steps (dependsOn waves; an invalid graph is Stalled with
+ * the field path) and runs them wave by wave: human steps wait in WaitingForHuman for a verified
+ * person, check and command steps run as pods pinned to the task's node, any step can wait for a
+ * verified approval first. Step types this version does not run make the task Stalled when reached.
+ */
+export function hardwareTaskController(opts: HardwareTaskControllerOptions = {}): Controller<Task> {
+  return {
+    name: 'hardwaretask',
+    for: HARDWARETASKS,
+    owns: [PODS],
+    watches: [
+      // A namespace's Pod Security label decides whether a hostAccess step may run.
+      { resource: NAMESPACES, map: (ns, cache) => tasksIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },
+    ],
+    async reconcile(ctx): Promise<ReconcileResult> {
+      const task = ctx.object;
+      const name = task.metadata!.name!;
+      const namespace = task.metadata!.namespace!;
+      const spec = task.spec;
+      const prev: HardwareTaskStatus = task.status ?? {};
+      const now = ctx.now();
+      const plan = planHardwareTask(spec);
+
+      if (plan.errors.length > 0) {
+        const message = truncate(`invalid step graph: ${plan.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, 32768);
+        ctx.setStatus({ phase: 'Pending', steps: [] });
+        return { outcome: { kind: 'stalled', reason: 'InvalidGraph', message } };
+      }
+      if (spec.github) {
+        ctx.setCondition({ type: 'IssueTracked', status: 'False', reason: 'NotSupported', message: 'spec.github: the issue tracker is not supported by this version; the task runs without an issue' });
+      }
+
+      const byName = new Map(spec.steps.map((s, i) => [s.name, { step: s, index: i }]));
+      const steps = new Map((prev.steps ?? []).map((s) => [s.name, { ...s }]));
+      const fields: Record<string, unknown> = {};
+
+      // A retry of a failed check or command step (Flux's requestedAt pattern: the value is handled once).
+      const retry = task.metadata?.annotations?.[RETRY_ANNOTATION];
+      if (retry && retry !== prev.lastHandledRetry) {
+        const target = retry.split('@')[0];
+        const st = steps.get(target);
+        const entry = byName.get(target);
+        if (st?.phase === 'Failed' && entry && (entry.step.type === 'check' || entry.step.type === 'command')) {
+          steps.set(target, { name: target, attempts: st.attempts, podName: st.podName, phase: 'Pending', message: `retry requested (${retry})` });
+          ctx.event('Normal', 'StepRetried', `step ${target}: run ${(st.attempts ?? 0) + 1} requested with ${RETRY_ANNOTATION}=${retry}`);
+        } else {
+          ctx.event('Warning', 'RetryIgnored', `${RETRY_ANNOTATION}=${retry}: step ${target} is ${st?.phase ?? 'unknown'}; only a failed check or command step can be retried`);
+        }
+        fields.lastHandledRetry = retry;
+      } else if (prev.lastHandledRetry) {
+        fields.lastHandledRetry = prev.lastHandledRetry;
+      }
+
+      let policy: PolicyState | undefined;
+      const policyState = async () => (policy ??= await readPolicy(ctx));
+      const output = (step: string, key: string) => {
+        const st = steps.get(step);
+        return st?.phase === 'Succeeded' ? st.outputs?.[key] : undefined;
+      };
+      let requeueAfterMs: number | undefined;
+      const requeue = (ms: number) => {
+        requeueAfterMs = Math.max(100, Math.min(requeueAfterMs ?? ms, ms));
+      };
+      let blocker: Blocker | undefined;
+      let deadlineMessage: string | undefined;
+      let waitingMessage: string | undefined;
+
+      for (const { node: stepName } of plan.waves) {
+        const { step, index } = byName.get(stepName)!;
+        const prevStep = steps.get(stepName);
+        if (isDone(prevStep)) continue;
+        const st: StepStatus = { ...(prevStep ?? { name: stepName }), name: stepName };
+        st.phase ??= 'Pending';
+        const depsDone = (step.dependsOn ?? []).every((d) => steps.get(d)?.phase === 'Succeeded');
+        const failing = [...steps.values()].some((s) => s.phase === 'Failed');
+        if (!depsDone || (failing && st.phase === 'Pending')) {
+          steps.set(stepName, st);
+          continue;
+        }
+        if (!SUPPORTED_STEP_TYPES.includes(step.type)) {
+          st.message = `step type ${step.type} is not supported by this version`;
+          blocker ??= { reason: 'UnsupportedStepType', message: `spec.steps[${index}] (${step.name}): step type ${step.type} is not supported by this version; the steps before it ran` };
+          steps.set(stepName, st);
+          continue;
+        }
+        const base = `spec.steps[${index}]`;
+
+        // The approval gate, before the step does anything.
+        if (step.approval && st.phase !== 'Running') {
+          const verdict = stepApproval({ name, namespace }, step, index, st, step.approval.decision ? await policyState() : 'installed', now);
+          if (verdict.kind === 'waiting') {
+            if (st.phase !== 'AwaitingApproval') ctx.event('Normal', 'AwaitingApproval', truncate(verdict.message));
+            st.phase = 'AwaitingApproval';
+            st.message = truncate(verdict.message);
+            steps.set(stepName, st);
+            continue;
+          }
+          if (verdict.kind === 'rejected') {
+            Object.assign(st, { phase: 'Failed', approvedBy: verdict.decidedBy, approvedAt: verdict.decidedAt, approvalDecision: 'Rejected', finishedAt: seconds(now), message: truncate(verdict.message) });
+            ctx.event('Warning', 'StepRejected', `step ${stepName} ${verdict.message}`);
+            steps.set(stepName, st);
+            continue;
+          }
+          if (verdict.kind === 'approved' && st.approvalDecision !== 'Approved') {
+            Object.assign(st, { approvedBy: verdict.decidedBy, approvedAt: verdict.decidedAt, approvalDecision: 'Approved' });
+            ctx.event('Normal', 'StepApproved', `step ${stepName} approved by ${verdict.decidedBy}`);
+            if (st.phase === 'AwaitingApproval') st.phase = 'Pending';
+          }
+        }
+
+        if (step.type === 'human') {
+          const instructions = substituteStepOutputs(step.human!.instructions, `${base}.human.instructions`, output);
+          if ('error' in instructions) {
+            Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(`${instructions.error.field}: ${instructions.error.message}`) });
+            steps.set(stepName, st);
+            continue;
+          }
+          const marked = step.human!.completed === true || task.metadata?.annotations?.['agentlab.dev/complete-step'] === stepName;
+          const verdict = humanVerdict({ name, namespace, annotations: task.metadata?.annotations, labels: task.metadata?.labels }, step, index, st, marked ? await policyState() : 'installed', now);
+          if (verdict.kind === 'completed') {
+            Object.assign(st, { phase: 'Succeeded', finishedAt: seconds(now), ...verdict.record, message: truncate(`done by ${verdict.record.completedBy} (${verdict.record.completedVia})`) });
+            st.startedAt ??= seconds(now);
+            st.outputs = { completedBy: verdict.record.completedBy, ...(verdict.record.notes ? { notes: verdict.record.notes.slice(0, 4096) } : {}) };
+            delete st.instructions;
+            ctx.event('Normal', 'HumanStepCompleted', `step ${stepName} done by ${verdict.record.completedBy} via ${verdict.record.completedVia}${verdict.record.notes ? `: ${truncate(verdict.record.notes, 200)}` : ''}`);
+            steps.set(stepName, st);
+            continue;
+          }
+          if (st.phase !== 'WaitingForHuman') {
+            st.startedAt = seconds(now);
+            ctx.event('Normal', 'WaitingForHuman', `step ${stepName}: ${truncate(instructions.value, 400)}`);
+          }
+          st.phase = 'WaitingForHuman';
+          st.instructions = instructions.value.slice(0, 32768);
+          st.message = truncate(verdict.message);
+          waitingMessage ??= truncate(`step ${stepName}: ${waitingText(step, instructions.value)}\n\n${verdict.message}`, 32768);
+          const deadline = humanDeadline(step, st);
+          if (deadline) {
+            if (now >= deadline) deadlineMessage ??= `step ${stepName} has waited for a person since ${st.startedAt}, past its deadline ${step.human!.deadline} (${seconds(deadline)})`;
+            else requeue(deadline.getTime() - now.getTime());
+          }
+          steps.set(stepName, st);
+          continue;
+        }
+
+        // check and command: one pod per run, pinned to the node.
+        const block = (step.check ?? step.command)!;
+        if (block.image) {
+          st.message = `${base}.${step.type}.image is not supported by this version: leave it empty to use the step runner`;
+          blocker ??= { reason: 'UnsupportedStepImage', message: `${base}.${step.type}.image: a custom image is not supported by this version; leave it empty to use the step runner` };
+          steps.set(stepName, st);
+          continue;
+        }
+        if (block.hostAccess) {
+          const refusal = hostAccessRefusal(ctx.cache.get(NAMESPACES, undefined, namespace), namespace);
+          if (refusal) {
+            st.message = truncate(`${base}.${step.type}.hostAccess: ${refusal}`);
+            blocker ??= { reason: 'HostAccessForbidden', message: `${base}.${step.type}.hostAccess: ${refusal}` };
+            steps.set(stepName, st);
+            continue;
+          }
+        }
+        if (st.phase !== 'Running') {
+          const commands: string[] = [];
+          let bad: string | undefined;
+          block.commands.forEach((c, i) => {
+            const r = substituteStepOutputs(c, `${base}.${step.type}.commands[${i}]`, output);
+            if ('error' in r) bad ??= `${r.error.field}: ${r.error.message}`;
+            else commands.push(r.value);
+          });
+          if (bad) {
+            Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(bad) });
+            steps.set(stepName, st);
+            continue;
+          }
+          const attempt = (st.attempts ?? 0) + 1;
+          const pod = desiredStepPod({ task: { name, namespace, node: spec.node }, step, attempt, commands, stepRunnerImage: opts.stepRunnerImage });
+          await ctx.apply(PODS, pod);
+          Object.assign(st, { phase: 'Running', attempts: attempt, podName: pod.metadata!.name, startedAt: seconds(now), message: `running on node ${spec.node} in pod ${pod.metadata!.name}` });
+          delete st.finishedAt;
+          delete st.outputs;
+          ctx.event('Normal', 'StepStarted', `step ${stepName} (${step.type}) run ${attempt} on node ${spec.node}: pod ${pod.metadata!.name}`);
+          if (block.hostAccess) ctx.event('Normal', 'HostAccess', `step ${stepName}: pod ${pod.metadata!.name} runs privileged on node ${spec.node} with the host's ${HOST_PATHS.join(', ')}${step.approval?.decision === 'Approved' ? `, approved by ${step.approval.decidedBy}` : ''}`);
+          steps.set(stepName, st);
+          continue;
+        }
+        const podName = stepPodName(name, stepName, st.attempts ?? 1);
+        const result = stepRunResult(step, ctx.cache.get(PODS, namespace, podName));
+        if (result.kind === 'absent') {
+          const age = now.getTime() - Date.parse(st.startedAt ?? now.toISOString());
+          if (age < POD_APPEAR_MS) {
+            requeue(POD_APPEAR_MS - age);
+          } else if (step.type === 'command') {
+            // Never re-create a command's pod: it may have run. A person decides (retry annotation).
+            Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(`pod ${podName} is gone and whether its commands ran is unknown; a command step is never re-run by itself: check the node, then annotate ${RETRY_ANNOTATION}=${stepName}@<any new value> to run it again`) });
+            ctx.event('Warning', 'StepFailed', `step ${stepName}: ${st.message}`);
+          } else {
+            const pod = desiredStepPod({ task: { name, namespace, node: spec.node }, step, attempt: st.attempts ?? 1, commands: block.commands, stepRunnerImage: opts.stepRunnerImage });
+            await ctx.apply(PODS, pod);
+          }
+        } else if (result.kind === 'running') {
+          st.message = truncate(`running on node ${spec.node} in pod ${podName}${result.detail ? `: ${result.detail}` : ''}`);
+        } else {
+          Object.assign(st, { phase: result.kind === 'succeeded' ? 'Succeeded' : 'Failed', finishedAt: seconds(now), outputs: result.outputs, message: truncate(result.message) });
+          ctx.event(result.kind === 'succeeded' ? 'Normal' : 'Warning', result.kind === 'succeeded' ? 'StepSucceeded' : 'StepFailed', truncate(`step ${stepName}: ${result.message}`));
+        }
+        steps.set(stepName, st);
+      }
+
+      const list = plan.waves.map((w) => steps.get(w.node) ?? { name: w.node, phase: 'Pending' as const });
+      const phase = taskPhase(list);
+      const current = currentStep(list);
+      Object.assign(fields, { phase, steps: list.map(clean), ...(current ? { currentStep: current } : {}) });
+      if (phase !== prev.phase && (phase === 'Succeeded' || phase === 'Failed')) {
+        ctx.event(phase === 'Succeeded' ? 'Normal' : 'Warning', phase === 'Succeeded' ? 'TaskSucceeded' : 'TaskFailed', taskOutcome(phase, list).message);
+      }
+      ctx.setStatus(fields);
+      ctx.setCondition(waitingMessage
+        ? { type: 'WaitingForHuman', status: 'True', reason: 'WaitingForHuman', message: waitingMessage }
+        : { type: 'WaitingForHuman', status: 'False', reason: 'NoHumanStepWaiting', message: 'no step waits for a person' });
+      const approving = list.find((s) => s.phase === 'AwaitingApproval');
+      ctx.setCondition(approving
+        ? { type: 'ApprovalRequired', status: 'True', reason: 'AwaitingApproval', message: approving.message ?? `step ${approving.name} waits for approval` }
+        : { type: 'ApprovalRequired', status: 'False', reason: 'NoApprovalPending', message: 'no step waits for an approval' });
+      if (spec.steps.some((s) => s.human?.deadline)) {
+        ctx.setCondition(deadlineMessage
+          ? { type: 'HumanDeadlineExceeded', status: 'True', reason: 'DeadlineExceeded', message: deadlineMessage }
+          : { type: 'HumanDeadlineExceeded', status: 'False', reason: 'WithinDeadline', message: 'no human step is past its deadline' });
+      }
+      const outcome = blocker && phase !== 'Failed' && phase !== 'Succeeded' ? { kind: 'stalled' as const, ...blocker } : taskOutcome(phase, list);
+      const result: ReconcileResult = { outcome };
+      if (requeueAfterMs !== undefined && phase !== 'Succeeded' && phase !== 'Failed') result.requeueAfterMs = requeueAfterMs;
+      return result;
+    },
+  };
+}
+
+/** Whether the admission policy that verifies completions and approvals is installed (policy and a Deny binding). */
+async function readPolicy(ctx: ReconcileContext<Task>): Promise<PolicyState> {
+  try {
+    await ctx.client.get(VALIDATING_ADMISSION_POLICIES, undefined, APPROVAL_POLICY);
+    const binding = await ctx.client.get<KubeObject & { spec?: { policyName?: string; validationActions?: string[] } }>(VALIDATING_ADMISSION_POLICY_BINDINGS, undefined, APPROVAL_POLICY);
+    return binding.spec?.policyName === APPROVAL_POLICY && (binding.spec.validationActions ?? []).includes('Deny') ? 'installed' : 'missing';
+  } catch (err) {
+    if (isNotFound(err)) return 'missing';
+    throw new TransientError('ApprovalPolicyReadFailed', `reading ValidatingAdmissionPolicy ${APPROVAL_POLICY}: ${(err as Error).message}`);
+  }
+}
+
+function tasksIn(cache: CacheReader, namespace: string): string[] {
+  return cache.list<Task>(HARDWARETASKS).filter((t) => t.metadata?.namespace === namespace).map((t) => `${namespace}/${t.metadata!.name}`);
+}
+
+/** A step status without undefined values (the API server would drop them and the status would look changed). */
+function clean(s: StepStatus): StepStatus {
+  return JSON.parse(JSON.stringify(s)) as StepStatus;
+}
+
+export const controller = (_deps: ControllerDeps = {}): Controller<Task> => hardwareTaskController();
+
+export type { HardwareStep };
