@@ -192,7 +192,9 @@ class Simulator {
   async start(): Promise<void> {
     this.tmpDir = await mkdtemp(path.join(os.tmpdir(), 'nodesim-'));
     await writeFile(path.join(this.tmpDir, 'kubeconfig'), this.opts.kubeConfig.exportConfig(), { mode: 0o600 });
-    const containersOf = (ns: string, pod: string) => this.runtimes.get(`${ns}/${pod}`)?.runtime.containerNames();
+    // A terminating pod's containers are stopped but its logs are still served, as a kubelet serves
+    // them until the pod is gone (a controller reads what a deleted pod's agent did meanwhile).
+    const containersOf = (ns: string, pod: string) => this.runtimes.get(`${ns}/${pod}`)?.runtime.containerNames() ?? this.terminatingContainers(ns, pod);
     this.logServer = await this.logs.serve(this.ip, containersOf);
     this.logBase = this.logServer.url;
     const cert = await kubeletCertificate(this.tmpDir, this.ip);
@@ -420,10 +422,21 @@ class Simulator {
 
   // ---- kubelet --------------------------------------------------------------------------
 
+  /** Containers of a pod being deleted whose logs this node still holds. */
+  private terminatingContainers(ns: string, name: string): string[] | undefined {
+    const pod = this.pods.get(name, ns);
+    if (!pod?.metadata?.deletionTimestamp) return undefined;
+    const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+    return names.some((c) => this.logs.has(ns, name, c)) ? names : undefined;
+  }
+
   private async syncPod(ns: string, name: string): Promise<void> {
     const key = `${ns}/${name}`;
     const pod = this.pods.get(name, ns);
-    if (!pod) for (const uid of this.confirmedDeletions) if (!this.pods.list().some((p) => p.metadata?.uid === uid)) this.confirmedDeletions.delete(uid);
+    if (!pod) {
+      for (const uid of this.confirmedDeletions) if (!this.pods.list().some((p) => p.metadata?.uid === uid)) this.confirmedDeletions.delete(uid);
+      if (!this.runtimes.has(key)) this.logs.removePod(ns, name); // a pod deleted gracefully: its logs go with it
+    }
     const existing = this.runtimes.get(key);
     if (existing && (!pod || pod.metadata?.uid !== existing.uid)) {
       this.runtimes.delete(key);

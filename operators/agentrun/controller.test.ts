@@ -151,6 +151,15 @@ describe('AgentRun controller', () => {
     expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'MaxTurns' });
   });
 
+  it('reads the log of a pod being deleted under it (not cancelled): the turns and transcript so far are kept before the pod is gone', async () => {
+    const deleting = { ...pod({ running: {} }), metadata: { ...pod({ running: {} }).metadata, deletionTimestamp: '2026-01-15T11:59:55Z' } } as KubeObject;
+    const run = await reconcileOnce(ctl(), { object: agentRun({}, runningStatus), cache: [lane, namespace, deleting, secret], now });
+    expect(run.status.phase).toBe('Running');
+    expect(run.applied.map((a) => a.object.metadata?.name)).toEqual(['triage-transcript']);
+    expect(run.status.usage).toMatchObject({ turns: 1, toolCalls: 1 });
+    expect(run.deleted).toEqual([]);
+  });
+
   it('fails an interrupted run whose pod is gone', async () => {
     const run = await reconcileOnce(ctl(), { object: agentRun({}, runningStatus), cache: [lane, namespace, secret], now });
     expect(run.status.phase).toBe('Failed');

@@ -199,7 +199,9 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       const counts = obs.state === 'present' ? await captureTranscript(ctx, fields) : undefined;
       return finish(ctx, fields, ending, { result: termination?.result, counts: { turns: termination?.turns ?? counts?.turns, toolCalls: termination?.toolCalls ?? counts?.toolCalls, toolErrors: termination?.toolErrors ?? counts?.toolErrors }, usage });
     }
-    const counts = obs.state === 'present' && !obs.deleting ? await captureTranscript(ctx, fields) : undefined;
+    // Also while the pod terminates (deleted, evicted): its log is served until it is gone, and
+    // an interrupted run keeps the turns and transcript read here (docs/agents.md "Interruption").
+    const counts = obs.state === 'present' ? await captureTranscript(ctx, fields) : undefined;
     const stop = obs.state === 'present' && !obs.deleting ? stopVerdict({ cancel, limits, routerTokens: usage?.totalTokens, startTime: fields.startTime, now: ctx.now() }) : undefined;
     if (stop) {
       // SIGTERM with the pod's grace period: the runner stops after its current call.

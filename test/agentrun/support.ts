@@ -1,15 +1,18 @@
+import { readdir, readFile } from 'node:fs/promises';
+import pino from 'pino';
 import { afterAll } from 'vitest';
 import type { Cluster } from '../harness/cluster.js';
 import { startOperator, type Operator } from '../../operators/manager.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 import { AGENTRUNS } from '../../operators/agentrun/resources.js';
 import type { AgentRun } from '../../operators/agentrun/types.js';
-import { testLogger } from '../modelserver/support.js';
 import { ROUTER_PORT, ROUTER_POD_LABELS, startLaneFixture, type LaneFixture } from '../lanes/support.js';
 
 export interface AgentRunFixture {
   lanes: LaneFixture;
   operator: Operator;
+  /** The operator's log lines (pino JSON, debug level), for checking what it does and does not log. */
+  operatorLogs: string[];
   client: KubeClient;
   /** A namespace bound to the private lane (local Ollama only). */
   ns: string;
@@ -26,8 +29,9 @@ export interface AgentRunFixture {
  */
 export async function startAgentRunFixture(cluster: Cluster): Promise<AgentRunFixture> {
   const lanes = await startLaneFixture(cluster);
+  const operatorLogs: string[] = [];
   const operator = await startOperator({
-    kubeConfig: cluster.kc, logger: testLogger(),
+    kubeConfig: cluster.kc, logger: pino({ level: 'debug' }, { write: (line: string) => operatorLogs.push(line) }),
     namespaces: Object.values(lanes.ns), labelSelector: lanes.selector,
     controllers: ['agentrun'],
     router: { namespace: lanes.routerNs, podLabels: ROUTER_POD_LABELS, port: ROUTER_PORT },
@@ -42,7 +46,7 @@ export async function startAgentRunFixture(cluster: Cluster): Promise<AgentRunFi
   const ns = lanes.ns.private;
   const get = (name: string, namespace = ns) => client.get<AgentRun>(AGENTRUNS, namespace, name);
   return {
-    lanes, operator, client, ns, get,
+    lanes, operator, operatorLogs, client, ns, get,
     async apply(name, spec, namespace = ns) {
       await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name, namespace }, spec }));
     },
@@ -56,3 +60,23 @@ export async function startAgentRunFixture(cluster: Cluster): Promise<AgentRunFi
 }
 
 export const condition = (r: AgentRun, type: string) => r.status?.conditions?.find((c) => c.type === type);
+
+/**
+ * The process the node simulator runs for a pod's runtime-image container (hack/nodesim/containers.ts
+ * spawns it with HOSTNAME=<pod>), found through /proc: a test kills or stops it the way the kernel
+ * would (OOM, a crash), without telling the kubelet.
+ */
+export async function simulatedPodPid(podName: string, entrypoint = 'operators/agent-runner/main.ts'): Promise<number | undefined> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes(entrypoint)) continue;
+      const environ = (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0');
+      if (environ.includes(`HOSTNAME=${podName}`)) return Number(entry);
+    } catch {
+      // the process ended meanwhile, or is not ours to read
+    }
+  }
+  return undefined;
+}
