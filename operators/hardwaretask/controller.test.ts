@@ -36,9 +36,10 @@ describe('hardwaretask controller: plan', () => {
   });
 
   it('stalls honestly on a step type this version does not run, once it is reached', async () => {
-    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ name: 'report', type: 'analysis', analysis: { prompt: 'how much?' } }, { ...fit, dependsOn: ['report'] }] }), now });
-    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[0] (report): step type analysis is not supported by this version; the steps before it ran' });
-    expect(stepsOf(run)).toEqual([{ name: 'report', phase: 'Pending', message: 'step type analysis is not supported by this version' }, { name: 'fit', phase: 'Pending' }]);
+    const sc = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'zfs' }, provisioner: 'zfs.csi.openebs.io' };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ name: 'report', type: 'kubernetes', kubernetes: { manifests: [sc] } }, { ...fit, dependsOn: ['report'] }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[0] (report): step type kubernetes is not supported by this version; the steps before it ran' });
+    expect(stepsOf(run)).toEqual([{ name: 'report', phase: 'Pending', message: 'step type kubernetes is not supported by this version' }, { name: 'fit', phase: 'Pending' }]);
   });
 });
 
@@ -163,5 +164,46 @@ describe('hardwaretask controller: check and command steps', () => {
     expect(run.applied).toEqual([]);
     expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'HostAccessForbidden', message: expect.stringContaining('namespace lab enforces Pod Security level baseline') });
     expect(cond(run.status, 'Stalled')!.message).toContain('pod-security.kubernetes.io/enforce=privileged');
+  });
+});
+
+describe('hardwaretask controller: analysis steps', () => {
+  const node: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'chief-horse', labels: { 'kubernetes.io/hostname': 'chief-horse' } }, status: { capacity: { cpu: '16' } } } as KubeObject;
+  const analyze = { name: 'report', type: 'analysis' as const, analysis: { prompt: 'How much disk does the cache need?' } };
+  const buy = { name: 'buy', type: 'human' as const, dependsOn: ['report'], human: { instructions: 'Buy it. Analysis: ${steps.report.outputs.report}' } };
+
+  it('asks the model once through the lane router with the node facts; the answer is output report', async () => {
+    const bodies: { messages: { role: string; content: string }[]; model: string }[] = [];
+    const auth: string[] = [];
+    const fakeFetch = (async (_url: string, init: RequestInit) => {
+      bodies.push(JSON.parse(String(init.body)));
+      auth.push(String((init.headers as Record<string, string>).authorization));
+      return new Response(JSON.stringify({ choices: [{ message: { content: 'Buy a 4 TB disk.' } }], usage: { prompt_tokens: 10, completion_tokens: 5 } }), { status: 200 });
+    }) as typeof fetch;
+    const c = hardwareTaskController({ routerUrl: 'http://router.test', fetch: fakeFetch });
+    const first = await reconcileOnce(c, { object: task({ steps: [analyze, buy] }), cache: [node], now });
+    const secret = first.applied.find((a) => a.object.kind === 'Secret')!.object as KubeObject & { data: { token: string } };
+    expect(secret.metadata).toMatchObject({ name: 'disk-router-token', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'disk' } });
+    expect(stepsOf(first)[0]).toMatchObject({ phase: 'Running', attempts: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0].model).toBe('default');
+    expect(bodies[0].messages[1].content).toBe('How much disk does the cache need?\n\nNode chief-horse:\n- capacity: cpu=16\n- allocatable: none\n- labels: kubernetes.io/hostname=chief-horse\n- disk inventory: not known to Kubernetes (run a check step with lsblk for it)');
+    expect(auth[0]).toBe(`Bearer ${Buffer.from(secret.data.token, 'base64').toString('utf8')}`);
+    const second = await reconcileOnce(c, { object: task({ steps: [analyze, buy] }, first.status as HardwareTaskStatus), cache: [node, secret], server: [secret], now });
+    expect(stepsOf(second)[0]).toMatchObject({ phase: 'Succeeded', outputs: { report: 'Buy a 4 TB disk.' } });
+    expect(stepsOf(second)[1]).toMatchObject({ phase: 'WaitingForHuman', instructions: 'Buy it. Analysis: Buy a 4 TB disk.' });
+    expect(bodies).toHaveLength(1);
+  });
+
+  it('fails the step with the router\'s answer, and says what to set without a router URL', async () => {
+    const refusing = (async () => new Response(JSON.stringify({ error: { message: 'lane private: provider openai is cloud' } }), { status: 403 })) as unknown as typeof fetch;
+    const c = hardwareTaskController({ routerUrl: 'http://router.test', fetch: refusing });
+    const first = await reconcileOnce(c, { object: task({ steps: [analyze] }), cache: [node], now });
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await reconcileOnce(c, { object: task({ steps: [analyze] }, first.status as HardwareTaskStatus), cache: [node], now });
+    expect(stepsOf(second)[0]).toMatchObject({ phase: 'Failed', message: 'the lane router answered 403: lane private: provider openai is cloud' });
+    const none = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [analyze] }), now });
+    expect(stepsOf(none)[0].message).toContain('the operator has no lane router URL: start it with agentlab run --router-url <url>');
   });
 });

@@ -1,14 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { HardwareTaskStatus } from '../api/generated/hardwaretask.js';
+import { callRouter, ModelCallError } from '../flow/model-call.js';
 import type { ControllerDeps } from '../manager.js';
-import { planHardwareTask } from '../model/graph/index.js';
-import type { CacheReader, Controller, ReconcileContext } from '../runtime/controller.js';
+import { flowChildName, planHardwareTask } from '../model/graph/index.js';
+import type { CacheReader, Controller, ControllerHandle, ReconcileContext } from '../runtime/controller.js';
 import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import type { ReconcileResult } from '../runtime/outcome.js';
 import { TransientError } from '../runtime/outcome.js';
+import { analysisRequest, nodeFacts, reportOutputs } from './analysis.js';
 import { stepApproval } from './approval.js';
 import { APPROVAL_POLICY, humanDeadline, humanVerdict, waitingText, type PolicyState } from './human.js';
 import { substituteStepOutputs } from './references.js';
-import { HARDWARETASKS, NAMESPACES, PODS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
+import { HARDWARETASKS, NAMESPACES, NODES, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { desiredStepPod, HOST_PATHS, hostAccessRefusal, stepPodName } from './step-pod.js';
 import { stepRunResult } from './step-result.js';
 import { currentStep, taskOutcome, taskPhase } from './task-status.js';
@@ -17,7 +20,20 @@ import type { HardwareStep, HardwareTaskObject as Task, StepStatus } from './typ
 export interface HardwareTaskControllerOptions {
   /** Image of the step runner in check and command pods (default the Flow controller's STEP_RUNNER_IMAGE). */
   stepRunnerImage?: string;
+  /** Base URL of the lane router's API (ControllerDeps.routerUrl); analysis steps fail with a clear message without it. */
+  routerUrl?: string;
+  /** fetch used for router calls (default global fetch). */
+  fetch?: typeof fetch;
+  /** Time limit of an analysis step's model call (default 10 minutes). */
+  modelTimeoutMs?: number;
 }
+
+/** The task's own router token Secret (ADR 0013), used by its analysis steps. */
+export const taskTokenSecretName = (task: string) => flowChildName(task, 'router-token');
+const REVOKED = 'agentlab.dev/revoked';
+/** How long a freshly issued token may be refused (the router learns Secrets from its watch). */
+const TOKEN_PROPAGATION_MS = 30_000;
+type CallState = { state: 'running' } | { state: 'done'; ok: true; answer: string } | { state: 'done'; ok: false; message: string };
 
 /** Annotation asking the operator to run a failed check or command step again: `<step>` or `<step>@<anything unique>`. */
 export const RETRY_ANNOTATION = 'agentlab.dev/retry-step';
@@ -26,7 +42,7 @@ const POD_APPEAR_MS = 30_000;
 const MAX_MESSAGE = 1024;
 
 /** Step types this version runs; the others make the task Stalled when they are reached. */
-export const SUPPORTED_STEP_TYPES: readonly string[] = ['human', 'check', 'command'];
+export const SUPPORTED_STEP_TYPES: readonly string[] = ['analysis', 'human', 'check', 'command'];
 
 const truncate = (text: string, max = MAX_MESSAGE) => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -41,11 +57,77 @@ interface Blocker { reason: string; message: string }
  * verified approval first. Step types this version does not run make the task Stalled when reached.
  */
 export function hardwareTaskController(opts: HardwareTaskControllerOptions = {}): Controller<Task> {
+  /** Model calls of analysis steps in flight or finished, by `<ns>/<task>/<uid>/<step>/<run>`; dropped once recorded in status. */
+  const calls = new Map<string, CallState>();
+  const tokens = new Map<string, { token: string; issuedAt: number }>();
+  let handle: ControllerHandle | undefined;
+  const callKey = (task: Task, step: string, run: number) => `${task.metadata!.namespace}/${task.metadata!.name}/${task.metadata!.uid}/${step}/${run}`;
+
+  async function taskToken(ctx: ReconcileContext<Task>): Promise<{ token: string; issuedAt: number }> {
+    const task = ctx.object;
+    const known = tokens.get(task.metadata!.uid!);
+    if (known) return known;
+    const name = taskTokenSecretName(task.metadata!.name!);
+    try {
+      const secret = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, task.metadata!.namespace, name);
+      const token = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+      if (token) {
+        const entry = { token, issuedAt: Date.parse(String(secret.metadata?.creationTimestamp ?? '')) || Date.now() };
+        tokens.set(task.metadata!.uid!, entry);
+        return entry;
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw new TransientError('TokenUnreadable', `cannot read Secret ${name}: ${(err as Error).message}`);
+    }
+    const token = randomBytes(32).toString('base64url');
+    await ctx.apply(SECRETS, tokenSecret(task, token, false));
+    const entry = { token, issuedAt: Date.now() };
+    tokens.set(task.metadata!.uid!, entry);
+    return entry;
+  }
+
+  /** Marks the task's token revoked once the task ended (kept, so usage still maps to the task). */
+  async function revokeToken(ctx: ReconcileContext<Task>): Promise<void> {
+    const task = ctx.object;
+    const name = taskTokenSecretName(task.metadata!.name!);
+    const cached = ctx.cache.get(SECRETS, task.metadata!.namespace, name);
+    if (!cached || cached.metadata?.annotations?.[REVOKED] === 'true') return;
+    let token: string;
+    try {
+      const secret = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, task.metadata!.namespace, name);
+      token = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw new TransientError('TokenUnreadable', `cannot read Secret ${name}: ${(err as Error).message}`);
+    }
+    await ctx.apply(SECRETS, tokenSecret(task, token, true));
+    tokens.delete(task.metadata!.uid!);
+  }
+
+  function startCall(ctx: ReconcileContext<Task>, key: string, request: ReturnType<typeof analysisRequest>, token: { token: string; issuedAt: number }): void {
+    calls.set(key, { state: 'running' });
+    const taskKey = ctx.key;
+    const finish = (state: CallState) => {
+      if (calls.get(key)?.state === 'running') calls.set(key, state);
+      handle?.enqueue(taskKey);
+    };
+    void callRouter(request, { url: opts.routerUrl!, token: token.token, fetch: opts.fetch, timeoutMs: opts.modelTimeoutMs ?? 10 * 60_000, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
+      .then((a) => finish({ state: 'done', ok: true, answer: a.answer }), (err: unknown) => finish({ state: 'done', ok: false, message: err instanceof ModelCallError ? err.message : `model call failed: ${(err as Error).message}` }));
+  }
+
   return {
     name: 'hardwaretask',
     for: HARDWARETASKS,
-    owns: [PODS],
+    owns: [PODS, SECRETS],
+    start(h) {
+      handle = h;
+    },
+    forget(key) {
+      for (const k of calls.keys()) if (k.startsWith(`${key}/`)) calls.delete(k);
+    },
     watches: [
+      // Node facts for analysis steps are read from the cache; a node's change starts nothing.
+      { resource: NODES, unrestricted: true, map: () => [] },
       // A namespace's Pod Security label decides whether a hostAccess step may run.
       { resource: NAMESPACES, map: (ns, cache) => tasksIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },
     ],
@@ -180,6 +262,48 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           continue;
         }
 
+        if (step.type === 'analysis') {
+          const run = st.attempts ?? 1;
+          const key = callKey(task, stepName, run);
+          const call = calls.get(key);
+          if (call?.state === 'done') {
+            calls.delete(key);
+            if (call.ok) {
+              const report = reportOutputs(call.answer);
+              Object.assign(st, { phase: 'Succeeded', finishedAt: seconds(now), outputs: report.outputs, message: report.message });
+              ctx.event('Normal', 'StepSucceeded', `step ${stepName}: ${report.message}`);
+            } else {
+              Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(call.message) });
+              ctx.event('Warning', 'StepFailed', truncate(`step ${stepName}: ${call.message}`));
+            }
+            steps.set(stepName, st);
+            continue;
+          }
+          if (call?.state === 'running') {
+            steps.set(stepName, st);
+            continue;
+          }
+          // Not started, or started by a process that is gone: a model call only reads, so it is (re)issued.
+          if (!opts.routerUrl) {
+            Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: 'the operator has no lane router URL: start it with agentlab run --router-url <url> (the Helm chart sets it to the router Service)' });
+            steps.set(stepName, st);
+            continue;
+          }
+          const prompt = substituteStepOutputs(step.analysis!.prompt, `${base}.analysis.prompt`, output);
+          if ('error' in prompt) {
+            Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(`${prompt.error.field}: ${prompt.error.message}`) });
+            steps.set(stepName, st);
+            continue;
+          }
+          const facts = step.analysis!.includeNodeFacts === false ? undefined : nodeFacts(spec.node, ctx.cache.get(NODES, undefined, spec.node));
+          const token = await taskToken(ctx);
+          startCall(ctx, key, analysisRequest(step, prompt.value, facts), token);
+          if (st.phase !== 'Running') ctx.event('Normal', 'StepStarted', `step ${stepName} (analysis): asking model ${step.analysis!.model ?? 'default'} through the namespace's lane`);
+          Object.assign(st, { phase: 'Running', attempts: run, startedAt: st.startedAt ?? seconds(now), message: `waiting for model ${step.analysis!.model ?? 'default'}` });
+          steps.set(stepName, st);
+          continue;
+        }
+
         // check and command: one pod per run, pinned to the node.
         const block = (step.check ?? step.command)!;
         if (block.image) {
@@ -248,6 +372,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       const phase = taskPhase(list);
       const current = currentStep(list);
       Object.assign(fields, { phase, steps: list.map(clean), ...(current ? { currentStep: current } : {}) });
+      if (phase === 'Succeeded' || phase === 'Failed') await revokeToken(ctx);
       if (phase !== prev.phase && (phase === 'Succeeded' || phase === 'Failed')) {
         ctx.event(phase === 'Succeeded' ? 'Normal' : 'Warning', phase === 'Succeeded' ? 'TaskSucceeded' : 'TaskFailed', taskOutcome(phase, list).message);
       }
@@ -284,6 +409,18 @@ async function readPolicy(ctx: ReconcileContext<Task>): Promise<PolicyState> {
   }
 }
 
+/** The task's router token Secret (ADR 0013): its requests are the task namespace's, through that namespace's lane. */
+function tokenSecret(task: Task, token: string, revoked: boolean): KubeObject {
+  const name = task.metadata!.name!;
+  const labels: Record<string, string> = { 'agentlab.dev/router-token': 'true' };
+  if (name.length <= 63) labels['agentlab.dev/run'] = name;
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'agentlab.dev/router-token',
+    metadata: { name: taskTokenSecretName(name), namespace: task.metadata!.namespace, labels, annotations: revoked ? { [REVOKED]: 'true' } : {} },
+    data: { token: Buffer.from(token).toString('base64') },
+  } as KubeObject;
+}
+
 function tasksIn(cache: CacheReader, namespace: string): string[] {
   return cache.list<Task>(HARDWARETASKS).filter((t) => t.metadata?.namespace === namespace).map((t) => `${namespace}/${t.metadata!.name}`);
 }
@@ -293,6 +430,6 @@ function clean(s: StepStatus): StepStatus {
   return JSON.parse(JSON.stringify(s)) as StepStatus;
 }
 
-export const controller = (_deps: ControllerDeps = {}): Controller<Task> => hardwareTaskController();
+export const controller = (deps: ControllerDeps = {}): Controller<Task> => hardwareTaskController({ routerUrl: deps.routerUrl });
 
 export type { HardwareStep };

@@ -51,7 +51,9 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   // holds are read from the producing node's ConfigMap.
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
-  // HardwareTask: the approval policy is read when a step is marked done or decided.
+  // HardwareTask: the approval policy is read when a step is marked done or decided; its router
+  // token is read back for analysis steps and revocation.
+  { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/hardwaretask/controller.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verbs: ['get'], scope: 'cluster', file: 'operators/hardwaretask/controller.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verbs: ['get'], scope: 'cluster', file: 'operators/hardwaretask/controller.ts' },
 ];

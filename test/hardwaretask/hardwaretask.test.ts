@@ -2,20 +2,26 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addSimulatedDisk } from '../../hack/nodesim/hardware-node.js';
+import { startFakeOllama, type FakeOllama } from '../../hack/fakes/index.js';
+import { defaultHardware } from '../../hack/nodesim/hardware.js';
+import { addSimulatedDisk, hardwareNodeClient } from '../../hack/nodesim/hardware-node.js';
 import { startOperator, type Operator } from '../../operators/manager.js';
+import { startRouter, type Router } from '../../operators/router/server.js';
 import { useCluster } from '../harness/cluster.js';
 import { CHART_DIR, helm, ROOT } from '../gitops/chart.js';
 
-// The HardwareTask controller started as `agentlab run` starts it (loaded from its folder), against
-// the node simulator: a human step completed by a person allowed to (kubectl --as) and refused for
-// one who is not; a check on the node failing until the disk is fitted, then passing after a retry.
+// The HardwareTask controller started as `agentlab run` starts it (loaded from its folder, the lane
+// router's URL from --router-url), against the node simulator: a human step completed by a person
+// allowed to (kubectl --as) and refused for one who is not; a check on the node failing until the
+// disk is fitted, then passing after a retry; the storage example as far as this version runs it.
+// Each test starts from the node's default simulated hardware (the annotation is this file's state).
 const cluster = useCluster();
 const logger = pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' });
 
 const suffix = Math.random().toString(36).slice(2, 8);
 const tech = `agentlab-test-tech-${suffix}`;
 const editor = `agentlab-test-editor-${suffix}`;
+const admin = 'homelab-admin';
 const serial = `WD-T${suffix.toUpperCase()}`;
 const NODE = 'chief-horse';
 
@@ -30,6 +36,9 @@ interface TaskRead {
 
 let ns: string;
 let operator: Operator;
+let router: Router;
+let ollama: FakeOllama;
+let lane: string;
 const get = async (name: string) => (await cluster.request({ path: `/apis/agentlab.dev/v1alpha1/namespaces/${ns}/hardwaretasks/${name}` })).json() as TaskRead;
 const waitFor = (name: string, what: string, ok: (t: TaskRead) => boolean, timeoutMs = 60_000) => cluster.waitFor(async () => {
   const t = await get(name);
@@ -49,16 +58,33 @@ beforeAll(async () => {
     rules: [{ apiGroups: ['agentlab.dev'], resources: ['hardwaretasks'], verbs: ['get', 'list', 'patch'] }] }));
   await cluster.applyYaml(JSON.stringify(rb('tech-completes', 'ClusterRole', 'agentlab-technician', tech)));
   await cluster.applyYaml(JSON.stringify(rb('editor-edits', 'Role', 'task-editor', editor)));
+  await cluster.applyYaml(JSON.stringify(rb('admin-approves', 'ClusterRole', 'agentlab-approver', admin)));
+  // The namespace's lane: a fake Ollama as its only provider, and the lane router.
+  lane = `hwt-${suffix}`;
+  await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'hwt.test.agentlab.dev/lane': suffix } } } });
+  ollama = await startFakeOllama({ models: ['llama3.1:8b'], rules: [{ when: 'model cache', reply: 'The cache grows about 300 GB a month: buy a 4 TB CMR disk.' }] });
+  await cluster.applyYaml(JSON.stringify({
+    apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: lane, labels: { 'hwt.test.agentlab.dev/fixture': suffix } },
+    spec: { description: 'HardwareTask tests: local fake Ollama only', namespaceSelector: { matchLabels: { 'hwt.test.agentlab.dev/lane': suffix } }, allowCloud: false,
+      providers: [{ name: 'fake-ollama', cloud: { provider: 'ollama', baseURL: ollama.url }, models: { default: 'llama3.1:8b' } }] },
+  }));
+  const routerNs = await cluster.newNamespace('hwt-router');
+  router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: `hwt.test.agentlab.dev/fixture=${suffix}`, namespace: routerNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
   await cluster.waitFor(async () => (await cluster.kubectl(['-n', ns, 'auth', 'can-i', 'complete', 'hardwaretasks', '--subresource=steps', `--as=${tech}`], { allowFailure: true })).stdout.trim() === 'yes',
     { what: 'the technician\'s RoleBinding to take effect', timeoutMs: 30_000 });
-  operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllers: ['hardwaretask'], metricsPort: 0, healthPort: 0, serviceAccess: cluster.serviceAccess });
+  operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllers: ['hardwaretask'], routerUrl: router.url, metricsPort: 0, healthPort: 0, serviceAccess: cluster.serviceAccess });
 }, 60_000);
 afterAll(async () => {
   await operator?.stop();
+  await router?.stop();
+  if (lane) await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${lane}` });
+  await ollama?.close();
 });
+const resetNode = () => hardwareNodeClient(cluster.kc).write(NODE, defaultHardware(NODE));
 
 describe('HardwareTask', () => {
   it.runIf(cluster.nodeSimulator)('waits for a person, takes a verified completion, checks the node for the reported disk, and passes once it is fitted', async () => {
+    await resetNode();
     await cluster.applyYaml(JSON.stringify({
       apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'add-disk', namespace: ns },
       spec: { node: NODE, summary: 'Fit a 4 TB disk', steps: [
@@ -117,15 +143,45 @@ describe('HardwareTask', () => {
     expect(events).toEqual(expect.arrayContaining(['WaitingForHuman', 'HumanStepCompleted', 'StepStarted', 'HostAccess', 'StepFailed', 'StepRetried', 'StepSucceeded']));
   });
 
-  it('runs the storage example as far as this version runs: Stalled at its analysis step, saying so', async () => {
+  it.runIf(cluster.nodeSimulator)('runs the storage example as far as this version runs: analysis, the person, the check, the approved pool expansion, then Stalled at the kubernetes step', async () => {
+    await resetNode();
     const example = readFileSync(path.join(ROOT, 'examples', 'hardwaretask-storage-expansion.yaml'), 'utf8').replace('namespace: homelab-private', `namespace: ${ns}`);
     await cluster.applyYaml(example);
-    const wait = await cluster.kubectl(['wait', '-n', ns, '--for=condition=Stalled', 'hwt/chief-horse-storage', '--timeout=30s']);
-    expect(wait.stdout).toContain('hardwaretask.agentlab.dev/chief-horse-storage condition met');
-    const t = await get('chief-horse-storage');
-    expect(cond(t, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[0] (analyze-capacity): step type analysis is not supported by this version; the steps before it ran' });
-    expect(cond(t, 'IssueTracked')).toMatchObject({ status: 'False', reason: 'NotSupported' });
-    expect(step(t, 'analyze-capacity')).toMatchObject({ phase: 'Pending', message: 'step type analysis is not supported by this version' });
-    expect(t.status?.steps?.map((s) => s.name)).toEqual(['analyze-capacity', 'procure-disk', 'detect-disk', 'expand-pool', 'update-storage', 'validate', 'document']);
+    const name = 'chief-horse-storage';
+    const waiting = await waitFor(name, 'WaitingForHuman after the analysis', (t) => t.status?.phase === 'WaitingForHuman');
+    expect(step(waiting, 'analyze-capacity')).toMatchObject({ phase: 'Succeeded', outputs: { report: 'The cache grows about 300 GB a month: buy a 4 TB CMR disk.' } });
+    expect(step(waiting, 'procure-disk')!.instructions).toContain('Capacity analysis: The cache grows about 300 GB a month: buy a 4 TB CMR disk.');
+    expect(cond(waiting, 'IssueTracked')).toMatchObject({ status: 'False', reason: 'NotSupported' });
+    // The router saw the node facts, with the simulator's disk inventory.
+    const asked = ollama.requests.map((r) => r.body).find((b) => b.includes('model cache'));
+    expect(asked).toContain('Node chief-horse:');
+    expect(asked).toContain('disk inventory (JSON)');
+
+    await addSimulatedDisk(cluster.kc, NODE, { size: '4T', serial: 'WD-NEWDISK' });
+    await cluster.kubectl(['-n', ns, 'patch', 'hwt', name, '--type=json', `--as=${tech}`, '-p', JSON.stringify([
+      { op: 'replace', path: '/spec/steps/1/human/completed', value: true },
+      { op: 'add', path: '/spec/steps/1/human/completedBy', value: tech },
+      { op: 'add', path: '/spec/steps/1/human/notes', value: 'WD-NEWDISK in bay 3' },
+    ])]);
+    const approving = await waitFor(name, 'AwaitingApproval for expand-pool', (t) => t.status?.phase === 'AwaitingApproval');
+    expect(step(approving, 'detect-disk')).toMatchObject({ phase: 'Succeeded' });
+    expect(step(approving, 'detect-disk')!.outputs?.stdout).toContain('SMART overall-health self-assessment test result: PASSED');
+    expect(approving.status?.currentStep).toBe('expand-pool');
+    expect(cond(approving, 'ApprovalRequired')).toMatchObject({ status: 'True' });
+    const pods = (await cluster.request({ path: `/api/v1/namespaces/${ns}/pods?labelSelector=agentlab.dev%2Fhardwaretask-step%3Dexpand-pool` })).json() as { items: unknown[] };
+    expect(pods.items).toHaveLength(0);
+
+    await cluster.kubectl(['-n', ns, 'patch', 'hwt', name, '--type=json', `--as=${admin}`, '-p', JSON.stringify([
+      { op: 'add', path: '/spec/steps/3/approval/decision', value: 'Approved' },
+      { op: 'add', path: '/spec/steps/3/approval/decidedBy', value: admin },
+    ])]);
+    await cluster.kubectl(['wait', '-n', ns, '--for=condition=Stalled', `hwt/${name}`, '--timeout=60s']);
+    const t = await get(name);
+    expect(step(t, 'expand-pool')).toMatchObject({ phase: 'Succeeded', approvedBy: admin, approvalDecision: 'Approved' });
+    expect(step(t, 'expand-pool')!.outputs?.stdout).toContain('state: ONLINE');
+    expect((await hardwareNodeClient(cluster.kc).read(NODE)).pools[0].disks).toEqual(['sda', 'sdb']);
+    expect(cond(t, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[4] (update-storage): step type kubernetes is not supported by this version; the steps before it ran' });
+    expect(step(t, 'update-storage')).toMatchObject({ phase: 'Pending', message: 'step type kubernetes is not supported by this version' });
+    expect(step(t, 'procure-disk')).toMatchObject({ completedBy: tech, notes: 'WD-NEWDISK in bay 3' });
   });
 });
