@@ -89,8 +89,13 @@ spec:
   });
 
   it('records an approval decision once and refuses to change it', async () => {
-    await cluster.kubectl(['-n', ns, 'patch', 'agentrun/once', '--type', 'merge', '-p', '{"spec":{"approval":{"decision":"Approved"}}}']);
-    const r = await cluster.kubectl(['-n', ns, 'patch', 'agentrun/once', '--type', 'merge', '-p', '{"spec":{"approval":{"decision":"Rejected"}}}'], { allowFailure: true });
+    // A decision names the person making it (the chart's agentlab-approvals policy, when installed
+    // in this cluster, refuses anything else), so the test records it as its own user.
+    const me = (await cluster.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).stdout.trim();
+    expect(me).not.toBe('');
+    const decide = (decision: string) => JSON.stringify({ spec: { approval: { decision, decidedBy: me } } });
+    await cluster.kubectl(['-n', ns, 'patch', 'agentrun/once', '--type', 'merge', '-p', decide('Approved')]);
+    const r = await cluster.kubectl(['-n', ns, 'patch', 'agentrun/once', '--type', 'merge', '-p', decide('Rejected')], { allowFailure: true });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('spec.approval.decision');
     expect(r.stderr).toContain('an approval decision cannot be changed or withdrawn');
