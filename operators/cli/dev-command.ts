@@ -13,13 +13,14 @@ import { changedRows, renderTable, rowKey, statusRow, type StatusRow } from './d
 import { missingDevParts, NO_DEV_CLUSTER } from './dev/dev-cluster.js';
 import { DEV_ROUTER_NAMESPACE, devRouterDeps, devTokenNamespace, devTokenSecret, routerIntro } from './dev/router-access.js';
 import { listenForStop } from './dev/stop-signals.js';
+import { APPROVAL_POLICY_NAME, renderApprovalPolicy } from './dev/approval-policy.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 const help = `Start a complete AgentLab on this machine, no cluster needed: an embedded Kubernetes API
-server on 127.0.0.1, the CRDs, a node simulator with the homelab's nodes (chief-horse with an
-RTX 3060, still-fawn with an RTX 3070, pumped-piglet CPU-only), the operator and the lane router,
-then the examples. The kubeconfig is written to .agentlab/kubeconfig so kubectl, k9s and
+server on 127.0.0.1, the CRDs, the chart's approval policy, a node simulator with the homelab's
+nodes (chief-horse with an RTX 3060, still-fawn with an RTX 3070, pumped-piglet CPU-only), the
+operator and the lane router, then the examples. The kubeconfig is written to .agentlab/kubeconfig so kubectl, k9s and
 "agentlab run" work against it. It prints the router's URL and how to read a router token for
 the private lane's namespace. While running, a status table of every AgentLab resource is
 redrawn every few seconds (plain log lines when stdout is not a terminal). Ctrl-C (or SIGTERM)
@@ -149,6 +150,14 @@ export const devCommand: Command = {
       await waitForCrds(kc, crds);
       await applier.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEV_ROUTER_NAMESPACE } });
       step(`installed ${crds.length} CRDs`);
+      // The chart's approval policy and approver roles, so an approval-required AgentRun waits
+      // for `agentlab approve` as with the chart (without them the controller keeps it Stalled).
+      try {
+        for (const o of await renderApprovalPolicy()) await applier.apply(o as never);
+        step(`installed the chart's approval policy ${APPROVAL_POLICY_NAME}`);
+      } catch (err) {
+        io.stderr(`agentlab dev: the approval policy ${APPROVAL_POLICY_NAME} is not installed, so AgentRuns that need approval stay Stalled (ApprovalPolicyMissing): ${(err as Error).message}\n`);
+      }
 
       const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
       const sim = await startNodeSimulator({ kubeConfig: kc, nodes: HOMELAB_NODES, logger: logger.child({ component: 'nodesim' }) });
@@ -187,6 +196,8 @@ export const devCommand: Command = {
         '  kubectl get agentlab -A',
         '  kubectl get nodes -L nvidia.com/gpu.product',
         '  kubectl explain modelserver.spec',
+        '  kubectl get agentruns -A                 # runs waiting for approval: you are admin here',
+        '  npx agentlab approve agentrun/<name> -n <namespace>',
         ...routerIntro(router.url, tokenNamespace),
         io.isTTY ? `Logs: ${logFile}. Ctrl-C stops everything.` : 'Ctrl-C stops everything.',
         '',
