@@ -97,10 +97,14 @@ export function parseRuleFieldPath(jsonPath: string, schema: StructuralSchema): 
   return { path: out };
 }
 
-function compileExpression(src: string, schema: StructuralSchema, resourceRoot: boolean): { program: Program; expr: unknown } | { error: string } {
-  let parsed;
+/**
+ * Parses a CEL expression as Kubernetes does (optional field selection included); a syntax error
+ * becomes cel-go's compile error text (`compilation failed: ERROR: <input>:1:5: Syntax error: ...`).
+ * Shared by CRD validation rules and the embedded server's admission policies.
+ */
+export function parseCel(src: string): { parsed: ReturnType<typeof parse> } | { error: string } {
   try {
-    parsed = parse(rewriteOptionalSelection(src));
+    return { parsed: parse(rewriteOptionalSelection(src)) };
   } catch (e) {
     const m = /^<input>:(\d+):(\d+): (.*)$/s.exec((e as Error).message);
     if (!m) return { error: `compilation failed: ERROR: <input>: ${(e as Error).message}` };
@@ -108,6 +112,12 @@ function compileExpression(src: string, schema: StructuralSchema, resourceRoot: 
     const offset = lines.slice(0, Number(m[1]) - 1).reduce((n, l) => n + l.length + 1, 0) + Number(m[2]) - 1;
     return { error: `compilation failed: ${formatCelError(src, offset, `Syntax error: ${m[3]}`)}` };
   }
+}
+
+function compileExpression(src: string, schema: StructuralSchema, resourceRoot: boolean): { program: Program; expr: unknown } | { error: string } {
+  const p = parseCel(src);
+  if ('error' in p) return p;
+  const parsed = p.parsed;
   const problems = checkSelections(parsed.expr, schema, resourceRoot);
   if (problems.length > 0) {
     const positions = parsed.sourceInfo?.positions ?? {};

@@ -3,10 +3,9 @@
  * namespaceObject, variables and authorizer, Kubernetes' CEL libraries (operators/schema) and the
  * authorizer library. Compiled once per policy resourceVersion.
  */
-import { CelScalar, celEnv, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
+import { CelScalar, celEnv, plan, type CelInput, type CelResult } from '@bufbuild/cel';
 import { KUBERNETES_CEL_FUNCS } from '../../../operators/schema/cel-library.js';
-import { rewriteOptionalSelection } from '../../../operators/schema/cel-optional.js';
-import { formatCelError } from '../../../operators/schema/cel-check.js';
+import { parseCel } from '../../../operators/schema/cel.js';
 import { AUTHORIZER_CEL_FUNCS } from './cel-authorizer.js';
 
 const { DYN } = CelScalar;
@@ -21,16 +20,9 @@ const env = celEnv({
 
 /** A program, or cel-go's compile error text (`ERROR: <input>:1:5: Syntax error: ...`). */
 export function compileExpression(src: string): { program: Program } | { error: string } {
-  let parsed;
-  try {
-    parsed = parse(rewriteOptionalSelection(src));
-  } catch (e) {
-    const m = /^<input>:(\d+):(\d+): (.*)$/s.exec((e as Error).message);
-    if (!m) return { error: `compilation failed: ERROR: <input>: ${(e as Error).message}` };
-    const lines = src.split('\n');
-    const offset = lines.slice(0, Number(m[1]) - 1).reduce((n, l) => n + l.length + 1, 0) + Number(m[2]) - 1;
-    return { error: `compilation failed: ${formatCelError(src, offset, `Syntax error: ${m[3]}`)}` };
-  }
+  const p = parseCel(src);
+  if ('error' in p) return p;
+  const parsed = p.parsed;
   try {
     return { program: plan(env, parsed) as Program };
   } catch (e) {
