@@ -36,10 +36,16 @@ describe('hardwaretask controller: plan', () => {
   });
 
   it('stalls honestly on a step type this version does not run, once it is reached', async () => {
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ name: 'report', type: 'document', document: { files: [{ path: 'a.md', content: 'x' }] } }, { ...fit, dependsOn: ['report'] }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[0] (report): step type document is not supported by this version; the steps before it ran' });
+    expect(stepsOf(run)).toEqual([{ name: 'report', phase: 'Pending', message: 'step type document is not supported by this version' }, { name: 'fit', phase: 'Pending' }]);
+  });
+
+  it('stalls a kubernetes step without spec.serviceAccountName, saying what to add, and applies nothing', async () => {
     const sc = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'zfs' }, provisioner: 'zfs.csi.openebs.io' };
-    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ name: 'report', type: 'kubernetes', kubernetes: { manifests: [sc] } }, { ...fit, dependsOn: ['report'] }] }), now });
-    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[0] (report): step type kubernetes is not supported by this version; the steps before it ran' });
-    expect(stepsOf(run)).toEqual([{ name: 'report', phase: 'Pending', message: 'step type kubernetes is not supported by this version' }, { name: 'fit', phase: 'Pending' }]);
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ name: 'storage', type: 'kubernetes', kubernetes: { manifests: [sc] } }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'ServiceAccountRequired', message: "spec.steps[0] (storage): a kubernetes step acts as a ServiceAccount of the task's namespace, never as the operator: set spec.serviceAccountName to a ServiceAccount whose RBAC allows these manifests" });
+    expect(run.applied).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import type { ReconcileResult } from '../runtime/outcome.js';
 import { TransientError } from '../runtime/outcome.js';
 import { analysisRequest, nodeFacts, reportOutputs } from './analysis.js';
 import { stepApproval } from './approval.js';
+import { manifestProblems, runManifests, type Manifest } from './kubernetes-step.js';
 import { APPROVAL_POLICY, humanDeadline, humanVerdict, waitingText, type PolicyState } from './human.js';
 import { substituteStepOutputs } from './references.js';
 import { HARDWARETASKS, NAMESPACES, NODES, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
@@ -42,7 +43,7 @@ const POD_APPEAR_MS = 30_000;
 const MAX_MESSAGE = 1024;
 
 /** Step types this version runs; the others make the task Stalled when they are reached. */
-export const SUPPORTED_STEP_TYPES: readonly string[] = ['analysis', 'human', 'check', 'command'];
+export const SUPPORTED_STEP_TYPES: readonly string[] = ['analysis', 'human', 'check', 'command', 'kubernetes'];
 
 const truncate = (text: string, max = MAX_MESSAGE) => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -159,11 +160,11 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
         const target = retry.split('@')[0];
         const st = steps.get(target);
         const entry = byName.get(target);
-        if (st?.phase === 'Failed' && entry && (entry.step.type === 'check' || entry.step.type === 'command')) {
+        if (st?.phase === 'Failed' && entry && ['check', 'command', 'kubernetes'].includes(entry.step.type)) {
           steps.set(target, { name: target, attempts: st.attempts, podName: st.podName, phase: 'Pending', message: `retry requested (${retry})` });
           ctx.event('Normal', 'StepRetried', `step ${target}: run ${(st.attempts ?? 0) + 1} requested with ${RETRY_ANNOTATION}=${retry}`);
         } else {
-          ctx.event('Warning', 'RetryIgnored', `${RETRY_ANNOTATION}=${retry}: step ${target} is ${st?.phase ?? 'unknown'}; only a failed check or command step can be retried`);
+          ctx.event('Warning', 'RetryIgnored', `${RETRY_ANNOTATION}=${retry}: step ${target} is ${st?.phase ?? 'unknown'}; only a failed check, command or kubernetes step can be retried`);
         }
         fields.lastHandledRetry = retry;
       } else if (prev.lastHandledRetry) {
@@ -300,6 +301,25 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           startCall(ctx, key, analysisRequest(step, prompt.value, facts), token);
           if (st.phase !== 'Running') ctx.event('Normal', 'StepStarted', `step ${stepName} (analysis): asking model ${step.analysis!.model ?? 'default'} through the namespace's lane`);
           Object.assign(st, { phase: 'Running', attempts: run, startedAt: st.startedAt ?? seconds(now), message: `waiting for model ${step.analysis!.model ?? 'default'}` });
+          steps.set(stepName, st);
+          continue;
+        }
+
+        if (step.type === 'kubernetes') {
+          const sa = spec.serviceAccountName;
+          if (!sa) {
+            st.message = 'waiting for spec.serviceAccountName: a kubernetes step acts as a ServiceAccount of the task\'s namespace';
+            blocker ??= { reason: 'ServiceAccountRequired', message: `${base} (${stepName}): a kubernetes step acts as a ServiceAccount of the task's namespace, never as the operator: set spec.serviceAccountName to a ServiceAccount whose RBAC allows these manifests` };
+            steps.set(stepName, st);
+            continue;
+          }
+          const manifests = (step.kubernetes!.manifests ?? []) as Manifest[];
+          const problems = manifestProblems(manifests, base);
+          const action = step.kubernetes!.action ?? 'Apply';
+          const r = problems.length > 0 ? { ok: false, done: [], message: problems.join('; ') } : await runManifests(ctx.client, action, manifests, namespace, sa);
+          Object.assign(st, { phase: r.ok ? 'Succeeded' : 'Failed', attempts: (st.attempts ?? 0) + 1, startedAt: seconds(now), finishedAt: seconds(now), message: truncate(r.message) });
+          st.outputs = { objects: r.done.join(', ').slice(0, 4096) };
+          ctx.event(r.ok ? 'Normal' : 'Warning', r.ok ? 'StepSucceeded' : 'StepFailed', truncate(`step ${stepName}: ${r.message}`));
           steps.set(stepName, st);
           continue;
         }

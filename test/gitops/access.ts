@@ -12,7 +12,7 @@ import type { Controller } from '../../operators/runtime/controller.js';
 import type { KubeObject } from '../../operators/runtime/kube.js';
 import { ROOT, type Obj } from './chart.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'bind' | 'escalate';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'bind' | 'escalate' | 'impersonate';
 export interface Rule { apiGroup: string; resource: string; verbs: Verb[] }
 /** Cluster-wide rules (ClusterRole) and rules in the release namespace (Role). */
 export interface Access { cluster: Rule[]; releaseNamespace: Rule[] }
@@ -65,6 +65,9 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
  */
 export const OPERATOR_PERMISSION_VERBS: Rule[] = [
   { apiGroup: 'rbac.authorization.k8s.io', resource: 'roles', verbs: ['bind', 'escalate'] },
+  // HardwareTask kubernetes steps act as the task's spec.serviceAccountName (Impersonate-User),
+  // never as the operator (operators/hardwaretask/kubernetes-step.ts).
+  { apiGroup: '', resource: 'serviceaccounts', verbs: ['impersonate'] },
 ];
 
 /** Every API call of the lane router (operators/router): it declares no controllers. */

@@ -143,7 +143,7 @@ describe('HardwareTask', () => {
     expect(events).toEqual(expect.arrayContaining(['WaitingForHuman', 'HumanStepCompleted', 'StepStarted', 'HostAccess', 'StepFailed', 'StepRetried', 'StepSucceeded']));
   });
 
-  it.runIf(cluster.nodeSimulator)('runs the storage example as far as this version runs: analysis, the person, the check, the approved pool expansion, then Stalled at the kubernetes step', async () => {
+  it.runIf(cluster.nodeSimulator)('runs the storage example as far as this version runs: analysis, the person, the check, the approved pool expansion, Stalled at the kubernetes step without a ServiceAccount, then applying as it and validating, Stalled at the document step', async () => {
     await resetNode();
     const example = readFileSync(path.join(ROOT, 'examples', 'hardwaretask-storage-expansion.yaml'), 'utf8').replace('namespace: homelab-private', `namespace: ${ns}`);
     await cluster.applyYaml(example);
@@ -180,8 +180,34 @@ describe('HardwareTask', () => {
     expect(step(t, 'expand-pool')).toMatchObject({ phase: 'Succeeded', approvedBy: admin, approvalDecision: 'Approved' });
     expect(step(t, 'expand-pool')!.outputs?.stdout).toContain('state: ONLINE');
     expect((await hardwareNodeClient(cluster.kc).read(NODE)).pools[0].disks).toEqual(['sda', 'sdb']);
-    expect(cond(t, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[4] (update-storage): step type kubernetes is not supported by this version; the steps before it ran' });
-    expect(step(t, 'update-storage')).toMatchObject({ phase: 'Pending', message: 'step type kubernetes is not supported by this version' });
+    // The kubernetes step acts as a ServiceAccount the task names, never as the operator.
+    expect(cond(t, 'Stalled')).toMatchObject({ reason: 'ServiceAccountRequired', message: "spec.steps[4] (update-storage): a kubernetes step acts as a ServiceAccount of the task's namespace, never as the operator: set spec.serviceAccountName to a ServiceAccount whose RBAC allows these manifests" });
+    expect(step(t, 'update-storage')).toMatchObject({ phase: 'Pending' });
+
+    const rbacName = `hwt-test-storage-${suffix}`;
+    await cluster.applyYaml([
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'storage-admin', namespace: ns } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: rbacName }, rules: [
+        { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'create', 'patch'] },
+        { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'create', 'patch'] }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: rbacName },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rbacName }, subjects: [{ kind: 'ServiceAccount', name: 'storage-admin', namespace: ns }] },
+    ].map((o) => JSON.stringify(o)).join('\n---\n'));
+    try {
+      await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', 'persistentvolumes', `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
+        { what: 'the ServiceAccount\'s ClusterRoleBinding to take effect', timeoutMs: 30_000 });
+      await cluster.kubectl(['-n', ns, 'patch', 'hwt', name, '--type=merge', '-p', '{"spec":{"serviceAccountName":"storage-admin"}}']);
+      const docs = await waitFor(name, 'Stalled at the document step', (x) => cond(x, 'Stalled')?.reason === 'UnsupportedStepType');
+      expect(step(docs, 'update-storage')).toMatchObject({ phase: 'Succeeded', message: `applied StorageClass/zfs-tank, PersistentVolume/chief-horse-model-cache as system:serviceaccount:${ns}:storage-admin` });
+      expect(step(docs, 'validate')).toMatchObject({ phase: 'Succeeded' });
+      expect(step(docs, 'validate')!.outputs?.stdout).toMatch(/tank\t4\.5T\tONLINE/);
+      expect(cond(docs, 'Stalled')!.message).toBe('spec.steps[6] (document): step type document is not supported by this version; the steps before it ran');
+      const sc = JSON.parse((await cluster.kubectl(['get', 'storageclass', 'zfs-tank', '-o', 'json', '--show-managed-fields'])).stdout) as { provisioner: string; metadata: { managedFields: { manager: string }[] } };
+      expect(sc.provisioner).toBe('zfs.csi.openebs.io');
+      expect(sc.metadata.managedFields.map((f) => f.manager)).toContain('agentlab-hardwaretask-step');
+    } finally {
+      await cluster.kubectl(['delete', 'storageclass/zfs-tank', 'pv/chief-horse-model-cache', `clusterrolebinding/${rbacName}`, `clusterrole/${rbacName}`, '--ignore-not-found', '--wait=false'], { allowFailure: true });
+    }
     expect(step(t, 'procure-disk')).toMatchObject({ completedBy: tech, notes: 'WD-NEWDISK in bay 3' });
   });
 });

@@ -33,6 +33,10 @@ export interface HardwareTaskSpec {
    */
   summary?: string;
   /**
+   * ServiceAccount in the task's namespace that kubernetes steps act as (the operator impersonates it, as Flux's spec.serviceAccountName does): its RBAC decides what the manifests may change. A kubernetes step without it is Stalled.
+   */
+  serviceAccountName?: string;
+  /**
    * The steps, keyed by name. A step starts when all of its dependsOn have succeeded.
    *
    * @minItems 1
