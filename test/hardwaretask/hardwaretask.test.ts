@@ -35,6 +35,7 @@ interface TaskRead {
 }
 
 let ns: string;
+let restricted: string;
 let operator: Operator;
 let router: Router;
 let ollama: FakeOllama;
@@ -72,7 +73,10 @@ beforeAll(async () => {
   router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: `hwt.test.agentlab.dev/fixture=${suffix}`, namespace: routerNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
   await cluster.waitFor(async () => (await cluster.kubectl(['-n', ns, 'auth', 'can-i', 'complete', 'hardwaretasks', '--subresource=steps', `--as=${tech}`], { allowFailure: true })).stdout.trim() === 'yes',
     { what: 'the technician\'s RoleBinding to take effect', timeoutMs: 30_000 });
-  operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllers: ['hardwaretask'], routerUrl: router.url, metricsPort: 0, healthPort: 0, serviceAccess: cluster.serviceAccess });
+  // A namespace whose Pod Security level refuses privileged pods.
+  restricted = await cluster.newNamespace('hwt-baseline');
+  await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${restricted}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } } });
+  operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns, restricted], controllers: ['hardwaretask'], routerUrl: router.url, metricsPort: 0, healthPort: 0, serviceAccess: cluster.serviceAccess });
 }, 60_000);
 afterAll(async () => {
   await operator?.stop();
@@ -209,5 +213,26 @@ describe('HardwareTask', () => {
       await cluster.kubectl(['delete', 'storageclass/zfs-tank', 'pv/chief-horse-model-cache', `clusterrolebinding/${rbacName}`, `clusterrole/${rbacName}`, '--ignore-not-found', '--wait=false'], { allowFailure: true });
     }
     expect(step(t, 'procure-disk')).toMatchObject({ completedBy: tech, notes: 'WD-NEWDISK in bay 3' });
+  });
+
+  it('stalls a hostAccess step in a namespace that forbids privileged pods, naming the label, and creates no pod', async () => {
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'probe', namespace: restricted },
+      spec: { node: NODE, steps: [{ name: 'disks', type: 'check', check: { hostAccess: true, commands: ['lsblk -J'] } }] } }));
+    await cluster.kubectl(['wait', '-n', restricted, '--for=condition=Stalled', 'hwt/probe', '--timeout=30s']);
+    const t = (await cluster.request({ path: `/apis/agentlab.dev/v1alpha1/namespaces/${restricted}/hardwaretasks/probe` })).json() as TaskRead;
+    expect(cond(t, 'Stalled')).toMatchObject({ reason: 'HostAccessForbidden' });
+    expect(cond(t, 'Stalled')!.message).toContain(`namespace ${restricted} enforces Pod Security level baseline, which refuses the privileged pod a hostAccess step needs: label it pod-security.kubernetes.io/enforce=privileged`);
+    const pods = (await cluster.request({ path: `/api/v1/namespaces/${restricted}/pods` })).json() as { items: unknown[] };
+    expect(pods.items).toHaveLength(0);
+  });
+
+  it('fails a kubernetes step its ServiceAccount may not apply, with the API server\'s refusal', async () => {
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody', namespace: ns } }));
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'no-rights', namespace: ns },
+      spec: { node: NODE, serviceAccountName: 'nobody', steps: [{ name: 'config', type: 'kubernetes', kubernetes: { manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hwt-made' }, data: { a: 'b' } }] } }] } }));
+    const t = await waitFor('no-rights', 'Failed', (x) => x.status?.phase === 'Failed');
+    expect(step(t, 'config')!.message).toContain(`applying ConfigMap/hwt-made as system:serviceaccount:${ns}:nobody: 403 Forbidden: configmaps "hwt-made" is forbidden: User "system:serviceaccount:${ns}:nobody" cannot patch resource "configmaps" in API group "" in the namespace "${ns}"`);
+    const cm = await cluster.request({ path: `/api/v1/namespaces/${ns}/configmaps/hwt-made` });
+    expect(cm.status).toBe(404);
   });
 });
