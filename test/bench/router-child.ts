@@ -1,9 +1,10 @@
 // The lane router in its own process for the router benchmark (one event loop, like one pod).
 // Env: KUBECONFIG, LANE_SELECTOR, ROUTER_NAMESPACE, BENCH_ROUTER_LOG (pino level; lines go to /dev/null).
-// Prints "url <url>"; answers "cpu" on stdin with its CPU time.
+// Prints "url <url>" and "metrics <url>"; answers "cpu" on stdin with its CPU time.
 import { KubeConfig } from '@kubernetes/client-node';
 import readline from 'node:readline';
 import pino from 'pino';
+import { serveHttp } from '../../operators/runtime/http.js';
 import { startRouter } from '../../operators/router/server.js';
 
 const kc = new KubeConfig();
@@ -12,6 +13,9 @@ kc.loadFromFile(process.env.KUBECONFIG ?? '');
 const log = pino({ level: process.env.BENCH_ROUTER_LOG ?? 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
 const router = await startRouter({ kubeConfig: kc, logger: log, laneSelector: process.env.LANE_SELECTOR, namespace: process.env.ROUTER_NAMESPACE, defaultMaxTokens: 256 });
 process.stdout.write(`url ${router.url}\n`);
+// Its metrics, served as `agentlab router --metrics-bind-address` serves them (usage writes for the AgentRun benchmark).
+const metrics = await serveHttp({ port: 0, registry: router.registry });
+process.stdout.write(`metrics ${metrics.url}\n`);
 // "cpu" on stdin -> "cpu <user+system microseconds>" on stdout: the router's own CPU, apart from the load generator's.
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'cpu') {
