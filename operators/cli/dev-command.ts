@@ -31,6 +31,8 @@ no dev command.
 
 Usage:
   agentlab dev [flags]        (also: npm start)
+  agentlab dev add-disk <node> --size 4T --serial <serial>
+                              fit a disk in a simulated node (agentlab dev add-disk --help)
 
 Flags:
       --port <n>             API server port (default 0: a free port)
@@ -94,6 +96,7 @@ export const devCommand: Command = {
   summary: 'run everything locally',
   help,
   async run(args, io) {
+    if (args[0] === 'add-disk') return (await import('./dev/add-disk.js')).addDiskCommand.run(args.slice(1), io);
     const flags = devFlags(args, io);
     if (!flags) {
       io.stdout(help);
