@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../../../hack/apiserver/tls.js';
 import { ToolError } from './errors.js';
-import { fetchAllowed } from './http-fetch.js';
+import { fetchAllowed, isProxyError } from './http-fetch.js';
 import { httpPolicy, type HttpPolicy } from '../../../model/agentrun/http-policy.js';
 
 let target: http.Server;
@@ -153,6 +153,30 @@ describe('fetchAllowed', () => {
     expect(proxied).toEqual([`CONNECT localhost:${s}`]);
     expect(await refusal(fetchAllowed(pol, { url: `https://localhost:${s}/hello`, method: 'GET' }, { proxyUrl: `http://127.0.0.1:${p}` })))
       .toMatch(/Failed: .*(SELF_SIGNED|self-signed|certificate)/i);
+  });
+
+  it("turns the proxy's own refusal (Proxy-Status with error) into Forbidden with its message, on absolute-form requests and CONNECT", async () => {
+    const refusing = http.createServer((_req, res) => {
+      const body = JSON.stringify({ error: { message: 'host 127.0.0.1 is not allowed: namespace x is in private lane p', type: 'permission_error', code: 'private_lane' } });
+      res.writeHead(403, { 'content-type': 'application/json', 'proxy-status': 'agentlab-router; error=http_request_denied', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    refusing.on('connect', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nProxy-Status: agentlab-router; error=destination_not_allowed\r\nContent-Length: 0\r\n\r\n'));
+    const rp = await listen(refusing);
+    try {
+      const opts = { proxyUrl: `http://127.0.0.1:${rp}` };
+      expect(await refusal(fetchAllowed(policy(), { url: `http://127.0.0.1:${t}/hello`, method: 'GET' }, opts)))
+        .toBe(`Forbidden: the egress proxy refused GET http://127.0.0.1:${t}/hello: 403 host 127.0.0.1 is not allowed: namespace x is in private lane p`);
+      expect(await refusal(fetchAllowed(policy({ allowHosts: [`localhost:${s}`] }), { url: `https://localhost:${s}/hello`, method: 'GET' }, opts)))
+        .toMatch(/^Forbidden: the egress proxy refused CONNECT localhost:\d+: 403/);
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise((r) => refusing.close(r));
+    }
+    // A target's own 403 through a proxy that forwards it is an answer, not a refusal.
+    expect(isProxyError({ headers: {} })).toBe(false);
+    expect(isProxyError({ headers: { 'proxy-status': 'agentlab-router' } })).toBe(false);
+    expect(isProxyError({ headers: { 'proxy-status': 'cdn, agentlab-router; error=http_request_denied' } })).toBe(true);
   });
 
   it('authenticates to the proxy with proxyAuthorization, on absolute-form requests and CONNECT, not to the target', async () => {

@@ -70,7 +70,7 @@ function send(url: URL, method: string, headers: OutgoingHttpHeaders, body: Buff
     connect.on('connect', (res, socket) => {
       if (res.statusCode !== 200) {
         socket.destroy();
-        reject(new ToolError('Failed', `proxy refused CONNECT ${target}: ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
+        reject(new ToolError(res.statusCode === 403 || res.statusCode === 407 ? 'Forbidden' : 'Failed', `the egress proxy refused CONNECT ${target}: ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
         return;
       }
       const secure = tls.connect({ socket, servername: url.hostname, ...(opts.ca ? { ca: opts.ca } : {}) });
@@ -78,6 +78,25 @@ function send(url: URL, method: string, headers: OutgoingHttpHeaders, body: Buff
     });
     connect.end();
   });
+}
+
+/**
+ * A response the proxy made itself: RFC 9209's Proxy-Status with an `error` parameter (the lane
+ * router sets it on every refusal). A target that sends one only turns its own answer into an error.
+ */
+export function isProxyError(res: Pick<IncomingMessage, 'headers'>): boolean {
+  const v = res.headers['proxy-status'];
+  return (Array.isArray(v) ? v.join(',') : v ?? '').split(',').some((member) => /;\s*error\s*=/.test(member));
+}
+
+/** The proxy's explanation: the OpenAI-style error message, else the text, cut to 512 characters. */
+function proxyErrorMessage(body: Buffer): string {
+  const text = body.toString('utf8');
+  try {
+    const m = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+    if (typeof m === 'string') return m.slice(0, 512);
+  } catch { /* not JSON */ }
+  return text.slice(0, 512);
 }
 
 /** Reads at most `max` bytes of the body, then stops reading and closes the response. */
@@ -138,6 +157,12 @@ export async function fetchAllowed(policy: HttpPolicy, request: HttpRequest, opt
       throw new ToolError('Failed', `${verdict.method} ${verdict.url.href}: ${signal.aborted ? 'timed out' : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const status = res.statusCode ?? 0;
+    if (opts.proxyUrl && isProxyError(res)) {
+      // The proxy's own answer (a refusal, or a destination it could not reach), not the target's:
+      // a refused call, whatever a target answering 403 would be.
+      const { body: data } = await readCapped(res, 4096).catch(() => ({ body: Buffer.alloc(0) }));
+      throw new ToolError(status === 403 || status === 407 ? 'Forbidden' : 'Failed', `the egress proxy refused ${verdict.method} ${verdict.url.href}: ${status} ${proxyErrorMessage(data)}`.trim());
+    }
     const location = res.headers.location;
     if (REDIRECT.has(status) && location) {
       res.resume();
