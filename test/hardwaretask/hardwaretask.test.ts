@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama, type FakeOllama } from '../../hack/fakes/index.js';
 import { defaultHardware } from '../../hack/nodesim/hardware.js';
@@ -9,6 +10,7 @@ import { startOperator, type Operator } from '../../operators/manager.js';
 import { startRouter, type Router } from '../../operators/router/server.js';
 import { useCluster } from '../harness/cluster.js';
 import { CHART_DIR, helm, ROOT } from '../gitops/chart.js';
+import { parseSimpleSchema, render, withDefaults, type Rgd } from '../gitops/kro.js';
 
 // The HardwareTask controller started as `agentlab run` starts it (loaded from its folder, the lane
 // router's URL from --router-url), against the node simulator: a human step completed by a person
@@ -234,5 +236,32 @@ describe('HardwareTask', () => {
     expect(step(t, 'config')!.message).toContain(`applying ConfigMap/hwt-made as system:serviceaccount:${ns}:nobody: 403 Forbidden: configmaps "hwt-made" is forbidden: User "system:serviceaccount:${ns}:nobody" cannot patch resource "configmaps" in API group "" in the namespace "${ns}"`);
     const cm = await cluster.request({ path: `/api/v1/namespaces/${ns}/configmaps/hwt-made` });
     expect(cm.status).toBe(404);
+  });
+
+  it.runIf(cluster.nodeSimulator)('runs the HardwareTask the KRO StorageExpansion graph produces from start to Succeeded', async () => {
+    await resetNode();
+    const rgd = parseAllDocuments(readFileSync(path.join(ROOT, 'kro', 'storage-expansion.yaml'), 'utf8'))[0].toJS() as Rgd;
+    const diskSerial = `WD-K${suffix.toUpperCase()}`;
+    const device = `/dev/disk/by-id/ata-WDC_WD40EFPX-68C6CN0_${diskSerial}`;
+    const instance = { apiVersion: 'kro.agentlab.dev/v1alpha1', kind: 'StorageExpansion', metadata: { name: 'kro-tank', namespace: ns },
+      spec: withDefaults(parseSimpleSchema(rgd.spec.schema.spec).fields, { node: NODE, device, approver: admin }) };
+    const taskObj = render(rgd.spec.resources.find((r) => r.id === 'task')!.template, { schema: instance });
+    await cluster.applyYaml(JSON.stringify(taskObj));
+    const name = 'kro-tank';
+    await waitFor(name, 'WaitingForHuman', (t) => t.status?.phase === 'WaitingForHuman');
+    await addSimulatedDisk(cluster.kc, NODE, { size: '4T', serial: diskSerial });
+    await cluster.kubectl(['-n', ns, 'annotate', 'hwt', name, `--as=${tech}`, 'agentlab.dev/complete-step=procure-disk', `agentlab.dev/completed-by=${tech}`]);
+    await waitFor(name, 'AwaitingApproval', (t) => t.status?.phase === 'AwaitingApproval');
+    await cluster.kubectl(['-n', ns, 'patch', 'hwt', name, '--type=json', `--as=${admin}`, '-p', JSON.stringify([
+      { op: 'add', path: '/spec/steps/3/approval/decision', value: 'Approved' },
+      { op: 'add', path: '/spec/steps/3/approval/decidedBy', value: admin },
+    ])]);
+    const done = await waitFor(name, 'Succeeded', (t) => t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed');
+    expect(done.status?.steps?.map((x) => [x.name, x.phase])).toEqual([
+      ['analyze-capacity', 'Succeeded'], ['procure-disk', 'Succeeded'], ['detect-disk', 'Succeeded'], ['expand-pool', 'Succeeded'], ['validate', 'Succeeded'],
+    ]);
+    expect(step(done, 'procure-disk')).toMatchObject({ completedBy: tech, completedVia: 'annotation' });
+    expect(step(done, 'validate')!.outputs?.stdout).toContain('tank\t4.5T\tONLINE');
+    expect(cond(done, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded', message: 'all 5 steps succeeded' });
   });
 });
