@@ -86,13 +86,18 @@ describe('hardwaretask controller: human steps', () => {
     expect(stepsOf(run)[0].message).toContain('spec.steps[0].human.completedBy is empty, so who did it is unknown');
   });
 
-  it('raises HumanDeadlineExceeded past the deadline and requeues until it otherwise', async () => {
+  it('raises HumanDeadlineExceeded past the deadline, and otherwise requeues for it (at most 6 h ahead: timers overflow past 24.8 days)', async () => {
     const steps = [{ ...fit, human: { instructions: 'x', deadline: '24h' } }];
     const late = await reconcileOnce(hardwareTaskController(), { object: task({ steps }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-02-28T09:00:00Z' }] }), now });
     expect(cond(late.status, 'HumanDeadlineExceeded')).toMatchObject({ status: 'True', message: 'step fit has waited for a person since 2026-02-28T09:00:00Z, past its deadline 24h (2026-03-01T09:00:00Z)' });
     const early = await reconcileOnce(hardwareTaskController(), { object: task({ steps }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T09:00:00Z' }] }), now });
     expect(cond(early.status, 'HumanDeadlineExceeded')).toMatchObject({ status: 'False' });
-    expect(early.result.requeueAfterMs).toBe(23 * 3600_000);
+    expect(early.result.requeueAfterMs).toBe(6 * 3600_000);
+    const month = [{ ...fit, human: { instructions: 'x', deadline: '720h' } }];
+    const far = await reconcileOnce(hardwareTaskController(), { object: task({ steps: month }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T09:59:00Z' }] }), now });
+    expect(far.result.requeueAfterMs).toBe(6 * 3600_000);
+    const soon = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ ...fit, human: { instructions: 'x', deadline: '90m' } }] }, { steps: [{ name: 'fit', phase: 'WaitingForHuman', startedAt: '2026-03-01T09:00:00Z' }] }), now });
+    expect(soon.result.requeueAfterMs).toBe(30 * 60_000);
   });
 });
 

@@ -40,6 +40,8 @@ type CallState = { state: 'running' } | { state: 'done'; ok: true; answer: strin
 export const RETRY_ANNOTATION = 'agentlab.dev/retry-step';
 /** How long a command step's pod may be missing from the cache after it was created (the watch catching up). */
 const POD_APPEAR_MS = 30_000;
+/** Longest requeue asked of the runtime: a far deadline is re-checked this often (timers overflow past ~24.8 days). */
+export const MAX_REQUEUE_MS = 6 * 3600_000;
 const MAX_MESSAGE = 1024;
 
 /** Step types this version runs; the others make the task Stalled when they are reached. */
@@ -179,7 +181,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       };
       let requeueAfterMs: number | undefined;
       const requeue = (ms: number) => {
-        requeueAfterMs = Math.max(100, Math.min(requeueAfterMs ?? ms, ms));
+        requeueAfterMs = Math.max(100, Math.min(requeueAfterMs ?? ms, ms, MAX_REQUEUE_MS));
       };
       let blocker: Blocker | undefined;
       let deadlineMessage: string | undefined;
