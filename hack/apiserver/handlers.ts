@@ -22,6 +22,8 @@ import { podLogs, proxyService } from './proxy.js';
 import { apiVersionOf, groupResourceKey, storageKey, type ResourceInfo } from './registry.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { requestUser } from './auth/user.js';
+import { createTokenRequest } from './token-request.js';
+import type { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { REVIEW_RESOURCES, review } from './auth/reviews.js';
 import type { ResourceRoute } from './routes.js';
 import { scaleOf, applyScale } from './scale.js';
@@ -36,6 +38,8 @@ export interface HandlerDeps {
   maxBodyBytes: number;
   bookmarkIntervalMs: number;
   authorize: Authorizer;
+  /** TokenRequest (`serviceaccounts/<name>/token`): the tokens it issues authenticate as the ServiceAccount. */
+  serviceAccountTokens: ServiceAccountTokens;
 }
 
 type Op = { verb: Verb; run: () => Promise<void> | void };
@@ -289,6 +293,13 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
       const opts = writeOptions(q, req);
       const status: Status = bindPod(svc, r, ns, name, (await objectBody(d, req, opts)).body, opts);
       sendJson(res, 201, status);
+    } };
+  }
+  if (sub === 'token' && r.extra.includes('token')) {
+    if (method !== 'POST') throw methodNotAllowed();
+    return { verb: 'create', run: async () => {
+      const opts = writeOptions(q, req);
+      sendJson(res, 201, createTokenRequest(ctx, d.serviceAccountTokens, ns, name, (await objectBody(d, req, opts)).body));
     } };
   }
   if (sub === 'eviction' && r.extra.includes('eviction')) {

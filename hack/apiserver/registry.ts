@@ -107,7 +107,7 @@ export function builtinResources(): ResourceInfo[] {
     builtin({ group: '', version: 'v1', resource: 'endpoints', kind: 'Endpoints', singular: 'endpoints', shortNames: ['ep'] }),
     builtin({ group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', shortNames: ['cm'] }),
     builtin({ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', fieldLabels: { type: 'type' } }),
-    builtin({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'] }),
+    builtin({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'], extra: ['token'] }),
     builtin({ group: '', version: 'v1', resource: 'events', kind: 'Event', shortNames: ['ev'], nameRule: 'path', fieldLabels: EVENT_FIELDS }),
     builtin({ group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', shortNames: ['pvc'], status: true }),
     builtin({ group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', shortNames: ['pv'], namespaced: false, status: true }),

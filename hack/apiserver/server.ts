@@ -13,6 +13,7 @@ import type { ServerContext } from './context.js';
 import { installValidatingAdmissionPolicies } from './admission/install.js';
 import { forbiddenMessage, requestAttributes } from './auth/attributes.js';
 import { Authenticator, ADMIN_USER } from './auth/authenticator.js';
+import { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { makeAuthorizer, storeRbacSource, type AuthorizationMode } from './auth/authorizer.js';
 import { createBootstrapRbac } from './auth/bootstrap.js';
 import { impersonate } from './auth/impersonation.js';
@@ -80,7 +81,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
   const hub = new WatchHub(opts.watchHistory ?? 1000);
   const ctx: ServerContext = { registry: new Registry(), store: new Store(hub), hub, logger, timers: new Set() };
   const fileUsers = opts.tokenAuthFile ? parseTokenFile(readFileSync(opts.tokenAuthFile, 'utf8'), opts.tokenAuthFile) : new Map();
-  const authenticator = new Authenticator(token, fileUsers);
+  const serviceAccountTokens = new ServiceAccountTokens();
+  const lookup = {
+    serviceAccountUid: (ns: string, name: string) => ctx.store.getEntry('serviceaccounts.', ns, name)?.uid,
+    objectUid: (ns: string, kind: string, name: string) => (kind === 'Pod' ? ctx.store.getEntry('pods.', ns, name)?.uid : kind === 'Secret' ? ctx.store.getEntry('secrets.', ns, name)?.uid : undefined),
+  };
+  const authenticator = new Authenticator(token, fileUsers, (t) => serviceAccountTokens.authenticate(t, lookup, Date.now()));
   const authorize = makeAuthorizer(opts.authorizationMode ?? 'RBAC', storeRbacSource(ctx.store));
   hub.onWatcherError = (err, w) => logger.error({ err, resource: w.gr }, 'watch stream failed; closing it');
   const svc = new ObjectService(ctx);
@@ -93,7 +99,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
   const faults = new FaultInjector();
   const openapi = new OpenApi(ctx.registry);
   const deps: HandlerDeps = { ctx, svc, faults, maxBodyBytes: opts.maxBodyBytes ?? 3 * 1024 * 1024,
-    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, authorize };
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, authorize, serviceAccountTokens };
   let serverAddress = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

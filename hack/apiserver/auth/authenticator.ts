@@ -16,7 +16,12 @@ function sameToken(a: string, b: string): boolean {
 }
 
 export class Authenticator {
-  constructor(private readonly adminToken: string, private readonly users: ReadonlyMap<string, UserInfo>) {}
+  constructor(
+    private readonly adminToken: string,
+    private readonly users: ReadonlyMap<string, UserInfo>,
+    /** ServiceAccount tokens (TokenRequest), checked after the static ones. */
+    private readonly serviceAccounts?: (token: string) => UserInfo | undefined,
+  ) {}
 
   /** The user a request's Authorization header names, or undefined (401). */
   authenticate(header: string | undefined): UserInfo | undefined {
@@ -24,7 +29,7 @@ export class Authenticator {
     const token = header.slice('Bearer '.length).trim();
     if (token === '') return undefined;
     if (sameToken(token, this.adminToken)) return withAuthenticatedGroup(ADMIN_USER);
-    const user = this.users.get(token);
+    const user = this.users.get(token) ?? this.serviceAccounts?.(token);
     return user ? withAuthenticatedGroup(user) : undefined;
   }
 }
