@@ -9,17 +9,48 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // container engine here to build it): what the image ships must run every command it claims,
 // and `agentlab dev`, whose dev cluster lives in hack/ (not shipped), must say so plainly.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOCKERFILE = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 
-/** The final stage's `COPY <src>... <dest>` lines (those not copying from another stage). */
-function finalStageCopies(dockerfile: string): { sources: string[]; dest: string }[] {
-  const lines = dockerfile.split('\n').map((l) => l.trim());
-  const lastFrom = lines.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true);
-  return lines.slice(lastFrom + 1)
+interface Stage { name?: string; base: string; lines: string[] }
+
+/** The Dockerfile's stages: `FROM <base> [AS <name>]` and the instructions under it. */
+function stages(dockerfile: string): Stage[] {
+  const out: Stage[] = [];
+  for (const line of dockerfile.split('\n').map((l) => l.trim())) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) out.push({ base: from[1], name: from[2], lines: [] });
+    else if (line && !line.startsWith('#')) out.at(-1)?.lines.push(line);
+  }
+  return out;
+}
+
+/** A target's stage chain, the target last (`FROM app AS operator` -> [app, operator]). */
+function chain(all: Stage[], target: Stage): Stage[] {
+  const base = all.find((s) => s.name === target.base);
+  return base ? [...chain(all, base), target] : [target];
+}
+
+/** The `COPY <src>... <dest>` lines a target inherits and adds (those not copying from another stage). */
+function targetCopies(dockerfile: string, targetName?: string): { sources: string[]; dest: string }[] {
+  const all = stages(dockerfile);
+  const target = targetName ? all.find((s) => s.name === targetName) : all.at(-1);
+  if (!target) throw new Error(`Dockerfile has no stage ${targetName}`);
+  return chain(all, target).flatMap((s) => s.lines)
     .filter((l) => /^COPY\s/i.test(l) && !/--from=/i.test(l))
     .map((l) => {
       const parts = l.split(/\s+/).slice(1).filter((p) => !p.startsWith('--'));
       return { sources: parts.slice(0, -1), dest: parts[parts.length - 1] };
     });
+}
+
+/** A target's ENTRYPOINT (exec form), inherited through its chain. */
+function entrypoint(dockerfile: string, targetName: string): string[] {
+  const all = stages(dockerfile);
+  const target = all.find((s) => s.name === targetName);
+  if (!target) throw new Error(`Dockerfile has no stage ${targetName}`);
+  const line = chain(all, target).flatMap((s) => s.lines).filter((l) => /^ENTRYPOINT\s/i.test(l)).at(-1);
+  if (!line) throw new Error(`stage ${targetName} has no ENTRYPOINT`);
+  return JSON.parse(line.replace(/^ENTRYPOINT\s+/i, '')) as string[];
 }
 
 describe('the image layout (Dockerfile)', () => {
@@ -29,7 +60,7 @@ describe('the image layout (Dockerfile)', () => {
   });
 
   beforeAll(() => {
-    const copies = finalStageCopies(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+    const copies = targetCopies(DOCKERFILE);
     expect(copies.length).toBeGreaterThan(0);
     for (const { sources, dest } of copies) {
       for (const src of sources) {
@@ -44,7 +75,7 @@ describe('the image layout (Dockerfile)', () => {
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
   it('ships no hack/ and no examples/', () => {
-    const shipped = finalStageCopies(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).flatMap((c) => c.sources);
+    const shipped = targetCopies(DOCKERFILE).flatMap((c) => c.sources);
     expect(shipped).not.toContain('hack');
     expect(shipped).not.toContain('examples');
   });
@@ -70,5 +101,45 @@ describe('the image layout (Dockerfile)', () => {
     expect(dev.stderr).toContain('no embedded dev cluster');
     expect(dev.stderr).toContain('npm start');
     expect(dev.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  // The runner images are the same layout with another entry point (Dockerfile targets); the
+  // controllers' pods run them with only their own environment, so each must start from it.
+  const runImage = (target: string, args: string[], env: Record<string, string>) => {
+    const [cmd, ...rest] = entrypoint(DOCKERFILE, target).map((a) => a.replace(/^\/app\//, `${app}/`));
+    expect(cmd).toBe('node');
+    return spawnSync(process.execPath, [...rest, ...args], {
+      cwd: app, encoding: 'utf8', timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: app, NODE_ENV: 'production', ...env },
+    });
+  };
+
+  it('builds the agent-runner and step-runner targets from the same files as the operator', () => {
+    for (const target of ['agent-runner', 'step-runner', 'operator']) {
+      expect(targetCopies(DOCKERFILE, target)).toEqual(targetCopies(DOCKERFILE));
+    }
+    expect(entrypoint(DOCKERFILE, 'operator')).toEqual(['node', '/app/bin/agentlab.js']);
+  });
+
+  it('agent-runner: without its run config it writes a ConfigError termination message naming the file', () => {
+    const term = path.join(app, 'agent-termination-log');
+    const r = runImage('agent-runner', [], {
+      AGENTLAB_RUN_CONFIG: path.join(app, 'no-such-run.json'),
+      AGENTLAB_ROUTER_URL: 'http://127.0.0.1:9', AGENTLAB_ROUTER_TOKEN: 'not-a-real-token',
+      AGENTLAB_TERMINATION_MESSAGE_PATH: term,
+    });
+    expect(r.status, r.stderr).toBe(1);
+    const message = JSON.parse(readFileSync(term, 'utf8')) as { outcome: string; reason: string; message: string };
+    expect(message).toMatchObject({ outcome: 'Failed', reason: 'ConfigError' });
+    expect(message.message).toContain('no-such-run.json');
+    expect(r.stdout + r.stderr + JSON.stringify(message)).not.toContain('not-a-real-token');
+  });
+
+  it('step-runner: runs its arguments as a command (the generic tool image)', () => {
+    const r = runImage('step-runner', [process.execPath, '-e', 'process.stdout.write("from the tool")'], {
+      AGENTLAB_TERMINATION_MESSAGE_PATH: path.join(app, 'step-termination-log'),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('from the tool');
   });
 });
