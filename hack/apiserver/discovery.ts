@@ -40,6 +40,7 @@ const SUBRESOURCE_DOCS: Record<string, { kind: string; verbs: string[]; group?: 
   log: { kind: 'Pod', verbs: ['get'] },
   proxy: { kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
   finalize: { kind: 'Namespace', verbs: ['update'] },
+  token: { kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' },
 };
 
 function resourceDocs(r: ResourceInfo): object[] {

@@ -37,6 +37,8 @@ function run(pod: V1Pod, until: (s: ReturnType<typeof podStatus>) => boolean, lo
       runtimeImages,
       repoRoot,
       kubeconfigPath: '/nonexistent/kubeconfig',
+      // What the simulator hands a pod that mounts its ServiceAccount token.
+      podKubeconfig: async (p) => (p.spec?.automountServiceAccountToken === false ? undefined : 'apiVersion: v1\nkind: Config\n'),
       resolveEnv: (p, c) => resolveEnv(p, c, lookups, ips),
       lookups,
       changed: () => {
@@ -76,6 +78,12 @@ describe('PodRuntime', () => {
     expect(text).toContain('greeting: hello from a secret');
     expect(text).toContain('kubeconfig set: yes');
     expect(status.conditions?.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+  });
+
+  it('gives a pod that mounts no ServiceAccount token no credentials at all', async () => {
+    const pod = { ...makePod({ restartPolicy: 'Never', automountServiceAccountToken: false, containers: [{ name: 'runner', image: 'ghcr.io/agentlab/echo-runner:v1', args: ['--exit', '0'] }] }), metadata: { name: 'p2', namespace: 'ns', uid: 'uid-2' } };
+    const { logs } = await run(pod, (s) => s.phase === 'Succeeded');
+    expect(logs.lastLines('ns', 'p2', 'runner', 10)).toContain('kubeconfig set: no');
   });
 
   it('gives a runtime image its configMap and emptyDir volumes, env values naming a mount path pointing at them', async () => {

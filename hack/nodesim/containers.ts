@@ -33,8 +33,14 @@ export interface RuntimeDeps {
   logs: LogStore;
   runtimeImages: RuntimeImage[];
   repoRoot: string;
-  /** Kubeconfig handed to child processes (KUBECONFIG), since they have no service account. */
+  /** The simulator's own (admin) kubeconfig: only the simulator's helpers get it (AGENTLAB_SIM_KUBECONFIG). */
   kubeconfigPath: string;
+  /**
+   * The pod's credentials, as a kubelet mounts its projected ServiceAccount token: a kubeconfig
+   * (YAML) with a token of the pod's ServiceAccount, bound to the pod; undefined when the pod
+   * mounts no token (automountServiceAccountToken: false). Without it, no credentials at all.
+   */
+  podKubeconfig?(pod: V1Pod): Promise<string | undefined>;
   resolveEnv(pod: V1Pod, container: V1Container): Promise<Record<string, string>>;
   /** ConfigMaps and Secrets for the volumes of runtime-image containers (see volumes.ts). */
   lookups?: EnvLookups;
@@ -203,13 +209,22 @@ export class PodRuntime {
       // configMap/secret/emptyDir volumes land in the sandbox; env values naming a mount path point there.
       const local = rewriteMountPaths(env, this.deps.lookups ? await materializeVolumes(this.pod, spec, this.tmpDir!, this.deps.lookups) : []);
       const args = (spec.args ?? []).map((a) => expandVars(a, local));
+      // The pod's own identity (its ServiceAccount's token), never the simulator's.
+      const podKubeconfig = await this.deps.podKubeconfig?.(this.pod);
+      const credentials: Record<string, string> = {};
+      if (podKubeconfig) {
+        credentials.KUBECONFIG = path.join(this.tmpDir!, 'serviceaccount.kubeconfig');
+        await writeFile(credentials.KUBECONFIG, podKubeconfig, { mode: 0o600 });
+      }
       const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(this.deps.repoRoot, kind.entrypoint), ...args], {
         cwd: this.deps.repoRoot,
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           HOME: this.tmpDir!,
           HOSTNAME: this.name,
-          KUBECONFIG: this.deps.kubeconfigPath,
+          ...credentials,
+          // The simulator's own helpers (hack/nodesim/*) act for the node, with its credentials.
+          ...(kind.entrypoint.startsWith('hack/nodesim/') ? { AGENTLAB_SIM_KUBECONFIG: this.deps.kubeconfigPath } : {}),
           [TERMINATION_PATH_ENV]: termPath,
           ...local,
         },

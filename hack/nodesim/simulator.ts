@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions,
-  type KubeConfig, type KubernetesListObject, type KubernetesObject,
+  AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions,
+  type KubernetesListObject, type KubernetesObject,
   type V1Deployment, type V1Endpoints, type V1Job, type V1Node, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
@@ -18,7 +18,7 @@ import { PodRuntime } from './containers.js';
 import { deploymentStatus, planDeployment, podFromTemplate, randomSuffix, templateHash, type WorkloadPlan } from './deployments.js';
 import { desiredEndpoints, sameEndpoints, type Backend } from './endpoints.js';
 import { ENDPOINTS_ANNOTATION, endpointsAnnotation, podEndpoints } from './network.js';
-import { resolveEnv, type EnvLookups } from './env.js';
+import { ContainerConfigError, resolveEnv, type EnvLookups } from './env.js';
 import { podEvent, type EventSource } from './events.js';
 import { classifyImage, RUNTIME_IMAGES, type RuntimeImage } from './images.js';
 import { jobPodLabels, planJob } from './jobs.js';
@@ -422,6 +422,34 @@ class Simulator {
 
   // ---- kubelet --------------------------------------------------------------------------
 
+  /**
+   * What a kubelet mounts as the pod's projected ServiceAccount token, as a kubeconfig for the
+   * process: a TokenRequest for the pod's ServiceAccount, bound to the pod (it dies with it).
+   * Nothing when the pod, else its ServiceAccount, says automountServiceAccountToken: false.
+   */
+  private async podKubeconfig(pod: V1Pod): Promise<string | undefined> {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const sa = pod.spec?.serviceAccountName || 'default';
+    let automount = pod.spec?.automountServiceAccountToken;
+    if (automount === undefined) {
+      const account = await this.core.readNamespacedServiceAccount({ name: sa, namespace: ns }).catch(() => undefined);
+      automount = account?.automountServiceAccountToken ?? true;
+    }
+    if (!automount) return undefined;
+    let token: string;
+    try {
+      const tr = await this.core.createNamespacedServiceAccountToken({ name: sa, namespace: ns, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name, uid: pod.metadata?.uid } } } });
+      token = tr.status?.token ?? '';
+    } catch (err) {
+      throw new ContainerConfigError(`cannot get a token for service account ${ns}/${sa}: ${(err as Error).message}`);
+    }
+    const cluster = this.opts.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new ContainerConfigError('the node simulator has no cluster in its kubeconfig');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [cluster], users: [{ name: sa, token }], contexts: [{ name: 'pod', cluster: cluster.name, user: sa, namespace: ns }], currentContext: 'pod' });
+    return kc.exportConfig();
+  }
+
   /** Containers of a pod being deleted whose logs this node still holds. */
   private terminatingContainers(ns: string, name: string): string[] | undefined {
     const pod = this.pods.get(name, ns);
@@ -470,6 +498,7 @@ class Simulator {
         runtimeImages: this.opts.runtimeImages ?? RUNTIME_IMAGES,
         repoRoot: this.opts.repoRoot ?? REPO_ROOT,
         kubeconfigPath: path.join(this.tmpDir, 'kubeconfig'),
+        podKubeconfig: (p) => this.podKubeconfig(p),
         resolveEnv: (p, c) => resolveEnv(p, c, this.lookups, { podIP: this.ip, hostIP: this.ip }),
         lookups: this.lookups,
         changed: () => {

@@ -11,8 +11,9 @@ if (process.env.AGENTLAB_STEP_ROLE === 'run-commands') {
   const node = process.env.AGENTLAB_NODE_NAME ?? '';
   const run = async (): Promise<number> => {
     if (!node) throw new Error('AGENTLAB_NODE_NAME is empty: the pod must set it from spec.nodeName (downward API)');
+    // The node's hardware is the simulator's business, read with its own credentials (not the pod's).
     const kc = new KubeConfig();
-    kc.loadFromDefault();
+    kc.loadFromFile(process.env.AGENTLAB_SIM_KUBECONFIG ?? '');
     const nodes = hardwareNodeClient(kc);
     return runCommandsRole(process.env, async (line) => {
       const hw = await nodes.read(node);

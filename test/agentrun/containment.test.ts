@@ -16,6 +16,8 @@ let f: AgentRunFixture;
 let destination: http.Server;
 let destinationHits = 0;
 let destinationUrl = '';
+/** A namespace the kubernetes tool lists, whose grant an admin revokes while the run is going. */
+let other = '';
 
 interface Line { type: string; name?: string; ok?: boolean; error?: { code: string; message: string }; args?: string }
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => destination.listen(0, '127.0.0.1', r));
   destinationUrl = `http://127.0.0.1:${(destination.address() as AddressInfo).port}`;
+  other = await cluster.newNamespace('contain-other');
   f = await startAgentRunFixture(cluster);
   f.lanes.ollama.setRules([
     rule('contain-e2e: escape', [
@@ -41,6 +44,11 @@ beforeAll(async () => {
       // Allowed by the run's allowHosts, refused by the router: a private lane has no http egress.
       { name: 'http_request', arguments: { url: `${destinationUrl}/upload`, method: 'GET' } },
     ], 'Nothing could be read or sent. Last: {{lastToolResult}}'),
+    { ...rule('contain-e2e: kube', [
+      { name: 'kubernetes_read', arguments: { resource: 'configmaps' } },
+      { name: 'kubernetes_read', arguments: { resource: 'configmaps', namespace: other } },
+      { name: 'kubernetes_read', arguments: { resource: 'configmaps', namespace: 'kube-system' } },
+    ], 'Read what RBAC allows. Last: {{lastToolResult}}'), delayMs: 1500 },
     ...TOOL_RULES,
   ]);
 }, 90_000);
@@ -80,6 +88,26 @@ describe.runIf(cluster.nodeSimulator)('tools outside their allow-lists', () => {
     expect(results[5].error?.message).toMatch(/^the egress proxy refused GET .*\/upload: 403 lane \S+ is private \(allowCloud: false\): http egress is refused/);
     expect(destinationHits).toBe(0);
     expect(JSON.stringify(results)).not.toContain('root:x:0:0');
+  }, 150_000);
+});
+
+describe.runIf(cluster.nodeSimulator)('the kubernetes tool: RBAC on the run\'s own ServiceAccount', () => {
+  it("reads what its Role grants; a namespace whose grant is gone gets the API server's 403 in the transcript; an unlisted one is refused by the runner", async () => {
+    await f.apply('kube-reader', { task: 'contain-e2e: kube', model: 'chat', tools: [{ name: 'kubernetes', kubernetes: { resources: ['configmaps'], namespaces: [f.ns, other] } }], limits: { maxTurns: 10 } });
+    await f.waitForPhase('kube-reader', ['Running']);
+    // The controller bound the run's ServiceAccount in both namespaces; an admin revokes the grant in the other one.
+    const grant = `/apis/rbac.authorization.k8s.io/v1/namespaces/${other}/rolebindings/agentrun-${f.ns}-kube-reader`;
+    expect((await cluster.request({ path: grant })).status).toBe(200);
+    expect((await cluster.request({ method: 'DELETE', path: grant })).status).toBe(200);
+    const run = await f.waitForPhase('kube-reader', ['Succeeded', 'Failed', 'Cancelled'], 90_000);
+    expect(run.status?.phase, JSON.stringify(run.status)).toBe('Succeeded');
+    expect(run.status?.usage).toMatchObject({ toolCalls: 3, toolErrors: 2 });
+    const results = (await transcript('kube-reader')).filter((l) => l.type === 'tool_result');
+    expect(results.map((r) => [r.ok, r.error?.code])).toEqual([[true, undefined], [false, 'Forbidden'], [false, 'InvalidArguments']]);
+    // The pod called the API server as its own ServiceAccount, not as the simulator or the operator.
+    expect(results[1].error?.message).toContain(`configmaps is forbidden: User "system:serviceaccount:${f.ns}:kube-reader-agent" cannot list resource "configmaps" in API group "" in the namespace "${other}"`);
+    const pod = await cluster.core.readNamespacedPod({ namespace: f.ns, name: 'kube-reader-agent' });
+    expect(pod.spec).toMatchObject({ serviceAccountName: 'kube-reader-agent', automountServiceAccountToken: true });
   }, 150_000);
 });
 
