@@ -60,12 +60,34 @@ export async function spawnMcp(kubeconfig: string, extraArgs: string[] = []): Pr
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'agentlab-mcp-test-'));
 
+/** kubeconfig fields that name files, resolved against the kubeconfig's own folder (as kubectl does). */
+const FILE_FIELDS = { clusters: ['certificate-authority'], users: ['client-certificate', 'client-key', 'tokenFile'] } as const;
+
+interface KubeconfigFile {
+  clusters?: { name: string; cluster: Record<string, unknown> }[];
+  users?: { name: string; user: Record<string, unknown> }[];
+}
+
+/** Makes every relative file path of a parsed kubeconfig absolute against `dir`, so the kubeconfig can be copied elsewhere. */
+export function absoluteKubeconfigPaths(kc: KubeconfigFile, dir: string): void {
+  for (const c of kc.clusters ?? []) for (const f of FILE_FIELDS.clusters) {
+    const v = c.cluster?.[f];
+    if (typeof v === 'string' && v !== '' && !path.isAbsolute(v)) c.cluster[f] = path.resolve(dir, v);
+  }
+  for (const u of kc.users ?? []) for (const f of FILE_FIELDS.users) {
+    const v = u.user?.[f];
+    if (typeof v === 'string' && v !== '' && !path.isAbsolute(v)) u.user[f] = path.resolve(dir, v);
+  }
+}
+
 /**
  * A copy of the test cluster's kubeconfig that acts as `user` (the kubeconfig's `as:`, which
  * kubectl and client libraries send as Impersonate-User): a person with only their own RBAC.
+ * Relative certificate and key paths are resolved against the original's folder first.
  */
 export function personKubeconfig(kubeconfigPath: string, user: string): string {
-  const kc = parse(readFileSync(kubeconfigPath, 'utf8')) as { users: { name: string; user: Record<string, unknown> }[] };
+  const kc = parse(readFileSync(kubeconfigPath, 'utf8')) as KubeconfigFile & { users: { name: string; user: Record<string, unknown> }[] };
+  absoluteKubeconfigPaths(kc, path.dirname(path.resolve(kubeconfigPath)));
   for (const u of kc.users) u.user.as = user;
   const file = path.join(scratch, `kubeconfig-${user}.yaml`);
   writeFileSync(file, stringify(kc), { mode: 0o600 });
