@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { presentable } from './mask.js';
+import { knownSecrets, maskSecretValues, presentable } from './mask.js';
 
 describe('presentable', () => {
   it('masks Secret data, stringData and the last-applied annotation, and keeps the key names', () => {
@@ -23,5 +23,19 @@ describe('presentable', () => {
   it('leaves other kinds\' data alone', () => {
     const cm = { kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } };
     expect(presentable(cm).data).toEqual({ a: 'b' });
+  });
+});
+
+describe('maskSecretValues', () => {
+  const secrets = knownSecrets([{ metadata: { namespace: 'ai', name: 'keys' }, data: { apiKey: Buffer.from('sk-ant-12345').toString('base64'), flag: Buffer.from('true').toString('base64') } }]);
+
+  it('replaces a Secret value, decoded or base64, anywhere in strings of the answer', () => {
+    const b64 = Buffer.from('sk-ant-12345').toString('base64');
+    const out = maskSecretValues({ events: [{ message: 'auth failed with key sk-ant-12345 (twice: sk-ant-12345)' }], text: `env ${b64}`, n: 3 }, secrets);
+    expect(out).toEqual({ events: [{ message: 'auth failed with key <masked: secret ai/keys/apiKey> (twice: <masked: secret ai/keys/apiKey>)' }], text: 'env <masked: secret ai/keys/apiKey>', n: 3 });
+  });
+
+  it('does not search for short values such as true', () => {
+    expect(maskSecretValues({ m: 'ready is true' }, secrets)).toEqual({ m: 'ready is true' });
   });
 });

@@ -25,3 +25,39 @@ export function presentable<T extends KubeObject>(obj: T): T {
   }
   return copy;
 }
+
+/** A Secret value to look for in text the tools return (events, pod messages, transcripts). */
+export interface KnownSecret { ref: string; value: string }
+
+/** Values shorter than this are not searched for: "true" or "1" would mask every message. */
+export const MIN_MASKED_VALUE = 6;
+
+/** The values of Secrets, decoded and as stored (base64), each named by namespace/name/key. */
+export function knownSecrets(secrets: { metadata?: { namespace?: string; name?: string }; data?: Record<string, string> }[]): KnownSecret[] {
+  const out: KnownSecret[] = [];
+  for (const s of secrets) {
+    for (const [key, b64] of Object.entries(s.data ?? {})) {
+      const ref = `${s.metadata?.namespace}/${s.metadata?.name}/${key}`;
+      const plain = Buffer.from(b64, 'base64').toString('utf8');
+      for (const v of [plain, b64]) if (v.trim().length >= MIN_MASKED_VALUE) out.push({ ref, value: v });
+    }
+  }
+  // Longest first, so a value containing another is replaced whole.
+  return out.sort((a, b) => b.value.length - a.value.length);
+}
+
+/** A copy of `value` in which every string has each known Secret value replaced by <masked: secret ns/name/key>. */
+export function maskSecretValues<T>(value: T, secrets: KnownSecret[]): T {
+  if (secrets.length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      let s = v;
+      for (const k of secrets) if (s.includes(k.value)) s = s.split(k.value).join(`<masked: secret ${k.ref}>`);
+      return s;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}

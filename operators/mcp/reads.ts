@@ -6,6 +6,7 @@
 import { KubeApiError, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube.js';
 import type { EventLike, Snapshot } from './explain.js';
 import { resolveKind, type KindRef } from './kinds.js';
+import { knownSecrets, type KnownSecret } from './mask.js';
 
 export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io, application/json';
 const MAX_CHILDREN = 50;
@@ -105,4 +106,22 @@ export async function snapshotOf(kube: KubeClient, obj: KubeObject, notes: ReadN
     }
   }
   return snap;
+}
+
+/**
+ * The values of the Secrets in `namespaces` (undefined: all) the caller may read, to mask them in
+ * what the tools return (an event or a pod message can quote a key). A person who may not read
+ * Secrets gets nothing here, and sees such messages as kubectl get events shows them.
+ */
+export async function secretsToMask(kube: KubeClient, namespaces: (string | undefined)[]): Promise<KnownSecret[]> {
+  const unique = namespaces.includes(undefined) ? [undefined] : [...new Set(namespaces)];
+  const lists = await Promise.all(unique.map(async (ns) => {
+    try {
+      return (await kube.request<{ items: { metadata?: { namespace?: string; name?: string }; data?: Record<string, string> }[] }>(ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets` : '/api/v1/secrets', { query: { limit: 1000 } })).items;
+    } catch (err) {
+      if (err instanceof KubeApiError && (err.code === 403 || err.code === 404)) return [];
+      throw err;
+    }
+  }));
+  return knownSecrets(lists.flat());
 }

@@ -1,16 +1,22 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { KubeApiError } from '../runtime/kube.js';
+import { capStructured, capText, cutsNote } from './cap.js';
 
 /** A mistake in the arguments, or a state the tool refuses: shown to the model as a tool error. */
 export class ToolError extends Error {}
 
-/** The answer to a tool call: a short text for the model plus the structured result of the output schema. */
+/**
+ * The answer to a tool call: a short text for the model plus the structured result of the output
+ * schema, both capped in size (operators/mcp/cap.ts) with a note saying what was cut.
+ */
 export function answer(text: string, structured: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: 'text', text }], structuredContent: structured };
+  const { value, cuts } = capStructured(structured);
+  const note = cuts.length ? cutsNote(cuts) : '';
+  return { content: [{ type: 'text', text: capText(text) + note }], structuredContent: value };
 }
 
 export function toolError(message: string): CallToolResult {
-  return { content: [{ type: 'text', text: message }], isError: true };
+  return { content: [{ type: 'text', text: capText(message) }], isError: true };
 }
 
 /** Words for a failed API call: the status code, reason and the API server's message, and what to do. */

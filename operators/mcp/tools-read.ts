@@ -6,10 +6,12 @@ import { explainNotReady, objectLabel } from './explain.js';
 import { inventoryText, nodeInventory } from './inventory.js';
 import { resolveKind, type KindRef } from './kinds.js';
 import { laneUsage, laneUsageText } from './lane-usage.js';
-import { presentable } from './mask.js';
+import { maskSecretValues, presentable } from './mask.js';
 import { podProblems } from './pods.js';
-import { childrenOf, eventsFor, getObject, snapshotOf, TABLE_ACCEPT, type ReadNote } from './reads.js';
+import { childrenOf, eventsFor, getObject, secretsToMask, snapshotOf, TABLE_ACCEPT, type ReadNote } from './reads.js';
 import { answer, guarded, ToolError } from './result.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolContext as Ctx } from './context.js';
 import { rowsFromTable, rowsText, type ServerTable } from './table.js';
 import { MAX_TRANSCRIPT_LINES, transcriptLocation, transcriptPage } from './transcript.js';
 
@@ -26,6 +28,12 @@ export function namespaceFor(kind: KindRef, namespace: string | undefined): stri
   if (!kind.namespaced) return undefined;
   if (!namespace) throw new ToolError(`namespace is required for ${kind.kind} (it is a namespaced kind); list_resources with kind ${kind.kind} shows where they are`);
   return namespace;
+}
+
+/** answer() with the values of the Secrets of those namespaces (that the caller may read) masked in text and structure. */
+async function maskedAnswer(ctx: Ctx, namespaces: (string | undefined)[], text: string, structured: Record<string, unknown>): Promise<CallToolResult> {
+  const secrets = await secretsToMask(ctx.kube, namespaces);
+  return answer(maskSecretValues(text, secrets), maskSecretValues(structured, secrets));
 }
 
 export interface ChildSummary { kind: string; name: string; namespace?: string; state?: string; problems: string[] }
@@ -70,7 +78,7 @@ export function registerReadTools(server: McpServer, ctx: ToolContext): void {
     if (table.kind !== 'Table') throw new ToolError(`the API server did not answer with a Table for ${kind.plural} (got ${table.kind ?? 'no kind'})`);
     const { columns, rows } = rowsFromTable(table);
     const next = table.metadata?.continue || undefined;
-    return answer(rowsText(kind.plural, rows, Boolean(next)), {
+    return await maskedAnswer(ctx, [kind.namespaced ? ns : 'default'], rowsText(kind.plural, rows, Boolean(next)), {
       kind: kind.kind, apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version, columns, items: rows,
       ...(next ? { continue: next } : {}),
       ...(table.metadata?.remainingItemCount !== undefined ? { remainingItemCount: table.metadata.remainingItemCount } : {}),
@@ -98,7 +106,7 @@ export function registerReadTools(server: McpServer, ctx: ToolContext): void {
     const conditions = ((obj.status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions ?? []);
     const ready = conditions.find((c) => c.type === 'Ready');
     const text = `${objectLabel(obj)}${ready ? `: Ready=${ready.status} (${ready.reason}) ${ready.message}` : ''}; ${events.length} recent events, ${children.length} children`;
-    return answer(text, {
+    return await maskedAnswer(ctx, [obj.metadata?.namespace ?? 'default', ...children.map((c) => c.metadata?.namespace).filter((n): n is string => Boolean(n))], text, {
       object: shown as Record<string, unknown>,
       conditions,
       events: events.map((e) => ({ type: e.type, reason: e.reason, message: e.message, count: e.count, lastTimestamp: e.lastTimestamp })),
@@ -124,9 +132,11 @@ export function registerReadTools(server: McpServer, ctx: ToolContext): void {
     const kind = resolveKind(args.kind);
     const obj = { ...(await getObject(ctx.kube, kind, namespaceFor(kind, args.namespace), args.name)), kind: kind.kind };
     const notes: ReadNote[] = [];
-    const e = explainNotReady(await snapshotOf(ctx.kube, obj, notes));
+    const snap = await snapshotOf(ctx.kube, obj, notes);
+    const e = explainNotReady(snap);
     const text = [e.summary, ...e.causes.slice(1).map((c) => `${'  '.repeat(c.depth)}- ${c.object}: ${c.message}`), ...e.suggestions.map((s) => `suggestion: ${s}`)].join('\n');
-    return answer(text, { ...e, notes });
+    const namespaces = [snap, ...(snap.related ?? [])].map((x) => x.object.metadata?.namespace ?? 'default');
+    return await maskedAnswer(ctx, namespaces, text, { ...e, notes });
   }));
 
   server.registerTool('lane_usage', {
@@ -213,6 +223,6 @@ export function registerReadTools(server: McpServer, ctx: ToolContext): void {
     if (text === undefined) throw new ToolError(`ConfigMap ${args.namespace}/${where.configMap} has no key ${where.key}`);
     const page = transcriptPage(text, args.offset ?? 0, args.limit ?? 50);
     const summary = `${page.entries.length} of ${page.totalLines} transcript lines from ${page.offset}${page.nextOffset !== undefined ? `; more available: offset ${page.nextOffset}` : ''}`;
-    return answer(`${summary}\n${page.entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n')}`, { configMap: where.configMap, key: where.key, ...page });
+    return await maskedAnswer(ctx, [args.namespace], `${summary}\n${page.entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n')}`, { configMap: where.configMap, key: where.key, ...page });
   }));
 }

@@ -173,6 +173,17 @@ describe('agentlab mcp over stdio', () => {
     await cluster.waitFor(async () => (await cluster.kubectl(['get', 'modelserver', 'small', '-n', ns], { allowFailure: true })).code === 1, { what: 'small to be gone' });
   });
 
+  it('caps the size of an answer and says what was cut', async () => {
+    // A ConfigMap near the API server's 1 MiB limit: get_resource must not hand it all to the model.
+    const big = Object.fromEntries(['a', 'b', 'c'].map((k) => [k, k.repeat(300 * 1024)]));
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: big }), { namespace: ns });
+    const r = await mcp.call('get_resource', { kind: 'ConfigMap', namespace: ns, name: 'big' });
+    expect(r.isError).toBeFalsy();
+    expect(Buffer.byteLength(JSON.stringify(r.structuredContent))).toBeLessThanOrEqual(256 * 1024);
+    expect(textOf(r)).toMatch(/response capped at 256 KiB; cut object\.data\.[abc]: 307200 -> \d+ characters/);
+    expect((r.structuredContent as any).object.metadata.name).toBe('big');
+  });
+
   it('answers bad input with a clear tool error and keeps serving', async () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['get_resource', { kind: 'Gizmo', name: 'x', namespace: ns }, /unknown kind "Gizmo": AgentLab kinds are ModelServer, LanePolicy, AgentRun, Flow, HardwareTask/],
@@ -242,11 +253,22 @@ describe('agentlab mcp over stdio', () => {
   it('never returns Secret data', async () => {
     const value = `sk-test-${id}-do-not-leak`;
     await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'api-key' }, stringData: { apiKey: value } } });
+    // A controller's event that quotes the key (a provider's error echoing the request).
+    const run = await getJson(['get', 'agentrun', 'triage', '-n', ns]);
+    await cluster.core.createNamespacedEvent({ namespace: ns, body: {
+      apiVersion: 'v1', kind: 'Event', metadata: { name: `triage.leak-${id}` }, type: 'Warning', reason: 'ProviderError', message: `401 from upstream: invalid x-api-key ${value}`,
+      involvedObject: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', namespace: ns, name: 'triage', uid: run.metadata.uid },
+      source: { component: 'agentlab-test' }, firstTimestamp: new Date(), lastTimestamp: new Date(), count: 1,
+    } });
     const outputs = [
       await mcp.call('get_resource', { kind: 'Secret', namespace: ns, name: 'api-key' }),
       await mcp.call('list_resources', { kind: 'secrets', namespace: ns }),
       await mcp.call('get_resource', { kind: 'AgentRun', namespace: ns, name: 'triage' }),
+      await mcp.call('explain_not_ready', { kind: 'AgentRun', namespace: ns, name: 'triage' }),
+      await mcp.call('list_resources', { kind: 'Event', namespace: ns }),
     ];
+    const events = (outputs[2].structuredContent as any).events;
+    expect(events).toContainEqual(expect.objectContaining({ reason: 'ProviderError', message: `401 from upstream: invalid x-api-key <masked: secret ${ns}/api-key/apiKey>` }));
     for (const r of outputs) {
       const all = JSON.stringify(r);
       expect(all).not.toContain(value);
