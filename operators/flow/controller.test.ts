@@ -146,3 +146,59 @@ describe('flow controller: model nodes', () => {
     expect(revoked.metadata?.annotations).toMatchObject({ 'agentlab.dev/revoked': 'true' });
   });
 });
+
+describe('flow controller: agent nodes', () => {
+  const spec: Partial<FlowSpec> = {
+    lane: 'private', params: [{ name: 'repo', value: 'agentlab' }],
+    nodes: [
+      { id: 'count', type: 'tool', tool: { ...step, args: ['sh', '-c', 'echo 3 > $AGENTLAB_OUTPUTS_DIR/n'] }, outputs: [{ name: 'n', type: 'number' }] },
+      { id: 'triage', type: 'agent', inputs: [{ name: 'n', from: { node: 'count', output: 'n' } }], agent: { task: 'Triage the ${inputs.n} newest issues of ${params.repo}', model: 'small' }, outputs: [{ name: 'summary' }], timeout: '5m', retries: 1 },
+    ],
+  };
+  const agentRun = (name: string, status: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+    metadata: { name, namespace: 'lab', ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] },
+    status,
+  });
+
+  it('plans the node as CreateAgentRun with its deterministic child', async () => {
+    const run = await reconcileOnce(flowController(), { object: flow({ ...spec, mode: 'Plan' }), now });
+    expect(run.status.plan).toEqual([{ node: 'count', wave: 0, action: 'CreatePod', child: 'Pod/daily-count-1' }, { node: 'triage', wave: 1, action: 'CreateAgentRun', child: 'AgentRun/daily-triage' }]);
+  });
+
+  it('creates an owned AgentRun with the inputs substituted into the task, then takes its result and usage as outputs', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(spec), now });
+    const second = await reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), cache: [succeededPod('daily-count-1', { n: '3' })], now });
+    const ar = second.applied.find((a) => a.object.kind === 'AgentRun')!.object as KubeObject & { spec: Record<string, unknown> };
+    expect(ar.metadata).toMatchObject({ name: 'daily-triage', namespace: 'lab', labels: { 'agentlab.dev/flow': 'daily', 'agentlab.dev/flow-node': 'triage' }, ownerReferences: [{ kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] });
+    expect(ar.spec).toEqual({ task: 'Triage the 3 newest issues of agentlab', model: 'small', lane: 'private', limits: { timeout: '5m' } });
+    expect(second.status.nodes).toMatchObject([{ phase: 'Succeeded' }, { id: 'triage', phase: 'Running', attempts: 1, child: 'AgentRun/daily-triage' }]);
+    const running = await reconcileOnce(c, { object: flow(spec, second.status as FlowStatus), cache: [succeededPod('daily-count-1', { n: '3' }), agentRun('daily-triage', { phase: 'Running' })], now });
+    expect(running.status.nodes).toMatchObject([{}, { phase: 'Running', message: 'attempt 1 of 2 running: AgentRun daily-triage is Running' }]);
+    expect(running.applied.filter((a) => a.object.kind === 'AgentRun')).toEqual([]);
+    const done = await reconcileOnce(c, { object: flow(spec, running.status as FlowStatus), cache: [succeededPod('daily-count-1', { n: '3' }), agentRun('daily-triage', { phase: 'Succeeded', result: 'two bugs, one question', usage: { totalTokens: 120, costUSD: '0' } })], now });
+    expect(done.status).toMatchObject({ phase: 'Succeeded', usage: { totalTokens: 120 }, nodes: [{}, { phase: 'Succeeded', outputs: { summary: 'two bugs, one question' }, totalTokens: 120 }] });
+  });
+
+  it('retries a failed AgentRun as a new run <flow>-<node>-2, with the run\'s reason in the message', async () => {
+    const c = flowController({ backoffMs: 1000 });
+    const planned = await reconcileOnce(c, { object: flow(spec), now });
+    const status: FlowStatus = { phase: 'Running', startTime: now.toISOString(), planDigest: planned.status.planDigest as string, nodes: [{ id: 'count', phase: 'Succeeded', outputs: { n: '3' }, attempts: 1 }, { id: 'triage', phase: 'Running', attempts: 1 }] };
+    const failed = agentRun('daily-triage', { phase: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'LimitReached', message: 'maxTurns 8 reached' }] });
+    const r1 = await reconcileOnce(c, { object: flow(spec, status), cache: [succeededPod('daily-count-1', { n: '3' }), failed], now });
+    expect(r1.status.nodes).toMatchObject([{}, { phase: 'Running', health: 'Yellow', message: expect.stringContaining('AgentRun daily-triage failed: maxTurns 8 reached') }]);
+    const r2 = await reconcileOnce(c, { object: flow(spec, r1.status as FlowStatus), cache: [succeededPod('daily-count-1', { n: '3' }), failed], now: new Date(now.getTime() + 1000) });
+    expect(r2.applied.filter((a) => a.object.kind === 'AgentRun').map((a) => a.object.metadata?.name)).toEqual(['daily-triage-2']);
+  });
+
+  it('fails the node when the result lacks a declared JSON output (several outputs)', async () => {
+    const multi: Partial<FlowSpec> = { nodes: [{ id: 'a', type: 'agent', agent: { task: 'Count' }, outputs: [{ name: 'n', type: 'number' }, { name: 'why' }] }] };
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(multi), now });
+    const ar = first.applied.find((x) => x.object.kind === 'AgentRun')!.object as KubeObject & { spec: { task: string } };
+    expect(ar.spec.task).toContain('Its keys: "n" (number), "why" (string).');
+    const done = await reconcileOnce(c, { object: flow(multi, first.status as FlowStatus), cache: [agentRun('daily-a', { phase: 'Succeeded', result: '{"n": "many"}' })], now });
+    expect(done.status).toMatchObject({ phase: 'Failed', nodes: [{ phase: 'Failed', message: expect.stringContaining('AgentRun daily-a: outputs.n:') }] });
+  });
+});

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FlowNode, FlowStatus } from '../api/generated/flow.js';
 import type { FlowObject as Flow } from './types.js';
 import type { ControllerDeps } from '../manager.js';
-import { flowDependencies, flowPlanDigest, flowTokenSecretName, outputsConfigMapName, planFlowRun, toolPodName, type FlowPlanEntry } from '../model/graph/index.js';
+import { agentRunName, flowDependencies, flowPlanDigest, flowTokenSecretName, outputsConfigMapName, planFlowRun, toolPodName, type FlowPlanEntry } from '../model/graph/index.js';
 import type { Controller, ControllerHandle, ReconcileContext } from '../runtime/controller.js';
 import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import type { ReconcileResult } from '../runtime/outcome.js';
@@ -12,7 +12,8 @@ import { paramValues, resolveInputs, substitute, type RunValues } from './inputs
 import { callRouter, modelRequest, ModelCallError } from './model-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
 import { MAX_STATUS_OUTPUT, modelOutputs, splitForStatus } from './outputs.js';
-import { CONFIGMAPS, FLOWS, PODS, SECRETS } from './resources.js';
+import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS } from './resources.js';
+import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
 import { toolAttemptResult } from './tool-attempt.js';
 import { desiredToolPod, durationSeconds, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
 
@@ -160,6 +161,15 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       await ctx.apply(PODS, desiredToolPod({ flow: { name: flow.metadata!.name!, namespace: flow.metadata!.namespace! }, node, attempt, inputs: inputs.value, command, args, stepRunnerImage: opts.stepRunnerImage }));
       return undefined;
     }
+    if (node.type === 'agent') {
+      const task = sub(node.agent!.task, 'agent.task');
+      if ('error' in task) return { kind: 'failed', message: `${task.error.field}: ${task.error.message}`, final: true };
+      const system = sub(node.agent!.systemPrompt, 'agent.systemPrompt');
+      if ('error' in system) return { kind: 'failed', message: `${system.error.field}: ${system.error.message}`, final: true };
+      const f = { name: flow.metadata!.name!, namespace: flow.metadata!.namespace!, lane: flow.spec.lane, sensitive: flow.spec.sensitive };
+      await ctx.apply(AGENTRUNS, desiredAgentRun({ flow: f, node, name: agentRunName(f.name, node.id, attempt), task: task.value!, systemPrompt: system.value }));
+      return undefined;
+    }
     // model
     if (!opts.routerUrl) {
       return { kind: 'failed', final: true, message: 'the operator has no lane router URL: start it with agentlab run --router-url <url> (the Helm chart sets it to the router Service)' };
@@ -177,6 +187,10 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     const attempt = st?.attempts ?? 0;
     if (attempt === 0) return { kind: 'absent' };
     if (node.type === 'tool') return toolAttemptResult(node, cache.get(PODS, flow.metadata!.namespace, toolPodName(flow.metadata!.name!, node.id, attempt)));
+    if (node.type === 'agent') {
+      const runName = agentRunName(flow.metadata!.name!, node.id, attempt);
+      return agentAttemptResult(node, runName, cache.get(AGENTRUNS, flow.metadata!.namespace, runName));
+    }
     const call = calls.get(callKey(flow, node.id, attempt));
     if (!call) return { kind: 'absent' };
     return call.state === 'running' ? { kind: 'running', detail: 'waiting for the model' } : call.result;
@@ -185,7 +199,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
   return {
     name: 'flow',
     for: FLOWS,
-    owns: [PODS, SECRETS, CONFIGMAPS],
+    owns: [PODS, SECRETS, CONFIGMAPS, AGENTRUNS],
     start(h) {
       handle = h;
     },
@@ -265,6 +279,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         }
         if (next.phase === 'Succeeded' && st?.phase !== 'Succeeded') next = await storeOutputs(ctx, next);
         if (node.type === 'tool' && next.attempts) next.child = `Pod/${toolPodName(name, node.id, next.attempts)}`;
+        if (node.type === 'agent' && next.attempts) next.child = `AgentRun/${agentRunName(name, node.id, next.attempts)}`;
         nodes.set(node.id, next);
         if (isTerminal(next.phase) && node.type === 'model') {
           for (let a = 1; a <= (next.attempts ?? 0); a++) calls.delete(callKey(flow, node.id, a));

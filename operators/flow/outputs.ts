@@ -76,9 +76,9 @@ export function checkToolOutputs(node: FlowNode, raw: Record<string, string>): C
  * output (none declared: nothing is kept); format json expects a JSON object (a ```json fence is
  * tolerated) with a key of the declared type for each output.
  */
-export function modelOutputs(node: FlowNode, answer: string): Checked {
+export function modelOutputs(node: FlowNode, answer: string, format: 'text' | 'json' = node.model?.format ?? 'text'): Checked {
   const declared = declaredOutputs(node);
-  if ((node.model?.format ?? 'text') === 'text') {
+  if (format === 'text') {
     return withinBounds(declared.length === 0 ? {} : { [declared[0].name]: answer });
   }
   let parsed: unknown;

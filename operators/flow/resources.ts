@@ -5,3 +5,4 @@ export const FLOWS: ResourceRef = { group: GROUP, version: VERSION, plural: KIND
 export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
 export const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 export const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+export const AGENTRUNS: ResourceRef = { group: GROUP, version: VERSION, plural: KINDS.AgentRun.plural, kind: KINDS.AgentRun.kind, namespaced: true };

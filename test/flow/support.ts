@@ -4,6 +4,7 @@ import { startFakeOllama, type FakeOllama, type ScriptRule } from '../../hack/fa
 import { startOperator, type Operator } from '../../operators/manager.js';
 import { startRouter, type Router } from '../../operators/router/server.js';
 import type { Cluster } from '../harness/cluster.js';
+import { ROUTER_PORT, ROUTER_POD_LABELS, startLaneFixture, type LaneFixture } from '../lanes/support.js';
 
 const logger = pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' });
 
@@ -75,3 +76,47 @@ export async function startFlowFixture(cluster: Cluster, rules: ScriptRule[] = [
 }
 
 export const condition = (f: FlowRead, type: string) => f.status?.conditions?.find((c) => c.type === type);
+
+export interface FlowAgentFixture {
+  lanes: LaneFixture;
+  operator: Operator;
+  /** The private lane's namespace (local fake Ollama only). */
+  ns: string;
+  applyFlow(name: string, spec: Record<string, unknown>): Promise<void>;
+  getFlow(name: string): Promise<FlowRead>;
+  waitForPhase(name: string, phases: string[], timeoutMs?: number): Promise<FlowRead>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The lane fixture plus one operator process running the AgentRun and Flow controllers, as
+ * `agentlab run` starts them (one AgentRun informer serves both): a Flow's agent node becomes an
+ * AgentRun whose pod runs the real agent runner (node simulator) through the lane router.
+ */
+export async function startFlowAgentFixture(cluster: Cluster): Promise<FlowAgentFixture> {
+  const lanes = await startLaneFixture(cluster);
+  const operator = await startOperator({
+    kubeConfig: cluster.kc, logger,
+    namespaces: Object.values(lanes.ns), labelSelector: lanes.selector,
+    controllers: ['agentrun', 'flow'],
+    router: { namespace: lanes.routerNs, podLabels: ROUTER_POD_LABELS, port: ROUTER_PORT },
+    routerUrl: lanes.router.url,
+  });
+  const ns = lanes.ns.private;
+  const path = (name: string) => `/apis/agentlab.dev/v1alpha1/namespaces/${ns}/flows/${name}`;
+  const getFlow = async (name: string) => (await cluster.request({ path: path(name) })).json() as FlowRead;
+  return {
+    lanes, operator, ns, getFlow,
+    async applyFlow(name, spec) {
+      await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name, namespace: ns }, spec }));
+    },
+    waitForPhase: (name, phases, timeoutMs = 60_000) => cluster.waitFor(async () => {
+      const f = await getFlow(name);
+      return f.status?.phase && phases.includes(f.status.phase) ? f : undefined;
+    }, { what: `flow ${name} to reach ${phases.join(' or ')}`, timeoutMs }),
+    async stop() {
+      await operator.stop();
+      await lanes.stop();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FlowNode, FlowSpec } from '../../api/generated/flow.js';
-import { flowChildName, flowPlanDigest, planFlowRun, toolPodName } from './flow-plan.js';
+import { agentRunName, flowChildName, flowPlanDigest, planFlowRun, toolPodName } from './flow-plan.js';
 
 const tool = (id: string, extra: Partial<FlowNode> = {}): FlowNode => ({ id, type: 'tool', tool: { image: 'ghcr.io/agentlab/step-runner', args: ['true'] }, outputs: [{ name: 'out' }], ...extra });
 const model = (id: string, extra: Partial<FlowNode> = {}): FlowNode => ({ id, type: 'model', model: { prompt: 'p' }, outputs: [{ name: 'text' }], ...extra });
@@ -28,8 +28,8 @@ describe('planFlowRun', () => {
       { node: 'agent', wave: 3, action: 'CreateAgentRun', child: 'AgentRun/daily-agent' },
       { node: 'sub', wave: 3, action: 'CreateFlow', child: 'Flow/daily-sub' },
     ]);
-    expect(r.unsupported.map((p) => p.field)).toEqual(['spec.nodes[2].type', 'spec.nodes[3].type', 'spec.nodes[4].type', 'spec.nodes[5].type']);
-    expect(r.unsupported[0].message).toBe('node "review" is of type approval, which this version of the Flow controller does not run yet (it runs tool and model nodes)');
+    expect(r.unsupported.map((p) => p.field)).toEqual(['spec.nodes[2].type', 'spec.nodes[4].type', 'spec.nodes[5].type']);
+    expect(r.unsupported[0].message).toBe('node "review" is of type approval, which this version of the Flow controller does not run yet (it runs tool, model, agent nodes)');
   });
 
   it('plans nothing for an invalid graph and reports the field path', () => {
@@ -90,5 +90,17 @@ describe('flowPlanDigest', () => {
       const flipped: FlowSpec = { nodes: s.nodes.map((n) => ({ tool: { image: n.tool!.image }, retries: n.retries, type: n.type, id: n.id })) };
       expect(digest(flipped)).toBe(digest(s));
     }));
+  });
+});
+
+describe('agentRunName', () => {
+  it('is <flow>-<node> for the first attempt, <flow>-<node>-<n> after, and at most 63 characters', () => {
+    expect(agentRunName('daily', 'triage', 1)).toBe('daily-triage');
+    expect(agentRunName('daily', 'triage', 2)).toBe('daily-triage-2');
+    const long = agentRunName('f'.repeat(60), 'node', 3);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/-[0-9a-f]{10}-3$/);
+    expect(agentRunName('f'.repeat(60), 'node', 3)).toBe(long);
+    expect(agentRunName('f'.repeat(60), 'other', 3)).not.toBe(long);
   });
 });

@@ -22,7 +22,7 @@ export const PLAN_ACTIONS: Record<FlowNodeType, FlowPlanAction> = {
  * Node types this version's Flow controller runs. A flow with any other node type is planned
  * (so a person sees the plan) but Stalled before anything runs; `agentlab plan` says so too.
  */
-export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model'];
+export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model', 'agent'];
 
 const MAX_NAME = 253;
 
@@ -42,6 +42,18 @@ export function flowChildName(flow: string, ...parts: (string | number)[]): stri
 
 /** The pod of one attempt (from 1) of a tool node. */
 export const toolPodName = (flow: string, node: string, attempt: number) => flowChildName(flow, node, attempt);
+/**
+ * The AgentRun of one attempt (from 1) of an agent node: `<flow>-<node>` for the first (the name
+ * status.plan shows), `<flow>-<node>-<attempt>` for retries. At most 63 characters (an AgentRun's
+ * name is a label value on its children): longer names keep a prefix and a hash of the whole.
+ */
+export function agentRunName(flow: string, node: string, attempt: number): string {
+  const full = attempt === 1 ? flowChildName(flow, node) : flowChildName(flow, node, attempt);
+  if (full.length <= 63) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 10);
+  const tail = attempt === 1 ? '' : `-${attempt}`;
+  return `${full.slice(0, 63 - hash.length - tail.length - 1).replace(/[-.]+$/, '')}-${hash}${tail}`;
+}
 /** The ConfigMap holding a node's outputs in full when one is larger than status allows. */
 export const outputsConfigMapName = (flow: string, node: string) => flowChildName(flow, node, 'outputs');
 /** The Flow's own router token (ADR 0013), used for its model nodes. */
@@ -51,7 +63,7 @@ export const flowTokenSecretName = (flow: string) => flowChildName(flow, 'router
 function plannedChild(flow: string, node: FlowNode): string | undefined {
   switch (node.type) {
     case 'tool': return `Pod/${toolPodName(flow, node.id, 1)}`;
-    case 'agent': return `AgentRun/${flowChildName(flow, node.id)}`;
+    case 'agent': return `AgentRun/${agentRunName(flow, node.id, 1)}`;
     case 'flow': return `Flow/${flowChildName(flow, node.id)}`;
     default: return undefined;
   }
@@ -84,7 +96,7 @@ export function planFlowRun(flow: string, spec: FlowSpec): FlowPlanResult {
   const unsupported: GraphProblem[] = [];
   (spec.nodes ?? []).forEach((n, i) => {
     if (!RUNNABLE_NODE_TYPES.includes(n.type)) {
-      unsupported.push({ field: `spec.nodes[${i}].type`, message: `node "${n.id}" is of type ${n.type}, which this version of the Flow controller does not run yet (it runs ${RUNNABLE_NODE_TYPES.join(' and ')} nodes)` });
+      unsupported.push({ field: `spec.nodes[${i}].type`, message: `node "${n.id}" is of type ${n.type}, which this version of the Flow controller does not run yet (it runs ${RUNNABLE_NODE_TYPES.join(', ')} nodes)` });
     }
   });
   const textProblems = modelFormatProblems(spec);

@@ -2,7 +2,7 @@
 export { findCycle } from './cycles.js';
 export { checkFlow, flowDependencies, planFlow, type FlowPlan } from './flow.js';
 export {
-  flowChildName, flowPlanDigest, flowTokenSecretName, outputsConfigMapName, planFlowRun, toolPodName,
+  agentRunName, flowChildName, flowPlanDigest, flowTokenSecretName, outputsConfigMapName, planFlowRun, toolPodName,
   PLAN_ACTIONS, RUNNABLE_NODE_TYPES, type FlowNodeType, type FlowPlanAction, type FlowPlanEntry, type FlowPlanResult,
 } from './flow-plan.js';
 export { checkHardwareTask, planHardwareTask, type HardwareTaskPlan } from './hardwaretask.js';
