@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HardwareTaskSpec, HardwareTaskStatus } from '../api/generated/hardwaretask.js';
 import type { KubeObject } from '../runtime/kube.js';
 import { reconcileOnce } from '../runtime/test-kit.js';
-import { hardwareTaskController } from './controller.js';
+import { analysisRetryDelayMs, hardwareTaskController, transientRouterStatus } from './controller.js';
 import type { HardwareTaskObject, StepStatus } from './types.js';
 
 const stepsOf = (run: { status: Record<string, unknown> }) => run.status.steps as StepStatus[];
@@ -216,5 +216,37 @@ describe('hardwaretask controller: analysis steps', () => {
     expect(stepsOf(second)[0]).toMatchObject({ phase: 'Failed', message: 'the lane router answered 403: lane private: provider openai is cloud' });
     const none = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [analyze] }), now });
     expect(stepsOf(none)[0].message).toContain('the operator has no lane router URL: start it with agentlab run --router-url <url>');
+  });
+
+  it('asks again after a transient router failure (a model server still starting), with back-off, then succeeds', async () => {
+    let calls = 0;
+    const flaky = (async () => {
+      calls++;
+      return calls === 1
+        ? new Response(JSON.stringify({ error: { message: 'local-llama: ServerError (HTTP 503)' } }), { status: 502 })
+        : new Response(JSON.stringify({ choices: [{ message: { content: 'Buy 4 TB.' } }] }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const c = hardwareTaskController({ routerUrl: 'http://router.test', fetch: flaky });
+    const tick = () => new Promise((r) => setTimeout(r, 20));
+    const first = await reconcileOnce(c, { object: task({ steps: [analyze] }), cache: [node], now });
+    await tick();
+    const failedOnce = await reconcileOnce(c, { object: task({ steps: [analyze] }, first.status as HardwareTaskStatus), cache: [node], now });
+    expect(stepsOf(failedOnce)[0]).toMatchObject({ phase: 'Running', attempts: 2, message: 'model call 1 of at most 8 failed: the lane router answered 502: local-llama: ServerError (HTTP 503); asking again in 5s' });
+    expect(failedOnce.result.requeueAfterMs).toBe(5000);
+    const early = await reconcileOnce(c, { object: task({ steps: [analyze] }, failedOnce.status as HardwareTaskStatus), cache: [node], now: new Date(now.getTime() + 2000) });
+    expect(calls).toBe(1);
+    expect(early.result.requeueAfterMs).toBe(3000);
+    const second = await reconcileOnce(c, { object: task({ steps: [analyze] }, early.status as HardwareTaskStatus), cache: [node], now: new Date(now.getTime() + 5000) });
+    expect(stepsOf(second)[0]).toMatchObject({ phase: 'Running', attempts: 2, message: 'waiting for model default (call 2)' });
+    await tick();
+    const done = await reconcileOnce(c, { object: task({ steps: [analyze] }, second.status as HardwareTaskStatus), cache: [node], now: new Date(now.getTime() + 6000) });
+    expect(stepsOf(done)[0]).toMatchObject({ phase: 'Succeeded', attempts: 2, outputs: { report: 'Buy 4 TB.' } });
+    expect(calls).toBe(2);
+  });
+
+  it('retries only what may pass later, 5 s doubling to 2 minutes', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map(analysisRetryDelayMs)).toEqual([5000, 10_000, 20_000, 40_000, 80_000, 120_000, 120_000]);
+    expect([0, 429, 500, 502, 503].every(transientRouterStatus)).toBe(true);
+    expect([400, 401, 403, 404].some(transientRouterStatus)).toBe(false);
   });
 });

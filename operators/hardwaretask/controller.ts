@@ -34,7 +34,13 @@ export const taskTokenSecretName = (task: string) => flowChildName(task, 'router
 const REVOKED = 'agentlab.dev/revoked';
 /** How long a freshly issued token may be refused (the router learns Secrets from its watch). */
 const TOKEN_PROPAGATION_MS = 30_000;
-type CallState = { state: 'running' } | { state: 'done'; ok: true; answer: string } | { state: 'done'; ok: false; message: string };
+type CallState = { state: 'running' } | { state: 'done'; ok: true; answer: string } | { state: 'done'; ok: false; message: string; transient: boolean };
+/** Model calls of an analysis step, at most: a router or model that is not up yet (unreachable, 429, 5xx) is asked again. */
+export const MAX_ANALYSIS_CALLS = 8;
+/** Wait before call n+1 after a transient failure of call n: 5 s doubling, at most 2 minutes. */
+export const analysisRetryDelayMs = (failedCall: number) => Math.min(5000 * 2 ** (failedCall - 1), 120_000);
+/** A router answer worth asking again: not reached (0), 429 or a 5xx; a refusal (4xx) is final. */
+export const transientRouterStatus = (status: number) => status === 0 || status === 429 || status >= 500;
 
 /** Annotation asking the operator to run a failed check or command step again: `<step>` or `<step>@<anything unique>`. */
 export const RETRY_ANNOTATION = 'agentlab.dev/retry-step';
@@ -62,6 +68,8 @@ interface Blocker { reason: string; message: string }
 export function hardwareTaskController(opts: HardwareTaskControllerOptions = {}): Controller<Task> {
   /** Model calls of analysis steps in flight or finished, by `<ns>/<task>/<uid>/<step>/<run>`; dropped once recorded in status. */
   const calls = new Map<string, CallState>();
+  /** When the next call of an analysis step may start, by `<ns>/<task>/<uid>/<step>` (lost on restart: then at once). */
+  const retryAt = new Map<string, number>();
   const tokens = new Map<string, { token: string; issuedAt: number }>();
   let handle: ControllerHandle | undefined;
   const callKey = (task: Task, step: string, run: number) => `${task.metadata!.namespace}/${task.metadata!.name}/${task.metadata!.uid}/${step}/${run}`;
@@ -115,7 +123,9 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       handle?.enqueue(taskKey);
     };
     void callRouter(request, { url: opts.routerUrl!, token: token.token, fetch: opts.fetch, timeoutMs: opts.modelTimeoutMs ?? 10 * 60_000, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
-      .then((a) => finish({ state: 'done', ok: true, answer: a.answer }), (err: unknown) => finish({ state: 'done', ok: false, message: err instanceof ModelCallError ? err.message : `model call failed: ${(err as Error).message}` }));
+      .then((a) => finish({ state: 'done', ok: true, answer: a.answer }), (err: unknown) => finish(err instanceof ModelCallError
+        ? { state: 'done', ok: false, message: err.message, transient: transientRouterStatus(err.status) }
+        : { state: 'done', ok: false, message: `model call failed: ${(err as Error).message}`, transient: true }));
   }
 
   return {
@@ -127,6 +137,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
     },
     forget(key) {
       for (const k of calls.keys()) if (k.startsWith(`${key}/`)) calls.delete(k);
+      for (const k of retryAt.keys()) if (k.startsWith(`${key}/`)) retryAt.delete(k);
     },
     watches: [
       // Node facts for analysis steps are read from the cache; a node's change starts nothing.
@@ -268,6 +279,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
         if (step.type === 'analysis') {
           const run = st.attempts ?? 1;
           const key = callKey(task, stepName, run);
+          const retryKey = `${ctx.key}/${task.metadata!.uid}/${stepName}`;
           const call = calls.get(key);
           if (call?.state === 'done') {
             calls.delete(key);
@@ -275,9 +287,15 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
               const report = reportOutputs(call.answer);
               Object.assign(st, { phase: 'Succeeded', finishedAt: seconds(now), outputs: report.outputs, message: report.message });
               ctx.event('Normal', 'StepSucceeded', `step ${stepName}: ${report.message}`);
+            } else if (call.transient && run < MAX_ANALYSIS_CALLS) {
+              const delay = analysisRetryDelayMs(run);
+              retryAt.set(retryKey, now.getTime() + delay);
+              requeue(delay);
+              Object.assign(st, { attempts: run + 1, message: truncate(`model call ${run} of at most ${MAX_ANALYSIS_CALLS} failed: ${call.message}; asking again in ${Math.round(delay / 1000)}s`) });
             } else {
-              Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(call.message) });
-              ctx.event('Warning', 'StepFailed', truncate(`step ${stepName}: ${call.message}`));
+              const message = call.transient ? `model call ${run} of ${MAX_ANALYSIS_CALLS} failed, the last: ${call.message}` : call.message;
+              Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(message) });
+              ctx.event('Warning', 'StepFailed', truncate(`step ${stepName}: ${message}`));
             }
             steps.set(stepName, st);
             continue;
@@ -286,6 +304,13 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
             steps.set(stepName, st);
             continue;
           }
+          const waitMs = (retryAt.get(retryKey) ?? 0) - now.getTime();
+          if (waitMs > 0) {
+            requeue(waitMs);
+            steps.set(stepName, st);
+            continue;
+          }
+          retryAt.delete(retryKey);
           // Not started, or started by a process that is gone: a model call only reads, so it is (re)issued.
           if (!opts.routerUrl) {
             Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: 'the operator has no lane router URL: start it with agentlab run --router-url <url> (the Helm chart sets it to the router Service)' });
@@ -302,7 +327,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           const token = await taskToken(ctx);
           startCall(ctx, key, analysisRequest(step, prompt.value, facts), token);
           if (st.phase !== 'Running') ctx.event('Normal', 'StepStarted', `step ${stepName} (analysis): asking model ${step.analysis!.model ?? 'default'} through the namespace's lane`);
-          Object.assign(st, { phase: 'Running', attempts: run, startedAt: st.startedAt ?? seconds(now), message: `waiting for model ${step.analysis!.model ?? 'default'}` });
+          Object.assign(st, { phase: 'Running', attempts: run, startedAt: st.startedAt ?? seconds(now), message: `waiting for model ${step.analysis!.model ?? 'default'}${run > 1 ? ` (call ${run})` : ''}` });
           steps.set(stepName, st);
           continue;
         }
