@@ -13,9 +13,9 @@ export const TOOLSETS = ['read', 'write', 'actions'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export interface ServerOptions {
-  /** Hide every tool that changes the cluster (apply, delete, approve, reject, cancel). */
+  /** Hide every tool that changes the cluster (apply, delete, approve, reject, complete_step, cancel, suspend, resume). */
   readOnly?: boolean;
-  /** Groups of tools to offer (default all): read (list, get, explain, usage, inventory, transcript, validate, plan), write (apply, delete), actions (approve, reject, cancel_run). */
+  /** Groups of tools to offer (default all): read (list, get, explain, usage, inventory, transcript, validate, plan), write (apply, delete), actions (approve, reject, complete_step, cancel_run, suspend_flow, resume_flow). */
   toolsets?: readonly Toolset[];
   version?: string;
 }

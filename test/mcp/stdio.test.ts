@@ -40,10 +40,10 @@ describe('agentlab mcp over stdio', () => {
   it('offers every tool with input and output schemas, and the schema and example resources', async () => {
     const { tools } = await mcp.client.listTools();
     const names = tools.map((t) => t.name).sort();
-    expect(names).toEqual(['apply_resource', 'approve', 'cancel_run', 'delete_resource', 'explain_not_ready', 'get_resource', 'graph_flow', 'lane_usage', 'list_resources', 'node_inventory', 'plan_flow', 'reject', 'run_transcript', 'validate_resource']);
+    expect(names).toEqual(['apply_resource', 'approve', 'cancel_run', 'complete_step', 'delete_resource', 'explain_not_ready', 'get_resource', 'graph_flow', 'lane_usage', 'list_resources', 'node_inventory', 'plan_flow', 'reject', 'resume_flow', 'run_transcript', 'suspend_flow', 'validate_resource']);
     for (const t of tools) {
       expect(t.outputSchema, t.name).toBeDefined();
-      expect(t.annotations?.readOnlyHint, t.name).toBe(!['apply_resource', 'approve', 'cancel_run', 'delete_resource', 'reject'].includes(t.name));
+      expect(t.annotations?.readOnlyHint, t.name).toBe(!['apply_resource', 'approve', 'cancel_run', 'complete_step', 'delete_resource', 'reject', 'resume_flow', 'suspend_flow'].includes(t.name));
     }
     const { resources } = await mcp.client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['agentlab://schema/ModelServer', 'agentlab://schema/AgentRun', 'agentlab://examples/modelserver-ollama-rtx3060.yaml']));
@@ -54,7 +54,7 @@ describe('agentlab mcp over stdio', () => {
   it('read-only mode offers no tool that changes the cluster', async () => {
     const ro = await spawnMcp(cluster.kubeconfigPath, ['--read-only']);
     const names = (await ro.client.listTools()).tools.map((t) => t.name);
-    for (const w of ['apply_resource', 'delete_resource', 'approve', 'reject', 'cancel_run']) expect(names).not.toContain(w);
+    for (const w of ['apply_resource', 'delete_resource', 'approve', 'reject', 'cancel_run', 'complete_step', 'suspend_flow', 'resume_flow']) expect(names).not.toContain(w);
     const refused = await ro.call('apply_resource', { yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' });
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toContain('Tool apply_resource not found');
@@ -216,14 +216,29 @@ describe('agentlab mcp over stdio', () => {
     expect((await getJson(['get', 'agentrun', 'triage', '-n', ns])).spec.cancel).toBe(true);
   });
 
+  it('suspends and resumes a Flow', async () => {
+    const flow = readFileSync(path.join(ROOT, 'examples', 'flow-host-report.yaml'), 'utf8').replace('namespace: homelab-private', `namespace: ${ns}`);
+    await cluster.applyYaml(flow, { namespace: ns });
+    const name = (await getJson(['get', 'flows', '-n', ns])).items[0].metadata.name;
+    expect(await mcp.ok<any>('suspend_flow', { namespace: ns, name })).toMatchObject({ namespace: ns, name, suspend: true });
+    expect((await getJson(['get', 'flow', name, '-n', ns])).spec.suspend).toBe(true);
+    expect(await mcp.ok<any>('resume_flow', { namespace: ns, name })).toMatchObject({ suspend: false });
+    const stored = await getJson(['get', 'flow', name, '-n', ns, '--show-managed-fields']);
+    expect(stored.spec.suspend).toBe(false);
+    expect(stored.metadata.managedFields.map((f: any) => f.manager)).toContain('agentlab-mcp');
+    const missing = await mcp.call('suspend_flow', { namespace: ns, name: 'no-such-flow' });
+    expect(textOf(missing)).toMatch(/not found \(404\)/);
+  });
+
   it('approves as a person allowed to, and is refused for one who is not (the chart\'s approval policy)', async () => {
     const rendered = helm(['template', 'agentlab', CHART_DIR, '--namespace', 'agentlab-system', '--show-only', 'templates/approval-policy.yaml']);
     expect(rendered.code, rendered.stderr).toBe(0);
     await cluster.applyYaml(rendered.stdout);
     const rb = (name: string, kind: string, role: string, user: string) => JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: ns },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: role }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }] });
-    await cluster.applyYaml(JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'run-editor', namespace: ns }, rules: [{ apiGroups: ['agentlab.dev'], resources: ['agentruns'], verbs: ['get', 'list', 'patch'] }] }));
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'run-editor', namespace: ns }, rules: [{ apiGroups: ['agentlab.dev'], resources: ['agentruns', 'hardwaretasks'], verbs: ['get', 'list', 'patch'] }] }));
     await cluster.applyYaml(rb('alice-approves', 'ClusterRole', 'agentlab-approver', alice));
+    await cluster.applyYaml(rb('alice-works', 'ClusterRole', 'agentlab-technician', alice));
     await cluster.applyYaml(rb('bob-edits', 'Role', 'run-editor', bob));
     const run = (name: string) => JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name }, spec: { task: 'Expand the ZFS pool.', model: 'chat', approval: { required: true } } });
     await cluster.applyYaml(run('expand'), { namespace: ns });
@@ -241,8 +256,32 @@ describe('agentlab mcp over stdio', () => {
 
     const asAlice = await spawnMcp(personKubeconfig(cluster.kubeconfigPath, alice));
     const approved = await asAlice.ok<any>('approve', { namespace: ns, name: 'expand', reason: 'pool is at 91%' });
-    expect(approved).toEqual({ namespace: ns, name: 'expand', decision: 'Approved', decidedBy: alice, reason: 'pool is at 91%' });
+    expect(approved).toEqual({ kind: 'AgentRun', namespace: ns, name: 'expand', decision: 'Approved', decidedBy: alice, reason: 'pool is at 91%' });
     expect((await getJson(['get', 'agentrun', 'expand', '-n', ns])).spec.approval).toEqual({ required: true, decision: 'Approved', decidedBy: alice, reason: 'pool is at 91%' });
+    // A HardwareTask's human step and approval gate (the example, applied earlier in this file): alice
+    // is a technician and an approver; bob may patch HardwareTasks but holds neither verb.
+    const hwt = (p: string) => `hardwaretask/chief-horse-storage${p}`;
+    const asBob2 = await spawnMcp(personKubeconfig(cluster.kubeconfigPath, bob));
+    const notDone = await asBob2.call('complete_step', { namespace: ns, name: 'chief-horse-storage', step: 'procure-disk', notes: 'bay 3' });
+    expect(notDone.isError).toBe(true);
+    expect(textOf(notDone)).toContain(`you (${bob}) are not allowed to complete step procure-disk of ${hwt('')}: ask for the agentlab-technician role in namespace ${ns}. The cluster said:`);
+    expect(textOf(notDone)).toContain('agentlab-approvals');
+    await asBob2.close();
+    const done = await asAlice.ok<any>('complete_step', { namespace: ns, name: 'chief-horse-storage', step: 'procure-disk', notes: 'serial WD-NEWDISK, bay 3' });
+    expect(done).toEqual({ namespace: ns, name: 'chief-horse-storage', step: 'procure-disk', completedBy: alice, notes: 'serial WD-NEWDISK, bay 3' });
+    const task = await getJson(['get', 'hardwaretask', 'chief-horse-storage', '-n', ns]);
+    expect(task.spec.steps.find((st: any) => st.name === 'procure-disk').human).toMatchObject({ completed: true, completedBy: alice, notes: 'serial WD-NEWDISK, bay 3' });
+    const gated = task.spec.steps.find((st: any) => st.approval?.required);
+    const notListed = await asAlice.call('approve', { kind: 'HardwareTask', namespace: ns, name: 'chief-horse-storage', step: gated.name });
+    expect(textOf(notListed)).toContain(`is not one of the approvers of step ${gated.name}`);
+    // The example names its approvers; the owner adds alice.
+    const gi = task.spec.steps.indexOf(gated);
+    await cluster.kubectl(['-n', ns, 'patch', 'hardwaretask', 'chief-horse-storage', '--type=json', '-p', JSON.stringify([{ op: 'add', path: `/spec/steps/${gi}/approval/approvers/-`, value: alice }])]);
+    const stepOk = await asAlice.ok<any>('approve', { kind: 'HardwareTask', namespace: ns, name: 'chief-horse-storage', step: gated.name, reason: 'disk is in' });
+    expect(stepOk).toMatchObject({ kind: 'HardwareTask', step: gated.name, decision: 'Approved', decidedBy: alice });
+    expect((await getJson(['get', 'hardwaretask', 'chief-horse-storage', '-n', ns])).spec.steps.find((st: any) => st.name === gated.name).approval).toMatchObject({ decision: 'Approved', decidedBy: alice, reason: 'disk is in' });
+    const again = await asAlice.call('approve', { kind: 'HardwareTask', namespace: ns, name: 'chief-horse-storage', step: gated.name });
+    expect(textOf(again)).toContain(`is already Approved by ${alice}; a decision cannot be changed`);
     // Alice may not read Secrets: the tools say so instead of failing.
     const forbidden = await asAlice.call('list_resources', { kind: 'Secret', namespace: ns });
     expect(forbidden.isError).toBe(true);
