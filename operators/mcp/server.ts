@@ -4,6 +4,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from './context.js';
+import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerActionTools } from './tools-actions.js';
 import { registerReadTools } from './tools-read.js';
@@ -32,5 +33,6 @@ export function createMcpServer(ctx: ToolContext, opts: ServerOptions = {}): Mcp
   if (sets.has('read') || sets.has('write')) registerWriteTools(server, ctx, { readOnly: opts.readOnly === true || !sets.has('write') });
   if (sets.has('actions') && !opts.readOnly) registerActionTools(server, ctx);
   registerResources(server, ctx.crds);
+  registerPrompts(server);
   return server;
 }

@@ -51,6 +51,22 @@ describe('agentlab mcp over stdio', () => {
     expect((schema.contents[0] as { text: string }).text).toMatch(/KIND:\s+LanePolicy[\s\S]*spec\.providers\t<\[\]Object>/);
   });
 
+  it('offers prompts for the common conversations, and refuses a malformed argument', async () => {
+    const { prompts } = await mcp.client.listPrompts();
+    expect(prompts.map((p) => p.name).sort()).toEqual(['expand_storage', 'triage_issue']);
+    const triage = await mcp.client.getPrompt({ name: 'triage_issue', arguments: { repository: 'acme-msp/client-portal', issue: '142', namespace: 'msp-clients' } });
+    const text = (triage.messages[0]!.content as { text: string }).text;
+    expect(text).toContain('GitHub issue #142 of acme-msp/client-portal');
+    for (const step of ['agentlab://schema/AgentRun', 'validate_resource', 'apply_resource', 'explain_not_ready']) expect(text).toContain(step);
+    // The resources the prompt names exist.
+    await mcp.client.readResource({ uri: 'agentlab://examples/agentrun-triage-issue.yaml' });
+    await mcp.client.readResource({ uri: 'agentlab://examples/hardwaretask-storage-expansion.yaml' });
+    const storage = await mcp.client.getPrompt({ name: 'expand_storage', arguments: { node: 'chief-horse', namespace: 'homelab-private' } });
+    expect((storage.messages[0]!.content as { text: string }).text).toContain('complete_step');
+    await expect(mcp.client.getPrompt({ name: 'triage_issue', arguments: { repository: 'not a repo', issue: '142', namespace: 'x' } })).rejects.toThrow(/owner\/name/);
+    expect((await mcp.client.listPrompts()).prompts).toHaveLength(2);
+  });
+
   it('read-only mode offers no tool that changes the cluster', async () => {
     const ro = await spawnMcp(cluster.kubeconfigPath, ['--read-only']);
     const names = (await ro.client.listTools()).tools.map((t) => t.name);
