@@ -29,6 +29,7 @@ import { installGarbageCollector } from './gc.js';
 import { handleResource, type HandlerDeps } from './handlers.js';
 import { sendError, sendJson } from './http.js';
 import { kubeconfigYaml } from './kubeconfig.js';
+import { createKubernetesService } from './kubernetes-service.js';
 import { createDefaultNamespaces, installNamespaceController } from './namespaces.js';
 import { ObjectService } from './objects.js';
 import { OpenApi } from './openapi.js';
@@ -183,6 +184,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Embed
   });
   const { port } = server.address() as AddressInfo;
   serverAddress = `${host}:${port}`;
+  createKubernetesService(svc, ctx, host, port);
   const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const url = `http://${hostPort}`;
   const httpsUrl = `https://${hostPort}`;

@@ -11,11 +11,12 @@ import { DEFAULT_ROUTER, type RouterLocation } from '../lanepolicy/desiredNetwor
 import { runUsageConfigMapName, runUsageFromConfigMap, type RunUsage } from '../model/agentrun/usage.js';
 import { APPROVAL_POLICY, approvalVerdict, type PolicyState } from './approval.js';
 import { desiredAccess, desiredAgentNetworkPolicy, desiredConfigMap, desiredPod, desiredTokenSecret, desiredTranscript, runnerConfig } from './desired.js';
+import { API_SERVER_SLICE_NAMESPACE, API_SERVER_SLICE_SELECTOR, apiServerEgressRules, type EgressRule, type EndpointSliceLike } from './apiserver-egress.js';
 import { keyHolder } from './idempotency.js';
 import { resolveLane } from './lane.js';
-import { foreignAccessName, podName, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
+import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
 import { type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
-import { AGENTRUNS, CONFIGMAPS, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
+import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { boundedTranscript, parseRunnerLog, parseTermination } from './runner-output.js';
 import { kubernetesToolAccess, runLimits, specProblems, type RunLimits } from './spec.js';
 import { usageStatus } from './status.js';
@@ -25,6 +26,8 @@ export const LOG_LIMIT_BYTES = 1024 * 1024;
 /** Revocation is its own field manager: it owns only the annotation, never the token data the creator wrote. */
 const REVOCATION_MANAGER = 'agentlab-agentrun-revocation';
 export const REVOKED_ANNOTATION = 'agentlab.dev/revoked';
+/** Condition on a run with the kubernetes tool: whether its NetworkPolicy lets the tool reach the API server. */
+export const API_SERVER_EGRESS = 'APIServerEgress';
 /** Usage the router flushes after a run ended is picked up for this long. */
 const LATE_USAGE_MS = 60_000;
 
@@ -118,6 +121,33 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     }
   }
 
+  /**
+   * The API server's endpoints for a run with the kubernetes tool: the egress rules its
+   * NetworkPolicy needs, and a condition saying whether the tool can get through. Without any
+   * endpoint the run still starts; the condition says what is missing.
+   */
+  async function apiServerEgress(ctx: ReconcileContext<AgentRun>): Promise<EgressRule[]> {
+    let slices: EndpointSliceLike[] = [];
+    try {
+      slices = (await ctx.client.list<KubeObject & EndpointSliceLike>(ENDPOINT_SLICES, API_SERVER_SLICE_NAMESPACE, { labelSelector: API_SERVER_SLICE_SELECTOR })).items;
+    } catch (err) {
+      // 404: a server that does not serve discovery.k8s.io/v1.
+      if (!isNotFound(err)) throw new TransientError('APIServerEndpointsReadFailed', `reading the EndpointSlices of Service ${API_SERVER_SLICE_NAMESPACE}/kubernetes: ${(err as Error).message}`);
+    }
+    const rules = apiServerEgressRules(slices);
+    const run = ctx.object;
+    if (rules.length === 0) {
+      ctx.setCondition({
+        type: API_SERVER_EGRESS, status: 'False', reason: 'APIServerEndpointsNotFound',
+        message: `the kubernetes tool cannot reach the API server until a NetworkPolicy allows it: no EndpointSlice of Service ${API_SERVER_SLICE_NAMESPACE}/kubernetes (label ${API_SERVER_SLICE_SELECTOR}) names an address and port, so NetworkPolicy ${agentName(run.metadata.name!)} allows only DNS and the router; add a NetworkPolicy in namespace ${run.metadata.namespace} selecting ${RUN_LABEL}=${run.metadata.name} that allows egress to the API server's address and port (NetworkPolicies add up)`,
+      });
+    } else {
+      const targets = rules.flatMap((r) => r.to.map((t) => t.ipBlock.cidr).flatMap((c) => r.ports.map((p) => `${c}:${p.port}/${p.protocol}`)));
+      ctx.setCondition({ type: API_SERVER_EGRESS, status: 'True', reason: 'APIServerEndpointsAllowed', message: `NetworkPolicy ${agentName(run.metadata.name!)} allows egress to the API server at ${targets.join(', ')}` });
+    }
+    return rules;
+  }
+
   /** Reads the pod log into the transcript ConfigMap and returns the runner's counts (nothing when no log could be read). */
   async function captureTranscript(ctx: ReconcileContext<AgentRun>, fields: Fields): Promise<{ turns: number; toolCalls: number; toolErrors: number } | undefined> {
     const { namespace, name } = ctx.object.metadata;
@@ -209,6 +239,10 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       return finish(ctx, fields, stop, { counts, usage });
     }
     fields.usage = usageStatus(fields.usage, usage, counts ?? {});
+    // The API server's addresses may change under a running run (a control-plane node replaced).
+    if (obs.state === 'present' && !obs.deleting && kubernetesToolAccess(run.spec, run.metadata.namespace!)) {
+      await ctx.apply(NETWORK_POLICIES, desiredAgentNetworkPolicy(run, router, await apiServerEgress(ctx)));
+    }
     ctx.setStatus(fields);
     const waiting = obs.state === 'present' && obs.deleting ? `pod ${name} is terminating` : `the agent is working in pod ${name}`;
     return { outcome: { kind: 'progressing', reason: 'Running', message: waiting }, requeueAfterMs: refreshMs };
@@ -250,7 +284,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       for (const o of objs.owned) await ctx.apply(o.kind === 'Role' ? ROLES : ROLE_BINDINGS, o);
       for (const o of objs.foreign) await ctx.client.apply(o.kind === 'Role' ? ROLES : ROLE_BINDINGS, o, fieldManager('agentrun'));
     }
-    await ctx.apply(NETWORK_POLICIES, desiredAgentNetworkPolicy(run, router));
+    await ctx.apply(NETWORK_POLICIES, desiredAgentNetworkPolicy(run, router, access ? await apiServerEgress(ctx) : []));
     // A pod's spec is immutable: applied only while it does not exist (same name every time).
     if (!ctx.cache.get(PODS, namespace, podName(name))) {
       await ctx.apply(PODS, desiredPod(run, { limits: input.limits, routerUrl, image: run.spec.runtime?.image || opts.runnerImage, kubernetesTool: access !== undefined }));

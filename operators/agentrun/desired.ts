@@ -5,6 +5,7 @@ import { dnsRule, type RouterLocation } from '../lanepolicy/desiredNetworkPolicy
 import { EGRESS_ANNOTATION, egressAnnotationValue } from '../model/agentrun/egress.js';
 import { agentName, configMapName, foreignAccessName, podName, RUN_CONFIG_KEY, RUN_LABEL, RUN_NAMESPACE_LABEL, tokenSecretName, TRANSCRIPT_KEY, transcriptConfigMapName } from './names.js';
 import type { RunLimits } from './spec.js';
+import type { EgressRule } from './apiserver-egress.js';
 
 /** The runner image when spec.runtime.image is empty. */
 export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/agentlab/agent-runner:0.1.0';
@@ -126,8 +127,11 @@ export function desiredPod(run: AgentRun, input: { limits: RunLimits; routerUrl:
   } as KubeObject;
 }
 
-/** Egress only to DNS and the router pods; no ingress at all. */
-export function desiredAgentNetworkPolicy(run: AgentRun, router: RouterLocation): KubeObject {
+/**
+ * Egress only to DNS and the router pods, and, for a run with the kubernetes tool, to the API
+ * server's endpoint addresses (apiserver-egress.ts); no ingress at all.
+ */
+export function desiredAgentNetworkPolicy(run: AgentRun, router: RouterLocation, apiServer: EgressRule[] = []): KubeObject {
   const { name, namespace } = meta(run);
   return {
     apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
@@ -139,6 +143,7 @@ export function desiredAgentNetworkPolicy(run: AgentRun, router: RouterLocation)
       egress: [
         dnsRule(),
         { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': router.namespace } }, podSelector: { matchLabels: { ...router.podLabels } } }], ports: [{ protocol: 'TCP', port: router.port }] },
+        ...apiServer,
       ],
     },
   } as KubeObject;

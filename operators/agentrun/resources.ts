@@ -11,3 +11,5 @@ export const ROLE_BINDINGS: ResourceRef = { group: 'rbac.authorization.k8s.io', 
 /** Read on demand (not watched): a cluster may not serve them yet, and an informer on an unserved resource never syncs. */
 export const VALIDATING_ADMISSION_POLICIES: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy', namespaced: false };
 export const VALIDATING_ADMISSION_POLICY_BINDINGS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicybindings', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false };
+/** The API server's endpoints (Service default/kubernetes), read on demand for a run with the kubernetes tool. */
+export const ENDPOINT_SLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true };

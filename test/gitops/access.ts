@@ -46,6 +46,7 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   { apiGroup: '', resource: 'pods', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  { apiGroup: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   // Flow: its router token is read back for model calls and revocation; outputs larger than status
   // holds are read from the producing node's ConfigMap.
