@@ -58,9 +58,10 @@ describe('flow controller: planning', () => {
   });
 
   it('stalls a flow with a node type this version does not run, naming the node, with the plan shown', async () => {
-    const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'ok', type: 'approval', approval: {} }] }), now });
-    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'UnsupportedNodeType', message: expect.stringContaining('spec.nodes[0].type: node "ok" is of type approval, which this version of the Flow controller does not run yet') });
-    expect(run.status.plan).toEqual([{ node: 'ok', wave: 0, action: 'WaitForApproval' }]);
+    const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'a', type: 'model', model: { prompt: 'x' }, outputs: [{ name: 'text' }] }, { id: 'ok', type: 'verify', verify: { target: { node: 'a', output: 'text' }, criteria: 'c' } }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'UnsupportedNodeType', message: expect.stringContaining('spec.nodes[1].type: node "ok" is of type verify, which this version of the Flow controller does not run yet') });
+    expect(run.status.plan).toEqual([{ node: 'a', wave: 0, action: 'CallModel' }, { node: 'ok', wave: 1, action: 'Verify' }]);
+    expect(run.applied).toEqual([]);
   });
 });
 
@@ -200,5 +201,133 @@ describe('flow controller: agent nodes', () => {
     expect(ar.spec.task).toContain('Its keys: "n" (number), "why" (string).');
     const done = await reconcileOnce(c, { object: flow(multi, first.status as FlowStatus), cache: [agentRun('daily-a', { phase: 'Succeeded', result: '{"n": "many"}' })], now });
     expect(done.status).toMatchObject({ phase: 'Failed', nodes: [{ phase: 'Failed', message: expect.stringContaining('AgentRun daily-a: outputs.n:') }] });
+  });
+});
+
+const policyObjects = (actions = ['Deny']): KubeObject[] => [
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'agentlab-approvals' } },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'agentlab-approvals' }, spec: { policyName: 'agentlab-approvals', validationActions: actions } } as KubeObject,
+];
+
+describe('flow controller: approval nodes', () => {
+  const gated = (approval: Record<string, unknown> = {}): Partial<FlowSpec> => ({
+    nodes: [
+      { id: 'count', type: 'tool', tool: { ...step, args: ['true'] }, outputs: [{ name: 'n', type: 'number' }] },
+      { id: 'ok', type: 'approval', dependsOn: ['count'], approval: { message: 'Delete ${nodes.count.outputs.n} VMs?', approvers: ['alice'], ...approval } },
+      { id: 'after', type: 'tool', dependsOn: ['ok'], tool: { ...step, args: ['true'] } },
+    ],
+  });
+  const countDone = succeededPod('daily-count-1', { n: '3' });
+
+  async function awaiting() {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(gated()), now });
+    const second = await reconcileOnce(c, { object: flow(gated(), first.status as FlowStatus), cache: [countDone], now, server: policyObjects() });
+    return { c, status: second.status as FlowStatus, run: second };
+  }
+
+  it('waits for a person once its dependencies succeeded: node and flow AwaitingApproval, the substituted message and how to approve', async () => {
+    const { run } = await awaiting();
+    expect(run.status).toMatchObject({ phase: 'AwaitingApproval', nodes: [{ phase: 'Succeeded' }, { id: 'ok', phase: 'AwaitingApproval', health: 'Yellow' }, { id: 'after', phase: 'Pending' }] });
+    const msg = (run.status as FlowStatus).nodes![1].message!;
+    expect(msg).toContain('waiting for a person (approvers: alice): Delete 3 VMs?');
+    expect(msg).toContain('"path":"/spec/nodes/1/approval/decision","value":"Approved"');
+    expect(cond(run.status, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'WaitingForApproval', message: expect.stringContaining('node ok waiting for a person') });
+    expect(run.applied.filter((a) => a.object.kind === 'Pod')).toEqual([]);
+  });
+
+  it('an approval with decidedBy (policy installed) succeeds the node, records decidedBy and runs the next wave', async () => {
+    const { c, status } = await awaiting();
+    const r = await reconcileOnce(c, { object: flow(gated({ decision: 'Approved', decidedBy: 'alice', reason: 'checked' }), status), cache: [countDone], now, server: policyObjects() });
+    expect(r.status).toMatchObject({ phase: 'Running', nodes: [{}, { id: 'ok', phase: 'Succeeded', decidedBy: 'alice', message: 'approved by alice: checked' }, { id: 'after', phase: 'Running' }] });
+    expect(r.applied.map((a) => a.object.metadata?.name)).toEqual(['daily-after-1']);
+  });
+
+  it('a rejection fails the node and the flow, naming who', async () => {
+    const { c, status } = await awaiting();
+    const r = await reconcileOnce(c, { object: flow(gated({ decision: 'Rejected', decidedBy: 'alice', reason: 'too many' }), status), cache: [countDone], now, server: policyObjects() });
+    expect(r.status).toMatchObject({ phase: 'Failed', nodes: [{}, { id: 'ok', phase: 'Failed', decidedBy: 'alice', message: 'failed: rejected by alice: too many' }, { id: 'after', phase: 'Skipped' }] });
+    expect(cond(r.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'NodeFailed' });
+  });
+
+  it('does not trust a decision while the admission policy is missing (or only audits)', async () => {
+    const { c, status } = await awaiting();
+    for (const server of [[], policyObjects(['Audit'])]) {
+      const r = await reconcileOnce(c, { object: flow(gated({ decision: 'Approved', decidedBy: 'mallory' }), status), cache: [countDone], now, server });
+      expect(r.status).toMatchObject({ phase: 'AwaitingApproval', nodes: [{}, { phase: 'AwaitingApproval', message: expect.stringContaining('approval policy agentlab-approvals is not installed') }, {}] });
+      expect(r.result.requeueAfterMs).toBe(30_000);
+    }
+  });
+
+  it('fails the node when its timeout passes without a decision', async () => {
+    const spec = gated();
+    spec.nodes![1].timeout = '1h';
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(spec), now });
+    const second = await reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), cache: [countDone], now });
+    expect(second.result.requeueAfterMs).toBe(3_600_000);
+    const late = await reconcileOnce(c, { object: flow(spec, second.status as FlowStatus), cache: [countDone], now: new Date(now.getTime() + 3_600_000) });
+    expect(late.status).toMatchObject({ phase: 'Failed', nodes: [{}, { phase: 'Failed', message: 'failed: no decision within 1h (timeout)' }, { phase: 'Skipped' }] });
+  });
+});
+
+describe('flow controller: the plan gate', () => {
+  const spec = (approval: FlowSpec['approval']): Partial<FlowSpec> => ({ ...twoWaves, approval });
+
+  it('waits with the digest to approve, creates nothing, and starts on an approval of that digest', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(spec({ required: true })), now, server: policyObjects() });
+    const digest = first.status.planDigest as string;
+    expect(first.status).toMatchObject({ phase: 'AwaitingApproval', progress: '0/2' });
+    expect(first.status.startTime).toBeUndefined();
+    expect(cond(first.status, 'ApprovalRequired')).toMatchObject({ status: 'True', reason: 'WaitingForApproval', message: expect.stringContaining(`"planDigest":"${digest}"`) });
+    expect(first.applied).toEqual([]);
+    const approved = await reconcileOnce(c, { object: flow(spec({ required: true, planDigest: digest, decision: 'Approved', decidedBy: 'alice' }), first.status as FlowStatus), now, server: policyObjects() });
+    expect(approved.status).toMatchObject({ phase: 'Running', approval: { decision: 'Approved', decidedBy: 'alice', planDigest: digest, decidedAt: '2026-03-01T10:00:00Z' } });
+    expect(cond(approved.status, 'ApprovalRequired')).toMatchObject({ status: 'False', reason: 'Approved' });
+    expect(approved.applied.map((a) => a.object.metadata?.name)).toEqual(['daily-count-1']);
+    expect(approved.events.map((e) => e.reason)).toContain('PlanApproved');
+  });
+
+  it('refuses, visibly, an approval of a stale digest (the spec changed since) and keeps waiting', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(spec({ required: true })), now, server: policyObjects() });
+    const old = first.status.planDigest as string;
+    const changed = { ...spec({ required: true, planDigest: old, decision: 'Approved', decidedBy: 'alice' }), params: [{ name: 'n', value: '21' }] };
+    const r = await reconcileOnce(c, { object: flow(changed, first.status as FlowStatus), now, server: policyObjects() });
+    expect(r.status.planDigest).not.toBe(old);
+    expect(r.status).toMatchObject({ phase: 'AwaitingApproval' });
+    expect(cond(r.status, 'ApprovalRequired')).toMatchObject({ status: 'True', reason: 'ApprovalRefused', message: expect.stringContaining(`the approval by alice is for plan ${old}, but the plan is now ${r.status.planDigest as string} (the spec changed since): refused`) });
+    expect(cond(r.status, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'ApprovalRefused' });
+    expect(r.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'ApprovalRefused' }));
+    expect(r.applied).toEqual([]);
+  });
+
+  it('a rejection of the current digest ends the flow Failed without running anything', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(spec({ required: true })), now, server: policyObjects() });
+    const r = await reconcileOnce(c, { object: flow(spec({ required: true, planDigest: first.status.planDigest as string, decision: 'Rejected', decidedBy: 'alice', reason: 'not today' }), first.status as FlowStatus), now, server: policyObjects() });
+    expect(r.status).toMatchObject({ phase: 'Failed', approval: { decision: 'Rejected', decidedBy: 'alice' } });
+    expect(cond(r.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'Rejected', message: expect.stringContaining('rejected by alice: not today') });
+    expect(r.applied).toEqual([]);
+  });
+
+  it('is Stalled ApprovalPolicyMissing without the admission policy', async () => {
+    const r = await reconcileOnce(flowController(), { object: flow(spec({ required: true })), now, server: [] });
+    expect(cond(r.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'ApprovalPolicyMissing' });
+    expect(r.result.requeueAfterMs).toBe(30_000);
+  });
+});
+
+describe('flow controller: the plan gate after the start', () => {
+  it('keeps ApprovalRequired False/Approved on later reconciles', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow({ ...twoWaves, approval: { required: true } }), now, server: policyObjects() });
+    const digest = first.status.planDigest as string;
+    const spec = { ...twoWaves, approval: { required: true, planDigest: digest, decision: 'Approved' as const, decidedBy: 'alice' } };
+    const started = await reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), now, server: policyObjects() });
+    const later = await reconcileOnce(c, { object: flow(spec, started.status as FlowStatus), now, server: policyObjects() });
+    expect(cond(later.status, 'ApprovalRequired')).toMatchObject({ status: 'False', reason: 'Approved', message: `plan ${digest} approved by alice` });
+    expect(later.status).toMatchObject({ phase: 'Running', approval: { decidedBy: 'alice' } });
   });
 });

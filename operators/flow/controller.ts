@@ -12,8 +12,9 @@ import { paramValues, resolveInputs, substitute, type RunValues } from './inputs
 import { callRouter, modelRequest, ModelCallError } from './model-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
 import { MAX_STATUS_OUTPUT, modelOutputs, splitForStatus } from './outputs.js';
-import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS } from './resources.js';
+import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
+import { APPROVAL_POLICY, approvalHowTo, approvalNodeResult, planGateVerdict, type PolicyState } from './approval.js';
 import { toolAttemptResult } from './tool-attempt.js';
 import { desiredToolPod, durationSeconds, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
 
@@ -74,6 +75,18 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     const entry = { token, issuedAt: Date.now() };
     tokens.set(flow.metadata!.uid!, entry);
     return entry;
+  }
+
+  /** Whether the admission policy that verifies decidedBy is installed with a Deny binding (read on demand). */
+  async function policyState(ctx: ReconcileContext<Flow>): Promise<PolicyState> {
+    try {
+      await ctx.client.get(VALIDATING_ADMISSION_POLICIES, undefined, APPROVAL_POLICY);
+      const binding = await ctx.client.get<KubeObject & { spec?: { policyName?: string; validationActions?: string[] } }>(VALIDATING_ADMISSION_POLICY_BINDINGS, undefined, APPROVAL_POLICY);
+      return binding.spec?.policyName === APPROVAL_POLICY && (binding.spec.validationActions ?? []).includes('Deny') ? 'installed' : 'missing';
+    } catch (err) {
+      if (isNotFound(err)) return 'missing';
+      throw new TransientError('ApprovalPolicyReadFailed', `reading ValidatingAdmissionPolicy ${APPROVAL_POLICY}: ${(err as Error).message}`);
+    }
   }
 
   /** Marks the flow's token revoked once the run ended (kept, so usage still maps to the flow). */
@@ -161,6 +174,11 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       await ctx.apply(PODS, desiredToolPod({ flow: { name: flow.metadata!.name!, namespace: flow.metadata!.namespace! }, node, attempt, inputs: inputs.value, command, args, stepRunnerImage: opts.stepRunnerImage }));
       return undefined;
     }
+    if (node.type === 'approval') {
+      const text = sub(node.approval!.message, 'approval.message');
+      if ('error' in text) return { kind: 'failed', message: `${text.error.field}: ${text.error.message}`, final: true };
+      return { kind: 'awaiting', message: approvalHowTo({ name: flow.metadata!.name!, namespace: flow.metadata!.namespace! }, node, index, text.value) };
+    }
     if (node.type === 'agent') {
       const task = sub(node.agent!.task, 'agent.task');
       if ('error' in task) return { kind: 'failed', message: `${task.error.field}: ${task.error.message}`, final: true };
@@ -183,9 +201,17 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     return undefined;
   }
 
-  function attemptResult(flow: Flow, node: FlowNode, st: NodeStatus | undefined, cache: ReconcileContext<Flow>['cache']): AttemptResult {
+  function attemptResult(flow: Flow, node: FlowNode, index: number, st: NodeStatus | undefined, cache: ReconcileContext<Flow>['cache'], policy: PolicyState, now: Date): AttemptResult {
     const attempt = st?.attempts ?? 0;
     if (attempt === 0) return { kind: 'absent' };
+    if (node.type === 'approval') {
+      const decided = Boolean(node.approval?.decision && node.approval.decidedBy);
+      if (!decided && st?.phase !== 'AwaitingApproval') return { kind: 'absent' };
+      const limit = node.timeout ? durationSeconds(node.timeout) * 1000 : undefined;
+      const started = Date.parse(st?.startedAt ?? '');
+      const timedOut = limit !== undefined && Number.isFinite(started) && now.getTime() - started >= limit ? node.timeout : undefined;
+      return approvalNodeResult(node, index, policy, timedOut);
+    }
     if (node.type === 'tool') return toolAttemptResult(node, cache.get(PODS, flow.metadata!.namespace, toolPodName(flow.metadata!.name!, node.id, attempt)));
     if (node.type === 'agent') {
       const runName = agentRunName(flow.metadata!.name!, node.id, attempt);
@@ -239,6 +265,41 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         ctx.setStatus({ phase: 'Planned', progress: `0/${total}`, plan, planDigest: digest });
         return { outcome: { kind: 'ready', reason: 'Planned', message: `planned ${plan.length} nodes in ${waves} waves (${digest}); mode Plan runs nothing: set spec.mode to Run to run it` } };
       }
+      let gateRecord: FlowStatus['approval'] = prev.approval;
+      if (!started && spec.approval?.required) {
+        const gate = planGateVerdict({ name, namespace: flow.metadata!.namespace! }, spec, digest!, prev.approval, await policyState(ctx), now);
+        const waitingStatus = { phase: 'AwaitingApproval' as const, progress: `0/${total}`, plan, planDigest: digest };
+        switch (gate.kind) {
+          case 'policyMissing':
+            ctx.setStatus(waitingStatus);
+            ctx.setCondition({ type: 'ApprovalRequired', status: 'True', reason: 'ApprovalPolicyMissing', message: gate.message });
+            return { outcome: { kind: 'stalled', reason: 'ApprovalPolicyMissing', message: gate.message }, requeueAfterMs: 30_000 };
+          case 'waiting':
+            ctx.setStatus(waitingStatus);
+            ctx.setCondition({ type: 'ApprovalRequired', status: 'True', reason: gate.refused ? 'ApprovalRefused' : 'WaitingForApproval', message: truncate(gate.message, 32768) });
+            if (gate.refused && prev.conditions?.find((c) => c.type === 'ApprovalRequired')?.message !== truncate(gate.message, 32768)) {
+              ctx.event('Warning', 'ApprovalRefused', truncate(`${gate.refused}: approve the current plan`, 1024));
+            }
+            return { outcome: { kind: 'progressing', reason: gate.refused ? 'ApprovalRefused' : 'WaitingForApproval', message: truncate(gate.message, 32768) } };
+          case 'rejected': {
+            const message = `plan ${digest} rejected by ${gate.record.decidedBy}${gate.record.reason ? `: ${gate.record.reason}` : ''}`;
+            ctx.setStatus({ ...waitingStatus, phase: 'Failed', approval: gate.record, completionTime: prev.completionTime ?? now.toISOString() });
+            ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: 'Rejected', message });
+            if (prev.phase !== 'Failed') ctx.event('Warning', 'PlanRejected', message);
+            return { outcome: { kind: 'stalled', reason: 'Rejected', message } };
+          }
+          case 'approved':
+            gateRecord = gate.record;
+            ctx.event('Normal', 'PlanApproved', `plan ${digest} approved by ${gate.record.decidedBy}`);
+            break;
+          default:
+            break;
+        }
+      }
+      if (gateRecord?.decision === 'Approved') {
+        // Conditions not set in a reconcile are dropped: the approved gate is restated on every one.
+        ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: 'Approved', message: `plan ${gateRecord.planDigest} approved by ${gateRecord.decidedBy}${gateRecord.reason ? `: ${gateRecord.reason}` : ''}` });
+      }
       if (prev.phase === 'Succeeded' || prev.phase === 'Failed') {
         await revokeToken(ctx);
         ctx.setStatus(statusFields(prev));
@@ -246,6 +307,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       }
 
       // Run (or keep running) the plan.
+      const policy: PolicyState = spec.nodes.some((n) => n.approval?.decision) ? await policyState(ctx) : 'installed';
       const nodes = new Map((prev.nodes ?? []).map((n) => [n.id, { ...n }]));
       const byId = new Map(spec.nodes.map((n, i) => [n.id, { node: n, index: i }]));
       const deps = flowDependencies(spec);
@@ -263,12 +325,12 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         const decision = decideNode({
           node, status: st, hold, now, backoffMs,
           deps: (deps.get(node.id) ?? []).map((id) => ({ id, phase: nodes.get(id)?.phase })),
-          attempt: attemptResult(flow, node, st, ctx.cache),
+          attempt: attemptResult(flow, node, index, st, ctx.cache, policy, now),
         });
         let next = decision.status;
         requeue(decision.requeueAfterMs);
         if (decision.event) ctx.event(decision.event.type, decision.event.reason, decision.event.message);
-        if (decision.run !== undefined && attemptResult(flow, node, next, ctx.cache).kind === 'absent') {
+        if (decision.run !== undefined && attemptResult(flow, node, index, next, ctx.cache, policy, now).kind === 'absent') {
           const values = await runValues(ctx, deps.get(node.id) ?? [], read);
           const failed = await launch(ctx, node, index, decision.run, values);
           if (failed) {
@@ -279,6 +341,10 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         }
         if (next.phase === 'Succeeded' && st?.phase !== 'Succeeded') next = await storeOutputs(ctx, next);
         if (node.type === 'tool' && next.attempts) next.child = `Pod/${toolPodName(name, node.id, next.attempts)}`;
+        if (node.type === 'approval' && next.phase === 'AwaitingApproval') {
+          if (node.timeout && next.startedAt) requeue(Date.parse(next.startedAt) + durationSeconds(node.timeout) * 1000 - now.getTime());
+          if (policy === 'missing' && node.approval?.decision) requeue(30_000);
+        }
         if (node.type === 'agent' && next.attempts) next.child = `AgentRun/${agentRunName(name, node.id, next.attempts)}`;
         nodes.set(node.id, next);
         if (isTerminal(next.phase) && node.type === 'model') {
@@ -296,6 +362,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         planDigest: digest,
         nodes: list,
         usage: usageOf(list),
+        approval: gateRecord,
       };
       if (phase === 'Succeeded' || phase === 'Failed') {
         fields.completionTime = now.toISOString();

@@ -8,11 +8,14 @@ export type FlowPhase = NonNullable<FlowStatus['phase']>;
 /**
  * The flow's phase from its nodes: Succeeded when every node succeeded; Failed once every node
  * is finished and one failed (a failure starts no new node, running ones finish first);
- * Suspended when suspended with nothing running; Running otherwise.
+ * Suspended when suspended with nothing running; AwaitingApproval when nothing runs and an
+ * approval node waits for a person; Running otherwise.
  */
 export function flowPhase(nodes: readonly NodeStatus[], suspended: boolean): FlowPhase {
   if (nodes.every((n) => isTerminal(n.phase))) return nodes.every((n) => n.phase === 'Succeeded') ? 'Succeeded' : 'Failed';
-  if (suspended && !nodes.some((n) => n.phase === 'Running')) return 'Suspended';
+  const running = nodes.some((n) => n.phase === 'Running');
+  if (suspended && !running) return 'Suspended';
+  if (!running && nodes.some((n) => n.phase === 'AwaitingApproval')) return 'AwaitingApproval';
   return 'Running';
 }
 
@@ -39,6 +42,10 @@ export function flowOutcome(phase: FlowPhase | undefined, nodes: readonly NodeSt
       const message = first ? `node ${first.id} ${first.message ?? 'failed'}${failed.length > 1 ? ` (also failed: ${failed.slice(1).map((n) => n.id).join(', ')})` : ''}` : 'the flow failed';
       return { kind: 'stalled', reason: 'NodeFailed', message };
     }
+    case 'AwaitingApproval': {
+      const waiting = ordered.filter((n) => n.phase === 'AwaitingApproval');
+      return { kind: 'progressing', reason: 'WaitingForApproval', message: truncateMessage(`node ${waiting.map((n) => n.id).join(', ')} ${waiting[0]?.message ?? 'waiting for a person'}`) };
+    }
     case 'Suspended':
       return { kind: 'progressing', reason: 'Suspended', message: `suspended after ${progressOf(ordered)} nodes: set spec.suspend to false to continue` };
     default: {
@@ -49,3 +56,5 @@ export function flowOutcome(phase: FlowPhase | undefined, nodes: readonly NodeSt
     }
   }
 }
+
+const truncateMessage = (text: string) => (text.length <= 32768 ? text : `${text.slice(0, 32765)}...`);

@@ -7,9 +7,12 @@ export type NodePhase = NonNullable<NodeStatus['phase']>;
 export type AttemptResult =
   | { kind: 'absent' }
   | { kind: 'running'; detail?: string }
-  | { kind: 'succeeded'; outputs: Record<string, string>; totalTokens?: number }
+  /** An approval node waiting for a person; `message` replaces the node's message when set. */
+  | { kind: 'awaiting'; message?: string }
+  /** `decidedBy`: the verified person who approved an approval node; `message` replaces "succeeded". */
+  | { kind: 'succeeded'; outputs: Record<string, string>; totalTokens?: number; decidedBy?: string; message?: string }
   /** `final`: retrying cannot help (outputs of the wrong type); the node fails at once. */
-  | { kind: 'failed'; message: string; final?: boolean };
+  | { kind: 'failed'; message: string; final?: boolean; decidedBy?: string };
 
 /** Why no new node may start. */
 export type Hold = { kind: 'none' } | { kind: 'suspended' } | { kind: 'failing'; node: string };
@@ -72,12 +75,16 @@ export function decideNode(input: NodeInput): NodeDecision {
   }
 
   switch (attempt.kind) {
+    case 'awaiting':
+      if (hold.kind === 'failing') return { status: { ...status, phase: 'Skipped', health: undefined, finishedAt: at, message: `not decided: node "${hold.node}" failed` } };
+      return { status: { ...status, phase: 'AwaitingApproval', health: 'Yellow', message: truncate(attempt.message ?? status.message ?? 'waiting for a person') } };
     case 'absent':
     case 'running':
       return { status: { ...status, phase: 'Running', ...(status.retryAt ? {} : { health: 'Green' as const }), message: attemptMessage(attempts, maxAttempts, attempt.kind === 'running' ? attempt.detail : undefined) }, run: attempts };
     case 'succeeded': {
-      const done: NodeStatus = { ...status, phase: 'Succeeded', health: 'Green', finishedAt: at, message: attempts > 1 ? `succeeded on attempt ${attempts}` : 'succeeded', outputs: attempt.outputs };
+      const done: NodeStatus = { ...status, phase: 'Succeeded', health: 'Green', finishedAt: at, message: truncate(attempt.message ?? (attempts > 1 ? `succeeded on attempt ${attempts}` : 'succeeded')), outputs: attempt.outputs };
       delete done.retryAt;
+      if (attempt.decidedBy) done.decidedBy = attempt.decidedBy;
       if (attempt.totalTokens !== undefined) done.totalTokens = attempt.totalTokens;
       return { status: done, event: { type: 'Normal', reason: 'NodeSucceeded', message: `node ${node.id} succeeded${attempts > 1 ? ` on attempt ${attempts}` : ''}` } };
     }
@@ -85,6 +92,7 @@ export function decideNode(input: NodeInput): NodeDecision {
       if (attempt.final || attempts >= maxAttempts) {
         const failed: NodeStatus = { ...status, phase: 'Failed', health: 'Red', finishedAt: at, message: truncate(attempts > 1 ? `failed after ${attempts} attempts: ${attempt.message}` : `failed: ${attempt.message}`) };
         delete failed.retryAt;
+        if (attempt.decidedBy) failed.decidedBy = attempt.decidedBy;
         return { status: failed, event: { type: 'Warning', reason: 'NodeFailed', message: truncate(`node ${node.id} ${failed.message}`) } };
       }
       if (hold.kind !== 'none') {

@@ -6,3 +6,6 @@ export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kin
 export const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 export const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 export const AGENTRUNS: ResourceRef = { group: GROUP, version: VERSION, plural: KINDS.AgentRun.plural, kind: KINDS.AgentRun.kind, namespaced: true };
+/** Read on demand (not watched): a cluster may not serve them, and an informer on an unserved resource never syncs. */
+export const VALIDATING_ADMISSION_POLICIES: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy', namespaced: false };
+export const VALIDATING_ADMISSION_POLICY_BINDINGS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicybindings', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false };

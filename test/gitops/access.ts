@@ -47,11 +47,15 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   { apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  { apiGroup: 'node.k8s.io', resource: 'runtimeclasses', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   // Flow: its router token is read back for model calls and revocation; outputs larger than status
   // holds are read from the producing node's ConfigMap.
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
+  // Flow: the approval policy is read when a plan gate or an approval node is decided.
+  { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
+  { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
   // HardwareTask: the approval policy is read when a step is marked done or decided; its router
   // token is read back for analysis steps and revocation.
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/hardwaretask/controller.ts' },

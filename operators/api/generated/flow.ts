@@ -58,6 +58,39 @@ export interface FlowSpec {
    */
   suspend?: boolean;
   /**
+   * The plan gate: with required, nothing runs until a person approves the plan digest shown in status.planDigest by setting planDigest, decision and decidedBy here (the agentlab-approvals admission policy checks who). An approval of another digest (the spec changed since) is refused.
+   */
+  approval?: {
+    /**
+     * Wait for a person to approve the plan before the run starts.
+     */
+    required?: boolean;
+    /**
+     * Users (name or user:<name>) or groups (group:<name>) who may decide; anyone with the approve verb when empty.
+     *
+     * @maxItems 16
+     *
+     * Items: A user or group.
+     */
+    approvers?: string[];
+    /**
+     * The digest the person approved (status.planDigest when they looked).
+     */
+    planDigest?: string;
+    /**
+     * Set by a person.
+     */
+    decision?: 'Approved' | 'Rejected';
+    /**
+     * The user who decided; must be the user making the request (checked by the agentlab-approvals policy).
+     */
+    decidedBy?: string;
+    /**
+     * Why the person decided so.
+     */
+    reason?: string;
+  };
+  /**
    * Cron schedule (5 fields or @daily etc.) that reruns the flow; a run happens once when empty.
    */
   schedule?: string;
@@ -387,6 +420,14 @@ export interface FlowNode {
      * Set by a person.
      */
     decision?: 'Approved' | 'Rejected';
+    /**
+     * The user who decided, set together with decision. The agentlab-approvals admission policy refuses the change unless it is the user making the request and that user holds the verb approve on flows/approval.
+     */
+    decidedBy?: string;
+    /**
+     * Why the person decided so.
+     */
+    reason?: string;
   };
   /**
    * A second, independent model judges another node's output against criteria and produces verdict (boolean) and reason (string).
@@ -462,6 +503,31 @@ export interface FlowStatus {
    * When the schedule last started a run.
    */
   lastScheduleTime?: string;
+  /**
+   * The verified plan-gate decision the run started (or ended) on.
+   */
+  approval?: {
+    /**
+     * Approved or Rejected.
+     */
+    decision?: 'Approved' | 'Rejected';
+    /**
+     * Who decided.
+     */
+    decidedBy?: string;
+    /**
+     * The plan digest that was approved.
+     */
+    planDigest?: string;
+    /**
+     * When the operator first saw the decision.
+     */
+    decidedAt?: string;
+    /**
+     * Why.
+     */
+    reason?: string;
+  };
   /**
    * Hash of status.plan and of the spec fields that decide what runs (nodes, params, lane, sensitive), e.g. sha256:0123456789abcdef. It identifies the plan a person reviewed; once a run has started, a spec change that alters it stalls the flow instead of changing the run.
    */

@@ -28,8 +28,8 @@ describe('planFlowRun', () => {
       { node: 'agent', wave: 3, action: 'CreateAgentRun', child: 'AgentRun/daily-agent' },
       { node: 'sub', wave: 3, action: 'CreateFlow', child: 'Flow/daily-sub' },
     ]);
-    expect(r.unsupported.map((p) => p.field)).toEqual(['spec.nodes[2].type', 'spec.nodes[4].type', 'spec.nodes[5].type']);
-    expect(r.unsupported[0].message).toBe('node "review" is of type approval, which this version of the Flow controller does not run yet (it runs tool, model, agent nodes)');
+    expect(r.unsupported.map((p) => p.field)).toEqual(['spec.nodes[4].type', 'spec.nodes[5].type']);
+    expect(r.unsupported[1].message).toBe('node "check" is of type verify, which this version of the Flow controller does not run yet (it runs tool, model, agent, approval nodes)');
   });
 
   it('plans nothing for an invalid graph and reports the field path', () => {
@@ -102,5 +102,17 @@ describe('agentRunName', () => {
     expect(long).toMatch(/-[0-9a-f]{10}-3$/);
     expect(agentRunName('f'.repeat(60), 'node', 3)).toBe(long);
     expect(agentRunName('f'.repeat(60), 'other', 3)).not.toBe(long);
+  });
+});
+
+describe('flowPlanDigest and decisions', () => {
+  it('does not change when a person decides an approval node, and changes with its message', () => {
+    const base: FlowSpec = { nodes: [tool('fetch'), { id: 'ok', type: 'approval', approval: { message: 'go?' }, dependsOn: ['fetch'] }] };
+    const digest = (s: FlowSpec) => flowPlanDigest(s, planFlowRun('daily', s).plan);
+    const decided: FlowSpec = { nodes: [base.nodes[0], { ...base.nodes[1], approval: { message: 'go?', decision: 'Approved', decidedBy: 'alice', reason: 'fine' } }] };
+    expect(digest(decided)).toBe(digest(base));
+    const reworded: FlowSpec = { nodes: [base.nodes[0], { ...base.nodes[1], approval: { message: 'really go?' } }] };
+    expect(digest(reworded)).not.toBe(digest(base));
+    expect(digest({ ...base, approval: { required: true, planDigest: 'sha256:0', decision: 'Approved', decidedBy: 'a' } })).toBe(digest(base));
   });
 });

@@ -22,7 +22,7 @@ export const PLAN_ACTIONS: Record<FlowNodeType, FlowPlanAction> = {
  * Node types this version's Flow controller runs. A flow with any other node type is planned
  * (so a person sees the plan) but Stalled before anything runs; `agentlab plan` says so too.
  */
-export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model', 'agent'];
+export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model', 'agent', 'approval'];
 
 const MAX_NAME = 253;
 
@@ -131,12 +131,19 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A node without a person's decision on it (approval decision, decidedBy, reason): deciding does not change the plan. */
+function withoutDecision(node: FlowNode): FlowNode {
+  if (!node.approval) return node;
+  const { decision: _d, decidedBy: _b, reason: _r, ...approval } = node.approval;
+  return { ...node, approval };
+}
+
 /**
  * The plan digest: `sha256:` and the first 16 hex digits of a hash over the plan and the parts
  * of the spec that decide what runs (nodes, params, lane, sensitive). Changing mode, suspend,
- * schedule or description does not change it; changing a prompt, an image or an edge does.
+ * schedule, description, spec.approval or an approval node's decision does not change it; changing a prompt, an image or an edge does.
  */
 export function flowPlanDigest(spec: FlowSpec, plan: readonly FlowPlanEntry[]): string {
-  const relevant = { plan, nodes: spec.nodes ?? [], params: spec.params ?? [], lane: spec.lane ?? '', sensitive: spec.sensitive ?? false };
+  const relevant = { plan, nodes: (spec.nodes ?? []).map(withoutDecision), params: spec.params ?? [], lane: spec.lane ?? '', sensitive: spec.sensitive ?? false };
   return `sha256:${createHash('sha256').update(canonicalJson(relevant)).digest('hex').slice(0, 16)}`;
 }
