@@ -3,6 +3,7 @@
  * object semantics: server-owned metadata, optimistic concurrency, generation, status
  * subresource rules, finalizers and deletionTimestamp, managedFields, dryRun.
  */
+import { admitRuntimeClass } from './runtime-class-admission.js';
 import { randomUUID } from 'node:crypto';
 import { builtinTypeInfo, trackUpdate, typeInfoFromOpenAPI, type TypeInfo } from './patch/index.js';
 import { admitOnCreate, applyBuiltinDefaults, applyJobSelector, initialStatus, invalidSecretData } from './defaults.js';
@@ -199,6 +200,7 @@ export class ObjectService {
     if (r.custom?.schema) ({ object: final, warnings } = customPipeline(r.custom.schema, r, obj, undefined, opts.fieldValidation));
     // Built-in bodies were decoded (unknown fields dropped) by the handler: builtin-decode.ts.
     else if (!r.custom) applyBuiltinDefaults(gr, final);
+    if (gr === 'pods.') admitRuntimeClass(final, name, (rc) => this.ctx.store.get('runtimeclasses.node.k8s.io', '', rc));
     if (gr === 'services.') this.allocateClusterIp(final);
     if (gr === 'jobs.batch') applyJobSelector(final, meta.uid, name);
     this.checkDecodable(gr, final);

@@ -54,7 +54,6 @@ describe('AgentRun controller', () => {
 
   it.each([
     ['the github tool', { tools: [{ name: 'github' as const }] }, 'NotYetSupported', 'spec.tools[0]: the github tool arrives with the issue-workflow issue'],
-    ['a vm runtime', { runtime: { type: 'vm' as const } }, 'NotYetSupported', 'spec.runtime.type: vm'],
     ['a model the private lane cannot serve', { model: 'claude' }, 'ModelNotInLane', 'spec.model: lane private cannot serve model "claude"'],
     ['a lane that does not select the namespace', { lane: 'enterprise' }, 'NoLane', 'spec.lane: LanePolicy enterprise does not select namespace ai'],
   ])('stalls %s, naming the field, and starts nothing', async (_n, spec, reason, message) => {

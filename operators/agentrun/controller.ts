@@ -13,10 +13,11 @@ import { APPROVAL_POLICY, approvalVerdict, type PolicyState } from './approval.j
 import { desiredAccess, desiredAgentNetworkPolicy, desiredConfigMap, desiredPod, desiredTokenSecret, desiredTranscript, runnerConfig } from './desired.js';
 import { API_SERVER_SLICE_NAMESPACE, API_SERVER_SLICE_SELECTOR, apiServerEgressRules, type EgressRule, type EndpointSliceLike } from './apiserver-egress.js';
 import { keyHolder } from './idempotency.js';
+import { type RuntimeChoice, runtimeClassNameOf, runtimeVerdict, type VmCluster } from './vm.js';
 import { resolveLane } from './lane.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
 import { type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
-import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
+import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, RUNTIME_CLASSES, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { boundedTranscript, parseRunnerLog, parseTermination } from './runner-output.js';
 import { kubernetesToolAccess, runLimits, specProblems, type RunLimits } from './spec.js';
 import { usageStatus } from './status.js';
@@ -148,6 +149,32 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     return rules;
   }
 
+  /** What the cluster serves for a vm run: the named RuntimeClass, and KubeVirt's VirtualMachineInstance API. */
+  async function vmCluster(ctx: ReconcileContext<AgentRun>): Promise<VmCluster> {
+    const rc = runtimeClassNameOf(ctx.object.spec);
+    let runtimeClass = true;
+    try {
+      await ctx.client.get(RUNTIME_CLASSES, undefined, rc);
+    } catch (err) {
+      if (!isNotFound(err)) throw new TransientError('RuntimeClassReadFailed', `reading RuntimeClass ${rc}: ${(err as Error).message}`);
+      runtimeClass = false;
+    }
+    // Discovery, which every authenticated user may read: served when the group lists the resource.
+    const res = await ctx.client.raw('/apis/kubevirt.io/v1');
+    const body = await readBody(res);
+    const code = res.statusCode ?? 0;
+    if (code !== 200 && code !== 404) throw new TransientError('DiscoveryFailed', `reading discovery /apis/kubevirt.io/v1: HTTP ${code}`);
+    let kubevirt = false;
+    if (code === 200) {
+      try {
+        kubevirt = ((JSON.parse(body) as { resources?: { name?: string }[] }).resources ?? []).some((r) => r.name === 'virtualmachineinstances');
+      } catch {
+        kubevirt = false;
+      }
+    }
+    return { runtimeClass, kubevirt };
+  }
+
   /** Reads the pod log into the transcript ConfigMap and returns the runner's counts (nothing when no log could be read). */
   async function captureTranscript(ctx: ReconcileContext<AgentRun>, fields: Fields): Promise<{ turns: number; toolCalls: number; toolErrors: number } | undefined> {
     const { namespace, name } = ctx.object.metadata;
@@ -265,7 +292,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   }
 
   /** Creates the children and the pod; the run is Running from here on (startTime marks it). */
-  async function start(ctx: ReconcileContext<AgentRun>, fields: Fields, input: { lane: string; limits: RunLimits; task: string }): Promise<ReconcileResult> {
+  async function start(ctx: ReconcileContext<AgentRun>, fields: Fields, input: { lane: string; limits: RunLimits; task: string; runtime: RuntimeChoice }): Promise<ReconcileResult> {
     const run = ctx.object;
     const { namespace, name } = run.metadata as { namespace: string; name: string };
     await ctx.apply(CONFIGMAPS, desiredConfigMap(run, runnerConfig(run, input.task, input.limits)));
@@ -287,11 +314,12 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     await ctx.apply(NETWORK_POLICIES, desiredAgentNetworkPolicy(run, router, access ? await apiServerEgress(ctx) : []));
     // A pod's spec is immutable: applied only while it does not exist (same name every time).
     if (!ctx.cache.get(PODS, namespace, podName(name))) {
-      await ctx.apply(PODS, desiredPod(run, { limits: input.limits, routerUrl, image: run.spec.runtime?.image || opts.runnerImage, kubernetesTool: access !== undefined }));
+      await ctx.apply(PODS, desiredPod(run, { limits: input.limits, routerUrl, image: run.spec.runtime?.image || opts.runnerImage, kubernetesTool: access !== undefined, runtimeClassName: input.runtime.runtimeClassName }));
     }
     fields.phase = 'Running';
     fields.startTime = rfc3339(ctx.now());
     fields.podName = podName(name);
+    fields.runtime = { ...input.runtime };
     fields.transcriptRef = { configMapName: transcriptConfigMapName(name), key: TRANSCRIPT_KEY };
     fields.usage = usageStatus(fields.usage, undefined, {});
     ctx.setStatus(fields);
@@ -378,7 +406,14 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
         // A ConfigMap created later is not watched: look again now and then.
         return stalled('TaskNotFound', task.message, 30_000);
       }
-      return start(ctx, fields, { lane: lane.lane, limits: limits.limits, task: task.task });
+      const runtime = run.spec.runtime?.type === 'vm' ? runtimeVerdict(run.spec, await vmCluster(ctx)) : runtimeVerdict(run.spec, { runtimeClass: false, kubevirt: false });
+      if (!runtime.ok) {
+        fields.phase = 'Pending';
+        ctx.setStatus(fields);
+        // A RuntimeClass or KubeVirt installed later is not watched: look again now and then.
+        return stalled(runtime.reason, runtime.message, 30_000);
+      }
+      return start(ctx, fields, { lane: lane.lane, limits: limits.limits, task: task.task, runtime: runtime.runtime });
     },
   };
 }

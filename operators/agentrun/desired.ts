@@ -81,7 +81,7 @@ const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: 
  * tool is listed, stopped by activeDeadlineSeconds a little after the run's timeout (the runner
  * ends itself at the timeout and reports it; the deadline is the backstop).
  */
-export function desiredPod(run: AgentRun, input: { limits: RunLimits; routerUrl: string; image?: string; kubernetesTool: boolean }): KubeObject {
+export function desiredPod(run: AgentRun, input: { limits: RunLimits; routerUrl: string; image?: string; kubernetesTool: boolean; runtimeClassName?: string }): KubeObject {
   const { name, namespace } = meta(run);
   const http = (run.spec.tools ?? []).some((t) => t.name === 'http');
   const env = [
@@ -103,6 +103,8 @@ export function desiredPod(run: AgentRun, input: { limits: RunLimits; routerUrl:
       automountServiceAccountToken: input.kubernetesTool,
       ...(input.kubernetesTool ? { serviceAccountName: agentName(name) } : {}),
       enableServiceLinks: false,
+      // Engine kata: the RuntimeClass admission plugin adds the class's overhead to the pod.
+      ...(input.runtimeClassName ? { runtimeClassName: input.runtimeClassName } : {}),
       securityContext: { runAsNonRoot: true, runAsUser: RUNNER_UID, runAsGroup: RUNNER_UID, fsGroup: RUNNER_UID, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [{
         name: 'agent',

@@ -13,3 +13,5 @@ export const VALIDATING_ADMISSION_POLICIES: ResourceRef = { group: 'admissionreg
 export const VALIDATING_ADMISSION_POLICY_BINDINGS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicybindings', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false };
 /** The API server's endpoints (Service default/kubernetes), read on demand for a run with the kubernetes tool. */
 export const ENDPOINT_SLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true };
+/** Read on demand for a vm run (engine kata): the RuntimeClass it names. */
+export const RUNTIME_CLASSES: ResourceRef = { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', kind: 'RuntimeClass', namespaced: false };

@@ -26,7 +26,7 @@ export function runLimits(spec: AgentRunSpec): { ok: true; limits: RunLimits } |
 
 /**
  * What in a run's spec this version cannot run, in field order. Each is Stalled with the field
- * named; the github tool and the vm runtime are seams for later issues, not errors of the user.
+ * named; the github tool is a seam for a later issue (a vm runtime is decided in vm.ts, not errors of the user.
  */
 export function specProblems(run: Pick<AgentRun, 'metadata' | 'spec'>): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -40,9 +40,6 @@ export function specProblems(run: Pick<AgentRun, 'metadata' | 'spec'>): SpecProb
       problems.push({ field: `spec.tools[${i}]`, reason: 'NotYetSupported', message: `spec.tools[${i}]: the github tool arrives with the issue-workflow issue and is not offered yet; remove it from spec.tools to run without it` });
     }
   });
-  if (spec.runtime?.type === 'vm') {
-    problems.push({ field: 'spec.runtime.type', reason: 'NotYetSupported', message: 'spec.runtime.type: vm (a KubeVirt virtual machine) is not yet supported; use type pod' });
-  }
   const limits = runLimits(spec);
   if (!limits.ok) problems.push(limits.problem);
   return problems;

@@ -170,7 +170,7 @@ export interface AgentRunSpec {
    */
   runtime?: {
     /**
-     * pod runs the agent as a non-root container with a read-only root filesystem; vm runs it in a KubeVirt virtual machine for stronger isolation.
+     * pod runs the agent as a non-root container with a read-only root filesystem; vm runs it behind a virtual machine boundary for stronger isolation (see vm.engine).
      */
     type?: 'pod' | 'vm';
     /**
@@ -208,6 +208,14 @@ export interface AgentRunSpec {
      * Virtual machine settings for type vm.
      */
     vm?: {
+      /**
+       * kata runs the agent pod under a Kata Containers RuntimeClass (the pod's own lightweight VM; everything else as for type pod, the RuntimeClass's overhead added by the API server); kubevirt runs it in a KubeVirt VirtualMachineInstance (not supported by this version). Unset: kata when the cluster serves the RuntimeClass named by runtimeClassName, else kubevirt when it serves KubeVirt's VirtualMachineInstance API; status.runtime says which was chosen and why.
+       */
+      engine?: 'kata' | 'kubevirt';
+      /**
+       * The node.k8s.io/v1 RuntimeClass of engine kata (installed with Kata Containers, e.g. by kata-deploy). The run is Stalled, naming it, while the cluster does not serve it; it never falls back to a plain pod.
+       */
+      runtimeClassName?: string;
       /**
        * Virtual CPUs.
        */
@@ -354,6 +362,27 @@ export interface AgentRunStatus {
    * When the run ended.
    */
   completionTime?: string;
+  /**
+   * How the agent is isolated, as the controller decided it when the run started.
+   */
+  runtime?: {
+    /**
+     * pod or vm, as spec.runtime.type.
+     */
+    type?: string;
+    /**
+     * For type vm, kata or kubevirt.
+     */
+    engine?: string;
+    /**
+     * The RuntimeClass of the agent pod (engine kata).
+     */
+    runtimeClassName?: string;
+    /**
+     * Why this engine (named in spec.runtime.vm.engine, or chosen by what the cluster serves).
+     */
+    reason?: string;
+  };
   /**
    * The agent pod (or virtual machine instance).
    */
