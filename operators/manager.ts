@@ -10,6 +10,7 @@ import { OperatorMetrics } from './runtime/metrics.js';
 import { Runtime } from './runtime/runtime.js';
 import type { ServiceAccess } from './runtime/service-access.js';
 import type { RouterLocation } from './lanepolicy/desiredNetworkPolicy.js';
+import type { IssueTrackerFactory } from './issues/types.js';
 import { registerStatusMetrics } from './runtime/status-metrics.js';
 
 /**
@@ -44,6 +45,12 @@ export interface ControllerDeps {
   routerUrl?: string;
   /** Agent runner image when an AgentRun's spec.runtime.image is empty (default: the pinned ghcr.io/agentlab/agent-runner). */
   runnerImage?: string;
+  /**
+   * Builds the issue tracker (GitHub or Forgejo) for a resource's repository and token, for the
+   * AgentRun and HardwareTask issue workflow (docs/issues.md). Default: createIssueTracker from
+   * operators/issues/ (real HTTP to the configured base URL; tests point it at the fake forges).
+   */
+  issueTrackers?: IssueTrackerFactory;
 }
 
 export interface OperatorOptions extends ControllerDeps {

@@ -52,7 +52,7 @@ describe('fake GitHub', () => {
   });
 
   it('answers 401 Bad credentials for a missing or unknown token', async () => {
-    for (const headers of [{}, { authorization: 'token nope' }, { authorization: 'Bearer nope' }]) {
+    for (const headers of [{}, { authorization: 'token nope' }, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
       const res = await fetch(`${api}/issues/1`, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
