@@ -58,9 +58,9 @@ describe('flow controller: planning', () => {
   });
 
   it('stalls a flow with a node type this version does not run, naming the node, with the plan shown', async () => {
-    const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'a', type: 'model', model: { prompt: 'x' }, outputs: [{ name: 'text' }] }, { id: 'ok', type: 'verify', verify: { target: { node: 'a', output: 'text' }, criteria: 'c' } }] }), now });
-    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'UnsupportedNodeType', message: expect.stringContaining('spec.nodes[1].type: node "ok" is of type verify, which this version of the Flow controller does not run yet') });
-    expect(run.status.plan).toEqual([{ node: 'a', wave: 0, action: 'CallModel' }, { node: 'ok', wave: 1, action: 'Verify' }]);
+    const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'a', type: 'model', model: { prompt: 'x' }, outputs: [{ name: 'text' }] }, { id: 'ok', type: 'flow', flow: { name: 'other' }, dependsOn: ['a'] }] }), now });
+    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'UnsupportedNodeType', message: expect.stringContaining('spec.nodes[1].type: node "ok" is of type flow, which this version of the Flow controller does not run yet') });
+    expect(run.status.plan).toEqual([{ node: 'a', wave: 0, action: 'CallModel' }, { node: 'ok', wave: 1, action: 'CreateFlow', child: 'Flow/daily-ok' }]);
     expect(run.applied).toEqual([]);
   });
 });
@@ -329,5 +329,58 @@ describe('flow controller: the plan gate after the start', () => {
     const later = await reconcileOnce(c, { object: flow(spec, started.status as FlowStatus), now, server: policyObjects() });
     expect(cond(later.status, 'ApprovalRequired')).toMatchObject({ status: 'False', reason: 'Approved', message: `plan ${digest} approved by alice` });
     expect(later.status).toMatchObject({ phase: 'Running', approval: { decidedBy: 'alice' } });
+  });
+});
+
+describe('flow controller: verify nodes', () => {
+  const spec = (onReject?: 'Fail' | 'Continue'): Partial<FlowSpec> => ({
+    params: [{ name: 'country', value: 'Norway' }],
+    nodes: [
+      { id: 'ask', type: 'model', model: { prompt: 'What is the capital of ${params.country}?', model: 'small' }, outputs: [{ name: 'text' }] },
+      { id: 'check', type: 'verify', verify: { target: { node: 'ask', output: 'text' }, criteria: 'Names Oslo as the capital of ${params.country}.', model: 'big', ...(onReject ? { onReject } : {}) } },
+    ],
+  });
+  async function run(reply: (req: { model: string; messages: { role: string; content: string }[] }) => string, onReject?: 'Fail' | 'Continue') {
+    const requests: { model: string; messages: { role: string; content: string }[]; temperature?: number }[] = [];
+    const fakeFetch = (async (_url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body)) as { model: string; messages: { role: string; content: string }[] };
+      requests.push(body);
+      return new Response(JSON.stringify({ choices: [{ message: { content: reply(body) } }], usage: { prompt_tokens: 10, completion_tokens: 5 } }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const c = flowController({ routerUrl: 'http://router:8080', fetch: fakeFetch });
+    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'daily-router-token', namespace: 'lab', creationTimestamp: '2026-03-01T09:00:00Z' }, data: { token: Buffer.from('t').toString('base64') } } as KubeObject;
+    let status: FlowStatus | undefined;
+    let last;
+    for (let i = 0; i < 4; i++) {
+      last = await reconcileOnce(c, { object: flow(spec(onReject), status), now, server: [secret] });
+      status = last.status as FlowStatus;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return { requests, last: last! };
+  }
+
+  it('asks the verifier model to judge the target output against the substituted criteria, and passes on verdict true', async () => {
+    const { requests, last } = await run((b) => (b.model === 'small' ? 'Oslo.' : '{"verdict": true, "reason": "Oslo is correct."}'));
+    expect(requests).toHaveLength(2);
+    expect(requests[1]).toMatchObject({ model: 'big', temperature: 0 });
+    expect(requests[1].messages[0].content).toContain('independent verifier');
+    expect(requests[1].messages[1].content).toBe('Criteria:\nNames Oslo as the capital of Norway.\n\nAnswer to verify (output "text" of node "ask"):\nOslo.');
+    expect(last.status).toMatchObject({ phase: 'Succeeded', nodes: [{}, { id: 'check', phase: 'Succeeded', health: 'Green', outputs: { verdict: 'true', reason: 'Oslo is correct.' }, message: 'verified ask.text: Oslo is correct.', totalTokens: 15 }] });
+  });
+
+  it('fails the node and the flow with the verifier\'s reason on verdict false (onReject Fail)', async () => {
+    const { last } = await run((b) => (b.model === 'small' ? 'Bergen.' : '```json\n{"verdict": false, "reason": "Bergen is not the capital; Oslo is."}\n```'));
+    expect(last.status).toMatchObject({ phase: 'Failed', nodes: [{ phase: 'Succeeded' }, { id: 'check', phase: 'Failed', health: 'Red', message: 'failed: the verifier rejected ask.text: Bergen is not the capital; Oslo is.' }] });
+    expect(cond(last.status, 'Stalled')).toMatchObject({ reason: 'NodeFailed', message: expect.stringContaining('the verifier rejected ask.text: Bergen is not the capital') });
+  });
+
+  it('records verdict false and goes on under onReject Continue', async () => {
+    const { last } = await run((b) => (b.model === 'small' ? 'Bergen.' : '{"verdict": "false", "reason": "Wrong city."}'), 'Continue');
+    expect(last.status).toMatchObject({ phase: 'Succeeded', nodes: [{}, { id: 'check', phase: 'Succeeded', health: 'Yellow', outputs: { verdict: 'false', reason: 'Wrong city.' }, message: 'rejected ask.text (onReject Continue): Wrong city.' }] });
+  });
+
+  it('fails the node saying so when the verifier does not answer with a verdict', async () => {
+    const { last } = await run((b) => (b.model === 'small' ? 'Oslo.' : 'Looks fine to me.'));
+    expect(last.status).toMatchObject({ phase: 'Failed', nodes: [{}, { id: 'check', phase: 'Failed', message: 'failed: the verifier\'s reply is not JSON with verdict and reason: "Looks fine to me."' }] });
   });
 });

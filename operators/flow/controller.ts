@@ -14,6 +14,7 @@ import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type N
 import { MAX_STATUS_OUTPUT, modelOutputs, splitForStatus } from './outputs.js';
 import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
+import { verifyRequest, verifyResult } from './verify-node.js';
 import { APPROVAL_POLICY, approvalHowTo, approvalNodeResult, planGateVerdict, type PolicyState } from './approval.js';
 import { toolAttemptResult } from './tool-attempt.js';
 import { desiredToolPod, durationSeconds, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
@@ -107,7 +108,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     tokens.delete(flow.metadata!.uid!);
   }
 
-  function startModelCall(ctx: ReconcileContext<Flow>, key: string, node: FlowNode, request: ReturnType<typeof modelRequest>, token: { token: string; issuedAt: number }): void {
+  function startModelCall(ctx: ReconcileContext<Flow>, key: string, node: FlowNode, request: ReturnType<typeof modelRequest>, token: { token: string; issuedAt: number }, toResult: (answer: string, totalTokens: number) => AttemptResult): void {
     calls.set(key, { state: 'running' });
     const flowKey = ctx.key;
     const timeoutMs = node.timeout ? durationSeconds(node.timeout) * 1000 : opts.defaultModelTimeoutMs ?? 10 * 60_000;
@@ -117,9 +118,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     };
     void callRouter(request, { url: opts.routerUrl!, token: token.token, fetch: opts.fetch, timeoutMs, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
       .then((answer) => {
-        const checked = modelOutputs(node, answer.answer);
-        const totalTokens = answer.promptTokens + answer.completionTokens;
-        finish('error' in checked ? { kind: 'failed', message: checked.error, final: true } : { kind: 'succeeded', outputs: checked.outputs, totalTokens });
+        finish(toResult(answer.answer, answer.promptTokens + answer.completionTokens));
       }, (err: unknown) => {
         finish({ kind: 'failed', message: err instanceof ModelCallError ? err.message : `model call failed: ${(err as Error).message}` });
       });
@@ -188,16 +187,29 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       await ctx.apply(AGENTRUNS, desiredAgentRun({ flow: f, node, name: agentRunName(f.name, node.id, attempt), task: task.value!, systemPrompt: system.value }));
       return undefined;
     }
-    // model
+    // model and verify: one call through the lane router
     if (!opts.routerUrl) {
       return { kind: 'failed', final: true, message: 'the operator has no lane router URL: start it with agentlab run --router-url <url> (the Helm chart sets it to the router Service)' };
+    }
+    if (node.type === 'verify') {
+      const criteria = sub(node.verify!.criteria, 'verify.criteria');
+      if ('error' in criteria) return { kind: 'failed', message: `${criteria.error.field}: ${criteria.error.message}`, final: true };
+      const { node: target, output } = node.verify!.target;
+      const answer = values.output(target, output);
+      if (answer === undefined) return { kind: 'failed', final: true, message: `${base}.verify.target: node "${target}" produced no output "${output}"` };
+      const token = await flowToken(ctx);
+      startModelCall(ctx, callKey(flow, node.id, attempt), node, verifyRequest(node, criteria.value!, answer), token, (reply, totalTokens) => verifyResult(node, reply, totalTokens));
+      return undefined;
     }
     const prompt = sub(node.model!.prompt, 'model.prompt');
     if ('error' in prompt) return { kind: 'failed', message: `${prompt.error.field}: ${prompt.error.message}`, final: true };
     const system = sub(node.model!.system, 'model.system');
     if ('error' in system) return { kind: 'failed', message: `${system.error.field}: ${system.error.message}`, final: true };
     const token = await flowToken(ctx);
-    startModelCall(ctx, callKey(flow, node.id, attempt), node, modelRequest(node, prompt.value!, system.value), token);
+    startModelCall(ctx, callKey(flow, node.id, attempt), node, modelRequest(node, prompt.value!, system.value), token, (answer, totalTokens) => {
+      const checked = modelOutputs(node, answer);
+      return 'error' in checked ? { kind: 'failed', message: checked.error, final: true } : { kind: 'succeeded', outputs: checked.outputs, totalTokens };
+    });
     return undefined;
   }
 
@@ -347,7 +359,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         }
         if (node.type === 'agent' && next.attempts) next.child = `AgentRun/${agentRunName(name, node.id, next.attempts)}`;
         nodes.set(node.id, next);
-        if (isTerminal(next.phase) && node.type === 'model') {
+        if (isTerminal(next.phase) && (node.type === 'model' || node.type === 'verify')) {
           for (let a = 1; a <= (next.attempts ?? 0); a++) calls.delete(callKey(flow, node.id, a));
         }
       }

@@ -10,9 +10,9 @@ export type AttemptResult =
   /** An approval node waiting for a person; `message` replaces the node's message when set. */
   | { kind: 'awaiting'; message?: string }
   /** `decidedBy`: the verified person who approved an approval node; `message` replaces "succeeded". */
-  | { kind: 'succeeded'; outputs: Record<string, string>; totalTokens?: number; decidedBy?: string; message?: string }
+  | { kind: 'succeeded'; outputs: Record<string, string>; totalTokens?: number; decidedBy?: string; message?: string; health?: 'Yellow' }
   /** `final`: retrying cannot help (outputs of the wrong type); the node fails at once. */
-  | { kind: 'failed'; message: string; final?: boolean; decidedBy?: string };
+  | { kind: 'failed'; message: string; final?: boolean; decidedBy?: string; totalTokens?: number };
 
 /** Why no new node may start. */
 export type Hold = { kind: 'none' } | { kind: 'suspended' } | { kind: 'failing'; node: string };
@@ -82,7 +82,7 @@ export function decideNode(input: NodeInput): NodeDecision {
     case 'running':
       return { status: { ...status, phase: 'Running', ...(status.retryAt ? {} : { health: 'Green' as const }), message: attemptMessage(attempts, maxAttempts, attempt.kind === 'running' ? attempt.detail : undefined) }, run: attempts };
     case 'succeeded': {
-      const done: NodeStatus = { ...status, phase: 'Succeeded', health: 'Green', finishedAt: at, message: truncate(attempt.message ?? (attempts > 1 ? `succeeded on attempt ${attempts}` : 'succeeded')), outputs: attempt.outputs };
+      const done: NodeStatus = { ...status, phase: 'Succeeded', health: attempt.health ?? 'Green', finishedAt: at, message: truncate(attempt.message ?? (attempts > 1 ? `succeeded on attempt ${attempts}` : 'succeeded')), outputs: attempt.outputs };
       delete done.retryAt;
       if (attempt.decidedBy) done.decidedBy = attempt.decidedBy;
       if (attempt.totalTokens !== undefined) done.totalTokens = attempt.totalTokens;
@@ -93,6 +93,7 @@ export function decideNode(input: NodeInput): NodeDecision {
         const failed: NodeStatus = { ...status, phase: 'Failed', health: 'Red', finishedAt: at, message: truncate(attempts > 1 ? `failed after ${attempts} attempts: ${attempt.message}` : `failed: ${attempt.message}`) };
         delete failed.retryAt;
         if (attempt.decidedBy) failed.decidedBy = attempt.decidedBy;
+        if (attempt.totalTokens !== undefined) failed.totalTokens = attempt.totalTokens;
         return { status: failed, event: { type: 'Warning', reason: 'NodeFailed', message: truncate(`node ${node.id} ${failed.message}`) } };
       }
       if (hold.kind !== 'none') {

@@ -116,11 +116,11 @@ export function splitForStatus(outputs: Record<string, string>): { inline: Recor
   return { inline, needsConfigMap };
 }
 
-function stripFence(text: string): string {
+export function stripFence(text: string): string {
   const m = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/.exec(text);
   return m ? m[1] : text;
 }
 
-function preview(text: string): string {
+export function preview(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
 }

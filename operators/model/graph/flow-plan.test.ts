@@ -28,8 +28,8 @@ describe('planFlowRun', () => {
       { node: 'agent', wave: 3, action: 'CreateAgentRun', child: 'AgentRun/daily-agent' },
       { node: 'sub', wave: 3, action: 'CreateFlow', child: 'Flow/daily-sub' },
     ]);
-    expect(r.unsupported.map((p) => p.field)).toEqual(['spec.nodes[4].type', 'spec.nodes[5].type']);
-    expect(r.unsupported[1].message).toBe('node "check" is of type verify, which this version of the Flow controller does not run yet (it runs tool, model, agent, approval nodes)');
+    expect(r.unsupported.map((p) => p.field)).toEqual(['spec.nodes[4].type']);
+    expect(r.unsupported[0].message).toBe('node "sub" is of type flow, which this version of the Flow controller does not run yet (it runs tool, model, agent, approval, verify nodes)');
   });
 
   it('plans nothing for an invalid graph and reports the field path', () => {

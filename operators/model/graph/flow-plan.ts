@@ -22,7 +22,7 @@ export const PLAN_ACTIONS: Record<FlowNodeType, FlowPlanAction> = {
  * Node types this version's Flow controller runs. A flow with any other node type is planned
  * (so a person sees the plan) but Stalled before anything runs; `agentlab plan` says so too.
  */
-export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model', 'agent', 'approval'];
+export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model', 'agent', 'approval', 'verify'];
 
 const MAX_NAME = 253;
 
