@@ -4,7 +4,7 @@
 // ({message, url} errors, 404 for a deleted issue), 401 for a bad token, 429 + retry-after from a
 // rate-limiting proxy, and ETag/If-None-Match -> 304.
 import {
-  addComment, atLeast, attachLabels, branchFiles, commentsSince, commitFile, createIssue, decodeContent, editIssue,
+  addComment, atLeast, intParam, paginate, attachLabels, branchFiles, commentsSince, commitFile, createIssue, decodeContent, editIssue,
   ensureLabel, ForgeHttpError, liveComment, liveIssue, mayEdit, newForgeState, react, requireString, requireWrite,
   startFakeForge, wireTime,
   type FakeForge, type FakeForgeOptions, type ForgeComment, type ForgeIssue, type ForgeLabel, type ForgeReaction, type ForgeRepo,
@@ -64,6 +64,8 @@ export async function startFakeForgejo(opts: FakeForgejoOptions = {}): Promise<F
     if (!Number.isInteger(n) || n < 1) throw new ForgeHttpError(404, 'Not Found');
     return n;
   };
+  /** Forgejo's default [api] MAX_RESPONSE_ITEMS. */
+  const MAX_PAGE = 50;
   const FORBIDDEN = 'user should have specific permission or be a site admin';
   const R = '([^/]+)/([^/]+)';
   const routes: Route[] = [
@@ -114,7 +116,14 @@ export async function startFakeForgejo(opts: FakeForgejoOptions = {}): Promise<F
         return { status: 200, body: commentJson(repo!, c) };
       },
     },
-    { method: 'GET', pattern: new RegExp(`^/repos/${R}/labels$`), repo: true, handle: ({ repo }) => ({ status: 200, body: repo!.labels.map((l) => labelJson(repo!, l)) }) },
+    {
+      method: 'GET', pattern: new RegExp(`^/repos/${R}/labels$`), repo: true,
+      handle: ({ repo, query }) => {
+        const page = intParam(query, 'page', 1, 1e6);
+        const { slice } = paginate(repo!.labels, page, intParam(query, 'limit', MAX_PAGE, MAX_PAGE));
+        return { status: 200, body: slice.map((l) => labelJson(repo!, l)), headers: { 'x-total-count': String(repo!.labels.length) } };
+      },
+    },
     {
       method: 'POST', pattern: new RegExp(`^/repos/${R}/labels$`), repo: true,
       handle: ({ repo, body, user }) => {

@@ -86,8 +86,10 @@ export function createForgejoTracker(config: IssueTrackerConfig): IssueTracker {
     const existing: ForgejoLabel[] = [];
     for (let page = 1; ; page++) {
       const { data } = await send<ForgejoLabel[]>('GET', `${repoPath}/labels`, 'other', { query: { page: String(page), limit: String(LABEL_PAGE) } });
-      existing.push(...data);
-      if (data.length < LABEL_PAGE) break;
+      const fresh = data.filter((l) => !existing.some((e) => e.id === l.id));
+      existing.push(...fresh);
+      // A short page ends the list; a page with nothing new means the server ignored `page`.
+      if (data.length < LABEL_PAGE || fresh.length === 0) break;
     }
     const ids: number[] = [];
     for (const name of names) {

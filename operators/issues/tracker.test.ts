@@ -150,6 +150,16 @@ describe.each(CASES)('IssueTracker against the fake $name', (c) => {
     expect((await tracker.getIssue(number)).labels.sort()).toEqual(['agentlab', 'needs-approval']);
   });
 
+  it('finds existing labels beyond the first page instead of creating them again', async () => {
+    const { number } = await tracker.createIssue({ title: 'many labels', body: '' });
+    const names = Array.from({ length: 120 }, (_, i) => `area-${String(i).padStart(3, '0')}`);
+    await tracker.addLabels(number, names);
+    const before = fake.repo(REPO).labels.length;
+    const second = await tracker.createIssue({ title: 'late label', body: '' });
+    expect(await tracker.addLabels(second.number, ['area-119'])).toEqual(['area-119']);
+    expect(fake.repo(REPO).labels.length).toBe(before);
+  });
+
   it('reacts to an issue and a comment, once however often it is asked', async () => {
     const { number } = await tracker.createIssue({ title: 'reactions', body: '' });
     const comment = await as('tok-alice').createComment(number, '/approve');
@@ -187,14 +197,16 @@ describe.each(CASES)('IssueTracker against the fake $name', (c) => {
     const read = await tracker.getFile(path, 'docs');
     expect(read).toEqual({ path, sha: created.sha, content: '# GPU upgrade\n\nnode-3: done ✓\n' });
 
-    const updated = await tracker.putFile({ path, branch: 'docs', content: 'v2', message: 'docs: v2', sha: read!.sha });
+    const long = Array.from({ length: 40 }, (_, i) => `step ${i}: ok ✓`).join('\n'); // base64 GitHub wraps at 60 columns
+    const updated = await tracker.putFile({ path, branch: 'docs', content: long, message: 'docs: v2', sha: read!.sha });
     expect(updated.sha).not.toBe(created.sha);
+    expect(await tracker.getFile(path, 'docs')).toEqual({ path, sha: updated.sha, content: long });
     expect(fake.repo(REPO).commits.filter((x) => x.path === path).map((x) => x.message)).toEqual(['docs: gpu upgrade (fixes #1)', 'docs: v2']);
 
     // A stale sha, or a create over an existing file, is a Conflict: read again, never overwrite blindly.
     await expectKind(tracker.putFile({ path, branch: 'docs', content: 'v3', message: 'stale', sha: created.sha }), 'Conflict');
     await expectKind(tracker.putFile({ path, branch: 'docs', content: 'v3', message: 'blind' }), 'Conflict');
-    expect(fake.file(REPO, 'docs', path)).toBe('v2');
+    expect(fake.file(REPO, 'docs', path)).toBe(long);
 
     await expectKind(tracker.putFile({ path: 'x.md', branch: 'no-such-branch', content: 'x', message: 'x' }), 'NotFound');
     await expectKind(tracker.getFile('x.md', 'no-such-branch'), 'NotFound');
