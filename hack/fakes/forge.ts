@@ -3,7 +3,7 @@
 // both share (token check -> injected rate limit -> route -> ETag/If-None-Match). Each provider
 // file only declares its routes and renders its own wire shapes.
 import { createHash } from 'node:crypto';
-import { startFakeHttpServer, type FakeContext, type FakeServer, type Faults } from './server.js';
+import { sleep, startFakeHttpServer, type FakeContext, type FakeServer, type Faults } from './server.js';
 
 export type ForgePermission = 'admin' | 'write' | 'read' | 'none';
 
@@ -258,7 +258,11 @@ export async function startFakeForge(opts: FakeForgeOptions, state: ForgeState, 
     errorBody: (status, message) => wire.errorBody(status, message),
     onRequest: opts.log ? (e) => opts.log!(`${e.method} ${e.path} ${e.status} ${e.ms}ms`) : undefined,
     async handle(ctx) {
-      answer(ctx, route(ctx));
+      const a = route(ctx);
+      // The delay fault holds every answer back (a slow forge), e.g. to test client timeouts.
+      const delay = ctx.faults.firstTokenDelayMs;
+      if (delay && delay > 0) await sleep(delay);
+      if (!ctx.res.destroyed) answer(ctx, a);
     },
   });
 

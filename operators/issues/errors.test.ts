@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyHttpFailure, DEFAULT_RATE_LIMIT_WAIT_MS, MAX_RATE_LIMIT_WAIT_MS, rateLimitWaitMs, type HttpFailure } from './errors.js';
+import { classifyHttpFailure, DEFAULT_RATE_LIMIT_WAIT_MS, MAX_RATE_LIMIT_WAIT_MS, networkFailure, rateLimitWaitMs, type HttpFailure } from './errors.js';
 
 const NOW = Date.parse('2026-12-03T10:00:00Z');
 const f = (status: number, headers: Record<string, string> = {}, message = '', subject: HttpFailure['subject'] = 'other'): HttpFailure => ({ status, headers, message, subject, now: NOW });
@@ -49,5 +49,17 @@ describe('rateLimitWaitMs', () => {
   });
   it('falls back to a minute for remaining 0 without a usable reset', () => {
     expect(rateLimitWaitMs(f(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': 'soon' }))).toBe(DEFAULT_RATE_LIMIT_WAIT_MS);
+  });
+});
+
+describe('networkFailure', () => {
+  it.each([
+    ['fetch\'s own timeout', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), 'the forge could not be reached: timed out'],
+    ['a timeout Octokit wrapped (cause: DOMException, numeric code 23)', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'HttpError', status: 500, cause: { name: 'TimeoutError', code: 23, message: 'The operation was aborted due to timeout' } }), 'the forge could not be reached: timed out'],
+    ['a refused connection', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } }), 'the forge could not be reached: ECONNREFUSED'],
+  ])('%s', (_name, err, message) => {
+    const e = networkFailure(err);
+    expect(e.kind).toBe('Unavailable');
+    expect(e.message).toBe(message);
   });
 });

@@ -118,7 +118,10 @@ export function rateLimitWaitMs(f: Pick<HttpFailure, 'status' | 'headers' | 'mes
 
 /** A failure before any answer (DNS, refused connection, timeout). */
 export function networkFailure(err: unknown): IssueTrackerError {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  const detail = e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timed out' : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
+  const e = err as { name?: string; message?: string; cause?: { name?: string; code?: unknown; message?: string } };
+  // fetch throws the abort itself; Octokit wraps it (its cause is the DOMException, whose numeric code means nothing to a reader).
+  const aborted = [e.name, e.cause?.name].some((n) => n === 'TimeoutError' || n === 'AbortError');
+  const code = typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+  const detail = aborted ? 'timed out' : (code ?? e.cause?.message ?? e.message ?? String(err));
   return new IssueTrackerError('Unavailable', `the forge could not be reached: ${detail}`);
 }

@@ -269,6 +269,19 @@ describe.each(CASES)('IssueTracker against the fake $name', (c) => {
     expect(await tracker.permission('alice')).toBe('write');
   });
 
+  it('gives up on a forge that does not answer in timeoutMs (Unavailable, timed out)', async () => {
+    fake.setFaults({ firstTokenDelayMs: 2_000 });
+    try {
+      const slow = createIssueTracker({ provider: c.provider, baseURL: c.baseURL(fake), repository: REPO, token: OWNER_TOKEN, timeoutMs: 200 });
+      const started = Date.now();
+      const e = await expectKind(slow.getIssue(1), 'Unavailable');
+      expect(e.message).toMatch(/timed out|timeout|aborted/i);
+      expect(Date.now() - started).toBeLessThan(1_900);
+    } finally {
+      fake.setFaults({});
+    }
+  });
+
   it('maps an unreachable forge to Unavailable', async () => {
     const down = createIssueTracker({ provider: c.provider, baseURL: 'http://127.0.0.1:9', repository: REPO, token: OWNER_TOKEN });
     await expectKind(down.getIssue(1), 'Unavailable');
