@@ -16,6 +16,8 @@ import { KubeApiError, KubeClient } from '../runtime/kube.js';
 import { createMcpServer, type ServerOptions } from './server.js';
 
 export const MCP_PATH = '/mcp';
+/** Probe endpoint: no Host, Origin or token check (the kubelet sends the pod IP and no token). */
+export const HEALTH_PATH = '/healthz';
 const SESSION_IDLE_MS = 30 * 60_000;
 const MAX_SESSIONS = 64;
 
@@ -162,6 +164,12 @@ export async function startMcpHttpServer(opts: HttpServerOptions): Promise<McpHt
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      // Liveness and readiness for the kubelet, whose probes send the pod IP as Host and no
+      // token: answered before those checks, and it says nothing but that the server is up.
+      if (url.pathname === HEALTH_PATH) {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        return void res.end('ok');
+      }
       if (url.pathname !== MCP_PATH) return refuse(res, 404, `not found: the MCP endpoint is ${MCP_PATH}`);
       const problem = checkRequest(req.headers, allowed);
       if (problem) return refuse(res, problem.status, problem.message, problem.headers);

@@ -63,6 +63,26 @@ describe('agentlab mcp over streamable HTTP', () => {
     expect(origin.status).toBe(403);
   });
 
+  it('answers the kubelet\'s probe on /healthz (pod IP as Host, no token) and nothing more', async () => {
+    const probe = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(new URL('/healthz', url), { headers: { Host: '10.42.0.17:8090' } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(probe).toEqual({ status: 200, body: 'ok' });
+    // Any other path from that Host is still refused.
+    const other = await new Promise<number>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { Host: '10.42.0.17:8090', Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(other).toBe(403);
+  });
+
   it('a session answers only to the token that opened it', async () => {
     const client = await connect({ Authorization: `Bearer ${token}` });
     const transport = (client as unknown as { transport: StreamableHTTPClientTransport }).transport;

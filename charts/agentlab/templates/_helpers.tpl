@@ -96,3 +96,16 @@ seccompProfile:
 {{- define "agentlab.controllerRegex" -}}
 modelserver|lanepolicy|agentrun|flow|hardwaretask
 {{- end }}
+
+{{- define "agentlab.mcp.selectorLabels" -}}
+app.kubernetes.io/name: agentlab-mcp
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- /* Host/Origin names the MCP server accepts: loopback (kubectl port-forward), the Service's names, then mcp.allowedHosts. */}}
+{{- define "agentlab.mcp.allowedHosts" -}}
+{{- $svc := printf "%s-mcp" (include "agentlab.fullname" .) }}
+{{- $ns := .Release.Namespace }}
+{{- $hosts := list "localhost" "127.0.0.1" "[::1]" $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.cluster.local" $svc $ns) }}
+{{- join "," (concat $hosts .Values.mcp.allowedHosts | uniq) }}
+{{- end }}
