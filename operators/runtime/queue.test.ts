@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WorkQueue } from './queue.js';
+import { MAX_TIMER_MS, timerDelay, WorkQueue } from './queue.js';
 
 describe('WorkQueue', () => {
   beforeEach(() => { vi.useFakeTimers(); });
@@ -117,5 +117,26 @@ describe('WorkQueue', () => {
     expect(q.pending()).toBe(3);
     q.done(k!);
     expect(q.pending()).toBe(2);
+  });
+});
+
+describe('WorkQueue with real timers', () => {
+  it('does not fire a requeue weeks away at once (Node timers overflow past 2^31-1 ms to 1 ms)', async () => {
+    const q = new WorkQueue({});
+    q.addAfter('far', 30 * 24 * 3600_000);
+    q.addAfter('nan', Number.NaN);
+    q.addAfter('inf', Number.POSITIVE_INFINITY);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(q.length).toBe(0);
+    q.shutDownNow();
+  });
+
+  it('timerDelay keeps delays a timer can hold and clamps the rest', () => {
+    expect(timerDelay(5)).toBe(5);
+    expect(timerDelay(0)).toBe(0);
+    expect(timerDelay(MAX_TIMER_MS)).toBe(MAX_TIMER_MS);
+    expect(timerDelay(MAX_TIMER_MS + 1)).toBe(MAX_TIMER_MS);
+    expect(timerDelay(Number.NaN)).toBe(MAX_TIMER_MS);
+    expect(timerDelay(Number.POSITIVE_INFINITY)).toBe(MAX_TIMER_MS);
   });
 });

@@ -80,8 +80,9 @@ export class WorkQueue {
   }
 
   /** Adds the key after `ms`; an earlier pending deadline for the same key wins. */
-  addAfter(key: string, ms: number): void {
+  addAfter(key: string, requestedMs: number): void {
     if (this.shuttingDown) return;
+    const ms = timerDelay(requestedMs);
     if (ms <= 0) return this.add(key);
     const at = this.opts.now() + ms;
     const existing = this.waiting.get(key);
@@ -182,4 +183,17 @@ export class WorkQueue {
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : (-this.tokens / this.opts.retryQps) * 1000;
   }
+}
+
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer delay would fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The delay a timer can honour: longer ones (a deadline weeks away), Infinity and NaN become the
+ * longest timer, so a controller asking for a far requeue waits (and the periodic resync still
+ * reconciles the key) instead of spinning on a timer that overflowed to 1 ms.
+ */
+export function timerDelay(ms: number): number {
+  if (Number.isNaN(ms) || ms > MAX_TIMER_MS) return MAX_TIMER_MS;
+  return ms;
 }
