@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { kubectlBinary, runKubectl } from './harness/kubectl.js';
 import { npmStart, type NpmStart } from './harness/npm-start.js';
 import { waitFor } from './harness/wait.js';
@@ -103,6 +105,31 @@ describe('npm start', () => {
     }, { timeoutMs: 30_000, intervalMs: 200, what: 'the private lane\'s NetworkPolicy' });
     const routerRule = policy.spec.egress.find((r) => r.to?.some((t) => t.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'agentlab-system'));
     expect(routerRule?.ports).toEqual([{ protocol: 'TCP', port }]);
+  });
+
+  it('serves MCP over HTTP on loopback to a client using the printed URL and the dev admin token it says how to read', async () => {
+    const stdout = dev.stdout();
+    const urlLine = printedExport(stdout, 'AGENTLAB_MCP_URL');
+    const url = urlLine.slice('export AGENTLAB_MCP_URL='.length);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(stdout).toContain(`claude mcp add --transport http agentlab "$AGENTLAB_MCP_URL" --header "Authorization: Bearer $AGENTLAB_MCP_TOKEN"`);
+    // The token line as printed, run by sh with the real kubectl, as a person pasting it would.
+    const kubectlDir = path.dirname(kubectlBinary());
+    const env = { ...process.env, PATH: kubectlDir === '.' ? process.env.PATH : `${kubectlDir}:${process.env.PATH}` };
+    const read = spawnSync('sh', ['-c', `${printedExport(stdout, 'AGENTLAB_MCP_TOKEN')}\nprintf %s "$AGENTLAB_MCP_TOKEN"`], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 });
+    expect(read.status, read.stderr).toBe(0);
+    const token = read.stdout;
+    expect(token.length).toBeGreaterThan(10);
+    const client = new Client({ name: 'cli-dev-test', version: '0.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    try {
+      const r = await client.callTool({ name: 'list_resources', arguments: { kind: 'ModelServer' } });
+      expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      const names = (r.structuredContent as { items: { namespace?: string; name: string }[] }).items.map((i) => `${i.namespace}/${i.name}`);
+      expect(names).toContain('ai-models/ollama-3060');
+    } finally {
+      await client.close();
+    }
   });
 
   it('stops cleanly on Ctrl-C to the whole process group (as a terminal sends it) and exits 0', async () => {

@@ -13,6 +13,7 @@ import { changedRows, renderTable, rowKey, statusRow, type StatusRow } from './d
 import { missingDevParts, NO_DEV_CLUSTER } from './dev/dev-cluster.js';
 import { DEV_ROUTER_NAMESPACE, devRouterDeps, devTokenNamespace, devTokenSecret, routerIntro } from './dev/router-access.js';
 import { listenForStop } from './dev/stop-signals.js';
+import { mcpIntro } from './dev/mcp-access.js';
 import { APPROVAL_POLICY_NAME, renderApprovalPolicy } from './dev/approval-policy.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -20,10 +21,12 @@ const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 const help = `Start a complete AgentLab on this machine, no cluster needed: an embedded Kubernetes API
 server on 127.0.0.1, the CRDs, the chart's approval policy, a node simulator with the homelab's
 nodes (chief-horse with an RTX 3060, still-fawn with an RTX 3070, pumped-piglet CPU-only), the
-operator and the lane router, then the examples. The kubeconfig is written to .agentlab/kubeconfig so kubectl, k9s and
-"agentlab run" work against it. It prints the router's URL and how to read a router token for
-the private lane's namespace. While running, a status table of every AgentLab resource is
-redrawn every few seconds (plain log lines when stdout is not a terminal). Ctrl-C (or SIGTERM)
+operator, the lane router and the MCP server (streamable HTTP on 127.0.0.1), then the examples.
+The kubeconfig is written to .agentlab/kubeconfig so kubectl, k9s and "agentlab run" work against
+it. It prints the router's URL and how to read a router token for the private lane's namespace,
+and the MCP server's URL with the "claude mcp add" line to connect to it. While running, a status
+table of every AgentLab resource is redrawn every few seconds (plain log lines when stdout is not a
+terminal). Ctrl-C (or SIGTERM)
 stops everything and exits 0; a second Ctrl-C a second or more later forces the exit.
 
 It needs a clone of the repository (hack/ holds the embedded cluster); the container image has
@@ -37,6 +40,7 @@ Usage:
 Flags:
       --port <n>             API server port (default 0: a free port)
       --router-port <n>      lane router port on 127.0.0.1 (default 0: a free port)
+      --mcp-port <n>         MCP server (streamable HTTP) port on 127.0.0.1 (default 0: a free port)
       --state-dir <dir>      where the kubeconfig and dev.log go (default .agentlab)
       --examples <dir>       apply the manifests of this directory (default: the bundled examples/)
       --skip-examples        apply no examples
@@ -61,6 +65,7 @@ function devFlags(args: string[], io: Io) {
   const parsed = parseFlags(args, {
     port: { type: 'string' },
     'router-port': { type: 'string' },
+    'mcp-port': { type: 'string' },
     'state-dir': { type: 'string' },
     examples: { type: 'string' },
     'skip-examples': { type: 'boolean' },
@@ -72,12 +77,14 @@ function devFlags(args: string[], io: Io) {
   const v = parsed.values;
   const port = parsePort('port', v.port);
   const routerPort = parsePort('router-port', v['router-port']);
+  const mcpPort = parsePort('mcp-port', v['mcp-port']);
   const stateDir = resolve(io.cwd, v['state-dir'] ?? '.agentlab');
   const interval = Number(v.interval ?? '3');
   if (!(interval >= 0.5 && interval <= 3600)) throw new UsageError(`--interval: "${v.interval}" must be between 0.5 and 3600 seconds`);
   return {
     port,
     routerPort,
+    mcpPort,
     stateDir,
     examplesDir: v['skip-examples'] ? undefined : v.examples ? resolve(io.cwd, v.examples) : EXAMPLES_DIR,
     kubeconfigPath: v['kubeconfig-out'] ? resolve(io.cwd, v['kubeconfig-out']) : join(stateDir, 'kubeconfig'),
@@ -175,6 +182,12 @@ export const devCommand: Command = {
       const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0, ...devRouterDeps(router.url) });
       running.push({ name: 'operator', stop: () => operator.stop() });
       step(`operator running (metrics ${operator.metricsUrl ?? 'off'}/metrics); lane router on ${router.url}`);
+      // The MCP server over HTTP on loopback: each session's bearer token is its credential (the
+      // dev admin's token from the kubeconfig), exactly as `agentlab mcp --transport http`.
+      const { startMcpHttpServer } = await import('../mcp/http.js');
+      const mcp = await startMcpHttpServer({ host: '127.0.0.1', port: flags.mcpPort, kubeConfig: kc, crds, logger: logger.child({ component: 'mcp' }) });
+      running.push({ name: 'mcp', stop: () => mcp.close() });
+      step(`MCP server on ${mcp.url}`);
 
       const applied: Manifest[] = [];
       if (flags.examplesDir) {
@@ -202,6 +215,7 @@ export const devCommand: Command = {
         '  kubectl get agentruns -A                 # runs waiting for approval: you are admin here',
         '  npx agentlab approve agentrun/<name> -n <namespace>',
         ...routerIntro(router.url, tokenNamespace),
+        ...mcpIntro(mcp.url, flags.kubeconfigPath),
         io.isTTY ? `Logs: ${logFile}. Ctrl-C stops everything.` : 'Ctrl-C stops everything.',
         '',
       ].join('\n');
