@@ -105,6 +105,8 @@ export interface FakeForgeOptions {
   /** Repositories as `owner/name` (default ["agentlab/homelab"]); the owner's login is an admin. */
   repositories?: string[];
   users?: ForgeUserSpec[];
+  /** Issues that exist at start (e.g. the ones examples link by number), opened by the repository owner. */
+  issues?: { repository: string; number: number; title: string; body?: string }[];
   /** Branches every repository starts with (default ["main"]). */
   branches?: string[];
   faults?: Faults;
@@ -331,6 +333,14 @@ export async function startFakeForge(opts: FakeForgeOptions, state: ForgeState, 
     return r;
   };
   for (const u of opts.users ?? []) addForgeUser(state, u);
+  for (const seed of opts.issues ?? []) {
+    const r = repoOf(seed.repository);
+    if (!Number.isInteger(seed.number) || seed.number < 1 || r.issues.has(seed.number)) throw new Error(`fake forge: cannot seed ${seed.repository}#${seed.number}`);
+    const owner = state.users.get(r.owner.toLowerCase())!;
+    r.nextNumber = seed.number;
+    createIssue(state, r, owner, seed.title, seed.body ?? '');
+    r.nextNumber = Math.max(...r.issues.keys()) + 1;
+  }
   return {
     ...server,
     webUrl: webUrlOf(server.url),

@@ -34,6 +34,18 @@ describe('fake GitHub', () => {
     expect(edited.status).toBe(200);
   });
 
+  it('starts with seeded issues and numbers new ones after them', async () => {
+    const seeded = await startFakeGitHub({ repositories: ['acme/portal'], users: [{ login: 'acme', token: 't' }], issues: [{ repository: 'acme/portal', number: 142, title: 'Login fails' }] });
+    try {
+      const base = `${seeded.url}/repos/acme/portal/issues`;
+      expect(await (await fetch(`${base}/142`, { headers: { authorization: 'token t' } })).json()).toMatchObject({ number: 142, title: 'Login fails', user: { login: 'acme' } });
+      const next = await fetch(base, { method: 'POST', headers: { authorization: 'token t' }, body: JSON.stringify({ title: 'next' }) });
+      expect(((await next.json()) as { number: number }).number).toBe(143);
+    } finally {
+      await seeded.close();
+    }
+  });
+
   it('pages comments with per_page and a Link rel="next"', async () => {
     for (let i = 0; i < 3; i++) await post('/issues/1/comments', { body: `p${i}` });
     const res = await fetch(`${api}/issues/1/comments?per_page=2`, { headers: auth });

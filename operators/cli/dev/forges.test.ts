@@ -1,0 +1,55 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Manifest } from './apply-order.js';
+import { DEV_FORGE_TOKEN, devForgeSecrets, devForgeSeed, forgeRefs, startDevForges, type DevForges } from './forges.js';
+
+const run = (name: string, github: Record<string, unknown>, namespace = 'acme'): Manifest => ({
+  file: 'f.yaml', object: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name, namespace }, spec: { github } } as never,
+});
+const task: Manifest = {
+  file: 't.yaml',
+  object: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'disk', namespace: 'homelab' }, spec: { github: { repository: 'homelab/infrastructure', secretRef: { name: 'github-token' } } } } as never,
+};
+
+describe('dev forges', () => {
+  const manifests = [
+    run('triage', { repository: 'acme-msp/client-portal', issue: 142, secretRef: { name: 'github-token' } }),
+    run('other', { repository: 'acme-msp/client-portal', issue: 142, secretRef: { name: 'github-token', key: 'pat' } }),
+    task,
+    run('no-block', {}),
+    { file: 's.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'github-token', namespace: 'homelab' } } },
+  ];
+  const refs = forgeRefs(manifests);
+
+  it('finds the repositories, linked issues and token Secrets the examples name', () => {
+    expect(refs.map((r) => [r.kind, r.name, r.repository, r.issue, r.secretName, r.secretKey])).toEqual([
+      ['AgentRun', 'triage', 'acme-msp/client-portal', 142, 'github-token', 'token'],
+      ['AgentRun', 'other', 'acme-msp/client-portal', 142, 'github-token', 'pat'],
+      ['HardwareTask', 'disk', 'homelab/infrastructure', undefined, 'github-token', 'token'],
+    ]);
+    expect(devForgeSeed(refs)).toEqual({
+      repositories: ['acme-msp/client-portal', 'homelab/infrastructure'],
+      issues: [{ repository: 'acme-msp/client-portal', number: 142, title: 'Linked by AgentRun acme/other' }],
+    });
+  });
+
+  it('writes one dev token Secret per name and key, never over a Secret the manifests define', () => {
+    expect(devForgeSecrets(refs, manifests)).toEqual([
+      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'github-token', namespace: 'acme' }, stringData: { token: DEV_FORGE_TOKEN, pat: DEV_FORGE_TOKEN } },
+    ]);
+  });
+
+  let forges: DevForges | undefined;
+  afterAll(() => forges?.stop());
+
+  it('serves the examples\' issues on local fake forges, whatever base URL a spec names', async () => {
+    forges = await startDevForges(refs);
+    const gh = forges.issueTrackers({ provider: 'github', repository: 'acme-msp/client-portal', token: DEV_FORGE_TOKEN });
+    const linked = await gh.getIssue(142);
+    expect(linked.url).toBe(`${forges.githubUrl}/acme-msp/client-portal/issues/142`);
+    expect(await gh.permission('agentlab-dev')).toBe('admin');
+
+    const fj = forges.issueTrackers({ provider: 'forgejo', baseURL: 'https://git.example.org', repository: 'homelab/infrastructure', token: DEV_FORGE_TOKEN });
+    const created = await fj.createIssue({ title: 'Add a 4 TB disk', body: '', labels: ['hardware'] });
+    expect(created.url).toBe(`${forges.forgejoUrl}/homelab/infrastructure/issues/1`);
+  });
+});

@@ -1,0 +1,102 @@
+// `agentlab dev` runs a fake GitHub and a fake Forgejo on 127.0.0.1 (hack/fakes/) and points every
+// issue tracker at them, so the examples' issues get real URLs on a local forge and nothing
+// reaches github.com or a real Forgejo with a dev token.
+import type { IssueTrackerFactory } from '../../issues/types.js';
+import { createIssueTracker } from '../../issues/factory.js';
+import type { Manifest } from './apply-order.js';
+
+/** The dev forges' token, in the Secrets the examples name (a local fake's token, not a secret). */
+export const DEV_FORGE_TOKEN = 'agentlab-dev-forge-token';
+/** The user that token acts as: admin of every repository on the dev forges. */
+export const DEV_FORGE_USER = 'agentlab-dev';
+
+export interface ForgeRef {
+  kind: string;
+  namespace: string;
+  name: string;
+  repository: string;
+  issue?: number;
+  secretName: string;
+  secretKey: string;
+}
+
+const FORGE_KINDS = new Set(['AgentRun', 'HardwareTask']);
+
+/** Pure: the issue-tracker blocks (spec.github) of the AgentRuns and HardwareTasks among the manifests. */
+export function forgeRefs(manifests: Manifest[]): ForgeRef[] {
+  const refs: ForgeRef[] = [];
+  for (const { object } of manifests) {
+    if (!FORGE_KINDS.has(object.kind)) continue;
+    const block = (object as { spec?: { github?: { repository?: unknown; issue?: unknown; secretRef?: { name?: unknown; key?: unknown } } } }).spec?.github;
+    if (!object.metadata.name || !block || typeof block.repository !== 'string' || typeof block.secretRef?.name !== 'string') continue;
+    refs.push({
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? 'default',
+      name: object.metadata.name,
+      repository: block.repository,
+      issue: typeof block.issue === 'number' ? block.issue : undefined,
+      secretName: block.secretRef.name,
+      secretKey: typeof block.secretRef.key === 'string' ? block.secretRef.key : 'token',
+    });
+  }
+  return refs;
+}
+
+/** Pure: what the dev forges start with: the repositories the manifests name and the issues they link. */
+export function devForgeSeed(refs: ForgeRef[]): { repositories: string[]; issues: { repository: string; number: number; title: string }[] } {
+  const repositories = [...new Set(refs.map((r) => r.repository))];
+  const issues = new Map<string, { repository: string; number: number; title: string }>();
+  for (const r of refs) {
+    if (r.issue !== undefined) issues.set(`${r.repository}#${r.issue}`, { repository: r.repository, number: r.issue, title: `Linked by ${r.kind} ${r.namespace}/${r.name}` });
+  }
+  return { repositories: repositories.length ? repositories : ['homelab/infrastructure'], issues: [...issues.values()] };
+}
+
+/**
+ * Pure: one token Secret per (namespace, name) the manifests reference, holding DEV_FORGE_TOKEN
+ * under every key asked for. Secrets the manifests define themselves are left alone.
+ */
+export function devForgeSecrets(refs: ForgeRef[], manifests: Manifest[]): { apiVersion: 'v1'; kind: 'Secret'; type: 'Opaque'; metadata: { name: string; namespace: string }; stringData: Record<string, string> }[] {
+  const defined = new Set(manifests.filter((m) => m.object.kind === 'Secret').map((m) => `${m.object.metadata.namespace ?? 'default'}/${m.object.metadata.name}`));
+  const secrets = new Map<string, Record<string, string>>();
+  for (const r of refs) {
+    const key = `${r.namespace}/${r.secretName}`;
+    if (defined.has(key)) continue;
+    secrets.set(key, { ...(secrets.get(key) ?? {}), [r.secretKey]: DEV_FORGE_TOKEN });
+  }
+  return [...secrets.entries()].map(([key, stringData]) => {
+    const [namespace, name] = key.split('/') as [string, string];
+    return { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, stringData };
+  });
+}
+
+/** Every tracker the operator builds in dev goes to the local fake of its provider. */
+export function devIssueTrackers(urls: { github: string; forgejo: string }): IssueTrackerFactory {
+  return (config) => createIssueTracker({ ...config, baseURL: config.provider === 'forgejo' ? urls.forgejo : urls.github });
+}
+
+export interface DevForges {
+  githubUrl: string;
+  forgejoUrl: string;
+  issueTrackers: IssueTrackerFactory;
+  stop(): Promise<void>;
+}
+
+/** Starts both fake forges (hack/ is only in a clone, so it is imported here, on demand). */
+export async function startDevForges(refs: ForgeRef[]): Promise<DevForges> {
+  const { startFakeGitHub, startFakeForgejo } = await import('../../../hack/fakes/index.js');
+  const options = { ...devForgeSeed(refs), users: [{ login: DEV_FORGE_USER, token: DEV_FORGE_TOKEN, permission: 'admin' as const }] };
+  const github = await startFakeGitHub(options);
+  const forgejo = await startFakeForgejo(options).catch(async (err: unknown) => {
+    await github.close();
+    throw err;
+  });
+  return {
+    githubUrl: github.url,
+    forgejoUrl: forgejo.url,
+    issueTrackers: devIssueTrackers({ github: github.url, forgejo: forgejo.url }),
+    stop: async () => {
+      await Promise.all([github.close(), forgejo.close()]);
+    },
+  };
+}
