@@ -7,8 +7,9 @@
 # (bin/agentlab.js, operators/*-runner/main.ts), so there is no separate build output to drift from
 # the code; /tmp must be writable for tsx's cache (the chart and the controllers mount an emptyDir
 # there, the root filesystem is read-only).
-# hack/ (the embedded dev cluster), examples/ and test/ are not copied: `agentlab dev` here exits
-# 2 and says so (docs/adr/0004). test/image-layout.test.ts checks this layout from the COPY lines.
+# hack/ (the embedded dev cluster) and test/ are not copied: `agentlab dev` here exits 2 and says
+# so (docs/adr/0004). examples/ is: `agentlab mcp` serves them as resources (agentlab://examples/...).
+# test/image-layout.test.ts checks this layout from the COPY lines.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -22,6 +23,7 @@ COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY operators ./operators
 COPY crds ./crds
+COPY examples ./examples
 # Non-root, numeric so that runAsNonRoot can verify it.
 USER 65532:65532
 

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 // The container image's file layout, built from the Dockerfile's own COPY lines (there is no
 // container engine here to build it): what the image ships must run every command it claims,
@@ -74,11 +76,25 @@ describe('the image layout (Dockerfile)', () => {
 
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
-  it('ships no hack/ and no examples/', () => {
+  it('ships no hack/, and ships examples/ (the MCP server serves them as resources)', () => {
     const shipped = targetCopies(DOCKERFILE).flatMap((c) => c.sources);
     expect(shipped).not.toContain('hack');
-    expect(shipped).not.toContain('examples');
+    expect(shipped).toContain('examples');
   });
+
+  it('runs the MCP server (the chart\'s mcp Deployment) and serves the examples as resources', async () => {
+    const kubeconfig = path.join(app, 'mcp-kubeconfig');
+    // Names a cluster only, as the chart's kubeconfig does; listing resources makes no API call.
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n');
+    const client = new Client({ name: 'image-layout-test', version: '0.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [path.join(app, 'bin', 'agentlab.js'), 'mcp', '--kubeconfig', kubeconfig], cwd: app, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: app, NODE_ENV: 'production' }, stderr: 'pipe' }));
+    try {
+      const { resources } = await client.listResources();
+      expect(resources.map((r) => r.uri)).toContain('agentlab://examples/modelserver-ollama-rtx3060.yaml');
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 
   it('runs the commands it claims: help, crds, validate, run and router', () => {
     const help = agentlab(['--help']);
