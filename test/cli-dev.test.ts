@@ -67,6 +67,21 @@ describe('npm start', () => {
     expect(all.stdout).toContain('lanepolicy.agentlab.dev/private');
   });
 
+  it('runs a fake GitHub whose URL it prints, holding the issue the triage example links, and the token Secret the example names', async () => {
+    const line = dev.stdout().split('\n').find((l) => l.includes('Issues go to a fake GitHub ('));
+    expect(line, 'npm start prints the fake forges\' URLs').toBeDefined();
+    const [, githubUrl, token] = /fake GitHub \((http:\/\/127\.0\.0\.1:\d+)\).*token: (\S+)$/.exec(line!.trim())!;
+    const res = await fetch(`${githubUrl}/repos/acme-msp/client-portal/issues/142`, { headers: { authorization: `token ${token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ number: 142, state: 'open', html_url: `${githubUrl}/acme-msp/client-portal/issues/142` });
+    expect((await fetch(`${githubUrl}/repos/acme-msp/client-portal/issues/142`, { headers: { authorization: 'token wrong' } })).status).toBe(401);
+    const secret = await waitFor(async () => {
+      const r = await runKubectl(target, ['get', 'secret', 'github-token', '-n', 'msp-clients', '-o', 'jsonpath={.data.token}'], { allowFailure: true });
+      return r.code === 0 && r.stdout ? r.stdout : undefined;
+    }, { timeoutMs: 30_000, what: 'the github-token Secret of the triage example' });
+    expect(Buffer.from(secret, 'base64').toString()).toBe(token);
+  });
+
   it('prints a status line per resource when stdout is not a terminal', async () => {
     await waitFor(() => /ModelServer ai-models\/ollama-3060 Ready=\w+: /.test(dev.stdout()), { timeoutMs: 30_000, what: 'a status line for ollama-3060', intervalMs: 200 });
   });

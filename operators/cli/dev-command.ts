@@ -15,13 +15,15 @@ import { DEV_ROUTER_NAMESPACE, devRouterDeps, devTokenNamespace, devTokenSecret,
 import { listenForStop } from './dev/stop-signals.js';
 import { mcpIntro } from './dev/mcp-access.js';
 import { APPROVAL_POLICY_NAME, renderApprovalPolicy } from './dev/approval-policy.js';
+import { DEV_FORGE_TOKEN, devForgeSecrets, forgeRefs, startDevForges } from './dev/forges.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 const help = `Start a complete AgentLab on this machine, no cluster needed: an embedded Kubernetes API
 server on 127.0.0.1, the CRDs, the chart's approval policy, a node simulator with the homelab's
 nodes (chief-horse with an RTX 3060, still-fawn with an RTX 3070, pumped-piglet CPU-only), the
-operator, the lane router and the MCP server (streamable HTTP on 127.0.0.1), then the examples.
+operator, the lane router, the MCP server (streamable HTTP on 127.0.0.1) and a fake GitHub and
+Forgejo that every issue tracker talks to (never a real forge), then the examples.
 The kubeconfig is written to .agentlab/kubeconfig so kubectl, k9s and "agentlab run" work against
 it. It prints the router's URL and how to read a router token for the private lane's namespace,
 and the MCP server's URL with the "claude mcp add" line to connect to it. While running, a status
@@ -174,12 +176,19 @@ export const devCommand: Command = {
       running.push({ name: 'nodesim', stop: () => sim.stop() });
       step(`node simulator running ${HOMELAB_NODES.map((n) => n.name).join(', ')}`);
 
+      // Fake forges with the repositories and issues the examples name: every issue tracker goes there.
+      const exampleManifests = flags.examplesDir ? readManifests(flags.examplesDir) : [];
+      const refs = forgeRefs(exampleManifests);
+      const forges = await startDevForges(refs);
+      running.push({ name: 'forges', stop: () => forges.stop() });
+      step(`fake GitHub on ${forges.githubUrl}, fake Forgejo on ${forges.forgejoUrl}`);
+
       // The router first: the operator is pointed at it (its port in lane NetworkPolicies, its URL for model calls).
       const { startRouter } = await import('../router/server.js');
       const router = await startRouter({ kubeConfig: kc, port: flags.routerPort, host: '127.0.0.1', namespace: DEV_ROUTER_NAMESPACE, logger: logger.child({ component: 'router' }) });
       running.push({ name: 'router', stop: () => router.stop() });
       const { startOperator } = await import('../manager.js');
-      const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0, ...devRouterDeps(router.url) });
+      const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0, ...devRouterDeps(router.url), issueTrackers: forges.issueTrackers });
       running.push({ name: 'operator', stop: () => operator.stop() });
       step(`operator running (metrics ${operator.metricsUrl ?? 'off'}/metrics); lane router on ${router.url}`);
       // The MCP server over HTTP on loopback: each session's bearer token is its credential (the
@@ -191,7 +200,7 @@ export const devCommand: Command = {
 
       const applied: Manifest[] = [];
       if (flags.examplesDir) {
-        for (const m of orderForApply(readManifests(flags.examplesDir))) {
+        for (const m of orderForApply(exampleManifests)) {
           try {
             await applier.apply(m.object as never);
             applied.push(m);
@@ -204,6 +213,14 @@ export const devCommand: Command = {
       // A token for the private lane's namespace, so a person can talk to the router at once.
       const tokenNamespace = devTokenNamespace(applied);
       if (tokenNamespace) await applier.apply(devTokenSecret(tokenNamespace) as never);
+      // The forge token Secrets the examples name, holding the dev forges' token.
+      for (const secret of devForgeSecrets(refs, applied)) {
+        try {
+          await applier.apply(secret as never);
+        } catch (err) {
+          io.stderr(`Secret ${secret.metadata.namespace}/${secret.metadata.name} for the dev forges: ${(err as Error).message}\n`);
+        }
+      }
 
       const intro = [
         '',
@@ -215,6 +232,7 @@ export const devCommand: Command = {
         '  kubectl get agentruns -A                 # runs waiting for approval: you are admin here',
         '  npx agentlab approve agentrun/<name> -n <namespace>',
         ...routerIntro(router.url, tokenNamespace),
+        `Issues go to a fake GitHub (${forges.githubUrl}) and a fake Forgejo (${forges.forgejoUrl}), never a real forge; token: ${DEV_FORGE_TOKEN}`,
         ...mcpIntro(mcp.url, flags.kubeconfigPath),
         io.isTTY ? `Logs: ${logFile}. Ctrl-C stops everything.` : 'Ctrl-C stops everything.',
         '',
