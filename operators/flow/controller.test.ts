@@ -3,6 +3,7 @@ import type { FlowSpec, FlowStatus } from '../api/generated/flow.js';
 import type { KubeObject } from '../runtime/kube.js';
 import { reconcileOnce } from '../runtime/test-kit.js';
 import { flowController } from './controller.js';
+import { runUsageConfigMapName } from '../model/agentrun/usage.js';
 import type { FlowObject } from './types.js';
 
 const now = new Date('2026-03-01T10:00:00Z');
@@ -382,5 +383,45 @@ describe('flow controller: verify nodes', () => {
   it('fails the node saying so when the verifier does not answer with a verdict', async () => {
     const { last } = await run((b) => (b.model === 'small' ? 'Oslo.' : 'Looks fine to me.'));
     expect(last.status).toMatchObject({ phase: 'Failed', nodes: [{}, { id: 'check', phase: 'Failed', message: 'failed: the verifier\'s reply is not JSON with verdict and reason: "Looks fine to me."' }] });
+  });
+});
+
+describe('flow controller: usage and cost', () => {
+  const spec: Partial<FlowSpec> = {
+    nodes: [
+      { id: 'ask', type: 'model', model: { prompt: 'hi' }, outputs: [{ name: 'text' }] },
+      { id: 'agent', type: 'agent', agent: { task: 'do' }, outputs: [{ name: 'out' }] },
+    ],
+  };
+  const usageCm = (prompt: number, completion: number, cost: string): KubeObject => ({
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name: runUsageConfigMapName('lab', 'daily'), namespace: 'agentlab-system', annotations: { 'agentlab.dev/run-namespace': 'lab', 'agentlab.dev/run': 'daily' } },
+    data: { promptTokens: String(prompt), completionTokens: String(completion), costUSD: cost, requests: '1' },
+  } as KubeObject);
+  const child = (usage: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+    metadata: { name: 'daily-agent', namespace: 'lab', ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] },
+    status: { phase: 'Succeeded', result: 'done', usage },
+  });
+  const ended = (digest: string): FlowStatus => ({
+    phase: 'Succeeded', startTime: now.toISOString(), completionTime: now.toISOString(), planDigest: digest,
+    nodes: [{ id: 'ask', phase: 'Succeeded', attempts: 1, totalTokens: 8 }, { id: 'agent', phase: 'Succeeded', attempts: 1, totalTokens: 100 }],
+  });
+
+  it('sums the child AgentRun\'s usage and the router\'s count for the flow token, and keeps reading it for a while after the end', async () => {
+    const c = flowController();
+    const digest = (await reconcileOnce(c, { object: flow({ ...spec, mode: 'Plan' }), now })).status.planDigest as string;
+    const r = await reconcileOnce(c, { object: flow(spec, ended(digest)), now: new Date(now.getTime() + 5000), cache: [child({ promptTokens: 90, completionTokens: 30, totalTokens: 120, costUSD: '0.001000' })], server: [usageCm(6, 4, '0.000250')] });
+    expect(r.status).toMatchObject({ phase: 'Succeeded', usage: { promptTokens: 96, completionTokens: 34, totalTokens: 130, costUSD: '0.001250' } });
+    expect(r.result.requeueAfterMs).toBe(10_000);
+    const later = await reconcileOnce(c, { object: flow(spec, r.status as FlowStatus), now: new Date(now.getTime() + 3 * 60_000), cache: [child({ totalTokens: 120 })], server: [usageCm(6, 4, '0.000250')] });
+    expect(later.result.requeueAfterMs).toBeUndefined();
+  });
+
+  it('counts the model node\'s reported tokens until the router has written the flow\'s usage', async () => {
+    const c = flowController();
+    const digest = (await reconcileOnce(c, { object: flow({ ...spec, mode: 'Plan' }), now })).status.planDigest as string;
+    const r = await reconcileOnce(c, { object: flow(spec, ended(digest)), now, cache: [child({ totalTokens: 100, costUSD: '0' })], server: [] });
+    expect(r.status).toMatchObject({ usage: { totalTokens: 108, costUSD: '0.000000' } });
   });
 });

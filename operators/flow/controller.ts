@@ -7,7 +7,7 @@ import type { Controller, ControllerHandle, ReconcileContext } from '../runtime/
 import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import type { ReconcileResult } from '../runtime/outcome.js';
 import { TransientError } from '../runtime/outcome.js';
-import { flowOutcome, flowPhase, progressOf, usageOf } from './flow-status.js';
+import { flowOutcome, flowPhase, progressOf } from './flow-status.js';
 import { paramValues, resolveInputs, substitute, type RunValues } from './inputs.js';
 import { callRouter, modelRequest, ModelCallError } from './model-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
@@ -15,6 +15,10 @@ import { MAX_STATUS_OUTPUT, modelOutputs, splitForStatus } from './outputs.js';
 import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
 import { verifyRequest, verifyResult } from './verify-node.js';
+import { flowUsage } from './usage.js';
+import { runUsageConfigMapName, runUsageFromConfigMap, type RunUsageFigures } from '../model/agentrun/usage.js';
+import { DEFAULT_ROUTER } from '../lanepolicy/desiredNetworkPolicy.js';
+import type { AgentRunStatus } from '../api/generated/agentrun.js';
 import { APPROVAL_POLICY, approvalHowTo, approvalNodeResult, planGateVerdict, type PolicyState } from './approval.js';
 import { toolAttemptResult } from './tool-attempt.js';
 import { desiredToolPod, durationSeconds, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
@@ -30,7 +34,13 @@ export interface FlowControllerOptions {
   backoffMs?: number;
   /** Time limit of a model call whose node sets no timeout (default 10 minutes). */
   defaultModelTimeoutMs?: number;
+  /** Namespace of the lane router, where it writes run usage ConfigMaps (default DEFAULT_ROUTER's). */
+  routerNamespace?: string;
 }
+
+/** After a flow ends, how long its usage is re-read (the router and AgentRuns report late usage). */
+const USAGE_SETTLE_MS = 2 * 60_000;
+const USAGE_REFRESH_MS = 10_000;
 
 const RUN_STARTED: readonly (FlowStatus['phase'])[] = ['Running', 'Succeeded', 'Failed', 'Suspended', 'AwaitingApproval'];
 const TOKEN_ANNOTATIONS = { lane: 'agentlab.dev/lane', sensitive: 'agentlab.dev/sensitive', revoked: 'agentlab.dev/revoked' };
@@ -88,6 +98,40 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       if (isNotFound(err)) return 'missing';
       throw new TransientError('ApprovalPolicyReadFailed', `reading ValidatingAdmissionPolicy ${APPROVAL_POLICY}: ${(err as Error).message}`);
     }
+  }
+
+  /** What the router counted for the flow's own token (model and verify calls), from its run usage ConfigMap. */
+  async function routerUsage(ctx: ReconcileContext<Flow>): Promise<RunUsageFigures | undefined> {
+    const flow = ctx.object;
+    const ns = opts.routerNamespace ?? DEFAULT_ROUTER.namespace;
+    const name = runUsageConfigMapName(flow.metadata!.namespace!, flow.metadata!.name!);
+    try {
+      return runUsageFromConfigMap(await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, ns, name));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw new TransientError('UsageReadFailed', `reading run usage ConfigMap ${ns}/${name}: ${(err as Error).message}`);
+    }
+  }
+
+  /** status.usage from the child AgentRuns (cache) and the router's count for the flow token. */
+  async function usageNow(ctx: ReconcileContext<Flow>, list: readonly NodeStatus[]): Promise<FlowStatus['usage']> {
+    const flow = ctx.object;
+    const types = new Map(flow.spec.nodes.map((n) => [n.id, n.type]));
+    const agentRuns: AgentRunStatus['usage'][] = [];
+    const callNodes: NodeStatus[] = [];
+    for (const st of list) {
+      const type = types.get(st.id);
+      if (type === 'agent') {
+        for (let a = 1; a <= (st.attempts ?? 0); a++) {
+          const run = ctx.cache.get(AGENTRUNS, flow.metadata!.namespace, agentRunName(flow.metadata!.name!, st.id, a)) as (KubeObject & { status?: AgentRunStatus }) | undefined;
+          agentRuns.push(run?.status?.usage ?? (a === st.attempts && st.totalTokens ? { totalTokens: st.totalTokens } : undefined));
+        }
+      } else if ((type === 'model' || type === 'verify') && (st.attempts ?? 0) > 0) {
+        callNodes.push(st);
+      }
+    }
+    const router = callNodes.length > 0 ? await routerUsage(ctx) : undefined;
+    return flowUsage({ agentRuns, router, callNodes });
   }
 
   /** Marks the flow's token revoked once the run ended (kept, so usage still maps to the flow). */
@@ -314,8 +358,13 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       }
       if (prev.phase === 'Succeeded' || prev.phase === 'Failed') {
         await revokeToken(ctx);
-        ctx.setStatus(statusFields(prev));
-        return { outcome: flowOutcome(prev.phase, prev.nodes ?? [], plan) };
+        // Usage reported after the end (the router's flush, a child's last read) is still added.
+        const usage = prev.startTime ? await usageNow(ctx, prev.nodes ?? []) : prev.usage;
+        ctx.setStatus(statusFields({ ...prev, usage }));
+        const result: ReconcileResult = { outcome: flowOutcome(prev.phase, prev.nodes ?? [], plan) };
+        const ended = Date.parse(prev.completionTime ?? '');
+        if (prev.startTime && Number.isFinite(ended) && now.getTime() - ended < USAGE_SETTLE_MS) result.requeueAfterMs = USAGE_REFRESH_MS;
+        return result;
       }
 
       // Run (or keep running) the plan.
@@ -373,7 +422,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         plan,
         planDigest: digest,
         nodes: list,
-        usage: usageOf(list),
+        usage: await usageNow(ctx, list),
         approval: gateRecord,
       };
       if (phase === 'Succeeded' || phase === 'Failed') {
@@ -384,6 +433,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       ctx.setStatus(statusFields(fields));
       const result: ReconcileResult = { outcome: flowOutcome(phase, list, plan) };
       if (requeueAfterMs !== undefined && phase !== 'Succeeded' && phase !== 'Failed') result.requeueAfterMs = requeueAfterMs;
+      if (phase === 'Succeeded' || phase === 'Failed') result.requeueAfterMs = USAGE_REFRESH_MS;
       return result;
     },
   };
@@ -433,6 +483,6 @@ function statusFields(s: FlowStatus): Record<string, unknown> {
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }
 
-export const controller = (deps: ControllerDeps = {}): Controller<Flow> => flowController({ routerUrl: deps.routerUrl });
+export const controller = (deps: ControllerDeps = {}): Controller<Flow> => flowController({ routerUrl: deps.routerUrl, routerNamespace: deps.router?.namespace });
 
 export type { FlowPlanEntry };

@@ -24,12 +24,6 @@ export function progressOf(nodes: readonly NodeStatus[]): string {
   return `${nodes.filter((n) => isTerminal(n.phase)).length}/${nodes.length}`;
 }
 
-/** Token totals of the run (model nodes report theirs); undefined before any tokens were used. */
-export function usageOf(nodes: readonly NodeStatus[]): FlowStatus['usage'] {
-  const total = nodes.reduce((n, x) => n + (x.totalTokens ?? 0), 0);
-  return total > 0 ? { totalTokens: total } : undefined;
-}
-
 /** What the runtime makes of the flow's phase: Ready, Reconciling or Stalled with a message naming the nodes. */
 export function flowOutcome(phase: FlowPhase | undefined, nodes: readonly NodeStatus[], plan: readonly FlowPlanEntry[]): Outcome {
   const ordered = plan.map((p) => nodes.find((n) => n.id === p.node)).filter((n): n is NodeStatus => n !== undefined);

@@ -10,6 +10,8 @@ const logger = pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' });
 
 export interface FlowFixture {
   ns: string;
+  /** Where the router runs and writes run usage ConfigMaps. */
+  routerNs: string;
   ollama: FakeOllama;
   router: Router;
   operator: Operator;
@@ -26,7 +28,7 @@ export interface FlowRead {
     plan?: { node: string; wave: number; action: string; child?: string }[];
     nodes?: { id: string; phase?: string; health?: string; attempts?: number; message?: string; child?: string; outputs?: Record<string, string>; totalTokens?: number }[];
     conditions?: { type: string; status: string; reason: string; message: string }[];
-    usage?: { totalTokens?: number };
+    usage?: { promptTokens?: number; completionTokens?: number; totalTokens?: number; costUSD?: string };
   };
 }
 
@@ -53,11 +55,11 @@ export async function startFlowFixture(cluster: Cluster, rules: ScriptRule[] = [
     },
   }));
   const router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: selector, namespace: routerNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
-  const operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllers: ['flow'], routerUrl: router.url, serviceAccess: cluster.serviceAccess });
+  const operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllers: ['flow'], routerUrl: router.url, router: { namespace: routerNs, podLabels: ROUTER_POD_LABELS, port: ROUTER_PORT }, serviceAccess: cluster.serviceAccess });
   const path = (name: string) => `/apis/agentlab.dev/v1alpha1/namespaces/${ns}/flows/${name}`;
   const getFlow = async (name: string) => (await cluster.request({ path: path(name) })).json() as FlowRead;
   return {
-    ns, ollama, router, operator,
+    ns, routerNs, ollama, router, operator,
     async applyFlow(name, spec) {
       await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name, namespace: ns }, spec }));
     },

@@ -1,7 +1,9 @@
 // Verify nodes through the lane router: a second model call judges a model node's answer against
 // the criteria; the fake Ollama answers the question wrongly and the verifier rejects it.
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
+import { runUsageConfigMapName, runUsageFromConfigMap } from '../../operators/model/agentrun/usage.js';
 import { condition, startFlowFixture, type FlowFixture } from './support.js';
 
 const cluster = useCluster();
@@ -38,6 +40,25 @@ describe('Flow verify nodes', () => {
     expect(condition(flow, 'Stalled')).toMatchObject({ status: 'True', reason: 'NodeFailed', message: expect.stringContaining('node check failed: the verifier rejected ask.text') });
     const verifierCall = f.ollama.requests.find((r) => JSON.stringify(r.body).includes('Answer to verify'));
     expect(JSON.stringify(verifierCall?.body)).toContain('Bergen is the capital of Norway.');
+  });
+
+  it('puts what the router counted for the flow\'s token (both calls) in status.usage, with cost', async () => {
+    const cmName = runUsageConfigMapName(f.ns, 'verify-fail');
+    const counted = await cluster.waitFor(async () => {
+      const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${cmName}` });
+      if (r.status !== 200) return undefined;
+      const u = runUsageFromConfigMap(r.json() as { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> });
+      return u && u.requests >= 2 ? u : undefined;
+    }, { what: 'the router to write the flow\'s run usage', timeoutMs: 30_000 });
+    const want = { promptTokens: counted.promptTokens, completionTokens: counted.completionTokens, totalTokens: counted.totalTokens, costUSD: counted.costUSD.toFixed(6) };
+    // Until the router has flushed, the nodes' own counts stand in; the flow re-reads usage after it ended.
+    const flow = await cluster.waitFor(async () => {
+      const fl = await f.getFlow('verify-fail');
+      return isDeepStrictEqual(fl.status?.usage, want) ? fl : undefined;
+    }, { what: `status.usage to become ${JSON.stringify(want)}`, timeoutMs: 30_000 });
+    expect(flow.status?.usage).toEqual(want);
+    const nodeTokens = flow.status!.nodes!.reduce((n, x) => n + (x.totalTokens ?? 0), 0);
+    expect(counted.totalTokens).toBe(nodeTokens);
   });
 
   it('records the verdict and goes on under onReject Continue', async () => {
