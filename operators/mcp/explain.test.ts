@@ -119,6 +119,32 @@ const cases: { name: string; snapshot: Snapshot; ready: string; summary: RegExp;
     summary: /^ModelServer\/ai\/s is Ready: serving 1 model on chief-horse$/,
   },
   {
+    name: 'a HardwareTask waiting for a person names the step, its instructions and how to mark it done',
+    snapshot: {
+      object: {
+        kind: 'HardwareTask', metadata: { name: 'h', namespace: 'ops', generation: 1 },
+        status: {
+          observedGeneration: 1, phase: 'Running', steps: [{ name: 'fit-disk', phase: 'WaitingForHuman' }],
+          conditions: [c('Ready', 'Unknown', 'WaitingForHuman', 'waiting for a person: step fit-disk'), c('WaitingForHuman', 'True', 'WaitingForHuman', 'step fit-disk: Put the new disk in bay 3.\n\nset spec.steps[0].human.completed to true with completedBy (your user name)')],
+        },
+      },
+    },
+    ready: 'Unknown',
+    summary: /^waiting for a person to do step fit-disk: Put the new disk in bay 3\.\n\nset spec\.steps\[0\]\.human\.completed to true/,
+    suggestions: [/the MCP tool complete_step \{namespace: ops, name: h, step: fit-disk\}/],
+  },
+  {
+    name: 'a Flow Stalled on an invalid graph gives the field path',
+    snapshot: {
+      object: {
+        kind: 'Flow', metadata: { name: 'f', namespace: 'ops', generation: 1 },
+        status: { observedGeneration: 1, conditions: [c('Ready', 'False', 'InvalidGraph', 'spec.nodes[1].needs[0]: node "nope" does not exist'), c('Stalled', 'True', 'InvalidGraph', 'spec.nodes[1].needs[0]: node "nope" does not exist'), c('Planned', 'False', 'InvalidGraph', 'spec.nodes[1].needs[0]: node "nope" does not exist')] },
+      },
+    },
+    ready: 'False',
+    summary: /^Stalled \(InvalidGraph\): spec\.nodes\[1\]\.needs\[0\]: node "nope" does not exist$/,
+  },
+  {
     name: 'a Warning event is a cause when nothing else explains it',
     snapshot: {
       object: { kind: 'HardwareTask', metadata: { name: 'h', namespace: 'ops', generation: 1 }, status: { observedGeneration: 1, conditions: [c('Ready', 'False', 'StepFailed', 'step check-disk failed')] } },

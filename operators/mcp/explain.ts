@@ -108,6 +108,7 @@ function collect(s: Snapshot, depth: number, causes: Cause[], suggestions: strin
     case 'ModelServer': modelServer(s, depth, add, suggestions); break;
     case 'LanePolicy': lanePolicy(s, depth, causes, suggestions); break;
     case 'AgentRun': agentRun(s, add, suggestions); break;
+    case 'HardwareTask': hardwareTask(s, add, suggestions); break;
     default: break;
   }
   const ready = cond(o, 'Ready');
@@ -223,6 +224,19 @@ function agentRun(s: Snapshot, add: Add, suggestions: string[]): void {
     const ready = cond(o, 'Ready');
     add('status', ready?.reason ?? st.phase, `the run ended ${st.phase}${ready?.message ? `: ${ready.message}` : ''}${typeof st.result === 'string' && st.result ? ` (result: ${st.result})` : ''}`);
   }
+}
+
+interface TaskStatusLike extends Status { steps?: { name: string; phase?: string }[] }
+
+/** A HardwareTask waiting for a person: the step, its instructions and how to mark it done (from WaitingForHuman). */
+function hardwareTask(s: Snapshot, add: Add, suggestions: string[]): void {
+  const o = s.object;
+  const waiting = cond(o, 'WaitingForHuman');
+  if (waiting?.status !== 'True') return;
+  const st = statusOf(o) as TaskStatusLike;
+  const step = st.steps?.find((x) => x.phase === 'WaitingForHuman')?.name;
+  add('condition', 'WaitingForHuman', `waiting for a person to do ${waiting.message}`);
+  if (step) suggestions.push(`when the work is done: the MCP tool complete_step {namespace: ${o.metadata?.namespace}, name: ${o.metadata?.name}, step: ${step}}, which records you as completedBy`);
 }
 
 /** What is wrong with a child: a pod that does not run, a Deployment that is not available. */
