@@ -142,26 +142,26 @@ describe('agentlab mcp over stdio', () => {
   });
 
   it('explains a HardwareTask waiting for a person and a Flow Stalled on an invalid graph, from the controllers\' own status', async () => {
-    // Flow and HardwareTask controllers for this file's labelled objects only (the example task above stays unreconciled).
-    const op = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], labelSelector: `${selector.key}=${selector.value}`, controllers: ['flow', 'hardwaretask'], serviceAccess: cluster.serviceAccess });
+    // Flow and HardwareTask controllers for a namespace of their own (the example task and flow in ns stay unreconciled).
+    const own = await cluster.newNamespace('mcp-ctl');
+    const op = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [own], controllers: ['flow', 'hardwaretask'], serviceAccess: cluster.serviceAccess });
     afterAll(() => op.stop());
-    const labels = { [selector.key]: selector.value };
-    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'fit-disk', labels }, spec: {
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'fit-disk' }, spec: {
       node: 'chief-horse', summary: 'Fit a disk',
       steps: [{ name: 'fit', type: 'human', human: { instructions: 'Put the new disk in the free 3.5" bay of chief-horse.' } }],
-    } }), { namespace: ns });
-    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'two-answers', labels }, spec: {
+    } }), { namespace: own });
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'two-answers' }, spec: {
       nodes: [{ id: 'ask', type: 'model', model: { model: 'default', prompt: 'Say hi.' }, outputs: [{ name: 'a', type: 'string' }, { name: 'b', type: 'string' }] }],
-    } }), { namespace: ns });
-    await cluster.waitFor(async () => condition(await getJson(['get', 'hardwaretask', 'fit-disk', '-n', ns]), 'WaitingForHuman')?.status === 'True', { what: 'fit-disk to wait for a person' });
-    await cluster.waitFor(async () => condition(await getJson(['get', 'flow', 'two-answers', '-n', ns]), 'Stalled')?.reason === 'InvalidGraph', { what: 'two-answers to stall on its graph' });
+    } }), { namespace: own });
+    await cluster.waitFor(async () => condition(await getJson(['get', 'hardwaretask', 'fit-disk', '-n', own]), 'WaitingForHuman')?.status === 'True', { what: 'fit-disk to wait for a person' });
+    await cluster.waitFor(async () => condition(await getJson(['get', 'flow', 'two-answers', '-n', own]), 'Stalled')?.reason === 'InvalidGraph', { what: 'two-answers to stall on its graph' });
 
-    const task = await mcp.ok<any>('explain_not_ready', { kind: 'hwt', namespace: ns, name: 'fit-disk' });
+    const task = await mcp.ok<any>('explain_not_ready', { kind: 'hwt', namespace: own, name: 'fit-disk' });
     expect(task.summary).toMatch(/^waiting for a person to do step fit: Put the new disk in the free 3\.5" bay of chief-horse\./);
     expect(task.summary).toContain('spec.steps[0].human.completed');
-    expect(task.suggestions).toContainEqual(`when the work is done: the MCP tool complete_step {namespace: ${ns}, name: fit-disk, step: fit}, which records you as completedBy`);
+    expect(task.suggestions).toContainEqual(`when the work is done: the MCP tool complete_step {namespace: ${own}, name: fit-disk, step: fit}, which records you as completedBy`);
 
-    const flow = await mcp.ok<any>('explain_not_ready', { kind: 'Flow', namespace: ns, name: 'two-answers' });
+    const flow = await mcp.ok<any>('explain_not_ready', { kind: 'Flow', namespace: own, name: 'two-answers' });
     expect(flow.ready).toBe('False');
     expect(flow.summary).toMatch(/^Stalled \(InvalidGraph\): invalid graph: spec\.nodes\[0\]\.outputs: a model node with format text puts its answer in one output, but 2 are declared/);
   });
