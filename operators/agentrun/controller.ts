@@ -9,7 +9,7 @@ import { isAlreadyExists, isNotFound, type KubeClient, type KubeObject, readBody
 import { TransientError, type ReconcileResult } from '../runtime/outcome.js';
 import { DEFAULT_ROUTER, type RouterLocation } from '../lanepolicy/desiredNetworkPolicy.js';
 import { runUsageConfigMapName, runUsageFromConfigMap, type RunUsage } from '../model/agentrun/usage.js';
-import { APPROVAL_POLICY, approvalVerdict, type PolicyState } from './approval.js';
+import { APPROVAL_POLICY, approvalVerdict, decisionManager, isRecorded, type ManagedFieldsEntry, type PolicyState } from './approval.js';
 import { desiredAccess, desiredAgentNetworkPolicy, desiredConfigMap, desiredPod, desiredTokenSecret, desiredTranscript, runnerConfig } from './desired.js';
 import { API_SERVER_SLICE_NAMESPACE, API_SERVER_SLICE_SELECTOR, apiServerEgressRules, type EgressRule, type EndpointSliceLike } from './apiserver-egress.js';
 import { keyHolder } from './idempotency.js';
@@ -84,6 +84,23 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   const refreshMs = opts.refreshMs ?? 15_000;
   const readLog = opts.readLog ?? readPodLog;
   const newToken = opts.newToken ?? (() => randomBytes(32).toString('base64url'));
+
+  /**
+   * Who wrote a decision the status does not record yet: the informer's cache has no
+   * managedFields, so the run is read once from the API server. Undefined when there is no new
+   * decision or the run is gone (the channel then falls back to Flux's labels).
+   */
+  async function decisionManagerOf(ctx: ReconcileContext<AgentRun>): Promise<string | undefined> {
+    const run = ctx.object;
+    if (!run.spec.approval?.decision || !run.spec.approval.decidedBy || isRecorded(run)) return undefined;
+    try {
+      const fresh = await ctx.client.get<KubeObject>(AGENTRUNS, run.metadata.namespace, run.metadata.name!);
+      return decisionManager(fresh.metadata?.managedFields as ManagedFieldsEntry[] | undefined);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
 
   async function policyState(ctx: ReconcileContext<AgentRun>): Promise<PolicyState> {
     try {
@@ -368,7 +385,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       fields.lane = lane.lane;
       if (run.spec.cancel) return finish(ctx, fields, { phase: 'Cancelled', reason: 'Cancelled', message: 'cancelled by spec.cancel before the agent started' }, {});
 
-      const verdict = approvalVerdict(run, run.spec.approval?.required === false || !run.spec.approval ? 'installed' : await policyState(ctx), ctx.now());
+      const verdict = approvalVerdict(run, run.spec.approval?.required === false || !run.spec.approval ? 'installed' : await policyState(ctx), ctx.now(), await decisionManagerOf(ctx));
       switch (verdict.kind) {
         case 'policyMissing':
           fields.phase = 'AwaitingApproval';

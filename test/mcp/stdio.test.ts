@@ -295,10 +295,20 @@ describe('agentlab mcp over stdio', () => {
     expect(textOf(refused)).toContain(`you (${bob}) are not allowed to approve agentrun/expand: ask for the agentlab-approver role in namespace ${ns}`);
     await asBob.close();
 
+    // The AgentRun controller, with a lane of this file's for the namespace, records how the decision arrived.
+    await cluster.kubectl(['label', 'namespace', ns, `mcp.test.agentlab.dev/lane=${id}`]);
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: `mcp-runs-${id}`, labels: { [selector.key]: selector.value } },
+      spec: { namespaceSelector: { matchLabels: { 'mcp.test.agentlab.dev/lane': id } }, allowCloud: true, sensitiveData: 'AllowCloud', providers: [{ name: 'claude', cloud: { provider: 'anthropic', secretRef: { name: 'no-such-key', namespace: ns } }, models: { chat: 'claude-sonnet-4-5' } }] } }));
+    const runs = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], labelSelector: `${selector.key}=${selector.value}`, controllers: ['agentrun'], serviceAccess: cluster.serviceAccess });
+    afterAll(() => runs.stop());
+    await cluster.waitFor(async () => (await getJson(['get', 'agentrun', 'expand', '-n', ns])).status?.phase === 'AwaitingApproval', { what: 'expand to wait for approval', timeoutMs: 30_000 });
+
     const asAlice = await spawnMcp(personKubeconfig(cluster.kubeconfigPath, alice));
     const approved = await asAlice.ok<any>('approve', { namespace: ns, name: 'expand', reason: 'pool is at 91%' });
     expect(approved).toEqual({ kind: 'AgentRun', namespace: ns, name: 'expand', decision: 'Approved', decidedBy: alice, reason: 'pool is at 91%' });
     expect((await getJson(['get', 'agentrun', 'expand', '-n', ns])).spec.approval).toEqual({ required: true, decision: 'Approved', decidedBy: alice, reason: 'pool is at 91%' });
+    await cluster.waitFor(async () => (await getJson(['get', 'agentrun', 'expand', '-n', ns])).status?.approval !== undefined, { what: 'the controller to record the approval', timeoutMs: 30_000 });
+    expect((await getJson(['get', 'agentrun', 'expand', '-n', ns])).status.approval).toMatchObject({ decision: 'Approved', decidedBy: alice, via: 'mcp', reason: 'pool is at 91%' });
     // A HardwareTask's human step and approval gate (the example, applied earlier in this file): alice
     // is a technician and an approver; bob may patch HardwareTasks but holds neither verb.
     const hwt = (p: string) => `hardwaretask/chief-horse-storage${p}`;

@@ -404,11 +404,11 @@ export interface AgentRunStatus {
      */
     decidedAt?: string;
     /**
-     * How the decision arrived: kubectl (any direct API client: kubectl, k9s, agentlab approve) or flux (the object is applied by a Flux Kustomization, so the API server saw Flux's service account; the person is whoever committed the change).
+     * How the decision arrived, from the field manager that wrote spec.approval.decision: mcp (agentlab mcp, field manager agentlab-mcp), kubectl (any direct API client: kubectl, k9s, agentlab approve) or flux (Flux's kustomize-controller applied it, so the API server saw Flux's service account; the person is whoever committed the change). The client chooses its field manager, so this is a hint; decidedBy, verified by the admission policy, is the fact.
      */
-    via?: 'kubectl' | 'flux';
+    via?: 'kubectl' | 'flux' | 'mcp';
     /**
-     * For via flux, the Kustomization that applied the decision (namespace/name).
+     * For via flux, the Kustomization that applied the decision (namespace/name); for a field manager AgentLab does not know, that manager's name (via kubectl).
      */
     source?: string;
     /**
