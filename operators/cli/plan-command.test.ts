@@ -22,7 +22,7 @@ describe('agentlab plan and graph (offline)', () => {
     expect(r.stdout).toContain('WAVE  NODE     TYPE   ACTION     CHILD\n0     collect  tool   CreatePod  Pod/host-report-collect-1\n1     advise   model  CallModel  -\n');
   });
 
-  it('notes node types this version does not run', async () => {
+  it('plans the example flows with every node type, without notes, and a sub-flow node with its child', async () => {
     const r = await cli(['plan', 'examples/flow-fetch-summarize-verify.yaml']);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('note:');
@@ -33,7 +33,8 @@ describe('agentlab plan and graph (offline)', () => {
     ].join('\n'));
     const s = await cli(['plan', 'f.yaml'], dir);
     expect(s.code).toBe(0);
-    expect(s.stdout).toContain('note: spec.nodes[0].type: node "sub" is of type flow, which this version of the Flow controller does not run yet');
+    expect(s.stdout).toContain('0     sub   flow  CreateFlow  Flow/parent-sub');
+    expect(s.stdout).not.toContain('note:');
   });
 
   it('reports an invalid graph with file, line and field path, exit code 1', async () => {

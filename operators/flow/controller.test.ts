@@ -58,12 +58,6 @@ describe('flow controller: planning', () => {
     expect(run.applied).toEqual([]);
   });
 
-  it('stalls a flow with a node type this version does not run, naming the node, with the plan shown', async () => {
-    const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'a', type: 'model', model: { prompt: 'x' }, outputs: [{ name: 'text' }] }, { id: 'ok', type: 'flow', flow: { name: 'other' }, dependsOn: ['a'] }] }), now });
-    expect(cond(run.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'UnsupportedNodeType', message: expect.stringContaining('spec.nodes[1].type: node "ok" is of type flow, which this version of the Flow controller does not run yet') });
-    expect(run.status.plan).toEqual([{ node: 'a', wave: 0, action: 'CallModel' }, { node: 'ok', wave: 1, action: 'CreateFlow', child: 'Flow/daily-ok' }]);
-    expect(run.applied).toEqual([]);
-  });
 });
 
 describe('flow controller: tool nodes', () => {
@@ -413,6 +407,8 @@ describe('flow controller: usage and cost', () => {
     const digest = (await reconcileOnce(c, { object: flow({ ...spec, mode: 'Plan' }), now })).status.planDigest as string;
     const r = await reconcileOnce(c, { object: flow(spec, ended(digest)), now: new Date(now.getTime() + 5000), cache: [child({ promptTokens: 90, completionTokens: 30, totalTokens: 120, costUSD: '0.001000' })], server: [usageCm(6, 4, '0.000250')] });
     expect(r.status).toMatchObject({ phase: 'Succeeded', usage: { promptTokens: 96, completionTokens: 34, totalTokens: 130, costUSD: '0.001250' } });
+    // The AgentRun's usage grew after the node succeeded (the router's late flush): the node follows.
+    expect((r.status as FlowStatus).nodes![1].totalTokens).toBe(120);
     expect(r.result.requeueAfterMs).toBe(10_000);
     const later = await reconcileOnce(c, { object: flow(spec, r.status as FlowStatus), now: new Date(now.getTime() + 3 * 60_000), cache: [child({ totalTokens: 120 })], server: [usageCm(6, 4, '0.000250')] });
     expect(later.result.requeueAfterMs).toBeUndefined();
@@ -423,5 +419,59 @@ describe('flow controller: usage and cost', () => {
     const digest = (await reconcileOnce(c, { object: flow({ ...spec, mode: 'Plan' }), now })).status.planDigest as string;
     const r = await reconcileOnce(c, { object: flow(spec, ended(digest)), now, cache: [child({ totalTokens: 100, costUSD: '0' })], server: [] });
     expect(r.status).toMatchObject({ usage: { totalTokens: 108, costUSD: '0.000000' } });
+  });
+});
+
+describe('flow controller: sub-flow nodes', () => {
+  const template: FlowObject = {
+    apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'double-it', namespace: 'lab', uid: 'uid-t' },
+    spec: {
+      mode: 'Plan', schedule: '@daily', approval: { required: true },
+      params: [{ name: 'n', type: 'number' }, { name: 'unit', value: 'items' }],
+      nodes: [{ id: 'calc', type: 'tool', tool: { ...step, args: ['sh', '-c', 'echo $((${params.n} * 2)) > $AGENTLAB_OUTPUTS_DIR/out'] }, outputs: [{ name: 'out', type: 'number' }] }],
+    },
+  };
+  const parent: Partial<FlowSpec> = {
+    lane: 'private',
+    nodes: [
+      { id: 'count', type: 'tool', tool: { ...step, args: ['true'] }, outputs: [{ name: 'n', type: 'number' }] },
+      { id: 'sub', type: 'flow', flow: { name: 'double-it' }, inputs: [{ name: 'n', from: { node: 'count', output: 'n' }, type: 'number' }], outputs: [{ name: 'out', type: 'number' }] },
+    ],
+  };
+  const countDone = succeededPod('daily-count-1', { n: '21' });
+  const owned = { ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] };
+
+  it('creates an owned child Flow from the template with the node\'s inputs as params, mode Run, no schedule or gate, and takes its outputs', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(parent), now, cache: [template] });
+    const second = await reconcileOnce(c, { object: flow(parent, first.status as FlowStatus), now, cache: [template, countDone] });
+    const child = second.applied.find((a) => a.object.kind === 'Flow')!.object as FlowObject;
+    expect(child.metadata).toMatchObject({ name: 'daily-sub', namespace: 'lab', labels: { 'agentlab.dev/flow': 'daily', 'agentlab.dev/flow-node': 'sub', 'agentlab.dev/flow-depth': '1' }, ownerReferences: [{ kind: 'Flow', name: 'daily', controller: true }] });
+    expect(child.spec).toEqual({ mode: 'Run', lane: 'private', params: [{ name: 'n', type: 'number', value: '21' }, { name: 'unit', value: 'items' }], nodes: template.spec.nodes });
+    expect(second.status.nodes).toMatchObject([{}, { id: 'sub', phase: 'Running', child: 'Flow/daily-sub' }]);
+    const childDone: FlowObject = { ...child, metadata: { ...child.metadata, ...owned }, status: { phase: 'Succeeded', plan: [{ node: 'calc', wave: 0, action: 'CreatePod' }], nodes: [{ id: 'calc', phase: 'Succeeded', outputs: { out: '42' } }], usage: { totalTokens: 0 } } };
+    const third = await reconcileOnce(c, { object: flow(parent, second.status as FlowStatus), now, cache: [template, countDone, childDone] });
+    expect(third.status).toMatchObject({ phase: 'Succeeded', nodes: [{}, { id: 'sub', phase: 'Succeeded', outputs: { out: '42' } }] });
+  });
+
+  it('fails the node naming the field when the template is missing, or nests too deep', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(parent), now });
+    const r = await reconcileOnce(c, { object: flow(parent, first.status as FlowStatus), now, cache: [countDone] });
+    expect(r.status).toMatchObject({ phase: 'Failed', nodes: [{}, { phase: 'Failed', message: 'failed: spec.nodes[1].flow.name: Flow "double-it" not found in namespace lab' }] });
+    const deep = flow(parent);
+    deep.metadata!.labels = { 'agentlab.dev/flow-depth': '4' };
+    const d1 = await reconcileOnce(c, { object: deep, now, cache: [template] });
+    const d2 = await reconcileOnce(c, { object: { ...deep, status: d1.status as FlowStatus }, now, cache: [template, countDone] });
+    expect(d2.status).toMatchObject({ nodes: [{}, { phase: 'Failed', message: expect.stringContaining('sub-flows nest at most 4 deep') }] });
+  });
+
+  it('fails the node with the child\'s reason when the sub-flow fails', async () => {
+    const c = flowController();
+    const first = await reconcileOnce(c, { object: flow(parent), now, cache: [template] });
+    const second = await reconcileOnce(c, { object: flow(parent, first.status as FlowStatus), now, cache: [template, countDone] });
+    const failed: FlowObject = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'daily-sub', namespace: 'lab', ...owned }, spec: template.spec, status: { phase: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'NodeFailed', message: 'node calc failed: boom', lastTransitionTime: now.toISOString() }] } };
+    const r = await reconcileOnce(c, { object: flow(parent, second.status as FlowStatus), now, cache: [template, countDone, failed] });
+    expect(r.status).toMatchObject({ phase: 'Failed', nodes: [{}, { phase: 'Failed', message: 'failed: sub-flow daily-sub failed: node calc failed: boom' }] });
   });
 });

@@ -16,6 +16,7 @@ import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLIC
 import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
 import { verifyRequest, verifyResult } from './verify-node.js';
 import { flowUsage } from './usage.js';
+import { desiredSubflow, flowDepth, subflowAttemptResult } from './subflow-node.js';
 import { runUsageConfigMapName, runUsageFromConfigMap, type RunUsageFigures } from '../model/agentrun/usage.js';
 import { DEFAULT_ROUTER } from '../lanepolicy/desiredNetworkPolicy.js';
 import type { AgentRunStatus } from '../api/generated/agentrun.js';
@@ -113,6 +114,22 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     }
   }
 
+  /**
+   * Agent and sub-flow nodes' totalTokens follow their last child's usage: an AgentRun's usage can
+   * arrive after it ended (the router's flush), when the node has already succeeded.
+   */
+  function refreshChildTokens(ctx: ReconcileContext<Flow>, list: NodeStatus[]): NodeStatus[] {
+    const flow = ctx.object;
+    const types = new Map(flow.spec.nodes.map((n) => [n.id, n.type]));
+    return list.map((st) => {
+      const type = types.get(st.id);
+      if ((type !== 'agent' && type !== 'flow') || !st.attempts || !isTerminal(st.phase)) return st;
+      const child = ctx.cache.get(type === 'agent' ? AGENTRUNS : FLOWS, flow.metadata!.namespace, agentRunName(flow.metadata!.name!, st.id, st.attempts)) as (KubeObject & { status?: { usage?: { totalTokens?: number } } }) | undefined;
+      const tokens = child?.status?.usage?.totalTokens;
+      return tokens !== undefined && tokens > (st.totalTokens ?? 0) ? { ...st, totalTokens: tokens } : st;
+    });
+  }
+
   /** status.usage from the child AgentRuns (cache) and the router's count for the flow token. */
   async function usageNow(ctx: ReconcileContext<Flow>, list: readonly NodeStatus[]): Promise<FlowStatus['usage']> {
     const flow = ctx.object;
@@ -121,7 +138,12 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     const callNodes: NodeStatus[] = [];
     for (const st of list) {
       const type = types.get(st.id);
-      if (type === 'agent') {
+      if (type === 'flow') {
+        for (let a = 1; a <= (st.attempts ?? 0); a++) {
+          const child = ctx.cache.get(FLOWS, flow.metadata!.namespace, agentRunName(flow.metadata!.name!, st.id, a)) as Flow | undefined;
+          agentRuns.push(child?.status?.usage);
+        }
+      } else if (type === 'agent') {
         for (let a = 1; a <= (st.attempts ?? 0); a++) {
           const run = ctx.cache.get(AGENTRUNS, flow.metadata!.namespace, agentRunName(flow.metadata!.name!, st.id, a)) as (KubeObject & { status?: AgentRunStatus }) | undefined;
           agentRuns.push(run?.status?.usage ?? (a === st.attempts && st.totalTokens ? { totalTokens: st.totalTokens } : undefined));
@@ -222,6 +244,14 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       if ('error' in text) return { kind: 'failed', message: `${text.error.field}: ${text.error.message}`, final: true };
       return { kind: 'awaiting', message: approvalHowTo({ name: flow.metadata!.name!, namespace: flow.metadata!.namespace! }, node, index, text.value) };
     }
+    if (node.type === 'flow') {
+      const parent = { name: flow.metadata!.name!, namespace: flow.metadata!.namespace!, lane: flow.spec.lane, sensitive: flow.spec.sensitive, depth: flowDepth(flow) };
+      const template = ctx.cache.get(FLOWS, parent.namespace, node.flow!.name) as Flow | undefined;
+      const child = desiredSubflow({ parent, node, index, name: agentRunName(parent.name, node.id, attempt), template, inputs: inputs.value });
+      if ('error' in child) return { kind: 'failed', message: child.error, final: true };
+      await ctx.apply(FLOWS, child.flow);
+      return undefined;
+    }
     if (node.type === 'agent') {
       const task = sub(node.agent!.task, 'agent.task');
       if ('error' in task) return { kind: 'failed', message: `${task.error.field}: ${task.error.message}`, final: true };
@@ -269,6 +299,10 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       return approvalNodeResult(node, index, policy, timedOut);
     }
     if (node.type === 'tool') return toolAttemptResult(node, cache.get(PODS, flow.metadata!.namespace, toolPodName(flow.metadata!.name!, node.id, attempt)));
+    if (node.type === 'flow') {
+      const childName = agentRunName(flow.metadata!.name!, node.id, attempt);
+      return subflowAttemptResult(node, childName, cache.get(FLOWS, flow.metadata!.namespace, childName) as Flow | undefined);
+    }
     if (node.type === 'agent') {
       const runName = agentRunName(flow.metadata!.name!, node.id, attempt);
       return agentAttemptResult(node, runName, cache.get(AGENTRUNS, flow.metadata!.namespace, runName));
@@ -281,7 +315,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
   return {
     name: 'flow',
     for: FLOWS,
-    owns: [PODS, SECRETS, CONFIGMAPS, AGENTRUNS],
+    owns: [PODS, SECRETS, CONFIGMAPS, AGENTRUNS, FLOWS],
     start(h) {
       handle = h;
     },
@@ -359,11 +393,12 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       if (prev.phase === 'Succeeded' || prev.phase === 'Failed') {
         await revokeToken(ctx);
         // Usage reported after the end (the router's flush, a child's last read) is still added.
-        const usage = prev.startTime ? await usageNow(ctx, prev.nodes ?? []) : prev.usage;
-        ctx.setStatus(statusFields({ ...prev, usage }));
+        const ended = prev.startTime ? refreshChildTokens(ctx, prev.nodes ?? []) : prev.nodes;
+        const usage = prev.startTime ? await usageNow(ctx, ended ?? []) : prev.usage;
+        ctx.setStatus(statusFields({ ...prev, nodes: ended, usage }));
         const result: ReconcileResult = { outcome: flowOutcome(prev.phase, prev.nodes ?? [], plan) };
-        const ended = Date.parse(prev.completionTime ?? '');
-        if (prev.startTime && Number.isFinite(ended) && now.getTime() - ended < USAGE_SETTLE_MS) result.requeueAfterMs = USAGE_REFRESH_MS;
+        const endedAt = Date.parse(prev.completionTime ?? '');
+        if (prev.startTime && Number.isFinite(endedAt) && now.getTime() - endedAt < USAGE_SETTLE_MS) result.requeueAfterMs = USAGE_REFRESH_MS;
         return result;
       }
 
@@ -407,13 +442,14 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
           if (policy === 'missing' && node.approval?.decision) requeue(30_000);
         }
         if (node.type === 'agent' && next.attempts) next.child = `AgentRun/${agentRunName(name, node.id, next.attempts)}`;
+        if (node.type === 'flow' && next.attempts) next.child = `Flow/${agentRunName(name, node.id, next.attempts)}`;
         nodes.set(node.id, next);
         if (isTerminal(next.phase) && (node.type === 'model' || node.type === 'verify')) {
           for (let a = 1; a <= (next.attempts ?? 0); a++) calls.delete(callKey(flow, node.id, a));
         }
       }
 
-      const list = plan.map((p) => nodes.get(p.node) ?? { id: p.node, phase: 'Pending' as const });
+      const list = refreshChildTokens(ctx, plan.map((p) => nodes.get(p.node) ?? { id: p.node, phase: 'Pending' as const }));
       const phase = flowPhase(list, Boolean(spec.suspend));
       const fields: FlowStatus = {
         phase,

@@ -22,7 +22,7 @@ export const PLAN_ACTIONS: Record<FlowNodeType, FlowPlanAction> = {
  * Node types this version's Flow controller runs. A flow with any other node type is planned
  * (so a person sees the plan) but Stalled before anything runs; `agentlab plan` says so too.
  */
-export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model', 'agent', 'approval', 'verify'];
+export const RUNNABLE_NODE_TYPES: readonly FlowNodeType[] = ['tool', 'model', 'agent', 'approval', 'verify', 'flow'];
 
 const MAX_NAME = 253;
 
@@ -43,7 +43,7 @@ export function flowChildName(flow: string, ...parts: (string | number)[]): stri
 /** The pod of one attempt (from 1) of a tool node. */
 export const toolPodName = (flow: string, node: string, attempt: number) => flowChildName(flow, node, attempt);
 /**
- * The AgentRun of one attempt (from 1) of an agent node: `<flow>-<node>` for the first (the name
+ * The AgentRun (or the child Flow of a flow node) of one attempt (from 1) of an agent node: `<flow>-<node>` for the first (the name
  * status.plan shows), `<flow>-<node>-<attempt>` for retries. At most 63 characters (an AgentRun's
  * name is a label value on its children): longer names keep a prefix and a hash of the whole.
  */
@@ -64,7 +64,7 @@ function plannedChild(flow: string, node: FlowNode): string | undefined {
   switch (node.type) {
     case 'tool': return `Pod/${toolPodName(flow, node.id, 1)}`;
     case 'agent': return `AgentRun/${agentRunName(flow, node.id, 1)}`;
-    case 'flow': return `Flow/${flowChildName(flow, node.id)}`;
+    case 'flow': return `Flow/${agentRunName(flow, node.id, 1)}`;
     default: return undefined;
   }
 }
