@@ -134,6 +134,18 @@ const cases: { name: string; snapshot: Snapshot; ready: string; summary: RegExp;
     suggestions: [/the MCP tool complete_step \{namespace: ops, name: h, step: fit-disk\}/],
   },
   {
+    name: 'an AgentRun waiting for approval says for whom and how to approve',
+    snapshot: {
+      object: {
+        kind: 'AgentRun', metadata: { name: 'expand', namespace: 'ops', generation: 1 }, spec: { task: 't', approval: { required: true, approvers: ['alice', 'carol'] } },
+        status: { observedGeneration: 1, phase: 'AwaitingApproval', conditions: [c('Ready', 'Unknown', 'WaitingForApproval', 'waiting'), c('ApprovalRequired', 'True', 'WaitingForApproval', 'waiting for a person to approve or reject (approvers: alice, carol): agentlab approve agentrun/expand -n ops')] },
+      },
+    },
+    ready: 'Unknown',
+    summary: /^waiting for an approval decision by one of alice, carol \(each also needs the approve verb on agentruns\/approval in ops, which the chart's agentlab-approver role grants\); waiting for a person/,
+    suggestions: [/agentlab approve agentrun\/expand -n ops/],
+  },
+  {
     name: 'a Flow Stalled on an invalid graph gives the field path',
     snapshot: {
       object: {

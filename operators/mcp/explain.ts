@@ -215,8 +215,8 @@ function agentRun(s: Snapshot, add: Add, suggestions: string[]): void {
   const waiting = cond(o, 'ApprovalRequired');
   if (st.phase === 'AwaitingApproval' || waiting?.status === 'True') {
     const who = spec.approval?.approvers?.length
-      ? `one of ${spec.approval.approvers.join(', ')} (each also needs the approve verb on agentruns/approval in ${ns})`
-      : `anyone allowed the approve verb on agentruns/approval in namespace ${ns}`;
+      ? `one of ${spec.approval.approvers.join(', ')} (each also needs the approve verb on agentruns/approval in ${ns}, which the chart's agentlab-approver role grants)`
+      : `anyone allowed the approve verb on agentruns/approval in namespace ${ns} (the chart's agentlab-approver role grants it)`;
     add('status', 'AwaitingApproval', `waiting for an approval decision by ${who}${waiting?.message ? `; ${waiting.message}` : ''}`);
     suggestions.push(`approve: the MCP tool approve {kind: AgentRun, namespace: ${ns}, name: ${name}}, or agentlab approve agentrun/${name} -n ${ns}`);
   }

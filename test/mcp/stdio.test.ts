@@ -302,6 +302,9 @@ describe('agentlab mcp over stdio', () => {
     const runs = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], labelSelector: `${selector.key}=${selector.value}`, controllers: ['agentrun'], serviceAccess: cluster.serviceAccess });
     afterAll(() => runs.stop());
     await cluster.waitFor(async () => (await getJson(['get', 'agentrun', 'expand', '-n', ns])).status?.phase === 'AwaitingApproval', { what: 'expand to wait for approval', timeoutMs: 30_000 });
+    const waiting = await mcp.ok<any>('explain_not_ready', { kind: 'AgentRun', namespace: ns, name: 'expand' });
+    expect(waiting.summary).toContain(`waiting for an approval decision by anyone allowed the approve verb on agentruns/approval in namespace ${ns} (the chart's agentlab-approver role grants it); waiting for a person to approve or reject: agentlab approve agentrun/expand -n ${ns}`);
+    expect(waiting.suggestions).toContain(`approve: the MCP tool approve {kind: AgentRun, namespace: ${ns}, name: expand}, or agentlab approve agentrun/expand -n ${ns}`);
 
     const asAlice = await spawnMcp(personKubeconfig(cluster.kubeconfigPath, alice));
     const approved = await asAlice.ok<any>('approve', { namespace: ns, name: 'expand', reason: 'pool is at 91%' });
