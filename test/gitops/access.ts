@@ -41,6 +41,7 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   // AgentRun: the token Secret is created once (never applied), taskFrom and run usage ConfigMaps
   // are read, the pod is read live when the cache has not seen it, its log becomes the transcript,
   // and the approval policy is read on demand.
+  { apiGroup: 'agentlab.dev', resource: 'agentruns', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: '', resource: 'secrets', verbs: ['create'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: '', resource: 'pods', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
