@@ -9,7 +9,8 @@ import type { ReconcileResult } from '../runtime/outcome.js';
 import { TransientError } from '../runtime/outcome.js';
 import { flowOutcome, flowPhase, progressOf } from './flow-status.js';
 import { paramValues, resolveInputs, substitute, type RunValues } from './inputs.js';
-import { callRouter, modelRequest, ModelCallError } from './model-call.js';
+import { modelRequest } from './model-call.js';
+import { callRouter, ModelCallError } from '../runtime/router-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
 import { MAX_STATUS_OUTPUT, modelOutputs, splitForStatus } from './outputs.js';
 import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
@@ -22,7 +23,8 @@ import { DEFAULT_ROUTER } from '../lanepolicy/desiredNetworkPolicy.js';
 import type { AgentRunStatus } from '../api/generated/agentrun.js';
 import { APPROVAL_POLICY, approvalHowTo, approvalNodeResult, planGateVerdict, type PolicyState } from './approval.js';
 import { toolAttemptResult } from './tool-attempt.js';
-import { desiredToolPod, durationSeconds, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
+import { desiredToolPod, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
+import { durationSeconds } from '../model/steps/duration.js';
 
 export interface FlowControllerOptions {
   /** Base URL of the lane router's API (ControllerDeps.routerUrl); model nodes fail with a clear message without it. */

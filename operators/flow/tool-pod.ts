@@ -1,11 +1,10 @@
 import type { FlowNode } from '../api/generated/flow.js';
 import type { KubeObject } from '../runtime/kube.js';
 import { toolPodName } from '../model/graph/index.js';
+import { durationSeconds } from '../model/steps/duration.js';
+import { STEP_RUNNER_IMAGE } from '../model/steps/step-runner.js';
 import { declaredOutputs } from './outputs.js';
 import { inputEnvName } from './inputs.js';
-
-/** The step runner image: stages inputs before the tool and collects its outputs after it (operators/step-runner). */
-export const STEP_RUNNER_IMAGE = 'ghcr.io/agentlab/step-runner:0.1.0';
 
 export const FLOW_LABEL = 'agentlab.dev/flow';
 export const NODE_LABEL = 'agentlab.dev/flow-node';
@@ -33,14 +32,6 @@ export interface ToolPodInput {
   command?: string[];
   args?: string[];
   stepRunnerImage?: string;
-}
-
-/** Whole seconds of a duration like 1h30m, 10s, 500ms (rounded up; the CRD's pattern guarantees the form). */
-export function durationSeconds(text: string): number {
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  for (const m of text.matchAll(/([0-9]+)(ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]];
-  return Math.max(1, Math.ceil(total));
 }
 
 const label63 = (v: string) => (v.length <= 63 ? v : undefined);

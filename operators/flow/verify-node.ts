@@ -1,5 +1,5 @@
 import type { FlowNode } from '../api/generated/flow.js';
-import type { ChatRequest } from './model-call.js';
+import type { ChatRequest } from '../runtime/router-call.js';
 import type { AttemptResult } from './node-state.js';
 import { preview, stripFence } from './outputs.js';
 

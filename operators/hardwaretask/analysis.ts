@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../flow/model-call.js';
+import type { ChatRequest } from '../runtime/router-call.js';
 import type { KubeObject } from '../runtime/kube.js';
 import type { HardwareStep } from './types.js';
 

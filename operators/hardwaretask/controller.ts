@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { HardwareTaskStatus } from '../api/generated/hardwaretask.js';
-import { callRouter, ModelCallError } from '../flow/model-call.js';
+import { callRouter, ModelCallError } from '../runtime/router-call.js';
 import type { ControllerDeps } from '../manager.js';
 import { flowChildName, planHardwareTask } from '../model/graph/index.js';
 import type { CacheReader, Controller, ControllerHandle, ReconcileContext } from '../runtime/controller.js';

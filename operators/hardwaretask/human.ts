@@ -1,5 +1,5 @@
 import type { HardwareStep, StepStatus } from './types.js';
-import { durationSeconds } from '../flow/tool-pod.js';
+import { durationSeconds } from '../model/steps/duration.js';
 
 /** The admission policy (and binding) that verify who completed or approved a step (chart: templates/approval-policy.yaml). */
 export const APPROVAL_POLICY = 'agentlab-approvals';

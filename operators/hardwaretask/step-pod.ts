@@ -1,6 +1,7 @@
 import type { KubeObject } from '../runtime/kube.js';
 import { flowChildName } from '../model/graph/index.js';
-import { durationSeconds, STEP_RUNNER_IMAGE } from '../flow/tool-pod.js';
+import { durationSeconds } from '../model/steps/duration.js';
+import { STEP_RUNNER_IMAGE } from '../model/steps/step-runner.js';
 import type { HardwareStep } from './types.js';
 
 export const TASK_LABEL = 'agentlab.dev/hardwaretask';

@@ -16,6 +16,11 @@ describe('operators/model dependency rule', () => {
     expect(folderImports(OPERATORS, from, to)).toEqual([]);
   });
 
+  it('operators/hardwaretask never imports operators/flow (what both need lives in operators/model/steps and operators/runtime)', () => {
+    expect(typeScriptFiles(`${OPERATORS}hardwaretask`).length).toBeGreaterThan(5);
+    expect(folderImports(OPERATORS, 'hardwaretask', 'flow')).toEqual([]);
+  });
+
   it('folderImports names the file and the import that crosses', () => {
     const found = folderImports(OPERATORS, 'model', 'api');
     expect(found.length).toBeGreaterThan(0);

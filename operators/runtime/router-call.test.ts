@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { callRouter, ModelCallError, parseChatResponse } from './router-call.js';
+
+describe('router calls', () => {
+  it('reads answers and the router\'s errors', () => {
+    expect(parseChatResponse(200, { choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: 2, completion_tokens: 1 } })).toEqual({ answer: 'hi', promptTokens: 2, completionTokens: 1 });
+    expect(() => parseChatResponse(403, { error: { message: 'lane private refuses cloud' } })).toThrow('the lane router answered 403: lane private refuses cloud');
+  });
+
+  it('retries a 401 while the token is new, and gives up on a timeout with a message', async () => {
+    let n = 0;
+    const f = (async () => (++n < 3 ? new Response('{"error":{"message":"unknown token"}}', { status: 401 }) : new Response('{"choices":[{"message":{"content":"ok"}}]}'))) as unknown as typeof fetch;
+    await expect(callRouter({ model: 'm', messages: [], stream: false }, { url: 'http://r', token: 't', fetch: f, timeoutMs: 5000, unauthorizedUntil: Date.now() + 5000, sleep: async () => {} })).resolves.toMatchObject({ answer: 'ok' });
+    const slow = ((_: string, init: RequestInit) => new Promise((_r, reject) => init.signal!.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'TimeoutError' }))))) as unknown as typeof fetch;
+    const err = await callRouter({ model: 'm', messages: [], stream: false }, { url: 'http://r', token: 't', fetch: slow, timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelCallError);
+    expect((err as Error).message).toBe('no answer within 50ms (the attempt\'s time limit)');
+  });
+});
