@@ -404,9 +404,13 @@ export interface AgentRunStatus {
      */
     decidedAt?: string;
     /**
-     * How the decision arrived, from the field manager that wrote spec.approval.decision: mcp (agentlab mcp, field manager agentlab-mcp), kubectl (any direct API client: kubectl, k9s, agentlab approve) or flux (Flux's kustomize-controller applied it, so the API server saw Flux's service account; the person is whoever committed the change). The client chooses its field manager, so this is a hint; decidedBy, verified by the admission policy, is the fact.
+     * How the decision arrived, from the field manager that wrote spec.approval.decision: mcp (agentlab mcp, field manager agentlab-mcp), kubectl (any direct API client: kubectl, k9s, agentlab approve) or flux (Flux's kustomize-controller applied it, so the API server saw Flux's service account; the person is whoever committed the change). The client chooses its field manager, so this is a hint; decidedBy, verified by the admission policy, is the fact. github or forgejo: a comment /approve or /reject on the run's issue (spec.issueTracker or spec.github) by decidedBy, the forge login, whose write access the operator checked with the forge's permission API; url links the comment.
      */
-    via?: 'kubectl' | 'flux' | 'mcp';
+    via?: 'kubectl' | 'flux' | 'mcp' | 'github' | 'forgejo';
+    /**
+     * For via github or forgejo, the web URL of the issue comment that decided.
+     */
+    url?: string;
     /**
      * For via flux, the Kustomization that applied the decision (namespace/name); for a field manager AgentLab does not know, that manager's name (via kubectl).
      */
