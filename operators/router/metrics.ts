@@ -82,5 +82,13 @@ export class RouterMetrics {
   });
   readonly egressBytes = new prom.Counter({ name: 'agentlab_egress_response_bytes_total', help: 'Bytes from destinations to agent pods through the egress proxy (http bodies after the cut; tunnel bytes for connect).', labelNames: ['lane', 'kind'], registers: [this.registry] });
 
+  /** The agent github tool the router serves for pods: bounded labels (call kind, ok or the HTTP status), never a repository or run. */
+  readonly githubToolRequests = new prom.Counter({
+    name: 'agentlab_github_tool_requests_total',
+    help: 'Requests of the agent github tool by call (issue, comments, comment, file, none) and outcome (ok, or the HTTP status answered).',
+    labelNames: ['call', 'outcome'],
+    registers: [this.registry],
+  });
+
   readonly usageFlushes = new prom.Counter({ name: 'agentlab_llm_usage_flushes_total', help: 'Writes of lane and run usage to their ConfigMaps, by result.', labelNames: ['result'], registers: [this.registry] });
 }

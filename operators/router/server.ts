@@ -15,9 +15,14 @@ import { openaiChatSink, parseOpenAIChat, parseOpenAIEmbeddings, renderOpenAIEmb
 import { dispatchChat, dispatchEmbed, type CallContext, type Caller, type CallSummary, type DispatchDeps } from './dispatch.js';
 import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError, validationError } from './errors.js';
 import { EgressProxy } from './egress-proxy.js';
+import { GITHUB_TOOL_PREFIX } from './forge-scope.js';
+import { GitHubToolApi } from './github-tool.js';
+import { createIssueTracker } from '../issues/factory.js';
+import type { IssueTrackerFactory } from '../issues/types.js';
 import { RouterMetrics } from './metrics.js';
 import { logicalModels, modelNotFound } from './plan.js';
 import { RouterState } from './state.js';
+import { storeRunReport } from './report.js';
 import { TargetResolver } from './targets.js';
 
 export interface RouterOptions {
@@ -38,6 +43,8 @@ export interface RouterOptions {
   serviceAccess?: ServiceAccess;
   /** How the http egress proxy resolves host names (default: the system resolver). */
   egressLookup?: LookupFunction;
+  /** How the agent github tool reaches a forge (default createIssueTracker; tests and `agentlab dev` send it to the fake forges). */
+  issueTrackers?: IssueTrackerFactory;
 }
 
 export interface Router {
@@ -111,6 +118,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
   };
   const egress = new EgressProxy({ state, metrics, log, lookup: opts.egressLookup });
+  const githubTool = new GitHubToolApi({ client, issueTrackers: opts.issueTrackers ?? createIssueTracker, log, metrics });
   state.start();
   await state.waitForSync();
   accounting.start();
@@ -138,6 +146,12 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       return;
     }
     const path = (req.url ?? '/').split('?')[0];
+    if (path.startsWith(GITHUB_TOOL_PREFIX)) {
+      // The agent github tool: the router calls the forge for the run (github-tool.ts).
+      const standalone: Caller = { gone: false, onGone() {} };
+      await githubTool.handle(req, res, requestId, () => callContext(req, requestId, standalone).identity);
+      return;
+    }
     const dialect: Dialect = path.startsWith('/v1/') ? 'openai' : 'ollama';
     let gone = false;
     let onGone: (() => void) | undefined;
@@ -227,6 +241,13 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           const out = await dispatchEmbed(deps, ctx, embed);
           summary = out.summary;
           sendJson(res, 200, dialect === 'openai' ? renderOpenAIEmbeddings(embed.model, out.result.embeddings, out.result.usage) : renderOllamaEmbed(embed.model, out.result.embeddings, out.result.usage), requestId);
+          return;
+        }
+        case 'POST /agentlab/v1/report': {
+          // A runner in a KubeVirt VM hands in its termination message and transcript (report.ts).
+          const auth = state.tokens.authenticate(req.headers.authorization, Date.now());
+          if (!auth.ok) throw authError(auth.reason);
+          sendJson(res, 201, await storeRunReport(client, namespace, auth.identity, await readBody(req), log), requestId);
           return;
         }
         default:

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EGRESS_ANNOTATION, egressFromAnnotation, type EgressPolicy } from '../model/agentrun/egress.js';
+import { ISSUE_TRACKER_ANNOTATION, issueTrackerFromAnnotation, type RunIssueTrackerParse } from '../model/agentrun/issue-tracker-annotation.js';
 
 /**
  * Per-run router tokens. The operator writes one Secret per workload:
@@ -8,7 +9,8 @@ import { EGRESS_ANNOTATION, egressFromAnnotation, type EgressPolicy } from '../m
  *   metadata.annotations (optional): agentlab.dev/expires-at (RFC 3339), agentlab.dev/revoked ("true"),
  *     agentlab.dev/max-tokens (the run's token limit), agentlab.dev/lane (the lane the run expects),
  *     agentlab.dev/sensitive ("true": the run's requests stay local when the lane says sensitiveData LocalOnly),
- *     agentlab.dev/egress (the run's http egress policy, JSON: operators/model/agentrun/egress.ts)
+ *     agentlab.dev/egress (the run's http egress policy, JSON: operators/model/agentrun/egress.ts),
+ *     agentlab.dev/issue-tracker (where the github tool reaches, JSON: operators/model/agentrun/issue-tracker-annotation.ts)
  *   data.token: the bearer token (base64, as Secret data is)
  * The router keeps only SHA-256 digests of tokens, keyed back to the Secret's identity.
  */
@@ -33,6 +35,8 @@ export interface Identity {
   sensitive: boolean;
   /** The run's http egress policy (agentlab.dev/egress); absent: no http egress. */
   egress?: EgressPolicy;
+  /** The run's issue tracker for the github tool (agentlab.dev/issue-tracker); absent: no github tool. */
+  tracker?: RunIssueTrackerParse;
 }
 
 export interface TokenSecretLike {
@@ -62,6 +66,8 @@ export function identityFromSecret(s: TokenSecretLike): { hash: string; identity
   if (ann[LANE_ANNOTATION]) identity.lane = ann[LANE_ANNOTATION];
   const egress = egressFromAnnotation(ann[EGRESS_ANNOTATION]);
   if (egress) identity.egress = egress;
+  const tracker = issueTrackerFromAnnotation(ann[ISSUE_TRACKER_ANNOTATION]);
+  if (tracker) identity.tracker = tracker;
   return { hash, identity };
 }
 

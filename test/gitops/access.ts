@@ -83,6 +83,8 @@ export const ROUTER_CALLS: DirectCall[] = [
   { apiGroup: '', resource: 'namespaces', verbs: ['list', 'watch'], scope: 'cluster', file: 'operators/router/state.ts' },
   { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], scope: 'cluster', file: 'operators/router/state.ts' },
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/router/targets.ts' },
+  // The agent github tool: the forge token Secret a run's issue tracker names, in the run's namespace.
+  { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/router/github-tool.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['list', 'watch'], scope: 'releaseNamespace', file: 'operators/router/state.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get', 'create', 'update'], scope: 'releaseNamespace', file: 'operators/router/usage-writer.ts' },
 ];
