@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI (operators/cli/main.ts) through tsx, so `npx agentlab` works from a
-// checkout without a build step.
-import { register } from 'tsx/esm/api';
+// Runs the CLI (operators/cli/main). Where a build put the compiled JavaScript at the sources'
+// paths (the container image: operators/**/*.js, no .ts; Dockerfile), it runs that directly and
+// no TypeScript compiler loads. In a checkout (`npm start`, `npx agentlab`, the tests) it runs the
+// TypeScript sources through tsx, so a clean clone needs no build step and never runs a stale one.
+import { existsSync } from 'node:fs';
 
-register();
-const { main, processIo } = await import('../operators/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2), processIo());
+const compiled = new URL('../operators/cli/main.js', import.meta.url);
+let cli;
+if (existsSync(compiled)) {
+  cli = await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../operators/cli/main.ts');
+}
+process.exitCode = await cli.main(process.argv.slice(2), cli.processIo());

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,26 @@ function targetCopies(dockerfile: string, targetName?: string): { sources: strin
     });
 }
 
+/** The `COPY --from=<stage> <src> <dest>` lines a target inherits and adds. */
+function stageCopies(dockerfile: string, targetName?: string): { stage: string; source: string; dest: string }[] {
+  const all = stages(dockerfile);
+  const target = targetName ? all.find((s) => s.name === targetName) : all.at(-1);
+  if (!target) throw new Error(`Dockerfile has no stage ${targetName}`);
+  return chain(all, target).flatMap((s) => s.lines)
+    .map((l) => /^COPY\s+--from=(\S+)\s+(\S+)\s+(\S+)$/i.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ stage: m[1], source: m[2], dest: m[3] }));
+}
+
+/** Every file under `dir` (relative paths), node_modules left out. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.join(prefix, e.name);
+    if (e.name === 'node_modules') return [];
+    return e.isDirectory() ? filesUnder(dir, rel) : [rel];
+  });
+}
+
 /** A target's ENTRYPOINT (exec form), inherited through its chain. */
 function entrypoint(dockerfile: string, targetName: string): string[] {
   const all = stages(dockerfile);
@@ -72,7 +92,25 @@ describe('the image layout (Dockerfile)', () => {
     }
     // The deps stage's node_modules (npm ci --omit=dev); this clone's is a superset of it.
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
-  });
+    // The build stage: its own COPY lines into a directory of its own, then its build command
+    // (the same `npm run build`), and the compiled output copied as the final stage copies it.
+    const build = path.join(app, '..', `${path.basename(app)}-build`);
+    mkdirSync(build);
+    for (const { sources, dest } of targetCopies(DOCKERFILE, 'build')) {
+      for (const src of sources) cpSync(path.join(ROOT, src), dest.endsWith('/') ? path.join(build, dest, path.basename(src)) : path.join(build, dest), { recursive: true });
+    }
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(build, 'node_modules'));
+    const buildStage = stages(DOCKERFILE).find((s) => s.name === 'build');
+    expect(buildStage?.lines).toContain('RUN npm run build');
+    const built = spawnSync('npm', ['run', 'build'], { cwd: build, encoding: 'utf8', timeout: 300_000 });
+    expect(built.status, built.stdout + built.stderr).toBe(0);
+    for (const { stage, source, dest } of stageCopies(DOCKERFILE)) {
+      if (stage === 'deps') continue; // node_modules, linked above
+      expect(stage).toBe('build');
+      cpSync(path.join(build, source.replace(/^\/app\//, '')), path.join(app, dest), { recursive: true });
+    }
+    rmSync(build, { recursive: true, force: true });
+  }, 300_000);
 
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
@@ -80,6 +118,17 @@ describe('the image layout (Dockerfile)', () => {
     const shipped = targetCopies(DOCKERFILE).flatMap((c) => c.sources);
     expect(shipped).not.toContain('hack');
     expect(shipped).toContain('examples');
+  });
+
+  it('runs compiled JavaScript: no TypeScript source in the image, .js entry points', () => {
+    const files = filesUnder(app);
+    expect(files).toContain(path.join('operators', 'cli', 'main.js'));
+    expect(files.filter((f) => f.endsWith('.ts'))).toEqual([]);
+    for (const target of ['agent-runner', 'step-runner', 'operator']) {
+      const [, script] = entrypoint(DOCKERFILE, target);
+      expect(script).toMatch(/\.js$/);
+      expect(files).toContain(path.relative('/app', script));
+    }
   });
 
   it('runs the MCP server (the chart\'s mcp Deployment) and serves the examples as resources', async () => {
