@@ -433,6 +433,27 @@ export function commentsSince(repo: ForgeRepo, number: number, since: string | n
     .sort((a, b) => a.id - b.id);
 }
 
+/**
+ * The issues a repository list answers (both forges): not deleted, in `state` (default open; "all"),
+ * carrying every label in `labels` (comma-separated names), updated at or after `since`; newest first.
+ */
+export function issuesMatching(repo: ForgeRepo, query: URLSearchParams): ForgeIssue[] {
+  const state = query.get('state') ?? 'open';
+  if (state !== 'open' && state !== 'closed' && state !== 'all') throw new ForgeHttpError(422, `Invalid request: state ${JSON.stringify(state)} is not open, closed or all`);
+  const labels = (query.get('labels') ?? '').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean);
+  let from = -Infinity;
+  const since = query.get('since');
+  if (since) {
+    from = Date.parse(since);
+    if (Number.isNaN(from)) throw new ForgeHttpError(422, `Invalid request: since ${JSON.stringify(since)} is not an ISO 8601 timestamp`);
+  }
+  return [...repo.issues.values()]
+    .filter((i) => !i.deleted && (state === 'all' || i.state === state))
+    .filter((i) => labels.every((l) => i.labels.some((x) => x.name.toLowerCase() === l)))
+    .filter((i) => Math.floor(i.updatedAt.getTime() / 1000) * 1000 >= from)
+    .sort((a, b) => b.number - a.number);
+}
+
 export const REACTIONS = new Set(['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes']);
 
 /** Adds a reaction; `created` false when the user had already reacted so (both forges answer 200 then). */

@@ -4,7 +4,7 @@
 // ({message, url} errors, 404 for a deleted issue), 401 for a bad token, 429 + retry-after from a
 // rate-limiting proxy, and ETag/If-None-Match -> 304.
 import {
-  addComment, atLeast, intParam, paginate, attachLabels, branchFiles, commentsSince, commitFile, createIssue, decodeContent, editIssue,
+  addComment, atLeast, intParam, issuesMatching, paginate, attachLabels, branchFiles, commentsSince, commitFile, createIssue, decodeContent, editIssue,
   ensureLabel, ForgeHttpError, liveComment, liveIssue, mayEdit, newForgeState, react, requireString, requireWrite,
   startFakeForge, wireTime,
   type FakeForge, type FakeForgeOptions, type ForgeComment, type ForgeIssue, type ForgeLabel, type ForgeReaction, type ForgeRepo,
@@ -78,6 +78,21 @@ export async function startFakeForgejo(opts: FakeForgejoOptions = {}): Promise<F
           attachLabels(issue, body.labels.map((id) => labelById(repo!, id)));
         }
         return { status: 201, body: issueJson(repo!, issue) };
+      },
+    },
+    {
+      // GET /repos/{owner}/{repo}/issues: state, labels, since, type (issues|pulls; the fake has no pull requests), page/limit.
+      method: 'GET', pattern: new RegExp(`^/repos/${R}/issues$`), repo: true,
+      handle: ({ repo, query }) => {
+        const type = query.get('type');
+        if (type !== null && type !== 'issues' && type !== 'pulls') throw new ForgeHttpError(422, `Invalid request: type ${JSON.stringify(type)} is not issues or pulls`);
+        // Forgejo discards label names the repository does not have (GitHub matches none then).
+        const q = new URLSearchParams(query);
+        const known = (query.get('labels') ?? '').split(',').map((l) => l.trim()).filter((l) => repo!.labels.some((x) => x.name.toLowerCase() === l.toLowerCase()));
+        q.set('labels', known.join(','));
+        const all = type === 'pulls' ? [] : issuesMatching(repo!, q);
+        const { slice } = paginate(all, intParam(query, 'page', 1, 1e6), intParam(query, 'limit', MAX_PAGE, MAX_PAGE));
+        return { status: 200, body: slice.map((i) => issueJson(repo!, i)), headers: { 'x-total-count': String(all.length) } };
       },
     },
     { method: 'GET', pattern: new RegExp(`^/repos/${R}/issues/(\\d+)$`), repo: true, handle: ({ repo, params }) => ({ status: 200, body: issueJson(repo!, liveIssue(repo!, num(params[2]!), 404)) }) },

@@ -3,7 +3,7 @@
 // and rate-limit answers (403/429, x-ratelimit-*, retry-after) and ETag/If-None-Match -> 304.
 // Serves at the root like api.github.com, or under /api/v3 like GitHub Enterprise Server.
 import {
-  addComment, attachLabels, branchFiles, commentsSince, commitFile, createIssue, decodeContent, editIssue, ensureLabel,
+  addComment, attachLabels, branchFiles, issuesMatching, commentsSince, commitFile, createIssue, decodeContent, editIssue, ensureLabel,
   ForgeHttpError, intParam, liveComment, liveIssue, mayEdit, newForgeState, paginate, react, requireString, requireWrite,
   startFakeForge, wireTime,
   type FakeForge, type FakeForgeOptions, type ForgeComment, type ForgeIssue, type ForgeLabel, type ForgeReaction, type ForgeRepo,
@@ -83,6 +83,21 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         const issue = createIssue(state, repo!, user, requireString(body, 'title'), typeof body.body === 'string' ? body.body : '');
         if (Array.isArray(body.labels) && atLeastWrite(repo!, user)) attachLabels(issue, body.labels.map((n) => ensureLabel(state, repo!, String(n))));
         return { status: 201, body: issueJson(repo!, issue), headers: { location: `${api}/repos/${params[0]}/${params[1]}/issues/${issue.number}` } };
+      },
+    },
+    {
+      // GET /repos/{owner}/{repo}/issues: state, labels (all of them), since, per_page/page with Link; newest first.
+      method: 'GET', pattern: new RegExp(`^/repos/${R}/issues$`), repo: true,
+      handle: ({ repo, query }) => {
+        const page = intParam(query, 'page', 1, 1e6);
+        const { slice, hasNext } = paginate(issuesMatching(repo!, query), page, intParam(query, 'per_page', 30, 100));
+        const headers: Record<string, string> = {};
+        if (hasNext) {
+          const next = new URLSearchParams(query);
+          next.set('page', String(page + 1));
+          headers.link = `<${repoApi(repo!)}/issues?${next}>; rel="next"`;
+        }
+        return { status: 200, body: slice.map((i) => issueJson(repo!, i)), headers };
       },
     },
     { method: 'GET', pattern: new RegExp(`^/repos/${R}/issues/(\\d+)$`), repo: true, handle: ({ repo, params }) => ({ status: 200, body: issueJson(repo!, liveIssue(repo!, num(params[2]!), 410)) }) },

@@ -3,7 +3,7 @@
 import { classifyHttpFailure, IssueTrackerError, networkFailure, type FailureSubject } from './errors.js';
 import { encodePath, parseBaseURL, parseRepository } from './repository.js';
 import type {
-  Conditional, FileCommit, Issue, IssueComment, IssueTracker, IssueTrackerConfig, ListCommentsOptions, PutFileInput, Reaction,
+  Conditional, FileCommit, Issue, IssueComment, IssueTracker, IssueTrackerConfig, ListCommentsOptions, ListIssuesOptions, PutFileInput, Reaction,
   ReactionTarget, RepoFile, RepoPermission,
 } from './types.js';
 
@@ -16,7 +16,7 @@ interface ForgejoFileResponse { content: { path: string; sha: string } | null; c
 
 /** The color of labels we create (Forgejo requires one; GitHub's default grey). */
 const LABEL_COLOR = '#ededed';
-/** Forgejo's default maximum page size (MAX_RESPONSE_ITEMS). */
+/** Forgejo's default maximum page size (MAX_RESPONSE_ITEMS), for labels and issues. */
 const LABEL_PAGE = 50;
 
 export const issueFromForgejo = (i: ForgejoIssue): Issue => ({
@@ -119,6 +119,20 @@ export function createForgejoTracker(config: IssueTrackerConfig): IssueTracker {
     async editIssue(number, patch) {
       return issueFromForgejo((await send<ForgejoIssue>('PATCH', `${repoPath}/issues/${number}`, 'issue', { body: patch })).data);
     },
+    async listIssues(opts: ListIssuesOptions = {}): Promise<Issue[]> {
+      const issues: Issue[] = [];
+      for (let page = 1; ; page++) {
+        const { data } = await send<ForgejoIssue[]>('GET', `${repoPath}/issues`, 'other', {
+          query: { state: opts.state ?? 'open', labels: opts.labels?.length ? opts.labels.join(',') : undefined, since: opts.since, type: 'issues', page: String(page), limit: String(LABEL_PAGE) },
+        });
+        const fresh = (data ?? []).map(issueFromForgejo).filter((i) => !issues.some((e) => e.number === i.number));
+        issues.push(...fresh);
+        if ((data ?? []).length < LABEL_PAGE || fresh.length === 0) break;
+      }
+      // Forgejo ignores label names the repository does not have: keep only issues with every label asked for.
+      const wanted = (opts.labels ?? []).map((l) => l.toLowerCase());
+      return issues.filter((i) => wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)));
+    },
     async createComment(issue, body) {
       return commentFromForgejo((await send<ForgejoComment>('POST', `${repoPath}/issues/${issue}/comments`, 'issue', { body: { body } })).data);
     },
@@ -153,7 +167,7 @@ export function createForgejoTracker(config: IssueTrackerConfig): IssueTracker {
     },
     async getFile(path, branch): Promise<RepoFile | undefined> {
       try {
-        const { data } = await send<ForgejoContents | ForgejoContents[]>('GET', `${repoPath}/contents/${encodePath(path)}`, 'other', { query: { ref: branch } });
+        const { data } = await send<ForgejoContents | ForgejoContents[]>('GET', `${repoPath}/contents/${encodePath(path)}`, 'other', { query: { ref: branch || undefined } });
         if (Array.isArray(data) || data.type !== 'file' || typeof data.content !== 'string') throw new IssueTrackerError('Invalid', `${path} on ${branch} is not a file`);
         return { path: data.path, sha: data.sha, content: Buffer.from(data.content, 'base64').toString('utf8') };
       } catch (err) {
@@ -162,7 +176,7 @@ export function createForgejoTracker(config: IssueTrackerConfig): IssueTracker {
       }
     },
     async putFile(input: PutFileInput): Promise<FileCommit> {
-      const body = { branch: input.branch, message: input.message, content: Buffer.from(input.content, 'utf8').toString('base64'), sha: input.sha };
+      const body = { branch: input.branch || undefined, message: input.message, content: Buffer.from(input.content, 'utf8').toString('base64'), sha: input.sha };
       // Forgejo: POST creates a file, PUT updates one (and requires its sha).
       const { data } = await send<ForgejoFileResponse>(input.sha ? 'PUT' : 'POST', `${repoPath}/contents/${encodePath(input.path)}`, 'other', { body });
       return { path: data.content?.path ?? input.path, sha: data.content?.sha ?? '', commitSha: data.commit.sha, commitUrl: data.commit.html_url };

@@ -3,7 +3,7 @@ import { Octokit } from '@octokit/rest';
 import { classifyHttpFailure, IssueTrackerError, networkFailure, type FailureSubject } from './errors.js';
 import { checkPath, parseBaseURL, parseRepository } from './repository.js';
 import type {
-  Conditional, FileCommit, Issue, IssueComment, IssueTracker, IssueTrackerConfig, ListCommentsOptions, PutFileInput, Reaction,
+  Conditional, FileCommit, Issue, IssueComment, IssueTracker, IssueTrackerConfig, ListCommentsOptions, ListIssuesOptions, PutFileInput, Reaction,
   ReactionTarget, RepoFile, RepoPermission,
 } from './types.js';
 
@@ -12,7 +12,7 @@ const PER_PAGE = 100;
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface GitHubUser { login: string; type?: string }
-interface GitHubIssue { number: number; html_url: string; title: string; body?: string | null; state: string; user: GitHubUser | null; labels: (string | { name?: string })[]; created_at: string; updated_at: string }
+interface GitHubIssue { pull_request?: unknown; number: number; html_url: string; title: string; body?: string | null; state: string; user: GitHubUser | null; labels: (string | { name?: string })[]; created_at: string; updated_at: string }
 interface GitHubComment { id: number; html_url: string; body?: string; user: GitHubUser | null; created_at: string; updated_at: string }
 
 export const issueFromGitHub = (i: GitHubIssue): Issue => ({
@@ -72,6 +72,20 @@ export function createGitHubTracker(config: IssueTrackerConfig): IssueTracker {
       const { data } = await call('issue', () => octokit.rest.issues.update({ owner, repo, issue_number: number, ...patch, request: timeout() }));
       return issueFromGitHub(data);
     },
+    async listIssues(opts: ListIssuesOptions = {}): Promise<Issue[]> {
+      const issues: Issue[] = [];
+      for (let n = 1; ; n++) {
+        const { data } = await call('other', () =>
+          octokit.rest.issues.listForRepo({
+            owner, repo, state: opts.state ?? 'open', labels: opts.labels?.length ? opts.labels.join(',') : undefined,
+            since: opts.since, per_page: PER_PAGE, page: n, request: timeout(),
+          }),
+        );
+        // GitHub lists pull requests as issues too; they carry pull_request.
+        issues.push(...data.filter((i) => !(i as GitHubIssue).pull_request).map((i) => issueFromGitHub(i as GitHubIssue)));
+        if (data.length < PER_PAGE) return issues;
+      }
+    },
     async createComment(issue, body) {
       const { data } = await call('issue', () => octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body, request: timeout() }));
       return commentFromGitHub(data);
@@ -122,7 +136,7 @@ export function createGitHubTracker(config: IssueTrackerConfig): IssueTracker {
     async getFile(path, branch): Promise<RepoFile | undefined> {
       const clean = checkPath(path);
       try {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner, repo, path: clean, ref: branch, request: timeout() });
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner, repo, path: clean, ref: branch || undefined, request: timeout() });
         if (Array.isArray(data) || data.type !== 'file' || typeof data.content !== 'string') {
           throw new IssueTrackerError('Invalid', `${path} on ${branch} is not a file`);
         }
@@ -137,7 +151,7 @@ export function createGitHubTracker(config: IssueTrackerConfig): IssueTracker {
       const path = checkPath(input.path);
       const { data } = await call('other', () =>
         octokit.request('PUT /repos/{owner}/{repo}/contents/{path}', {
-          owner, repo, path, branch: input.branch, message: input.message,
+          owner, repo, path, branch: input.branch || undefined, message: input.message,
           content: Buffer.from(input.content, 'utf8').toString('base64'), sha: input.sha, request: timeout(),
         }),
       );

@@ -85,6 +85,29 @@ describe.each(CASES)('IssueTracker against the fake $name', (c) => {
     expect((await tracker.getIssue(created.number)).title).toBe('Upgrade node-3 GPU driver');
   });
 
+  it('lists issues newest first, by state, labels (all of them) and since, across pages', async () => {
+    const a = await tracker.createIssue({ title: 'list a', body: '<!-- agentlab:issue uid-a -->', labels: ['agentlab', 'storage'] });
+    const b = await tracker.createIssue({ title: 'list b', body: '', labels: ['agentlab'] });
+    const closed = await tracker.createIssue({ title: 'list c', body: '', labels: ['agentlab', 'storage'] });
+    await tracker.editIssue(closed.number, { state: 'closed' });
+    const open = await tracker.listIssues();
+    expect(open.map((i) => i.number)).toEqual(expect.arrayContaining([b.number, a.number]));
+    expect(open.map((i) => i.number)).not.toContain(closed.number);
+    expect(open.findIndex((i) => i.number === b.number)).toBeLessThan(open.findIndex((i) => i.number === a.number));
+    expect(open.find((i) => i.number === a.number)).toMatchObject({ title: 'list a', body: '<!-- agentlab:issue uid-a -->', state: 'open', url: a.url });
+
+    expect((await tracker.listIssues({ state: 'all', labels: ['storage', 'agentlab'] })).map((i) => i.number)).toEqual([closed.number, a.number]);
+    expect((await tracker.listIssues({ state: 'closed', labels: ['storage'] })).map((i) => i.number)).toEqual([closed.number]);
+    expect(await tracker.listIssues({ state: 'all', labels: ['no-such-label'] })).toEqual([]);
+    expect(await tracker.listIssues({ state: 'all', since: new Date(Date.now() + 3_600_000).toISOString() })).toEqual([]);
+
+    const before = (await tracker.listIssues({ state: 'all' })).length;
+    for (let i = 0; i < 105; i++) await tracker.createIssue({ title: `page ${i}`, body: '' });
+    const all = await tracker.listIssues({ state: 'all' });
+    expect(all).toHaveLength(before + 105);
+    expect(new Set(all.map((i) => i.number)).size).toBe(all.length);
+  });
+
   it('creates, edits and lists comments, oldest first, with since', async () => {
     const { number } = await tracker.createIssue({ title: 'comments', body: '' });
     const first = await tracker.createComment(number, '<!-- agentlab:status -->\nPhase: Pending');

@@ -95,6 +95,15 @@ export interface ListCommentsOptions {
   etag?: string;
 }
 
+export interface ListIssuesOptions {
+  /** Default open. */
+  state?: IssueState | 'all';
+  /** Only issues carrying every one of these labels. */
+  labels?: string[];
+  /** Only issues updated at or after this time (ISO 8601). */
+  since?: string;
+}
+
 export interface IssueTracker {
   readonly provider: IssueProvider;
   readonly repository: RepoRef;
@@ -103,6 +112,8 @@ export interface IssueTracker {
   createIssue(input: { title: string; body: string; labels?: string[] }): Promise<Issue>;
   getIssue(number: number): Promise<Issue>;
   editIssue(number: number, patch: { title?: string; body?: string; state?: IssueState }): Promise<Issue>;
+  /** The repository's issues (every page; pull requests left out), newest first. */
+  listIssues(opts?: ListIssuesOptions): Promise<Issue[]>;
   createComment(issue: number, body: string): Promise<IssueComment>;
   editComment(commentId: number, body: string): Promise<IssueComment>;
   /** All comments of an issue (every page), oldest first. */
@@ -112,9 +123,9 @@ export interface IssueTracker {
   /** Idempotent: reacting twice with the same content leaves one reaction. */
   addReaction(target: ReactionTarget, content: Reaction): Promise<void>;
   permission(login: string): Promise<RepoPermission>;
-  /** The file on the branch, or undefined when it does not exist. */
+  /** The file on the branch ('' = the default branch), or undefined when it does not exist. */
   getFile(path: string, branch: string): Promise<RepoFile | undefined>;
-  /** Creates (no sha) or updates (sha of the current blob) a file with one commit on the branch. */
+  /** Creates (no sha) or updates (sha of the current blob) a file with one commit on the branch ('' = the default branch). */
   putFile(input: PutFileInput): Promise<FileCommit>;
 }
 
