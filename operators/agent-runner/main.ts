@@ -8,15 +8,25 @@ import { ConfigError, ENV, parseRunConfig, runnerEnv } from '../agentrun/runner/
 import { routerModel } from '../agentrun/runner/model.js';
 import { eventLine, exitCode, terminationMessage, type RunSummary } from '../agentrun/runner/output.js';
 import { failure, finish, runAgent, toolsForConfig } from '../agentrun/runner/run.js';
+import { REPORT_ENV, reportPayload, sendReport, tokenFromEnv } from '../agentrun/runner/report.js';
 
 // The AI SDK prints provider warnings to the console; stdout is reserved for event lines.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
 async function main(): Promise<number> {
+  // In a KubeVirt guest the token is a file on the Secret disk, never in cloud-init's user data.
+  const fileToken = process.env[ENV.token]?.trim() ? undefined : await tokenFromEnv(process.env);
+  if (fileToken) process.env[ENV.token] = fileToken;
   const token = process.env[ENV.token] ?? '';
   const secrets = token.trim() ? [token, token.trim()] : [];
   const terminationPath = process.env[ENV.terminationPath]?.trim() || '/dev/termination-log';
-  const write = (line: string) => void process.stdout.write(line);
+  const reportUrl = process.env[REPORT_ENV.url]?.trim();
+  // Without a kubelet to read the log, the lines also go into the report.
+  const lines: string[] = [];
+  const write = (line: string) => {
+    if (reportUrl) lines.push(line);
+    process.stdout.write(line);
+  };
   const cancel = new AbortController();
   // Repeated SIGTERMs change nothing (the first one started the stop); the default action would kill us before the message is written.
   process.on('SIGTERM', () => cancel.abort());
@@ -48,6 +58,10 @@ async function main(): Promise<number> {
     await writeFile(terminationPath, terminationMessage(summary, secrets));
   } catch (e) {
     process.stderr.write(`agent-runner: cannot write the termination message to ${terminationPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+  }
+  if (reportUrl) {
+    const sent = await sendReport(reportUrl, token.trim(), reportPayload(summary, lines, secrets));
+    if (!sent.ok) process.stderr.write(`agent-runner: the report to ${reportUrl} was not stored: ${sent.detail}\n`);
   }
   return exitCode(summary);
 }

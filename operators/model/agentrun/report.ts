@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { RUN_KEY, RUN_NAMESPACE_KEY } from './usage.js';
+
+/**
+ * A runner's own report when no kubelet carries its termination message: an agent in a KubeVirt
+ * VirtualMachineInstance (docs/agents.md, "KubeVirt") posts it to the lane router with its run
+ * token (POST /agentlab/v1/report), and the router writes it into one ConfigMap per run in the
+ * ROUTER's namespace, where the AgentRun controller reads it. The router knows the run from the
+ * token, so a run can only ever report for itself; the first report wins.
+ */
+export const RUN_REPORT_LABEL = 'agentlab.dev/report-run';
+/** The termination message, exactly as the runner renders it for a pod (at most 4096 bytes). */
+export const REPORT_TERMINATION_KEY = 'termination.json';
+/** The runner's JSON event lines (what the pod log holds for a pod run), bounded like the transcript. */
+export const REPORT_TRANSCRIPT_KEY = 'transcript.jsonl';
+export const MAX_REPORT_TERMINATION_BYTES = 4096;
+/** A ConfigMap holds at most 1 MiB: the transcript is kept below with room for the rest. */
+export const MAX_REPORT_TRANSCRIPT_BYTES = 900 * 1024;
+
+/** `run-report-<first 20 hex digits of sha256("<namespace>/<run>")>`: fixed length, whatever the names. */
+export function runReportConfigMapName(namespace: string, run: string): string {
+  return `run-report-${createHash('sha256').update(`${namespace}/${run}`).digest('hex').slice(0, 20)}`;
+}
+
+export interface RunReport { termination: string; transcript: string }
+
+export type ReportCheck = { ok: true; report: RunReport } | { ok: false; message: string };
+
+/** The request body `{"termination": "<json>", "transcript": "<json lines>"}`, checked and bounded. */
+export function checkReportBody(body: unknown): ReportCheck {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, message: 'the report must be a JSON object with termination and transcript' };
+  const o = body as Record<string, unknown>;
+  if (typeof o.termination !== 'string' || o.termination === '') return { ok: false, message: 'termination: must be the runner\'s termination message (a JSON string)' };
+  if (Buffer.byteLength(o.termination) > MAX_REPORT_TERMINATION_BYTES) return { ok: false, message: `termination: over ${MAX_REPORT_TERMINATION_BYTES} bytes` };
+  try {
+    const t: unknown = JSON.parse(o.termination);
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new Error('not an object');
+  } catch {
+    return { ok: false, message: 'termination: not a JSON object' };
+  }
+  const transcript = o.transcript ?? '';
+  if (typeof transcript !== 'string') return { ok: false, message: 'transcript: must be a string of JSON lines' };
+  if (Buffer.byteLength(transcript) > MAX_REPORT_TRANSCRIPT_BYTES) return { ok: false, message: `transcript: over ${MAX_REPORT_TRANSCRIPT_BYTES} bytes; the runner cuts it before sending` };
+  return { ok: true, report: { termination: o.termination, transcript } };
+}
+
+/** The report ConfigMap the router creates in its namespace. */
+export function runReportConfigMap(routerNamespace: string, namespace: string, run: string, report: RunReport): { apiVersion: 'v1'; kind: 'ConfigMap'; metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> }; data: Record<string, string> } {
+  return {
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: {
+      name: runReportConfigMapName(namespace, run), namespace: routerNamespace,
+      labels: { [RUN_REPORT_LABEL]: 'true', [RUN_NAMESPACE_KEY]: namespace, ...(run.length <= 63 ? { [RUN_KEY]: run } : {}) },
+      annotations: { [RUN_NAMESPACE_KEY]: namespace, [RUN_KEY]: run },
+    },
+    data: { [REPORT_TERMINATION_KEY]: report.termination, [REPORT_TRANSCRIPT_KEY]: report.transcript },
+  };
+}
+
+/** The report in a ConfigMap, when it is the named run's (the annotations say whose it is). */
+export function runReportFromConfigMap(cm: { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined, namespace: string, run: string): RunReport | undefined {
+  const a = cm?.metadata?.annotations;
+  if (a?.[RUN_NAMESPACE_KEY] !== namespace || a?.[RUN_KEY] !== run) return undefined;
+  const termination = cm?.data?.[REPORT_TERMINATION_KEY];
+  if (!termination) return undefined;
+  return { termination, transcript: cm?.data?.[REPORT_TRANSCRIPT_KEY] ?? '' };
+}
