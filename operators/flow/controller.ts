@@ -25,6 +25,8 @@ import { APPROVAL_POLICY, approvalHowTo, approvalNodeResult, planGateVerdict, ty
 import { toolAttemptResult } from './tool-attempt.js';
 import { desiredToolPod, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './tool-pod.js';
 import { durationSeconds } from '../model/steps/duration.js';
+import { checkSchedule } from './schedule.js';
+import { reconcileSchedule } from './scheduled-flow.js';
 
 export interface FlowControllerOptions {
   /** Base URL of the lane router's API (ControllerDeps.routerUrl); model nodes fail with a clear message without it. */
@@ -39,6 +41,8 @@ export interface FlowControllerOptions {
   defaultModelTimeoutMs?: number;
   /** Namespace of the lane router, where it writes run usage ConfigMaps (default DEFAULT_ROUTER's). */
   routerNamespace?: string;
+  /** The clock scheduled flows read (default the runtime's); tests move it to reach scheduled times. */
+  now?: () => Date;
 }
 
 /** After a flow ends, how long its usage is re-read (the router and AgentRuns report late usage). */
@@ -348,6 +352,11 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       }
       const waves = new Set(plan.map((p) => p.wave)).size;
       ctx.setCondition({ type: 'Planned', status: 'True', reason: 'Planned', message: `${plan.length} nodes in ${waves} waves, plan ${digest}` });
+      const badSchedule = checkSchedule(spec);
+      if (badSchedule) {
+        ctx.setStatus({ phase: 'Pending', plan, planDigest: digest });
+        return { outcome: { kind: 'stalled', reason: 'InvalidSchedule', message: `${badSchedule.field}: ${badSchedule.message}` } };
+      }
       if (unsupported.length > 0) {
         ctx.setStatus({ phase: 'Pending', progress: `0/${total}`, plan, planDigest: digest });
         const message = unsupported.map((e) => `${e.field}: ${e.message}`).join('; ');
@@ -392,6 +401,8 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         // Conditions not set in a reconcile are dropped: the approved gate is restated on every one.
         ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: 'Approved', message: `plan ${gateRecord.planDigest} approved by ${gateRecord.decidedBy}${gateRecord.reason ? `: ${gateRecord.reason}` : ''}` });
       }
+      // A schedule runs nothing itself: each scheduled time creates a child Flow (operators/flow/schedule.ts).
+      if (spec.schedule) return reconcileSchedule(ctx, { plan, digest: digest!, approval: gateRecord, now: opts.now?.() ?? now });
       if (prev.phase === 'Succeeded' || prev.phase === 'Failed') {
         await revokeToken(ctx);
         // Usage reported after the end (the router's flush, a child's last read) is still added.

@@ -91,9 +91,29 @@ export interface FlowSpec {
     reason?: string;
   };
   /**
-   * Cron schedule (5 fields or @daily etc.) that reruns the flow; a run happens once when empty.
+   * Cron schedule (5 fields or @yearly, @monthly, @weekly, @daily, @hourly). When set, this Flow is a schedule: each scheduled time creates a new run, a child Flow named <name>-<minutes since the epoch> owned by this one, with this spec minus the scheduling fields and the plan gate; status.active lists the runs in progress. When empty, the flow runs once.
    */
   schedule?: string;
+  /**
+   * IANA time zone the schedule is read in (e.g. Europe/Oslo); the operator's (UTC in the chart) when empty.
+   */
+  timeZone?: string;
+  /**
+   * What a scheduled time does while an earlier run is still active: Forbid skips it (the latest skipped time starts once the active run ends, if still within startingDeadlineSeconds), Allow starts another run, Replace deletes the active runs and starts the new one.
+   */
+  concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
+  /**
+   * How late a run may start after its scheduled time (the operator was down, or Forbid held it); a later one is counted missed (Warning event MissedSchedule) and not started. Missed times are never run in a backlog: at most the latest one starts. No deadline when empty.
+   */
+  startingDeadlineSeconds?: number;
+  /**
+   * How many succeeded scheduled runs (child Flows) to keep; older ones are deleted.
+   */
+  successfulRunsHistoryLimit?: number;
+  /**
+   * How many failed scheduled runs (child Flows) to keep; older ones are deleted.
+   */
+  failedRunsHistoryLimit?: number;
 }
 /**
  * One flow parameter.
@@ -484,9 +504,9 @@ export interface FlowStatus {
    */
   conditions?: Condition[];
   /**
-   * Life-cycle phase.
+   * Life-cycle phase (Scheduled for a flow with a schedule, whose runs are child Flows).
    */
-  phase?: 'Pending' | 'Planned' | 'Running' | 'AwaitingApproval' | 'Succeeded' | 'Failed' | 'Suspended';
+  phase?: 'Pending' | 'Planned' | 'Running' | 'AwaitingApproval' | 'Succeeded' | 'Failed' | 'Suspended' | 'Scheduled';
   /**
    * Finished nodes out of all nodes, e.g. 2/3.
    */
@@ -503,6 +523,22 @@ export interface FlowStatus {
    * When the schedule last started a run.
    */
   lastScheduleTime?: string;
+  /**
+   * When the last scheduled run that succeeded finished.
+   */
+  lastSuccessfulTime?: string;
+  /**
+   * When the schedule starts its next run.
+   */
+  nextScheduleTime?: string;
+  /**
+   * Scheduled runs (child Flows) not yet finished, oldest first.
+   *
+   * @maxItems 16
+   *
+   * Items: Name of a child Flow.
+   */
+  active?: string[];
   /**
    * The verified plan-gate decision the run started (or ended) on.
    */
