@@ -1,12 +1,15 @@
-// The step-runner image as the node simulator runs it. The run-commands role (HardwareTask check
-// and command steps) answers its commands from the node's simulated hardware (hardware.ts) instead
+// The step-runner image as the node simulator runs it. The run-commands and collect-commands roles
+// (HardwareTask check and command steps) answer its commands from the node's simulated hardware (hardware.ts) instead
 // of running them on this machine; every other role is the real entrypoint.
 import { KubeConfig } from '@kubernetes/client-node';
 import { runCommandsRole } from '../../operators/step-runner/commands.js';
 import { hardwareNodeClient } from './hardware-node.js';
 import { simulatedShell } from './hardware.js';
 
-if (process.env.AGENTLAB_STEP_ROLE === 'run-commands') {
+// collect-commands follows a step's own image, which the simulator does not run (any image but
+// the project's succeeds at once as an init container): the collector answers the same commands
+// from the simulated hardware, as that image would have on the node.
+if (process.env.AGENTLAB_STEP_ROLE === 'run-commands' || process.env.AGENTLAB_STEP_ROLE === 'collect-commands') {
   const terminationPath = process.env.AGENTLAB_TERMINATION_MESSAGE_PATH ?? '/dev/termination-log';
   const node = process.env.AGENTLAB_NODE_NAME ?? '';
   const run = async (): Promise<number> => {

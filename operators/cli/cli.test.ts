@@ -143,6 +143,14 @@ describe('agentlab run flags', () => {
     expect(() => operatorFlags(['--runner-image', 'a b'])).toThrow('--runner-image "a b" is not an image reference; expected e.g. ghcr.io/agentlab/agent-runner:0.1.0');
   });
 
+  it('takes the step runner image, refusing what is not an image reference', () => {
+    expect(operatorFlags([])?.stepRunnerImage).toBeUndefined();
+    for (const image of ['ghcr.io/agentlab/step-runner:0.2.0', 'localhost:5000/step-runner', `registry.example.com/step-runner@sha256:${'c'.repeat(64)}`]) {
+      expect(operatorFlags(['--step-runner-image', image])?.stepRunnerImage, image).toBe(image);
+    }
+    expect(() => operatorFlags(['--step-runner-image', 'step runner'])).toThrow('--step-runner-image "step runner" is not an image reference; expected e.g. ghcr.io/agentlab/step-runner:0.1.0');
+  });
+
   it('elects in the flag namespace, else the pod namespace', () => {
     expect(leaseNamespace('ops', { POD_NAMESPACE: 'x' })).toBe('ops');
     expect(leaseNamespace(undefined, { POD_NAMESPACE: 'agentlab' })).toBe('agentlab');

@@ -5,6 +5,7 @@ import { parseBindAddress, parseFlags, parseLogLevel, UsageError, type Command }
 import { loadKubeConfig } from './kubeconfig.js';
 import { parseRouterLocation } from '../lanepolicy/router-location.js';
 import { DEFAULT_RUNNER_IMAGE } from '../agentrun/desired.js';
+import { STEP_RUNNER_IMAGE } from '../model/steps/step-runner.js';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const LEADER_ELECTION_ID = 'agentlab-operator';
@@ -34,6 +35,8 @@ Flags:
                                            AgentRun pods get it as AGENTLAB_ROUTER_URL)
       --runner-image <image>               agent runner image of AgentRuns without spec.runtime.image
                                            (default ${DEFAULT_RUNNER_IMAGE})
+      --step-runner-image <image>          step runner image of Flow tool pods and HardwareTask check and command
+                                           steps without their own image (default ${STEP_RUNNER_IMAGE})
   -h, --help                               show this help
 
 Examples:
@@ -64,6 +67,7 @@ export function operatorFlags(args: string[]) {
     'router-port': { type: 'string' },
     'router-url': { type: 'string' },
     'runner-image': { type: 'string' },
+    'step-runner-image': { type: 'string' },
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
@@ -83,18 +87,19 @@ export function operatorFlags(args: string[]) {
     logLevel: parseLogLevel(v['log-level']),
     router: routerFlags(v),
     routerUrl: routerUrlFlag(v['router-url']),
-    runnerImage: runnerImageFlag(v['runner-image']),
+    runnerImage: imageFlag('runner-image', v['runner-image'], 'ghcr.io/agentlab/agent-runner'),
+    stepRunnerImage: imageFlag('step-runner-image', v['step-runner-image'], 'ghcr.io/agentlab/step-runner'),
   };
 }
 
 // An image reference as the container runtime parses it: [registry[:port]/]path[:tag][@sha256:digest].
 const IMAGE_REFERENCE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-/** --runner-image must be an image reference (the pod would otherwise fail with InvalidImageName). */
-export function runnerImageFlag(value: string | undefined): string | undefined {
+/** An image flag (--runner-image, --step-runner-image) must be an image reference (the pod would otherwise fail with InvalidImageName). */
+export function imageFlag(flag: string, value: string | undefined, example: string): string | undefined {
   if (value === undefined) return undefined;
   if (!IMAGE_REFERENCE.test(value)) {
-    throw new UsageError(`--runner-image ${JSON.stringify(value)} is not an image reference; expected e.g. ghcr.io/agentlab/agent-runner:0.1.0 or ghcr.io/agentlab/agent-runner@sha256:<64 hex>`);
+    throw new UsageError(`--${flag} ${JSON.stringify(value)} is not an image reference; expected e.g. ${example}:0.1.0 or ${example}@sha256:<64 hex>`);
   }
   return value;
 }
@@ -144,6 +149,7 @@ export const runCommand: Command = {
       router: flags.router,
       routerUrl: flags.routerUrl,
       runnerImage: flags.runnerImage,
+      stepRunnerImage: flags.stepRunnerImage,
     });
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
     stopOnSignals(operator, logger);

@@ -532,6 +532,6 @@ function statusFields(s: FlowStatus): Record<string, unknown> {
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }
 
-export const controller = (deps: ControllerDeps = {}): Controller<Flow> => flowController({ routerUrl: deps.routerUrl, routerNamespace: deps.router?.namespace });
+export const controller = (deps: ControllerDeps = {}): Controller<Flow> => flowController({ routerUrl: deps.routerUrl, routerNamespace: deps.router?.namespace, stepRunnerImage: deps.stepRunnerImage });
 
 export type { FlowPlanEntry };

@@ -169,6 +169,32 @@ describe('hardwaretask controller: check and command steps', () => {
     expect(stepsOf(no)[0]).toMatchObject({ phase: 'Failed', message: 'rejected by alice: not today' });
   });
 
+  it('runs the step runner image it is given (agentlab run --step-runner-image)', async () => {
+    const run = await reconcileOnce(hardwareTaskController({ stepRunnerImage: 'registry.lan:5000/step-runner:dev' }), { object: task({ steps: [only] }), now });
+    expect((run.applied[0].object as unknown as { spec: { containers: { image: string }[] } }).spec.containers[0].image).toBe('registry.lan:5000/step-runner:dev');
+  });
+
+  it('runs a step with its own image: that image runs the commands with sh (privileged with hostAccess), the step runner collects the results', async () => {
+    const own = { ...only, check: { ...only.check, image: 'docker.io/library/debian:12', hostAccess: true } };
+    const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [own] }), cache: [ns()], now });
+    const spec = (run.applied[0].object as unknown as { spec: Record<string, any> }).spec;
+    expect(spec.initContainers).toHaveLength(1);
+    const [cmds] = spec.initContainers;
+    expect(cmds).toMatchObject({ name: 'commands', image: 'docker.io/library/debian:12', securityContext: { privileged: true } });
+    expect(cmds.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(cmds.command.slice(3)).toEqual(['agentlab-step', 'lsblk -J', 'smartctl -H /dev/sdb']);
+    expect(cmds.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/agentlab/results', '/dev', '/sys', '/run/udev']);
+    expect(spec.containers[0]).toMatchObject({ name: 'run', image: 'ghcr.io/agentlab/step-runner:0.1.0', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } });
+    expect(spec.containers[0].env).toContainEqual({ name: 'AGENTLAB_STEP_ROLE', value: 'collect-commands' });
+    expect(spec.containers[0].env).toContainEqual({ name: 'AGENTLAB_COMMANDS', value: '["lsblk -J","smartctl -H /dev/sdb"]' });
+    expect(cond(run.status, 'Stalled')).toBeUndefined();
+    // An image without sh: the commands container fails and the collector never runs.
+    const noShell = pod('disk-detect-1', { phase: 'Failed', initContainerStatuses: [{ name: 'commands', state: { terminated: { exitCode: 128, reason: 'StartError', message: 'exec: "sh": executable file not found in $PATH' } } }],
+      containerStatuses: [{ name: 'run', state: { waiting: { reason: 'PodInitializing' } } }] });
+    const failed = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [own] }, running), cache: [ns(), noShell], now });
+    expect(stepsOf(failed)[0]).toMatchObject({ phase: 'Failed', message: 'container commands (docker.io/library/debian:12) exited with code 128 (StartError) before its results were collected: the step\'s image must have a POSIX sh (/bin/sh): exec: "sh": executable file not found in $PATH' });
+  });
+
   it('stalls a hostAccess step in a namespace whose Pod Security level refuses privileged pods, naming the label', async () => {
     const hostCheck = { ...only, check: { ...only.check, hostAccess: true } };
     const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [hostCheck] }), cache: [ns({ 'pod-security.kubernetes.io/enforce': 'baseline' })], now });

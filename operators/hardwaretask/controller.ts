@@ -19,7 +19,7 @@ import { currentStep, taskOutcome, taskPhase } from './task-status.js';
 import type { HardwareStep, HardwareTaskObject as Task, StepStatus } from './types.js';
 
 export interface HardwareTaskControllerOptions {
-  /** Image of the step runner in check and command pods (default the Flow controller's STEP_RUNNER_IMAGE). */
+  /** Image of the step runner in check and command pods (ControllerDeps.stepRunnerImage; default STEP_RUNNER_IMAGE). */
   stepRunnerImage?: string;
   /** Base URL of the lane router's API (ControllerDeps.routerUrl); analysis steps fail with a clear message without it. */
   routerUrl?: string;
@@ -353,12 +353,6 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
 
         // check and command: one pod per run, pinned to the node.
         const block = (step.check ?? step.command)!;
-        if (block.image) {
-          st.message = `${base}.${step.type}.image is not supported by this version: leave it empty to use the step runner`;
-          blocker ??= { reason: 'UnsupportedStepImage', message: `${base}.${step.type}.image: a custom image is not supported by this version; leave it empty to use the step runner` };
-          steps.set(stepName, st);
-          continue;
-        }
         if (block.hostAccess) {
           const refusal = hostAccessRefusal(ctx.cache.get(NAMESPACES, undefined, namespace), namespace);
           if (refusal) {
@@ -477,6 +471,6 @@ function clean(s: StepStatus): StepStatus {
   return JSON.parse(JSON.stringify(s)) as StepStatus;
 }
 
-export const controller = (deps: ControllerDeps = {}): Controller<Task> => hardwareTaskController({ routerUrl: deps.routerUrl });
+export const controller = (deps: ControllerDeps = {}): Controller<Task> => hardwareTaskController({ routerUrl: deps.routerUrl, stepRunnerImage: deps.stepRunnerImage });
 
 export type { HardwareStep };

@@ -2,12 +2,16 @@ import type { KubeObject } from '../runtime/kube.js';
 import { flowChildName } from '../model/graph/index.js';
 import { durationSeconds } from '../model/steps/duration.js';
 import { STEP_RUNNER_IMAGE } from '../model/steps/step-runner.js';
+import { COMMANDS_SCRIPT, RESULTS_DIR } from '../step-runner/commands.js';
 import type { HardwareStep } from './types.js';
 
 export const TASK_LABEL = 'agentlab.dev/hardwaretask';
 export const STEP_LABEL = 'agentlab.dev/hardwaretask-step';
 export const ATTEMPT_LABEL = 'agentlab.dev/attempt';
 export const RUN_CONTAINER = 'run';
+/** The init container of a step with its own image: that image runs the commands (COMMANDS_SCRIPT). */
+export const COMMANDS_CONTAINER = 'commands';
+const RESULTS_VOLUME = 'results';
 
 /** The pod of one run (from 1) of a check or command step. */
 export const stepPodName = (task: string, step: string, attempt: number) => flowChildName(task, step, attempt);
@@ -39,6 +43,12 @@ export interface StepPodInput {
  * hostAccess: privileged, with the host's /dev, /sys and /run/udev; otherwise the restricted Pod
  * Security profile. restartPolicy Never: a command is never run twice by the kubelet; a retry is a
  * new pod. The step's timeout is activeDeadlineSeconds.
+ *
+ * A step with its own `image` (tools the step runner lacks): init container `commands` runs that
+ * image with `sh -c COMMANDS_SCRIPT agentlab-step <command>...` (the image needs only a POSIX sh),
+ * leaving each command's exit code and output in an emptyDir; then the step runner's
+ * collect-commands role in container `run` turns them into the same result. hostAccess applies
+ * to the `commands` container, which is the one that touches the node.
  */
 export function desiredStepPod(input: StepPodInput): KubeObject {
   const { task, step, attempt } = input;
@@ -46,15 +56,16 @@ export function desiredStepPod(input: StepPodInput): KubeObject {
   const host = block.hostAccess === true;
   const labels: Record<string, string> = { [STEP_LABEL]: step.name, [ATTEMPT_LABEL]: String(attempt) };
   if (task.name.length <= 63) labels[TASK_LABEL] = task.name;
+  const custom = block.image ? block.image : undefined;
+  const env = [
+    { name: 'AGENTLAB_COMMANDS', value: JSON.stringify(input.commands) },
+    { name: 'AGENTLAB_EXPECT_EXIT_CODE', value: String(block.success?.exitCode ?? 0) },
+    { name: 'AGENTLAB_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+  ];
   const container: Record<string, unknown> = {
     name: RUN_CONTAINER,
     image: input.stepRunnerImage ?? STEP_RUNNER_IMAGE,
-    env: [
-      { name: 'AGENTLAB_STEP_ROLE', value: 'run-commands' },
-      { name: 'AGENTLAB_COMMANDS', value: JSON.stringify(input.commands) },
-      { name: 'AGENTLAB_EXPECT_EXIT_CODE', value: String(block.success?.exitCode ?? 0) },
-      { name: 'AGENTLAB_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-    ],
+    env: [{ name: 'AGENTLAB_STEP_ROLE', value: custom ? 'collect-commands' : 'run-commands' }, ...env, ...(custom ? [{ name: 'AGENTLAB_RESULTS_DIR', value: RESULTS_DIR }] : [])],
     resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
     terminationMessagePolicy: 'File',
   };
@@ -67,12 +78,30 @@ export function desiredStepPod(input: StepPodInput): KubeObject {
     activeDeadlineSeconds: durationSeconds(block.timeout ?? '10m'),
     containers: [container],
   };
+  const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+  // The container that runs the commands on the node: the step runner itself, or the step's image.
+  let worker = container;
+  if (custom) {
+    const results = { name: RESULTS_VOLUME, mountPath: RESULTS_DIR };
+    worker = {
+      name: COMMANDS_CONTAINER,
+      image: custom,
+      command: ['sh', '-c', COMMANDS_SCRIPT, 'agentlab-step', ...input.commands],
+      env: [...env.slice(1), { name: 'AGENTLAB_RESULTS_DIR', value: RESULTS_DIR }],
+      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '512Mi' } },
+      volumeMounts: [results],
+    };
+    container.volumeMounts = [results];
+    container.securityContext = restricted;
+    spec.initContainers = [worker];
+    spec.volumes = [{ name: RESULTS_VOLUME, emptyDir: { sizeLimit: '64Mi' } }];
+  }
   if (host) {
-    container.securityContext = { privileged: true };
-    container.volumeMounts = HOST_PATHS.map((p, i) => ({ name: `host-${i}`, mountPath: p }));
-    spec.volumes = HOST_PATHS.map((p, i) => ({ name: `host-${i}`, hostPath: { path: p, type: 'Directory' } }));
+    worker.securityContext = { privileged: true };
+    worker.volumeMounts = [...((worker.volumeMounts as unknown[] | undefined) ?? []), ...HOST_PATHS.map((p, i) => ({ name: `host-${i}`, mountPath: p }))];
+    spec.volumes = [...((spec.volumes as unknown[] | undefined) ?? []), ...HOST_PATHS.map((p, i) => ({ name: `host-${i}`, hostPath: { path: p, type: 'Directory' } }))];
   } else {
-    container.securityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+    worker.securityContext = restricted;
     spec.securityContext = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } };
   }
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: stepPodName(task.name, step.name, attempt), namespace: task.namespace, labels }, spec };

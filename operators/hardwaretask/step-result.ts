@@ -1,6 +1,6 @@
 import type { KubeObject } from '../runtime/kube.js';
 import type { HardwareStep } from './types.js';
-import { RUN_CONTAINER } from './step-pod.js';
+import { COMMANDS_CONTAINER, RUN_CONTAINER } from './step-pod.js';
 
 export type StepRunResult =
   | { kind: 'absent' }
@@ -14,6 +14,7 @@ interface PodStatus {
   reason?: string;
   message?: string;
   containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string }; terminated?: Terminated } }[];
+  initContainerStatuses?: { name: string; image?: string; state?: { waiting?: { reason?: string; message?: string }; terminated?: Terminated } }[];
 }
 
 interface CommandsMessage { commands?: { command: string; exitCode: number }[]; output?: string; truncated?: number; error?: string }
@@ -41,6 +42,11 @@ export function stepRunResult(step: HardwareStep, pod: KubeObject | undefined): 
     return { kind: 'running' };
   }
   const term = run?.state?.terminated;
+  // A step with its own image: its commands container failed before the collector could run.
+  const ownImage = status.initContainerStatuses?.find((c) => c.name === COMMANDS_CONTAINER)?.state?.terminated;
+  if (!term && ownImage && ownImage.exitCode !== 0) {
+    return { kind: 'failed', outputs: {}, message: `container ${COMMANDS_CONTAINER} (${block.image}) exited with code ${ownImage.exitCode ?? 'unknown'}${ownImage.reason ? ` (${ownImage.reason})` : ''} before its results were collected: the step's image must have a POSIX sh (/bin/sh)${ownImage.message ? `: ${ownImage.message.slice(0, 300)}` : ''}` };
+  }
   let msg: CommandsMessage;
   try {
     msg = JSON.parse(term?.message ?? '') as CommandsMessage;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { MAX_TERMINATION_MESSAGE, parseJsonEnv } from './step.js';
 
 /** One command line's result. */
@@ -77,13 +78,8 @@ export const shellExec: Exec = (command) => new Promise((resolve) => {
  * message. Exit code 0 when every command exited with AGENTLAB_EXPECT_EXIT_CODE (default 0), else 1.
  */
 export async function runCommandsRole(env: NodeJS.ProcessEnv, exec: Exec, terminationPath: string, out: (text: string) => void = (t) => void process.stdout.write(t)): Promise<number> {
-  const commands = parseJsonEnv<unknown>(env, 'AGENTLAB_COMMANDS', []);
-  if (!Array.isArray(commands) || commands.length === 0 || !commands.every((c) => typeof c === 'string')) {
-    throw new Error('AGENTLAB_COMMANDS must be a JSON list of command lines, e.g. ["lsblk -J"]');
-  }
-  const expected = Number(env.AGENTLAB_EXPECT_EXIT_CODE ?? '0');
-  if (!Number.isInteger(expected) || expected < 0 || expected > 255) throw new Error(`AGENTLAB_EXPECT_EXIT_CODE=${JSON.stringify(env.AGENTLAB_EXPECT_EXIT_CODE)} is not an exit code (0-255)`);
-  const results = await runCommands(commands as string[], expected, async (command) => {
+  const { commands, expected } = commandsFromEnv(env);
+  const results = await runCommands(commands, expected, async (command) => {
     const r = await exec(command);
     out(`$ ${command}\n${r.output}${r.output === '' || r.output.endsWith('\n') ? '' : '\n'}`);
     if (r.exitCode !== 0) out(`(exit code ${r.exitCode})\n`);
@@ -91,4 +87,78 @@ export async function runCommandsRole(env: NodeJS.ProcessEnv, exec: Exec, termin
   });
   await writeFile(terminationPath, commandsMessage(results));
   return results.every((r) => r.exitCode === expected) ? 0 : 1;
+}
+
+/** Where a custom image's commands container leaves each command's results for the collector (an emptyDir). */
+export const RESULTS_DIR = '/agentlab/results';
+
+/**
+ * The POSIX sh script a HardwareTask check or command step with its own image runs its command
+ * lines with (`sh -c <script> agentlab-step <command>...`), so the image needs nothing but sh:
+ * each line runs with `sh -c`, its combined output goes to <dir>/<n>.out (and the log), its exit
+ * code to <dir>/<n>.code; the first code that is not $AGENTLAB_EXPECT_EXIT_CODE ends the list.
+ * It always exits 0 so that the collector (collect-commands) runs after it and judges.
+ */
+export const COMMANDS_SCRIPT = [
+  'd="${AGENTLAB_RESULTS_DIR:-/agentlab/results}"',
+  'mkdir -p "$d" || exit 0',
+  'i=0',
+  'for c in "$@"; do',
+  '  i=$((i+1))',
+  '  printf \'$ %s\\n\' "$c"',
+  '  sh -c "$c" >"$d/$i.out" 2>&1 </dev/null',
+  '  code=$?',
+  '  cat "$d/$i.out"',
+  '  echo "$code" >"$d/$i.code"',
+  '  [ "$code" = "${AGENTLAB_EXPECT_EXIT_CODE:-0}" ] || break',
+  'done',
+  'exit 0',
+].join('\n');
+
+/** The last `max` characters of a file without reading all of it (a command may print gigabytes). */
+async function readEnd(file: string, max: number): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, max * 4);
+    const buf = Buffer.alloc(length);
+    await fh.read(buf, 0, length, size - length);
+    return keepEnd(buf.toString('utf8'), max).text;
+  } finally {
+    await fh.close();
+  }
+}
+
+function commandsFromEnv(env: NodeJS.ProcessEnv): { commands: string[]; expected: number } {
+  const commands = parseJsonEnv<unknown>(env, 'AGENTLAB_COMMANDS', []);
+  if (!Array.isArray(commands) || commands.length === 0 || !commands.every((c) => typeof c === 'string')) {
+    throw new Error('AGENTLAB_COMMANDS must be a JSON list of command lines, e.g. ["lsblk -J"]');
+  }
+  const expected = Number(env.AGENTLAB_EXPECT_EXIT_CODE ?? '0');
+  if (!Number.isInteger(expected) || expected < 0 || expected > 255) throw new Error(`AGENTLAB_EXPECT_EXIT_CODE=${JSON.stringify(env.AGENTLAB_EXPECT_EXIT_CODE)} is not an exit code (0-255)`);
+  return { commands: commands as string[], expected };
+}
+
+/**
+ * The collect-commands role: after a custom image ran the command lines with COMMANDS_SCRIPT, reads
+ * <AGENTLAB_RESULTS_DIR>/<n>.code and .out for each line of AGENTLAB_COMMANDS (stopping at the first
+ * without a code) and writes the same termination message as run-commands. No result at all is an
+ * error saying the image needs a POSIX sh.
+ */
+export async function collectCommandsRole(env: NodeJS.ProcessEnv, terminationPath: string): Promise<number> {
+  const { commands, expected } = commandsFromEnv(env);
+  const dir = env.AGENTLAB_RESULTS_DIR ?? RESULTS_DIR;
+  const results: CommandResult[] = [];
+  for (const [i, command] of commands.entries()) {
+    const code = await readFile(path.join(dir, `${i + 1}.code`), 'utf8').catch(() => undefined);
+    if (code === undefined) break;
+    const exitCode = Number(code.trim());
+    const output = await readEnd(path.join(dir, `${i + 1}.out`), MAX_COMMAND_OUTPUT).catch(() => '');
+    results.push({ command, exitCode: Number.isInteger(exitCode) ? exitCode : 255, output });
+  }
+  if (results.length === 0) {
+    throw new Error(`the commands container left no results in ${dir}: the step's image must have a POSIX sh (/bin/sh) and the volume mounted at ${dir}`);
+  }
+  await writeFile(terminationPath, commandsMessage(results));
+  return results.every((r) => r.exitCode === expected) && results.length === commands.length ? 0 : 1;
 }

@@ -4,10 +4,12 @@
 //   collect-outputs  container after the tool: /agentlab/outputs/<name> -> termination message (JSON)
 //   run-commands     HardwareTask check/command steps: AGENTLAB_COMMANDS run in order with sh -c,
 //                    the exit codes and the end of the output as termination message (commands.ts)
+//   collect-commands HardwareTask steps with their own image: that image ran the commands with
+//                    COMMANDS_SCRIPT into /agentlab/results; the same termination message from there
 //   (none)           runs its arguments as a command, so the image is also a generic tool image
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { runCommandsRole, shellExec } from './commands.js';
+import { collectCommandsRole, runCommandsRole, shellExec } from './commands.js';
 import { collectedMessage, parseJsonEnv, readOutputs, stageInputs, stepDirs } from './step.js';
 
 const env = process.env;
@@ -31,7 +33,8 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
   }
   if (role === 'run-commands') return runCommandsRole(env, shellExec, terminationPath);
-  if (role !== '') throw new Error(`AGENTLAB_STEP_ROLE=${JSON.stringify(role)} is not stage-inputs, collect-outputs or run-commands (leave it unset to run the arguments as a command)`);
+  if (role === 'collect-commands') return collectCommandsRole(env, terminationPath);
+  if (role !== '') throw new Error(`AGENTLAB_STEP_ROLE=${JSON.stringify(role)} is not stage-inputs, collect-outputs, run-commands or collect-commands (leave it unset to run the arguments as a command)`);
   const [command, ...args] = process.argv.slice(2);
   if (!command) throw new Error('no command: give the tool to run as arguments, e.g. ["sh", "-c", "echo 42 > $AGENTLAB_OUTPUTS_DIR/answer"]');
   const child = spawn(command, args, {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUNNER_IMAGE } from '../../operators/agentrun/desired.js';
+import { STEP_RUNNER_IMAGE } from '../../operators/model/steps/step-runner.js';
 import { LEADER_ELECTION_ID, operatorFlags } from '../../operators/cli/run-command.js';
 import { ALL_ON, CHART_DIR, find, helm, type Obj, podSpec, renderChart, valuesArgs } from './chart.js';
 
@@ -53,6 +54,7 @@ describe('helm template with default values', () => {
       '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'info',
       '--router-namespace', 'agentlab-system', '--router-pod-labels', expect.any(String), '--router-port', '8080',
       '--runner-image', 'ghcr.io/agentlab/agent-runner:0.1.0',
+      '--step-runner-image', 'ghcr.io/agentlab/step-runner:0.1.0',
       '--router-url', 'http://agentlab-router.agentlab-system.svc:8080',
     ]);
     expect(args(objects, 'router')).toEqual(['router', '--listen', ':8080', '--metrics-bind-address', ':9090', '--log-level', 'info']);
@@ -82,6 +84,10 @@ describe('helm template with default values', () => {
   it('gives AgentRun pods the agent runner image of the chart\'s appVersion, the controller\'s own default', () => {
     expect(operatorFlags(args(objects, 'operator').slice(1))?.runnerImage).toBe(DEFAULT_RUNNER_IMAGE);
   });
+
+  it('gives Flow tool pods and HardwareTask step pods the step runner of the chart\'s appVersion, the controllers\' own default', () => {
+    expect(operatorFlags(args(objects, 'operator').slice(1))?.stepRunnerImage).toBe(STEP_RUNNER_IMAGE);
+  });
 });
 
 describe('helm template with non-default values', () => {
@@ -106,6 +112,13 @@ describe('helm template with non-default values', () => {
     expect(operatorFlags(args(objects, 'operator').slice(1))?.runnerImage).toBe(`registry.example.com/agent-runner@sha256:${'b'.repeat(64)}`);
     const tagged = renderChart({ values: { runner: { image: { repository: 'localhost:5000/agent-runner', tag: 'dev' } } } });
     expect(operatorFlags(args(tagged, 'operator').slice(1))?.runnerImage).toBe('localhost:5000/agent-runner:dev');
+  });
+
+  it('passes the step runner image pinned by digest or with its own tag', () => {
+    const pinned = renderChart({ values: { stepRunner: { image: { repository: 'registry.example.com/step-runner', digest: `sha256:${'c'.repeat(64)}` } } } });
+    expect(operatorFlags(args(pinned, 'operator').slice(1))?.stepRunnerImage).toBe(`registry.example.com/step-runner@sha256:${'c'.repeat(64)}`);
+    const tagged = renderChart({ values: { stepRunner: { image: { repository: 'localhost:5000/step-runner', tag: 'dev' } } } });
+    expect(operatorFlags(args(tagged, 'operator').slice(1))?.stepRunnerImage).toBe('localhost:5000/step-runner:dev');
   });
 
   it('pins the image by digest and passes pull secrets', () => {

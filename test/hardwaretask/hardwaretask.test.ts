@@ -228,6 +228,18 @@ describe('HardwareTask', () => {
     expect(pods.items).toHaveLength(0);
   });
 
+  it.runIf(cluster.nodeSimulator)('runs a check with its own image: that image runs the commands on the node (init container), the step runner collects the result', async () => {
+    await resetNode();
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'own-image', namespace: ns },
+      spec: { node: NODE, steps: [{ name: 'pools', type: 'check', check: { image: 'docker.io/library/debian:12', hostAccess: true, commands: ['zpool list -H -o name,health'], success: { outputContains: ['ONLINE'] } } }] } }));
+    const t = await waitFor('own-image', 'Succeeded', (x) => x.status?.phase === 'Succeeded' || x.status?.phase === 'Failed');
+    expect(step(t, 'pools')).toMatchObject({ phase: 'Succeeded', message: '1 command succeeded' });
+    expect(step(t, 'pools')!.outputs?.stdout).toContain('tank\tONLINE');
+    const pod = (await cluster.request({ path: `/api/v1/namespaces/${ns}/pods/own-image-pools-1` })).json() as { spec: { initContainers: { name: string; image: string; securityContext: unknown }[] }; status: { initContainerStatuses: { name: string; state: { terminated?: { exitCode: number } } }[] } };
+    expect(pod.spec.initContainers.map((c) => [c.name, c.image, c.securityContext])).toEqual([['commands', 'docker.io/library/debian:12', { privileged: true }]]);
+    expect(pod.status.initContainerStatuses[0].state.terminated?.exitCode).toBe(0);
+  });
+
   it('fails a kubernetes step its ServiceAccount may not apply, with the API server\'s refusal', async () => {
     await cluster.applyYaml(JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody', namespace: ns } }));
     await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'no-rights', namespace: ns },

@@ -72,6 +72,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{- define "agentlab.stepRunnerImage" -}}
+{{- if .Values.stepRunner.image.digest }}
+{{- printf "%s@%s" .Values.stepRunner.image.repository .Values.stepRunner.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.stepRunner.image.repository (default .Chart.AppVersion .Values.stepRunner.image.tag) }}
+{{- end }}
+{{- end }}
+
 {{- /* Restricted Pod Security Standard: https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted */}}
 {{- define "agentlab.podSecurityContext" -}}
 runAsNonRoot: true
