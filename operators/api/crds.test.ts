@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileSchema, formatFieldError } from '../schema/index.js';
 import { CATEGORY, GROUP, KINDS, VERSION } from './constants.js';
 import { lintCrd } from './crd-lint.js';
 import { loadCrds, schemaForKind, type CustomResourceDefinition } from './crds.js';
@@ -81,5 +82,68 @@ describe('lintCrd', () => {
     const crd = base();
     mutate(crd);
     expect(lintCrd(crd).join('\n')).toContain(expected);
+  });
+});
+
+describe('spec.issueTracker (AgentRun, HardwareTask)', () => {
+  const admit = (kind: 'AgentRun' | 'HardwareTask', spec: Record<string, unknown>): string[] => {
+    const schema = schemaForKind(crds, `${GROUP}/${VERSION}`, kind)!;
+    const { errors } = compileSchema(schema).admit({ apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name: 'x', namespace: 'default' }, spec });
+    return errors.map(formatFieldError);
+  };
+  const run = (extra: Record<string, unknown>) => admit('AgentRun', { task: 'Fix the login page', model: 'default', ...extra });
+  const task = (extra: Record<string, unknown>, steps: unknown[] = [{ name: 'look', type: 'human', human: { instructions: 'Look at the disk.' } }]) => admit('HardwareTask', { node: 'node-2', steps, ...extra });
+  const tracker = { provider: 'forgejo', baseURL: 'https://git.example.org', repository: 'homelab/infra', secretRef: { name: 'forgejo-token' } };
+  const legacy = { repository: 'homelab/infra', secretRef: { name: 'github-token' } };
+  const documentToRepo = [{ name: 'write-docs', type: 'document', document: { target: 'Repository', files: [{ path: 'docs/node-2.md', content: '# node-2' }] } }];
+
+  it('baseline: the AgentRun and HardwareTask used below are valid without a tracker', () => {
+    expect(run({})).toEqual([]);
+    expect(task({})).toEqual([]);
+  });
+
+  it.each([['AgentRun'], ['HardwareTask']] as const)('%s accepts issueTracker on forgejo or github, and the deprecated github block', (kind) => {
+    const ok = (extra: Record<string, unknown>) => (kind === 'AgentRun' ? run(extra) : task(extra));
+    expect(ok({ issueTracker: tracker })).toEqual([]);
+    expect(ok({ issueTracker: { repository: 'acme/portal', issue: 3, secretRef: { name: 'gh' } } })).toEqual([]);
+    expect(ok({ issueTracker: { provider: 'github', baseURL: 'https://ghe.example.com/api/v3', repository: 'acme/portal', secretRef: { name: 'gh' } } })).toEqual([]);
+    expect(ok({ github: legacy })).toEqual([]);
+  });
+
+  it.each([['AgentRun'], ['HardwareTask']] as const)('%s refuses both blocks, and forgejo without baseURL, with the message and field', (kind) => {
+    const bad = (extra: Record<string, unknown>) => (kind === 'AgentRun' ? run(extra) : task(extra));
+    expect(bad({ issueTracker: tracker, github: legacy })).toEqual(['spec.issueTracker: Invalid value: "object": set issueTracker or the deprecated github block, not both']);
+    const { baseURL: _, ...noBase } = tracker;
+    expect(bad({ issueTracker: noBase })).toEqual(['spec.issueTracker.baseURL: Invalid value: "object": a forgejo issueTracker needs baseURL, the forge\'s root URL']);
+    expect(bad({ issueTracker: { ...tracker, provider: 'gitlab' } })[0]).toBe('spec.issueTracker.provider: Unsupported value: "gitlab": supported values: "github", "forgejo"');
+  });
+
+  it('AgentRun: issue or createIssue, not both; defaults provider, commentProgress, closeOnSuccess and the key', () => {
+    expect(run({ issueTracker: { ...tracker, issue: 4, createIssue: { title: 'x' } } })).toEqual(['spec.issueTracker: Invalid value: "object": set issue (link an existing one) or createIssue, not both']);
+    const schema = schemaForKind(crds, `${GROUP}/${VERSION}`, 'AgentRun')!;
+    const { object } = compileSchema(schema).admit({ apiVersion: `${GROUP}/${VERSION}`, kind: 'AgentRun', metadata: { name: 'x' }, spec: { task: 't', model: 'default', issueTracker: { repository: 'a/b', secretRef: { name: 's' } } } });
+    expect((object as { spec: { issueTracker: unknown } }).spec.issueTracker).toEqual({ provider: 'github', repository: 'a/b', commentProgress: true, closeOnSuccess: false, secretRef: { name: 's', key: 'token' } });
+  });
+
+  it('AgentRun: the github tool needs either block', () => {
+    const tools = [{ name: 'github' }];
+    expect(run({ tools })).toEqual(['spec.tools: Invalid value: "object": the github tool needs the issueTracker block (or the deprecated github block) naming the repository and the token']);
+    expect(run({ tools, issueTracker: tracker })).toEqual([]);
+    expect(run({ tools, github: legacy })).toEqual([]);
+  });
+
+  it('HardwareTask: a document step with target Repository needs either block', () => {
+    expect(task({}, documentToRepo)).toEqual(['spec.issueTracker: Invalid value: "object": a document step with target Repository needs the issueTracker block (or the deprecated github block) naming the repository']);
+    expect(task({ issueTracker: tracker }, documentToRepo)).toEqual([]);
+    expect(task({ github: legacy }, documentToRepo)).toEqual([]);
+  });
+
+  it.each([['agentruns'], ['hardwaretasks']])('%s: status.issue and the Issue column reading .status.issue.url', (plural) => {
+    const crd = crds.find((c) => c.spec.names.plural === plural)!;
+    const v = crd.spec.versions[0];
+    expect(v.additionalPrinterColumns?.find((c) => c.name === 'Issue')?.jsonPath).toBe('.status.issue.url');
+    const issue = v.schema.openAPIV3Schema.properties!.status!.properties!.issue!;
+    expect(Object.keys(issue.properties!).sort()).toEqual(['message', 'milestones', 'number', 'provider', 'statusCommentId', 'url']);
+    expect(issue.properties!.milestones).toMatchObject({ maxItems: 16, 'x-kubernetes-list-type': 'set', items: { maxLength: 256 } });
   });
 });

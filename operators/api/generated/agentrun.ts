@@ -2,7 +2,7 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 /**
- * AgentRun is one agent task: a language model working through allow-listed tools in a sandboxed, non-root pod (or a virtual machine), with limits on turns, tokens and time, an optional human approval gate and an optional GitHub issue it reports to. Model requests go through the lane router under the namespace's LanePolicy. Like a Job, a run does not change once created: its task, model, tools and sandbox are immutable.
+ * AgentRun is one agent task: a language model working through allow-listed tools in a sandboxed, non-root pod (or a virtual machine), with limits on turns, tokens and time, an optional human approval gate and an optional issue on GitHub or Forgejo it reports to. Model requests go through the lane router under the namespace's LanePolicy. Like a Job, a run does not change once created: its task, model, tools and sandbox are immutable.
  */
 export interface AgentRun {
   /**
@@ -98,7 +98,66 @@ export interface AgentRunSpec {
     reason?: string;
   };
   /**
-   * A GitHub issue the run reports to.
+   * The issue the run reports to, on GitHub (github.com or GitHub Enterprise Server) or a self-hosted Forgejo/Gitea: the run opens or links it, keeps one status comment up to date, takes /approve and /reject from people with write access, and comments the result.
+   */
+  issueTracker?: {
+    /**
+     * The forge, github (github.com or GitHub Enterprise Server) or forgejo (Forgejo or Gitea).
+     */
+    provider?: 'github' | 'forgejo';
+    /**
+     * The forge's address. github: the API root, https://api.github.com when empty, or https://<host>/api/v3 for GitHub Enterprise Server. forgejo (required): the forge's root URL, e.g. https://git.example.org.
+     */
+    baseURL?: string;
+    /**
+     * owner/name of the repository.
+     */
+    repository: string;
+    /**
+     * Number of an existing issue to work on and comment on.
+     */
+    issue?: number;
+    /**
+     * Opens a new issue when the run starts (also the default when issue is empty, titled after the run).
+     */
+    createIssue?: {
+      /**
+       * Issue title.
+       */
+      title: string;
+      /**
+       * Labels to add (created on the repository when missing).
+       *
+       * @maxItems 16
+       *
+       * Items: A label name.
+       */
+      labels?: string[];
+    };
+    /**
+     * Keep the status comment up to date as the phase changes and comment when the run ends.
+     */
+    commentProgress?: boolean;
+    /**
+     * Close the issue when the run succeeds (it stays open when the run fails).
+     */
+    closeOnSuccess?: boolean;
+    /**
+     * The Secret in the run's namespace holding the forge token; only the operator reads it, never the agent pod.
+     */
+    secretRef: {
+      /**
+       * Secret name.
+       */
+      name: string;
+      /**
+       * Key within the Secret.
+       */
+      key?: string;
+    };
+  };
+  /**
+   * Deprecated, use issueTracker (provider github). A GitHub issue the run reports to.
    */
   github?: {
     /**
@@ -240,7 +299,7 @@ export interface AgentRunSpec {
  */
 export interface AgentTool {
   /**
-   * The catalog tool: http (GET/POST to allowed hosts), shell (allowed commands in the sandbox), files (bounded file operations under allowed paths), kubernetes (read access to allowed resources), github (the issue of spec.github).
+   * The catalog tool: http (GET/POST to allowed hosts), shell (allowed commands in the sandbox), files (bounded file operations under allowed paths), kubernetes (read access to allowed resources), github (the run's issue and repository: spec.issueTracker, or the deprecated spec.github).
    */
   name: 'http' | 'shell' | 'files' | 'kubernetes' | 'github';
   /**
@@ -483,7 +542,40 @@ export interface AgentRunStatus {
     key?: string;
   };
   /**
-   * The GitHub issue the run reports to.
+   * The issue the run reports to, on the forge spec.issueTracker (or spec.github) names.
+   */
+  issue?: {
+    /**
+     * The forge, github or forgejo.
+     */
+    provider?: 'github' | 'forgejo';
+    /**
+     * Issue number.
+     */
+    number?: number;
+    /**
+     * The issue's web page.
+     */
+    url?: string;
+    /**
+     * The id of the status comment the operator edits in place.
+     */
+    statusCommentId?: number;
+    /**
+     * Milestone comments already posted (approval-asked, succeeded, failed, ...), so none is posted twice.
+     *
+     * @maxItems 16
+     *
+     * Items: A milestone key.
+     */
+    milestones?: string[];
+    /**
+     * What the operator last could not do on the issue, e.g. that it was deleted.
+     */
+    message?: string;
+  };
+  /**
+   * The GitHub issue the run reports to, written while the spec uses the deprecated github block.
    */
   github?: {
     /**

@@ -2,7 +2,7 @@
 import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 
 /**
- * HardwareTask is a physical-infrastructure workflow on one node: analysis, steps that wait for a person (buy and fit a disk), checks and commands run as pods pinned to the node, Kubernetes changes, validation and documentation. Steps run in dependency order; every change can be gated by an approval and tracked in a GitHub issue.
+ * HardwareTask is a physical-infrastructure workflow on one node: analysis, steps that wait for a person (buy and fit a disk), checks and commands run as pods pinned to the node, Kubernetes changes, validation and documentation. Steps run in dependency order; every change can be gated by an approval and tracked in an issue on GitHub or Forgejo.
  */
 export interface HardwareTask {
   /**
@@ -44,7 +44,53 @@ export interface HardwareTaskSpec {
    */
   steps: HardwareStep[];
   /**
-   * The GitHub issue tracking the task, and the repository documentation goes to.
+   * The issue tracking the task, on GitHub (github.com or GitHub Enterprise Server) or a self-hosted Forgejo/Gitea, and the repository documentation goes to: the task opens or links the issue, keeps one status comment up to date, takes /approve, /reject and /done <step> from people with write access, and comments the result.
+   */
+  issueTracker?: {
+    /**
+     * The forge, github (github.com or GitHub Enterprise Server) or forgejo (Forgejo or Gitea).
+     */
+    provider?: 'github' | 'forgejo';
+    /**
+     * The forge's address. github: the API root, https://api.github.com when empty, or https://<host>/api/v3 for GitHub Enterprise Server. forgejo (required): the forge's root URL, e.g. https://git.example.org.
+     */
+    baseURL?: string;
+    /**
+     * owner/name of the repository.
+     */
+    repository: string;
+    /**
+     * An existing issue to track the task in; a new one is opened when empty.
+     */
+    issue?: number;
+    /**
+     * Labels for a new issue (created on the repository when missing).
+     *
+     * @maxItems 16
+     *
+     * Items: A label name.
+     */
+    labels?: string[];
+    /**
+     * Close the issue when the task succeeds (it stays open when the task fails).
+     */
+    closeOnSuccess?: boolean;
+    /**
+     * The Secret in the task's namespace holding the forge token.
+     */
+    secretRef: {
+      /**
+       * Secret name.
+       */
+      name: string;
+      /**
+       * Key within the Secret.
+       */
+      key?: string;
+    };
+  };
+  /**
+   * Deprecated, use issueTracker (provider github). The GitHub issue tracking the task, and the repository documentation goes to.
    */
   github?: {
     /**
@@ -340,7 +386,7 @@ export interface HardwareStep {
    */
   document?: {
     /**
-     * Issue posts each file as a comment on the task's issue; Repository commits them to spec.github.repository.
+     * Issue posts each file as a comment on the task's issue; Repository commits them to the repository of spec.issueTracker (or the deprecated spec.github).
      */
     target?: 'Issue' | 'Repository';
     /**
@@ -476,7 +522,40 @@ export interface HardwareTaskStatus {
     };
   }[];
   /**
-   * The GitHub issue tracking the task.
+   * The issue tracking the task, on the forge spec.issueTracker (or spec.github) names.
+   */
+  issue?: {
+    /**
+     * The forge, github or forgejo.
+     */
+    provider?: 'github' | 'forgejo';
+    /**
+     * Issue number.
+     */
+    number?: number;
+    /**
+     * The issue's web page.
+     */
+    url?: string;
+    /**
+     * The id of the status comment the operator edits in place.
+     */
+    statusCommentId?: number;
+    /**
+     * Milestone comments already posted (approval-asked, succeeded, failed, document:<step>:<path>, ...), so none is posted twice.
+     *
+     * @maxItems 16
+     *
+     * Items: A milestone key.
+     */
+    milestones?: string[];
+    /**
+     * What the operator last could not do on the issue, e.g. that it was deleted.
+     */
+    message?: string;
+  };
+  /**
+   * The GitHub issue tracking the task, written while the spec uses the deprecated github block.
    */
   github?: {
     /**
