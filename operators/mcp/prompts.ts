@@ -14,7 +14,7 @@ export function triageIssueText(a: { repository: string; issue: string; namespac
   return [
     `Start a triage of GitHub issue #${a.issue} of ${a.repository} as an AgentRun in namespace ${a.namespace}.`,
     '1. Read the resources agentlab://schema/AgentRun and agentlab://examples/agentrun-triage-issue.yaml.',
-    `2. Write an AgentRun named ${run} modelled on the example: spec.github.repository ${a.repository}, spec.github.issue ${a.issue}, read-only tools, spec.approval.required true, and an idempotencyKey naming the repository and issue. Do not put any token or key in the YAML: spec.github.secretRef names a Secret that must already exist in ${a.namespace}.`,
+    `2. Write an AgentRun named ${run} modelled on the example: spec.issueTracker (provider github) with repository ${a.repository} and issue ${a.issue}, read-only tools, spec.approval.required true, and an idempotencyKey naming the repository and issue. Do not put any token or key in the YAML: spec.issueTracker.secretRef names a Secret that must already exist in ${a.namespace}.`,
     '3. Check it with validate_resource and fix every problem it names.',
     `4. Call apply_resource without confirm (a dry run) and show me the diff. Apply with confirm: true only after I say yes.`,
     `5. Then call explain_not_ready for AgentRun ${a.namespace}/${run} and tell me what it waits for (usually an approval: I approve it myself, or tell you to call approve).`,

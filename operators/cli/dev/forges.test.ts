@@ -7,7 +7,10 @@ const run = (name: string, github: Record<string, unknown>, namespace = 'acme'):
 });
 const task: Manifest = {
   file: 't.yaml',
-  object: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'disk', namespace: 'homelab' }, spec: { github: { repository: 'homelab/infrastructure', secretRef: { name: 'github-token' } } } } as never,
+  object: {
+    apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'disk', namespace: 'homelab' },
+    spec: { issueTracker: { provider: 'forgejo', baseURL: 'https://git.homelab.example', repository: 'homelab/infrastructure', issue: 12, secretRef: { name: 'forgejo-token' } } },
+  } as never,
 };
 
 describe('dev forges', () => {
@@ -16,19 +19,22 @@ describe('dev forges', () => {
     run('other', { repository: 'acme-msp/client-portal', issue: 142, secretRef: { name: 'github-token', key: 'pat' } }),
     task,
     run('no-block', {}),
-    { file: 's.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'github-token', namespace: 'homelab' } } },
+    { file: 's.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'forgejo-token', namespace: 'homelab' } } },
   ];
   const refs = forgeRefs(manifests);
 
   it('finds the repositories, linked issues and token Secrets the examples name', () => {
-    expect(refs.map((r) => [r.kind, r.name, r.repository, r.issue, r.secretName, r.secretKey])).toEqual([
-      ['AgentRun', 'triage', 'acme-msp/client-portal', 142, 'github-token', 'token'],
-      ['AgentRun', 'other', 'acme-msp/client-portal', 142, 'github-token', 'pat'],
-      ['HardwareTask', 'disk', 'homelab/infrastructure', undefined, 'github-token', 'token'],
+    expect(refs.map((r) => [r.kind, r.name, r.provider, r.repository, r.issue, r.secretName, r.secretKey])).toEqual([
+      ['AgentRun', 'triage', 'github', 'acme-msp/client-portal', 142, 'github-token', 'token'],
+      ['AgentRun', 'other', 'github', 'acme-msp/client-portal', 142, 'github-token', 'pat'],
+      ['HardwareTask', 'disk', 'forgejo', 'homelab/infrastructure', 12, 'forgejo-token', 'token'],
     ]);
     expect(devForgeSeed(refs)).toEqual({
       repositories: ['acme-msp/client-portal', 'homelab/infrastructure'],
-      issues: [{ repository: 'acme-msp/client-portal', number: 142, title: 'Linked by AgentRun acme/other' }],
+      issues: [
+        { repository: 'acme-msp/client-portal', number: 142, title: 'Linked by AgentRun acme/other' },
+        { repository: 'homelab/infrastructure', number: 12, title: 'Linked by HardwareTask homelab/disk' },
+      ],
     });
   });
 
@@ -48,8 +54,11 @@ describe('dev forges', () => {
     expect(linked.url).toBe(`${forges.githubUrl}/acme-msp/client-portal/issues/142`);
     expect(await gh.permission('agentlab-dev')).toBe('admin');
 
-    const fj = forges.issueTrackers({ provider: 'forgejo', baseURL: 'https://git.example.org', repository: 'homelab/infrastructure', token: DEV_FORGE_TOKEN });
+    const fj = forges.issueTrackers({ provider: 'forgejo', baseURL: 'https://git.homelab.example', repository: 'homelab/infrastructure', token: DEV_FORGE_TOKEN });
+    expect((await fj.getIssue(12)).url).toBe(`${forges.forgejoUrl}/homelab/infrastructure/issues/12`);
     const created = await fj.createIssue({ title: 'Add a 4 TB disk', body: '', labels: ['hardware'] });
-    expect(created.url).toBe(`${forges.forgejoUrl}/homelab/infrastructure/issues/1`);
+    expect(created.url).toBe(`${forges.forgejoUrl}/homelab/infrastructure/issues/13`);
+    // Each fake holds its provider's repositories only.
+    await expect(forges.issueTrackers({ provider: 'github', repository: 'homelab/infrastructure', token: DEV_FORGE_TOKEN }).listIssues()).rejects.toMatchObject({ kind: 'NotFound' });
   });
 });

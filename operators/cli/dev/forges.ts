@@ -1,8 +1,9 @@
 // `agentlab dev` runs a fake GitHub and a fake Forgejo on 127.0.0.1 (hack/fakes/) and points every
 // issue tracker at them, so the examples' issues get real URLs on a local forge and nothing
 // reaches github.com or a real Forgejo with a dev token.
-import type { IssueTrackerFactory } from '../../issues/types.js';
+import type { IssueProvider, IssueTrackerFactory } from '../../issues/types.js';
 import { createIssueTracker } from '../../issues/factory.js';
+import { issueTrackerSpec } from '../../model/issue-tracker-spec.js';
 import type { Manifest } from './apply-order.js';
 
 /** The dev forges' token, in the Secrets the examples name (a local fake's token, not a secret). */
@@ -14,6 +15,7 @@ export interface ForgeRef {
   kind: string;
   namespace: string;
   name: string;
+  provider: IssueProvider;
   repository: string;
   issue?: number;
   secretName: string;
@@ -22,21 +24,23 @@ export interface ForgeRef {
 
 const FORGE_KINDS = new Set(['AgentRun', 'HardwareTask']);
 
-/** Pure: the issue-tracker blocks (spec.github) of the AgentRuns and HardwareTasks among the manifests. */
+/** Pure: the issue-tracker blocks (spec.issueTracker, or the deprecated spec.github) of the AgentRuns and HardwareTasks among the manifests. */
 export function forgeRefs(manifests: Manifest[]): ForgeRef[] {
   const refs: ForgeRef[] = [];
   for (const { object } of manifests) {
     if (!FORGE_KINDS.has(object.kind)) continue;
-    const block = (object as { spec?: { github?: { repository?: unknown; issue?: unknown; secretRef?: { name?: unknown; key?: unknown } } } }).spec?.github;
-    if (!object.metadata.name || !block || typeof block.repository !== 'string' || typeof block.secretRef?.name !== 'string') continue;
+    const spec = (object as { spec?: { issueTracker?: unknown; github?: unknown } }).spec;
+    const tracker = spec && issueTrackerSpec(spec);
+    if (!object.metadata.name || !tracker || !tracker.repository || !tracker.secretRef.name) continue;
     refs.push({
       kind: object.kind,
       namespace: object.metadata.namespace ?? 'default',
       name: object.metadata.name,
-      repository: block.repository,
-      issue: typeof block.issue === 'number' ? block.issue : undefined,
-      secretName: block.secretRef.name,
-      secretKey: typeof block.secretRef.key === 'string' ? block.secretRef.key : 'token',
+      provider: tracker.provider,
+      repository: tracker.repository,
+      issue: tracker.issue,
+      secretName: tracker.secretRef.name,
+      secretKey: tracker.secretRef.key,
     });
   }
   return refs;
@@ -85,9 +89,11 @@ export interface DevForges {
 /** Starts both fake forges (hack/ is only in a clone, so it is imported here, on demand). */
 export async function startDevForges(refs: ForgeRef[]): Promise<DevForges> {
   const { startFakeGitHub, startFakeForgejo } = await import('../../../hack/fakes/index.js');
-  const options = { ...devForgeSeed(refs), users: [{ login: DEV_FORGE_USER, token: DEV_FORGE_TOKEN, permission: 'admin' as const }] };
-  const github = await startFakeGitHub(options);
-  const forgejo = await startFakeForgejo(options).catch(async (err: unknown) => {
+  const users = [{ login: DEV_FORGE_USER, token: DEV_FORGE_TOKEN, permission: 'admin' as const }];
+  // Each fake holds the repositories and issues the manifests name on its provider.
+  const seed = (provider: IssueProvider) => ({ ...devForgeSeed(refs.filter((r) => r.provider === provider)), users });
+  const github = await startFakeGitHub(seed('github'));
+  const forgejo = await startFakeForgejo(seed('forgejo')).catch(async (err: unknown) => {
     await github.close();
     throw err;
   });
