@@ -53,7 +53,7 @@ describe('AgentRun controller', () => {
   });
 
   it.each([
-    ['the github tool', { tools: [{ name: 'github' as const }] }, 'NotYetSupported', 'spec.tools[0]: the github tool arrives with the issue-workflow issue'],
+    ['the github tool without an issue tracker', { tools: [{ name: 'github' as const }] }, 'InvalidSpec', 'spec.tools[0]: the github tool works on the run\'s issue tracker; set spec.issueTracker (or spec.github)'],
     ['a model the private lane cannot serve', { model: 'claude' }, 'ModelNotInLane', 'spec.model: lane private cannot serve model "claude"'],
     ['a lane that does not select the namespace', { lane: 'enterprise' }, 'NoLane', 'spec.lane: LanePolicy enterprise does not select namespace ai'],
   ])('stalls %s, naming the field, and starts nothing', async (_n, spec, reason, message) => {

@@ -13,6 +13,7 @@ import { APPROVAL_POLICY, approvalVerdict, decisionManager, isRecorded, type Man
 import { desiredAccess, desiredAgentNetworkPolicy, desiredConfigMap, desiredPod, desiredTokenSecret, desiredTranscript, runnerConfig } from './desired.js';
 import { API_SERVER_SLICE_NAMESPACE, API_SERVER_SLICE_SELECTOR, apiServerEgressRules, type EgressRule, type EndpointSliceLike } from './apiserver-egress.js';
 import { keyHolder } from './idempotency.js';
+import { syncGitHubToolAnnotation } from './github-tool.js';
 import { type RuntimeChoice, runtimeClassNameOf, runtimeVerdict, type VmCluster } from './vm.js';
 import { resolveLane } from './lane.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
@@ -261,6 +262,8 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   }
 
   async function running(ctx: ReconcileContext<AgentRun>, fields: Fields, limits: RunLimits): Promise<ReconcileResult> {
+    // The run's issue may have become known since its token Secret was made: the github tool needs it.
+    await syncGitHubToolAnnotation(ctx);
     const run = ctx.object;
     const pod = await livePod(ctx);
     const obs = observePod(pod);

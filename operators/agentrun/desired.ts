@@ -3,6 +3,8 @@ import type { AgentRun } from './types.js';
 import type { KubeObject } from '../runtime/kube.js';
 import { dnsRule, type RouterLocation } from '../lanepolicy/desiredNetworkPolicy.js';
 import { EGRESS_ANNOTATION, egressAnnotationValue } from '../model/agentrun/egress.js';
+import { ISSUE_TRACKER_ANNOTATION, issueTrackerAnnotationValue } from '../model/agentrun/issue-tracker-annotation.js';
+import { issueTrackerSpec } from '../model/issue-tracker-spec.js';
 import { agentName, configMapName, foreignAccessName, podName, RUN_CONFIG_KEY, RUN_LABEL, RUN_NAMESPACE_LABEL, tokenSecretName, TRANSCRIPT_KEY, transcriptConfigMapName } from './names.js';
 import type { RunLimits } from './spec.js';
 import type { EgressRule } from './apiserver-egress.js';
@@ -50,13 +52,38 @@ export function desiredTranscript(run: AgentRun, text: string): KubeObject {
 }
 
 /**
+ * Where the github tool may act for the run (annotation agentlab.dev/issue-tracker on the token
+ * Secret, read by the router): the spec's issue tracker (spec.issueTracker, or the older
+ * spec.github) and the run's issue, the spec's or, once the workflow created or linked it, the one
+ * in status. Undefined without the github tool or a tracker.
+ */
+export function githubToolAnnotation(run: AgentRun): string | undefined {
+  if (!(run.spec.tools ?? []).some((t) => t.name === 'github')) return undefined;
+  const t = issueTrackerSpec(run.spec as { issueTracker?: unknown; github?: unknown });
+  if (!t?.repository || !t.secretRef.name) return undefined;
+  const status = run.status as { issue?: { number?: unknown }; github?: { issueNumber?: unknown } } | undefined;
+  const issue = [t.issue, status?.issue?.number, status?.github?.issueNumber].find((n): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0);
+  return issueTrackerAnnotationValue({
+    provider: t.provider,
+    ...(t.baseURL ? { baseURL: t.baseURL } : {}),
+    repository: t.repository,
+    ...(issue !== undefined ? { issue } : {}),
+    secretRef: t.secretRef,
+    ...(run.metadata.uid ? { runUid: run.metadata.uid } : {}),
+  });
+}
+
+/**
  * The run's router token (ADR 0013), created once: the token is random, so the Secret is never
  * re-applied (a second write would change the token under a running pod). The router reads the
- * run's limits and lane from the annotations; the egress annotation is the http tool's policy.
+ * run's limits and lane from the annotations; the egress annotation is the http tool's policy, the
+ * issue-tracker annotation the github tool's reach (kept current by the controller, see
+ * githubToolAnnotation).
  */
 export function desiredTokenSecret(run: AgentRun, token: string, input: { lane: string; limits: RunLimits }): KubeObject {
   const { name, namespace } = meta(run);
   const http = (run.spec.tools ?? []).find((t) => t.name === 'http')?.http;
+  const tracker = githubToolAnnotation(run);
   return {
     apiVersion: 'v1', kind: 'Secret', type: 'agentlab.dev/router-token',
     metadata: {
@@ -67,6 +94,7 @@ export function desiredTokenSecret(run: AgentRun, token: string, input: { lane: 
         'agentlab.dev/lane': input.lane,
         'agentlab.dev/sensitive': run.spec.sensitive === true ? 'true' : 'false',
         ...(http ? { [EGRESS_ANNOTATION]: egressAnnotationValue(http) } : {}),
+        ...(tracker ? { [ISSUE_TRACKER_ANNOTATION]: tracker } : {}),
       },
     },
     data: { token: Buffer.from(token).toString('base64') },

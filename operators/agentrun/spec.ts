@@ -26,7 +26,7 @@ export function runLimits(spec: AgentRunSpec): { ok: true; limits: RunLimits } |
 
 /**
  * What in a run's spec this version cannot run, in field order. Each is Stalled with the field
- * named; the github tool is a seam for a later issue (a vm runtime is decided in vm.ts, not errors of the user.
+ * named (a vm runtime is decided in vm.ts).
  */
 export function specProblems(run: Pick<AgentRun, 'metadata' | 'spec'>): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -36,8 +36,10 @@ export function specProblems(run: Pick<AgentRun, 'metadata' | 'spec'>): SpecProb
   }
   const spec = run.spec ?? ({} as AgentRunSpec);
   (spec.tools ?? []).forEach((t, i) => {
-    if (t.name === 'github') {
-      problems.push({ field: `spec.tools[${i}]`, reason: 'NotYetSupported', message: `spec.tools[${i}]: the github tool arrives with the issue-workflow issue and is not offered yet; remove it from spec.tools to run without it` });
+    // The github tool acts on the spec's issue tracker (admission requires one; an object stored before that rule still says so here).
+    const s = spec as { issueTracker?: unknown; github?: unknown };
+    if (t.name === 'github' && !s.issueTracker && !s.github) {
+      problems.push({ field: `spec.tools[${i}]`, reason: 'InvalidSpec', message: `spec.tools[${i}]: the github tool works on the run's issue tracker; set spec.issueTracker (or spec.github) with the repository and token Secret, or remove the tool` });
     }
   });
   const limits = runLimits(spec);

@@ -10,6 +10,7 @@ const tracker = { provider: 'github' as const, repository: 'Homelab/Infra', issu
 
 describe('parseForgeRoute', () => {
   it.each([
+    ['GET', 'run', '', { kind: 'run' }],
     ['GET', 'repos/homelab/infra/issues/7', '', { kind: 'issue', repository: 'homelab/infra', issue: 7 }],
     ['GET', 'repos/homelab/infra/issues/7/comments', '', { kind: 'comments', repository: 'homelab/infra', issue: 7 }],
     ['POST', 'repos/homelab/infra/issues/7/comments', '', { kind: 'comment', repository: 'homelab/infra', issue: 7 }],
@@ -22,6 +23,7 @@ describe('parseForgeRoute', () => {
   it.each([
     ['GET', 'repos/homelab/infra/pulls/7', '', 404, 'not_found'],
     ['GET', 'user', '', 404, 'not_found'],
+    ['POST', 'run', '', 405, 'method_not_allowed'],
     ['DELETE', 'repos/homelab/infra/issues/7', '', 405, 'method_not_allowed'],
     ['PATCH', 'repos/homelab/infra/issues/7/comments', '', 405, 'method_not_allowed'],
     ['PUT', 'repos/homelab/infra/contents/a.md', '', 405, 'method_not_allowed'],

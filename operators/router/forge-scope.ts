@@ -9,6 +9,8 @@ export const GITHUB_TOOL_PREFIX = '/agentlab/v1/github/';
 
 /** One call of the github tool, as the runner sends it: GitHub's REST paths under the prefix (for both providers). */
 export type ForgeRoute =
+  /** Where the run's tool reaches: provider, repository and issue (so the runner need not be told). */
+  | { kind: 'run' }
   | { kind: 'issue'; repository: string; issue: number }
   | { kind: 'comments'; repository: string; issue: number }
   | { kind: 'comment'; repository: string; issue: number }
@@ -42,8 +44,9 @@ export function parseForgeRoute(method: string, pathname: string, query: URLSear
   const rest = pathname.slice(GITHUB_TOOL_PREFIX.length);
   const notFound: ForgeRefusal = {
     status: 404, code: 'not_found',
-    message: `no route ${method} ${pathname}; the github tool's routes are GET repos/{owner}/{repo}/issues/{n}, GET and POST repos/{owner}/{repo}/issues/{n}/comments, GET repos/{owner}/{repo}/contents/{path}?ref={ref}, under ${GITHUB_TOOL_PREFIX}`,
+    message: `no route ${method} ${pathname}; the github tool's routes are GET run, GET repos/{owner}/{repo}/issues/{n}, GET and POST repos/{owner}/{repo}/issues/{n}/comments, GET repos/{owner}/{repo}/contents/{path}?ref={ref}, under ${GITHUB_TOOL_PREFIX}`,
   };
+  if (rest === 'run') return method === 'GET' ? { kind: 'run' } : { ...notFound, status: 405, code: 'method_not_allowed' };
   const m = /^repos\/([^/]+)\/([^/]+)\/(issues\/([^/]+)(\/comments)?|contents\/(.+))$/.exec(rest);
   if (!m) return notFound;
   const owner = decode(m[1]);
@@ -77,6 +80,7 @@ export const isRefusal = (r: ForgeRoute | ForgeRefusal): r is ForgeRefusal => 's
  * both forges do), and for issues only its own issue, which must be known by now.
  */
 export function checkScope(run: string, tracker: RunIssueTracker, route: ForgeRoute): ForgeRefusal | undefined {
+  if (route.kind === 'run') return undefined;
   if (route.repository.toLowerCase() !== tracker.repository.toLowerCase()) {
     return { status: 403, code: 'repository_not_allowed', message: `run ${run} may use only repository ${tracker.repository} (its spec's issue tracker), not ${route.repository}` };
   }
@@ -112,6 +116,9 @@ export function forgeFailure(kind: IssueTrackerErrorKind, message: string, secre
       return { status: 502, code: 'forge_unavailable', message };
   }
 }
+
+/** The run's own view of its tracker: never the Secret's name or key, never a token. */
+export const runAnswer = (t: RunIssueTracker) => ({ provider: t.provider, repository: t.repository, ...(t.issue !== undefined ? { issue: t.issue } : {}) });
 
 const cut = (text: string, max: number): { text: string; truncated: boolean } =>
   text.length > max ? { text: text.slice(0, max), truncated: true } : { text, truncated: false };

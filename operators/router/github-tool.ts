@@ -8,7 +8,7 @@ import { isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js
 import { sendJson } from './dialects/common.js';
 import { renderOpenAIError, RouterError } from './errors.js';
 import {
-  agentCommentBody, checkScope, commentsAnswer, commentText, fileAnswer, forgeFailure, isRefusal, issueAnswer, parseForgeRoute,
+  agentCommentBody, checkScope, commentsAnswer, commentText, fileAnswer, forgeFailure, isRefusal, issueAnswer, parseForgeRoute, runAnswer,
   type ForgeRefusal, type ForgeRoute,
 } from './forge-scope.js';
 import type { RouterMetrics } from './metrics.js';
@@ -91,6 +91,7 @@ export class GitHubToolApi {
   }
 
   private async call(identity: Identity, t: RunIssueTracker, route: ForgeRoute, comment: string | undefined): Promise<{ status: number; body: unknown }> {
+    if (route.kind === 'run') return { status: 200, body: runAnswer(t) };
     const token = await this.forgeToken(identity.namespace, t);
     const secret = `${identity.namespace}/${t.secretRef.name} (key ${t.secretRef.key})`;
     let tracker: IssueTracker;
@@ -173,7 +174,7 @@ export class GitHubToolApi {
       // Who, which call, which issue or path, the outcome; never a token, a comment or a file's content.
       this.deps.log.info({
         requestId, githubTool: route?.kind, namespace: identity?.namespace, run: identity?.run,
-        repository: route?.repository, issue: route && 'issue' in route ? route.issue : undefined, path: route?.kind === 'file' ? route.path : undefined,
+        repository: route && 'repository' in route ? route.repository : undefined, issue: route && 'issue' in route ? route.issue : undefined, path: route?.kind === 'file' ? route.path : undefined,
         status, code, durationMs: Math.round((performance.now() - t0) * 10) / 10,
       }, message);
     }

@@ -117,7 +117,6 @@ describe.runIf(cluster.nodeSimulator)('AgentRun life cycle', () => {
   }, 120_000);
 
   it.each([
-    ['the github tool', 'stalled-github', { tools: [{ name: 'github' }], github: { repository: 'acme/portal', secretRef: { name: 'gh' } } }, 'NotYetSupported', 'spec.tools[0]: the github tool arrives with the issue-workflow issue'],
     // engine kubevirt, named: whether the cluster has a kata RuntimeClass (vm-runtime.test.ts may
     // have made one) does not change the answer.
     ['runtime.type vm with engine kubevirt', 'stalled-vm', { runtime: { type: 'vm', vm: { engine: 'kubevirt' } } }, 'NotYetSupported', 'spec.runtime.vm.engine: kubevirt'],

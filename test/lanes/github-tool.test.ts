@@ -72,7 +72,10 @@ describe.each(['github', 'forgejo'] as const)('the github tool on the router, %s
     await cluster.waitFor(async () => (await call(badSecretToken, `repos/${REPO}/issues/7`)).status === 503, { what: 'router knows the tokens' });
   }, 60_000);
 
-  it('reads the run\'s issue', async () => {
+  it('tells the run where its tool reaches (never the Secret), and reads the run\'s issue', async () => {
+    const where = await call(token, 'run');
+    expect(await where.json()).toEqual({ provider, repository: REPO, issue: 7 });
+    expect(await (await call(noIssueToken, 'run')).json()).toEqual({ provider, repository: REPO });
     const r = await call(token, `repos/${REPO}/issues/7`);
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ number: 7, title: 'Disk on nas-1 is failing', body: 'SMART errors on /dev/sdb since Monday.', state: 'open', url: expect.stringContaining('/homelab/infra/issues/7') });

@@ -41,9 +41,14 @@ describe('runnerDeadlineMs', () => {
 });
 
 describe('toolsForConfig', () => {
-  it('fails the run for a tool the runner does not provide, naming it', async () => {
+  it('fails the run for a tool the runner cannot provide, naming it (github without the router)', async () => {
     const r = await toolsForConfig(config({ tools: [{ name: 'github' }] }), { workspace, token: 't' });
     expect(r).toMatchObject({ failure: { outcome: 'Failed', reason: 'ToolNotImplemented', message: expect.stringContaining('spec.tools lists github') } });
+  });
+
+  it('offers the github tools, served by the router, for a github entry', async () => {
+    const r = await toolsForConfig(config({ tools: [{ name: 'github' }] }), { workspace, token: 't', routerUrl: 'http://router.invalid:8080' });
+    expect('tools' in r && r.tools.definitions().map((d) => d.name)).toEqual(['github_read_issue', 'github_read_file', 'github_comment']);
   });
 
   it('fails the run with ConfigError when an allowed path cannot be opened', async () => {

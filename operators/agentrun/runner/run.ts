@@ -39,7 +39,7 @@ export function failure(reason: EndReason, message: string): RunSummary {
 /** The tools the run's spec.tools enables; a tool this runner cannot offer fails the run. */
 export async function toolsForConfig(
   config: RunnerConfig,
-  env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'> & Partial<Pick<RunnerEnv, 'mounts'>>,
+  env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'> & Partial<Pick<RunnerEnv, 'mounts' | 'routerUrl'>>,
   /** The API server as the run's ServiceAccount, made only when the kubernetes tool is listed. */
   kubernetesApi?: () => KubeReader,
 ): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
@@ -47,7 +47,9 @@ export async function toolsForConfig(
     const kube = kubernetesApi && config.tools.some((t) => t.name === 'kubernetes') ? { kubernetes: { api: kubernetesApi(), namespace: config.run.namespace } } : {};
     // The http tool's only way out is the router's egress proxy, which knows the run by its token.
     const http = env.egressProxy ? { http: { proxyUrl: env.egressProxy, proxyAuthorization: `Bearer ${env.token}` } } : {};
-    const { tools, notImplemented } = await toolsForRun(localTools(config.tools, env.mounts ?? {}), { workspace: env.workspace, ...http, ...kube });
+    // The github tool is served by the router, which acts for the run with the forge token.
+    const github = env.routerUrl ? { github: { routerUrl: env.routerUrl, token: env.token } } : {};
+    const { tools, notImplemented } = await toolsForRun(localTools(config.tools, env.mounts ?? {}), { workspace: env.workspace, ...http, ...kube, ...github });
     if (notImplemented.length > 0) {
       return { failure: failure('ToolNotImplemented', `spec.tools lists ${notImplemented.join(', ')}, which this agent runner does not provide (or whose settings block is missing); remove it from spec.tools`) };
     }

@@ -3,6 +3,7 @@ import { compileSchema, formatFieldError } from '../../../schema/index.js';
 import { ToolError, type ToolErrorCode } from './errors.js';
 import { deletePath, filesPolicy, inside, listDirectory, openJail, readFile, writeFile } from './files.js';
 import { fetchAllowed, type FetchOptions } from './http-fetch.js';
+import { GitHubTool, type GitHubToolOptions } from './github.js';
 import { httpPolicy } from '../../../model/agentrun/http-policy.js';
 import { kubernetesPolicy, MAX_LIST_LIMIT, readObjects, ResourceResolver, type KubeReader, type KubernetesArgs } from './kubernetes.js';
 import { runCommand, shellPolicy, type ShellPolicy } from './shell.js';
@@ -91,6 +92,8 @@ export interface RunEnvironment {
   shell?: Partial<Pick<ShellPolicy, 'killGraceMs' | 'maxOutputBytes' | 'searchPath'>>;
   /** The API server as the run's ServiceAccount, and the run's namespace (the default of kubernetes.namespaces). */
   kubernetes?: { api: KubeReader; namespace: string };
+  /** The router, which serves the github tool for the run (its token identifies the run). */
+  github?: GitHubToolOptions;
 }
 
 const str = (description: string, maxLength = 4096) => ({ type: 'string', description, maxLength });
@@ -182,6 +185,31 @@ export async function toolsForRun(spec: readonly AgentTool[], env: RunEnvironmen
           },
         },
         run: (a) => readObjects(policy, resolver, api, a as unknown as KubernetesArgs),
+      });
+    } else if (t.name === 'github' && env.github) {
+      const gh = new GitHubTool(env.github);
+      const scope = 'Only the run\'s own repository and issue (the AgentRun\'s issue tracker) are reachable; anything else is refused.';
+      tools.push({
+        definition: {
+          name: 'github_read_issue',
+          description: `Read the run's issue: title, body, state, labels and its newest comments (up to 100). ${scope}`,
+          parameters: { type: 'object', properties: { issue: { type: 'integer', description: 'Issue number; omit for the run\'s issue', minimum: 1 } } },
+        },
+        run: (a) => gh.readIssue(a.issue as number | undefined),
+      }, {
+        definition: {
+          name: 'github_read_file',
+          description: `Read a text file of the run's repository (up to 1 MiB), on the default branch or at a ref. ${scope}`,
+          parameters: { type: 'object', properties: { path: str('File path in the repository, e.g. docs/runbook.md', 1024), ref: str('Branch, tag or commit; omit for the default branch', 255) }, required: ['path'] },
+        },
+        run: (a) => gh.readFile(a.path as string, a.ref as string | undefined),
+      }, {
+        definition: {
+          name: 'github_comment',
+          description: 'Post a comment on the run\'s issue (Markdown). It is marked as written by this agent run, never as a person\'s decision.',
+          parameters: { type: 'object', properties: { body: str('The comment text (Markdown)', 60_000) }, required: ['body'] },
+        },
+        run: (a) => gh.comment(a.body as string),
       });
     } else {
       notImplemented.push(t.name);
