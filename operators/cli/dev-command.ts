@@ -185,7 +185,8 @@ export const devCommand: Command = {
 
       // The router first: the operator is pointed at it (its port in lane NetworkPolicies, its URL for model calls).
       const { startRouter } = await import('../router/server.js');
-      const router = await startRouter({ kubeConfig: kc, port: flags.routerPort, host: '127.0.0.1', namespace: DEV_ROUTER_NAMESPACE, logger: logger.child({ component: 'router' }) });
+      // The agent github tool goes to the fake forges too: the router calls the forge for the pod.
+      const router = await startRouter({ kubeConfig: kc, port: flags.routerPort, host: '127.0.0.1', namespace: DEV_ROUTER_NAMESPACE, logger: logger.child({ component: 'router' }), issueTrackers: forges.issueTrackers });
       running.push({ name: 'router', stop: () => router.stop() });
       const { startOperator } = await import('../manager.js');
       const operator = await startOperator({ kubeConfig: kc, logger: logger.child({ component: 'operator' }), metricsPort: 0, healthPort: 0, ...devRouterDeps(router.url), issueTrackers: forges.issueTrackers });
