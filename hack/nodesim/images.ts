@@ -17,6 +17,8 @@ export const RUNTIME_IMAGES: RuntimeImage[] = [
   // The operator image: its entrypoint is the `agentlab` command, the chart passes `run` or `router`.
   { image: 'ghcr.io/agentlab/agentlab', entrypoint: 'operators/cli/main.ts' },
   { image: 'ghcr.io/agentlab/agent-runner', entrypoint: 'operators/agent-runner/main.ts' },
+  // The KubeVirt containerDisk carrying the runner (engine kubevirt): its guest runs the same entrypoint (kubevirt.ts).
+  { image: 'ghcr.io/agentlab/agent-runner-disk', entrypoint: 'operators/agent-runner/main.ts' },
   // The step runner; its run-commands role answers from the node's simulated hardware (step-runner-sim.ts).
   { image: 'ghcr.io/agentlab/step-runner', entrypoint: 'hack/nodesim/step-runner-sim.ts' },
 ];

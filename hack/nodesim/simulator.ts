@@ -29,6 +29,8 @@ import { watchInformer, WorkQueue, type Cache } from './loop.js';
 import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './nodes.js';
 import { podStatus, unschedulableCondition } from './podstatus.js';
 import { schedulePod } from './schedule.js';
+import { VmiDriver } from './kubevirt.js';
+import { KubeClient } from '../../operators/runtime/kube.js';
 
 export const LOG_URL_ANNOTATION = 'sim.agentlab.dev/log-url';
 
@@ -152,6 +154,9 @@ class Simulator {
   private kubeletServer: { port: number; close(): Promise<void> } | undefined;
   private tmpDir = '';
   logBase = '';
+  /** VirtualMachineInstances, once the cluster serves them (kubevirt.ts). */
+  private vmis: VmiDriver | undefined;
+  private vmiClient: KubeClient | undefined;
 
   private pods!: Cache<V1Pod>;
   private nodeCache!: Cache<V1Node>;
@@ -228,6 +233,19 @@ class Simulator {
     this.timers.push(setInterval(() => void this.renewLeases().catch((err) => this.log.warn({ err: String(err) }, 'lease renewal failed')), (this.opts.leaseRenewSeconds ?? 10) * 1000));
     this.timers.push(setInterval(() => this.resync(), (this.opts.resyncSeconds ?? 30) * 1000));
     this.queue.start();
+    this.vmiClient = new KubeClient(this.opts.kubeConfig, { maxSockets: 4 });
+    this.vmis = new VmiDriver({
+      client: this.vmiClient, log: this.log, ip: this.ip,
+      nodes: () => this.nodeCache.list().filter((n) => this.nodeNames.has(n.metadata?.name ?? '')),
+      // A guest has no ServiceAccount token and no kubelet events; otherwise it runs as a pod's container does.
+      runtimeDeps: (_vmi, changed) => ({
+        ip: this.ip, logs: this.logs, runtimeImages: this.opts.runtimeImages ?? RUNTIME_IMAGES, repoRoot: this.opts.repoRoot ?? REPO_ROOT,
+        kubeconfigPath: path.join(this.tmpDir, 'kubeconfig'),
+        resolveEnv: (p, c) => resolveEnv(p, c, this.lookups, { podIP: this.ip, hostIP: this.ip }),
+        lookups: this.lookups, changed, logger: this.log, backoffMs: this.opts.restartBackoffMs,
+      }),
+    });
+    this.vmis.start();
     this.log.info({ nodes: [...this.nodeNames], ip: this.ip, logs: this.logBase }, 'node simulator started');
   }
 
@@ -236,6 +254,8 @@ class Simulator {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const i of this.informers) await i.stop();
+    await this.vmis?.stop();
+    this.vmiClient?.close();
     await this.queue.stop();
     await Promise.all([...this.runtimes.values()].map((r) => r.runtime.stop()));
     this.runtimes.clear();

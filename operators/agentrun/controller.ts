@@ -15,6 +15,7 @@ import { API_SERVER_SLICE_NAMESPACE, API_SERVER_SLICE_SELECTOR, apiServerEgressR
 import { keyHolder } from './idempotency.js';
 import { syncGitHubToolAnnotation } from './github-tool.js';
 import { type RuntimeChoice, runtimeClassNameOf, runtimeVerdict, type VmCluster } from './vm.js';
+import { kubevirtRuns } from './kubevirt-run.js';
 import { resolveLane } from './lane.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
 import { type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
@@ -55,6 +56,10 @@ export interface AgentRunControllerOptions {
   refreshMs?: number;
   readLog?: LogReader;
   newToken?: () => string;
+  /** Engine kubevirt: the containerDisk image when spec.runtime.image is empty (kubevirt.ts DEFAULT_VM_IMAGE). */
+  vmImage?: string;
+  /** Engine kubevirt: the permitted host device a GPU gets (default: the KubeVirt CR's first pciHostDevices entry). */
+  kubevirtGpuDevice?: string;
 }
 
 type Fields = Omit<AgentRunStatus, 'conditions' | 'observedGeneration'>;
@@ -85,6 +90,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   const refreshMs = opts.refreshMs ?? 15_000;
   const readLog = opts.readLog ?? readPodLog;
   const newToken = opts.newToken ?? (() => randomBytes(32).toString('base64url'));
+  const vm = kubevirtRuns({ routerNamespace: router.namespace, routerUrl, image: opts.vmImage, gpuDevice: opts.kubevirtGpuDevice });
 
   /**
    * Who wrote a decision the status does not record yet: the informer's cache has no
@@ -264,6 +270,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   async function running(ctx: ReconcileContext<AgentRun>, fields: Fields, limits: RunLimits): Promise<ReconcileResult> {
     // The run's issue may have become known since its token Secret was made: the github tool needs it.
     await syncGitHubToolAnnotation(ctx);
+    if (fields.runtime?.engine === 'kubevirt') return vm.running(ctx, fields, limits, { finish, usage: await routerUsage(ctx) });
     const run = ctx.object;
     const pod = await livePod(ctx);
     const obs = observePod(pod);
@@ -312,7 +319,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   }
 
   /** Creates the children and the pod; the run is Running from here on (startTime marks it). */
-  async function start(ctx: ReconcileContext<AgentRun>, fields: Fields, input: { lane: string; limits: RunLimits; task: string; runtime: RuntimeChoice }): Promise<ReconcileResult> {
+  async function start(ctx: ReconcileContext<AgentRun>, fields: Fields, input: { lane: string; limits: RunLimits; task: string; runtime: RuntimeChoice; hostDevices?: string[] }): Promise<ReconcileResult> {
     const run = ctx.object;
     const { namespace, name } = run.metadata as { namespace: string; name: string };
     await ctx.apply(CONFIGMAPS, desiredConfigMap(run, runnerConfig(run, input.task, input.limits)));
@@ -332,8 +339,10 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       for (const o of objs.foreign) await ctx.client.apply(o.kind === 'Role' ? ROLES : ROLE_BINDINGS, o, fieldManager('agentrun'));
     }
     await ctx.apply(NETWORK_POLICIES, desiredAgentNetworkPolicy(run, router, access ? await apiServerEgress(ctx) : []));
-    // A pod's spec is immutable: applied only while it does not exist (same name every time).
-    if (!ctx.cache.get(PODS, namespace, podName(name))) {
+    if (input.runtime.engine === 'kubevirt') {
+      await vm.create(ctx, { limits: input.limits, hostDevices: input.hostDevices ?? [] });
+    } else if (!ctx.cache.get(PODS, namespace, podName(name))) {
+      // A pod's spec is immutable: applied only while it does not exist (same name every time).
       await ctx.apply(PODS, desiredPod(run, { limits: input.limits, routerUrl, image: run.spec.runtime?.image || opts.runnerImage, kubernetesTool: access !== undefined, runtimeClassName: input.runtime.runtimeClassName }));
     }
     fields.phase = 'Running';
@@ -343,8 +352,9 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     fields.transcriptRef = { configMapName: transcriptConfigMapName(name), key: TRANSCRIPT_KEY };
     fields.usage = usageStatus(fields.usage, undefined, {});
     ctx.setStatus(fields);
-    ctx.event('Normal', 'Started', `started pod ${podName(name)} in lane ${input.lane}`);
-    return { outcome: { kind: 'progressing', reason: 'Running', message: `the agent is working in pod ${podName(name)}` }, requeueAfterMs: refreshMs };
+    const where = input.runtime.engine === 'kubevirt' ? `VirtualMachineInstance ${podName(name)}` : `pod ${podName(name)}`;
+    ctx.event('Normal', 'Started', `started ${where} in lane ${input.lane}`);
+    return { outcome: { kind: 'progressing', reason: 'Running', message: `the agent is working in ${where}` }, requeueAfterMs: input.runtime.engine === 'kubevirt' ? Math.min(refreshMs, 5_000) : refreshMs };
   }
 
   return {
@@ -363,7 +373,10 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       if (run.spec?.approval?.required !== false && run.spec?.approval && fields.approval?.decision) {
         ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: fields.approval.decision, message: `${fields.approval.decision} by ${fields.approval.decidedBy}` });
       }
-      if (isFinished(fields.phase)) return finished(ctx, fields);
+      if (isFinished(fields.phase)) {
+        if (fields.runtime?.engine === 'kubevirt') await vm.cleanup(ctx);
+        return finished(ctx, fields);
+      }
 
       const problems = specProblems(run);
       const limits = runLimits(run.spec ?? {});
@@ -433,7 +446,17 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
         // A RuntimeClass or KubeVirt installed later is not watched: look again now and then.
         return stalled(runtime.reason, runtime.message, 30_000);
       }
-      return start(ctx, fields, { lane: lane.lane, limits: limits.limits, task: task.task, runtime: runtime.runtime });
+      let hostDevices: string[] = [];
+      if (runtime.runtime.engine === 'kubevirt') {
+        const admission = await vm.admit(ctx);
+        if (!admission.ok) {
+          fields.phase = 'Pending';
+          ctx.setStatus(fields);
+          return stalled(admission.reason, admission.message, 30_000);
+        }
+        hostDevices = admission.hostDevices;
+      }
+      return start(ctx, fields, { lane: lane.lane, limits: limits.limits, task: task.task, runtime: runtime.runtime, hostDevices });
     },
   };
 }

@@ -117,9 +117,9 @@ describe.runIf(cluster.nodeSimulator)('AgentRun life cycle', () => {
   }, 120_000);
 
   it.each([
-    // engine kubevirt, named: whether the cluster has a kata RuntimeClass (vm-runtime.test.ts may
-    // have made one) does not change the answer.
-    ['runtime.type vm with engine kubevirt', 'stalled-vm', { runtime: { type: 'vm', vm: { engine: 'kubevirt' } } }, 'NotYetSupported', 'spec.runtime.vm.engine: kubevirt'],
+    // A RuntimeClass no test creates: whatever else the cluster serves (a kata RuntimeClass, the
+    // VirtualMachineInstance CRD from kubevirt.test.ts), the answer is the same.
+    ['runtime.type vm with a RuntimeClass the cluster lacks', 'stalled-vm', { runtime: { type: 'vm', vm: { engine: 'kata', runtimeClassName: 'no-such-runtime-class' } } }, 'RuntimeClassNotFound', 'spec.runtime.vm.runtimeClassName: RuntimeClass "no-such-runtime-class" not found'],
     ['a model the private lane cannot serve', 'stalled-model', { model: 'claude-sonnet' }, 'ModelNotInLane', `spec.model: lane`],
     ['a lane that does not select the namespace', 'stalled-lane', { lane: 'no-such-lane' }, 'NoLane', 'spec.lane: LanePolicy no-such-lane does not select namespace'],
   ])('is Stalled for %s, naming the field', async (_what, name, spec, reason, message) => {

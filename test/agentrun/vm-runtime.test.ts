@@ -1,5 +1,6 @@
 // runtime.type vm with engine kata: the agent pod under a RuntimeClass, whose overhead the API
 // server's RuntimeClass admission adds; without the RuntimeClass the run waits, naming it.
+// Engine kubevirt: kubevirt.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 import { condition, startAgentRunFixture, type AgentRunFixture } from './support.js';
@@ -56,14 +57,5 @@ describe('AgentRun runtime.type vm, engine kata', () => {
     expect(condition(run, 'Stalled')).toMatchObject({ reason: 'RuntimeClassNotFound', message: expect.stringMatching(/RuntimeClass "kata-missing-e2e" not found.*not started as a plain pod.*Kata Containers/) });
     const pod = await cluster.request({ method: 'GET', path: `/api/v1/namespaces/${f.ns}/pods/kata-missing-agent` });
     expect(pod.status).toBe(404);
-  }, 60_000);
-
-  it('is Stalled "not supported by this version" for engine kubevirt', async () => {
-    await f.apply('kubevirt-run', { task: TRIAGE, model: 'chat', runtime: { type: 'vm', vm: { engine: 'kubevirt' } } });
-    const run = await cluster.waitFor(async () => {
-      const r = await f.get('kubevirt-run');
-      return condition(r, 'Stalled')?.status === 'True' ? r : undefined;
-    }, { timeoutMs: 30_000, what: 'AgentRun kubevirt-run Stalled' });
-    expect(condition(run, 'Stalled')).toMatchObject({ reason: 'NotYetSupported', message: expect.stringContaining('kubevirt (spec.runtime.vm.engine is kubevirt) is not supported by this version') });
   }, 60_000);
 });

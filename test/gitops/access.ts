@@ -49,6 +49,13 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   { apiGroup: 'node.k8s.io', resource: 'runtimeclasses', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  // Engine kubevirt: the run's VirtualMachineInstance is created once, read while it runs and
+  // deleted to stop it (not watched: a cluster may not serve the API); KubeVirt's configuration is
+  // listed for a run with GPUs (permittedHostDevices); the runner's report is read from, and
+  // deleted in, the router's namespace.
+  { apiGroup: 'kubevirt.io', resource: 'virtualmachineinstances', verbs: ['create', 'get', 'delete'], scope: 'cluster', file: 'operators/agentrun/kubevirt-run.ts' },
+  { apiGroup: 'kubevirt.io', resource: 'kubevirts', verbs: ['list'], scope: 'cluster', file: 'operators/agentrun/kubevirt-run.ts' },
+  { apiGroup: '', resource: 'configmaps', verbs: ['get', 'delete'], scope: 'cluster', file: 'operators/agentrun/kubevirt-run.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
   // Flow: its router token is read back for model calls and revocation; outputs larger than status
   // holds are read from the producing node's ConfigMap.
@@ -87,6 +94,8 @@ export const ROUTER_CALLS: DirectCall[] = [
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/router/github-tool.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['list', 'watch'], scope: 'releaseNamespace', file: 'operators/router/state.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get', 'create', 'update'], scope: 'releaseNamespace', file: 'operators/router/usage-writer.ts' },
+  // The report of a runner in a KubeVirt VM, stored once per run.
+  { apiGroup: '', resource: 'configmaps', verbs: ['create'], scope: 'releaseNamespace', file: 'operators/router/report.ts' },
 ];
 
 /** Merges rules per (group, resource) with sorted verbs, sorted: the shape the comparisons use. */
