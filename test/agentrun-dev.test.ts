@@ -105,9 +105,12 @@ describe('npm start: the triage example runs end to end once approved', () => {
     expect(table.stdout).toMatch(new RegExp(`${RUN}\\s+Succeeded\\s+default\\s+${run.status!.usage!.totalTokens}\\s`));
   }, 150_000);
 
-  it('keeps the github triage example Stalled, saying the tool is not offered yet', async () => {
-    const run = await getRun('triage-issue-142');
-    expect(run.status?.phase).toBe('Pending');
-    expect(run.status?.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'NotYetSupported', message: expect.stringContaining('spec.tools[0]') });
-  });
+  it('offers the github triage example its github tool: it waits for a person\'s approval, not Stalled', async () => {
+    const run = await waitFor(async () => {
+      const r = await getRun('triage-issue-142');
+      return r.status?.phase === 'AwaitingApproval' ? r : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500, what: 'triage-issue-142 to await approval' });
+    expect(run.status?.conditions?.find((c) => c.type === 'Stalled')?.status ?? 'False').toBe('False');
+    expect(run.status?.conditions?.find((c) => c.type === 'ApprovalRequired')).toMatchObject({ status: 'True', reason: 'WaitingForApproval' });
+  }, 90_000);
 });
