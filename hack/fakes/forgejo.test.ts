@@ -85,4 +85,17 @@ describe('fake Forgejo', () => {
     expect(fj.file('agentlab/homelab', 'main', 'docs/a.md')).toBe('v2');
     expect((await send('/contents/docs/b.md', { message: 'x', content, branch: 'nope' })).status).toBe(404);
   });
+
+  it('lists issues (type=issues) by state and labels, discarding label names the repository lacks, with x-total-count', async () => {
+    const label = (await (await send('/labels', { name: 'list-a', color: '#00aabb' })).json()) as { id: number };
+    await send('/issues', { title: 'listed', body: '', labels: [label.id] });
+    await send('/issues', { title: 'unlabelled', body: '' });
+    const res = await fetch(`${api}/issues?type=issues&state=all&labels=list-a&limit=1`, { headers: auth });
+    expect(((await res.json()) as { title: string }[]).map((i) => i.title)).toEqual(['listed']);
+    expect(res.headers.get('x-total-count')).toBe('1');
+    // An unknown label is dropped from the filter (Forgejo), so the answer is not narrowed by it.
+    const unknown = (await (await fetch(`${api}/issues?state=all&labels=no-such-label`, { headers: auth })).json()) as { title: string }[];
+    expect(unknown.map((i) => i.title)).toEqual(expect.arrayContaining(['listed', 'unlabelled']));
+    expect(await (await fetch(`${api}/issues?type=pulls&state=all`, { headers: auth })).json()).toEqual([]);
+  });
 });

@@ -53,6 +53,18 @@ describe('fake GitHub', () => {
     expect(res.headers.get('link')).toBe(`<${api}/issues/1/comments?per_page=2&page=2>; rel="next"`);
   });
 
+  it('lists issues newest first by state and labels (all of them), paged with a Link rel="next"', async () => {
+    for (const labels of [['list-a'], ['list-a', 'list-b'], ['list-b']]) await post('/issues', { title: `list ${labels.join('+')}`, body: '', labels });
+    const res = await fetch(`${api}/issues?labels=list-a&state=all&per_page=1`, { headers: auth });
+    const page = (await res.json()) as { title: string }[];
+    expect(page.map((i) => i.title)).toEqual(['list list-a+list-b']);
+    expect(res.headers.get('link')).toBe(`<${api}/issues?labels=list-a&state=all&per_page=1&page=2>; rel="next"`);
+    const both = (await (await fetch(`${api}/issues?labels=list-a,list-b`, { headers: auth })).json()) as { title: string }[];
+    expect(both.map((i) => i.title)).toEqual(['list list-a+list-b']);
+    expect(await (await fetch(`${api}/issues?labels=no-such-label`, { headers: auth })).json()).toEqual([]);
+    expect((await fetch(`${api}/issues?state=merged`, { headers: auth })).status).toBe(422);
+  });
+
   it('answers 304 with no body to a matching If-None-Match', async () => {
     const first = await fetch(`${api}/issues/1`, { headers: auth });
     const etag = first.headers.get('etag')!;
