@@ -53,6 +53,11 @@ export interface ControllerDeps {
    * operators/issues/ (real HTTP to the configured base URL; tests point it at the fake forges).
    */
   issueTrackers?: IssueTrackerFactory;
+  /**
+   * How often a resource waiting for a decision on its issue reads the issue's comments
+   * (default 15 s). Conditional requests (ETag) keep an unchanged poll off GitHub's rate limit.
+   */
+  issuePollMs?: number;
 }
 
 export interface OperatorOptions extends ControllerDeps {

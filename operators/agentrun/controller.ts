@@ -23,6 +23,9 @@ import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, RUNTIME_CLASSES, LANEPOLICIES, 
 import { boundedTranscript, parseRunnerLog, parseTermination } from './runner-output.js';
 import { kubernetesToolAccess, runLimits, specProblems, type RunLimits } from './spec.js';
 import { usageStatus } from './status.js';
+import { createIssueTracker, type IssueTrackerFactory } from '../issues/index.js';
+import { DEFAULT_ISSUE_POLL_MS, issueSync } from './issue-sync.js';
+import { decidedMessage, ignoredSpecDecision, issueVerdict } from './issue-view.js';
 
 /** Pod logs are read up to this size (the transcript is cut below 1 MiB anyway). */
 export const LOG_LIMIT_BYTES = 1024 * 1024;
@@ -60,6 +63,10 @@ export interface AgentRunControllerOptions {
   vmImage?: string;
   /** Engine kubevirt: the permitted host device a GPU gets (default: the KubeVirt CR's first pciHostDevices entry). */
   kubevirtGpuDevice?: string;
+  /** Builds the tracker of a run's spec.issueTracker / spec.github (default createIssueTracker). */
+  issueTrackers?: IssueTrackerFactory;
+  /** How often a run waiting for approval reads its issue's comments (default 15 s). */
+  issuePollMs?: number;
 }
 
 type Fields = Omit<AgentRunStatus, 'conditions' | 'observedGeneration'>;
@@ -91,6 +98,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   const readLog = opts.readLog ?? readPodLog;
   const newToken = opts.newToken ?? (() => randomBytes(32).toString('base64url'));
   const vm = kubevirtRuns({ routerNamespace: router.namespace, routerUrl, image: opts.vmImage, gpuDevice: opts.kubevirtGpuDevice });
+  const issues = issueSync({ factory: opts.issueTrackers ?? createIssueTracker, pollMs: opts.issuePollMs ?? DEFAULT_ISSUE_POLL_MS });
 
   /**
    * Who wrote a decision the status does not record yet: the informer's cache has no
@@ -357,7 +365,8 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     return { outcome: { kind: 'progressing', reason: 'Running', message: `the agent is working in ${where}` }, requeueAfterMs: input.runtime.engine === 'kubevirt' ? Math.min(refreshMs, 5_000) : refreshMs };
   }
 
-  return {
+  // The issue (spec.issueTracker / spec.github) is read before each reconcile and follows it after (issue-sync.ts).
+  return issues.wrap({
     name: 'agentrun',
     for: AGENTRUNS,
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
@@ -371,7 +380,11 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       const { conditions: _c, observedGeneration: _g, ...stored } = run.status ?? {};
       const fields: Fields = stored;
       if (run.spec?.approval?.required !== false && run.spec?.approval && fields.approval?.decision) {
-        ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: fields.approval.decision, message: `${fields.approval.decision} by ${fields.approval.decidedBy}` });
+        // A Kubernetes decision after the issue decided is kept in spec but not used: say so once.
+        const ignored = ignoredSpecDecision(run, fields.approval);
+        const before = findCondition(run.status?.conditions as never, 'ApprovalRequired') as { message?: string } | undefined;
+        if (ignored && !before?.message?.includes(ignored)) ctx.event('Warning', 'ApprovalAlreadyDecided', ignored);
+        ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: fields.approval.decision, message: `${decidedMessage(fields.approval)}${ignored ? `; ${ignored}` : ''}` });
       }
       if (isFinished(fields.phase)) {
         if (fields.runtime?.engine === 'kubevirt') await vm.cleanup(ctx);
@@ -401,7 +414,10 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       fields.lane = lane.lane;
       if (run.spec.cancel) return finish(ctx, fields, { phase: 'Cancelled', reason: 'Cancelled', message: 'cancelled by spec.cancel before the agent started' }, {});
 
-      const verdict = approvalVerdict(run, run.spec.approval?.required === false || !run.spec.approval ? 'installed' : await policyState(ctx), ctx.now(), await decisionManagerOf(ctx));
+      // A verified decision on the issue needs no admission policy (the forge checked the writer).
+      const issue = issues.handleOf(ctx);
+      const verdict = (issue ? issueVerdict(run, fields.approval, issue.commands, issue.tracker.provider) : undefined)
+        ?? approvalVerdict(run, run.spec.approval?.required === false || !run.spec.approval ? 'installed' : await policyState(ctx), ctx.now(), await decisionManagerOf(ctx));
       switch (verdict.kind) {
         case 'policyMissing':
           fields.phase = 'AwaitingApproval';
@@ -422,11 +438,11 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
           return { outcome: { kind: 'progressing', reason: 'WaitingForApproval', message: verdict.message } };
         case 'rejected':
           fields.approval = verdict.record;
-          ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: 'Rejected', message: `Rejected by ${verdict.record.decidedBy}` });
+          ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: 'Rejected', message: decidedMessage(verdict.record) });
           return finish(ctx, fields, { phase: 'Cancelled', reason: 'Rejected', message: `rejected by ${verdict.record.decidedBy}${verdict.record.reason ? `: ${verdict.record.reason}` : ''}` }, {});
         case 'approved':
           fields.approval = verdict.record;
-          ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: 'Approved', message: `Approved by ${verdict.record.decidedBy}` });
+          ctx.setCondition({ type: 'ApprovalRequired', status: 'False', reason: 'Approved', message: decidedMessage(verdict.record) });
           break;
         case 'notRequired':
           break;
@@ -458,8 +474,8 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       }
       return start(ctx, fields, { lane: lane.lane, limits: limits.limits, task: task.task, runtime: runtime.runtime, hostDevices });
     },
-  };
+  });
 }
 
 /** What the manager loads: router location and URL from `agentlab run`'s flags through ControllerDeps. */
-export const controller = (deps: ControllerDeps = {}): Controller<AgentRun> => agentRunController({ router: deps.router, routerUrl: deps.routerUrl, runnerImage: deps.runnerImage });
+export const controller = (deps: ControllerDeps = {}): Controller<AgentRun> => agentRunController({ router: deps.router, routerUrl: deps.routerUrl, runnerImage: deps.runnerImage, issueTrackers: deps.issueTrackers, issuePollMs: deps.issuePollMs });
