@@ -1,11 +1,12 @@
 // The agent github tool end to end: an AgentRun listing it, the controller recording the run's issue
 // tracker on the token Secret, the node simulator running the real agent-runner, a scripted model
 // that reads the issue and a repository file, is refused another issue, and comments; the lane
-// router acting for the pod with the forge token from the run's Secret, against the fake GitHub.
+// router acting for the pod with the forge token from the run's Secret, against the fake GitHub
+// (spec.github, the older block) and the fake Forgejo (spec.issueTracker).
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeForge, type ScriptRule } from '../../hack/fakes/index.js';
+import { startFakeForgejo, startFakeGitHub, type FakeForge, type ScriptRule } from '../../hack/fakes/index.js';
 import { devIssueTrackers } from '../../operators/cli/dev/forges.js';
 import { createIssueTracker } from '../../operators/issues/factory.js';
 import { startOperator, type Operator } from '../../operators/manager.js';
@@ -34,7 +35,7 @@ const SCRIPT: ScriptRule = {
 };
 
 let lanes: LaneFixture;
-let forge: FakeForge;
+const forges = {} as Record<'github' | 'forgejo', FakeForge>;
 let router: Router;
 let operator: Operator;
 let client: KubeClient;
@@ -43,14 +44,18 @@ const logs: string[] = [];
 beforeAll(async () => {
   lanes = await startLaneFixture(cluster);
   lanes.ollama.setRules([SCRIPT, ...TOOL_RULES]);
-  forge = await startFakeGitHub({
+  const seed = {
     repositories: [REPO],
-    users: [{ login: 'acme-agentlab', token: FORGE_TOKEN, permission: 'write' }],
+    users: [{ login: 'acme-agentlab', token: FORGE_TOKEN, permission: 'write' as const }],
     issues: [{ repository: REPO, number: 142, title: 'Login page fails on Safari', body: 'Users on Safari 17 cannot log in since the last release.' }],
-  });
-  await createIssueTracker({ provider: 'github', baseURL: forge.url, repository: REPO, token: FORGE_TOKEN })
-    .putFile({ path: 'docs/login.md', branch: 'main', content: '# Login\nThe session cookie is set by the gateway.\n', message: 'docs' });
-  const issueTrackers = devIssueTrackers({ github: forge.url, forgejo: forge.url });
+  };
+  forges.github = await startFakeGitHub(seed);
+  forges.forgejo = await startFakeForgejo(seed);
+  for (const provider of ['github', 'forgejo'] as const) {
+    await createIssueTracker({ provider, baseURL: forges[provider].url, repository: REPO, token: FORGE_TOKEN })
+      .putFile({ path: 'docs/login.md', branch: 'main', content: '# Login\nThe session cookie is set by the gateway.\n', message: 'docs' });
+  }
+  const issueTrackers = devIssueTrackers({ github: forges.github.url, forgejo: forges.forgejo.url });
   const log = pino({ level: 'debug' }, { write: (l: string) => logs.push(l) });
   // A router that sends the github tool to the fake forge (the fixture's own router does not know it).
   router = await startRouter({ kubeConfig: cluster.kc, logger: log, laneSelector: lanes.selector, namespace: lanes.routerNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess, issueTrackers });
@@ -65,20 +70,31 @@ afterAll(async () => {
   await operator?.stop();
   await router?.stop();
   client?.close();
-  await forge?.close();
+  await Promise.all(Object.values(forges).map((f) => f.close()));
   await lanes?.stop();
 });
 
-describe.runIf(cluster.nodeSimulator)('the AgentRun github tool', () => {
+/** The spec block per provider: the older spec.github for GitHub, spec.issueTracker for Forgejo. */
+const TRACKER = {
+  github: { github: { repository: REPO, issue: 142, secretRef: { name: 'gh-token' } } },
+  forgejo: { issueTracker: { provider: 'forgejo', baseURL: 'https://git.acme.example', repository: REPO, issue: 142, secretRef: { name: 'gh-token', key: 'token' } } },
+};
+const ANNOTATION = {
+  github: { provider: 'github', repository: REPO, issue: 142, secretRef: { name: 'gh-token', key: 'token' } },
+  forgejo: { provider: 'forgejo', baseURL: 'https://git.acme.example', repository: REPO, issue: 142, secretRef: { name: 'gh-token', key: 'token' } },
+};
+
+describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('the AgentRun github tool on %s', (provider) => {
   it('reads the run\'s issue and a repository file, is refused another issue, and comments on its issue; the forge token never reaches the pod', async () => {
     const ns = lanes.ns.private;
-    const name = 'gh-triage';
+    const name = `gh-triage-${provider}`;
+    const forge = forges[provider];
     await cluster.applyYaml(JSON.stringify({
       apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name, namespace: ns },
       spec: {
         task: 'github-e2e: triage the issue and comment what you found.', model: 'chat',
         tools: [{ name: 'github' }],
-        github: { repository: REPO, issue: 142, secretRef: { name: 'gh-token' } },
+        ...TRACKER[provider],
         limits: { maxTurns: 10, maxTokens: 100000, timeout: '5m' },
       },
     }));
@@ -107,7 +123,7 @@ describe.runIf(cluster.nodeSimulator)('the AgentRun github tool', () => {
 
     // Where the router may act, on the token Secret; the forge token is nowhere the pod or a log can see.
     const secret = await cluster.core.readNamespacedSecret({ namespace: ns, name: `${name}-router-token` });
-    expect(JSON.parse(secret.metadata!.annotations!['agentlab.dev/issue-tracker'])).toEqual({ provider: 'github', repository: REPO, issue: 142, secretRef: { name: 'gh-token', key: 'token' }, runUid: run.metadata.uid });
+    expect(JSON.parse(secret.metadata!.annotations!['agentlab.dev/issue-tracker'])).toEqual({ ...ANNOTATION[provider], runUid: run.metadata.uid });
     const pod = await cluster.core.readNamespacedPod({ namespace: ns, name: `${name}-agent` });
     expect(JSON.stringify(pod)).not.toContain(FORGE_TOKEN);
     expect(JSON.stringify(pod.spec)).not.toContain('gh-token');
