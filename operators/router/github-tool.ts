@@ -174,7 +174,7 @@ export class GitHubToolApi {
       // Who, which call, which issue or path, the outcome; never a token, a comment or a file's content.
       this.deps.log.info({
         requestId, githubTool: route?.kind, namespace: identity?.namespace, run: identity?.run,
-        repository: route && 'repository' in route ? route.repository : undefined, issue: route && 'issue' in route ? route.issue : undefined, path: route?.kind === 'file' ? route.path : undefined,
+        repository: route && 'repository' in route ? route.repository : undefined, issue: route && 'issue' in route ? route.issue : undefined, path: route?.kind === 'file' ? route.path.slice(0, 300) : undefined,
         status, code, durationMs: Math.round((performance.now() - t0) * 10) / 10,
       }, message);
     }
