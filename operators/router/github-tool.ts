@@ -35,6 +35,10 @@ export interface GitHubToolDeps {
 /** Forge tokens are kept this long in memory (a rotated Secret is picked up after it, or at once after a 401). */
 const TOKEN_TTL_MS = 30_000;
 const MAX_REQUEST_BYTES = 256 * 1024;
+/** Comments one run may post (per router replica): a runaway agent cannot flood a person's issue. */
+export const MAX_COMMENTS_PER_RUN = 20;
+/** Runs whose comment counts are remembered (the oldest are forgotten first). */
+const MAX_COUNTED_RUNS = 10_000;
 
 const refusal = (r: ForgeRefusal, category: 'validation' | 'policy' | 'upstream' = r.status >= 500 ? 'upstream' : r.status === 403 ? 'policy' : 'validation') =>
   new RouterError(category, r.status, r.code, r.message);
@@ -67,6 +71,7 @@ function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
 
 export class GitHubToolApi {
   private readonly tokens = new Map<string, { value: string; at: number }>();
+  private readonly comments = new Map<string, number>();
 
   constructor(private readonly deps: GitHubToolDeps) {}
 
@@ -109,7 +114,13 @@ export class GitHubToolApi {
           return { status: 200, body: commentsAnswer(list.notModified ? [] : list.value) };
         }
         case 'comment': {
+          const key = `${identity.namespace}/${identity.run}`;
+          const posted = this.comments.get(key) ?? 0;
+          if (posted >= MAX_COMMENTS_PER_RUN) throw new RouterError('budget', 429, 'comment_limit', `run ${key} has posted ${posted} comments; the github tool allows at most ${MAX_COMMENTS_PER_RUN} per run`);
           const c = await tracker.createComment(route.issue, agentCommentBody(`${identity.namespace}/${identity.run}`, t.runUid, comment!));
+          this.comments.delete(key);
+          this.comments.set(key, posted + 1);
+          if (this.comments.size > MAX_COUNTED_RUNS) this.comments.delete(this.comments.keys().next().value!);
           return { status: 201, body: { id: c.id, url: c.url, createdAt: c.createdAt } };
         }
         case 'file': {

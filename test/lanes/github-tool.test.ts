@@ -8,6 +8,7 @@ import { startFakeForgejo, startFakeGitHub, type FakeForge } from '../../hack/fa
 import { devIssueTrackers } from '../../operators/cli/dev/forges.js';
 import { createIssueTracker } from '../../operators/issues/factory.js';
 import { issueTrackerAnnotationValue } from '../../operators/model/agentrun/issue-tracker-annotation.js';
+import { MAX_COMMENTS_PER_RUN } from '../../operators/router/github-tool.js';
 import { startRouter, type Router } from '../../operators/router/server.js';
 import { useCluster } from '../harness/cluster.js';
 import { startLaneFixture, type LaneFixture } from './support.js';
@@ -143,6 +144,16 @@ describe.each(['github', 'forgejo'] as const)('the github tool on the router, %s
     expect(limited.headers.get('retry-after')).toBe('30');
     expect(await limited.json()).toMatchObject({ error: { code: 'forge_rate_limited' } });
     expect((await call(token, `repos/${REPO}/issues/7`)).status).toBe(200);
+  });
+
+  it(`lets a run post at most ${MAX_COMMENTS_PER_RUN} comments, then answers 429`, async () => {
+    const spammer = (await f.issueToken(ns(), `${runName}-spam`, { 'agentlab.dev/issue-tracker': issueTrackerAnnotationValue({ provider, repository: REPO, issue: 8, secretRef: { name: `forge-${provider}`, key: 'token' } }) })).token;
+    await cluster.waitFor(async () => (await call(spammer, 'run')).status === 200, { what: 'router knows the spamming run' });
+    for (let i = 0; i < MAX_COMMENTS_PER_RUN; i++) expect((await call(spammer, `repos/${REPO}/issues/8/comments`, { method: 'POST', body: { body: `note ${i}` } })).status).toBe(201);
+    const over = await call(spammer, `repos/${REPO}/issues/8/comments`, { method: 'POST', body: { body: 'one more' } });
+    expect(over.status).toBe(429);
+    expect(await over.json()).toMatchObject({ error: { code: 'comment_limit', message: expect.stringContaining(`at most ${MAX_COMMENTS_PER_RUN} per run`) } });
+    expect(forges[provider].comments(REPO, 8)).toHaveLength(MAX_COMMENTS_PER_RUN);
   });
 
   it('never puts the forge token in an answer or a log line', async () => {
