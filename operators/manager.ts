@@ -55,7 +55,8 @@ export interface ControllerDeps {
   issueTrackers?: IssueTrackerFactory;
   /**
    * How often a resource waiting for a decision on its issue reads the issue's comments
-   * (default 15 s). Conditional requests (ETag) keep an unchanged poll off GitHub's rate limit.
+   * (`agentlab run --issue-poll-interval`; default 15 s). Conditional requests (ETag) keep an
+   * unchanged poll off GitHub's rate limit.
    */
   issuePollMs?: number;
 }

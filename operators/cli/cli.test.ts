@@ -117,6 +117,13 @@ describe('agentlab run flags', () => {
     expect(() => parseBindAddress('metrics-bind-address', 'localhost:http')).toThrow(UsageError);
   });
 
+  it('reads --issue-poll-interval as a duration of at least 1s', () => {
+    expect(operatorFlags([])?.issuePollMs).toBeUndefined();
+    expect(operatorFlags(['--issue-poll-interval', '1m'])?.issuePollMs).toBe(60_000);
+    expect(() => operatorFlags(['--issue-poll-interval', '500ms'])).toThrow('--issue-poll-interval "500ms" is not a duration of at least 1s');
+    expect(() => operatorFlags(['--issue-poll-interval', '15'])).toThrow(UsageError);
+  });
+
   it('maps flags to operator options', () => {
     expect(operatorFlags(['-n', 'ai', '--namespace', 'lab', '--leader-elect', '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'debug'])).toEqual({
       kubeconfig: undefined, namespaces: ['ai', 'lab'], leaderElect: true, leaseNamespace: undefined,

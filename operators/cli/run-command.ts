@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino from 'pino';
 import { parseBindAddress, parseFlags, parseLogLevel, UsageError, type Command } from './command.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { parseRouterLocation } from '../lanepolicy/router-location.js';
 import { DEFAULT_RUNNER_IMAGE } from '../agentrun/desired.js';
+import { parseDuration } from '../agentrun/runner/tools/duration.js';
 import { STEP_RUNNER_IMAGE } from '../model/steps/step-runner.js';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -37,6 +39,8 @@ Flags:
                                            (default ${DEFAULT_RUNNER_IMAGE})
       --step-runner-image <image>          step runner image of Flow tool pods and HardwareTask check and command
                                            steps without their own image (default ${STEP_RUNNER_IMAGE})
+      --issue-poll-interval <duration>     how often a run waiting for a decision reads its issue's comments,
+                                           e.g. 30s or 1m (default 15s; at least 1s)
   -h, --help                               show this help
 
 Examples:
@@ -50,6 +54,15 @@ export function leaseNamespace(flag: string | undefined, env: NodeJS.ProcessEnv 
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
   if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
   return 'agentlab-system';
+}
+
+/**
+ * This replica's Lease identity: the hostname (the pod name in a cluster) plus a UUID, as
+ * controller-runtime makes it. The hostname alone is shared by two processes on one machine or two
+ * hostNetwork pods on one node, and each would then renew the other's lease and lead as well.
+ */
+export function leaderIdentity(): string {
+  return `${hostname()}_${randomUUID()}`;
 }
 
 /** Options for startOperator from the command line; throws UsageError on bad flags. */
@@ -68,6 +81,7 @@ export function operatorFlags(args: string[]) {
     'router-url': { type: 'string' },
     'runner-image': { type: 'string' },
     'step-runner-image': { type: 'string' },
+    'issue-poll-interval': { type: 'string' },
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
@@ -89,6 +103,7 @@ export function operatorFlags(args: string[]) {
     routerUrl: routerUrlFlag(v['router-url']),
     runnerImage: imageFlag('runner-image', v['runner-image'], 'ghcr.io/agentlab/agent-runner'),
     stepRunnerImage: imageFlag('step-runner-image', v['step-runner-image'], 'ghcr.io/agentlab/step-runner'),
+    issuePollMs: issuePollFlag(v['issue-poll-interval']),
   };
 }
 
@@ -102,6 +117,14 @@ export function imageFlag(flag: string, value: string | undefined, example: stri
     throw new UsageError(`--${flag} ${JSON.stringify(value)} is not an image reference; expected e.g. ${example}:0.1.0 or ${example}@sha256:<64 hex>`);
   }
   return value;
+}
+
+/** --issue-poll-interval: a duration (30s, 1m) of at least one second. */
+export function issuePollFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < 1000) throw new UsageError(`--issue-poll-interval ${JSON.stringify(value)} is not a duration of at least 1s; expected e.g. 15s, 30s or 1m`);
+  return ms;
 }
 
 /** --router-url must be an absolute http(s) URL; a trailing slash is dropped. */
@@ -142,7 +165,7 @@ export const runCommand: Command = {
       kubeConfig,
       logger,
       namespaces: flags.namespaces,
-      leaderElection: flags.leaderElect ? { namespace: leaseNamespace(flags.leaseNamespace), name: LEADER_ELECTION_ID, identity: hostname() } : false,
+      leaderElection: flags.leaderElect ? { namespace: leaseNamespace(flags.leaseNamespace), name: LEADER_ELECTION_ID, identity: leaderIdentity() } : false,
       metricsPort: flags.metricsPort,
       healthPort: flags.healthPort,
       bindAddress: flags.bindAddress,
@@ -150,6 +173,7 @@ export const runCommand: Command = {
       routerUrl: flags.routerUrl,
       runnerImage: flags.runnerImage,
       stepRunnerImage: flags.stepRunnerImage,
+      issuePollMs: flags.issuePollMs,
     });
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
     stopOnSignals(operator, logger);
