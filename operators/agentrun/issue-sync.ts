@@ -127,10 +127,32 @@ export function issueSync(opts: IssueSyncOptions) {
       h.commands = prior.pending;
       return h;
     }
+    // A finished run whose issue is complete needs the forge only if its view changes (late usage): decided after the reconcile.
     if (endReached(run, tracker) && prior && prior.uid === run.metadata.uid && prior.synced !== undefined) {
       h.idle = true;
       return h;
     }
+    await connect(ctx, h);
+    const entry = entries.get(ctx.key);
+    if (!h.workflow || !entry) return h;
+    try {
+      if (!h.record) h.record = await entry.workflow.ensureIssue(issueStatusView(run, tracker, run.status ?? {}), undefined);
+      if (readsComments(run)) {
+        for (const c of await entry.workflow.readCommands(h.record)) {
+          if ((c.command.verb === 'approve' || c.command.verb === 'reject') && !entry.pending.some((p) => p.commentId === c.commentId)) entry.pending.push(c);
+        }
+      }
+    } catch (err) {
+      failed(ctx, h, entry, err);
+    }
+    return h;
+  }
+
+  /** Reads the token Secret and sets up the run's workflow (kept while the token and spec stay the same). */
+  async function connect(ctx: ReconcileContext<AgentRun>, h: IssueHandle): Promise<void> {
+    const run = ctx.object;
+    const { tracker } = h;
+    const prior = entries.get(ctx.key);
     let data: Record<string, string> | undefined;
     const readSecret = async (ns: string, name: string) => {
       try {
@@ -145,7 +167,7 @@ export function issueSync(opts: IssueSyncOptions) {
     const resolved = await resolveTracker({ readSecret, factory: opts.factory }, run.metadata.namespace!, tracker);
     if (!resolved.ok) {
       h.problem = { reason: resolved.reason, message: resolved.message };
-      return h;
+      return;
     }
     const fingerprint = hash([tracker, data?.[tracker.secretRef.key] ? createHash('sha256').update(data[tracker.secretRef.key]!).digest('hex') : '']);
     let entry = prior;
@@ -156,17 +178,6 @@ export function issueSync(opts: IssueSyncOptions) {
     }
     h.workflow = entry.workflow;
     h.commands = entry.pending;
-    try {
-      if (!h.record) h.record = await entry.workflow.ensureIssue(issueStatusView(run, tracker, run.status ?? {}), undefined);
-      if (readsComments(run)) {
-        for (const c of await entry.workflow.readCommands(h.record)) {
-          if ((c.command.verb === 'approve' || c.command.verb === 'reject') && !entry.pending.some((p) => p.commentId === c.commentId)) entry.pending.push(c);
-        }
-      }
-    } catch (err) {
-      failed(ctx, h, entry, err);
-    }
-    return h;
   }
 
   /**
@@ -179,7 +190,10 @@ export function issueSync(opts: IssueSyncOptions) {
     const entry = entries.get(ctx.key);
     const out: ReconcileResult = { ...result };
     const requeue = (ms: number) => { out.requeueAfterMs = Math.min(out.requeueAfterMs ?? Number.POSITIVE_INFINITY, Math.max(1000, ms)); };
-    if (h.idle) return out;
+    if (h.idle) {
+      if (entry?.synced === hash(issueStatusView(run, h.tracker, fields, ending(result)))) return out;
+      await connect(ctx, h);
+    }
 
     const work = h.workflow && h.record && !h.problem && h.notBefore === undefined;
     if (work) {
@@ -222,7 +236,8 @@ export function issueSync(opts: IssueSyncOptions) {
     if (h.problem) {
       ctx.setCondition({ type: ISSUE_TRACKER_UNAVAILABLE, status: 'True', reason: h.problem.reason, message: h.problem.message });
       if (before?.status !== 'True' || before.message !== h.problem.message) ctx.event('Warning', h.problem.reason, h.problem.message);
-      requeue(opts.pollMs);
+      // A finished run whose issue is complete waits for the next resync instead.
+      if (!endReached({ ...run, status: { ...fields } } as AgentRun, h.tracker)) requeue(opts.pollMs);
     } else if (h.notBefore !== undefined) {
       // A rate limit is no news: the condition stays as it was until a call answers.
       if (before?.status === 'True') ctx.setCondition({ type: ISSUE_TRACKER_UNAVAILABLE, status: 'True', reason: before.reason ?? ISSUE_TRACKER_UNAVAILABLE, message: before.message ?? '' });
