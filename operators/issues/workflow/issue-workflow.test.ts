@@ -174,6 +174,16 @@ describe.each(CASES)('IssueWorkflow against the fake $provider', (c) => {
     expect((await engine({}, new WorkflowMemory()).readCommands(rec)).map((x) => x.commentId)).toEqual([approve.id, reject.id]);
   });
 
+  it('asks who the token is again when the tracker (token) changes', async () => {
+    const rec = await engine().ensureIssue(VIEW);
+    const approve = await as('tok-alice').createComment(rec.number, '/approve');
+    expect((await engine().readCommands(rec)).map((x) => x.login)).toEqual(['alice']);
+    // The Secret now holds alice's token: her new comments are our own, never commands.
+    await as('tok-alice').createComment(rec.number, '/approve');
+    expect(await new IssueWorkflow(as('tok-alice'), subject, spec(), { memory }).readCommands(rec)).toEqual([]);
+    expect(approve.id).toBeGreaterThan(0);
+  });
+
   it('polls with a conditional request: an unchanged issue answers 304 and asks nothing else', async () => {
     const wf = engine();
     const rec = await wf.ensureIssue(VIEW);

@@ -47,10 +47,10 @@ interface PollState {
   seen: Set<number>;
 }
 
-/** In-process memory shared by every IssueWorkflow: the poll state per subject and issue, the token's login and the last status body written. Lost on restart, by design. */
+/** In-process memory shared by every IssueWorkflow: the poll state per subject and issue, the token's login (per tracker, so a new token is asked again) and the last status body written. Lost on restart, by design. */
 export class WorkflowMemory {
   readonly polls = new Map<string, PollState>();
-  readonly logins = new Map<string, string>();
+  readonly logins = new WeakMap<IssueTracker, string>();
   readonly statusBodies = new Map<string, string>();
   constructor(readonly maxEntries = 2_000) {}
   remember<V>(map: Map<string, V>, key: string, value: V): void {
@@ -60,7 +60,7 @@ export class WorkflowMemory {
   }
   /** Drops what is kept for one subject (e.g. when the resource is deleted). */
   forget(prefix: string): void {
-    for (const map of [this.polls, this.logins, this.statusBodies] as Map<string, unknown>[]) for (const k of [...map.keys()]) if (k.startsWith(prefix)) map.delete(k);
+    for (const map of [this.polls, this.statusBodies] as Map<string, unknown>[]) for (const k of [...map.keys()]) if (k.startsWith(prefix)) map.delete(k);
   }
 }
 
@@ -247,19 +247,12 @@ export class IssueWorkflow {
     ].join('\n');
   }
 
-  /** The login the token acts as, asked once per process and subject (our own comments are never commands). */
+  /** The login the token acts as, asked once per tracker (our own comments are never commands). */
   private async self(): Promise<string> {
-    const key = this.memoryKey;
-    const known = this.memory.logins.get(key);
+    const known = this.memory.logins.get(this.tracker);
     if (known) return known;
-    let login: string;
-    try {
-      login = await this.tracker.currentUser();
-    } catch (err) {
-      if (isIssueTrackerError(err, 'Unauthorized')) this.memory.logins.delete(key);
-      throw err;
-    }
-    this.memory.remember(this.memory.logins, key, login);
+    const login = await this.tracker.currentUser();
+    this.memory.logins.set(this.tracker, login);
     return login;
   }
 
