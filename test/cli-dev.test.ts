@@ -82,6 +82,29 @@ describe('npm start', () => {
     expect(Buffer.from(secret, 'base64').toString()).toBe(token);
   });
 
+  it('runs the vm examples to Succeeded once approved, one per engine: a pod under RuntimeClass kata and a KubeVirt VirtualMachineInstance', async () => {
+    const phase = async (name: string) => (await runKubectl(target, ['-n', 'homelab-private', 'get', 'agentrun', name, '-o', 'jsonpath={.status.phase} {.status.runtime.engine}'], { allowFailure: true })).stdout;
+    const runs = [['review-install-scripts-kata', 'kata'], ['review-install-scripts-vm', 'kubevirt']];
+    // As the examples say: approve once the lane's local model is served (you are admin here).
+    await waitFor(async () => (await runKubectl(target, ['-n', 'ai-models', 'get', 'modelserver', 'ollama-3060', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], { allowFailure: true })).stdout === 'True', { timeoutMs: 90_000, intervalMs: 500, what: 'ModelServer ollama-3060 Ready' });
+    for (const [name] of runs) {
+      await waitFor(async () => (await phase(name)).startsWith('AwaitingApproval'), { timeoutMs: 60_000, intervalMs: 500, what: `${name} to await approval` });
+      const approve = spawnSync(process.execPath, [path.join(ROOT, 'bin/agentlab.js'), 'approve', `agentrun/${name}`, '-n', 'homelab-private', '--reason', 'read-only review'], { env: { ...process.env, KUBECONFIG: kubeconfigPath }, encoding: 'utf8', timeout: 60_000 });
+      expect(approve.status, approve.stderr).toBe(0);
+    }
+    for (const [name, engine] of runs) {
+      const done = await waitFor(async () => {
+        const p = await phase(name);
+        return /^(Succeeded|Failed|Cancelled) /.test(p) ? p : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 500, what: `example AgentRun ${name} to end` });
+      expect(done, name).toBe(`Succeeded ${engine}`);
+    }
+    const pod = await runKubectl(target, ['-n', 'homelab-private', 'get', 'pod', 'review-install-scripts-kata-agent', '-o', 'jsonpath={.spec.runtimeClassName}']);
+    expect(pod.stdout).toBe('kata');
+    const vmi = await runKubectl(target, ['-n', 'homelab-private', 'get', 'vmi', 'review-install-scripts-vm-agent']);
+    expect(vmi.stdout).toMatch(/review-install-scripts-vm-agent\s+\S+\s+Succeeded/);
+  }, 240_000);
+
   it('prints a status line per resource when stdout is not a terminal', async () => {
     await waitFor(() => /ModelServer ai-models\/ollama-3060 Ready=\w+: /.test(dev.stdout()), { timeoutMs: 30_000, what: 'a status line for ollama-3060', intervalMs: 200 });
   });

@@ -26,7 +26,7 @@ describe('guestPod', () => {
 });
 
 describe('placeVmi', () => {
-  const nodes = [{ name: 'cpu-1', allocatable: { cpu: '8' } }, { name: 'gpu-1', allocatable: { 'nvidia.com/GA106': '1' } }];
+  const nodes: { name: string; allocatable: Record<string, string> }[] = [{ name: 'cpu-1', allocatable: { cpu: '8' } }, { name: 'gpu-1', allocatable: { 'nvidia.com/GA106': '1' } }];
   it('picks a node offering the host devices, or says which are short', () => {
     expect(placeVmi({}, nodes)).toEqual({ node: 'cpu-1' });
     expect(placeVmi({ spec: { domain: { devices: { hostDevices: [{ name: 'g', deviceName: 'nvidia.com/GA106' }] } } } }, nodes)).toEqual({ node: 'gpu-1' });

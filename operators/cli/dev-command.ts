@@ -15,6 +15,7 @@ import { DEV_ROUTER_NAMESPACE, devRouterDeps, devTokenNamespace, devTokenSecret,
 import { listenForStop } from './dev/stop-signals.js';
 import { mcpIntro } from './dev/mcp-access.js';
 import { APPROVAL_POLICY_NAME, renderApprovalPolicy } from './dev/approval-policy.js';
+import { DEV_KATA_RUNTIME_CLASS, devVmiCrd } from './dev/vm-runtimes.js';
 import { DEV_FORGE_TOKEN, devForgeSecrets, forgeRefs, startDevForges } from './dev/forges.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -169,6 +170,16 @@ export const devCommand: Command = {
         step(`installed the chart's approval policy ${APPROVAL_POLICY_NAME}`);
       } catch (err) {
         io.stderr(`agentlab dev: the approval policy ${APPROVAL_POLICY_NAME} is not installed, so AgentRuns that need approval stay Stalled (ApprovalPolicyMissing): ${(err as Error).message}\n`);
+      }
+      // Both engines of runtime.type vm, simulated: a kata RuntimeClass and KubeVirt's VMI API.
+      try {
+        const vmiCrd = await devVmiCrd();
+        await applier.apply(vmiCrd as never);
+        await waitForCrds(kc, [vmiCrd]);
+        await applier.apply(DEV_KATA_RUNTIME_CLASS as never);
+        step('installed RuntimeClass kata and KubeVirt\'s VirtualMachineInstance CRD (both simulated)');
+      } catch (err) {
+        io.stderr(`agentlab dev: vm AgentRuns stay Stalled (no simulated Kata or KubeVirt): ${(err as Error).message}\n`);
       }
 
       const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
