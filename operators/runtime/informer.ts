@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef, objectKey, readBody, resourcePath } from './kube.js';
 import { Backoff } from './backoff.js';
+import { stripForCache } from './cache-transform.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler = (type: InformerEvent, obj: KubeObject, old?: KubeObject) => void;
@@ -17,14 +18,11 @@ export interface InformerOptions {
   resyncPeriodMs?: number;
   /** Server-side watch timeout; the informer re-watches from the last resourceVersion. */
   watchTimeoutSeconds?: number;
-  /** Drops fields the controllers never read (managedFields) to keep the cache small. */
+  /**
+   * Applied to every object on its way into the cache (client-go's SetTransform); default
+   * stripForCache (managedFields, kubectl's last-applied annotation, unread large fields).
+   */
   transform?: (obj: KubeObject) => KubeObject;
-}
-
-/** Strips managedFields: they are the largest part of most objects and no controller reads them. */
-export function stripManagedFields(obj: KubeObject): KubeObject {
-  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
-  return obj;
 }
 
 /**
@@ -99,7 +97,7 @@ export class Informer {
   }
 
   private transform(obj: KubeObject): KubeObject {
-    return this.opts.transform ? this.opts.transform(obj) : stripManagedFields(obj);
+    return this.opts.transform ? this.opts.transform(obj) : stripForCache(obj);
   }
 
   private async run(namespace: string | undefined): Promise<void> {
@@ -200,9 +198,9 @@ export class Informer {
         const newRv = ev.object.metadata?.resourceVersion;
         if (newRv) last = newRv;
         if (ev.type === 'BOOKMARK') continue;
+        ev.object.apiVersion ??= this.apiVersion();
+        ev.object.kind ??= this.resource.kind;
         const obj = this.transform(ev.object);
-        obj.apiVersion ??= this.apiVersion();
-        obj.kind ??= this.resource.kind;
         const key = objectKey(obj);
         const old = this.cache.get(key);
         if (ev.type === 'DELETED') {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { applyFailure, compactChild, controllerOwnerKey, desiredChild, fieldManager, statusFieldManager, upToDate } from './apply.js';
+import { stripForCache } from './cache-transform.js';
 import { type Condition, READY, findCondition } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import { EventRecorder } from './events.js';
@@ -105,7 +106,7 @@ export class Runtime implements CacheReader {
       slot.informer = new Informer({
         client: this.client, resource, logger: this.o.logger, labelSelector: shape.labelSelector, namespaces: shape.namespaces,
         resyncPeriodMs: shape.resync ? this.o.resyncPeriodMs ?? 10 * 60_000 : 0,
-        transform: shape.compact ? compactChild : undefined,
+        transform: shape.compact ? (obj) => compactChild(stripForCache(obj)) : stripForCache,
       });
       for (const h of slot.handlers) slot.informer.addHandler(h);
       slot.shape = shape;

@@ -249,4 +249,31 @@ describe('reconcile runtime against the API server', () => {
     expect(inf.get(`${ns}/before`)).toMatchObject({ data: { a: '1' } });
     expect(inf.get(`${ns}/after`)).toBeUndefined();
   });
+
+  it('informer caches objects without managedFields or kubectl\'s last-applied annotation, listed and watched', async () => {
+    const ns = await cluster.newNamespace('rt-strip');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    // What `kubectl apply` (client-side) writes: the whole object again in an annotation.
+    const kubectlApplied = (name: string) => {
+      const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, annotations: { keep: 'me' } }, data: { a: '1' } };
+      return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(obj) } } };
+    };
+    await c.create(CONFIGMAPS, kubectlApplied('listed'), { fieldManager: 'kubectl-client-side-apply' });
+    const inf = new Informer({ client: c, resource: CONFIGMAPS, namespaces: [ns], logger: testLogger() });
+    inf.start();
+    afterAll(() => inf.stop());
+    await inf.waitForSync();
+    await c.create(CONFIGMAPS, kubectlApplied('watched'), { fieldManager: 'kubectl-client-side-apply' });
+    await cluster.waitFor(() => inf.get(`${ns}/watched`) !== undefined);
+    for (const name of ['listed', 'watched']) {
+      const live = await c.get(CONFIGMAPS, ns, name);
+      expect(live.metadata?.managedFields?.length).toBeGreaterThan(0);
+      expect(live.metadata?.annotations).toHaveProperty(['kubectl.kubernetes.io/last-applied-configuration']);
+      const cached = inf.get(`${ns}/${name}`)!;
+      expect(cached.metadata).not.toHaveProperty('managedFields');
+      expect(cached.metadata?.annotations).toEqual({ keep: 'me' });
+      expect(cached).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: { a: '1' } });
+    }
+  });
 });

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { LAST_APPLIED_ANNOTATION, stripForCache } from './cache-transform.js';
+import type { KubeObject } from './kube.js';
+
+describe('stripForCache', () => {
+  it('drops managedFields and the last-applied annotation, keeps every other annotation and label', () => {
+    const obj: KubeObject = {
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+      metadata: {
+        name: 'triage', namespace: 'msp', labels: { a: '1' },
+        annotations: { [LAST_APPLIED_ANNOTATION]: '{"big":"copy"}', 'agentlab.dev/applied-hash': 'abc' },
+        managedFields: [{ manager: 'kubectl', operation: 'Update' }],
+      },
+      spec: { task: 't' }, status: { phase: 'Running' },
+    };
+    expect(stripForCache(obj)).toEqual({
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+      metadata: { name: 'triage', namespace: 'msp', labels: { a: '1' }, annotations: { 'agentlab.dev/applied-hash': 'abc' } },
+      spec: { task: 't' }, status: { phase: 'Running' },
+    });
+  });
+
+  it('drops a Node\'s image list and keeps what placement reads (labels, allocatable, conditions)', () => {
+    const node: KubeObject = {
+      apiVersion: 'v1', kind: 'Node', metadata: { name: 'chief-horse', labels: { 'nvidia.com/gpu.product': 'RTX-3060' } },
+      status: { allocatable: { 'nvidia.com/gpu': '1' }, conditions: [{ type: 'Ready', status: 'True' }], images: [{ names: ['ollama/ollama:0.5'], sizeBytes: 1 }] },
+    };
+    expect(stripForCache(node)).toEqual({
+      apiVersion: 'v1', kind: 'Node', metadata: { name: 'chief-horse', labels: { 'nvidia.com/gpu.product': 'RTX-3060' } },
+      status: { allocatable: { 'nvidia.com/gpu': '1' }, conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+  });
+
+  it('leaves objects without those fields as they are (status.images only goes for Nodes)', () => {
+    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { images: ['kept'] } };
+    expect(stripForCache(structuredClone(pod))).toEqual(pod);
+  });
+});

@@ -1,0 +1,247 @@
+// Operator memory with full caches. Run: npm run bench:memory
+// The operator runs every controller, compiled like the image (no tsx), in its own process. It
+// stands by behind a Lease another identity holds, so its informers cache every object of every
+// kind it watches while nothing reconciles (a leader adds its queues and per-object metrics on
+// top: bench:operator reports a leader's RSS for ModelServers). Before any object it reports its
+// RSS after a full GC; then BENCH_CACHED (default 10,000) objects of EACH watched kind, of
+// typical size (the examples for AgentLab kinds, with a status and kubectl's last-applied
+// annotation; children as the controllers write them, labelled managed-by), are created, a fresh
+// operator process lists them all, and its RSS after a full GC is reported. Target < 200 MB.
+// Against BENCH_KUBECONFIG the objects go to a real cluster (in bench-memory-* namespaces).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { parseAllDocuments } from 'yaml';
+import { installCrds, readCrdManifests } from '../harness/crds.js';
+import { KubeClient, type KubeObject, type ResourceRef } from '../../operators/runtime/kube.js';
+import { loadControllers } from '../../operators/manager.js';
+import { LEASES } from '../../operators/runtime/leader.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, APPLIED_HASH_ANNOTATION } from '../../operators/runtime/apply.js';
+import { desiredDeployment, desiredPVC, desiredService } from '../../operators/modelserver/desired.js';
+import type { ModelServer } from '../../operators/modelserver/types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const CACHED = Number(process.env.BENCH_CACHED ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const NAMESPACE_COUNT = 10;
+const log = pino({ level: 'warn' }, pino.destination(2));
+const run = Math.random().toString(36).slice(2, 6);
+const namespaces = Array.from({ length: NAMESPACE_COUNT }, (_, i) => `bench-memory-${run}-${i}`);
+
+/** Compiles the operator (type-stripping only) as the image's build stage does; see operator.bench.ts. */
+function buildOperator(): string {
+  const out = path.join(repo, 'node_modules', '.cache', 'agentlab-bench-memory');
+  rmSync(out, { recursive: true, force: true });
+  const controllers = readdirSync(path.join(repo, 'operators'), { withFileTypes: true })
+    .filter((d) => d.isDirectory()).map((d) => path.join(repo, 'operators', d.name, 'controller.ts'))
+    .filter((f) => { try { readFileSync(f); return true; } catch { return false; } });
+  const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '--noCheck', '--outDir', out, '--rootDir', repo, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
+    '--skipLibCheck', '--esModuleInterop', '--resolveJsonModule', '--types', 'node', path.join(here, 'memory-operator.ts'), ...controllers], { cwd: repo, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`compiling the operator failed: ${r.stdout}${r.stderr}`);
+  return path.join(out, 'test', 'bench', 'memory-operator.js');
+}
+
+interface OperatorProcess { child: ChildProcess; memory(): Promise<{ rss: number; heapUsed: number }> }
+
+function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace: string): Promise<OperatorProcess> {
+  const child = spawn(process.execPath, ['--expose-gc', entry], { cwd: repo, env: { ...process.env, KUBECONFIG: kubeconfig, LEASE_NAMESPACE: leaseNamespace }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const waiters: ((m: { rss: number; heapUsed: number }) => void)[] = [];
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`operator exited with ${code}`)));
+    readline.createInterface({ input: child.stdout! }).on('line', (l) => {
+      if (l === 'synced') resolve({ child, memory: () => new Promise((r) => { waiters.push(r); child.kill('SIGUSR2'); }) });
+      const m = /^memory (\d+) (\d+)/.exec(l);
+      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]) });
+    });
+  });
+}
+
+async function stopProcess(p: OperatorProcess): Promise<void> {
+  p.child.removeAllListeners('exit');
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  await exited;
+}
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+/** The first object of `kind` in the examples: the typical size of an AgentLab object. */
+function example(kind: string): KubeObject {
+  for (const f of readdirSync(path.join(repo, 'examples')).filter((n) => n.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(readFileSync(path.join(repo, 'examples', f), 'utf8'))) {
+      const obj = doc.toJS() as KubeObject | null;
+      if (obj?.kind === kind) return obj;
+    }
+  }
+  throw new Error(`no ${kind} in examples/`);
+}
+
+const owner = (kind: string, i: number): KubeObject['metadata'] => ({
+  labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, 'app.kubernetes.io/name': 'agentlab', 'agentlab.dev/run': `run-${i}` },
+  annotations: { [APPLIED_HASH_ANNOTATION]: 'f3a1c2d4e5b60718293a' },
+  ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind, name: `owner-${i}`, uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, controller: true, blockOwnerDeletion: true }],
+});
+
+const conditions = (generation = 1) => ['Ready', 'Reconciling', 'Scheduled'].map((type, k) => ({
+  type, status: k === 0 ? 'True' : 'False', reason: k === 0 ? 'Succeeded' : 'Idle', message: `${type} as of the last reconcile`,
+  lastTransitionTime: new Date().toISOString(), observedGeneration: generation,
+}));
+
+const modelServer = (): ModelServer => ({ ...(example('ModelServer') as ModelServer), metadata: { name: 'ms', namespace: 'ns', uid: 'u' } });
+
+/** One object of the resource, number i, in namespace ns (or cluster-scoped); status written separately. */
+type Make = (i: number, ns: string) => { obj: KubeObject; status?: Record<string, unknown> };
+
+function primary(kind: string): Make {
+  const base = example(kind);
+  return (i, ns) => {
+    const obj: KubeObject = { ...structuredClone(base), metadata: { ...base.metadata, name: `${kind.toLowerCase()}-${i}`, namespace: ns, labels: { ...base.metadata?.labels, 'app.kubernetes.io/part-of': 'bench' } } };
+    if (!ns) delete obj.metadata!.namespace;
+    // kubectl apply (client-side) keeps the whole object in this annotation.
+    obj.metadata!.annotations = { ...obj.metadata!.annotations, 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(obj) };
+    return { obj, status: { observedGeneration: 1, conditions: conditions() } };
+  };
+}
+
+const child = (apiVersion: string, kind: string, ownerKind: string, body: (i: number) => Partial<KubeObject>): Make => (i, ns) => ({
+  obj: { apiVersion, kind, ...body(i), metadata: { name: `${kind.toLowerCase()}-${i}`, namespace: ns, ...owner(ownerKind, i) } } as KubeObject,
+});
+
+const podSpec = (i: number) => ({
+  spec: {
+    serviceAccountName: `run-${i}`, restartPolicy: 'Never', automountServiceAccountToken: false,
+    securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [{
+      name: 'agent', image: 'ghcr.io/agentlab/agent-runner:0.1.0',
+      env: ['AGENTLAB_RUN_CONFIG', 'AGENTLAB_ROUTER_URL', 'AGENTLAB_TERMINATION_MESSAGE_PATH', 'AGENTLAB_RUN_NAME', 'AGENTLAB_RUN_NAMESPACE'].map((name) => ({ name, value: `/etc/agentlab/${name.toLowerCase()}` }))
+        .concat([{ name: 'AGENTLAB_ROUTER_TOKEN', valueFrom: { secretKeyRef: { name: `run-${i}-token`, key: 'token' } } } as never]),
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      volumeMounts: [{ name: 'config', mountPath: '/etc/agentlab', readOnly: true }, { name: 'workspace', mountPath: '/workspace' }, { name: 'tmp', mountPath: '/tmp' }],
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    }],
+    volumes: [{ name: 'config', configMap: { name: `run-${i}-config` } }, { name: 'workspace', emptyDir: {} }, { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+  },
+});
+
+function pvcServiceDeployment(kind: 'PersistentVolumeClaim' | 'Service' | 'Deployment'): Make {
+  const ms = modelServer();
+  const body = kind === 'PersistentVolumeClaim' ? desiredPVC(ms) : kind === 'Service' ? desiredService(ms) : desiredDeployment(ms, 'chief-horse');
+  return (i, ns) => ({ obj: { ...structuredClone(body), metadata: { ...body.metadata, name: `${kind.toLowerCase()}-${i}`, namespace: ns, ...owner('ModelServer', i), labels: { ...body.metadata?.labels, ...owner('ModelServer', i)!.labels } } } });
+}
+
+const node: Make = (i) => ({
+  obj: { apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}`, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'nvidia.com/gpu.product': 'NVIDIA-GeForce-RTX-3060', 'nvidia.com/gpu.memory': '12288', 'node.kubernetes.io/instance-type': 'k3s' } } },
+  status: {
+    capacity: { cpu: '16', memory: '64Gi', pods: '110', 'nvidia.com/gpu': '1', 'ephemeral-storage': '500Gi' },
+    allocatable: { cpu: '16', memory: '63Gi', pods: '110', 'nvidia.com/gpu': '1', 'ephemeral-storage': '480Gi' },
+    conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((type) => ({ type, status: type === 'Ready' ? 'True' : 'False', reason: `Kubelet${type}`, message: `kubelet reports ${type}`, lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() })),
+    addresses: [{ type: 'InternalIP', address: `10.0.${Math.floor(i / 250)}.${i % 250}` }, { type: 'Hostname', address: `node-${i}` }],
+    nodeInfo: { machineID: 'a'.repeat(32), systemUUID: 'b'.repeat(36), bootID: 'c'.repeat(36), kernelVersion: '6.8.0-45-generic', osImage: 'Ubuntu 24.04.1 LTS', containerRuntimeVersion: 'containerd://1.7.21-k3s2', kubeletVersion: 'v1.32.1+k3s1', kubeProxyVersion: 'v1.32.1+k3s1', operatingSystem: 'linux', architecture: 'amd64' },
+    // A kubelet reports up to 50 images; a homelab GPU node holds a dozen or more.
+    images: Array.from({ length: 12 }, (_, k) => ({ names: [`docker.io/library/image-${k}@sha256:${'d'.repeat(64)}`, `docker.io/library/image-${k}:v${k}`], sizeBytes: 100_000_000 + k })),
+  },
+});
+
+const MAKERS: Record<string, () => Make> = {
+  modelservers: () => primary('ModelServer'),
+  lanepolicies: () => primary('LanePolicy'),
+  agentruns: () => primary('AgentRun'),
+  flows: () => primary('Flow'),
+  hardwaretasks: () => primary('HardwareTask'),
+  persistentvolumeclaims: () => pvcServiceDeployment('PersistentVolumeClaim'),
+  services: () => pvcServiceDeployment('Service'),
+  deployments: () => pvcServiceDeployment('Deployment'),
+  pods: () => child('v1', 'Pod', 'AgentRun', podSpec),
+  secrets: () => child('v1', 'Secret', 'AgentRun', () => ({ type: 'Opaque', data: { token: Buffer.from('t'.repeat(48)).toString('base64') } })),
+  configmaps: () => child('v1', 'ConfigMap', 'AgentRun', (i) => ({ data: { 'run.json': JSON.stringify({ task: 'Triage this bug report for the client portal.'.repeat(20), model: 'default', run: i }) } })),
+  serviceaccounts: () => child('v1', 'ServiceAccount', 'AgentRun', () => ({ automountServiceAccountToken: false })),
+  roles: () => child('rbac.authorization.k8s.io/v1', 'Role', 'AgentRun', (i) => ({ rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [`run-${i}-transcript`], verbs: ['get', 'update', 'patch'] }] })),
+  rolebindings: () => child('rbac.authorization.k8s.io/v1', 'RoleBinding', 'AgentRun', (i) => ({ roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `run-${i}` }, subjects: [{ kind: 'ServiceAccount', name: `run-${i}` }] })),
+  networkpolicies: () => child('networking.k8s.io/v1', 'NetworkPolicy', 'AgentRun', (i) => ({ spec: { podSelector: { matchLabels: { 'agentlab.dev/run': `run-${i}` } }, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'agentlab-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'agentlab-router' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] } })),
+  namespaces: () => (i) => ({ obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-memory-${run}-ns-${i}`, labels: { 'agentlab.dev/lane': ['private', 'enterprise', 'personal'][i % 3], 'kubernetes.io/metadata.name': `bench-memory-${run}-ns-${i}` } } } }),
+  nodes: () => node,
+};
+
+/** Every resource some controller caches: its primary kind, its children and its watches. */
+async function watchedResources(): Promise<ResourceRef[]> {
+  const byPlural = new Map<string, ResourceRef>();
+  for (const c of await loadControllers()) {
+    for (const r of [c.for, ...(c.owns ?? []), ...(c.watches ?? []).map((w) => w.resource)]) byPlural.set(r.plural, r);
+  }
+  const missing = [...byPlural.keys()].filter((p) => !MAKERS[p]);
+  if (missing.length) throw new Error(`memory.bench.ts has no typical object for ${missing.join(', ')}: add one to MAKERS`);
+  return [...byPlural.values()];
+}
+
+async function seed(c: KubeClient, resources: ResourceRef[]): Promise<void> {
+  for (const r of resources) {
+    const make = MAKERS[r.plural]();
+    const t = performance.now();
+    await pool(Array.from({ length: CACHED }, (_, i) => i), CONCURRENCY, async (i) => {
+      const { obj, status } = make(i, r.namespaced ? namespaces[i % NAMESPACE_COUNT] : '');
+      const created = await c.create(r, obj, { fieldManager: 'kubectl-client-side-apply' });
+      if (status) await c.replace(r, { ...created, status }, 'status', { fieldManager: 'agentlab-bench-status' });
+    });
+    process.stderr.write(`seeded ${CACHED} ${r.plural} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+const mb = (v: number) => `${(v / 2 ** 20).toFixed(0)} MB`;
+const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-memory-'));
+let stopServer = async () => {};
+let kubeconfig = process.env.BENCH_KUBECONFIG ?? '';
+try {
+  if (!kubeconfig) {
+    const { startApiServer } = await import('../../hack/apiserver/index.js');
+    const server = await startApiServer({ host: '127.0.0.1', port: 0, logger: log });
+    kubeconfig = path.join(dir, 'kubeconfig.yaml');
+    await server.writeKubeconfig(kubeconfig);
+    stopServer = () => server.close();
+  }
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
+  const c = new KubeClient(kc);
+  const NS: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+  for (const ns of namespaces) await c.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  // Another identity holds the operator's Lease for an hour: the bench's operator stands by.
+  const now = new Date().toISOString().replace(/\.\d+Z$/, '.000000Z');
+  await c.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'agentlab-operator', namespace: namespaces[0] }, spec: { holderIdentity: 'bench-leader', leaseDurationSeconds: 3600, acquireTime: now, renewTime: now, leaseTransitions: 0 } });
+  const resources = await watchedResources();
+  const entry = buildOperator();
+
+  const empty = await startOperatorProcess(entry, kubeconfig, namespaces[0]);
+  const base = await empty.memory();
+  await stopProcess(empty);
+
+  const t0 = performance.now();
+  await seed(c, resources);
+  const seedSeconds = (performance.now() - t0) / 1000;
+  const full = await startOperatorProcess(entry, kubeconfig, namespaces[0]);
+  const loaded = await full.memory();
+  await stopProcess(full);
+  c.close();
+
+  console.log(`\n== operator memory, every controller (${resources.length} watched kinds), standing by with full caches`);
+  console.log(`watched kinds: ${resources.map((r) => r.plural).join(', ')}`);
+  console.log(`objects: ${CACHED} of each kind = ${CACHED * resources.length} (seeded in ${seedSeconds.toFixed(0)} s)`);
+  console.log(`RSS after a full GC, no objects: ${mb(base.rss)} (live heap ${mb(base.heapUsed)})`);
+  console.log(`RSS after a full GC, ${CACHED * resources.length} objects cached: ${mb(loaded.rss)} (live heap ${mb(loaded.heapUsed)}) (target < 200 MB)`);
+  console.log(`live heap per cached object: ${((loaded.heapUsed - base.heapUsed) / (CACHED * resources.length)).toFixed(0)} bytes`);
+} finally {
+  await stopServer();
+  await rm(dir, { recursive: true, force: true });
+}
