@@ -74,6 +74,24 @@ describe('AgentRun with an issue tracker', () => {
     expect(forge.comments('homelab/infra', issue.number).find((c) => c.id === alice.id)!.reactions.map((r) => r.content)).toEqual(['+1']);
   });
 
+  it('with spec.approval.approvers, a writer not listed as forgejo:<login> is answered and decides nothing', async () => {
+    const base = gatedRun();
+    const run = { ...base, spec: { ...base.spec, approval: { required: true, approvers: ['oncall'] } } };
+    const first = await reconcile(run);
+    const n = (first.status.issue as { number: number }).number;
+    const alice = await comment('alice-token', n, '/approve');
+    const second = await reconcile(next(run, first.status));
+    expect(second.status.phase).toBe('AwaitingApproval');
+    expect(second.status.approval).toBeUndefined();
+    const answers = forge.comments('homelab/infra', n).filter((c) => c.user.login === 'homelab' && c.body.includes('@alice'));
+    expect(answers.map((c) => c.body.split('\n')[1])).toEqual(['@alice your `/approve` was not applied: this run\'s spec.approval.approvers does not list `forgejo:alice`, which approving from the issue needs.']);
+    expect(forge.comments('homelab/infra', n).find((c) => c.id === alice.id)!.reactions.map((r) => r.content)).toEqual(['confused']);
+    const listed = { ...run, spec: { ...run.spec, approval: { required: true, approvers: ['oncall', 'forgejo:alice'] } } };
+    await comment('alice-token', n, '/approve');
+    const third = await reconcile(next(listed, second.status));
+    expect(third.status.approval).toMatchObject({ decision: 'Approved', decidedBy: 'alice', via: 'forgejo' });
+  });
+
   it('a /reject with a reason cancels the run and posts the cancelled milestone; the issue stays open', async () => {
     const run = gatedRun();
     const first = await reconcile(run);

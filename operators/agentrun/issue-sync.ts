@@ -12,7 +12,7 @@ import { findCondition } from '../runtime/conditions.js';
 import type { Controller, ReconcileContext } from '../runtime/controller.js';
 import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import type { ReconcileResult } from '../runtime/outcome.js';
-import { issueStatusView, lateCommands, lateReply, milestoneFor } from './issue-view.js';
+import { issueStatusView, lateCommands, lateReply, milestoneFor, notApproverReply, refusedCommands } from './issue-view.js';
 import { isFinished } from './phase.js';
 import { SECRETS } from './resources.js';
 import type { AgentRun } from './types.js';
@@ -203,9 +203,15 @@ export function issueSync(opts: IssueSyncOptions) {
         const recorded = fields.approval;
         const deciding = recorded?.url ? h.commands.find((c) => c.commentUrl === recorded.url) : undefined;
         if (deciding) await wf.acknowledge(deciding.commentId, '+1');
-        for (const late of lateCommands(recorded, h.commands)) {
+        const provider = h.tracker.provider;
+        for (const late of lateCommands(run, recorded, h.commands, provider)) {
           record = await wf.milestone(record, `late-decision-${late.commentId}`, lateReply(late, recorded!));
           await wf.acknowledge(late.commentId, 'confused');
+        }
+        for (const refused of refusedCommands(run, h.commands, provider)) {
+          record = await wf.milestone(record, `not-approver-${refused.commentId}`, notApproverReply(refused, provider));
+          await wf.acknowledge(refused.commentId, 'confused');
+          if (entry) entry.pending = entry.pending.filter((c) => c.commentId !== refused.commentId);
         }
         // Settled once the stored status holds the decision (a failed status write keeps them).
         if (run.status?.approval?.decision && entry) entry.pending = [];
@@ -222,7 +228,7 @@ export function issueSync(opts: IssueSyncOptions) {
       } catch (err) {
         failed(ctx, h, entry, err);
       }
-      h.record = { ...record, ...(record.milestones ? { milestones: record.milestones.filter((k) => !k.startsWith('late-decision-')) } : {}) };
+      h.record = { ...record, ...(record.milestones ? { milestones: record.milestones.filter((k) => !k.startsWith('late-decision-') && !k.startsWith('not-approver-')) } : {}) };
     }
 
     if (h.record) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VerifiedCommand } from '../issues/workflow/index.js';
 import type { IssueTrackerSpec } from '../model/issue-tracker-spec.js';
-import { approvalFromComment, ignoredSpecDecision, issueStatusView, issueVerdict, lateCommands, lateReply, milestoneFor, taskSummary } from './issue-view.js';
+import { approvalFromComment, ignoredSpecDecision, issueStatusView, issueVerdict, lateCommands, lateReply, mayDecideFromIssue, milestoneFor, notApproverReply, refusedCommands, taskSummary } from './issue-view.js';
 import type { AgentRun } from './types.js';
 
 const tracker: IssueTrackerSpec = { provider: 'forgejo', baseURL: 'https://git.example.org', repository: 'homelab/infra', createIssue: { title: 'Expand storage', labels: [] }, commentProgress: true, closeOnSuccess: true, secretRef: { name: 'forge', key: 'token' }, block: 'issueTracker' };
@@ -71,11 +71,26 @@ describe('approval from the issue', () => {
     expect(issueVerdict(run(), undefined, [], 'forgejo')).toBeUndefined();
   });
 
+  it('with spec.approval.approvers, only logins listed as <provider>:<login> decide from the issue; the others are answered', () => {
+    const listed = run({ approval: { required: true, approvers: ['oncall', 'forgejo:Alice', 'github:bob'] } });
+    const cmds = [cmd('approve', 'bob', 4), cmd('approve', 'alice', 5)];
+    expect(mayDecideFromIssue(listed, cmds[0]!, 'forgejo')).toBe(false);
+    expect(mayDecideFromIssue(listed, cmds[1]!, 'forgejo')).toBe(true);
+    expect(mayDecideFromIssue(listed, cmds[0]!, 'github')).toBe(true);
+    expect(mayDecideFromIssue(run(), cmds[0]!, 'forgejo')).toBe(true);
+    expect(issueVerdict(listed, undefined, cmds, 'forgejo')).toMatchObject({ kind: 'approved', record: { decidedBy: 'alice' } });
+    expect(issueVerdict(listed, undefined, [cmds[0]!], 'forgejo')).toBeUndefined();
+    expect(refusedCommands(listed, cmds, 'forgejo').map((c) => c.login)).toEqual(['bob']);
+    expect(notApproverReply(cmds[0]!, 'forgejo')).toBe('@bob your `/approve` was not applied: this run\'s spec.approval.approvers does not list `forgejo:bob`, which approving from the issue needs.');
+    const recorded = approvalFromComment(cmds[1]!, 'forgejo')!;
+    expect(lateCommands(listed, recorded, cmds, 'forgejo'), 'a refused comment is not also a late one').toEqual([]);
+  });
+
   it('answers every other decision comment once a decision is recorded, and notes an ignored kubectl decision', () => {
     const cmds = [cmd('approve', 'alice', 5), cmd('reject', 'bob', 6)];
     const recorded = approvalFromComment(cmds[0]!, 'forgejo')!;
-    expect(lateCommands(recorded, cmds).map((c) => c.commentId)).toEqual([6]);
-    expect(lateCommands(undefined, cmds)).toEqual([]);
+    expect(lateCommands(run(), recorded, cmds, 'forgejo').map((c) => c.commentId)).toEqual([6]);
+    expect(lateCommands(run(), undefined, cmds, 'forgejo')).toEqual([]);
     expect(lateReply(cmds[1]!, recorded)).toBe(`@bob this run was already Approved by alice via forgejo (${cmds[0]!.commentUrl}); your \`/reject\` was not applied: the first decision wins.`);
     expect(ignoredSpecDecision(run({ approval: { required: true, decision: 'Rejected', decidedBy: 'carol' } }), recorded)).toContain('spec.approval.decision Rejected by carol was not used: the run was already Approved by alice via forgejo');
     expect(ignoredSpecDecision(run(), recorded)).toBeUndefined();

@@ -137,6 +137,24 @@ export function approvalFromComment(cmd: VerifiedCommand, provider: 'github' | '
 }
 
 /**
+ * Whether a forge login may decide from the issue: anyone with write access (the workflow checked
+ * that) unless spec.approval.approvers is set; then only logins listed as `<provider>:<login>`
+ * (e.g. `github:alice`), so an approvers list is never widened by the issue path.
+ */
+export function mayDecideFromIssue(run: Pick<AgentRun, 'spec'>, cmd: Pick<VerifiedCommand, 'login'>, provider: 'github' | 'forgejo'): boolean {
+  const approvers = run.spec?.approval?.approvers ?? [];
+  if (approvers.length === 0) return true;
+  const want = `${provider}:${cmd.login}`.toLowerCase();
+  return approvers.some((a) => a.toLowerCase() === want);
+}
+
+/** The reply to a decision comment by a writer who is not in spec.approval.approvers. */
+export const notApproverReply = (cmd: VerifiedCommand, provider: 'github' | 'forgejo'): string =>
+  `@${cmd.login} your \`/${cmd.command.verb}\` was not applied: this run's spec.approval.approvers does not list \`${provider}:${cmd.login}\`, which approving from the issue needs.`;
+
+const isDecision = (c: VerifiedCommand) => c.command.verb === 'approve' || c.command.verb === 'reject';
+
+/**
  * The gate's verdict from the issue, before the Kubernetes path is looked at: a decision already
  * recorded from the issue stands; otherwise the first verified /approve or /reject counts when
  * spec.approval holds no decision (a spec decision seen at the same time is the one recorded,
@@ -148,15 +166,20 @@ export function issueVerdict(run: Pick<AgentRun, 'spec'>, recorded: ApprovalReco
   if (recorded?.decision && decidedOnIssue(recorded)) return { kind: recorded.decision === 'Approved' ? 'approved' : 'rejected', record: recorded };
   if (recorded?.decision || run.spec.approval?.decision) return undefined;
   for (const cmd of commands) {
+    if (!mayDecideFromIssue(run, cmd, provider)) continue;
     const record = approvalFromComment(cmd, provider);
     if (record) return { kind: record.decision === 'Approved' ? 'approved' : 'rejected', record };
   }
   return undefined;
 }
 
-/** The commands to answer: every verified decision comment other than the one recorded. */
-export const lateCommands = (recorded: ApprovalRecord | undefined, commands: VerifiedCommand[]): VerifiedCommand[] =>
-  recorded?.decision ? commands.filter((c) => (c.command.verb === 'approve' || c.command.verb === 'reject') && c.commentUrl !== recorded.url) : [];
+/** The commands to answer: every verified decision comment (by someone who may decide) other than the one recorded. */
+export const lateCommands = (run: Pick<AgentRun, 'spec'>, recorded: ApprovalRecord | undefined, commands: VerifiedCommand[], provider: 'github' | 'forgejo'): VerifiedCommand[] =>
+  recorded?.decision ? commands.filter((c) => isDecision(c) && mayDecideFromIssue(run, c, provider) && c.commentUrl !== recorded.url) : [];
+
+/** Decision comments by writers whom spec.approval.approvers does not list. */
+export const refusedCommands = (run: Pick<AgentRun, 'spec'>, commands: VerifiedCommand[], provider: 'github' | 'forgejo'): VerifiedCommand[] =>
+  commands.filter((c) => isDecision(c) && !mayDecideFromIssue(run, c, provider));
 
 /** The reply to a decision comment that came after the run was decided. */
 export function lateReply(cmd: VerifiedCommand, recorded: ApprovalRecord): string {

@@ -77,7 +77,7 @@ export interface AgentRunSpec {
      */
     required?: boolean;
     /**
-     * When set, only these may decide, in addition to holding the approve verb: entries user:<name>, group:<name> or a plain user name (checked by the agentlab-approvals admission policy).
+     * When set, only these may decide, in addition to holding the approve verb: entries user:<name>, group:<name> or a plain user name (checked by the agentlab-approvals admission policy). From the run's issue (spec.issueTracker), only forge logins listed as github:<login> or forgejo:<login> may decide (with write access to the repository).
      *
      * @maxItems 16
      *
