@@ -6,7 +6,7 @@ export { parseCommand, MAX_TEXT, type ParsedCommand } from './commands.js';
 export { acceptCommand, isBot, isSelf } from './decide.js';
 export { resolveTracker, unauthorizedMessage, ISSUE_TRACKER_UNAVAILABLE, type ResolveTrackerDeps, type ResolvedTracker } from './token.js';
 export {
-  IssueWorkflow, WorkflowMemory, recordMilestone, withIssueRef, MAX_RECORDED_MILESTONES, MAX_KEY, SINCE_AFTER,
+  IssueWorkflow, WorkflowMemory, recordMilestone, searchSince, withIssueRef, MAX_RECORDED_MILESTONES, MAX_KEY, SINCE_AFTER,
   type IssueRecord, type VerifiedCommand,
 } from './issue-workflow.js';
 export { issueTrackerSpec, type IssueTrackerSpec } from '../../model/issue-tracker-spec.js';

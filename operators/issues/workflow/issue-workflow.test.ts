@@ -8,7 +8,7 @@ import type { IssueTrackerSpec } from '../../model/issue-tracker-spec.js';
 import { IssueTrackerError } from '../errors.js';
 import { createIssueTracker } from '../factory.js';
 import type { IssueProvider, IssueTracker } from '../types.js';
-import { IssueWorkflow, WorkflowMemory, recordMilestone, withIssueRef, type IssueRecord, type StatusView, type WorkflowSubject } from './issue-workflow.js';
+import { IssueWorkflow, WorkflowMemory, recordMilestone, searchSince, withIssueRef, type IssueRecord, type StatusView, type WorkflowSubject } from './issue-workflow.js';
 import { statusMarker } from './markers.js';
 
 const REPO = 'agentlab/homelab';
@@ -79,6 +79,19 @@ describe.each(CASES)('IssueWorkflow against the fake $provider', (c) => {
     const n = fake.requests.length;
     expect(await engine().ensureIssue(VIEW, first)).toBe(first);
     expect(fake.requests.length).toBe(n);
+  });
+
+  it('searches only issues updated since the resource was created (less an hour), when the subject says when', async () => {
+    const rec = await engine().ensureIssue(VIEW);
+    const created = new Date(Date.now() - 10_000).toISOString();
+    const n = fake.requests.length;
+    const again = await new IssueWorkflow(tracker, { ...subject, createdAt: created }, spec(), { memory: new WorkflowMemory() }).ensureIssue(VIEW);
+    expect(again).toEqual(rec);
+    const list = fake.requests.slice(n).find((r) => r.method === 'GET' && /\/issues$/.test(r.path))!;
+    expect(Date.parse(list.query.since!)).toBe(Date.parse(created) - 3_600_000);
+    // A cluster clock 30 minutes ahead of the forge: within the hour allowed, the issue is still found.
+    const skewed = new Date(Date.now() + 30 * 60_000).toISOString();
+    expect(await new IssueWorkflow(tracker, { ...subject, createdAt: skewed }, spec(), { memory: new WorkflowMemory() }).ensureIssue(VIEW)).toEqual(rec);
   });
 
   it('ignores an issue someone else wrote with our marker (never adopts a spoof)', async () => {
@@ -340,3 +353,11 @@ describe('recordMilestone', () => {
 });
 
 export type { IssueRecord };
+
+describe('searchSince', () => {
+  it('is an hour before the creation time, or nothing without a readable one', () => {
+    expect(searchSince('2026-12-03T07:00:00Z')).toEqual({ since: '2026-12-03T06:00:00.000Z' });
+    expect(searchSince(undefined)).toEqual({});
+    expect(searchSince('yesterday')).toEqual({});
+  });
+});

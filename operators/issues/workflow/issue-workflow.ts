@@ -66,6 +66,15 @@ export class WorkflowMemory {
 
 const defaultMemory = new WorkflowMemory();
 
+/** Clock skew allowed between the cluster and the forge when searching issues by time. */
+const SKEW_MS = 3_600_000;
+
+/** An issue we opened for a resource was created (so updated) after the resource: only those need reading. */
+export function searchSince(createdAt: string | undefined): { since?: string } {
+  const t = createdAt ? Date.parse(createdAt) : NaN;
+  return Number.isNaN(t) ? {} : { since: new Date(t - SKEW_MS).toISOString() };
+}
+
 /** Appends "(#N)" so the forge links the commit to the issue, unless the message already names it. */
 export function withIssueRef(message: string, issue: number | undefined): string {
   if (issue === undefined || new RegExp(`#${issue}\\b`).test(message)) return message;
@@ -109,7 +118,7 @@ export class IssueWorkflow {
     }
     const marker = issueMarker(this.subject.uid);
     const self = await this.self();
-    const found = (await this.tracker.listIssues({ state: 'all' })).find((i) => isSelf(i.author, self) && hasMarker(i.body, marker));
+    const found = (await this.tracker.listIssues({ state: 'all', ...searchSince(this.subject.createdAt) })).find((i) => isSelf(i.author, self) && hasMarker(i.body, marker));
     if (found) return { provider, number: found.number, url: found.url };
     const title = clip((this.spec.createIssue?.title || view.title).trim(), 256) || `${this.subject.kind} ${this.subject.namespace}/${this.subject.name}`;
     const labels = this.spec.createIssue?.labels ?? [];

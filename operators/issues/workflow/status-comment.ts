@@ -7,6 +7,8 @@ export interface WorkflowSubject {
   namespace: string;
   name: string;
   uid: string;
+  /** metadata.creationTimestamp (optional): the issue search in ensureIssue then skips issues not updated since (less an hour for clock skew). */
+  createdAt?: string;
 }
 
 export type StepState = 'pending' | 'running' | 'waiting' | 'done' | 'failed';
