@@ -233,7 +233,7 @@ export interface AgentRunSpec {
      */
     type?: 'pod' | 'vm';
     /**
-     * Agent runner image; the operator's pinned runner when empty.
+     * Agent runner image; the operator's pinned runner when empty. For vm engine kubevirt, the containerDisk image carrying the runner (default ghcr.io/agentlab/agent-runner-disk).
      */
     image?: string;
     /**
@@ -268,7 +268,7 @@ export interface AgentRunSpec {
      */
     vm?: {
       /**
-       * kata runs the agent pod under a Kata Containers RuntimeClass (the pod's own lightweight VM; everything else as for type pod, the RuntimeClass's overhead added by the API server); kubevirt runs it in a KubeVirt VirtualMachineInstance (not supported by this version). Unset: kata when the cluster serves the RuntimeClass named by runtimeClassName, else kubevirt when it serves KubeVirt's VirtualMachineInstance API; status.runtime says which was chosen and why.
+       * kata runs the agent pod under a Kata Containers RuntimeClass (the pod's own lightweight VM; everything else as for type pod, the RuntimeClass's overhead added by the API server); kubevirt runs it in a KubeVirt VirtualMachineInstance booting image as a containerDisk, configured by cloud-init, with cpus, memory and gpu as permitted host devices. Unset: kata when the cluster serves the RuntimeClass named by runtimeClassName, else kubevirt when it serves KubeVirt's VirtualMachineInstance API; status.runtime says which was chosen and why.
        */
       engine?: 'kata' | 'kubevirt';
       /**
