@@ -4,8 +4,9 @@ import { APPROVAL_POLICY, type PolicyState } from './human.js';
 export type ApprovalVerdict =
   | { kind: 'notRequired' }
   | { kind: 'waiting'; message: string }
-  | { kind: 'approved'; decidedBy: string; decidedAt: string }
-  | { kind: 'rejected'; decidedBy: string; decidedAt: string; message: string };
+  /** `via`/`url`: a decision from the task's issue (github or forgejo, the comment); kubectl otherwise. */
+  | { kind: 'approved'; decidedBy: string; decidedAt: string; via?: string; url?: string }
+  | { kind: 'rejected'; decidedBy: string; decidedAt: string; message: string; via?: string; url?: string };
 
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -35,10 +35,11 @@ describe('hardwaretask controller: plan', () => {
     expect(run.applied).toEqual([]);
   });
 
-  it('stalls honestly on a step type this version does not run, once it is reached', async () => {
+  it('stalls a document step when the task names no issue tracker, saying what to set', async () => {
     const run = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [{ name: 'report', type: 'document', document: { files: [{ path: 'a.md', content: 'x' }] } }, { ...fit, dependsOn: ['report'] }] }), now });
-    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'UnsupportedStepType', message: 'spec.steps[0] (report): step type document is not supported by this version; the steps before it ran' });
-    expect(stepsOf(run)).toEqual([{ name: 'report', phase: 'Pending', message: 'step type document is not supported by this version' }, { name: 'fit', phase: 'Pending' }]);
+    const message = 'spec.steps[0].document: target Issue needs spec.issueTracker (or the deprecated spec.github) naming the repository and the token Secret; docs/hardwaretasks.md "The issue"';
+    expect(cond(run.status, 'Stalled')).toMatchObject({ reason: 'IssueTrackerRequired', message });
+    expect(stepsOf(run)).toEqual([{ name: 'report', phase: 'Pending', message }, { name: 'fit', phase: 'Pending' }]);
   });
 
   it('stalls a kubernetes step without spec.serviceAccountName, saying what to add, and applies nothing', async () => {

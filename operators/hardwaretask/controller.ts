@@ -8,10 +8,15 @@ import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import type { ReconcileResult } from '../runtime/outcome.js';
 import { TransientError } from '../runtime/outcome.js';
 import { analysisRequest, nodeFacts, reportOutputs } from './analysis.js';
-import { stepApproval } from './approval.js';
+import { stepApproval, type ApprovalVerdict } from './approval.js';
 import { manifestProblems, runManifests, type Manifest } from './kubernetes-step.js';
 import { APPROVAL_POLICY, humanDeadline, humanVerdict, waitingText, type PolicyState } from './human.js';
 import { substituteStepOutputs } from './references.js';
+import { createIssueTracker, type IssueTrackerFactory } from '../issues/index.js';
+import type { VerifiedCommand } from '../issues/workflow/index.js';
+import { runDocumentStep, type DocumentFile } from './document-step.js';
+import { DEFAULT_ISSUE_POLL_MS, taskIssues, type TaskIssue } from './issue-sync.js';
+import { issueApproval, issueCompletion, issueStatusView, milestonesDue } from './issue-view.js';
 import { HARDWARETASKS, NAMESPACES, NODES, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { desiredStepPod, HOST_PATHS, hostAccessRefusal, stepPodName } from './step-pod.js';
 import { stepRunResult } from './step-result.js';
@@ -27,6 +32,10 @@ export interface HardwareTaskControllerOptions {
   fetch?: typeof fetch;
   /** Time limit of an analysis step's model call (default 10 minutes). */
   modelTimeoutMs?: number;
+  /** Builds the issue tracker of spec.issueTracker / spec.github (ControllerDeps.issueTrackers; default createIssueTracker). */
+  issueTrackers?: IssueTrackerFactory;
+  /** How often a task with a step waiting for a person or an approval reads its issue (default 15 s). */
+  issuePollMs?: number;
 }
 
 /** The task's own router token Secret (ADR 0013), used by its analysis steps. */
@@ -51,7 +60,7 @@ export const MAX_REQUEUE_MS = 6 * 3600_000;
 const MAX_MESSAGE = 1024;
 
 /** Step types this version runs; the others make the task Stalled when they are reached. */
-export const SUPPORTED_STEP_TYPES: readonly string[] = ['analysis', 'human', 'check', 'command', 'kubernetes'];
+export const SUPPORTED_STEP_TYPES: readonly string[] = ['analysis', 'human', 'check', 'command', 'kubernetes', 'document'];
 
 const truncate = (text: string, max = MAX_MESSAGE) => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -72,6 +81,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
   const retryAt = new Map<string, number>();
   const tokens = new Map<string, { token: string; issuedAt: number }>();
   let handle: ControllerHandle | undefined;
+  const issues = taskIssues({ factory: opts.issueTrackers ?? createIssueTracker, pollMs: opts.issuePollMs ?? DEFAULT_ISSUE_POLL_MS });
   const callKey = (task: Task, step: string, run: number) => `${task.metadata!.namespace}/${task.metadata!.name}/${task.metadata!.uid}/${step}/${run}`;
 
   async function taskToken(ctx: ReconcileContext<Task>): Promise<{ token: string; issuedAt: number }> {
@@ -136,6 +146,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       handle = h;
     },
     forget(key) {
+      issues.forget(key);
       for (const k of calls.keys()) if (k.startsWith(`${key}/`)) calls.delete(k);
       for (const k of retryAt.keys()) if (k.startsWith(`${key}/`)) retryAt.delete(k);
     },
@@ -159,9 +170,54 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
         ctx.setStatus({ phase: 'Pending', steps: [] });
         return { outcome: { kind: 'stalled', reason: 'InvalidGraph', message } };
       }
-      if (spec.github) {
-        ctx.setCondition({ type: 'IssueTracked', status: 'False', reason: 'NotSupported', message: 'spec.github: the issue tracker is not supported by this version; the task runs without an issue' });
-      }
+      // The task's issue: opened or linked, and the verified commands on it (/done, /approve, /reject).
+      const issue: TaskIssue | undefined = await issues.open(ctx);
+      const usedNow = new Set<number>();
+      const docLinks: { label: string; url: string }[] = [];
+      /** Whether a command was written after our milestone comment asking for it (comment ids grow on both forges). */
+      const after = async (h: TaskIssue, key: string, c: VerifiedCommand): Promise<boolean | undefined> => {
+        try {
+          const asked = await h.milestoneId(key);
+          return asked !== undefined && c.commentId > asked;
+        } catch (err) {
+          h.failed(err);
+          return undefined;
+        }
+      };
+      /** A verified /approve or /reject on the issue for a step waiting for its approval (undefined: none usable). */
+      const approvalFromIssue = async (h: TaskIssue, step: HardwareStep, stepName: string): Promise<ApprovalVerdict | undefined> => {
+        const d = issueApproval(step, h.commands.filter((c) => !usedNow.has(c.commentId)));
+        if (d.kind === 'none') return undefined;
+        if (d.kind === 'refused') {
+          await issues.refuse(ctx.key, h, d.command, `${d.message}; step \`${stepName}\` still waits for an approval.`);
+          return undefined;
+        }
+        const ok = await after(h, `approval:${stepName}`, d.command);
+        if (ok === undefined) return undefined;
+        if (!ok) {
+          await issues.refuse(ctx.key, h, d.command, `this \`/${d.command.command.verb}\` came before step \`${stepName}\` asked for an approval, so it does not decide it; comment again to decide.`);
+          return undefined;
+        }
+        usedNow.add(d.command.commentId);
+        await issues.accept(h, d.command);
+        const via = h.tracker.provider;
+        const by = { decidedBy: d.command.login, decidedAt: seconds(now), via, url: d.command.commentUrl };
+        return d.decision === 'Approved' ? { kind: 'approved', ...by } : { kind: 'rejected', ...by, message: `rejected by ${d.command.login} via ${via}${d.reason ? `: ${d.reason}` : ''}` };
+      };
+      /** A verified `/done <step> [notes]` written after the step asked for a person (undefined: none usable). */
+      const completionFromIssue = async (h: TaskIssue, stepName: string) => {
+        const c = issueCompletion(stepName, h.commands.filter((x) => !usedNow.has(x.commentId)));
+        if (!c) return undefined;
+        const ok = await after(h, `waiting:${stepName}`, c);
+        if (ok === undefined) return undefined;
+        if (!ok) {
+          await issues.refuse(ctx.key, h, c, `this \`/done ${stepName}\` came before the step asked for a person, so it does not complete it; comment again once it is done.`);
+          return undefined;
+        }
+        usedNow.add(c.commentId);
+        await issues.accept(h, c);
+        return c;
+      };
 
       const byName = new Map(spec.steps.map((s, i) => [s.name, { step: s, index: i }]));
       const steps = new Map((prev.steps ?? []).map((s) => [s.name, { ...s }]));
@@ -173,11 +229,11 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
         const target = retry.split('@')[0];
         const st = steps.get(target);
         const entry = byName.get(target);
-        if (st?.phase === 'Failed' && entry && ['check', 'command', 'kubernetes'].includes(entry.step.type)) {
+        if (st?.phase === 'Failed' && entry && ['check', 'command', 'kubernetes', 'document'].includes(entry.step.type)) {
           steps.set(target, { name: target, attempts: st.attempts, podName: st.podName, phase: 'Pending', message: `retry requested (${retry})` });
           ctx.event('Normal', 'StepRetried', `step ${target}: run ${(st.attempts ?? 0) + 1} requested with ${RETRY_ANNOTATION}=${retry}`);
         } else {
-          ctx.event('Warning', 'RetryIgnored', `${RETRY_ANNOTATION}=${retry}: step ${target} is ${st?.phase ?? 'unknown'}; only a failed check, command or kubernetes step can be retried`);
+          ctx.event('Warning', 'RetryIgnored', `${RETRY_ANNOTATION}=${retry}: step ${target} is ${st?.phase ?? 'unknown'}; only a failed check, command, kubernetes or document step can be retried`);
         }
         fields.lastHandledRetry = retry;
       } else if (prev.lastHandledRetry) {
@@ -218,9 +274,12 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
         }
         const base = `spec.steps[${index}]`;
 
-        // The approval gate, before the step does anything.
-        if (step.approval && st.phase !== 'Running') {
-          const verdict = stepApproval({ name, namespace }, step, index, st, step.approval.decision ? await policyState() : 'installed', now);
+        // The approval gate, before the step does anything. The first decision wins: one taken on the
+        // issue (recorded with approvedVia github/forgejo) stands whatever the spec says later.
+        const issueDecided = (st.approvedVia === 'github' || st.approvedVia === 'forgejo') && st.approvalDecision === 'Approved';
+        if (step.approval && st.phase !== 'Running' && !issueDecided) {
+          let verdict: ApprovalVerdict = stepApproval({ name, namespace }, step, index, st, step.approval.decision ? await policyState() : 'installed', now);
+          if (verdict.kind === 'waiting' && issue) verdict = (await approvalFromIssue(issue, step, stepName)) ?? { ...verdict, message: issue.record ? `${verdict.message}, or comment /approve or /reject <reason> on ${issue.record.url}` : verdict.message };
           if (verdict.kind === 'waiting') {
             if (st.phase !== 'AwaitingApproval') ctx.event('Normal', 'AwaitingApproval', truncate(verdict.message));
             st.phase = 'AwaitingApproval';
@@ -228,15 +287,16 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
             steps.set(stepName, st);
             continue;
           }
+          const via = verdict.kind === 'notRequired' ? undefined : verdict.via ?? 'kubectl';
           if (verdict.kind === 'rejected') {
-            Object.assign(st, { phase: 'Failed', approvedBy: verdict.decidedBy, approvedAt: verdict.decidedAt, approvalDecision: 'Rejected', finishedAt: seconds(now), message: truncate(verdict.message) });
+            Object.assign(st, { phase: 'Failed', approvedBy: verdict.decidedBy, approvedAt: verdict.decidedAt, approvalDecision: 'Rejected', approvedVia: via, ...(verdict.url ? { approvalURL: verdict.url } : {}), finishedAt: seconds(now), message: truncate(verdict.message) });
             ctx.event('Warning', 'StepRejected', `step ${stepName} ${verdict.message}`);
             steps.set(stepName, st);
             continue;
           }
           if (verdict.kind === 'approved' && st.approvalDecision !== 'Approved') {
-            Object.assign(st, { approvedBy: verdict.decidedBy, approvedAt: verdict.decidedAt, approvalDecision: 'Approved' });
-            ctx.event('Normal', 'StepApproved', `step ${stepName} approved by ${verdict.decidedBy}`);
+            Object.assign(st, { approvedBy: verdict.decidedBy, approvedAt: verdict.decidedAt, approvalDecision: 'Approved', approvedVia: via, ...(verdict.url ? { approvalURL: verdict.url } : {}) });
+            ctx.event('Normal', 'StepApproved', `step ${stepName} approved by ${verdict.decidedBy} via ${via}${verdict.url ? ` (${verdict.url})` : ''}`);
             if (st.phase === 'AwaitingApproval') st.phase = 'Pending';
           }
         }
@@ -249,7 +309,16 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
             continue;
           }
           const marked = step.human!.completed === true || task.metadata?.annotations?.['agentlab.dev/complete-step'] === stepName;
-          const verdict = humanVerdict({ name, namespace, annotations: task.metadata?.annotations, labels: task.metadata?.labels }, step, index, st, marked ? await policyState() : 'installed', now);
+          let verdict = humanVerdict({ name, namespace, annotations: task.metadata?.annotations, labels: task.metadata?.labels }, step, index, st, marked ? await policyState() : 'installed', now);
+          if (verdict.kind !== 'completed' && issue) {
+            const done = st.phase === 'WaitingForHuman' ? await completionFromIssue(issue, stepName) : undefined;
+            if (done) {
+              verdict = { kind: 'completed', record: { completedBy: done.login, completedAt: seconds(now), completedVia: issue.tracker.provider, ...(done.notes ? { notes: done.notes } : {}) } };
+              st.completedURL = done.commentUrl;
+            } else if (issue.record) {
+              verdict = { ...verdict, message: `${verdict.message}, or comment /done ${stepName} [notes] on ${issue.record.url}` };
+            }
+          }
           if (verdict.kind === 'completed') {
             Object.assign(st, { phase: 'Succeeded', finishedAt: seconds(now), ...verdict.record, message: truncate(`done by ${verdict.record.completedBy} (${verdict.record.completedVia})`) });
             st.startedAt ??= seconds(now);
@@ -351,6 +420,38 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           continue;
         }
 
+        if (step.type === 'document') {
+          const doc = step.document!;
+          const files: DocumentFile[] = [];
+          let bad: string | undefined;
+          doc.files.forEach((f, i) => {
+            const r = substituteStepOutputs(f.content, `${base}.document.files[${i}].content`, output);
+            if ('error' in r) bad ??= `${r.error.field}: ${r.error.message}`;
+            else files.push({ path: f.path, content: r.value });
+          });
+          const commitMessage = substituteStepOutputs(doc.commitMessage ?? `docs: ${stepName} of HardwareTask ${namespace}/${name} on ${spec.node}`, `${base}.document.commitMessage`, output);
+          if ('error' in commitMessage) bad ??= `${commitMessage.error.field}: ${commitMessage.error.message}`;
+          if (bad || 'error' in commitMessage) {
+            Object.assign(st, { phase: 'Failed', finishedAt: seconds(now), message: truncate(bad ?? '') });
+            steps.set(stepName, st);
+            continue;
+          }
+          const r = await runDocumentStep(issue, step, base, files, commitMessage.value, { namespace, name });
+          if (r.kind === 'done') {
+            Object.assign(st, { phase: 'Succeeded', attempts: (st.attempts ?? 0) + 1, startedAt: st.startedAt ?? seconds(now), finishedAt: seconds(now), outputs: r.outputs, message: truncate(r.message) });
+            docLinks.push(...r.links);
+            ctx.event('Normal', 'StepSucceeded', truncate(`step ${stepName}: ${r.message}`));
+          } else if (r.kind === 'failed') {
+            Object.assign(st, { phase: 'Failed', attempts: (st.attempts ?? 0) + 1, finishedAt: seconds(now), message: truncate(r.message) });
+            ctx.event('Warning', 'StepFailed', truncate(`step ${stepName}: ${r.message}`));
+          } else {
+            st.message = truncate(r.message);
+            if (r.kind === 'stalled') blocker ??= { reason: 'IssueTrackerRequired', message: r.message };
+          }
+          steps.set(stepName, st);
+          continue;
+        }
+
         // check and command: one pod per run, pinned to the node.
         const block = (step.check ?? step.command)!;
         if (block.hostAccess) {
@@ -417,7 +518,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       if (phase !== prev.phase && (phase === 'Succeeded' || phase === 'Failed')) {
         ctx.event(phase === 'Succeeded' ? 'Normal' : 'Warning', phase === 'Succeeded' ? 'TaskSucceeded' : 'TaskFailed', taskOutcome(phase, list).message);
       }
-      ctx.setStatus(fields);
+      let issueRequeueMs: number | undefined;
       ctx.setCondition(waitingMessage
         ? { type: 'WaitingForHuman', status: 'True', reason: 'WaitingForHuman', message: waitingMessage }
         : { type: 'WaitingForHuman', status: 'False', reason: 'NoHumanStepWaiting', message: 'no step waits for a person' });
@@ -425,6 +526,31 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       ctx.setCondition(approving
         ? { type: 'ApprovalRequired', status: 'True', reason: 'AwaitingApproval', message: approving.message ?? `step ${approving.name} waits for approval` }
         : { type: 'ApprovalRequired', status: 'False', reason: 'NoApprovalPending', message: 'no step waits for an approval' });
+      if (issue) {
+        // Commands that found nothing to act on are answered once (a reaction and a short reply).
+        for (const c of [...issue.commands]) {
+          if (usedNow.has(c.commentId)) continue;
+          if (c.command.verb === 'done') {
+            const target = list.find((x) => x.name === (c.command as { step: string }).step);
+            if (target?.phase !== 'WaitingForHuman') await issues.refuse(ctx.key, issue, c, target ? `step \`${target.name}\` is ${target.phase ?? 'Pending'}, not waiting for a person, so \`/done\` changes nothing.` : `this task has no step \`${(c.command as { step: string }).step}\`.`);
+          } else if (!list.some((x) => x.phase === 'AwaitingApproval')) {
+            const last = [...list].reverse().find((x) => x.approvalDecision);
+            await issues.refuse(ctx.key, issue, c, `no step waits for an approval${last ? `; step \`${last.name}\` was ${last.approvalDecision!.toLowerCase()} by ${last.approvedBy} via ${last.approvedVia ?? 'kubectl'}` : ''}, so \`/${c.command.verb}\` changes nothing.`);
+          }
+        }
+        const links = [...docLinks, ...list.flatMap((x) => (x.outputs?.commitURL ? x.outputs.commitURL.split(' ').map((url) => ({ label: `documentation commit (${x.name})`, url })) : []))];
+        const uniqueLinks = links.filter((l, i) => links.findIndex((m) => m.url === l.url) === i);
+        const outcomeNow = blocker && phase !== 'Failed' && phase !== 'Succeeded' ? blocker.message : taskOutcome(phase, list).message;
+        const view = issueStatusView(task, list, phase, outcomeNow, uniqueLinks);
+        const humanText = (stepName: string) => {
+          const entry = byName.get(stepName);
+          const st = list.find((x) => x.name === stepName);
+          return entry?.step.human ? waitingText(entry.step, st?.instructions ?? entry.step.human.instructions) : undefined;
+        };
+        const wait = await issues.publish(ctx, issue, { fields, phase, view, milestones: milestonesDue(task, list, phase, humanText) });
+        if (wait !== undefined) issueRequeueMs = wait;
+      }
+      ctx.setStatus(fields);
       if (spec.steps.some((s) => s.human?.deadline)) {
         ctx.setCondition(deadlineMessage
           ? { type: 'HumanDeadlineExceeded', status: 'True', reason: 'DeadlineExceeded', message: deadlineMessage }
@@ -433,6 +559,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       const outcome = blocker && phase !== 'Failed' && phase !== 'Succeeded' ? { kind: 'stalled' as const, ...blocker } : taskOutcome(phase, list);
       const result: ReconcileResult = { outcome };
       if (requeueAfterMs !== undefined && phase !== 'Succeeded' && phase !== 'Failed') result.requeueAfterMs = requeueAfterMs;
+      if (issueRequeueMs !== undefined) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? issueRequeueMs, issueRequeueMs);
       return result;
     },
   };
@@ -471,6 +598,8 @@ function clean(s: StepStatus): StepStatus {
   return JSON.parse(JSON.stringify(s)) as StepStatus;
 }
 
-export const controller = (deps: ControllerDeps = {}): Controller<Task> => hardwareTaskController({ routerUrl: deps.routerUrl, stepRunnerImage: deps.stepRunnerImage });
+export const controller = (deps: ControllerDeps = {}): Controller<Task> => hardwareTaskController({
+  routerUrl: deps.routerUrl, stepRunnerImage: deps.stepRunnerImage, issueTrackers: deps.issueTrackers, issuePollMs: deps.issuePollMs,
+});
 
 export type { HardwareStep };

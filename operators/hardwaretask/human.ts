@@ -12,7 +12,8 @@ export type PolicyState = 'installed' | 'missing';
 export interface CompletionRecord {
   completedBy: string;
   completedAt: string;
-  completedVia: 'spec' | 'annotation' | 'flux';
+  /** github / forgejo: a verified `/done <step>` comment on the task's issue. */
+  completedVia: 'spec' | 'annotation' | 'flux' | 'github' | 'forgejo';
   notes?: string;
 }
 

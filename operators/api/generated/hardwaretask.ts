@@ -476,9 +476,13 @@ export interface HardwareTaskStatus {
      */
     completedAt?: string;
     /**
-     * How the step was marked done - spec (human.completed), annotation (agentlab.dev/complete-step) or flux (applied from git).
+     * How the step was marked done - spec (human.completed), annotation (agentlab.dev/complete-step), flux (applied from git), or github / forgejo (a /done comment on the task's issue by a user with write access).
      */
     completedVia?: string;
+    /**
+     * For a human step done from the issue, the /done comment's URL.
+     */
+    completedURL?: string;
     /**
      * For human steps, what the person reported (human.notes).
      */
@@ -499,6 +503,14 @@ export interface HardwareTaskStatus {
      * When the approval was recorded.
      */
     approvedAt?: string;
+    /**
+     * Where the approval decision came from - kubectl (spec.steps[].approval, verified by the admission policy), or github / forgejo (an /approve or /reject comment on the task's issue by a user with write access).
+     */
+    approvedVia?: string;
+    /**
+     * For a decision from the issue, the comment's URL.
+     */
+    approvalURL?: string;
     /**
      * The pod that ran a check or command step.
      */
