@@ -73,6 +73,26 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
     await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/namespaces/${f.ns}/agentruns/kv-missing` });
   }, 60_000);
 
+  it('the router stores a run\'s report once, for the run its token names, and refuses other callers', async () => {
+    const { token } = await f.lanes.issueToken(f.ns, 'kv-report');
+    const url = `${f.lanes.router.url}/agentlab/v1/report`;
+    const termination = JSON.stringify({ outcome: 'Succeeded', reason: 'Completed', message: '', result: 'done', turns: 1, toolCalls: 0, toolErrors: 0 });
+    const post = (auth: string | undefined, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });
+    expect((await post(undefined, { termination })).status).toBe(401);
+    expect((await post('Bearer not-a-token', { termination })).status).toBe(401);
+    const bad = await post(`Bearer ${token}`, { termination: 'not json' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('termination: not a JSON object');
+    // The body cannot name another run: the token decides whose report it is.
+    const ok = await post(`Bearer ${token}`, { termination, transcript: '{"type":"start","turn":0}\n', namespace: 'elsewhere', run: 'other' });
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toEqual({ namespace: f.ns, run: 'kv-report' });
+    const cm = await cluster.core.readNamespacedConfigMap({ namespace: f.lanes.routerNs, name: runReportConfigMapName(f.ns, 'kv-report') });
+    expect(cm.metadata?.annotations).toMatchObject({ 'agentlab.dev/run-namespace': f.ns, 'agentlab.dev/run': 'kv-report' });
+    expect(cm.data).toEqual({ 'termination.json': termination, 'transcript.jsonl': '{"type":"start","turn":0}\n' });
+    expect((await post(`Bearer ${token}`, { termination })).status).toBe(409);
+  });
+
   describe.runIf(cluster.nodeSimulator)('with the VirtualMachineInstance CRD', () => {
     beforeAll(async () => {
       await installCrd('virtualmachineinstances.kubevirt.io.yaml', VMI_CRD, 'virtualmachineinstances');
