@@ -5,8 +5,8 @@ import type { AgentRunStatus } from '../api/generated/agentrun.js';
 import type { AgentRun } from './types.js';
 import { desiredChild } from '../runtime/apply.js';
 import type { ReconcileContext } from '../runtime/controller.js';
-import { isAlreadyExists, isNotFound, type KubeObject } from '../runtime/kube.js';
-import { TransientError, type ReconcileResult } from '../runtime/outcome.js';
+import { isAlreadyExists, isNotFound, KubeApiError, type KubeObject } from '../runtime/kube.js';
+import { TerminalError, TransientError, type ReconcileResult } from '../runtime/outcome.js';
 import type { RunUsage } from '../model/agentrun/usage.js';
 import { runReportConfigMapName, runReportFromConfigMap, type RunReport } from '../model/agentrun/report.js';
 import { desiredTranscript } from './desired.js';
@@ -36,6 +36,16 @@ export interface KubevirtRunOptions {
 }
 
 export type Admission = { ok: true; hostDevices: string[] } | { ok: false; reason: string; message: string };
+
+/**
+ * KubeVirt's admission webhooks (or RBAC) refusing the VMI: retrying the same object cannot help,
+ * so the run is Stalled with the API server's message (e.g. a host device the cluster does not
+ * permit, a feature gate that is off). Anything else is left to the caller (retried).
+ */
+export function vmiRefusal(err: unknown, vmi: string): TerminalError | undefined {
+  if (!(err instanceof KubeApiError) || ![400, 403, 422].includes(err.code)) return undefined;
+  return new TerminalError('VMIRefused', `the API server refused VirtualMachineInstance ${vmi} (HTTP ${err.code}${err.reason ? ` ${err.reason}` : ''}): ${err.status?.message ?? err.message}`);
+}
 
 export function kubevirtRuns(opts: KubevirtRunOptions) {
   async function kubevirtCRs(ctx: ReconcileContext<AgentRun>): Promise<KubeVirtCR[] | 'notServed'> {
@@ -99,7 +109,8 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
       try {
         await ctx.client.create(VIRTUAL_MACHINE_INSTANCES, vmi);
       } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
+        if (isAlreadyExists(err)) return vmi.metadata!.name!;
+        throw vmiRefusal(err, `${vmi.metadata!.namespace}/${vmi.metadata!.name}`) ?? err;
       }
       return vmi.metadata!.name!;
     },
