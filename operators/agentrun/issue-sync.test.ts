@@ -3,6 +3,7 @@
 // Kubernetes decision after the issue decided.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeForgejo, type FakeForge } from '../../hack/fakes/forgejo.js';
+import { startFakeGitHub } from '../../hack/fakes/github.js';
 import { createIssueTracker } from '../issues/index.js';
 import { statusMarker } from '../issues/workflow/markers.js';
 import type { KubeObject } from '../runtime/kube.js';
@@ -21,13 +22,13 @@ const binding = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'Validati
 const secret = (token: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'forge', namespace: 'ai' }, data: { token: Buffer.from(token).toString('base64') } } as KubeObject);
 
 let forge: FakeForge;
+let github: FakeForge;
 beforeAll(async () => {
-  forge = await startFakeForgejo({
-    repositories: ['homelab/infra'],
-    users: [{ login: 'homelab', token: 'op-token' }, { login: 'alice', token: 'alice-token', permission: 'write' }, { login: 'rita', token: 'rita-token', permission: 'read' }],
-  });
+  const users = [{ login: 'homelab', token: 'op-token' }, { login: 'alice', token: 'alice-token', permission: 'write' as const }, { login: 'rita', token: 'rita-token', permission: 'read' as const }];
+  forge = await startFakeForgejo({ repositories: ['homelab/infra'], users });
+  github = await startFakeGitHub({ repositories: ['homelab/infra'], users, issues: [{ repository: 'homelab/infra', number: 42, title: 'Disk full on node-2' }] });
 });
-afterAll(async () => { await forge.close(); });
+afterAll(async () => { await forge.close(); await github.close(); });
 
 let seq = 0;
 function gatedRun(status?: AgentRun['status'], tracker: Record<string, unknown> = {}): AgentRun {
@@ -90,6 +91,40 @@ describe('AgentRun with an issue tracker', () => {
     await comment('alice-token', n, '/approve');
     const third = await reconcile(next(listed, second.status));
     expect(third.status.approval).toMatchObject({ decision: 'Approved', decidedBy: 'alice', via: 'forgejo' });
+  });
+
+  it('a kubectl decision first: a later /reject on the issue is answered and changes nothing', async () => {
+    const run = gatedRun();
+    const first = await reconcile(run);
+    const n = (first.status.issue as { number: number }).number;
+    const approved = { ...run, spec: { ...run.spec, approval: { required: true, decision: 'Approved' as const, decidedBy: 'bob' } } };
+    const started = await reconcile(next(approved, first.status));
+    expect(started.status.approval).toMatchObject({ decidedBy: 'bob', via: 'kubectl' });
+    const late = await comment('alice-token', n, '/reject too risky');
+    const r = await reconcile(next(approved, started.status));
+    expect(r.status.approval).toEqual(started.status.approval);
+    const answers = forge.comments('homelab/infra', n).filter((c) => c.user.login === 'homelab' && c.body.includes('@alice'));
+    expect(answers.map((c) => c.body.split('\n')[1])).toEqual(['@alice this run was already Approved by bob via kubectl; your `/reject` was not applied: the first decision wins.']);
+    expect(forge.comments('homelab/infra', n).find((c) => c.id === late.id)!.reactions.map((x) => x.content)).toEqual(['confused']);
+  });
+
+  it('commentProgress false: no status comment, the milestones still come', async () => {
+    const run = gatedRun(undefined, { commentProgress: false });
+    const r = await reconcile(run);
+    const issue = r.status.issue as { number: number; statusCommentId?: number; milestones: string[] };
+    expect(issue.statusCommentId).toBeUndefined();
+    expect(issue.milestones).toEqual(['approval-asked']);
+    expect(forge.comments('homelab/infra', issue.number).map((c) => c.body.split('\n')[0])).toEqual([expect.stringContaining('agentlab:milestone')]);
+  });
+
+  it('the deprecated github block links the named issue and also writes status.github', async () => {
+    const ctlGitHub = agentRunController({ router, routerUrl: 'http://router.test:8080', newToken: () => 'tok-123', issuePollMs: 5000, issueTrackers: (c) => createIssueTracker({ ...c, baseURL: github.url }) });
+    const base = gatedRun();
+    const run = { ...base, spec: { ...base.spec, issueTracker: undefined, github: { repository: 'homelab/infra', issue: 42, secretRef: { name: 'forge' } } } } as AgentRun;
+    const r = await reconcileOnce(ctlGitHub, { object: run, cache: [lane, namespace], server: [policy, binding, secret('op-token')] });
+    expect(r.status.issue).toMatchObject({ provider: 'github', number: 42, url: `${github.webUrl}/homelab/infra/issues/42` });
+    expect(r.status.github).toEqual({ issueNumber: 42, issueURL: `${github.webUrl}/homelab/infra/issues/42` });
+    expect(github.repo('homelab/infra').issues.size, 'no new issue').toBe(1);
   });
 
   it('a /reject with a reason cancels the run and posts the cancelled milestone; the issue stays open', async () => {

@@ -172,7 +172,7 @@ export function issueSync(opts: IssueSyncOptions) {
     const fingerprint = hash([tracker, data?.[tracker.secretRef.key] ? createHash('sha256').update(data[tracker.secretRef.key]!).digest('hex') : '']);
     let entry = prior;
     if (!entry || entry.uid !== run.metadata.uid || entry.fingerprint !== fingerprint) {
-      const subject = { kind: 'AgentRun' as const, namespace: run.metadata.namespace!, name: run.metadata.name!, uid: run.metadata.uid! };
+      const subject = { kind: 'AgentRun' as const, namespace: run.metadata.namespace!, name: run.metadata.name!, uid: run.metadata.uid!, ...(run.metadata.creationTimestamp ? { createdAt: String(run.metadata.creationTimestamp) } : {}) };
       entry = { uid: run.metadata.uid!, fingerprint, workflow: new IssueWorkflow(resolved.tracker, subject, tracker), pending: prior && prior.uid === run.metadata.uid ? prior.pending : [] };
       entries.set(ctx.key, entry);
     }
