@@ -117,6 +117,14 @@ describe('agentlab run flags', () => {
     expect(() => parseBindAddress('metrics-bind-address', 'localhost:http')).toThrow(UsageError);
   });
 
+  it('reads --max-concurrent-reconciles as a whole number from 1 to 1024', () => {
+    expect(operatorFlags([])?.maxConcurrentReconciles).toBeUndefined();
+    expect(operatorFlags(['--max-concurrent-reconciles', '32'])?.maxConcurrentReconciles).toBe(32);
+    for (const bad of ['0', '1.5', 'many', '1025', '']) {
+      expect(() => operatorFlags(['--max-concurrent-reconciles', bad]), bad).toThrow(`--max-concurrent-reconciles ${JSON.stringify(bad)} is not a whole number from 1 to 1024`);
+    }
+  });
+
   it('reads --issue-poll-interval as a duration of at least 1s', () => {
     expect(operatorFlags([])?.issuePollMs).toBeUndefined();
     expect(operatorFlags(['--issue-poll-interval', '1m'])?.issuePollMs).toBe(60_000);

@@ -41,6 +41,8 @@ Flags:
                                            steps without their own image (default ${STEP_RUNNER_IMAGE})
       --issue-poll-interval <duration>     how often a run waiting for a decision reads its issue's comments,
                                            e.g. 30s or 1m (default 15s; at least 1s)
+      --max-concurrent-reconciles <n>      reconciles in flight at once across all controllers (default 16; each
+                                           controller also has its own worker count, 4, ModelServer 16)
   -h, --help                               show this help
 
 Examples:
@@ -82,6 +84,7 @@ export function operatorFlags(args: string[]) {
     'runner-image': { type: 'string' },
     'step-runner-image': { type: 'string' },
     'issue-poll-interval': { type: 'string' },
+    'max-concurrent-reconciles': { type: 'string' },
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
@@ -104,6 +107,7 @@ export function operatorFlags(args: string[]) {
     runnerImage: imageFlag('runner-image', v['runner-image'], 'ghcr.io/agentlab/agent-runner'),
     stepRunnerImage: imageFlag('step-runner-image', v['step-runner-image'], 'ghcr.io/agentlab/step-runner'),
     issuePollMs: issuePollFlag(v['issue-poll-interval']),
+    maxConcurrentReconciles: maxConcurrentReconcilesFlag(v['max-concurrent-reconciles']),
   };
 }
 
@@ -125,6 +129,14 @@ export function issuePollFlag(value: string | undefined): number | undefined {
   const ms = parseDuration(value);
   if (ms === undefined || ms < 1000) throw new UsageError(`--issue-poll-interval ${JSON.stringify(value)} is not a duration of at least 1s; expected e.g. 15s, 30s or 1m`);
   return ms;
+}
+
+/** --max-concurrent-reconciles: a whole number from 1 to 1024 (like controller-runtime's MaxConcurrentReconciles). */
+export function maxConcurrentReconcilesFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 1024)) throw new UsageError(`--max-concurrent-reconciles ${JSON.stringify(value)} is not a whole number from 1 to 1024; expected e.g. 16`);
+  return n;
 }
 
 /** --router-url must be an absolute http(s) URL; a trailing slash is dropped. */
@@ -174,6 +186,7 @@ export const runCommand: Command = {
       runnerImage: flags.runnerImage,
       stepRunnerImage: flags.stepRunnerImage,
       issuePollMs: flags.issuePollMs,
+      maxConcurrentReconciles: flags.maxConcurrentReconciles,
     });
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
     stopOnSignals(operator, logger);

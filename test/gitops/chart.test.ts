@@ -52,6 +52,7 @@ describe('helm template with default values', () => {
     expect(args(objects, 'operator')).toEqual([
       'run', '--leader-elect', '--leader-election-namespace', 'agentlab-system',
       '--metrics-bind-address', ':8080', '--health-probe-bind-address', ':8081', '--log-level', 'info',
+      '--max-concurrent-reconciles', '16',
       '--router-namespace', 'agentlab-system', '--router-pod-labels', expect.any(String), '--router-port', '8080',
       '--runner-image', 'ghcr.io/agentlab/agent-runner:0.1.0',
       '--step-runner-image', 'ghcr.io/agentlab/step-runner:0.1.0',
@@ -83,6 +84,12 @@ describe('helm template with default values', () => {
 
   it('gives AgentRun pods the agent runner image of the chart\'s appVersion, the controller\'s own default', () => {
     expect(operatorFlags(args(objects, 'operator').slice(1))?.runnerImage).toBe(DEFAULT_RUNNER_IMAGE);
+  });
+
+  it('caps reconciles in flight at operator.maxConcurrentReconciles (default 16, the runtime\'s own default)', () => {
+    expect(operatorFlags(args(objects, 'operator').slice(1))?.maxConcurrentReconciles).toBe(16);
+    const wider = renderChart({ values: { operator: { maxConcurrentReconciles: 48 } } });
+    expect(operatorFlags(args(wider, 'operator').slice(1))?.maxConcurrentReconciles).toBe(48);
   });
 
   it('gives Flow tool pods and HardwareTask step pods the step runner of the chart\'s appVersion, the controllers\' own default', () => {
