@@ -9,11 +9,12 @@ import { kubeServiceAccess, type ServiceAccess } from '../runtime/service-access
 import { DEFAULT_MAX_TOKENS } from '../model/lanes/spec.js';
 import { UsageAccounting, runKey } from './accounting.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
-import { isObj, sendJson, type Obj } from './dialects/common.js';
+import { readJsonBody } from './body.js';
+import { isObj, sendJson } from './dialects/common.js';
 import { ollamaChatSink, parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, renderOllamaEmbed, renderOllamaShow, renderOllamaTags } from './dialects/ollama.js';
 import { openaiChatSink, parseOpenAIChat, parseOpenAIEmbeddings, renderOpenAIEmbeddings, renderOpenAIModels } from './dialects/openai.js';
 import { dispatchChat, dispatchEmbed, type CallContext, type Caller, type CallSummary, type DispatchDeps } from './dispatch.js';
-import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError, validationError } from './errors.js';
+import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIError, RouterError } from './errors.js';
 import { EgressProxy } from './egress-proxy.js';
 import { GITHUB_TOOL_PREFIX } from './forge-scope.js';
 import { GitHubToolApi } from './github-tool.js';
@@ -55,43 +56,12 @@ export interface Router {
   flushUsage(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
-
 // Request ids: unique per process start and counter, cheaper than random bytes per request.
 const ID_PREFIX = randomBytes(4).toString('hex');
 let idCounter = 0;
 const nextRequestId = () => `${ID_PREFIX}${(++idCounter).toString(36).padStart(6, '0')}`;
 
 type Dialect = 'ollama' | 'openai';
-
-function readBody(req: http.IncomingMessage): Promise<Obj> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new RouterError('validation', 413, 'request_too_large', `request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        reject(validationError('request body is not valid JSON', 'invalid_json'));
-        return;
-      }
-      if (!isObj(body)) reject(validationError('request body must be a JSON object', 'invalid_json'));
-      else resolve(body);
-    });
-    req.on('error', reject);
-  });
-}
 
 /**
  * The lane router: Ollama and OpenAI-compatible APIs in front of every model provider, enforcing
@@ -214,7 +184,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         case 'POST /api/show': {
           // Ollama clients (Continue, Open WebUI) ask for model details; the lane's names are all there is.
           ctx = callContext(req, requestId, caller);
-          const body = await readBody(req);
+          const body = await readJsonBody(req);
           const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
           if (!logicalModels(ctx.lane).includes(name)) throw modelNotFound(ctx.lane, name);
           sendJson(res, 200, renderOllamaShow(), requestId);
@@ -224,7 +194,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         case 'POST /api/generate':
         case 'POST /v1/chat/completions': {
           ctx = callContext(req, requestId, caller);
-          const body = await readBody(req);
+          const body = await readJsonBody(req);
           const chat = route === 'POST /api/chat' ? parseOllamaChat(body) : route === 'POST /api/generate' ? parseOllamaGenerate(body) : parseOpenAIChat(body);
           const sink = dialect === 'openai'
             ? openaiChatSink(res, { model: chat.model, stream: chat.stream, includeUsage: isObj(body.stream_options) && body.stream_options.include_usage === true, requestId })
@@ -236,7 +206,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         case 'POST /api/embed':
         case 'POST /v1/embeddings': {
           ctx = callContext(req, requestId, caller);
-          const body = await readBody(req);
+          const body = await readJsonBody(req);
           const embed = dialect === 'openai' ? parseOpenAIEmbeddings(body) : parseOllamaEmbed(body);
           const out = await dispatchEmbed(deps, ctx, embed);
           summary = out.summary;
@@ -247,7 +217,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           // A runner in a KubeVirt VM hands in its termination message and transcript (report.ts).
           const auth = state.tokens.authenticate(req.headers.authorization, Date.now());
           if (!auth.ok) throw authError(auth.reason);
-          sendJson(res, 201, await storeRunReport(client, namespace, auth.identity, await readBody(req), log), requestId);
+          sendJson(res, 201, await storeRunReport(client, namespace, auth.identity, await readJsonBody(req), log), requestId);
           return;
         }
         default:

@@ -30,6 +30,13 @@ export function optNumber(v: unknown, path: string, min = -Infinity): number | u
   return v;
 }
 
+/** A flag such as `stream`: absent/null gives the default; anything but true or false is refused. */
+export function optBool(v: unknown, path: string, dflt: boolean): boolean {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw validationError(`${path}: must be true or false`);
+  return v;
+}
+
 export function optStop(v: unknown, path: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return [v];

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { linkToolResults, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
 import { renderOllamaError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optBool, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
 
 /** Options shared by /api/chat and /api/generate (Ollama's "options" block). */
 function options(body: Obj): Pick<ChatRequest, 'maxTokens' | 'temperature' | 'topP' | 'stop'> {
@@ -21,7 +21,7 @@ function options(body: Obj): Pick<ChatRequest, 'maxTokens' | 'temperature' | 'to
 }
 
 /** Ollama streams unless told otherwise. */
-const streamFlag = (body: Obj) => body.stream !== false;
+const streamFlag = (body: Obj) => optBool(body.stream, 'stream', true);
 
 export function parseOllamaChat(body: Obj): ChatRequest {
   const model = requireModel(body);

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { parseToolArguments, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../body.js';
 import { renderOpenAIError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optBool, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
 
 /** content is a string or a list of parts; only text parts can be routed. */
 function textContent(c: unknown, path: string): string {
@@ -28,7 +29,10 @@ export function parseOpenAIChat(body: Obj): ChatRequest {
       msg.toolCalls = m.tool_calls.map((c, j): ToolCall => {
         const f = isObj(c) && isObj(c.function) ? c.function : undefined;
         if (!isObj(c) || typeof c.id !== 'string' || !f || typeof f.name !== 'string') throw validationError(`messages[${i}].tool_calls[${j}]: needs id and function.name`);
-        return { id: c.id, name: f.name, arguments: parseToolArguments(typeof f.arguments === 'string' ? f.arguments : '') };
+        const args = typeof f.arguments === 'string' ? f.arguments : '';
+        // The arguments are JSON inside a string, so the body's depth limit did not see them.
+        if (jsonDepth(args) > MAX_JSON_DEPTH) throw validationError(`messages[${i}].tool_calls[${j}].function.arguments: nests deeper than ${MAX_JSON_DEPTH} levels`, 'too_deep');
+        return { id: c.id, name: f.name, arguments: parseToolArguments(args) };
       });
     }
     if (msg.role === 'tool') {
@@ -40,7 +44,7 @@ export function parseOpenAIChat(body: Obj): ChatRequest {
   // Results carry the call id; the function name (Gemini needs it) comes from the call.
   const names = new Map(messages.flatMap((m) => (m.toolCalls ?? []).map((c) => [c.id, c.name] as const)));
   for (const m of messages) if (m.role === 'tool' && m.toolCallId && names.has(m.toolCallId)) m.toolName = names.get(m.toolCallId);
-  const req: ChatRequest = { kind: 'chat', model, messages, stream: body.stream === true };
+  const req: ChatRequest = { kind: 'chat', model, messages, stream: optBool(body.stream, 'stream', false) };
   const tools = parseTools(body.tools);
   if (tools) req.tools = tools;
   const maxTokens = optNumber(body.max_completion_tokens ?? body.max_tokens, 'max_tokens', 1);

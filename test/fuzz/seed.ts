@@ -1,0 +1,18 @@
+// One seed for every fuzz test: fixed in CI so a failure replays, printed so a failing run can
+// be replayed with AGENTLAB_FUZZ_SEED=<seed>; AGENTLAB_FUZZ_RUNS scales the number of cases
+// (`npm run fuzz` sets it high).
+
+/** The fast-check seed of this run (AGENTLAB_FUZZ_SEED, default a fixed value). */
+export const FUZZ_SEED = Number(process.env.AGENTLAB_FUZZ_SEED ?? 20261203);
+
+/** Number of generated cases: `ci` by default, multiplied by AGENTLAB_FUZZ_SCALE (npm run fuzz: 20). */
+export function fuzzRuns(ci: number): number {
+  const scale = Number(process.env.AGENTLAB_FUZZ_SCALE ?? 1);
+  return Math.max(1, Math.round(ci * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+}
+
+/** One line per fuzz test: what was tried, under which seed (printed to stdout, kept by vitest). */
+export function report(what: string, counts: Record<string, number>): void {
+  const parts = Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(' ');
+  console.log(`[fuzz] ${what}: seed=${FUZZ_SEED} ${parts} (replay: AGENTLAB_FUZZ_SEED=${FUZZ_SEED})`);
+}
