@@ -30,7 +30,7 @@ export const GUEST_WORKSPACE = '/workspace';
 export const RUNNER_UNIT = 'agentlab-runner.service';
 export const REPORT_PATH = '/agentlab/v1/report';
 
-export const KUBEVIRT_INSTALL = 'install KubeVirt (v1.5 or later) with its operator: kubectl apply -f https://github.com/kubevirt/kubevirt/releases/download/<version>/kubevirt-operator.yaml, then kubevirt-cr.yaml from the same release (docs/agents.md, "KubeVirt on k3s")';
+export const KUBEVIRT_INSTALL = 'install KubeVirt (v1.5 or later) with its operator: kubectl apply -f https://github.com/kubevirt/kubevirt/releases/download/<version>/kubevirt-operator.yaml, then kubevirt-cr.yaml from the same release (docs/agents.md, "Installing on k3s")';
 
 const yamlString = (s: string) => JSON.stringify(s);
 
@@ -136,7 +136,7 @@ export function gpuHostDevices(gpu: number, kubevirts: KubeVirtCR[] | 'notServed
   const where = `KubeVirt ${kv.metadata?.namespace}/${kv.metadata?.name}`;
   const p = kv.spec?.configuration?.permittedHostDevices;
   const permitted = [...(p?.pciHostDevices ?? []), ...(p?.mediatedDevices ?? [])].map((d) => d.resourceName).filter((n): n is string => Boolean(n));
-  const how = `add the GPU to ${PERMITTED}.pciHostDevices of ${where} (pciVendorSelector from lspci -nn, e.g. 10DE:2504, and a resourceName) with the HostDevices feature gate, and bind the card to vfio-pci on the node (docs/agents.md, "GPU passthrough")`;
+  const how = `add the GPU to ${PERMITTED}.pciHostDevices of ${where} (pciVendorSelector from lspci -nn, e.g. 10DE:2504, and a resourceName) with the HostDevices feature gate, and bind the card to vfio-pci on the node (docs/agents.md, "GPU passthrough (and Proxmox-hosted nodes)")`;
   if (named) {
     if (!permitted.includes(named)) return { ok: false, reason: 'HostDeviceNotPermitted', message: `spec.runtime.gpu: ${gpu}: host device ${named} is not in ${PERMITTED} of ${where} (${permitted.length ? `it permits ${permitted.join(', ')}` : 'it permits none'}); ${how}` };
     return { ok: true, hostDevices: Array.from({ length: gpu }, () => named) };
