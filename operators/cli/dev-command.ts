@@ -16,7 +16,7 @@ import { listenForStop } from './dev/stop-signals.js';
 import { mcpIntro } from './dev/mcp-access.js';
 import { APPROVAL_POLICY_NAME, renderApprovalPolicy } from './dev/approval-policy.js';
 import { DEV_KATA_RUNTIME_CLASS, devVmiCrd } from './dev/vm-runtimes.js';
-import { DEV_FORGE_TOKEN, devForgeSecrets, forgeRefs, startDevForges } from './dev/forges.js';
+import { DEV_FORGE_TOKEN, DEV_PERSON_TOKEN, DEV_PERSON_USER, devForgeSecrets, forgeRefs, startDevForges } from './dev/forges.js';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 
@@ -245,6 +245,7 @@ export const devCommand: Command = {
         '  npx agentlab approve agentrun/<name> -n <namespace>',
         ...routerIntro(router.url, tokenNamespace),
         `Issues go to a fake GitHub (${forges.githubUrl}) and a fake Forgejo (${forges.forgejoUrl}), never a real forge; token: ${DEV_FORGE_TOKEN}`,
+        `  comment /done, /approve or /reject there as ${DEV_PERSON_USER} (write access), token: ${DEV_PERSON_TOKEN}`,
         ...mcpIntro(mcp.url, flags.kubeconfigPath),
         io.isTTY ? `Logs: ${logFile}. Ctrl-C stops everything.` : 'Ctrl-C stops everything.',
         '',

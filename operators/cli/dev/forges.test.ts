@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from './apply-order.js';
-import { DEV_FORGE_TOKEN, devForgeSecrets, devForgeSeed, forgeRefs, startDevForges, type DevForges } from './forges.js';
+import { DEV_FORGE_TOKEN, DEV_PERSON_TOKEN, DEV_PERSON_USER, devForgeSecrets, devForgeSeed, forgeRefs, startDevForges, type DevForges } from './forges.js';
 
 const run = (name: string, github: Record<string, unknown>, namespace = 'acme'): Manifest => ({
   file: 'f.yaml', object: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name, namespace }, spec: { github } } as never,
@@ -53,6 +53,9 @@ describe('dev forges', () => {
     const linked = await gh.getIssue(142);
     expect(linked.url).toBe(`${forges.githubUrl}/acme-msp/client-portal/issues/142`);
     expect(await gh.permission('agentlab-dev')).toBe('admin');
+    // A person whose /done and /approve count (the operator ignores its own token's comments).
+    expect(await gh.permission(DEV_PERSON_USER)).toBe('write');
+    expect(await forges.issueTrackers({ provider: 'github', repository: 'acme-msp/client-portal', token: DEV_PERSON_TOKEN }).currentUser()).toBe('homelab-admin');
 
     const fj = forges.issueTrackers({ provider: 'forgejo', baseURL: 'https://git.homelab.example', repository: 'homelab/infrastructure', token: DEV_FORGE_TOKEN });
     expect((await fj.getIssue(12)).url).toBe(`${forges.forgejoUrl}/homelab/infrastructure/issues/12`);

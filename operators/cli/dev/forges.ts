@@ -10,6 +10,13 @@ import type { Manifest } from './apply-order.js';
 export const DEV_FORGE_TOKEN = 'agentlab-dev-forge-token';
 /** The user that token acts as: admin of every repository on the dev forges. */
 export const DEV_FORGE_USER = 'agentlab-dev';
+/**
+ * A person on the dev forges, with write access: the operator ignores comments by its own token's
+ * user, so `/done`, `/approve` and `/reject` in npm start are written with this one. Named like the
+ * storage example's approver.
+ */
+export const DEV_PERSON_USER = 'homelab-admin';
+export const DEV_PERSON_TOKEN = 'agentlab-dev-person-token';
 
 export interface ForgeRef {
   kind: string;
@@ -89,7 +96,7 @@ export interface DevForges {
 /** Starts both fake forges (hack/ is only in a clone, so it is imported here, on demand). */
 export async function startDevForges(refs: ForgeRef[]): Promise<DevForges> {
   const { startFakeGitHub, startFakeForgejo } = await import('../../../hack/fakes/index.js');
-  const users = [{ login: DEV_FORGE_USER, token: DEV_FORGE_TOKEN, permission: 'admin' as const }];
+  const users = [{ login: DEV_FORGE_USER, token: DEV_FORGE_TOKEN, permission: 'admin' as const }, { login: DEV_PERSON_USER, token: DEV_PERSON_TOKEN, permission: 'write' as const }];
   // Each fake holds the repositories and issues the manifests name on its provider.
   const seed = (provider: IssueProvider) => ({ ...devForgeSeed(refs.filter((r) => r.provider === provider)), users });
   const github = await startFakeGitHub(seed('github'));
