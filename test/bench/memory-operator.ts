@@ -15,11 +15,12 @@ const op = await startOperator({
   leaderElection: { namespace: process.env.LEASE_NAMESPACE ?? 'default', name: 'agentlab-operator', identity: 'bench-standby', leaseDurationMs: 3_600_000, renewDeadlineMs: 3_000_000, retryPeriodMs: 60_000 },
 });
 stopOnSignals(op, log);
-await op.runtime.waitForCacheSync();
-process.stdout.write('synced\n');
+// Installed before `synced` is printed: the bench may signal as soon as it reads that line.
 process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.(); gc?.();
   const m = process.memoryUsage();
   process.stdout.write(`memory ${m.rss} ${m.heapUsed}\n`);
 });
+await op.runtime.waitForCacheSync();
+process.stdout.write('synced\n');

@@ -55,7 +55,7 @@ function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace:
   const child = spawn(process.execPath, ['--expose-gc', entry], { cwd: repo, env: { ...process.env, KUBECONFIG: kubeconfig, LEASE_NAMESPACE: leaseNamespace }, stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters: ((m: { rss: number; heapUsed: number }) => void)[] = [];
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`operator exited with ${code}`)));
+    child.once('exit', (code, signal) => reject(new Error(`operator exited with ${code ?? signal} before its caches synced`)));
     readline.createInterface({ input: child.stdout! }).on('line', (l) => {
       if (l === 'synced') resolve({ child, memory: () => new Promise((r) => { waiters.push(r); child.kill('SIGUSR2'); }) });
       const m = /^memory (\d+) (\d+)/.exec(l);
@@ -211,6 +211,8 @@ try {
     await server.writeKubeconfig(kubeconfig);
     stopServer = () => server.close();
   }
+  const step = (what: string) => process.stderr.write(`${new Date().toISOString()} ${what}\n`);
+  step('API server up; installing the CRDs');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
@@ -221,15 +223,19 @@ try {
   const now = new Date().toISOString().replace(/\.\d+Z$/, '.000000Z');
   await c.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'agentlab-operator', namespace: namespaces[0] }, spec: { holderIdentity: 'bench-leader', leaseDurationSeconds: 3600, acquireTime: now, renewTime: now, leaseTransitions: 0 } });
   const resources = await watchedResources();
+  step('compiling the operator');
   const entry = buildOperator();
+  step('operator with no objects');
 
   const empty = await startOperatorProcess(entry, kubeconfig, namespaces[0]);
   const base = await empty.memory();
   await stopProcess(empty);
 
+  step('seeding');
   const t0 = performance.now();
   await seed(c, resources);
   const seedSeconds = (performance.now() - t0) / 1000;
+  step('operator listing every object');
   const full = await startOperatorProcess(entry, kubeconfig, namespaces[0]);
   const loaded = await full.memory();
   await stopProcess(full);
@@ -241,6 +247,9 @@ try {
   console.log(`RSS after a full GC, no objects: ${mb(base.rss)} (live heap ${mb(base.heapUsed)})`);
   console.log(`RSS after a full GC, ${CACHED * resources.length} objects cached: ${mb(loaded.rss)} (live heap ${mb(loaded.heapUsed)}) (target < 200 MB)`);
   console.log(`live heap per cached object: ${((loaded.heapUsed - base.heapUsed) / (CACHED * resources.length)).toFixed(0)} bytes`);
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
 } finally {
   await stopServer();
   await rm(dir, { recursive: true, force: true });
