@@ -69,10 +69,10 @@ try {
   }
   if (results.length > 0) console.log(`\n${formatTable(`chaos totals over ${results.length} runs (seed ${seed})`, totals(results))}`);
   if (!values['no-faults']) {
-    log('fault run: per-verb 500/429/409 at 10 %, 20 ms latency, watches dropped every 4 s, a 410 every 3 s');
+    log('fault run: per-verb 500/429/409 at 10 %, 20 ms latency, watches dropped every 10 s, a 410 every 7 s, for up to 60 s');
     const r = await runChaos(stage, {
       tag: 'faults', size, kills: 0, replicas: 1, maxUptimeMs: 3000, rnd, convergeTimeoutMs: 300_000, log,
-      faults: { errorRate: 0.1, latencyMs: 20, dropWatchesEveryMs: 4000, expireWatchEveryMs: 3000 },
+      faults: { errorRate: 0.1, latencyMs: 20, dropWatchesEveryMs: 10_000, expireWatchEveryMs: 7000, windowMs: 60_000 },
     });
     console.log(`\n${formatTable('API server faults (no kills)', r.figures)}`);
     failed ||= !r.ok;

@@ -16,6 +16,8 @@ export interface FaultPlan {
   dropWatchesEveryMs: number;
   /** Every this many ms, the next watch is answered 410 Expired. */
   expireWatchEveryMs: number;
+  /** How long the faults last once the workload is created (then convergence is checked without them). */
+  windowMs: number;
 }
 
 export interface RunOptions {
@@ -82,9 +84,22 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
     await fleet.sampleLeaders();
 
     log(`  created; ${fleet.kills.length} kills after ${Math.round((Date.now() - t0) / 1000)} s; waiting for convergence`);
+    let underFaults: Figure[] = [];
+    if (stopFaults && o.faults) {
+      // First under the faults, for the fault window; then with the faults lifted.
+      const during = await waitForOutcomes(stage, items, o.faults.windowMs);
+      const settled = items.filter((w) => during.outcomes.get(w) === w.expected).length;
+      underFaults = [info('resources at their outcome while the faults were on', `${settled}/${items.length}`), ...await stopFaults(fleet, injectedBefore)];
+      log(`  ${settled}/${items.length} at their outcome under faults after ${Math.round((Date.now() - t0) / 1000)} s; faults lifted`);
+    }
+    const lifted = Date.now();
     const { outcomes, why } = await waitForOutcomes(stage, items, o.convergeTimeoutMs);
     log(`  converged after ${Math.round((Date.now() - t0) / 1000)} s`);
-    const faultFigures = stopFaults ? await stopFaults(fleet, injectedBefore) : [];
+    if (stopFaults) underFaults.push(info('seconds to converge after the faults were lifted', Math.round((Date.now() - lifted) / 100) / 10));
+    if (items.some((w) => outcomes.get(w) !== w.expected)) {
+      // What the pods say, for the diagnosis of a run that did not converge.
+      for (const p of await api.list<{ metadata: { name: string }; status?: { phase?: string } }>(`/api/v1/namespaces/${ns}/pods`)) log(`  pod ${p.metadata.name}: ${p.status?.phase}`);
+    }
     await fleet.sampleLeaders();
     const usage = await waitForUsage(stage, ns, items);
     const uids = new Map<WorkItem, string>();
@@ -118,7 +133,7 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
       equal('model calls counted by the router', usage.routerRequests, runCalls),
       equal('tokens in AgentRun + Flow status.usage', usage.statusTokens, usage.routerTokens),
       info('tokens counted by the router', usage.routerTokens),
-      ...faultFigures,
+      ...underFaults,
     ];
     await person.stop();
 
