@@ -221,4 +221,37 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('the 
     expect([...forge.repo(REPO).issues.values()].filter((i) => i.body.includes(uid))).toHaveLength(1);
     expect((await get()).status?.phase).toBe('Succeeded');
   }, 300_000);
+
+  it('says IssueTrackerUnavailable for a revoked token, naming the Secret (the person\'s step keeps waiting), and recovers when the Secret is fixed', async () => {
+    const forge = forges[provider];
+    const ns = namespaces[provider];
+    const revoked = `tok-revoked-${rnd()}`;
+    forge.addUser({ login: OWNER, token: revoked });
+    forge.revokeToken(revoked);
+    const secret = `revoked-${provider}`;
+    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret }, stringData: { token: revoked } } });
+    await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'token-check', namespace: ns },
+      spec: { node: NODE, summary: `Token check (${provider})`, issueTracker: { provider, baseURL: forge.url, repository: REPO, secretRef: { name: secret } },
+        steps: [{ name: 'look', type: 'human', human: { instructions: 'Look at the node.' } }] } }));
+    const read = async () => (await cluster.request({ path: `/apis/agentlab.dev/v1alpha1/namespaces/${ns}/hardwaretasks/token-check` })).json() as TaskRead;
+    const broken = await cluster.waitFor(async () => {
+      const t = await read();
+      return cond(t, 'IssueTrackerUnavailable')?.status === 'True' ? t : undefined;
+    }, { what: 'IssueTrackerUnavailable for the revoked token', timeoutMs: 30_000 });
+    expect(cond(broken, 'IssueTrackerUnavailable')).toMatchObject({ reason: 'IssueTrackerUnavailable', message: `${provider} refused the token in key "token" of Secret ${ns}/${secret} (spec.issueTracker.secretRef): it is wrong, expired or revoked; put a valid token there` });
+    expect(broken.status?.phase).toBe('WaitingForHuman');
+    expect(broken.status?.issue).toBeUndefined();
+    const events = (await cluster.kubectl(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.name=token-check', '-o', 'json'])).stdout;
+    expect(JSON.stringify(broken)).not.toContain(revoked);
+    expect(events).not.toContain(revoked);
+
+    await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}/secrets/${secret}`, contentType: 'application/merge-patch+json', body: { stringData: { token: TOKENS.operator } } });
+    const fixed = await cluster.waitFor(async () => {
+      const t = await read();
+      return !cond(t, 'IssueTrackerUnavailable') && t.status?.issue?.url ? t : undefined;
+    }, { what: 'the condition to clear and the issue to be opened once the Secret holds a good token', timeoutMs: 30_000 });
+    expect(fixed.status?.issue?.url).toBe(`${forge.webUrl}/${REPO}/issues/${fixed.status!.issue!.number}`);
+    expect(forge.repo(REPO).issues.get(fixed.status!.issue!.number!)!.title).toBe(`Token check (${provider})`);
+    expect(fixed.status?.phase).toBe('WaitingForHuman');
+  }, 120_000);
 });
