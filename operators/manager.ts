@@ -45,6 +45,8 @@ export interface ControllerDeps {
   routerUrl?: string;
   /** Agent runner image when an AgentRun's spec.runtime.image is empty (default: the pinned ghcr.io/agentlab/agent-runner). */
   runnerImage?: string;
+  /** Engine kubevirt: the containerDisk image carrying the runner when spec.runtime.image is empty (`agentlab run --vm-image`; default ghcr.io/agentlab/agent-runner-disk). */
+  vmImage?: string;
   /** Step runner image of Flow tool pods and HardwareTask check/command steps without an image of their own (`agentlab run --step-runner-image`; default STEP_RUNNER_IMAGE). */
   stepRunnerImage?: string;
   /**

@@ -478,4 +478,4 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
 }
 
 /** What the manager loads: router location and URL from `agentlab run`'s flags through ControllerDeps. */
-export const controller = (deps: ControllerDeps = {}): Controller<AgentRun> => agentRunController({ router: deps.router, routerUrl: deps.routerUrl, runnerImage: deps.runnerImage, issueTrackers: deps.issueTrackers, issuePollMs: deps.issuePollMs });
+export const controller = (deps: ControllerDeps = {}): Controller<AgentRun> => agentRunController({ router: deps.router, routerUrl: deps.routerUrl, runnerImage: deps.runnerImage, vmImage: deps.vmImage, issueTrackers: deps.issueTrackers, issuePollMs: deps.issuePollMs });

@@ -20,6 +20,12 @@ describe('desiredVmi', () => {
     expect(vmi.spec.domain.devices.hostDevices).toBeUndefined();
   });
 
+  it('boots spec.runtime.image, else the operator\'s --vm-image, else the default disk', () => {
+    const disk = (v: Vmi) => v.spec.volumes.find((x) => x.name === 'rootdisk');
+    expect(disk(desiredVmi(run(), { limits, routerUrl: 'http://r', hostDevices: [], image: 'lan/disk:1' }) as unknown as Vmi)).toMatchObject({ containerDisk: { image: 'lan/disk:1' } });
+    expect(disk(desiredVmi(run({ runtime: { type: 'vm', image: 'mine/disk:2', vm: { engine: 'kubevirt' } } }), { limits, routerUrl: 'http://r', hostDevices: [], image: 'lan/disk:1' }) as unknown as Vmi)).toMatchObject({ containerDisk: { image: 'mine/disk:2' } });
+  });
+
   it('gives the token as a Secret disk and the config as a ConfigMap disk, mounted by serial', () => {
     expect(vmi.spec.volumes).toContainEqual({ name: 'router-token', secret: { secretName: 'triage-router-token' } });
     expect(vmi.spec.volumes).toContainEqual({ name: 'run-config', configMap: { name: 'triage-config' } });

@@ -69,6 +69,7 @@ export function cloudInitUserData(run: AgentRun, input: { routerUrl: string; htt
   ].join('\n');
 }
 
+/** `image`: the operator's default disk (agentlab run --vm-image); spec.runtime.image wins over it. */
 export interface VmiInput { limits: RunLimits; routerUrl: string; image?: string; hostDevices: string[] }
 
 /**
@@ -104,7 +105,7 @@ export function desiredVmi(run: AgentRun, input: VmiInput): KubeObject {
       },
       networks: [{ name: 'default', pod: {} }],
       volumes: [
-        { name: 'rootdisk', containerDisk: { image: input.image || run.spec.runtime?.image || DEFAULT_VM_IMAGE, imagePullPolicy: 'IfNotPresent' } },
+        { name: 'rootdisk', containerDisk: { image: run.spec.runtime?.image || input.image || DEFAULT_VM_IMAGE, imagePullPolicy: 'IfNotPresent' } },
         { name: 'cloudinit', cloudInitNoCloud: { userData: cloudInitUserData(run, { routerUrl: input.routerUrl, http }) } },
         { name: 'run-config', configMap: { name: configMapName(name) } },
         { name: 'router-token', secret: { secretName: tokenSecretName(name) } },

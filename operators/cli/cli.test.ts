@@ -158,6 +158,12 @@ describe('agentlab run flags', () => {
     expect(() => operatorFlags(['--runner-image', 'a b'])).toThrow('--runner-image "a b" is not an image reference; expected e.g. ghcr.io/agentlab/agent-runner:0.1.0');
   });
 
+  it('takes the kubevirt runner disk image, refusing what is not an image reference', () => {
+    expect(operatorFlags([])?.vmImage).toBeUndefined();
+    expect(operatorFlags(['--vm-image', 'registry.lan:5000/agent-runner-disk:1.0'])?.vmImage).toBe('registry.lan:5000/agent-runner-disk:1.0');
+    expect(() => operatorFlags(['--vm-image', 'a b'])).toThrow('--vm-image "a b" is not an image reference; expected e.g. ghcr.io/agentlab/agent-runner-disk:0.1.0');
+  });
+
   it('takes the step runner image, refusing what is not an image reference', () => {
     expect(operatorFlags([])?.stepRunnerImage).toBeUndefined();
     for (const image of ['ghcr.io/agentlab/step-runner:0.2.0', 'localhost:5000/step-runner', `registry.example.com/step-runner@sha256:${'c'.repeat(64)}`]) {

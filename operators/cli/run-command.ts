@@ -6,6 +6,7 @@ import { parseBindAddress, parseFlags, parseLogLevel, UsageError, type Command }
 import { loadKubeConfig } from './kubeconfig.js';
 import { parseRouterLocation } from '../lanepolicy/router-location.js';
 import { DEFAULT_RUNNER_IMAGE } from '../agentrun/desired.js';
+import { DEFAULT_VM_IMAGE } from '../agentrun/kubevirt.js';
 import { parseDuration } from '../agentrun/runner/tools/duration.js';
 import { STEP_RUNNER_IMAGE } from '../model/steps/step-runner.js';
 
@@ -37,6 +38,9 @@ Flags:
                                            AgentRun pods get it as AGENTLAB_ROUTER_URL)
       --runner-image <image>               agent runner image of AgentRuns without spec.runtime.image
                                            (default ${DEFAULT_RUNNER_IMAGE})
+      --vm-image <image>                   containerDisk image carrying the runner, for AgentRuns with
+                                           runtime.vm.engine kubevirt and no spec.runtime.image
+                                           (default ${DEFAULT_VM_IMAGE})
       --step-runner-image <image>          step runner image of Flow tool pods and HardwareTask check and command
                                            steps without their own image (default ${STEP_RUNNER_IMAGE})
       --issue-poll-interval <duration>     how often a run waiting for a decision reads its issue's comments,
@@ -82,6 +86,7 @@ export function operatorFlags(args: string[]) {
     'router-port': { type: 'string' },
     'router-url': { type: 'string' },
     'runner-image': { type: 'string' },
+    'vm-image': { type: 'string' },
     'step-runner-image': { type: 'string' },
     'issue-poll-interval': { type: 'string' },
     'max-concurrent-reconciles': { type: 'string' },
@@ -105,6 +110,7 @@ export function operatorFlags(args: string[]) {
     router: routerFlags(v),
     routerUrl: routerUrlFlag(v['router-url']),
     runnerImage: imageFlag('runner-image', v['runner-image'], 'ghcr.io/agentlab/agent-runner'),
+    vmImage: imageFlag('vm-image', v['vm-image'], 'ghcr.io/agentlab/agent-runner-disk'),
     stepRunnerImage: imageFlag('step-runner-image', v['step-runner-image'], 'ghcr.io/agentlab/step-runner'),
     issuePollMs: issuePollFlag(v['issue-poll-interval']),
     maxConcurrentReconciles: maxConcurrentReconcilesFlag(v['max-concurrent-reconciles']),
@@ -184,6 +190,7 @@ export const runCommand: Command = {
       router: flags.router,
       routerUrl: flags.routerUrl,
       runnerImage: flags.runnerImage,
+      vmImage: flags.vmImage,
       stepRunnerImage: flags.stepRunnerImage,
       issuePollMs: flags.issuePollMs,
       maxConcurrentReconciles: flags.maxConcurrentReconciles,

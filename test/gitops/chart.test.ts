@@ -86,6 +86,12 @@ describe('helm template with default values', () => {
     expect(operatorFlags(args(objects, 'operator').slice(1))?.runnerImage).toBe(DEFAULT_RUNNER_IMAGE);
   });
 
+  it('passes runner.vmImage as --vm-image only when set (the controller\'s own default otherwise)', () => {
+    expect(operatorFlags(args(objects, 'operator').slice(1))?.vmImage).toBeUndefined();
+    const vm = renderChart({ values: { runner: { vmImage: 'registry.lan:5000/agent-runner-disk:1.0' } } });
+    expect(operatorFlags(args(vm, 'operator').slice(1))?.vmImage).toBe('registry.lan:5000/agent-runner-disk:1.0');
+  });
+
   it('caps reconciles in flight at operator.maxConcurrentReconciles (default 16, the runtime\'s own default)', () => {
     expect(operatorFlags(args(objects, 'operator').slice(1))?.maxConcurrentReconciles).toBe(16);
     const wider = renderChart({ values: { operator: { maxConcurrentReconciles: 48 } } });
