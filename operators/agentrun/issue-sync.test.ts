@@ -127,6 +127,23 @@ describe('AgentRun with an issue tracker', () => {
     expect(github.repo('homelab/infra').issues.size, 'no new issue').toBe(1);
   });
 
+  it('a deleted issue is said once in status.issue.message and never called again; the gate still works from Kubernetes', async () => {
+    const run = gatedRun();
+    const first = await reconcile(run);
+    const n = (first.status.issue as { number: number }).number;
+    forge.deleteIssue('homelab/infra', n);
+    const gone = await reconcile(next(run, first.status));
+    expect(gone.thrown).toBeUndefined();
+    expect((gone.status.issue as { message?: string }).message).toMatch(new RegExp(`^issue #${n} of homelab/infra was deleted on the forge`));
+    expect(gone.result.requeueAfterMs, 'no poll of a deleted issue').toBeUndefined();
+    const calls = forge.requests.length;
+    const approved = { ...run, spec: { ...run.spec, approval: { required: true, decision: 'Approved' as const, decidedBy: 'bob' } } };
+    const after = await reconcile(next(approved, gone.status));
+    expect(after.status.phase).toBe('Running');
+    expect(forge.requests.length, 'no forge call').toBe(calls);
+    expect(after.status.issue).toEqual(gone.status.issue);
+  });
+
   it('a /reject with a reason cancels the run and posts the cancelled milestone; the issue stays open', async () => {
     const run = gatedRun();
     const first = await reconcile(run);

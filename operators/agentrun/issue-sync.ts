@@ -24,6 +24,8 @@ export const DEFAULT_ISSUE_POLL_MS = 15_000;
 /** Milestone keys kept in status.issue.milestones (answers to late comments are found by their marker). */
 const END_KEYS = ['succeeded', 'failed', 'cancelled'];
 const CLOSED = 'closed';
+/** In status.issue.message once the forge said the issue is gone: the run stops calling it. */
+const DELETED = 'was deleted on the forge';
 
 type Fields = Omit<AgentRunStatus, 'conditions' | 'observedGeneration'>;
 
@@ -42,6 +44,8 @@ export interface IssueHandle {
   message?: string;
   /** Nothing left to do on the issue for this finished run (checked without calling the forge). */
   idle?: boolean;
+  /** The issue was deleted: status.issue keeps saying so, no call is made. */
+  deleted?: boolean;
 }
 
 interface Entry {
@@ -108,7 +112,8 @@ export function issueSync(opts: IssueSyncOptions) {
       return;
     }
     if (err.kind === 'Gone') {
-      h.message = `issue #${h.record?.number ?? '?'} on ${h.tracker.repository} was deleted (${err.message}); the run no longer reports to it`;
+      h.message = `issue #${h.record?.number ?? h.tracker.issue ?? '?'} of ${h.tracker.repository} ${DELETED} (${err.message}); the run no longer reports to an issue`;
+      h.deleted = true;
       return;
     }
     h.problem = problemFrom(ctx.object.metadata.namespace!, h.tracker, err) ?? { reason: ISSUE_TRACKER_UNAVAILABLE, message: `spec.${h.tracker.block}: ${err.message}` };
@@ -121,6 +126,10 @@ export function issueSync(opts: IssueSyncOptions) {
     const tracker = issueTrackerSpec(run.spec ?? {});
     if (!tracker) return undefined;
     const h: IssueHandle = { tracker, commands: [], record: recordOf(run.status?.issue, tracker) };
+    if (run.status?.issue?.message?.includes(DELETED)) {
+      h.deleted = true;
+      return h;
+    }
     const prior = entries.get(ctx.key);
     if (prior && prior.uid === run.metadata.uid && prior.notBefore && ctx.now().getTime() < prior.notBefore) {
       h.notBefore = prior.notBefore;
@@ -195,7 +204,13 @@ export function issueSync(opts: IssueSyncOptions) {
       await connect(ctx, h);
     }
 
-    const work = h.workflow && h.record && !h.problem && h.notBefore === undefined;
+    if (h.deleted && !h.record) {
+      // A linked issue (spec issue) that is gone before it was ever recorded: say so in status.issue.
+      fields.issue = { provider: h.tracker.provider, ...(h.tracker.issue ? { number: h.tracker.issue } : {}), message: h.message ?? run.status?.issue?.message ?? DELETED };
+      ctx.setStatus(fields);
+      return out;
+    }
+    const work = h.workflow && h.record && !h.problem && h.notBefore === undefined && !h.deleted;
     if (work) {
       let record = h.record!;
       const wf = h.workflow!;
@@ -233,7 +248,8 @@ export function issueSync(opts: IssueSyncOptions) {
 
     if (h.record) {
       const { provider, number, url, statusCommentId, milestones } = h.record;
-      fields.issue = { provider, number, url, ...(statusCommentId ? { statusCommentId } : {}), ...(milestones?.length ? { milestones } : {}), ...(h.message ? { message: h.message } : {}) };
+      const message = h.message ?? (h.deleted ? run.status?.issue?.message : undefined);
+      fields.issue = { provider, number, url, ...(statusCommentId ? { statusCommentId } : {}), ...(milestones?.length ? { milestones } : {}), ...(message ? { message } : {}) };
       if (h.tracker.block === 'github') fields.github = { issueNumber: number, issueURL: url };
       ctx.setStatus(fields);
     }
@@ -248,10 +264,10 @@ export function issueSync(opts: IssueSyncOptions) {
       // A rate limit is no news: the condition stays as it was until a call answers.
       if (before?.status === 'True') ctx.setCondition({ type: ISSUE_TRACKER_UNAVAILABLE, status: 'True', reason: before.reason ?? ISSUE_TRACKER_UNAVAILABLE, message: before.message ?? '' });
       requeue(h.notBefore - ctx.now().getTime());
-    } else if (!h.record || (isFinished(fields.phase) && !endReached({ ...run, status: { ...fields } } as AgentRun, h.tracker))) {
+    } else if (!h.deleted && (!h.record || (isFinished(fields.phase) && !endReached({ ...run, status: { ...fields } } as AgentRun, h.tracker)))) {
       requeue(opts.pollMs);
     }
-    if (h.notBefore === undefined && readsComments({ ...run, status: { ...fields } } as AgentRun)) requeue(opts.pollMs);
+    if (h.notBefore === undefined && !h.deleted && readsComments({ ...run, status: { ...fields } } as AgentRun)) requeue(opts.pollMs);
     return out;
   }
 
