@@ -37,16 +37,23 @@ describe('LanePolicy controller (test kit)', () => {
   });
 
   it('takes the router location from the manager\'s ControllerDeps, never from the environment', async () => {
+    // Unit files share worker processes (vitest.config.ts: isolate false): restore what this sets.
+    const before = process.env.AGENTLAB_ROUTER_NAMESPACE;
     process.env.AGENTLAB_ROUTER_NAMESPACE = 'from-the-environment';
-    const router: RouterLocation = { namespace: 'ai-gateway', podLabels: { app: 'router' }, port: 9000 };
-    const run = await reconcileOnce(controller({ router }), { object: lane, cache, now: NOW });
-    const np = run.applied[0].object as DesiredNetworkPolicy;
-    expect(routerRule(np)).toEqual({
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ai-gateway' } }, podSelector: { matchLabels: { app: 'router' } } }],
-      ports: [{ protocol: 'TCP', port: 9000 }],
-    });
-    const byDefault = await reconcileOnce(controller({}), { object: lane, cache, now: NOW });
-    expect(routerRule(byDefault.applied[0].object as DesiredNetworkPolicy)?.to[0].namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'agentlab-system' } });
+    try {
+      const router: RouterLocation = { namespace: 'ai-gateway', podLabels: { app: 'router' }, port: 9000 };
+      const run = await reconcileOnce(controller({ router }), { object: lane, cache, now: NOW });
+      const np = run.applied[0].object as DesiredNetworkPolicy;
+      expect(routerRule(np)).toEqual({
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ai-gateway' } }, podSelector: { matchLabels: { app: 'router' } } }],
+        ports: [{ protocol: 'TCP', port: 9000 }],
+      });
+      const byDefault = await reconcileOnce(controller({}), { object: lane, cache, now: NOW });
+      expect(routerRule(byDefault.applied[0].object as DesiredNetworkPolicy)?.to[0].namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'agentlab-system' } });
+    } finally {
+      if (before === undefined) delete process.env.AGENTLAB_ROUTER_NAMESPACE;
+      else process.env.AGENTLAB_ROUTER_NAMESPACE = before;
+    }
   });
 
   it('waits for a provider that is still starting as progress, not as a failure', async () => {
