@@ -35,8 +35,22 @@ export function splitFieldPath(fieldPath: string): (string | number)[] {
  */
 const KUBECTL_YAML = {
   version: '1.1',
-  customTags: (tags: { tag: string; format?: string }[]) => tags.filter((t) => t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'),
+  customTags: (tags: { tag: string; format?: string }[]) => tags.filter((t) => !GO_YAML_PLAIN_TAGS.has(t.tag) && t.format !== 'TIME'),
 } as const;
+
+/**
+ * YAML 1.1 tags go-yaml v2 does not turn into other types when decoding into JSON: `!!set` and
+ * `!!omap`/`!!pairs` stay plain mappings/sequences and `!!binary` a string, so they are validated
+ * as such rather than as JavaScript Sets, Maps or byte arrays.
+ */
+const GO_YAML_PLAIN_TAGS = new Set(['tag:yaml.org,2002:timestamp', 'tag:yaml.org,2002:set', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs', 'tag:yaml.org,2002:binary']);
+
+/** Aliases a document may expand (kubectl's go-yaml refuses alias bombs the same way). */
+const MAX_ALIAS_COUNT = 100;
+/** Longest message printed for a YAML error: the parser quotes the offending source, which may be huge. */
+const MAX_MESSAGE_CHARS = 200;
+
+const cut = (m: string) => (m.length > MAX_MESSAGE_CHARS ? `${m.slice(0, MAX_MESSAGE_CHARS)}...` : m);
 
 /** Parses every document of a multi-document YAML file; empty documents are dropped. */
 export function parseDocuments(file: string, text: string): { documents: SourceDocument[]; problems: ParseProblem[] } {
@@ -44,15 +58,31 @@ export function parseDocuments(file: string, text: string): { documents: SourceD
   const documents: SourceDocument[] = [];
   const problems: ParseProblem[] = [];
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
-  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false, ...KUBECTL_YAML } as never)) {
+  // A NUL byte is never YAML (nor any text a person commits): say so once instead of a page of parse errors.
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length;
+    return { documents, problems: [{ file, line, message: 'binary data (a NUL byte): not a YAML text file' }] };
+  }
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, ...KUBECTL_YAML } as never);
+  for (const doc of Array.isArray(parsed) ? parsed : [parsed]) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) problems.push({ file, line: lineAt(e.pos[0]), message: e.message.split('\n')[0] });
+      for (const e of doc.errors) problems.push({ file, line: lineAt(e.pos[0]), message: cut(e.message.split('\n')[0]) });
       continue;
     }
     const contents = doc.contents as Node | null;
     if (contents === null || (isScalar(contents) && contents.value === null)) continue;
-    const object: unknown = doc.toJS({ maxAliasCount: 100 });
     const start = contents.range?.[0] ?? 0;
+    let object: unknown;
+    try {
+      // Throws on an alias bomb, a merge key of a non-mapping and an alias of an unknown anchor.
+      object = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const m = (e as Error).message;
+      const hint = /alias count/i.test(m) ? ` (more than ${MAX_ALIAS_COUNT} aliases expanded; write the values out)` : '';
+      problems.push({ file, line: lineAt(start), message: cut(`${m.split('\n')[0]}${hint}`) });
+      continue;
+    }
     documents.push({
       file,
       line: lineAt(start),
