@@ -12,7 +12,7 @@ import { paramValues, resolveInputs, substitute, type RunValues } from './inputs
 import { modelRequest } from './model-call.js';
 import { callRouter, ModelCallError } from '../runtime/router-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
-import { MAX_STATUS_OUTPUT, modelOutputs, splitForStatus } from './outputs.js';
+import { MAX_STATUS_OUTPUT, MAX_STATUS_OUTPUTS_TOTAL, modelOutputs, outputsSize, splitForStatus } from './outputs.js';
 import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
 import { verifyRequest, verifyResult } from './verify-node.js';
@@ -448,7 +448,10 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
             if (d.event) ctx.event(d.event.type, d.event.reason, d.event.message);
           }
         }
-        if (next.phase === 'Succeeded' && st?.phase !== 'Succeeded') next = await storeOutputs(ctx, next);
+        if (next.phase === 'Succeeded' && st?.phase !== 'Succeeded') {
+          const used = [...nodes.values()].reduce((n, other) => n + (other.id === node.id ? 0 : outputsSize(other.outputs as Record<string, string> | undefined)), 0);
+          next = await storeOutputs(ctx, next, MAX_STATUS_OUTPUTS_TOTAL - used);
+        }
         if (node.type === 'tool' && next.attempts) next.child = `Pod/${toolPodName(name, node.id, next.attempts)}`;
         if (node.type === 'approval' && next.phase === 'AwaitingApproval') {
           if (node.timeout && next.startedAt) requeue(Date.parse(next.startedAt) + durationSeconds(node.timeout) * 1000 - now.getTime());
@@ -488,9 +491,9 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
   };
 
   /** Outputs larger than status allows go to the node's ConfigMap (all of them, so one read gets the set). */
-  async function storeOutputs(ctx: ReconcileContext<Flow>, st: NodeStatus): Promise<NodeStatus> {
+  async function storeOutputs(ctx: ReconcileContext<Flow>, st: NodeStatus, room: number): Promise<NodeStatus> {
     const outputs = (st.outputs ?? {}) as Record<string, string>;
-    const { inline, needsConfigMap } = splitForStatus(outputs);
+    const { inline, needsConfigMap, overBudget } = splitForStatus(outputs, room);
     if (!needsConfigMap) return st;
     const flow = ctx.object;
     const cmName = outputsConfigMapName(flow.metadata!.name!, st.id);
@@ -500,7 +503,8 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       data: outputs,
     });
     const large = Object.keys(outputs).filter((k) => !(k in inline));
-    return { ...st, outputs: inline, outputsRef: cmName, message: truncate(`${st.message ?? 'succeeded'}; ${large.join(', ')} larger than ${MAX_STATUS_OUTPUT} characters: in ConfigMap ${cmName}`) };
+    const why = overBudget ? `the flow's status holds at most ${MAX_STATUS_OUTPUTS_TOTAL} bytes of outputs: all outputs` : `${large.join(', ')} larger than ${MAX_STATUS_OUTPUT} characters`;
+    return { ...st, outputs: inline, outputsRef: cmName, message: truncate(`${st.message ?? 'succeeded'}; ${why}: in ConfigMap ${cmName}`) };
   }
 }
 

@@ -29,6 +29,11 @@ describe('model outputs', () => {
   });
 
   it('keeps values over 4 KiB out of status', () => {
-    expect(splitForStatus({ a: 'x', b: 'y'.repeat(5000) })).toEqual({ inline: { a: 'x' }, needsConfigMap: true });
+    expect(splitForStatus({ a: 'x', b: 'y'.repeat(5000) })).toEqual({ inline: { a: 'x' }, needsConfigMap: true, overBudget: false });
+  });
+
+  it("keeps all of a node's outputs out of status once the flow's status total would pass its bound", () => {
+    expect(splitForStatus({ a: 'x'.repeat(100), b: 'y' }, 103)).toEqual({ inline: { a: 'x'.repeat(100), b: 'y' }, needsConfigMap: false, overBudget: false });
+    expect(splitForStatus({ a: 'x'.repeat(100), b: 'y' }, 102)).toEqual({ inline: {}, needsConfigMap: true, overBudget: true });
   });
 });

@@ -4,6 +4,12 @@ import type { FlowNode } from '../api/generated/flow.js';
 export const MAX_STATUS_OUTPUT = 4096;
 /** Largest total of one node's outputs (its ConfigMap stays well below the 1 MiB object limit). */
 export const MAX_NODE_OUTPUTS = 512 * 1024;
+/**
+ * Largest total of output values held in one Flow's status over all its nodes: with 256 nodes of
+ * 16 outputs of 4 KiB, status alone could pass etcd's ~1.5 MiB object limit. A node whose outputs
+ * would cross it keeps them all in its ConfigMap instead.
+ */
+export const MAX_STATUS_OUTPUTS_TOTAL = 256 * 1024;
 
 export type OutputType = 'string' | 'number' | 'boolean' | 'json' | 'file';
 
@@ -105,15 +111,24 @@ function withinBounds(outputs: Record<string, string>): Checked {
   return { outputs };
 }
 
-/** Splits outputs into what status holds (each <= 4 KiB) and whether the node needs its ConfigMap. */
-export function splitForStatus(outputs: Record<string, string>): { inline: Record<string, string>; needsConfigMap: boolean } {
+/**
+ * Splits outputs into what status holds (each <= 4 KiB) and whether the node needs its ConfigMap;
+ * `room` is what is left of MAX_STATUS_OUTPUTS_TOTAL: when the inline values do not fit, none is inline.
+ */
+export function splitForStatus(outputs: Record<string, string>, room = Infinity): { inline: Record<string, string>; needsConfigMap: boolean; overBudget: boolean } {
   const inline: Record<string, string> = {};
   let needsConfigMap = false;
   for (const [k, v] of Object.entries(outputs)) {
     if (v.length <= MAX_STATUS_OUTPUT) inline[k] = v;
     else needsConfigMap = true;
   }
-  return { inline, needsConfigMap };
+  if (outputsSize(inline) > room) return { inline: {}, needsConfigMap: true, overBudget: true };
+  return { inline, needsConfigMap, overBudget: false };
+}
+
+/** Bytes of output values as status holds them (names included). */
+export function outputsSize(outputs: Record<string, string> | undefined): number {
+  return Object.entries(outputs ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 }
 
 export function stripFence(text: string): string {

@@ -35,10 +35,10 @@ export interface FlowSpec {
    */
   params?: FlowParam[];
   /**
-   * The steps of the graph, keyed by id. A node runs when every node it depends on, directly or through an input, has succeeded.
+   * The steps of the graph, keyed by id. A node runs when every node it depends on, directly or through an input, has succeeded. References between nodes (dependsOn, inputs[].from.node, verify.target.node, ${nodes.<id>...}) are checked by the operator and `agentlab validate` (an unknown one makes the Flow Stalled with the field path): a CEL rule comparing every node with every other would exceed the API server's cost budget at this size.
    *
    * @minItems 1
-   * @maxItems 32
+   * @maxItems 256
    */
   nodes: FlowNode[];
   /**
@@ -571,7 +571,7 @@ export interface FlowStatus {
   /**
    * What the run creates, in order; nodes of the same wave run in parallel.
    *
-   * @maxItems 32
+   * @maxItems 256
    *
    * Items: One planned node.
    */
@@ -596,7 +596,7 @@ export interface FlowStatus {
   /**
    * State of each node.
    *
-   * @maxItems 32
+   * @maxItems 256
    *
    * Items: One node's state.
    */

@@ -48,8 +48,12 @@ describe('planFlow', () => {
     expect(checkFlow(spec)).toEqual(errors);
   });
 
-  it('ignores a dependsOn naming no node (the CRD rejects it), as findCycle does', () => {
-    expect(planFlow({ nodes: [model('a', { dependsOn: ['ghost'] })] })).toEqual({ waves: [{ node: 'a', wave: 0 }], errors: [] });
+  it('refuses dependsOn, inputs[].from.node and verify.target.node naming no other node, by field (no CEL rule can afford it for 256 nodes)', () => {
+    expect(planFlow({ nodes: [model('a', { dependsOn: ['ghost'] })] })).toEqual({ waves: [], errors: [{ field: 'spec.nodes[0].dependsOn[0]', message: 'unknown node "ghost" (dependsOn must name other nodes of this flow)' }] });
+    expect(planFlow({ nodes: [model('a'), model('b', { dependsOn: ['a', 'b'] })] }).errors).toEqual([{ field: 'spec.nodes[1].dependsOn[1]', message: 'node "b" cannot depend on itself' }]);
+    expect(planFlow({ nodes: [model('a', { inputs: [{ name: 'x', from: { node: 'ghost', output: 'text' } }] })] }).errors).toEqual([{ field: 'spec.nodes[0].inputs[0].from.node', message: 'unknown node "ghost" (inputs[].from.node must name another node of this flow)' }]);
+    expect(planFlow({ nodes: [model('a', { inputs: [{ name: 'x', from: { node: 'a', output: 'text' } }] })] }).errors).toEqual([{ field: 'spec.nodes[0].inputs[0].from.node', message: 'node "a" cannot take an input from itself' }]);
+    expect(planFlow({ nodes: [{ id: 'v', type: 'verify', verify: { target: { node: 'ghost', output: 'text' }, criteria: 'true' } } as FlowNode] }).errors).toEqual([{ field: 'spec.nodes[0].verify.target.node', message: 'unknown node "ghost" (verify.target.node must name another node of this flow)' }]);
   });
 
   // Random valid flows: node i may depend only on nodes before it, by dependsOn, from or a text reference.

@@ -54,7 +54,14 @@ function analyseFlow(spec: FlowSpec): { problems: GraphProblem[]; edges: Map<str
 
   nodes.forEach((node, i) => {
     const base = `spec.nodes[${i}]`;
-    const deps = new Set<string>(node.dependsOn ?? []);
+    const deps = new Set<string>();
+    // Checked here, not by CEL: a rule comparing every node with every other exceeds the API
+    // server's cost budget for a flow of a few hundred nodes.
+    (node.dependsOn ?? []).forEach((d, j) => {
+      if (d === node.id) problems.push({ field: `${base}.dependsOn[${j}]`, message: `node "${node.id}" cannot depend on itself` });
+      else if (!byId.has(d)) problems.push({ field: `${base}.dependsOn[${j}]`, message: `unknown node "${d}" (dependsOn must name other nodes of this flow)` });
+      else deps.add(d);
+    });
     const inputs = new Set((node.inputs ?? []).map((x) => x.name));
 
     for (const { field, text, nodeInputs } of textFields(node, base)) {
@@ -88,7 +95,10 @@ function analyseFlow(spec: FlowSpec): { problems: GraphProblem[]; edges: Map<str
       if (literal) problems.push({ field: `${base}.inputs[${j}].value`, message: `${literal}, but input "${input.name}" is declared ${input.type}` });
       if (!input.from) return;
       const source = byId.get(input.from.node);
-      if (!source || source.id === node.id) return; // reported by the CRD's CEL rule
+      if (!source || source.id === node.id) {
+        problems.push({ field: `${base}.inputs[${j}].from.node`, message: source ? `node "${node.id}" cannot take an input from itself` : `unknown node "${input.from.node}" (inputs[].from.node must name another node of this flow)` });
+        return;
+      }
       deps.add(source.id);
       const type = outputsOf(source).get(input.from.output);
       const field = `${base}.inputs[${j}].from`;
@@ -101,7 +111,9 @@ function analyseFlow(spec: FlowSpec): { problems: GraphProblem[]; edges: Map<str
 
     if (node.verify) {
       const target = byId.get(node.verify.target.node);
-      if (target && target.id !== node.id) {
+      if (!target || target.id === node.id) {
+        problems.push({ field: `${base}.verify.target.node`, message: target ? `node "${node.id}" cannot verify itself` : `unknown node "${node.verify.target.node}" (verify.target.node must name another node of this flow)` });
+      } else {
         deps.add(target.id);
         if (!outputsOf(target).has(node.verify.target.output)) {
           problems.push({ field: `${base}.verify.target.output`, message: `node "${target.id}" has no output "${node.verify.target.output}" to verify` });
@@ -116,8 +128,8 @@ function analyseFlow(spec: FlowSpec): { problems: GraphProblem[]; edges: Map<str
 
 /**
  * Checks a Flow's wiring: every ${...} reference and inputs[].from names a declared output,
- * declared input types match the outputs feeding them, and the graph has no cycle. Unknown
- * node ids in dependsOn, from and verify.target are CEL rules of the CRD and not repeated here.
+ * declared input types match the outputs feeding them, dependsOn, inputs[].from.node and
+ * verify.target.node name other nodes of the flow, and the graph has no cycle.
  */
 export function checkFlow(spec: FlowSpec): GraphProblem[] {
   return planFlow(spec).errors;
