@@ -10,7 +10,7 @@ import { TerminalError, TransientError, type ReconcileResult } from '../runtime/
 import type { RunUsage } from '../model/agentrun/usage.js';
 import { runReportConfigMapName, runReportFromConfigMap, type RunReport } from '../model/agentrun/report.js';
 import { desiredTranscript } from './desired.js';
-import { desiredVmi, gpuHostDevices, KUBEVIRTS, type KubeVirtCR, observeVmi, VIRTUAL_MACHINE_INSTANCES, vmiEnding, vmiProgress } from './kubevirt.js';
+import { desiredVmi, gpuHostDevices, KUBEVIRTS, type KubeVirtCR, observeVmi, userDataProblem, VIRTUAL_MACHINE_INSTANCES, vmiEnding, vmiProgress } from './kubevirt.js';
 import { podName, TRANSCRIPT_KEY, transcriptConfigMapName } from './names.js';
 import { type Ending, stopVerdict } from './phase.js';
 import { CONFIGMAPS } from './resources.js';
@@ -97,6 +97,8 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
       if (kubernetesToolAccess(run.spec, run.metadata.namespace!)) {
         return { ok: false, reason: 'ToolNotOfferedInVM', message: 'spec.tools: the kubernetes tool needs the run\'s ServiceAccount token, which a KubeVirt guest does not get; use engine kata or type pod for it, or remove the tool' };
       }
+      const tooLarge = userDataProblem(run, opts.routerUrl);
+      if (tooLarge) return { ok: false, reason: 'UserDataTooLarge', message: tooLarge };
       const gpu = run.spec.runtime?.gpu ?? 0;
       const verdict = gpuHostDevices(gpu, gpu > 0 ? await kubevirtCRs(ctx) : [], opts.gpuDevice);
       return verdict.ok ? { ok: true, hostDevices: verdict.hostDevices } : verdict;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AgentRun } from './types.js';
-import { cloudInitUserData, DEFAULT_VM_IMAGE, desiredVmi, gpuHostDevices, type KubeVirtCR, observeVmi, vmiEnding, vmiProgress, type VmiObservation } from './kubevirt.js';
+import { cloudInitUserData, DEFAULT_VM_IMAGE, desiredVmi, gpuHostDevices, type KubeVirtCR, MAX_USER_DATA_BYTES, observeVmi, userDataProblem, vmiEnding, vmiProgress, type VmiObservation } from './kubevirt.js';
 import type { RunLimits } from './spec.js';
 
 const run = (spec: Record<string, unknown> = {}): AgentRun => ({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name: 'triage', namespace: 'team', uid: 'u1' }, spec: { task: 't', runtime: { type: 'vm', vm: { engine: 'kubevirt', cpus: 4, memory: '6Gi' } }, ...spec } } as AgentRun);
@@ -44,6 +44,18 @@ describe('desiredVmi', () => {
     const gpu = desiredVmi(run({ tools: [{ name: 'http', http: { allowedHosts: ['x.org'] } }] }), { limits, routerUrl: 'http://r:8080', hostDevices: ['nvidia.com/GA106_GEFORCE_RTX_3060', 'nvidia.com/GA106_GEFORCE_RTX_3060'] }) as unknown as Vmi;
     expect(gpu.spec.domain.devices.hostDevices).toEqual([{ name: 'gpu0', deviceName: 'nvidia.com/GA106_GEFORCE_RTX_3060' }, { name: 'gpu1', deviceName: 'nvidia.com/GA106_GEFORCE_RTX_3060' }]);
     expect(cloudInitUserData(run({ tools: [{ name: 'http' }] }), { routerUrl: 'http://r:8080', http: true })).toContain('AGENTLAB_EGRESS_PROXY=http://r:8080');
+  });
+});
+
+describe('userDataProblem', () => {
+  it('keeps the user data within KubeVirt\'s 2048-byte inline limit for the longest names and an in-cluster URL', () => {
+    const long = { ...run({ tools: [{ name: 'http' }] }), metadata: { name: 'r'.repeat(63), namespace: 'n'.repeat(63), uid: 'u' } } as AgentRun;
+    const url = 'http://agentlab-router.agentlab-system.svc.cluster.local:8080';
+    expect(Buffer.byteLength(cloudInitUserData(long, { routerUrl: url, http: true }))).toBeLessThanOrEqual(MAX_USER_DATA_BYTES);
+    expect(userDataProblem(long, url)).toBeUndefined();
+  });
+  it('names the limit and the flag when a router URL makes it too large', () => {
+    expect(userDataProblem(run({ tools: [{ name: 'http' }] }), `http://${'r'.repeat(400)}.example:8080`)).toMatch(/would be \d+ bytes, over KubeVirt's 2048-byte limit for inline userData.*--router-url/);
   });
 });
 

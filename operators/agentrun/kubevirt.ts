@@ -70,6 +70,16 @@ export function cloudInitUserData(run: AgentRun, input: { routerUrl: string; htt
 }
 
 /** `image`: the operator's default disk (agentlab run --vm-image); spec.runtime.image wins over it. */
+/** KubeVirt's admission webhook refuses inline cloudInitNoCloud.userData over 2048 bytes (cloudInitUserMaxLen). */
+export const MAX_USER_DATA_BYTES = 2048;
+
+/** Why the user data cannot be inline, or undefined when it fits KubeVirt's limit. */
+export function userDataProblem(run: AgentRun, routerUrl: string): string | undefined {
+  const size = Buffer.byteLength(cloudInitUserData(run, { routerUrl, http: (run.spec.tools ?? []).some((t) => t.name === 'http') }));
+  if (size <= MAX_USER_DATA_BYTES) return undefined;
+  return `the cloud-init user data of VirtualMachineInstance ${podName(run.metadata.name!)} would be ${size} bytes, over KubeVirt's ${MAX_USER_DATA_BYTES}-byte limit for inline userData; the router URL (agentlab run --router-url, ${routerUrl.length} characters) appears in it up to three times: give the operator a shorter one`;
+}
+
 export interface VmiInput { limits: RunLimits; routerUrl: string; image?: string; hostDevices: string[] }
 
 /**
