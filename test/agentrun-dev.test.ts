@@ -112,5 +112,11 @@ describe('npm start: the triage example runs end to end once approved', () => {
     }, { timeoutMs: 60_000, intervalMs: 500, what: 'triage-issue-142 to await approval' });
     expect(run.status?.conditions?.find((c) => c.type === 'Stalled')?.status ?? 'False').toBe('False');
     expect(run.status?.conditions?.find((c) => c.type === 'ApprovalRequired')).toMatchObject({ status: 'True', reason: 'WaitingForApproval' });
-  }, 90_000);
+    // The issue workflow links issue #142 on the dev fake GitHub (README "Run an agent").
+    const linked = await waitFor(async () => {
+      const r = await getRun('triage-issue-142');
+      return r.status?.issue?.url ? r : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500, what: 'triage-issue-142 to record its issue' });
+    expect(linked.status?.issue).toMatchObject({ provider: 'github', number: 142, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/acme-msp\/client-portal\/issues\/142$/) });
+  }, 150_000);
 });
