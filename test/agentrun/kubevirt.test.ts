@@ -127,6 +127,15 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
       expect(get.stdout).toMatch(/kv-run-agent\s+\S+\s+Succeeded/);
     }, 150_000);
 
+    it('without an engine, picks kubevirt when the named RuntimeClass is missing and the VMI API is served, saying why', async () => {
+      // A RuntimeClass no test creates: the choice does not depend on other files' kata class.
+      await f.apply('kv-default', { task: TRIAGE, model: 'chat', tools: [files], runtime: { type: 'vm', vm: { runtimeClassName: 'no-such-kata-class' } } });
+      const run = await f.waitForPhase('kv-default', FINAL, 90_000);
+      expect(run.status?.phase, JSON.stringify(run.status)).toBe('Succeeded');
+      expect(run.status?.runtime).toEqual({ type: 'vm', engine: 'kubevirt', reason: 'spec.runtime.vm.engine is unset, the cluster has no RuntimeClass no-such-kata-class and serves KubeVirt\'s VirtualMachineInstance API' });
+      expect((await cluster.request({ path: vmiPath('kv-default-agent') })).status).toBe(200);
+    }, 120_000);
+
     it('cancellation deletes the VMI and stops the guest', async () => {
       await f.apply('kv-cancel', { task: 'kubevirt-e2e: cancel', model: 'chat', tools: [files], runtime: kubevirt() });
       await cluster.waitFor(async () => (await cluster.request({ path: vmiPath('kv-cancel-agent') })).json<Vmi>().status?.phase === 'Running', { timeoutMs: 60_000, what: 'VMI kv-cancel-agent Running' });
