@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { startFakeGitHub } from '../../hack/fakes/github.js';
 import type { HardwareTaskSpec, HardwareTaskStatus } from '../api/generated/hardwaretask.js';
 import type { KubeObject } from '../runtime/kube.js';
 import { reconcileOnce } from '../runtime/test-kit.js';
@@ -277,3 +278,34 @@ describe('hardwaretask controller: analysis steps', () => {
     expect([400, 401, 403, 404].some(transientRouterStatus)).toBe(false);
   });
 });
+
+describe('hardwaretask controller: the issue', () => {
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gh', namespace: 'lab' }, data: { token: Buffer.from('tok-operator').toString('base64') } } as KubeObject;
+  const expand = { name: 'expand', type: 'command' as const, approval: { required: true }, command: { commands: ['zpool add tank sdb'] } };
+
+  it('a forge that is down never approves: the step keeps waiting, IssueTrackerUnavailable says why, the issue is polled again', async () => {
+    const forge = await startFakeGitHub({ repositories: ['homelab/infra'], users: [{ login: 'homelab', token: 'tok-operator' }] });
+    const url = forge.url;
+    await forge.close();
+    const t = task({ issueTracker: { provider: 'github', baseURL: url, repository: 'homelab/infra', secretRef: { name: 'gh' } }, steps: [expand] } as Partial<HardwareTaskSpec>,
+      { phase: 'AwaitingApproval', steps: [{ name: 'expand', phase: 'AwaitingApproval' }], issue: { provider: 'github', number: 3, url: 'https://github.example/homelab/infra/issues/3' } });
+    const run = await reconcileOnce(hardwareTaskController({ issuePollMs: 5000 }), { object: t, server: [secret, policy, binding], now });
+    expect(run.applied).toEqual([]);
+    expect(stepsOf(run)[0]).toMatchObject({ phase: 'AwaitingApproval' });
+    expect(cond(run.status, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', reason: 'IssueTrackerUnavailable', message: expect.stringContaining('spec.issueTracker.baseURL: github did not answer') });
+    expect(run.status.issue).toMatchObject({ number: 3 });
+    expect(run.result.requeueAfterMs).toBe(5000);
+  });
+
+  it('a missing token Secret is IssueTrackerUnavailable naming it; a document step waits for the tracker and says so', async () => {
+    const doc = { name: 'docs', type: 'document' as const, document: { target: 'Repository' as const, files: [{ path: 'a.md', content: 'x' }] } };
+    const t = task({ issueTracker: { provider: 'forgejo', baseURL: 'https://git.example', repository: 'homelab/infra', secretRef: { name: 'nope' } }, steps: [doc] } as Partial<HardwareTaskSpec>);
+    const run = await reconcileOnce(hardwareTaskController(), { object: t, now });
+    const message = 'spec.issueTracker.secretRef: Secret lab/nope not found; create it with: kubectl -n lab create secret generic nope --from-literal=token=<token> (docs/issues.md: tokens with least privilege)';
+    expect(cond(run.status, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', message });
+    expect(stepsOf(run)[0]).toEqual({ name: 'docs', phase: 'Pending', message: `waiting for the issue tracker: ${message}` });
+    expect(cond(run.status, 'Stalled')).toBeUndefined();
+    expect(run.events.filter((e) => e.reason === 'IssueTrackerUnavailable')).toHaveLength(1);
+  });
+});
+
