@@ -112,7 +112,8 @@ export function issueSync(opts: IssueSyncOptions) {
       return;
     }
     if (err.kind === 'Gone') {
-      h.message = `issue #${h.record?.number ?? h.tracker.issue ?? '?'} of ${h.tracker.repository} ${DELETED} (${err.message}); the run no longer reports to an issue`;
+      // status.issue.message holds at most 1024 characters: the forge's words are cut, never the note.
+      h.message = `issue #${h.record?.number ?? h.tracker.issue ?? '?'} of ${h.tracker.repository} ${DELETED} (${err.message.slice(0, 600)}); the run no longer reports to an issue`;
       h.deleted = true;
       return;
     }
