@@ -1,4 +1,5 @@
-# The AgentLab images, one Dockerfile with three targets that share one layer stack:
+# The AgentLab images, one Dockerfile with three targets that share one layer stack (and a fourth,
+# agent-runner-disk, the KubeVirt disk carrying the runner, built from the app stage; see its stage):
 #   operator (the default target): the operator (`agentlab run`) and the lane router (`agentlab router`)
 #   agent-runner  (--target agent-runner): ghcr.io/agentlab/agent-runner, an AgentRun's pod (docs/agents.md)
 #   step-runner   (--target step-runner):  ghcr.io/agentlab/step-runner, Flow tool pods and HardwareTask steps
@@ -40,6 +41,26 @@ ENTRYPOINT ["node", "/app/operators/agent-runner/main.js"]
 
 FROM app AS step-runner
 ENTRYPOINT ["node", "/app/operators/step-runner/main.js"]
+
+# agent-runner-disk (--target agent-runner-disk): ghcr.io/agentlab/agent-runner-disk, the KubeVirt
+# containerDisk of AgentRuns with runtime.vm.engine kubevirt (docs/agents.md, "KubeVirt"): the pinned
+# Debian 12 cloud image (SHA-512 checked) with the app stage's node and /app (at /opt/agentlab) and
+# images/agent-runner-disk/agentlab-runner.service, made by virt-customize (build-disk.sh), as one
+# qcow2 under /disk/ owned by 107:107 (qemu in virt-launcher) in an image FROM scratch. amd64 only:
+# build it with --platform linux/amd64. It stays out of the default target (operator, last).
+FROM debian:bookworm AS agent-runner-disk-build
+ARG DEBIAN_CLOUD_IMAGE_URL=https://cloud.debian.org/images/cloud/bookworm/20250210-2019/debian-12-genericcloud-amd64-20250210-2019.qcow2
+ARG DEBIAN_CLOUD_IMAGE_SHA512=a58d86525d75fd8e139a2302531ce5d2ab75ef0273cfe78f9d53aada4b23efd45f8433b4806fa4570cfe981c8fae26f5e5e855cbd66ba2198862f28125fd2d45
+ARG DISK_SIZE=8G
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl libguestfs-tools linux-image-amd64 qemu-utils && rm -rf /var/lib/apt/lists/*
+RUN curl -fL --retry 3 -o /base.qcow2 "$DEBIAN_CLOUD_IMAGE_URL"
+COPY --from=app /usr/local/bin/node /guest/usr/local/bin/node
+COPY --from=app /app /guest/opt/agentlab
+COPY images/agent-runner-disk /files
+RUN /files/build-disk.sh /base.qcow2 "$DEBIAN_CLOUD_IMAGE_SHA512" /guest /files "$DISK_SIZE" /out/agent-runner.qcow2 && chmod 0440 /out/agent-runner.qcow2 && rm /base.qcow2
+
+FROM scratch AS agent-runner-disk
+COPY --from=agent-runner-disk-build --chown=107:107 /out/agent-runner.qcow2 /disk/
 
 FROM app AS operator
 ENTRYPOINT ["node", "/app/bin/agentlab.js"]
