@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 const compiled = new URL('../operators/cli/main.js', import.meta.url);
 let cli;
 if (existsSync(compiled)) {
+  // Keeps client-node's generated API out of the process (operators/cli/slim-imports.ts).
+  const { registerSlimImports } = await import(new URL('../operators/cli/slim-imports.js', import.meta.url).href);
+  registerSlimImports();
   cli = await import(compiled.href);
 } else {
   const { register } = await import('tsx/esm/api');

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { useCluster } from './harness/cluster.js';
+import { waitFor } from './harness/wait.js';
+import { KubeClient } from '../operators/runtime/kube.js';
+import { LEASES } from '../operators/runtime/leader.js';
+import { LEADER_ELECTION_ID } from '../operators/cli/run-command.js';
 
 // The container image's file layout, built from the Dockerfile's own COPY lines (there is no
 // container engine here to build it): what the image ships must run every command it claims,
@@ -75,6 +80,8 @@ function entrypoint(dockerfile: string, targetName: string): string[] {
   return JSON.parse(line.replace(/^ENTRYPOINT\s+/i, '')) as string[];
 }
 
+const cluster = useCluster();
+
 describe('the image layout (Dockerfile)', () => {
   const app = mkdtempSync(path.join(os.tmpdir(), 'agentlab-image-'));
   const agentlab = (args: string[], input?: string) => spawnSync(process.execPath, [path.join(app, 'bin', 'agentlab.js'), ...args], {
@@ -130,6 +137,41 @@ describe('the image layout (Dockerfile)', () => {
       expect(files).toContain(path.relative('/app', script));
     }
   });
+
+  it('runs the operator against the cluster until ready, without loading client-node\'s generated API', async () => {
+    const ns = await cluster.newNamespace('image-run');
+    // Another identity holds the operator's Lease, so this replica only fills its caches (ready)
+    // and reconciles nothing of what other test files left in the cluster.
+    const client = new KubeClient(cluster.kc);
+    const now = new Date().toISOString().replace(/\.\d+Z$/, '.000000Z');
+    await client.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: LEADER_ELECTION_ID, namespace: ns }, spec: { holderIdentity: 'image-layout-test', leaseDurationSeconds: 3600, acquireTime: now, renewTime: now } });
+    client.close();
+    // A resolve hook registered before bin/agentlab.js's own records every module the process resolves.
+    const seen = path.join(app, 'resolved.txt');
+    const recorder = path.join(app, 'record-hooks.mjs');
+    writeFileSync(recorder, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(seen)}, r.url + '\\n'); return r; }\n`);
+    const register = path.join(app, 'record.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${recorder}`).href)});\n`);
+    const healthPort = 20000 + Math.floor(Math.random() * 20000);
+    const proc = spawn(process.execPath, ['--import', register, path.join(app, 'bin', 'agentlab.js'), 'run', '--kubeconfig', cluster.kubeconfigPath, '-n', ns, '--leader-elect', '--leader-election-namespace', ns,
+      '--metrics-bind-address', '0', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'],
+    { cwd: app, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: app, NODE_ENV: 'production' } });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    try {
+      await waitFor(async () => {
+        if (proc.exitCode !== null) throw new Error(`agentlab run exited ${proc.exitCode}: ${stderr}`);
+        return (await fetch(`http://127.0.0.1:${healthPort}/readyz`).then((r) => r.status === 200, () => false)) || undefined;
+      }, { timeoutMs: 60_000 });
+    } finally {
+      proc.kill('SIGTERM');
+      if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
+    }
+    const resolved = readFileSync(seen, 'utf8').split('\n');
+    expect(resolved.some((u) => u.endsWith('/@kubernetes/client-node/dist/config.js'))).toBe(true);
+    expect(resolved.filter((u) => /client-node\/dist\/gen\/(index|apis\/|models\/all)/.test(u))).toEqual([]);
+    expect(resolved.filter((u) => u.endsWith('.ts'))).toEqual([]);
+  }, 90_000);
 
   it('runs the MCP server (the chart\'s mcp Deployment) and serves the examples as resources', async () => {
     const kubeconfig = path.join(app, 'mcp-kubeconfig');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+// KubeConfig's own module rather than the package index (which loads every generated API); see slim-imports.ts.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 
 /**
  * The client configuration, as kubectl finds it: --kubeconfig, else $KUBECONFIG, else

@@ -52,19 +52,29 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Spawns `agentlab run` and resolves with the time until /readyz answers 200, then stops it. */
-async function readyMs(root: string, kubeconfig: string): Promise<number> {
+/**
+ * Spawns `agentlab run` and resolves with the time until /readyz answers 200 and its RSS a
+ * second later (process_resident_memory_bytes, no objects in the cluster), then stops it.
+ */
+async function readyMs(root: string, kubeconfig: string): Promise<{ ms: number; rssMb: number }> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const t = performance.now();
   const proc = spawn(process.execPath, [path.join(root, 'bin', 'agentlab.js'), 'run', '--kubeconfig', kubeconfig,
-    '--metrics-bind-address', '0', '--health-probe-bind-address', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--health-probe-bind-address', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   let exited = false;
   proc.once('exit', () => { exited = true; });
   try {
     for (;;) {
       if (exited) throw new Error('agentlab run exited before it was ready');
       const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
-      if (ok) return performance.now() - t;
+      if (ok) {
+        const ms = performance.now() - t;
+        await new Promise((r) => setTimeout(r, 1000));
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        const rss = Number(/^process_resident_memory_bytes (\S+)/m.exec(text)?.[1]);
+        return { ms, rssMb: rss / 2 ** 20 };
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
   } finally {
@@ -88,17 +98,23 @@ try {
   const variants = [{ name: 'compiled (image layout)', root: app }, { name: 'tsx (checkout)', root: repo }];
   const validate = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   const ready = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const rss = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   // One unmeasured run each first: tsx's transform cache and the OS file cache are warm for both.
   for (const v of variants) wallMs(v.root, ['validate', path.join(repo, 'examples')]);
   for (let i = 0; i < ROUNDS; i++) {
     for (const v of variants) validate.get(v.name)!.push(wallMs(v.root, ['validate', path.join(repo, 'examples')]));
-    for (const v of variants) ready.get(v.name)!.push(await readyMs(v.root, kubeconfig));
+    for (const v of variants) {
+      const r = await readyMs(v.root, kubeconfig);
+      ready.get(v.name)!.push(r.ms);
+      rss.get(v.name)!.push(r.rssMb);
+    }
   }
   console.log(`\n== start-up, ${ROUNDS} runs each, alternating (load average ${os.loadavg()[0].toFixed(1)})`);
   for (const v of variants) console.log(`agentlab validate examples/, ${v.name}: ${fmt(validate.get(v.name)!)}`);
   console.log(`  ratio compiled / tsx: ${(median(validate.get(variants[0].name)!) / median(validate.get(variants[1].name)!)).toFixed(2)} (target: well under 1 s)`);
   for (const v of variants) console.log(`agentlab run, spawn to /readyz 200 (all controllers, caches synced), ${v.name}: ${fmt(ready.get(v.name)!)}`);
   console.log(`  ratio compiled / tsx: ${(median(ready.get(variants[0].name)!) / median(ready.get(variants[1].name)!)).toFixed(2)} (target: ready within 2 s)`);
+  for (const v of variants) console.log(`agentlab run RSS 1 s after ready, no objects, ${v.name}: median ${median(rss.get(v.name)!).toFixed(0)} MB`);
   const bare = Array.from({ length: ROUNDS }, () => { const t = performance.now(); spawnSync(process.execPath, ['-e', '0']); return performance.now() - t; });
   console.log(`floor: node -e 0 ${fmt(bare)}`);
 } finally {
