@@ -222,7 +222,7 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('the 
     expect((await get()).status?.phase).toBe('Succeeded');
   }, 300_000);
 
-  it('says IssueTrackerUnavailable for a revoked token, naming the Secret (the person\'s step keeps waiting), and recovers when the Secret is fixed', async () => {
+  it('says IssueTrackerUnavailable for a revoked token, naming the Secret (the person\'s step keeps waiting), recovers when the Secret is fixed, and waits out a rate limit losing nothing', async () => {
     const forge = forges[provider];
     const ns = namespaces[provider];
     const revoked = `tok-revoked-${rnd()}`;
@@ -253,5 +253,23 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('the 
     expect(fixed.status?.issue?.url).toBe(`${forge.webUrl}/${REPO}/issues/${fixed.status!.issue!.number}`);
     expect(forge.repo(REPO).issues.get(fixed.status!.issue!.number!)!.title).toBe(`Token check (${provider})`);
     expect(fixed.status?.phase).toBe('WaitingForHuman');
+
+    // A rate limit while the person says they are done delays the task, with no condition, and loses nothing.
+    await cluster.waitFor(async () => ((await read()).status?.issue?.milestones ?? []).includes('waiting:look') || undefined, { what: 'the issue to ask for the person', timeoutMs: 30_000 });
+    const done = await as(provider, TOKENS.alice).createComment(fixed.status!.issue!.number!, '/done look all fine');
+    forge.setRateLimit({ kind: 'secondary', retryAfterSeconds: 2, status: 429 });
+    try {
+      await polls(forge, fixed.status!.issue!.number!, 2);
+      const limited = await read();
+      expect(limited.status?.phase).toBe('WaitingForHuman');
+      expect(cond(limited, 'IssueTrackerUnavailable')).toBeUndefined();
+    } finally {
+      forge.setRateLimit(undefined);
+    }
+    const finished = await cluster.waitFor(async () => {
+      const t = await read();
+      return t.status?.phase === 'Succeeded' ? t : undefined;
+    }, { what: 'the task to finish once the rate limit is over', timeoutMs: 30_000 });
+    expect(step(finished, 'look')).toMatchObject({ completedBy: 'alice', completedVia: provider, completedURL: done.url, notes: 'all fine' });
   }, 120_000);
 });
