@@ -2,12 +2,15 @@
 // like the image. Env: KUBECONFIG, LEASE_NAMESPACE. It stands by behind a Lease another identity
 // holds, so its informers fill every cache while no reconcile writes. Prints `synced` once the
 // caches are filled; on SIGUSR2 it runs a full GC and prints `memory <rss> <heapUsed>`.
-import { KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
-import { startOperator, stopOnSignals } from '../../operators/manager.js';
+import { registerSlimImports } from '../../operators/cli/slim-imports.js';
 
-const kc = new KubeConfig();
-kc.loadFromFile(process.env.KUBECONFIG ?? '');
+// As bin/agentlab.js starts the compiled CLI: client-node's generated API stays out (slim-imports.ts).
+registerSlimImports();
+const { default: pino } = await import('pino');
+const { loadKubeConfig } = await import('../../operators/cli/kubeconfig.js');
+const { startOperator, stopOnSignals } = await import('../../operators/manager.js');
+
+const kc = loadKubeConfig(process.env.KUBECONFIG);
 const log = pino({ level: 'warn' }, pino.destination(2));
 const op = await startOperator({
   kubeConfig: kc, logger: log,

@@ -44,7 +44,7 @@ function buildOperator(): string {
     .filter((f) => { try { readFileSync(f); return true; } catch { return false; } });
   const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '--noCheck', '--outDir', out, '--rootDir', repo, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
-    '--skipLibCheck', '--esModuleInterop', '--resolveJsonModule', '--types', 'node', path.join(here, 'memory-operator.ts'), ...controllers], { cwd: repo, encoding: 'utf8' });
+    '--skipLibCheck', '--esModuleInterop', '--resolveJsonModule', '--types', 'node', path.join(here, 'memory-operator.ts'), path.join(repo, 'operators', 'cli', 'slim-imports-hooks.ts'), path.join(repo, 'operators', 'cli', 'slim-client-node-gen.ts'), ...controllers], { cwd: repo, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`compiling the operator failed: ${r.stdout}${r.stderr}`);
   return path.join(out, 'test', 'bench', 'memory-operator.js');
 }

@@ -1,11 +1,14 @@
 // The operator in its own process, so the benchmark measures its RSS apart from the API server.
 // Env: KUBECONFIG, NAMESPACES (comma-separated), RESYNC_MS, CONCURRENCY. Prints the metrics URL.
-import { KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
-import { startOperator, stopOnSignals } from '../../operators/manager.js';
+import { registerSlimImports } from '../../operators/cli/slim-imports.js';
 
-const kc = new KubeConfig();
-kc.loadFromFile(process.env.KUBECONFIG ?? '');
+// As bin/agentlab.js starts the compiled CLI: client-node's generated API stays out (slim-imports.ts).
+registerSlimImports();
+const { default: pino } = await import('pino');
+const { loadKubeConfig } = await import('../../operators/cli/kubeconfig.js');
+const { startOperator, stopOnSignals } = await import('../../operators/manager.js');
+
+const kc = loadKubeConfig(process.env.KUBECONFIG);
 const log = pino({ level: process.env.AGENTLAB_BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const op = await startOperator({
   kubeConfig: kc, logger: log,

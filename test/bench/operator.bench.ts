@@ -86,7 +86,8 @@ async function buildOperator(): Promise<string> {
   const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [tsc, '--noCheck', '--outDir', out, '--rootDir', repo, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
     '--skipLibCheck', '--esModuleInterop', '--resolveJsonModule', '--types', 'node',
-    path.join(here, 'operator-process.ts'), path.join(repo, 'operators', 'modelserver', 'controller.ts')];
+    path.join(here, 'operator-process.ts'), path.join(repo, 'operators', 'modelserver', 'controller.ts'),
+    path.join(repo, 'operators', 'cli', 'slim-imports-hooks.ts'), path.join(repo, 'operators', 'cli', 'slim-client-node-gen.ts')];
   const code = await new Promise<number | null>((resolve) => spawn(process.execPath, args, { cwd: repo, stdio: 'inherit' }).once('exit', resolve));
   if (code !== 0) throw new Error(`compiling the operator failed (tsc exit ${code})`);
   return path.join(out, 'test', 'bench', 'operator-process.js');
