@@ -32,6 +32,7 @@ interface Run {
     approval?: { decision?: string; decidedBy?: string; via?: string; reason?: string };
     transcriptRef?: { configMapName?: string; key?: string };
     usage?: { totalTokens?: number; provider?: string; toolCalls?: number; toolErrors?: number };
+    issue?: { provider?: string; number?: number; url?: string };
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
   };
 }
