@@ -297,6 +297,17 @@ describe('hardwaretask controller: the issue', () => {
     expect(run.result.requeueAfterMs).toBe(5000);
   });
 
+  it('tells kubectl once when its decision comes after the issue\'s: the first decision stands', async () => {
+    const decided: HardwareTaskStatus = { phase: 'Running', steps: [{ name: 'expand', phase: 'Running', attempts: 1, podName: 'disk-expand-1', startedAt: '2026-03-01T09:59:59Z', approvalDecision: 'Approved', approvedBy: 'alice', approvedVia: 'github', approvalURL: 'https://github.example/c/7' }] };
+    const t = task({ steps: [{ ...expand, approval: { required: true, decision: 'Rejected' as const, decidedBy: 'bob' } }] }, decided);
+    const c = hardwareTaskController();
+    const first = await reconcileOnce(c, { object: t, server: [policy, binding], now });
+    expect(first.events.filter((e) => e.reason === 'ApprovalAlreadyDecided').map((e) => e.message)).toEqual(['step expand: spec.steps[0].approval.decision Rejected by bob changes nothing: Approved by alice via github came first (https://github.example/c/7)']);
+    expect(stepsOf(first)[0]).toMatchObject({ phase: 'Running', approvalDecision: 'Approved', approvedBy: 'alice' });
+    const again = await reconcileOnce(c, { object: t, server: [policy, binding], now });
+    expect(again.events.filter((e) => e.reason === 'ApprovalAlreadyDecided')).toEqual([]);
+  });
+
   it('a missing token Secret is IssueTrackerUnavailable naming it; a document step waits for the tracker and says so', async () => {
     const doc = { name: 'docs', type: 'document' as const, document: { target: 'Repository' as const, files: [{ path: 'a.md', content: 'x' }] } };
     const t = task({ issueTracker: { provider: 'forgejo', baseURL: 'https://git.example', repository: 'homelab/infra', secretRef: { name: 'nope' } }, steps: [doc] } as Partial<HardwareTaskSpec>);

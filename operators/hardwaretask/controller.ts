@@ -81,6 +81,8 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
   const retryAt = new Map<string, number>();
   const tokens = new Map<string, { token: string; issuedAt: number }>();
   let handle: ControllerHandle | undefined;
+  /** Late kubectl decisions already told about, by task uid, step and decision. */
+  const toldLate = new Set<string>();
   const issues = taskIssues({ factory: opts.issueTrackers ?? createIssueTracker, pollMs: opts.issuePollMs ?? DEFAULT_ISSUE_POLL_MS });
   const callKey = (task: Task, step: string, run: number) => `${task.metadata!.namespace}/${task.metadata!.name}/${task.metadata!.uid}/${step}/${run}`;
 
@@ -257,6 +259,13 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       for (const { node: stepName } of plan.waves) {
         const { step, index } = byName.get(stepName)!;
         const prevStep = steps.get(stepName);
+        // A kubectl decision after the issue decided: the first decision stands, and kubectl's side is told (an event, once per process).
+        const late = step.approval?.decision && (prevStep?.approvedVia === 'github' || prevStep?.approvedVia === 'forgejo') ? `${task.metadata!.uid}/${stepName}/${step.approval.decision}/${step.approval.decidedBy ?? ''}` : undefined;
+        if (late && !toldLate.has(late)) {
+          if (toldLate.size >= 10_000) toldLate.clear();
+          toldLate.add(late);
+          ctx.event('Normal', 'ApprovalAlreadyDecided', `step ${stepName}: spec.steps[${byName.get(stepName)!.index}].approval.decision ${step.approval!.decision} by ${step.approval!.decidedBy ?? 'unknown'} changes nothing: ${prevStep!.approvalDecision} by ${prevStep!.approvedBy} via ${prevStep!.approvedVia} came first${prevStep!.approvalURL ? ` (${prevStep!.approvalURL})` : ''}`);
+        }
         if (isDone(prevStep)) continue;
         const st: StepStatus = { ...(prevStep ?? { name: stepName }), name: stepName };
         st.phase ??= 'Pending';
