@@ -8,6 +8,8 @@ import type { HardwareStep } from './types.js';
 export const TASK_LABEL = 'agentlab.dev/hardwaretask';
 export const STEP_LABEL = 'agentlab.dev/hardwaretask-step';
 export const ATTEMPT_LABEL = 'agentlab.dev/attempt';
+/** On a hostAccess step's pod (privileged, host paths): `kubectl get pods -l agentlab.dev/host-access=true` lists them. */
+export const HOST_ACCESS_LABEL = 'agentlab.dev/host-access';
 export const RUN_CONTAINER = 'run';
 /** The init container of a step with its own image: that image runs the commands (COMMANDS_SCRIPT). */
 export const COMMANDS_CONTAINER = 'commands';
@@ -97,6 +99,7 @@ export function desiredStepPod(input: StepPodInput): KubeObject {
     spec.volumes = [{ name: RESULTS_VOLUME, emptyDir: { sizeLimit: '64Mi' } }];
   }
   if (host) {
+    labels[HOST_ACCESS_LABEL] = 'true';
     worker.securityContext = { privileged: true };
     worker.volumeMounts = [...((worker.volumeMounts as unknown[] | undefined) ?? []), ...HOST_PATHS.map((p, i) => ({ name: `host-${i}`, mountPath: p }))];
     spec.volumes = [...((spec.volumes as unknown[] | undefined) ?? []), ...HOST_PATHS.map((p, i) => ({ name: `host-${i}`, hostPath: { path: p, type: 'Directory' } }))];
