@@ -24,7 +24,9 @@ cp "$base" "$work"
 # Room for the agent's workspace; cloud-init's growpart grows the root partition at first boot.
 qemu-img resize "$work" "$size"
 export LIBGUESTFS_BACKEND=direct
-[ -e /dev/kvm ] || export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+# No /dev/kvm (a docker build never has it): emulate. Run by hand on a host whose /dev/kvm is
+# there but unusable (some nested setups), set LIBGUESTFS_BACKEND_SETTINGS=force_tcg yourself.
+if [ ! -e /dev/kvm ] && [ -z "${LIBGUESTFS_BACKEND_SETTINGS:-}" ]; then export LIBGUESTFS_BACKEND_SETTINGS=force_tcg; fi
 virt-customize -a "$work" --no-network \
   --copy-in "$root/usr/local/bin/node:/usr/local/bin" \
   --copy-in "$root/opt/agentlab:/opt" \
