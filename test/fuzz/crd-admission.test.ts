@@ -18,7 +18,7 @@ import { validateText } from '../../operators/cli/validate/validate.js';
 import { startOperator, type Operator } from '../../operators/manager.js';
 import { useCluster } from '../harness/cluster.js';
 import { applyMutation, arbitraryFor, mutationArb, type Schema } from './schema-arbitrary.js';
-import { FUZZ_SEED, fuzzRuns, report } from './seed.js';
+import { FUZZ_SEED, fuzzRuns, fuzzTimeout, report } from './seed.js';
 
 const cluster = useCluster();
 const crds = loadCrds();
@@ -36,7 +36,7 @@ const PER_KIND = fuzzRuns(8);
 const WINDOW_MS = 5000;
 const MAX_RECONCILES_PER_WINDOW = 10;
 /** How long an accepted object may take to be reported by its controller. */
-const SETTLE_MS = 30_000;
+const SETTLE_MS = fuzzTimeout(30_000);
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
@@ -190,5 +190,5 @@ describe('generated AgentLab objects at admission and in the controllers', () =>
     expect(disagreements, 'agentlab validate and the API server agree on every object').toEqual([]);
     expect(counts.rejected).toBeGreaterThan(0);
     expect(counts.accepted).toBeGreaterThan(0);
-  }, 180_000);
+  }, fuzzTimeout(180_000));
 });

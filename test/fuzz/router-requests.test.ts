@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 import { startLaneFixture, type LaneFixture } from '../lanes/support.js';
-import { FUZZ_SEED, fuzzRuns, report } from './seed.js';
+import { FUZZ_SEED, fuzzRuns, fuzzTimeout, report } from './seed.js';
 
 const cluster = useCluster();
 let f: LaneFixture;
@@ -159,7 +159,7 @@ describe('router request parsing under generated input', () => {
       report(`router ${dialect} chat bodies`, counts);
       expect(counts.refused).toBeGreaterThan(0);
       expect(counts.answered).toBeGreaterThan(0);
-    }, 120_000);
+    }, fuzzTimeout(120_000));
   }
 
   const nested = (depth: number, open: string, close: string, leaf: string) => open.repeat(depth) + leaf + close.repeat(depth);

@@ -2,13 +2,17 @@
 // be replayed with AGENTLAB_FUZZ_SEED=<seed>; AGENTLAB_FUZZ_RUNS scales the number of cases
 // (`npm run fuzz` sets it high).
 
-/** The fast-check seed of this run (AGENTLAB_FUZZ_SEED, default a fixed value). */
-export const FUZZ_SEED = Number(process.env.AGENTLAB_FUZZ_SEED ?? 20261203);
+/** The fast-check seed of this run: AGENTLAB_FUZZ_SEED, `random` for a new one (npm run fuzz), default a fixed value (CI). */
+export const FUZZ_SEED = process.env.AGENTLAB_FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.AGENTLAB_FUZZ_SEED ?? 20261203);
+
+const SCALE = ((s) => (Number.isFinite(s) && s > 0 ? s : 1))(Number(process.env.AGENTLAB_FUZZ_SCALE ?? 1));
+
+/** A test's time limit, grown with the number of cases. */
+export const fuzzTimeout = (ms: number) => Math.round(ms * Math.max(1, SCALE));
 
 /** Number of generated cases: `ci` by default, multiplied by AGENTLAB_FUZZ_SCALE (npm run fuzz: 20). */
 export function fuzzRuns(ci: number): number {
-  const scale = Number(process.env.AGENTLAB_FUZZ_SCALE ?? 1);
-  return Math.max(1, Math.round(ci * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+  return Math.max(1, Math.round(ci * SCALE));
 }
 
 /** One line per fuzz test: what was tried, under which seed (printed to stdout, kept by vitest). */

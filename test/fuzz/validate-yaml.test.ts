@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../operators/cli/main.js';
-import { FUZZ_SEED, fuzzRuns, report } from './seed.js';
+import { FUZZ_SEED, fuzzRuns, fuzzTimeout, report } from './seed.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'agentlab-fuzz-yaml-'));
@@ -105,11 +105,11 @@ describe('agentlab validate under generated and hostile YAML', () => {
         counts.slowestMs = Math.max(counts.slowestMs, Math.round(o.ms));
         checkOutcome(o, file, text.slice(0, 2000));
       }),
-      { seed: FUZZ_SEED, numRuns: fuzzRuns(40), endOnFailure: true },
+      { seed: FUZZ_SEED, numRuns: fuzzRuns(25), endOnFailure: true },
     );
     report('agentlab validate mutated YAML', counts);
     expect(counts.refused).toBeGreaterThan(0);
-  }, 120_000);
+  }, fuzzTimeout(120_000));
 
   it('hostile files: an error with file and line in the real process, bounded in time and memory', async () => {
     // One process for all of them (and a good file): one bad file must not stop the others from
