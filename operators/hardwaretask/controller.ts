@@ -13,10 +13,10 @@ import { manifestProblems, runManifests, type Manifest } from './kubernetes-step
 import { APPROVAL_POLICY, humanDeadline, humanVerdict, waitingText, type PolicyState } from './human.js';
 import { substituteStepOutputs } from './references.js';
 import { createIssueTracker, type IssueTrackerFactory } from '../issues/index.js';
-import type { VerifiedCommand } from '../issues/workflow/index.js';
 import { runDocumentStep, type DocumentFile } from './document-step.js';
 import { DEFAULT_ISSUE_POLL_MS, taskIssues, type TaskIssue } from './issue-sync.js';
-import { issueApproval, issueCompletion, issueStatusView, milestonesDue } from './issue-view.js';
+import { issueCommands } from './issue-commands.js';
+import { issueStatusView, milestonesDue } from './issue-view.js';
 import { HARDWARETASKS, NAMESPACES, NODES, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { desiredStepPod, HOST_PATHS, hostAccessRefusal, stepPodName } from './step-pod.js';
 import { stepRunResult } from './step-result.js';
@@ -174,52 +174,8 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
       }
       // The task's issue: opened or linked, and the verified commands on it (/done, /approve, /reject).
       const issue: TaskIssue | undefined = await issues.open(ctx);
-      const usedNow = new Set<number>();
+      const commands = issue ? issueCommands(issues, ctx.key, issue, seconds(now)) : undefined;
       const docLinks: { label: string; url: string }[] = [];
-      /** Whether a command was written after our milestone comment asking for it (comment ids grow on both forges). */
-      const after = async (h: TaskIssue, key: string, c: VerifiedCommand): Promise<boolean | undefined> => {
-        try {
-          const asked = await h.milestoneId(key);
-          return asked !== undefined && c.commentId > asked;
-        } catch (err) {
-          h.failed(err);
-          return undefined;
-        }
-      };
-      /** A verified /approve or /reject on the issue for a step waiting for its approval (undefined: none usable). */
-      const approvalFromIssue = async (h: TaskIssue, step: HardwareStep, stepName: string): Promise<ApprovalVerdict | undefined> => {
-        const d = issueApproval(step, h.commands.filter((c) => !usedNow.has(c.commentId)));
-        if (d.kind === 'none') return undefined;
-        if (d.kind === 'refused') {
-          await issues.refuse(ctx.key, h, d.command, `${d.message}; step \`${stepName}\` still waits for an approval.`);
-          return undefined;
-        }
-        const ok = await after(h, `approval:${stepName}`, d.command);
-        if (ok === undefined) return undefined;
-        if (!ok) {
-          await issues.refuse(ctx.key, h, d.command, `this \`/${d.command.command.verb}\` came before step \`${stepName}\` asked for an approval, so it does not decide it; comment again to decide.`);
-          return undefined;
-        }
-        usedNow.add(d.command.commentId);
-        await issues.accept(h, d.command);
-        const via = h.tracker.provider;
-        const by = { decidedBy: d.command.login, decidedAt: seconds(now), via, url: d.command.commentUrl };
-        return d.decision === 'Approved' ? { kind: 'approved', ...by } : { kind: 'rejected', ...by, message: `rejected by ${d.command.login} via ${via}${d.reason ? `: ${d.reason}` : ''}` };
-      };
-      /** A verified `/done <step> [notes]` written after the step asked for a person (undefined: none usable). */
-      const completionFromIssue = async (h: TaskIssue, stepName: string) => {
-        const c = issueCompletion(stepName, h.commands.filter((x) => !usedNow.has(x.commentId)));
-        if (!c) return undefined;
-        const ok = await after(h, `waiting:${stepName}`, c);
-        if (ok === undefined) return undefined;
-        if (!ok) {
-          await issues.refuse(ctx.key, h, c, `this \`/done ${stepName}\` came before the step asked for a person, so it does not complete it; comment again once it is done.`);
-          return undefined;
-        }
-        usedNow.add(c.commentId);
-        await issues.accept(h, c);
-        return c;
-      };
 
       const byName = new Map(spec.steps.map((s, i) => [s.name, { step: s, index: i }]));
       const steps = new Map((prev.steps ?? []).map((s) => [s.name, { ...s }]));
@@ -288,7 +244,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
         const issueDecided = (st.approvedVia === 'github' || st.approvedVia === 'forgejo') && st.approvalDecision === 'Approved';
         if (step.approval && st.phase !== 'Running' && !issueDecided) {
           let verdict: ApprovalVerdict = stepApproval({ name, namespace }, step, index, st, step.approval.decision ? await policyState() : 'installed', now);
-          if (verdict.kind === 'waiting' && issue) verdict = (await approvalFromIssue(issue, step, stepName)) ?? { ...verdict, message: issue.record ? `${verdict.message}, or comment /approve or /reject <reason> on ${issue.record.url}` : verdict.message };
+          if (verdict.kind === 'waiting' && issue) verdict = (await commands!.approval(step, stepName)) ?? { ...verdict, message: issue.record ? `${verdict.message}, or comment /approve or /reject <reason> on ${issue.record.url}` : verdict.message };
           if (verdict.kind === 'waiting') {
             if (st.phase !== 'AwaitingApproval') ctx.event('Normal', 'AwaitingApproval', truncate(verdict.message));
             st.phase = 'AwaitingApproval';
@@ -320,7 +276,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           const marked = step.human!.completed === true || task.metadata?.annotations?.['agentlab.dev/complete-step'] === stepName;
           let verdict = humanVerdict({ name, namespace, annotations: task.metadata?.annotations, labels: task.metadata?.labels }, step, index, st, marked ? await policyState() : 'installed', now);
           if (verdict.kind !== 'completed' && issue) {
-            const done = st.phase === 'WaitingForHuman' ? await completionFromIssue(issue, stepName) : undefined;
+            const done = st.phase === 'WaitingForHuman' ? await commands!.completion(stepName) : undefined;
             if (done) {
               verdict = { kind: 'completed', record: { completedBy: done.login, completedAt: seconds(now), completedVia: issue.tracker.provider, ...(done.notes ? { notes: done.notes } : {}) } };
               st.completedURL = done.commentUrl;
@@ -536,17 +492,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
         ? { type: 'ApprovalRequired', status: 'True', reason: 'AwaitingApproval', message: approving.message ?? `step ${approving.name} waits for approval` }
         : { type: 'ApprovalRequired', status: 'False', reason: 'NoApprovalPending', message: 'no step waits for an approval' });
       if (issue) {
-        // Commands that found nothing to act on are answered once (a reaction and a short reply).
-        for (const c of [...issue.commands]) {
-          if (usedNow.has(c.commentId)) continue;
-          if (c.command.verb === 'done') {
-            const target = list.find((x) => x.name === (c.command as { step: string }).step);
-            if (target?.phase !== 'WaitingForHuman') await issues.refuse(ctx.key, issue, c, target ? `step \`${target.name}\` is ${target.phase ?? 'Pending'}, not waiting for a person, so \`/done\` changes nothing.` : `this task has no step \`${(c.command as { step: string }).step}\`.`);
-          } else if (!list.some((x) => x.phase === 'AwaitingApproval')) {
-            const last = [...list].reverse().find((x) => x.approvalDecision);
-            await issues.refuse(ctx.key, issue, c, `no step waits for an approval${last ? `; step \`${last.name}\` was ${last.approvalDecision!.toLowerCase()} by ${last.approvedBy} via ${last.approvedVia ?? 'kubectl'}` : ''}, so \`/${c.command.verb}\` changes nothing.`);
-          }
-        }
+        await commands!.answerLeftovers(list);
         const links = [...docLinks, ...list.flatMap((x) => (x.outputs?.commitURL ? x.outputs.commitURL.split(' ').map((url) => ({ label: `documentation commit (${x.name})`, url })) : []))];
         const uniqueLinks = links.filter((l, i) => links.findIndex((m) => m.url === l.url) === i);
         const outcomeNow = blocker && phase !== 'Failed' && phase !== 'Succeeded' ? blocker.message : taskOutcome(phase, list).message;
