@@ -10,39 +10,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadCrds } from '../../operators/api/crds.js';
 import { main } from '../../operators/cli/main.js';
+import { formatFinding, validateFiles } from '../../operators/cli/validate/validate.js';
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout, report } from './seed.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'agentlab-fuzz-yaml-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const crds = loadCrds();
 const examples = readdirSync('examples').filter((f) => /\.ya?ml$/.test(f)).map((f) => readFileSync(join('examples', f), 'utf8'));
-
-interface Outcome { code: number; out: string; err: string; ms: number }
-
-async function validateInProcess(file: string): Promise<Outcome> {
-  let out = '';
-  let err = '';
-  const t0 = performance.now();
-  const code = await main(['validate', '-q', file], { stdout: (t) => void (out += t), stderr: (t) => void (err += t), isTTY: false, cwd: dir });
-  return { code, out, err, ms: performance.now() - t0 };
-}
-
-/** What every run must show: exit 0 or 1, each error line `file:line: ...`, a summary, no stack. */
-function checkOutcome(o: Outcome, file: string, what: string): void {
-  const ctx = `${what}\nstdout: ${o.out.slice(0, 600)}\nstderr: ${o.err.slice(0, 600)}`;
-  expect([0, 1], ctx).toContain(o.code);
-  expect(o.err + o.out, ctx).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n|RangeError|TypeError/);
-  const lines = o.out.trimEnd().split('\n');
-  const summary = lines.pop() ?? '';
-  expect(summary, ctx).toMatch(/^(ok: |\d+ errors?; )\d+ AgentLab resources? in \d+ files? checked/);
-  for (const l of lines) {
-    expect(l, ctx).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:\\d+: \\S`));
-    expect(l.length, `${ctx}\nan error line stays readable`).toBeLessThanOrEqual(1000);
-  }
-  if (o.code === 1) expect(lines.length, ctx).toBeGreaterThan(0);
-}
 
 // ---- text mutations -----------------------------------------------------------------------------
 
@@ -94,19 +72,37 @@ const hostile: { name: string; text: string | Buffer; message: RegExp }[] = [
 
 describe('agentlab validate under generated and hostile YAML', () => {
   it('mutated examples: every error names file and line, exit 0 or 1, no stack trace', async () => {
+    // Each case through the command's own checks (validateFiles + formatFinding, CRDs loaded once),
+    // then all of them in one `agentlab validate` run, as a directory of bad files would be.
     const counts = { cases: 0, ok: 0, refused: 0, slowestMs: 0 };
+    const files: string[] = [];
     await fc.assert(
-      fc.asyncProperty(yamlCase, async (text) => {
-        const file = 'case.yaml';
-        writeFileSync(join(dir, file), text);
-        const o = await validateInProcess(file);
+      fc.property(yamlCase, (text) => {
+        const file = `case-${counts.cases}.yaml`;
+        const t0 = performance.now();
+        const r = validateFiles([{ file, text }], crds);
+        counts.slowestMs = Math.max(counts.slowestMs, Math.round(performance.now() - t0));
+        const errors = r.findings.filter((f) => f.severity === 'error');
         counts.cases++;
-        counts[o.code === 0 ? 'ok' : 'refused']++;
-        counts.slowestMs = Math.max(counts.slowestMs, Math.round(o.ms));
-        checkOutcome(o, file, text.slice(0, 2000));
+        counts[errors.length === 0 ? 'ok' : 'refused']++;
+        for (const f of errors) {
+          const line = formatFinding(f);
+          expect(line, text.slice(0, 2000)).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:\\d+: \\S`));
+          expect(line.length, `${text.slice(0, 2000)}\nan error line stays readable`).toBeLessThanOrEqual(1000);
+        }
+        writeFileSync(join(dir, file), text);
+        files.push(file);
       }),
-      { seed: FUZZ_SEED, numRuns: fuzzRuns(25), endOnFailure: true },
+      { seed: FUZZ_SEED, numRuns: fuzzRuns(150), endOnFailure: true },
     );
+    let out = '';
+    let err = '';
+    const code = await main(['validate', '-q', ...files], { stdout: (t) => void (out += t), stderr: (t) => void (err += t), isTTY: false, cwd: dir });
+    expect([0, 1]).toContain(code);
+    expect(err + out).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n|RangeError|TypeError/);
+    const lines = out.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`AgentLab resources? in ${files.length} files checked`));
+    expect(lines.slice(0, -1).filter((l) => !/^case-\d+\.yaml:\d+: \S/.test(l))).toEqual([]);
     report('agentlab validate mutated YAML', counts);
     expect(counts.refused).toBeGreaterThan(0);
   }, fuzzTimeout(120_000));
