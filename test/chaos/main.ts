@@ -33,7 +33,10 @@ const size: WorkloadSize = { modelServers: 1, agentRuns: 3, flows: 3, hardwareTa
 const rnd = seededRandom(seed);
 const log = (l: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${l}`);
 
-/** Totals over runs: counts are summed; figures that are not counts keep the last value. */
+/** Figures that are not counts: the totals show their largest value, not a sum. */
+const NOT_COUNTS = /replicas|seconds/;
+
+/** Totals over runs: counts are summed; the others keep their largest (or last) value. */
 export function totals(results: RunResult[]): Figure[] {
   const out = new Map<string, Figure>();
   for (const r of results) {
@@ -43,7 +46,7 @@ export function totals(results: RunResult[]): Figure[] {
       const sumExpected = typeof f.expected === 'number' && prev && typeof prev.expected === 'number';
       out.set(f.name, prev ? {
         ...f,
-        value: num && f.name !== 'most replicas leading at once' ? (prev.value as number) + (f.value as number) : num ? Math.max(prev.value as number, f.value as number) : f.value,
+        value: num && !NOT_COUNTS.test(f.name) ? Math.round(((prev.value as number) + (f.value as number)) * 10) / 10 : num ? Math.max(prev.value as number, f.value as number) : f.value,
         expected: sumExpected ? (prev.expected as number) + (f.expected as number) : f.expected,
         ok: prev.ok && f.ok,
         detail: [prev.detail, f.detail].filter(Boolean).join('; ') || undefined,

@@ -76,6 +76,7 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
         await sleep(o.maxUptimeMs / 2);
       }
     })();
+    created.catch(() => undefined); // awaited after the kills; a failure surfaces there
     for (let k = 0; k < o.kills; k++) {
       await fleet.killOne(o.maxUptimeMs);
       log(`  kill ${k + 1}/${o.kills}`);

@@ -108,7 +108,7 @@ export function observedOutcome(kind: Kind, o: Observed | undefined): string | u
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled', 'Ready']);
 
-interface TaskStatus { spec?: { steps?: { name: string; human?: { completed?: boolean }; approval?: { decision?: string } }[] }; status?: { phase?: string; currentStep?: string } }
+interface TaskStatus { spec?: { steps?: { name: string; human?: { completed?: boolean }; approval?: { decision?: string; required?: boolean } }[] }; status?: { phase?: string; currentStep?: string } }
 
 /**
  * What a person does next for a HardwareTask (pure): complete the human step it waits for, or
