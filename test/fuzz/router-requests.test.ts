@@ -4,6 +4,7 @@
 // whose body names the problem; never a 5xx, a reset connection or a "router bug" log line;
 // and the router answers the next valid request.
 import http from 'node:http';
+import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
@@ -201,4 +202,41 @@ describe('router request parsing under generated input', () => {
       report(`router ${dialect} malformed bodies`, { cases: tried });
     }, 120_000);
   }
+
+  // The egress proxy on the same port parses absolute-form requests and CONNECT: hostile ones are
+  // refused with a 4xx (407 without credentials, 400/403 with a bad target) and nothing else breaks.
+  it('egress proxy: malformed absolute-form and CONNECT requests get a 4xx, and the router serves on', async () => {
+    const u = new URL(f.router.url);
+    const raw = (text: string) => new Promise<string>((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname, () => sock.end(text));
+      let out = '';
+      sock.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+      sock.on('close', () => resolve(out));
+      sock.on('error', () => resolve(out));
+      sock.setTimeout(5000, () => sock.destroy());
+    });
+    const auth = `Proxy-Authorization: Bearer ${f.token.enterprise}\r\n`;
+    const cases = [
+      'CONNECT not a host HTTP/1.1\r\nHost: x\r\n\r\n',
+      `CONNECT example.org:99999 HTTP/1.1\r\nHost: example.org\r\n${auth}\r\n`,
+      `CONNECT [::1 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      `CONNECT :443 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      `GET http://[::1/x HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      `GET http://exa mple.org/ HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      `GET http://example.org:0/ HTTP/1.1\r\nHost: example.org\r\n${auth}\r\n`,
+      `GET ftp://example.org/ HTTP/1.1\r\nHost: example.org\r\n${auth}\r\n`,
+      `POST /api/chat HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`,
+      'POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'GARBAGE\r\n\r\n',
+    ];
+    for (const c of cases) {
+      const out = await raw(c);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1] ?? 0);
+      expect.soft(status, `${JSON.stringify(c.slice(0, 120))} -> ${JSON.stringify(out.slice(0, 300))}`).toBeGreaterThanOrEqual(400);
+      expect.soft(status, `${JSON.stringify(c.slice(0, 120))} -> ${JSON.stringify(out.slice(0, 300))}`).toBeLessThan(500);
+      await routerServesOn('ollama');
+    }
+    expect(f.routerLogs.filter((l) => l.includes('router bug'))).toEqual([]);
+    report('router egress proxy malformed requests', { cases: cases.length });
+  }, 60_000);
 });
