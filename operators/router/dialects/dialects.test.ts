@@ -175,3 +175,19 @@ describe('OpenAI dialect', () => {
   });
 });
 
+
+describe('flags and nesting the dialects refuse', () => {
+  const msgs = [{ role: 'user', content: 'hi' }];
+  it('refuses a stream flag that is not a boolean, in both dialects', () => {
+    expect(() => parseOpenAIChat({ model: 'chat', messages: msgs, stream: 'yes' })).toThrow('stream: must be true or false');
+    expect(() => parseOllamaChat({ model: 'chat', messages: msgs, stream: 1 })).toThrow('stream: must be true or false');
+    expect(parseOpenAIChat({ model: 'chat', messages: msgs, stream: null }).stream).toBe(false);
+    expect(parseOllamaChat({ model: 'chat', messages: msgs, stream: null }).stream).toBe(true);
+  });
+
+  it('refuses OpenAI tool call arguments nested deeper than the body limit, naming the field', () => {
+    const deep = '{"a":'.repeat(100) + '1' + '}'.repeat(100);
+    const body = { model: 'chat', messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: deep } }] }] };
+    expect(() => parseOpenAIChat(body)).toThrow(/messages\[0\]\.tool_calls\[0\]\.function\.arguments: nests deeper than 64 levels/);
+  });
+});
