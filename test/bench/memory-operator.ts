@@ -23,7 +23,7 @@ process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.(); gc?.();
   const m = process.memoryUsage();
-  process.stdout.write(`memory ${m.rss} ${m.heapUsed}\n`);
+  process.stdout.write(`memory ${m.rss} ${m.heapUsed} ${m.heapTotal} ${m.external}\n`);
 });
 await op.runtime.waitForCacheSync();
 process.stdout.write('synced\n');

@@ -49,17 +49,26 @@ function buildOperator(): string {
   return path.join(out, 'test', 'bench', 'memory-operator.js');
 }
 
-interface OperatorProcess { child: ChildProcess; memory(): Promise<{ rss: number; heapUsed: number }> }
+interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number }
+interface OperatorProcess { child: ChildProcess; memory(): Promise<Memory> }
 
-function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace: string): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', entry], { cwd: repo, env: { ...process.env, KUBECONFIG: kubeconfig, LEASE_NAMESPACE: leaseNamespace }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const waiters: ((m: { rss: number; heapUsed: number }) => void)[] = [];
+/** A way to run the operator process: Node flags and environment (the image runs the first). */
+interface Variant { name: string; nodeArgs: string[]; env: Record<string, string> }
+const VARIANTS: Variant[] = [
+  { name: 'as the image runs it', nodeArgs: [], env: {} },
+  { name: 'MALLOC_ARENA_MAX=2', nodeArgs: [], env: { MALLOC_ARENA_MAX: '2' } },
+  { name: 'MALLOC_ARENA_MAX=2 --max-semi-space-size=2', nodeArgs: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
+];
+
+function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace: string, variant: Variant = VARIANTS[0]): Promise<OperatorProcess> {
+  const child = spawn(process.execPath, ['--expose-gc', ...variant.nodeArgs, entry], { cwd: repo, env: { ...process.env, ...variant.env, KUBECONFIG: kubeconfig, LEASE_NAMESPACE: leaseNamespace }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const waiters: ((m: Memory) => void)[] = [];
   return new Promise((resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`operator exited with ${code ?? signal} before its caches synced`)));
     readline.createInterface({ input: child.stdout! }).on('line', (l) => {
       if (l === 'synced') resolve({ child, memory: () => new Promise((r) => { waiters.push(r); child.kill('SIGUSR2'); }) });
-      const m = /^memory (\d+) (\d+)/.exec(l);
-      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]) });
+      const m = /^memory (\d+) (\d+) (\d+) (\d+)/.exec(l);
+      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]) });
     });
   });
 }
@@ -235,10 +244,14 @@ try {
   const t0 = performance.now();
   await seed(c, resources);
   const seedSeconds = (performance.now() - t0) / 1000;
-  step('operator listing every object');
-  const full = await startOperatorProcess(entry, kubeconfig, namespaces[0]);
-  const loaded = await full.memory();
-  await stopProcess(full);
+  const loadedBy: { variant: Variant; memory: Memory }[] = [];
+  for (const variant of VARIANTS) {
+    step(`operator listing every object (${variant.name})`);
+    const full = await startOperatorProcess(entry, kubeconfig, namespaces[0], variant);
+    loadedBy.push({ variant, memory: await full.memory() });
+    await stopProcess(full);
+  }
+  const loaded = loadedBy[0].memory;
   c.close();
 
   console.log(`\n== operator memory, every controller (${resources.length} watched kinds), standing by with full caches`);
@@ -247,6 +260,9 @@ try {
   console.log(`RSS after a full GC, no objects: ${mb(base.rss)} (live heap ${mb(base.heapUsed)})`);
   console.log(`RSS after a full GC, ${CACHED * resources.length} objects cached: ${mb(loaded.rss)} (live heap ${mb(loaded.heapUsed)}) (target < 200 MB)`);
   console.log(`live heap per cached object: ${((loaded.heapUsed - base.heapUsed) / (CACHED * resources.length)).toFixed(0)} bytes`);
+  for (const { variant, memory } of loadedBy) {
+    console.log(`  ${variant.name}: RSS ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)} committed, external ${mb(memory.external)}`);
+  }
 } catch (err) {
   console.error(err);
   process.exitCode = 1;
