@@ -163,7 +163,7 @@ describe('helm template with non-default values', () => {
     const rule = find(objects, 'PrometheusRule', 'lab-agentlab') as Obj & { spec: { groups: { rules: { alert: string; expr: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] } };
     const alerts = rule.spec.groups.flatMap((g) => g.rules);
     expect(alerts.map((a) => a.alert).sort()).toEqual([
-      'AgentLabAgentRunFailed', 'AgentLabAgentRunStalled', 'AgentLabAgentRunWaitingForApproval', 'AgentLabFlowFailed', 'AgentLabHardwareTaskFailed', 'AgentLabHardwareTaskWaitingForHuman',
+      'AgentLabAgentRunFailed', 'AgentLabAgentRunStalled', 'AgentLabAgentRunWaitingForApproval', 'AgentLabFlowFailed', 'AgentLabFlowStalled', 'AgentLabFlowWaitingForApproval', 'AgentLabHardwareTaskFailed', 'AgentLabHardwareTaskWaitingForHuman',
       'AgentLabLaneBudgetExceeded', 'AgentLabLaneBudgetWarning', 'AgentLabModelServerNotReady', 'AgentLabReconcileErrors',
       'AgentLabRouterFallbacks', 'AgentLabRouterUpstreamErrors',
     ]);

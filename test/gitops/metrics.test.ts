@@ -17,7 +17,7 @@ const panels = dashboardExpressions(dashboard).map((e) => ({ ...e, expr: substit
 
 describe('PromQL in alerts and dashboard', () => {
   it('finds the expressions', () => {
-    expect(alerts.length).toBe(12);
+    expect(alerts.length).toBe(14);
     expect(panels.length).toBeGreaterThan(15);
   });
 
