@@ -25,7 +25,7 @@ export function expandStorageText(a: { node: string; namespace: string }): strin
   return [
     `Plan a storage expansion of node ${a.node} as a HardwareTask in namespace ${a.namespace}.`,
     `1. Call node_inventory and get_resource for Node ${a.node}: tell me what runs there and its disks and capacity as the cluster reports them.`,
-    '2. Read agentlab://schema/HardwareTask and agentlab://examples/hardwaretask-storage-expansion.yaml.',
+    '2. Read agentlab://schema/HardwareTask, agentlab://examples/hardwaretask-storage-expansion.yaml and agentlab://examples/hardwaretask-storage-expansion-rbac.yaml (the ServiceAccount its kubernetes step acts as, with a ClusterRole allowing only the objects that step applies).',
     `3. Write a HardwareTask for ${a.node} modelled on the example (analysis, a human step to buy and fit the disk, a check, an approval before any command that changes the node), check it with validate_resource, and show me the dry run of apply_resource. Apply with confirm: true only after I say yes.`,
     '4. While it runs, explain_not_ready tells what it waits for. When I say I have fitted the disk, call complete_step for the human step with my notes (serial number, bay). Approve a step only when I tell you to, with approve (kind HardwareTask and the step name).',
   ].join('\n');

@@ -3,10 +3,7 @@
 // with the token Secret dev writes. A person finishes it from the issue with the dev person's
 // token, as the docs say: `/done procure-disk ...`, then `/approve`; the documentation is committed
 // on the fake forge and the issue closed.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import pino from 'pino';
-import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama, type FakeOllama } from '../../hack/fakes/index.js';
 import { defaultHardware } from '../../hack/nodesim/hardware.js';
@@ -16,7 +13,7 @@ import { DEV_FORGE_TOKEN, DEV_PERSON_TOKEN, devForgeSecrets, forgeRefs, startDev
 import { startOperator, type Operator } from '../../operators/manager.js';
 import { startRouter, type Router } from '../../operators/router/server.js';
 import { useCluster } from '../harness/cluster.js';
-import { ROOT } from '../gitops/chart.js';
+import { storageRbac, storageTask } from './storage-example.js';
 
 const cluster = useCluster();
 const logger = pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' });
@@ -30,7 +27,8 @@ let operator: Operator;
 let router: Router;
 let ollama: FakeOllama;
 const lane = `hwt-dev-${suffix}`;
-const rbacName = `hwt-dev-storage-${suffix}`;
+/** Where this test puts the example: its namespace, suffixed cluster-scoped names. */
+const exampleNames = () => ({ namespace: ns, suffix, rename: { storageClass: `zfs-tank-${suffix}`, volume: `model-cache-${suffix}` } });
 
 interface TaskRead { status?: { phase?: string; issue?: { number?: number; url?: string; milestones?: string[] }; steps?: { name: string; phase?: string; completedBy?: string; completedVia?: string; approvedBy?: string; approvedVia?: string }[] } }
 
@@ -44,15 +42,9 @@ beforeAll(async () => {
       providers: [{ name: 'fake-ollama', cloud: { provider: 'ollama', baseURL: ollama.url }, models: { default: 'llama3.1:8b' } }] },
   }));
   router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: `hwt-dev.test.agentlab.dev/fixture=${suffix}`, namespace: await cluster.newNamespace('hwt-dev-router'), flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
-  await cluster.applyYaml([
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'storage-admin', namespace: ns } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: rbacName }, rules: [
-      { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'create', 'patch'] },
-      { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'create', 'patch'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: rbacName },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rbacName }, subjects: [{ kind: 'ServiceAccount', name: 'storage-admin', namespace: ns }] },
-  ].map((o) => JSON.stringify(o)).join('\n---\n'));
-  await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', 'persistentvolumes', `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
+  // The example's own ServiceAccount, ClusterRole and binding (cluster-scoped names suffixed).
+  await cluster.applyYaml(storageRbac(exampleNames()).yaml);
+  await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', `persistentvolumes/model-cache-${suffix}`, `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
     { what: 'the ServiceAccount\'s ClusterRoleBinding to take effect', timeoutMs: 30_000 });
 }, 120_000);
 
@@ -62,17 +54,13 @@ afterAll(async () => {
   await forges?.stop();
   await ollama?.close();
   await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${lane}` });
-  await cluster.kubectl(['delete', `storageclass/zfs-tank-${suffix}`, `pv/model-cache-${suffix}`, `clusterrolebinding/${rbacName}`, `clusterrole/${rbacName}`, '--ignore-not-found', '--wait=false'], { allowFailure: true });
+  await cluster.kubectl(['delete', `storageclass/zfs-tank-${suffix}`, `pv/model-cache-${suffix}`, ...(ns ? [`clusterrolebinding/${storageRbac(exampleNames()).clusterRole}`, `clusterrole/${storageRbac(exampleNames()).clusterRole}`] : []), '--ignore-not-found', '--wait=false'], { allowFailure: true });
 });
 
 describe('the storage example on agentlab dev\'s fake Forgejo', () => {
   it.runIf(cluster.nodeSimulator)('is finished from its issue with the dev person\'s token: /done, /approve, the documentation commit, the issue closed', async () => {
-    const text = readFileSync(path.join(ROOT, 'examples', 'hardwaretask-storage-expansion.yaml'), 'utf8')
-      .replaceAll('zfs-tank', `zfs-tank-${suffix}`).replaceAll('chief-horse-model-cache', `model-cache-${suffix}`);
-    const doc = parseDocument(text);
-    doc.setIn(['metadata', 'namespace'], ns);
+    const doc = storageTask(exampleNames());
     doc.setIn(['spec', 'node'], NODE);
-    doc.setIn(['spec', 'serviceAccountName'], 'storage-admin');
     const task = doc.toJS() as Manifest['object'];
     expect((task as unknown as { spec: { issueTracker: { baseURL: string } } }).spec.issueTracker.baseURL).toBe('https://git.homelab.example');
     // What agentlab dev does with the examples: fake forges seeded from them, the token Secrets they name.

@@ -11,6 +11,7 @@ import { startRouter, type Router } from '../../operators/router/server.js';
 import { useCluster } from '../harness/cluster.js';
 import { CHART_DIR, helm, ROOT } from '../gitops/chart.js';
 import { parseSimpleSchema, render, withDefaults, type Rgd } from '../gitops/kro.js';
+import { storageRbac, storageTask } from './storage-example.js';
 
 // The HardwareTask controller started as `agentlab run` starts it (loaded from its folder, the lane
 // router's URL from --router-url), against the node simulator: a human step completed by a person
@@ -152,8 +153,11 @@ describe('HardwareTask', () => {
 
   it.runIf(cluster.nodeSimulator)('runs the storage example without its forge token: analysis, the person, the check, the approved pool expansion, Stalled at the kubernetes step without a ServiceAccount, then applying as it and validating; the document step waits for the issue tracker, whose condition names the Secret', async () => {
     await resetNode();
-    const example = readFileSync(path.join(ROOT, 'examples', 'hardwaretask-storage-expansion.yaml'), 'utf8').replace('namespace: homelab-private', `namespace: ${ns}`);
-    await cluster.applyYaml(example);
+    // The example without its serviceAccountName: the kubernetes step must stall, then run once it is set.
+    const example = storageTask({ namespace: ns, suffix });
+    expect(example.getIn(['spec', 'serviceAccountName'])).toBe('storage-admin');
+    example.deleteIn(['spec', 'serviceAccountName']);
+    await cluster.applyYaml(example.toString());
     const name = 'chief-horse-storage';
     const waiting = await waitFor(name, 'WaitingForHuman after the analysis', (t) => t.status?.phase === 'WaitingForHuman');
     expect(step(waiting, 'analyze-capacity')).toMatchObject({ phase: 'Succeeded', outputs: { report: 'The cache grows about 300 GB a month: buy a 4 TB CMR disk.' } });
@@ -192,18 +196,18 @@ describe('HardwareTask', () => {
     expect(cond(t, 'Stalled')).toMatchObject({ reason: 'ServiceAccountRequired', message: "spec.steps[4] (update-storage): a kubernetes step acts as a ServiceAccount of the task's namespace, never as the operator: set spec.serviceAccountName to a ServiceAccount whose RBAC allows these manifests" });
     expect(step(t, 'update-storage')).toMatchObject({ phase: 'Pending' });
 
-    const rbacName = `hwt-test-storage-${suffix}`;
-    await cluster.applyYaml([
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'storage-admin', namespace: ns } },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: rbacName }, rules: [
-        { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'create', 'patch'] },
-        { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'create', 'patch'] }] },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: rbacName },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rbacName }, subjects: [{ kind: 'ServiceAccount', name: 'storage-admin', namespace: ns }] },
-    ].map((o) => JSON.stringify(o)).join('\n---\n'));
+    // The example's own ServiceAccount, ClusterRole and binding (cluster-scoped names suffixed).
+    const rbac = storageRbac({ namespace: ns, suffix });
+    const rbacName = rbac.clusterRole;
+    await cluster.applyYaml(rbac.yaml);
     try {
-      await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', 'persistentvolumes', `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
+      await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', 'persistentvolumes/chief-horse-model-cache', `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
         { what: 'the ServiceAccount\'s ClusterRoleBinding to take effect', timeoutMs: 30_000 });
+      // Least privilege: only the two objects the step applies, and no delete.
+      for (const [verb, what] of [['delete', 'persistentvolumes/chief-horse-model-cache'], ['patch', 'persistentvolumes/some-other-volume'], ['create', 'storageclasses/some-other-class'], ['get', 'secrets']]) {
+        const r = await cluster.kubectl(['auth', 'can-i', verb, what, `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true });
+        expect(r.stdout.trim(), `storage-admin can-i ${verb} ${what}`).toBe('no');
+      }
       await cluster.kubectl(['-n', ns, 'patch', 'hwt', name, '--type=merge', '-p', '{"spec":{"serviceAccountName":"storage-admin"}}']);
       const docs = await waitFor(name, 'the document step waiting for the issue tracker', (x) => step(x, 'validate')?.phase === 'Succeeded' && (step(x, 'document')?.message ?? '').startsWith('waiting for the issue tracker'));
       expect(step(docs, 'update-storage')).toMatchObject({ phase: 'Succeeded', message: `applied StorageClass/zfs-tank, PersistentVolume/chief-horse-model-cache as system:serviceaccount:${ns}:storage-admin` });

@@ -4,10 +4,7 @@
 // bot), an `/approve` only from a listed approver, commits the documentation once (also across an
 // operator restart), closes the issue. The operator is started as `agentlab run` starts it (its
 // controller loaded from the folder, the default issue tracker factory, the forge from the spec).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import pino from 'pino';
-import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama, type FakeOllama } from '../../hack/fakes/index.js';
 import { startFakeForgejo } from '../../hack/fakes/forgejo.js';
@@ -19,7 +16,7 @@ import { milestoneMarker, statusMarker } from '../../operators/issues/workflow/m
 import { startOperator, type Operator } from '../../operators/manager.js';
 import { startRouter, type Router } from '../../operators/router/server.js';
 import { useCluster } from '../harness/cluster.js';
-import { ROOT } from '../gitops/chart.js';
+import { storageRbac, storageTask } from './storage-example.js';
 
 const cluster = useCluster();
 const logger = pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' });
@@ -45,7 +42,8 @@ let operator: Operator;
 let router: Router;
 let ollama: FakeOllama;
 let lane: string;
-const rbacName = `hwt-issue-storage-${suffix}`;
+/** Where this test puts the example: its namespace per provider, suffixed cluster-scoped names. */
+const exampleNames = (provider: IssueProvider) => ({ namespace: namespaces[provider], suffix: `${suffix}-${provider}`, rename: { storageClass: `zfs-tank-${suffix}`, volume: `model-cache-${suffix}` } });
 
 async function startHardwareOperator(): Promise<Operator> {
   return startOperator({ kubeConfig: cluster.kc, logger, namespaces: Object.values(namespaces), controllers: ['hardwaretask'], routerUrl: router.url, issuePollMs: POLL_MS, metricsPort: 0, healthPort: 0, serviceAccess: cluster.serviceAccess });
@@ -68,16 +66,9 @@ beforeAll(async () => {
     namespaces[p] = ns;
     await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'hwt-issue.test.agentlab.dev/lane': suffix } } } });
     await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token` }, stringData: { token: TOKENS.operator } } });
-    await cluster.applyYaml(JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'storage-admin', namespace: ns } }));
+    // The example's own ServiceAccount, ClusterRole and binding, per namespace (cluster-scoped names suffixed).
+    await cluster.applyYaml(storageRbac(exampleNames(p)).yaml);
   }
-  await cluster.applyYaml([
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: rbacName }, rules: [
-      { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'create', 'patch'] },
-      { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'create', 'patch'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: rbacName },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rbacName },
-      subjects: Object.values(namespaces).map((ns) => ({ kind: 'ServiceAccount', name: 'storage-admin', namespace: ns })) },
-  ].map((o) => JSON.stringify(o)).join('\n---\n'));
   await cluster.applyYaml(JSON.stringify({
     apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: lane, labels: { 'hwt-issue.test.agentlab.dev/fixture': suffix } },
     spec: { description: 'HardwareTask issue tests: local fake Ollama only', namespaceSelector: { matchLabels: { 'hwt-issue.test.agentlab.dev/lane': suffix } }, allowCloud: false,
@@ -86,7 +77,7 @@ beforeAll(async () => {
   const routerNs = await cluster.newNamespace('hwt-issue-router');
   router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: `hwt-issue.test.agentlab.dev/fixture=${suffix}`, namespace: routerNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
   for (const ns of Object.values(namespaces)) {
-    await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', 'persistentvolumes', `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
+    await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', `persistentvolumes/model-cache-${suffix}`, `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
       { what: 'the ServiceAccount\'s ClusterRoleBinding to take effect', timeoutMs: 30_000 });
   }
   operator = await startHardwareOperator();
@@ -95,7 +86,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
   await router?.stop();
-  await cluster.kubectl(['delete', `storageclass/zfs-tank-${suffix}`, `pv/model-cache-${suffix}`, `clusterrolebinding/${rbacName}`, `clusterrole/${rbacName}`, '--ignore-not-found', '--wait=false'], { allowFailure: true });
+  const roles = (['github', 'forgejo'] as const).filter((p) => namespaces[p]).map((p) => storageRbac(exampleNames(p)).clusterRole);
+  await cluster.kubectl(['delete', `storageclass/zfs-tank-${suffix}`, `pv/model-cache-${suffix}`, ...roles.flatMap((r) => [`clusterrolebinding/${r}`, `clusterrole/${r}`]), '--ignore-not-found', '--wait=false'], { allowFailure: true });
   if (lane) await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/lanepolicies/${lane}` });
   await ollama?.close();
   await Promise.all(Object.values(forges).map((f) => f.close()));
@@ -103,12 +95,8 @@ afterAll(async () => {
 
 /** The shipped example, pointed at the fake forge, this test's namespace, node and cluster-scoped names. */
 function example(provider: IssueProvider): string {
-  const text = readFileSync(path.join(ROOT, 'examples', 'hardwaretask-storage-expansion.yaml'), 'utf8')
-    .replaceAll('zfs-tank', `zfs-tank-${suffix}`).replaceAll('chief-horse-model-cache', `model-cache-${suffix}`);
-  const doc = parseDocument(text);
-  doc.setIn(['metadata', 'namespace'], namespaces[provider]);
+  const doc = storageTask(exampleNames(provider));
   doc.setIn(['spec', 'node'], NODE);
-  doc.setIn(['spec', 'serviceAccountName'], 'storage-admin');
   const tracker = doc.getIn(['spec', 'issueTracker']) ? 'issueTracker' : 'github';
   doc.deleteIn(['spec', tracker]);
   doc.setIn(['spec', 'issueTracker'], doc.createNode({ provider, baseURL: forges[provider].url, repository: REPO, labels: ['hardware', 'storage'], closeOnSuccess: true, secretRef: { name: `${provider}-token` } }));

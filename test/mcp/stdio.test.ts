@@ -61,6 +61,7 @@ describe('agentlab mcp over stdio', () => {
     // The resources the prompt names exist.
     await mcp.client.readResource({ uri: 'agentlab://examples/agentrun-triage-issue.yaml' });
     await mcp.client.readResource({ uri: 'agentlab://examples/hardwaretask-storage-expansion.yaml' });
+    await mcp.client.readResource({ uri: 'agentlab://examples/hardwaretask-storage-expansion-rbac.yaml' });
     const storage = await mcp.client.getPrompt({ name: 'expand_storage', arguments: { node: 'chief-horse', namespace: 'homelab-private' } });
     expect((storage.messages[0]!.content as { text: string }).text).toContain('complete_step');
     await expect(mcp.client.getPrompt({ name: 'triage_issue', arguments: { repository: 'not a repo', issue: '142', namespace: 'x' } })).rejects.toThrow(/owner\/name/);

@@ -10,7 +10,7 @@ export interface Manifest {
  * their file order after the known ones.
  */
 const KIND_ORDER = [
-  'Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'Secret', 'ConfigMap', 'StorageClass',
+  'Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Secret', 'ConfigMap', 'StorageClass',
   'PersistentVolume', 'PersistentVolumeClaim', 'LanePolicy', 'ModelServer', 'Flow', 'AgentRun', 'HardwareTask',
 ];
 
