@@ -89,16 +89,27 @@ function parseURL(urlStr: string): ParsedURL {
  * with an UpstreamFailure classified for the lane's fallback policy.
  */
 export function postJson(urlStr: string, body: unknown, headers: Record<string, string>, signal: AbortSignal, tls?: https.AgentOptions): Promise<IncomingMessage> {
+  return postOnce(urlStr, JSON.stringify(body), headers, signal, tls, true);
+}
+
+/**
+ * One exchange. A keep-alive connection the upstream closed as idle just as it was reused (Node's
+ * server and uvicorn close idle connections after 5 s) resets before any answer: that request is
+ * sent once more on a new connection, as Node's docs advise (`request.reusedSocket`), instead of
+ * failing the call (with one provider in the lane, nothing could take over).
+ */
+function postOnce(urlStr: string, data: string, headers: Record<string, string>, signal: AbortSignal, tls: https.AgentOptions | undefined, mayRetry: boolean): Promise<IncomingMessage> {
   const target = parseURL(urlStr);
-  const data = JSON.stringify(body);
   const mod = target.https ? https : http;
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = mod.request({
       ...target.options,
       method: 'POST',
       agent: agentFor(target.url, tls),
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream, application/x-ndjson', 'content-length': Buffer.byteLength(data), ...headers },
     }, (res) => {
+      answered = true;
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
         resolve(res);
@@ -120,6 +131,10 @@ export function postJson(urlStr: string, body: unknown, headers: Record<string, 
     }
     req.setNoDelay(true);
     req.on('error', (err: NodeJS.ErrnoException) => {
+      if (mayRetry && !answered && !signal.aborted && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        postOnce(urlStr, data, headers, signal, tls, false).then(resolve, reject);
+        return;
+      }
       if (signal.aborted) reject(new UpstreamFailure('Timeout', 'no response before the first-token timeout'));
       else if (err.code && CONNECT_ERRORS.has(err.code)) reject(new UpstreamFailure('Unavailable', `cannot connect (${err.code})`));
       else reject(new UpstreamFailure('Unavailable', `request failed (${err.code ?? err.message})`));
