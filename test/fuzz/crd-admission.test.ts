@@ -4,10 +4,12 @@
 // `agentlab validate` and sent to the API server with kubectl's strict field validation, while
 // the operator runs every controller. Each is rejected at admission with a field path (and
 // validate says so too), or accepted and reported by its controller: a Ready or Stalled
-// condition with a message for its generation. Meanwhile: no reconcile throws an unexpected
+// condition with a message for its generation. Then every accepted object's spec is mutated in
+// place (PUT), with the same rule for the new generation. Meanwhile: no reconcile throws an unexpected
 // error, no promise rejection goes unhandled, and no object is reconciled in a hot loop.
 import fc from 'fast-check';
 import pino from 'pino';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -22,7 +24,8 @@ import { FUZZ_SEED, fuzzRuns, fuzzTimeout, report } from './seed.js';
 
 const cluster = useCluster();
 const crds = loadCrds();
-const id = Math.random().toString(36).slice(2, 8);
+// Always 6 characters: name lengths (which some CEL rules bound) must not vary between replays of a seed.
+const id = randomBytes(3).toString('hex');
 const FUZZ_LABEL = 'fuzz.test.agentlab.dev/run';
 let ns = '';
 let operator: Operator | undefined;
@@ -73,8 +76,7 @@ for (const f of readdirSync('examples').filter((x) => /\.ya?ml$/.test(x))) {
  * one; most are then mutated.
  */
 function casesFor(kind: keyof typeof KINDS): Case[] {
-  const root = schemaForKind(crds, 'agentlab.dev/v1alpha1', kind) as Schema;
-  const specSchema = root.properties!.spec!;
+  const specSchema = specSchemaOf(kind);
   const generated = arbitraryFor(specSchema);
   const fromExample = fc.record({ example: fc.constantFrom(...(examples.get(kind) ?? [{}])), graft: generated, pick: fc.nat() }).map(({ example, graft, pick }) => {
     // Replace one top-level field of the example by the generated spec's field of the same name.
@@ -109,9 +111,33 @@ function reconcilesSince(since: number): Map<string, number> {
   return counts;
 }
 
+/** The spec schema of a kind. */
+const specSchemaOf = (kind: keyof typeof KINDS) => (schemaForKind(crds, 'agentlab.dev/v1alpha1', kind) as Schema).properties!.spec!;
+
+/** Polls until each object has a Ready or Stalled condition with a message for its current generation. */
+async function settle(objs: Case[]): Promise<{ settled: Map<string, Status>; unsettled: string[] }> {
+  const settled = new Map<string, Status>();
+  const last = new Map<string, unknown>();
+  const deadline = Date.now() + SETTLE_MS;
+  while (settled.size < objs.length && Date.now() < deadline) {
+    for (const c of objs) {
+      if (settled.has(c.name)) continue;
+      const o = (await cluster.request({ path: apiPath(c.kind, c.name) })).json() as { metadata: { generation: number }; status?: Status };
+      last.set(c.name, { generation: o.metadata.generation, observedGeneration: o.status?.observedGeneration, conditions: o.status?.conditions, phase: (o.status as { phase?: string } | undefined)?.phase });
+      const reported = (o.status?.conditions ?? []).find((x) => (x.type === 'Stalled' && x.status === 'True') || x.type === 'Ready');
+      // The condition's observedGeneration: status.observedGeneration is written only once the
+      // object is Ready or Stalled (Flux's rule), while a Ready False/Unknown is still progressing.
+      if (reported?.message && (reported.observedGeneration ?? o.status?.observedGeneration) === o.metadata.generation) settled.set(c.name, o.status!);
+    }
+    if (settled.size < objs.length) await new Promise((r) => setTimeout(r, 500));
+  }
+  const unsettled = objs.filter((c) => !settled.has(c.name)).map((c) => `${c.kind} ${c.name} (${c.did}): ${JSON.stringify(last.get(c.name)).slice(0, 600)}\n${stringify(c.object.spec).slice(0, 800)}`);
+  return { settled, unsettled };
+}
+
 describe('generated AgentLab objects at admission and in the controllers', () => {
   it('every one is refused with a field path (and by agentlab validate) or reported Ready/Stalled, with no crash or hot loop', async () => {
-    const counts = { tried: 0, mutated: 0, rejected: 0, accepted: 0, validateAgrees: 0, validateStricterStalled: 0, settledReady: 0, settledStalled: 0, settledOther: 0 };
+    const counts = { tried: 0, mutated: 0, rejected: 0, accepted: 0, validateAgrees: 0, validateStricterStalled: 0, updatesAccepted: 0, updatesRejected: 0, settledReady: 0, settledStalled: 0, settledOther: 0 };
     const disagreements: string[] = [];
     const validateOnly = new Map<string, string>();
     const accepted: Case[] = [];
@@ -146,28 +172,43 @@ describe('generated AgentLab objects at admission and in the controllers', () =>
     }
 
     // Every accepted object is reported by its controller for its generation.
-    const settled = new Map<string, Status>();
-    const last = new Map<string, unknown>();
-    const deadline = Date.now() + SETTLE_MS;
-    while (settled.size < accepted.length && Date.now() < deadline) {
-      for (const c of accepted) {
-        if (settled.has(c.name)) continue;
-        const o = (await cluster.request({ path: apiPath(c.kind, c.name) })).json() as { metadata: { generation: number }; status?: Status };
-        last.set(c.name, { generation: o.metadata.generation, observedGeneration: o.status?.observedGeneration, conditions: o.status?.conditions, phase: (o.status as { phase?: string } | undefined)?.phase });
-        const reported = (o.status?.conditions ?? []).find((x) => (x.type === 'Stalled' && x.status === 'True') || x.type === 'Ready');
-        // The condition's observedGeneration: status.observedGeneration is written only once the
-        // object is Ready or Stalled (Flux's rule), while a Ready False/Unknown is still progressing.
-        if (reported?.message && (reported.observedGeneration ?? o.status?.observedGeneration) === o.metadata.generation) settled.set(c.name, o.status!);
+    let settled = await settle(accepted);
+    expect(settled.unsettled, `every accepted object reported Ready or Stalled with a message within ${SETTLE_MS} ms`).toEqual([]);
+
+    // Updates: each accepted object's spec mutated in place (PUT), as a broken edit applied later
+    // would be: refused with a field path (transition rules included), or reported for the new generation.
+    const edits = fc.sample(mutationArb, { seed: FUZZ_SEED + 1, numRuns: accepted.length });
+    const updated: Case[] = [];
+    for (const [i, c] of accepted.entries()) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const cur = (await cluster.request({ path: apiPath(c.kind, c.name) })).json() as Record<string, unknown> & { spec: unknown };
+        const m = applyMutation(cur.spec, specSchemaOf(c.kind), edits[i], cur.spec);
+        const spec = m.spec as Record<string, unknown>;
+        if (c.kind === 'LanePolicy' && typeof spec === 'object' && spec !== null) spec.namespaceSelector = { matchLabels: { [`${FUZZ_LABEL}-lane`]: id } };
+        const r = await cluster.request({ method: 'PUT', path: `${apiPath(c.kind, c.name)}?fieldValidation=Strict`, body: { ...cur, spec } });
+        const what = `update of ${c.kind} ${c.name} (${m.did}): server ${r.status}: ${r.text.slice(0, 600)}`;
+        if (r.status === 409) continue; // the controller wrote status in between: read again
+        expect([200, 400, 422], what).toContain(r.status);
+        if (r.status === 200) {
+          counts.updatesAccepted++;
+          updated.push({ ...c, did: `update: ${m.did}` });
+        } else {
+          counts.updatesRejected++;
+          const body = r.json() as { message: string; details?: { causes?: { field?: string }[] } };
+          expect([...(body.details?.causes ?? []).map((x) => x.field ?? ''), body.message].some((f) => /\b(spec|metadata)(\.|\[|$)/.test(f)), `${what}\na refusal names the field`).toBe(true);
+        }
+        break;
       }
-      if (settled.size < accepted.length) await new Promise((r) => setTimeout(r, 500));
     }
-    const unsettled = accepted.filter((c) => !settled.has(c.name)).map((c) => `${c.kind} ${c.name} (${c.did}): ${JSON.stringify(last.get(c.name)).slice(0, 600)}\n${stringify(c.object.spec).slice(0, 800)}`);
-    expect(unsettled, `every accepted object reported Ready or Stalled with a message within ${SETTLE_MS} ms`).toEqual([]);
+    const afterUpdates = await settle(updated);
+    expect(afterUpdates.unsettled, `every updated object reported for its new generation within ${SETTLE_MS} ms`).toEqual([]);
+    settled = { settled: new Map([...settled.settled, ...afterUpdates.settled]), unsettled: [] };
+
     for (const [name, what] of validateOnly) {
-      if (settled.get(name)?.conditions?.find((x) => x.type === 'Stalled')?.status === 'True') counts.validateStricterStalled++;
-      else disagreements.push(`${what}\nrefused by agentlab validate, accepted by the server, but not Stalled: ${JSON.stringify(settled.get(name)?.conditions)}`);
+      if (settled.settled.get(name)?.conditions?.find((x) => x.type === 'Stalled')?.status === 'True') counts.validateStricterStalled++;
+      else disagreements.push(`${what}\nrefused by agentlab validate, accepted by the server, but not Stalled: ${JSON.stringify(settled.settled.get(name)?.conditions)}`);
     }
-    for (const s of settled.values()) {
+    for (const s of settled.settled.values()) {
       const cond = (t: string) => s.conditions?.find((x) => x.type === t);
       if (cond('Stalled')?.status === 'True') counts.settledStalled++;
       else if (cond('Ready')?.status === 'True') counts.settledReady++;
@@ -181,6 +222,7 @@ describe('generated AgentLab objects at admission and in the controllers', () =>
     const busiest = [...perObject.entries()].sort((a, b) => b[1] - a[1]);
     const figures = { ...counts, windowMs: WINDOW_MS, busiestReconciles: busiest[0]?.[1] ?? 0 };
     report(`CRD admission and controllers (${PER_KIND} per kind)`, figures);
+    console.log(`[fuzz] accepted: ${accepted.map((c) => c.name.replace(`-${id}`, '')).join(' ')}`);
     console.log(`[fuzz] busiest objects in the window: ${busiest.slice(0, 5).map(([k, n]) => `${k}=${n}`).join(' ') || 'none'}`);
 
     expect(busiest.filter(([, n]) => n > MAX_RECONCILES_PER_WINDOW), `no object reconciled more than ${MAX_RECONCILES_PER_WINDOW} times in ${WINDOW_MS} ms`).toEqual([]);
