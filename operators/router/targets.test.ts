@@ -35,6 +35,24 @@ describe('TargetResolver with a ServiceAccess', () => {
   });
 });
 
+describe('TargetResolver and the ModelServer\'s models', () => {
+  const base = async () => ({ url: 'http://127.0.0.1:41000', fetch });
+  const withModels = (models: NonNullable<ModelServer['status']>['models']) => ({ ...ms, status: { models } }) as ModelServer;
+
+  it('is Unavailable (asked again, not refused) while the server has not pulled the model, naming it and the pull', async () => {
+    const pulling = withModels([{ name: 'llama3.1:8b', present: false, progress: 40, message: 'pulling' }]);
+    const err = await resolver({ base }, [pulling]).resolve(provider, 'llama3.1:8b').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamFailure);
+    expect(err).toMatchObject({ failure: 'Unavailable', message: 'ModelServer ai/llm has not pulled model llama3.1:8b yet (pulling)' });
+  });
+
+  it('resolves once the model is present, and for a model the status does not list (the server answers for it)', async () => {
+    const pulled = withModels([{ name: 'llama3.1', present: true }, { name: 'nomic-embed-text', present: false, message: 'waiting to pull' }]);
+    expect(await resolver({ base }, [pulled]).resolve(provider, 'llama3.1:latest')).toEqual({ baseURL: 'http://127.0.0.1:41000', model: 'llama3.1:latest' });
+    expect(await resolver({ base }, [pulled]).resolve(provider, 'qwen2.5:7b')).toEqual({ baseURL: 'http://127.0.0.1:41000', model: 'qwen2.5:7b' });
+  });
+});
+
 describe('TargetResolver for a vLLM ModelServer', () => {
   const vllm = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'vllm-3070', namespace: 'ai' }, spec: { runtime: 'vllm', models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct' }] } } as ModelServer;
   const qwen = { name: 'local-qwen', type: 'openai-compatible', modelServerRef: { namespace: 'ai', name: 'vllm-3070' } } as never;

@@ -1,6 +1,7 @@
 import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { modelServerAPI, type LaneProvider } from '../model/lanes/spec.js';
+import { normalizeModelName } from '../modelserver/models.js';
 import { serverBase } from '../modelserver/serverapi.js';
 import type { ModelServer } from '../modelserver/types.js';
 import { isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
@@ -44,6 +45,10 @@ export class TargetResolver {
       const api = modelServerAPI(ms);
       // The lane is re-read when a ModelServer changes; until then its adapter may not match the runtime.
       if (api.type !== p.type) throw new UpstreamFailure('Unavailable', `ModelServer ${ref} speaks the ${api.type} API; the lane is being reloaded`);
+      // A model the server lists but has not pulled yet is not served yet (Ollama would answer 404
+      // "try pulling it first", a refusal callers take as final): unavailable for now, like a server still starting.
+      const pending = ms.status?.models?.find((x) => normalizeModelName(x.name) === normalizeModelName(model) && x.present === false);
+      if (pending) throw new UpstreamFailure('Unavailable', `ModelServer ${ref} has not pulled model ${model} yet${pending.message ? ` (${pending.message})` : ''}`);
       let url: string;
       try {
         ({ url } = await serverBase(this.services, ms));
