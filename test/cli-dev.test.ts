@@ -105,6 +105,77 @@ describe('npm start', () => {
     expect(vmi.stdout).toMatch(/review-install-scripts-vm-agent\s+\S+\s+Succeeded/);
   }, 240_000);
 
+  it('runs the storage example to Succeeded as docs/hardwaretasks.md walks it: add-disk, /done and /approve on the fake Forgejo as the printed person, the documentation committed, the issue closed', async () => {
+    const NS = 'homelab-private';
+    const NAME = 'chief-horse-storage';
+    interface Task { status?: { phase?: string; issue?: { number?: number; url?: string; milestones?: string[] }; steps?: { name: string; phase?: string; message?: string; completedBy?: string; completedVia?: string; approvedBy?: string; approvedVia?: string; outputs?: Record<string, string> }[]; conditions?: { type: string; status: string; reason?: string }[] } }
+    const task = async (): Promise<Task> => JSON.parse((await runKubectl(target, ['-n', NS, 'get', 'hwt', NAME, '-o', 'json'])).stdout) as Task;
+    const stalled = (t: Task) => t.status?.conditions?.find((c) => c.type === 'Stalled' && c.status === 'True');
+    const summary = (t: Task | undefined) => JSON.stringify({ phase: t?.status?.phase, issue: t?.status?.issue, stalled: t && stalled(t), steps: t?.status?.steps?.map((s) => `${s.name} ${s.phase}: ${s.message ?? ''}`) });
+    // Waits for ok, or stops at a Failed or Stalled task; either way says where the task is.
+    const waitTask = async (what: string, ok: (t: Task) => boolean, timeoutMs: number) => {
+      let last: Task | undefined;
+      const t = await waitFor(async () => {
+        last = await task();
+        return ok(last) || last.status?.phase === 'Failed' || stalled(last) ? last : undefined;
+      }, { timeoutMs, intervalMs: 500, what: `${NAME}: ${what}` }).catch((err: Error) => {
+        throw new Error(`${err.message}; the task: ${summary(last)}`);
+      });
+      expect(ok(t), `${what}; the task: ${summary(t)}`).toBe(true);
+      return t;
+    };
+    // What npm start printed: the fake Forgejo's URL, and the person who comments there with their token.
+    const stdout = dev.stdout();
+    const forgejoUrl = /fake Forgejo \((http:\/\/127\.0\.0\.1:\d+)\)/.exec(stdout)?.[1];
+    const personLine = /comment \/done, \/approve or \/reject there as (\S+) \(write access\), token: (\S+)/.exec(stdout);
+    expect(forgejoUrl, 'npm start prints the fake Forgejo\'s URL').toBeDefined();
+    expect(personLine, 'npm start prints the person and their token').not.toBeNull();
+    const [, person, personToken] = personLine!;
+    expect(person).toBe('homelab-admin');
+    const api = `${forgejoUrl}/api/v1/repos/homelab/infrastructure`;
+    const comment = async (number: number, body: string) => {
+      const res = await fetch(`${api}/issues/${number}/comments`, { method: 'POST', headers: { authorization: `token ${personToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ body }) });
+      expect(res.status, await res.clone().text()).toBe(201);
+    };
+
+    // The example comes with its ServiceAccount and the RBAC it acts as: never Stalled at update-storage.
+    const sa = await runKubectl(target, ['-n', NS, 'get', 'hwt', NAME, '-o', 'jsonpath={.spec.serviceAccountName}']);
+    expect(sa.stdout).toBe('storage-admin');
+    const can = await runKubectl(target, ['auth', 'can-i', 'patch', 'persistentvolumes/chief-horse-model-cache', `--as=system:serviceaccount:${NS}:storage-admin`], { allowFailure: true });
+    expect(can.stdout.trim()).toBe('yes');
+
+    const waiting = await waitTask('WaitingForHuman with its issue asking for the person', (t) => t.status?.phase === 'WaitingForHuman' && (t.status.issue?.milestones ?? []).includes('waiting:procure-disk'), 120_000);
+    const number = waiting.status!.issue!.number!;
+    expect(waiting.status?.issue?.url).toBe(`${forgejoUrl}/homelab/infrastructure/issues/${number}`);
+
+    // The person fits the disk (the simulated node gets it), in a shell where they exported the printed KUBECONFIG.
+    const addDisk = spawnSync(process.execPath, [path.join(ROOT, 'bin/agentlab.js'), 'dev', 'add-disk', 'chief-horse', '--size', '4T', '--serial', 'WD-NEWDISK'], { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfigPath }, encoding: 'utf8', timeout: 60_000 });
+    expect(addDisk.status, addDisk.stderr).toBe(0);
+    await comment(number, '/done procure-disk WD-NEWDISK in bay 3');
+    await waitTask('AwaitingApproval with its issue asking for it', (t) => t.status?.phase === 'AwaitingApproval' && (t.status.issue?.milestones ?? []).includes('approval:expand-pool'), 90_000);
+    await comment(number, '/approve');
+
+    const done = await waitTask('Succeeded with its issue closed', (t) => t.status?.phase === 'Succeeded' && (t.status.issue?.milestones ?? []).includes('closed'), 180_000);
+    const step = (name: string) => done.status?.steps?.find((s) => s.name === name);
+    expect(step('procure-disk')).toMatchObject({ phase: 'Succeeded', completedBy: person, completedVia: 'forgejo' });
+    expect(step('expand-pool')).toMatchObject({ phase: 'Succeeded', approvedBy: person, approvedVia: 'forgejo' });
+    expect(step('update-storage')).toMatchObject({ phase: 'Succeeded', message: `applied StorageClass/zfs-tank, PersistentVolume/chief-horse-model-cache as system:serviceaccount:${NS}:storage-admin` });
+    expect(step('validate')!.outputs?.stdout).toMatch(/tank\t4\.5T\tONLINE/);
+    const pv = await runKubectl(target, ['get', 'pv', 'chief-horse-model-cache', '-o', 'jsonpath={.spec.storageClassName}']);
+    expect(pv.stdout).toBe('zfs-tank');
+
+    // On the fake Forgejo: the documentation committed once (the file's only commit is the one the task links), the issue closed.
+    const commitUrls = step('document')!.outputs?.commitURL?.split(' ') ?? [];
+    expect(commitUrls).toHaveLength(1);
+    const file = await (await fetch(`${api}/contents/docs/hardware/chief-horse.md`, { headers: { authorization: `token ${personToken}` } })).json() as { last_commit_sha: string; content: string };
+    expect(commitUrls[0]).toContain(file.last_commit_sha);
+    expect(Buffer.from(file.content, 'base64').toString()).toContain('The tank pool was expanded with a 4 TB CMR disk.');
+    const issue = await (await fetch(`${api}/issues/${number}`, { headers: { authorization: `token ${personToken}` } })).json() as { state: string };
+    expect(issue.state).toBe('closed');
+    const comments = await (await fetch(`${api}/issues/${number}/comments`, { headers: { authorization: `token ${personToken}` } })).json() as { body: string }[];
+    expect(comments.some((c) => c.body.includes(`/commit/${file.last_commit_sha}`)), 'the status comment links the commit').toBe(true);
+  }, 420_000);
+
   it('prints a status line per resource when stdout is not a terminal', async () => {
     await waitFor(() => /ModelServer ai-models\/ollama-3060 Ready=\w+: /.test(dev.stdout()), { timeoutMs: 30_000, what: 'a status line for ollama-3060', intervalMs: 200 });
   });
