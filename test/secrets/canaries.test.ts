@@ -6,6 +6,8 @@
 // ConfigMap (transcripts and step results included), pod log or forge comment. Every pod the
 // workload created passes the restricted Pod Security level (test/secrets/pod-security.ts),
 // except hostAccess step pods, which carry agentlab.dev/host-access and belong to a hostAccess step.
+// (A hostAccess *command* must also be approved: a CEL rule of the CRD, and the approved step of
+// test/hardwaretask/hardwaretask.test.ts, which installs the approval admission policy it needs.)
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,10 +102,13 @@ describe.runIf(cluster.nodeSimulator)('secrets and privilege over a representati
       ] },
     });
     const ended = (o: Obj) => ['Succeeded', 'Failed', 'Cancelled', 'Stalled'].includes(o.status?.phase ?? '');
+    let lastSeen: Obj[] = [];
     const [run, flow, task] = await cluster.waitFor(async () => {
-      const objs = await Promise.all([get('agentruns', 'canary-run'), get('flows', 'canary-flow'), get('hardwaretasks', 'canary-hw')]);
-      return objs.every(ended) ? objs : undefined;
-    }, { what: 'the AgentRun, the Flow and the HardwareTask to end', timeoutMs: 120_000 });
+      lastSeen = await Promise.all([get('agentruns', 'canary-run'), get('flows', 'canary-flow'), get('hardwaretasks', 'canary-hw')]);
+      return lastSeen.every(ended) ? lastSeen : undefined;
+    }, { what: 'the AgentRun, the Flow and the HardwareTask to end', timeoutMs: 120_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(lastSeen.map((o) => o.status)).slice(0, 3000)}`);
+    });
     expect([run.status?.phase, flow.status?.phase, task.status?.phase], JSON.stringify([run.status, flow.status, task.status]).slice(0, 3000)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
     await router.flushUsage();
 
