@@ -3,6 +3,9 @@
 # Node.js starts there, the runner's modules load, and the unit is one systemd accepts.
 set -eu
 /usr/local/bin/node --version
+# cloud-init's `systemctl start --wait` talks to systemd over D-Bus ("Failed to connect to bus"
+# without it, and the runner never starts): the Debian cloud image has it; a base image without it fails here.
+command -v dbus-daemon >/dev/null || command -v dbus-broker >/dev/null || { echo "smoke: no D-Bus in the guest (dbus-daemon or dbus-broker): the controller's cloud-init runs systemctl start --wait, which needs it" >&2; exit 1; }
 # Without its run config the runner writes a ConfigError termination message naming the file
 # (as in test/image-layout.test.ts), so its whole module graph loaded.
 t=$(mktemp)
