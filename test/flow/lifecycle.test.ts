@@ -1,5 +1,5 @@
 // Flow life-cycle cases of issue #11 not covered elsewhere: an output of the wrong type at run
-// time fails the node with the value's path (no retry), a per-attempt timeout, suspend and resume,
+// time fails the node with the value's path (no retry), retries then success, a per-attempt timeout, suspend and resume,
 // and deleting a running flow leaves no children behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
@@ -29,6 +29,18 @@ describe.runIf(cluster.nodeSimulator)('Flow life cycle', () => {
     expect(flow.status?.nodes?.[0].message).toContain('outputs.n: "forty" is not a number, but the output is declared number');
     expect(condition(flow, 'Stalled')).toMatchObject({ status: 'True', reason: 'NodeFailed' });
   }, 150_000);
+
+  it('a failing attempt is retried after its back-off and the retry succeeds', async () => {
+    // The pod's hostname is its name, <flow>-<node>-<attempt> (Kubernetes sets HOSTNAME so): attempt 1 fails.
+    await f.applyFlow('flaky-once', {
+      nodes: [{ id: 'try', type: 'tool', retries: 2, tool: { image: STEP, args: ['sh', '-c', 'case "$HOSTNAME" in *-1) echo "first attempt fails" >&2; exit 1;; esac; echo ok > "$AGENTLAB_OUTPUTS_DIR/r"'] }, outputs: [{ name: 'r' }] }],
+    });
+    const flow = await f.waitForPhase('flaky-once', ['Succeeded', 'Failed'], 150_000);
+    expect(flow.status?.phase, JSON.stringify(flow.status?.nodes)).toBe('Succeeded');
+    expect(flow.status?.nodes?.[0]).toMatchObject({ id: 'try', phase: 'Succeeded', attempts: 2, health: 'Green', message: 'succeeded on attempt 2', child: 'Pod/flaky-once-try-2', outputs: { r: 'ok' } });
+    const events = (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/events?fieldSelector=involvedObject.name%3Dflaky-once` })).json() as { items: { reason: string; message: string }[] };
+    expect(events.items.filter((e) => e.reason === 'NodeRetrying').map((e) => e.message)).toEqual([expect.stringMatching(/^node try attempt 1 of 3 failed: .*first attempt fails.*; retrying at /)]);
+  }, 180_000);
 
   it('a tool attempt longer than timeout fails with the limit in the message', async () => {
     await f.applyFlow('slow', { nodes: [{ id: 'sleepy', type: 'tool', timeout: '2s', tool: { image: STEP, args: ['sh', '-c', 'sleep 120'] } }] });
