@@ -44,6 +44,17 @@ describe('OwnWrites', () => {
     expect(w.appliedGeneration('u1')).toBeUndefined();
   });
 
+  it('takes one event for the echo of an in-flight apply: a later change by someone else (same hash) queues the owner', () => {
+    const w = new OwnWrites();
+    w.started(DEPLOYMENTS, child('h1'));
+    expect(w.isEcho(DEPLOYMENTS, child('h1', { uid: 'u1', resourceVersion: '5' }))).toBe(true);
+    // e.g. the kubelet writes the pod's status before the apply's response reached this process
+    // (a busy operator just restarted): the owner must see it, or it waits for a change that came.
+    expect(w.isEcho(DEPLOYMENTS, child('h1', { uid: 'u1', resourceVersion: '6' }))).toBe(false);
+    w.finished(DEPLOYMENTS, child('h1'), child('h1', { uid: 'u1', resourceVersion: '5', generation: 1 }));
+    expect(w.isEcho(DEPLOYMENTS, child('h1', { uid: 'u1', resourceVersion: '7' }))).toBe(false);
+  });
+
   it('keeps a newer in-flight apply of the same child when an older one finishes', () => {
     const w = new OwnWrites();
     w.started(DEPLOYMENTS, child('h1'));

@@ -42,7 +42,12 @@ export class OwnWrites {
     const a = m?.uid ? this.applied.get(m.uid) : undefined;
     if (a?.resourceVersion !== undefined && a.resourceVersion === m?.resourceVersion) return true;
     const hash = m?.annotations?.[APPLIED_HASH_ANNOTATION];
-    return hash !== undefined && this.inflight.get(inflightKey(resource, obj)) === hash;
+    const key = inflightKey(resource, obj);
+    if (hash === undefined || this.inflight.get(key) !== hash) return false;
+    // One apply has one echo: a later event while the response is still awaited (the kubelet
+    // writing a pod's status, with our hash still on it) is someone else's change.
+    this.inflight.delete(key);
+    return true;
   }
 
   /** The child was deleted. */
