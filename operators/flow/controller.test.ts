@@ -86,6 +86,14 @@ describe('flow controller: tool nodes', () => {
     expect(cond(third.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded' });
   });
 
+  it('takes the result of an attempt whose pod a killed operator made before it recorded the attempt', async () => {
+    // The status says nothing started, yet daily-count-1 exists and already succeeded: nothing
+    // else will change (the pod has ended), so this pass must read it, not wait for an event.
+    const run = await reconcileOnce(flowController(), { object: flow(twoWaves), cache: [succeededPod('daily-count-1', { n: '20\n' })], now });
+    expect(run.applied.map((a) => a.object.metadata?.name)).not.toContain('daily-count-1');
+    expect(run.status.nodes).toMatchObject([{ id: 'count', phase: 'Succeeded', attempts: 1, outputs: { n: '20' } }, { id: 'double' }]);
+  });
+
   it('retries a failing tool, then fails the flow naming the node and skips nothing that finished', async () => {
     const c = flowController({ backoffMs: 1000 });
     const status: FlowStatus = { phase: 'Running', startTime: now.toISOString(), nodes: [{ id: 'count', phase: 'Succeeded', outputs: { n: '20' }, attempts: 1 }, { id: 'double', phase: 'Running', attempts: 1 }] };

@@ -439,7 +439,8 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         let next = decision.status;
         requeue(decision.requeueAfterMs);
         if (decision.event) ctx.event(decision.event.type, decision.event.reason, decision.event.message);
-        if (decision.run !== undefined && attemptResult(flow, node, index, next, ctx.cache, policy, now).kind === 'absent') {
+        const found = decision.run !== undefined ? attemptResult(flow, node, index, next, ctx.cache, policy, now) : undefined;
+        if (decision.run !== undefined && found?.kind === 'absent') {
           const values = await runValues(ctx, deps.get(node.id) ?? [], read);
           const failed = await launch(ctx, node, index, decision.run, values);
           if (failed) {
@@ -447,6 +448,13 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
             next = d.status;
             if (d.event) ctx.event(d.event.type, d.event.reason, d.event.message);
           }
+        } else if (found && decision.run !== (st?.attempts ?? 0)) {
+          // The attempt just started already has its child: a process killed after creating it and
+          // before recording the attempt made it. It may have ended (no event will come): take its result now.
+          const d = decideNode({ node, status: next, hold, now, backoffMs, deps: [], attempt: found });
+          next = d.status;
+          requeue(d.requeueAfterMs);
+          if (d.event) ctx.event(d.event.type, d.event.reason, d.event.message);
         }
         if (next.phase === 'Succeeded' && st?.phase !== 'Succeeded') {
           const used = [...nodes.values()].reduce((n, other) => n + (other.id === node.id ? 0 : outputsSize(other.outputs as Record<string, string> | undefined)), 0);
