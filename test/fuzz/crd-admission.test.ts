@@ -111,6 +111,13 @@ function reconcilesSince(since: number): Map<string, number> {
   return counts;
 }
 
+/** A 403 Status from a ValidatingAdmissionPolicy (apiserver: "... denied request: <message>"). */
+function isPolicyDenial(r: { status: number; text: string }): boolean {
+  if (r.status !== 403) return false;
+  const body = JSON.parse(r.text) as { kind?: string; reason?: string; message?: string };
+  return body.kind === 'Status' && body.reason === 'Forbidden' && /ValidatingAdmissionPolicy '[^']+' with binding '[^']+' denied request: /.test(body.message ?? '');
+}
+
 /** The spec schema of a kind. */
 const specSchemaOf = (kind: keyof typeof KINDS) => (schemaForKind(crds, 'agentlab.dev/v1alpha1', kind) as Schema).properties!.spec!;
 
@@ -151,7 +158,10 @@ describe('generated AgentLab objects at admission and in the controllers', () =>
         const validateErrors = verdict.findings.filter((f) => f.severity === 'error');
         const r = await cluster.request({ method: 'POST', path: `${apiPath(kind)}?fieldValidation=Strict`, body: c.object });
         const what = `${kind} ${c.name} (${c.did}):\n${yaml.slice(0, 1500)}\nserver ${r.status}: ${r.text.slice(0, 800)}\nvalidate: ${validateErrors.map((f) => f.message).join(' | ').slice(0, 800)}`;
-        expect([201, 400, 422], what).toContain(r.status);
+        // 403: refused by an admission policy (the chart's agentlab-approvals, which another test
+        // file may have installed in the shared cluster): kube-apiserver answers a
+        // ValidatingAdmissionPolicy denial with its reason (Forbidden); the message still names the field.
+        expect([201, 400, 422, ...(isPolicyDenial(r) ? [403] : [])], what).toContain(r.status);
         if (r.status === 201) {
           counts.accepted++;
           accepted.push(c);
@@ -188,7 +198,7 @@ describe('generated AgentLab objects at admission and in the controllers', () =>
         const r = await cluster.request({ method: 'PUT', path: `${apiPath(c.kind, c.name)}?fieldValidation=Strict`, body: { ...cur, spec } });
         const what = `update of ${c.kind} ${c.name} (${m.did}): server ${r.status}: ${r.text.slice(0, 600)}`;
         if (r.status === 409) continue; // the controller wrote status in between: read again
-        expect([200, 400, 422], what).toContain(r.status);
+        expect([200, 400, 422, ...(isPolicyDenial(r) ? [403] : [])], what).toContain(r.status);
         if (r.status === 200) {
           counts.updatesAccepted++;
           updated.push({ ...c, did: `update: ${m.did}` });
