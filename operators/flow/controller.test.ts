@@ -146,6 +146,13 @@ describe('flow controller: model nodes', () => {
     const second = await reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), now, cache: [{ ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] } }], server: [secret] });
     expect(second.status).toMatchObject({ phase: 'Succeeded', usage: { totalTokens: 8 }, nodes: [{ phase: 'Succeeded', outputs: { text: 'Hi Ada!' }, totalTokens: 8 }] });
     expect(requests).toHaveLength(1);
+    // The status write of that reconcile was lost (a 500 or a conflict): the next reconcile starts
+    // again from the old status and takes the answer it already has, without calling the model again.
+    const cached = [{ ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] } }];
+    const replay = await reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), now, cache: cached, server: [secret] });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(replay.status).toMatchObject({ phase: 'Succeeded', nodes: [{ phase: 'Succeeded', outputs: { text: 'Hi Ada!' }, totalTokens: 8 }] });
+    expect(requests).toHaveLength(1);
     const revoked = second.applied.find((a) => a.object.kind === 'Secret')!.object;
     expect(revoked.metadata?.annotations).toMatchObject({ 'agentlab.dev/revoked': 'true' });
   });

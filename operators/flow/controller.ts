@@ -468,8 +468,11 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
         if (node.type === 'agent' && next.attempts) next.child = `AgentRun/${agentRunName(name, node.id, next.attempts)}`;
         if (node.type === 'flow' && next.attempts) next.child = `Flow/${agentRunName(name, node.id, next.attempts)}`;
         nodes.set(node.id, next);
-        if (isTerminal(next.phase) && (node.type === 'model' || node.type === 'verify')) {
-          for (let a = 1; a <= (next.attempts ?? 0); a++) calls.delete(callKey(flow, node.id, a));
+        // A finished call is forgotten only once status records the node as ended (st is what the
+        // API server holds): if this reconcile's status write fails, the next one still finds the
+        // result here instead of calling the model again.
+        if (isTerminal(st?.phase) && (node.type === 'model' || node.type === 'verify')) {
+          for (let a = 1; a <= (st?.attempts ?? 0); a++) calls.delete(callKey(flow, node.id, a));
         }
       }
 
