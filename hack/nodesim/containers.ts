@@ -345,7 +345,9 @@ export class PodRuntime {
       ...[...this.children.values()].map((child) => new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        child.once('close', () => {
+        // 'exit', not 'close': a process the entrypoint started (a tool's `sleep`) may hold the
+        // output pipes open after the entrypoint died, and the pod must still stop now.
+        child.once('exit', () => {
           clearTimeout(kill);
           resolve();
         });
