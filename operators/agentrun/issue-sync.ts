@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentRunStatus } from '../api/generated/agentrun.js';
 import { isIssueTrackerError, type IssueTrackerFactory } from '../issues/index.js';
-import { ISSUE_TRACKER_UNAVAILABLE, IssueWorkflow, resolveTracker, unauthorizedMessage, type IssueRecord, type VerifiedCommand } from '../issues/workflow/index.js';
+import { forgeProblem, issueRecordOf, ISSUE_TRACKER_UNAVAILABLE, IssueWorkflow, resolveTracker, unauthorizedMessage, type IssueRecord, type VerifiedCommand } from '../issues/workflow/index.js';
 import { issueTrackerSpec, type IssueTrackerSpec } from '../model/issue-tracker-spec.js';
 import { findCondition } from '../runtime/conditions.js';
 import type { Controller, ReconcileContext } from '../runtime/controller.js';
@@ -65,10 +65,7 @@ export interface IssueSyncOptions {
 
 const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
-const recordOf = (s: AgentRunStatus['issue'] | undefined, tracker: IssueTrackerSpec): IssueRecord | undefined =>
-  s?.number && s.url && s.provider === tracker.provider
-    ? { provider: s.provider, number: s.number, url: s.url, ...(s.statusCommentId ? { statusCommentId: s.statusCommentId } : {}), ...(s.milestones?.length ? { milestones: [...s.milestones] } : {}) }
-    : undefined;
+const recordOf = issueRecordOf;
 
 /** Whether the run still needs to hear from its issue: approval gated and not finished. */
 const readsComments = (run: AgentRun) => run.spec?.approval !== undefined && run.spec.approval.required !== false && !isFinished(run.status?.phase);
@@ -85,23 +82,9 @@ function endReached(run: AgentRun, tracker: IssueTrackerSpec): boolean {
 export function issueSync(opts: IssueSyncOptions) {
   const entries = new Map<string, Entry>();
 
-  function problemFrom(namespace: string, tracker: IssueTrackerSpec, err: unknown): { reason: string; message: string } | undefined {
-    if (!isIssueTrackerError(err)) return undefined;
-    const secret = `key "${tracker.secretRef.key}" of Secret ${namespace}/${tracker.secretRef.name}`;
-    switch (err.kind) {
-      case 'Unauthorized':
-        return { reason: ISSUE_TRACKER_UNAVAILABLE, message: unauthorizedMessage(namespace, tracker) };
-      case 'Forbidden':
-        return { reason: ISSUE_TRACKER_UNAVAILABLE, message: `spec.${tracker.block}.secretRef: the token in ${secret} lacks a permission on ${tracker.repository} (${err.message}); docs/issue-workflow.md lists what it needs` };
-      case 'NotFound':
-      case 'Invalid':
-        return { reason: 'IssueTrackerInvalid', message: `spec.${tracker.block}: ${tracker.provider} ${tracker.repository}: ${err.message}; check repository and baseURL` };
-      case 'Unavailable':
-        return { reason: 'ForgeUnreachable', message: `spec.${tracker.block}.baseURL: ${tracker.provider} did not answer (${err.message}); retrying every ${Math.round(opts.pollMs / 1000)} s, and the approval gate keeps waiting meanwhile` };
-      default:
-        return undefined;
-    }
-  }
+  const problemFrom = (namespace: string, tracker: IssueTrackerSpec, err: unknown) =>
+    forgeProblem(namespace, tracker, err, { pollMs: opts.pollMs, waiting: 'the approval gate keeps waiting' });
+
 
   /** Records a forge failure on the handle; anything that is not the forge's is rethrown. */
   function failed(ctx: ReconcileContext<AgentRun>, h: IssueHandle, entry: Entry | undefined, err: unknown): void {

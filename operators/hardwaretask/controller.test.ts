@@ -292,7 +292,7 @@ describe('hardwaretask controller: the issue', () => {
     const run = await reconcileOnce(hardwareTaskController({ issuePollMs: 5000 }), { object: t, server: [secret, policy, binding], now });
     expect(run.applied).toEqual([]);
     expect(stepsOf(run)[0]).toMatchObject({ phase: 'AwaitingApproval' });
-    expect(cond(run.status, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', reason: 'IssueTrackerUnavailable', message: expect.stringContaining('spec.issueTracker.baseURL: github did not answer') });
+    expect(cond(run.status, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', reason: 'ForgeUnreachable', message: expect.stringContaining('spec.issueTracker.baseURL: github did not answer') });
     expect(run.status.issue).toMatchObject({ number: 3 });
     expect(run.result.requeueAfterMs).toBe(5000);
   });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { HardwareTaskStatus } from '../api/generated/hardwaretask.js';
 import { isIssueTrackerError, type IssueTracker, type IssueTrackerFactory } from '../issues/index.js';
 import {
+  forgeProblem, issueRecordOf,
   hasMarker, ISSUE_TRACKER_UNAVAILABLE, IssueWorkflow, milestoneMarker, resolveTracker, unauthorizedMessage,
   type IssueRecord, type StatusView, type VerifiedCommand,
 } from '../issues/workflow/index.js';
@@ -63,10 +64,7 @@ export interface TaskIssueOptions {
 
 const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
-const recordOf = (s: HardwareTaskStatus['issue'] | undefined, tracker: IssueTrackerSpec): IssueRecord | undefined =>
-  s?.number && s.url && s.provider === tracker.provider
-    ? { provider: s.provider, number: s.number, url: s.url, ...(s.statusCommentId ? { statusCommentId: s.statusCommentId } : {}), ...(s.milestones?.length ? { milestones: [...s.milestones] } : {}) }
-    : undefined;
+const recordOf = issueRecordOf;
 
 /** Comment URLs a step already acted on (recorded in status): never used twice, also after a restart. */
 export function usedCommentUrls(status: HardwareTaskStatus | undefined): Set<string> {
@@ -84,22 +82,9 @@ const waitsForIssue = (status: HardwareTaskStatus | undefined) => (status?.steps
 export function taskIssues(opts: TaskIssueOptions) {
   const entries = new Map<string, Entry>();
 
-  function problemFrom(namespace: string, tracker: IssueTrackerSpec, err: unknown): { reason: string; message: string } | undefined {
-    if (!isIssueTrackerError(err)) return undefined;
-    switch (err.kind) {
-      case 'Unauthorized':
-        return { reason: ISSUE_TRACKER_UNAVAILABLE, message: unauthorizedMessage(namespace, tracker) };
-      case 'Forbidden':
-        return { reason: ISSUE_TRACKER_UNAVAILABLE, message: `spec.${tracker.block}.secretRef: the token in key "${tracker.secretRef.key}" of Secret ${namespace}/${tracker.secretRef.name} lacks a permission on ${tracker.repository} (${err.message}); docs/issues.md lists what it needs` };
-      case 'NotFound':
-      case 'Invalid':
-        return { reason: ISSUE_TRACKER_UNAVAILABLE, message: `spec.${tracker.block}: ${tracker.provider} ${tracker.repository}: ${err.message}; check repository and baseURL` };
-      case 'Unavailable':
-        return { reason: ISSUE_TRACKER_UNAVAILABLE, message: `spec.${tracker.block}.baseURL: ${tracker.provider} did not answer (${err.message}); retrying every ${Math.round(opts.pollMs / 1000)} s, and steps waiting for the issue keep waiting` };
-      default:
-        return undefined;
-    }
-  }
+  const problemFrom = (namespace: string, tracker: IssueTrackerSpec, err: unknown) =>
+    forgeProblem(namespace, tracker, err, { pollMs: opts.pollMs, waiting: 'steps waiting for the issue keep waiting' });
+
 
   /** Before the steps: tracker, issue, new verified commands. Undefined: the task names no issue tracker. */
   async function open(ctx: ReconcileContext<Task>): Promise<TaskIssue | undefined> {

@@ -9,4 +9,5 @@ export {
   IssueWorkflow, WorkflowMemory, recordMilestone, searchSince, withIssueRef, MAX_RECORDED_MILESTONES, MAX_KEY, SINCE_AFTER,
   type IssueRecord, type VerifiedCommand,
 } from './issue-workflow.js';
+export { forgeProblem, issueRecordOf, type ForgeProblemContext, type IssueStatus } from './forge-problem.js';
 export { issueTrackerSpec, type IssueTrackerSpec } from '../../model/issue-tracker-spec.js';
