@@ -96,4 +96,12 @@ describe('agentlab mcp over streamable HTTP', () => {
     expect(await res.text()).toContain('this session was opened with another bearer token');
     await client.close();
   });
+
+  // Last: it stops the server. A pod is stopped with SIGTERM; the process must end, with a session still open.
+  it('ends with exit status 0 on SIGTERM, a session still open', async () => {
+    await connect({ Authorization: `Bearer ${token}` });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 20_000);
 });
