@@ -58,6 +58,11 @@ export class Informer {
     return this.cache.get(key);
   }
 
+  /** How many objects the cache holds. */
+  get size(): number {
+    return this.cache.size;
+  }
+
   list(namespace?: string): KubeObject[] {
     const out: KubeObject[] = [];
     for (const obj of this.cache.values()) if (namespace === undefined || obj.metadata?.namespace === namespace) out.push(obj);

@@ -130,6 +130,13 @@ export class Runtime implements CacheReader {
     return slot?.shape ? { roles: [...slot.roles].sort(), compact: slot.shape.compact } : undefined;
   }
 
+  /** Objects cached per resource (plural), for benchmarks and diagnostics. */
+  cacheSizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.informerSlots.values()) if (s.informer) out[s.informer.resource.plural] = s.informer.size;
+    return out;
+  }
+
   get<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string | undefined, name: string): T | undefined {
     return this.informerOf(resource).get(namespace ? `${namespace}/${name}` : name) as T | undefined;
   }

@@ -1,7 +1,7 @@
 // The operator (every controller) in its own process for test/bench/memory.bench.ts, compiled
 // like the image. Env: KUBECONFIG, LEASE_NAMESPACE. It stands by behind a Lease another identity
 // holds, so its informers fill every cache while no reconcile writes. Prints `synced` once the
-// caches are filled; on SIGUSR2 it runs a full GC and prints `memory <rss> <heapUsed>`.
+// caches are filled; on SIGUSR2 it runs a full GC and prints `memory <rss> <heapUsed> <heapTotal> <external> <objects cached per resource, JSON>`.
 import { registerSlimImports } from '../../operators/cli/slim-imports.js';
 
 // As bin/agentlab.js starts the compiled CLI: client-node's generated API stays out (slim-imports.ts).
@@ -23,7 +23,7 @@ process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.(); gc?.();
   const m = process.memoryUsage();
-  process.stdout.write(`memory ${m.rss} ${m.heapUsed} ${m.heapTotal} ${m.external}\n`);
+  process.stdout.write(`memory ${m.rss} ${m.heapUsed} ${m.heapTotal} ${m.external} ${JSON.stringify(op.runtime.cacheSizes())}\n`);
 });
 await op.runtime.waitForCacheSync();
 process.stdout.write('synced\n');

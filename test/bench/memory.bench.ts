@@ -9,6 +9,7 @@
 // operator process lists them all, and its RSS after a full GC is reported. Target < 200 MB.
 // Against BENCH_KUBECONFIG the objects go to a real cluster (in bench-memory-* namespaces).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { installCrds, readCrdManifests } from '../harness/crds.js';
+import type { EmbeddedApiServer } from '../../hack/apiserver/index.js';
+import type { StoredObject } from '../../hack/apiserver/types.js';
 import { KubeClient, type KubeObject, type ResourceRef } from '../../operators/runtime/kube.js';
 import { loadControllers } from '../../operators/manager.js';
 import { LEASES } from '../../operators/runtime/leader.js';
@@ -49,7 +52,7 @@ function buildOperator(): string {
   return path.join(out, 'test', 'bench', 'memory-operator.js');
 }
 
-interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number }
+interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number; cached: Record<string, number> }
 interface OperatorProcess { child: ChildProcess; memory(): Promise<Memory> }
 
 /** A way to run the operator process: Node flags and environment (the image runs the first). */
@@ -67,8 +70,8 @@ function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace:
     child.once('exit', (code, signal) => reject(new Error(`operator exited with ${code ?? signal} before its caches synced`)));
     readline.createInterface({ input: child.stdout! }).on('line', (l) => {
       if (l === 'synced') resolve({ child, memory: () => new Promise((r) => { waiters.push(r); child.kill('SIGUSR2'); }) });
-      const m = /^memory (\d+) (\d+) (\d+) (\d+)/.exec(l);
-      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]) });
+      const m = /^memory (\d+) (\d+) (\d+) (\d+) (.*)$/.exec(l);
+      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]), cached: JSON.parse(m[5]) as Record<string, number> });
     });
   });
 }
@@ -98,11 +101,18 @@ function example(kind: string): KubeObject {
   throw new Error(`no ${kind} in examples/`);
 }
 
-const owner = (kind: string, i: number): KubeObject['metadata'] => ({
-  labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, 'app.kubernetes.io/name': 'agentlab', 'agentlab.dev/run': `run-${i}` },
-  annotations: { [APPLIED_HASH_ANNOTATION]: 'f3a1c2d4e5b60718293a' },
-  ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind, name: `owner-${i}`, uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, controller: true, blockOwnerDeletion: true }],
-});
+/** UIDs of the seeded primary objects by kind, number i at [i]: children name a live owner (else GC deletes them). */
+const ownerUids = new Map<string, string[]>();
+
+const owner = (kind: string, i: number): KubeObject['metadata'] => {
+  const uid = ownerUids.get(kind)?.[i];
+  if (!uid) throw new Error(`child ${i} of a ${kind}: seed the ${kind}s first`);
+  return {
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, 'app.kubernetes.io/name': 'agentlab', 'agentlab.dev/run': `run-${i}` },
+    annotations: { [APPLIED_HASH_ANNOTATION]: 'f3a1c2d4e5b60718293a' },
+    ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind, name: `${kind.toLowerCase()}-${i}`, uid, controller: true, blockOwnerDeletion: true }],
+  };
+};
 
 const conditions = (generation = 1) => ['Ready', 'Reconciling', 'Scheduled'].map((type, k) => ({
   type, status: k === 0 ? 'True' : 'False', reason: k === 0 ? 'Succeeded' : 'Idle', message: `${type} as of the last reconcile`,
@@ -195,15 +205,61 @@ async function watchedResources(): Promise<ResourceRef[]> {
   return [...byPlural.values()];
 }
 
-async function seed(c: KubeClient, resources: ResourceRef[]): Promise<void> {
-  for (const r of resources) {
+const PRIMARY_KINDS = new Set(['ModelServer', 'LanePolicy', 'AgentRun', 'Flow', 'HardwareTask']);
+
+/** Creates object i of `r` over HTTP (status through the status subresource) as a user and the operator would. */
+async function createOne(c: KubeClient, r: ResourceRef, make: Make, i: number): Promise<KubeObject> {
+  const { obj, status } = make(i, r.namespaced ? namespaces[i % NAMESPACE_COUNT] : '');
+  const created = await c.create(r, obj, { fieldManager: 'kubectl-client-side-apply' });
+  if (!status) return created;
+  return c.replace(r, { ...created, status }, 'status', { fieldManager: 'agentlab-bench-status' });
+}
+
+/**
+ * `made` completed with what the server added to `stored` (a created object of the same shape):
+ * defaults, managedFields, status. Values in `made` win; arrays merge element by element.
+ */
+function completeLike(made: unknown, stored: unknown): unknown {
+  if (Array.isArray(made)) return made.map((v, k) => completeLike(v, Array.isArray(stored) ? stored[k] : undefined));
+  if (made && typeof made === 'object') {
+    const out: Record<string, unknown> = stored && typeof stored === 'object' && !Array.isArray(stored) ? { ...(stored as Record<string, unknown>) } : {};
+    for (const [k, v] of Object.entries(made)) out[k] = completeLike(v, (out as Record<string, unknown>)[k]);
+    return out;
+  }
+  return made === undefined ? stored : made;
+}
+
+/**
+ * Against a real cluster every object is created over HTTP (CONCURRENCY at once). In the
+ * embedded server object 0 of each kind is created over HTTP and read back (defaults,
+ * managedFields, status as the server stores them); objects 1.. are that object with their own
+ * names, labels, bodies and UIDs, preloaded into the store (seconds instead of an hour).
+ */
+async function seed(c: KubeClient, resources: ResourceRef[], preload?: EmbeddedApiServer['preload']): Promise<void> {
+  // Owners before children: a child names its owner's UID.
+  const ordered = [...resources].sort((a, b) => Number(PRIMARY_KINDS.has(b.kind)) - Number(PRIMARY_KINDS.has(a.kind)));
+  for (const r of ordered) {
     const make = MAKERS[r.plural]();
+    const uids: string[] = new Array(CACHED);
     const t = performance.now();
-    await pool(Array.from({ length: CACHED }, (_, i) => i), CONCURRENCY, async (i) => {
-      const { obj, status } = make(i, r.namespaced ? namespaces[i % NAMESPACE_COUNT] : '');
-      const created = await c.create(r, obj, { fieldManager: 'kubectl-client-side-apply' });
-      if (status) await c.replace(r, { ...created, status }, 'status', { fieldManager: 'agentlab-bench-status' });
-    });
+    if (!preload) {
+      await pool(Array.from({ length: CACHED }, (_, i) => i), CONCURRENCY, async (i) => { uids[i] = (await createOne(c, r, make, i)).metadata!.uid!; });
+    } else {
+      const first = await createOne(c, r, make, 0);
+      const stored = await c.get(r, first.metadata?.namespace, first.metadata!.name!);
+      uids[0] = stored.metadata!.uid!;
+      const objects = function* () {
+        for (let i = 1; i < CACHED; i++) {
+          const { obj, status } = make(i, r.namespaced ? namespaces[i % NAMESPACE_COUNT] : '');
+          const full = completeLike({ ...obj, status }, stored) as KubeObject;
+          uids[i] = randomUUID();
+          full.metadata = { ...full.metadata, uid: uids[i], resourceVersion: '' };
+          yield full as StoredObject;
+        }
+      };
+      preload(r.group, r.version, r.plural, objects());
+    }
+    if (PRIMARY_KINDS.has(r.kind)) ownerUids.set(r.kind, uids);
     process.stderr.write(`seeded ${CACHED} ${r.plural} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
   }
 }
@@ -212,6 +268,7 @@ const mb = (v: number) => `${(v / 2 ** 20).toFixed(0)} MB`;
 const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-memory-'));
 let stopServer = async () => {};
 let kubeconfig = process.env.BENCH_KUBECONFIG ?? '';
+let preload: EmbeddedApiServer['preload'] | undefined;
 try {
   if (!kubeconfig) {
     const { startApiServer } = await import('../../hack/apiserver/index.js');
@@ -219,6 +276,7 @@ try {
     kubeconfig = path.join(dir, 'kubeconfig.yaml');
     await server.writeKubeconfig(kubeconfig);
     stopServer = () => server.close();
+    preload = server.preload;
   }
   const step = (what: string) => process.stderr.write(`${new Date().toISOString()} ${what}\n`);
   step('API server up; installing the CRDs');
@@ -242,7 +300,7 @@ try {
 
   step('seeding');
   const t0 = performance.now();
-  await seed(c, resources);
+  await seed(c, resources, preload);
   const seedSeconds = (performance.now() - t0) / 1000;
   const loadedBy: { variant: Variant; memory: Memory }[] = [];
   for (const variant of VARIANTS) {
@@ -254,14 +312,16 @@ try {
   const loaded = loadedBy[0].memory;
   c.close();
 
+  const total = (m: Memory) => Object.values(m.cached).reduce((x, y) => x + y, 0);
+  const cachedObjects = total(loaded) - total(base);
+  const short = resources.filter((r) => (loaded.cached[r.plural] ?? 0) < CACHED).map((r) => `${r.plural} ${loaded.cached[r.plural] ?? 0}`);
   console.log(`\n== operator memory, every controller (${resources.length} watched kinds), standing by with full caches`);
   console.log(`watched kinds: ${resources.map((r) => r.plural).join(', ')}`);
-  console.log(`objects: ${CACHED} of each kind = ${CACHED * resources.length} (seeded in ${seedSeconds.toFixed(0)} s)`);
-  console.log(`RSS after a full GC, no objects: ${mb(base.rss)} (live heap ${mb(base.heapUsed)})`);
-  console.log(`RSS after a full GC, ${CACHED * resources.length} objects cached: ${mb(loaded.rss)} (live heap ${mb(loaded.heapUsed)}) (target < 200 MB)`);
-  console.log(`live heap per cached object: ${((loaded.heapUsed - base.heapUsed) / (CACHED * resources.length)).toFixed(0)} bytes`);
+  console.log(`objects: ${CACHED} of each kind = ${CACHED * resources.length} (seeded in ${seedSeconds.toFixed(0)} s); the operator cached ${cachedObjects} more than with none${short.length ? `; FEWER THAN SEEDED: ${short.join(', ')}` : ''}`);
+  console.log(`no objects: RSS ${mb(base.rss)}, heap used ${mb(base.heapUsed)} of ${mb(base.heapTotal)} committed (after a full GC)`);
   for (const { variant, memory } of loadedBy) {
-    console.log(`  ${variant.name}: RSS ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)} committed, external ${mb(memory.external)}`);
+    const perObject = (memory.heapUsed - base.heapUsed) / cachedObjects;
+    console.log(`${cachedObjects} objects cached, ${variant.name}: RSS ${mb(memory.rss)} (target < 200 MB: ${memory.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)} committed, external ${mb(memory.external)}, ${perObject.toFixed(0)} bytes of live heap per cached object`);
   }
 } catch (err) {
   console.error(err);
