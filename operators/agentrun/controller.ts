@@ -26,6 +26,7 @@ import { usageStatus } from './status.js';
 import { createIssueTracker, type IssueTrackerFactory } from '../issues/index.js';
 import { DEFAULT_ISSUE_POLL_MS, issueSync } from './issue-sync.js';
 import { decidedMessage, ignoredSpecDecision, issueVerdict } from './issue-view.js';
+import { NAMESPACE_FIELDS } from './cache-fields.js';
 
 /** Pod logs are read up to this size (the transcript is cut below 1 MiB anyway). */
 export const LOG_LIMIT_BYTES = 1024 * 1024;
@@ -134,7 +135,8 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     const run = ctx.object;
     const name = runUsageConfigMapName(run.metadata.namespace!, run.metadata.name!);
     try {
-      return runUsageFromConfigMap(await ctx.client.get(CONFIGMAPS, router.namespace, name));
+      // Not an earlier run's of the same name (another UID): this run starts from nothing.
+      return runUsageFromConfigMap(await ctx.client.get(CONFIGMAPS, router.namespace, name), run.metadata.uid);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new TransientError('UsageReadFailed', `reading run usage ConfigMap ${router.namespace}/${name}: ${(err as Error).message}`);
@@ -372,7 +374,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
     watches: [
       // A namespace's labels decide its lane: runs waiting for one may now start.
-      { resource: NAMESPACES, map: (ns, cache) => pendingRunsIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },
+      { resource: NAMESPACES, fields: NAMESPACE_FIELDS, map: (ns, cache) => pendingRunsIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },
       { resource: LANEPOLICIES, map: (_l, cache) => pendingRunsIn(cache), predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
     ],
     async reconcile(ctx) {

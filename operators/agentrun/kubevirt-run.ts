@@ -5,10 +5,10 @@ import type { AgentRunStatus } from '../api/generated/agentrun.js';
 import type { AgentRun } from './types.js';
 import { desiredChild } from '../runtime/apply.js';
 import type { ReconcileContext } from '../runtime/controller.js';
-import { isAlreadyExists, isNotFound, KubeApiError, type KubeObject } from '../runtime/kube.js';
+import { isAlreadyExists, isConflict, isNotFound, KubeApiError, type KubeObject } from '../runtime/kube.js';
 import { TerminalError, TransientError, type ReconcileResult } from '../runtime/outcome.js';
 import type { RunUsage } from '../model/agentrun/usage.js';
-import { runReportConfigMapName, runReportFromConfigMap, type RunReport } from '../model/agentrun/report.js';
+import { isRunsReport, runReportConfigMapName, runReportFromConfigMap, type RunReport } from '../model/agentrun/report.js';
 import { desiredTranscript } from './desired.js';
 import { desiredVmi, gpuHostDevices, KUBEVIRTS, type KubeVirtCR, observeVmi, userDataProblem, VIRTUAL_MACHINE_INSTANCES, vmiEnding, vmiProgress } from './kubevirt.js';
 import { podName, TRANSCRIPT_KEY, transcriptConfigMapName } from './names.js';
@@ -71,10 +71,29 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
     const { namespace, name } = ctx.object.metadata as { namespace: string; name: string };
     const cmName = runReportConfigMapName(namespace, name);
     try {
-      return runReportFromConfigMap(await ctx.client.get(CONFIGMAPS, opts.routerNamespace, cmName), namespace, name);
+      return runReportFromConfigMap(await ctx.client.get(CONFIGMAPS, opts.routerNamespace, cmName), namespace, name, ctx.object.metadata);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new TransientError('ReportReadFailed', `reading run report ConfigMap ${opts.routerNamespace}/${cmName}: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * A report left by a deleted run of the same name (the router answers 409 to a second report
+   * under one name, and it is not this run's result): deleted before this run's guest starts,
+   * on the condition that it is still that object.
+   */
+  async function deleteEarlierReport(ctx: ReconcileContext<AgentRun>): Promise<void> {
+    const { namespace, name } = ctx.object.metadata as { namespace: string; name: string };
+    const cmName = runReportConfigMapName(namespace, name);
+    try {
+      const cm = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, opts.routerNamespace, cmName);
+      if (isRunsReport(cm, ctx.object.metadata)) return;
+      await ctx.client.delete(CONFIGMAPS, opts.routerNamespace, cmName, { preconditions: { uid: cm.metadata!.uid, resourceVersion: cm.metadata!.resourceVersion } });
+      ctx.log.info({ configMap: `${opts.routerNamespace}/${cmName}` }, 'deleted the report of an earlier run of the same name');
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return;
+      throw new TransientError('ReportDeleteFailed', `deleting the report ConfigMap ${opts.routerNamespace}/${cmName} of an earlier run of the same name: ${(err as Error).message}`);
     }
   }
 
@@ -107,6 +126,7 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
     /** The VMI, created once (its spec is not changed under a running guest). */
     async create(ctx: ReconcileContext<AgentRun>, input: { limits: RunLimits; hostDevices: string[] }): Promise<string> {
       const run = ctx.object;
+      await deleteEarlierReport(ctx);
       const vmi = desiredChild(run, VIRTUAL_MACHINE_INSTANCES, desiredVmi(run, { limits: input.limits, routerUrl: opts.routerUrl, image: opts.image, hostDevices: input.hostDevices }));
       try {
         await ctx.client.create(VIRTUAL_MACHINE_INSTANCES, vmi);

@@ -113,7 +113,8 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     const ns = opts.routerNamespace ?? DEFAULT_ROUTER.namespace;
     const name = runUsageConfigMapName(flow.metadata!.namespace!, flow.metadata!.name!);
     try {
-      return runUsageFromConfigMap(await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, ns, name));
+      // Not an earlier flow's of the same name (another UID).
+      return runUsageFromConfigMap(await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, ns, name), flow.metadata!.uid);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new TransientError('UsageReadFailed', `reading run usage ConfigMap ${ns}/${name}: ${(err as Error).message}`);

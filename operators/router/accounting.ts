@@ -4,7 +4,8 @@ import { API_VERSION } from '../api/constants.js';
 import { periodStart as periodStartOf } from '../model/lanes/period.js';
 import type { BudgetPeriod } from '../model/lanes/spec.js';
 import { addUsage, USAGE_LABEL, usageConfigMapName, usageFromData, usageToData, type LaneUsage } from '../model/lanes/usage.js';
-import { addRunUsage, runUsageConfigMapName, runUsageFiguresFromData, runUsageMetadata, runUsageToData, type RunUsageFigures } from '../model/agentrun/usage.js';
+import { runUsageAfterWrite, runUsageCommitted, runUsageConfigMapName, runUsageMetadata, type RunUsageFigures } from '../model/agentrun/usage.js';
+import type { RunOwner } from '../model/agentrun/run-owner.js';
 import { BudgetLedger, type Amount } from './budget.js';
 import type { RouterMetrics } from './metrics.js';
 import { DEFAULT_WRITE_TIMEOUT_MS, UsageWriter, type UsageDelta, type UsageTarget } from './usage-writer.js';
@@ -28,12 +29,17 @@ export class UsageAccounting {
   private readonly writer: UsageWriter;
   /** The latest budget period each lane recorded usage in (earlier periods are retired once written). */
   private readonly lanePeriods = new Map<string, string>();
+  /**
+   * Usage targets by account key, built once per lane period and per run rather than per request
+   * (a run's target names its ConfigMap by a SHA-256 of the run). They depend only on the key's parts.
+   */
+  private readonly targets = new Map<string, UsageTarget>();
 
   constructor(
     client: KubeClient,
     private readonly log: Logger,
     metrics: RouterMetrics,
-    private readonly opts: { namespace: string; flushIntervalMs: number; laneUid: (lane: string) => string | undefined; writeTimeoutMs?: number },
+    private readonly opts: { namespace: string; flushIntervalMs: number; laneUid: (lane: string) => string | undefined; runOwner?: (namespace: string, run: string) => RunOwner | undefined; writeTimeoutMs?: number },
   ) {
     this.writer = new UsageWriter(client, log, metrics, this.ledger, { namespace: opts.namespace, flushIntervalMs: opts.flushIntervalMs, writeTimeoutMs: opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS });
   }
@@ -66,13 +72,14 @@ export class UsageAccounting {
 
   /** A run's token Secret was deleted: what it used is still written, then its account is dropped. */
   forgetRun(namespace: string, run: string): void {
+    this.targets.delete(runKey(namespace, run));
     this.writer.retire(runKey(namespace, run));
   }
 
   /** Counts a finished request of a lane for the next write (the ledger has already been settled). */
   record(lane: string, period: BudgetPeriod, periodStart: string, d: Partial<UsageDelta>): void {
     const key = laneKey(lane, periodStart);
-    this.writer.record(key, this.laneTarget(lane, period, periodStart), d);
+    this.writer.record(key, this.target(`${key}/${period}`, () => this.laneTarget(lane, period, periodStart)), d);
     const latest = this.lanePeriods.get(lane);
     if (latest === undefined || latest < periodStart) {
       this.lanePeriods.set(lane, periodStart);
@@ -85,7 +92,19 @@ export class UsageAccounting {
 
   /** Counts a finished request of a run for the next write of the run's usage ConfigMap. */
   recordRun(namespace: string, run: string, d: Partial<UsageDelta>): void {
-    this.writer.record(runKey(namespace, run), this.runTarget(namespace, run), d);
+    const key = runKey(namespace, run);
+    this.writer.record(key, this.target(key, () => this.runTarget(namespace, run)), d);
+  }
+
+  private target(key: string, make: () => UsageTarget): UsageTarget {
+    let t = this.targets.get(key);
+    if (!t) {
+      // Bounded: lanes' periods and live runs; a full cache starts over (targets are rebuilt on use).
+      if (this.targets.size >= 4096) this.targets.clear();
+      t = make();
+      this.targets.set(key, t);
+    }
+    return t;
   }
 
   private laneTarget(lane: string, period: BudgetPeriod, periodStart: string): UsageTarget {
@@ -120,14 +139,16 @@ export class UsageAccounting {
   }
 
   private runTarget(namespace: string, run: string): UsageTarget {
+    // The run object of the token: a deleted run's figures under the same name are replaced, not added to.
+    const owner = this.opts.runOwner?.(namespace, run);
     return {
       what: `run ${namespace}/${run}`,
       configMap: runUsageConfigMapName(namespace, run),
       // No owner: the AgentRun is in another namespace than the router's ConfigMap.
       metadata: () => runUsageMetadata(namespace, run),
-      add: (data, delta, now) => runUsageToData(addRunUsage(runUsageFiguresFromData(data), delta), now),
+      add: (data, delta, now) => runUsageAfterWrite(data, delta, owner, now),
       committed: (data) => {
-        const u = runUsageFiguresFromData(data);
+        const u = runUsageCommitted(data, owner?.uid);
         return { tokens: u.promptTokens + u.completionTokens, costUSD: u.costUSD };
       },
     };

@@ -15,7 +15,7 @@ export async function storeRunReport(client: KubeClient, routerNamespace: string
   const check = checkReportBody(body);
   if (!check.ok) throw validationError(`report of run ${id.namespace}/${id.run}: ${check.message}`, 'invalid_report');
   try {
-    await client.create(CONFIGMAPS, runReportConfigMap(routerNamespace, id.namespace, id.run, check.report) as KubeObject);
+    await client.create(CONFIGMAPS, runReportConfigMap(routerNamespace, id.namespace, id.run, check.report, id.owner) as KubeObject);
   } catch (err) {
     if (isAlreadyExists(err)) throw new RouterError('validation', 409, 'already_reported', `run ${id.namespace}/${id.run} has already reported; a run reports once`);
     throw new RouterError('upstream', 503, 'report_not_stored', `the report of run ${id.namespace}/${id.run} could not be stored: ${(err as Error).message}; retry`);

@@ -74,7 +74,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const namespace = opts.namespace ?? process.env.AGENTLAB_ROUTER_NAMESPACE ?? 'agentlab-system';
   const metrics = new RouterMetrics();
   const state = new RouterState(client, log, { laneSelector: opts.laneSelector, routerNamespace: namespace });
-  const accounting = new UsageAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l) });
+  const accounting = new UsageAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l), runOwner: (ns, run) => state.tokens.runOwner(ns, run) });
   state.onUsage((lane, u) => accounting.observe(lane, u));
   state.onRunUsage((ns, run, u) => accounting.observeRun(ns, run, u));
   state.onTokenGone((ns, run) => accounting.forgetRun(ns, run));

@@ -59,10 +59,17 @@ export class RouterState {
         const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name;
         if (obj.metadata?.namespace && run && !this.tokens.hasRun(obj.metadata.namespace, run)) for (const h of this.tokenGoneHandlers) h(obj.metadata.namespace, run);
       } else {
-        const known = this.tokens.hasRun(obj.metadata?.namespace ?? '', obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name ?? '');
+        const ns = obj.metadata?.namespace ?? '';
+        const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name ?? '';
+        const known = this.tokens.hasRun(ns, run);
+        const ownerBefore = this.tokens.runOwner(ns, run)?.uid;
         this.tokens.upsert(obj as TokenSecretLike);
+        // Another run object under the same name (deleted and created again while the watch was
+        // away): the earlier run's account goes, as if its token had been deleted.
+        const replaced = known && ownerBefore !== undefined && ownerBefore !== this.tokens.runOwner(ns, run)?.uid;
+        if (replaced) for (const h of this.tokenGoneHandlers) h(ns, run);
         // A run's recorded usage may have been listed before its token (startup): count it now.
-        if (!known) this.replayRunUsage(obj.metadata?.namespace, obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name);
+        if (!known || replaced) this.replayRunUsage(ns, run);
       }
     });
     usageInf.addHandler((type, obj) => {
@@ -78,8 +85,12 @@ export class RouterState {
 
   private emitRunUsage(obj: KubeObject | undefined): void {
     const u = runUsageFromConfigMap(obj as { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined);
-    // Only runs with a token Secret: a deleted run's figures need no account here.
-    if (u && this.tokens.hasRun(u.namespace, u.run)) for (const h of this.runUsageHandlers) h(u.namespace, u.run, u);
+    // Only runs with a token Secret: a deleted run's figures need no account here, nor do those of
+    // an earlier run of the same name (another UID) before this run's first write replaces them.
+    if (!u || !this.tokens.hasRun(u.namespace, u.run)) return;
+    const owner = this.tokens.runOwner(u.namespace, u.run);
+    if (u.runUid && owner && u.runUid !== owner.uid) return;
+    for (const h of this.runUsageHandlers) h(u.namespace, u.run, u);
   }
 
   private replayRunUsage(namespace: string | undefined, run: string | undefined): void {

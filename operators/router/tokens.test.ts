@@ -15,6 +15,18 @@ describe('TokenIndex', () => {
     expect(idx.authenticate(`Bearer ${token}`, 0)).toEqual({ ok: true, identity: { namespace: 'finance', run: 'run-a', secret: 'run-a-token', revoked: false, sensitive: false, maxTokens: 5000 } });
   });
 
+  it('knows the run object a token Secret is owned by, until the run\'s last token is gone', () => {
+    const idx = new TokenIndex();
+    const owned = { ...secret(), metadata: { ...secret().metadata, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', name: 'run-a', uid: 'u1', controller: true }] } };
+    idx.upsert(owned);
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toMatchObject({ ok: true, identity: { owner: { kind: 'AgentRun', uid: 'u1' } } });
+    expect(idx.runOwner('finance', 'run-a')).toEqual({ kind: 'AgentRun', uid: 'u1' });
+    idx.remove(owned);
+    expect(idx.runOwner('finance', 'run-a')).toBeUndefined();
+    idx.upsert(secret());
+    expect(idx.runOwner('finance', 'run-a')).toBeUndefined();
+  });
+
   it.each([
     [undefined, 'missing bearer token (Authorization: Bearer <token>)'],
     ['Basic abc', 'missing bearer token (Authorization: Bearer <token>)'],

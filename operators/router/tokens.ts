@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EGRESS_ANNOTATION, egressFromAnnotation, type EgressPolicy } from '../model/agentrun/egress.js';
 import { ISSUE_TRACKER_ANNOTATION, issueTrackerFromAnnotation, type RunIssueTrackerParse } from '../model/agentrun/issue-tracker-annotation.js';
+import { runOwnerOfSecret, type RunOwner } from '../model/agentrun/run-owner.js';
 
 /**
  * Per-run router tokens. The operator writes one Secret per workload:
@@ -11,6 +12,8 @@ import { ISSUE_TRACKER_ANNOTATION, issueTrackerFromAnnotation, type RunIssueTrac
  *     agentlab.dev/sensitive ("true": the run's requests stay local when the lane says sensitiveData LocalOnly),
  *     agentlab.dev/egress (the run's http egress policy, JSON: operators/model/agentrun/egress.ts),
  *     agentlab.dev/issue-tracker (where the github tool reaches, JSON: operators/model/agentrun/issue-tracker-annotation.ts)
+ *   metadata.ownerReferences: the run (AgentRun, Flow, HardwareTask) as controller; its kind and UID
+ *     go into the run's usage and report ConfigMaps (operators/model/agentrun/run-owner.ts)
  *   data.token: the bearer token (base64, as Secret data is)
  * The router keeps only SHA-256 digests of tokens, keyed back to the Secret's identity.
  */
@@ -37,17 +40,20 @@ export interface Identity {
   egress?: EgressPolicy;
   /** The run's issue tracker for the github tool (agentlab.dev/issue-tracker); absent: no github tool. */
   tracker?: RunIssueTrackerParse;
+  /** The run object the token belongs to (the Secret's controller owner); absent for a hand-made token. */
+  owner?: RunOwner;
 }
 
 export interface TokenSecretLike {
   type?: string;
-  metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { apiVersion?: string; kind?: string; uid?: string; controller?: boolean }[] };
   data?: Record<string, string>;
   /** Set by redactTokenSecret: the digest that replaces data.token in the router's cache. */
   tokenDigest?: string;
 }
 
-export const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+// crypto.hash: the one-shot form, without a Hash object per request.
+export const digest = (token: string) => hash('sha256', token, 'hex');
 
 /** Reads a token Secret; undefined when it is not one (wrong type, no token). Pure. */
 export function identityFromSecret(s: TokenSecretLike): { hash: string; identity: Identity } | undefined {
@@ -68,6 +74,8 @@ export function identityFromSecret(s: TokenSecretLike): { hash: string; identity
   if (egress) identity.egress = egress;
   const tracker = issueTrackerFromAnnotation(ann[ISSUE_TRACKER_ANNOTATION]);
   if (tracker) identity.tracker = tracker;
+  const owner = runOwnerOfSecret(s.metadata);
+  if (owner) identity.owner = owner;
   return { hash, identity };
 }
 
@@ -97,6 +105,8 @@ export class TokenIndex {
   private readonly hashBySecret = new Map<string, string>();
   /** Token Secrets per run (`<namespace>/<run>`), revoked ones included. */
   private readonly secretsByRun = new Map<string, number>();
+  /** The run object of each run's token (`<namespace>/<run>`), when its Secret names one. */
+  private readonly ownerByRun = new Map<string, RunOwner>();
 
   upsert(s: TokenSecretLike): void {
     const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
@@ -107,6 +117,7 @@ export class TokenIndex {
     this.hashBySecret.set(key, r.hash);
     const run = `${r.identity.namespace}/${r.identity.run}`;
     this.secretsByRun.set(run, (this.secretsByRun.get(run) ?? 0) + 1);
+    if (r.identity.owner) this.ownerByRun.set(run, r.identity.owner);
   }
 
   remove(s: TokenSecretLike): void {
@@ -120,7 +131,10 @@ export class TokenIndex {
         const run = `${id.namespace}/${id.run}`;
         const n = (this.secretsByRun.get(run) ?? 1) - 1;
         if (n > 0) this.secretsByRun.set(run, n);
-        else this.secretsByRun.delete(run);
+        else {
+          this.secretsByRun.delete(run);
+          this.ownerByRun.delete(run);
+        }
       }
     }
   }
@@ -130,10 +144,16 @@ export class TokenIndex {
     return this.secretsByRun.has(`${namespace}/${run}`);
   }
 
+  /** The run object (kind, UID) a run's token belongs to, when its Secret names one. */
+  runOwner(namespace: string, run: string): RunOwner | undefined {
+    return this.ownerByRun.get(`${namespace}/${run}`);
+  }
+
   clear(): void {
     this.byHash.clear();
     this.hashBySecret.clear();
     this.secretsByRun.clear();
+    this.ownerByRun.clear();
   }
 
   /** The caller's identity, or why the token is refused (never echoing the token). */

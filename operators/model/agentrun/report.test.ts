@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkReportBody, runReportConfigMap, runReportConfigMapName, runReportFromConfigMap } from './report.js';
+import { checkReportBody, isRunsReport, runReportConfigMap, runReportConfigMapName, runReportFromConfigMap } from './report.js';
 
 const termination = JSON.stringify({ outcome: 'Succeeded', reason: 'Completed', message: '', result: 'done', turns: 1, toolCalls: 0, toolErrors: 0 });
 
@@ -33,5 +33,18 @@ describe('run report', () => {
     expect(runReportFromConfigMap(cm, 'team', 'run-1')).toEqual(r.report);
     expect(runReportFromConfigMap(cm, 'team', 'run-2')).toBeUndefined();
     expect(runReportFromConfigMap(cm, 'other', 'run-1')).toBeUndefined();
+  });
+
+  it('records the run\'s owner; a report of an earlier run of the same name is not the new run\'s', () => {
+    const report = { termination, transcript: '' };
+    const cm = { ...runReportConfigMap('router', 'ns', 'a', report, { kind: 'AgentRun', uid: 'old' }), metadata: { ...runReportConfigMap('router', 'ns', 'a', report).metadata, creationTimestamp: '2026-12-03T10:00:00Z' } };
+    expect(cm.data).toMatchObject({ runKind: 'AgentRun', runUid: 'old' });
+    expect(runReportFromConfigMap(cm, 'ns', 'a', { uid: 'old', creationTimestamp: '2026-12-03T09:00:00Z' })).toEqual(report);
+    expect(runReportFromConfigMap(cm, 'ns', 'a', { uid: 'new', creationTimestamp: '2026-12-03T11:00:00Z' })).toBeUndefined();
+    // Written before UIDs were recorded: an earlier run's when it is older than the run.
+    const legacy = { metadata: { ...cm.metadata }, data: { 'termination.json': termination } };
+    expect(isRunsReport(legacy, { uid: 'new', creationTimestamp: '2026-12-03T11:00:00Z' })).toBe(false);
+    expect(isRunsReport(legacy, { uid: 'new', creationTimestamp: '2026-12-03T10:00:00Z' })).toBe(true);
+    expect(isRunsReport(legacy, { uid: 'new' })).toBe(true);
   });
 });

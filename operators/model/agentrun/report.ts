@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { RUN_KEY, RUN_NAMESPACE_KEY } from './usage.js';
+import { isRunsData, recordedRunOwner, runOwnerData, type RunOwner } from './run-owner.js';
 
 /**
  * A runner's own report when no kubelet carries its termination message: an agent in a KubeVirt
  * VirtualMachineInstance (docs/agents.md, "KubeVirt") posts it to the lane router with its run
  * token (POST /agentlab/v1/report), and the router writes it into one ConfigMap per run in the
  * ROUTER's namespace, where the AgentRun controller reads it. The router knows the run from the
- * token, so a run can only ever report for itself; the first report wins.
+ * token, so a run can only ever report for itself; the first report wins. The data records the
+ * run's UID (run-owner.ts): a report left by a deleted run of the same name is not the new run's.
  */
 export const RUN_REPORT_LABEL = 'agentlab.dev/report-run';
 /** The termination message, exactly as the runner renders it for a pod (at most 4096 bytes). */
@@ -44,8 +46,8 @@ export function checkReportBody(body: unknown): ReportCheck {
   return { ok: true, report: { termination: o.termination, transcript } };
 }
 
-/** The report ConfigMap the router creates in its namespace. */
-export function runReportConfigMap(routerNamespace: string, namespace: string, run: string, report: RunReport): { apiVersion: 'v1'; kind: 'ConfigMap'; metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> }; data: Record<string, string> } {
+/** The report ConfigMap the router creates in its namespace (`owner`: the run its token belongs to, when known). */
+export function runReportConfigMap(routerNamespace: string, namespace: string, run: string, report: RunReport, owner?: RunOwner): { apiVersion: 'v1'; kind: 'ConfigMap'; metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> }; data: Record<string, string> } {
   return {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: {
@@ -53,14 +55,27 @@ export function runReportConfigMap(routerNamespace: string, namespace: string, r
       labels: { [RUN_REPORT_LABEL]: 'true', [RUN_NAMESPACE_KEY]: namespace, ...(run.length <= 63 ? { [RUN_KEY]: run } : {}) },
       annotations: { [RUN_NAMESPACE_KEY]: namespace, [RUN_KEY]: run },
     },
-    data: { [REPORT_TERMINATION_KEY]: report.termination, [REPORT_TRANSCRIPT_KEY]: report.transcript },
+    data: { [REPORT_TERMINATION_KEY]: report.termination, [REPORT_TRANSCRIPT_KEY]: report.transcript, ...runOwnerData(owner) },
   };
 }
 
-/** The report in a ConfigMap, when it is the named run's (the annotations say whose it is). */
-export function runReportFromConfigMap(cm: { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined, namespace: string, run: string): RunReport | undefined {
+type ReportConfigMapLike = { metadata?: { annotations?: Record<string, string>; creationTimestamp?: string }; data?: Record<string, string> };
+
+/**
+ * Whether a report ConfigMap is the run's and not an earlier run's of the same name: its recorded
+ * UID is the run's, or, written before UIDs were recorded, it is not older than the run.
+ */
+export function isRunsReport(cm: ReportConfigMapLike | undefined, run: { uid?: string; creationTimestamp?: string }): boolean {
+  if (recordedRunOwner(cm?.data)) return isRunsData(cm?.data, run.uid);
+  const made = Date.parse(cm?.metadata?.creationTimestamp ?? '');
+  const born = Date.parse(run.creationTimestamp ?? '');
+  return !(made < born);
+}
+
+/** The report in a ConfigMap, when it is the named run's (the annotations say whose it is; given the run's metadata, not an earlier run's: isRunsReport). */
+export function runReportFromConfigMap(cm: ReportConfigMapLike | undefined, namespace: string, run: string, meta?: { uid?: string; creationTimestamp?: string }): RunReport | undefined {
   const a = cm?.metadata?.annotations;
-  if (a?.[RUN_NAMESPACE_KEY] !== namespace || a?.[RUN_KEY] !== run) return undefined;
+  if (a?.[RUN_NAMESPACE_KEY] !== namespace || a?.[RUN_KEY] !== run || (meta && !isRunsReport(cm, meta))) return undefined;
   const termination = cm?.data?.[REPORT_TERMINATION_KEY];
   if (!termination) return undefined;
   return { termination, transcript: cm?.data?.[REPORT_TRANSCRIPT_KEY] ?? '' };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addRunUsage, runUsageConfigMapName, runUsageFiguresFromData, runUsageFromConfigMap, runUsageMetadata, runUsageToData } from './usage.js';
+import { addRunUsage, runUsageAfterWrite, runUsageCommitted, runUsageConfigMapName, runUsageFiguresFromData, runUsageFromConfigMap, runUsageMetadata, runUsageToData } from './usage.js';
 
 describe('run usage ConfigMap', () => {
   it('is named run-usage-<20 hex of sha256("<ns>/<run>")>', () => {
@@ -46,5 +46,38 @@ describe('run usage ConfigMap', () => {
       const last = ds.findLast((d) => d.provider)?.provider;
       expect(all.provider).toBe(last);
     }));
+  });
+
+  describe('a run deleted and created again under the same name', () => {
+    const now = new Date('2026-12-03T10:00:00Z');
+    const one = { promptTokens: 10, completionTokens: 5, costUSD: 0, requests: 1, fallbacks: 0, provider: 'gpu-ollama', model: 'llama3.1:8b' };
+    const old = runUsageToData({ ...one, requests: 3, promptTokens: 300 }, now, { kind: 'AgentRun', uid: 'old' });
+
+    it('replaces the earlier run\'s figures instead of adding to them, and records the new UID', () => {
+      const data = runUsageAfterWrite(old, one, { kind: 'AgentRun', uid: 'new' }, now);
+      expect(runUsageFiguresFromData(data)).toEqual(one);
+      expect(data).toMatchObject({ runKind: 'AgentRun', runUid: 'new', requests: '1', totalTokens: '15' });
+    });
+
+    it('adds to the run\'s own figures', () => {
+      const mine = runUsageAfterWrite(undefined, one, { kind: 'Flow', uid: 'u' }, now);
+      expect(runUsageAfterWrite(mine, one, { kind: 'Flow', uid: 'u' }, now)).toMatchObject({ requests: '2', promptTokens: '20', runKind: 'Flow', runUid: 'u' });
+    });
+
+    it('adds to figures without a UID (written before UIDs were recorded) and records it; a token without owner keeps the recorded one', () => {
+      const legacy = runUsageToData(one, now);
+      expect(legacy).not.toHaveProperty('runUid');
+      expect(runUsageAfterWrite(legacy, one, { kind: 'AgentRun', uid: 'u' }, now)).toMatchObject({ requests: '2', runUid: 'u' });
+      expect(runUsageAfterWrite(old, one, undefined, now)).toMatchObject({ requests: '4', runKind: 'AgentRun', runUid: 'old' });
+    });
+
+    it('counts nothing of another run\'s figures for the token limit or status.usage', () => {
+      expect(runUsageCommitted(old, 'new')).toMatchObject({ promptTokens: 0, completionTokens: 0, requests: 0 });
+      expect(runUsageCommitted(old, 'old')).toMatchObject({ promptTokens: 300, requests: 3 });
+      const cm = { metadata: runUsageMetadata('ns', 'run-1'), data: old };
+      expect(runUsageFromConfigMap(cm, 'new')).toBeUndefined();
+      expect(runUsageFromConfigMap(cm, 'old')).toMatchObject({ runUid: 'old', requests: 3 });
+      expect(runUsageFromConfigMap(cm)).toMatchObject({ runUid: 'old' });
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isRunsData, recordedRunOwner, runOwnerData, type RunOwner } from './run-owner.js';
 
 /**
  * A run's usage as the lane router(s) counted it, in one ConfigMap per run in the ROUTER's
@@ -7,6 +8,11 @@ import { createHash } from 'node:crypto';
  * its settled usage with GET + PUT on the resourceVersion read, recording its last batch in the
  * agentlab.dev/usage-writes annotation, so replicas add up and a lost answer is neither counted
  * twice nor dropped. The AgentRun controller reads it into status.usage.
+ *
+ * The name depends only on namespace/name, so the data also records the run's UID and kind
+ * (run-owner.ts): a run created again under a deleted run's name starts from nothing, and the
+ * operator's sweep (operators/agentrun/run-configmap-sweep.ts) deletes the ConfigMap once its run
+ * is gone.
  */
 export const RUN_USAGE_LABEL = 'agentlab.dev/usage-run';
 export const RUN_NAMESPACE_KEY = 'agentlab.dev/run-namespace';
@@ -48,6 +54,8 @@ export interface RunUsage extends RunUsageFigures {
   totalTokens: number;
   /** RFC 3339 time of the last write. */
   updatedAt?: string;
+  /** The UID of the run the figures are for (absent: written before UIDs were recorded, or a hand-made token). */
+  runUid?: string;
 }
 
 const count = (v: string | undefined): number => {
@@ -70,14 +78,16 @@ export function runUsageFiguresFromData(data: Record<string, string> | undefined
 
 /**
  * Reads a run usage ConfigMap (for AgentRun status.usage); undefined when the object is not one
- * (no agentlab.dev/run-namespace and agentlab.dev/run annotations).
+ * (no agentlab.dev/run-namespace and agentlab.dev/run annotations), or, given the reader's UID,
+ * when it records another run's (an earlier run of the same name).
  */
-export function runUsageFromConfigMap(cm: { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined): RunUsage | undefined {
+export function runUsageFromConfigMap(cm: { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined, uid?: string): RunUsage | undefined {
   const namespace = cm?.metadata?.annotations?.[RUN_NAMESPACE_KEY];
   const run = cm?.metadata?.annotations?.[RUN_KEY];
-  if (!namespace || !run) return undefined;
+  if (!namespace || !run || !isRunsData(cm?.data, uid)) return undefined;
   const f = runUsageFiguresFromData(cm?.data);
-  return { namespace, run, ...f, totalTokens: f.promptTokens + f.completionTokens, ...(cm?.data?.updatedAt ? { updatedAt: cm.data.updatedAt } : {}) };
+  const runUid = recordedRunOwner(cm?.data)?.uid;
+  return { namespace, run, ...f, totalTokens: f.promptTokens + f.completionTokens, ...(cm?.data?.updatedAt ? { updatedAt: cm.data.updatedAt } : {}), ...(runUid ? { runUid } : {}) };
 }
 
 /** A stored total plus an increment; provider and model are the increment's when it has them. */
@@ -93,8 +103,26 @@ export function addRunUsage(stored: RunUsageFigures, delta: RunUsageFigures): Ru
   };
 }
 
-/** ConfigMap data for a total: numbers as decimal strings (cost with 6 decimals), updatedAt in RFC 3339. */
-export function runUsageToData(u: RunUsageFigures, now: Date): Record<string, string> {
+const NO_USAGE: RunUsageFigures = { promptTokens: 0, completionTokens: 0, costUSD: 0, requests: 0, fallbacks: 0 };
+
+/**
+ * The data once a router adds `delta` for the run `owner` (undefined: a token without an owner)
+ * to what is stored: another run's figures (a deleted run of the same name) are replaced, not
+ * added to; the owner is recorded (a stored one is kept when the token has none).
+ */
+export function runUsageAfterWrite(stored: Record<string, string> | undefined, delta: RunUsageFigures, owner: RunOwner | undefined, now: Date): Record<string, string> {
+  const ours = isRunsData(stored, owner?.uid);
+  const base = stored && ours ? runUsageFiguresFromData(stored) : NO_USAGE;
+  return runUsageToData(addRunUsage(base, delta), now, owner ?? recordedRunOwner(stored));
+}
+
+/** What stored data counts against the run `uid`'s token limit: nothing when it is another run's. */
+export function runUsageCommitted(data: Record<string, string> | undefined, uid: string | undefined): RunUsageFigures {
+  return isRunsData(data, uid) ? runUsageFiguresFromData(data) : NO_USAGE;
+}
+
+/** ConfigMap data for a total: numbers as decimal strings (cost with 6 decimals), updatedAt in RFC 3339, the run's owner when known. */
+export function runUsageToData(u: RunUsageFigures, now: Date, owner?: { kind?: string; uid: string }): Record<string, string> {
   return {
     promptTokens: String(u.promptTokens),
     completionTokens: String(u.completionTokens),
@@ -105,5 +133,6 @@ export function runUsageToData(u: RunUsageFigures, now: Date): Record<string, st
     ...(u.provider ? { provider: u.provider } : {}),
     ...(u.model ? { model: u.model } : {}),
     updatedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ...runOwnerData(owner),
   };
 }
