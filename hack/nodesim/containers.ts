@@ -49,6 +49,11 @@ export interface RuntimeDeps {
   logger: Logger;
   /** Base of the restart back-off (doubles per restart, capped at 10 s). */
   backoffMs?: number;
+  /**
+   * The node arguments that run a runtime image's entrypoint (relative to repoRoot): the simulator
+   * passes its compiled mirror's file (compiled.ts); without it, the TypeScript through tsx.
+   */
+  entrypointArgs?(entrypoint: string): Promise<string[]>;
   /** The model store of a PersistentVolumeClaim (`<ns>/<claim>`), shared by every pod that mounts it. */
   modelStore?(claim: string): OllamaModelStore;
   /** Records a kubelet Event about the pod (`fieldPath` names the container). */
@@ -216,7 +221,9 @@ export class PodRuntime {
         credentials.KUBECONFIG = path.join(this.tmpDir!, 'serviceaccount.kubeconfig');
         await writeFile(credentials.KUBECONFIG, podKubeconfig, { mode: 0o600 });
       }
-      const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(this.deps.repoRoot, kind.entrypoint), ...args], {
+      const entry = this.deps.entrypointArgs ? await this.deps.entrypointArgs(kind.entrypoint) : ['--import', 'tsx', path.resolve(this.deps.repoRoot, kind.entrypoint)];
+      if (this.stopped) return;
+      const child = spawn(process.execPath, [...entry, ...args], {
         cwd: this.deps.repoRoot,
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -30,6 +30,7 @@ import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './node
 import { podStatus, unschedulableCondition } from './podstatus.js';
 import { schedulePod } from './schedule.js';
 import { VmiDriver } from './kubevirt.js';
+import { compiledTree, defaultCompiledDir, type CompiledTree } from './compiled.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 
 export const LOG_URL_ANNOTATION = 'sim.agentlab.dev/log-url';
@@ -54,6 +55,12 @@ export interface NodeSimulatorOptions {
   leaseRenewSeconds?: number;
   /** Base of the container restart back-off, in ms (default 1000; doubles, capped at 10 s). */
   restartBackoffMs?: number;
+  /**
+   * Where runtime images' entrypoints are compiled to JavaScript before they run, as in the images
+   * (compiled.ts; default the checkout's node_modules/.cache/agentlab/compiled); false runs the
+   * TypeScript through tsx.
+   */
+  compiledDir?: string | false;
 }
 
 export interface FakeRegistryEntry {
@@ -153,6 +160,7 @@ class Simulator {
   private logServer: { url: string; close(): Promise<void> } | undefined;
   private kubeletServer: { port: number; close(): Promise<void> } | undefined;
   private tmpDir = '';
+  private compiled: Promise<CompiledTree> | undefined;
   logBase = '';
   /** VirtualMachineInstances, once the cluster serves them (kubevirt.ts). */
   private vmis: VmiDriver | undefined;
@@ -243,10 +251,23 @@ class Simulator {
         kubeconfigPath: path.join(this.tmpDir, 'kubeconfig'),
         resolveEnv: (p, c) => resolveEnv(p, c, this.lookups, { podIP: this.ip, hostIP: this.ip }),
         lookups: this.lookups, changed, logger: this.log, backoffMs: this.opts.restartBackoffMs,
+        entrypointArgs: this.opts.compiledDir === false ? undefined : (e) => this.compiledEntrypoint(e),
       }),
     });
     this.vmis.start();
     this.log.info({ nodes: [...this.nodeNames], ip: this.ip, logs: this.logBase }, 'node simulator started');
+  }
+
+  /** The node arguments that run a runtime image's entrypoint from the compiled mirror (compiled.ts). */
+  private async compiledEntrypoint(entrypoint: string): Promise<string[]> {
+    const root = this.opts.repoRoot ?? REPO_ROOT;
+    this.compiled ??= compiledTree(root, this.opts.compiledDir || defaultCompiledDir(root)).catch((err: unknown) => {
+      this.compiled = undefined;
+      throw err;
+    });
+    const compiled = await (await this.compiled).entrypoint(entrypoint);
+    // An entrypoint the mirror does not compile (a test's own image in a testdata folder) runs through tsx.
+    return compiled ? [compiled] : ['--import', 'tsx', path.resolve(root, entrypoint)];
   }
 
   async stop(): Promise<void> {
@@ -527,6 +548,7 @@ class Simulator {
         },
         logger: this.log,
         backoffMs: this.opts.restartBackoffMs,
+        entrypointArgs: this.opts.compiledDir === false ? undefined : (e) => this.compiledEntrypoint(e),
         event: (type, reason, message, fieldPath) =>
           this.recordEvent(pod, { component: 'kubelet', host: pod.spec?.nodeName }, type, reason, message, fieldPath),
         modelStore: (claim) => {

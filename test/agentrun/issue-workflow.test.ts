@@ -16,6 +16,7 @@ import { createIssueTracker, type IssueProvider } from '../../operators/issues/i
 import { milestoneMarker, statusMarker } from '../../operators/issues/workflow/markers.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { ROUTER_POD_LABELS, ROUTER_PORT, startLaneFixture, TOOL_RULES, type LaneFixture } from '../lanes/support.js';
 
 const cluster = useCluster();
@@ -39,9 +40,11 @@ let ns: string;
 const forges = {} as Record<IssueProvider, FakeForge>;
 let operator: { child: ChildProcess; started: Promise<boolean> } | undefined;
 const operatorLogs: string[] = [];
+/** The operator fixture compiled, as the operator image runs it. */
+let operatorEntry: string[];
 
 function startOperatorProcess(): { child: ChildProcess; started: Promise<boolean> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'operator-process.ts')], {
+  const child = spawn(process.execPath, operatorEntry, {
     env: {
       ...process.env, KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: Object.values(f.ns).join(','), LABEL_SELECTOR: f.selector,
       ROUTER_NAMESPACE: f.routerNs, ROUTER_POD_LABELS: JSON.stringify(ROUTER_POD_LABELS), ROUTER_PORT: String(ROUTER_PORT), ROUTER_URL: f.router.url,
@@ -86,6 +89,7 @@ beforeAll(async () => {
   for (const p of ['github', 'forgejo'] as const) {
     await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token` }, stringData: { token: TOKENS.operator } } });
   }
+  operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
   await restartOperator();
 }, 120_000);
 

@@ -11,6 +11,7 @@ import type { AgentRun } from '../../operators/agentrun/types.js';
 import { runUsageConfigMapName, runUsageFromConfigMap } from '../../operators/model/agentrun/usage.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { ROUTER_POD_LABELS, ROUTER_PORT, startLaneFixture, TOOL_RULES, type LaneFixture } from '../lanes/support.js';
 
 const cluster = useCluster();
@@ -18,12 +19,15 @@ const RUNS = 20;
 let f: LaneFixture;
 let client: KubeClient;
 let operator: ChildProcess | undefined;
+/** The operator fixture compiled, as the operator image runs it. */
+let operatorEntry: string[];
 const stopWatches: (() => void)[] = [];
 
 beforeAll(async () => {
   f = await startLaneFixture(cluster);
   f.ollama.setRules([{ when: 'restart-e2e', delayMs: 150, steps: [{ toolCalls: [{ name: 'list_directory', arguments: { path: '.' } }] }, { toolCalls: [{ name: 'list_directory', arguments: { path: '.' } }] }], reply: 'Listed twice.' }, ...TOOL_RULES]);
   client = new KubeClient(cluster.kc);
+  operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
 }, 90_000);
 afterAll(async () => {
   operator?.kill('SIGKILL');
@@ -46,7 +50,7 @@ function random(seed: number): () => number {
 
 /** Starts an operator process; `started` resolves once it runs its controllers. */
 function startOperatorProcess(): { child: ChildProcess; started: Promise<boolean> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'operator-process.ts')], {
+  const child = spawn(process.execPath, operatorEntry, {
     env: {
       ...process.env, KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: Object.values(f.ns).join(','), LABEL_SELECTOR: f.selector,
       ROUTER_NAMESPACE: f.routerNs, ROUTER_POD_LABELS: JSON.stringify(ROUTER_POD_LABELS), ROUTER_PORT: String(ROUTER_PORT), ROUTER_URL: f.router.url,

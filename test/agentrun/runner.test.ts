@@ -8,6 +8,7 @@ import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScriptRule } from '../../hack/fakes/index.js';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { startLaneFixture, TOOL_RULES, type LaneFixture } from '../lanes/support.js';
 
 const cluster = useCluster();
@@ -59,7 +60,7 @@ function startRunner(name: string, token: string, config: Record<string, unknown
     const termPath = path.join(home, 'termination-log');
     await writeFile(configPath, JSON.stringify({ run: { namespace: f.ns.private, name, uid: `uid-${name}` }, tools: [{ name: 'files', files: { paths: [workspace] } }, { name: 'shell', shell: { allowCommands: ['echo'] } }], transcript: { includePrompts: false }, ...config }));
     await writeFile(termPath, '');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'operators/agent-runner/main.ts')], {
+    const child = spawn(process.execPath, await nodeEntry('operators/agent-runner/main.ts'), {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -6,6 +6,7 @@ import { startOperator, type Operator } from '../../operators/manager.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 import { AGENTRUNS } from '../../operators/agentrun/resources.js';
 import type { AgentRun } from '../../operators/agentrun/types.js';
+import { compiledPath } from '../../hack/nodesim/compiled.js';
 import { ROUTER_PORT, ROUTER_POD_LABELS, startLaneFixture, type LaneFixture } from '../lanes/support.js';
 
 export interface AgentRunFixture {
@@ -67,11 +68,13 @@ export const condition = (r: AgentRun, type: string) => r.status?.conditions?.fi
  * would (OOM, a crash), without telling the kubelet.
  */
 export async function simulatedPodPid(podName: string, entrypoint = 'operators/agent-runner/main.ts'): Promise<number | undefined> {
+  // The simulator runs the entrypoint compiled (main.js in its mirror, hack/nodesim/compiled.ts) or through tsx (main.ts).
+  const files = [entrypoint, compiledPath(entrypoint)];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      if (!cmdline.includes(entrypoint)) continue;
+      if (!cmdline.split('\0').some((arg) => files.some((f) => arg.endsWith(`/${f}`)))) continue;
       const environ = (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0');
       if (environ.includes(`HOSTNAME=${podName}`)) return Number(entry);
     } catch {

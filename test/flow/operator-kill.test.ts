@@ -12,6 +12,7 @@ import { KubeClient } from '../../operators/runtime/kube.js';
 import { exited } from '../chaos/fleet.js';
 import { seededRandom } from '../chaos/rng.js';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 
 const cluster = useCluster();
 const FLOW_COUNT = 20;
@@ -19,11 +20,14 @@ const STEP = 'ghcr.io/agentlab/step-runner:0.1.0';
 let ns: string;
 let client: KubeClient;
 let operator: ChildProcess | undefined;
+/** The operator fixture compiled, as the operator image runs it. */
+let operatorEntry: string[];
 const stopWatches: (() => void)[] = [];
 
 beforeAll(async () => {
   ns = await cluster.newNamespace('flow-kill');
   client = new KubeClient(cluster.kc);
+  operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
 }, 60_000);
 afterAll(async () => {
   operator?.kill('SIGKILL');
@@ -32,7 +36,7 @@ afterAll(async () => {
 });
 
 function startOperatorProcess(): { child: ChildProcess; started: Promise<boolean> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'operator-process.ts')], {
+  const child = spawn(process.execPath, operatorEntry, {
     env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: ns },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

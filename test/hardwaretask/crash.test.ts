@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { ROOT } from '../gitops/chart.js';
 
 // At most once: the operator (`agentlab run`, its own process) is SIGKILLed at random points while
@@ -11,9 +12,11 @@ const cluster = useCluster();
 const TASKS = 20;
 let ns: string;
 let proc: ChildProcess | undefined;
+/** `agentlab run` compiled, as the operator image (and the node simulator) runs it. */
+let cliEntry: string[];
 
 function startOperatorProcess(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'operators/cli/main.ts', 'run', '--kubeconfig', cluster.kubeconfigPath, '-n', ns,
+  return spawn(process.execPath, [...cliEntry, 'run', '--kubeconfig', cluster.kubeconfigPath, '-n', ns,
     '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'silent'], { cwd: ROOT, stdio: 'ignore' });
 }
 const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
@@ -24,6 +27,7 @@ const list = async () => ((await cluster.request({ path: `/apis/agentlab.dev/v1a
 
 beforeAll(async () => {
   ns = await cluster.newNamespace('hwt-crash');
+  cliEntry = await nodeEntry('operators/cli/main.ts');
 });
 afterAll(async () => {
   if (proc) {
