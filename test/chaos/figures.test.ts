@@ -1,6 +1,7 @@
 // The chaos figures are pure functions of what was observed: each must flag what it is for.
 import { describe, expect, it } from 'vitest';
-import { duplicateChildren, formatTable, orphans, ranTwice } from './figures.js';
+import type { IssueObservation } from './forge.js';
+import { duplicateChildren, formatTable, issueFigures, orphans, ranTwice } from './figures.js';
 import type { SeenObject } from './recorder.js';
 import { personAction, workload, type WorkItem } from './workload.js';
 
@@ -54,6 +55,47 @@ describe('personAction', () => {
       { op: 'add', path: '/spec/steps/1/approval/decision', value: 'Approved' }, { op: 'add', path: '/spec/steps/1/approval/decidedBy', value: 'ann' }]);
     expect(personAction({ spec: { steps }, status: { phase: 'Running', currentStep: 'apply' } }, 'ann')).toBeUndefined();
     expect(personAction({ spec: { steps: [{ name: 'fit', human: { completed: true } }] }, status: { phase: 'WaitingForHuman', currentStep: 'fit' } }, 'ann')).toBeUndefined();
+    // A task on an issue is done from the issue.
+    expect(personAction({ spec: { issueTracker: { provider: 'github' }, steps }, status: { phase: 'WaitingForHuman', currentStep: 'fit' } }, 'ann')).toBeUndefined();
+  });
+});
+
+describe('issueFigures', () => {
+  const items = workload({ ns: 'ns', tag: 't', lane: { name: 'l', labels: {}, nsLabel: {} }, ollamaUrl: 'http://x', size: { modelServers: 0, agentRuns: 1, flows: 0, hardwareTasks: 2 },
+    forge: { urls: { github: 'http://gh', forgejo: 'http://fj' }, repository: 'o/r' } });
+  const [run, task] = [items.find((w) => w.name === 'run-0')!, items.find((w) => w.name === 'hwt-0')!];
+  const clean = (w: WorkItem): IssueObservation => ({
+    item: w, issues: 1, closed: true, statusComments: 1, milestones: new Map(w.issue!.milestones.map((k) => [k, 1])),
+    personComments: w.issue!.commands.length, commits: new Map(w.issue!.commits.map((c) => [c.path, 1])),
+  });
+
+  it('puts the first AgentRun and HardwareTask on issues, the second HardwareTask on kubectl', () => {
+    expect(run.issue).toMatchObject({ provider: 'github', milestones: ['approval-asked', 'succeeded'], commands: [{ after: 'approval-asked', body: '/approve' }] });
+    expect(task.issue).toMatchObject({ provider: 'forgejo', commits: [{ path: 'docs/chaos/ns/hwt-0.md' }] });
+    expect((task.body.spec as { steps: { name: string }[] }).steps.map((s) => s.name)).toEqual(['record', 'fit', 'apply']);
+    expect(items.find((w) => w.name === 'hwt-1')!.issue).toBeUndefined();
+  });
+  it('holds when the forges hold one issue, one status comment, each milestone and commit once', () => {
+    const f = issueFigures([clean(run), clean(task)]);
+    expect(f.map((x) => [x.name, x.value, x.expected, x.ok])).toEqual([
+      ['issues on the forges (one per resource)', 2, 2, true],
+      ['issue status comments (one per issue)', 2, 2, true],
+      ['issue milestone comments (each once)', 5, 5, true],
+      ['document commits (each file once)', 1, 1, true],
+      ['person commands on the issues (/done, /approve)', 3, 3, true],
+      ['issues closed on success', 2, 2, true],
+    ]);
+  });
+  it('flags a second issue, a second status comment, a milestone twice, a refusal, a file committed twice', () => {
+    const bad = { ...clean(task), issues: 2, statusComments: 2, milestones: new Map([['waiting:fit', 2], ['approval:apply', 1], ['succeeded', 1], ['refused-7', 1]]), commits: new Map([['docs/chaos/ns/hwt-0.md', 2]]) };
+    const f = issueFigures([clean(run), bad]);
+    expect(f.filter((x) => !x.ok).map((x) => x.detail)).toEqual([
+      'HardwareTask hwt-0: 2 issues', 'HardwareTask hwt-0: 2 status comments',
+      'HardwareTask hwt-0: waiting:fit x2, unexpected refused-7 x1', 'HardwareTask hwt-0: docs/chaos/ns/hwt-0.md committed 2 times',
+    ]);
+    // A missing milestone fails even when the total happens to match.
+    const swapped = issueFigures([{ ...clean(run), milestones: new Map([['approval-asked', 2]]) }, clean(task)]);
+    expect(swapped[2]).toMatchObject({ ok: false, detail: 'AgentRun run-0: approval-asked x2, succeeded x0' });
   });
 });
 

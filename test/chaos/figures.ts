@@ -1,5 +1,6 @@
 // The figures of a chaos run, computed by pure functions from what the API server, the watches
 // and the fake model saw, and printed as a table.
+import type { IssueObservation } from './forge.js';
 import type { SeenObject } from './recorder.js';
 import type { WorkItem } from './workload.js';
 
@@ -70,6 +71,35 @@ export function ranTwice(items: WorkItem[], uids: Map<WorkItem, string>, pods: S
 export function orphans(remaining: SeenObject[], deletedOwners: Set<string>): Figure {
   const left = remaining.filter((o) => o.owners.length > 0 && o.owners.every((u) => deletedOwners.has(u)));
   return { name: 'orphans after deletion', value: left.length, expected: 0, ok: left.length === 0, detail: left.map((o) => o.name).join(', ') || undefined };
+}
+
+/**
+ * The issue side, from the forges: one issue per resource, one status comment per issue, each
+ * milestone once (and no other comment from the operator, e.g. a refusal of the person's command),
+ * each document file committed once, each of the person's commands posted, the issues closed on success.
+ */
+export function issueFigures(obs: IssueObservation[]): Figure[] {
+  const sum = (f: (o: IssueObservation) => number) => obs.reduce((n, o) => n + f(o), 0);
+  const off = (bad: (o: IssueObservation) => string | undefined) => obs.map((o) => { const b = bad(o); return b && `${o.item.kind} ${o.item.name}: ${b}`; }).filter(Boolean).join('; ') || undefined;
+  const milestoneProblem = (o: IssueObservation): string | undefined => {
+    const want = new Set(o.item.issue!.milestones);
+    const wrong = [...want].filter((k) => (o.milestones.get(k) ?? 0) !== 1).map((k) => `${k} x${o.milestones.get(k) ?? 0}`);
+    const extra = [...o.milestones].filter(([k]) => !want.has(k)).map(([k, n]) => `unexpected ${k} x${n}`);
+    return [...wrong, ...extra].join(', ') || undefined;
+  };
+  const commitProblem = (o: IssueObservation) => [...o.commits].filter(([, n]) => n !== 1).map(([p, n]) => `${p} committed ${n} times`).join(', ') || undefined;
+  const figure = (name: string, value: number, expected: number, bad: (o: IssueObservation) => string | undefined): Figure => {
+    const detail = off(bad);
+    return { name, value, expected, ok: !detail && value === expected, detail };
+  };
+  return [
+    figure('issues on the forges (one per resource)', sum((o) => o.issues), obs.length, (o) => (o.issues !== 1 ? `${o.issues} issues` : undefined)),
+    figure('issue status comments (one per issue)', sum((o) => o.statusComments), obs.length, (o) => (o.statusComments !== 1 ? `${o.statusComments} status comments` : undefined)),
+    figure('issue milestone comments (each once)', sum((o) => [...o.milestones.values()].reduce((a, b) => a + b, 0)), sum((o) => o.item.issue!.milestones.length), milestoneProblem),
+    figure('document commits (each file once)', sum((o) => [...o.commits.values()].reduce((a, b) => a + b, 0)), sum((o) => o.item.issue!.commits.length), commitProblem),
+    figure('person commands on the issues (/done, /approve)', sum((o) => o.personComments), sum((o) => o.item.issue!.commands.length), (o) => (o.personComments !== o.item.issue!.commands.length ? `${o.personComments} comments` : undefined)),
+    figure('issues closed on success', sum((o) => (o.closed ? 1 : 0)), obs.length, (o) => (o.closed ? undefined : 'open')),
+  ];
 }
 
 export function equal(name: string, value: number, expected: number): Figure {

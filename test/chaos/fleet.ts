@@ -14,6 +14,8 @@ export interface OperatorEnv {
   routerUrl: string;
   /** Run the simulator's Service access (backends where the API server's service proxy cannot reach simulated pods). */
   simulatedServices: boolean;
+  /** `agentlab run --issue-poll-interval` in ms (unset: the operator's default, 15 s). */
+  issuePollMs?: number;
 }
 
 export interface Replica {
@@ -33,6 +35,7 @@ export function startReplica(e: OperatorEnv, lease?: { namespace: string; ms: nu
       ...process.env, KUBECONFIG: e.kubeconfigPath, NAMESPACES: e.namespaces.join(','), LABEL_SELECTOR: e.labelSelector,
       ROUTER_NAMESPACE: e.routerNamespace, ROUTER_POD_LABELS: JSON.stringify(e.routerPodLabels), ROUTER_PORT: String(e.routerPort), ROUTER_URL: e.routerUrl,
       SIMULATED_SERVICES: e.simulatedServices ? '1' : '0',
+      ...(e.issuePollMs ? { ISSUE_POLL_MS: String(e.issuePollMs) } : {}),
       ...(lease ? { LEASE_NAMESPACE: lease.namespace, LEASE_MS: String(lease.ms) } : {}),
       ...(logCounts ? { AGENTLAB_TEST_LOG_LEVEL: 'info' } : {}),
     },

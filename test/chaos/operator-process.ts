@@ -4,7 +4,8 @@
 // SIGKILLs it at random moments and starts it again. Leader election is on when LEASE_NAMESPACE is
 // set; each process gets a unique identity (hostname_pid_random), as two replicas must.
 // Env: KUBECONFIG, NAMESPACES, LABEL_SELECTOR, ROUTER_NAMESPACE, ROUTER_POD_LABELS (JSON),
-// ROUTER_PORT, ROUTER_URL; optional LEASE_NAMESPACE, LEASE_MS, SIMULATED_SERVICES=1.
+// ROUTER_PORT, ROUTER_URL; optional LEASE_NAMESPACE, LEASE_MS, SIMULATED_SERVICES=1, ISSUE_POLL_MS
+// (`agentlab run --issue-poll-interval`: how often a resource waiting for a person reads its issue).
 // Prints `started <metrics URL>` once its caches are synced.
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
@@ -28,6 +29,7 @@ const op = await startOperator({
   router: { namespace: env('ROUTER_NAMESPACE'), podLabels: JSON.parse(env('ROUTER_POD_LABELS')) as Record<string, string>, port: Number(env('ROUTER_PORT')) },
   routerUrl: env('ROUTER_URL'),
   serviceAccess: process.env.SIMULATED_SERVICES === '1' ? simulatedServiceAccess(kc) : undefined,
+  ...(process.env.ISSUE_POLL_MS ? { issuePollMs: Number(process.env.ISSUE_POLL_MS) } : {}),
   // client-go's ratios (15/10/2 s) scaled to LEASE_MS, so a standby takes over within a lease.
   leaderElection: process.env.LEASE_NAMESPACE
     ? { namespace: process.env.LEASE_NAMESPACE, name: LEADER_ELECTION_ID, leaseDurationMs: leaseMs, renewDeadlineMs: (leaseMs * 2) / 3, retryPeriodMs: leaseMs / 7.5 }

@@ -2,7 +2,8 @@
 // moments (and/or the API server injects faults), then the figures checked from the API server.
 import { runUsageFiguresFromData, RUN_NAMESPACE_KEY } from '../../operators/model/agentrun/usage.js';
 import { OperatorFleet } from './fleet.js';
-import { convergence, duplicateChildren, equal, info, orphans, ranTwice, type Figure } from './figures.js';
+import { convergence, duplicateChildren, equal, info, issueFigures, orphans, ranTwice, type Figure } from './figures.js';
+import { observeForges, startForgePerson, writeTokenSecrets } from './forge.js';
 import type { SeenObject } from './recorder.js';
 import { Recorder } from './recorder.js';
 import { LANE_KEY, ROUTER_POD_LABELS, ROUTER_PORT, type Stage } from './stage.js';
@@ -33,6 +34,8 @@ export interface RunOptions {
   faults?: FaultPlan;
   /** Hang guard for convergence. */
   convergeTimeoutMs: number;
+  /** The operator's --issue-poll-interval (default 1 s: a person's comment is seen within a second or so). */
+  issuePollMs?: number;
   log?: (line: string) => void;
 }
 
@@ -49,7 +52,8 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
   const ns = await cluster.newNamespace(`chaos-${o.tag}`);
   const nsLabel = { [LANE_KEY]: `${o.tag}-${ns}` };
   await api.write('PATCH', `/api/v1/namespaces/${ns}`, { metadata: { labels: nsLabel } }, 'application/merge-patch+json');
-  const items = workload({ ns, tag: o.tag, lane: { name: ns, labels: stage.laneLabels, nsLabel }, ollamaUrl: stage.ollama.url, size: o.size });
+  const items = workload({ ns, tag: o.tag, lane: { name: ns, labels: stage.laneLabels, nsLabel }, ollamaUrl: stage.ollama.url, size: o.size, forge: stage.forges.targets });
+  await writeTokenSecrets(api, ns, stage.forges);
   const user = await api.whoami();
 
   const recorder = new Recorder(cluster.kc, api);
@@ -60,8 +64,10 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
   const fleet = new OperatorFleet({
     kubeconfigPath: cluster.kubeconfigPath, namespaces: [ns], labelSelector: stage.selector, routerNamespace: stage.routerNs,
     routerPodLabels: ROUTER_POD_LABELS, routerPort: ROUTER_PORT, routerUrl: stage.router.url, simulatedServices: cluster.serviceAccess !== undefined,
+    issuePollMs: o.issuePollMs ?? 1000,
   }, o.rnd, o.replicas === 2 ? { namespace: ns, ms: o.leaseMs ?? 3000 } : undefined, logCounts);
   const person = startPerson(api, ns, user);
+  const forgePerson = startForgePerson(api, stage.forges, items);
   const stopFaults = o.faults && cluster.faults ? injectFaults(stage, o.faults) : undefined;
   const injectedBefore = cluster.faults?.injected ?? 0;
   let figures: Figure[] = [];
@@ -112,7 +118,7 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
     const markerCalls = (marker: string) => stage.ollama.requests.filter((r) => r.path === '/api/chat' && r.body.includes(marker)).length;
     const runCalls = stage.ollama.requests.filter((r) => r.path === '/api/chat' && r.body.includes(` ${o.tag}/`)).length;
     const expectedCalls = items.reduce((n, w) => n + w.expectedCalls, 0);
-    const hwts = items.filter((w) => w.kind === 'HardwareTask').length;
+    const hwts = items.filter((w) => w.kind === 'HardwareTask' && !w.issue).length;
 
     figures = [
       info('operator replicas (leader election with 2)', o.replicas),
@@ -129,7 +135,7 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
         `/api/v1/namespaces/${ns}/persistentvolumeclaims`, `${GROUPED.networkpolicies}/namespaces/${ns}/networkpolicies`,
       ].flatMap((p) => recorder.objects(p).map((x) => ({ ...x, name: `${p.split('/').pop()}/${x.name}` })))),
       ...ranTwice(items, uids, pods, markerCalls),
-      { ...equal('person actions (complete + approve)', person.actions(), 2 * hwts), detail: person.refusals.slice(-3).join('; ') || undefined },
+      { ...equal('person actions with kubectl (complete + approve)', person.actions(), 2 * hwts), detail: person.refusals.slice(-3).join('; ') || undefined },
       equal('model calls received by the upstream', runCalls, expectedCalls),
       equal('model calls counted by the router', usage.routerRequests, runCalls),
       equal('tokens in AgentRun + Flow status.usage', usage.statusTokens, usage.routerTokens),
@@ -137,6 +143,7 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
       ...underFaults,
     ];
     await person.stop();
+    await forgePerson.stop();
 
     // Deletion, with one more kill while finalizers and the garbage collector work.
     const deletedAt = Date.now();
@@ -151,10 +158,15 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
     } else {
       figures.push(info('orphans after deletion', 'n/a: no garbage collector on this backend'));
     }
+    // The forges once everything is deleted (a kill during deletion must not post anything twice either).
+    const issues = issueFigures(observeForges(stage.forges, items, uids));
+    if (forgePerson.errors.length) issues.push({ name: 'person comments the forge refused', value: forgePerson.errors.length, expected: 0, ok: false, detail: forgePerson.errors.slice(-3).join('; ') });
+    figures.splice(figures.findIndex((f) => f.name.startsWith('model calls received')), 0, ...issues);
     figures.push(info('API requests the driver retried', api.retries));
     figures.push(info('driver watch relists', recorder.relists));
   } finally {
     await person.stop().catch(() => undefined);
+    await forgePerson.stop().catch(() => undefined);
     await fleet.stop();
     await recorder.stop();
     stopFaults?.();

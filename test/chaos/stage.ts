@@ -1,5 +1,6 @@
 // What every chaos, fault and soak run stands on: a control plane with the node simulator, a fake
-// Ollama answering the workload's prompts, and the lane router in this process. Either the test
+// Ollama answering the workload's prompts, a fake GitHub and Forgejo for the issue workflow, and
+// the lane router in this process. Either the test
 // suite's cluster (useCluster) or a private embedded API server whose faults the run controls.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import type { KubeObject } from '../../operators/runtime/kube.js';
 import { CHART_DIR, helm } from '../gitops/chart.js';
 import { installCrds, readCrdManifests } from '../harness/crds.js';
 import { ChaosApi } from './api.js';
+import { startForges, type ChaosForges } from './forge.js';
 import { CHAOS_RULES } from './workload.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,6 +43,8 @@ export interface Stage {
   api: ChaosApi;
   ollama: FakeOllama;
   router: Router;
+  /** The fake GitHub and Forgejo the issue workflow reports to. */
+  forges: ChaosForges;
   routerNs: string;
   /** Label selecting this stage's LanePolicies (router and operators see only those). */
   selector: string;
@@ -59,11 +63,13 @@ export async function startStage(cluster: ChaosCluster): Promise<Stage> {
   await installApprovalPolicy(cluster.kc);
   const ollama = await startFakeOllama({ models: ['llama3.1:8b'], rules: CHAOS_RULES });
   const router = await startRouter({ kubeConfig: cluster.kc, logger: quiet(), laneSelector: selector, namespace: routerNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
+  const forges = await startForges();
   return {
-    cluster, api, ollama, router, routerNs, selector, laneLabels,
+    cluster, api, ollama, router, forges, routerNs, selector, laneLabels,
     async stop() {
       await router.stop();
       await ollama.close();
+      await forges.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 // The mixed workload of a chaos or soak run: what is created, what a person does, and the phase
 // each resource reaches when nothing goes wrong (pure functions; I/O through ChaosApi).
 import type { ScriptRule } from '../../hack/fakes/index.js';
+import type { IssueProvider } from '../../operators/issues/index.js';
 import type { ChaosApi } from './api.js';
 
 export const GROUP_PATH = '/apis/agentlab.dev/v1alpha1';
@@ -25,7 +26,34 @@ export interface WorkItem {
   /** Model calls it makes without faults (each carries `marker` in its prompt). */
   expectedCalls: number;
   marker: string;
+  /** Set when the resource reports to an issue on a fake forge (spec.issueTracker). */
+  issue?: IssueWork;
 }
+
+/** What a resource does on its issue without faults, and what the person answers there. */
+export interface IssueWork {
+  provider: IssueProvider;
+  /** Milestone keys the operator posts, each once. */
+  milestones: string[];
+  /** The person's comments: each posted once, after the operator's milestone `after` is on the issue. */
+  commands: { after: string; body: string }[];
+  /** Files a document step commits to the repository, each in one commit. */
+  commits: { path: string; content: string }[];
+}
+
+/** The fake forges a run's issue workflow uses (both serve `repository`; the token Secret `<provider>-token` holds the operator's token). */
+export interface ForgeTargets { urls: Record<IssueProvider, string>; repository: string }
+
+/** The token Secret a run's namespace holds for a provider. */
+export const forgeSecretName = (p: IssueProvider): string => `${p}-token`;
+
+const tracker = (forge: ForgeTargets, provider: IssueProvider, extra: Record<string, unknown> = {}) => ({
+  provider, baseURL: forge.urls[provider], repository: forge.repository, closeOnSuccess: true, secretRef: { name: forgeSecretName(provider), key: 'token' }, ...extra,
+});
+
+/** Every other AgentRun and HardwareTask reports to an issue (the first of each does), alternating the forges. */
+const onIssue = (i: number): boolean => i % 2 === 0;
+const providerFor = (i: number, first: IssueProvider): IssueProvider => ((i / 2) % 2 === 0 ? first : first === 'github' ? 'forgejo' : 'github');
 
 export function objectPath(w: { kind: Kind; name: string; namespace?: string }): string {
   return w.namespace ? `${GROUP_PATH}/namespaces/${w.namespace}/${PLURAL[w.kind]}/${w.name}` : `${GROUP_PATH}/${PLURAL[w.kind]}/${w.name}`;
@@ -43,7 +71,7 @@ const meta = (name: string, namespace?: string, labels?: Record<string, string>)
  * The workload of one run in namespace `ns`, bound to lane `lane` (a LanePolicy whose only
  * provider is the fake Ollama at `ollamaUrl`). `tag` makes names and prompt markers unique.
  */
-export function workload(opts: { ns: string; tag: string; lane: { name: string; labels: Record<string, string>; nsLabel: Record<string, string> }; ollamaUrl: string; size: WorkloadSize }): WorkItem[] {
+export function workload(opts: { ns: string; tag: string; lane: { name: string; labels: Record<string, string>; nsLabel: Record<string, string> }; ollamaUrl: string; size: WorkloadSize; forge?: ForgeTargets }): WorkItem[] {
   const { ns, tag, size } = opts;
   const items: WorkItem[] = [];
   items.push({
@@ -61,9 +89,13 @@ export function workload(opts: { ns: string; tag: string; lane: { name: string; 
   for (let i = 0; i < size.agentRuns; i++) {
     const name = `run-${i}`;
     const marker = `chaos-agent ${tag}/${name}`;
-    items.push({ kind: 'AgentRun', name, namespace: ns, expected: 'Succeeded', expectedPods: { agent: 1 }, expectedCalls: 3, marker,
+    // On an issue: the run waits for an approval a person gives with `/approve` on the issue.
+    const provider = opts.forge && onIssue(i) ? providerFor(i, 'github') : undefined;
+    const issue: IssueWork | undefined = provider && { provider, milestones: ['approval-asked', 'succeeded'], commands: [{ after: 'approval-asked', body: '/approve' }], commits: [] };
+    items.push({ kind: 'AgentRun', name, namespace: ns, expected: 'Succeeded', expectedPods: { agent: 1 }, expectedCalls: 3, marker, issue,
       body: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: meta(name, ns), spec: {
-        task: `${marker}: list the workspace twice`, model: 'chat', tools: [{ name: 'files', files: { paths: ['/workspace'], readOnly: true } }], limits: { maxTurns: 5, timeout: '3m' } } } });
+        task: `${marker}: list the workspace twice`, model: 'chat', tools: [{ name: 'files', files: { paths: ['/workspace'], readOnly: true } }], limits: { maxTurns: 5, timeout: '3m' },
+        ...(provider ? { approval: { required: true }, issueTracker: tracker(opts.forge!, provider, { createIssue: { title: `Chaos ${tag} ${name}`, labels: ['agentlab'] } }) } : {}) } } });
   }
   for (let i = 0; i < size.flows; i++) {
     const name = `flow-${i}`;
@@ -86,13 +118,25 @@ export function workload(opts: { ns: string; tag: string; lane: { name: string; 
   }
   for (let i = 0; i < size.hardwareTasks; i++) {
     const name = `hwt-${i}`;
-    items.push({ kind: 'HardwareTask', name, namespace: ns, expected: 'Succeeded', expectedPods: { apply: 1 }, expectedCalls: 0, marker: '',
+    const steps: Record<string, unknown>[] = [
+      { name: 'fit', type: 'human', human: { instructions: 'Fit the part and say so.' } },
+      { name: 'apply', type: 'command', dependsOn: ['fit'], approval: { required: true }, command: { commands: [`echo applied ${tag} ${i}`] } },
+    ];
+    // On an issue: a document step commits a file first; the person says `/done fit` and `/approve`
+    // on the issue. Otherwise the person patches the task as kubectl does (startPerson).
+    const provider = opts.forge && onIssue(i) ? providerFor(i, 'forgejo') : undefined;
+    const file = { path: `docs/chaos/${ns}/${name}.md`, content: `# ${tag} ${name}\n\nFitted on ${HARDWARE_NODE}.\n` };
+    const issue: IssueWork | undefined = provider && {
+      provider, milestones: ['waiting:fit', 'approval:apply', 'succeeded'], commits: [file],
+      commands: [{ after: 'waiting:fit', body: '/done fit fitted, serial CH-1' }, { after: 'approval:apply', body: '/approve' }],
+    };
+    if (provider) {
+      steps.unshift({ name: 'record', type: 'document', document: { target: 'Repository', commitMessage: `docs: chaos ${tag} ${name}`, files: [file] } });
+      steps[1] = { ...steps[1], dependsOn: ['record'] };
+    }
+    items.push({ kind: 'HardwareTask', name, namespace: ns, expected: 'Succeeded', expectedPods: { apply: 1 }, expectedCalls: 0, marker: '', issue,
       body: { apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: meta(name, ns), spec: {
-        node: HARDWARE_NODE, summary: `Chaos task ${i}`,
-        steps: [
-          { name: 'fit', type: 'human', human: { instructions: 'Fit the part and say so.' } },
-          { name: 'apply', type: 'command', dependsOn: ['fit'], approval: { required: true }, command: { commands: [`echo applied ${tag} ${i}`] } },
-        ] } } });
+        node: HARDWARE_NODE, summary: `Chaos task ${i}`, steps, ...(provider ? { issueTracker: tracker(opts.forge!, provider) } : {}) } } });
   }
   return items;
 }
@@ -108,13 +152,15 @@ export function observedOutcome(kind: Kind, o: Observed | undefined): string | u
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled', 'Ready']);
 
-interface TaskStatus { spec?: { steps?: { name: string; human?: { completed?: boolean }; approval?: { decision?: string; required?: boolean } }[] }; status?: { phase?: string; currentStep?: string } }
+interface TaskStatus { spec?: { issueTracker?: unknown; steps?: { name: string; human?: { completed?: boolean }; approval?: { decision?: string; required?: boolean } }[] }; status?: { phase?: string; currentStep?: string } }
 
 /**
  * What a person does next for a HardwareTask (pure): complete the human step it waits for, or
  * approve the step awaiting approval; nothing otherwise. JSON patches as `kubectl patch` sends them.
+ * A task that reports to an issue is done from the issue (startForgePerson), not here.
  */
 export function personAction(task: TaskStatus, user: string): unknown[] | undefined {
+  if (task.spec?.issueTracker) return undefined;
   const steps = task.spec?.steps ?? [];
   const i = steps.findIndex((s) => s.name === task.status?.currentStep);
   if (i < 0) return undefined;
