@@ -1,18 +1,16 @@
 /**
  * The typed decoding kube-apiserver does for built-in kinds, from the structure of every built-in
  * type: @kubernetes/client-node's generated models list each type's JSON fields and their types
- * (`attributeTypeMap`), which is the same field set the Go structs have. Decoding a body walks it:
+ * (`attributeTypeMap`), which is the same field set the Go structs have; builtin-models.ts keeps a
+ * copy of that table so that a server start does not load client-node. Decoding a body walks it:
  * unknown fields are dropped and reported with the path sigs.k8s.io/json gives them
  * (`spec.containers[0].foo`), and resource.Quantity fields must parse, else decoding fails.
  */
-import * as clientNode from '@kubernetes/client-node';
+import { modelTable } from './builtin-models.js';
 import { quantityJsonError } from './quantity.js';
 import { isRecord } from './types.js';
 
-interface Attribute { baseName: string; type: string }
 type Fields = Map<string, string>;
-
-const MODELS = clientNode as unknown as Record<string, { attributeTypeMap?: Attribute[] } | undefined>;
 
 /** Model names that are not `<Version><Kind>` (two kinds named Event). */
 const MODEL_NAMES: Record<string, string> = {
@@ -37,11 +35,11 @@ const quantityAttrs = new Map<string, Set<string>>();
 
 function fieldsOf(model: string): Fields | undefined {
   if (fieldCache.has(model)) return fieldCache.get(model);
-  const attrs = MODELS[model]?.attributeTypeMap;
-  const fields = attrs ? new Map(attrs.map((a) => [a.baseName, a.type])) : undefined;
+  const attrs = Object.hasOwn(modelTable().models, model) ? modelTable().models[model] : undefined;
+  const fields = attrs ? new Map(attrs.map(([baseName, type]) => [baseName, type])) : undefined;
   if (attrs) {
     // QUANTITY_FIELDS names the TypeScript attribute; map it to the JSON name.
-    const q = new Set(attrs.filter((a) => QUANTITY_FIELDS.has(`${model}.${(a as Attribute & { name: string }).name}`)).map((a) => a.baseName));
+    const q = new Set(attrs.filter(([baseName, , name]) => QUANTITY_FIELDS.has(`${model}.${name ?? baseName}`)).map(([baseName]) => baseName));
     quantityAttrs.set(model, q);
   }
   fieldCache.set(model, fields);

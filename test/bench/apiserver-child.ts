@@ -1,7 +1,8 @@
 // The embedded API server alone in its own process, so the benchmark's memory figures are the
 // server's and not the load generator's. Started by apiserver.bench.ts through fork(); it sends
 // { url, token } once listening and answers { type: 'memory' } with process.memoryUsage()
-// taken after a full garbage collection (run with --expose-gc).
+// taken after a full garbage collection (run with --expose-gc), and { type: 'cpu' } with
+// process.cpuUsage() (user + system microseconds), so the benchmark can report CPU per operation.
 import { pino } from 'pino';
 import { startApiServer } from '../../hack/apiserver/index.js';
 
@@ -16,6 +17,8 @@ process.on('message', (msg: { type?: string }) => {
     gc?.();
     gc?.();
     send({ type: 'memory', usage: process.memoryUsage(), gcAvailable: Boolean(gc) });
+  } else if (msg?.type === 'cpu') {
+    send({ type: 'cpu', usage: process.cpuUsage() });
   } else if (msg?.type === 'stop') {
     void server.close().then(() => process.exit(0));
   }

@@ -5,7 +5,9 @@
 //   2. memory of the server process (RSS, heap) before and after, holding the N objects
 //   3. watch delivery latency, write -> event, with W open watches
 //
-// Sizes can be changed with BENCH_OBJECTS, BENCH_CLIENTS, BENCH_WATCHERS, BENCH_WATCH_WRITES.
+// Sizes can be changed with BENCH_OBJECTS, BENCH_CLIENTS, BENCH_WATCHERS, BENCH_WATCH_WRITES;
+// BENCH_CPU_PROF=<dir> profiles the server process. Server CPU per create and per watch event is
+// the server process's user + system time over the phase, which machine load hardly changes.
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
@@ -46,7 +48,9 @@ class Server {
 
   static async start(): Promise<Server> {
     const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'apiserver-child.ts');
-    const child = fork(entry, [], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server process there (open it in Chrome DevTools).
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const child = fork(entry, [], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = await new Promise<{ url: string; token: string }>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`the server process exited (${code}) before it was ready`)));
@@ -64,6 +68,19 @@ class Server {
       };
       this.child.on('message', onMessage);
       this.child.send({ type: 'memory' });
+    });
+  }
+
+  /** The server process's CPU time so far (user + system), in microseconds. */
+  cpu(): Promise<number> {
+    return new Promise((resolve) => {
+      const onMessage = (m: any): void => {
+        if (m?.type !== 'cpu') return;
+        this.child.off('message', onMessage);
+        resolve(m.usage.user + m.usage.system);
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ type: 'cpu' });
     });
   }
 
@@ -248,7 +265,7 @@ async function createPhase(client: Client): Promise<{ seconds: number; latencies
   return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b), bytes };
 }
 
-async function watchPhase(client: Client): Promise<number[]> {
+async function watchPhase(client: Client): Promise<{ delays: number[]; writes: number }> {
   const collection = `/apis/${GROUP}/v1/namespaces/${WATCH_NAMESPACE}/items`;
   const probe = await client.must('POST', collection, { apiVersion: `${GROUP}/v1`, kind: 'Item', metadata: { name: 'probe' }, spec: { index: 0 } });
   const sentAt = new Map<number, number>();
@@ -282,7 +299,7 @@ async function watchPhase(client: Client): Promise<number[]> {
     const sent = sentAt.get(n);
     if (e.type === 'MODIFIED' && sent !== undefined && n > warmup) delays.push(at - sent);
   }
-  return delays.sort((a, b) => a - b);
+  return { delays: delays.sort((a, b) => a - b), writes: warmup + WATCH_WRITES };
 }
 
 async function main(): Promise<void> {
@@ -293,17 +310,23 @@ async function main(): Promise<void> {
     await setUp(client);
     const before = await server.memory();
 
+    const cpu0 = await server.cpu();
     const create = await createPhase(client);
+    const createCpu = (await server.cpu()) - cpu0;
     const after = await server.memory();
     const list = await client.must('GET', `/apis/${GROUP}/v1/namespaces/${NAMESPACE}/items?limit=1`);
     const held = (list.metadata.remainingItemCount ?? 0) + list.items.length;
 
-    const delays = await watchPhase(client);
+    const cpu1 = await server.cpu();
+    const watch = await watchPhase(client);
+    const watchCpu = (await server.cpu()) - cpu1;
+    const delays = watch.delays;
     const p99Watch = percentile(delays, 99);
     const rows: Array<[string, string, string]> = [
       ['create throughput', `${(OBJECTS / create.seconds).toFixed(0)} objects/s (${create.seconds.toFixed(1)} s)`, ''],
       ['create latency p50', `${ms(percentile(create.latencies, 50))} ms`, ''],
       ['create latency p99', `${ms(percentile(create.latencies, 99))} ms`, ''],
+      ['server CPU per create', `${(createCpu / OBJECTS).toFixed(0)} µs`, ''],
       ['object size', `${create.bytes} bytes of JSON`, '~2 KB'],
       ['objects held', String(held), String(OBJECTS)],
       ['server RSS before', `${mb(before.rss)} MB`, ''],
@@ -313,6 +336,8 @@ async function main(): Promise<void> {
       ['watch delivery p50', `${ms(percentile(delays, 50))} ms`, ''],
       ['watch delivery p99', `${ms(p99Watch)} ms`, `<= ${TARGET_WATCH_P99_MS} ms ${p99Watch <= TARGET_WATCH_P99_MS ? 'OK' : 'MISSED'}`],
       ['watch events measured', `${delays.length} of ${WATCHERS * WATCH_WRITES}`, ''],
+      ['server CPU per watched write', `${(watchCpu / watch.writes).toFixed(0)} µs (patch + ${WATCHERS} events)`, ''],
+      ['server CPU per watch event', `${(watchCpu / watch.writes / WATCHERS).toFixed(1)} µs`, ''],
     ];
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));
