@@ -5,38 +5,55 @@
  * strict decoder reports (`duplicate field "spec.size"`) for fieldValidation=Strict/Warn.
  * Assumes the text already parsed as JSON.
  */
-interface Frame { array: boolean; path: string; keys: Set<string>; expectKey: boolean; index: number; key: string }
+/**
+ * An open object or array. Its path is built only when a duplicate is found in it: `parent` and
+ * `seg` (the parent's key or index when this container began) say where it sits.
+ */
+interface Frame { array: boolean; parent: Frame | undefined; seg: string | number; keys: Set<string> | undefined; expectKey: boolean; index: number; key: string }
 
-function childPath(f: Frame): string {
-  if (f.array) return `${f.path}[${f.index}]`;
-  return f.path ? `${f.path}.${f.key}` : f.key;
+function pathOf(f: Frame | undefined): string {
+  if (!f?.parent) return '';
+  const parentPath = pathOf(f.parent);
+  if (typeof f.seg === 'number') return `${parentPath}[${f.seg}]`;
+  return parentPath ? `${parentPath}.${f.seg}` : f.seg;
 }
 
+const QUOTE = 34; const BACKSLASH = 92;
+
+/**
+ * One pass over the text with charCodeAt: string values are skipped, not copied; a key is sliced
+ * (and unescaped only when it holds a backslash); paths are built only for duplicates.
+ */
 export function duplicateFields(text: string): string[] {
   const dups: string[] = [];
   const stack: Frame[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
     const top = stack[stack.length - 1];
-    if (c === '"') {
-      let j = i + 1; let s = '';
-      while (j < text.length && text[j] !== '"') {
-        if (text[j] === '\\') { s += text.slice(j, j + 2); j += 2; } else { s += text[j]; j++; }
+    if (c === QUOTE) {
+      let j = i + 1; let escaped = false;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === QUOTE) break;
+        if (d === BACKSLASH) { escaped = true; j += 2; } else j++;
       }
       if (top && !top.array && top.expectKey) {
-        const key = JSON.parse(`"${s}"`) as string;
-        if (top.keys.has(key)) dups.push(top.path ? `${top.path}.${key}` : key);
-        top.keys.add(key);
+        const raw = text.slice(i + 1, Math.min(j, n));
+        const key = escaped ? JSON.parse(`"${raw}"`) as string : raw;
+        const keys = top.keys ??= new Set();
+        if (keys.has(key)) { const p = pathOf(top); dups.push(p ? `${p}.${key}` : key); }
+        keys.add(key);
         top.key = key;
         top.expectKey = false;
       }
       i = j;
-    } else if (c === '{' || c === '[') {
-      const path = top ? childPath(top) : '';
-      stack.push({ array: c === '[', path, keys: new Set(), expectKey: c === '{', index: 0, key: '' });
-    } else if (c === '}' || c === ']') {
+    } else if (c === 123 || c === 91) { // { [
+      const array = c === 91;
+      stack.push({ array, parent: top, seg: top ? (top.array ? top.index : top.key) : '', keys: undefined, expectKey: !array, index: 0, key: '' });
+    } else if (c === 125 || c === 93) { // } ]
       stack.pop();
-    } else if (c === ',' && top) {
+    } else if (c === 44 && top) { // ,
       if (top.array) top.index++; else top.expectKey = true;
     }
   }

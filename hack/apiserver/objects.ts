@@ -88,6 +88,11 @@ export class ObjectService {
   createGuard: (r: ResourceInfo) => void = () => {};
   /** Validating admission (admission policies) for requests made by a user. */
   admission: AdmissionHook = () => [];
+  /**
+   * Whether `admission` can have anything to say (some policy binding exists); when not, a write
+   * skips building the admission attributes (copies of the object and old object).
+   */
+  admissionActive: () => boolean = () => false;
   private typeInfos = new WeakMap<ResourceInfo, TypeInfo>();
   private nextServiceIp = 1;
 
@@ -207,7 +212,7 @@ export class ObjectService {
     dropEmptyMeta(final);
     throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? []),
       ...(r.custom ? [] : validateBuiltin(gr, final, undefined))]);
-    if (opts.user) {
+    if (opts.user && this.admissionActive()) {
       warnings = [...warnings, ...this.admission({ r, operation: 'CREATE', subresource: '', namespace: ns, name, object: this.present(r, structuredClone(final)),
         oldObject: null, user: opts.user, dryRun: opts.dryRun })];
     }
@@ -276,7 +281,7 @@ export class ObjectService {
     throwIfInvalid(r, name, [...validateObjectMeta(r, next, live), ...(sub ? [] : this.validators.get(gr)?.(next, live) ?? []),
       ...(r.custom || sub ? [] : validateBuiltin(gr, next, live))]);
     if (next.metadata!.generation !== undefined && specChanged(r, live, next)) next.metadata!.generation = (live.metadata.generation ?? 0) + 1;
-    if (opts.user) {
+    if (opts.user && this.admissionActive()) {
       warnings = [...warnings, ...this.admission({ r, operation: 'UPDATE', subresource: sub ?? '', namespace: ns, name,
         object: this.present(r, structuredClone(next)), oldObject: this.present(r, structuredClone(live)), user: opts.user, dryRun: opts.dryRun })];
     }
@@ -303,7 +308,7 @@ export class ObjectService {
     if (pre.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
       throw conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`);
     }
-    const warnings = opts.user ? this.admission({ r, operation: 'DELETE', subresource: '', namespace: ns, name, object: null,
+    const warnings = opts.user && this.admissionActive() ? this.admission({ r, operation: 'DELETE', subresource: '', namespace: ns, name, object: null,
       oldObject: this.present(r, structuredClone(live)), user: opts.user, dryRun: opts.dryRun }) : [];
     const out = this.deleteAdmitted(r, ns, name, live, opts);
     return warnings.length ? { ...out, warnings } : out;

@@ -39,6 +39,8 @@ export function installValidatingAdmissionPolicies(ctx: ServerContext, svc: Obje
       namespaceLabels: namespaceObject?.metadata.labels ?? {}, namespaceObject,
     }).warnings;
   };
+  // A policy acts only through a binding: without one, admission has nothing to evaluate.
+  svc.admissionActive = () => ctx.store.count(BINDINGS_KEY) > 0;
   svc.addValidator(POLICIES_KEY, (obj) => validatePolicy(obj));
   svc.addValidator(BINDINGS_KEY, (obj) => validateBinding(obj));
 }
