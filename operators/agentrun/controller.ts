@@ -16,6 +16,7 @@ import { keyHolder } from './idempotency.js';
 import { syncGitHubToolAnnotation } from './github-tool.js';
 import { type RuntimeChoice, runtimeClassNameOf, runtimeVerdict, type VmCluster } from './vm.js';
 import { kubevirtRuns } from './kubevirt-run.js';
+import { RunConfigMapSweep } from './run-configmap-sweep.js';
 import { resolveLane } from './lane.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
 import { type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
@@ -68,6 +69,11 @@ export interface AgentRunControllerOptions {
   issueTrackers?: IssueTrackerFactory;
   /** How often a run waiting for approval reads its issue's comments (default 15 s). */
   issuePollMs?: number;
+  /**
+   * The sweep of run ConfigMaps in the router's namespace whose run is gone (run-configmap-sweep.ts,
+   * ADR 0016): every 10 minutes, ConfigMaps written more than 10 minutes ago; false turns it off.
+   */
+  runConfigMapSweep?: false | { intervalMs?: number; graceMs?: number };
 }
 
 type Fields = Omit<AgentRunStatus, 'conditions' | 'observedGeneration'>;
@@ -100,6 +106,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   const newToken = opts.newToken ?? (() => randomBytes(32).toString('base64url'));
   const vm = kubevirtRuns({ routerNamespace: router.namespace, routerUrl, image: opts.vmImage, gpuDevice: opts.kubevirtGpuDevice });
   const issues = issueSync({ factory: opts.issueTrackers ?? createIssueTracker, pollMs: opts.issuePollMs ?? DEFAULT_ISSUE_POLL_MS });
+  let sweep: RunConfigMapSweep | undefined;
 
   /**
    * Who wrote a decision the status does not record yet: the informer's cache has no
@@ -372,6 +379,16 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     name: 'agentrun',
     for: AGENTRUNS,
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
+    // While leading: the router's per-run ConfigMaps (usage, reports) of runs that are gone, of every kind.
+    start(handle) {
+      if (opts.runConfigMapSweep === false) return;
+      sweep = new RunConfigMapSweep({ client: handle.client, log: handle.log, routerNamespace: router.namespace, ...opts.runConfigMapSweep });
+      sweep.start();
+    },
+    async stop() {
+      await sweep?.stop();
+      sweep = undefined;
+    },
     watches: [
       // A namespace's labels decide its lane: runs waiting for one may now start.
       { resource: NAMESPACES, fields: NAMESPACE_FIELDS, map: (ns, cache) => pendingRunsIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },

@@ -57,6 +57,14 @@ export const OPERATOR_DIRECT_CALLS: DirectCall[] = [
   { apiGroup: 'kubevirt.io', resource: 'kubevirts', verbs: ['list'], scope: 'cluster', file: 'operators/agentrun/kubevirt-run.ts' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get', 'delete'], scope: 'cluster', file: 'operators/agentrun/kubevirt-run.ts' },
   { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/controller.ts' },
+  // The sweep of the router's per-run ConfigMaps (usage, reports; ADR 0016): listed and deleted in
+  // the router's namespace once the run they record answers 404 (or another UID) to a GET, or,
+  // recording none, once no router token Secret of the run is listed in its namespace.
+  { apiGroup: '', resource: 'configmaps', verbs: ['list', 'delete'], scope: 'cluster', file: 'operators/agentrun/run-configmap-sweep.ts' },
+  { apiGroup: '', resource: 'secrets', verbs: ['list'], scope: 'cluster', file: 'operators/agentrun/run-configmap-sweep.ts' },
+  { apiGroup: 'agentlab.dev', resource: 'agentruns', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/run-configmap-sweep.ts' },
+  { apiGroup: 'agentlab.dev', resource: 'flows', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/run-configmap-sweep.ts' },
+  { apiGroup: 'agentlab.dev', resource: 'hardwaretasks', verbs: ['get'], scope: 'cluster', file: 'operators/agentrun/run-configmap-sweep.ts' },
   // Flow: its router token is read back for model calls and revocation; outputs larger than status
   // holds are read from the producing node's ConfigMap.
   { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', file: 'operators/flow/controller.ts' },
