@@ -36,7 +36,8 @@ export interface Usage { inputTokens: number; outputTokens: number }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
 export type StreamEvent =
-  | { type: 'delta'; text: string }
+  /** `json`: the text as the JSON string literal the provider sent, when it has one (spares the sink re-encoding it). */
+  | { type: 'delta'; text: string; json?: string }
   | { type: 'tool_call'; call: ToolCall }
   | { type: 'done'; usage: Usage; finishReason: FinishReason };
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LaneProvider, LaneSpec, ProviderType } from '../model/lanes/spec.js';
-import type { ProviderAdapter } from './providers/types.js';
+import type { AttemptSignal, ProviderAdapter } from './providers/types.js';
 import { periodStart } from '../model/lanes/period.js';
 import { UsageAccounting, laneKey, runKey } from './accounting.js';
 import type { Amount, Reservation } from './budget.js';
@@ -58,6 +58,19 @@ export interface CallSummary {
 
 const STATUS_FOR: Partial<Record<FailureClass, number>> = { Timeout: 504, RateLimited: 429, Unavailable: 503 };
 
+// The start of each kind of budget period, recomputed when the UTC day changes (every kind of
+// period starts at a UTC midnight) rather than per request.
+const DAY_MS = 86_400_000;
+const periodCache = new Map<LaneSpec['budget']['period'], { day: number; start: string }>();
+function currentPeriodStart(period: LaneSpec['budget']['period'], nowMs: number): string {
+  const day = Math.floor(nowMs / DAY_MS);
+  const c = periodCache.get(period);
+  if (c && c.day === day) return c.start;
+  const start = periodStart(period, new Date(nowMs));
+  periodCache.set(period, { day, start });
+  return start;
+}
+
 interface Admitted { reservation: Reservation; candidates: Candidate[]; maxTokens: number; period: string }
 
 /**
@@ -75,7 +88,7 @@ function admit(deps: DispatchDeps, ctx: CallContext, req: ChatRequest | EmbedReq
     tokens: prompt + maxTokens,
     costUSD: Math.max(0, ...cs.map((c) => costUSD(c.provider, { inputTokens: prompt, outputTokens: maxTokens }))),
   });
-  const period = periodStart(lane.budget.period, new Date());
+  const period = currentPeriodStart(lane.budget.period, Date.now());
   const runLimit = Math.min(lane.budget.maxTokensPerRun ?? Infinity, identity.maxTokens ?? Infinity);
   const runCheck = { key: runKey(identity.namespace, identity.run), limits: Number.isFinite(runLimit) ? { maxTokens: runLimit } : {}, label: `run ${identity.namespace}/${identity.run}` };
   const laneCheck = { key: laneKey(lane.name, period), limits: { maxCostUSD: lane.budget.maxCostUSD }, label: `lane ${lane.name}` };
@@ -187,7 +200,7 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
             ttftMs = performance.now() - t0;
             m.ttft.observe(ttftMs / 1000);
           }
-          if (ev.type === 'delta') sink.delta(ev.text);
+          if (ev.type === 'delta') sink.delta(ev.text, ev.json);
           else sink.toolCall(ev.call);
         } else {
           attempt.clearTimer();
@@ -302,18 +315,48 @@ async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedReq
 /**
  * One provider attempt: its signal aborts when the caller goes away or when nothing has arrived
  * within `timeoutMs` (the caller clears the timer once the first token or the answer is in).
+ * A plain object rather than an AbortController: adapters need only aborted and the abort listeners.
  */
-function startAttempt(caller: CallContext['caller'], timeoutMs: number): { signal: AbortSignal; readonly timedOut: boolean; clearTimer(): void } {
-  const controller = new AbortController();
-  caller.onGone(() => controller.abort());
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  return {
-    signal: controller.signal,
-    get timedOut() { return timedOut; },
-    clearTimer: () => clearTimeout(timer),
-  };
+class Attempt implements AttemptSignal {
+  aborted = false;
+  timedOut = false;
+  private listeners: (() => void)[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(caller: Caller, timeoutMs: number) {
+    caller.onGone(() => this.abort());
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.abort();
+    }, timeoutMs);
+  }
+
+  get signal(): AttemptSignal {
+    return this;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const i = this.listeners.indexOf(listener);
+    if (i !== -1) this.listeners.splice(i, 1);
+  }
+
+  clearTimer(): void {
+    clearTimeout(this.timer);
+  }
+
+  private abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const ls = this.listeners;
+    this.listeners = [];
+    for (const l of ls) l();
+  }
+}
+
+function startAttempt(caller: Caller, timeoutMs: number): Attempt {
+  return new Attempt(caller, timeoutMs);
 }

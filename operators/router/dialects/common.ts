@@ -6,7 +6,8 @@ import { validationError, type RenderedError, type RouterError } from '../errors
 export interface ChatSink {
   /** Commit to a successful response: streaming callers get 200 and headers now. */
   start(): void;
-  delta(text: string): void;
+  /** `json`, when given, is `text` as a JSON string literal (JSON.stringify(text) or an equivalent encoding). */
+  delta(text: string, json?: string): void;
   toolCall(call: ToolCall): void;
   done(usage: Usage, finishReason: FinishReason): void;
   /** Before start(): a complete error response. After: an in-stream error, then the end. */

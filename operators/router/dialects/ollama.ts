@@ -112,12 +112,12 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
         startStream(res, { 'content-type': 'application/x-ndjson', 'x-request-id': o.requestId });
       }
     },
-    delta(t) {
+    delta(t, json) {
       if (!o.stream) {
         text += t;
         return;
       }
-      writeChunk(res, head + now() + textOpen + JSON.stringify(t) + textClose);
+      writeChunk(res, head + now() + textOpen + (json ?? JSON.stringify(t)) + textClose);
     },
     toolCall(call) {
       if (!o.stream) {

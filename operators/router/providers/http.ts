@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { FallbackClass } from '../../model/lanes/spec.js';
+import type { AttemptSignal } from './types.js';
 
 /** Why an upstream call failed; the fallback classes are the ones a lane may fall back on. */
 export type FailureClass = FallbackClass | 'ClientError' | 'Protocol' | 'Interrupted';
@@ -88,7 +89,7 @@ function parseURL(urlStr: string): ParsedURL {
  * POSTs JSON and resolves with the response once its headers say 2xx; any other outcome rejects
  * with an UpstreamFailure classified for the lane's fallback policy.
  */
-export function postJson(urlStr: string, body: unknown, headers: Record<string, string>, signal: AbortSignal, tls?: https.AgentOptions): Promise<IncomingMessage> {
+export function postJson(urlStr: string, body: unknown, headers: Record<string, string>, signal: AttemptSignal, tls?: https.AgentOptions): Promise<IncomingMessage> {
   return postOnce(urlStr, JSON.stringify(body), headers, signal, tls, true);
 }
 
@@ -98,7 +99,7 @@ export function postJson(urlStr: string, body: unknown, headers: Record<string, 
  * sent once more on a new connection, as Node's docs advise (`request.reusedSocket`), instead of
  * failing the call (with one provider in the lane, nothing could take over).
  */
-function postOnce(urlStr: string, data: string, headers: Record<string, string>, signal: AbortSignal, tls: https.AgentOptions | undefined, mayRetry: boolean): Promise<IncomingMessage> {
+function postOnce(urlStr: string, data: string, headers: Record<string, string>, signal: AttemptSignal, tls: https.AgentOptions | undefined, mayRetry: boolean): Promise<IncomingMessage> {
   const target = parseURL(urlStr);
   const mod = target.https ? https : http;
   return new Promise((resolve, reject) => {
@@ -198,6 +199,79 @@ export async function* lineBatches(res: IncomingMessage): AsyncGenerator<string[
       wake = undefined;
     }
     if (rest.trim() !== '') yield [rest];
+  } finally {
+    res.off('readable', poke);
+    res.off('end', onEnd);
+    res.off('error', onError);
+    res.off('close', onClose);
+    // Stopped early after the answer was complete: drain what is left so the socket is reused.
+    if (!ended && !failed) res.resume();
+  }
+}
+
+/**
+ * Reads a response line by line as chunks arrive and turns each line into events at once:
+ * `onLine` pushes a line's events to `out` and returns true once the answer is complete. Each
+ * line's events are yielded before the next line is read, so a failure on a later line still
+ * comes after the tokens before it; a stream that ends before that fails with `incomplete()`. One generator between the socket and the dispatcher (the
+ * promise hop per read that a separate line generator costs is spared).
+ * Read with read() rather than for-await, as lineBatches is, so that stopping after the final
+ * event keeps the keep-alive connection.
+ */
+export async function* lineEvents<E>(res: IncomingMessage, onLine: (line: string, out: E[]) => boolean, incomplete: () => Error): AsyncGenerator<E> {
+  res.setEncoding('utf8');
+  let ended = false;
+  let failed = false;
+  let wake: (() => void) | undefined;
+  const poke = () => wake?.();
+  const onEnd = () => {
+    ended = true;
+    poke();
+  };
+  const onError = () => {
+    failed = true;
+    poke();
+  };
+  const onClose = () => {
+    if (!res.complete) failed = true;
+    poke();
+  };
+  res.on('readable', poke);
+  res.on('end', onEnd);
+  res.on('error', onError);
+  res.on('close', onClose);
+  let rest = '';
+  let complete = false;
+  const out: E[] = [];
+  const strip = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+  try {
+    for (;;) {
+      let chunk: string | null;
+      while ((chunk = res.read() as string | null) !== null) {
+        let start = 0;
+        let nl: number;
+        while ((nl = chunk.indexOf('\n', start)) !== -1) {
+          const line = strip(start === 0 && rest !== '' ? rest + chunk.slice(0, nl) : chunk.slice(start, nl));
+          if (start === 0) rest = '';
+          start = nl + 1;
+          complete = onLine(line, out);
+          for (let i = 0; i < out.length; i++) yield out[i];
+          out.length = 0;
+          if (complete) return;
+        }
+        rest = start === 0 ? rest + chunk : chunk.slice(start);
+      }
+      if (ended) break;
+      if (failed) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+    if (rest.trim() !== '') {
+      complete = onLine(rest, out);
+      for (let i = 0; i < out.length; i++) yield out[i];
+      out.length = 0;
+    }
+    if (!complete) throw incomplete();
   } finally {
     res.off('readable', poke);
     res.off('end', onEnd);

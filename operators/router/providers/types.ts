@@ -1,12 +1,22 @@
 import type { ChatRequest, EmbedRequest, EmbedResult, StreamEvent } from '../canonical.js';
 import type { Target } from './http.js';
 
+/**
+ * What an adapter uses of its attempt's abort signal. An AbortSignal has it; the dispatcher passes
+ * a lighter object (an AbortController and its EventTarget per request cost measurably).
+ */
+export interface AttemptSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface ProviderAdapter {
   /**
    * Sends the request; resolves once the provider accepted it (2xx headers), with its answer as
    * a stream of events that is read chunk by chunk as the bytes arrive.
    */
-  chat(req: ChatRequest, t: Target, signal: AbortSignal): Promise<AsyncIterable<StreamEvent>>;
+  chat(req: ChatRequest, t: Target, signal: AttemptSignal): Promise<AsyncIterable<StreamEvent>>;
   /** Absent when the provider has no embeddings API (Anthropic). */
-  embed?(req: EmbedRequest, t: Target, signal: AbortSignal): Promise<EmbedResult>;
+  embed?(req: EmbedRequest, t: Target, signal: AttemptSignal): Promise<EmbedResult>;
 }
