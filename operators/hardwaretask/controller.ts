@@ -22,6 +22,7 @@ import { desiredStepPod, HOST_PATHS, hostAccessRefusal, stepPodName } from './st
 import { stepRunResult } from './step-result.js';
 import { currentStep, taskOutcome, taskPhase } from './task-status.js';
 import type { HardwareStep, HardwareTaskObject as Task, StepStatus } from './types.js';
+import { NAMESPACE_FIELDS, NODE_FIELDS } from './cache-fields.js';
 
 export interface HardwareTaskControllerOptions {
   /** Image of the step runner in check and command pods (ControllerDeps.stepRunnerImage; default STEP_RUNNER_IMAGE). */
@@ -154,9 +155,9 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
     },
     watches: [
       // Node facts for analysis steps are read from the cache; a node's change starts nothing.
-      { resource: NODES, unrestricted: true, map: () => [] },
+      { resource: NODES, unrestricted: true, fields: NODE_FIELDS, map: () => [] },
       // A namespace's Pod Security label decides whether a hostAccess step may run.
-      { resource: NAMESPACES, map: (ns, cache) => tasksIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },
+      { resource: NAMESPACES, fields: NAMESPACE_FIELDS, map: (ns, cache) => tasksIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },
     ],
     async reconcile(ctx): Promise<ReconcileResult> {
       const task = ctx.object;

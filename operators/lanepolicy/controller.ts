@@ -12,6 +12,7 @@ import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNe
 import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneProvider, type ModelServerLike } from '../model/lanes/spec.js';
 import { laneReport, providerState, type ProviderObservation } from './status.js';
 import { currentUsage, usageConfigMapName, usageFromData } from '../model/lanes/usage.js';
+import { NAMESPACE_FIELDS } from './cache-fields.js';
 
 /** How long after a lane's creation a ModelServer it names may still be missing before that is a failure. */
 export const MISSING_MODELSERVER_GRACE_MS = 120_000;
@@ -85,7 +86,7 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
     owns: [NETWORK_POLICIES],
     watches: [
       // Namespace labels decide bindings; every lane may gain or lose one.
-      { resource: NAMESPACES, map: allLanes, predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) || Boolean(n.metadata?.deletionTimestamp) !== Boolean(o.metadata?.deletionTimestamp) },
+      { resource: NAMESPACES, fields: NAMESPACE_FIELDS, map: allLanes, predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) || Boolean(n.metadata?.deletionTimestamp) !== Boolean(o.metadata?.deletionTimestamp) },
       // Another lane's selector can create or resolve a conflict with this one.
       { resource: LANEPOLICIES, map: allLanes, predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
       {

@@ -11,6 +11,7 @@ import { PullManager, errorText } from './pulls.js';
 import { serverApi, type ServerApi } from './serverapi.js';
 import { MODELS_READY, SCHEDULED, deploymentAvailable, modelsVerdict } from './status.js';
 import { DEPLOYMENTS, MODELSERVERS, type ModelServer, NODES, PVCS, SERVICES, replicasOf, runtimeOf } from './types.js';
+import { NODE_FIELDS } from './cache-fields.js';
 
 /** How often a Ready server's models are re-listed to notice drift (a model deleted by hand). */
 const RECHECK_MS = 5 * 60_000;
@@ -202,7 +203,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     for: MODELSERVERS,
     owns: [PVCS, SERVICES, DEPLOYMENTS],
     watches: [
-      { resource: NODES, unrestricted: true, map: (_n, cache) => unscheduledKeys(cache), predicate: nodeCapacityChanged },
+      { resource: NODES, unrestricted: true, fields: NODE_FIELDS, map: (_n, cache) => unscheduledKeys(cache), predicate: nodeCapacityChanged },
       // Only a server that holds (or held) a node can free capacity; a new one cannot.
       {
         resource: MODELSERVERS, predicate: claimChanged,

@@ -1,3 +1,6 @@
+import { compactChild } from './apply.js';
+import { type FieldShape, projectObject } from './cache-projection.js';
+import { cacheStrings, internStrings } from './intern.js';
 import type { KubeObject } from './kube.js';
 
 /** kubectl's client-side apply keeps a whole copy of the object here. */
@@ -8,28 +11,49 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
  * a kubelet reports up to 50 images per Node, usually the largest part of a Node).
  */
 const UNREAD_BY_KIND: Record<string, (obj: KubeObject) => void> = {
-  Node: (obj) => { if (obj.status && typeof obj.status === 'object') delete (obj.status as { images?: unknown }).images; },
+  Node: (obj) => {
+    if (obj.status && typeof obj.status === 'object' && 'images' in obj.status) {
+      const { images: _dropped, ...status } = obj.status as { images?: unknown };
+      obj.status = status;
+    }
+  },
 };
 
 /**
  * What every informer does to an object before caching it, like client-go's SetTransform:
  * drops managedFields and kubectl's last-applied-configuration annotation (together often larger
- * than the rest of the object) and the fields UNREAD_BY_KIND names. Mutates and returns `obj`
- * (freshly parsed from the API server, owned by the informer).
+ * than the rest of the object) and the fields UNREAD_BY_KIND names. Returns `obj` (freshly parsed
+ * from the API server, owned by the informer) with new objects in place of those it cut down:
+ * never `delete`, which turns a V8 object into a hash table several times its size.
  *
  * Code that needs what is dropped reads the object from the API server (the AgentRun controller
  * reads managedFields once when a new approval decision appears, operators/agentrun/controller.ts).
  */
 export function stripForCache(obj: KubeObject): KubeObject {
   const m = obj.metadata;
-  if (m) {
-    if (m.managedFields) delete m.managedFields;
+  if (m && (m.managedFields || (m.annotations && LAST_APPLIED_ANNOTATION in m.annotations))) {
+    const { managedFields: _fields, ...meta } = m;
     if (m.annotations && LAST_APPLIED_ANNOTATION in m.annotations) {
       const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = m.annotations;
-      m.annotations = rest;
+      meta.annotations = rest;
     }
+    obj.metadata = meta;
   }
   const kind = obj.kind ? UNREAD_BY_KIND[obj.kind] : undefined;
   kind?.(obj);
   return obj;
+}
+
+/**
+ * The transform of an informer of the given shape (informer-roles.ts): children that are only
+ * owned are cached compact (compactChild); a resource whose every user declared the fields it
+ * reads keeps only those (cache-projection.ts); any other keeps everything stripForCache leaves.
+ * Then repeated strings are interned (intern.ts). The runtime and the test kit both use it, so a
+ * controller's unit tests see the cache as the operator holds it.
+ */
+export function cacheTransform(shape: { compact: boolean; fields?: FieldShape }): (obj: KubeObject) => KubeObject {
+  if (shape.compact) return (obj) => internStrings(compactChild(stripForCache(obj)), cacheStrings);
+  const fields = shape.fields;
+  if (fields) return (obj) => internStrings(projectObject(obj, fields), cacheStrings);
+  return (obj) => internStrings(stripForCache(obj), cacheStrings);
 }

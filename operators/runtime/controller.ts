@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { FieldShape } from './cache-projection.js';
 import type { ConditionInput } from './conditions.js';
 import type { EventType } from './events.js';
 import type { KubeClient, KubeObject, ResourceRef } from './kube.js';
@@ -19,6 +20,14 @@ export interface WatchSpec {
   predicate?(oldObj: KubeObject, newObj: KubeObject): boolean;
   /** Watch every namespace/object of this resource even when the operator is restricted. */
   unrestricted?: boolean;
+  /**
+   * Every field this controller reads of this resource's cached objects (map, predicate,
+   * reconcile), beyond identity (cache-projection.ts IDENTITY_FIELDS). When every controller that
+   * uses the resource declares its fields, the cache keeps only their union (client-go's
+   * SetTransform, controller-runtime's metadata-only watch). Undefined: whole objects. A field
+   * read but not declared is missing from the cache: the test kit caches the same way.
+   */
+  fields?: FieldShape;
 }
 
 /** What a controller gets once when it starts: for background work that must requeue keys. */

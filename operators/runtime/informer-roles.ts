@@ -1,4 +1,5 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './apply.js';
+import { type FieldShape, cacheProjection } from './cache-projection.js';
 import type { ResourceRef } from './kube.js';
 
 /**
@@ -18,6 +19,8 @@ export interface InformerShape {
   namespaces?: string[];
   /** Whether periodic resyncs replay the cache (primary kinds and scoped watches need them). */
   resync: boolean;
+  /** The fields cached (cache-projection.ts) when every user declared what it reads; undefined = whole objects. */
+  fields?: FieldShape;
 }
 
 export interface OperatorScope {
@@ -32,23 +35,27 @@ export interface OperatorScope {
  * kind or a scoped watch (a Flow owns AgentRuns and sub-Flows, which have their own controllers)
  * the informer caches full objects in the operator's scope, and the owned role finds its
  * children among them by controller ownerReference. Scoped and unrestricted cannot share one
- * informer: a primary kind must not see objects outside the operator's scope.
+ * informer: a primary kind must not see objects outside the operator's scope. `fieldShapes` holds,
+ * per registration, the fields it reads (WatchSpec.fields; undefined = whole objects): only when
+ * every registration declares them is the cache cut down to their union.
  */
-export function informerShape(resource: ResourceRef, roles: ReadonlySet<InformerRole>, scope: OperatorScope): InformerShape {
+export function informerShape(resource: ResourceRef, roles: ReadonlySet<InformerRole>, scope: OperatorScope, fieldShapes: readonly (FieldShape | undefined)[] = [undefined]): InformerShape {
   if (roles.has('scoped') && roles.has('unrestricted')) {
     throw new Error(`${resource.plural} is watched both within the operator's scope and unrestricted; one informer has one scope: declare every watch of ${resource.plural} the same way (unrestricted: true on all or none)`);
   }
-  if (roles.has('unrestricted')) return { compact: false, resync: false };
+  const fields = cacheProjection(fieldShapes);
+  if (roles.has('unrestricted')) return { compact: false, resync: false, ...(fields ? { fields } : {}) };
   const namespaces = resource.namespaced ? scope.namespaces : undefined;
   if (!roles.has('scoped')) {
     return { compact: true, labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, namespaces, resync: false };
   }
   const restrictByLabel = !resource.namespaced && resource.group === 'agentlab.dev';
-  return { compact: false, labelSelector: restrictByLabel ? scope.labelSelector : undefined, namespaces, resync: true };
+  return { compact: false, labelSelector: restrictByLabel ? scope.labelSelector : undefined, namespaces, resync: true, ...(fields ? { fields } : {}) };
 }
 
 /** Whether two shapes list and cache the same objects the same way. */
 export function sameShape(a: InformerShape, b: InformerShape): boolean {
   return a.compact === b.compact && a.labelSelector === b.labelSelector && a.resync === b.resync
-    && JSON.stringify(a.namespaces ?? null) === JSON.stringify(b.namespaces ?? null);
+    && JSON.stringify(a.namespaces ?? null) === JSON.stringify(b.namespaces ?? null)
+    && JSON.stringify(a.fields ?? null) === JSON.stringify(b.fields ?? null);
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef, objectKey, readBody, resourcePath } from './kube.js';
 import { Backoff } from './backoff.js';
 import { stripForCache } from './cache-transform.js';
+import { ObjectCache } from './object-cache.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler = (type: InformerEvent, obj: KubeObject, old?: KubeObject) => void;
@@ -32,7 +33,9 @@ export interface InformerOptions {
  */
 export class Informer {
   readonly resource: ResourceRef;
-  private readonly cache = new Map<string, KubeObject>();
+  private readonly cache = new ObjectCache();
+  /** One string for every object's apiVersion (list items come without it). */
+  private readonly apiVersionString: string;
   private readonly handlers: InformerHandler[] = [];
   private readonly opts: InformerOptions;
   private readonly log: Logger;
@@ -48,6 +51,7 @@ export class Informer {
     this.resource = opts.resource;
     this.log = opts.logger.child({ informer: opts.resource.plural });
     this.scopes = opts.resource.namespaced && opts.namespaces?.length ? [...opts.namespaces] : [undefined];
+    this.apiVersionString = opts.resource.group ? `${opts.resource.group}/${opts.resource.version}` : opts.resource.version;
   }
 
   addHandler(h: InformerHandler): void {
@@ -55,7 +59,7 @@ export class Informer {
   }
 
   get(key: string): KubeObject | undefined {
-    return this.cache.get(key);
+    return this.cache.getByKey(key);
   }
 
   /** How many objects the cache holds. */
@@ -64,9 +68,7 @@ export class Informer {
   }
 
   list(namespace?: string): KubeObject[] {
-    const out: KubeObject[] = [];
-    for (const obj of this.cache.values()) if (namespace === undefined || obj.metadata?.namespace === namespace) out.push(obj);
-    return out;
+    return [...this.cache.values(namespace)];
   }
 
   hasSynced(): boolean {
@@ -150,28 +152,21 @@ export class Informer {
       cont = page.metadata.continue || undefined;
       for (const item of page.items) {
         // List items omit apiVersion/kind; controllers expect them on cached objects.
-        item.apiVersion ??= this.apiVersion();
+        item.apiVersion ??= this.apiVersionString;
         item.kind ??= this.resource.kind;
         const obj = this.transform(item);
-        const key = objectKey(obj);
-        seen.add(key);
-        const old = this.cache.get(key);
-        this.cache.set(key, obj);
+        seen.add(objectKey(obj));
+        const old = this.cache.set(obj);
         if (!old) this.emit('add', obj);
         else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
       }
     } while (cont);
-    for (const [key, obj] of this.cache) {
-      if (seen.has(key)) continue;
-      if (namespace !== undefined && obj.metadata?.namespace !== namespace) continue;
-      this.cache.delete(key);
+    for (const obj of [...this.cache.values(namespace)]) {
+      if (seen.has(objectKey(obj))) continue;
+      this.cache.delete(obj.metadata?.namespace, obj.metadata?.name ?? '');
       this.emit('delete', obj);
     }
     return rv;
-  }
-
-  private apiVersion(): string {
-    return this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
   }
 
   /** One watch request; resolves with the last resourceVersion seen when the server closes it. */
@@ -203,16 +198,14 @@ export class Informer {
         const newRv = ev.object.metadata?.resourceVersion;
         if (newRv) last = newRv;
         if (ev.type === 'BOOKMARK') continue;
-        ev.object.apiVersion ??= this.apiVersion();
+        ev.object.apiVersion ??= this.apiVersionString;
         ev.object.kind ??= this.resource.kind;
         const obj = this.transform(ev.object);
-        const key = objectKey(obj);
-        const old = this.cache.get(key);
         if (ev.type === 'DELETED') {
-          this.cache.delete(key);
+          this.cache.delete(obj.metadata?.namespace, obj.metadata?.name ?? '');
           this.emit('delete', obj);
         } else {
-          this.cache.set(key, obj);
+          const old = this.cache.set(obj);
           this.emit(old ? 'update' : 'add', obj, old);
         }
       }

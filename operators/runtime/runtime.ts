@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { applyFailure, compactChild, controllerOwnerKey, desiredChild, fieldManager, statusFieldManager, upToDate } from './apply.js';
-import { stripForCache } from './cache-transform.js';
+import { applyFailure, controllerOwnerKey, desiredChild, fieldManager, statusFieldManager, upToDate } from './apply.js';
+import { cacheTransform } from './cache-transform.js';
+import type { FieldShape } from './cache-projection.js';
 import { type Condition, READY, findCondition } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import { EventRecorder } from './events.js';
@@ -36,6 +37,8 @@ const resourceId = (r: ResourceRef): string => `${r.group}/${r.version}/${r.plur
 /** A resource's one informer, the roles it serves and every handler registered on it. */
 interface InformerSlot {
   roles: Set<InformerRole>;
+  /** Per registration, the fields it reads (undefined: whole objects). */
+  fields: (FieldShape | undefined)[];
   handlers: InformerHandler[];
   informer?: Informer;
   shape?: InformerShape;
@@ -94,11 +97,12 @@ export class Runtime implements CacheReader {
    * (informer-roles.ts decides how it lists and caches). Before the informers start, a new role
    * may change that shape: the informer is rebuilt with the handlers registered so far.
    */
-  private informer(resource: ResourceRef, role: InformerRole, handler: InformerHandler): void {
+  private informer(resource: ResourceRef, role: InformerRole, handler: InformerHandler, reads?: FieldShape): void {
     const id = resourceId(resource);
-    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), handlers: [] };
+    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), fields: [], handlers: [] };
     const roles = new Set([...slot.roles, role]);
-    const shape = informerShape(resource, roles, this.o);
+    const fields = [...slot.fields, reads];
+    const shape = informerShape(resource, roles, this.o, fields);
     if (!slot.informer || !slot.shape || !sameShape(slot.shape, shape)) {
       if (this.started && slot.informer) {
         throw new Error(`${resource.plural} is already cached as ${[...slot.roles].join(' and ')}; register every controller before the informers start`);
@@ -106,13 +110,14 @@ export class Runtime implements CacheReader {
       slot.informer = new Informer({
         client: this.client, resource, logger: this.o.logger, labelSelector: shape.labelSelector, namespaces: shape.namespaces,
         resyncPeriodMs: shape.resync ? this.o.resyncPeriodMs ?? 10 * 60_000 : 0,
-        transform: shape.compact ? (obj) => compactChild(stripForCache(obj)) : stripForCache,
+        transform: cacheTransform(shape),
       });
       for (const h of slot.handlers) slot.informer.addHandler(h);
       slot.shape = shape;
       if (this.started) slot.informer.start();
     }
     slot.roles = roles;
+    slot.fields = fields;
     slot.handlers.push(handler);
     slot.informer.addHandler(handler);
     this.informerSlots.set(id, slot);
@@ -125,9 +130,9 @@ export class Runtime implements CacheReader {
   }
 
   /** The roles a resource's informer serves and whether it caches compact children (tests, docs). */
-  informerRoles(resource: ResourceRef): { roles: InformerRole[]; compact: boolean } | undefined {
+  informerRoles(resource: ResourceRef): { roles: InformerRole[]; compact: boolean; fields?: FieldShape } | undefined {
     const slot = this.informerSlots.get(resourceId(resource));
-    return slot?.shape ? { roles: [...slot.roles].sort(), compact: slot.shape.compact } : undefined;
+    return slot?.shape ? { roles: [...slot.roles].sort(), compact: slot.shape.compact, ...(slot.shape.fields ? { fields: slot.shape.fields } : {}) } : undefined;
   }
 
   /** Objects cached per resource (plural), for benchmarks and diagnostics. */
@@ -166,7 +171,7 @@ export class Runtime implements CacheReader {
       this.informer(w.resource, w.unrestricted ? 'unrestricted' : 'scoped', (type, obj, old) => {
         if (type === 'update' && old && (old === obj || (w.predicate ? !w.predicate(old, obj) : old.metadata?.resourceVersion === obj.metadata?.resourceVersion))) return;
         for (const key of w.map(obj, this, type === 'update' ? old : undefined)) runner.enqueue(key);
-      });
+      }, w.fields);
     }
   }
 

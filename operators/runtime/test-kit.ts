@@ -1,5 +1,7 @@
 import pino, { type Logger } from 'pino';
-import { compactChild, desiredChild } from './apply.js';
+import { desiredChild } from './apply.js';
+import type { FieldShape } from './cache-projection.js';
+import { cacheTransform } from './cache-transform.js';
 import type { ConditionInput } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import type { EventType } from './events.js';
@@ -82,8 +84,9 @@ export function fakeReconcileContext<T extends KubeObject>(controller: Controlle
   const server = new Map<string, KubeObject>();
   for (const obj of [opts.object, ...(opts.cache ?? [])]) {
     const r = resourceOf(obj, 'cache');
-    const compact = informerShape(r, roles.get(r)!, {}).compact;
-    caches.get(r)!.set(objectKey(obj), compact ? compactChild(structuredClone(obj)) : structuredClone(obj));
+    // Cached as the operator caches it: compact children, declared fields only, stripped.
+    const transform = cacheTransform(informerShape(r, roles.get(r)!, {}, fieldsOf(controller).get(r)));
+    caches.get(r)!.set(objectKey(obj), transform(structuredClone(obj)));
     server.set(serverKey(r.plural, obj), structuredClone(obj));
   }
   for (const obj of opts.server ?? []) server.set(serverKey(pluralOf(obj), obj), structuredClone(obj));
@@ -168,6 +171,23 @@ export async function reconcileOnce<T extends KubeObject>(controller: Controller
   const now = (opts.now ?? new Date()).toISOString();
   const status = fake.record.nextStatus(opts.object.status as StatusWithConditions | undefined, result.outcome, opts.object.metadata?.generation, now);
   return { ...fake, result, thrown, status, conditions: fake.record.conditions };
+}
+
+/** Per resource, the fields each registration of the controller reads (undefined: whole objects), as the runtime collects them. */
+function fieldsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches'>): Map<ResourceRef, (FieldShape | undefined)[]> {
+  const byId = new Map<string, { r: ResourceRef; fields: (FieldShape | undefined)[] }>();
+  const add = (r: ResourceRef, fields: FieldShape | undefined) => {
+    const id = `${r.group}/${r.plural}`;
+    const e = byId.get(id) ?? { r, fields: [] };
+    e.fields.push(fields);
+    byId.set(id, e);
+  };
+  add(ctl.for, undefined);
+  for (const r of ctl.owns ?? []) add(r, undefined);
+  for (const w of ctl.watches ?? []) add(w.resource, w.fields);
+  // Keyed by the same ResourceRef objects rolesOf returns (the first registration's).
+  const roles = rolesOf(ctl);
+  return new Map([...roles.keys()].map((r) => [r, byId.get(`${r.group}/${r.plural}`)!.fields]));
 }
 
 function rolesOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches'>): Map<ResourceRef, Set<InformerRole>> {

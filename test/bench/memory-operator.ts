@@ -27,3 +27,21 @@ process.on('SIGUSR2', () => {
 });
 await op.runtime.waitForCacheSync();
 process.stdout.write('synced\n');
+// On SIGHUP (the bench's last request to a process): live heap each resource's cache holds, measured
+// by emptying the caches one by one with a full GC before and after (destructive: the process is
+// stopped next). Prints `bykind {"<plural>": [objects, bytes], ...}`.
+process.on('SIGHUP', () => {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const slots = (op.runtime as unknown as { informerSlots: Map<string, { informer?: { resource: { plural: string }; cache: Map<string, unknown> } }> }).informerSlots;
+  const out: Record<string, [number, number]> = {};
+  for (const s of slots.values()) {
+    if (!s.informer) continue;
+    gc(); gc();
+    const before = process.memoryUsage().heapUsed;
+    const n = s.informer.cache.size;
+    s.informer.cache.clear();
+    gc(); gc();
+    out[s.informer.resource.plural] = [n, before - process.memoryUsage().heapUsed];
+  }
+  process.stdout.write(`bykind ${JSON.stringify(out)}\n`);
+});

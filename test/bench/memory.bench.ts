@@ -53,7 +53,7 @@ function buildOperator(): string {
 }
 
 interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number; cached: Record<string, number> }
-interface OperatorProcess { child: ChildProcess; memory(): Promise<Memory> }
+interface OperatorProcess { child: ChildProcess; memory(): Promise<Memory>; byKind(): Promise<Record<string, [number, number]>> }
 
 /** A way to run the operator process: Node flags and environment (the image runs the first). */
 interface Variant { name: string; nodeArgs: string[]; env: Record<string, string> }
@@ -66,10 +66,18 @@ const VARIANTS: Variant[] = [
 function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace: string, variant: Variant = VARIANTS[0]): Promise<OperatorProcess> {
   const child = spawn(process.execPath, ['--expose-gc', ...variant.nodeArgs, entry], { cwd: repo, env: { ...process.env, ...variant.env, KUBECONFIG: kubeconfig, LEASE_NAMESPACE: leaseNamespace }, stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters: ((m: Memory) => void)[] = [];
+  const byKindWaiters: ((b: Record<string, [number, number]>) => void)[] = [];
   return new Promise((resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`operator exited with ${code ?? signal} before its caches synced`)));
     readline.createInterface({ input: child.stdout! }).on('line', (l) => {
-      if (l === 'synced') resolve({ child, memory: () => new Promise((r) => { waiters.push(r); child.kill('SIGUSR2'); }) });
+      if (l === 'synced') {
+        resolve({
+          child, memory: () => new Promise((r) => { waiters.push(r); child.kill('SIGUSR2'); }),
+          byKind: () => new Promise((r) => { byKindWaiters.push(r); child.kill('SIGHUP'); }),
+        });
+      }
+      const b = /^bykind (.*)$/.exec(l);
+      if (b) byKindWaiters.shift()?.(JSON.parse(b[1]) as Record<string, [number, number]>);
       const m = /^memory (\d+) (\d+) (\d+) (\d+) (.*)$/.exec(l);
       if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]), cached: JSON.parse(m[5]) as Record<string, number> });
     });
@@ -303,10 +311,12 @@ try {
   await seed(c, resources, preload);
   const seedSeconds = (performance.now() - t0) / 1000;
   const loadedBy: { variant: Variant; memory: Memory }[] = [];
+  let byKind: Record<string, [number, number]> = {};
   for (const variant of VARIANTS) {
     step(`operator listing every object (${variant.name})`);
     const full = await startOperatorProcess(entry, kubeconfig, namespaces[0], variant);
     loadedBy.push({ variant, memory: await full.memory() });
+    if (variant === VARIANTS[0]) byKind = await full.byKind();
     await stopProcess(full);
   }
   const loaded = loadedBy[0].memory;
@@ -319,6 +329,7 @@ try {
   console.log(`watched kinds: ${resources.map((r) => r.plural).join(', ')}`);
   console.log(`objects: ${CACHED} of each kind = ${CACHED * resources.length} (seeded in ${seedSeconds.toFixed(0)} s); the operator cached ${cachedObjects} more than with none${short.length ? `; FEWER THAN SEEDED: ${short.join(', ')}` : ''}`);
   console.log(`no objects: RSS ${mb(base.rss)}, heap used ${mb(base.heapUsed)} of ${mb(base.heapTotal)} committed (after a full GC)`);
+  console.log(`live heap per cached object by resource (the cache emptied one resource at a time): ${Object.entries(byKind).sort((x, y) => y[1][1] - x[1][1]).map(([p, [n, bytes]]) => `${p} ${n ? (bytes / n).toFixed(0) : '-'}`).join(', ')}`);
   for (const { variant, memory } of loadedBy) {
     const perObject = (memory.heapUsed - base.heapUsed) / cachedObjects;
     console.log(`${cachedObjects} objects cached, ${variant.name}: RSS ${mb(memory.rss)} (target < 200 MB: ${memory.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)} committed, external ${mb(memory.external)}, ${perObject.toFixed(0)} bytes of live heap per cached object`);

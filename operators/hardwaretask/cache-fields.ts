@@ -1,0 +1,11 @@
+import type { FieldShape } from '../runtime/cache-projection.js';
+import { SIM_HARDWARE_ANNOTATION } from './analysis.js';
+
+/** What this controller reads of a cached Node: the facts of an analysis step (analysis.ts nodeFacts). */
+export const NODE_FIELDS: FieldShape = {
+  metadata: { labels: true, annotations: { [SIM_HARDWARE_ANNOTATION]: true } },
+  status: { capacity: true, allocatable: true },
+};
+
+/** What this controller reads of a cached Namespace: its labels (Pod Security level, step-pod.ts hostAccessRefusal). */
+export const NAMESPACE_FIELDS: FieldShape = { metadata: { labels: true } };

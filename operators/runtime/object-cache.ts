@@ -1,0 +1,66 @@
+import type { KubeObject } from './kube.js';
+
+/**
+ * An informer's cached objects, by namespace ('' when cluster-scoped) and then name. Keying by
+ * the object's own metadata.name string costs no key string per object (a `namespace/name` key
+ * would be a second copy of both), and listing one namespace does not scan the others.
+ */
+export class ObjectCache {
+  private readonly byNamespace = new Map<string, Map<string, KubeObject>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.byNamespace.get(namespace ?? '')?.get(name);
+  }
+
+  /** By `namespace/name` (or `name` when cluster-scoped), as work queue keys are written. */
+  getByKey(key: string): KubeObject | undefined {
+    const i = key.indexOf('/');
+    return i < 0 ? this.get('', key) : this.get(key.slice(0, i), key.slice(i + 1));
+  }
+
+  /** Stores `obj` under its namespace/name; returns the object it replaced. */
+  set(obj: KubeObject): KubeObject | undefined {
+    const m = obj.metadata ?? {};
+    const ns = m.namespace ?? '';
+    let names = this.byNamespace.get(ns);
+    if (!names) { names = new Map(); this.byNamespace.set(ns, names); }
+    const name = m.name ?? '';
+    const old = names.get(name);
+    // The map keeps the first key string it was given: the new object shares it (same text).
+    if (old?.metadata?.name !== undefined && obj.metadata) obj.metadata.name = old.metadata.name;
+    names.set(name, obj);
+    if (!old) this.count++;
+    return old;
+  }
+
+  delete(namespace: string | undefined, name: string): KubeObject | undefined {
+    const ns = namespace ?? '';
+    const names = this.byNamespace.get(ns);
+    const old = names?.get(name);
+    if (!names || !old) return undefined;
+    names.delete(name);
+    this.count--;
+    if (names.size === 0) this.byNamespace.delete(ns);
+    return old;
+  }
+
+  /** Every object, or those of one namespace. */
+  *values(namespace?: string): IterableIterator<KubeObject> {
+    if (namespace !== undefined) {
+      const names = this.byNamespace.get(namespace);
+      if (names) yield* names.values();
+      return;
+    }
+    for (const names of this.byNamespace.values()) yield* names.values();
+  }
+
+  clear(): void {
+    this.byNamespace.clear();
+    this.count = 0;
+  }
+}
