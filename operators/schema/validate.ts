@@ -186,31 +186,39 @@ function validateNode(s: StructuralSchema, path: string, v: unknown, old: Old): 
   return res;
 }
 
+// Helpers at module level rather than closures made for every node: under tsx (esbuild keepNames),
+// each named closure costs a defineProperty call, and these ran for every node of every object validated.
+function addError(res: Result, e: KError | undefined): void {
+  if (e) res.errors.push(e);
+}
+
+function mergeResult(into: Result, r: Result): void {
+  into.errors.push(...r.errors);
+  into.matchCount += r.matchCount;
+}
+
+function pushComposite(res: Result, path: string, message: string): void {
+  res.errors.push({ code: 'composite', name: path, message });
+}
+
 function validateUnratcheted(s: StructuralSchema, path: string, v: unknown, old: Old): Result {
   const res: Result = { errors: [], matchCount: 0 };
-  const add = (e: KError | undefined) => {
-    if (e) res.errors.push(e);
-  };
-  const merge = (r: Result) => {
-    res.errors.push(...r.errors);
-    res.matchCount += r.matchCount;
-  };
   if (v === null || v === undefined) {
-    add(typeCheck(s, path, v));
-    add(enumCheck(s, path, v));
+    addError(res, typeCheck(s, path, v));
+    addError(res, enumCheck(s, path, v));
     return res;
   }
-  add(typeCheck(s, path, v));
+  addError(res, typeCheck(s, path, v));
   res.matchCount++;
-  merge(validateComposition(s, path, v, old));
+  mergeResult(res, validateComposition(s, path, v, old));
   if (typeof v === 'string') {
-    add(stringChecks(s, path, v));
-    add(formatCheck(s, path, v));
+    addError(res, stringChecks(s, path, v));
+    addError(res, formatCheck(s, path, v));
   }
   if (typeof v === 'number') res.errors.push(...numberChecks(s, path, v));
-  if (Array.isArray(v)) merge(validateArray(s, path, v, old));
-  add(enumCheck(s, path, v));
-  if (isObject(v)) merge(validateObject(s, path, v, old));
+  if (Array.isArray(v)) mergeResult(res, validateArray(s, path, v, old));
+  addError(res, enumCheck(s, path, v));
+  if (isObject(v)) mergeResult(res, validateObject(s, path, v, old));
   res.matchCount++;
   return res;
 }
@@ -249,10 +257,6 @@ function validateObject(s: StructuralSchema, path: string, v: Record<string, unk
     return res;
   }
   const props = s.properties ?? {};
-  const merge = (r: Result) => {
-    res.errors.push(...r.errors);
-    res.matchCount += r.matchCount;
-  };
   if (s.additionalProperties === false) {
     for (const k of keys) {
       if (!Object.hasOwn(props, k)) {
@@ -263,12 +267,12 @@ function validateObject(s: StructuralSchema, path: string, v: Record<string, unk
     const ap = additionalSchema(s);
     if (ap) {
       for (const k of keys) {
-        if (!Object.hasOwn(props, k)) merge(validateNode(ap, `${path}.${k}`, v[k], correlatedKey(old, k)));
+        if (!Object.hasOwn(props, k)) mergeResult(res, validateNode(ap, `${path}.${k}`, v[k], correlatedKey(old, k)));
       }
     }
   }
   for (const [name, ps] of Object.entries(props)) {
-    if (Object.hasOwn(v, name)) merge(validateNode(ps, child(path, name), v[name], correlatedKey(old, name)));
+    if (Object.hasOwn(v, name)) mergeResult(res, validateNode(ps, child(path, name), v[name], correlatedKey(old, name)));
   }
   for (const k of s.required ?? []) {
     if (!Object.hasOwn(v, k)) res.errors.push({ code: 'required', name: `${path}.${k}`, message: msg(`${path}.${k}`, 'is required') });
@@ -278,11 +282,6 @@ function validateObject(s: StructuralSchema, path: string, v: Record<string, unk
 
 function validateComposition(s: StructuralSchema, path: string, v: unknown, old: Old): Result {
   const main: Result = { errors: [], matchCount: 0 };
-  const composite = (message: string) => main.errors.push({ code: 'composite', name: path, message });
-  const merge = (r: Result) => {
-    main.errors.push(...r.errors);
-    main.matchCount += r.matchCount;
-  };
   if (s.anyOf && s.anyOf.length > 0) {
     let best: Result | undefined;
     let ok = false;
@@ -291,13 +290,13 @@ function validateComposition(s: StructuralSchema, path: string, v: unknown, old:
       if (r.errors.length === 0) {
         ok = true;
         best = undefined;
-        merge(r);
+        mergeResult(main, r);
         break;
       }
       if (!best || r.matchCount > best.matchCount) best = r;
     }
-    if (!ok) composite(`${goQuote(path)} must validate at least one schema (anyOf)`);
-    if (best) merge(best);
+    if (!ok) pushComposite(main, path, `${goQuote(path)} must validate at least one schema (anyOf)`);
+    if (best) mergeResult(main, best);
   }
   if (s.oneOf && s.oneOf.length > 0) {
     let best: Result | undefined;
@@ -314,23 +313,23 @@ function validateComposition(s: StructuralSchema, path: string, v: unknown, old:
       if (validated === 0 && (!best || r.matchCount > best.matchCount)) best = r;
     }
     if (validated !== 1) {
-      composite(`${goQuote(path)} must validate one and only one schema (oneOf). ${validated === 0 ? 'Found none valid' : `Found ${validated} valid alternatives`}`);
-      if (best) merge(best);
-    } else if (first) merge(first);
+      pushComposite(main, path, `${goQuote(path)} must validate one and only one schema (oneOf). ${validated === 0 ? 'Found none valid' : `Found ${validated} valid alternatives`}`);
+      if (best) mergeResult(main, best);
+    } else if (first) mergeResult(main, first);
   }
   if (s.allOf && s.allOf.length > 0) {
     let validated = 0;
     for (const sub of s.allOf) {
       const r = validateNode(sub, path, v, old);
       if (r.errors.length === 0) validated++;
-      merge(r);
+      mergeResult(main, r);
     }
     if (validated !== s.allOf.length) {
-      composite(`${goQuote(path)} must validate all the schemas (allOf)${validated === 0 ? '. None validated' : ''}`);
+      pushComposite(main, path, `${goQuote(path)} must validate all the schemas (allOf)${validated === 0 ? '. None validated' : ''}`);
     }
   }
   if (s.not) {
-    if (validateNode(s.not, path, v, NO_OLD).errors.length === 0) composite(`${goQuote(path)} must not validate the schema (not)`);
+    if (validateNode(s.not, path, v, NO_OLD).errors.length === 0) pushComposite(main, path, `${goQuote(path)} must not validate the schema (not)`);
   }
   main.matchCount++;
   return main;

@@ -177,6 +177,10 @@ export interface Comparison {
   removed: FieldSet;
 }
 
+function emptyish(v: unknown): boolean {
+  return v === undefined || v === null || (isObject(v) && !Object.keys(v).length) || (Array.isArray(v) && !v.length);
+}
+
 /** typed.Compare: the paths `rhs` adds, modifies and removes relative to `lhs`. */
 export function compareValues(lhs: unknown, rhs: unknown, t: TypeNode): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
@@ -185,7 +189,6 @@ export function compareValues(lhs: unknown, rhs: unknown, t: TypeNode): Comparis
       if (l === undefined) l = type.kind === 'list' ? [] : {};
       else r = type.kind === 'list' ? [] : {};
     }
-    const emptyish = (v: unknown) => v === undefined || v === null || (isObject(v) && !Object.keys(v).length) || (Array.isArray(v) && !v.length);
     const both = r !== undefined ? r : l;
     const objects = (l === undefined || l === null || isObject(l)) && (r === undefined || r === null || isObject(r));
     const lists = (l === undefined || l === null || Array.isArray(l)) && (r === undefined || r === null || Array.isArray(r));
