@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScriptRule } from '../../hack/fakes/index.js';
-import { runReportConfigMapName } from '../../operators/model/agentrun/report.js';
+import { runReportConfigMap, runReportConfigMapName } from '../../operators/model/agentrun/report.js';
 import { useCluster } from '../harness/cluster.js';
 import { TOOL_RULES } from '../lanes/support.js';
 import { condition, simulatedPodPid, startAgentRunFixture, type AgentRunFixture } from './support.js';
@@ -93,7 +93,9 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
     expect((await post(`Bearer ${token}`, { termination })).status).toBe(409);
   });
 
-  describe.runIf(cluster.nodeSimulator)('with the VirtualMachineInstance CRD', () => {
+  // Independent runs (one each, by name) that mostly wait (the frozen guest about 30 s for its
+  // timeout, poll and grace period): they run at once.
+  describe.runIf(cluster.nodeSimulator).concurrent('with the VirtualMachineInstance CRD', () => {
     beforeAll(async () => {
       await installCrd('virtualmachineinstances.kubevirt.io.yaml', VMI_CRD, 'virtualmachineinstances');
     }, 60_000);
@@ -125,6 +127,19 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
       await cluster.waitFor(async () => (await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runReportConfigMapName(f.ns, 'kv-run')}` })).status === 404, { timeoutMs: 30_000, what: 'the run report ConfigMap deleted' });
       const get = await cluster.kubectl(['-n', f.ns, 'get', 'vmi', 'kv-run-agent']);
       expect(get.stdout).toMatch(/kv-run-agent\s+\S+\s+Succeeded/);
+    }, 150_000);
+
+    it('a report left by a deleted run of the same name is not the new run\'s result: it is deleted before the guest starts', async () => {
+      // What the router stored for an earlier AgentRun kv-again (another UID) that was deleted before its report was read.
+      const stale = JSON.stringify({ outcome: 'Succeeded', reason: 'Completed', message: '', result: 'the deleted run said this', turns: 1, toolCalls: 0, toolErrors: 0 });
+      await cluster.core.createNamespacedConfigMap({ namespace: f.lanes.routerNs, body: runReportConfigMap(f.lanes.routerNs, f.ns, 'kv-again', { termination: stale, transcript: '' }, { kind: 'AgentRun', uid: '00000000-0000-4000-8000-000000000001' }) });
+      await f.apply('kv-again', { task: TRIAGE, model: 'chat', tools: [files], runtime: kubevirt(), limits: { maxTurns: 10, timeout: '5m' } });
+      const run = await f.waitForPhase('kv-again', FINAL, 90_000);
+      expect(run.status?.phase, JSON.stringify(run.status)).toBe('Succeeded');
+      expect(run.status?.result).toBeTruthy();
+      expect(run.status?.result).not.toBe('the deleted run said this');
+      expect(run.status?.usage?.turns).toBeGreaterThan(1);
+      expect(run.status?.usage?.totalTokens).toBeGreaterThan(0);
     }, 150_000);
 
     it('without an engine, picks kubevirt when the named RuntimeClass is missing and the VMI API is served, saying why', async () => {
