@@ -8,6 +8,7 @@
 // (set to the source's) and compiles again what changed (esbuild's per-file transform, as tsx does), so
 // an edit to the runner shows in the next pod exactly as it did with tsx.
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { transform } from 'esbuild';
 
@@ -84,7 +85,9 @@ export class CompiledTree {
     const modules = new Set<string>();
     const jobs: Promise<void>[] = [];
     for (const folder of this.folders) await this.walk(folder, expected, modules, jobs);
-    await Promise.all(jobs);
+    // Every job settles before the pass ends (no write continues behind a failed one).
+    const failed = (await Promise.allSettled(jobs)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     this.modules = modules;
     // A module deleted from the checkout is deleted from the mirror, so importing it fails as with tsx.
     for (const folder of this.folders) await this.prune(folder, expected);
@@ -158,7 +161,12 @@ export async function compiledTree(repoRoot: string, outDir: string, folders?: s
   return new CompiledTree(await realpath(repoRoot), await realpath(outDir), folders);
 }
 
-/** The mirror's usual place: the checkout's cache folder, kept between runs (only changed modules compile again). */
-export function defaultCompiledDir(repoRoot: string): string {
-  return path.join(repoRoot, 'node_modules', '.cache', 'agentlab', 'compiled');
+/**
+ * The mirror's usual place: the checkout's cache folder, kept between runs (only changed modules
+ * compile again), one per checkout path (a copy of the checkout whose node_modules links to this
+ * one's gets its own).
+ */
+export function defaultCompiledDir(repoRoot: string, name = 'compiled'): string {
+  const checkout = createHash('sha256').update(path.resolve(repoRoot)).digest('hex').slice(0, 12);
+  return path.join(repoRoot, 'node_modules', '.cache', 'agentlab', name, checkout);
 }

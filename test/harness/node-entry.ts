@@ -11,7 +11,7 @@ let tree: Promise<CompiledTree> | undefined;
 
 /** `[compiled file]` for `file` (absolute, or relative to the checkout); pass the module's own arguments after it. */
 export async function nodeEntry(file: string): Promise<string[]> {
-  tree ??= compiledTree(repoRoot, `${defaultCompiledDir(repoRoot)}-test`, [...COMPILED_FOLDERS, 'test']);
+  tree ??= compiledTree(repoRoot, defaultCompiledDir(repoRoot, 'compiled-test'), [...COMPILED_FOLDERS, 'test']);
   const t = await tree;
   const rel = path.relative(repoRoot, path.resolve(repoRoot, file));
   const compiled = await t.entrypoint(rel);
