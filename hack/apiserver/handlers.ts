@@ -7,14 +7,14 @@ import type { ServerContext } from './context.js';
 import { ApiError, badRequest, invalid, methodNotAllowed, pathNotFound, type Status, type StatusCause } from './errors.js';
 import type { FaultInjector, Verb } from './faults.js';
 import {
-  contentTypeOf, decodeObjectBody, negotiate, parseJson, parseYaml, readBody, sendError, sendJson, warningHeader, type Rendering,
+  contentTypeOf, decodeObjectBody, negotiate, parseJson, parseYaml, readBody, sendError, sendJson, sendText, warningHeader, type Rendering,
 } from './http.js';
 import { handleList, handleWatch, parseListQuery, parseWatchOptions } from './list.js';
 import { decodeBuiltinRequest } from './builtin-decode.js';
 import { duplicateFields } from './duplicates.js';
 import { patchStrictErrors } from './patch-duplicates.js';
 import { validatePathSegment } from './names.js';
-import type { DeleteOptions, ObjectService, WriteOptions } from './objects.js';
+import type { DeleteOptions, ObjectService, WriteOptions, WriteResult } from './objects.js';
 import { PATCH_TYPES, patchObject } from './patching.js';
 import { bindPod } from './pods.js';
 import { evictPod, parseEviction } from './eviction.js';
@@ -113,6 +113,14 @@ function renderOne(r: ResourceInfo, obj: KObject, rendering: Rendering, q: URLSe
   return { body: obj, yaml: rendering.yaml };
 }
 
+/** The response to a create, update or patch: the stored JSON as it is when that is what was asked for. */
+function sendWritten(res: ServerResponse, code: number, r: ResourceInfo, result: WriteResult, rendering: Rendering, q: URLSearchParams,
+  headers: Record<string, string[]>): void {
+  if (result.json !== undefined && rendering.as === 'object' && !rendering.yaml) return sendText(res, code, result.json, { headers });
+  const out = renderOne(r, result.object, rendering, q);
+  sendJson(res, code, out.body, { yaml: out.yaml, headers });
+}
+
 /**
  * The decoded body plus what strict decoding objects to (duplicate JSON fields) per fieldValidation.
  * With `into` a built-in resource, the body is also decoded into that kind (builtin-decode.ts).
@@ -199,8 +207,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
         const rendering = negotiate(req.headers.accept);
         const { body, warnings } = await objectBody(d, req, opts, r);
         const result = svc.create(r, ns, body, opts);
-        const out = renderOne(r, result.object, rendering, q);
-        sendJson(res, 201, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });
+        sendWritten(res, 201, r, result, rendering, q, warningHeader([...warnings, ...result.warnings]));
       } };
     }
     if (method === 'DELETE') {
@@ -248,8 +255,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
         const rendering = negotiate(req.headers.accept);
         const { body, warnings } = await objectBody(d, req, opts, r);
         const result = svc.update(r, ns, name, body, opts, subresource);
-        const out = renderOne(r, result.object, rendering, q);
-        sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader([...warnings, ...result.warnings]) });
+        sendWritten(res, result.created ? 201 : 200, r, result, rendering, q, warningHeader([...warnings, ...result.warnings]));
       } };
     }
     if (method === 'PATCH') {
@@ -260,8 +266,7 @@ function selectOp(d: HandlerDeps, r: ResourceInfo, route: ResourceRoute, url: UR
         if (q.has('force') && contentTypeOf(req) !== PATCH_TYPES.apply) throw badRequest('force: Forbidden: may not be specified for non-apply patch');
         const body = await patchBody(d, req);
         const result = patchObject(svc, r, ns, name, { ...body, force }, opts, subresource);
-        const out = renderOne(r, result.object, rendering, q);
-        sendJson(res, result.created ? 201 : 200, out.body, { yaml: out.yaml, headers: warningHeader(result.warnings) });
+        sendWritten(res, result.created ? 201 : 200, r, result, rendering, q, warningHeader(result.warnings));
       } };
     }
     if (method === 'DELETE' && subresource === undefined) {

@@ -132,7 +132,12 @@ export function contentTypeOf(req: IncomingMessage): string {
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, opts: { yaml?: boolean; headers?: Record<string, string | string[]> } = {}): void {
   if (res.headersSent) { res.end(); return; }
-  const text = opts.yaml ? YAML.stringify(body) : JSON.stringify(body);
+  sendText(res, code, opts.yaml ? YAML.stringify(body) : JSON.stringify(body), opts);
+}
+
+/** Sends a body already serialized as JSON (or YAML with `yaml`). */
+export function sendText(res: ServerResponse, code: number, text: string, opts: { yaml?: boolean; headers?: Record<string, string | string[]> } = {}): void {
+  if (res.headersSent) { res.end(); return; }
   res.writeHead(code, {
     'Content-Type': opts.yaml ? 'application/yaml' : 'application/json',
     'Cache-Control': 'no-cache, private',

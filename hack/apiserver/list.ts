@@ -8,7 +8,7 @@ import { bookmarkDue, nextBookmarkAt, PRE_TIMEOUT_MS } from './bookmarks.js';
 import { ApiError, badRequest, expired } from './errors.js';
 import type { FaultInjector } from './faults.js';
 import { sendJson, type Rendering } from './http.js';
-import { needsReadDefaults } from './read-defaults.js';
+import { needsReadDefaults, storedAsServed } from './read-defaults.js';
 import type { ObjectService } from './objects.js';
 import { apiVersionOf, selectableFields, storageKey, type ResourceInfo } from './registry.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -82,11 +82,6 @@ function selected(entries: Entry[], f: WatchFilter): Entry[] {
 function itemJson(ctx: ServerContext, svc: ObjectService, r: ResourceInfo, e: Entry): string {
   if (storedAsServed(r) && !needsReadDefaults(ctx.registry, r, e.rv)) return e.json;
   return JSON.stringify(svc.present(r, JSON.parse(e.json) as KObject));
-}
-
-/** Objects are stored in the storage version's form; only other versions need converting. */
-function storedAsServed(r: ResourceInfo): boolean {
-  return !r.storage && (!r.custom || r.custom.storage);
 }
 
 export function handleList(ctx: ServerContext, svc: ObjectService, r: ResourceInfo, ns: string, q: ListQuery,

@@ -10,13 +10,14 @@ import { admitOnCreate, applyBuiltinDefaults, applyJobSelector, initialStatus, i
 import { validateBuiltin } from './builtin-validation.js';
 import { kindMismatch } from './kind-mismatch.js';
 import { nowRfc3339 } from './duration.js';
-import { readDefaults } from './read-defaults.js';
+import { needsReadDefaults, readDefaults, storedAsServed } from './read-defaults.js';
 import {
   alreadyExists, badRequest, conflict, fieldCause, forbidden, invalid, notFound, STALE_OBJECT, successStatus, type Status, type StatusCause,
 } from './errors.js';
 import { generateName } from './names.js';
 import { apiVersionOf, fieldsOf, storageKey, type ResourceInfo } from './registry.js';
 import type { ServerContext } from './context.js';
+import type { Entry } from './store.js';
 import { dropEmptyMeta, graceElapsed, specChanged, specFinalizers, withoutManagedTimes } from './object-rules.js';
 import { isRecord, jsonEqual, type KObject, type StoredObject } from './types.js';
 import type { UserInfo } from './auth/user.js';
@@ -30,7 +31,15 @@ export interface WriteOptions {
   user?: UserInfo;
 }
 
-export interface WriteResult { object: StoredObject; warnings: string[] }
+export interface WriteResult {
+  object: StoredObject;
+  warnings: string[];
+  /**
+   * The object as served, already serialized, when that is exactly what was stored: a response
+   * can send it without copying or serializing the object again.
+   */
+  json?: string;
+}
 
 export type Subresource = 'status' | undefined;
 
@@ -223,8 +232,7 @@ export class ObjectService {
     // Admission runs after the field manager has recorded the request, so what it adds has no manager.
     admitOnCreate(gr, final);
     if (opts.dryRun) return { object: this.present(r, final as StoredObject), warnings };
-    const stored = this.commit(r, final as StoredObject, 'ADDED');
-    return { object: this.present(r, structuredClone(stored)), warnings };
+    return { ...this.written(r, this.commitEntry(r, final as StoredObject, 'ADDED')), warnings };
   }
 
   /**
@@ -293,8 +301,8 @@ export class ObjectService {
     if (opts.dryRun) return { object: this.present(r, next as StoredObject), warnings, created: false };
     const finalizing = next.metadata!.deletionTimestamp && !(next.metadata!.finalizers?.length) && graceElapsed(next)
       && !(gr === NAMESPACE_GR && specFinalizers(next).length);
-    const written = finalizing ? this.remove(r, next as StoredObject) : this.commit(r, next as StoredObject, 'MODIFIED');
-    return { object: this.present(r, structuredClone(written)), warnings, created: false };
+    if (finalizing) return { object: this.present(r, structuredClone(this.remove(r, next as StoredObject))), warnings, created: false };
+    return { ...this.written(r, this.commitEntry(r, next as StoredObject, 'MODIFIED')), warnings, created: false };
   }
 
   delete(r: ResourceInfo, ns: string, name: string, opts: DeleteOptions): { code: number; body: StoredObject | Status; warnings?: string[] } {
@@ -373,10 +381,24 @@ export class ObjectService {
   }
 
   private commit(r: ResourceInfo, obj: StoredObject, type: 'ADDED' | 'MODIFIED'): StoredObject {
-    obj.metadata.resourceVersion = String(this.ctx.store.nextRv());
-    this.ctx.store.put(storageKey(r), obj, fieldsOf(r, obj));
-    for (const h of this.hooks) h(r, type, obj);
+    this.commitEntry(r, obj, type);
     return obj;
+  }
+
+  private commitEntry(r: ResourceInfo, obj: StoredObject, type: 'ADDED' | 'MODIFIED'): Entry {
+    obj.metadata.resourceVersion = String(this.ctx.store.nextRv());
+    const entry = this.ctx.store.put(storageKey(r), obj, fieldsOf(r, obj));
+    for (const h of this.hooks) h(r, type, obj);
+    return entry;
+  }
+
+  /**
+   * A written object as the requested version serves it: a copy decoded from the stored JSON (the
+   * commit hooks keep the stored object), and that JSON itself when it is what is served.
+   */
+  private written(r: ResourceInfo, entry: Entry): { object: StoredObject; json?: string } {
+    const object = this.present(r, JSON.parse(entry.json) as StoredObject);
+    return storedAsServed(r) && !needsReadDefaults(this.ctx.registry, r, entry.rv) ? { object, json: entry.json } : { object };
   }
 
   /** Graceful deletion applies to pods bound to a node and still running (pod strategy CheckGracefulDelete). */

@@ -19,6 +19,11 @@ function storageSchemaFor(registry: Registry, r: ResourceInfo, rv: number) {
   return schema;
 }
 
+/** Whether a resource's objects are served in the form they are stored (no conversion to another version). */
+export function storedAsServed(r: ResourceInfo): boolean {
+  return !r.storage && (!r.custom || r.custom.storage);
+}
+
 /** Whether an object last written at `rv` is served differently from how it is stored. */
 export function needsReadDefaults(registry: Registry, r: ResourceInfo, rv: number): boolean {
   return storageSchemaFor(registry, r, rv) !== undefined;
