@@ -1,8 +1,8 @@
 // The fake Ollama for the AgentRun benchmark, in its own process: a task containing
 // "bench-five-turns" gets four tool rounds (list, write, read, list) and then an answer, so each
 // run makes exactly five model calls. Prints "url <url>"; answers "cpu" on stdin.
-import readline from 'node:readline';
 import { startFakeOllama, type ScriptRule } from '../../hack/fakes/index.js';
+import { answerCpu } from './bench-child.js';
 
 export const FIVE_TURNS: ScriptRule = {
   when: 'bench-five-turns',
@@ -17,10 +17,5 @@ export const FIVE_TURNS: ScriptRule = {
 
 const ollama = await startFakeOllama({ models: ['llama3.1:8b'], rules: [FIVE_TURNS] });
 process.stdout.write(`url ${ollama.url}\n`);
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'cpu') {
-    const u = process.cpuUsage();
-    process.stdout.write(`cpu ${u.user + u.system}\n`);
-  }
-});
+answerCpu();
 process.on('SIGTERM', () => void ollama.close().then(() => process.exit(0)));

@@ -1,10 +1,11 @@
 // The operator (AgentRun controller only) in its own process for the AgentRun benchmark, so its
-// CPU is its own. Env: KUBECONFIG, NAMESPACES (comma-separated), ROUTER_NAMESPACE, ROUTER_URL.
+// CPU is its own. Env: KUBECONFIG, NAMESPACES (comma-separated), ROUTER_NAMESPACE, ROUTER_URL,
+// CONCURRENCY (maxConcurrentReconciles, default 16).
 // Prints "metrics <url>"; answers "cpu" on stdin with its CPU time in microseconds.
-import readline from 'node:readline';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startOperator, stopOnSignals } from '../../operators/manager.js';
+import { answerCpu } from './bench-child.js';
 
 const kc = new KubeConfig();
 kc.loadFromFile(process.env.KUBECONFIG ?? '');
@@ -15,13 +16,9 @@ const op = await startOperator({
   namespaces: process.env.NAMESPACES ? process.env.NAMESPACES.split(',') : undefined,
   router: { namespace: process.env.ROUTER_NAMESPACE ?? 'agentlab-system', podLabels: { 'app.kubernetes.io/name': 'agentlab-router' }, port: 8080 },
   routerUrl: process.env.ROUTER_URL,
+  maxConcurrentReconciles: Number(process.env.CONCURRENCY ?? 16),
   metricsPort: 0,
 });
 stopOnSignals(op, log);
 process.stdout.write(`metrics ${op.metricsUrl}\n`);
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'cpu') {
-    const u = process.cpuUsage();
-    process.stdout.write(`cpu ${u.user + u.system}\n`);
-  }
-});
+answerCpu();

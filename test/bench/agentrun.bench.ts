@@ -1,124 +1,64 @@
 // AgentRun benchmark. Run: npm run bench:agentrun
-// BENCH_RUNS AgentRuns (default 50) created at once, each an agent of exactly five model calls
-// (four tool rounds on its workspace, then an answer) against the fake Ollama, through the lane
-// router, run by the node simulator as real agent-runner processes. Prints, never asserts:
-// time from create to Running and to Succeeded (p50/p99), until the router's usage is in every
-// run's status, the operator's and the router's CPU per run, and API writes per run.
-// Processes: this one holds the embedded API server, the node simulator and the watcher; the
-// operator (AgentRun controller), the router and the fake Ollama each run in their own, so their
-// CPU is their own. The agent runners are the simulator's child processes (one per pod).
-import { spawn, type ChildProcess } from 'node:child_process';
+// BENCH_RUNS AgentRuns (default 50) created at once and run to steady status (Succeeded, with the
+// router's complete count of the run's model calls in status.usage) by the operator (the AgentRun
+// controller, its own process), and at the same time BENCH_RUNS more by the floor: a plain client
+// making the same writes per run (agentrun-floor.ts), in another namespace of the same server, with
+// the same node simulator, router and fake Ollama. Prints, never asserts: per side the time from create to Running, to Succeeded and
+// to steady status (p50/p99, all), API writes per run, CPU; and operator / floor (target 1.25x).
+// BENCH_RUNNER: `agent` (the real agent runner, five model calls a run: four tool rounds on its
+// workspace, then an answer) or `trivial` (agentrun-trivial-runner.mjs: one model call, plain
+// JavaScript, so that BENCH_RUNS=1000 fits on a small machine); default agent up to 100 runs.
+// BENCH_KUBECONFIG: run on that cluster instead of the embedded API server (bench-cluster.ts).
+// Processes: this one holds the embedded API server, the node simulator (the runners are its child
+// processes, one per pod), the floor client and the watchers; the operator, the router and the fake
+// Ollama each run in their own, so their CPU is their own.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { installCrds, readCrdManifests } from '../harness/crds.js';
+import { RUNTIME_IMAGES } from '../../hack/nodesim/index.js';
 import { KubeClient, type KubeObject } from '../../operators/runtime/kube.js';
 import { Informer } from '../../operators/runtime/informer.js';
-import { AGENTRUNS, CONFIGMAPS, LANEPOLICIES, NAMESPACES } from '../../operators/agentrun/resources.js';
+import { AGENTRUNS, CONFIGMAPS, LANEPOLICIES } from '../../operators/agentrun/resources.js';
 import { RUN_USAGE_LABEL, runUsageFromConfigMap } from '../../operators/model/agentrun/usage.js';
 import type { AgentRun } from '../../operators/agentrun/types.js';
+import { agentRunFloor } from './agentrun-floor.js';
+import { benchChild, type BenchChild } from './bench-child.js';
+import { benchCluster } from './bench-cluster.js';
+import { ownCpu, pct, reads, scrape, sum, writes } from './bench-metrics.js';
+import { printTable, ratio, type Row } from './bench-table.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
+const RUNNER = process.env.BENCH_RUNNER ?? (RUNS > 100 ? 'trivial' : 'agent');
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 30 * 60_000);
+const TRIVIAL_IMAGE = 'ghcr.io/agentlab/bench-trivial-runner';
 const log = pino({ level: 'warn' }, pino.destination(2));
+if (RUNNER !== 'agent' && RUNNER !== 'trivial') throw new Error(`BENCH_RUNNER=${RUNNER}: expected "agent" or "trivial"`);
+const MODEL_CALLS = RUNNER === 'agent' ? 5 : 1;
 
-interface Child { proc: ChildProcess; urls: Record<string, string>; cpuMicros(): Promise<number> }
-
-/** A child process that prints "<name> <url>" lines (the `expect` names) and answers "cpu". */
-function child(script: string, env: Record<string, string>, expect: string[]): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const cpuWaiters: ((n: number) => void)[] = [];
-  const urls: Record<string, string> = {};
-  return new Promise((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
-      const [name, value] = line.split(' ', 2);
-      if (name === 'cpu') cpuWaiters.shift()?.(Number(value));
-      else if (expect.includes(name)) urls[name] = value;
-      if (expect.every((e) => urls[e]) && name !== 'cpu') {
-        resolve({ proc, urls, cpuMicros: () => new Promise((r) => { cpuWaiters.push(r); proc.stdin!.write('cpu\n'); }) });
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-}
-
-async function scrape(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
-const sum = (m: Map<string, number>, prefix: string, filter: (k: string) => boolean = () => true) => {
-  let s = 0;
-  for (const [k, v] of m) if (k.startsWith(prefix) && filter(k)) s += v;
-  return s;
-};
-const writes = (m: Map<string, number>) => sum(m, 'rest_client_requests_total', (k) => !k.includes('method="GET"'));
-const reads = (m: Map<string, number>) => sum(m, 'rest_client_requests_total', (k) => k.includes('method="GET"'));
-const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * When (ms since t0) each run was first seen started (Running or later) and finished, and when its
- * status first held the router's complete count (the tokens of all five requests, as the router's
- * run usage ConfigMap has them).
+ * status first held the router's complete count (the tokens of all its requests, as the router's
+ * run usage ConfigMap has them): steady status.
  */
 interface Times { running?: number; done?: number; phase?: string; usage?: number; statusTokens?: number; routerTokens?: number }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-agentrun-'));
-  const { startApiServer } = await import('../../hack/apiserver/index.js');
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, logger: log });
-  const kubeconfigPath = path.join(dir, 'kubeconfig.yaml');
-  await api.writeKubeconfig(kubeconfigPath);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
-  const client = new KubeClient(kc);
-  const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
-  const sim = await startNodeSimulator({ kubeConfig: kc, nodes: HOMELAB_NODES, logger: log });
-
-  const id = randomBytes(3).toString('hex');
-  const ns = `bench-runs-${id}`;
-  const routerNs = `bench-router-${id}`;
-  await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'bench.agentlab.dev/lane': id } } });
-  await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: routerNs } });
-  const fake = await child('agentrun-fake-ollama.ts', {}, ['url']);
-  // A private lane: the fake Ollama as its one provider, the run namespace bound to it.
-  await client.create(LANEPOLICIES, {
-    apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: `bench-${id}`, labels: { 'bench.agentlab.dev/run': id } },
-    spec: { namespaceSelector: { matchLabels: { 'bench.agentlab.dev/lane': id } }, allowCloud: false, providers: [{ name: 'ollama', cloud: { provider: 'ollama', baseURL: fake.urls.url }, models: { chat: 'llama3.1:8b' } }] },
-  });
-  const router = await child('router-child.ts', { KUBECONFIG: kubeconfigPath, LANE_SELECTOR: `bench.agentlab.dev/run=${id}`, ROUTER_NAMESPACE: routerNs }, ['url', 'metrics']);
-  const operator = await child('agentrun-operator-child.ts', { KUBECONFIG: kubeconfigPath, NAMESPACES: `${ns},${routerNs}`, ROUTER_NAMESPACE: routerNs, ROUTER_URL: router.urls.url }, ['metrics']);
-
-  const times = new Map<string, Times>();
+/** Watches the runs of one namespace and the router's usage of them; `settled` when every run is steady. */
+function tracker(watcher: KubeClient, ns: string, routerNs: string, names: string[]) {
+  const times = new Map<string, Times>(names.map((n) => [n, {}]));
   let t0 = 0;
-  const watcher = new KubeClient(kc);
-  const inf = new Informer({ client: watcher, resource: AGENTRUNS, namespaces: [ns], logger: log });
   let settled: () => void = () => {};
-  const allUsage = new Promise<void>((r) => { settled = r; });
+  const all = new Promise<void>((r) => { settled = r; });
   const check = (t: Times) => {
     if (t.done !== undefined && t.routerTokens !== undefined && t.statusTokens === t.routerTokens) t.usage ??= performance.now() - t0;
     if ([...times.values()].every((x) => x.usage !== undefined)) settled();
   };
-  inf.addHandler((_type, obj: KubeObject) => {
+  const runs = new Informer({ client: watcher, resource: AGENTRUNS, namespaces: [ns], logger: log });
+  runs.addHandler((_type, obj: KubeObject) => {
     const run = obj as AgentRun;
     const t = times.get(run.metadata!.name!);
     if (!t) return;
@@ -129,82 +69,136 @@ async function main(): Promise<void> {
     t.statusTokens = run.status?.usage?.totalTokens;
     check(t);
   });
-  inf.start();
-  // The router's own count per run: complete once it holds the five requests.
-  const usageInf = new Informer({ client: watcher, resource: CONFIGMAPS, namespaces: [routerNs], labelSelector: `${RUN_USAGE_LABEL}=true`, logger: log });
-  usageInf.addHandler((_type, obj: KubeObject) => {
+  const usage = new Informer({ client: watcher, resource: CONFIGMAPS, namespaces: [routerNs], labelSelector: `${RUN_USAGE_LABEL}=true`, logger: log });
+  usage.addHandler((_type, obj: KubeObject) => {
     const u = runUsageFromConfigMap(obj as never);
     const t = u && u.namespace === ns ? times.get(u.run) : undefined;
-    if (!t || !u || u.requests < 5) return;
+    if (!t || !u || u.requests < MODEL_CALLS) return;
     t.routerTokens = u.totalTokens;
     check(t);
   });
-  usageInf.start();
+  runs.start();
+  usage.start();
+  return {
+    times,
+    start() { t0 = performance.now(); },
+    /** Resolves when every run is steady or the timeout passed (then says which are not). */
+    async settled(): Promise<number> {
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not every run reached steady status within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref());
+      try {
+        await Promise.race([all, timeout]);
+      } catch (err) {
+        const stuck = [...times].filter(([, t]) => t.usage === undefined).map(([n, t]) => `${n}: ${t.phase ?? (t.running !== undefined ? 'Running' : 'not started')}`);
+        console.log(`${(err as Error).message}; ${stuck.length} runs: ${stuck.slice(0, 10).join(', ')}`);
+      }
+      return performance.now() - t0;
+    },
+    async stop() { await runs.stop(); await usage.stop(); },
+  };
+}
 
-  const runSpec = (i: number) => ({
+function runSpec(ns: string, i: number): AgentRun {
+  return {
     apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name: `run-${i}`, namespace: ns },
     spec: {
-      task: `bench-five-turns: keep notes of what the workspace holds (run ${i}).`,
+      task: RUNNER === 'agent' ? `bench-five-turns: keep notes of what the workspace holds (run ${i}).` : `Say hello (run ${i}).`,
       model: 'chat',
-      tools: [{ name: 'files', files: { paths: ['/workspace'] } }],
+      tools: RUNNER === 'agent' ? [{ name: 'files', files: { paths: ['/workspace'] } }] : [],
       limits: { maxTurns: 10, maxTokens: 50_000, timeout: '20m' },
+      ...(RUNNER === 'trivial' ? { runtime: { image: `${TRIVIAL_IMAGE}:dev` } } : {}),
     },
-  });
-  for (let i = 0; i < RUNS; i++) times.set(`run-${i}`, {});
-  console.log(`AgentRun benchmark: ${RUNS} runs of 5 model calls each, created at once (${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start)`);
+  } as AgentRun;
+}
 
-  const op0 = await scrape(operator.urls.metrics);
-  const r0 = await scrape(router.urls.metrics);
-  const [opCpu0, routerCpu0, fakeCpu0] = await Promise.all([operator.cpuMicros(), router.cpuMicros(), fake.cpuMicros()]);
-  const benchCpu0 = ownCpu();
-  t0 = performance.now();
-  await Promise.all(Array.from({ length: RUNS }, (_, i) => client.create(AGENTRUNS, runSpec(i))));
-  const created = performance.now() - t0;
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not every run finished with usage within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref());
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-agentrun-'));
+  const cluster = await benchCluster(dir, log);
+  const children: BenchChild[] = [];
   try {
-    await Promise.race([allUsage, timeout]);
-  } catch (err) {
-    const stuck = [...times].filter(([, t]) => t.usage === undefined).map(([n, t]) => `${n}: ${t.phase ?? (t.running !== undefined ? 'Running' : 'not started')}`);
-    console.log(`${(err as Error).message}; ${stuck.length} runs: ${stuck.slice(0, 10).join(', ')}`);
+    await cluster.startSimulator({ runtimeImages: [...RUNTIME_IMAGES, { image: TRIVIAL_IMAGE, entrypoint: 'test/bench/agentrun-trivial-runner.mjs' }] });
+    const client = new KubeClient(cluster.kc);
+    const id = randomBytes(3).toString('hex');
+    const lane = `bench-${id}`;
+    const laneLabels = { 'bench.agentlab.dev/lane': id };
+    const opNs = await cluster.newNamespace(`bench-runs-${id}`, laneLabels);
+    const floorNs = await cluster.newNamespace(`bench-floor-${id}`, laneLabels);
+    const routerNs = await cluster.newNamespace(`bench-router-${id}`);
+    const fake = await benchChild('agentrun-fake-ollama.ts', {}, ['url']);
+    children.push(fake);
+    // A private lane: the fake Ollama as its one provider, both run namespaces bound to it.
+    await client.create(LANEPOLICIES, {
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: lane, labels: { 'bench.agentlab.dev/run': id } },
+      spec: { namespaceSelector: { matchLabels: laneLabels }, allowCloud: false, providers: [{ name: 'ollama', cloud: { provider: 'ollama', baseURL: fake.urls.url }, models: { chat: 'llama3.1:8b' } }] },
+    });
+    cluster.deleteAtStop(LANEPOLICIES, lane);
+    const router = await benchChild('router-child.ts', { KUBECONFIG: cluster.kubeconfigPath, LANE_SELECTOR: `bench.agentlab.dev/run=${id}`, ROUTER_NAMESPACE: routerNs }, ['url', 'metrics']);
+    children.push(router);
+    const routerLocation = { namespace: routerNs, podLabels: { 'app.kubernetes.io/name': 'agentlab-router' }, port: 8080 };
+    const operator = await benchChild('agentrun-operator-child.ts', { KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: `${opNs},${routerNs}`, ROUTER_NAMESPACE: routerNs, ROUTER_URL: router.urls.url, CONCURRENCY: String(CONCURRENCY) }, ['metrics']);
+    children.push(operator);
+    const watcher = new KubeClient(cluster.kc);
+    const names = Array.from({ length: RUNS }, (_, i) => `run-${i}`);
+
+    console.log(`AgentRun benchmark: ${RUNS} runs created at once, runner ${RUNNER} (${MODEL_CALLS} model call${MODEL_CALLS > 1 ? 's' : ''} a run), ${CONCURRENCY} writes in flight (${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start)`);
+    console.log(cluster.describe());
+
+    // Both sides at once, from one t0: the operator's runs (created by this process, driven by the
+    // operator) and the floor's (created and driven by the plain client) share the server, the
+    // simulator, the router and the machine's load alike, so their ratio holds on a busy machine.
+    const floor = agentRunFloor({ client: new KubeClient(cluster.kc), watcher, namespace: floorNs, router: routerLocation, routerUrl: router.urls.url, lane, concurrency: CONCURRENCY, modelCalls: MODEL_CALLS });
+    const opTrack = tracker(watcher, opNs, routerNs, names);
+    const floorTrack = tracker(watcher, floorNs, routerNs, names);
+    const opMetrics = async () => ({ m: await scrape(operator.urls.metrics), cpu: await operator.cpuMicros() });
+    const [op0, r0, routerCpu0] = await Promise.all([opMetrics(), scrape(router.urls.metrics), router.cpuMicros()]);
+    const bench0 = ownCpu();
+    opTrack.start();
+    floorTrack.start();
+    const driving = Promise.all([
+      Promise.all(names.map((_, i) => client.create(AGENTRUNS, runSpec(opNs, i)))),
+      floor.run(names.map((_, i) => runSpec(floorNs, i))),
+    ]);
+    driving.catch((err: unknown) => console.log(`driving the runs failed: ${(err as Error).stack ?? String(err)}`));
+    const [opWall, floorWall] = await Promise.all([opTrack.settled(), floorTrack.settled()]);
+    await driving.catch(() => {});
+    const [op1, r1, routerCpu1] = await Promise.all([opMetrics(), scrape(router.urls.metrics), router.cpuMicros()]);
+    const benchCpu = ownCpu() - bench0;
+    await Promise.all([opTrack.stop(), floorTrack.stop(), floor.stop()]);
+    const opWrites = writes(op1.m) - writes(op0.m);
+    const modelCalls = sum(r1, 'agentlab_llm_requests_total') - sum(r0, 'agentlab_llm_requests_total');
+    const flushes = sum(r1, 'agentlab_llm_usage_flushes_total') - sum(r0, 'agentlab_llm_usage_flushes_total');
+
+    const runs = (await client.list<AgentRun>(AGENTRUNS, opNs)).items;
+    const turns = runs.map((r) => r.status?.usage?.turns ?? 0);
+    const tokens = runs.map((r) => r.status?.usage?.totalTokens ?? 0);
+    const col = (times: Map<string, Times>, pick: (t: Times) => number | undefined) => {
+      const xs = [...times.values()].flatMap((t) => (pick(t) === undefined ? [] : [pick(t)!]));
+      return xs.length === 0 ? 'none' : `${secs(pct(xs, 50))} / ${secs(pct(xs, 99))} (${xs.length})`;
+    };
+    const outcomes = (times: Map<string, Times>) => {
+      const phases = new Map<string, number>();
+      for (const t of times.values()) phases.set(t.phase ?? 'unfinished', (phases.get(t.phase ?? 'unfinished') ?? 0) + 1);
+      return [...phases].map(([p, n]) => `${n} ${p}`).join(', ');
+    };
+    const [o, f] = [opTrack.times, floorTrack.times];
+    const rows: Row[] = [
+      ['outcomes', outcomes(o), outcomes(f), ''],
+      ['create -> Running, p50 / p99 (runs)', col(o, (t) => t.running), col(f, (t) => t.running), ''],
+      ['create -> Succeeded, p50 / p99 (runs)', col(o, (t) => t.done), col(f, (t) => t.done), ''],
+      ['create -> steady status (router count in status.usage), p50 / p99', col(o, (t) => t.usage), col(f, (t) => t.usage), ''],
+      [`all ${RUNS} runs steady`, secs(opWall), secs(floorWall), `${ratio(opWall, floorWall)} (target <= 1.25x)`],
+      ['API writes per run (the run\'s create not counted)', (opWrites / RUNS).toFixed(2), (floor.writes() / RUNS).toFixed(2), ratio(opWrites, Math.max(1, floor.writes()))],
+      ['CPU per run', `${((op1.cpu - op0.cpu) / 1e3 / RUNS).toFixed(1)} ms (operator process)`, '(in the bench process)', ''],
+    ];
+    printTable(rows);
+    console.log(`\noperator: ${sum(op1.m, 'controller_runtime_reconcile_total') - sum(op0.m, 'controller_runtime_reconcile_total')} reconciles, ${reads(op1.m) - reads(op0.m)} GETs (pod logs and usage reads included); its runs: turns ${Math.min(...turns)}-${Math.max(...turns)}, tokens ${Math.min(...tokens)}-${Math.max(...tokens)} per run`);
+    console.log(`both sides: router ${(modelCalls / (2 * RUNS)).toFixed(1)} model calls, ${((routerCpu1 - routerCpu0) / 1e3 / (2 * RUNS)).toFixed(1)} ms CPU and ${(flushes / (2 * RUNS)).toFixed(1)} usage writes per run; this process (API server, node simulator, watchers, floor client) ${benchCpu.toFixed(2)} s CPU; the runners are the simulator's child processes, not counted`);
+    watcher.close();
+    client.close();
+  } finally {
+    for (const c of children.reverse()) await c.stop();
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
   }
-  const wall = performance.now() - t0;
-  const [opCpu1, routerCpu1, fakeCpu1] = await Promise.all([operator.cpuMicros(), router.cpuMicros(), fake.cpuMicros()]);
-  const benchCpu = ownCpu() - benchCpu0;
-  const op1 = await scrape(operator.urls.metrics);
-  const r1 = await scrape(router.urls.metrics);
-
-  const all = [...times.values()];
-  const running = all.flatMap((t) => (t.running === undefined ? [] : [t.running]));
-  const done = all.flatMap((t) => (t.done === undefined ? [] : [t.done]));
-  const usage = all.flatMap((t) => (t.usage === undefined ? [] : [t.usage]));
-  const phases = new Map<string, number>();
-  for (const t of all) phases.set(t.phase ?? 'unfinished', (phases.get(t.phase ?? 'unfinished') ?? 0) + 1);
-  const runs = (await client.list<AgentRun>(AGENTRUNS, ns)).items;
-  const turns = runs.map((r) => r.status?.usage?.turns ?? 0);
-  const tokens = runs.map((r) => r.status?.usage?.totalTokens ?? 0);
-  const opWrites = writes(op1) - writes(op0);
-  const opReads = reads(op1) - reads(op0);
-  const flushes = sum(r1, 'agentlab_llm_usage_flushes_total') - sum(r0, 'agentlab_llm_usage_flushes_total');
-  const modelCalls = sum(r1, 'agentlab_llm_requests_total') - sum(r0, 'agentlab_llm_requests_total');
-
-  console.log(`created ${RUNS} AgentRuns in ${secs(created)}; outcomes: ${[...phases].map(([p, n]) => `${n} ${p}`).join(', ')}; turns per run ${Math.min(...turns)}-${Math.max(...turns)}, tokens per run ${Math.min(...tokens)}-${Math.max(...tokens)}`);
-  console.log(`create -> Running:    p50 ${secs(pct(running, 50))}, p99 ${secs(pct(running, 99))} (${running.length} runs)`);
-  console.log(`create -> Succeeded:  p50 ${secs(pct(done, 50))}, p99 ${secs(pct(done, 99))} (${done.length} runs)`);
-  console.log(`create -> the router's complete count in status.usage: p50 ${secs(pct(usage, 50))}, p99 ${secs(pct(usage, 99))}; all ${RUNS} in ${secs(wall)}`);
-  console.log(`operator CPU: ${((opCpu1 - opCpu0) / 1e6).toFixed(2)} s, ${((opCpu1 - opCpu0) / 1e3 / RUNS).toFixed(1)} ms per run; ${sum(op1, 'controller_runtime_reconcile_total') - sum(op0, 'controller_runtime_reconcile_total')} reconciles`);
-  console.log(`router CPU:   ${((routerCpu1 - routerCpu0) / 1e6).toFixed(2)} s, ${((routerCpu1 - routerCpu0) / 1e3 / RUNS).toFixed(1)} ms per run (${modelCalls} model calls, ${(modelCalls / RUNS).toFixed(1)} per run)`);
-  console.log(`fake Ollama CPU: ${((fakeCpu1 - fakeCpu0) / 1e6).toFixed(2)} s; this process (API server, node simulator, watcher): ${benchCpu.toFixed(2)} s; the agent runners are the simulator's child processes, not counted`);
-  console.log(`API writes per run: operator ${(opWrites / RUNS).toFixed(1)} (${opWrites} writes, ${opReads} GETs incl. pod logs and usage reads); router usage writes ${(flushes / RUNS).toFixed(1)} (${flushes} ConfigMap writes, batched every flush interval)`);
-
-  await inf.stop();
-  await usageInf.stop();
-  watcher.close();
-  for (const c of [operator, router, fake]) c.proc.kill('SIGTERM');
-  await Promise.all([operator, router, fake].map((c) => new Promise((r) => (c.proc.exitCode !== null ? r(null) : c.proc.once('exit', r)))));
-  await sim.stop();
-  client.close();
-  await api.close();
-  await rm(dir, { recursive: true, force: true });
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

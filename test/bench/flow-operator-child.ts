@@ -1,10 +1,10 @@
 // The operator (Flow controller only) in its own process for the Flow benchmark, so its CPU is
 // its own. Env: KUBECONFIG, NAMESPACES (comma-separated). Prints "metrics <url>"; answers "cpu"
 // on stdin with its CPU time in microseconds.
-import readline from 'node:readline';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startOperator, stopOnSignals } from '../../operators/manager.js';
+import { answerCpu } from './bench-child.js';
 
 const kc = new KubeConfig();
 kc.loadFromFile(process.env.KUBECONFIG ?? '');
@@ -17,9 +17,4 @@ const op = await startOperator({
 });
 stopOnSignals(op, log);
 process.stdout.write(`metrics ${op.metricsUrl}\n`);
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'cpu') {
-    const u = process.cpuUsage();
-    process.stdout.write(`cpu ${u.user + u.system}\n`);
-  }
-});
+answerCpu();

@@ -5,71 +5,33 @@
 // wave when the previous one has succeeded. Prints, never asserts: the time to plan the 200-node
 // graph, wall time, time per wave beyond the pods' own time (both runs, and the ratio), the
 // operator's CPU and API writes per node.
+// BENCH_KUBECONFIG: run on that cluster instead of the embedded API server (bench-cluster.ts).
 // Processes: this one holds the embedded API server, the node simulator (the pods' step-runner
 // processes are its children), the floor client and the watcher; the operator (Flow controller
 // only) runs in its own, so its CPU is its own.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { installCrds, readCrdManifests } from '../harness/crds.js';
-import { KubeClient, type KubeObject, type ResourceRef } from '../../operators/runtime/kube.js';
+import { KubeClient, type KubeObject } from '../../operators/runtime/kube.js';
 import { Informer } from '../../operators/runtime/informer.js';
 import { FLOWS, PODS } from '../../operators/flow/resources.js';
 import { desiredToolPod, FLOW_LABEL } from '../../operators/flow/tool-pod.js';
 import { flowPlanDigest, planFlowRun } from '../../operators/model/graph/index.js';
 import type { FlowObject } from '../../operators/flow/types.js';
 import { layeredFlow } from '../flow/layered-flow.js';
+import { benchChild } from './bench-child.js';
+import { benchCluster } from './bench-cluster.js';
+import { scrape, sum, writes } from './bench-metrics.js';
+import { printTable, ratio } from './bench-table.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
 const WAVES = Number(process.env.BENCH_WAVES ?? 10);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 20);
 const NODES = WAVES * WIDTH;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 30 * 60_000);
-const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
 const log = pino({ level: 'warn' }, pino.destination(2));
 
-interface Child { proc: ChildProcess; urls: Record<string, string>; cpuMicros(): Promise<number> }
-
-function child(script: string, env: Record<string, string>, expect: string[]): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const cpuWaiters: ((n: number) => void)[] = [];
-  const urls: Record<string, string> = {};
-  return new Promise((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
-      const [name, value] = line.split(' ', 2);
-      if (name === 'cpu') cpuWaiters.shift()?.(Number(value));
-      else if (expect.includes(name)) urls[name] = value;
-      if (expect.every((e) => urls[e]) && name !== 'cpu') {
-        resolve({ proc, urls, cpuMicros: () => new Promise((r) => { cpuWaiters.push(r); proc.stdin!.write('cpu\n'); }) });
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-}
-
-async function scrape(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-const sum = (m: Map<string, number>, prefix: string, filter: (k: string) => boolean = () => true) => {
-  let s = 0;
-  for (const [k, v] of m) if (k.startsWith(prefix) && filter(k)) s += v;
-  return s;
-};
-const writes = (m: Map<string, number>) => sum(m, 'rest_client_requests_total', (k) => !k.includes('method="GET"'));
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** When this process's watch first saw each pod, and saw it Succeeded (ms since the run's t0). */
@@ -134,20 +96,14 @@ async function main(): Promise<void> {
   console.log(`plan + digest of the ${NODES}-node graph: first (cold) ${cold.toFixed(2)} ms, then median ${planRuns[10].toFixed(2)} ms, max ${planRuns[19].toFixed(2)} ms (20 runs)`);
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-flow-'));
-  const { startApiServer } = await import('../../hack/apiserver/index.js');
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, logger: log });
-  const kubeconfigPath = path.join(dir, 'kubeconfig.yaml');
-  await api.writeKubeconfig(kubeconfigPath);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
+  const cluster = await benchCluster(dir, log);
+  await cluster.startSimulator();
+  console.log(cluster.describe());
+  const kc = cluster.kc;
   const client = new KubeClient(kc);
-  const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
-  const sim = await startNodeSimulator({ kubeConfig: kc, nodes: HOMELAB_NODES, logger: log });
   const id = randomBytes(3).toString('hex');
-  const floorNs = `bench-floor-${id}`;
-  const flowNs = `bench-flow-${id}`;
-  for (const name of [floorNs, flowNs]) await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  const floorNs = await cluster.newNamespace(`bench-floor-${id}`);
+  const flowNs = await cluster.newNamespace(`bench-flow-${id}`);
   const watcher = new KubeClient(kc);
   const timeout = <T>(p: Promise<T>, what: string) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not done within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref())]);
 
@@ -167,7 +123,7 @@ async function main(): Promise<void> {
   await floorPods.informer.stop();
 
   // The Flow, run by the operator in its own process.
-  const operator = await child('flow-operator-child.ts', { KUBECONFIG: kubeconfigPath, NAMESPACES: flowNs }, ['metrics']);
+  const operator = await benchChild('flow-operator-child.ts', { KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: flowNs }, ['metrics']);
   let flowT0 = 0;
   const flowPods = podWatch(watcher, flowNs, () => flowT0);
   let flowDone: () => void = () => {};
@@ -196,22 +152,24 @@ async function main(): Promise<void> {
   const flowObj = await client.get<FlowObject>(FLOWS, flowNs, 'bench');
   const labelled = (await client.list(PODS, flowNs, { labelSelector: `${FLOW_LABEL}=bench` })).items.length;
 
-  console.log(`floor (plain client, same pods, same waves): ${secs(floorTotal)} in all; pods' own time (seen -> Succeeded) per wave ${secs(floor.podMaxAvg)} at most; beyond the pods' own time ${secs(floor.beyondPerWave)} per wave`);
-  console.log(`flow (operator):                             ${secs(flowTotal)} create -> ${flowObj.status?.phase} (${flowObj.status?.progress}, ${labelled} pods); pods' own time per wave ${secs(flow.podMaxAvg)} at most; beyond the pods' own time ${secs(flow.beyondPerWave)} per wave`);
-  console.log(`ratio flow / floor: wall time ${(flowTotal / floorTotal).toFixed(2)}x; time per wave beyond the pods' own ${(flow.beyondPerWave / Math.max(floor.beyondPerWave, 1)).toFixed(2)}x (+${secs(flow.beyondPerWave - floor.beyondPerWave)} per wave)`);
-  console.log(`operator CPU: ${((cpu1 - cpu0) / 1e6).toFixed(2)} s, ${((cpu1 - cpu0) / 1e3 / NODES).toFixed(1)} ms per node; ${sum(op1, 'controller_runtime_reconcile_total') - sum(op0, 'controller_runtime_reconcile_total')} reconciles`);
-  console.log(`API writes per node: operator ${(opWrites / NODES).toFixed(2)} (${opWrites} writes: pods, status, events); floor 1.00 (${NODES} pod creates)`);
+  const floorSucceeded = [...floorPods.times.values()].filter((t) => t.succeeded !== undefined).length;
+  printTable([
+    ['outcome', `${flowObj.status?.phase} (${flowObj.status?.progress}, ${labelled} pods)`, `${floorSucceeded}/${NODES} pods Succeeded`, ''],
+    ['wall time, create -> Succeeded', secs(flowTotal), secs(floorTotal), `${ratio(flowTotal, floorTotal)} (target <= 1.25x)`],
+    ["pods' own time per wave (seen -> Succeeded, longest)", secs(flow.podMaxAvg), secs(floor.podMaxAvg), ''],
+    ["time per wave beyond the pods' own", secs(flow.beyondPerWave), secs(floor.beyondPerWave), `${ratio(flow.beyondPerWave, Math.max(floor.beyondPerWave, 1))} (+${secs(flow.beyondPerWave - floor.beyondPerWave)} per wave)`],
+    ['API writes per node', `${(opWrites / NODES).toFixed(2)} (${opWrites}: pods, status, events)`, `1.00 (${NODES} pod creates)`, ratio(opWrites, NODES)],
+    ['operator CPU per node', `${((cpu1 - cpu0) / 1e3 / NODES).toFixed(1)} ms (${((cpu1 - cpu0) / 1e6).toFixed(2)} s, ${sum(op1, 'controller_runtime_reconcile_total') - sum(op0, 'controller_runtime_reconcile_total')} reconciles)`, '', ''],
+  ], ['figure', 'flow (operator)', 'floor (plain client, same pods, same waves)', 'flow / floor']);
   console.log(`per wave (flow): ${flow.spans.map((s, w) => `${w}: ${secs(s.end - s.start)}`).join(', ')}`);
 
   await flowInf.stop();
   await flowPods.informer.stop();
   watcher.close();
   floorClient.close();
-  operator.proc.kill('SIGTERM');
-  await new Promise((r) => (operator.proc.exitCode !== null ? r(null) : operator.proc.once('exit', r)));
-  await sim.stop();
+  await operator.stop();
   client.close();
-  await api.close();
+  await cluster.stop();
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -1,5 +1,6 @@
 // ModelServer operator benchmark. Run: npm run bench:operator
-// Against the embedded API server by default, or an existing cluster with BENCH_KUBECONFIG.
+// Against the embedded API server by default, or an existing cluster with BENCH_KUBECONFIG
+// (bench-cluster.ts: the node simulator starts there for the latency phase as the test harness starts it).
 // Prints figures; asserts nothing (targets: operator within 1.25x of a plain client's write time,
 // 0 writes on an idle resync, RSS < 200 MB with 10,000 AgentLab objects cached).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,39 +9,24 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { installCrds, readCrdManifests } from '../harness/crds.js';
 import { KubeClient, type KubeObject, type ResourceRef } from '../../operators/runtime/kube.js';
 import { Informer } from '../../operators/runtime/informer.js';
 import { startOperator } from '../../operators/manager.js';
 import { DEPLOYMENTS, MODELSERVERS, NODES, PVCS, SERVICES, type ModelServer } from '../../operators/modelserver/types.js';
 import { desiredDeployment, desiredPVC, desiredService } from '../../operators/modelserver/desired.js';
 import { APPLIED_HASH_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, controllerReference, desiredHash } from '../../operators/runtime/apply.js';
+import { benchCluster } from './bench-cluster.js';
+import { ownCpu, pct, reads, scrape, sum, writes } from './bench-metrics.js';
+import { printTable, ratio, type Row } from './bench-table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const N = Number(process.env.BENCH_N ?? 1000);
 const CACHED = Number(process.env.BENCH_CACHED ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const NAMESPACE_RES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
 const EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true };
 const log = pino({ level: 'warn' }, pino.destination(2));
-
-interface Backend { kubeconfigPath: string; stop(): Promise<void> }
-
-async function embedded(dir: string): Promise<Backend> {
-  const { startApiServer } = await import('../../hack/apiserver/index.js');
-  const server = await startApiServer({ host: '127.0.0.1', port: 0, logger: log });
-  const kubeconfigPath = path.join(dir, `kubeconfig-${Math.random().toString(36).slice(2, 6)}.yaml`);
-  await server.writeKubeconfig(kubeconfigPath);
-  return { kubeconfigPath, stop: () => server.close() };
-}
-
-async function backend(dir: string): Promise<Backend> {
-  if (process.env.BENCH_KUBECONFIG) return { kubeconfigPath: process.env.BENCH_KUBECONFIG, stop: async () => {} };
-  return embedded(dir);
-}
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let i = 0;
@@ -109,27 +95,6 @@ function startOperatorProcess(entry: string, kubeconfig: string, namespaces: str
   });
 }
 
-async function scrape(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
-function sum(m: Map<string, number>, prefix: string, filter: (k: string) => boolean = () => true): number {
-  let s = 0;
-  for (const [k, v] of m) if (k.startsWith(prefix) && filter(k)) s += v;
-  return s;
-}
-
-const writes = (m: Map<string, number>) => sum(m, 'rest_client_requests_total', (k) => !k.includes('method="GET"'));
-const reads = (m: Map<string, number>) => sum(m, 'rest_client_requests_total', (k) => k.includes('method="GET"'));
-/** CPU seconds (user + system) this process has used: the embedded API server runs in it. */
-const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const sleep = (ms_: number) => new Promise((r) => setTimeout(r, ms_));
 
 /**
@@ -195,15 +160,10 @@ async function until(cond: () => Promise<boolean>, timeoutMs: number, what: stri
   }
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function throughputAndIdle(dir: string): Promise<void> {
-  const be = await backend(dir);
-  const kc = new KubeConfig();
-  kc.loadFromFile(be.kubeconfigPath);
-  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
+async function throughputAndIdle(dir: string): Promise<Row[]> {
+  const cluster = await benchCluster(dir, log);
+  console.log(`throughput, idle resync and memory: ${cluster.describe()}`);
+  const kc = cluster.kc;
   const c = new KubeClient(kc);
   await registerNodes(c);
   const run = Math.random().toString(36).slice(2, 6);
@@ -211,10 +171,10 @@ async function throughputAndIdle(dir: string): Promise<void> {
   const nsFloor = `bench-floor-${run}`;
   const nsCache = `bench-cache-${run}`;
   const nsExact = `bench-exact-${run}`;
-  for (const ns of [nsOp, nsFloor, nsExact, nsCache]) await c.create(NAMESPACE_RES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of [nsOp, nsFloor, nsExact, nsCache]) await cluster.newNamespace(ns);
 
   const resyncMs = 15_000;
-  const op = await startOperatorProcess(await buildOperator(), be.kubeconfigPath, [nsOp, nsCache], resyncMs);
+  const op = await startOperatorProcess(await buildOperator(), cluster.kubeconfigPath, [nsOp, nsCache], resyncMs);
   try {
     const baseline = await scrape(op.metricsUrl);
     // 1. N ModelServers at once: time until all have children and a Scheduled/Ready status.
@@ -245,25 +205,23 @@ async function throughputAndIdle(dir: string): Promise<void> {
     // hash annotation; the status it wrote), reported next to the floor above, which it leaves as is.
     const opStatus = new Map((await c.list<ModelServer>(MODELSERVERS, nsOp)).items.map((x) => [x.metadata!.name!, x.status]));
     const exact = await timedFloor(c, nsExact, perObject, opStatus);
-    console.log(`\n== ${N} ModelServers applied at once`);
-    console.log(`operator: all children + Scheduled status in ${(tOp / 1000).toFixed(2)} s (${opWrites} operator writes, ${(opWrites / N).toFixed(2)} per object)`);
-    console.log(`plain client, same ${N + N * perObject} writes, ${CONCURRENCY} in flight: ${floor.seconds.toFixed(2)} s`);
-    console.log(`ratio: ${(tOp / 1000 / floor.seconds).toFixed(2)}x (target <= 1.25x)`);
-    console.log(`plain client writing the operator's exact bodies: ${exact.seconds.toFixed(2)} s, ratio ${(tOp / 1000 / exact.seconds).toFixed(2)}x`);
-    console.log(`operator: ${sum(after, 'controller_runtime_reconcile_time_seconds_count')} reconciles, mean ${avg('controller_runtime_reconcile_time_seconds').toFixed(1)} ms each, mean queue wait ${avg('workqueue_queue_duration_seconds').toFixed(1)} ms, ${reads(after) - reads(start)} GETs`);
+    const rows: Row[] = [
+      [`${N} ModelServers at once: all children + Scheduled status`, `${(tOp / 1000).toFixed(2)} s`, `${floor.seconds.toFixed(2)} s`, `${ratio(tOp / 1000, floor.seconds)} (target <= 1.25x)`],
+      ['  same, the floor writing the operator\'s exact bodies', '', `${exact.seconds.toFixed(2)} s`, ratio(tOp / 1000, exact.seconds)],
+      ['  API writes per object (the create included)', (1 + opWrites / N).toFixed(2), `${1 + perObject} (${CONCURRENCY} in flight)`, ''],
+      ['  operator reconciles; GETs; mean reconcile / queue wait', `${sum(after, 'controller_runtime_reconcile_time_seconds_count')}; ${reads(after) - reads(start)}; ${avg('controller_runtime_reconcile_time_seconds').toFixed(1)} / ${avg('workqueue_queue_duration_seconds').toFixed(1)} ms`, '', ''],
+    ];
     // Where the time goes: with the embedded server, the bench process is the API server (plus
     // the bench's own client and watcher); a ratio above 1 at equal CPU would mean idle waiting.
-    const where = process.env.BENCH_KUBECONFIG ? 'bench client' : 'API server + bench client';
-    console.log(`CPU: ${where} ${cpuOp.toFixed(2)} s during the operator run vs ${floor.cpu.toFixed(2)} s during the plain client's (${exact.cpu.toFixed(2)} s with exact bodies); operator process ${opCpu.toFixed(2)} s`);
+    const where = cluster.backend.name === 'embedded' ? 'API server + bench client' : 'bench client';
+    rows.push([`  CPU: ${where}; operator process`, `${cpuOp.toFixed(2)} s; ${opCpu.toFixed(2)} s`, `${floor.cpu.toFixed(2)} s (${exact.cpu.toFixed(2)} s exact bodies)`, '']);
 
     // 2. Idle resync: nothing changed, so a full resync must write nothing.
     const idle0 = await scrape(op.metricsUrl);
     const reconciles0 = sum(idle0, 'controller_runtime_reconcile_total');
     await sleep(resyncMs + 5_000);
     const idle1 = await scrape(op.metricsUrl);
-    console.log(`\n== idle resync`);
-    console.log(`reconciles during the window: ${sum(idle1, 'controller_runtime_reconcile_total') - reconciles0} (resync every ${resyncMs / 1000} s)`);
-    console.log(`API writes during the window: ${writes(idle1) - writes(idle0)} (target 0)`);
+    rows.push([`idle resync (${(resyncMs + 5_000) / 1000} s window, resync every ${resyncMs / 1000} s): reconciles; API writes`, `${sum(idle1, 'controller_runtime_reconcile_total') - reconciles0}; ${writes(idle1) - writes(idle0)}`, '', 'writes: target 0']);
 
     // 3. RSS with CACHED AgentLab objects cached (plus their children).
     const extra = Math.max(0, CACHED - N);
@@ -274,30 +232,29 @@ async function throughputAndIdle(dir: string): Promise<void> {
     op.child.kill('SIGUSR2');
     await sleep(2_000);
     const m = await scrape(op.metricsUrl);
-    console.log(`\n== memory`);
     const mb = (v: number) => `${(v / 2 ** 20).toFixed(0)} MB`;
-    console.log(`operator RSS at start (no objects): ${mb(sum(baseline, 'process_resident_memory_bytes'))}, heap used ${mb(sum(baseline, 'nodejs_heap_size_used_bytes'))}`);
-    console.log(`operator RSS with ${N + extra} ModelServers (+ ${3 * (N + extra)} children) cached: ${mb(sum(beforeGc, 'process_resident_memory_bytes'))} (target < 200 MB), heap used ${mb(sum(beforeGc, 'nodejs_heap_size_used_bytes'))}`);
-    console.log(`after a full GC: RSS ${mb(sum(m, 'process_resident_memory_bytes'))}, live heap ${mb(sum(m, 'nodejs_heap_size_used_bytes'))}`);
+    rows.push(
+      ['operator RSS / heap used at start (no objects)', `${mb(sum(baseline, 'process_resident_memory_bytes'))} / ${mb(sum(baseline, 'nodejs_heap_size_used_bytes'))}`, '', ''],
+      [`  with ${N + extra} ModelServers (+ ${3 * (N + extra)} children) cached`, `${mb(sum(beforeGc, 'process_resident_memory_bytes'))} / ${mb(sum(beforeGc, 'nodejs_heap_size_used_bytes'))}`, '', 'RSS: target < 200 MB'],
+      ['  after a full GC (RSS / live heap)', `${mb(sum(m, 'process_resident_memory_bytes'))} / ${mb(sum(m, 'nodejs_heap_size_used_bytes'))}`, '', ''],
+    );
+    return rows;
   } finally {
     op.child.kill('SIGTERM');
     await new Promise((r) => op.child.once('exit', r));
     c.close();
-    await be.stop();
+    await cluster.stop();
   }
 }
 
 /** Apply-to-status latency for one ModelServer whose Deployment is available (node simulator runs it). */
-async function latency(dir: string): Promise<void> {
-  const be = await backend(dir);
-  const kc = new KubeConfig();
-  kc.loadFromFile(be.kubeconfigPath);
-  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
-  const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
-  const sim = await startNodeSimulator({ kubeConfig: kc, nodes: HOMELAB_NODES, logger: log });
+async function latency(dir: string): Promise<Row[]> {
+  const cluster = await benchCluster(dir, log);
+  const kc = cluster.kc;
+  await cluster.startSimulator();
+  console.log(`latency: ${cluster.describe()}`);
   const c = new KubeClient(kc);
-  const ns = `bench-latency-${Math.random().toString(36).slice(2, 6)}`;
-  await c.create(NAMESPACE_RES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const ns = await cluster.newNamespace(`bench-latency-${Math.random().toString(36).slice(2, 6)}`);
   const op = await startOperator({ kubeConfig: kc, logger: log, namespaces: [ns], controllers: ['modelserver'] });
   try {
     await c.create(MODELSERVERS, ms('latency', ns));
@@ -316,20 +273,19 @@ async function latency(dir: string): Promise<void> {
       samples.push(performance.now() - t);
     }
     samples.sort((a, b) => a - b);
-    console.log(`\n== apply-to-status latency (${rounds} spec changes, Deployment available)`);
-    console.log(`p50 ${pct(samples, 50).toFixed(1)} ms, p99 ${pct(samples, 99).toFixed(1)} ms, max ${samples[samples.length - 1].toFixed(1)} ms`);
+    return [[`apply-to-status latency, ${rounds} spec changes, Deployment available: p50 / p99 / max`, `${pct(samples, 50).toFixed(1)} / ${pct(samples, 99).toFixed(1)} / ${samples[samples.length - 1].toFixed(1)} ms`, '', '']];
   } finally {
     await op.stop();
-    await sim.stop();
     c.close();
-    await be.stop();
+    await cluster.stop();
   }
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-'));
 try {
-  await throughputAndIdle(dir);
-  await latency(dir);
+  const rows = await throughputAndIdle(dir);
+  rows.push(...(await latency(dir)));
+  printTable(rows, ['figure', 'operator', 'floor (plain client, same writes)', 'operator / floor']);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -4,7 +4,8 @@
 // both started by the same bin/agentlab.js, in the same run, alternating:
 //   - `agentlab validate examples/` wall time (target: well under a second);
 //   - `agentlab run` (every controller) from spawn until /readyz answers 200, i.e. the informer
-//     caches are synced, against the embedded API server with the CRDs installed (target: 2 s).
+//     caches are synced, against the embedded API server with the CRDs installed (target: 2 s), or
+//     the cluster BENCH_KUBECONFIG names (bench-cluster.ts; no pods run, so no node simulator).
 // Prints figures; asserts nothing. BENCH_ROUNDS sets the runs per variant (default 5).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -12,9 +13,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { installCrds, readCrdManifests } from '../harness/crds.js';
+import { benchCluster } from './bench-cluster.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -87,13 +87,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
 
 const app = imageLayout();
-const { startApiServer } = await import('../../hack/apiserver/index.js');
-const server = await startApiServer({ host: '127.0.0.1', port: 0, logger: log });
-const kubeconfig = path.join(path.dirname(app), 'kubeconfig.yaml');
-await server.writeKubeconfig(kubeconfig);
-const kc = new KubeConfig();
-kc.loadFromFile(kubeconfig);
-await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
+const cluster = await benchCluster(path.dirname(app), log);
+const kubeconfig = cluster.kubeconfigPath;
 try {
   const variants = [{ name: 'compiled (image layout)', root: app }, { name: 'tsx (checkout)', root: repo }];
   const validate = new Map<string, number[]>(variants.map((v) => [v.name, []]));
@@ -109,7 +104,7 @@ try {
       rss.get(v.name)!.push(r.rssMb);
     }
   }
-  console.log(`\n== start-up, ${ROUNDS} runs each, alternating (load average ${os.loadavg()[0].toFixed(1)})`);
+  console.log(`\n== start-up, ${ROUNDS} runs each, alternating (load average ${os.loadavg()[0].toFixed(1)}); ${cluster.describe()}`);
   for (const v of variants) console.log(`agentlab validate examples/, ${v.name}: ${fmt(validate.get(v.name)!)}`);
   console.log(`  ratio compiled / tsx: ${(median(validate.get(variants[0].name)!) / median(validate.get(variants[1].name)!)).toFixed(2)} (target: well under 1 s)`);
   for (const v of variants) console.log(`agentlab run, spawn to /readyz 200 (all controllers, caches synced), ${v.name}: ${fmt(ready.get(v.name)!)}`);
@@ -118,6 +113,6 @@ try {
   const bare = Array.from({ length: ROUNDS }, () => { const t = performance.now(); spawnSync(process.execPath, ['-e', '0']); return performance.now() - t; });
   console.log(`floor: node -e 0 ${fmt(bare)}`);
 } finally {
-  await server.close();
+  await cluster.stop();
   rmSync(path.dirname(app), { recursive: true, force: true });
 }

@@ -88,16 +88,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     const nodeSimulator = wantNodeSimulator(backend.name);
     if (nodeSimulator) {
-      const { startNodeSimulator, HOMELAB_NODES } = await import('../../hack/nodesim/index.js');
-      // On a full cluster the real kube-scheduler and controller manager already do these jobs.
-      const bare = backend.name === 'embedded' || backend.name === 'envtest';
-      const sim = await startNodeSimulator({
-        kubeConfig,
-        nodes: HOMELAB_NODES,
-        logger: logger.child({ component: 'nodesim' }),
-        scheduler: bare,
-        controllers: bare,
-      });
+      // On a full cluster the real kube-scheduler and controller manager already do those jobs.
+      const { startSimulatorFor } = await import('./backends/node-simulator.js');
+      const { sim } = await startSimulatorFor(kubeConfig, backend.name, logger.child({ component: 'nodesim' }));
       cleanups.push(() => sim.stop());
     }
 
