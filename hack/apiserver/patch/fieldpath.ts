@@ -247,10 +247,19 @@ function sortedKeys(node: FieldSet): PathElement[] {
 function combine(a: FieldSet | undefined, b: FieldSet | undefined, op: (x: boolean, y: boolean) => boolean): FieldSet {
   const out = new FieldSet();
   out.member = op(a?.member ?? false, b?.member ?? false);
-  const keys = new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])]);
-  for (const k of keys) {
-    const c = combine(a?.children.get(k), b?.children.get(k), op);
-    if (!c.isEmpty()) out.children.set(k, c);
+  // a's children in order, then b's that a lacks (no merged key set built per node).
+  if (a) {
+    for (const [k, ac] of a.children) {
+      const c = combine(ac, b?.children.get(k), op);
+      if (!c.isEmpty()) out.children.set(k, c);
+    }
+  }
+  if (b) {
+    for (const [k, bc] of b.children) {
+      if (a?.children.has(k)) continue;
+      const c = combine(undefined, bc, op);
+      if (!c.isEmpty()) out.children.set(k, c);
+    }
   }
   return out;
 }
