@@ -16,7 +16,7 @@ import { keyHolder } from './idempotency.js';
 import { syncGitHubToolAnnotation } from './github-tool.js';
 import { type RuntimeChoice, runtimeClassNameOf, runtimeVerdict, type VmCluster } from './vm.js';
 import { kubevirtRuns } from './kubevirt-run.js';
-import { RunConfigMapSweep } from './run-configmap-sweep.js';
+import { acquireRunConfigMapSweep } from './run-configmap-sweep.js';
 import { resolveLane } from './lane.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
 import { type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
@@ -106,7 +106,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   const newToken = opts.newToken ?? (() => randomBytes(32).toString('base64url'));
   const vm = kubevirtRuns({ routerNamespace: router.namespace, routerUrl, image: opts.vmImage, gpuDevice: opts.kubevirtGpuDevice });
   const issues = issueSync({ factory: opts.issueTrackers ?? createIssueTracker, pollMs: opts.issuePollMs ?? DEFAULT_ISSUE_POLL_MS });
-  let sweep: RunConfigMapSweep | undefined;
+  let releaseSweep: (() => Promise<void>) | undefined;
 
   /**
    * Who wrote a decision the status does not record yet: the informer's cache has no
@@ -381,13 +381,11 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
     // While leading: the router's per-run ConfigMaps (usage, reports) of runs that are gone, of every kind.
     start(handle) {
-      if (opts.runConfigMapSweep === false) return;
-      sweep = new RunConfigMapSweep({ client: handle.client, log: handle.log, routerNamespace: router.namespace, ...opts.runConfigMapSweep });
-      sweep.start();
+      if (opts.runConfigMapSweep !== false) releaseSweep = acquireRunConfigMapSweep({ client: handle.client, log: handle.log, routerNamespace: router.namespace, ...opts.runConfigMapSweep });
     },
     async stop() {
-      await sweep?.stop();
-      sweep = undefined;
+      await releaseSweep?.();
+      releaseSweep = undefined;
     },
     watches: [
       // A namespace's labels decide its lane: runs waiting for one may now start.

@@ -157,3 +157,36 @@ function memo<T>(m: Map<string, Promise<T>>, key: string, load: () => Promise<T>
   }
   return p;
 }
+
+/** One sweep per API client and router namespace: the AgentRun and Flow controllers of one operator share it. */
+const shared = new WeakMap<KubeClient, Map<string, { users: number; sweep: RunConfigMapSweep }>>();
+
+/**
+ * Starts the sweep for this client and router namespace unless a controller of the same operator
+ * already did; returns the release, which stops it when its last user is done.
+ */
+export function acquireRunConfigMapSweep(o: RunConfigMapSweepOptions): () => Promise<void> {
+  let byNamespace = shared.get(o.client);
+  if (!byNamespace) {
+    byNamespace = new Map();
+    shared.set(o.client, byNamespace);
+  }
+  const m = byNamespace;
+  let entry = m.get(o.routerNamespace);
+  if (!entry) {
+    entry = { users: 0, sweep: new RunConfigMapSweep(o) };
+    m.set(o.routerNamespace, entry);
+    entry.sweep.start();
+  }
+  entry.users++;
+  const e = entry;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--e.users > 0) return;
+    if (m.get(o.routerNamespace) === e) m.delete(o.routerNamespace);
+    await e.sweep.stop();
+  };
+}
+

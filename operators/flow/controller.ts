@@ -27,6 +27,7 @@ import { desiredToolPod, FLOW_LABEL, MAX_TOOL_INPUT_BYTES, NODE_LABEL } from './
 import { durationSeconds } from '../model/steps/duration.js';
 import { checkSchedule } from './schedule.js';
 import { reconcileSchedule } from './scheduled-flow.js';
+import { acquireRunConfigMapSweep } from '../agentrun/run-configmap-sweep.js';
 
 export interface FlowControllerOptions {
   /** Base URL of the lane router's API (ControllerDeps.routerUrl); model nodes fail with a clear message without it. */
@@ -43,6 +44,8 @@ export interface FlowControllerOptions {
   routerNamespace?: string;
   /** The clock scheduled flows read (default the runtime's); tests move it to reach scheduled times. */
   now?: () => Date;
+  /** The sweep of the router's run ConfigMaps whose run is gone, shared with the AgentRun controller (ADR 0016); false turns it off. */
+  runConfigMapSweep?: false | { intervalMs?: number; graceMs?: number };
 }
 
 /** After a flow ends, how long its usage is re-read (the router and AgentRuns report late usage). */
@@ -69,6 +72,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
   /** Router tokens by flow uid, and when each was issued (read from the Secret once per process). */
   const tokens = new Map<string, { token: string; issuedAt: number }>();
   let handle: ControllerHandle | undefined;
+  let releaseSweep: (() => Promise<void>) | undefined;
 
   const callKey = (flow: Flow, node: string, attempt: number) => `${flow.metadata!.namespace}/${flow.metadata!.name}/${flow.metadata!.uid}/${node}/${attempt}`;
 
@@ -325,6 +329,11 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     owns: [PODS, SECRETS, CONFIGMAPS, AGENTRUNS, FLOWS],
     start(h) {
       handle = h;
+      if (opts.runConfigMapSweep !== false) releaseSweep = acquireRunConfigMapSweep({ client: h.client, log: h.log, routerNamespace: opts.routerNamespace ?? DEFAULT_ROUTER.namespace, ...opts.runConfigMapSweep });
+    },
+    async stop() {
+      await releaseSweep?.();
+      releaseSweep = undefined;
     },
     forget(key) {
       for (const k of calls.keys()) if (k.startsWith(`${key}/`)) calls.delete(k);
@@ -491,7 +500,8 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       };
       if (phase === 'Succeeded' || phase === 'Failed') {
         fields.completionTime = now.toISOString();
-        await revokeToken(ctx);
+        // The token is revoked by the next reconcile, once the API server holds this end: if this
+        // status write is lost (a SIGKILL), a model node is called again and needs the token.
         ctx.event(phase === 'Succeeded' ? 'Normal' : 'Warning', phase === 'Succeeded' ? 'FlowSucceeded' : 'FlowFailed', flowOutcome(phase, list, plan).message);
       }
       ctx.setStatus(statusFields(fields));

@@ -1,5 +1,6 @@
 // The router's per-run ConfigMaps in its own namespace (run-usage-<hash>, run-report-<hash>) have no
-// owner reference (the run is in another namespace): the AgentRun controller's sweep deletes them
+// owner reference (the run is in another namespace): the operator's sweep (started by the AgentRun
+// controller here; the Flow controller shares it when both run) deletes them
 // once their run is gone, and never while it exists. A short grace period and interval here; the
 // operator runs the same sweep with 10 minutes each.
 import pino from 'pino';
