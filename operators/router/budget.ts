@@ -38,7 +38,10 @@ export class BudgetLedger {
   /** Usage an account is charged with right now, reservations included. */
   used(key: string): Amount {
     const a = this.account(key);
-    return add(add(add(a.committed, a.flushing), a.local), a.reserved);
+    return {
+      tokens: a.committed.tokens + a.flushing.tokens + a.local.tokens + a.reserved.tokens,
+      costUSD: a.committed.costUSD + a.flushing.costUSD + a.local.costUSD + a.reserved.costUSD,
+    };
   }
 
   /** Reserves `amount` on every account, or on none if any would go over its limit. */

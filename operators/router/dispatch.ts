@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { LaneProvider, LaneSpec, ProviderType } from '../model/lanes/spec.js';
 import type { AttemptSignal, ProviderAdapter } from './providers/types.js';
 import { periodStart } from '../model/lanes/period.js';
-import { UsageAccounting, laneKey, runKey } from './accounting.js';
+import { UsageAccounting, laneKey, runKey, type UsageDelta } from './accounting.js';
 import type { Amount, Reservation } from './budget.js';
 import type { CircuitBreakers } from './breaker.js';
 import { promptTokenBound, type ChatRequest, type EmbedRequest, type EmbedResult, type Usage } from './canonical.js';
@@ -71,6 +71,25 @@ function currentPeriodStart(period: LaneSpec['budget']['period'], nowMs: number)
   return start;
 }
 
+// The candidates per lane, request kind, model and locality: a LanePolicy change makes a new
+// LaneSpec object, so its entry goes with the old one. Refusals are not kept (they are rare and
+// carry an error of their own); a lane's entries are bounded, since callers choose model names.
+const plans = new WeakMap<LaneSpec, Map<string, Candidate[]>>();
+const MAX_PLANS_PER_LANE = 256;
+function cachedPlan(lane: LaneSpec, kind: 'chat' | 'embed', model: string, localOnly: string | undefined): ReturnType<typeof planCandidates> {
+  const key = `${kind}\u0000${localOnly ?? ''}\u0000${model}`;
+  let byKey = plans.get(lane);
+  const hit = byKey?.get(key);
+  if (hit) return { ok: true, candidates: hit };
+  const plan = planCandidates(lane, { kind, model }, { localOnly });
+  if (plan.ok) {
+    if (!byKey) plans.set(lane, (byKey = new Map()));
+    if (byKey.size >= MAX_PLANS_PER_LANE) byKey.clear();
+    byKey.set(key, plan.candidates);
+  }
+  return plan;
+}
+
 interface Admitted { reservation: Reservation; candidates: Candidate[]; maxTokens: number; period: string }
 
 /**
@@ -80,7 +99,7 @@ interface Admitted { reservation: Reservation; candidates: Candidate[]; maxToken
 function admit(deps: DispatchDeps, ctx: CallContext, req: ChatRequest | EmbedRequest): Admitted {
   const { lane, identity } = ctx;
   const localOnly = ctx.sensitive && lane.sensitiveData === 'LocalOnly' ? 'sensitive data' : undefined;
-  const plan = planCandidates(lane, req, { localOnly });
+  const plan = cachedPlan(lane, req.kind, req.model, localOnly);
   if (!plan.ok) throw plan.error;
   const maxTokens = req.kind === 'chat' ? req.maxTokens ?? deps.defaultMaxTokens : 0;
   const prompt = promptTokenBound(req);
@@ -134,7 +153,11 @@ function finish(deps: DispatchDeps, ctx: CallContext, a: Admitted, c: Candidate 
   };
   deps.accounting.record(ctx.lane.name, ctx.lane.budget.period, a.period, delta);
   // The run's own account (AgentRun status.usage), with the provider and model that answered.
-  deps.accounting.recordRun(ctx.identity.namespace, ctx.identity.run, c && usage ? { ...delta, provider: c.provider.name, model: c.model } : delta);
+  if (c && usage) {
+    (delta as Partial<UsageDelta>).provider = c.provider.name;
+    (delta as Partial<UsageDelta>).model = c.model;
+  }
+  deps.accounting.recordRun(ctx.identity.namespace, ctx.identity.run, delta);
   if (c && usage) {
     const m = deps.metrics.target(ctx.lane.name, c.provider.name, c.model);
     m.tokensIn.inc(usage.inputTokens);

@@ -23,8 +23,13 @@ const NUMBERS = ['costUSD', 'promptTokens', 'completionTokens', 'requests', 'fal
 const zeroDelta = (): UsageDelta => ({ costUSD: 0, promptTokens: 0, completionTokens: 0, requests: 0, fallbacks: 0 });
 const isZero = (d: UsageDelta) => NUMBERS.every((k) => d[k] === 0) && d.provider === undefined;
 
+// Spelled out rather than a loop over NUMBERS: this runs twice per request.
 function addDelta(into: UsageDelta, d: Partial<UsageDelta>): void {
-  for (const k of NUMBERS) into[k] += d[k] ?? 0;
+  into.costUSD += d.costUSD ?? 0;
+  into.promptTokens += d.promptTokens ?? 0;
+  into.completionTokens += d.completionTokens ?? 0;
+  into.requests += d.requests ?? 0;
+  into.fallbacks += d.fallbacks ?? 0;
   if (d.provider !== undefined) into.provider = d.provider;
   if (d.model !== undefined) into.model = d.model;
 }

@@ -1,5 +1,6 @@
 // The lane router in its own process for the router benchmark (one event loop, like one pod).
-// Env: KUBECONFIG, LANE_SELECTOR, ROUTER_NAMESPACE, BENCH_ROUTER_LOG (pino level; lines go to /dev/null).
+// Env: KUBECONFIG, LANE_SELECTOR, ROUTER_NAMESPACE, BENCH_ROUTER_LOG (pino level; lines go to /dev/null,
+// or to BENCH_ROUTER_LOG_FILE when set, to read the router's own ttftMs/durationMs per request).
 // Prints "url <url>" and "metrics <url>"; answers "cpu" on stdin with its CPU time.
 import { KubeConfig } from '@kubernetes/client-node';
 import readline from 'node:readline';
@@ -10,7 +11,7 @@ import { startRouter } from '../../operators/router/server.js';
 const kc = new KubeConfig();
 kc.loadFromFile(process.env.KUBECONFIG ?? '');
 // Request logging stays on (it is part of the per-request cost) but goes nowhere.
-const log = pino({ level: process.env.BENCH_ROUTER_LOG ?? 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+const log = pino({ level: process.env.BENCH_ROUTER_LOG ?? 'info' }, pino.destination({ dest: process.env.BENCH_ROUTER_LOG_FILE ?? '/dev/null', sync: false }));
 const router = await startRouter({ kubeConfig: kc, logger: log, laneSelector: process.env.LANE_SELECTOR, namespace: process.env.ROUTER_NAMESPACE, defaultMaxTokens: 256 });
 process.stdout.write(`url ${router.url}\n`);
 // Its metrics, served as `agentlab router --metrics-bind-address` serves them (usage writes for the AgentRun benchmark).

@@ -7,7 +7,7 @@
 // (same chunk count and TTFT as direct).
 // The router runs in its own process (one event loop: one core); the fake Ollama in another.
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000);
-// BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,8 @@ const log = pino({ level: 'warn' }, pino.destination(2));
 interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number> }
 
 function child(script: string, env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS && script === 'router-child.ts' ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const nodeArgs = script === 'router-child.ts' ? process.env.BENCH_NODE_ARGS : script === 'router-bare-proxy.ts' ? process.env.BENCH_BARE_NODE_ARGS : undefined;
+  const proc = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), '--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   const cpuWaiters: ((n: number) => void)[] = [];
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: proc.stdout! });

@@ -78,6 +78,37 @@ describe('Ollama dialect', () => {
     expect(line).toBe(JSON.stringify({ model: 'llama "3"', created_at: parsed.created_at, ...piece, done: false }));
   });
 
+  it.each(['chat', 'generate'] as const)('writes the %s final chunk exactly as JSON.stringify of the final object', (mode) => {
+    for (const [usage, reason, expected] of [
+      [{ inputTokens: 5, outputTokens: 2 }, 'stop', 'stop'],
+      [{ inputTokens: 0, outputTokens: 1e21 }, 'tool_calls', 'stop'],
+      [{ inputTokens: 3, outputTokens: 64 }, 'length', 'length'],
+    ] as const) {
+      const { res, out } = fakeRes();
+      const sink = ollamaChatSink(res, { model: 'llama "3"', stream: true, mode, requestId: 'r' });
+      sink.start();
+      sink.done(usage, reason);
+      const line = out.body.split('\n')[0];
+      const parsed = JSON.parse(line) as { created_at: string; total_duration: number };
+      const piece = mode === 'chat' ? { message: { role: 'assistant', content: '' } } : { response: '' };
+      expect(line).toBe(JSON.stringify({
+        model: 'llama "3"', created_at: parsed.created_at, ...piece, done: true, done_reason: expected,
+        total_duration: parsed.total_duration, load_duration: 0, prompt_eval_count: usage.inputTokens, prompt_eval_duration: 0, eval_count: usage.outputTokens, eval_duration: parsed.total_duration,
+      }));
+      expect(out.body.endsWith('\n')).toBe(true);
+    }
+  });
+
+  it('writes a text chunk with the JSON literal the provider sent for its text', () => {
+    const { res, out } = fakeRes();
+    const sink = ollamaChatSink(res, { model: 'chat', stream: true, mode: 'chat', requestId: 'r' });
+    sink.start();
+    sink.delta('a < b', '"a \\u003c b"');
+    const line = out.body.split('\n')[0];
+    expect(line).toContain('"content":"a \\u003c b"}');
+    expect((JSON.parse(line) as { message: { content: string } }).message.content).toBe('a < b');
+  });
+
   it('answers generate non-streamed in one object', () => {
     const { res, out } = fakeRes();
     const sink = ollamaChatSink(res, { model: 'chat', stream: false, mode: 'generate', requestId: 'r' });

@@ -101,6 +101,7 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
   const head = `{"model":${JSON.stringify(o.model)},"created_at":"`;
   const textOpen = o.mode === 'chat' ? '","message":{"role":"assistant","content":' : '","response":';
   const textClose = o.mode === 'chat' ? '},"done":false}\n' : ',"done":false}\n';
+  const finalOpen = o.mode === 'chat' ? '","message":{"role":"assistant","content":""},"done":true,"done_reason":' : '","response":"","done":true,"done_reason":';
   return {
     get started() {
       return started;
@@ -128,13 +129,19 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
     },
     done(usage: Usage, finishReason: FinishReason) {
       const total = Number(process.hrtime.bigint() - t0);
+      // Ollama reports "stop" when the model answered with tool calls.
+      const reason = finishReason === 'tool_calls' ? 'stop' : finishReason;
+      if (o.stream && Number.isFinite(usage.inputTokens) && Number.isFinite(usage.outputTokens)) {
+        // The streamed final chunk assembled as JSON.stringify would write it (finite numbers print alike).
+        res.end(`${head}${now()}${finalOpen}${JSON.stringify(reason)},"total_duration":${total},"load_duration":0,"prompt_eval_count":${usage.inputTokens},"prompt_eval_duration":0,"eval_count":${usage.outputTokens},"eval_duration":${total}}\n`);
+        return;
+      }
       const final = {
         model: o.model,
         created_at: now(),
         ...piece(o.stream ? '' : text, o.stream ? [] : calls),
         done: true,
-        // Ollama reports "stop" when the model answered with tool calls.
-        done_reason: finishReason === 'tool_calls' ? 'stop' : finishReason,
+        done_reason: reason,
         total_duration: total,
         load_duration: 0,
         prompt_eval_count: usage.inputTokens,
