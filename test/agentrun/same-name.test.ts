@@ -77,3 +77,63 @@ describe.runIf(cluster.nodeSimulator)('AgentRun deleted and created again under 
     expect(run.status!.usage!.totalTokens).toBe(Number(settled.data!.totalTokens));
   }, 300_000);
 });
+
+describe('the router\'s token limit of a run created again under the same name', () => {
+  it('does not count the deleted run\'s usage against the new run\'s limit', async () => {
+    const ns = f.ns;
+    const name = 'budget-again';
+    // The run objects are Flows here (inert: this operator runs the AgentRun controller only), the
+    // token Secrets the router reads made as their controllers make them: owned by the run.
+    const createRun = async () => {
+      await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name, namespace: ns }, spec: { nodes: [{ id: 'ask', type: 'model', model: { prompt: 'x' } }] } }));
+      return (await cluster.request({ path: `/apis/agentlab.dev/v1alpha1/namespaces/${ns}/flows/${name}` })).json() as { metadata: { uid: string } };
+    };
+    const token = async (uid: string, maxTokens: number) => {
+      const t = `tok-${uid}-0123456789abcdef`;
+      await cluster.core.createNamespacedSecret({
+        namespace: ns,
+        body: {
+          apiVersion: 'v1', kind: 'Secret', type: 'agentlab.dev/router-token',
+          metadata: { name: `${name}-router-token`, labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': name }, annotations: { 'agentlab.dev/max-tokens': String(maxTokens) }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name, uid, controller: true }] },
+          data: { token: Buffer.from(t).toString('base64') },
+        },
+      });
+      return t;
+    };
+    // A request reserving little: its prompt's bytes plus one completion token.
+    const ask = (t: string) => f.lanes.post('/api/chat', t, { model: 'chat', messages: [{ role: 'user', content: 'ping' }], stream: false, options: { num_predict: 1 } });
+    const cm = async () => {
+      const r = await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runUsageConfigMapName(ns, name)}` });
+      return r.status === 200 ? (r.json() as { data?: Record<string, string> }) : undefined;
+    };
+
+    const first = await createRun();
+    const t1 = await token(first.metadata.uid, 100000);
+    await cluster.waitFor(async () => (await ask(t1)).status === 200, { what: 'the router to accept the first run\'s token', timeoutMs: 20_000 });
+    for (let i = 0; i < 4; i++) expect((await ask(t1)).status).toBe(200);
+    const used = await cluster.waitFor(async () => {
+      const c = await cm();
+      return c?.data?.requests === '5' ? Number(c.data.totalTokens) : undefined;
+    }, { what: 'the first run\'s 5 requests written', timeoutMs: 20_000 });
+
+    await cluster.core.deleteNamespacedSecret({ namespace: ns, name: `${name}-router-token` });
+    await cluster.request({ method: 'DELETE', path: `/apis/agentlab.dev/v1alpha1/namespaces/${ns}/flows/${name}` });
+    await cluster.waitFor(async () => (await ask(t1)).status === 401, { what: 'the router to forget the first run\'s token', timeoutMs: 20_000 });
+
+    // The new run's limit is what the deleted run used: its own first request fits; counted with
+    // the deleted run's usage it would not.
+    const second = await createRun();
+    expect(second.metadata.uid).not.toBe(first.metadata.uid);
+    const t2 = await token(second.metadata.uid, used);
+    const answer = await cluster.waitFor(async () => {
+      const r = await ask(t2);
+      return r.status === 401 ? undefined : r;
+    }, { what: 'the router to know the second run\'s token', timeoutMs: 20_000 });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    const after = await cluster.waitFor(async () => {
+      const c = await cm();
+      return c?.data?.runUid === second.metadata.uid ? c : undefined;
+    }, { what: 'the second run\'s usage written', timeoutMs: 20_000 });
+    expect(after.data).toMatchObject({ requests: '1', runKind: 'Flow' });
+  }, 120_000);
+});
