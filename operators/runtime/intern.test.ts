@@ -34,8 +34,18 @@ describe('internStrings', () => {
     const b = internStrings(mk(), i);
     expect(b).toEqual(a);
     const before = i.size;
-    expect(before).toBe(5); // namespace, label value, apiVersion, reason, list element
+    expect(before).toBe(5); // namespace, label value, owner apiVersion, reason, list element
     internStrings(mk(), i);
     expect(i.size).toBe(before);
+  });
+});
+
+describe('internStrings and owner references', () => {
+  it('interns the owner\'s uid, which every child of one owner repeats, but not the object\'s own', () => {
+    const i = new StringInterner();
+    const child = (n: number) => JSON.parse(JSON.stringify({ metadata: { uid: `00000000-0000-4000-8000-00000000000${n}`, ownerReferences: [{ uid: '11111111-1111-4111-8111-111111111111' }] } }));
+    internStrings(child(1), i);
+    internStrings(child(2), i);
+    expect(i.size).toBe(1);
   });
 });

@@ -29,20 +29,23 @@ export class StringInterner {
 /** Keys whose values are unique per object: interning them only fills the table. */
 const UNIQUE_VALUE_KEYS = new Set(['uid', 'resourceVersion', 'creationTimestamp']);
 
-/** Replaces, in place, every string value in `value` (objects, arrays) by its interned copy. */
-export function internStrings<T>(value: T, interner: StringInterner): T {
+/**
+ * Replaces, in place, every string value in `value` (objects, arrays) by its interned copy. An
+ * owner reference's uid is interned too: every child of one owner repeats it.
+ */
+export function internStrings<T>(value: T, interner: StringInterner, skipUnique = true): T {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
       if (typeof v === 'string') value[i] = interner.intern(v);
-      else if (v && typeof v === 'object') internStrings(v, interner);
+      else if (v && typeof v === 'object') internStrings(v, interner, skipUnique);
     }
   } else if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
     for (const k of Object.keys(o)) {
       const v = o[k];
-      if (typeof v === 'string') { if (!UNIQUE_VALUE_KEYS.has(k)) o[k] = interner.intern(v); }
-      else if (v && typeof v === 'object') internStrings(v, interner);
+      if (typeof v === 'string') { if (!skipUnique || !UNIQUE_VALUE_KEYS.has(k)) o[k] = interner.intern(v); }
+      else if (v && typeof v === 'object') internStrings(v, interner, skipUnique && k !== 'ownerReferences');
     }
   }
   return value;

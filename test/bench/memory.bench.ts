@@ -57,11 +57,30 @@ interface OperatorProcess { child: ChildProcess; memory(): Promise<Memory>; byKi
 
 /** A way to run the operator process: Node flags and environment (the image runs the first). */
 interface Variant { name: string; nodeArgs: string[]; env: Record<string, string> }
+
+/**
+ * The Node flags and environment the operator image runs with: the operator stage of the
+ * Dockerfile (`ENTRYPOINT ["node", <flags>, "/app/bin/agentlab.js"]`, its `ENV` lines), so the
+ * bench's first figure is the image's and cannot drift from it.
+ */
+function imageVariant(): Variant {
+  const text = readFileSync(path.join(repo, 'Dockerfile'), 'utf8');
+  const stage = text.slice(text.search(/^FROM \S+ AS operator$/m));
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(stage);
+  if (!entry) throw new Error('Dockerfile: no ENTRYPOINT in the operator stage (FROM app AS operator)');
+  const argv = JSON.parse(entry[1]) as string[];
+  const nodeArgs = argv.slice(1, argv.indexOf('/app/bin/agentlab.js'));
+  const env: Record<string, string> = {};
+  for (const m of stage.matchAll(/^ENV (\w+)=(\S+)$/gm)) env[m[1]] = m[2];
+  const how = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...nodeArgs].join(' ');
+  return { name: `as the image runs it${how ? ` (${how})` : ''}`, nodeArgs, env };
+}
+
 const VARIANTS: Variant[] = [
-  { name: 'as the image runs it', nodeArgs: [], env: {} },
-  { name: 'MALLOC_ARENA_MAX=2', nodeArgs: [], env: { MALLOC_ARENA_MAX: '2' } },
-  { name: 'MALLOC_ARENA_MAX=2 --max-semi-space-size=2', nodeArgs: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
-];
+  imageVariant(),
+  { name: 'node without flags', nodeArgs: [], env: {} },
+  { name: '--max-semi-space-size=1', nodeArgs: ['--max-semi-space-size=1'], env: {} },
+].filter((v, i, all) => all.findIndex((w) => JSON.stringify([w.nodeArgs, w.env]) === JSON.stringify([v.nodeArgs, v.env])) === i);
 
 function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace: string, variant: Variant = VARIANTS[0]): Promise<OperatorProcess> {
   const child = spawn(process.execPath, ['--expose-gc', ...variant.nodeArgs, entry], { cwd: repo, env: { ...process.env, ...variant.env, KUBECONFIG: kubeconfig, LEASE_NAMESPACE: leaseNamespace }, stdio: ['ignore', 'pipe', 'inherit'] });
