@@ -39,6 +39,8 @@ export class RunConfigMapSweep {
   private timer?: NodeJS.Timeout;
   private running?: Promise<SweepResult>;
   private stopped = true;
+  /** Set by stop(): a sweep in progress ends after the ConfigMap it is at. */
+  private aborted = false;
   private readonly intervalMs: number;
   private readonly graceMs: number;
   private readonly now: () => number;
@@ -52,11 +54,13 @@ export class RunConfigMapSweep {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.aborted = false;
     this.schedule(Math.min(this.intervalMs, 60_000));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.aborted = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -86,7 +90,7 @@ export class RunConfigMapSweep {
         cont = page.metadata.continue || undefined;
         const now = this.now();
         for (const cm of page.items) {
-          if (this.stopped) return result;
+          if (this.aborted) return result;
           const c = sweepCandidate(cm, now, this.graceMs);
           if (!c) continue;
           try {

@@ -11,7 +11,8 @@ import { agentRunController } from '../../operators/agentrun/controller.js';
 import { AGENTRUNS } from '../../operators/agentrun/resources.js';
 import type { AgentRun } from '../../operators/agentrun/types.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
-import { runUsageConfigMapName } from '../../operators/model/agentrun/usage.js';
+import { runUsageConfigMapName, runUsageMetadata, runUsageToData } from '../../operators/model/agentrun/usage.js';
+import { RunConfigMapSweep } from '../../operators/agentrun/run-configmap-sweep.js';
 import { runReportConfigMapName } from '../../operators/model/agentrun/report.js';
 import { ROUTER_PORT, ROUTER_POD_LABELS, startLaneFixture, type LaneFixture } from '../lanes/support.js';
 
@@ -81,3 +82,37 @@ describe.runIf(cluster.nodeSimulator)('sweep of the router\'s run ConfigMaps', (
     expect(line).toMatchObject({ msg: 'deleted a run ConfigMap that outlived its run', reason: `AgentRun ${ns}/swept no longer exists` });
   }, 240_000);
 });
+
+describe('one run ConfigMap sweep', () => {
+  it('one sweep: deletes what records a run that is gone or replaced by another object of the same name, keeps the rest and what is recent', async () => {
+    const ns = lanes.ns.private;
+    // A router namespace of its own: the operator's background sweep does not look here.
+    const routerNs = await cluster.newNamespace('sweep-router');
+    const flow = async (name: string) => {
+      await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name, namespace: ns }, spec: { nodes: [{ id: 'ask', type: 'model', model: { prompt: 'x' } }] } }));
+      return ((await cluster.request({ path: `/apis/agentlab.dev/v1alpha1/namespaces/${ns}/flows/${name}` })).json() as { metadata: { uid: string } }).metadata.uid;
+    };
+    // Flows are inert here (this operator runs the AgentRun controller only).
+    const current = await flow('current-flow');
+    await flow('replaced-flow');
+    const usage = async (run: string, owner?: { kind: string; uid: string }) => {
+      const meta = runUsageMetadata(ns, run);
+      await cluster.core.createNamespacedConfigMap({ namespace: routerNs, body: { metadata: { name: runUsageConfigMapName(ns, run), ...meta }, data: runUsageToData({ promptTokens: 1, completionTokens: 1, costUSD: 0, requests: 1, fallbacks: 0 }, new Date(), owner) } });
+      return runUsageConfigMapName(ns, run);
+    };
+    const kept = await usage('current-flow', { kind: 'Flow', uid: current });
+    const replaced = await usage('replaced-flow', { kind: 'Flow', uid: '00000000-0000-4000-8000-00000000000a' });
+    const gone = await usage('gone-flow', { kind: 'Flow', uid: '00000000-0000-4000-8000-00000000000b' });
+    const goneRun = await usage('gone-agentrun', { kind: 'AgentRun', uid: '00000000-0000-4000-8000-00000000000c' });
+    const fixtureRun = await usage('run-private');
+    const log = pino({ level: 'silent' });
+
+    expect(await new RunConfigMapSweep({ client, log, routerNamespace: routerNs, graceMs: 60_000 }).sweep()).toEqual({ deleted: [], failed: [] });
+    const swept = await new RunConfigMapSweep({ client, log, routerNamespace: routerNs, graceMs: 0 }).sweep();
+    expect(swept.failed).toEqual([]);
+    expect(swept.deleted.sort()).toEqual([replaced, gone, goneRun].sort());
+    const names = (await cluster.core.listNamespacedConfigMap({ namespace: routerNs, labelSelector: 'agentlab.dev/usage-run=true' })).items.map((c) => c.metadata!.name).sort();
+    expect(names).toEqual([kept, fixtureRun].sort());
+  }, 60_000);
+});
+
