@@ -82,7 +82,9 @@ describe('npm start', () => {
     expect(Buffer.from(secret, 'base64').toString()).toBe(token);
   });
 
-  it('runs the vm examples to Succeeded once approved, one per engine: a pod under RuntimeClass kata and a KubeVirt VirtualMachineInstance', async () => {
+  // The vm examples and the storage example are separate resources npm start applied together; the
+  // storage example mostly waits for the issue poll (15 s, the default): the two cases run at once.
+  it.concurrent('runs the vm examples to Succeeded once approved, one per engine: a pod under RuntimeClass kata and a KubeVirt VirtualMachineInstance', async () => {
     const phase = async (name: string) => (await runKubectl(target, ['-n', 'homelab-private', 'get', 'agentrun', name, '-o', 'jsonpath={.status.phase} {.status.runtime.engine}'], { allowFailure: true })).stdout;
     const runs = [['review-install-scripts-kata', 'kata'], ['review-install-scripts-vm', 'kubevirt']];
     // As the examples say: approve once the lane's local model is served (you are admin here).
@@ -105,7 +107,7 @@ describe('npm start', () => {
     expect(vmi.stdout).toMatch(/review-install-scripts-vm-agent\s+\S+\s+Succeeded/);
   }, 240_000);
 
-  it('runs the storage example to Succeeded as docs/hardwaretasks.md walks it: add-disk, /done and /approve on the fake Forgejo as the printed person, the documentation committed, the issue closed', async () => {
+  it.concurrent('runs the storage example to Succeeded as docs/hardwaretasks.md walks it: add-disk, /done and /approve on the fake Forgejo as the printed person, the documentation committed, the issue closed', async () => {
     const NS = 'homelab-private';
     const NAME = 'chief-horse-storage';
     interface Task { status?: { phase?: string; issue?: { number?: number; url?: string; milestones?: string[] }; steps?: { name: string; phase?: string; message?: string; completedBy?: string; completedVia?: string; approvedBy?: string; approvedVia?: string; outputs?: Record<string, string> }[]; conditions?: { type: string; status: string; reason?: string }[] } }

@@ -72,7 +72,9 @@ describe.runIf(cluster.nodeSimulator)('AgentRun task from a ConfigMap', () => {
   }, 90_000);
 });
 
-describe.runIf(cluster.nodeSimulator)('AgentRun limits.timeout', () => {
+// The runs below are independent (a run each, by name) and mostly wait (the stuck runner 18 s for its
+// pod's deadline): they run at once, each test in its own run.
+describe.runIf(cluster.nodeSimulator).concurrent('AgentRun limits.timeout', () => {
   it('a slow model: the runner stops at its timeout and the run is Failed naming spec.limits.timeout', async () => {
     await f.apply('slow-model', { task: 'ends-e2e: slow', model: 'chat', tools: [files], limits: { timeout: '3s' } });
     const run = await f.waitForPhase('slow-model', FINAL, 90_000);
@@ -103,7 +105,7 @@ describe.runIf(cluster.nodeSimulator)('AgentRun limits.timeout', () => {
   }, 120_000);
 });
 
-describe.runIf(cluster.nodeSimulator)('AgentRun interrupted', () => {
+describe.runIf(cluster.nodeSimulator).concurrent('AgentRun interrupted', () => {
   it('the runner killed mid-run (SIGKILL): Failed/RunnerInterrupted with the turns and transcript so far', async () => {
     await f.apply('killed-runner', { task: 'ends-e2e: interrupt', model: 'chat', tools: [files], limits: { maxTurns: 20 } });
     const pid = await runnerAfterResults('killed-runner', 2);
