@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_FOLDERS, loadControllers } from './manager.js';
+import { CONTROLLER_FOLDERS, controllerFileMissing, loadControllers } from './manager.js';
 import { reconcileOnce } from './runtime/test-kit.js';
 
 describe('loadControllers', () => {
@@ -20,6 +20,21 @@ describe('loadControllers', () => {
   it('loads the HardwareTask controller by name (every kind has a controller now; a folder without controller.ts is reported as in loadControllers)', async () => {
     const loaded = await loadControllers(['modelserver', 'hardwaretask']);
     expect(loaded.map((c) => c.name)).toEqual(['modelserver', 'hardwaretask']);
+  });
+
+  it('skips a folder only when its controller module is missing, not when a module the controller imports is', () => {
+    // The errors Node's ESM loader throws (code, url of the module not found, message).
+    const notFound = (missing: string, from: string) => Object.assign(new Error(`Cannot find module '${missing}' imported from ${from}`), { code: 'ERR_MODULE_NOT_FOUND', url: `file://${missing}` });
+    const href = 'file:///app/operators/agentrun/controller.js';
+    expect(controllerFileMissing(notFound('/app/operators/agentrun/controller.js', '/app/operators/manager.ts'), 'agentrun', href)).toBe(true);
+    // A checkout where controller.ts imports a file that is not there: the operator must fail to
+    // start, not run without its AgentRun controller (npm run chaos met such a tree: no AgentRun reconciled).
+    expect(controllerFileMissing(notFound('/app/operators/agentrun/cache-fields.js', '/app/operators/agentrun/controller.ts'), 'agentrun', href)).toBe(false);
+    expect(controllerFileMissing(Object.assign(new Error('boom'), { code: 'ERR_INVALID_ARG' }), 'agentrun', href)).toBe(false);
+    // Without a url, the module named first in the message decides.
+    const bare = (message: string) => Object.assign(new Error(message), { code: 'ERR_MODULE_NOT_FOUND' });
+    expect(controllerFileMissing(bare("Cannot find module '/app/operators/agentrun/controller.ts' imported from /app/operators/manager.ts"), 'agentrun', href)).toBe(true);
+    expect(controllerFileMissing(bare("Cannot find module '/app/operators/agentrun/cache-fields.js' imported from /app/operators/agentrun/controller.ts"), 'agentrun', href)).toBe(false);
   });
 
   it('hands ControllerDeps to the controller factories (the router location reaches the LanePolicy NetworkPolicies)', async () => {

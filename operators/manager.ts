@@ -102,16 +102,27 @@ export interface Operator {
 
 type ControllerExport = Controller<KubeObject> | ((deps: ControllerDeps) => Controller<KubeObject>);
 
+/**
+ * Whether an import error says the folder's controller module itself does not exist (pure). A
+ * module the controller imports that is missing is not that: it is an error in the controller.
+ */
+export function controllerFileMissing(err: unknown, folder: string, href: string): boolean {
+  const e = err as { code?: string; message?: string; url?: string };
+  if (e.code !== 'ERR_MODULE_NOT_FOUND') return false;
+  if (e.url !== undefined) return e.url === href || e.url === href.replace(/\.js$/, '.ts');
+  // No url: the module named first in the message ("Cannot find module '<it>' imported from ...").
+  const named = /module '([^']+)'/.exec(e.message ?? '')?.[1] ?? '';
+  return new RegExp(`(^|/)${folder}/controller\\.(js|ts)$`).test(named);
+}
+
 async function loadController(folder: string, deps: ControllerDeps): Promise<Controller<KubeObject> | undefined> {
   const url = new URL(`./${folder}/controller.js`, import.meta.url);
   let mod: { controller?: ControllerExport };
   try {
     mod = (await import(url.href)) as { controller?: ControllerExport };
   } catch (err) {
-    const e = err as { code?: string; message?: string; url?: string };
     // Only "this folder has no controller yet" is skipped; errors inside a controller surface.
-    const missing = e.code === 'ERR_MODULE_NOT_FOUND' && (e.url === url.href || (e.message ?? '').includes(`${folder}/controller`));
-    if (missing) return undefined;
+    if (controllerFileMissing(err, folder, url.href)) return undefined;
     throw err;
   }
   if (!mod.controller) throw new Error(`operators/${folder}/controller.ts does not export "controller"`);
