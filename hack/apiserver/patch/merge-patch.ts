@@ -13,15 +13,22 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 
 function mergeValue(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return clone(patch);
-  const out: JsonObject = {};
-  if (isObject(target)) for (const k of Object.keys(target)) put(out, k, clone(target[k]));
+  // One copy of the target, merged into in place (not a copy per key, and again per nested level).
+  const out: JsonObject = isObject(target) ? clone(target) : {};
+  mergeInto(out, patch);
+  return out;
+}
+
+/** Merges `patch` into `out`, which the caller owns; values taken from `patch` are copied. */
+function mergeInto(out: JsonObject, patch: JsonObject): void {
   for (const k of Object.keys(patch)) {
     const v = own(patch, k);
     if (v === null) {
       if (has(out, k)) delete out[k];
+    } else if (isObject(v) && has(out, k) && isObject(out[k])) {
+      mergeInto(out[k] as JsonObject, v);
     } else {
-      put(out, k, mergeValue(has(out, k) ? out[k] : undefined, v));
+      put(out, k, mergeValue(undefined, v));
     }
   }
-  return out;
 }
