@@ -48,7 +48,10 @@ export class CompiledTree {
   private refreshing: Promise<void> | undefined;
   /** The modules the last refresh compiled (relative source paths). */
   private modules = new Set<string>();
+  /** Source mtimes whose output this instance saw up to date: the output is not looked at again until the source changes. */
+  private readonly upToDate = new Map<string, number>();
   private tsconfigRaw: string | undefined;
+  private pruned = false;
 
   /**
    * @param repoRoot the checkout (a resolved path)
@@ -88,9 +91,12 @@ export class CompiledTree {
     // Every job settles before the pass ends (no write continues behind a failed one).
     const failed = (await Promise.allSettled(jobs)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    // A module deleted from the checkout is deleted from the mirror, so importing it fails as with tsx
+    // (looked for on the first pass and whenever the set of modules changed).
+    const changed = modules.size !== this.modules.size || [...modules].some((m) => !this.modules.has(m));
     this.modules = modules;
-    // A module deleted from the checkout is deleted from the mirror, so importing it fails as with tsx.
-    for (const folder of this.folders) await this.prune(folder, expected);
+    if (changed || !this.pruned) for (const folder of this.folders) await this.prune(folder, expected);
+    this.pruned = true;
   }
 
   private async link(rel: string): Promise<void> {
@@ -133,8 +139,13 @@ export class CompiledTree {
   private async compileIfChanged(rel: string): Promise<void> {
     const src = path.join(this.repoRoot, rel);
     const dest = path.join(this.outDir, compiledPath(rel));
-    const [s, d] = await Promise.all([stat(src), stat(dest).catch(() => undefined)]);
-    if (d && sameMs(d.mtimeMs, s.mtimeMs)) return;
+    const s = await stat(src);
+    if (this.upToDate.get(rel) === s.mtimeMs) return;
+    const d = await stat(dest).catch(() => undefined);
+    if (d && sameMs(d.mtimeMs, s.mtimeMs)) {
+      this.upToDate.set(rel, s.mtimeMs);
+      return;
+    }
     const code = await readFile(src, 'utf8');
     const out = await transform(code, { loader: 'ts', format: 'esm', platform: 'node', target: 'node20', sourcefile: src, tsconfigRaw: this.tsconfigRaw });
     await mkdir(path.dirname(dest), { recursive: true });
@@ -143,6 +154,7 @@ export class CompiledTree {
     await writeFile(tmp, out.code);
     await utimes(tmp, s.atimeMs / 1000, s.mtimeMs / 1000);
     await rename(tmp, dest);
+    this.upToDate.set(rel, s.mtimeMs);
   }
 
   private async prune(rel: string, expected: Set<string>): Promise<void> {
