@@ -35,12 +35,15 @@ export function benchChild(script: string, env: Record<string, string>, expect: 
   });
 }
 
-/** In a helper process: answer "cpu" on stdin with this process's CPU time. */
+/**
+ * In a helper process: answer "cpu" on stdin with this process's CPU time, and exit when stdin
+ * closes (the benchmark is gone, however it ended: no helper outlives it).
+ */
 export function answerCpu(): void {
   readline.createInterface({ input: process.stdin }).on('line', (line) => {
     if (line.trim() === 'cpu') {
       const u = process.cpuUsage();
       process.stdout.write(`cpu ${u.user + u.system}\n`);
     }
-  });
+  }).on('close', () => process.exit(0));
 }

@@ -94,8 +94,13 @@ export async function benchCluster(dir: string, log: Logger): Promise<BenchClust
     async stop() {
       await cluster.simulator?.sim.stop();
       if (!backend.disposable) {
-        // Not awaited to the end: namespace teardown is the cluster's business.
-        for (const c of cleanups.reverse()) await client.delete(c.resource, undefined, c.name).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+        // Not awaited to the end: namespace teardown is the cluster's business. A failed delete is
+        // said, not thrown: the figures are printed already.
+        for (const c of cleanups.reverse()) {
+          await client.delete(c.resource, undefined, c.name).catch((err: unknown) => {
+            if (!isNotFound(err)) console.error(`deleting ${c.resource.kind} ${c.name} failed: ${(err as Error).message}; delete it by hand`);
+          });
+        }
       }
       client.close();
       await backend.stop();

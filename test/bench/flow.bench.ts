@@ -1,8 +1,8 @@
 // Flow benchmark. Run: npm run bench:flow
 // A Flow of BENCH_WAVES x BENCH_WIDTH trivial tool nodes (default 10 x 20 = 200; every node of a
-// wave depends on every node of the wave before) from create to Succeeded, against the floor: a
-// hand-written client that creates the same pods (desiredToolPod) in the same waves and starts a
-// wave when the previous one has succeeded. Prints, never asserts: the time to plan the 200-node
+// wave depends on every node of the wave before) from create to Succeeded, against the floor, run
+// at the same time in another namespace: a hand-written client that creates the same pods
+// (desiredToolPod) in the same waves and starts a wave when the previous one has succeeded. Prints, never asserts: the time to plan the 200-node
 // graph, wall time, time per wave beyond the pods' own time (both runs, and the ratio), the
 // operator's CPU and API writes per node.
 // BENCH_KUBECONFIG: run on that cluster instead of the embedded API server (bench-cluster.ts).
@@ -97,80 +97,88 @@ async function main(): Promise<void> {
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-flow-'));
   const cluster = await benchCluster(dir, log);
-  await cluster.startSimulator();
-  console.log(cluster.describe());
-  const kc = cluster.kc;
-  const client = new KubeClient(kc);
-  const id = randomBytes(3).toString('hex');
-  const floorNs = await cluster.newNamespace(`bench-floor-${id}`);
-  const flowNs = await cluster.newNamespace(`bench-flow-${id}`);
-  const watcher = new KubeClient(kc);
-  const timeout = <T>(p: Promise<T>, what: string) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not done within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref())]);
+  try {
+    await cluster.startSimulator();
+    console.log(cluster.describe());
+    const kc = cluster.kc;
+    const client = new KubeClient(kc);
+    const id = randomBytes(3).toString('hex');
+    const floorNs = await cluster.newNamespace(`bench-floor-${id}`);
+    const flowNs = await cluster.newNamespace(`bench-flow-${id}`);
+    const watcher = new KubeClient(kc);
+    const timeout = <T>(p: Promise<T>, what: string) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not done within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref())]);
 
-  // The floor: the same pods, created wave by wave by a plain client that watches them.
-  let floorT0 = 0;
-  const floorPods = podWatch(watcher, floorNs, () => floorT0);
-  const floorClient = new KubeClient(kc);
-  const floorName = (node: string) => `floor-${node}-1`;
-  floorT0 = performance.now();
-  for (let w = 0; w < WAVES; w++) {
-    const nodes = spec.nodes.slice(w * WIDTH, (w + 1) * WIDTH);
-    await Promise.all(nodes.map((node) => floorClient.create(PODS, desiredToolPod({ flow: { name: 'floor', namespace: floorNs }, node, attempt: 1, inputs: {}, command: [], args: node.tool!.args ?? [] }))));
-    await timeout(floorPods.waitFor(nodes.map((n) => floorName(n.id))), `floor wave ${w}`);
+    // The Flow, run by the operator in its own process, and the floor at the same time: the same
+    // pods, created wave by wave by a plain client that watches them, in another namespace. Both
+    // share the server, the simulator and the machine's load alike.
+    const operator = await benchChild('flow-operator-child.ts', { KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: flowNs }, ['metrics']);
+    let floorT0 = 0;
+    const floorPods = podWatch(watcher, floorNs, () => floorT0);
+    const floorClient = new KubeClient(kc);
+    const floorName = (node: string) => `floor-${node}-1`;
+    let flowT0 = 0;
+    const flowPods = podWatch(watcher, flowNs, () => flowT0);
+    let flowDone: () => void = () => {};
+    const succeeded = new Promise<void>((r) => { flowDone = r; });
+    let flowEnd = 0;
+    const flowInf = new Informer({ client: watcher, resource: FLOWS, namespaces: [flowNs], logger: log });
+    flowInf.addHandler((_type, obj: KubeObject) => {
+      const phase = (obj as FlowObject).status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') {
+        flowEnd ||= performance.now() - flowT0;
+        if (phase === 'Failed') console.log(`the flow failed: ${JSON.stringify((obj as FlowObject).status?.conditions)}`);
+        flowDone();
+      }
+    });
+    flowInf.start();
+    const op0 = await scrape(operator.urls.metrics);
+    const cpu0 = await operator.cpuMicros();
+    const runFloor = async (): Promise<number> => {
+      floorT0 = performance.now();
+      for (let w = 0; w < WAVES; w++) {
+        const nodes = spec.nodes.slice(w * WIDTH, (w + 1) * WIDTH);
+        await Promise.all(nodes.map((node) => floorClient.create(PODS, desiredToolPod({ flow: { name: 'floor', namespace: floorNs }, node, attempt: 1, inputs: {}, command: [], args: node.tool!.args ?? [] }))));
+        await timeout(floorPods.waitFor(nodes.map((n) => floorName(n.id))), `floor wave ${w}`);
+      }
+      return performance.now() - floorT0;
+    };
+    const runFlow = async (): Promise<number> => {
+      flowT0 = performance.now();
+      await client.create(FLOWS, { apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'bench', namespace: flowNs }, spec });
+      await timeout(succeeded, 'the flow');
+      return flowEnd;
+    };
+    const [floorTotal, flowTotal] = await Promise.all([runFloor(), runFlow()]);
+    const floor = waveFigures(floorPods.times, floorName, floorTotal);
+    await floorPods.informer.stop();
+    const cpu1 = await operator.cpuMicros();
+    const op1 = await scrape(operator.urls.metrics);
+    const flow = waveFigures(flowPods.times, (node) => `bench-${node}-1`, flowTotal);
+    const opWrites = writes(op1) - writes(op0);
+    const flowObj = await client.get<FlowObject>(FLOWS, flowNs, 'bench');
+    const labelled = (await client.list(PODS, flowNs, { labelSelector: `${FLOW_LABEL}=bench` })).items.length;
+
+    const floorSucceeded = [...floorPods.times.values()].filter((t) => t.succeeded !== undefined).length;
+    printTable([
+      ['outcome', `${flowObj.status?.phase} (${flowObj.status?.progress}, ${labelled} pods)`, `${floorSucceeded}/${NODES} pods Succeeded`, ''],
+      ['wall time, create -> Succeeded', secs(flowTotal), secs(floorTotal), `${ratio(flowTotal, floorTotal)} (target <= 1.25x)`],
+      ["pods' own time per wave (seen -> Succeeded, longest)", secs(flow.podMaxAvg), secs(floor.podMaxAvg), ''],
+      ["time per wave beyond the pods' own", secs(flow.beyondPerWave), secs(floor.beyondPerWave), `${ratio(flow.beyondPerWave, Math.max(floor.beyondPerWave, 1))} (+${secs(flow.beyondPerWave - floor.beyondPerWave)} per wave)`],
+      ['API writes per node', `${(opWrites / NODES).toFixed(2)} (${opWrites}: pods, status, events)`, `1.00 (${NODES} pod creates)`, ratio(opWrites, NODES)],
+      ['operator CPU per node', `${((cpu1 - cpu0) / 1e3 / NODES).toFixed(1)} ms (${((cpu1 - cpu0) / 1e6).toFixed(2)} s, ${sum(op1, 'controller_runtime_reconcile_total') - sum(op0, 'controller_runtime_reconcile_total')} reconciles)`, '', ''],
+    ], ['figure', 'flow (operator)', 'floor (plain client, same pods, same waves)', 'flow / floor']);
+    console.log(`per wave (flow): ${flow.spans.map((s, w) => `${w}: ${secs(s.end - s.start)}`).join(', ')}`);
+
+    await flowInf.stop();
+    await flowPods.informer.stop();
+    watcher.close();
+    floorClient.close();
+    await operator.stop();
+    client.close();
+  } finally {
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
   }
-  const floorTotal = performance.now() - floorT0;
-  const floor = waveFigures(floorPods.times, floorName, floorTotal);
-  await floorPods.informer.stop();
-
-  // The Flow, run by the operator in its own process.
-  const operator = await benchChild('flow-operator-child.ts', { KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: flowNs }, ['metrics']);
-  let flowT0 = 0;
-  const flowPods = podWatch(watcher, flowNs, () => flowT0);
-  let flowDone: () => void = () => {};
-  const succeeded = new Promise<void>((r) => { flowDone = r; });
-  let flowEnd = 0;
-  const flowInf = new Informer({ client: watcher, resource: FLOWS, namespaces: [flowNs], logger: log });
-  flowInf.addHandler((_type, obj: KubeObject) => {
-    const phase = (obj as FlowObject).status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') {
-      flowEnd ||= performance.now() - flowT0;
-      if (phase === 'Failed') console.log(`the flow failed: ${JSON.stringify((obj as FlowObject).status?.conditions)}`);
-      flowDone();
-    }
-  });
-  flowInf.start();
-  const op0 = await scrape(operator.urls.metrics);
-  const cpu0 = await operator.cpuMicros();
-  flowT0 = performance.now();
-  await client.create(FLOWS, { apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', metadata: { name: 'bench', namespace: flowNs }, spec });
-  await timeout(succeeded, 'the flow');
-  const flowTotal = flowEnd;
-  const cpu1 = await operator.cpuMicros();
-  const op1 = await scrape(operator.urls.metrics);
-  const flow = waveFigures(flowPods.times, (node) => `bench-${node}-1`, flowTotal);
-  const opWrites = writes(op1) - writes(op0);
-  const flowObj = await client.get<FlowObject>(FLOWS, flowNs, 'bench');
-  const labelled = (await client.list(PODS, flowNs, { labelSelector: `${FLOW_LABEL}=bench` })).items.length;
-
-  const floorSucceeded = [...floorPods.times.values()].filter((t) => t.succeeded !== undefined).length;
-  printTable([
-    ['outcome', `${flowObj.status?.phase} (${flowObj.status?.progress}, ${labelled} pods)`, `${floorSucceeded}/${NODES} pods Succeeded`, ''],
-    ['wall time, create -> Succeeded', secs(flowTotal), secs(floorTotal), `${ratio(flowTotal, floorTotal)} (target <= 1.25x)`],
-    ["pods' own time per wave (seen -> Succeeded, longest)", secs(flow.podMaxAvg), secs(floor.podMaxAvg), ''],
-    ["time per wave beyond the pods' own", secs(flow.beyondPerWave), secs(floor.beyondPerWave), `${ratio(flow.beyondPerWave, Math.max(floor.beyondPerWave, 1))} (+${secs(flow.beyondPerWave - floor.beyondPerWave)} per wave)`],
-    ['API writes per node', `${(opWrites / NODES).toFixed(2)} (${opWrites}: pods, status, events)`, `1.00 (${NODES} pod creates)`, ratio(opWrites, NODES)],
-    ['operator CPU per node', `${((cpu1 - cpu0) / 1e3 / NODES).toFixed(1)} ms (${((cpu1 - cpu0) / 1e6).toFixed(2)} s, ${sum(op1, 'controller_runtime_reconcile_total') - sum(op0, 'controller_runtime_reconcile_total')} reconciles)`, '', ''],
-  ], ['figure', 'flow (operator)', 'floor (plain client, same pods, same waves)', 'flow / floor']);
-  console.log(`per wave (flow): ${flow.spans.map((s, w) => `${w}: ${secs(s.end - s.start)}`).join(', ')}`);
-
-  await flowInf.stop();
-  await flowPods.informer.stop();
-  watcher.close();
-  floorClient.close();
-  await operator.stop();
-  client.close();
-  await cluster.stop();
-  await rm(dir, { recursive: true, force: true });
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
