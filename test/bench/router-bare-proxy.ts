@@ -7,14 +7,38 @@ import readline from 'node:readline';
 
 const upstream = new URL(process.env.UPSTREAM ?? '');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
-const server = http.createServer((req, res) => {
+// A kept-alive connection the fake closed as idle just as it was reused resets before any answer:
+// that request is sent once more on a new connection, as the router does (providers/http.ts), so
+// that neither side of the comparison fails on that race. The request is piped; its chunks are
+// also kept for that case.
+function forward(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer[], retry: boolean): void {
+  let answered = false;
   const up = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent }, (ures) => {
+    answered = true;
     res.writeHead(ures.statusCode ?? 502, ures.headers);
     ures.pipe(res);
   });
   up.setNoDelay(true);
-  up.on('error', () => { res.statusCode = 502; res.end(); });
-  req.pipe(up);
+  up.on('error', (err: NodeJS.ErrnoException) => {
+    if (!retry && !answered && up.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      const again = () => forward(req, res, body, true);
+      if (req.complete) again();
+      else req.once('end', again);
+      return;
+    }
+    res.statusCode = 502;
+    res.end();
+  });
+  if (!retry) req.pipe(up);
+  else {
+    for (const c of body) up.write(c);
+    up.end();
+  }
+}
+const server = http.createServer((req, res) => {
+  const body: Buffer[] = [];
+  req.on('data', (c: Buffer) => body.push(c));
+  forward(req, res, body, false);
 });
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {

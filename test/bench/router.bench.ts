@@ -5,7 +5,8 @@
 // Targets: router CPU per request within 1.3x of a bare Node reverse proxy piping the same streams
 // (the floor, measured in the same run), p99 added latency < 1 ms at one stream, and no buffering
 // (same chunk count and TTFT as direct).
-// The router runs in its own process (one event loop: one core); the fake Ollama in another.
+// The router runs in its own process (one event loop: one core); the fake Ollama in another. Each
+// runs its JavaScript compiled as the images do (BENCH_TSX=1: through tsx, as before 2026-12-03).
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000);
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { installCrds, readCrdManifests } from '../harness/crds.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/model/lanes/resources.js';
 
@@ -29,9 +31,22 @@ const log = pino({ level: 'warn' }, pino.destination(2));
 
 interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number> }
 
-function child(script: string, env: Record<string, string>): Promise<Child> {
+// Every child started, so that a failed run does not leave them running.
+const started: ChildProcess[] = [];
+
+/**
+ * How a child runs: its JavaScript compiled as the images run it (test/harness/node-entry.ts: no
+ * tsx loader, none of the name-keeping wrappers tsx adds to every closure), or with BENCH_TSX=1
+ * through tsx as the benchmark ran before 2026-12-03 (for comparing with older figures).
+ */
+async function entry(script: string): Promise<string[]> {
+  return process.env.BENCH_TSX === '1' ? ['--import', 'tsx', path.join(here, script)] : nodeEntry(path.join('test', 'bench', script));
+}
+
+async function child(script: string, env: Record<string, string>): Promise<Child> {
   const nodeArgs = script === 'router-child.ts' ? process.env.BENCH_NODE_ARGS : script === 'router-bare-proxy.ts' ? process.env.BENCH_BARE_NODE_ARGS : undefined;
-  const proc = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), '--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), ...(await entry(script))], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  started.push(proc);
   const cpuWaiters: ((n: number) => void)[] = [];
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: proc.stdout! });
@@ -66,7 +81,7 @@ function stream(url: string, token: string | undefined, model: string): Promise<
     let rest = '';
     const req = http.request(u, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
       if (res.statusCode !== 200) {
-        reject(new Error(`HTTP ${res.statusCode}`));
+        reject(new Error(`HTTP ${res.statusCode} from ${url}`));
         res.resume();
         return;
       }
@@ -149,7 +164,7 @@ async function main(): Promise<void> {
   const warm = Math.max(32, ...levels);
   for (const fn of [direct, routed, proxied]) await run(warm, Math.max(500, 2 * warm), fn);
 
-  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start)`);
+  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'})`);
   console.log('The floor: a bare Node.js reverse proxy (router-bare-proxy.ts) piping the same streams in the same run, interleaved with the router and direct calls.');
   console.log('streams | direct p50   p99 ms | router added p50  p99 ms | bare proxy added p50  p99 ms | TTFT diff router p50 p99 ms | chunks direct/router/bare | router CPU/req | bare proxy CPU/req | router/bare CPU (target <= 1.3x) | fake Ollama CPU/req');
   let routerP99At1 = NaN;
@@ -198,5 +213,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err);
+  for (const p of started) p.kill('SIGTERM');
   process.exit(1);
 });
