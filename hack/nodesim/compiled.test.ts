@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compiledPath, compiledTree, fileRole, sameMs } from './compiled.js';
+import { compiledPath, compiledTree, entrypointArgs, fileRole, sameMs } from './compiled.js';
 
 const run = promisify(execFile);
 
@@ -104,6 +104,18 @@ describe('CompiledTree', () => {
     const main = (await tree.entrypoint('operators/tool/main.ts'))!;
     await expect(stat(path.join(tree.outDir, 'operators', 'tool', 'greet.js'))).rejects.toThrow(/ENOENT/);
     await expect(run(process.execPath, [main])).rejects.toThrow(/Cannot find module/);
+  });
+
+  it('runs an entrypoint through tsx when the mirror cannot be written or does not compile it', async () => {
+    const blocker = path.join(path.dirname(repo), 'a-file');
+    await writeFile(blocker, '');
+    const unwritable = await entrypointArgs(compiledTree(repo, path.join(blocker, 'mirror'), ['operators']), repo, 'operators/tool/main.ts');
+    expect(unwritable.args).toEqual(['--import', 'tsx', path.join(repo, 'operators/tool/main.ts')]);
+    expect((unwritable.unwritable as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    const testdata = await entrypointArgs(compiledTree(repo, out, ['operators']), repo, 'operators/tool/testdata/in.txt');
+    expect(testdata).toEqual({ args: ['--import', 'tsx', path.join(repo, 'operators/tool/testdata/in.txt')] });
+    const tree = await compiledTree(repo, out, ['operators']);
+    expect(await entrypointArgs(Promise.resolve(tree), repo, 'operators/tool/main.ts')).toEqual({ args: [path.join(tree.outDir, 'operators/tool/main.js')] });
   });
 
   it('names the file and line of a syntax error', async () => {

@@ -182,3 +182,23 @@ export function defaultCompiledDir(repoRoot: string, name = 'compiled'): string 
   const checkout = createHash('sha256').update(path.resolve(repoRoot)).digest('hex').slice(0, 12);
   return path.join(repoRoot, 'node_modules', '.cache', 'agentlab', name, checkout);
 }
+
+/** Errors making or writing the mirror after which an entrypoint runs through tsx instead. */
+const MIRROR_UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR']);
+
+/**
+ * The node arguments that run `entrypoint` (relative to repoRoot): its compiled file, or the
+ * TypeScript through tsx when the mirror does not compile it (a testdata module) or cannot be
+ * written (read-only node_modules, a full disk: `unwritable` says why). A compile error (a syntax
+ * error in the sources) is thrown, naming the file and line.
+ */
+export async function entrypointArgs(tree: Promise<CompiledTree>, repoRoot: string, entrypoint: string): Promise<{ args: string[]; unwritable?: Error }> {
+  const tsx = ['--import', 'tsx', path.resolve(repoRoot, entrypoint)];
+  try {
+    const compiled = await (await tree).entrypoint(entrypoint);
+    return { args: compiled ? [compiled] : tsx };
+  } catch (err) {
+    if (!MIRROR_UNWRITABLE.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    return { args: tsx, unwritable: err as Error };
+  }
+}

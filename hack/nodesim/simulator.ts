@@ -30,7 +30,7 @@ import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './node
 import { podStatus, unschedulableCondition } from './podstatus.js';
 import { schedulePod } from './schedule.js';
 import { VmiDriver } from './kubevirt.js';
-import { compiledTree, defaultCompiledDir, type CompiledTree } from './compiled.js';
+import { compiledTree, defaultCompiledDir, entrypointArgs, type CompiledTree } from './compiled.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 
 export const LOG_URL_ANNOTATION = 'sim.agentlab.dev/log-url';
@@ -161,6 +161,7 @@ class Simulator {
   private kubeletServer: { port: number; close(): Promise<void> } | undefined;
   private tmpDir = '';
   private compiled: Promise<CompiledTree> | undefined;
+  private mirrorWarned = false;
   logBase = '';
   /** VirtualMachineInstances, once the cluster serves them (kubevirt.ts). */
   private vmis: VmiDriver | undefined;
@@ -265,9 +266,12 @@ class Simulator {
       this.compiled = undefined;
       throw err;
     });
-    const compiled = await (await this.compiled).entrypoint(entrypoint);
-    // An entrypoint the mirror does not compile (a test's own image in a testdata folder) runs through tsx.
-    return compiled ? [compiled] : ['--import', 'tsx', path.resolve(root, entrypoint)];
+    const { args, unwritable } = await entrypointArgs(this.compiled, root, entrypoint);
+    if (unwritable && !this.mirrorWarned) {
+      this.mirrorWarned = true;
+      this.log.warn({ err: String(unwritable), dir: this.opts.compiledDir || defaultCompiledDir(root) }, 'cannot write the compiled mirror; runtime images run through tsx');
+    }
+    return args;
   }
 
   async stop(): Promise<void> {
