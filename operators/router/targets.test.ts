@@ -6,7 +6,7 @@ import type { ServiceAccess } from '../runtime/service-access.js';
 import { UpstreamFailure } from './providers/http.js';
 import { TargetResolver } from './targets.js';
 
-const ms: ModelServer = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'llm', namespace: 'ai' }, spec: { models: [{ name: 'llama3.1:8b' }] } } as ModelServer;
+const ms: ModelServer = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'llm', namespace: 'ai' }, spec: { models: [{ name: 'llama3.1:8b' }] }, status: { models: [{ name: 'llama3.1:8b', present: true }] } } as ModelServer;
 const provider = { name: 'local', type: 'ollama', modelServerRef: { namespace: 'ai', name: 'llm' } } as never;
 const client = { server: new URL('https://127.0.0.1:6443') } as KubeClient;
 const kc = { applyToHTTPSOptions: async (o: { headers?: Record<string, string> }) => { o.headers = { Authorization: 'Bearer t' }; } } as unknown as KubeConfig;
@@ -46,6 +46,14 @@ describe('TargetResolver and the ModelServer\'s models', () => {
     expect(err).toMatchObject({ failure: 'Unavailable', message: 'ModelServer ai/llm has not pulled model llama3.1:8b yet (pulling)' });
   });
 
+  it('is Unavailable for a model the spec requests while the status has not reported it yet (no status, or a status from before the model was added)', async () => {
+    for (const stale of [{ ...ms, status: undefined } as ModelServer, withModels([{ name: 'qwen2.5:7b', present: true }])]) {
+      const err = await resolver({ base }, [stale]).resolve(provider, 'llama3.1:8b').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamFailure);
+      expect(err).toMatchObject({ failure: 'Unavailable', message: 'ModelServer ai/llm has not reported model llama3.1:8b pulled yet' });
+    }
+  });
+
   it('resolves once the model is present, and for a model the status does not list (the server answers for it)', async () => {
     const pulled = withModels([{ name: 'llama3.1', present: true }, { name: 'nomic-embed-text', present: false, message: 'waiting to pull' }]);
     expect(await resolver({ base }, [pulled]).resolve(provider, 'llama3.1:latest')).toEqual({ baseURL: 'http://127.0.0.1:41000', model: 'llama3.1:latest' });
@@ -54,7 +62,7 @@ describe('TargetResolver and the ModelServer\'s models', () => {
 });
 
 describe('TargetResolver for a vLLM ModelServer', () => {
-  const vllm = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'vllm-3070', namespace: 'ai' }, spec: { runtime: 'vllm', models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct' }] } } as ModelServer;
+  const vllm = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'vllm-3070', namespace: 'ai' }, spec: { runtime: 'vllm', models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct' }] }, status: { models: [{ name: 'Qwen/Qwen2.5-1.5B-Instruct', present: true }] } } as ModelServer;
   const qwen = { name: 'local-qwen', type: 'openai-compatible', modelServerRef: { namespace: 'ai', name: 'vllm-3070' } } as never;
 
   it("points the OpenAI-compatible adapter at the Service's /v1 on vLLM's port, with the served model name", async () => {

@@ -49,6 +49,12 @@ export class TargetResolver {
       // "try pulling it first", a refusal callers take as final): unavailable for now, like a server still starting.
       const pending = ms.status?.models?.find((x) => normalizeModelName(x.name) === normalizeModelName(model) && x.present === false);
       if (pending) throw new UpstreamFailure('Unavailable', `ModelServer ${ref} has not pulled model ${model} yet${pending.message ? ` (${pending.message})` : ''}`);
+      // A model the spec asks for that the status does not report yet (the first reconcile has not
+      // reached the server, or the model was just added): it is being pulled, not missing for good.
+      const wanted = normalizeModelName(model);
+      const requested = ms.spec?.models?.some((x) => normalizeModelName(x.name) === wanted);
+      const reported = ms.status?.models?.some((x) => normalizeModelName(x.name) === wanted && x.present === true);
+      if (requested && !reported) throw new UpstreamFailure('Unavailable', `ModelServer ${ref} has not reported model ${model} pulled yet`);
       let url: string;
       try {
         ({ url } = await serverBase(this.services, ms));
