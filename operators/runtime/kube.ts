@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** The parts of a Kubernetes object the runtime reads; kinds add their own spec and status. */
@@ -261,16 +260,11 @@ export class KubeClient {
   }
 }
 
-/**
- * The response body as text, decoded chunk by chunk: a list page of several MB never becomes one
- * Buffer (memory outside V8's heap that the C allocator rarely gives back to the system).
- */
 export function readBody(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const decoder = new StringDecoder('utf8');
-    let text = '';
-    res.on('data', (c: Buffer) => { text += decoder.write(c); });
-    res.on('end', () => resolve(text + decoder.end()));
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.on('error', reject);
   });
 }
