@@ -33,7 +33,9 @@ export const routerCommand: Command = {
     const listen = parseBindAddress('listen', parsed.values.listen ?? '127.0.0.1:8080');
     if (!listen) throw new UsageError('--listen: the router needs an address to serve on');
     const metricsAddr = parseBindAddress('metrics-bind-address', parsed.values['metrics-bind-address'] ?? '0');
-    const logger = pino({ name: 'agentlab-router', level: parseLogLevel(parsed.values['log-level']) });
+    const { routerLogDestination } = await import('../router/log-destination.js');
+    // Request lines go to stdout in batches (at least every second): a write per line was the router's largest per-request cost.
+    const logger = pino({ name: 'agentlab-router', level: parseLogLevel(parsed.values['log-level']) }, routerLogDestination(1));
     const kubeConfig = loadKubeConfig(parsed.values.kubeconfig);
     const { startRouter } = await import('../router/server.js');
     const router = await startRouter({ kubeConfig, host: listen.host, port: listen.port, logger });

@@ -7,11 +7,12 @@ import readline from 'node:readline';
 import pino from 'pino';
 import { serveHttp } from '../../operators/runtime/http.js';
 import { startRouter } from '../../operators/router/server.js';
+import { routerLogDestination } from '../../operators/router/log-destination.js';
 
 const kc = new KubeConfig();
 kc.loadFromFile(process.env.KUBECONFIG ?? '');
-// Request logging stays on (it is part of the per-request cost) but goes nowhere.
-const log = pino({ level: process.env.BENCH_ROUTER_LOG ?? 'info' }, pino.destination({ dest: process.env.BENCH_ROUTER_LOG_FILE ?? '/dev/null', sync: false }));
+// Request logging stays on (it is part of the per-request cost), written as `agentlab router` writes it, but goes nowhere.
+const log = pino({ level: process.env.BENCH_ROUTER_LOG ?? 'info' }, routerLogDestination(process.env.BENCH_ROUTER_LOG_FILE ?? '/dev/null'));
 const router = await startRouter({ kubeConfig: kc, logger: log, laneSelector: process.env.LANE_SELECTOR, namespace: process.env.ROUTER_NAMESPACE, defaultMaxTokens: 256 });
 process.stdout.write(`url ${router.url}\n`);
 // Its metrics, served as `agentlab router --metrics-bind-address` serves them (usage writes for the AgentRun benchmark).

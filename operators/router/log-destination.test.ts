@@ -1,0 +1,35 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { routerLogDestination } from './log-destination.js';
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function lines(file: string): Promise<string[]> {
+  return (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+}
+
+describe('routerLogDestination', () => {
+  it('writes a few lines without waiting for a full batch, and every line of a large burst', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'router-log-'));
+    const file = path.join(dir, 'router.log');
+    const dest = routerLogDestination(file);
+    const log = pino({ level: 'info' }, dest);
+    log.info({ requestId: 'a' }, 'request');
+    log.info({ requestId: 'b' }, 'request');
+    // Far below a batch: the periodic flush writes them (polled, no time asserted).
+    for (let i = 0; i < 200 && (await lines(file)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await lines(file)).map((l) => (JSON.parse(l) as { requestId: string }).requestId)).toEqual(['a', 'b']);
+    for (let i = 0; i < 1000; i++) log.info({ requestId: `r${i}` }, 'request');
+    for (let i = 0; i < 200 && (await lines(file)).length < 1002; i++) await new Promise((r) => setTimeout(r, 50));
+    const all = await lines(file);
+    expect(all).toHaveLength(1002);
+    expect(JSON.parse(all[1001])).toMatchObject({ requestId: 'r999', msg: 'request' });
+    dest.end();
+  });
+});
