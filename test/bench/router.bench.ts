@@ -70,8 +70,13 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
 interface Sample { totalMs: number; ttftMs: number; chunks: number }
 
-/** One streamed chat: time to the first token-bearing chunk and to the end. */
-function stream(url: string, token: string | undefined, model: string): Promise<Sample> {
+/**
+ * One streamed chat: time to the first token-bearing chunk and to the end. A pooled connection the
+ * server closed as idle just as it was reused (the fake Ollama closes idle ones after 5 s, and a
+ * row of the other sides takes longer under load) resets before any answer: that chat is sent
+ * once more, as the router and the bare proxy do upstream.
+ */
+function stream(url: string, token: string | undefined, model: string, mayRetry = true): Promise<Sample> {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Write two sentences about homelabs.' }], stream: true, options: { num_predict: 64 } });
   const u = new URL(`${url}/api/chat`);
   return new Promise((resolve, reject) => {
@@ -79,7 +84,9 @@ function stream(url: string, token: string | undefined, model: string): Promise<
     let ttft = -1;
     let chunks = 0;
     let rest = '';
+    let answered = false;
     const req = http.request(u, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
+      answered = true;
       if (res.statusCode !== 200) {
         reject(new Error(`HTTP ${res.statusCode} from ${url}`));
         res.resume();
@@ -104,7 +111,10 @@ function stream(url: string, token: string | undefined, model: string): Promise<
       res.on('error', reject);
     });
     req.setNoDelay(true);
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (mayRetry && req.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) stream(url, token, model, false).then(resolve, reject);
+      else reject(err);
+    });
     req.end(body);
   });
 }
