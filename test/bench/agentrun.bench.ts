@@ -25,6 +25,7 @@ import { Informer } from '../../operators/runtime/informer.js';
 import { AGENTRUNS, CONFIGMAPS, LANEPOLICIES } from '../../operators/agentrun/resources.js';
 import { RUN_USAGE_LABEL, runUsageFromConfigMap } from '../../operators/model/agentrun/usage.js';
 import type { AgentRun } from '../../operators/agentrun/types.js';
+import { agentRunController } from '../../operators/agentrun/controller.js';
 import { agentRunFloor } from './agentrun-floor.js';
 import { benchChild, type BenchChild } from './bench-child.js';
 import { benchCluster } from './bench-cluster.js';
@@ -34,6 +35,13 @@ import { printTable, ratio, type Row } from './bench-table.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const RUNNER = process.env.BENCH_RUNNER ?? (RUNS > 100 ? 'trivial' : 'agent');
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/**
+ * Runs the operator drives at once: the AgentRun controller's workers (it sets no
+ * maxConcurrentReconciles of its own: the runtime's default, 4), within the operator's cap. The
+ * floor drives as many (BENCH_FLOOR_CONCURRENCY to change it).
+ */
+const OPERATOR_WORKERS = Math.min(agentRunController().maxConcurrentReconciles ?? 4, CONCURRENCY);
+const FLOOR_CONCURRENCY = Number(process.env.BENCH_FLOOR_CONCURRENCY ?? OPERATOR_WORKERS);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 30 * 60_000);
 const TRIVIAL_IMAGE = 'ghcr.io/agentlab/bench-trivial-runner';
 /** Runs of both sides that may share the simulator's nodes at once (see `together`). */
@@ -143,7 +151,7 @@ async function main(): Promise<void> {
     const watcher = new KubeClient(cluster.kc);
     const names = Array.from({ length: RUNS }, (_, i) => `run-${i}`);
 
-    console.log(`AgentRun benchmark: ${RUNS} runs created at once, runner ${RUNNER} (${MODEL_CALLS} model call${MODEL_CALLS > 1 ? 's' : ''} a run), ${CONCURRENCY} writes in flight (${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start)`);
+    console.log(`AgentRun benchmark: ${RUNS} runs created at once, runner ${RUNNER} (${MODEL_CALLS} model call${MODEL_CALLS > 1 ? 's' : ''} a run); operator ${OPERATOR_WORKERS} workers (cap ${CONCURRENCY}), floor ${FLOOR_CONCURRENCY} runs in flight (${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start)`);
     console.log(cluster.describe());
 
     // Both sides at once, from one t0: the operator's runs (created by this process, driven by the
@@ -154,7 +162,7 @@ async function main(): Promise<void> {
     // is served first, so above TOGETHER_MAX runs in all the sides run one after the other.
     const together = (process.env.BENCH_TOGETHER ?? (2 * RUNS <= TOGETHER_MAX ? '1' : '0')) === '1';
     console.log(together ? 'operator and floor at the same time' : 'operator first, then the floor (BENCH_TOGETHER=1: at the same time)');
-    const floor = agentRunFloor({ client: new KubeClient(cluster.kc), watcher, namespace: floorNs, router: routerLocation, routerUrl: router.urls.url, lane, concurrency: CONCURRENCY, modelCalls: MODEL_CALLS });
+    const floor = agentRunFloor({ client: new KubeClient(cluster.kc), watcher, namespace: floorNs, router: routerLocation, routerUrl: router.urls.url, lane, concurrency: FLOOR_CONCURRENCY, modelCalls: MODEL_CALLS });
     const opTrack = tracker(watcher, opNs, routerNs, names);
     const floorTrack = tracker(watcher, floorNs, routerNs, names);
     const opMetrics = async () => ({ m: await scrape(operator.urls.metrics), cpu: await operator.cpuMicros() });
