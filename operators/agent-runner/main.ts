@@ -2,7 +2,6 @@
 // config, runs the agent, writes the termination message and exits with the outcome's code
 // (docs/agents.md, "Runner"). stdout carries only JSON event lines.
 import { readFile, writeFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../runtime/kube.js';
 import { ConfigError, ENV, parseRunConfig, runnerEnv } from '../agentrun/runner/config.js';
 import { routerModel } from '../agentrun/runner/model.js';
@@ -39,7 +38,9 @@ async function main(): Promise<number> {
     });
     const config = parseRunConfig(text, env.configPath);
     // In the pod: the run's ServiceAccount (in-cluster config), mounted only when the kubernetes tool is listed.
-    const tools = await toolsForConfig(config, env, () => {
+    // client-node (about 0.6 s of CPU to load) is imported only then: most runs never talk to the API.
+    const tools = await toolsForConfig(config, env, async () => {
+      const { KubeConfig } = await import('@kubernetes/client-node');
       const kc = new KubeConfig();
       kc.loadFromDefault();
       return new KubeClient(kc, { maxSockets: 4 });

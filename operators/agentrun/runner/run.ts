@@ -40,11 +40,11 @@ export function failure(reason: EndReason, message: string): RunSummary {
 export async function toolsForConfig(
   config: RunnerConfig,
   env: Pick<RunnerEnv, 'workspace' | 'egressProxy' | 'token'> & Partial<Pick<RunnerEnv, 'mounts' | 'routerUrl'>>,
-  /** The API server as the run's ServiceAccount, made only when the kubernetes tool is listed. */
-  kubernetesApi?: () => KubeReader,
+  /** The API server as the run's ServiceAccount, made (and its client loaded) only when the kubernetes tool is listed. */
+  kubernetesApi?: () => KubeReader | Promise<KubeReader>,
 ): Promise<{ tools: LoopTools } | { failure: RunSummary }> {
   try {
-    const kube = kubernetesApi && config.tools.some((t) => t.name === 'kubernetes') ? { kubernetes: { api: kubernetesApi(), namespace: config.run.namespace } } : {};
+    const kube = kubernetesApi && config.tools.some((t) => t.name === 'kubernetes') ? { kubernetes: { api: await kubernetesApi(), namespace: config.run.namespace } } : {};
     // The http tool's only way out is the router's egress proxy, which knows the run by its token.
     const http = env.egressProxy ? { http: { proxyUrl: env.egressProxy, proxyAuthorization: `Bearer ${env.token}` } } : {};
     // The github tool is served by the router, which acts for the run with the forge token.
