@@ -18,6 +18,8 @@ import { asRouterError, authError, policyError, renderOllamaError, renderOpenAIE
 import { EgressProxy } from './egress-proxy.js';
 import { GITHUB_TOOL_PREFIX } from './forge-scope.js';
 import { GitHubToolApi } from './github-tool.js';
+import { IdempotencyTable } from './idempotency.js';
+import { DETACHED, serveIdempotentChat } from './idempotent-chat.js';
 import { createIssueTracker } from '../issues/factory.js';
 import type { IssueTrackerFactory } from '../issues/types.js';
 import { RouterMetrics } from './metrics.js';
@@ -88,6 +90,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
   };
   const egress = new EgressProxy({ state, metrics, log, lookup: opts.egressLookup });
+  // First outcomes of chat requests sent with an Idempotency-Key (ADR 0017); in memory only.
+  const idempotency = new IdempotencyTable();
   const githubTool = new GitHubToolApi({ client, issueTrackers: opts.issueTrackers ?? createIssueTracker, log, metrics });
   state.start();
   await state.waitForSync();
@@ -196,9 +200,27 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           ctx = callContext(req, requestId, caller);
           const body = await readJsonBody(req);
           const chat = route === 'POST /api/chat' ? parseOllamaChat(body) : route === 'POST /api/generate' ? parseOllamaGenerate(body) : parseOpenAIChat(body);
-          const sink = dialect === 'openai'
-            ? openaiChatSink(res, { model: chat.model, stream: chat.stream, includeUsage: isObj(body.stream_options) && body.stream_options.include_usage === true, requestId })
-            : ollamaChatSink(res, { model: chat.model, stream: chat.stream, mode: route === 'POST /api/chat' ? 'chat' : 'generate', requestId });
+          const sinkOn = (out: http.ServerResponse) => dialect === 'openai'
+            ? openaiChatSink(out, { model: chat.model, stream: chat.stream, includeUsage: isObj(body.stream_options) && body.stream_options.include_usage === true, requestId })
+            : ollamaChatSink(out, { model: chat.model, stream: chat.stream, mode: route === 'POST /api/chat' ? 'chat' : 'generate', requestId });
+          const idempotencyKey = req.headers['idempotency-key'];
+          if (idempotencyKey !== undefined) {
+            // Run once, whoever disconnects; a repeat with the key joins or replays it (idempotent-chat.ts).
+            const c = ctx;
+            summary = await serveIdempotentChat({ table: idempotency, header: idempotencyKey, scope: `${c.identity.namespace}/${c.identity.run}`, route, body, stream: chat.stream, res, requestId, dispatch: async (out) => {
+              const sink = sinkOn(out);
+              try {
+                return await dispatchChat(deps, { ...c, caller: DETACHED }, chat, sink);
+              } catch (err) {
+                const e = asRouterError(err);
+                if (e.category !== 'upstream') deps.metrics.requests.inc({ lane: c.lane.name, provider: '', model: '', outcome: e.category });
+                sink.fail(e);
+                return undefined;
+              }
+            } });
+            return;
+          }
+          const sink = sinkOn(res);
           sinkFail = (e) => sink.fail(e);
           summary = await dispatchChat(deps, ctx, chat, sink);
           return;
