@@ -159,6 +159,23 @@ describe('AgentRun controller', () => {
     expect(run.deleted).toEqual([]);
   });
 
+  it('reads no log while the pod is Pending (the agent container has not started: nothing to read)', async () => {
+    let reads = 0;
+    const readLog = async () => { reads++; return { text: '', limitReached: false }; };
+    for (const pending of [pod({ waiting: { reason: 'ContainerCreating' } }, 'Pending'), { ...pod({}), status: undefined } as KubeObject]) {
+      const run = await reconcileOnce(ctl({ readLog }), { object: agentRun({}, runningStatus), cache: [lane, namespace, pending, secret], server: [usage], now });
+      expect(run.status.phase).toBe('Running');
+      expect(run.status.usage).toMatchObject({ totalTokens: 350 });
+    }
+    expect(reads).toBe(0);
+    await reconcileOnce(ctl({ readLog }), { object: agentRun({}, runningStatus), cache: [lane, namespace, pod({ running: {} }), secret], now });
+    expect(reads).toBe(1);
+  });
+
+  it('runs as many reconciles at once as the ModelServer controller (the operator-wide cap still applies)', () => {
+    expect(ctl().maxConcurrentReconciles).toBe(16);
+  });
+
   it('fails an interrupted run whose pod is gone', async () => {
     const run = await reconcileOnce(ctl(), { object: agentRun({}, runningStatus), cache: [lane, namespace, secret], now });
     expect(run.status.phase).toBe('Failed');

@@ -17,9 +17,10 @@ import { syncGitHubToolAnnotation } from './github-tool.js';
 import { type RuntimeChoice, runtimeClassNameOf, runtimeVerdict, type VmCluster } from './vm.js';
 import { kubevirtRuns } from './kubevirt-run.js';
 import { acquireRunConfigMapSweep } from './run-configmap-sweep.js';
+import { watchRunUsage } from './usage-watch.js';
 import { resolveLane } from './lane.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
-import { type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
+import { agentLogReadable, type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
 import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, RUNTIME_CLASSES, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { boundedTranscript, parseRunnerLog, parseTermination } from './runner-output.js';
 import { kubernetesToolAccess, runLimits, specProblems, type RunLimits } from './spec.js';
@@ -107,6 +108,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   const vm = kubevirtRuns({ routerNamespace: router.namespace, routerUrl, image: opts.vmImage, gpuDevice: opts.kubevirtGpuDevice });
   const issues = issueSync({ factory: opts.issueTrackers ?? createIssueTracker, pollMs: opts.issuePollMs ?? DEFAULT_ISSUE_POLL_MS });
   let releaseSweep: (() => Promise<void>) | undefined;
+  let stopUsageWatch: (() => Promise<void>) | undefined;
 
   /**
    * Who wrote a decision the status does not record yet: the informer's cache has no
@@ -273,7 +275,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     const recent = fields.completionTime !== undefined && ctx.now().getTime() - Date.parse(fields.completionTime) < LATE_USAGE_MS;
     if (fields.startTime && recent) {
       const pod = ctx.cache.get<PodObj>(PODS, run.metadata.namespace, podName(run.metadata.name!));
-      const counts = pod ? await captureTranscript(ctx, fields) : undefined;
+      const counts = agentLogReadable(observePod(pod)) ? await captureTranscript(ctx, fields) : undefined;
       fields.usage = usageStatus(fields.usage, await routerUsage(ctx), counts ?? {});
     }
     ctx.setStatus(fields);
@@ -297,12 +299,13 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     const ending = podEnding({ pod: obs, termination: parseTermination(obs.state === 'present' ? obs.terminated?.message : undefined), limits, cancel, podName: name });
     if (ending) {
       const termination = parseTermination(obs.state === 'present' ? obs.terminated?.message : undefined);
-      const counts = obs.state === 'present' ? await captureTranscript(ctx, fields) : undefined;
+      const counts = agentLogReadable(obs) ? await captureTranscript(ctx, fields) : undefined;
       return finish(ctx, fields, ending, { result: termination?.result, counts: { turns: termination?.turns ?? counts?.turns, toolCalls: termination?.toolCalls ?? counts?.toolCalls, toolErrors: termination?.toolErrors ?? counts?.toolErrors }, usage });
     }
     // Also while the pod terminates (deleted, evicted): its log is served until it is gone, and
     // an interrupted run keeps the turns and transcript read here (docs/agents.md "Interruption").
-    const counts = obs.state === 'present' ? await captureTranscript(ctx, fields) : undefined;
+    // Not while the pod is Pending: the agent has written nothing yet.
+    const counts = agentLogReadable(obs) ? await captureTranscript(ctx, fields) : undefined;
     const stop = obs.state === 'present' && !obs.deleting ? stopVerdict({ cancel, limits, routerTokens: usage?.totalTokens, startTime: fields.startTime, now: ctx.now() }) : undefined;
     if (stop) {
       // SIGTERM with the pod's grace period: the runner stops after its current call.
@@ -379,13 +382,20 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     name: 'agentrun',
     for: AGENTRUNS,
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
+    // Like ModelServer's: a refresh of every running run shares these workers with new runs
+    // (docs/benchmarks.md "AgentRun"); --max-concurrent-reconciles still caps the operator's total.
+    maxConcurrentReconciles: 16,
     // While leading: the router's per-run ConfigMaps (usage, reports) of runs that are gone, of every kind.
+    // And the router's writes of a run's usage: status.usage follows each flush, not the next refresh.
     start(handle) {
       if (opts.runConfigMapSweep !== false) releaseSweep = acquireRunConfigMapSweep({ client: handle.client, log: handle.log, routerNamespace: router.namespace, ...opts.runConfigMapSweep });
+      stopUsageWatch = watchRunUsage({ client: handle.client, log: handle.log, routerNamespace: router.namespace, enqueue: (key) => handle.enqueue(key) });
     },
     async stop() {
       await releaseSweep?.();
       releaseSweep = undefined;
+      await stopUsageWatch?.();
+      stopUsageWatch = undefined;
     },
     watches: [
       // A namespace's labels decide its lane: runs waiting for one may now start.

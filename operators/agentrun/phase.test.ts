@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { podEnding, stopVerdict, type PodObservation } from './phase.js';
+import { agentLogReadable, podEnding, stopVerdict, type PodObservation } from './phase.js';
 import type { TerminationReport } from './runner-output.js';
 
 const limits = { maxTurns: 20, maxTokens: 1000, timeoutSeconds: 600, timeout: '10m' };
@@ -42,5 +42,20 @@ describe('stopVerdict', () => {
   it('stops a run past its timeout plus grace', () => {
     expect(stopVerdict({ cancel: false, limits, startTime: '2026-01-01T00:09:29Z', now })?.reason).toBe('Timeout');
     expect(stopVerdict({ cancel: false, limits, startTime: '2026-01-01T00:09:31Z', now })).toBeUndefined();
+  });
+});
+
+describe('agentLogReadable', () => {
+  it.each([
+    [{ state: 'absent' }, false],
+    [{ state: 'present', deleting: false }, false],
+    [{ state: 'present', deleting: false, phase: 'Pending' }, false],
+    [{ state: 'present', deleting: true, phase: 'Pending' }, false],
+    [{ state: 'present', deleting: false, phase: 'Running' }, true],
+    [{ state: 'present', deleting: true, phase: 'Running' }, true],
+    [{ state: 'present', deleting: false, phase: 'Succeeded' }, true],
+    [{ state: 'present', deleting: false, phase: 'Failed', reason: 'Evicted' }, true],
+  ] as [PodObservation, boolean][])('%j: %s', (pod, readable) => {
+    expect(agentLogReadable(pod)).toBe(readable);
   });
 });

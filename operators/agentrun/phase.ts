@@ -22,6 +22,12 @@ export type PodObservation =
     terminated?: { exitCode: number; reason?: string; message?: string };
   };
 
+/**
+ * Whether the agent container can have a log to read: not while the pod is Pending or has no
+ * status yet (its one container has not started; restartPolicy Never, so it never goes back).
+ */
+export const agentLogReadable = (pod: PodObservation): boolean => pod.state === 'present' && pod.phase !== undefined && pod.phase !== 'Pending';
+
 /** Extra wall-clock allowed past limits.timeout before the controller stops a pod itself (the runner and activeDeadlineSeconds come first). */
 export const TIMEOUT_GRACE_SECONDS = 30;
 
