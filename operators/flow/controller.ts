@@ -10,7 +10,7 @@ import { TransientError } from '../runtime/outcome.js';
 import { flowOutcome, flowPhase, progressOf } from './flow-status.js';
 import { paramValues, resolveInputs, substitute, type RunValues } from './inputs.js';
 import { modelRequest } from './model-call.js';
-import { callRouter, ModelCallError } from '../runtime/router-call.js';
+import { callRouter, ModelCallError, modelCallKey } from '../runtime/router-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
 import { MAX_STATUS_OUTPUT, MAX_STATUS_OUTPUTS_TOTAL, modelOutputs, outputsSize, splitForStatus } from './outputs.js';
 import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
@@ -185,7 +185,8 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     tokens.delete(flow.metadata!.uid!);
   }
 
-  function startModelCall(ctx: ReconcileContext<Flow>, key: string, node: FlowNode, request: ReturnType<typeof modelRequest>, token: { token: string; issuedAt: number }, toResult: (answer: string, totalTokens: number) => AttemptResult): void {
+  function startModelCall(ctx: ReconcileContext<Flow>, attempt: number, node: FlowNode, request: ReturnType<typeof modelRequest>, token: { token: string; issuedAt: number }, toResult: (answer: string, totalTokens: number) => AttemptResult): void {
+    const key = callKey(ctx.object, node.id, attempt);
     calls.set(key, { state: 'running' });
     const flowKey = ctx.key;
     const timeoutMs = node.timeout ? durationSeconds(node.timeout) * 1000 : opts.defaultModelTimeoutMs ?? 10 * 60_000;
@@ -193,7 +194,9 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       if (calls.get(key)?.state === 'running') calls.set(key, { state: 'done', result });
       handle?.enqueue(flowKey);
     };
-    void callRouter(request, { url: opts.routerUrl!, token: token.token, fetch: opts.fetch, timeoutMs, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
+    // The same attempt after an operator restart sends the same key: the router replays the first call.
+    const idempotencyKey = modelCallKey(ctx.object.metadata!.uid!, node.id, attempt);
+    void callRouter(request, { url: opts.routerUrl!, token: token.token, idempotencyKey, fetch: opts.fetch, timeoutMs, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
       .then((answer) => {
         finish(toResult(answer.answer, answer.promptTokens + answer.completionTokens));
       }, (err: unknown) => {
@@ -283,7 +286,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
       const answer = values.output(target, output);
       if (answer === undefined) return { kind: 'failed', final: true, message: `${base}.verify.target: node "${target}" produced no output "${output}"` };
       const token = await flowToken(ctx);
-      startModelCall(ctx, callKey(flow, node.id, attempt), node, verifyRequest(node, criteria.value!, answer), token, (reply, totalTokens) => verifyResult(node, reply, totalTokens));
+      startModelCall(ctx, attempt, node, verifyRequest(node, criteria.value!, answer), token, (reply, totalTokens) => verifyResult(node, reply, totalTokens));
       return undefined;
     }
     const prompt = sub(node.model!.prompt, 'model.prompt');
@@ -291,7 +294,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     const system = sub(node.model!.system, 'model.system');
     if ('error' in system) return { kind: 'failed', message: `${system.error.field}: ${system.error.message}`, final: true };
     const token = await flowToken(ctx);
-    startModelCall(ctx, callKey(flow, node.id, attempt), node, modelRequest(node, prompt.value!, system.value), token, (answer, totalTokens) => {
+    startModelCall(ctx, attempt, node, modelRequest(node, prompt.value!, system.value), token, (answer, totalTokens) => {
       const checked = modelOutputs(node, answer);
       return 'error' in checked ? { kind: 'failed', message: checked.error, final: true } : { kind: 'succeeded', outputs: checked.outputs, totalTokens };
     });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { HardwareTaskStatus } from '../api/generated/hardwaretask.js';
-import { callRouter, ModelCallError } from '../runtime/router-call.js';
+import { callRouter, ModelCallError, modelCallKey } from '../runtime/router-call.js';
 import type { ControllerDeps } from '../manager.js';
 import { flowChildName, planHardwareTask } from '../model/graph/index.js';
 import type { CacheReader, Controller, ControllerHandle, ReconcileContext } from '../runtime/controller.js';
@@ -128,14 +128,14 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
     tokens.delete(task.metadata!.uid!);
   }
 
-  function startCall(ctx: ReconcileContext<Task>, key: string, request: ReturnType<typeof analysisRequest>, token: { token: string; issuedAt: number }): void {
+  function startCall(ctx: ReconcileContext<Task>, key: string, idempotencyKey: string, request: ReturnType<typeof analysisRequest>, token: { token: string; issuedAt: number }): void {
     calls.set(key, { state: 'running' });
     const taskKey = ctx.key;
     const finish = (state: CallState) => {
       if (calls.get(key)?.state === 'running') calls.set(key, state);
       handle?.enqueue(taskKey);
     };
-    void callRouter(request, { url: opts.routerUrl!, token: token.token, fetch: opts.fetch, timeoutMs: opts.modelTimeoutMs ?? 10 * 60_000, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
+    void callRouter(request, { url: opts.routerUrl!, token: token.token, idempotencyKey, fetch: opts.fetch, timeoutMs: opts.modelTimeoutMs ?? 10 * 60_000, unauthorizedUntil: token.issuedAt + TOKEN_PROPAGATION_MS })
       .then((a) => finish({ state: 'done', ok: true, answer: a.answer }), (err: unknown) => finish(err instanceof ModelCallError
         ? { state: 'done', ok: false, message: err.message, transient: transientRouterStatus(err.status) }
         : { state: 'done', ok: false, message: `model call failed: ${(err as Error).message}`, transient: true }));
@@ -360,7 +360,8 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           }
           const facts = step.analysis!.includeNodeFacts === false ? undefined : nodeFacts(spec.node, ctx.cache.get(NODES, undefined, spec.node));
           const token = await taskToken(ctx);
-          startCall(ctx, key, analysisRequest(step, prompt.value, facts), token);
+          // The same call after an operator restart sends the same key: the router replays the first one.
+          startCall(ctx, key, modelCallKey(task.metadata!.uid!, stepName, run), analysisRequest(step, prompt.value, facts), token);
           if (st.phase !== 'Running') ctx.event('Normal', 'StepStarted', `step ${stepName} (analysis): asking model ${step.analysis!.model ?? 'default'} through the namespace's lane`);
           Object.assign(st, { phase: 'Running', attempts: run, startedAt: st.startedAt ?? seconds(now), message: `waiting for model ${step.analysis!.model ?? 'default'}${run > 1 ? ` (call ${run})` : ''}` });
           steps.set(stepName, st);

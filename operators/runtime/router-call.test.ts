@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callRouter, ModelCallError, parseChatResponse } from './router-call.js';
+import { callRouter, ModelCallError, modelCallKey, parseChatResponse } from './router-call.js';
 
 describe('router calls', () => {
   it('reads answers and the router\'s errors', () => {
@@ -15,5 +15,17 @@ describe('router calls', () => {
     const err = await callRouter({ model: 'm', messages: [], stream: false }, { url: 'http://r', token: 't', fetch: slow, timeoutMs: 50 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelCallError);
     expect((err as Error).message).toBe('no answer within 50ms (the attempt\'s time limit)');
+  });
+
+  it('sends one Idempotency-Key per attempt (uid/node/attempt, an sf-string), the same on every retry of a 401', async () => {
+    expect(modelCallKey('7d1c-uid', 'summarize', 2)).toBe('7d1c-uid/summarize/2');
+    const seen: (string | null)[] = [];
+    let n = 0;
+    const f = (async (_: string, init: RequestInit) => {
+      seen.push(new Headers(init.headers).get('idempotency-key'));
+      return ++n < 2 ? new Response('{"error":"unknown token"}', { status: 401 }) : new Response('{"choices":[{"message":{"content":"ok"}}]}');
+    }) as unknown as typeof fetch;
+    await callRouter({ model: 'm', messages: [], stream: false }, { url: 'http://r', token: 't', idempotencyKey: modelCallKey('u', 'n', 1), fetch: f, timeoutMs: 5000, unauthorizedUntil: Date.now() + 5000, sleep: async () => {} });
+    expect(seen).toEqual(['"u/n/1"', '"u/n/1"']);
   });
 });

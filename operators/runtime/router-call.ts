@@ -36,9 +36,20 @@ export function parseChatResponse(status: number, body: unknown): ModelAnswer {
   return { answer: content, promptTokens: b.usage?.prompt_tokens ?? 0, completionTokens: b.usage?.completion_tokens ?? 0 };
 }
 
+/**
+ * The Idempotency-Key of one attempt of an operator's model call: `<uid>/<node or step>/<attempt>`.
+ * A repeat of the same attempt (the operator died before it wrote the answer to status) sends the
+ * same key, so the lane router replays the first call's answer; a retry is a new attempt and key.
+ */
+export function modelCallKey(uid: string, step: string, attempt: number): string {
+  return `${uid}/${step}/${attempt}`;
+}
+
 export interface CallOptions {
   url: string;
   token: string;
+  /** Sent as the Idempotency-Key header (see modelCallKey). */
+  idempotencyKey?: string;
   fetch?: typeof fetch;
   timeoutMs: number;
   /** Keep retrying a 401 until this time (a token Secret the router has not seen yet). */
@@ -56,7 +67,7 @@ export async function callRouter(req: ChatRequest, opts: CallOptions): Promise<M
     try {
       res = await doFetch(`${opts.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}`, ...(opts.idempotencyKey ? { 'idempotency-key': `"${opts.idempotencyKey}"` } : {}) },
         body: JSON.stringify(req),
         signal,
       });
