@@ -5,6 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { ALL_ON, find, helm, type Obj, podSpec, renderChart, ROOT, CHART_DIR, valuesArgs } from './chart.js';
 
 const cluster = useCluster();
@@ -70,9 +71,9 @@ describe('every rendered object applies to the API server', () => {
 
 interface Started { child: ChildProcess; lines: string[]; exited: Promise<number | null> }
 
-/** Starts `agentlab <args>` as the chart's container would, with the container's env. */
-function startCli(args: string[], env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'operators', 'cli', 'main.ts'), ...args], {
+/** Starts `agentlab <args>` as the chart's container would (compiled, as in the image), with the container's env. */
+async function startCli(args: string[], env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [...await nodeEntry(path.join(ROOT, 'operators', 'cli', 'main.ts')), ...args], {
     cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -131,7 +132,7 @@ kind: Lease
 metadata: { name: agentlab-operator, namespace: ${ns} }
 spec: { holderIdentity: other-replica, leaseDurationSeconds: 3600, acquireTime: "${now}", renewTime: "${now}" }
 `);
-    const op = startCli([...loopbackArgs(args, ['--metrics-bind-address', '--health-probe-bind-address']), '--kubeconfig', cluster.kubeconfigPath], containerEnv(deployment, ns));
+    const op = await startCli([...loopbackArgs(args, ['--metrics-bind-address', '--health-probe-bind-address']), '--kubeconfig', cluster.kubeconfigPath], containerEnv(deployment, ns));
     const running = await cluster.waitFor(() => logged(op.lines, 'operator running'), { timeoutMs: 60_000, what: `operator start-up; output so far:\n${op.lines.join('\n')}` });
     for (const path of ['/healthz', '/readyz']) {
       const res = await fetch(`${running.healthUrl}${path}`);
@@ -152,7 +153,7 @@ spec: { holderIdentity: other-replica, leaseDurationSeconds: 3600, acquireTime: 
     const deployment = find(objects, 'Deployment', '-router');
     const args = podSpec(deployment).containers[0].args!;
     expect(args[0]).toBe('router');
-    const router = startCli([...loopbackArgs(args, ['--listen', '--metrics-bind-address']), '--kubeconfig', cluster.kubeconfigPath], containerEnv(deployment, ns));
+    const router = await startCli([...loopbackArgs(args, ['--listen', '--metrics-bind-address']), '--kubeconfig', cluster.kubeconfigPath], containerEnv(deployment, ns));
     const listening = await cluster.waitFor(() => logged(router.lines, 'lane router running'), { timeoutMs: 60_000, what: `router start-up; output so far:\n${router.lines.join('\n')}` });
     expect((await fetch(`${listening.url}/healthz`)).status).toBe(200);
     await cluster.waitFor(async () => (await fetch(`${listening.url}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'router caches to sync' });

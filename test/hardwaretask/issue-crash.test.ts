@@ -10,6 +10,7 @@ import { startFakeGitHub, type FakeForge } from '../../hack/fakes/github.js';
 import { createIssueTracker, type IssueProvider } from '../../operators/issues/index.js';
 import { issueMarker, milestoneMarker, statusMarker } from '../../operators/issues/workflow/markers.js';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { ROOT } from '../gitops/chart.js';
 
 const cluster = useCluster();
@@ -20,8 +21,9 @@ const TOKENS = { operator: `tok-op-${rnd()}`, alice: `tok-alice-${rnd()}` };
 const forges = {} as Record<IssueProvider, FakeForge>;
 let ns: string;
 let proc: ChildProcess | undefined;
+let cliEntry: string[];
 
-const startOperatorProcess = () => spawn(process.execPath, ['--import', 'tsx', 'operators/cli/main.ts', 'run', '--kubeconfig', cluster.kubeconfigPath, '-n', ns,
+const startOperatorProcess = () => spawn(process.execPath, [...cliEntry, 'run', '--kubeconfig', cluster.kubeconfigPath, '-n', ns,
   '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'silent', '--issue-poll-interval', '1s'], { cwd: ROOT, stdio: 'ignore' });
 const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,6 +31,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface TaskRead { metadata: { uid: string }; status?: { phase?: string; issue?: { number?: number; milestones?: string[] }; steps?: { name: string; phase?: string; completedBy?: string }[] } }
 
 beforeAll(async () => {
+  cliEntry = await nodeEntry('operators/cli/main.ts');
   const users = [{ login: OWNER, token: TOKENS.operator }, { login: 'alice', token: TOKENS.alice, permission: 'write' as const }];
   forges.github = await startFakeGitHub({ repositories: [REPO], users });
   forges.forgejo = await startFakeForgejo({ repositories: [REPO], users });

@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
+import { nodeEntry } from '../harness/node-entry.js';
 import { LEASES, type Lease } from '../../operators/runtime/leader.js';
 import { MODELSERVERS } from '../../operators/modelserver/types.js';
 import { client, modelServerYaml, operatorFor, waitForReady } from './support.js';
@@ -11,8 +12,8 @@ import { client, modelServerYaml, operatorFor, waitForReady } from './support.js
 const cluster = useCluster();
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function spawnReplica(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures', 'operator-process.ts')], {
+async function spawnReplica(env: Record<string, string>) {
+  const child = spawn(process.execPath, await nodeEntry(path.join(here, 'fixtures', 'operator-process.ts')), {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
@@ -26,7 +27,7 @@ describe('leader election with two replicas', () => {
     const ns = await cluster.newNamespace('ms-leader');
     const c = client(cluster);
     const lease = 'agentlab-operator';
-    const a = spawnReplica({ KUBECONFIG: cluster.kubeconfigPath, NAMESPACE: ns, LEASE: lease, IDENTITY: 'replica-a', ...(cluster.serviceAccess ? { SERVICE_ACCESS: 'simulated' } : {}) });
+    const a = await spawnReplica({ KUBECONFIG: cluster.kubeconfigPath, NAMESPACE: ns, LEASE: lease, IDENTITY: 'replica-a', ...(cluster.serviceAccess ? { SERVICE_ACCESS: 'simulated' } : {}) });
     await cluster.waitFor(() => a.lines.includes('leading'), { timeoutMs: 30_000, what: 'replica-a to lead' });
 
     const b = await operatorFor(cluster, ns, {
