@@ -274,7 +274,7 @@ describe('hardwaretask controller: analysis steps', () => {
 
   it('retries only what may pass later, 5 s doubling to 2 minutes', () => {
     expect([1, 2, 3, 4, 5, 6, 7].map(analysisRetryDelayMs)).toEqual([5000, 10_000, 20_000, 40_000, 80_000, 120_000, 120_000]);
-    expect([0, 429, 500, 502, 503].every(transientRouterStatus)).toBe(true);
+    expect([0, 422, 429, 500, 502, 503].every(transientRouterStatus)).toBe(true);
     expect([400, 401, 403, 404].some(transientRouterStatus)).toBe(false);
   });
 });

@@ -50,7 +50,9 @@ export const MAX_ANALYSIS_CALLS = 8;
 /** Wait before call n+1 after a transient failure of call n: 5 s doubling, at most 2 minutes. */
 export const analysisRetryDelayMs = (failedCall: number) => Math.min(5000 * 2 ** (failedCall - 1), 120_000);
 /** A router answer worth asking again: not reached (0), 429 or a 5xx; a refusal (4xx) is final. */
-export const transientRouterStatus = (status: number) => status === 0 || status === 429 || status >= 500;
+// 422: the router holds this call's key for another request (the node facts changed while the
+// operator was down, ADR 0017); the next call is a new attempt with a new key.
+export const transientRouterStatus = (status: number) => status === 0 || status === 422 || status === 429 || status >= 500;
 
 /** Annotation asking the operator to run a failed check or command step again: `<step>` or `<step>@<anything unique>`. */
 export const RETRY_ANNOTATION = 'agentlab.dev/retry-step';
