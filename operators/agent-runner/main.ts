@@ -39,8 +39,11 @@ async function main(): Promise<number> {
     const config = parseRunConfig(text, env.configPath);
     // In the pod: the run's ServiceAccount (in-cluster config), mounted only when the kubernetes tool is listed.
     // client-node (about 0.6 s of CPU to load) is imported only then: most runs never talk to the API.
+    // Then only KubeConfig's own module, without the generated API (operators/cli/slim-imports.ts;
+    // compiled only, as bin/agentlab.js does: the hook's module is JavaScript).
     const tools = await toolsForConfig(config, env, async () => {
-      const { KubeConfig } = await import('@kubernetes/client-node');
+      if (import.meta.url.endsWith('.js')) (await import('../cli/slim-imports.js')).registerSlimImports();
+      const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
       const kc = new KubeConfig();
       kc.loadFromDefault();
       return new KubeClient(kc, { maxSockets: 4 });
