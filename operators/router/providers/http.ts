@@ -145,67 +145,92 @@ function postOnce(urlStr: string, data: string, headers: Record<string, string>,
 }
 
 /**
+ * A response read with read() rather than for-await: leaving a for-await early destroys the
+ * socket, and the keep-alive connection to the provider is worth keeping once the final event
+ * has been seen. One per response; `dispose` in a finally.
+ */
+class ChunkReader {
+  private ended = false;
+  private failed = false;
+  private wake: (() => void) | undefined;
+  private readonly poke = () => this.wake?.();
+  private readonly onEnd = () => {
+    this.ended = true;
+    this.poke();
+  };
+  private readonly onError = () => {
+    this.failed = true;
+    this.poke();
+  };
+  private readonly onClose = () => {
+    if (!this.res.complete) this.failed = true;
+    this.poke();
+  };
+
+  constructor(private readonly res: IncomingMessage) {
+    res.setEncoding('utf8');
+    res.on('readable', this.poke);
+    res.on('end', this.onEnd);
+    res.on('error', this.onError);
+    res.on('close', this.onClose);
+  }
+
+  /** The next buffered chunk, or null when none is buffered now. */
+  read(): string | null {
+    return this.res.read() as string | null;
+  }
+
+  /** After read() gave null: false once the response ended, an Interrupted failure when it broke off, else true when more arrived. */
+  async more(): Promise<boolean> {
+    if (this.ended) return false;
+    if (this.failed) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
+    await new Promise<void>((r) => (this.wake = r));
+    this.wake = undefined;
+    return true;
+  }
+
+  dispose(): void {
+    this.res.off('readable', this.poke);
+    this.res.off('end', this.onEnd);
+    this.res.off('error', this.onError);
+    this.res.off('close', this.onClose);
+    // Stopped early after the answer was complete: drain what is left so the socket is reused.
+    if (!this.ended && !this.failed) this.res.resume();
+  }
+}
+
+const stripCR = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+
+/**
  * Splits a response into lines as chunks arrive: one batch per read, holding the complete lines
  * that read brought (no buffering beyond one partial line). Batches spare the consumer one
  * promise round trip per line.
- * Read with read() rather than for-await: leaving a for-await early destroys the socket, and
- * the keep-alive connection to the provider is worth keeping once the final event has been seen.
  */
 export async function* lineBatches(res: IncomingMessage): AsyncGenerator<string[]> {
-  res.setEncoding('utf8');
-  let ended = false;
-  let failed = false;
-  let wake: (() => void) | undefined;
-  const poke = () => wake?.();
-  const onEnd = () => {
-    ended = true;
-    poke();
-  };
-  const onError = () => {
-    failed = true;
-    poke();
-  };
-  const onClose = () => {
-    if (!res.complete) failed = true;
-    poke();
-  };
-  res.on('readable', poke);
-  res.on('end', onEnd);
-  res.on('error', onError);
-  res.on('close', onClose);
+  const reader = new ChunkReader(res);
   let rest = '';
-  const strip = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
   try {
-    for (;;) {
+    do {
       let chunk: string | null;
-      while ((chunk = res.read() as string | null) !== null) {
+      while ((chunk = reader.read()) !== null) {
         let nl = chunk.indexOf('\n');
         if (nl === -1) {
           rest += chunk;
           continue;
         }
-        const batch = [strip(rest + chunk.slice(0, nl))];
+        const batch = [stripCR(rest + chunk.slice(0, nl))];
         let start = nl + 1;
         while ((nl = chunk.indexOf('\n', start)) !== -1) {
-          batch.push(strip(chunk.slice(start, nl)));
+          batch.push(stripCR(chunk.slice(start, nl)));
           start = nl + 1;
         }
         rest = chunk.slice(start);
         yield batch;
       }
-      if (ended) break;
-      if (failed) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
-      await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
+    } while (await reader.more());
     if (rest.trim() !== '') yield [rest];
   } finally {
-    res.off('readable', poke);
-    res.off('end', onEnd);
-    res.off('error', onError);
-    res.off('close', onClose);
-    // Stopped early after the answer was complete: drain what is left so the socket is reused.
-    if (!ended && !failed) res.resume();
+    reader.dispose();
   }
 }
 
@@ -213,45 +238,23 @@ export async function* lineBatches(res: IncomingMessage): AsyncGenerator<string[
  * Reads a response line by line as chunks arrive and turns each line into events at once:
  * `onLine` pushes a line's events to `out` and returns true once the answer is complete. Each
  * line's events are yielded before the next line is read, so a failure on a later line still
- * comes after the tokens before it; a stream that ends before that fails with `incomplete()`. One generator between the socket and the dispatcher (the
- * promise hop per read that a separate line generator costs is spared).
- * Read with read() rather than for-await, as lineBatches is, so that stopping after the final
- * event keeps the keep-alive connection.
+ * comes after the tokens before it; a stream that ends before that fails with `incomplete()`.
+ * One generator between the socket and the dispatcher (the promise hop per read that a separate
+ * line generator costs is spared); stopping after the final event keeps the connection.
  */
 export async function* lineEvents<E>(res: IncomingMessage, onLine: (line: string, out: E[]) => boolean, incomplete: () => Error): AsyncGenerator<E> {
-  res.setEncoding('utf8');
-  let ended = false;
-  let failed = false;
-  let wake: (() => void) | undefined;
-  const poke = () => wake?.();
-  const onEnd = () => {
-    ended = true;
-    poke();
-  };
-  const onError = () => {
-    failed = true;
-    poke();
-  };
-  const onClose = () => {
-    if (!res.complete) failed = true;
-    poke();
-  };
-  res.on('readable', poke);
-  res.on('end', onEnd);
-  res.on('error', onError);
-  res.on('close', onClose);
+  const reader = new ChunkReader(res);
   let rest = '';
   let complete = false;
   const out: E[] = [];
-  const strip = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
   try {
-    for (;;) {
+    do {
       let chunk: string | null;
-      while ((chunk = res.read() as string | null) !== null) {
+      while ((chunk = reader.read()) !== null) {
         let start = 0;
         let nl: number;
         while ((nl = chunk.indexOf('\n', start)) !== -1) {
-          const line = strip(start === 0 && rest !== '' ? rest + chunk.slice(0, nl) : chunk.slice(start, nl));
+          const line = stripCR(start === 0 && rest !== '' ? rest + chunk.slice(0, nl) : chunk.slice(start, nl));
           if (start === 0) rest = '';
           start = nl + 1;
           complete = onLine(line, out);
@@ -261,11 +264,7 @@ export async function* lineEvents<E>(res: IncomingMessage, onLine: (line: string
         }
         rest = start === 0 ? rest + chunk : chunk.slice(start);
       }
-      if (ended) break;
-      if (failed) throw new UpstreamFailure('Interrupted', 'the provider closed the stream mid-answer');
-      await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
+    } while (await reader.more());
     if (rest.trim() !== '') {
       complete = onLine(rest, out);
       for (let i = 0; i < out.length; i++) yield out[i];
@@ -273,12 +272,7 @@ export async function* lineEvents<E>(res: IncomingMessage, onLine: (line: string
     }
     if (!complete) throw incomplete();
   } finally {
-    res.off('readable', poke);
-    res.off('end', onEnd);
-    res.off('error', onError);
-    res.off('close', onClose);
-    // Stopped early after the answer was complete: drain what is left so the socket is reused.
-    if (!ended && !failed) res.resume();
+    reader.dispose();
   }
 }
 
