@@ -36,9 +36,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const RUNNER = process.env.BENCH_RUNNER ?? (RUNS > 100 ? 'trivial' : 'agent');
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 /**
- * Runs the operator drives at once: the AgentRun controller's workers (it sets no
- * maxConcurrentReconciles of its own: the runtime's default, 4), within the operator's cap. The
- * floor drives as many (BENCH_FLOOR_CONCURRENCY to change it).
+ * Runs the operator drives at once: the AgentRun controller's workers (its maxConcurrentReconciles,
+ * 16 like ModelServer's), within the operator's cap. The floor drives as many
+ * (BENCH_FLOOR_CONCURRENCY to change it).
  */
 const OPERATOR_WORKERS = Math.min(agentRunController().maxConcurrentReconciles ?? 4, CONCURRENCY);
 const FLOOR_CONCURRENCY = Number(process.env.BENCH_FLOOR_CONCURRENCY ?? OPERATOR_WORKERS);
