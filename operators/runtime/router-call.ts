@@ -55,12 +55,29 @@ export interface CallOptions {
   /** Keep retrying a 401 until this time (a token Secret the router has not seen yet). */
   unauthorizedUntil?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
-/** One call through the lane router; a 401 right after the token was issued is retried until the router knows it. */
+/** How often a call asks again while the caller's namespace is in no lane yet. */
+export const NO_LANE_RETRY_MS = 2000;
+
+/** The router's 403 for a namespace no LanePolicy selects (yet): applied together, the lane may land after the flow. */
+function inNoLane(status: number, body: unknown): boolean {
+  return status === 403 && (body as { error?: { code?: unknown } } | undefined)?.error?.code === 'no_lane';
+}
+
+/**
+ * One call through the lane router; a 401 right after the token was issued is retried until the
+ * router knows it, and a 403 `no_lane` (the namespace is in no lane yet) every NO_LANE_RETRY_MS
+ * until the attempt's deadline, as a Pod waits for the ConfigMap it names: a LanePolicy applied
+ * with the Flow or HardwareTask may reach the router after the first call. Past the deadline the
+ * router's refusal is the error.
+ */
 export async function callRouter(req: ChatRequest, opts: CallOptions): Promise<ModelAnswer> {
   const doFetch = opts.fetch ?? fetch;
   const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const now = opts.now ?? Date.now;
+  const deadline = now() + opts.timeoutMs;
   const signal = AbortSignal.timeout(opts.timeoutMs);
   for (;;) {
     let res: Response;
@@ -79,6 +96,10 @@ export async function callRouter(req: ChatRequest, opts: CallOptions): Promise<M
     const body = await res.json().catch(() => undefined);
     if (res.status === 401 && opts.unauthorizedUntil !== undefined && Date.now() < opts.unauthorizedUntil) {
       await sleep(300);
+      continue;
+    }
+    if (inNoLane(res.status, body) && now() + NO_LANE_RETRY_MS < deadline) {
+      await sleep(NO_LANE_RETRY_MS);
       continue;
     }
     return parseChatResponse(res.status, body);
