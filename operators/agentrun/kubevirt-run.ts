@@ -10,7 +10,7 @@ import { TerminalError, TransientError, type ReconcileResult } from '../runtime/
 import type { RunUsage } from '../model/agentrun/usage.js';
 import { isRunsReport, runReportConfigMapName, runReportFromConfigMap, type RunReport } from '../model/agentrun/report.js';
 import { desiredTranscript } from './desired.js';
-import { desiredVmi, gpuHostDevices, KUBEVIRTS, type KubeVirtCR, observeVmi, userDataProblem, VIRTUAL_MACHINE_INSTANCES, vmiEnding, vmiProgress } from './kubevirt.js';
+import { afterReport, desiredVmi, gpuHostDevices, KUBEVIRTS, type KubeVirtCR, observeVmi, userDataProblem, VIRTUAL_MACHINE_INSTANCES, vmiEnding, vmiProgress } from './kubevirt.js';
 import { podName, TRANSCRIPT_KEY, transcriptConfigMapName } from './names.js';
 import { type Ending, stopVerdict } from './phase.js';
 import { CONFIGMAPS } from './resources.js';
@@ -67,11 +67,15 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
     }
   }
 
-  async function readReport(ctx: ReconcileContext<AgentRun>): Promise<RunReport | undefined> {
+  /** The runner's report and when the router stored it (its ConfigMap's creationTimestamp). */
+  async function readReport(ctx: ReconcileContext<AgentRun>): Promise<(RunReport & { reportedAt?: number }) | undefined> {
     const { namespace, name } = ctx.object.metadata as { namespace: string; name: string };
     const cmName = runReportConfigMapName(namespace, name);
     try {
-      return runReportFromConfigMap(await ctx.client.get(CONFIGMAPS, opts.routerNamespace, cmName), namespace, name, ctx.object.metadata);
+      const cm = await ctx.client.get(CONFIGMAPS, opts.routerNamespace, cmName);
+      const report = runReportFromConfigMap(cm, namespace, name, ctx.object.metadata);
+      const created = cm.metadata?.creationTimestamp;
+      return report && { ...report, ...(created ? { reportedAt: Date.parse(String(created)) } : {}) };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new TransientError('ReportReadFailed', `reading run report ConfigMap ${opts.routerNamespace}/${cmName}: ${(err as Error).message}`);
@@ -154,8 +158,15 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
       }
       const ending = vmiEnding({ vmi, report: termination, limits, cancel, vmiName: name });
       if (ending) {
-        // The runner reported but the guest is still up (it powers off on its own): it has nothing left to do.
-        if (vmi.state === 'present' && !vmi.deleting && vmi.phase !== 'Succeeded' && vmi.phase !== 'Failed') await deleteVmi(ctx);
+        // The runner reported but the guest is still up: it powers off on its own right after
+        // reporting; one that has not within the grace has nothing left to do and is deleted.
+        const next = afterReport(vmi, termination ? report?.reportedAt : undefined, ctx.now().getTime());
+        if (next === 'wait') {
+          fields.usage = usageStatus(fields.usage, deps.usage, counts ?? {});
+          ctx.setStatus(fields);
+          return { outcome: { kind: 'progressing', reason: 'Running', message: `the runner reported; waiting for VirtualMachineInstance ${name} to power off` }, requeueAfterMs: 1_000 };
+        }
+        if (next === 'delete') await deleteVmi(ctx);
         return deps.finish(ctx, fields, ending, { result: termination?.result, counts: { turns: termination?.turns ?? counts?.turns, toolCalls: termination?.toolCalls ?? counts?.toolCalls, toolErrors: termination?.toolErrors ?? counts?.toolErrors }, usage: deps.usage });
       }
       const stop = vmi.state === 'present' && !vmi.deleting ? stopVerdict({ cancel, limits, routerTokens: deps.usage?.totalTokens, startTime: fields.startTime, now: ctx.now() }) : undefined;

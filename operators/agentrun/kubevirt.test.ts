@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AgentRun } from './types.js';
-import { cloudInitUserData, DEFAULT_VM_IMAGE, desiredVmi, gpuHostDevices, type KubeVirtCR, MAX_USER_DATA_BYTES, observeVmi, userDataProblem, vmiEnding, vmiProgress, type VmiObservation } from './kubevirt.js';
+import { afterReport, cloudInitUserData, GUEST_POWER_OFF_GRACE_MS, DEFAULT_VM_IMAGE, desiredVmi, gpuHostDevices, type KubeVirtCR, MAX_USER_DATA_BYTES, observeVmi, userDataProblem, vmiEnding, vmiProgress, type VmiObservation } from './kubevirt.js';
 import type { RunLimits } from './spec.js';
 
 const run = (spec: Record<string, unknown> = {}): AgentRun => ({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name: 'triage', namespace: 'team', uid: 'u1' }, spec: { task: 't', runtime: { type: 'vm', vm: { engine: 'kubevirt', cpus: 4, memory: '6Gi' } }, ...spec } } as AgentRun);
@@ -96,5 +96,21 @@ describe('vmiEnding and vmiProgress', () => {
     expect(vmiProgress(present('Scheduled', { nodeName: 'gpu-1' }), 'v')).toBe('VirtualMachineInstance v is booting on node gpu-1');
     expect(vmiProgress(present('Running', { nodeName: 'gpu-1' }), 'v')).toBe('the agent is working in VirtualMachineInstance v on node gpu-1');
     expect(observeVmi({ metadata: { name: 'v', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Running' } })).toMatchObject({ state: 'present', deleting: true, phase: 'Running' });
+  });
+});
+
+describe('afterReport', () => {
+  const running: VmiObservation = { state: 'present', deleting: false, phase: 'Running', conditions: [] };
+  it('waits for a guest that reported to power off by itself, then deletes its VMI after the grace', () => {
+    expect(afterReport(running, 1_000, 1_000 + GUEST_POWER_OFF_GRACE_MS - 1)).toBe('wait');
+    expect(afterReport(running, 1_000, 1_000 + GUEST_POWER_OFF_GRACE_MS)).toBe('delete');
+    expect(afterReport(running, undefined, 5_000)).toBe('delete');
+    expect(afterReport(running, Number.NaN, 5_000)).toBe('delete');
+  });
+  it('finishes at once when the VMI is gone, stopping or ended', () => {
+    expect(afterReport({ state: 'absent' }, 1_000, 1_001)).toBe('finish');
+    expect(afterReport({ ...running, deleting: true }, 1_000, 1_001)).toBe('finish');
+    expect(afterReport({ ...running, phase: 'Succeeded' }, 1_000, 1_001)).toBe('finish');
+    expect(afterReport({ ...running, phase: 'Failed' }, 1_000, 1_001)).toBe('finish');
   });
 });

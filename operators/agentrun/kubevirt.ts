@@ -196,6 +196,21 @@ export function vmiEnding(input: { vmi: VmiObservation; report?: TerminationRepo
   return undefined;
 }
 
+/** How long a guest whose runner has reported gets to power off by itself before its VMI is deleted. */
+export const GUEST_POWER_OFF_GRACE_MS = 30_000;
+
+/**
+ * After the runner's report: `finish` when the VMI is gone, stopping or ended (the guest powered
+ * off: its VMI keeps its Succeeded record, as a finished Job keeps its Pod); `wait` while a guest
+ * that reported `reportedAt` may still power off by itself (the runner's unit does that right after
+ * reporting); `delete` once the grace has passed or the report's time is unknown.
+ */
+export function afterReport(vmi: VmiObservation, reportedAt: number | undefined, now: number): 'finish' | 'wait' | 'delete' {
+  if (vmi.state === 'absent' || vmi.deleting || vmi.phase === 'Succeeded' || vmi.phase === 'Failed') return 'finish';
+  if (reportedAt !== undefined && Number.isFinite(reportedAt) && now - reportedAt < GUEST_POWER_OFF_GRACE_MS) return 'wait';
+  return 'delete';
+}
+
 /** What a running kubevirt run is waiting for, from the VMI's phase (Pending, Scheduling, Scheduled, Running) and conditions. */
 export function vmiProgress(vmi: VmiObservation, vmiName: string): string {
   if (vmi.state === 'absent') return `creating VirtualMachineInstance ${vmiName}`;

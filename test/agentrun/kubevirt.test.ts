@@ -144,11 +144,14 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
 
     it('without an engine, picks kubevirt when the named RuntimeClass is missing and the VMI API is served, saying why', async () => {
       // A RuntimeClass no test creates: the choice does not depend on other files' kata class.
+      // The VMI is watched for from the start: once the runner has reported, the controller may
+      // delete a guest that has not powered off yet, so it need not be there after Succeeded.
+      const vmiSeen = cluster.waitFor(async () => (await cluster.request({ path: vmiPath('kv-default-agent') })).status === 200, { timeoutMs: 90_000, intervalMs: 100, what: 'VMI kv-default-agent created' }).then(() => true, () => false);
       await f.apply('kv-default', { task: TRIAGE, model: 'chat', tools: [files], runtime: { type: 'vm', vm: { runtimeClassName: 'no-such-kata-class' } } });
       const run = await f.waitForPhase('kv-default', FINAL, 90_000);
       expect(run.status?.phase, JSON.stringify(run.status)).toBe('Succeeded');
       expect(run.status?.runtime).toEqual({ type: 'vm', engine: 'kubevirt', reason: 'spec.runtime.vm.engine is unset, the cluster has no RuntimeClass no-such-kata-class and serves KubeVirt\'s VirtualMachineInstance API' });
-      expect((await cluster.request({ path: vmiPath('kv-default-agent') })).status).toBe(200);
+      expect(await vmiSeen, 'a VirtualMachineInstance kv-default-agent was created').toBe(true);
     }, 120_000);
 
     it('cancellation deletes the VMI and stops the guest', async () => {
