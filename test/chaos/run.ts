@@ -251,6 +251,9 @@ async function waitNoOrphans(stage: Stage, recorder: Recorder, paths: string[], 
   }
 }
 
+/** When the first watch faults happen, whatever the plan's intervals. */
+const EARLY_WATCH_FAULT_MS = 2000;
+
 /** Starts the fault plan on the private server; the returned function stops it and reports the figures. */
 function injectFaults(stage: Stage, plan: FaultPlan): (fleet?: OperatorFleet, injectedBefore?: number) => Promise<Figure[]> {
   const faults = stage.cluster.faults!;
@@ -263,10 +266,21 @@ function injectFaults(stage: Stage, plan: FaultPlan): (fleet?: OperatorFleet, in
     setInterval(() => { dropped += faults.dropWatches(); }, plan.dropWatchesEveryMs),
     setInterval(() => { faults.expireNextWatch(); expired++; }, plan.expireWatchEveryMs),
   ];
+  // One early round of both, so a workload that converges before the first interval still meets
+  // them: every watch dropped, and the watch that replaces it answered 410 Expired (a relist).
+  const kicked = new Promise<void>((resolve) => {
+    timers.push(setTimeout(() => {
+      faults.expireNextWatch();
+      expired++;
+      dropped += faults.dropWatches();
+      resolve();
+    }, Math.min(EARLY_WATCH_FAULT_MS, plan.dropWatchesEveryMs, plan.expireWatchEveryMs)));
+  });
   let stopped = false;
   return async (fleet, injectedBefore = 0) => {
     if (stopped) return [];
     stopped = true;
+    await kicked;
     for (const t of timers) clearInterval(t);
     for (const r of removers) r();
     const injected = faults.injected - injectedBefore;
