@@ -118,6 +118,27 @@ describe('CompiledTree', () => {
     expect(await entrypointArgs(Promise.resolve(tree), repo, 'operators/tool/main.ts')).toEqual({ args: [path.join(tree.outDir, 'operators/tool/main.js')] });
   });
 
+  it('fails a refresh on a syntax error with no unhandled rejection, while the walk goes on', async () => {
+    // The compile of the broken module fails while the walk still reads the next folder's many
+    // directories; the pass must hold that failure until every job settles, never leave it unhandled.
+    await writeFile(path.join(repo, 'operators', 'tool', 'greet.ts'), 'export const greet = (;\n');
+    for (let i = 0; i < 150; i++) {
+      await mkdir(path.join(repo, 'later', `d${i}`), { recursive: true });
+      await writeFile(path.join(repo, 'later', `d${i}`, 'm.ts'), 'export const x = 1;\n');
+    }
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const tree = await compiledTree(repo, out, ['operators', 'later']);
+      await expect(tree.entrypoint('operators/tool/main.ts')).rejects.toThrow(/greet\.ts:1/);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('names the file and line of a syntax error', async () => {
     await writeFile(path.join(repo, 'operators', 'tool', 'greet.ts'), 'export const greet = (;\n');
     const tree = await compiledTree(repo, out, ['operators']);

@@ -86,11 +86,12 @@ export class CompiledTree {
     }
     const expected = new Set<string>();
     const modules = new Set<string>();
-    const jobs: Promise<void>[] = [];
+    const jobs: Promise<unknown>[] = [];
     for (const folder of this.folders) await this.walk(folder, expected, modules, jobs);
-    // Every job settles before the pass ends (no write continues behind a failed one).
-    const failed = (await Promise.allSettled(jobs)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    // Every job settles before the pass ends (no write continues behind a failed one). Each job's
+    // failure is caught where the job starts (walk), so none is left unhandled while the walk goes on.
+    const failed = (await Promise.all(jobs)).find((r) => r !== undefined);
+    if (failed !== undefined) throw failed;
     // A module deleted from the checkout is deleted from the mirror, so importing it fails as with tsx
     // (looked for on the first pass and whenever the set of modules changed).
     const changed = modules.size !== this.modules.size || [...modules].some((m) => !this.modules.has(m));
@@ -110,7 +111,8 @@ export class CompiledTree {
     this.linked.add(rel);
   }
 
-  private async walk(rel: string, expected: Set<string>, modules: Set<string>, jobs: Promise<void>[]): Promise<void> {
+  /** Walks a folder, starting a compile job per changed module; a job resolves to its error, or undefined. */
+  private async walk(rel: string, expected: Set<string>, modules: Set<string>, jobs: Promise<unknown>[]): Promise<void> {
     const entries = await readdir(path.join(this.repoRoot, rel), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const child = path.join(rel, e.name);
@@ -131,7 +133,7 @@ export class CompiledTree {
         await this.link(child);
       } else {
         modules.add(child);
-        jobs.push(this.compileIfChanged(child));
+        jobs.push(this.compileIfChanged(child).then(() => undefined, (err: unknown) => err ?? new Error(`compiling ${child} failed`)));
       }
     }
   }
