@@ -54,6 +54,10 @@ export interface CallSummary {
   costUSD?: number;
   fallbacks: number;
   ttftMs?: number;
+  /** The HTTP status answered when it was not 200 (an idempotent call's stored error, first or replayed). */
+  status?: number;
+  /** The error code of a failed call answered without throwing (an idempotent call's stored error). */
+  code?: string;
 }
 
 const STATUS_FOR: Partial<Record<FailureClass, number>> = { Timeout: 504, RateLimited: 429, Unavailable: 503 };

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Caller, CallSummary } from './dispatch.js';
 import { RouterError, validationError } from './errors.js';
+import type { RouterMetrics } from './metrics.js';
 import { parseIdempotencyKey, requestFingerprint, type IdempotencyTable, type StoredResponse } from './idempotency.js';
 
 /** A caller that never goes away: the first request with a key runs to the end even if its client left. */
@@ -55,8 +56,10 @@ export interface IdempotentChat {
   stream: boolean;
   res: ServerResponse;
   requestId: string;
+  /** Counts the calls answered from an earlier call's outcome (agentlab_router_idempotent_replays_total). */
+  metrics: Pick<RouterMetrics, 'idempotentReplays'>;
   /** Runs the request once, detached from the client, writing its answer or error to `out`. */
-  dispatch: (out: ServerResponse) => Promise<CallSummary | undefined>;
+  dispatch: (out: ServerResponse) => Promise<CallSummary>;
 }
 
 /**
@@ -87,5 +90,18 @@ export async function serveIdempotentChat(o: IdempotentChat): Promise<CallSummar
     });
     o.res.end(r.body);
   }
-  return outcome.kind === 'first' && summary ? summary : { outcome: outcome.kind === 'joined' ? 'joined' : 'replayed', fallbacks: 0 };
+  return idempotentSummary(outcome.kind, r.status, summary, o.metrics);
+}
+
+/**
+ * What the request log says of an idempotent call: the first call's own summary (with the status
+ * it answered when not 200), or for a repeat `joined`/`replayed` with the status of the stored
+ * response it got (an error stays an error), counted in agentlab_router_idempotent_replays_total.
+ */
+export function idempotentSummary(kind: 'first' | 'joined' | 'replayed', status: number, first: CallSummary | undefined, metrics: Pick<RouterMetrics, 'idempotentReplays'>): CallSummary {
+  const withStatus = (s: CallSummary): CallSummary => (status === 200 ? s : { ...s, status });
+  // first is set whenever this request ran the call (the table returns 'first' only then).
+  if (kind === 'first') return withStatus(first ?? { outcome: 'error', fallbacks: 0 });
+  metrics.idempotentReplays.inc({ outcome: kind });
+  return withStatus({ outcome: kind, fallbacks: 0 });
 }

@@ -142,5 +142,13 @@ export class RouterMetrics {
     registers: [this.registry],
   });
 
+  /** Chat calls with an Idempotency-Key answered from an earlier call's outcome: joined while it ran, or replayed after. */
+  readonly idempotentReplays = new prom.Counter({
+    name: 'agentlab_router_idempotent_replays_total',
+    help: 'Chat calls with an Idempotency-Key answered with the first call\'s stored response (no upstream call, no usage), by outcome: joined (the first was still running) or replayed (it had finished).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   readonly usageFlushes = new prom.Counter({ name: 'agentlab_llm_usage_flushes_total', help: 'Writes of lane and run usage to their ConfigMaps, by result.', labelNames: ['result'], registers: [this.registry] });
 }

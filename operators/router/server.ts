@@ -207,7 +207,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           if (idempotencyKey !== undefined) {
             // Run once, whoever disconnects; a repeat with the key joins or replays it (idempotent-chat.ts).
             const c = ctx;
-            summary = await serveIdempotentChat({ table: idempotency, header: idempotencyKey, scope: `${c.identity.namespace}/${c.identity.run}`, route, body, stream: chat.stream, res, requestId, dispatch: async (out) => {
+            summary = await serveIdempotentChat({ table: idempotency, header: idempotencyKey, scope: `${c.identity.namespace}/${c.identity.run}`, route, body, stream: chat.stream, res, requestId, metrics: deps.metrics, dispatch: async (out) => {
               const sink = sinkOn(out);
               try {
                 return await dispatchChat(deps, { ...c, caller: DETACHED }, chat, sink);
@@ -215,7 +215,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
                 const e = asRouterError(err);
                 if (e.category !== 'upstream') deps.metrics.requests.inc({ lane: c.lane.name, provider: '', model: '', outcome: e.category });
                 sink.fail(e);
-                return undefined;
+                // Answered (and kept for repeats) without throwing: the log line still names the failure.
+                return { outcome: e.category, fallbacks: 0, status: e.status, code: e.code, ...(e.provider ? { provider: e.provider } : {}) };
               }
             } });
             return;
@@ -269,8 +270,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           provider: summary?.provider ?? failure?.provider,
           model: summary?.model,
           outcome: summary?.outcome ?? failure?.category,
-          status: failure?.status ?? 200,
-          code: failure?.code,
+          status: failure?.status ?? summary?.status ?? 200,
+          code: failure?.code ?? summary?.code,
           fallbacks: summary?.fallbacks,
           inputTokens: summary?.usage?.inputTokens,
           outputTokens: summary?.usage?.outputTokens,

@@ -73,6 +73,38 @@ describe('Idempotency-Key', () => {
     expect(upstreamCalls('another body')).toBe(0);
   });
 
+  it('logs a repeat with the status it really answered and counts joins and replays', async () => {
+    const replays = async () => {
+      const m = await f.router.registry.getSingleMetric('agentlab_router_idempotent_replays_total')?.get();
+      const of = (outcome: string) => m?.values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+      return { joined: of('joined'), replayed: of('replayed') };
+    };
+    const logLines = (requestId: string | null) => f.routerLogs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.requestId === requestId && l.route === 'POST /v1/chat/completions');
+    const before = await replays();
+
+    // The first call's answer is an error (a model the lane does not serve): its repeat gets that error again.
+    const key = { 'idempotency-key': 'uid-404/node/1' };
+    const body = { ...chat('no such model'), model: 'no-such-model' };
+    const first = await f.post('/v1/chat/completions', f.token.private, body, key);
+    expect(first.status).toBe(404);
+    const replay = await f.post('/v1/chat/completions', f.token.private, body, key);
+    expect(replay.status).toBe(404);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(logLines(first.headers.get('x-request-id'))).toEqual([expect.objectContaining({ status: 404, outcome: 'validation', code: 'model_not_found' })]);
+    expect(logLines(replay.headers.get('x-request-id'))).toEqual([expect.objectContaining({ status: 404, outcome: 'replayed' })]);
+
+    // A repeat while the first call still runs joins it.
+    const joinKey = { 'idempotency-key': 'uid-join/node/1' };
+    const slow = chat('slow idempotent question #2');
+    const running = f.post('/v1/chat/completions', f.token.private, slow, joinKey);
+    await cluster.waitFor(async () => upstreamCalls('#2') === 1, { what: 'the call reached the model' });
+    const joined = await f.post('/v1/chat/completions', f.token.private, slow, joinKey);
+    expect([(await running).status, joined.status]).toEqual([200, 200]);
+    expect(logLines(joined.headers.get('x-request-id'))).toEqual([expect.objectContaining({ status: 200, outcome: 'joined' })]);
+
+    expect(await replays()).toEqual({ joined: before.joined + 1, replayed: before.replayed + 1 });
+  });
+
   it('never lets a key reach another token\'s entries', async () => {
     const key = { 'idempotency-key': 'shared-key/node/1' };
     const { token: other } = await f.issueToken(f.ns.private, 'idem-other');
