@@ -19,7 +19,8 @@ const lane: KubeObject = {
 const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ai', labels: { lane: 'private' } } };
 const policy: KubeObject = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'agentlab-approvals' } };
 const binding = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'agentlab-approvals' }, spec: { policyName: 'agentlab-approvals', validationActions: ['Deny'] } } as KubeObject;
-const secret = (token: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'forge', namespace: 'ai' }, data: { token: Buffer.from(token).toString('base64') } } as KubeObject);
+/** The forge token Secret, allowed (agentlab.dev/forge-url) for the fake forges and the unreachable address the tests name. */
+const secret = (token: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'forge', namespace: 'ai', annotations: { 'agentlab.dev/forge-url': `${forge.url},${github.url},http://127.0.0.1:9,https://api.github.com` } }, data: { token: Buffer.from(token).toString('base64') } } as KubeObject);
 
 let forge: FakeForge;
 let github: FakeForge;

@@ -151,7 +151,7 @@ export function issueSync(opts: IssueSyncOptions) {
       try {
         const s = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, ns, name);
         data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-        return data;
+        return { data, annotations: s.metadata?.annotations };
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;

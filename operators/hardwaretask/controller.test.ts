@@ -281,6 +281,7 @@ describe('hardwaretask controller: analysis steps', () => {
 
 describe('hardwaretask controller: the issue', () => {
   const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gh', namespace: 'lab' }, data: { token: Buffer.from('tok-operator').toString('base64') } } as KubeObject;
+  const forgeSecret = (url: string) => ({ ...secret, metadata: { ...secret.metadata, annotations: { 'agentlab.dev/forge-url': url } } }) as KubeObject;
   const expand = { name: 'expand', type: 'command' as const, approval: { required: true }, command: { commands: ['zpool add tank sdb'] } };
 
   it('a forge that is down never approves: the step keeps waiting, IssueTrackerUnavailable says why, the issue is polled again', async () => {
@@ -289,7 +290,7 @@ describe('hardwaretask controller: the issue', () => {
     await forge.close();
     const t = task({ issueTracker: { provider: 'github', baseURL: url, repository: 'homelab/infra', secretRef: { name: 'gh' } }, steps: [expand] } as Partial<HardwareTaskSpec>,
       { phase: 'AwaitingApproval', steps: [{ name: 'expand', phase: 'AwaitingApproval' }], issue: { provider: 'github', number: 3, url: 'https://github.example/homelab/infra/issues/3' } });
-    const run = await reconcileOnce(hardwareTaskController({ issuePollMs: 5000 }), { object: t, server: [secret, policy, binding], now });
+    const run = await reconcileOnce(hardwareTaskController({ issuePollMs: 5000 }), { object: t, server: [forgeSecret(url), policy, binding], now });
     expect(run.applied).toEqual([]);
     expect(stepsOf(run)[0]).toMatchObject({ phase: 'AwaitingApproval' });
     expect(cond(run.status, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', reason: 'ForgeUnreachable', message: expect.stringContaining('spec.issueTracker.baseURL: github did not answer') });
@@ -312,7 +313,7 @@ describe('hardwaretask controller: the issue', () => {
     const doc = { name: 'docs', type: 'document' as const, document: { target: 'Repository' as const, files: [{ path: 'a.md', content: 'x' }] } };
     const t = task({ issueTracker: { provider: 'forgejo', baseURL: 'https://git.example', repository: 'homelab/infra', secretRef: { name: 'nope' } }, steps: [doc] } as Partial<HardwareTaskSpec>);
     const run = await reconcileOnce(hardwareTaskController(), { object: t, now });
-    const message = 'spec.issueTracker.secretRef: Secret lab/nope not found; create it with: kubectl -n lab create secret generic nope --from-literal=token=<token> (docs/issues.md: tokens with least privilege)';
+    const message = 'spec.issueTracker.secretRef: Secret lab/nope not found; create it with: kubectl -n lab create secret generic nope --from-literal=token=<token>, then allow it for the forge: kubectl -n lab annotate secret nope agentlab.dev/forge-url=https://git.example (docs/issues.md: tokens with least privilege)';
     expect(cond(run.status, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', message });
     expect(stepsOf(run)[0]).toEqual({ name: 'docs', phase: 'Pending', message: `waiting for the issue tracker: ${message}` });
     expect(cond(run.status, 'Stalled')).toBeUndefined();

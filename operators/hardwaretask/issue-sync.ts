@@ -133,7 +133,7 @@ export function taskIssues(opts: TaskIssueOptions) {
         const s = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, ns, name);
         const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
         token = data[tracker.secretRef.key] ?? '';
-        return data;
+        return { data, annotations: s.metadata?.annotations };
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;

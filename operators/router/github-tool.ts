@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import { IssueTrackerError } from '../issues/errors.js';
+import { forgeTokenRefusal } from '../issues/forge-token-opt-in.js';
 import type { IssueTracker, IssueTrackerFactory } from '../issues/types.js';
 import type { RunIssueTracker } from '../model/agentrun/issue-tracker-annotation.js';
 import { SECRETS } from '../model/lanes/resources.js';
@@ -69,15 +70,22 @@ function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   });
 }
 
+/** A cached forge token is the Secret key's for one destination (provider and base URL). */
+const tokenCacheKey = (namespace: string, t: RunIssueTracker) => `${namespace}/${t.secretRef.name}/${t.secretRef.key}\u0000${t.provider}\u0000${t.baseURL ?? ''}`;
+
 export class GitHubToolApi {
   private readonly tokens = new Map<string, { value: string; at: number }>();
   private readonly comments = new Map<string, number>();
 
   constructor(private readonly deps: GitHubToolDeps) {}
 
-  /** The forge token from the run's Secret (cached briefly, in memory only). */
+  /**
+   * The forge token from the run's Secret (cached briefly, in memory only, per destination: the
+   * Secret's opt-in is checked for each base URL), once the Secret's agentlab.dev/forge-url
+   * annotation allows the run's base URL (ADR 0018).
+   */
   private async forgeToken(namespace: string, t: RunIssueTracker): Promise<string> {
-    const id = `${namespace}/${t.secretRef.name}/${t.secretRef.key}`;
+    const id = tokenCacheKey(namespace, t);
     const hit = this.tokens.get(id);
     if (hit && Date.now() - hit.at < TOKEN_TTL_MS) return hit.value;
     const where = `Secret ${namespace}/${t.secretRef.name}`;
@@ -88,6 +96,8 @@ export class GitHubToolApi {
       if (isNotFound(err)) throw new RouterError('upstream', 503, 'forge_token_missing', `${where} (the issue tracker's secretRef) not found: create it with the forge token under key ${JSON.stringify(t.secretRef.key)}`);
       throw new RouterError('upstream', 503, 'forge_token_unreadable', `cannot read ${where}: ${(err as Error).message}`);
     }
+    const refused = forgeTokenRefusal({ namespace, name: t.secretRef.name, annotations: s.metadata?.annotations }, t.provider, t.baseURL);
+    if (refused) throw new RouterError('policy', 403, 'forge_token_not_allowed', `the run's issue tracker (spec.issueTracker.secretRef): ${refused}`);
     const raw = s.data?.[t.secretRef.key];
     const value = raw ? Buffer.from(raw, 'base64').toString('utf8').trim() : '';
     if (!value) throw new RouterError('upstream', 503, 'forge_token_missing', `${where} has no key ${JSON.stringify(t.secretRef.key)} (or it is empty): put the forge token there`);
@@ -132,7 +142,7 @@ export class GitHubToolApi {
       }
     } catch (err) {
       if (!(err instanceof IssueTrackerError)) throw err;
-      if (err.kind === 'Unauthorized') this.tokens.delete(`${identity.namespace}/${t.secretRef.name}/${t.secretRef.key}`);
+      if (err.kind === 'Unauthorized') this.tokens.delete(tokenCacheKey(identity.namespace, t));
       const f = forgeFailure(err.kind, scrub(err.message, token), secret);
       const e = refusal(f, f.status >= 500 || f.status === 429 ? 'upstream' : f.status === 403 ? 'policy' : 'validation');
       if (f.retryAfter && err.retryAfterMs !== undefined) (e as RouterError & { retryAfterMs?: number }).retryAfterMs = err.retryAfterMs;

@@ -87,7 +87,7 @@ beforeAll(async () => {
   forges.github = await startFakeGitHub({ repositories: [REPO], users });
   forges.forgejo = await startFakeForgejo({ repositories: [REPO], users });
   for (const p of ['github', 'forgejo'] as const) {
-    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token` }, stringData: { token: TOKENS.operator } } });
+    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token`, annotations: { 'agentlab.dev/forge-url': forges[p].url } }, stringData: { token: TOKENS.operator } } });
   }
   operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
   await restartOperator();
@@ -234,7 +234,7 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('Agen
     expect(missing.status?.phase).toBe('AwaitingApproval');
 
     const first = newOperatorToken(forge);
-    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret }, stringData: { token: first } } });
+    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret, annotations: { 'agentlab.dev/forge-url': forge.url } }, stringData: { token: first } } });
     const linked = await waitRun(name, 'the issue linked and the condition gone', (r) => Boolean(r.status?.issue?.url) && condition(r, 'IssueTrackerUnavailable') === undefined);
     const number = linked.status!.issue!.number!;
 
@@ -253,7 +253,7 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('Agen
     expect(events.items[0]!.type).toBe('Warning');
 
     const fixed = newOperatorToken(forge);
-    await cluster.core.replaceNamespacedSecret({ name: secret, namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret }, stringData: { token: fixed } } });
+    await cluster.core.replaceNamespacedSecret({ name: secret, namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret, annotations: { 'agentlab.dev/forge-url': forge.url } }, stringData: { token: fixed } } });
     const done = await waitRun(name, 'recovered: approved from the issue and Succeeded', (r) => r.status?.phase === 'Succeeded', 90_000);
     expect(done.status?.approval).toMatchObject({ decision: 'Approved', decidedBy: 'alice', via: provider });
     expect(condition(done, 'IssueTrackerUnavailable')).toBeUndefined();
@@ -262,6 +262,34 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('Agen
 });
 
 describe.runIf(cluster.nodeSimulator)('AgentRun issue workflow secrets', () => {
+  it('sends a Secret\'s value to a base URL only when its agentlab.dev/forge-url annotation names it; annotating it recovers', async () => {
+    // Whoever may create an AgentRun names a host (here the fake forge stands for it) and any Secret of the namespace.
+    const forge = forges.github;
+    const name = 'issue-exfil';
+    const secret = 'db-credentials';
+    const value = newOperatorToken(forge);
+    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret }, stringData: { token: value } } });
+    await apply(name, runSpec('github', { approval: true, tracker: { secretRef: { name: secret, key: 'token' } } }));
+    const refused = await waitRun(name, 'IssueTrackerUnavailable ForgeTokenNotAllowed', (r) => condition(r, 'IssueTrackerUnavailable')?.reason === 'ForgeTokenNotAllowed');
+    const url = new URL(forge.url);
+    const target = `${url.protocol}//${url.host}`;
+    expect(condition(refused, 'IssueTrackerUnavailable')).toMatchObject({
+      status: 'True',
+      message: `spec.issueTracker.secretRef: Secret ${ns}/${secret} does not name ${target} in its agentlab.dev/forge-url annotation, so its token is not sent there; if the Secret holds a github token meant for ${target}, allow it with: kubectl -n ${ns} annotate secret ${secret} --overwrite agentlab.dev/forge-url=${target} (docs/issues.md: forge token Secrets)`,
+    });
+    const events = await cluster.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name},reason=ForgeTokenNotAllowed` });
+    expect(events.items[0]?.type).toBe('Warning');
+    await sleep(3 * POLL_MS);
+    const sent = () => forge.requests.filter((r) => (r.headers.authorization ?? '').includes(value)).length;
+    expect(sent(), 'the Secret\'s value reached the host').toBe(0);
+
+    // The Secret's owner allows that forge: the run's issue is opened with it, no spec change needed.
+    await cluster.kubectl(['-n', ns, 'annotate', 'secret', secret, `agentlab.dev/forge-url=${target}`]);
+    await waitRun(name, 'the issue opened once the Secret opts in', (r) => Boolean(r.status?.issue?.url) && condition(r, 'IssueTrackerUnavailable') === undefined, 90_000);
+    expect(sent()).toBeGreaterThan(0);
+    await client.delete(AGENTRUNS, ns, name);
+  }, 180_000);
+
   it('no forge token appears in the operator log, an event or an AgentRun', async () => {
     const all = [...Object.values(TOKENS), ...extraTokens];
     expect(operatorLogs.length, 'the operator logged at debug level').toBeGreaterThan(10);

@@ -42,7 +42,7 @@ export async function startForges(): Promise<ChaosForges> {
 /** The operator's token Secrets in a run's namespace (one per provider, key `token`). */
 export async function writeTokenSecrets(api: ChaosApi, ns: string, f: ChaosForges): Promise<void> {
   for (const p of ['github', 'forgejo'] as const) {
-    await api.write('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: forgeSecretName(p) }, type: 'Opaque', stringData: { token: f.operatorToken } });
+    await api.write('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: forgeSecretName(p), annotations: { 'agentlab.dev/forge-url': f.targets.urls[p] } }, type: 'Opaque', stringData: { token: f.operatorToken } });
   }
 }
 

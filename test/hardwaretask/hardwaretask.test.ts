@@ -163,7 +163,7 @@ describe('HardwareTask', () => {
     expect(step(waiting, 'analyze-capacity')).toMatchObject({ phase: 'Succeeded', outputs: { report: 'The cache grows about 300 GB a month: buy a 4 TB CMR disk.' } });
     expect(step(waiting, 'procure-disk')!.instructions).toContain('Capacity analysis: The cache grows about 300 GB a month: buy a 4 TB CMR disk.');
     // The example's forge token Secret does not exist here: the condition names it and says how to create it; nothing else waits for it.
-    expect(cond(waiting, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', reason: 'IssueTrackerUnavailable', message: `spec.issueTracker.secretRef: Secret ${ns}/forgejo-token not found; create it with: kubectl -n ${ns} create secret generic forgejo-token --from-literal=token=<token> (docs/issues.md: tokens with least privilege)` });
+    expect(cond(waiting, 'IssueTrackerUnavailable')).toMatchObject({ status: 'True', reason: 'IssueTrackerUnavailable', message: `spec.issueTracker.secretRef: Secret ${ns}/forgejo-token not found; create it with: kubectl -n ${ns} create secret generic forgejo-token --from-literal=token=<token>, then allow it for the forge: kubectl -n ${ns} annotate secret forgejo-token agentlab.dev/forge-url=https://git.homelab.example (docs/issues.md: tokens with least privilege)` });
     // The router saw the node facts, with the simulator's disk inventory.
     const asked = ollama.requests.map((r) => r.body).find((b) => b.includes('model cache'));
     expect(asked).toContain('Node chief-horse:');

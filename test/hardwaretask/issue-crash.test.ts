@@ -37,7 +37,7 @@ beforeAll(async () => {
   forges.forgejo = await startFakeForgejo({ repositories: [REPO], users });
   ns = await cluster.newNamespace('hwt-issue-crash');
   for (const p of ['github', 'forgejo'] as const) {
-    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token` }, stringData: { token: TOKENS.operator } } });
+    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token`, annotations: { 'agentlab.dev/forge-url': forges[p].url } }, stringData: { token: TOKENS.operator } } });
   }
 }, 60_000);
 

@@ -65,7 +65,7 @@ beforeAll(async () => {
     const ns = await cluster.newNamespace(`hwt-issue-${p}`);
     namespaces[p] = ns;
     await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'hwt-issue.test.agentlab.dev/lane': suffix } } } });
-    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token` }, stringData: { token: TOKENS.operator } } });
+    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token`, annotations: { 'agentlab.dev/forge-url': forges[p].url } }, stringData: { token: TOKENS.operator } } });
     // The example's own ServiceAccount, ClusterRole and binding, per namespace (cluster-scoped names suffixed).
     await cluster.applyYaml(storageRbac(exampleNames(p)).yaml);
   }
@@ -217,7 +217,7 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('the 
     forge.addUser({ login: OWNER, token: revoked });
     forge.revokeToken(revoked);
     const secret = `revoked-${provider}`;
-    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret }, stringData: { token: revoked } } });
+    await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret, annotations: { 'agentlab.dev/forge-url': forge.url } }, stringData: { token: revoked } } });
     await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'token-check', namespace: ns },
       spec: { node: NODE, summary: `Token check (${provider})`, issueTracker: { provider, baseURL: forge.url, repository: REPO, secretRef: { name: secret } },
         steps: [{ name: 'look', type: 'human', human: { instructions: 'Look at the node.' } }] } }));

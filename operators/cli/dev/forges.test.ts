@@ -40,8 +40,11 @@ describe('dev forges', () => {
 
   it('writes one dev token Secret per name and key, never over a Secret the manifests define', () => {
     expect(devForgeSecrets(refs, manifests)).toEqual([
-      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'github-token', namespace: 'acme' }, stringData: { token: DEV_FORGE_TOKEN, pat: DEV_FORGE_TOKEN } },
+      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'github-token', namespace: 'acme', annotations: { 'agentlab.dev/forge-url': 'https://api.github.com' } }, stringData: { token: DEV_FORGE_TOKEN, pat: DEV_FORGE_TOKEN } },
     ]);
+    // Allowed for every base URL the specs naming it use.
+    const homelab = forgeRefs([task, { ...task, object: { ...task.object, metadata: { name: 'disk2', namespace: 'homelab' }, spec: { issueTracker: { provider: 'forgejo', baseURL: 'https://git2.homelab.example/', repository: 'homelab/x', secretRef: { name: 'forgejo-token' } } } } as never }]);
+    expect(devForgeSecrets(homelab, []).map((x) => x.metadata.annotations)).toEqual([{ 'agentlab.dev/forge-url': 'https://git.homelab.example,https://git2.homelab.example/' }]);
   });
 
   let forges: DevForges | undefined;

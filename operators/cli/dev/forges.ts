@@ -3,6 +3,7 @@
 // reaches github.com or a real Forgejo with a dev token.
 import type { IssueProvider, IssueTrackerFactory } from '../../issues/types.js';
 import { createIssueTracker } from '../../issues/factory.js';
+import { FORGE_URL_ANNOTATION, forgeTokenDestination } from '../../issues/forge-token-opt-in.js';
 import { issueTrackerSpec } from '../../model/issue-tracker-spec.js';
 import type { Manifest } from './apply-order.js';
 
@@ -25,6 +26,8 @@ export interface ForgeRef {
   provider: IssueProvider;
   repository: string;
   issue?: number;
+  /** The spec's baseURL (unset: the provider's default). */
+  baseURL?: string;
   secretName: string;
   secretKey: string;
 }
@@ -46,6 +49,7 @@ export function forgeRefs(manifests: Manifest[]): ForgeRef[] {
       provider: tracker.provider,
       repository: tracker.repository,
       issue: tracker.issue,
+      ...(tracker.baseURL ? { baseURL: tracker.baseURL } : {}),
       secretName: tracker.secretRef.name,
       secretKey: tracker.secretRef.key,
     });
@@ -65,19 +69,24 @@ export function devForgeSeed(refs: ForgeRef[]): { repositories: string[]; issues
 
 /**
  * Pure: one token Secret per (namespace, name) the manifests reference, holding DEV_FORGE_TOKEN
- * under every key asked for. Secrets the manifests define themselves are left alone.
+ * under every key asked for and allowed (agentlab.dev/forge-url, ADR 0018) for the base URLs the
+ * specs name, as a person's Secret would be. Secrets the manifests define themselves are left alone.
  */
-export function devForgeSecrets(refs: ForgeRef[], manifests: Manifest[]): { apiVersion: 'v1'; kind: 'Secret'; type: 'Opaque'; metadata: { name: string; namespace: string }; stringData: Record<string, string> }[] {
+export function devForgeSecrets(refs: ForgeRef[], manifests: Manifest[]): { apiVersion: 'v1'; kind: 'Secret'; type: 'Opaque'; metadata: { name: string; namespace: string; annotations: Record<string, string> }; stringData: Record<string, string> }[] {
   const defined = new Set(manifests.filter((m) => m.object.kind === 'Secret').map((m) => `${m.object.metadata.namespace ?? 'default'}/${m.object.metadata.name}`));
-  const secrets = new Map<string, Record<string, string>>();
+  const secrets = new Map<string, { data: Record<string, string>; urls: Set<string> }>();
   for (const r of refs) {
     const key = `${r.namespace}/${r.secretName}`;
     if (defined.has(key)) continue;
-    secrets.set(key, { ...(secrets.get(key) ?? {}), [r.secretKey]: DEV_FORGE_TOKEN });
+    const s = secrets.get(key) ?? { data: {}, urls: new Set<string>() };
+    s.data[r.secretKey] = DEV_FORGE_TOKEN;
+    const url = forgeTokenDestination(r.provider, r.baseURL);
+    if (url) s.urls.add(url);
+    secrets.set(key, s);
   }
-  return [...secrets.entries()].map(([key, stringData]) => {
+  return [...secrets.entries()].map(([key, s]) => {
     const [namespace, name] = key.split('/') as [string, string];
-    return { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, stringData };
+    return { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace, annotations: { [FORGE_URL_ANNOTATION]: [...s.urls].join(',') } }, stringData: s.data };
   });
 }
 

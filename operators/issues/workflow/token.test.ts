@@ -10,11 +10,15 @@ const SPEC: IssueTrackerSpec = {
 };
 const TOKEN = 'secret-token-value-123';
 
-function deps(secrets: Record<string, Record<string, string>>) {
+/** Secrets by `<ns>/<name>`: their data, allowed for `forgeURL` (SPEC's forge unless given). */
+function deps(secrets: Record<string, Record<string, string>>, forgeURL: string | null = SPEC.baseURL!) {
   const built: IssueTrackerConfig[] = [];
   return {
     built,
-    readSecret: async (ns: string, name: string) => secrets[`${ns}/${name}`],
+    readSecret: async (ns: string, name: string) => {
+      const data = secrets[`${ns}/${name}`];
+      return data ? { data, ...(forgeURL ? { annotations: { 'agentlab.dev/forge-url': forgeURL } } : {}) } : undefined;
+    },
     factory: (c: IssueTrackerConfig) => {
       built.push(c);
       return createIssueTracker(c);
@@ -32,7 +36,7 @@ describe('resolveTracker', () => {
   });
 
   it.each([
-    [{}, /^spec\.issueTracker\.secretRef: Secret homelab\/forgejo-token not found; create it with: kubectl -n homelab create secret generic forgejo-token --from-literal=token=<token>/],
+    [{}, /^spec\.issueTracker\.secretRef: Secret homelab\/forgejo-token not found; create it with: kubectl -n homelab create secret generic forgejo-token --from-literal=token=<token>, then allow it for the forge: kubectl -n homelab annotate secret forgejo-token agentlab.dev\/forge-url=https:\/\/git.example.org/],
     [{ 'homelab/forgejo-token': { pat: TOKEN } }, /^spec\.issueTracker\.secretRef: Secret homelab\/forgejo-token has no key "token"/],
     [{ 'homelab/forgejo-token': { token: '  \n' } }, /^spec\.issueTracker\.secretRef: key "token" of Secret homelab\/forgejo-token is empty/],
   ])('a missing Secret, key or token is IssueTrackerUnavailable naming them (%#)', async (secrets, message) => {
@@ -41,12 +45,27 @@ describe('resolveTracker', () => {
   });
 
   it('names the deprecated block in field paths, and reports a bad spec without the token', async () => {
-    const r = await resolveTracker(deps({ 'ns/gh': { token: TOKEN } }), 'ns', { ...SPEC, provider: 'github', baseURL: undefined, repository: 'not a repo', secretRef: { name: 'gh', key: 'token' }, block: 'github' });
+    const r = await resolveTracker(deps({ 'ns/gh': { token: TOKEN } }, 'https://api.github.com'), 'ns', { ...SPEC, provider: 'github', baseURL: undefined, repository: 'not a repo', secretRef: { name: 'gh', key: 'token' }, block: 'github' });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.message).toMatch(/^spec\.github: repository "not a repo" is not "owner\/name"/);
       expect(r.message).not.toContain(TOKEN);
     }
+  });
+
+  it('refuses a Secret that does not name the tracker\'s base URL, before the token is used, saying what to add', async () => {
+    const evil = { ...SPEC, baseURL: 'https://collector.attacker.example/' };
+    const d = deps({ 'homelab/db-password': { token: TOKEN } });
+    const r = await resolveTracker(d, 'homelab', { ...evil, secretRef: { name: 'db-password', key: 'token' } });
+    expect(r).toEqual({
+      ok: false, reason: 'ForgeTokenNotAllowed',
+      message: 'spec.issueTracker.secretRef: Secret homelab/db-password is for https://git.example.org (annotation agentlab.dev/forge-url), not https://collector.attacker.example, so its token is not sent there; if the Secret holds a forgejo token meant for https://collector.attacker.example, allow it with: kubectl -n homelab annotate secret db-password --overwrite agentlab.dev/forge-url=https://git.example.org,https://collector.attacker.example (docs/issues.md: forge token Secrets)',
+    });
+    expect(d.built).toEqual([]);
+    // No annotation at all: refused for GitHub's default API root too.
+    const none = await resolveTracker(deps({ 'ns/gh': { token: TOKEN } }, null), 'ns', { ...SPEC, provider: 'github', baseURL: undefined, secretRef: { name: 'gh', key: 'token' } });
+    expect(none).toEqual({ ok: false, reason: 'ForgeTokenNotAllowed', message: expect.stringContaining('Secret ns/gh does not name https://api.github.com in its agentlab.dev/forge-url annotation') });
+    if (!none.ok) expect(none.message).not.toContain(TOKEN);
   });
 
   it('says which Secret and key the forge refused', () => {
