@@ -79,6 +79,13 @@ export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && 
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
 
 const CREDENTIALS_TTL_MS = 10_000;
+/**
+ * Deadline of one request that is not a watch (KubeClient.request), body included. kube-apiserver
+ * answers 504 after its own --request-timeout (60 s); this bounds what the server cannot: a
+ * connection or an API server that never answers, so a reconcile gets an error and is retried
+ * instead of holding its key in an await that never ends.
+ */
+export const REQUEST_TIMEOUT_MS = 70_000;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -110,10 +117,13 @@ export class KubeClient {
   /** Called for every response (metrics: rest_client_requests_total). */
   onResponse?: (method: string, code: number) => void;
 
-  constructor(kc: KubeConfig, opts: { maxSockets?: number } = {}) {
+  private readonly requestTimeoutMs: number;
+
+  constructor(kc: KubeConfig, opts: { maxSockets?: number; requestTimeoutMs?: number } = {}) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster: set a current-context');
     this.kc = kc;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.server = new URL(cluster.server);
     const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
     this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
@@ -171,8 +181,17 @@ export class KubeClient {
 
   /** JSON request: resolves with the decoded body, rejects with KubeApiError on a non-2xx status. */
   async request<T = unknown>(path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.raw(path, opts);
-    const text = await readBody(res);
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    let res: http.IncomingMessage;
+    let text: string;
+    try {
+      res = await this.raw(path, { ...opts, signal });
+      text = await readBody(res);
+    } catch (err) {
+      if (!deadline.aborted) throw err;
+      throw new Error(`${opts.method ?? 'GET'} ${path}: no answer from the API server ${this.server.origin} within ${this.requestTimeoutMs / 1000} s`);
+    }
     const code = res.statusCode ?? 0;
     if (code < 200 || code >= 300) {
       let status: { reason?: string; message?: string } | undefined;

@@ -29,7 +29,11 @@ const ENTRY = path.join(import.meta.dirname, 'operator-process.ts');
 /** Operator log messages counted across replicas (when the fleet runs them at level info). */
 export type LogCounts = Map<string, number>;
 
-export function startReplica(e: OperatorEnv, lease?: { namespace: string; ms: number }, logCounts?: LogCounts): Replica {
+/**
+ * Starts one replica. `logFile`: where it appends its JSON log at debug level (a file write per
+ * line, nothing on the driver's stdout), for the diagnosis of a run that fails.
+ */
+export function startReplica(e: OperatorEnv, lease?: { namespace: string; ms: number }, logCounts?: LogCounts, logFile?: string): Replica {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     env: {
       ...process.env, KUBECONFIG: e.kubeconfigPath, NAMESPACES: e.namespaces.join(','), LABEL_SELECTOR: e.labelSelector,
@@ -38,6 +42,7 @@ export function startReplica(e: OperatorEnv, lease?: { namespace: string; ms: nu
       ...(e.issuePollMs ? { ISSUE_POLL_MS: String(e.issuePollMs) } : {}),
       ...(lease ? { LEASE_NAMESPACE: lease.namespace, LEASE_MS: String(lease.ms) } : {}),
       ...(logCounts ? { AGENTLAB_TEST_LOG_LEVEL: 'info' } : {}),
+      ...(logFile ? { AGENTLAB_TEST_LOG_FILE: logFile } : {}),
     },
     stdio: ['ignore', 'pipe', logCounts ? 'pipe' : 'inherit'],
   });
@@ -84,12 +89,21 @@ export class OperatorFleet {
   readonly kills: KillRecord[] = [];
   /** Samples of how many replicas said they led at once (with leader election). */
   readonly leaderSamples: number[] = [];
+  /** The log file of every replica started, in start order (when the fleet has a log prefix). */
+  readonly logFiles: string[] = [];
 
+  /** `logPrefix`: each replica appends its debug log to `<logPrefix>-op<n>.log` (n counts the replicas started). */
   constructor(private readonly env: OperatorEnv, private readonly rnd: () => number, private readonly lease?: { namespace: string; ms: number },
-    readonly logCounts?: LogCounts) {}
+    readonly logCounts?: LogCounts, private readonly logPrefix?: string) {}
 
   start(count: number): void {
-    for (let i = 0; i < count; i++) this.replicas.push(startReplica(this.env, this.lease, this.logCounts));
+    for (let i = 0; i < count; i++) this.replicas.push(this.startOne());
+  }
+
+  private startOne(): Replica {
+    const file = this.logPrefix ? `${this.logPrefix}-op${this.logFiles.length + 1}.log` : undefined;
+    if (file) this.logFiles.push(file);
+    return startReplica(this.env, this.lease, this.logCounts, file);
   }
 
   async sampleLeaders(): Promise<void> {
@@ -110,7 +124,7 @@ export class OperatorFleet {
     r.child.kill('SIGKILL');
     await exited(r.child);
     this.kills.push({ replicas: this.replicas.length, afterMs: Date.now() - t0, whileStarting });
-    this.replicas[i] = startReplica(this.env, this.lease, this.logCounts);
+    this.replicas[i] = this.startOne();
   }
 
   /** Stops every replica (SIGKILL: nothing about the end of a run depends on a clean stop). */

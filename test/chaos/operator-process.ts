@@ -5,7 +5,9 @@
 // set; each process gets a unique identity (hostname_pid_random), as two replicas must.
 // Env: KUBECONFIG, NAMESPACES, LABEL_SELECTOR, ROUTER_NAMESPACE, ROUTER_POD_LABELS (JSON),
 // ROUTER_PORT, ROUTER_URL; optional LEASE_NAMESPACE, LEASE_MS, SIMULATED_SERVICES=1, ISSUE_POLL_MS
-// (`agentlab run --issue-poll-interval`: how often a resource waiting for a person reads its issue).
+// (`agentlab run --issue-poll-interval`: how often a resource waiting for a person reads its issue),
+// AGENTLAB_TEST_LOG_FILE (the JSON log at debug level, appended to this file: what a failed run's
+// diagnosis reads) and AGENTLAB_TEST_LOG_LEVEL (the level written to stderr; default silent).
 // Prints `started <metrics URL>` once its caches are synced.
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
@@ -21,7 +23,17 @@ const env = (k: string): string => {
 
 const kc = new KubeConfig();
 kc.loadFromFile(env('KUBECONFIG'));
-const log = pino({ level: process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent' }, pino.destination(2));
+const stderrLevel = process.env.AGENTLAB_TEST_LOG_LEVEL ?? 'silent';
+const logFile = process.env.AGENTLAB_TEST_LOG_FILE;
+// Asynchronous writes (a SIGKILL loses at most the last lines); stderr keeps its own level.
+const streams: pino.StreamEntry[] = [
+  ...(logFile ? [{ level: 'debug' as const, stream: pino.destination({ dest: logFile, append: true, sync: false, mkdir: true }) }] : []),
+  ...(stderrLevel !== 'silent' ? [{ level: stderrLevel as pino.Level, stream: pino.destination(2) }] : []),
+];
+const log = streams.length > 0
+  ? pino({ level: logFile ? 'debug' : stderrLevel }, pino.multistream(streams))
+  : pino({ level: 'silent' });
+log.info('chaos operator process starting');
 const leaseMs = Number(process.env.LEASE_MS ?? 15_000);
 const op = await startOperator({
   kubeConfig: kc, logger: log,

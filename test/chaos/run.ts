@@ -1,5 +1,8 @@
 // One chaos run: the mixed workload created while the operator replicas are SIGKILLed at random
 // moments (and/or the API server injects faults), then the figures checked from the API server.
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { runUsageFiguresFromData, RUN_NAMESPACE_KEY } from '../../operators/model/agentrun/usage.js';
 import { OperatorFleet } from './fleet.js';
 import { convergence, duplicateChildren, equal, info, issueFigures, orphans, ranTwice, type Figure } from './figures.js';
@@ -37,6 +40,12 @@ export interface RunOptions {
   /** The operator's --issue-poll-interval (default 1 s: a person's comment is seen within a second or so). */
   issuePollMs?: number;
   log?: (line: string) => void;
+  /**
+   * Where each operator replica appends its JSON log at debug level, one file per replica per run
+   * (default $AGENTLAB_CHAOS_LOG_DIR, else <tmpdir>/agentlab-chaos-logs). A run where every figure
+   * holds deletes its files unless AGENTLAB_CHAOS_KEEP_LOGS=1; a failing run prints their paths.
+   */
+  logDir?: string;
 }
 
 export interface RunResult { figures: Figure[]; seconds: number; ok: boolean }
@@ -65,7 +74,8 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
     kubeconfigPath: cluster.kubeconfigPath, namespaces: [ns], labelSelector: stage.selector, routerNamespace: stage.routerNs,
     routerPodLabels: ROUTER_POD_LABELS, routerPort: ROUTER_PORT, routerUrl: stage.router.url, simulatedServices: cluster.serviceAccess !== undefined,
     issuePollMs: o.issuePollMs ?? 1000,
-  }, o.rnd, o.replicas === 2 ? { namespace: ns, ms: o.leaseMs ?? 3000 } : undefined, logCounts);
+  }, o.rnd, o.replicas === 2 ? { namespace: ns, ms: o.leaseMs ?? 3000 } : undefined, logCounts, path.join(logDirOf(o), ns));
+  const logPaths = () => `  operator logs (JSON, debug; one per replica started, in start order): ${fleet.logFiles.join(' ')}`;
   const person = startPerson(api, ns, user);
   const forgePerson = startForgePerson(api, stage.forges, items);
   const stopFaults = o.faults && cluster.faults ? injectFaults(stage, o.faults) : undefined;
@@ -106,6 +116,7 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
     if (items.some((w) => outcomes.get(w) !== w.expected)) {
       // What the pods say, for the diagnosis of a run that did not converge.
       for (const p of await api.list<{ metadata: { name: string }; status?: { phase?: string } }>(`/api/v1/namespaces/${ns}/pods`)) log(`  pod ${p.metadata.name}: ${p.status?.phase}`);
+      log(logPaths());
     }
     await fleet.sampleLeaders();
     const usage = await waitForUsage(stage, ns, items);
@@ -173,7 +184,14 @@ export async function runChaos(stage: Stage, o: RunOptions): Promise<RunResult> 
   }
   const seconds = Math.round((Date.now() - t0) / 100) / 10;
   figures.push(info('wall time (s)', seconds));
-  return { figures, seconds, ok: figures.every((f) => f.ok) };
+  const ok = figures.every((f) => f.ok);
+  if (!ok) log(logPaths());
+  else if (process.env.AGENTLAB_CHAOS_KEEP_LOGS !== '1') await Promise.all(fleet.logFiles.map((f) => rm(f, { force: true })));
+  return { figures, seconds, ok };
+}
+
+function logDirOf(o: RunOptions): string {
+  return o.logDir ?? process.env.AGENTLAB_CHAOS_LOG_DIR ?? path.join(os.tmpdir(), 'agentlab-chaos-logs');
 }
 
 /** Waits until every resource reached its expected outcome, or a terminal one, or the timeout. */
