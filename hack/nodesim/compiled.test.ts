@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compiledPath, compiledTree, entrypointArgs, fileRole, sameMs } from './compiled.js';
+import { compiledPath, compiledTree, entrypointArgs, fileRole, sameMs, type CompiledTree } from './compiled.js';
 
 const run = promisify(execFile);
 
@@ -116,6 +116,14 @@ describe('CompiledTree', () => {
     expect(testdata).toEqual({ args: ['--import', 'tsx', path.join(repo, 'operators/tool/testdata/in.txt')] });
     const tree = await compiledTree(repo, out, ['operators']);
     expect(await entrypointArgs(Promise.resolve(tree), repo, 'operators/tool/main.ts')).toEqual({ args: [path.join(tree.outDir, 'operators/tool/main.js')] });
+  });
+
+  it('runs a JavaScript entrypoint as node runs it: no tsx loader, no refresh of the mirror', async () => {
+    // A tree that never comes: waiting for it (a refresh of the mirror) would hang the test.
+    const never = new Promise<CompiledTree>(() => {});
+    for (const file of ['test/bench/runner.mjs', 'operators/tool/plain.js', 'hack/x.cjs']) {
+      expect(await entrypointArgs(never, repo, file)).toEqual({ args: [path.join(repo, file)] });
+    }
   });
 
   it('fails a refresh on a syntax error with no unhandled rejection, while the walk goes on', async () => {

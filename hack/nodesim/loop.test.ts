@@ -24,6 +24,34 @@ describe('WorkQueue', () => {
     expect(maxRunning).toBe(1);
   });
 
+  it('handles pooled keys side by side, each key by one worker at a time, beside the serial worker', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const perKey = new Map<string, number>();
+    let sameKeyAtOnce = false;
+    const seen: string[] = [];
+    const q = new WorkQueue(async (k) => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      perKey.set(k, (perKey.get(k) ?? 0) + 1);
+      if (perKey.get(k)! > 1) sameKeyAtOnce = true;
+      await new Promise((r) => setTimeout(r, 30));
+      if (k === 'pod:a' && seen.filter((x) => x === 'pod:a').length === 0) q.enqueue('pod:a'); // queued again while handled
+      seen.push(k);
+      perKey.set(k, perKey.get(k)! - 1);
+      running -= 1;
+    }, silent, { parallel: (k) => k.startsWith('pod:'), workers: 3 });
+    for (const k of ['pod:a', 'pod:b', 'pod:c', 'pod:d', 'schedule', 'pod:a']) q.enqueue(k);
+    q.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await q.stop();
+    expect(maxRunning).toBe(4); // three pool workers and the serial one
+    expect(sameKeyAtOnce).toBe(false);
+    expect(seen.filter((k) => k === 'pod:a')).toHaveLength(2); // once, then again after the re-queue
+    expect(new Set(seen)).toEqual(new Set(['pod:a', 'pod:b', 'pod:c', 'pod:d', 'schedule']));
+    expect(q.idle()).toBe(true);
+  });
+
   it('retries a failing key with back-off until it succeeds', async () => {
     let attempts = 0;
     const q = new WorkQueue(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { HOMELAB_NODES, nodeManifest } from './nodes.js';
-import { fitErrorMessage, matchesRequirement, podRequests, schedulePod, tolerates } from './schedule.js';
+import { addToLoad, fitErrorMessage, loadOn, matchesRequirement, nodeLoads, podRequests, schedulePod, tolerates } from './schedule.js';
 import { milliCpu, parseQuantity } from './quantity.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
@@ -95,5 +95,29 @@ describe('scoring', () => {
     const bound = [pod('a', { nodeName: 'chief-horse' }), pod('b', { nodeName: 'chief-horse' })];
     const d = schedulePod(pod('c'), nodes, bound);
     expect(d).not.toEqual({ node: 'chief-horse' });
+  });
+});
+
+describe('a scheduling pass with the nodes\' loads kept once', () => {
+  it('decides as summing every node\'s pods per pending pod does, binding after binding', () => {
+    const bound = [
+      pod('a', { nodeName: 'chief-horse' }, { cpu: '2', memory: '4Gi' }),
+      pod('b', { nodeName: 'still-fawn' }, { cpu: '1' }),
+      { ...pod('done', { nodeName: 'pumped-piglet' }, { cpu: '3' }), status: { phase: 'Succeeded' } },
+    ];
+    const pending = Array.from({ length: 12 }, (_, i) => pod(`p${i}`, {}, { cpu: `${(i % 3) + 1}`, memory: `${i + 1}Gi` }));
+    const all = [...bound, ...pending];
+    const loads = nodeLoads(all);
+    expect(loads.get('pumped-piglet')).toBeUndefined(); // a finished pod holds nothing
+    for (const p of pending) {
+      const summed = schedulePod(p, nodes, all);
+      const kept = schedulePod(p, nodes, all, loads);
+      expect(kept).toEqual(summed);
+      if ('node' in kept) {
+        p.spec!.nodeName = kept.node;
+        addToLoad(loadOn(loads, kept.node), p);
+      }
+    }
+    expect(new Set(pending.map((p) => p.spec?.nodeName)).size).toBeGreaterThan(1);
   });
 });

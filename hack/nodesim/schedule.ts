@@ -36,9 +36,16 @@ function quantityFor(resource: string, v: string | number): number {
   return resource === 'cpu' ? milliCpu(v) : parseQuantity(v);
 }
 
+/** Parsed once per allocatable object (a node's status is replaced, never edited, when it changes). */
+const parsedAllocatable = new WeakMap<object, Record<string, number>>();
+
 function allocatable(node: V1Node): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(node.status?.allocatable ?? {})) out[k] = quantityFor(k, v);
+  const raw = node.status?.allocatable ?? {};
+  let out = parsedAllocatable.get(raw);
+  if (out) return out;
+  out = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = quantityFor(k, v);
+  parsedAllocatable.set(raw, out);
   return out;
 }
 
@@ -100,8 +107,45 @@ export function matchesNodeAffinity(pod: V1Pod, node: V1Node): boolean {
   });
 }
 
+/**
+ * What the pods holding resources on one node (isActiveOnNode) add up to: their number, their
+ * requests (the filter's NodeResourcesFit) and their non-zero requests (the score's LeastAllocated).
+ */
+export interface NodeLoad { pods: number; used: Record<string, number>; nonzero: Record<string, number> }
+
+const emptyLoad = (): NodeLoad => ({ pods: 0, used: {}, nonzero: { cpu: 0, memory: 0 } });
+
+/** Adds a pod to a node's load (the scheduler's "assume" of a pod it just bound). */
+export function addToLoad(load: NodeLoad, pod: V1Pod): void {
+  load.pods += 1;
+  for (const [k, v] of Object.entries(podRequests(pod))) load.used[k] = (load.used[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(nonzeroRequests(pod))) load.nonzero[k] = (load.nonzero[k] ?? 0) + v;
+}
+
+/** A node's entry in `loads`, made empty when the node holds nothing yet. */
+export function loadOn(loads: Map<string, NodeLoad>, node: string): NodeLoad {
+  let load = loads.get(node);
+  if (!load) loads.set(node, (load = emptyLoad()));
+  return load;
+}
+
+/**
+ * The load of every node, from one pass over the pods: a scheduling pass computes it once and
+ * keeps it up to date as it binds, instead of summing every node's pods again for each pending
+ * pod (with 700 pending pods and 1,000 in all, 2.8 s per pass on the simulator's event loop).
+ */
+export function nodeLoads(pods: V1Pod[]): Map<string, NodeLoad> {
+  const loads = new Map<string, NodeLoad>();
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (!node || !isActiveOnNode(p, node)) continue;
+    addToLoad(loadOn(loads, node), p);
+  }
+  return loads;
+}
+
 /** Runs the filters for one node in kube-scheduler's plugin order; the first failing plugin decides. */
-export function filterNode(pod: V1Pod, node: V1Node, podsOnNode: V1Pod[]): NodeVerdict {
+export function filterNode(pod: V1Pod, node: V1Node, load: NodeLoad = emptyLoad()): NodeVerdict {
   if (node.spec?.unschedulable && !tolerates(pod.spec?.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) {
     return { fits: false, reasons: ['node(s) were unschedulable'], resolvableByPreemption: false };
   }
@@ -115,10 +159,9 @@ export function filterNode(pod: V1Pod, node: V1Node, podsOnNode: V1Pod[]): NodeV
     return { fits: false, reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvableByPreemption: false };
   }
   const alloc = allocatable(node);
-  const used: Record<string, number> = {};
-  for (const p of podsOnNode) for (const [k, v] of Object.entries(podRequests(p))) used[k] = (used[k] ?? 0) + v;
+  const used = load.used;
   const reasons: string[] = [];
-  if (podsOnNode.length + 1 > (alloc.pods ?? 110)) reasons.push('Too many pods');
+  if (load.pods + 1 > (alloc.pods ?? 110)) reasons.push('Too many pods');
   const want = podRequests(pod);
   const names = new Set<string>([...RESOURCES, ...Object.keys(want)]);
   for (const r of names) {
@@ -132,15 +175,18 @@ export function filterNode(pod: V1Pod, node: V1Node, podsOnNode: V1Pod[]): NodeV
 /**
  * Picks a node for the pod. Ties are broken by the lowest share of requested CPU and memory
  * (kube-scheduler's LeastAllocated score), then by name, so the choice is deterministic.
+ * `loads`: the nodes' loads (nodeLoads) not counting this pod, when the caller keeps them for a
+ * whole pass; computed from `pods` (without this pod) when absent.
  */
-export function schedulePod(pod: V1Pod, nodes: V1Node[], pods: V1Pod[]): ScheduleDecision {
+export function schedulePod(pod: V1Pod, nodes: V1Node[], pods: V1Pod[], loads?: Map<string, NodeLoad>): ScheduleDecision {
+  const byNode = loads ?? nodeLoads(pods.filter((p) => p.metadata?.uid !== pod.metadata?.uid));
   const fitting: { name: string; score: number }[] = [];
   const failures: NodeVerdict[] = [];
   for (const node of nodes) {
     const name = node.metadata?.name ?? '';
-    const onNode = pods.filter((p) => isActiveOnNode(p, name) && p.metadata?.uid !== pod.metadata?.uid);
-    const verdict = filterNode(pod, node, onNode);
-    if (verdict.fits) fitting.push({ name, score: allocatedShare(pod, node, onNode) });
+    const load = byNode.get(name) ?? emptyLoad();
+    const verdict = filterNode(pod, node, load);
+    if (verdict.fits) fitting.push({ name, score: allocatedShare(pod, node, load) });
     else failures.push(verdict);
   }
   if (fitting.length > 0) {
@@ -161,10 +207,10 @@ function nonzeroRequests(pod: V1Pod): Record<string, number> {
   return out;
 }
 
-function allocatedShare(pod: V1Pod, node: V1Node, onNode: V1Pod[]): number {
+function allocatedShare(pod: V1Pod, node: V1Node, load: NodeLoad): number {
   const alloc = allocatable(node);
   const total: Record<string, number> = nonzeroRequests(pod);
-  for (const p of onNode) for (const [k, v] of Object.entries(nonzeroRequests(p))) total[k] = (total[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(load.nonzero)) total[k] = (total[k] ?? 0) + v;
   const share = (r: string) => (alloc[r] ? (total[r] ?? 0) / alloc[r] : 1);
   return (share('cpu') + share('memory')) / 2;
 }

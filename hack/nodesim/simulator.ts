@@ -28,7 +28,7 @@ import { LogStore } from './logs.js';
 import { watchInformer, WorkQueue, type Cache } from './loop.js';
 import { HOMELAB_NODES, leaseManifest, nodeManifest, type SimNode } from './nodes.js';
 import { podStatus, unschedulableCondition } from './podstatus.js';
-import { schedulePod } from './schedule.js';
+import { addToLoad, loadOn, nodeLoads, schedulePod } from './schedule.js';
 import { VmiDriver } from './kubevirt.js';
 import { compiledTree, defaultCompiledDir, entrypointArgs, type CompiledTree } from './compiled.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
@@ -86,6 +86,12 @@ export interface NodeSimulator {
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EXPECTATION_TTL_MS = 15_000;
+/**
+ * Bindings and condition writes of one scheduling pass in flight at once: each may open a TLS
+ * connection to the API server, and a thousand at once (a thousand pending pods) starved the
+ * server's handshakes until the simulator's own watches dropped.
+ */
+const PASS_WRITES = 8;
 const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function keyOf(o: KubernetesObject): string {
@@ -200,7 +206,9 @@ class Simulator {
     this.ip = opts.ip ?? '127.0.0.1';
     this.nodes = opts.nodes ?? HOMELAB_NODES;
     this.nodeNames = new Set(this.nodes.map((n) => n.name));
-    this.queue = new WorkQueue((key) => this.handle(key), this.log);
+    // Pods are synced by a pool of workers, one per pod at a time, as a kubelet's pod workers are;
+    // scheduling and the controllers stay on the one serial worker.
+    this.queue = new WorkQueue((key) => this.handle(key), this.log, { parallel: (key) => key.startsWith('pod:') });
   }
 
   async start(): Promise<void> {
@@ -415,34 +423,54 @@ class Simulator {
       .filter((p) => !p.spec?.nodeName && !p.metadata?.deletionTimestamp && (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler')
       .filter((p) => (p.status?.phase ?? 'Pending') === 'Pending')
       .sort((a, b) => (b.spec?.priority ?? 0) - (a.spec?.priority ?? 0) || new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime());
+    // Computed once per pass and kept up to date as pods are bound (not summed again per pending pod).
+    const loads = nodeLoads(all);
+    // Decisions are made one after another; their writes (bindings, conditions) go out a few at a
+    // time (PASS_WRITES), as kube-scheduler's binding cycle runs apart from its scheduling cycle.
+    // A write that failed fails the pass after all settled (it is retried with back-off).
+    const writes: (() => Promise<unknown>)[] = [];
     for (const pod of pending) {
       const [ns, name] = [pod.metadata!.namespace!, pod.metadata!.name!];
       if (pod.spec?.schedulingGates?.length) {
-        await this.markUnschedulable(pod, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates');
+        writes.push(() => this.markUnschedulable(pod, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates'));
         continue;
       }
-      const decision = schedulePod(pod, nodes, all);
+      const decision = schedulePod(pod, nodes, all, loads);
       if ('node' in decision) {
-        try {
-          await this.core.createNamespacedPodBinding({
-            name, namespace: ns,
-            body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: decision.node } },
-          });
-        } catch (err) {
-          // Already bound or gone: the watch will tell us what happened.
-          if (statusCode(err) === 409 || statusCode(err) === 404) continue;
-          throw err;
-        }
+        // Assumed on the node until the watch shows the binding, or the binding fails.
         this.assumed.set(pod.metadata!.uid!, decision.node);
-        this.recordEvent(pod, { component: 'default-scheduler' }, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${decision.node}`);
-        pod.spec!.nodeName = decision.node; // count it against the node for the rest of this pass
-        this.log.info({ pod: `${ns}/${name}`, node: decision.node }, 'scheduled');
+        addToLoad(loadOn(loads, decision.node), pod); // counted against the node for the rest of this pass
+        writes.push(() => this.bind(pod, decision.node));
         continue;
       }
-      if (await this.markUnschedulable(pod, 'Unschedulable', decision.unschedulable)) {
-        this.log.info({ pod: `${ns}/${name}`, reason: decision.unschedulable }, 'unschedulable');
-      }
+      writes.push(() => this.markUnschedulable(pod, 'Unschedulable', decision.unschedulable).then((written) => {
+        if (written) this.log.info({ pod: `${ns}/${name}`, reason: decision.unschedulable }, 'unschedulable');
+      }));
     }
+    const failures: unknown[] = [];
+    const next = async (): Promise<void> => {
+      for (let w = writes.shift(); w; w = writes.shift()) await w().catch((err: unknown) => { failures.push(err); });
+    };
+    await Promise.all(Array.from({ length: PASS_WRITES }, next));
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** Binds a pod to the node the pass chose for it. */
+  private async bind(pod: V1Pod, node: string): Promise<void> {
+    const [ns, name, uid] = [pod.metadata!.namespace!, pod.metadata!.name!, pod.metadata!.uid!];
+    try {
+      await this.core.createNamespacedPodBinding({
+        name, namespace: ns,
+        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
+      });
+    } catch (err) {
+      this.assumed.delete(uid);
+      // Already bound or gone: the watch will tell us what happened.
+      if (statusCode(err) === 409 || statusCode(err) === 404) return;
+      throw err;
+    }
+    this.recordEvent(pod, { component: 'default-scheduler' }, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
+    this.log.info({ pod: `${ns}/${name}`, node }, 'scheduled');
   }
 
   /** Writes PodScheduled=False with the scheduler's reason, unless the pod already says so. */

@@ -2,13 +2,16 @@
 // CPU is its own. Env: KUBECONFIG, NAMESPACES (comma-separated), ROUTER_NAMESPACE, ROUTER_URL,
 // CONCURRENCY (maxConcurrentReconciles, default 16).
 // Prints "metrics <url>"; answers "cpu" on stdin with its CPU time in microseconds.
-import { KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
-import { startOperator, stopOnSignals } from '../../operators/manager.js';
-import { answerCpu } from './bench-child.js';
+import { registerSlimImports } from '../../operators/cli/slim-imports.js';
 
-const kc = new KubeConfig();
-kc.loadFromFile(process.env.KUBECONFIG ?? '');
+// As bin/agentlab.js starts the compiled CLI: client-node's generated API stays out (slim-imports.ts).
+registerSlimImports();
+const { default: pino } = await import('pino');
+const { loadKubeConfig } = await import('../../operators/cli/kubeconfig.js');
+const { startOperator, stopOnSignals } = await import('../../operators/manager.js');
+const { answerCpu } = await import('./bench-child.js');
+
+const kc = loadKubeConfig(process.env.KUBECONFIG);
 const log = pino({ level: process.env.AGENTLAB_BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const op = await startOperator({
   kubeConfig: kc, logger: log,

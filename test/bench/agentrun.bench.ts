@@ -22,7 +22,7 @@ import pino from 'pino';
 import { RUNTIME_IMAGES } from '../../hack/nodesim/index.js';
 import { KubeClient, type KubeObject } from '../../operators/runtime/kube.js';
 import { Informer } from '../../operators/runtime/informer.js';
-import { AGENTRUNS, CONFIGMAPS, LANEPOLICIES } from '../../operators/agentrun/resources.js';
+import { AGENTRUNS, CONFIGMAPS, LANEPOLICIES, PODS } from '../../operators/agentrun/resources.js';
 import { RUN_USAGE_LABEL, runUsageFromConfigMap } from '../../operators/model/agentrun/usage.js';
 import type { AgentRun } from '../../operators/agentrun/types.js';
 import { agentRunController } from '../../operators/agentrun/controller.js';
@@ -46,6 +46,11 @@ const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 30 * 60_000);
 const TRIVIAL_IMAGE = 'ghcr.io/agentlab/bench-trivial-runner';
 /** Runs of both sides that may share the simulator's nodes at once (see `together`). */
 const TOGETHER_MAX = 200;
+/** The operator, router and fake Ollama run compiled, as the images run them; BENCH_TSX=1: through tsx. */
+const COMPILED = process.env.BENCH_TSX !== '1';
+/** Node flags for the operator process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const OPERATOR_NODE_ARGS = process.env.BENCH_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const PROGRESS_MS = Number(process.env.BENCH_PROGRESS_MS ?? 30_000);
 const log = pino({ level: 'warn' }, pino.destination(2));
 if (RUNNER !== 'agent' && RUNNER !== 'trivial') throw new Error(`BENCH_RUNNER=${RUNNER}: expected "agent" or "trivial"`);
 const MODEL_CALLS = RUNNER === 'agent' ? 5 : 1;
@@ -94,6 +99,12 @@ function tracker(watcher: KubeClient, ns: string, routerNs: string, names: strin
   return {
     times,
     start() { t0 = performance.now(); },
+    /** One line: how many runs are Running (or later), finished and steady so far. */
+    progress(): string {
+      const xs = [...times.values()];
+      const n = (f: (t: Times) => boolean) => xs.filter(f).length;
+      return `${n((t) => t.running !== undefined)} started, ${n((t) => t.done !== undefined)} finished, ${n((t) => t.usage !== undefined)} steady of ${xs.length}`;
+    },
     /** Resolves when every run is steady or the timeout passed (then says which are not). */
     async settled(): Promise<number> {
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not every run reached steady status within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref());
@@ -107,6 +118,24 @@ function tracker(watcher: KubeClient, ns: string, routerNs: string, names: strin
     },
     async stop() { await runs.stop(); await usage.stop(); },
   };
+}
+
+/**
+ * One pod of the trivial runner's image through the simulator before t0, to its end (it fails: it
+ * has no run config): whatever the simulator does once (its first pod of a runtime image, the
+ * TokenRequest path, the node's first process) is not counted against the side that goes first.
+ */
+async function warmUp(client: KubeClient, ns: string): Promise<void> {
+  const name = 'bench-warm-up';
+  await client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { restartPolicy: 'Never', automountServiceAccountToken: false, containers: [{ name: 'agent', image: `${TRIVIAL_IMAGE}:dev` }] } });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const phase = (await client.get<KubeObject & { status?: { phase?: string } }>(PODS, ns, name)).status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') break;
+    if (Date.now() > deadline) throw new Error(`warm-up pod ${ns}/${name} did not end within 120 s (phase ${phase ?? 'none'}): is the node simulator running?`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await client.delete(PODS, ns, name);
 }
 
 function runSpec(ns: string, i: number): AgentRun {
@@ -135,7 +164,7 @@ async function main(): Promise<void> {
     const opNs = await cluster.newNamespace(`bench-runs-${id}`, laneLabels);
     const floorNs = await cluster.newNamespace(`bench-floor-${id}`, laneLabels);
     const routerNs = await cluster.newNamespace(`bench-router-${id}`);
-    const fake = await benchChild('agentrun-fake-ollama.ts', {}, ['url']);
+    const fake = await benchChild('agentrun-fake-ollama.ts', {}, ['url'], { compiled: COMPILED });
     children.push(fake);
     // A private lane: the fake Ollama as its one provider, both run namespaces bound to it.
     await client.create(LANEPOLICIES, {
@@ -143,10 +172,10 @@ async function main(): Promise<void> {
       spec: { namespaceSelector: { matchLabels: laneLabels }, allowCloud: false, providers: [{ name: 'ollama', cloud: { provider: 'ollama', baseURL: fake.urls.url }, models: { chat: 'llama3.1:8b' } }] },
     });
     cluster.deleteAtStop(LANEPOLICIES, lane);
-    const router = await benchChild('router-child.ts', { KUBECONFIG: cluster.kubeconfigPath, LANE_SELECTOR: `bench.agentlab.dev/run=${id}`, ROUTER_NAMESPACE: routerNs }, ['url', 'metrics']);
+    const router = await benchChild('router-child.ts', { KUBECONFIG: cluster.kubeconfigPath, LANE_SELECTOR: `bench.agentlab.dev/run=${id}`, ROUTER_NAMESPACE: routerNs }, ['url', 'metrics'], { compiled: COMPILED });
     children.push(router);
     const routerLocation = { namespace: routerNs, podLabels: { 'app.kubernetes.io/name': 'agentlab-router' }, port: 8080 };
-    const operator = await benchChild('agentrun-operator-child.ts', { KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: `${opNs},${routerNs}`, ROUTER_NAMESPACE: routerNs, ROUTER_URL: router.urls.url, CONCURRENCY: String(CONCURRENCY) }, ['metrics']);
+    const operator = await benchChild('agentrun-operator-child.ts', { KUBECONFIG: cluster.kubeconfigPath, NAMESPACES: `${opNs},${routerNs}`, ROUTER_NAMESPACE: routerNs, ROUTER_URL: router.urls.url, CONCURRENCY: String(CONCURRENCY) }, ['metrics'], { compiled: COMPILED, nodeArgs: OPERATOR_NODE_ARGS });
     children.push(operator);
     const watcher = new KubeClient(cluster.kc);
     const names = Array.from({ length: RUNS }, (_, i) => `run-${i}`);
@@ -161,7 +190,8 @@ async function main(): Promise<void> {
     // smallest by CPU requests); with more, pods queue for room and the side whose pods came first
     // is served first, so above TOGETHER_MAX runs in all the sides run one after the other.
     const together = (process.env.BENCH_TOGETHER ?? (2 * RUNS <= TOGETHER_MAX ? '1' : '0')) === '1';
-    console.log(together ? 'operator and floor at the same time' : 'operator first, then the floor (BENCH_TOGETHER=1: at the same time)');
+    console.log(together ? 'operator and floor at the same time' : `${process.env.BENCH_FIRST === 'floor' ? 'floor first, then the operator' : 'operator first, then the floor'} (BENCH_TOGETHER=1: at the same time; BENCH_FIRST=floor|operator: which goes first)`);
+    await warmUp(client, routerNs);
     const floor = agentRunFloor({ client: new KubeClient(cluster.kc), watcher, namespace: floorNs, router: routerLocation, routerUrl: router.urls.url, lane, concurrency: FLOOR_CONCURRENCY, modelCalls: MODEL_CALLS });
     const opTrack = tracker(watcher, opNs, routerNs, names);
     const floorTrack = tracker(watcher, floorNs, routerNs, names);
@@ -169,22 +199,29 @@ async function main(): Promise<void> {
     const [op0, r0, routerCpu0] = await Promise.all([opMetrics(), scrape(router.urls.metrics), router.cpuMicros()]);
     const bench0 = ownCpu();
     /** Drives one side to steady status; its wall time. */
-    const side = async (track: ReturnType<typeof tracker>, drive: () => Promise<unknown>): Promise<number> => {
+    const side = async (label: string, track: ReturnType<typeof tracker>, drive: () => Promise<unknown>): Promise<number> => {
       track.start();
+      const t0 = performance.now();
+      // A line every PROGRESS_MS, so that a long run shows where it is (and where it stalls).
+      const progress = setInterval(() => console.log(`  ${label} at ${secs(performance.now() - t0)}: ${track.progress()} (load average ${os.loadavg()[0].toFixed(1)})`), PROGRESS_MS);
       const driving = drive();
       driving.catch((err: unknown) => console.log(`driving the runs failed: ${(err as Error).stack ?? String(err)}`));
       const wall = await track.settled();
+      clearInterval(progress);
       await driving.catch(() => {});
       return wall;
     };
     let op1 = op0;
     const opSide = async () => {
-      const wall = await side(opTrack, () => Promise.all(names.map((_, i) => client.create(AGENTRUNS, runSpec(opNs, i)))));
+      const wall = await side('operator', opTrack, () => Promise.all(names.map((_, i) => client.create(AGENTRUNS, runSpec(opNs, i)))));
       op1 = await opMetrics();
       return wall;
     };
-    const floorSide = () => side(floorTrack, () => floor.run(names.map((_, i) => runSpec(floorNs, i))));
-    const [opWall, floorWall] = together ? await Promise.all([opSide(), floorSide()]) : [await opSide(), await floorSide()];
+    const floorSide = () => side('floor', floorTrack, () => floor.run(names.map((_, i) => runSpec(floorNs, i))));
+    const floorFirst = process.env.BENCH_FIRST === 'floor';
+    const [opWall, floorWall] = together
+      ? await Promise.all([opSide(), floorSide()])
+      : floorFirst ? await floorSide().then(async (f) => [await opSide(), f]) : [await opSide(), await floorSide()];
     const [r1, routerCpu1] = await Promise.all([scrape(router.urls.metrics), router.cpuMicros()]);
     const benchCpu = ownCpu() - bench0;
     await Promise.all([opTrack.stop(), floorTrack.stop(), floor.stop()]);

@@ -1,4 +1,5 @@
-// A benchmark's helper process (operator, router, fake Ollama) started with tsx: it prints
+// A benchmark's helper process (operator, router, fake Ollama) started with tsx, or compiled as
+// the images run it (`compiled`, test/harness/node-entry.ts): it prints
 // "<name> <value>" lines once listening and answers "cpu" on stdin with "cpu <microseconds>", its
 // own user + system CPU, so each figure is that process's alone.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,9 +12,18 @@ const repo = path.resolve(here, '..', '..');
 
 export interface BenchChild { proc: ChildProcess; urls: Record<string, string>; cpuMicros(): Promise<number>; stop(): Promise<void> }
 
+export interface BenchChildOptions {
+  /** Run its JavaScript compiled as the images do (no tsx loader) instead of through tsx. */
+  compiled?: boolean;
+  /** Node flags before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+}
+
 /** Starts test/bench/<script>; resolves once every `expect` name has been printed. */
-export function benchChild(script: string, env: Record<string, string>, expect: string[]): Promise<BenchChild> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, script)], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+export async function benchChild(script: string, env: Record<string, string>, expect: string[], opts: BenchChildOptions = {}): Promise<BenchChild> {
+  // Imported here: the helpers import this module for answerCpu, and need no compiler.
+  const entry = opts.compiled ? await (await import('../harness/node-entry.js')).nodeEntry(path.join('test', 'bench', script)) : ['--import', 'tsx', path.join(here, script)];
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   const cpuWaiters: ((n: number) => void)[] = [];
   const urls: Record<string, string> = {};
   const stop = async () => {
