@@ -432,6 +432,8 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
             continue;
           }
         }
+        // The pod as the apply answered it, when this reconcile (re)applied it.
+        let applied: KubeObject | undefined;
         if (st.phase !== 'Running') {
           const commands: string[] = [];
           let bad: string | undefined;
@@ -447,17 +449,19 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           }
           const attempt = (st.attempts ?? 0) + 1;
           const pod = desiredStepPod({ task: { name, namespace, node: spec.node }, step, attempt, commands, stepRunnerImage: opts.stepRunnerImage });
-          await ctx.apply(PODS, pod);
+          applied = await ctx.apply(PODS, pod);
           Object.assign(st, { phase: 'Running', attempts: attempt, podName: pod.metadata!.name, startedAt: seconds(now), message: `running on node ${spec.node} in pod ${pod.metadata!.name}` });
           delete st.finishedAt;
           delete st.outputs;
           ctx.event('Normal', 'StepStarted', `step ${stepName} (${step.type}) run ${attempt} on node ${spec.node}: pod ${pod.metadata!.name}`);
           if (block.hostAccess) ctx.event('Normal', 'HostAccess', `step ${stepName}: pod ${pod.metadata!.name} runs privileged on node ${spec.node} with the host's ${HOST_PATHS.join(', ')}${step.approval?.decision === 'Approved' ? `, approved by ${step.approval.decidedBy}` : ''}`);
-          steps.set(stepName, st);
-          continue;
+          // No `continue`: the pod can be older than this reconcile and have ended already (created by
+          // a reconcile whose status write was lost: an operator killed or a leader replaced between
+          // the apply and the write). Its end was the last event it will ever send, so its result is
+          // read now, below; waiting for an event would leave the step Running for good.
         }
         const podName = stepPodName(name, stepName, st.attempts ?? 1);
-        const result = stepRunResult(step, ctx.cache.get(PODS, namespace, podName));
+        const result = stepRunResult(step, applied ?? ctx.cache.get(PODS, namespace, podName));
         if (result.kind === 'absent') {
           const age = now.getTime() - Date.parse(st.startedAt ?? now.toISOString());
           if (age < POD_APPEAR_MS) {
