@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_FOLDERS, controllerFileMissing, loadControllers } from './manager.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { CONTROLLER_FOLDERS, controllerFileMissing, loadControllers, startOperator, unknownControllerNames } from './manager.js';
 import { reconcileOnce } from './runtime/test-kit.js';
 
 describe('loadControllers', () => {
@@ -45,5 +47,20 @@ describe('loadControllers', () => {
     });
     expect(JSON.stringify(run.applied[0].object)).toContain('"kubernetes.io/metadata.name":"ai-gateway"');
     expect(JSON.stringify(run.applied[0].object)).toContain('"port":9000');
+  });
+});
+
+describe('per-controller workers', () => {
+  it('names the settings for controllers the operator does not run', () => {
+    expect(unknownControllerNames(undefined, ['flow'])).toEqual([]);
+    expect(unknownControllerNames({ flow: 2, agentrun: 8, agentrn: 4 }, ['flow', 'agentrun'])).toEqual(['agentrn']);
+  });
+
+  it('refuses to start with workers for a controller it does not run, saying which it runs', async () => {
+    const kc = new KubeConfig();
+    // Nothing listens there: the check comes before any request.
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    await expect(startOperator({ kubeConfig: kc, logger: pino({ level: 'silent' }), controllers: ['flow'], controllerWorkers: { agentrun: 8 } }))
+      .rejects.toThrow('controller workers given for agentrun, which this operator does not run (it runs flow); fix --controller-workers');
   });
 });

@@ -82,6 +82,12 @@ export interface OperatorOptions extends ControllerDeps {
   bindAddress?: string;
   /** Reconciles in flight across all controllers (default 16). */
   maxConcurrentReconciles?: number;
+  /**
+   * Workers of named controllers (`agentlab run --controller-workers agentrun=32`), instead of the
+   * controller's own count (Controller.maxConcurrentReconciles, default 4); within the cap above.
+   * A name the operator does not run is an error.
+   */
+  controllerWorkers?: Record<string, number>;
   /** Periodic resync of cached objects (default 10 minutes). */
   resyncPeriodMs?: number;
   /** Controllers to run instead of the discovered ones (tests, embedding); the ControllerDeps options are not applied to them. */
@@ -165,10 +171,16 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     client, logger: log, metrics, identity,
     namespaces: opts.namespaces, labelSelector: opts.labelSelector,
     maxConcurrentReconciles: opts.maxConcurrentReconciles, resyncPeriodMs: opts.resyncPeriodMs,
+    controllerWorkers: opts.controllerWorkers,
   });
   // OperatorOptions extends ControllerDeps: every dependency given to startOperator reaches the factories.
   const deps: ControllerDeps = opts;
   const controllers = opts.controllerOverrides ?? await loadControllers(opts.controllers, deps);
+  const unknownWorkers = unknownControllerNames(opts.controllerWorkers, controllers.map((c) => c.name));
+  if (unknownWorkers.length > 0) {
+    client.close();
+    throw new Error(`controller workers given for ${unknownWorkers.join(', ')}, which this operator does not run (it runs ${controllers.map((c) => c.name).join(', ')}); fix --controller-workers`);
+  }
   for (const c of controllers) runtime.register(c);
   registerStatusMetrics(metrics.registry, runtime, controllers.map((c) => c.for).filter((r) => r.group === 'agentlab.dev'));
   log.info({ controllers: controllers.map((c) => c.name), namespaces: opts.namespaces, identity }, 'starting operator');
@@ -246,4 +258,9 @@ export function stopOnSignals(op: Operator, log: Logger): void {
   };
   process.once('SIGTERM', () => handler('SIGTERM'));
   process.once('SIGINT', () => handler('SIGINT'));
+}
+
+/** Names in a per-controller setting that are not among the controllers run. */
+export function unknownControllerNames(setting: Record<string, unknown> | undefined, running: string[]): string[] {
+  return Object.keys(setting ?? {}).filter((n) => !running.includes(n));
 }

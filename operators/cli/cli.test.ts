@@ -125,6 +125,16 @@ describe('agentlab run flags', () => {
     }
   });
 
+  it('reads --controller-workers as controller=n pairs, each from 1 to 1024', () => {
+    expect(operatorFlags([])?.controllerWorkers).toBeUndefined();
+    expect(operatorFlags(['--controller-workers', 'agentrun=32, flow=8'])?.controllerWorkers).toEqual({ agentrun: 32, flow: 8 });
+    for (const bad of ['agentrun', 'agentrun=0', 'agentrun=1025', 'agentrun=2.5', '=4', 'Agent Run=4']) {
+      expect(() => operatorFlags(['--controller-workers', bad]), bad).toThrow(/--controller-workers: ".*" is not <controller>=<whole number from 1 to 1024>/);
+    }
+    expect(() => operatorFlags(['--controller-workers', 'flow=2,flow=4'])).toThrow('--controller-workers: controller flow is given twice');
+    expect(() => operatorFlags(['--controller-workers', ','])).toThrow('--controller-workers is empty');
+  });
+
   it('reads --issue-poll-interval as a duration of at least 1s', () => {
     expect(operatorFlags([])?.issuePollMs).toBeUndefined();
     expect(operatorFlags(['--issue-poll-interval', '1m'])?.issuePollMs).toBe(60_000);

@@ -46,7 +46,10 @@ Flags:
       --issue-poll-interval <duration>     how often a run waiting for a decision reads its issue's comments,
                                            e.g. 30s or 1m (default 15s; at least 1s)
       --max-concurrent-reconciles <n>      reconciles in flight at once across all controllers (default 16; each
-                                           controller also has its own worker count, 4, ModelServer 16)
+                                           controller also has its own worker count: 4, ModelServer and AgentRun 16)
+      --controller-workers <name=n,...>    a controller's own workers, like controller-runtime's
+                                           MaxConcurrentReconciles, e.g. agentrun=32,flow=8 (1-1024 each; names:
+                                           modelserver, lanepolicy, agentrun, flow, hardwaretask)
   -h, --help                               show this help
 
 Examples:
@@ -90,6 +93,7 @@ export function operatorFlags(args: string[]) {
     'step-runner-image': { type: 'string' },
     'issue-poll-interval': { type: 'string' },
     'max-concurrent-reconciles': { type: 'string' },
+    'controller-workers': { type: 'string' },
   }, false);
   if (!parsed) return undefined;
   const v = parsed.values;
@@ -114,6 +118,7 @@ export function operatorFlags(args: string[]) {
     stepRunnerImage: imageFlag('step-runner-image', v['step-runner-image'], 'ghcr.io/agentlab/step-runner'),
     issuePollMs: issuePollFlag(v['issue-poll-interval']),
     maxConcurrentReconciles: maxConcurrentReconcilesFlag(v['max-concurrent-reconciles']),
+    controllerWorkers: controllerWorkersFlag(v['controller-workers']),
   };
 }
 
@@ -143,6 +148,25 @@ export function maxConcurrentReconcilesFlag(value: string | undefined): number |
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!(n >= 1 && n <= 1024)) throw new UsageError(`--max-concurrent-reconciles ${JSON.stringify(value)} is not a whole number from 1 to 1024; expected e.g. 16`);
   return n;
+}
+
+/**
+ * --controller-workers: `name=n` pairs separated by commas, each a controller's own worker count
+ * (its MaxConcurrentReconciles) from 1 to 1024. Whether each name is a controller the operator
+ * runs is checked when the operator starts (startOperator).
+ */
+export function controllerWorkersFlag(value: string | undefined): Record<string, number> | undefined {
+  if (value === undefined) return undefined;
+  const workers: Record<string, number> = {};
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(pair);
+    const n = m ? Number(m[2]) : NaN;
+    if (!m || !(n >= 1 && n <= 1024)) throw new UsageError(`--controller-workers: ${JSON.stringify(pair)} is not <controller>=<whole number from 1 to 1024>; expected e.g. agentrun=32,flow=8`);
+    if (m[1] in workers) throw new UsageError(`--controller-workers: controller ${m[1]} is given twice`);
+    workers[m[1]] = n;
+  }
+  if (Object.keys(workers).length === 0) throw new UsageError('--controller-workers is empty; expected e.g. agentrun=32,flow=8');
+  return workers;
 }
 
 /** --router-url must be an absolute http(s) URL; a trailing slash is dropped. */
@@ -194,6 +218,7 @@ export const runCommand: Command = {
       stepRunnerImage: flags.stepRunnerImage,
       issuePollMs: flags.issuePollMs,
       maxConcurrentReconciles: flags.maxConcurrentReconciles,
+      controllerWorkers: flags.controllerWorkers,
     });
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, metricsUrl: operator.metricsUrl, healthUrl: operator.healthUrl }, 'operator running');
     stopOnSignals(operator, logger);

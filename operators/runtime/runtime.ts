@@ -15,6 +15,7 @@ import { ReconcileRecord } from './reconcile-record.js';
 import { OwnWrites } from './own-writes.js';
 import { transitionEvent } from './transition-event.js';
 import { WorkQueue } from './queue.js';
+import { workerCount } from './workers.js';
 import { type StatusWithConditions, statusChanged } from './status.js';
 
 export interface RuntimeOptions {
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   labelSelector?: string;
   /** Cap on reconciles running at once across all controllers. */
   maxConcurrentReconciles?: number;
+  /** Workers per controller name, instead of the controller's own maxConcurrentReconciles. */
+  controllerWorkers?: Record<string, number>;
   resyncPeriodMs?: number;
   /** Identity for Events' reportingInstance. */
   identity: string;
@@ -257,7 +260,7 @@ class ControllerRunner {
       this.c.start?.({ client: this.rt.client, cache: this.rt, log: this.log, enqueue: (k, ms) => this.enqueue(k, ms) });
     }
     for (const obj of this.rt.list(this.c.for)) this.queue.add(objKey(obj));
-    const n = this.c.maxConcurrentReconciles ?? 4;
+    const n = workerCount(this.c, this.o.controllerWorkers);
     this.workers = Array.from({ length: n }, () => this.work(this.queue!));
   }
 

@@ -92,6 +92,12 @@ describe('helm template with default values', () => {
     expect(operatorFlags(args(vm, 'operator').slice(1))?.vmImage).toBe('registry.lan:5000/agent-runner-disk:1.0');
   });
 
+  it('gives named controllers their own workers from operator.controllerWorkers (none by default)', () => {
+    expect(operatorFlags(args(objects, 'operator').slice(1))?.controllerWorkers).toBeUndefined();
+    const set = renderChart({ values: { operator: { controllerWorkers: { agentrun: 32, flow: 8 } } } });
+    expect(operatorFlags(args(set, 'operator').slice(1))?.controllerWorkers).toEqual({ agentrun: 32, flow: 8 });
+  });
+
   it('caps reconciles in flight at operator.maxConcurrentReconciles (default 16, the runtime\'s own default)', () => {
     expect(operatorFlags(args(objects, 'operator').slice(1))?.maxConcurrentReconciles).toBe(16);
     const wider = renderChart({ values: { operator: { maxConcurrentReconciles: 48 } } });
