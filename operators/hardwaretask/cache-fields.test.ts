@@ -3,8 +3,11 @@ import { cacheTransform } from '../runtime/cache-transform.js';
 import { informerShape } from '../runtime/informer-roles.js';
 import type { KubeObject } from '../runtime/kube.js';
 import { nodeFacts, SIM_HARDWARE_ANNOTATION } from './analysis.js';
-import { NAMESPACE_FIELDS, NODE_FIELDS } from './cache-fields.js';
-import { NAMESPACES, NODES } from './resources.js';
+import { HARDWARETASK_FIELDS, NAMESPACE_FIELDS, NODE_FIELDS } from './cache-fields.js';
+import { hardwareTaskController } from './controller.js';
+import { HARDWARETASKS, NAMESPACES, NODES } from './resources.js';
+import { primaryCacheFields } from '../runtime/primary-cache.js';
+import { statusSamples, usageSamples } from '../runtime/status-metrics.js';
 import { hostAccessRefusal } from './step-pod.js';
 
 const node: KubeObject = {
@@ -43,5 +46,27 @@ describe('the HardwareTask controller\'s projections', () => {
       expect(hostAccessRefusal(cachedNamespace(namespace(level)), 'maintenance')).toBe(hostAccessRefusal(namespace(level), 'maintenance'));
     }
     expect(cachedNamespace(namespace())).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'maintenance', uid: 'ns-uid', resourceVersion: '3', labels: { 'kubernetes.io/metadata.name': 'maintenance' } } });
+  });
+
+  it('caches a HardwareTask without its spec: the Namespace watch and the status metrics read the same (HARDWARETASK_FIELDS)', () => {
+    const ctl = hardwareTaskController();
+    expect(ctl.cacheFields).toBe(HARDWARETASK_FIELDS);
+    const task: KubeObject = {
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask',
+      metadata: { name: 'disk', namespace: 'maintenance', uid: 't-uid', resourceVersion: '5', generation: 2, labels: { a: 'b' }, annotations: { 'agentlab.dev/retry-step': 'x' }, finalizers: ['f'], managedFields: [{ manager: 'kubectl' }] },
+      spec: { node: 'chief-horse', summary: 's', steps: [{ name: 'fit', type: 'human', human: { instructions: 'Fit the disk in bay 3.'.repeat(50) } }] },
+      status: { phase: 'Running', currentStep: 'fit', steps: [{ name: 'fit', phase: 'WaitingForHuman', message: 'waiting' }], observedGeneration: 2, conditions: [{ type: 'Ready', status: 'False', reason: 'WaitingForHuman', message: 'm', lastTransitionTime: '2026-03-01T09:00:00Z' }] },
+    };
+    const cached = cacheTransform(informerShape(HARDWARETASKS, new Set(['scoped']), {}, [primaryCacheFields(ctl)]))(structuredClone(task));
+    expect(cached).toEqual({
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask',
+      metadata: { name: 'disk', namespace: 'maintenance', uid: 't-uid', resourceVersion: '5', generation: 2, labels: { a: 'b' }, annotations: { 'agentlab.dev/retry-step': 'x' }, finalizers: ['f'] },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: '2026-03-01T09:00:00Z' }] },
+    });
+    expect(statusSamples(cached)).toEqual(statusSamples(task));
+    expect(usageSamples(cached)).toEqual(usageSamples(task));
+    const watch = ctl.watches!.find((w) => w.resource === NAMESPACES)!;
+    const cache = { get: () => undefined, list: <T extends KubeObject>(r: { plural: string }) => (r.plural === 'hardwaretasks' ? [cached] : []) as T[] };
+    expect(watch.map(namespace('privileged'), cache)).toEqual(['maintenance/disk']);
   });
 });

@@ -22,7 +22,7 @@ import { desiredStepPod, HOST_PATHS, hostAccessRefusal, stepPodName } from './st
 import { stepRunResult } from './step-result.js';
 import { currentStep, taskOutcome, taskPhase } from './task-status.js';
 import type { HardwareStep, HardwareTaskObject as Task, StepStatus } from './types.js';
-import { NAMESPACE_FIELDS, NODE_FIELDS } from './cache-fields.js';
+import { HARDWARETASK_FIELDS, NAMESPACE_FIELDS, NODE_FIELDS } from './cache-fields.js';
 
 export interface HardwareTaskControllerOptions {
   /** Image of the step runner in check and command pods (ControllerDeps.stepRunnerImage; default STEP_RUNNER_IMAGE). */
@@ -146,6 +146,7 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
   return {
     name: 'hardwaretask',
     for: HARDWARETASKS,
+    cacheFields: HARDWARETASK_FIELDS,
     owns: [PODS, SECRETS],
     start(h) {
       handle = h;

@@ -54,6 +54,7 @@ export function stripForCache(obj: KubeObject): KubeObject {
 export function cacheTransform(shape: { compact: boolean; fields?: FieldShape }): (obj: KubeObject) => KubeObject {
   if (shape.compact) return (obj) => internStrings(compactChild(stripForCache(obj)), cacheStrings);
   const fields = shape.fields;
-  if (fields) return (obj) => internStrings(projectObject(obj, fields), cacheStrings);
+  // Stripped first: a projection that keeps every annotation must not keep kubectl's copy of the object.
+  if (fields) return (obj) => internStrings(projectObject(stripForCache(obj), fields), cacheStrings);
   return (obj) => internStrings(stripForCache(obj), cacheStrings);
 }

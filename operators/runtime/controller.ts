@@ -40,7 +40,10 @@ export interface ControllerHandle {
 }
 
 export interface ReconcileContext<T extends KubeObject = KubeObject> {
-  /** A private deep copy of the cached object; mutate freely. */
+  /**
+   * A private deep copy of the cached object, or, for a controller that declares `cacheFields`,
+   * the object as the API server has it now (read for this reconcile); mutate freely.
+   */
   object: T;
   key: string;
   log: Logger;
@@ -74,6 +77,15 @@ export interface Controller<T extends KubeObject = KubeObject> {
   /** Kinds of children it creates with ctx.apply; their changes requeue the controller owner. */
   owns?: ResourceRef[];
   watches?: WatchSpec[];
+  /**
+   * Every field of its own kind that is read from the cache rather than from `ctx.object` (watch
+   * maps, lists of its kind, other controllers), beyond identity. When set, the informer of the
+   * kind caches only these, the metadata and status the runtime reads (primary-cache.ts) and what
+   * other users of the kind declare, and each reconcile reads the whole object from the API server
+   * (one GET). For kinds with large specs that little code reads from the cache. Undefined:
+   * whole objects cached, reconcile reads the cache.
+   */
+  cacheFields?: FieldShape;
   /** Added before the first reconcile; `finalize` runs on deletion, then the finalizer is removed. */
   finalizer?: string;
   finalize?(ctx: ReconcileContext<T>): Promise<void>;

@@ -13,6 +13,7 @@ import type { OperatorMetrics } from './metrics.js';
 import { type Outcome, type ReconcileResult, resultForError } from './outcome.js';
 import { ReconcileRecord } from './reconcile-record.js';
 import { OwnWrites } from './own-writes.js';
+import { primaryCacheFields, readPrimary } from './primary-cache.js';
 import { transitionEvent } from './transition-event.js';
 import { WorkQueue } from './queue.js';
 import { workerCount } from './workers.js';
@@ -159,7 +160,7 @@ export class Runtime implements CacheReader {
     this.runners.push(runner);
     this.informer(controller.for, 'scoped', (type, obj, old) => {
       if (type === 'delete' || primaryChanged(old, obj)) runner.enqueue(objKey(obj));
-    });
+    }, primaryCacheFields(controller));
     for (const owned of controller.owns ?? []) {
       this.informer(owned, 'owned', (type, obj, old) => {
         if (type === 'delete' && obj.metadata?.uid) runner.forgetChild(obj.metadata.uid);
@@ -310,7 +311,22 @@ class ControllerRunner {
     const started = performance.now();
     const reconcileID = randomUUID();
     const log = this.log.child({ kind: this.c.for.kind, namespace: cached.metadata?.namespace, name: cached.metadata?.name, reconcileID });
-    let obj = clone(cached);
+    // A kind cached cut down (Controller.cacheFields) is reconciled as the API server has it.
+    let live: KubeObject | undefined;
+    if (this.c.cacheFields !== undefined) {
+      try {
+        live = await readPrimary(this.rt.client, this.c.for, key);
+      } catch (err) {
+        log.warn({ err: String(err) }, 'reading the object failed; retrying');
+        this.o.metrics.reconcileErrors.inc({ controller: name });
+        this.o.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
+        q.addRateLimited(key);
+        return;
+      }
+      // Deleted since the cache saw it: its watch event follows and forgets the key.
+      if (!live) { q.forget(key); return; }
+    }
+    let obj = live ?? clone(cached);
     const record = new ReconcileRecord();
     const ctx: ReconcileContext<KubeObject> = {
       object: obj, key, log, client: this.rt.client, cache: this.rt,
@@ -344,7 +360,7 @@ class ControllerRunner {
       result = failure;
     }
     const outcome = result.outcome;
-    const prevStatus = (cached.status ?? undefined) as StatusWithConditions | undefined;
+    const prevStatus = ((live ?? cached).status ?? undefined) as StatusWithConditions | undefined;
     const next = record.nextStatus(prevStatus, outcome, obj.metadata?.generation, new Date().toISOString());
     let writeError: unknown;
     if (statusChanged(prevStatus, next)) {

@@ -1,4 +1,5 @@
 import prom from 'prom-client';
+import type { FieldShape } from './cache-projection.js';
 import type { CacheReader } from './controller.js';
 import type { KubeObject, ResourceRef } from './kube.js';
 
@@ -14,6 +15,11 @@ export interface UsageSamples {
   outputTokens?: number;
   costUSD?: number;
 }
+
+/** Every field of a cached object these metrics read (statusSamples, usageSamples): a cut-down cache keeps them. */
+export const STATUS_METRIC_FIELDS: FieldShape = {
+  status: { phase: true, conditions: [{ type: true, status: true, lastTransitionTime: true }], usage: { promptTokens: true, completionTokens: true, costUSD: true } },
+};
 
 const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 

@@ -8,6 +8,7 @@ import type { EventType } from './events.js';
 import { type InformerRole, informerShape } from './informer-roles.js';
 import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef, apiVersionOf, objectKey, resourcePath } from './kube.js';
 import { type ReconcileResult, resultForError } from './outcome.js';
+import { primaryCacheFields } from './primary-cache.js';
 import { ReconcileRecord } from './reconcile-record.js';
 import type { StatusWithConditions } from './status.js';
 
@@ -23,7 +24,7 @@ import type { StatusWithConditions } from './status.js';
  */
 
 export interface KitOptions<T extends KubeObject> {
-  /** The object to reconcile, as stored (status included). */
+  /** The object to reconcile, as stored (status included); the cache holds it as the operator caches it. */
   object: T;
   /**
    * What the informers hold: objects of the kinds in the controller's `for`, `owns` and `watches`
@@ -174,7 +175,7 @@ export async function reconcileOnce<T extends KubeObject>(controller: Controller
 }
 
 /** Per resource, the fields each registration of the controller reads (undefined: whole objects), as the runtime collects them. */
-function fieldsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches'>): Map<ResourceRef, (FieldShape | undefined)[]> {
+function fieldsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches' | 'cacheFields'>): Map<ResourceRef, (FieldShape | undefined)[]> {
   const byId = new Map<string, { r: ResourceRef; fields: (FieldShape | undefined)[] }>();
   const add = (r: ResourceRef, fields: FieldShape | undefined) => {
     const id = `${r.group}/${r.plural}`;
@@ -182,7 +183,7 @@ function fieldsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches'>): Map<Resour
     e.fields.push(fields);
     byId.set(id, e);
   };
-  add(ctl.for, undefined);
+  add(ctl.for, primaryCacheFields(ctl));
   for (const r of ctl.owns ?? []) add(r, undefined);
   for (const w of ctl.watches ?? []) add(w.resource, w.fields);
   // Keyed by the same ResourceRef objects rolesOf returns (the first registration's).

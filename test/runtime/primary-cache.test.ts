@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { useCluster } from '../harness/cluster.js';
+import { startOperator } from '../../operators/manager.js';
+import type { Controller } from '../../operators/runtime/controller.js';
+import { KubeClient, type KubeObject, type ResourceRef } from '../../operators/runtime/kube.js';
+import { testLogger } from '../modelserver/support.js';
+
+const cluster = useCluster();
+const WIDGETS: ResourceRef = { group: 'conformance.agentlab.dev', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+type Widget = KubeObject & { spec: { size: number; color?: string }; status?: { phase?: string; replicas?: number; conditions?: { type: string; status: string }[] } };
+
+/** Reads spec.size in reconcile only; nothing reads it from the cache, so the cache keeps spec.color alone. */
+function sizeController(seen: number[]): Controller<Widget> {
+  return {
+    name: 'widget-live',
+    for: WIDGETS,
+    cacheFields: { spec: { color: true } },
+    async reconcile(ctx) {
+      seen.push(ctx.object.spec.size);
+      ctx.setStatus({ phase: 'Done', replicas: ctx.object.spec.size });
+      return { outcome: { kind: 'ready', reason: 'Sized', message: `size ${ctx.object.spec.size}` } };
+    },
+  };
+}
+
+describe('a controller that declares cacheFields', () => {
+  it('has its kind cached cut down and reconciles each object as the API server has it', async () => {
+    const ns = await cluster.newNamespace('rt-live');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    const seen: number[] = [];
+    const op = await startOperator({ kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], controllerOverrides: [sizeController(seen) as never] });
+    afterAll(() => op.stop());
+    expect(op.runtime.informerRoles(WIDGETS)?.fields).toMatchObject({ spec: { color: true }, status: { phase: true } });
+
+    // As `kubectl apply` creates it: a copy of the object in an annotation, managedFields.
+    const obj = { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns, labels: { tier: 'a' }, annotations: { note: 'n' } }, spec: { size: 3, color: 'red' } };
+    await c.create(WIDGETS, { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [LAST_APPLIED]: JSON.stringify(obj) } } }, { fieldManager: 'kubectl-client-side-apply' });
+    const done = (size: number) => cluster.waitFor(async () => {
+      const w = await c.get<Widget>(WIDGETS, ns, 'w');
+      return w.status?.replicas === size && w.status.conditions?.find((x) => x.type === 'Ready')?.status === 'True' ? w : undefined;
+    });
+    await done(3);
+
+    // The cache holds identity, the metadata and status the runtime reads, and spec.color: no spec.size.
+    const cached = op.runtime.get<Widget>(WIDGETS, ns, 'w')!;
+    expect(cached.spec).toEqual({ color: 'red' });
+    expect(cached.metadata).toMatchObject({ name: 'w', namespace: ns, labels: { tier: 'a' }, annotations: { note: 'n' }, generation: 1 });
+    expect(cached.metadata).not.toHaveProperty('managedFields');
+    expect(cached.metadata?.annotations).not.toHaveProperty([LAST_APPLIED]);
+    expect(cached.status).toMatchObject({ phase: 'Done', conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]) });
+    expect(cached.status).not.toHaveProperty('replicas');
+
+    // A spec change reaches reconcile although the cache never holds spec.size.
+    await c.mergePatch(WIDGETS, ns, 'w', { spec: { size: 5 } });
+    await done(5);
+    expect(seen).toContain(5);
+    expect(seen.every((s) => s === 3 || s === 5)).toBe(true);
+  });
+});
