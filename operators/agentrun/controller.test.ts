@@ -105,7 +105,7 @@ describe('AgentRun controller', () => {
     status: { phase: podPhase, containerStatuses: [{ name: 'agent', state }] },
   } as KubeObject);
   const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'triage-router-token', namespace: 'ai', ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', name: 'triage', uid: 'triage-uid', controller: true }] } };
-  const usage: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: runUsageConfigMapName('ai', 'triage'), namespace: 'agentlab-system', annotations: { 'agentlab.dev/run-namespace': 'ai', 'agentlab.dev/run': 'triage' } }, data: { promptTokens: '300', completionTokens: '50', costUSD: '0.000000', provider: 'ollama', model: 'llama3.1:8b', fallbacks: '0' } } as KubeObject;
+  const usage: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: runUsageConfigMapName('ai', 'AgentRun', 'triage'), namespace: 'agentlab-system', annotations: { 'agentlab.dev/run-namespace': 'ai', 'agentlab.dev/run': 'triage' } }, data: { promptTokens: '300', completionTokens: '50', costUSD: '0.000000', provider: 'ollama', model: 'llama3.1:8b', fallbacks: '0' } } as KubeObject;
 
   it('ends Succeeded from the termination message, with usage from the router, transcript, and the token revoked', async () => {
     const message = JSON.stringify({ outcome: 'Succeeded', reason: 'Completed', message: '', result: 'README summarised', turns: 2, toolCalls: 1, toolErrors: 0 });

@@ -142,7 +142,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
 
   async function routerUsage(ctx: ReconcileContext<AgentRun>): Promise<RunUsage | undefined> {
     const run = ctx.object;
-    const name = runUsageConfigMapName(run.metadata.namespace!, run.metadata.name!);
+    const name = runUsageConfigMapName(run.metadata.namespace!, 'AgentRun', run.metadata.name!);
     try {
       // Not an earlier run's of the same name (another UID): this run starts from nothing.
       return runUsageFromConfigMap(await ctx.client.get(CONFIGMAPS, router.namespace, name), run.metadata.uid);

@@ -70,7 +70,7 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
   /** The runner's report and when the router stored it (its ConfigMap's creationTimestamp). */
   async function readReport(ctx: ReconcileContext<AgentRun>): Promise<(RunReport & { reportedAt?: number }) | undefined> {
     const { namespace, name } = ctx.object.metadata as { namespace: string; name: string };
-    const cmName = runReportConfigMapName(namespace, name);
+    const cmName = runReportConfigMapName(namespace, 'AgentRun', name);
     try {
       const cm = await ctx.client.get(CONFIGMAPS, opts.routerNamespace, cmName);
       const report = runReportFromConfigMap(cm, namespace, name, ctx.object.metadata);
@@ -89,7 +89,7 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
    */
   async function deleteEarlierReport(ctx: ReconcileContext<AgentRun>): Promise<void> {
     const { namespace, name } = ctx.object.metadata as { namespace: string; name: string };
-    const cmName = runReportConfigMapName(namespace, name);
+    const cmName = runReportConfigMapName(namespace, 'AgentRun', name);
     try {
       const cm = await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, opts.routerNamespace, cmName);
       if (isRunsReport(cm, ctx.object.metadata)) return;
@@ -185,7 +185,7 @@ export function kubevirtRuns(opts: KubevirtRunOptions) {
     async cleanup(ctx: ReconcileContext<AgentRun>): Promise<void> {
       const { namespace, name } = ctx.object.metadata as { namespace: string; name: string };
       try {
-        await ctx.client.delete(CONFIGMAPS, opts.routerNamespace, runReportConfigMapName(namespace, name));
+        await ctx.client.delete(CONFIGMAPS, opts.routerNamespace, runReportConfigMapName(namespace, 'AgentRun', name));
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

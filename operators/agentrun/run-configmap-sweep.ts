@@ -1,6 +1,7 @@
 // The garbage collector for the ConfigMaps the lane router writes per run in ITS namespace
-// (run-usage-<hash>, run-report-<hash>): they cannot carry an owner reference to a run in another
-// namespace, so Kubernetes' garbage collector never deletes them (ADR 0016).
+// (<kind>-usage-<hash>, <kind>-report-<hash>, and older routers' run-usage-<hash>): they cannot
+// carry an owner reference to a run in another namespace, so Kubernetes' garbage collector never
+// deletes them (ADR 0016).
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
 import { FLOWS } from '../flow/resources.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Informer } from '../runtime/informer.js';
 import type { KubeClient, KubeObject } from '../runtime/kube.js';
-import { RUN_KEY, RUN_NAMESPACE_KEY, RUN_USAGE_LABEL } from '../model/agentrun/usage.js';
+import { RUN_KEY, RUN_NAMESPACE_KEY, RUN_USAGE_LABEL, runKindOfConfigMap } from '../model/agentrun/usage.js';
 import { CONFIGMAPS } from './resources.js';
 
 /** The runs' usage ConfigMaps the router writes in its namespace (operators/model/agentrun/usage.ts). */
@@ -9,12 +9,13 @@ export const RUN_USAGE_SELECTOR = `${RUN_USAGE_LABEL}=true`;
 
 /**
  * The AgentRun (namespace/name key) a run usage ConfigMap counts for, from its annotations (the
- * label has no room for long names); undefined when it names none.
+ * label has no room for long names); undefined when it names none, or another kind's run (a Flow
+ * or HardwareTask of the same name has its own ConfigMap).
  */
 export function runKeyOfUsageConfigMap(cm: KubeObject): string | undefined {
   const namespace = cm.metadata?.annotations?.[RUN_NAMESPACE_KEY];
   const run = cm.metadata?.annotations?.[RUN_KEY];
-  return namespace && run ? `${namespace}/${run}` : undefined;
+  return namespace && run && runKindOfConfigMap(cm.metadata?.annotations) === 'AgentRun' ? `${namespace}/${run}` : undefined;
 }
 
 /** Only the identity and annotations are kept: the figures are read from the API server when the run is reconciled. */

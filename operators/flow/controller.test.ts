@@ -138,7 +138,7 @@ describe('flow controller: model nodes', () => {
     const c = flowController({ routerUrl: 'http://router:8080', fetch: fakeFetch });
     const first = await reconcileOnce(c, { object: flow(spec), now });
     const secret = first.applied.find((a) => a.object.kind === 'Secret')!.object as KubeObject & { type: string; data: { token: string } };
-    expect(secret).toMatchObject({ type: 'agentlab.dev/router-token', metadata: { name: 'daily-router-token', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'daily' } } });
+    expect(secret).toMatchObject({ type: 'agentlab.dev/router-token', metadata: { name: 'daily-router-token-flow', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'daily' } } });
     await new Promise((r) => setTimeout(r, 10));
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ url: 'http://router:8080/v1/chat/completions', body: { model: 'default', messages: [{ role: 'user', content: 'Say hi to Ada' }] } });
@@ -366,7 +366,7 @@ describe('flow controller: verify nodes', () => {
       return new Response(JSON.stringify({ choices: [{ message: { content: reply(body) } }], usage: { prompt_tokens: 10, completion_tokens: 5 } }), { status: 200 });
     }) as unknown as typeof fetch;
     const c = flowController({ routerUrl: 'http://router:8080', fetch: fakeFetch });
-    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'daily-router-token', namespace: 'lab', creationTimestamp: '2026-03-01T09:00:00Z' }, data: { token: Buffer.from('t').toString('base64') } } as KubeObject;
+    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'daily-router-token-flow', namespace: 'lab', creationTimestamp: '2026-03-01T09:00:00Z' }, data: { token: Buffer.from('t').toString('base64') } } as KubeObject;
     let status: FlowStatus | undefined;
     let last;
     for (let i = 0; i < 4; i++) {
@@ -412,7 +412,7 @@ describe('flow controller: usage and cost', () => {
   };
   const usageCm = (prompt: number, completion: number, cost: string): KubeObject => ({
     apiVersion: 'v1', kind: 'ConfigMap',
-    metadata: { name: runUsageConfigMapName('lab', 'daily'), namespace: 'agentlab-system', annotations: { 'agentlab.dev/run-namespace': 'lab', 'agentlab.dev/run': 'daily' } },
+    metadata: { name: runUsageConfigMapName('lab', 'Flow', 'daily'), namespace: 'agentlab-system', annotations: { 'agentlab.dev/run-namespace': 'lab', 'agentlab.dev/run': 'daily' } },
     data: { promptTokens: String(prompt), completionTokens: String(completion), costUSD: cost, requests: '1' },
   } as KubeObject);
   const child = (usage: Record<string, unknown>): KubeObject => ({

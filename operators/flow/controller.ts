@@ -115,7 +115,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
   async function routerUsage(ctx: ReconcileContext<Flow>): Promise<RunUsageFigures | undefined> {
     const flow = ctx.object;
     const ns = opts.routerNamespace ?? DEFAULT_ROUTER.namespace;
-    const name = runUsageConfigMapName(flow.metadata!.namespace!, flow.metadata!.name!);
+    const name = runUsageConfigMapName(flow.metadata!.namespace!, 'Flow', flow.metadata!.name!);
     try {
       // Not an earlier flow's of the same name (another UID).
       return runUsageFromConfigMap(await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, ns, name), flow.metadata!.uid);

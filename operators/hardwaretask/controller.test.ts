@@ -222,7 +222,7 @@ describe('hardwaretask controller: analysis steps', () => {
     const c = hardwareTaskController({ routerUrl: 'http://router.test', fetch: fakeFetch });
     const first = await reconcileOnce(c, { object: task({ steps: [analyze, buy] }), cache: [node], now });
     const secret = first.applied.find((a) => a.object.kind === 'Secret')!.object as KubeObject & { data: { token: string } };
-    expect(secret.metadata).toMatchObject({ name: 'disk-router-token', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'disk' } });
+    expect(secret.metadata).toMatchObject({ name: 'disk-router-token-hardwaretask', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'disk' } });
     expect(stepsOf(first)[0]).toMatchObject({ phase: 'Running', attempts: 1 });
     await new Promise((r) => setTimeout(r, 20));
     expect(bodies).toHaveLength(1);

@@ -40,7 +40,8 @@ export interface HardwareTaskControllerOptions {
 }
 
 /** The task's own router token Secret (ADR 0013), used by its analysis steps. */
-export const taskTokenSecretName = (task: string) => flowChildName(task, 'router-token');
+/** `<task>-router-token-hardwaretask`: not an AgentRun's `<run>-router-token` nor a Flow's `<flow>-router-token-flow`, whatever the names. */
+export const taskTokenSecretName = (task: string) => flowChildName(task, 'router-token-hardwaretask');
 const REVOKED = 'agentlab.dev/revoked';
 /** How long a freshly issued token may be refused (the router learns Secrets from its watch). */
 const TOKEN_PROPAGATION_MS = 30_000;
@@ -457,8 +458,8 @@ export function hardwareTaskController(opts: HardwareTaskControllerOptions = {})
           ctx.event('Normal', 'StepStarted', `step ${stepName} (${step.type}) run ${attempt} on node ${spec.node}: pod ${pod.metadata!.name}`);
           if (block.hostAccess) ctx.event('Normal', 'HostAccess', `step ${stepName}: pod ${pod.metadata!.name} runs privileged on node ${spec.node} with the host's ${HOST_PATHS.join(', ')}${step.approval?.decision === 'Approved' ? `, approved by ${step.approval.decidedBy}` : ''}`);
           // No `continue`: the pod can be older than this reconcile and have ended already (created by
-          // a reconcile whose status write was lost: an operator killed or a leader replaced between
-          // the apply and the write). Its end was the last event it will ever send, so its result is
+          // a reconcile whose status write was lost: the operator killed between the apply and the
+          // write, or the write refused). Its end was the last event it will ever send, so its result is
           // read now, below; waiting for an event would leave the step Running for good.
         }
         const podName = stepPodName(name, stepName, st.attempts ?? 1);

@@ -173,14 +173,14 @@ describe('UsageAccounting.flush', () => {
 });
 
 describe('run usage', () => {
-  const runCm = async (namespace: string, run: string) => client.get<{ metadata: { labels: Record<string, string>; annotations: Record<string, string> }; data: Record<string, string> }>(CONFIGMAPS, ns, runUsageConfigMapName(namespace, run));
+  const runCm = async (namespace: string, run: string) => client.get<{ metadata: { labels: Record<string, string>; annotations: Record<string, string> }; data: Record<string, string> }>(CONFIGMAPS, ns, runUsageConfigMapName(namespace, 'AgentRun', run));
 
   it('two writers (router replicas) add up in the run\'s ConfigMap; provider and model are the last answer\'s', async () => {
     const [a, b] = [accounting(), accounting()];
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 20; i++) {
       const w = i % 2 ? a : b;
-      w.recordRun('team', 'triage', { requests: 1, promptTokens: 10, completionTokens: 5, costUSD: 0.001, fallbacks: i % 5 === 0 ? 1 : 0, provider: 'claude', model: 'claude-sonnet-4-5' });
+      w.recordRun('team', 'AgentRun', 'triage', { requests: 1, promptTokens: 10, completionTokens: 5, costUSD: 0.001, fallbacks: i % 5 === 0 ? 1 : 0, provider: 'claude', model: 'claude-sonnet-4-5' });
       if (i % 3 === 0) writes.push(w.flush());
     }
     await Promise.all([...writes, a.flush(), b.flush()]);
@@ -193,13 +193,13 @@ describe('run usage', () => {
 
   it('still writes the usage of a run whose token Secret was deleted, then drops its account', async () => {
     const a = accounting();
-    a.recordRun('team', 'gone', { requests: 1, promptTokens: 7, completionTokens: 3 });
-    const admitted = a.ledger.admit([{ key: runKey('team', 'gone'), limits: {}, label: 'run' }], { tokens: 10, costUSD: 0 });
+    a.recordRun('team', 'AgentRun', 'gone', { requests: 1, promptTokens: 7, completionTokens: 3 });
+    const admitted = a.ledger.admit([{ key: runKey('team', 'AgentRun', 'gone'), limits: {}, label: 'run' }], { tokens: 10, costUSD: 0 });
     if (!admitted.ok) throw new Error(admitted.reason);
     a.ledger.settle(admitted.reservation, { tokens: 10, costUSD: 0 });
-    a.forgetRun('team', 'gone');
+    a.forgetRun('team', 'AgentRun', 'gone');
     await a.flush();
     expect(runUsageFromConfigMap(await runCm('team', 'gone'))).toMatchObject({ requests: 1, totalTokens: 10 });
-    expect(a.ledger.used(runKey('team', 'gone')).tokens).toBe(0);
+    expect(a.ledger.used(runKey('team', 'AgentRun', 'gone')).tokens).toBe(0);
   });
 });

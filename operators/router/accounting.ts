@@ -5,7 +5,7 @@ import { periodStart as periodStartOf } from '../model/lanes/period.js';
 import type { BudgetPeriod } from '../model/lanes/spec.js';
 import { addUsage, USAGE_LABEL, usageConfigMapName, usageFromData, usageToData, type LaneUsage } from '../model/lanes/usage.js';
 import { runUsageAfterWrite, runUsageCommitted, runUsageConfigMapName, runUsageMetadata, type RunUsageFigures } from '../model/agentrun/usage.js';
-import type { RunOwner } from '../model/agentrun/run-owner.js';
+import type { RunOwner, RunOwnerKind } from '../model/agentrun/run-owner.js';
 import { BudgetLedger, type Amount } from './budget.js';
 import type { RouterMetrics } from './metrics.js';
 import { DEFAULT_WRITE_TIMEOUT_MS, UsageWriter, type UsageDelta, type UsageTarget } from './usage-writer.js';
@@ -14,7 +14,8 @@ export { DEFAULT_WRITE_TIMEOUT_MS };
 export type { UsageDelta };
 
 export const laneKey = (lane: string, periodStart: string) => `lane:${lane}@${periodStart}`;
-export const runKey = (namespace: string, run: string) => `run:${namespace}/${run}`;
+/** A run's account: one per kind, namespace and name (an AgentRun and a Flow of one name are two runs). */
+export const runKey = (namespace: string, kind: RunOwnerKind, run: string) => `run:${kind}:${namespace}/${run}`;
 
 const ZERO: Amount = { tokens: 0, costUSD: 0 };
 
@@ -39,7 +40,7 @@ export class UsageAccounting {
     client: KubeClient,
     private readonly log: Logger,
     metrics: RouterMetrics,
-    private readonly opts: { namespace: string; flushIntervalMs: number; laneUid: (lane: string) => string | undefined; runOwner?: (namespace: string, run: string) => RunOwner | undefined; writeTimeoutMs?: number },
+    private readonly opts: { namespace: string; flushIntervalMs: number; laneUid: (lane: string) => string | undefined; runOwner?: (namespace: string, kind: RunOwnerKind, run: string) => RunOwner | undefined; writeTimeoutMs?: number },
   ) {
     this.writer = new UsageWriter(client, log, metrics, this.ledger, { namespace: opts.namespace, flushIntervalMs: opts.flushIntervalMs, writeTimeoutMs: opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS });
   }
@@ -66,14 +67,14 @@ export class UsageAccounting {
   }
 
   /** A run figure read from its usage ConfigMap: the run's token limit counts every replica's usage and survives restarts. */
-  observeRun(namespace: string, run: string, u: RunUsageFigures): void {
-    this.ledger.observeCommitted(runKey(namespace, run), { tokens: u.promptTokens + u.completionTokens, costUSD: u.costUSD });
+  observeRun(namespace: string, kind: RunOwnerKind, run: string, u: RunUsageFigures): void {
+    this.ledger.observeCommitted(runKey(namespace, kind, run), { tokens: u.promptTokens + u.completionTokens, costUSD: u.costUSD });
   }
 
   /** A run's token Secret was deleted: what it used is still written, then its account is dropped. */
-  forgetRun(namespace: string, run: string): void {
-    this.targets.delete(runKey(namespace, run));
-    this.writer.retire(runKey(namespace, run));
+  forgetRun(namespace: string, kind: RunOwnerKind, run: string): void {
+    this.targets.delete(runKey(namespace, kind, run));
+    this.writer.retire(runKey(namespace, kind, run));
   }
 
   /** Counts a finished request of a lane for the next write (the ledger has already been settled). */
@@ -91,9 +92,9 @@ export class UsageAccounting {
   }
 
   /** Counts a finished request of a run for the next write of the run's usage ConfigMap. */
-  recordRun(namespace: string, run: string, d: Partial<UsageDelta>): void {
-    const key = runKey(namespace, run);
-    this.writer.record(key, this.target(key, () => this.runTarget(namespace, run)), d);
+  recordRun(namespace: string, kind: RunOwnerKind, run: string, d: Partial<UsageDelta>): void {
+    const key = runKey(namespace, kind, run);
+    this.writer.record(key, this.target(key, () => this.runTarget(namespace, kind, run)), d);
   }
 
   private target(key: string, make: () => UsageTarget): UsageTarget {
@@ -138,14 +139,14 @@ export class UsageAccounting {
     };
   }
 
-  private runTarget(namespace: string, run: string): UsageTarget {
+  private runTarget(namespace: string, kind: RunOwnerKind, run: string): UsageTarget {
     // The run object of the token: a deleted run's figures under the same name are replaced, not added to.
-    const owner = this.opts.runOwner?.(namespace, run);
+    const owner = this.opts.runOwner?.(namespace, kind, run);
     return {
-      what: `run ${namespace}/${run}`,
-      configMap: runUsageConfigMapName(namespace, run),
-      // No owner: the AgentRun is in another namespace than the router's ConfigMap.
-      metadata: () => runUsageMetadata(namespace, run),
+      what: `${kind} ${namespace}/${run}`,
+      configMap: runUsageConfigMapName(namespace, kind, run),
+      // No owner: the run is in another namespace than the router's ConfigMap.
+      metadata: () => runUsageMetadata(namespace, kind, run),
       add: (data, delta, now) => runUsageAfterWrite(data, delta, owner, now),
       committed: (data) => {
         const u = runUsageCommitted(data, owner?.uid);

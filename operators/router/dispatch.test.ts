@@ -89,7 +89,7 @@ function recordingSink() {
   return { sink, out };
 }
 
-const identity: Identity = { namespace: 'ns', run: 'run', secret: 's', revoked: false, sensitive: false };
+const identity: Identity = { namespace: 'ns', kind: 'AgentRun', run: 'run', secret: 's', revoked: false, sensitive: false };
 const req: ChatRequest = { kind: 'chat', model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true };
 const ctx = (l: LaneSpec) => ({ lane: l, identity, requestId: 'r', sensitive: false, caller: { gone: false, onGone: () => undefined } });
 const reserved = (deps: DispatchDeps) => deps.accounting.ledger.used(laneKey('lane', periodStart('Monthly', new Date())));
@@ -195,7 +195,7 @@ describe('dispatchChat', () => {
     expect(refused).toHaveLength(3);
     expect(refused[0].reason).toMatchObject({ category: 'budget', status: 429, code: 'run_token_limit' });
     expect((refused[0].reason as Error).message).toBe('run ns/limited token budget exhausted: 212 of 250 used or reserved, this request needs up to 106 (limit 250 tokens from agentlab.dev/max-tokens on Secret ns/limited-router-token, the run\'s limits.maxTokens)');
-    expect(deps.accounting.ledger.used(runKey('ns', 'limited')).tokens).toBeLessThanOrEqual(250);
+    expect(deps.accounting.ledger.used(runKey('ns', 'AgentRun', 'limited')).tokens).toBeLessThanOrEqual(250);
   });
 
   it('names the lane\'s maxTokensPerRun when that is the smaller limit', async () => {
@@ -210,9 +210,9 @@ describe('dispatchChat', () => {
     const { deps } = setup({ local: [['a', { die: true }], ['b', 'c']] });
     const recorded: unknown[] = [];
     const recordRun = deps.accounting.recordRun.bind(deps.accounting);
-    deps.accounting.recordRun = (ns, run, d) => {
+    deps.accounting.recordRun = (ns, kind, run, d) => {
       recorded.push({ ns, run, ...d });
-      recordRun(ns, run, d);
+      recordRun(ns, kind, run, d);
     };
     await dispatchChat(deps, ctx(lane([local])), req, recordingSink().sink);
     await dispatchChat(deps, ctx(lane([local])), req, recordingSink().sink);
@@ -221,6 +221,6 @@ describe('dispatchChat', () => {
       { ns: 'ns', run: 'run', costUSD: 0, promptTokens: 0, completionTokens: 106, requests: 1, fallbacks: 0 },
       { ns: 'ns', run: 'run', costUSD: 0, promptTokens: 10, completionTokens: 2, requests: 1, fallbacks: 0, provider: 'local', model: 'local-model' },
     ]);
-    expect(deps.accounting.ledger.used(runKey('ns', 'run')).tokens).toBe(118);
+    expect(deps.accounting.ledger.used(runKey('ns', 'AgentRun', 'run')).tokens).toBe(118);
   });
 });

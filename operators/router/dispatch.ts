@@ -113,7 +113,7 @@ function admit(deps: DispatchDeps, ctx: CallContext, req: ChatRequest | EmbedReq
   });
   const period = currentPeriodStart(lane.budget.period, Date.now());
   const runLimit = Math.min(lane.budget.maxTokensPerRun ?? Infinity, identity.maxTokens ?? Infinity);
-  const runCheck = { key: runKey(identity.namespace, identity.run), limits: Number.isFinite(runLimit) ? { maxTokens: runLimit } : {}, label: `run ${identity.namespace}/${identity.run}` };
+  const runCheck = { key: runKey(identity.namespace, identity.kind, identity.run), limits: Number.isFinite(runLimit) ? { maxTokens: runLimit } : {}, label: `run ${identity.namespace}/${identity.run}` };
   const laneCheck = { key: laneKey(lane.name, period), limits: { maxCostUSD: lane.budget.maxCostUSD }, label: `lane ${lane.name}` };
   let candidates = plan.candidates;
   let a = deps.accounting.ledger.admit([runCheck, laneCheck], worst(candidates));
@@ -161,7 +161,7 @@ function finish(deps: DispatchDeps, ctx: CallContext, a: Admitted, c: Candidate 
     (delta as Partial<UsageDelta>).provider = c.provider.name;
     (delta as Partial<UsageDelta>).model = c.model;
   }
-  deps.accounting.recordRun(ctx.identity.namespace, ctx.identity.run, delta);
+  deps.accounting.recordRun(ctx.identity.namespace, ctx.identity.kind, ctx.identity.run, delta);
   if (c && usage) {
     const m = deps.metrics.target(ctx.lane.name, c.provider.name, c.model);
     m.tokensIn.inc(usage.inputTokens);

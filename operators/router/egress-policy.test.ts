@@ -8,7 +8,7 @@ import type { Identity } from './tokens.js';
 const cloudLane = { name: 'personal', allowCloud: true } as LaneSpec;
 const privateLane = { name: 'private', allowCloud: false } as LaneSpec;
 const egress = egressFromAnnotation(JSON.stringify({ allowHosts: ['api.github.com', '*.example.com', 'localhost:8080'], methods: ['GET', 'HEAD'], maxResponseBytes: 100 }));
-const id = (over: Partial<Identity> = {}): Identity => ({ namespace: 'ns', run: 'r', secret: 'r-router-token', revoked: false, sensitive: false, egress, ...over });
+const id = (over: Partial<Identity> = {}): Identity => ({ namespace: 'ns', kind: 'AgentRun', run: 'r', secret: 'r-router-token', revoked: false, sensitive: false, egress, ...over });
 const decide = (target: EgressTarget, over: { identity?: Identity; lane?: LaneSpec; laneError?: string; auth?: string } = {}) => decideEgress({
   auth: over.auth ? { ok: false, reason: over.auth } : { ok: true, identity: over.identity ?? id() },
   lane: () => (over.laneError ? { error: over.laneError } : { lane: { ok: true, lane: over.lane ?? cloudLane } }),

@@ -27,6 +27,7 @@ import { logicalModels, modelNotFound } from './plan.js';
 import { RouterState } from './state.js';
 import { storeRunReport } from './report.js';
 import { TargetResolver } from './targets.js';
+import { runRef } from './tokens.js';
 
 export interface RouterOptions {
   kubeConfig: KubeConfig;
@@ -76,10 +77,10 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const namespace = opts.namespace ?? process.env.AGENTLAB_ROUTER_NAMESPACE ?? 'agentlab-system';
   const metrics = new RouterMetrics();
   const state = new RouterState(client, log, { laneSelector: opts.laneSelector, routerNamespace: namespace });
-  const accounting = new UsageAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l), runOwner: (ns, run) => state.tokens.runOwner(ns, run) });
+  const accounting = new UsageAccounting(client, log, metrics, { namespace, flushIntervalMs: opts.flushIntervalMs ?? 5000, laneUid: (l) => state.laneUid(l), runOwner: (ns, kind, run) => state.tokens.runOwner(ns, kind, run) });
   state.onUsage((lane, u) => accounting.observe(lane, u));
-  state.onRunUsage((ns, run, u) => accounting.observeRun(ns, run, u));
-  state.onTokenGone((ns, run) => accounting.forgetRun(ns, run));
+  state.onRunUsage((ns, kind, run, u) => accounting.observeRun(ns, kind, run, u));
+  state.onTokenGone((ns, kind, run) => accounting.forgetRun(ns, kind, run));
   const breakerOpts = opts.breaker ?? DEFAULT_BREAKER;
   const deps: DispatchDeps = {
     accounting,
@@ -173,7 +174,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         case 'GET /agentlab/v1/usage': {
           // A run's own view of its token account (for AgentRun status; no other run's figures).
           ctx = callContext(req, requestId, caller);
-          const used = accounting.ledger.used(runKey(ctx.identity.namespace, ctx.identity.run));
+          const used = accounting.ledger.used(runKey(ctx.identity.namespace, ctx.identity.kind, ctx.identity.run));
           const limit = Math.min(ctx.lane.budget.maxTokensPerRun ?? Infinity, ctx.identity.maxTokens ?? Infinity);
           sendJson(res, 200, {
             namespace: ctx.identity.namespace,
@@ -207,7 +208,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
           if (idempotencyKey !== undefined) {
             // Run once, whoever disconnects; a repeat with the key joins or replays it (idempotent-chat.ts).
             const c = ctx;
-            summary = await serveIdempotentChat({ table: idempotency, header: idempotencyKey, scope: `${c.identity.namespace}/${c.identity.run}`, route, body, stream: chat.stream, res, requestId, metrics: deps.metrics, dispatch: async (out) => {
+            summary = await serveIdempotentChat({ table: idempotency, header: idempotencyKey, scope: runRef(c.identity.namespace, c.identity.kind, c.identity.run), route, body, stream: chat.stream, res, requestId, metrics: deps.metrics, dispatch: async (out) => {
               const sink = sinkOn(out);
               try {
                 return await dispatchChat(deps, { ...c, caller: DETACHED }, chat, sink);

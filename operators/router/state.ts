@@ -7,6 +7,7 @@ import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneSpec } from
 import { USAGE_LABEL, usageFromData, type LaneUsage } from '../model/lanes/usage.js';
 import type { ModelServer } from '../modelserver/types.js';
 import { RUN_USAGE_LABEL, runUsageConfigMapName, runUsageFromConfigMap, type RunUsage } from '../model/agentrun/usage.js';
+import { runKindOf, runOwnerOfSecret, type RunOwnerKind } from '../model/agentrun/run-owner.js';
 import { redactTokenSecret, RUN_LABEL, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
 
 export type LaneEntry = { ok: true; lane: LaneSpec } | { ok: false; name: string; errors: string[] };
@@ -27,8 +28,8 @@ export class RouterState {
   private readonly runUsageInf: Informer;
   private readonly routerNamespace: string;
   private readonly usageHandlers: ((lane: string, u: LaneUsage) => void)[] = [];
-  private readonly tokenGoneHandlers: ((namespace: string, run: string) => void)[] = [];
-  private readonly runUsageHandlers: ((namespace: string, run: string, u: RunUsage) => void)[] = [];
+  private readonly tokenGoneHandlers: ((namespace: string, kind: RunOwnerKind, run: string) => void)[] = [];
+  private readonly runUsageHandlers: ((namespace: string, kind: RunOwnerKind, run: string, u: RunUsage) => void)[] = [];
 
   constructor(client: KubeClient, log: Logger, opts: { laneSelector?: string; routerNamespace: string }) {
     this.routerNamespace = opts.routerNamespace;
@@ -54,22 +55,23 @@ export class RouterState {
       this.rebuild();
     });
     secretInf.addHandler((type, obj) => {
+      // The run of the token: its kind from the Secret's owner, so an AgentRun and a Flow of one name stay apart.
+      const ns = obj.metadata?.namespace ?? '';
+      const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name ?? '';
+      const kind = runKindOf(runOwnerOfSecret(obj.metadata));
       if (type === 'delete') {
         this.tokens.remove(obj as TokenSecretLike);
-        const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name;
-        if (obj.metadata?.namespace && run && !this.tokens.hasRun(obj.metadata.namespace, run)) for (const h of this.tokenGoneHandlers) h(obj.metadata.namespace, run);
+        if (ns && run && !this.tokens.hasRun(ns, kind, run)) for (const h of this.tokenGoneHandlers) h(ns, kind, run);
       } else {
-        const ns = obj.metadata?.namespace ?? '';
-        const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name ?? '';
-        const known = this.tokens.hasRun(ns, run);
-        const ownerBefore = this.tokens.runOwner(ns, run)?.uid;
+        const known = this.tokens.hasRun(ns, kind, run);
+        const ownerBefore = this.tokens.runOwner(ns, kind, run)?.uid;
         this.tokens.upsert(obj as TokenSecretLike);
         // Another run object under the same name (deleted and created again while the watch was
         // away): the earlier run's account goes, as if its token had been deleted.
-        const replaced = known && ownerBefore !== undefined && ownerBefore !== this.tokens.runOwner(ns, run)?.uid;
-        if (replaced) for (const h of this.tokenGoneHandlers) h(ns, run);
+        const replaced = known && ownerBefore !== undefined && ownerBefore !== this.tokens.runOwner(ns, kind, run)?.uid;
+        if (replaced) for (const h of this.tokenGoneHandlers) h(ns, kind, run);
         // A run's recorded usage may have been listed before its token (startup): count it now.
-        if (!known || replaced) this.replayRunUsage(ns, run);
+        if (!known || replaced) this.replayRunUsage(ns, kind, run);
       }
     });
     usageInf.addHandler((type, obj) => {
@@ -87,14 +89,14 @@ export class RouterState {
     const u = runUsageFromConfigMap(obj as { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined);
     // Only runs with a token Secret: a deleted run's figures need no account here, nor do those of
     // an earlier run of the same name (another UID) before this run's first write replaces them.
-    if (!u || !this.tokens.hasRun(u.namespace, u.run)) return;
-    const owner = this.tokens.runOwner(u.namespace, u.run);
+    if (!u || !this.tokens.hasRun(u.namespace, u.kind, u.run)) return;
+    const owner = this.tokens.runOwner(u.namespace, u.kind, u.run);
     if (u.runUid && owner && u.runUid !== owner.uid) return;
-    for (const h of this.runUsageHandlers) h(u.namespace, u.run, u);
+    for (const h of this.runUsageHandlers) h(u.namespace, u.kind, u.run, u);
   }
 
-  private replayRunUsage(namespace: string | undefined, run: string | undefined): void {
-    if (namespace && run) this.emitRunUsage(this.runUsageInf.get(`${this.routerNamespace}/${runUsageConfigMapName(namespace, run)}`));
+  private replayRunUsage(namespace: string, kind: RunOwnerKind, run: string): void {
+    if (namespace && run) this.emitRunUsage(this.runUsageInf.get(`${this.routerNamespace}/${runUsageConfigMapName(namespace, kind, run)}`));
   }
 
   start(): void {
@@ -119,12 +121,12 @@ export class RouterState {
   }
 
   /** A run's usage as written by any replica (its ConfigMap in the router's namespace). */
-  onRunUsage(h: (namespace: string, run: string, u: RunUsage) => void): void {
+  onRunUsage(h: (namespace: string, kind: RunOwnerKind, run: string, u: RunUsage) => void): void {
     this.runUsageHandlers.push(h);
   }
 
   /** A run's token Secret is gone: its in-memory accounts can go too (once its usage is written). */
-  onTokenGone(h: (namespace: string, run: string) => void): void {
+  onTokenGone(h: (namespace: string, kind: RunOwnerKind, run: string) => void): void {
     this.tokenGoneHandlers.push(h);
   }
 

@@ -12,7 +12,7 @@ describe('TokenIndex', () => {
   it('authenticates a live token and maps it to namespace and run', () => {
     const idx = new TokenIndex();
     idx.upsert(secret({ 'agentlab.dev/max-tokens': '5000' }));
-    expect(idx.authenticate(`Bearer ${token}`, 0)).toEqual({ ok: true, identity: { namespace: 'finance', run: 'run-a', secret: 'run-a-token', revoked: false, sensitive: false, maxTokens: 5000 } });
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toEqual({ ok: true, identity: { namespace: 'finance', kind: 'AgentRun', run: 'run-a', secret: 'run-a-token', revoked: false, sensitive: false, maxTokens: 5000 } });
   });
 
   it('knows the run object a token Secret is owned by, until the run\'s last token is gone', () => {
@@ -20,11 +20,25 @@ describe('TokenIndex', () => {
     const owned = { ...secret(), metadata: { ...secret().metadata, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', name: 'run-a', uid: 'u1', controller: true }] } };
     idx.upsert(owned);
     expect(idx.authenticate(`Bearer ${token}`, 0)).toMatchObject({ ok: true, identity: { owner: { kind: 'AgentRun', uid: 'u1' } } });
-    expect(idx.runOwner('finance', 'run-a')).toEqual({ kind: 'AgentRun', uid: 'u1' });
+    expect(idx.runOwner('finance', 'AgentRun', 'run-a')).toEqual({ kind: 'AgentRun', uid: 'u1' });
     idx.remove(owned);
-    expect(idx.runOwner('finance', 'run-a')).toBeUndefined();
+    expect(idx.runOwner('finance', 'AgentRun', 'run-a')).toBeUndefined();
     idx.upsert(secret());
-    expect(idx.runOwner('finance', 'run-a')).toBeUndefined();
+    expect(idx.runOwner('finance', 'AgentRun', 'run-a')).toBeUndefined();
+  });
+
+  it('keeps an AgentRun and a Flow of the same name apart: each its own kind, owner and run account', () => {
+    const idx = new TokenIndex();
+    const owned = (kind: string, uid: string, t: string, name: string) => ({ ...secret({}, t), metadata: { ...secret().metadata, name, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind, name: 'run-a', uid, controller: true }] } });
+    idx.upsert(owned('AgentRun', 'u1', token, 'run-a-router-token'));
+    idx.upsert(owned('Flow', 'u2', 'flow-token-0123456789', 'run-a-router-token-flow'));
+    expect(idx.authenticate(`Bearer ${token}`, 0)).toMatchObject({ ok: true, identity: { kind: 'AgentRun', run: 'run-a' } });
+    expect(idx.authenticate('Bearer flow-token-0123456789', 0)).toMatchObject({ ok: true, identity: { kind: 'Flow', run: 'run-a' } });
+    expect([idx.runOwner('finance', 'AgentRun', 'run-a'), idx.runOwner('finance', 'Flow', 'run-a')]).toEqual([{ kind: 'AgentRun', uid: 'u1' }, { kind: 'Flow', uid: 'u2' }]);
+    idx.remove(owned('Flow', 'u2', 'flow-token-0123456789', 'run-a-router-token-flow'));
+    expect([idx.hasRun('finance', 'AgentRun', 'run-a'), idx.hasRun('finance', 'Flow', 'run-a')]).toEqual([true, false]);
+    // A token without an owner counts as an AgentRun's.
+    expect(identityFromSecret(secret())?.identity.kind).toBe('AgentRun');
   });
 
   it.each([
@@ -74,14 +88,14 @@ describe('TokenIndex', () => {
   it('knows which runs have a token Secret, revoked ones included, until the last one is removed', () => {
     const idx = new TokenIndex();
     idx.upsert(secret({ 'agentlab.dev/revoked': 'true' }));
-    expect(idx.hasRun('finance', 'run-a')).toBe(true);
+    expect(idx.hasRun('finance', 'AgentRun', 'run-a')).toBe(true);
     const second = { ...secret({}, 'another-token-0123456789'), metadata: { ...secret().metadata, name: 'run-a-token-2' } };
     idx.upsert(second);
     idx.remove(secret());
-    expect(idx.hasRun('finance', 'run-a')).toBe(true);
+    expect(idx.hasRun('finance', 'AgentRun', 'run-a')).toBe(true);
     idx.remove(second);
-    expect(idx.hasRun('finance', 'run-a')).toBe(false);
-    expect(idx.hasRun('other', 'run-a')).toBe(false);
+    expect(idx.hasRun('finance', 'AgentRun', 'run-a')).toBe(false);
+    expect(idx.hasRun('other', 'AgentRun', 'run-a')).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { EGRESS_ANNOTATION, egressFromAnnotation, type EgressPolicy } from '../model/agentrun/egress.js';
 import { ISSUE_TRACKER_ANNOTATION, issueTrackerFromAnnotation, type RunIssueTrackerParse } from '../model/agentrun/issue-tracker-annotation.js';
-import { runOwnerOfSecret, type RunOwner } from '../model/agentrun/run-owner.js';
+import { runKindOf, runOwnerOfSecret, type RunOwner, type RunOwnerKind } from '../model/agentrun/run-owner.js';
 
 /**
  * Per-run router tokens. The operator writes one Secret per workload:
@@ -28,6 +28,8 @@ export const SENSITIVE_ANNOTATION = 'agentlab.dev/sensitive';
 
 export interface Identity {
   namespace: string;
+  /** The run's kind (the token Secret's owner; AgentRun for a hand-made token): an AgentRun and a Flow of one name are two runs. */
+  kind: RunOwnerKind;
   run: string;
   secret: string;
   expiresAt?: number;
@@ -63,7 +65,8 @@ export function identityFromSecret(s: TokenSecretLike): { hash: string; identity
   const hash = s.tokenDigest ?? digestOfData(s.data);
   if (!hash || !ns || !name) return undefined;
   const ann = s.metadata?.annotations ?? {};
-  const identity: Identity = { namespace: ns, run: s.metadata?.labels?.[RUN_LABEL] ?? name, secret: name, revoked: ann[REVOKED_ANNOTATION] === 'true', sensitive: ann[SENSITIVE_ANNOTATION] === 'true' };
+  const owner = runOwnerOfSecret(s.metadata);
+  const identity: Identity = { namespace: ns, kind: runKindOf(owner), run: tokenRunName(s) ?? name, secret: name, revoked: ann[REVOKED_ANNOTATION] === 'true', sensitive: ann[SENSITIVE_ANNOTATION] === 'true' };
   const exp = ann[EXPIRES_ANNOTATION] ? Date.parse(ann[EXPIRES_ANNOTATION]) : NaN;
   // An unparseable expiry fails closed: the token is treated as already expired.
   if (ann[EXPIRES_ANNOTATION] !== undefined) identity.expiresAt = Number.isNaN(exp) ? 0 : exp;
@@ -74,10 +77,20 @@ export function identityFromSecret(s: TokenSecretLike): { hash: string; identity
   if (egress) identity.egress = egress;
   const tracker = issueTrackerFromAnnotation(ann[ISSUE_TRACKER_ANNOTATION]);
   if (tracker) identity.tracker = tracker;
-  const owner = runOwnerOfSecret(s.metadata);
   if (owner) identity.owner = owner;
   return { hash, identity };
 }
+
+const tokenRunName = (s: TokenSecretLike): string | undefined => s.metadata?.labels?.[RUN_LABEL] ?? s.metadata?.name;
+
+/** The run a token Secret counts for, `<namespace>/<kind>/<run>` (the key of its account and ConfigMaps); undefined without a name. */
+export function tokenRunKey(s: TokenSecretLike): string | undefined {
+  const run = tokenRunName(s);
+  return s.metadata?.namespace && run ? runRef(s.metadata.namespace, runKindOf(runOwnerOfSecret(s.metadata)), run) : undefined;
+}
+
+/** `<namespace>/<kind>/<run>`: one run of one kind. */
+export const runRef = (namespace: string, kind: RunOwnerKind, run: string) => `${namespace}/${kind}/${run}`;
 
 /** Tokens shorter than this were not issued by the operator (it issues 32 random bytes). */
 const MIN_TOKEN_LENGTH = 16;
@@ -103,9 +116,9 @@ export function redactTokenSecret<T extends TokenSecretLike>(s: T): T {
 export class TokenIndex {
   private readonly byHash = new Map<string, Identity>();
   private readonly hashBySecret = new Map<string, string>();
-  /** Token Secrets per run (`<namespace>/<run>`), revoked ones included. */
+  /** Token Secrets per run (`<namespace>/<kind>/<run>`), revoked ones included. */
   private readonly secretsByRun = new Map<string, number>();
-  /** The run object of each run's token (`<namespace>/<run>`), when its Secret names one. */
+  /** The run object of each run's token (`<namespace>/<kind>/<run>`), when its Secret names one. */
   private readonly ownerByRun = new Map<string, RunOwner>();
 
   upsert(s: TokenSecretLike): void {
@@ -115,7 +128,7 @@ export class TokenIndex {
     if (!r) return;
     this.byHash.set(r.hash, r.identity);
     this.hashBySecret.set(key, r.hash);
-    const run = `${r.identity.namespace}/${r.identity.run}`;
+    const run = runRef(r.identity.namespace, r.identity.kind, r.identity.run);
     this.secretsByRun.set(run, (this.secretsByRun.get(run) ?? 0) + 1);
     if (r.identity.owner) this.ownerByRun.set(run, r.identity.owner);
   }
@@ -128,7 +141,7 @@ export class TokenIndex {
       this.byHash.delete(h);
       this.hashBySecret.delete(key);
       if (id) {
-        const run = `${id.namespace}/${id.run}`;
+        const run = runRef(id.namespace, id.kind, id.run);
         const n = (this.secretsByRun.get(run) ?? 1) - 1;
         if (n > 0) this.secretsByRun.set(run, n);
         else {
@@ -140,13 +153,13 @@ export class TokenIndex {
   }
 
   /** Whether a token Secret of the run exists (revoked or not). */
-  hasRun(namespace: string, run: string): boolean {
-    return this.secretsByRun.has(`${namespace}/${run}`);
+  hasRun(namespace: string, kind: RunOwnerKind, run: string): boolean {
+    return this.secretsByRun.has(runRef(namespace, kind, run));
   }
 
   /** The run object (kind, UID) a run's token belongs to, when its Secret names one. */
-  runOwner(namespace: string, run: string): RunOwner | undefined {
-    return this.ownerByRun.get(`${namespace}/${run}`);
+  runOwner(namespace: string, kind: RunOwnerKind, run: string): RunOwner | undefined {
+    return this.ownerByRun.get(runRef(namespace, kind, run));
   }
 
   clear(): void {

@@ -87,7 +87,7 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
     const ok = await post(`Bearer ${token}`, { termination, transcript: '{"type":"start","turn":0}\n', namespace: 'elsewhere', run: 'other' });
     expect(ok.status).toBe(201);
     expect(await ok.json()).toEqual({ namespace: f.ns, run: 'kv-report' });
-    const cm = await cluster.core.readNamespacedConfigMap({ namespace: f.lanes.routerNs, name: runReportConfigMapName(f.ns, 'kv-report') });
+    const cm = await cluster.core.readNamespacedConfigMap({ namespace: f.lanes.routerNs, name: runReportConfigMapName(f.ns, 'AgentRun', 'kv-report') });
     expect(cm.metadata?.annotations).toMatchObject({ 'agentlab.dev/run-namespace': f.ns, 'agentlab.dev/run': 'kv-report' });
     expect(cm.data).toEqual({ 'termination.json': termination, 'transcript.jsonl': '{"type":"start","turn":0}\n' });
     expect((await post(`Bearer ${token}`, { termination })).status).toBe(409);
@@ -124,7 +124,7 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
       expect(vmi.spec.volumes).toContainEqual({ name: 'router-token', secret: { secretName: 'kv-run-router-token' } });
       // No pod for a VM run, and the runner's report, once read, is gone from the router's namespace.
       expect((await cluster.request({ path: `/api/v1/namespaces/${f.ns}/pods/kv-run-agent` })).status).toBe(404);
-      await cluster.waitFor(async () => (await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runReportConfigMapName(f.ns, 'kv-run')}` })).status === 404, { timeoutMs: 30_000, what: 'the run report ConfigMap deleted' });
+      await cluster.waitFor(async () => (await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runReportConfigMapName(f.ns, 'AgentRun', 'kv-run')}` })).status === 404, { timeoutMs: 30_000, what: 'the run report ConfigMap deleted' });
       const get = await cluster.kubectl(['-n', f.ns, 'get', 'vmi', 'kv-run-agent']);
       expect(get.stdout).toMatch(/kv-run-agent\s+\S+\s+Succeeded/);
     }, 150_000);

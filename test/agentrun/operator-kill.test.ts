@@ -146,7 +146,7 @@ describe.runIf(cluster.nodeSimulator)('AgentRun controller killed at random poin
     await cluster.waitFor(async () => {
       const pairs = await Promise.all(names.map(async (n) => {
         const run = await client.get<AgentRun>(AGENTRUNS, ns, n);
-        const cm = await client.get(CONFIGMAPS, f.routerNs, runUsageConfigMapName(ns, n)).catch(() => undefined);
+        const cm = await client.get(CONFIGMAPS, f.routerNs, runUsageConfigMapName(ns, 'AgentRun', n)).catch(() => undefined);
         return [run.status?.usage?.totalTokens ?? 0, cm ? runUsageFromConfigMap(cm)?.totalTokens ?? 0 : -1];
       }));
       return pairs.every(([s, r]) => s === r && r > 0) ? pairs : undefined;

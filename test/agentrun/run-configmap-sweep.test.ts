@@ -14,6 +14,7 @@ import { KubeClient } from '../../operators/runtime/kube.js';
 import { runUsageConfigMapName, runUsageMetadata, runUsageToData } from '../../operators/model/agentrun/usage.js';
 import { RunConfigMapSweep } from '../../operators/agentrun/run-configmap-sweep.js';
 import { runReportConfigMapName } from '../../operators/model/agentrun/report.js';
+import { runKindOf } from '../../operators/model/agentrun/run-owner.js';
 import { ROUTER_PORT, ROUTER_POD_LABELS, startLaneFixture, type LaneFixture } from '../lanes/support.js';
 
 const cluster = useCluster();
@@ -55,17 +56,17 @@ describe.runIf(cluster.nodeSimulator)('sweep of the router\'s run ConfigMaps', (
       return r.status?.phase && ['Succeeded', 'Failed', 'Cancelled'].includes(r.status.phase) ? r : undefined;
     }, { what: 'AgentRun swept to end', timeoutMs: 90_000 });
     expect(run.status?.phase, JSON.stringify(run.status)).toBe('Succeeded');
-    const usageCm = runUsageConfigMapName(ns, 'swept');
+    const usageCm = runUsageConfigMapName(ns, 'AgentRun', 'swept');
     // The run's status is the record: the usage is there before anything can delete the ConfigMap.
     await cluster.waitFor(async () => ((await get('swept')).status?.usage?.totalTokens ?? 0) > 0, { what: 'status.usage of swept', timeoutMs: 40_000 });
     expect(await exists(usageCm)).toBe(true);
 
-    // A token without an owner (made by hand): its usage and report are kept while the token exists.
+    // A token without an owner (made by hand, counted as an AgentRun's): its usage and report are kept while the token exists.
     const ghost = await lanes.issueToken(ns, 'ghost');
     expect((await lanes.post('/api/chat', ghost.token, { model: 'chat', messages: [{ role: 'user', content: 'ping' }], stream: false })).status).toBe(200);
     expect((await lanes.post('/agentlab/v1/report', ghost.token, { termination, transcript: '' })).status).toBe(201);
-    const ghostUsage = runUsageConfigMapName(ns, 'ghost');
-    const ghostReport = runReportConfigMapName(ns, 'ghost');
+    const ghostUsage = runUsageConfigMapName(ns, 'AgentRun', 'ghost');
+    const ghostReport = runReportConfigMapName(ns, 'AgentRun', 'ghost');
     await cluster.waitFor(async () => (await exists(ghostUsage)) && (await exists(ghostReport)), { what: 'the ghost run\'s usage and report', timeoutMs: 20_000 });
     await new Promise((r) => setTimeout(r, GRACE_MS + 1500));
     expect({ usage: await exists(ghostUsage), report: await exists(ghostReport) }).toEqual({ usage: true, report: true });
@@ -74,7 +75,7 @@ describe.runIf(cluster.nodeSimulator)('sweep of the router\'s run ConfigMaps', (
     await cluster.waitFor(async () => !(await exists(ghostUsage)) && !(await exists(ghostReport)), { what: 'the sweep to delete the ghost run\'s ConfigMaps', timeoutMs: 30_000 });
     // That sweep also judged swept's older usage ConfigMap, and the fixture's run-private one: both runs are there.
     expect(await exists(usageCm)).toBe(true);
-    expect(await exists(runUsageConfigMapName(ns, 'run-private'))).toBe(true);
+    expect(await exists(runUsageConfigMapName(ns, 'AgentRun', 'run-private'))).toBe(true);
 
     await cluster.kubectl(['-n', ns, 'delete', 'agentrun', 'swept', '--wait=true', '--timeout=60s']);
     await cluster.waitFor(async () => !(await exists(usageCm)), { what: 'the sweep to delete the deleted run\'s usage ConfigMap', timeoutMs: 30_000 });
@@ -96,9 +97,10 @@ describe('one run ConfigMap sweep', () => {
     const current = await flow('current-flow');
     await flow('replaced-flow');
     const usage = async (run: string, owner?: { kind: string; uid: string }) => {
-      const meta = runUsageMetadata(ns, run);
-      await cluster.core.createNamespacedConfigMap({ namespace: routerNs, body: { metadata: { name: runUsageConfigMapName(ns, run), ...meta }, data: runUsageToData({ promptTokens: 1, completionTokens: 1, costUSD: 0, requests: 1, fallbacks: 0 }, new Date(), owner) } });
-      return runUsageConfigMapName(ns, run);
+      const kind = runKindOf(owner);
+      const meta = runUsageMetadata(ns, kind, run);
+      await cluster.core.createNamespacedConfigMap({ namespace: routerNs, body: { metadata: { name: runUsageConfigMapName(ns, kind, run), ...meta }, data: runUsageToData({ promptTokens: 1, completionTokens: 1, costUSD: 0, requests: 1, fallbacks: 0 }, new Date(), owner) } });
+      return runUsageConfigMapName(ns, kind, run);
     };
     const kept = await usage('current-flow', { kind: 'Flow', uid: current });
     const replaced = await usage('replaced-flow', { kind: 'Flow', uid: '00000000-0000-4000-8000-00000000000a' });

@@ -19,7 +19,7 @@ const spec = { task: TRIAGE, model: 'chat', tools: [{ name: 'files', files: { pa
 interface UsageConfigMap { metadata: { uid: string }; data?: Record<string, string> }
 
 async function usageConfigMap(name: string): Promise<UsageConfigMap | undefined> {
-  const r = await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runUsageConfigMapName(f.ns, name)}` });
+  const r = await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runUsageConfigMapName(f.ns, 'AgentRun', name)}` });
   return r.status === 200 ? (r.json() as UsageConfigMap) : undefined;
 }
 
@@ -103,7 +103,7 @@ describe('the router\'s token limit of a run created again under the same name',
     // A request reserving little: its prompt's bytes plus one completion token.
     const ask = (t: string) => f.lanes.post('/api/chat', t, { model: 'chat', messages: [{ role: 'user', content: 'ping' }], stream: false, options: { num_predict: 1 } });
     const cm = async () => {
-      const r = await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runUsageConfigMapName(ns, name)}` });
+      const r = await cluster.request({ path: `/api/v1/namespaces/${f.lanes.routerNs}/configmaps/${runUsageConfigMapName(ns, 'Flow', name)}` });
       return r.status === 200 ? (r.json() as { data?: Record<string, string> }) : undefined;
     };
 

@@ -26,7 +26,7 @@ describe.runIf(cluster.nodeSimulator)('AgentRun usage from the router', () => {
     await f.apply(name, { task: TRIAGE, model: 'chat', tools: [files] });
     const ended = await f.waitForPhase(name, ['Succeeded', 'Failed', 'Cancelled'], 90_000);
     expect(ended.status?.phase, JSON.stringify(ended.status)).toBe('Succeeded');
-    const cmName = runUsageConfigMapName(f.ns, name);
+    const cmName = runUsageConfigMapName(f.ns, 'AgentRun', name);
     // The router's count of the run's calls has reached the status (however it got there).
     const settled = await cluster.waitFor(async () => {
       const cm = await cluster.core.readNamespacedConfigMap({ namespace: f.lanes.routerNs, name: cmName }).catch(() => undefined);

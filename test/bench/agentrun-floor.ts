@@ -110,7 +110,7 @@ export function agentRunFloor(o: FloorOptions): Floor {
   const condition = (status: 'True' | 'False', reason: string, message: string) => [{ type: 'Ready', status, reason, message, lastTransitionTime: rfc3339(new Date()), observedGeneration: 1 }];
   const routerUsage = async (run: AgentRun): Promise<RunUsage | undefined> => {
     try {
-      return runUsageFromConfigMap(await c.get(CONFIGMAPS, o.router.namespace, runUsageConfigMapName(run.metadata.namespace!, run.metadata.name!)));
+      return runUsageFromConfigMap(await c.get(CONFIGMAPS, o.router.namespace, runUsageConfigMapName(run.metadata.namespace!, 'AgentRun', run.metadata.name!)));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

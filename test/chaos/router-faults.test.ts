@@ -61,7 +61,7 @@ async function call(stream: boolean): Promise<Told> {
 
 async function runUsage(): Promise<RunUsage> {
   await f.router.flushUsage();
-  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(ns, RUN)}` });
+  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(ns, 'AgentRun', RUN)}` });
   return runUsageFromConfigMap(r.json())!;
 }
 

@@ -104,8 +104,8 @@ describe('Flow', () => {
     expect(flow.status?.nodes?.[0].totalTokens).toBeGreaterThan(0);
     expect(flow.status?.usage?.totalTokens).toBe(flow.status?.nodes?.[0].totalTokens);
     expect(f.ollama.requests.filter((r) => r.path === '/api/chat')).toHaveLength(1);
-    const secret = (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/secrets/ask-router-token` })).json() as { type: string; metadata: { labels: Record<string, string>; annotations?: Record<string, string>; ownerReferences: { kind: string; name: string }[] } };
+    const secret = (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/secrets/ask-router-token-flow` })).json() as { type: string; metadata: { labels: Record<string, string>; annotations?: Record<string, string>; ownerReferences: { kind: string; name: string }[] } };
     expect(secret).toMatchObject({ type: 'agentlab.dev/router-token', metadata: { labels: { 'agentlab.dev/run': 'ask' }, ownerReferences: [{ kind: 'Flow', name: 'ask' }] } });
-    await cluster.waitFor(async () => ((await cluster.request({ path: `/api/v1/namespaces/${f.ns}/secrets/ask-router-token` })).json() as typeof secret).metadata.annotations?.['agentlab.dev/revoked'] === 'true', { what: 'the token revoked once the flow ended' });
+    await cluster.waitFor(async () => ((await cluster.request({ path: `/api/v1/namespaces/${f.ns}/secrets/ask-router-token-flow` })).json() as typeof secret).metadata.annotations?.['agentlab.dev/revoked'] === 'true', { what: 'the token revoked once the flow ended' });
   }, 60_000);
 });

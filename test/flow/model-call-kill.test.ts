@@ -96,7 +96,7 @@ describe('Flow operator killed while a model call is in flight', () => {
 
     // The router counted the call once, and status.usage says what it counted.
     await router.flushUsage();
-    const r = await cluster.request({ path: `/api/v1/namespaces/${routerNs}/configmaps/${runUsageConfigMapName(ns, 'ask-once')}` });
+    const r = await cluster.request({ path: `/api/v1/namespaces/${routerNs}/configmaps/${runUsageConfigMapName(ns, 'Flow', 'ask-once')}` });
     expect(r.status).toBe(200);
     const counted = runUsageFromConfigMap(r.json() as { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> })!;
     expect(counted.requests).toBe(1);

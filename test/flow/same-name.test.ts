@@ -20,7 +20,7 @@ afterAll(async () => {
 const spec = { nodes: [{ id: 'ask', type: 'model', model: { prompt: 'What is the capital of Norway?' }, outputs: [{ name: 'answer' }] }] };
 
 async function usageConfigMap(): Promise<{ data?: Record<string, string> } | undefined> {
-  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(f.ns, 'again')}` });
+  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(f.ns, 'Flow', 'again')}` });
   return r.status === 200 ? (r.json() as { data?: Record<string, string> }) : undefined;
 }
 
@@ -33,8 +33,8 @@ describe('Flow deleted and applied again under the same name', () => {
 
     await cluster.kubectl(['-n', f.ns, 'delete', 'flow', 'again', '--wait=true', '--timeout=60s']);
     // Its token Secret goes with it: by the garbage collector where one runs, else as it would.
-    if (!cluster.controllers) await cluster.kubectl(['-n', f.ns, 'delete', 'secret', 'again-router-token', '--ignore-not-found']);
-    await cluster.waitFor(async () => (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/secrets/again-router-token` })).status === 404, { what: 'the deleted flow\'s token Secret gone', timeoutMs: 60_000 });
+    if (!cluster.controllers) await cluster.kubectl(['-n', f.ns, 'delete', 'secret', 'again-router-token-flow', '--ignore-not-found']);
+    await cluster.waitFor(async () => (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/secrets/again-router-token-flow` })).status === 404, { what: 'the deleted flow\'s token Secret gone', timeoutMs: 60_000 });
 
     // updatedAt has whole seconds: the second flow's writes are in a later second than the first's.
     await new Promise((r) => setTimeout(r, 1100));

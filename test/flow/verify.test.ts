@@ -43,7 +43,7 @@ describe('Flow verify nodes', () => {
   });
 
   it('puts what the router counted for the flow\'s token (both calls) in status.usage, with cost', async () => {
-    const cmName = runUsageConfigMapName(f.ns, 'verify-fail');
+    const cmName = runUsageConfigMapName(f.ns, 'Flow', 'verify-fail');
     const counted = await cluster.waitFor(async () => {
       const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${cmName}` });
       if (r.status !== 200) return undefined;

@@ -20,7 +20,7 @@ const chat = (content: string) => ({ model: 'chat', messages: [{ role: 'user', c
 const upstreamCalls = (marker: string) => f.ollama.requests.filter((r) => r.path === '/api/chat' && r.body.includes(marker)).length;
 
 async function runUsage(namespace: string, run: string): Promise<RunUsage | undefined> {
-  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(namespace, run)}` });
+  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(namespace, 'AgentRun', run)}` });
   return r.status === 200 ? runUsageFromConfigMap(r.json()) : undefined;
 }
 

@@ -28,7 +28,7 @@ const ask = (url: string, token: string, maxTokens = 16) => fetch(`${url}/v1/cha
 });
 
 async function runUsage(namespace: string, run: string): Promise<RunUsage | undefined> {
-  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(namespace, run)}` });
+  const r = await cluster.request({ path: `/api/v1/namespaces/${f.routerNs}/configmaps/${runUsageConfigMapName(namespace, 'AgentRun', run)}` });
   return r.status === 200 ? runUsageFromConfigMap(r.json()) : undefined;
 }
 

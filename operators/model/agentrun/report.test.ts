@@ -4,10 +4,11 @@ import { checkReportBody, isRunsReport, runReportConfigMap, runReportConfigMapNa
 const termination = JSON.stringify({ outcome: 'Succeeded', reason: 'Completed', message: '', result: 'done', turns: 1, toolCalls: 0, toolErrors: 0 });
 
 describe('run report', () => {
-  it('names one ConfigMap per run, of fixed length', () => {
-    expect(runReportConfigMapName('ns', 'a')).toMatch(/^run-report-[0-9a-f]{20}$/);
-    expect(runReportConfigMapName('ns', 'a')).not.toBe(runReportConfigMapName('ns', 'b'));
-    expect(runReportConfigMapName('n-s', 'a')).not.toBe(runReportConfigMapName('n', 's-a'));
+  it('names one ConfigMap per run and kind, of fixed length', () => {
+    expect(runReportConfigMapName('ns', 'AgentRun', 'a')).toMatch(/^agentrun-report-[0-9a-f]{20}$/);
+    expect(runReportConfigMapName('ns', 'AgentRun', 'a')).not.toBe(runReportConfigMapName('ns', 'AgentRun', 'b'));
+    expect(runReportConfigMapName('ns', 'AgentRun', 'a')).not.toBe(runReportConfigMapName('ns', 'Flow', 'a'));
+    expect(runReportConfigMapName('n-s', 'AgentRun', 'a')).not.toBe(runReportConfigMapName('n', 'AgentRun', 's-a'));
   });
 
   it.each([
@@ -29,7 +30,9 @@ describe('run report', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const cm = runReportConfigMap('agentlab-system', 'team', 'run-1', r.report);
-    expect(cm.metadata).toMatchObject({ name: runReportConfigMapName('team', 'run-1'), namespace: 'agentlab-system' });
+    expect(cm.metadata).toMatchObject({ name: runReportConfigMapName('team', 'AgentRun', 'run-1'), namespace: 'agentlab-system' });
+    // A Flow's token (its owner) reports into the Flow's ConfigMap, never an AgentRun's of the same name.
+    expect(runReportConfigMap('agentlab-system', 'team', 'run-1', r.report, { kind: 'Flow', uid: 'f' }).metadata.name).toBe(runReportConfigMapName('team', 'Flow', 'run-1'));
     expect(runReportFromConfigMap(cm, 'team', 'run-1')).toEqual(r.report);
     expect(runReportFromConfigMap(cm, 'team', 'run-2')).toBeUndefined();
     expect(runReportFromConfigMap(cm, 'other', 'run-1')).toBeUndefined();

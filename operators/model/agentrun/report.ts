@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { RUN_KEY, RUN_NAMESPACE_KEY } from './usage.js';
-import { isRunsData, recordedRunOwner, runOwnerData, type RunOwner } from './run-owner.js';
+import { RUN_KEY, RUN_KIND_LABEL, RUN_NAMESPACE_KEY } from './usage.js';
+import { isRunsData, recordedRunOwner, runConfigMapName, runKindOf, runOwnerData, type RunOwner, type RunOwnerKind } from './run-owner.js';
 
 /**
  * A runner's own report when no kubelet carries its termination message: an agent in a KubeVirt
@@ -19,9 +18,9 @@ export const MAX_REPORT_TERMINATION_BYTES = 4096;
 /** A ConfigMap holds at most 1 MiB: the transcript is kept below with room for the rest. */
 export const MAX_REPORT_TRANSCRIPT_BYTES = 900 * 1024;
 
-/** `run-report-<first 20 hex digits of sha256("<namespace>/<run>")>`: fixed length, whatever the names. */
-export function runReportConfigMapName(namespace: string, run: string): string {
-  return `run-report-${createHash('sha256').update(`${namespace}/${run}`).digest('hex').slice(0, 20)}`;
+/** `<kind>-report-<first 20 hex digits of sha256("<namespace>/<run>")>` (agentrun-report-…): fixed length, one per kind. */
+export function runReportConfigMapName(namespace: string, kind: RunOwnerKind, run: string): string {
+  return runConfigMapName('report', namespace, kind, run);
 }
 
 export interface RunReport { termination: string; transcript: string }
@@ -48,12 +47,13 @@ export function checkReportBody(body: unknown): ReportCheck {
 
 /** The report ConfigMap the router creates in its namespace (`owner`: the run its token belongs to, when known). */
 export function runReportConfigMap(routerNamespace: string, namespace: string, run: string, report: RunReport, owner?: RunOwner): { apiVersion: 'v1'; kind: 'ConfigMap'; metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> }; data: Record<string, string> } {
+  const kind = runKindOf(owner);
   return {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: {
-      name: runReportConfigMapName(namespace, run), namespace: routerNamespace,
-      labels: { [RUN_REPORT_LABEL]: 'true', [RUN_NAMESPACE_KEY]: namespace, ...(run.length <= 63 ? { [RUN_KEY]: run } : {}) },
-      annotations: { [RUN_NAMESPACE_KEY]: namespace, [RUN_KEY]: run },
+      name: runReportConfigMapName(namespace, kind, run), namespace: routerNamespace,
+      labels: { [RUN_REPORT_LABEL]: 'true', [RUN_NAMESPACE_KEY]: namespace, [RUN_KIND_LABEL]: kind, ...(run.length <= 63 ? { [RUN_KEY]: run } : {}) },
+      annotations: { [RUN_NAMESPACE_KEY]: namespace, [RUN_KIND_LABEL]: kind, [RUN_KEY]: run },
     },
     data: { [REPORT_TERMINATION_KEY]: report.termination, [REPORT_TRANSCRIPT_KEY]: report.transcript, ...runOwnerData(owner) },
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GROUP } from '../../api/constants.js';
 
 /**
@@ -8,6 +9,25 @@ import { GROUP } from '../../api/constants.js';
  * ConfigMap's data.
  */
 export interface RunOwner { kind: string; uid: string }
+
+/** The kinds whose objects own router tokens; each has its own run ConfigMaps. */
+export const RUN_OWNER_KINDS = ['AgentRun', 'Flow', 'HardwareTask'] as const;
+export type RunOwnerKind = typeof RUN_OWNER_KINDS[number];
+
+/**
+ * The kind of run a token counts for: its owner's kind, or AgentRun for a token without an owner
+ * of one of RUN_OWNER_KINDS (a hand-made token, as tokens were before Flows and HardwareTasks had
+ * their own). An AgentRun, a Flow and a HardwareTask of the same name are three runs: their usage
+ * and reports never share a ConfigMap or an account.
+ */
+export function runKindOf(owner: { kind?: string } | undefined): RunOwnerKind {
+  return (RUN_OWNER_KINDS as readonly string[]).includes(owner?.kind ?? '') ? owner!.kind as RunOwnerKind : 'AgentRun';
+}
+
+/** The name of a router-written run ConfigMap: `<kind>-<what>-<first 20 hex digits of sha256("<namespace>/<run>")>`, at most 36 characters. */
+export function runConfigMapName(what: 'usage' | 'report', namespace: string, kind: RunOwnerKind, run: string): string {
+  return `${kind.toLowerCase()}-${what}-${createHash('sha256').update(`${namespace}/${run}`).digest('hex').slice(0, 20)}`;
+}
 
 export const RUN_UID_KEY = 'runUid';
 export const RUN_KIND_KEY = 'runKind';

@@ -4,30 +4,34 @@ import fc from 'fast-check';
 import { addRunUsage, runUsageAfterWrite, runUsageCommitted, runUsageConfigMapName, runUsageFiguresFromData, runUsageFromConfigMap, runUsageMetadata, runUsageToData } from './usage.js';
 
 describe('run usage ConfigMap', () => {
-  it('is named run-usage-<20 hex of sha256("<ns>/<run>")>', () => {
+  it('is named <kind>-usage-<20 hex of sha256("<ns>/<run>")>: one per kind, namespace and name', () => {
     const hex = createHash('sha256').update('team-a/triage-42').digest('hex');
-    expect(runUsageConfigMapName('team-a', 'triage-42')).toBe(`run-usage-${hex.slice(0, 20)}`);
-    expect(runUsageConfigMapName('team-a', 'x')).not.toBe(runUsageConfigMapName('team-b', 'x'));
-    // Fixed length whatever the names: always a valid ConfigMap name.
-    expect(runUsageConfigMapName('n'.repeat(63), 'r'.repeat(253))).toMatch(/^run-usage-[0-9a-f]{20}$/);
+    expect(runUsageConfigMapName('team-a', 'AgentRun', 'triage-42')).toBe(`agentrun-usage-${hex.slice(0, 20)}`);
+    expect(runUsageConfigMapName('team-a', 'Flow', 'triage-42')).toBe(`flow-usage-${hex.slice(0, 20)}`);
+    expect(runUsageConfigMapName('team-a', 'HardwareTask', 'triage-42')).toBe(`hardwaretask-usage-${hex.slice(0, 20)}`);
+    expect(runUsageConfigMapName('team-a', 'AgentRun', 'x')).not.toBe(runUsageConfigMapName('team-b', 'AgentRun', 'x'));
+    // Fixed length whatever the names: always a valid ConfigMap name (DNS subdomain, at most 253).
+    for (const kind of ['AgentRun', 'Flow', 'HardwareTask'] as const) {
+      expect(runUsageConfigMapName('n'.repeat(63), kind, 'r'.repeat(253))).toMatch(/^[a-z]+-usage-[0-9a-f]{20}$/);
+    }
   });
 
   it('labels the run only when its name fits a label value; annotations carry the full names', () => {
-    expect(runUsageMetadata('ns', 'run-1')).toEqual({
-      labels: { 'agentlab.dev/usage-run': 'true', 'agentlab.dev/run-namespace': 'ns', 'agentlab.dev/run': 'run-1' },
-      annotations: { 'agentlab.dev/run-namespace': 'ns', 'agentlab.dev/run': 'run-1' },
+    expect(runUsageMetadata('ns', 'AgentRun', 'run-1')).toEqual({
+      labels: { 'agentlab.dev/usage-run': 'true', 'agentlab.dev/run-namespace': 'ns', 'agentlab.dev/run-kind': 'AgentRun', 'agentlab.dev/run': 'run-1' },
+      annotations: { 'agentlab.dev/run-namespace': 'ns', 'agentlab.dev/run-kind': 'AgentRun', 'agentlab.dev/run': 'run-1' },
     });
     const long = 'r'.repeat(64);
-    expect(runUsageMetadata('ns', long).labels).not.toHaveProperty('agentlab.dev/run');
-    expect(runUsageMetadata('ns', long).annotations['agentlab.dev/run']).toBe(long);
+    expect(runUsageMetadata('ns', 'AgentRun', long).labels).not.toHaveProperty('agentlab.dev/run');
+    expect(runUsageMetadata('ns', 'AgentRun', long).annotations['agentlab.dev/run']).toBe(long);
   });
 
   it('round-trips through ConfigMap data and reads totals', () => {
     const figures = { promptTokens: 120, completionTokens: 30, costUSD: 0.00081, requests: 2, fallbacks: 1, provider: 'claude', model: 'claude-sonnet-4-5' };
     const data = runUsageToData(figures, new Date('2026-12-01T10:00:00.123Z'));
     expect(data).toEqual({ promptTokens: '120', completionTokens: '30', totalTokens: '150', costUSD: '0.000810', requests: '2', fallbacks: '1', provider: 'claude', model: 'claude-sonnet-4-5', updatedAt: '2026-12-01T10:00:00Z' });
-    const cm = { metadata: runUsageMetadata('ns', 'run-1'), data };
-    expect(runUsageFromConfigMap(cm)).toEqual({ namespace: 'ns', run: 'run-1', ...figures, totalTokens: 150, updatedAt: '2026-12-01T10:00:00Z' });
+    const cm = { metadata: runUsageMetadata('ns', 'AgentRun', 'run-1'), data };
+    expect(runUsageFromConfigMap(cm)).toEqual({ namespace: 'ns', kind: 'AgentRun', run: 'run-1', ...figures, totalTokens: 150, updatedAt: '2026-12-01T10:00:00Z' });
   });
 
   it('is not a run usage ConfigMap without its annotations; garbled numbers read as zero', () => {
@@ -74,7 +78,7 @@ describe('run usage ConfigMap', () => {
     it('counts nothing of another run\'s figures for the token limit or status.usage', () => {
       expect(runUsageCommitted(old, 'new')).toMatchObject({ promptTokens: 0, completionTokens: 0, requests: 0 });
       expect(runUsageCommitted(old, 'old')).toMatchObject({ promptTokens: 300, requests: 3 });
-      const cm = { metadata: runUsageMetadata('ns', 'run-1'), data: old };
+      const cm = { metadata: runUsageMetadata('ns', 'AgentRun', 'run-1'), data: old };
       expect(runUsageFromConfigMap(cm, 'new')).toBeUndefined();
       expect(runUsageFromConfigMap(cm, 'old')).toMatchObject({ runUid: 'old', requests: 3 });
       expect(runUsageFromConfigMap(cm)).toMatchObject({ runUid: 'old' });

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { isRunsData, recordedRunOwner, runOwnerData, type RunOwner } from './run-owner.js';
+import { isRunsData, recordedRunOwner, runConfigMapName, runOwnerData, RUN_OWNER_KINDS, type RunOwner, type RunOwnerKind } from './run-owner.js';
 
 /**
  * A run's usage as the lane router(s) counted it, in one ConfigMap per run in the ROUTER's
@@ -9,7 +8,8 @@ import { isRunsData, recordedRunOwner, runOwnerData, type RunOwner } from './run
  * agentlab.dev/usage-writes annotation, so replicas add up and a lost answer is neither counted
  * twice nor dropped. The AgentRun controller reads it into status.usage.
  *
- * The name depends only on namespace/name, so the data also records the run's UID and kind
+ * The name depends on the run's kind and namespace/name (an AgentRun and a Flow of the same name
+ * are two runs with two ConfigMaps), so the data also records the run's UID and kind
  * (run-owner.ts): a run created again under a deleted run's name starts from nothing, and the
  * operator's sweep (operators/agentrun/run-configmap-sweep.ts) deletes the ConfigMap once its run
  * is gone.
@@ -17,21 +17,32 @@ import { isRunsData, recordedRunOwner, runOwnerData, type RunOwner } from './run
 export const RUN_USAGE_LABEL = 'agentlab.dev/usage-run';
 export const RUN_NAMESPACE_KEY = 'agentlab.dev/run-namespace';
 export const RUN_KEY = 'agentlab.dev/run';
+/** Label and annotation: the run's kind (AgentRun, Flow, HardwareTask); absent on ConfigMaps written before kinds had their own (AgentRun's). */
+export const RUN_KIND_LABEL = 'agentlab.dev/run-kind';
 
 /** Label values are at most 63 characters; longer run names are only in the annotation. */
 const MAX_LABEL_VALUE = 63;
 
-/** `run-usage-<first 20 hex digits of sha256("<namespace>/<run>")>`: fixed length, whatever the names. */
-export function runUsageConfigMapName(namespace: string, run: string): string {
-  return `run-usage-${createHash('sha256').update(`${namespace}/${run}`).digest('hex').slice(0, 20)}`;
+/**
+ * `<kind>-usage-<first 20 hex digits of sha256("<namespace>/<run>")>` (agentrun-usage-…,
+ * flow-usage-…, hardwaretask-usage-…): fixed length whatever the names, one per kind.
+ */
+export function runUsageConfigMapName(namespace: string, kind: RunOwnerKind, run: string): string {
+  return runConfigMapName('usage', namespace, kind, run);
 }
 
 /** Labels and annotations a run usage ConfigMap carries (the full names are in the annotations). */
-export function runUsageMetadata(namespace: string, run: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+export function runUsageMetadata(namespace: string, kind: RunOwnerKind, run: string): { labels: Record<string, string>; annotations: Record<string, string> } {
   return {
-    labels: { [RUN_USAGE_LABEL]: 'true', [RUN_NAMESPACE_KEY]: namespace, ...(run.length <= MAX_LABEL_VALUE ? { [RUN_KEY]: run } : {}) },
-    annotations: { [RUN_NAMESPACE_KEY]: namespace, [RUN_KEY]: run },
+    labels: { [RUN_USAGE_LABEL]: 'true', [RUN_NAMESPACE_KEY]: namespace, [RUN_KIND_LABEL]: kind, ...(run.length <= MAX_LABEL_VALUE ? { [RUN_KEY]: run } : {}) },
+    annotations: { [RUN_NAMESPACE_KEY]: namespace, [RUN_KIND_LABEL]: kind, [RUN_KEY]: run },
   };
+}
+
+/** The kind a run ConfigMap's annotations name: AgentRun when absent (written before kinds had their own); undefined for a kind that owns no tokens. */
+export function runKindOfConfigMap(annotations: Record<string, string> | undefined): RunOwnerKind | undefined {
+  const k = annotations?.[RUN_KIND_LABEL] ?? 'AgentRun';
+  return (RUN_OWNER_KINDS as readonly string[]).includes(k) ? k as RunOwnerKind : undefined;
 }
 
 /** What a run used: every request the router served or refused after admission on its token. */
@@ -50,6 +61,8 @@ export interface RunUsageFigures {
 
 export interface RunUsage extends RunUsageFigures {
   namespace: string;
+  /** The run's kind: its own usage ConfigMap per kind. */
+  kind: RunOwnerKind;
   run: string;
   totalTokens: number;
   /** RFC 3339 time of the last write. */
@@ -84,10 +97,11 @@ export function runUsageFiguresFromData(data: Record<string, string> | undefined
 export function runUsageFromConfigMap(cm: { metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> } | undefined, uid?: string): RunUsage | undefined {
   const namespace = cm?.metadata?.annotations?.[RUN_NAMESPACE_KEY];
   const run = cm?.metadata?.annotations?.[RUN_KEY];
-  if (!namespace || !run || !isRunsData(cm?.data, uid)) return undefined;
+  const kind = runKindOfConfigMap(cm?.metadata?.annotations);
+  if (!namespace || !run || !kind || !isRunsData(cm?.data, uid)) return undefined;
   const f = runUsageFiguresFromData(cm?.data);
   const runUid = recordedRunOwner(cm?.data)?.uid;
-  return { namespace, run, ...f, totalTokens: f.promptTokens + f.completionTokens, ...(cm?.data?.updatedAt ? { updatedAt: cm.data.updatedAt } : {}), ...(runUid ? { runUid } : {}) };
+  return { namespace, kind, run, ...f, totalTokens: f.promptTokens + f.completionTokens, ...(cm?.data?.updatedAt ? { updatedAt: cm.data.updatedAt } : {}), ...(runUid ? { runUid } : {}) };
 }
 
 /** A stored total plus an increment; provider and model are the increment's when it has them. */

@@ -56,8 +56,12 @@ export function agentRunName(flow: string, node: string, attempt: number): strin
 }
 /** The ConfigMap holding a node's outputs in full when one is larger than status allows. */
 export const outputsConfigMapName = (flow: string, node: string) => flowChildName(flow, node, 'outputs');
-/** The Flow's own router token (ADR 0013), used for its model nodes. */
-export const flowTokenSecretName = (flow: string) => flowChildName(flow, 'router-token');
+/**
+ * The Flow's own router token (ADR 0013), used for its model nodes: `<flow>-router-token-flow`,
+ * never an AgentRun's `<run>-router-token` (whatever the names, neither suffix ends the other), so
+ * an AgentRun and a Flow of the same name have a token each.
+ */
+export const flowTokenSecretName = (flow: string) => flowChildName(flow, 'router-token-flow');
 
 /** The child status.plan names for a node, as `Kind/name` (undefined when the node creates none). */
 function plannedChild(flow: string, node: FlowNode): string | undefined {
