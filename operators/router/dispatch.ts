@@ -5,7 +5,7 @@ import { periodStart } from '../model/lanes/period.js';
 import { UsageAccounting, laneKey, runKey, type UsageDelta } from './accounting.js';
 import type { Amount, Reservation } from './budget.js';
 import type { CircuitBreakers } from './breaker.js';
-import { promptTokenBound, type ChatRequest, type EmbedRequest, type EmbedResult, type Usage } from './canonical.js';
+import { promptTokenBound, type ChatRequest, type EmbedRequest, type EmbedResult, type StreamEvent, type Usage } from './canonical.js';
 import type { ChatSink } from './dialects/common.js';
 import { budgetError, policyError, RouterError, upstreamError } from './errors.js';
 import type { RouterMetrics } from './metrics.js';
@@ -219,24 +219,31 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
       const target = await deps.resolver.resolve(c.provider, c.model);
       const events = await (deps.adapters ?? ADAPTERS)[c.provider.type].chat(upstreamReq, target, attempt.signal);
       sink.start();
-      for await (const ev of events) {
-        if (ev.type === 'delta' || ev.type === 'tool_call') {
-          if (!firstToken) {
-            firstToken = true;
+      for await (const item of events) {
+        // A batch holds the events of one upstream read (providers/types.ts StreamItem).
+        const batch: readonly StreamEvent[] = Array.isArray(item) ? item : [item as StreamEvent];
+        for (let j = 0; j < batch.length; j++) {
+          const ev = batch[j];
+          if (ev.type === 'delta' || ev.type === 'tool_call') {
+            if (!firstToken) {
+              firstToken = true;
+              attempt.clearTimer();
+              ttftMs = performance.now() - t0;
+              m.ttft.observe(ttftMs / 1000);
+            }
+            if (ev.type === 'delta') sink.delta(ev.text, ev.json);
+            else sink.toolCall(ev.call);
+          } else {
             attempt.clearTimer();
-            ttftMs = performance.now() - t0;
-            m.ttft.observe(ttftMs / 1000);
+            // The last chunk goes out first; the bookkeeping after it is in memory and synchronous
+            // (no other request runs in between), so nothing can see the answer before its usage.
+            sink.done(ev.usage, ev.finishReason);
+            deps.breakers.success(endpoint);
+            const cost = finish(deps, ctx, a, c, ev.usage, fallbacks);
+            m.request('success');
+            m.duration.observe((performance.now() - t0) / 1000);
+            return { provider: c.provider.name, model: c.model, outcome: 'success', usage: ev.usage, costUSD: cost, fallbacks, ttftMs };
           }
-          if (ev.type === 'delta') sink.delta(ev.text, ev.json);
-          else sink.toolCall(ev.call);
-        } else {
-          attempt.clearTimer();
-          deps.breakers.success(endpoint);
-          const cost = finish(deps, ctx, a, c, ev.usage, fallbacks);
-          sink.done(ev.usage, ev.finishReason);
-          m.request('success');
-          m.duration.observe((performance.now() - t0) / 1000);
-          return { provider: c.provider.name, model: c.model, outcome: 'success', usage: ev.usage, costUSD: cost, fallbacks, ttftMs };
         }
       }
       throw new UpstreamFailure('Interrupted', 'stream ended without a final event');

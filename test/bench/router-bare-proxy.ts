@@ -6,7 +6,8 @@ import http from 'node:http';
 import readline from 'node:readline';
 
 const upstream = new URL(process.env.UPSTREAM ?? '');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+// The router's upstream pool settings (operators/router/providers/http.ts), so that neither side's connection reuse differs.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' });
 // A kept-alive connection the fake closed as idle just as it was reused resets before any answer:
 // that request is sent once more on a new connection, as the router does (providers/http.ts), so
 // that neither side of the comparison fails on that race. The request is piped; its chunks are

@@ -9,6 +9,8 @@
 // runs its JavaScript compiled as the images do (BENCH_TSX=1: through tsx, as before 2026-12-03).
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000);
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
+// BENCH_BASELINE_ROUTER=<router-child.js of another build> runs that router too, as a fourth side in
+// the same interleaving, and prints its CPU per request beside this one's (before/after in one run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -43,9 +45,9 @@ async function entry(script: string): Promise<string[]> {
   return process.env.BENCH_TSX === '1' ? ['--import', 'tsx', path.join(here, script)] : nodeEntry(path.join('test', 'bench', script));
 }
 
-async function child(script: string, env: Record<string, string>): Promise<Child> {
+async function child(script: string, env: Record<string, string>, compiledFile?: string): Promise<Child> {
   const nodeArgs = script === 'router-child.ts' ? process.env.BENCH_NODE_ARGS : script === 'router-bare-proxy.ts' ? process.env.BENCH_BARE_NODE_ARGS : undefined;
-  const proc = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), ...(await entry(script))], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), ...(compiledFile ? [compiledFile] : await entry(script))], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   started.push(proc);
   const cpuWaiters: ((n: number) => void)[] = [];
   return new Promise((resolve, reject) => {
@@ -162,17 +164,24 @@ async function main(): Promise<void> {
     metadata: { name: 'bench-token', namespace: ns, labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'bench' } },
     data: { token: Buffer.from(token).toString('base64') },
   });
-  const router = await child('router-child.ts', { KUBECONFIG: kubeconfigPath, LANE_SELECTOR: `bench.agentlab.dev/run=${id}`, ROUTER_NAMESPACE: routerNs });
+  const routerEnv = { KUBECONFIG: kubeconfigPath, LANE_SELECTOR: `bench.agentlab.dev/run=${id}`, ROUTER_NAMESPACE: routerNs };
+  const router = await child('router-child.ts', routerEnv);
+  const baselineFile = process.env.BENCH_BASELINE_ROUTER;
+  const baseline = baselineFile ? await child('router-child.ts', routerEnv, path.resolve(baselineFile)) : undefined;
 
   const bare = await child('router-bare-proxy.ts', { UPSTREAM: fake.url });
   const direct = () => stream(fake.url, undefined, 'llama3.1:8b');
   const routed = () => stream(router.url, token, 'chat');
   const proxied = () => stream(bare.url, undefined, 'llama3.1:8b');
+  const routedBefore = baseline ? () => stream(baseline.url, token, 'chat') : undefined;
   const levels = (process.env.BENCH_LEVELS ?? '1,32,256').split(',').map(Number);
   // Warm up JIT, the router's caches and, at the highest level, as many pooled connections as the
-  // rows will use, so that no row pays connection setup on one side only.
+  // rows will use, so that no row pays connection setup on one side only. 2,000 chats per side at
+  // least: after 500, V8 was still compiling (TurboFan, on its worker threads) during the measured
+  // rows, 10 % of the router's CPU per request and 9 % of the bare proxy's (perf, 2026-12-03), a
+  // start-up cost that each process's figure carried in proportion to its code.
   const warm = Math.max(32, ...levels);
-  for (const fn of [direct, routed, proxied]) await run(warm, Math.max(500, 2 * warm), fn);
+  for (const fn of [direct, routed, proxied, ...(routedBefore ? [routedBefore] : [])]) await run(warm, Math.max(2000, 4 * warm), fn);
 
   console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'})`);
   console.log('The floor: a bare Node.js reverse proxy (router-bare-proxy.ts) piping the same streams in the same run, interleaved with the router and direct calls.');
@@ -180,11 +189,12 @@ async function main(): Promise<void> {
   let routerP99At1 = NaN;
   let bareP99At1 = NaN;
   const cpuRatios: string[] = [];
+  const baselineRows: string[] = [];
   for (const c of levels) {
     const n = c === 1 ? Math.min(REQUESTS, 500) : REQUESTS;
     // Interleave halves so drift on a shared machine hits every side alike.
     const samples = { direct: [] as Sample[], routed: [] as Sample[], proxied: [] as Sample[] };
-    const cpu = { router: 0, bare: 0, fake: 0 };
+    const cpu = { router: 0, bare: 0, fake: 0, baseline: 0 };
     for (let half = 0; half < 2; half++) {
       const f0 = await fake.cpuMicros();
       samples.direct.push(...(await run(c, n / 2, direct)).samples);
@@ -196,7 +206,13 @@ async function main(): Promise<void> {
       const b0 = await bare.cpuMicros();
       samples.proxied.push(...(await run(c, n / 2, proxied)).samples);
       cpu.bare += (await bare.cpuMicros()) - b0;
+      if (baseline && routedBefore) {
+        const p0 = await baseline.cpuMicros();
+        await run(c, n / 2, routedBefore);
+        cpu.baseline += (await baseline.cpuMicros()) - p0;
+      }
     }
+    if (baseline) baselineRows.push(`${c}: ${(cpu.baseline / n).toFixed(0)} µs = ${(cpu.baseline / cpu.bare).toFixed(2)}x the bare proxy, this router ${(cpu.router / n).toFixed(0)} µs = ${(cpu.router / cpu.bare).toFixed(2)}x (${(100 * (cpu.router / cpu.baseline - 1)).toFixed(1)} %)`);
     const tot = (xs: Sample[]) => xs.map((x) => x.totalMs);
     const ttft = (xs: Sample[]) => xs.map((x) => x.ttftMs);
     const d = samples.direct;
@@ -208,12 +224,14 @@ async function main(): Promise<void> {
     console.log(`${String(c).padStart(7)} | ${f2(pct(tot(d), 50))} ${f2(pct(tot(d), 99))} | ${f2(added(samples.routed, 50))} ${f2(added(samples.routed, 99))} | ${f2(added(samples.proxied, 50))} ${f2(added(samples.proxied, 99))} | ${f2(pct(ttft(samples.routed), 50) - pct(ttft(d), 50))} ${f2(pct(ttft(samples.routed), 99) - pct(ttft(d), 99))} | ${chunks(d)}/${chunks(samples.routed)}/${chunks(samples.proxied)} | ${(cpu.router / n).toFixed(0).padStart(10)} µs | ${(cpu.bare / n).toFixed(0).padStart(10)} µs | ${ratio.toFixed(2).padStart(8)}x | ${(cpu.fake / n).toFixed(0).padStart(10)} µs`);
   }
   console.log(`router CPU per request / bare proxy's, by streams: ${cpuRatios.join(', ')} (target <= 1.3x)`);
+  if (baseline) console.log(`baseline router (${baselineFile}) CPU per request, by streams: ${baselineRows.join('; ')}`);
   if (levels.includes(1)) console.log(`added p99 at one stream: router ${routerP99At1.toFixed(3)} ms, bare proxy ${bareP99At1.toFixed(3)} ms (target < 1 ms on a quiet machine)`);
   console.log('no buffering: the router forwards each upstream chunk as it arrives (same chunk count as direct above).');
   console.log('latency figures include scheduling on a shared machine; the CPU columns are each process\'s own time per request.');
 
   bare.proc.kill('SIGTERM');
   router.proc.kill('SIGTERM');
+  baseline?.proc.kill('SIGTERM');
   fake.proc.kill('SIGTERM');
   agent.destroy();
   client.close();

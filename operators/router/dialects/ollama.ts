@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { linkToolResults, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
 import { renderOllamaError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optBool, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optBool, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, StreamWriter } from './common.js';
 
 /** Options shared by /api/chat and /api/generate (Ollama's "options" block). */
 function options(body: Obj): Pick<ChatRequest, 'maxTokens' | 'temperature' | 'topP' | 'stop'> {
@@ -89,6 +89,8 @@ function now(): string {
  */
 export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: boolean; mode: 'chat' | 'generate'; requestId: string }): ChatSink {
   let started = false;
+  // Streamed chunks of one tick leave in one write (common.ts).
+  const writer = new StreamWriter(res);
   let text = '';
   const calls: ToolCall[] = [];
   const t0 = process.hrtime.bigint();
@@ -110,7 +112,7 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
       if (started) return;
       started = true;
       if (o.stream) {
-        startStream(res, { 'content-type': 'application/x-ndjson', 'x-request-id': o.requestId });
+        writer.start({ 'content-type': 'application/x-ndjson', 'x-request-id': o.requestId });
       }
     },
     delta(t, json) {
@@ -118,14 +120,14 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
         text += t;
         return;
       }
-      writeChunk(res, head + now() + textOpen + (json ?? JSON.stringify(t)) + textClose);
+      writer.write(head + now() + textOpen + (json ?? JSON.stringify(t)) + textClose);
     },
     toolCall(call) {
       if (!o.stream) {
         calls.push(call);
         return;
       }
-      writeChunk(res, JSON.stringify({ model: o.model, created_at: now(), ...piece('', [call]), done: false }) + '\n');
+      writer.write(JSON.stringify({ model: o.model, created_at: now(), ...piece('', [call]), done: false }) + '\n');
     },
     done(usage: Usage, finishReason: FinishReason) {
       const total = Number(process.hrtime.bigint() - t0);
@@ -133,7 +135,7 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
       const reason = finishReason === 'tool_calls' ? 'stop' : finishReason;
       if (o.stream && Number.isFinite(usage.inputTokens) && Number.isFinite(usage.outputTokens)) {
         // The streamed final chunk assembled as JSON.stringify would write it (finite numbers print alike).
-        res.end(`${head}${now()}${finalOpen}${JSON.stringify(reason)},"total_duration":${total},"load_duration":0,"prompt_eval_count":${usage.inputTokens},"prompt_eval_duration":0,"eval_count":${usage.outputTokens},"eval_duration":${total}}\n`);
+        writer.end(`${head}${now()}${finalOpen}${JSON.stringify(reason)},"total_duration":${total},"load_duration":0,"prompt_eval_count":${usage.inputTokens},"prompt_eval_duration":0,"eval_count":${usage.outputTokens},"eval_duration":${total}}\n`);
         return;
       }
       const final = {
@@ -149,12 +151,12 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
         eval_count: usage.outputTokens,
         eval_duration: total,
       };
-      if (o.stream) res.end(JSON.stringify(final) + '\n');
+      if (o.stream) writer.end(JSON.stringify(final) + '\n');
       else sendJson(res, 200, final, o.requestId);
     },
     fail(e: RouterError) {
       const r = renderOllamaError(e, o.requestId);
-      if (started && o.stream) res.end(JSON.stringify(r.body) + '\n');
+      if (started && o.stream) writer.end(JSON.stringify(r.body) + '\n');
       else sendError(res, r, o.requestId);
     },
   };

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { parseToolArguments, type ChatMessage, type ChatRequest, type EmbedRequest, type FinishReason, type ToolCall, type Usage } from '../canonical.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../body.js';
 import { renderOpenAIError, validationError, type RouterError } from '../errors.js';
-import { type ChatSink, isObj, type Obj, optBool, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, startStream, writeChunk } from './common.js';
+import { type ChatSink, isObj, type Obj, optBool, optNumber, optStop, parseTools, requireModel, ROLES, sendError, sendJson, StreamWriter } from './common.js';
 
 /** content is a string or a list of parts; only text parts can be routed. */
 function textContent(c: unknown, path: string): string {
@@ -70,6 +70,8 @@ export function parseOpenAIEmbeddings(body: Obj): EmbedRequest {
 /** Renders an answer as OpenAI Chat Completions does: SSE chunks and "data: [DONE]", or one JSON object. */
 export function openaiChatSink(res: ServerResponse, o: { model: string; stream: boolean; includeUsage: boolean; requestId: string }): ChatSink {
   let started = false;
+  // Streamed chunks of one tick leave in one write (common.ts).
+  const writer = new StreamWriter(res);
   let text = '';
   let first = true;
   const calls: ToolCall[] = [];
@@ -87,7 +89,7 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
       if (started) return;
       started = true;
       if (o.stream) {
-        startStream(res, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': o.requestId });
+        writer.start({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': o.requestId });
       }
     },
     delta(t) {
@@ -95,7 +97,7 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
         text += t;
         return;
       }
-      writeChunk(res, chunk(first ? { role: 'assistant', content: t } : { content: t }, null, o.includeUsage ? null : undefined));
+      writer.write(chunk(first ? { role: 'assistant', content: t } : { content: t }, null, o.includeUsage ? null : undefined));
       first = false;
     },
     toolCall(c) {
@@ -103,7 +105,7 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
       calls.push(c);
       if (!o.stream) return;
       // The whole call in one delta: clients concatenate argument fragments, one fragment is valid.
-      writeChunk(res, chunk({ ...(first ? { role: 'assistant' } : {}), tool_calls: [{ index, ...openaiCall(c) }] }, null, o.includeUsage ? null : undefined));
+      writer.write(chunk({ ...(first ? { role: 'assistant' } : {}), tool_calls: [{ index, ...openaiCall(c) }] }, null, o.includeUsage ? null : undefined));
       first = false;
     },
     done(usage, finishReason) {
@@ -126,11 +128,11 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
       let out = chunk({}, finishReason, o.includeUsage ? null : undefined);
       // With stream_options.include_usage the last chunk before [DONE] has empty choices and the usage.
       if (o.includeUsage) out += chunk({}, null, usageObj(usage));
-      res.end(out + 'data: [DONE]\n\n');
+      writer.end(out + 'data: [DONE]\n\n');
     },
     fail(e: RouterError) {
       const r = renderOpenAIError(e, o.requestId);
-      if (started && o.stream) res.end(`data: ${JSON.stringify(r.body)}\n\ndata: [DONE]\n\n`);
+      if (started && o.stream) writer.end(`data: ${JSON.stringify(r.body)}\n\ndata: [DONE]\n\n`);
       else sendError(res, r, o.requestId);
     },
   };

@@ -4,15 +4,16 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { startFakeAnthropic, startFakeGemini, startFakeOllama, startFakeOpenAI, startFakeVllm, type FakeServer } from '../../../hack/fakes/index.js';
 import type { ChatRequest, StreamEvent } from '../canonical.js';
 import { ADAPTERS } from './index.js';
+import type { StreamItem } from './types.js';
 import { UpstreamFailure } from './http.js';
 
 const req: ChatRequest = { kind: 'chat', model: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say something about lanes.' }], maxTokens: 64, stream: true };
 
-async function collect(it: AsyncIterable<StreamEvent>) {
+async function collect(it: AsyncIterable<StreamItem>) {
   let text = '';
   let deltas = 0;
   let done: Extract<StreamEvent, { type: 'done' }> | undefined;
-  for await (const ev of it) {
+  for await (const item of it) for (const ev of Array.isArray(item) ? item : [item as StreamEvent]) {
     if (ev.type === 'delta') {
       text += ev.text;
       deltas++;
@@ -142,7 +143,8 @@ describe('aborting an upstream call', () => {
       const attempt = new AbortController();
       const events = await ADAPTERS.ollama.chat(req, { baseURL: h.url, model: 'm' }, attempt.signal);
       const it = events[Symbol.asyncIterator]();
-      expect(await it.next()).toMatchObject({ value: { type: 'delta', text: 'hi' } });
+      // One read, one batch: the line the server sent.
+      expect(await it.next()).toMatchObject({ value: [{ type: 'delta', text: 'hi' }] });
       const pending = it.next();
       attempt.abort();
       await expect(pending).rejects.toMatchObject({ failure: 'Interrupted' });

@@ -111,8 +111,8 @@ export function ollamaLineHandler(): (line: string, out: StreamEvent[]) => boole
   };
 }
 
-/** The events of an Ollama chat answer; fails when the stream ends before the final line. */
-export function ollamaEvents(res: IncomingMessage): AsyncGenerator<StreamEvent> {
+/** The events of an Ollama chat answer, a batch per read; fails when the stream ends before the final line. */
+export function ollamaEvents(res: IncomingMessage): AsyncGenerator<StreamEvent[]> {
   return lineEvents(res, ollamaLineHandler(), () => new UpstreamFailure('Interrupted', 'ollama ended the stream without a final chunk'));
 }
 

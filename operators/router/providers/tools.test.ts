@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { startFakeAnthropic, startFakeGemini, startFakeOllama, startFakeOpenAI, type FakeServer, type ScriptRule } from '../../../hack/fakes/index.js';
 import type { ChatRequest, StreamEvent, ToolCall } from '../canonical.js';
 import { ADAPTERS } from './index.js';
+import type { StreamItem } from './types.js';
 
 const rules: ScriptRule[] = [{ when: 'weather', reply: 'It is 4 degrees in Oslo.', toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }];
 const tools = [{ name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
 
-async function collect(events: AsyncIterable<StreamEvent>) {
+async function collect(events: AsyncIterable<StreamItem>) {
   const calls: ToolCall[] = [];
   let text = '';
   let finish: string | undefined;
-  for await (const ev of events) {
+  for await (const item of events) for (const ev of Array.isArray(item) ? item : [item as StreamEvent]) {
     if (ev.type === 'tool_call') calls.push(ev.call);
     else if (ev.type === 'delta') text += ev.text;
     else finish = ev.finishReason;

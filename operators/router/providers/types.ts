@@ -11,12 +11,18 @@ export interface AttemptSignal {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
+/**
+ * What an answer yields: one event, or the events of one upstream read together (a batch spares
+ * the consumer a promise round trip per event; it holds no more than that read brought).
+ */
+export type StreamItem = StreamEvent | readonly StreamEvent[];
+
 export interface ProviderAdapter {
   /**
    * Sends the request; resolves once the provider accepted it (2xx headers), with its answer as
    * a stream of events that is read chunk by chunk as the bytes arrive.
    */
-  chat(req: ChatRequest, t: Target, signal: AttemptSignal): Promise<AsyncIterable<StreamEvent>>;
+  chat(req: ChatRequest, t: Target, signal: AttemptSignal): Promise<AsyncIterable<StreamItem>>;
   /** Absent when the provider has no embeddings API (Anthropic). */
   embed?(req: EmbedRequest, t: Target, signal: AttemptSignal): Promise<EmbedResult>;
 }

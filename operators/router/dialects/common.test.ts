@@ -1,0 +1,71 @@
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { StreamWriter } from './common.js';
+
+const endOfTick = () => new Promise<void>((r) => process.nextTick(r));
+
+/** A ServerResponse stand-in that records each call a StreamWriter makes. */
+function recordingRes() {
+  const calls: string[] = [];
+  const res = {
+    writableEnded: false,
+    writeHead(status: number) {
+      calls.push(`head ${status}`);
+      return this;
+    },
+    flushHeaders() {
+      calls.push('flushHeaders');
+    },
+    write(s: string) {
+      calls.push(`write ${s}`);
+      return true;
+    },
+    end(s: string) {
+      calls.push(`end ${s}`);
+      this.writableEnded = true;
+    },
+  };
+  return { res: res as unknown as ServerResponse, calls };
+}
+
+describe('StreamWriter', () => {
+  it('sends the chunks of one tick in one write, with the headers, at the end of that tick', async () => {
+    const { res, calls } = recordingRes();
+    const w = new StreamWriter(res);
+    w.start({ 'content-type': 'application/x-ndjson' });
+    w.write('a\n');
+    w.write('b\n');
+    expect(calls).toEqual(['head 200']);
+    await endOfTick();
+    expect(calls).toEqual(['head 200', 'write a\nb\n']);
+  });
+
+  it('holds nothing past its tick: a chunk of a later tick leaves in its own write', async () => {
+    const { res, calls } = recordingRes();
+    const w = new StreamWriter(res);
+    w.start({});
+    w.write('a\n');
+    await endOfTick();
+    w.write('b\n');
+    await endOfTick();
+    expect(calls).toEqual(['head 200', 'write a\n', 'write b\n']);
+  });
+
+  it('sends the headers alone at the end of the tick when no chunk came with them', async () => {
+    const { res, calls } = recordingRes();
+    const w = new StreamWriter(res);
+    w.start({});
+    await endOfTick();
+    expect(calls).toEqual(['head 200', 'flushHeaders']);
+  });
+
+  it('ends with what is pending and the last chunk in one call, and writes nothing after the end', async () => {
+    const { res, calls } = recordingRes();
+    const w = new StreamWriter(res);
+    w.start({});
+    w.write('a\n');
+    w.end('done\n');
+    await endOfTick();
+    expect(calls).toEqual(['head 200', 'end a\ndone\n']);
+  });
+});
