@@ -24,6 +24,8 @@ export function controllerRules(controllers: Controller<KubeObject>[]): Rule[] {
   for (const c of controllers) {
     // Informer, status replace, and finalizer merge patches when the controller has one.
     rules.push({ apiGroup: c.for.group, resource: c.for.plural, verbs: c.finalizer ? ['list', 'watch', 'patch'] : ['list', 'watch'] });
+    // A kind cached cut down is read live for each reconcile (Controller.cacheFields).
+    if (c.cacheFields !== undefined) rules.push({ apiGroup: c.for.group, resource: c.for.plural, verbs: ['get'] });
     rules.push({ apiGroup: c.for.group, resource: `${c.for.plural}/status`, verbs: ['update'] });
     // Children: server-side apply, deleteChild, and their informer.
     for (const o of c.owns ?? []) rules.push({ apiGroup: o.group, resource: o.plural, verbs: ['list', 'watch', 'patch', 'delete'] });
