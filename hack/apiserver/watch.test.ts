@@ -87,6 +87,48 @@ describe('WatchHub', () => {
     expect(JSON.parse(rest.slice(0, -2))).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'é' } } });
   });
 
+  it('evaluates a selector once per event for all the watchers that share it, each seeing its own transitions', () => {
+    // Each watch parses its own selector, as each request does; reads of a requirement's key count the work.
+    let reads = 0;
+    const counted = (selector: string): Watcher['filter']['labels'] => parseLabelSelector(selector).map((r) => {
+      const { key, ...rest } = r;
+      return { ...rest, get key() { reads++; return key; } };
+    });
+    const run = (webWatchers: number): { reads: number; web: string[][]; db: string[]; all: string[] } => {
+      const { hub, put, store } = setup();
+      const web = Array.from({ length: webWatchers }, () => recorder({ ns: 'default', labels: counted('app=web') }));
+      const db = recorder({ ns: 'default', labels: counted('app=db') });
+      const all = recorder({ ns: 'default' });
+      for (const r of [...web, db, all]) hub.subscribe(r.w, 0);
+      reads = 0;
+      put('a', { app: 'db' });
+      put('a', { app: 'web' });
+      store.remove('configmaps.', 'default', 'a', obj('a', store.nextRv(), { app: 'web' }));
+      return { reads, web: web.map((r) => r.seen), db: db.seen, all: all.seen };
+    };
+    const one = run(1);
+    const three = run(3);
+    expect(one.reads).toBeGreaterThan(0);
+    expect(three.reads).toBe(one.reads);
+    for (const seen of three.web) expect(seen).toEqual(['ADDED a@2', 'DELETED a@3']);
+    expect(three.db).toEqual(['ADDED a@1', 'DELETED a@2']);
+    expect(three.all).toEqual(['ADDED a@1', 'MODIFIED a@2', 'DELETED a@3']);
+  });
+
+  it('does not share a selector result between different namespaces or field selectors', () => {
+    const { hub, put } = setup();
+    const mine = recorder({ ns: 'default', labels: parseLabelSelector('app=web') });
+    const other = recorder({ ns: 'other', labels: parseLabelSelector('app=web') });
+    const named = recorder({ ns: 'default', labels: parseLabelSelector('app=web'), fields: [{ field: 'metadata.name', operator: 'Equals', value: 'b' }] });
+    for (const r of [mine, other, named]) hub.subscribe(r.w, 0);
+    put('a', { app: 'web' });
+    put('b', { app: 'web' }, 'other');
+    put('b', { app: 'web' });
+    expect(mine.seen).toEqual(['ADDED a@1', 'ADDED b@3']);
+    expect(other.seen).toEqual(['ADDED b@2']);
+    expect(named.seen).toEqual(['ADDED b@3']);
+  });
+
   it('stops delivering after unsubscribe', () => {
     const { hub, put } = setup();
     const r = recorder();

@@ -2,8 +2,9 @@
  * Watch fan-out with a bounded replay history per resource, like kube-apiserver's watch cache:
  * a watch may resume from any resourceVersion still in the history; older ones get 410 Expired.
  * Each event is serialized once per event type, and framed once as an HTTP/1.1 chunk, and both are
- * shared by every watcher that receives it: fan-out to W watchers costs W socket writes and nothing
- * that grows with W besides.
+ * shared by every watcher that receives it; label and field selectors are evaluated once per event
+ * for all the watchers that share a selector (informers of one kind often do): fan-out to W
+ * watchers costs W socket writes and nothing that grows with W besides.
  */
 import { expired } from './errors.js';
 import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from './selectors.js';
@@ -27,6 +28,8 @@ export interface Watcher {
 }
 
 type Frames = Map<EventType, WatchFrame>;
+/** Per event: the type seen through each distinct filter with selectors (undefined: not seen). */
+type SeenBySelector = Map<string, EventType | undefined>;
 
 interface History { events: ChangeEvent[]; start: number; droppedUpTo: number }
 
@@ -49,9 +52,10 @@ export class WatchHub {
     const ws = this.watchers.get(ev.gr);
     if (!ws || ws.size === 0) return;
     const frames: Frames = new Map();
+    const seen: SeenBySelector = new Map();
     for (const w of ws) {
       // A watcher that cannot take an event is dropped; the write that caused it has succeeded.
-      try { dispatch(w, ev, frames); } catch (err) { ws.delete(w); this.onWatcherError(err, w); }
+      try { dispatch(w, ev, frames, seen); } catch (err) { ws.delete(w); this.onWatcherError(err, w); }
     }
   }
 
@@ -67,10 +71,12 @@ export class WatchHub {
     if (fromRv > 0 && h && fromRv < h.droppedUpTo) {
       throw expired(`too old resource version: ${fromRv} (${h.droppedUpTo + 1})`);
     }
+    // The selector key is made here, once, rather than on the watch's first event.
+    selectorKey(w.filter);
     if (fromRv > 0 && h) {
       for (let i = h.start; i < h.events.length; i++) {
         const ev = h.events[i]!;
-        if (ev.entry.rv > fromRv) dispatch(w, ev, new Map());
+        if (ev.entry.rv > fromRv) dispatch(w, ev, new Map(), new Map());
       }
     }
     let ws = this.watchers.get(w.gr);
@@ -124,8 +130,30 @@ function seenAs(f: WatchFilter, ev: ChangeEvent): EventType | undefined {
   return before ? 'DELETED' : undefined;
 }
 
-function dispatch(w: Watcher, ev: ChangeEvent, frames: Frames): void {
-  const type = seenAs(w.filter, ev);
+const selectorKeys = new WeakMap<WatchFilter, string>();
+
+/** A filter's namespace and selectors as a string: equal for watches that asked for the same. */
+function selectorKey(f: WatchFilter): string {
+  let key = selectorKeys.get(f);
+  if (key === undefined) {
+    key = JSON.stringify([f.ns ?? '', f.labels, f.fields]);
+    selectorKeys.set(f, key);
+  }
+  return key;
+}
+
+/** `seenAs`, evaluated once per event for every filter with the same selectors. */
+function seenThrough(f: WatchFilter, ev: ChangeEvent, seen: SeenBySelector): EventType | undefined {
+  if (f.labels.length === 0 && f.fields.length === 0) return seenAs(f, ev);
+  const key = selectorKey(f);
+  if (seen.has(key)) return seen.get(key);
+  const type = seenAs(f, ev);
+  seen.set(key, type);
+  return type;
+}
+
+function dispatch(w: Watcher, ev: ChangeEvent, frames: Frames, seen: SeenBySelector): void {
+  const type = seenThrough(w.filter, ev, seen);
   if (type === undefined) return;
   let f = frames.get(type);
   if (!f) { f = frame(type, ev.entry); frames.set(type, f); }

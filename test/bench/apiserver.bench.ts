@@ -3,7 +3,7 @@
 //
 //   1. create N custom resources (~2 KB each) from C concurrent clients: throughput, p50/p99 latency
 //   2. memory of the server process (RSS, heap) before and after, holding the N objects
-//   3. watch delivery latency, write -> event, with W open watches
+//   3. watch delivery latency, commit -> event (and write sent -> event), with W open watches
 //
 // Sizes can be changed with BENCH_OBJECTS, BENCH_CLIENTS, BENCH_WATCHERS, BENCH_WATCH_WRITES;
 // BENCH_CPU_PROF=<dir> profiles the server process. Server CPU per create and per watch event is
@@ -11,9 +11,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { openWatch } from './watch-stream.js';
 
 const OBJECTS = intFromEnv('BENCH_OBJECTS', 10_000);
 const CLIENTS = intFromEnv('BENCH_CLIENTS', 32);
@@ -39,6 +41,27 @@ interface Cpu {
   user: number;
   system: number;
 }
+
+/** Milliseconds since the epoch with sub-millisecond resolution; the server process reports times on the same kind of clock. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** A garbage collection pause: when it started (`now()` clock) and how long it took. */
+interface GcPause {
+  at: number;
+  ms: number;
+}
+
+/** Records this process's garbage collection pauses until stopped. */
+function observeGc(): { pauses: GcPause[]; stop(): void } {
+  const pauses: GcPause[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { pauses, stop: () => observer.disconnect() };
+}
+
+const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const cpuSince = (a: Cpu, b: Cpu): Cpu => ({ user: b.user - a.user, system: b.system - a.system });
 
@@ -73,29 +96,49 @@ class Server {
     return new Server(child, new URL(ready.url), ready.token);
   }
 
-  memory(): Promise<Memory> {
+  /** Sends `{ type, ...extra }` to the server process and resolves with its answer of the same type. */
+  private ask(type: string, extra: object = {}): Promise<any> {
     return new Promise((resolve) => {
       const onMessage = (m: any): void => {
-        if (m?.type !== 'memory') return;
+        if (m?.type !== type) return;
         this.child.off('message', onMessage);
-        resolve({ rss: m.usage.rss, heapUsed: m.usage.heapUsed });
+        resolve(m);
       };
       this.child.on('message', onMessage);
-      this.child.send({ type: 'memory' });
+      this.child.send({ type, ...extra });
     });
   }
 
+  async memory(): Promise<Memory> {
+    const { usage } = await this.ask('memory');
+    return { rss: usage.rss, heapUsed: usage.heapUsed };
+  }
+
   /** The server process's CPU time so far, in microseconds. */
-  cpu(): Promise<Cpu> {
-    return new Promise((resolve) => {
-      const onMessage = (m: any): void => {
-        if (m?.type !== 'cpu') return;
-        this.child.off('message', onMessage);
-        resolve({ user: m.usage.user, system: m.usage.system });
-      };
-      this.child.on('message', onMessage);
-      this.child.send({ type: 'cpu' });
-    });
+  async cpu(): Promise<Cpu> {
+    const { usage } = await this.ask('cpu');
+    return { user: usage.user, system: usage.system };
+  }
+
+  /**
+   * How far the server process's clock is ahead of this one's, in ms: from the quickest of 20 round
+   * trips, so the error is under half that round trip (printed with the figures).
+   */
+  async clockOffset(): Promise<{ offset: number; error: number }> {
+    let best = { offset: 0, error: Infinity };
+    for (let i = 0; i < 20; i++) {
+      const t0 = now();
+      const { now: server } = await this.ask('clock');
+      const t1 = now();
+      if ((t1 - t0) / 2 < best.error) best = { offset: server - (t0 + t1) / 2, error: (t1 - t0) / 2 };
+    }
+    return best;
+  }
+
+  /** For each resourceVersion, when the server committed its event and when its last watcher's socket write returned (server clock). */
+  async commits(rvs: number[]): Promise<{ commits: Array<{ commit: number; fannedOut: number } | null>; gcPauses: GcPause[] }> {
+    const { commits, gcPauses } = await this.ask('commits', { rvs });
+    return { commits, gcPauses };
   }
 
   async stop(): Promise<void> {
@@ -150,36 +193,13 @@ class Client {
   }
 
   /**
-   * Opens a watch; `onLine` gets each raw event line with the time its bytes arrived. Parsing is
-   * left to the caller, after the measurement, so that 100 streams parsed in this one process do
-   * not queue behind each other and inflate the figures.
+   * Opens a watch; `onLine` gets each event line (bytes, without the newline; valid during the call)
+   * with the time the read that completed it returned. Read by `openWatch` (watch-stream.ts), not
+   * Node's http client, which costs as much CPU per event as the server's fan-out: 100 streams
+   * read by one process would then queue behind each other and the figure would measure the client.
    */
-  watch(p: string, onLine: (line: string, at: number) => void): Promise<() => void> {
-    return new Promise((resolve, reject) => {
-      const req = this.mod.request(
-        new URL(`${p}${p.includes('?') ? '&' : '?'}watch=1`, this.server.url),
-        { headers: { Authorization: `Bearer ${this.server.token}` }, rejectUnauthorized: false } as https.RequestOptions,
-        (res) => {
-          if (res.statusCode !== 200) return reject(new Error(`watch ${p}: HTTP ${res.statusCode}`));
-          let buffer = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            const at = performance.now();
-            buffer += chunk;
-            let nl: number;
-            while ((nl = buffer.indexOf('\n')) >= 0) {
-              const line = buffer.slice(0, nl);
-              buffer = buffer.slice(nl + 1);
-              if (line.length > 0) onLine(line, at);
-            }
-          });
-          res.on('error', () => {});
-          resolve(() => req.destroy());
-        },
-      );
-      req.on('error', (err) => reject(err));
-      req.end();
-    });
+  watch(p: string, onLine: (line: Buffer, at: number) => void): Promise<() => void> {
+    return openWatch(new URL(`${p}${p.includes('?') ? '&' : '?'}watch=1`, this.server.url), this.server.token, now, onLine);
   }
 
   close(): void {
@@ -279,11 +299,58 @@ async function createPhase(client: Client): Promise<{ seconds: number; latencies
   return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b), bytes };
 }
 
-async function watchPhase(client: Client): Promise<{ delays: number[]; writes: number }> {
+const MODIFIED = Buffer.from('{"type":"MODIFIED","object":{');
+const RESOURCE_VERSION = Buffer.from('"resourceVersion":"');
+
+/**
+ * The resourceVersion of a MODIFIED event's object, read from the line's bytes without decoding or
+ * parsing it (about a microsecond; a JSON.parse of the line costs several, and keeping the lines
+ * to parse later made this process's garbage collector pause in the middle of deliveries); -1 for
+ * any other line. Only the probe object changes, and its first "resourceVersion" key is its own:
+ * the metadata comes before spec, and a quote inside a JSON string is escaped.
+ */
+function eventStamp(line: Buffer): number {
+  if (line.length < MODIFIED.length || line.compare(MODIFIED, 0, MODIFIED.length, 0, MODIFIED.length) !== 0) return -1;
+  const at = line.indexOf(RESOURCE_VERSION, MODIFIED.length);
+  if (at < 0) return -1;
+  let rv = 0;
+  let i = at + RESOURCE_VERSION.length;
+  for (let c = line[i]; c >= 48 && c <= 57; c = line[++i]) rv = rv * 10 + (c - 48);
+  return line[i] === 34 && i > at + RESOURCE_VERSION.length ? rv : -1;
+}
+
+interface WatchResult {
+  writes: number;
+  /** Per event: write sent -> event bytes here. */
+  sentToEvent: number[];
+  /** Per event: write committed on the server -> event bytes here. */
+  commitToEvent: number[];
+  /** Per write: sent -> committed. */
+  sentToCommit: number[];
+  /** Per write: committed -> the last watcher's socket write returned, on the server. */
+  fanOut: number[];
+  /** Lines that were not a MODIFIED event of the probe. */
+  unmeasured: number;
+  /** This process's CPU time over the writes: the writes, reading 100 streams, stamping events. */
+  benchCpu: Cpu;
+  clockError: number;
+  serverGc: GcPause[];
+  benchGc: GcPause[];
+}
+
+async function watchPhase(server: Server, client: Client): Promise<WatchResult> {
   const collection = `/apis/${GROUP}/v1/namespaces/${WATCH_NAMESPACE}/items`;
   const probe = await client.must('POST', collection, { apiVersion: `${GROUP}/v1`, kind: 'Item', metadata: { name: 'probe' }, spec: { index: 0 } });
-  const sentAt = new Map<number, number>();
-  const arrivals: Array<{ line: string; at: number }> = [];
+  // The first writes warm up both sides (JIT, socket buffers) and are not measured.
+  const warmup = Math.min(10, WATCH_WRITES);
+  const writes = warmup + WATCH_WRITES;
+  // Every event's resourceVersion and arrival, in arrays allocated up front: nothing is kept per
+  // event that the garbage collector would have to trace or move while deliveries are measured.
+  const capacity = WATCHERS * writes;
+  const eventRv = new Float64Array(capacity);
+  const eventAt = new Float64Array(capacity);
+  let events = 0;
+  let unmeasured = 0;
   let pending = 0;
   let wake: (() => void) | undefined;
   const closers: Array<() => void> = [];
@@ -291,33 +358,67 @@ async function watchPhase(client: Client): Promise<{ delays: number[]; writes: n
   for (let w = 0; w < WATCHERS; w++) {
     closers.push(
       await client.watch(`${collection}?resourceVersion=${probe.metadata.resourceVersion}`, (line, at) => {
-        arrivals.push({ line, at });
+        const rv = eventStamp(line);
+        if (rv >= 0 && events < capacity) {
+          eventRv[events] = rv;
+          eventAt[events++] = at;
+        } else unmeasured++;
         if (--pending === 0) wake?.();
       }),
     );
   }
-  // The first writes warm up both sides (JIT, socket buffers) and are not measured.
-  const warmup = Math.min(10, WATCH_WRITES);
-  for (let n = 1; n <= warmup + WATCH_WRITES; n++) {
+  const benchGc = observeGc();
+  const benchCpu0 = process.cpuUsage();
+  const sentAt = new Map<number, number>();
+  for (let n = 1; n <= writes; n++) {
     const delivered = new Promise<void>((resolve) => (wake = resolve));
     pending = WATCHERS;
-    sentAt.set(n, performance.now());
-    await client.must('PATCH', `${collection}/probe`, { spec: { index: n } }, 'application/merge-patch+json');
+    const sent = now();
+    const patched = await client.must('PATCH', `${collection}/probe`, { spec: { index: n } }, 'application/merge-patch+json');
+    if (n > warmup) sentAt.set(Number(patched.metadata.resourceVersion), sent);
     await Promise.race([delivered, new Promise((r) => setTimeout(r, 5_000))]);
   }
+  const benchCpu = process.cpuUsage(benchCpu0);
   for (const close of closers) close();
-  const delays: number[] = [];
-  for (const { line, at } of arrivals) {
-    const e = JSON.parse(line);
-    const n = Number(e.object?.spec?.index);
-    const sent = sentAt.get(n);
-    if (e.type === 'MODIFIED' && sent !== undefined && n > warmup) delays.push(at - sent);
+  benchGc.stop();
+
+  const measured = [...sentAt.keys()];
+  const { commits, gcPauses } = await server.commits(measured);
+  const clock = await server.clockOffset();
+  // Server times on this process's clock.
+  const commitAt = new Map<number, { commit: number; fannedOut: number }>();
+  measured.forEach((rv, i) => {
+    const c = commits[i];
+    if (c) commitAt.set(rv, { commit: c.commit - clock.offset, fannedOut: c.fannedOut - clock.offset });
+  });
+  const sentToEvent: number[] = [];
+  const commitToEvent: number[] = [];
+  for (let i = 0; i < events; i++) {
+    const sent = sentAt.get(eventRv[i]);
+    if (sent === undefined) continue;
+    sentToEvent.push(eventAt[i] - sent);
+    const c = commitAt.get(eventRv[i]);
+    if (c) commitToEvent.push(eventAt[i] - c.commit);
   }
-  return { delays: delays.sort((a, b) => a - b), writes: warmup + WATCH_WRITES };
+  const sorted = (xs: number[]): number[] => xs.sort((a, b) => a - b);
+  const from = Math.min(...sentAt.values());
+  return {
+    writes,
+    sentToEvent: sorted(sentToEvent),
+    commitToEvent: sorted(commitToEvent),
+    sentToCommit: sorted([...commitAt].map(([rv, c]) => c.commit - sentAt.get(rv)!)),
+    fanOut: sorted([...commitAt.values()].map((c) => c.fannedOut - c.commit)),
+    unmeasured,
+    benchCpu,
+    clockError: clock.error,
+    serverGc: gcPauses.filter((g) => g.at - clock.offset >= from),
+    benchGc: benchGc.pauses.filter((g) => g.at >= from),
+  };
 }
 
 async function main(): Promise<void> {
   console.log(`embedded API server benchmark: ${OBJECTS} objects, ${CLIENTS} clients, ${WATCHERS} watches, ${WATCH_WRITES} watched writes`);
+  const load0 = loadAverage();
   const server = await Server.start();
   const client = new Client(server, Math.max(CLIENTS, 4));
   try {
@@ -332,10 +433,12 @@ async function main(): Promise<void> {
     const held = (list.metadata.remainingItemCount ?? 0) + list.items.length;
 
     const cpu1 = await server.cpu();
-    const watch = await watchPhase(client);
+    const watch = await watchPhase(server, client);
     const watchCpu = cpuSince(cpu1, await server.cpu());
-    const delays = watch.delays;
-    const p99Watch = percentile(delays, 99);
+    const p99Watch = percentile(watch.commitToEvent, 99);
+    const p50p99 = (xs: number[]): string => `${ms(percentile(xs, 50))} / ${ms(percentile(xs, 99))} ms`;
+    const gc = (pauses: GcPause[]): string =>
+      `${pauses.length}, ${ms(pauses.reduce((t, g) => t + g.ms, 0))} ms in all, longest ${ms(Math.max(0, ...pauses.map((g) => g.ms)))} ms`;
     const rows: Array<[string, string, string]> = [
       ['create throughput', `${(OBJECTS / create.seconds).toFixed(0)} objects/s (${create.seconds.toFixed(1)} s)`, ''],
       ['create latency p50', `${ms(percentile(create.latencies, 50))} ms`, ''],
@@ -347,18 +450,28 @@ async function main(): Promise<void> {
       ['server RSS holding the objects', `${mb(after.rss)} MB`, `< ${TARGET_RSS_MB} MB ${after.rss < TARGET_RSS_MB * 1024 * 1024 ? 'OK' : 'MISSED'}`],
       ['server RSS delta', `${mb(after.rss - before.rss)} MB`, ''],
       ['server heap delta', `${mb(after.heapUsed - before.heapUsed)} MB`, ''],
-      ['watch delivery p50', `${ms(percentile(delays, 50))} ms`, ''],
+      ['watch delivery p50', `${ms(percentile(watch.commitToEvent, 50))} ms`, ''],
       ['watch delivery p99', `${ms(p99Watch)} ms`, `<= ${TARGET_WATCH_P99_MS} ms ${p99Watch <= TARGET_WATCH_P99_MS ? 'OK' : 'MISSED'}`],
-      ['watch events measured', `${delays.length} of ${WATCHERS * WATCH_WRITES}`, ''],
+      ['  write sent -> event p50 / p99', p50p99(watch.sentToEvent), ''],
+      ['  write sent -> commit p50 / p99', p50p99(watch.sentToCommit), ''],
+      ['  server fan-out p50 / p99', p50p99(watch.fanOut), ''],
+      ['  clock offset error', `< ${ms(watch.clockError)} ms`, ''],
+      ['  GC pauses, server', gc(watch.serverGc), ''],
+      ['  GC pauses, bench client', gc(watch.benchGc), ''],
+      ['watch events measured', `${watch.commitToEvent.length} of ${WATCHERS * WATCH_WRITES} (${watch.unmeasured} other lines)`, ''],
       ['server CPU per watched write', `${perOp(watchCpu, watch.writes)}: the patch and ${WATCHERS} events`, ''],
       ['server CPU per watch event', perOp(watchCpu, watch.writes * WATCHERS, 1), ''],
+      ['bench client CPU per watch event', `${perOp(watch.benchCpu, watch.writes * WATCHERS, 1)}, its patch included`, ''],
+      ['load average at start / end', `${load0} / ${loadAverage()}`, ''],
     ];
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));
     console.log(`${'figure'.padEnd(w0)}  ${'measured'.padEnd(w1)}  target`);
     for (const [name, value, target] of rows) console.log(`${name.padEnd(w0)}  ${value.padEnd(w1)}  ${target}`);
-    console.log('Note: watch delivery is measured from just before the write is sent to the arrival of the event bytes in this');
-    console.log('process (parsed afterwards); the load generator shares the machine with the server, so it is an upper bound.');
+    console.log('Note: watch delivery is measured from the write\'s commit in the server (its event handed to the watch hub) to');
+    console.log('the arrival of the event bytes in this process (parsed afterwards), on clocks lined up by IPC round trips;');
+    console.log('"write sent -> event" adds the write\'s own handling before the commit. Server fan-out is commit to the last');
+    console.log('watcher\'s socket write returning. The load generator shares the machine with the server: an upper bound.');
     console.log('Server CPU is the server process\'s own time over the phase, which load on the machine changes far less than');
     console.log('latency: user is its JavaScript and GC, system the kernel\'s socket work (a write per response and per event).');
   } finally {
