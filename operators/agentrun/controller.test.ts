@@ -172,6 +172,28 @@ describe('AgentRun controller', () => {
     expect(reads).toBe(1);
   });
 
+  it('reads the transcript and counts of a running run every refresh from its start, not on each pod change or router flush', async () => {
+    // Started 5 s ago, agent running, router usage flushed: a pod change or a flush now writes nothing.
+    const recent = { ...runningStatus, startTime: '2026-01-15T11:59:55Z', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUSD: '0.000000', turns: 0, fallbacks: 0, toolCalls: 0, toolErrors: 0 } };
+    let reads = 0;
+    const readLog = async () => { reads++; return { text: '{"type":"start","turn":0}\n{"type":"tool_call","turn":1,"name":"files"}\n', limitReached: false }; };
+    const c = ctl({ readLog, refreshMs: 15_000 });
+    const early = await reconcileOnce(c, { object: agentRun({}, recent), cache: [lane, namespace, pod({ running: {} }), secret], server: [usage], now });
+    expect(early.applied).toEqual([]);
+    expect(reads).toBe(0);
+    expect(early.status.usage).toEqual(recent.usage);
+    expect(early.result?.requeueAfterMs).toBe(10_000); // the refresh comes 15 s after the start
+    // 15 s after the start: the transcript, the counts and the router's usage.
+    const due = await reconcileOnce(c, { object: agentRun({}, recent), cache: [lane, namespace, pod({ running: {} }), secret], server: [usage], now: new Date(now.getTime() + 10_000) });
+    expect(due.applied.map((a) => a.object.metadata?.name)).toEqual(['triage-transcript']);
+    expect(due.status.usage).toMatchObject({ totalTokens: 350, toolCalls: 1 });
+    expect(due.result?.requeueAfterMs).toBe(15_000);
+    // A pod being deleted under the run is read at once, whenever it happens (Interruption).
+    const deleting = { ...pod({ running: {} }), metadata: { ...pod({ running: {} }).metadata, deletionTimestamp: '2026-01-15T11:59:58Z' } } as KubeObject;
+    const interrupted = await reconcileOnce(ctl({ readLog }), { object: agentRun({}, recent), cache: [lane, namespace, deleting, secret], now });
+    expect(interrupted.applied.map((a) => a.object.metadata?.name)).toEqual(['triage-transcript']);
+  });
+
   it('runs as many reconciles at once as the ModelServer controller (the operator-wide cap still applies)', () => {
     expect(ctl().maxConcurrentReconciles).toBe(16);
   });

@@ -20,7 +20,7 @@ import { acquireRunConfigMapSweep } from './run-configmap-sweep.js';
 import { watchRunUsage } from './usage-watch.js';
 import { resolveLane } from './lane.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
-import { agentLogReadable, type Ending, isFinished, podEnding, type PodObservation, stopVerdict } from './phase.js';
+import { agentLogReadable, type Ending, isFinished, midRunRefresh, podEnding, type PodObservation, stopVerdict } from './phase.js';
 import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, RUNTIME_CLASSES, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { boundedTranscript, parseRunnerLog, parseTermination } from './runner-output.js';
 import { kubernetesToolAccess, runLimits, specProblems, type RunLimits } from './spec.js';
@@ -107,6 +107,8 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   const newToken = opts.newToken ?? (() => randomBytes(32).toString('base64url'));
   const vm = kubevirtRuns({ routerNamespace: router.namespace, routerUrl, image: opts.vmImage, gpuDevice: opts.kubevirtGpuDevice });
   const issues = issueSync({ factory: opts.issueTrackers ?? createIssueTracker, pollMs: opts.issuePollMs ?? DEFAULT_ISSUE_POLL_MS });
+  /** When each running run's transcript and counts were last read (midRunRefresh; dropped when the run ends or goes). */
+  const refreshedAt = new Map<string, number>();
   let releaseSweep: (() => Promise<void>) | undefined;
   let stopUsageWatch: (() => Promise<void>) | undefined;
 
@@ -298,28 +300,34 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     const name = podName(run.metadata.name!);
     const ending = podEnding({ pod: obs, termination: parseTermination(obs.state === 'present' ? obs.terminated?.message : undefined), limits, cancel, podName: name });
     if (ending) {
+      refreshedAt.delete(ctx.key);
       const termination = parseTermination(obs.state === 'present' ? obs.terminated?.message : undefined);
       const counts = agentLogReadable(obs) ? await captureTranscript(ctx, fields) : undefined;
       return finish(ctx, fields, ending, { result: termination?.result, counts: { turns: termination?.turns ?? counts?.turns, toolCalls: termination?.toolCalls ?? counts?.toolCalls, toolErrors: termination?.toolErrors ?? counts?.toolErrors }, usage });
     }
-    // Also while the pod terminates (deleted, evicted): its log is served until it is gone, and
-    // an interrupted run keeps the turns and transcript read here (docs/agents.md "Interruption").
-    // Not while the pod is Pending: the agent has written nothing yet.
-    const counts = agentLogReadable(obs) ? await captureTranscript(ctx, fields) : undefined;
     const stop = obs.state === 'present' && !obs.deleting ? stopVerdict({ cancel, limits, routerTokens: usage?.totalTokens, startTime: fields.startTime, now: ctx.now() }) : undefined;
+    // The transcript and counts every refreshMs, not on each pod change or router flush; at once
+    // when the run is stopped, and while the pod terminates (deleted, evicted): its log is served
+    // until it is gone, and an interrupted run keeps the turns and transcript read here
+    // (docs/agents.md "Interruption"). Not while the pod is Pending: the agent has written nothing yet.
+    const refresh = midRunRefresh(refreshedAt.get(ctx.key), fields.startTime, ctx.now().getTime(), refreshMs);
+    const read = stop !== undefined || refresh.due || (obs.state === 'present' && obs.deleting);
+    if (read) refreshedAt.set(ctx.key, ctx.now().getTime());
+    const counts = read && agentLogReadable(obs) ? await captureTranscript(ctx, fields) : undefined;
     if (stop) {
+      refreshedAt.delete(ctx.key);
       // SIGTERM with the pod's grace period: the runner stops after its current call.
       await ctx.deleteChild(PODS, run.metadata.namespace, name);
       return finish(ctx, fields, stop, { counts, usage });
     }
-    fields.usage = usageStatus(fields.usage, usage, counts ?? {});
+    if (read) fields.usage = usageStatus(fields.usage, usage, counts ?? {});
     // The API server's addresses may change under a running run (a control-plane node replaced).
     if (obs.state === 'present' && !obs.deleting && kubernetesToolAccess(run.spec, run.metadata.namespace!)) {
       await ctx.apply(NETWORK_POLICIES, desiredAgentNetworkPolicy(run, router, await apiServerEgress(ctx)));
     }
     ctx.setStatus(fields);
     const waiting = obs.state === 'present' && obs.deleting ? `pod ${name} is terminating` : `the agent is working in pod ${name}`;
-    return { outcome: { kind: 'progressing', reason: 'Running', message: waiting }, requeueAfterMs: refreshMs };
+    return { outcome: { kind: 'progressing', reason: 'Running', message: waiting }, requeueAfterMs: read ? refreshMs : refresh.inMs };
   }
 
   async function taskText(ctx: ReconcileContext<AgentRun>): Promise<{ ok: true; task: string } | { ok: false; message: string }> {
@@ -380,6 +388,9 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
   // The issue (spec.issueTracker / spec.github) is read before each reconcile and follows it after (issue-sync.ts).
   return issues.wrap({
     name: 'agentrun',
+    forget(key) {
+      refreshedAt.delete(key);
+    },
     for: AGENTRUNS,
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
     // Like ModelServer's: a refresh of every running run shares these workers with new runs

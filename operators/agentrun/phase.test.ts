@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentLogReadable, podEnding, stopVerdict, type PodObservation } from './phase.js';
+import { agentLogReadable, midRunRefresh, podEnding, stopVerdict, type PodObservation } from './phase.js';
 import type { TerminationReport } from './runner-output.js';
 
 const limits = { maxTurns: 20, maxTokens: 1000, timeoutSeconds: 600, timeout: '10m' };
@@ -57,5 +57,22 @@ describe('agentLogReadable', () => {
     [{ state: 'present', deleting: false, phase: 'Failed', reason: 'Evicted' }, true],
   ] as [PodObservation, boolean][])('%j: %s', (pod, readable) => {
     expect(agentLogReadable(pod)).toBe(readable);
+  });
+});
+
+describe('midRunRefresh', () => {
+  const start = '2026-01-15T12:00:00Z';
+  const t = (s: number) => Date.parse(start) + s * 1000;
+  it.each([
+    ['5 s after the start', undefined, t(5), { due: false, inMs: 10_000 }],
+    ['15 s after the start', undefined, t(15), { due: true, inMs: 15_000 }],
+    ['an operator restart 40 s in (no last refresh known)', undefined, t(40), { due: true, inMs: 15_000 }],
+    ['3 s after the last refresh', t(30), t(33), { due: false, inMs: 12_000 }],
+    ['15 s after the last refresh', t(30), t(45), { due: true, inMs: 15_000 }],
+  ])('%s', (_n, last, nowMs, want) => {
+    expect(midRunRefresh(last, start, nowMs, 15_000)).toEqual(want);
+  });
+  it('refreshes at once when the start is unknown', () => {
+    expect(midRunRefresh(undefined, undefined, t(1), 15_000)).toEqual({ due: true, inMs: 15_000 });
   });
 });

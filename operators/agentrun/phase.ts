@@ -28,6 +28,20 @@ export type PodObservation =
  */
 export const agentLogReadable = (pod: PodObservation): boolean => pod.state === 'present' && pod.phase !== undefined && pod.phase !== 'Pending';
 
+/**
+ * Whether a running run's transcript and counts are read into its status now, and if not, in how
+ * long: every `everyMs` from the run's start (`lastMs`: the last refresh, unknown after an operator
+ * restart, then counted from `startTime`). A pod change or a router flush in between only checks
+ * the run's limits, so a run's status is written at most once per period while it runs, and a run
+ * shorter than one period is written once, when it ends (its pod's end is read at once).
+ */
+export function midRunRefresh(lastMs: number | undefined, startTime: string | undefined, nowMs: number, everyMs: number): { due: boolean; inMs: number } {
+  const from = lastMs ?? (startTime ? Date.parse(startTime) : Number.NaN);
+  if (!Number.isFinite(from)) return { due: true, inMs: everyMs };
+  const inMs = from + everyMs - nowMs;
+  return inMs <= 0 ? { due: true, inMs: everyMs } : { due: false, inMs };
+}
+
 /** Extra wall-clock allowed past limits.timeout before the controller stops a pod itself (the runner and activeDeadlineSeconds come first). */
 export const TIMEOUT_GRACE_SECONDS = 30;
 
