@@ -227,6 +227,8 @@ class ControllerRunner {
   private readonly applied = new OwnWrites();
   private workers: Promise<void>[] = [];
   private handleStarted = false;
+  /** Counts start()s, so that a stop which ends after a newer start leaves that start alone. */
+  private term = 0;
   private readonly log: Logger;
 
   constructor(
@@ -255,6 +257,7 @@ class ControllerRunner {
 
   start(): void {
     if (this.queue && !this.queue.isShuttingDown()) return;
+    this.term++;
     this.queue = new WorkQueue({ metrics: this.o.metrics.queueMetrics(this.c.name) });
     if (!this.handleStarted) {
       this.handleStarted = true;
@@ -268,9 +271,15 @@ class ControllerRunner {
   async stop(): Promise<void> {
     const q = this.queue;
     if (!q) return;
+    const term = this.term;
+    const workers = this.workers;
     // Stop intake and drop queued keys: the next leader starts from the caches anyway.
     q.shutDownNow();
-    await Promise.all(this.workers);
+    await Promise.all(workers);
+    // Leading again meanwhile (the lease lost and won back while this term's reconciles finished):
+    // the new term's workers and the controller's background work (started once, kept across
+    // terms) are not this stop's to end.
+    if (this.term !== term) return;
     this.workers = [];
     if (this.handleStarted) {
       this.handleStarted = false;
