@@ -329,6 +329,8 @@ interface WatchResult {
   sentToCommit: number[];
   /** Per write: committed -> the last watcher's socket write returned, on the server. */
   fanOut: number[];
+  /** Per write: the server's last socket write returned -> the last watcher's event here (this process's backlog, and the kernel's). */
+  clientLag: number[];
   /** Lines that were not a MODIFIED event of the probe. */
   unmeasured: number;
   /** This process's CPU time over the writes: the writes, reading 100 streams, stamping events. */
@@ -393,12 +395,14 @@ async function watchPhase(server: Server, client: Client): Promise<WatchResult> 
   });
   const sentToEvent: number[] = [];
   const commitToEvent: number[] = [];
+  const lastArrival = new Map<number, number>();
   for (let i = 0; i < events; i++) {
     const sent = sentAt.get(eventRv[i]);
     if (sent === undefined) continue;
     sentToEvent.push(eventAt[i] - sent);
     const c = commitAt.get(eventRv[i]);
     if (c) commitToEvent.push(eventAt[i] - c.commit);
+    lastArrival.set(eventRv[i], Math.max(lastArrival.get(eventRv[i]) ?? -Infinity, eventAt[i]));
   }
   const sorted = (xs: number[]): number[] => xs.sort((a, b) => a - b);
   const from = Math.min(...sentAt.values());
@@ -408,6 +412,7 @@ async function watchPhase(server: Server, client: Client): Promise<WatchResult> 
     commitToEvent: sorted(commitToEvent),
     sentToCommit: sorted([...commitAt].map(([rv, c]) => c.commit - sentAt.get(rv)!)),
     fanOut: sorted([...commitAt.values()].map((c) => c.fannedOut - c.commit)),
+    clientLag: sorted([...commitAt].filter(([rv]) => lastArrival.has(rv)).map(([rv, c]) => lastArrival.get(rv)! - c.fannedOut)),
     unmeasured,
     benchCpu,
     clockError: clock.error,
@@ -455,6 +460,7 @@ async function main(): Promise<void> {
       ['  write sent -> event p50 / p99', p50p99(watch.sentToEvent), ''],
       ['  write sent -> commit p50 / p99', p50p99(watch.sentToCommit), ''],
       ['  server fan-out p50 / p99', p50p99(watch.fanOut), ''],
+      ['  last socket write -> last event here p50 / p99', p50p99(watch.clientLag), ''],
       ['  clock offset error', `< ${ms(watch.clockError)} ms`, ''],
       ['  GC pauses, server', gc(watch.serverGc), ''],
       ['  GC pauses, bench client', gc(watch.benchGc), ''],
