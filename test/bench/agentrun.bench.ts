@@ -2,7 +2,7 @@
 // BENCH_RUNS AgentRuns (default 50) created at once and run to steady status (Succeeded, with the
 // router's complete count of the run's model calls in status.usage) by the operator (the AgentRun
 // controller, its own process), and at the same time BENCH_RUNS more by the floor: a plain client
-// making the same writes per run (agentrun-floor.ts), in another namespace of the same server, with
+// making the same writes per run (agentrun-floor.ts, in its own process: agentrun-floor-child.ts), in another namespace of the same server, with
 // the same node simulator, router and fake Ollama; above 100 runs a side (more pods than the
 // simulator's nodes hold), or with BENCH_TOGETHER=0, the operator's first and the floor's after.
 // Prints, never asserts: per side the time from create to Running, to Succeeded and to steady
@@ -12,12 +12,13 @@
 // JavaScript, so that BENCH_RUNS=1000 fits on a small machine); default agent up to 100 runs.
 // BENCH_KUBECONFIG: run on that cluster instead of the embedded API server (bench-cluster.ts).
 // Processes: this one holds the embedded API server, the node simulator (the runners are its child
-// processes, one per pod), the floor client and the watchers; the operator, the router and the fake
-// Ollama each run in their own, so their CPU is their own.
+// processes, one per pod) and the watchers; the operator, the floor, the router and the fake
+// Ollama each run in their own, so their CPU is their own (BENCH_FLOOR_IN_PROCESS=1: the floor here).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import pino from 'pino';
 import { RUNTIME_IMAGES } from '../../hack/nodesim/index.js';
 import { KubeClient, type KubeObject } from '../../operators/runtime/kube.js';
@@ -51,6 +52,12 @@ const COMPILED = process.env.BENCH_TSX !== '1';
 /** Node flags for the operator process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
 const OPERATOR_NODE_ARGS = process.env.BENCH_OPERATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const PROGRESS_MS = Number(process.env.BENCH_PROGRESS_MS ?? 30_000);
+/**
+ * The floor runs in its own process (agentrun-floor-child.ts), as the operator does: a client in the
+ * API server's process is served without a second process being scheduled, which on a loaded
+ * machine made its pods start in 1.6 s where the operator's took 14 s. BENCH_FLOOR_IN_PROCESS=1: as before 2026-12-03 14:00.
+ */
+const FLOOR_IN_PROCESS = process.env.BENCH_FLOOR_IN_PROCESS === '1';
 const log = pino({ level: 'warn' }, pino.destination(2));
 if (RUNNER !== 'agent' && RUNNER !== 'trivial') throw new Error(`BENCH_RUNNER=${RUNNER}: expected "agent" or "trivial"`);
 const MODEL_CALLS = RUNNER === 'agent' ? 5 : 1;
@@ -117,6 +124,41 @@ function tracker(watcher: KubeClient, ns: string, routerNs: string, names: strin
       return performance.now() - t0;
     },
     async stop() { await runs.stop(); await usage.stop(); },
+  };
+}
+
+/** The floor as the benchmark drives it: in this process, or in its own. */
+interface FloorDriver {
+  run(specs: AgentRun[]): Promise<void>;
+  writes(): number;
+  /** Its process's CPU (0 in this process: counted with the bench process's). */
+  cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function inProcessFloor(f: ReturnType<typeof agentRunFloor>): FloorDriver {
+  return { run: (specs) => f.run(specs), writes: () => f.writes(), cpuMicros: async () => 0, stop: () => f.stop() };
+}
+
+/** agentrun-floor-child.ts started (and stopped with the other children). */
+async function floorProcess(children: BenchChild[], env: Record<string, string>): Promise<FloorDriver> {
+  const child = await benchChild('agentrun-floor-child.ts', env, ['ready'], { compiled: COMPILED });
+  children.push(child);
+  let writes = 0;
+  let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  readline.createInterface({ input: child.proc.stdout! }).on('line', (line) => {
+    const [cmd, rest] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
+    if (cmd === 'ran') { writes = Number(rest); settle?.resolve(); }
+    if (cmd === 'failed') settle?.reject(new Error(`the floor process failed: ${rest}`));
+  });
+  return {
+    run: (specs) => new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+      child.proc.stdin!.write(`run ${Buffer.from(JSON.stringify(specs)).toString('base64')}\n`);
+    }),
+    writes: () => writes,
+    cpuMicros: () => child.cpuMicros(),
+    stop: async () => {},
   };
 }
 
@@ -192,10 +234,13 @@ async function main(): Promise<void> {
     const together = (process.env.BENCH_TOGETHER ?? (2 * RUNS <= TOGETHER_MAX ? '1' : '0')) === '1';
     console.log(together ? 'operator and floor at the same time' : `${process.env.BENCH_FIRST === 'floor' ? 'floor first, then the operator' : 'operator first, then the floor'} (BENCH_TOGETHER=1: at the same time; BENCH_FIRST=floor|operator: which goes first)`);
     await warmUp(client, routerNs);
-    const floor = agentRunFloor({ client: new KubeClient(cluster.kc), watcher, namespace: floorNs, router: routerLocation, routerUrl: router.urls.url, lane, concurrency: FLOOR_CONCURRENCY, modelCalls: MODEL_CALLS });
+    const floor: FloorDriver = FLOOR_IN_PROCESS
+      ? inProcessFloor(agentRunFloor({ client: new KubeClient(cluster.kc), watcher, namespace: floorNs, router: routerLocation, routerUrl: router.urls.url, lane, concurrency: FLOOR_CONCURRENCY, modelCalls: MODEL_CALLS }))
+      : await floorProcess(children, { KUBECONFIG: cluster.kubeconfigPath, NAMESPACE: floorNs, ROUTER_NAMESPACE: routerNs, ROUTER_URL: router.urls.url, LANE: lane, CONCURRENCY: String(FLOOR_CONCURRENCY), MODEL_CALLS: String(MODEL_CALLS) });
     const opTrack = tracker(watcher, opNs, routerNs, names);
     const floorTrack = tracker(watcher, floorNs, routerNs, names);
     const opMetrics = async () => ({ m: await scrape(operator.urls.metrics), cpu: await operator.cpuMicros() });
+    const floorCpu0 = await floor.cpuMicros();
     const [op0, r0, routerCpu0] = await Promise.all([opMetrics(), scrape(router.urls.metrics), router.cpuMicros()]);
     const bench0 = ownCpu();
     /** Drives one side to steady status; its wall time. */
@@ -222,7 +267,7 @@ async function main(): Promise<void> {
     const [opWall, floorWall] = together
       ? await Promise.all([opSide(), floorSide()])
       : floorFirst ? await floorSide().then(async (f) => [await opSide(), f]) : [await opSide(), await floorSide()];
-    const [r1, routerCpu1] = await Promise.all([scrape(router.urls.metrics), router.cpuMicros()]);
+    const [r1, routerCpu1, floorCpu1] = await Promise.all([scrape(router.urls.metrics), router.cpuMicros(), floor.cpuMicros()]);
     const benchCpu = ownCpu() - bench0;
     await Promise.all([opTrack.stop(), floorTrack.stop(), floor.stop()]);
     const opWrites = writes(op1.m) - writes(op0.m);
@@ -249,11 +294,11 @@ async function main(): Promise<void> {
       ['create -> steady status (router count in status.usage), p50 / p99', col(o, (t) => t.usage), col(f, (t) => t.usage), ''],
       [`all ${RUNS} runs steady`, secs(opWall), secs(floorWall), `${ratio(opWall, floorWall)} (target <= 1.25x)`],
       ['API writes per run (the run\'s create not counted)', (opWrites / RUNS).toFixed(2), (floor.writes() / RUNS).toFixed(2), ratio(opWrites, Math.max(1, floor.writes()))],
-      ['CPU per run', `${((op1.cpu - op0.cpu) / 1e3 / RUNS).toFixed(1)} ms (operator process)`, '(in the bench process)', ''],
+      ['CPU per run', `${((op1.cpu - op0.cpu) / 1e3 / RUNS).toFixed(1)} ms (operator process)`, FLOOR_IN_PROCESS ? '(in the bench process)' : `${((floorCpu1 - floorCpu0) / 1e3 / RUNS).toFixed(1)} ms (floor process)`, FLOOR_IN_PROCESS ? '' : ratio(op1.cpu - op0.cpu, floorCpu1 - floorCpu0)],
     ];
     printTable(rows);
     console.log(`\noperator: ${sum(op1.m, 'controller_runtime_reconcile_total') - sum(op0.m, 'controller_runtime_reconcile_total')} reconciles, ${reads(op1.m) - reads(op0.m)} GETs (pod logs and usage reads included); its runs: turns ${Math.min(...turns)}-${Math.max(...turns)}, tokens ${Math.min(...tokens)}-${Math.max(...tokens)} per run`);
-    console.log(`both sides: router ${(modelCalls / (2 * RUNS)).toFixed(1)} model calls, ${((routerCpu1 - routerCpu0) / 1e3 / (2 * RUNS)).toFixed(1)} ms CPU and ${(flushes / (2 * RUNS)).toFixed(1)} usage writes per run; this process (API server, node simulator, watchers, floor client) ${benchCpu.toFixed(2)} s CPU; the runners are the simulator's child processes, not counted`);
+    console.log(`both sides: router ${(modelCalls / (2 * RUNS)).toFixed(1)} model calls, ${((routerCpu1 - routerCpu0) / 1e3 / (2 * RUNS)).toFixed(1)} ms CPU and ${(flushes / (2 * RUNS)).toFixed(1)} usage writes per run; this process (API server, node simulator, watchers${FLOOR_IN_PROCESS ? ', floor client' : ''}) ${benchCpu.toFixed(2)} s CPU; the runners are the simulator's child processes, not counted`);
     watcher.close();
     client.close();
   } finally {
