@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Ollama } from 'ollama';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { OllamaModelStore } from '../fakes/ollama.js';
-import { PodRuntime, restartBackoffMs, shouldRestart } from './containers.js';
+import { ANNOTATION_RUN_SECONDS, PodRuntime, restartBackoffMs, shouldRestart } from './containers.js';
 import { resolveEnv } from './env.js';
 import { LogStore } from './logs.js';
 import { podStatus } from './podstatus.js';
@@ -181,6 +181,21 @@ describe('activeDeadlineSeconds', () => {
     const { status } = await run(pod, (s) => s.phase === 'Failed');
     expect(status).toMatchObject({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
     expect(status.containerStatuses?.[0].state?.terminated?.exitCode).toBe(137);
+  });
+
+  it('leaves a pod that already ended alone: a Succeeded pod stays Succeeded past its deadline', async () => {
+    // The kubelet enforces the deadline on a pod that is still active; once every container of a
+    // restartPolicy Never pod has exited its phase is terminal (docs: "will not be restarted") and
+    // its pod worker stops syncing it. Before, the timer fired anyway and turned the Succeeded pod of
+    // a finished AgentRun into Failed/DeadlineExceeded (the chaos run whose agent pods lived past
+    // timeout + 15 s while a HardwareTask hung).
+    const pod = makePod({ restartPolicy: 'Never', activeDeadlineSeconds: 0.3 as unknown as number, containers: [{ name: 'main', image: 'alpine' }] }, { [ANNOTATION_RUN_SECONDS]: '0' });
+    const { runtime } = await run(pod, (s) => s.phase === 'Succeeded');
+    await new Promise((r) => setTimeout(r, 600));
+    const later = podStatus(pod, runtime.run, { podIP: '127.0.0.1', hostIP: '127.0.0.1' }, new Date());
+    expect(later.phase).toBe('Succeeded');
+    expect(later.reason).toBeUndefined();
+    expect(later.containerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
   });
 });
 

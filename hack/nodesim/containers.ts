@@ -15,7 +15,7 @@ import type { FakeServer } from '../fakes/server.js';
 import { ContainerConfigError, type EnvLookups } from './env.js';
 import { classifyImage, imageRefs, type RuntimeImage } from './images.js';
 import type { LogStore } from './logs.js';
-import { expandVars, type ContainerRun, type PodRun, type Terminated } from './podstatus.js';
+import { expandVars, podPhase, type ContainerRun, type PodRun, type Terminated } from './podstatus.js';
 import { materializeVolumes, rewriteMountPaths } from './volumes.js';
 
 export const ANNOTATION_RUN_SECONDS = 'sim.agentlab.dev/run-seconds';
@@ -134,8 +134,13 @@ export class PodRuntime {
     this.startInit(0);
   }
 
-  /** activeDeadlineSeconds passed: the kubelet kills the containers and fails the pod. */
+  /**
+   * activeDeadlineSeconds passed: the kubelet kills the containers and fails the pod. Only an
+   * active pod: one that already ended (Succeeded or Failed) keeps its phase, which is terminal.
+   */
   private async failDeadline(): Promise<void> {
+    const phase = podPhase(this.pod, this.run);
+    if (phase === 'Succeeded' || phase === 'Failed') return;
     this.stopped = true;
     this.deps.event?.('Warning', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
     const finishedAt = new Date();
