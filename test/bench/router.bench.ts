@@ -7,7 +7,8 @@
 // (same chunk count and TTFT as direct).
 // The router runs in its own process (one event loop: one core); the fake Ollama in another. Each
 // runs its JavaScript compiled as the images do (BENCH_TSX=1: through tsx, as before 2026-12-03).
-// BENCH_REQUESTS scales the number of requests per concurrency level (default 2000);
+// BENCH_REQUESTS scales the number of requests per concurrency level (default 2000), split into
+// BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine);
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 // BENCH_BASELINE_ROUTER=<router-child.js of another build> runs that router too, as a fourth side in
 // the same interleaving, and prints its CPU per request beside this one's (before/after in one run).
@@ -29,6 +30,7 @@ import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/model/lanes/r
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 2)));
 const log = pino({ level: 'warn' }, pino.destination(2));
 
 interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number> }
@@ -192,24 +194,25 @@ async function main(): Promise<void> {
   const baselineRows: string[] = [];
   for (const c of levels) {
     const n = c === 1 ? Math.min(REQUESTS, 500) : REQUESTS;
-    // Interleave halves so drift on a shared machine hits every side alike.
+    // Interleave rounds (BENCH_ROUNDS, default 2) so drift on a shared machine hits every side
+    // alike; each round starts one side later than the one before, so every side takes every place
+    // in turn and none runs twice in a row across a round's end.
     const samples = { direct: [] as Sample[], routed: [] as Sample[], proxied: [] as Sample[] };
     const cpu = { router: 0, bare: 0, fake: 0, baseline: 0 };
-    for (let half = 0; half < 2; half++) {
-      const f0 = await fake.cpuMicros();
-      samples.direct.push(...(await run(c, n / 2, direct)).samples);
-      const f1 = await fake.cpuMicros();
-      cpu.fake += f1 - f0;
-      const r0 = await router.cpuMicros();
-      samples.routed.push(...(await run(c, n / 2, routed)).samples);
-      cpu.router += (await router.cpuMicros()) - r0;
-      const b0 = await bare.cpuMicros();
-      samples.proxied.push(...(await run(c, n / 2, proxied)).samples);
-      cpu.bare += (await bare.cpuMicros()) - b0;
-      if (baseline && routedBefore) {
-        const p0 = await baseline.cpuMicros();
-        await run(c, n / 2, routedBefore);
-        cpu.baseline += (await baseline.cpuMicros()) - p0;
+    const sides: { fn: () => Promise<Sample>; proc: Child; out?: Sample[]; cpu: keyof typeof cpu }[] = [
+      { fn: direct, proc: fake, out: samples.direct, cpu: 'fake' },
+      { fn: routed, proc: router, out: samples.routed, cpu: 'router' },
+      { fn: proxied, proc: bare, out: samples.proxied, cpu: 'bare' },
+      ...(baseline && routedBefore ? [{ fn: routedBefore, proc: baseline, cpu: 'baseline' as const }] : []),
+    ];
+    const per = n / ROUNDS;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < sides.length; k++) {
+        const side = sides[(round + k) % sides.length];
+        const c0 = await side.proc.cpuMicros();
+        const r = await run(c, per, side.fn);
+        cpu[side.cpu] += (await side.proc.cpuMicros()) - c0;
+        side.out?.push(...r.samples);
       }
     }
     if (baseline) baselineRows.push(`${c}: ${(cpu.baseline / n).toFixed(0)} µs = ${(cpu.baseline / cpu.bare).toFixed(2)}x the bare proxy, this router ${(cpu.router / n).toFixed(0)} µs = ${(cpu.router / cpu.bare).toFixed(2)}x (${(100 * (cpu.router / cpu.baseline - 1)).toFixed(1)} %)`);
