@@ -8,8 +8,10 @@
 // annotation; children as the controllers write them, labelled managed-by, owned by those
 // objects), are created, a fresh operator process lists them all, and its RSS, heap used and
 // committed after a full GC, bytes of live heap per cached object (in all and by resource) are
-// reported. Target < 200 MB. The first run is the image's (Node flags and ENV of the Dockerfile's
-// operator stage); BENCH_VARIANTS=1 skips the others.
+// reported, as soon as the caches synced and again BENCH_SETTLE_S (default 30) seconds later (V8
+// shrinks its heap and the allocator returns freed pages only after a while), both after a full GC.
+// Target < 200 MB. The first run is the image's (Node flags and ENV of the Dockerfile's operator
+// stage, e.g. jemalloc through LD_PRELOAD); BENCH_VARIANTS=1 skips the others.
 // Against BENCH_KUBECONFIG the objects go to a real cluster (in bench-memory-* namespaces).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -36,6 +38,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const CACHED = Number(process.env.BENCH_CACHED ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 30);
 const NAMESPACE_COUNT = 10;
 const log = pino({ level: 'warn' }, pino.destination(2));
 const run = Math.random().toString(36).slice(2, 6);
@@ -334,12 +337,14 @@ try {
   const t0 = performance.now();
   await seed(c, resources, preload);
   const seedSeconds = (performance.now() - t0) / 1000;
-  const loadedBy: { variant: Variant; memory: Memory }[] = [];
+  const loadedBy: { variant: Variant; memory: Memory; settled: Memory }[] = [];
   let byKind: Record<string, [number, number]> = {};
   for (const variant of VARIANTS) {
     step(`operator listing every object (${variant.name})`);
     const full = await startOperatorProcess(entry, kubeconfig, namespaces[0], variant);
-    loadedBy.push({ variant, memory: await full.memory() });
+    const memory = await full.memory();
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    loadedBy.push({ variant, memory, settled: await full.memory() });
     if (variant === VARIANTS[0]) byKind = await full.byKind();
     await stopProcess(full);
   }
@@ -354,9 +359,10 @@ try {
   console.log(`objects: ${CACHED} of each kind = ${CACHED * resources.length} (seeded in ${seedSeconds.toFixed(0)} s); the operator cached ${cachedObjects} more than with none${short.length ? `; FEWER THAN SEEDED: ${short.join(', ')}` : ''}`);
   console.log(`no objects: RSS ${mb(base.rss)}, heap used ${mb(base.heapUsed)} of ${mb(base.heapTotal)} committed (after a full GC)`);
   console.log(`live heap per cached object by resource (the cache emptied one resource at a time): ${Object.entries(byKind).sort((x, y) => y[1][1] - x[1][1]).map(([p, [n, bytes]]) => `${p} ${n ? (bytes / n).toFixed(0) : '-'}`).join(', ')}`);
-  for (const { variant, memory } of loadedBy) {
+  for (const { variant, memory, settled } of loadedBy) {
     const perObject = (memory.heapUsed - base.heapUsed) / cachedObjects;
-    console.log(`${cachedObjects} objects cached, ${variant.name}: RSS ${mb(memory.rss)} (target < 200 MB: ${memory.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)} committed, external ${mb(memory.external)}, ${perObject.toFixed(0)} bytes of live heap per cached object`);
+    const figures = (m: Memory) => `RSS ${mb(m.rss)} (target < 200 MB: ${m.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} committed, external ${mb(m.external)}`;
+    console.log(`${cachedObjects} objects cached, ${variant.name}: as the caches synced ${figures(memory)}; ${SETTLE_S} s later ${figures(settled)} (each after a full GC); ${perObject.toFixed(0)} bytes of live heap per cached object`);
   }
 } catch (err) {
   console.error(err);
