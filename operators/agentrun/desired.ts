@@ -90,6 +90,8 @@ export function desiredTokenSecret(run: AgentRun, token: string, input: { lane: 
       name: tokenSecretName(name), namespace,
       labels: { ...runLabels(run), 'agentlab.dev/router-token': 'true' },
       annotations: {
+        // The run's full name, which the router reads before the label (the same for every kind of run).
+        [RUN_LABEL]: name,
         'agentlab.dev/max-tokens': String(input.limits.maxTokens),
         'agentlab.dev/lane': input.lane,
         'agentlab.dev/sensitive': run.spec.sensitive === true ? 'true' : 'false',

@@ -48,5 +48,7 @@ describe('run ConfigMap sweep decisions', () => {
   it('reads a token Secret\'s run as the router does', () => {
     expect(tokenSecretRun({ metadata: { name: 'triage-router-token', labels: { 'agentlab.dev/run': 'triage' } } })).toBe('triage');
     expect(tokenSecretRun({ metadata: { name: 'long-name-router-token' } })).toBe('long-name-router-token');
+    const long = `nightly-${'x'.repeat(70)}`;
+    expect(tokenSecretRun({ metadata: { name: `${long}-router-token-flow`, labels: {}, annotations: { 'agentlab.dev/run': long } } })).toBe(long);
   });
 });

@@ -3,7 +3,7 @@
 // its run. The sweep does the reads and deletes.
 import { RUN_REPORT_LABEL } from '../model/agentrun/report.js';
 import { recordedRunOwner } from '../model/agentrun/run-owner.js';
-import { RUN_KEY, RUN_NAMESPACE_KEY, RUN_USAGE_LABEL } from '../model/agentrun/usage.js';
+import { RUN_KEY, RUN_NAMESPACE_KEY, RUN_USAGE_LABEL, tokenSecretRunName } from '../model/agentrun/usage.js';
 
 /** Label selectors of the ConfigMaps the router writes per run in its namespace. */
 export const RUN_CONFIGMAP_SELECTORS = [`${RUN_USAGE_LABEL}=true`, `${RUN_REPORT_LABEL}=true`] as const;
@@ -75,7 +75,7 @@ export function orphanReason(c: SweepCandidate, evidence: { owner?: OwnerLookup;
   return undefined;
 }
 
-/** The run a token Secret is for, as the router reads it (agentlab.dev/run, else the Secret's name). */
-export function tokenSecretRun(s: { metadata?: { name?: string; labels?: Record<string, string> } }): string | undefined {
-  return s.metadata?.labels?.[RUN_KEY] ?? s.metadata?.name;
+/** The run a token Secret is for, as the router reads it (agentlab.dev/run annotation, else label, else the Secret's name). */
+export function tokenSecretRun(s: { metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }): string | undefined {
+  return tokenSecretRunName(s.metadata);
 }

@@ -18,7 +18,7 @@ import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
 import { verifyRequest, verifyResult } from './verify-node.js';
 import { flowUsage } from './usage.js';
 import { desiredSubflow, flowDepth, subflowAttemptResult } from './subflow-node.js';
-import { runUsageConfigMapName, runUsageFromConfigMap, type RunUsageFigures } from '../model/agentrun/usage.js';
+import { runUsageConfigMapName, runUsageFromConfigMap, tokenSecretRunMetadata, type RunUsageFigures } from '../model/agentrun/usage.js';
 import { DEFAULT_ROUTER } from '../lanepolicy/desiredNetworkPolicy.js';
 import type { AgentRunStatus } from '../api/generated/agentrun.js';
 import { APPROVAL_POLICY, approvalHowTo, approvalNodeResult, planGateVerdict, type PolicyState } from './approval.js';
@@ -542,9 +542,10 @@ function nodeLabels(flow: string, node: string): Record<string, string> {
 /** The Flow's router token Secret (ADR 0013): the run label, the lane and sensitivity of the flow. */
 function tokenSecret(flow: Flow, token: string, revoked: boolean): KubeObject {
   const name = flow.metadata!.name!;
-  const labels: Record<string, string> = { 'agentlab.dev/router-token': 'true' };
-  if (name.length <= 63) labels['agentlab.dev/run'] = name;
-  const annotations: Record<string, string> = {};
+  // The run's name: a label when it fits one (63 characters), an annotation always (the router reads it first).
+  const named = tokenSecretRunMetadata(name);
+  const labels: Record<string, string> = { 'agentlab.dev/router-token': 'true', ...named.labels };
+  const annotations: Record<string, string> = { ...named.annotations };
   if (flow.spec.lane) annotations[TOKEN_ANNOTATIONS.lane] = flow.spec.lane;
   if (flow.spec.sensitive) annotations[TOKEN_ANNOTATIONS.sensitive] = 'true';
   if (revoked) annotations[TOKEN_ANNOTATIONS.revoked] = 'true';

@@ -23,6 +23,7 @@ import { stepRunResult } from './step-result.js';
 import { currentStep, taskOutcome, taskPhase } from './task-status.js';
 import type { HardwareStep, HardwareTaskObject as Task, StepStatus } from './types.js';
 import { HARDWARETASK_FIELDS, NAMESPACE_FIELDS, NODE_FIELDS } from './cache-fields.js';
+import { tokenSecretRunMetadata } from '../model/agentrun/usage.js';
 
 export interface HardwareTaskControllerOptions {
   /** Image of the step runner in check and command pods (ControllerDeps.stepRunnerImage; default STEP_RUNNER_IMAGE). */
@@ -545,11 +546,12 @@ async function readPolicy(ctx: ReconcileContext<Task>): Promise<PolicyState> {
 /** The task's router token Secret (ADR 0013): its requests are the task namespace's, through that namespace's lane. */
 function tokenSecret(task: Task, token: string, revoked: boolean): KubeObject {
   const name = task.metadata!.name!;
-  const labels: Record<string, string> = { 'agentlab.dev/router-token': 'true' };
-  if (name.length <= 63) labels['agentlab.dev/run'] = name;
+  // The run's name: a label when it fits one (63 characters), an annotation always (the router reads it first).
+  const named = tokenSecretRunMetadata(name);
+  const labels: Record<string, string> = { 'agentlab.dev/router-token': 'true', ...named.labels };
   return {
     apiVersion: 'v1', kind: 'Secret', type: 'agentlab.dev/router-token',
-    metadata: { name: taskTokenSecretName(name), namespace: task.metadata!.namespace, labels, annotations: revoked ? { [REVOKED]: 'true' } : {} },
+    metadata: { name: taskTokenSecretName(name), namespace: task.metadata!.namespace, labels, annotations: { ...named.annotations, ...(revoked ? { [REVOKED]: 'true' } : {}) } },
     data: { token: Buffer.from(token).toString('base64') },
   } as KubeObject;
 }

@@ -6,9 +6,9 @@ import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, SECRETS } from '../
 import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneSpec } from '../model/lanes/spec.js';
 import { USAGE_LABEL, usageFromData, type LaneUsage } from '../model/lanes/usage.js';
 import type { ModelServer } from '../modelserver/types.js';
-import { RUN_USAGE_LABEL, runUsageConfigMapName, runUsageFromConfigMap, type RunUsage } from '../model/agentrun/usage.js';
+import { RUN_USAGE_LABEL, runUsageConfigMapName, runUsageFromConfigMap, tokenSecretRunName, type RunUsage } from '../model/agentrun/usage.js';
 import { runKindOf, runOwnerOfSecret, type RunOwnerKind } from '../model/agentrun/run-owner.js';
-import { redactTokenSecret, RUN_LABEL, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
+import { redactTokenSecret, TOKEN_LABEL, TokenIndex, type TokenSecretLike } from './tokens.js';
 
 export type LaneEntry = { ok: true; lane: LaneSpec } | { ok: false; name: string; errors: string[] };
 
@@ -57,7 +57,7 @@ export class RouterState {
     secretInf.addHandler((type, obj) => {
       // The run of the token: its kind from the Secret's owner, so an AgentRun and a Flow of one name stay apart.
       const ns = obj.metadata?.namespace ?? '';
-      const run = obj.metadata?.labels?.[RUN_LABEL] ?? obj.metadata?.name ?? '';
+      const run = tokenSecretRunName(obj.metadata) ?? '';
       const kind = runKindOf(runOwnerOfSecret(obj.metadata));
       if (type === 'delete') {
         this.tokens.remove(obj as TokenSecretLike);

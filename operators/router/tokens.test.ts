@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { TokenIndex, identityFromSecret, redactTokenSecret, TOKEN_SECRET_TYPE } from './tokens.js';
+import { TokenIndex, identityFromSecret, redactTokenSecret, TOKEN_SECRET_TYPE, tokenRunKey } from './tokens.js';
 
 const token = 'tok-0123456789abcdef';
 const secret = (annotations: Record<string, string> = {}, t = token) => ({
@@ -39,6 +39,21 @@ describe('TokenIndex', () => {
     expect([idx.hasRun('finance', 'AgentRun', 'run-a'), idx.hasRun('finance', 'Flow', 'run-a')]).toEqual([true, false]);
     // A token without an owner counts as an AgentRun's.
     expect(identityFromSecret(secret())?.identity.kind).toBe('AgentRun');
+  });
+
+  it('names the run from the agentlab.dev/run annotation when the name is too long for a label (over 63 characters)', () => {
+    // A Flow or HardwareTask name may be up to 253 characters; a label value at most 63. Before, such a
+    // Secret had no run label and the router took the Secret's name for the run's: its usage landed in
+    // a ConfigMap the controllers never read and its token limit counted under another account.
+    const run = `nightly-${'x'.repeat(70)}`;
+    const long = { ...secret(), metadata: { name: `${run}-router-token-flow`, namespace: 'finance', labels: { 'agentlab.dev/router-token': 'true' }, annotations: { 'agentlab.dev/run': run }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: run, uid: 'u9', controller: true }] } };
+    expect(identityFromSecret(long)?.identity).toMatchObject({ kind: 'Flow', run, secret: `${run}-router-token-flow` });
+    expect(tokenRunKey(long)).toBe(`finance/Flow/${run}`);
+    const idx = new TokenIndex();
+    idx.upsert(long);
+    expect(idx.hasRun('finance', 'Flow', run)).toBe(true);
+    // The label still names the run of a Secret without the annotation (hand-made, or written before).
+    expect(identityFromSecret(secret())?.identity.run).toBe('run-a');
   });
 
   it.each([

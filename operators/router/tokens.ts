@@ -2,11 +2,13 @@ import { hash } from 'node:crypto';
 import { EGRESS_ANNOTATION, egressFromAnnotation, type EgressPolicy } from '../model/agentrun/egress.js';
 import { ISSUE_TRACKER_ANNOTATION, issueTrackerFromAnnotation, type RunIssueTrackerParse } from '../model/agentrun/issue-tracker-annotation.js';
 import { runKindOf, runOwnerOfSecret, type RunOwner, type RunOwnerKind } from '../model/agentrun/run-owner.js';
+import { tokenSecretRunName } from '../model/agentrun/usage.js';
 
 /**
  * Per-run router tokens. The operator writes one Secret per workload:
  *   type: agentlab.dev/router-token
- *   metadata.labels: agentlab.dev/router-token: "true", agentlab.dev/run: <run name>
+ *   metadata.labels: agentlab.dev/router-token: "true", agentlab.dev/run: <run name> (when it fits a label value: 63 characters)
+ *   metadata.annotations: agentlab.dev/run: <run name> (any length; read before the label, then the Secret's name)
  *   metadata.annotations (optional): agentlab.dev/expires-at (RFC 3339), agentlab.dev/revoked ("true"),
  *     agentlab.dev/max-tokens (the run's token limit), agentlab.dev/lane (the lane the run expects),
  *     agentlab.dev/sensitive ("true": the run's requests stay local when the lane says sensitiveData LocalOnly),
@@ -81,7 +83,7 @@ export function identityFromSecret(s: TokenSecretLike): { hash: string; identity
   return { hash, identity };
 }
 
-const tokenRunName = (s: TokenSecretLike): string | undefined => s.metadata?.labels?.[RUN_LABEL] ?? s.metadata?.name;
+const tokenRunName = (s: TokenSecretLike): string | undefined => tokenSecretRunName(s.metadata);
 
 /** The run a token Secret counts for, `<namespace>/<kind>/<run>` (the key of its account and ConfigMaps); undefined without a name. */
 export function tokenRunKey(s: TokenSecretLike): string | undefined {

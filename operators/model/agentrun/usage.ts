@@ -24,6 +24,20 @@ export const RUN_KIND_LABEL = 'agentlab.dev/run-kind';
 const MAX_LABEL_VALUE = 63;
 
 /**
+ * The run a router token Secret counts for: its agentlab.dev/run annotation (the full name, any
+ * length), else its agentlab.dev/run label (at most 63 characters: Secrets written before the
+ * annotation, hand-made tokens), else the Secret's own name. Pure; the router and the sweep read it alike.
+ */
+export function tokenSecretRunName(meta: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } | undefined): string | undefined {
+  return meta?.annotations?.[RUN_KEY] || meta?.labels?.[RUN_KEY] || meta?.name;
+}
+
+/** What a run's token Secret carries to name its run: the annotation always, the label when the name fits one. */
+export function tokenSecretRunMetadata(run: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return { labels: run.length <= MAX_LABEL_VALUE ? { [RUN_KEY]: run } : {}, annotations: { [RUN_KEY]: run } };
+}
+
+/**
  * `<kind>-usage-<first 20 hex digits of sha256("<namespace>/<run>")>` (agentrun-usage-…,
  * flow-usage-…, hardwaretask-usage-…): fixed length whatever the names, one per kind.
  */
