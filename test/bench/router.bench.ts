@@ -11,7 +11,7 @@
 // BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine);
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 // BENCH_BASELINE_ROUTER=<router-child.js of another build> runs that router too, as a fourth side in
-// the same interleaving, and prints its CPU per request beside this one's (before/after in one run).
+// the same interleaving, and prints its CPU per request, TTFT and latency beside this one's (before/after in one run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -197,13 +197,13 @@ async function main(): Promise<void> {
     // Interleave rounds (BENCH_ROUNDS, default 2) so drift on a shared machine hits every side
     // alike; each round starts one side later than the one before, so every side takes every place
     // in turn and none runs twice in a row across a round's end.
-    const samples = { direct: [] as Sample[], routed: [] as Sample[], proxied: [] as Sample[] };
+    const samples = { direct: [] as Sample[], routed: [] as Sample[], proxied: [] as Sample[], baseline: [] as Sample[] };
     const cpu = { router: 0, bare: 0, fake: 0, baseline: 0 };
     const sides: { fn: () => Promise<Sample>; proc: Child; out?: Sample[]; cpu: keyof typeof cpu }[] = [
       { fn: direct, proc: fake, out: samples.direct, cpu: 'fake' },
       { fn: routed, proc: router, out: samples.routed, cpu: 'router' },
       { fn: proxied, proc: bare, out: samples.proxied, cpu: 'bare' },
-      ...(baseline && routedBefore ? [{ fn: routedBefore, proc: baseline, cpu: 'baseline' as const }] : []),
+      ...(baseline && routedBefore ? [{ fn: routedBefore, proc: baseline, out: samples.baseline, cpu: 'baseline' as const }] : []),
     ];
     const per = n / ROUNDS;
     for (let round = 0; round < ROUNDS; round++) {
@@ -215,19 +215,25 @@ async function main(): Promise<void> {
         side.out?.push(...r.samples);
       }
     }
-    if (baseline) baselineRows.push(`${c}: ${(cpu.baseline / n).toFixed(0)} µs = ${(cpu.baseline / cpu.bare).toFixed(2)}x the bare proxy, this router ${(cpu.router / n).toFixed(0)} µs = ${(cpu.router / cpu.bare).toFixed(2)}x (${(100 * (cpu.router / cpu.baseline - 1)).toFixed(1)} %)`);
     const tot = (xs: Sample[]) => xs.map((x) => x.totalMs);
     const ttft = (xs: Sample[]) => xs.map((x) => x.ttftMs);
     const d = samples.direct;
     const added = (xs: Sample[], p: number) => pct(tot(xs), p) - pct(tot(d), p);
     if (c === 1) { routerP99At1 = added(samples.routed, 99); bareP99At1 = added(samples.proxied, 99); }
     const chunks = (xs: Sample[]) => (xs.reduce((a, x) => a + x.chunks, 0) / xs.length).toFixed(1);
+    if (baseline) {
+      const ttftP50 = (xs: Sample[]) => (pct(ttft(xs), 50) - pct(ttft(d), 50)).toFixed(3);
+      baselineRows.push(`${c}: ${(cpu.baseline / n).toFixed(0)} µs = ${(cpu.baseline / cpu.bare).toFixed(2)}x the bare proxy, this router ${(cpu.router / n).toFixed(0)} µs = ${(cpu.router / cpu.bare).toFixed(2)}x (${(100 * (cpu.router / cpu.baseline - 1)).toFixed(1)} %); TTFT diff p50 ${ttftP50(samples.baseline)} vs ${ttftP50(samples.routed)} ms, added p50 ${added(samples.baseline, 50).toFixed(3)} vs ${added(samples.routed, 50).toFixed(3)} ms`);
+    }
     const ratio = cpu.router / cpu.bare;
     cpuRatios.push(`${c}: ${ratio.toFixed(2)}x`);
     console.log(`${String(c).padStart(7)} | ${f2(pct(tot(d), 50))} ${f2(pct(tot(d), 99))} | ${f2(added(samples.routed, 50))} ${f2(added(samples.routed, 99))} | ${f2(added(samples.proxied, 50))} ${f2(added(samples.proxied, 99))} | ${f2(pct(ttft(samples.routed), 50) - pct(ttft(d), 50))} ${f2(pct(ttft(samples.routed), 99) - pct(ttft(d), 99))} | ${chunks(d)}/${chunks(samples.routed)}/${chunks(samples.proxied)} | ${(cpu.router / n).toFixed(0).padStart(10)} µs | ${(cpu.bare / n).toFixed(0).padStart(10)} µs | ${ratio.toFixed(2).padStart(8)}x | ${(cpu.fake / n).toFixed(0).padStart(10)} µs`);
   }
   console.log(`router CPU per request / bare proxy's, by streams: ${cpuRatios.join(', ')} (target <= 1.3x)`);
-  if (baseline) console.log(`baseline router (${baselineFile}) CPU per request, by streams: ${baselineRows.join('; ')}`);
+  if (baseline) {
+    console.log(`baseline router (${baselineFile}) vs this router, by streams (CPU per request; TTFT and whole-answer latency over direct):`);
+    for (const row of baselineRows) console.log(`  ${row}`);
+  }
   if (levels.includes(1)) console.log(`added p99 at one stream: router ${routerP99At1.toFixed(3)} ms, bare proxy ${bareP99At1.toFixed(3)} ms (target < 1 ms on a quiet machine)`);
   console.log('no buffering: the router forwards each upstream chunk as it arrives (same chunk count as direct above).');
   console.log('latency figures include scheduling on a shared machine; the CPU columns are each process\'s own time per request.');
