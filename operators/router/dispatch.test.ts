@@ -176,6 +176,25 @@ describe('dispatchChat', () => {
     expect(calls).toEqual(['local', 'cloud', 'local', 'cloud', 'cloud']);
   });
 
+  it('does not count a ModelServer still pulling the model against its circuit breaker (nothing was sent)', async () => {
+    const { deps, calls } = setup({});
+    const ms = {
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'ModelServer', metadata: { name: 'ms', namespace: 'ns' },
+      spec: { runtime: 'ollama', models: [{ name: 'ready:1b' }, { name: 'big:70b' }] },
+      status: { models: [{ name: 'ready:1b', present: true }, { name: 'big:70b', present: false, message: 'pulling 12%' }] },
+    };
+    deps.resolver = new TargetResolver(undefined as never, undefined as never, () => ms as never, undefined as never);
+    const pulling: LaneProvider = { name: 'local', type: 'ollama', locality: 'local', modelServerRef: { namespace: 'ns', name: 'ms' }, models: { chat: 'big:70b' } };
+    // More requests than the breaker's threshold (2 here), all while the model is being pulled.
+    for (let i = 0; i < 3; i++) {
+      const err = await dispatchChat(deps, ctx(lane([pulling])), req, recordingSink().sink).catch((e: unknown) => e);
+      expect(err).toMatchObject({ category: 'upstream', status: 503, message: expect.stringContaining('has not pulled model big:70b yet') });
+    }
+    expect(calls).toEqual([]);
+    // The server itself was never asked: its other models (and this one once pulled) stay reachable.
+    expect(deps.breakers.state(deps.resolver.endpointOf(pulling))).toBe('closed');
+  });
+
   it('refuses before dispatch when the budget cannot cover the worst case', async () => {
     const { deps, calls } = setup({ local: [['x']] });
     const priced = { ...local, price: { input: 1_000_000, output: 1_000_000 } };

@@ -171,6 +171,17 @@ function finish(deps: DispatchDeps, ctx: CallContext, a: Admitted, c: Candidate 
   return actual.costUSD;
 }
 
+/**
+ * A failed attempt's verdict for the provider's circuit breaker: only a request that went out
+ * tells anything about the endpoint. A target that could not be resolved (a ModelServer still
+ * pulling the model, not found yet, a missing key Secret) never reached it, so it must not open the
+ * circuit for the server's other models, or for this one for openMs after its pull ends.
+ */
+function countOutcome(breakers: CircuitBreakers, endpoint: string, f: FailureClass, sent: boolean): void {
+  if (sent && f !== 'ClientError') breakers.failure(endpoint);
+  else breakers.release(endpoint);
+}
+
 function guardLocality(lane: LaneSpec, p: LaneProvider): void {
   // planCandidates already excludes these; this is the last check before a socket is opened.
   if (!lane.allowCloud && p.locality !== 'local') throw policyError(`lane ${lane.name} is private; provider ${p.name} is not local`, 403, 'private_lane');
@@ -215,8 +226,10 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
     const attempt = startAttempt(ctx.caller, lane.fallback.firstTokenTimeoutMs);
     let firstToken = false;
     let ttftMs: number | undefined;
+    let sent = false;
     try {
       const target = await deps.resolver.resolve(c.provider, c.model);
+      sent = true;
       const events = await (deps.adapters ?? ADAPTERS)[c.provider.type].chat(upstreamReq, target, attempt.signal);
       sink.start();
       for await (const item of events) {
@@ -259,8 +272,7 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
       if (err instanceof RouterError) throw err;
       const f: FailureClass = attempt.timedOut && !firstToken ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
       const message = attempt.timedOut && !firstToken ? `no first token within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
-      if (f !== 'ClientError') deps.breakers.failure(endpoint);
-      else deps.breakers.release(endpoint);
+      countOutcome(deps.breakers, endpoint, f, sent);
       if (f === 'ClientError' && (err as UpstreamFailure).status === 401) deps.resolver.invalidate(c.provider);
       if (firstToken) {
         // Tokens already reached the caller: switching provider now would splice two answers.
@@ -314,8 +326,10 @@ async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedReq
     }
     guardLocality(lane, c.provider);
     const attempt = startAttempt(ctx.caller, lane.fallback.firstTokenTimeoutMs);
+    let sent = false;
     try {
       const target = await deps.resolver.resolve(c.provider, c.model);
+      sent = true;
       const result = await adapter.embed(req, target, attempt.signal);
       deps.breakers.success(endpoint);
       const cost = finish(deps, ctx, a, c, result.usage, fallbacks);
@@ -326,8 +340,7 @@ async function embedAttempts(deps: DispatchDeps, ctx: CallContext, req: EmbedReq
       if (err instanceof RouterError) throw err;
       const f: FailureClass = attempt.timedOut ? 'Timeout' : err instanceof UpstreamFailure ? err.failure : 'Unavailable';
       const message = attempt.timedOut ? `no answer within ${lane.fallback.firstTokenTimeoutMs} ms` : (err as Error).message;
-      if (f !== 'ClientError') deps.breakers.failure(endpoint);
-      else deps.breakers.release(endpoint);
+      countOutcome(deps.breakers, endpoint, f, sent);
       failures.push(describeFailure(c.provider, f, message));
       if (mayFallBack(lane, f) && i < a.candidates.length - 1) {
         fallbacks++;

@@ -42,6 +42,19 @@ describe('postJson on a kept-alive connection the upstream closed', () => {
     expect(stats).toEqual({ connections: 2, requests: 3 });
   });
 
+  it('sends it again while the reset connections were pooled ones, until a new connection answers', async () => {
+    // Two kept-alive connections both closed by the upstream at the same moment (both idle since
+    // the same burst): the resend takes the other pooled one from the pool, which is reset too.
+    const { server, stats } = resettingUpstream();
+    const url = await listen(server);
+    await Promise.all([1, 2].map(async (n) => drain(await postJson(url, { n }, {}, new AbortController().signal))));
+    expect(stats).toEqual({ connections: 2, requests: 2 });
+    const third = await postJson(url, { n: 3 }, {}, new AbortController().signal);
+    expect(third.statusCode).toBe(200);
+    await drain(third);
+    expect(stats).toEqual({ connections: 3, requests: 5 });
+  });
+
   it('does not resend a request whose new connection was reset (Unavailable, once)', async () => {
     const { server, stats } = resettingUpstream({ resetFirst: true });
     const url = await listen(server);

@@ -90,16 +90,19 @@ function parseURL(urlStr: string): ParsedURL {
  * with an UpstreamFailure classified for the lane's fallback policy.
  */
 export function postJson(urlStr: string, body: unknown, headers: Record<string, string>, signal: AttemptSignal, tls?: https.AgentOptions): Promise<IncomingMessage> {
-  return postOnce(urlStr, JSON.stringify(body), headers, signal, tls, true);
+  return postOnce(urlStr, JSON.stringify(body), headers, signal, tls);
 }
 
 /**
  * One exchange. A keep-alive connection the upstream closed as idle just as it was reused (Node's
  * server and uvicorn close idle connections after 5 s) resets before any answer: that request is
- * sent once more on a new connection, as Node's docs advise (`request.reusedSocket`), instead of
- * failing the call (with one provider in the lane, nothing could take over).
+ * sent again, as Node's docs advise (`request.reusedSocket`), instead of failing the call (with one
+ * provider in the lane, nothing could take over). Connections that went idle in the same burst are
+ * closed together, so the resend may take another such pooled one: it is sent again for as long as
+ * the reset connection was a pooled one. Each reset one leaves the pool, so this ends at a new
+ * connection at the latest, and a reset of a new connection fails the call.
  */
-function postOnce(urlStr: string, data: string, headers: Record<string, string>, signal: AttemptSignal, tls: https.AgentOptions | undefined, mayRetry: boolean): Promise<IncomingMessage> {
+function postOnce(urlStr: string, data: string, headers: Record<string, string>, signal: AttemptSignal, tls: https.AgentOptions | undefined): Promise<IncomingMessage> {
   const target = parseURL(urlStr);
   const mod = target.https ? https : http;
   return new Promise((resolve, reject) => {
@@ -140,8 +143,8 @@ function postOnce(urlStr: string, data: string, headers: Record<string, string>,
     }
     req.setNoDelay(true);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (mayRetry && !answered && !signal.aborted && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-        postOnce(urlStr, data, headers, signal, tls, false).then(resolve, reject);
+      if (!answered && !signal.aborted && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        postOnce(urlStr, data, headers, signal, tls).then(resolve, reject);
         return;
       }
       if (signal.aborted) reject(new UpstreamFailure('Timeout', 'no response before the first-token timeout'));
