@@ -84,6 +84,22 @@ describe('ModelServer controller (test kit)', () => {
     expect(run.status).toMatchObject({ node: 'chief-horse', readyReplicas: 1, replicas: 1 });
   });
 
+  it('takes a server that does not answer just after its Deployment became available as still starting (its Service endpoints follow the pod), not as a failure', async () => {
+    const ms = server();
+    const dep = availableDeployment(ms);
+    // Available 2 s ago; the API server's service proxy answers 503 until the Service has the pod as an endpoint.
+    const justNow = { ...dep, status: { ...dep.status, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastTransitionTime: new Date(NOW.getTime() - 2_000).toISOString() }] } };
+    const run = await reconcileOnce(ctl(async () => { throw new Error('Error 503: no endpoints available for service "ollama"'); }), { object: ms, cache: [gpuNode, justNow], now: NOW });
+    expect(run.thrown).toBeUndefined();
+    expect(run.result.outcome).toEqual({ kind: 'progressing', reason: 'WaitingForServer', message: 'waiting for the ollama API to answer (Deployment available 2 s ago): Error 503: no endpoints available for service "ollama"' });
+    expect(run.result.requeueAfterMs).toBeGreaterThan(0);
+    expect(conditions(run.status)).toEqual(['Ready=Unknown:WaitingForServer', 'Reconciling=True:WaitingForServer', 'Scheduled=True:Placed', 'ModelsReady=Unknown:WaitingForServer']);
+    // Past the grace period the same answer is a failure, as above.
+    const longAgo = { ...justNow, status: { ...justNow.status, conditions: [{ ...justNow.status.conditions[0], lastTransitionTime: new Date(NOW.getTime() - 120_000).toISOString() }] } };
+    const later = await reconcileOnce(ctl(async () => { throw new Error('Error 503'); }), { object: ms, cache: [gpuNode, longAgo], now: NOW });
+    expect(later.result.outcome).toMatchObject({ kind: 'failed', reason: 'ServerUnreachable' });
+  });
+
   it('is Ready with its endpoint once every model is present, and rechecks later', async () => {
     const ms = server();
     const run = await reconcileOnce(ctl(async () => [{ name: 'llama3.1:8b' }]), { object: ms, cache: [gpuNode, availableDeployment(ms)], now: NOW });

@@ -9,7 +9,7 @@ import { modelStatuses, planModels, type PresentModel } from './models.js';
 import { scoreNodes } from './placement.js';
 import { PullManager, errorText } from './pulls.js';
 import { serverApi, type ServerApi } from './serverapi.js';
-import { MODELS_READY, SCHEDULED, deploymentAvailable, modelsVerdict } from './status.js';
+import { MODELS_READY, SCHEDULED, SERVER_START_GRACE_MS, availableForMs, deploymentAvailable, modelsVerdict } from './status.js';
 import { DEPLOYMENTS, MODELSERVERS, type ModelServer, NODES, PVCS, SERVICES, replicasOf, runtimeOf } from './types.js';
 import { NODE_FIELDS } from './cache-fields.js';
 
@@ -148,6 +148,13 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     try {
       present = await server.list();
     } catch (err) {
+      const since = availableForMs(dep as Parameters<typeof availableForMs>[0], ctx.now().getTime());
+      if (since !== undefined && since < SERVER_START_GRACE_MS) {
+        // Just rolled out: the Service may not list the pod yet (SERVER_START_GRACE_MS). Progress, no Warning.
+        const message = `waiting for the ${runtimeOf(spec)} API to answer (Deployment available ${Math.round(since / 1000)} s ago): ${errorText(err)}`;
+        ctx.setCondition({ type: MODELS_READY, status: 'Unknown', reason: 'WaitingForServer', message });
+        return { outcome: { kind: 'progressing', reason: 'WaitingForServer', message }, requeueAfterMs: 1_000 };
+      }
       const message = `cannot reach the ${runtimeOf(spec)} API: ${errorText(err)}`;
       ctx.setCondition({ type: MODELS_READY, status: 'Unknown', reason: 'ServerUnreachable', message });
       throw new TransientError('ServerUnreachable', message);

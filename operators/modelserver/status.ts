@@ -65,6 +65,22 @@ export function modelsVerdict(plan: ModelPlan, pull: (name: string) => PullState
 
 const short = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
 
+/**
+ * How long after its Deployment became available a server that does not answer is still taken to
+ * be starting: a Service gets the ready pod as an endpoint only after the EndpointSlice controller
+ * has seen it (until then the API server's service proxy answers 503 and cluster DNS leads nowhere),
+ * which on a loaded cluster takes seconds. Past it, not answering is a failure (ServerUnreachable).
+ */
+export const SERVER_START_GRACE_MS = 30_000;
+
+/** Milliseconds since the Deployment's Available condition turned True, or undefined when it is not True (or has no time). */
+export function availableForMs(dep: { status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } } | undefined, nowMs: number): number | undefined {
+  const c = dep?.status?.conditions?.find((x) => x.type === 'Available');
+  if (c?.status !== 'True' || !c.lastTransitionTime) return undefined;
+  const t = Date.parse(c.lastTransitionTime);
+  return Number.isNaN(t) ? undefined : Math.max(0, nowMs - t);
+}
+
 /** Whether a Deployment has rolled out its current generation with at least one available pod. */
 export function deploymentAvailable(dep: { metadata?: { generation?: number }; spec?: { replicas?: number }; status?: Record<string, number | undefined> } | undefined): { available: boolean; ready: number; replicas: number; message: string } {
   const want = dep?.spec?.replicas ?? 1;
