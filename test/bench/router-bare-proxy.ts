@@ -9,8 +9,8 @@ const upstream = new URL(process.env.UPSTREAM ?? '');
 // The router's upstream pool settings (operators/router/providers/http.ts), so that neither side's connection reuse differs.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' });
 // A kept-alive connection the fake closed as idle just as it was reused resets before any answer:
-// that request is sent once more on a new connection, as the router does (providers/http.ts), so
-// that neither side of the comparison fails on that race. The request is piped; its chunks are
+// that request is sent again while the reset connection was a pooled one, as the router does
+// (providers/http.ts), so that neither side of the comparison fails on that race. The request is piped; its chunks are
 // also kept for that case.
 function forward(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer[], retry: boolean): void {
   let answered = false;
@@ -21,7 +21,7 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, body: Buff
   });
   up.setNoDelay(true);
   up.on('error', (err: NodeJS.ErrnoException) => {
-    if (!retry && !answered && up.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+    if (!answered && up.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
       const again = () => forward(req, res, body, true);
       if (req.complete) again();
       else req.once('end', again);

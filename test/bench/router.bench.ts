@@ -78,9 +78,10 @@ interface Sample { totalMs: number; ttftMs: number; chunks: number }
  * One streamed chat: time to the first token-bearing chunk and to the end. A pooled connection the
  * server closed as idle just as it was reused (the fake Ollama closes idle ones after 5 s, and a
  * row of the other sides takes longer under load) resets before any answer: that chat is sent
- * once more, as the router and the bare proxy do upstream.
+ * again while the reset connection was a pooled one, as the router and the bare proxy do upstream
+ * (connections idle since the same row close together, so the next pooled one may be reset too).
  */
-function stream(url: string, token: string | undefined, model: string, mayRetry = true): Promise<Sample> {
+function stream(url: string, token: string | undefined, model: string): Promise<Sample> {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Write two sentences about homelabs.' }], stream: true, options: { num_predict: 64 } });
   const u = new URL(`${url}/api/chat`);
   return new Promise((resolve, reject) => {
@@ -116,7 +117,7 @@ function stream(url: string, token: string | undefined, model: string, mayRetry 
     });
     req.setNoDelay(true);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (mayRetry && req.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) stream(url, token, model, false).then(resolve, reject);
+      if (req.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) stream(url, token, model).then(resolve, reject);
       else reject(err);
     });
     req.end(body);
