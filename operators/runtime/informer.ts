@@ -68,7 +68,7 @@ export class Informer {
   }
 
   list(namespace?: string): KubeObject[] {
-    return [...this.cache.values(namespace)];
+    return this.cache.list(namespace);
   }
 
   hasSynced(): boolean {

@@ -19,6 +19,9 @@ describe('ObjectCache', () => {
     expect([...c.values('x')].map((o) => o.metadata?.name).sort()).toEqual(['a', 'b']);
     expect([...c.values()].length).toBe(4);
     expect([...c.values('none')]).toEqual([]);
+    expect(c.list('x').map((o) => o.metadata?.name).sort()).toEqual(['a', 'b']);
+    expect(c.list().length).toBe(4);
+    expect(c.list('none')).toEqual([]);
   });
 
   it('deletes and forgets empty namespaces', () => {

@@ -59,6 +59,21 @@ export class ObjectCache {
     for (const names of this.byNamespace.values()) yield* names.values();
   }
 
+  /**
+   * Every object, or those of one namespace, as a new array: built with plain loops, not the
+   * generator above (ModelServer placement lists every server on every reconcile).
+   */
+  list(namespace?: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    if (namespace !== undefined) {
+      const names = this.byNamespace.get(namespace);
+      if (names) for (const obj of names.values()) out.push(obj);
+      return out;
+    }
+    for (const names of this.byNamespace.values()) for (const obj of names.values()) out.push(obj);
+    return out;
+  }
+
   clear(): void {
     this.byNamespace.clear();
     this.count = 0;
