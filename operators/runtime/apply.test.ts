@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPLIED_HASH_ANNOTATION, applyFailure, compactChild, controllerOwnerKey, controllerReference, desiredHash, upToDate } from './apply.js';
+import { APPLIED_HASH_ANNOTATION, applyFailure, canonicalJson, compactChild, controllerOwnerKey, controllerReference, desiredHash, upToDate } from './apply.js';
 import { primaryChanged } from './runtime.js';
 import { KubeApiError, type ResourceRef } from './kube.js';
 import { TerminalError } from './outcome.js';
@@ -32,6 +32,12 @@ describe('applied hash and compact children', () => {
     expect(desiredHash(reordered)).toBe(desiredHash(desired));
     expect(desiredHash({ ...desired, spec: { ports: [{ port: 81 }] } })).not.toBe(desiredHash(desired));
     expect(desiredHash({ ...desired, metadata: { ...desired.metadata, annotations: { [APPLIED_HASH_ANNOTATION]: 'x' } } })).toBe(desiredHash(desired));
+  });
+
+  it('keeps the canonical form and the hash children already carry (a change would re-apply every child after an upgrade)', () => {
+    const sample = { b: [1, undefined, 'x', null, { z: 1, a: [true, false] }], a: { y: undefined, x: '"q"\n', 'k"ey': 2.5 }, n: null, e: {}, ea: [], d: 0, u: undefined };
+    expect(canonicalJson(sample)).toBe('{"a":{"k\\"ey":2.5,"x":"\\"q\\"\\n"},"b":[1,,"x",null,{"a":[true,false],"z":1}],"d":0,"e":{},"ea":[],"n":null}');
+    expect(desiredHash({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'n', labels: { b: '1', a: '2' } }, spec: { ports: [{ port: 80, name: 'http' }] } })).toBe('a0a9d71da18f85a97511');
   });
 
   it('is up to date only when the hash and the controller reference match and nobody changed the spec', () => {

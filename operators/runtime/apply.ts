@@ -34,12 +34,34 @@ export function controllerOwnerKey(obj: KubeObject, ownerApiVersion: string, own
  */
 export const APPLIED_HASH_ANNOTATION = 'agentlab.dev/applied-hash';
 
-/** JSON with object keys sorted, so equal objects serialise identically. */
+/**
+ * JSON with object keys sorted, so equal objects serialise identically. Built by appending to one
+ * string (every reconcile hashes each child: the former map/filter/join version was a visible
+ * share of the ModelServer operator's CPU); the output is unchanged, since children carry its
+ * hash (an undefined array element gives an empty slot, as join gave).
+ */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ',';
+      s += canonicalJson(v[i]) ?? '';
+    }
+    return `${s}]`;
+  }
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    const keys = Object.keys(o).sort();
+    let s = '{';
+    let first = true;
+    for (const k of keys) {
+      const x = o[k];
+      if (x === undefined) continue;
+      if (!first) s += ',';
+      first = false;
+      s += `${JSON.stringify(k)}:${canonicalJson(x)}`;
+    }
+    return `${s}}`;
   }
   return JSON.stringify(v);
 }
