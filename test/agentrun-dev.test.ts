@@ -102,8 +102,14 @@ describe('npm start: the triage example runs end to end once approved', () => {
       return (r.status?.usage?.totalTokens ?? 0) > 0 ? r : undefined;
     }, { timeoutMs: 120_000, intervalMs: 1000, what: `${RUN}'s usage from the router` });
     expect(run.status?.usage).toMatchObject({ provider: 'local-llama', toolCalls: 2, toolErrors: 1 });
-    const table = await runKubectl(target, ['-n', NS, 'get', 'agentrun', RUN]);
-    expect(table.stdout).toMatch(new RegExp(`${RUN}\\s+Succeeded\\s+default\\s+${run.status!.usage!.totalTokens}\\s`));
+    // status.usage follows the router's flushes, late ones included: the table is compared with
+    // the status read right after it, until no flush lands between the two reads.
+    const seen = await waitFor(async () => {
+      const table = await runKubectl(target, ['-n', NS, 'get', 'agentrun', RUN]);
+      const tokens = (await getRun(RUN)).status?.usage?.totalTokens;
+      return table.stdout.includes(`${RUN} `) && new RegExp(`${RUN}\\s+Succeeded\\s+default\\s+${tokens}\\s`).test(table.stdout) ? { table: table.stdout, tokens } : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 1000, what: `kubectl get agentrun ${RUN} to show the status.usage read with it` });
+    expect(seen.tokens).toBeGreaterThan(0);
   }, 150_000);
 
   it('offers the github triage example its github tool: it waits for a person\'s approval, not Stalled', async () => {
