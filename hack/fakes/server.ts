@@ -28,6 +28,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   body: string;
   at: Date;
+  /** When the server began its answer (status line and headers); unset while it has sent nothing. */
+  answeredAt?: Date;
 }
 
 export interface FakeServer {
@@ -130,14 +132,22 @@ export async function startFakeHttpServer(opts: FakeServerOptions): Promise<Fake
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake.invalid');
       const raw = Buffer.concat(chunks).toString('utf8');
-      requests.push({
+      const recorded: RecordedRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         headers: flattenHeaders(req.headers),
         body: raw,
         at: new Date(),
-      });
+      };
+      requests.push(recorded);
+      // Every answer starts with writeHead (an implicit header from write/end calls it too), so
+      // tests can tell whether a client gave up before the server had sent anything.
+      const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => http.ServerResponse;
+      res.writeHead = ((...a: unknown[]) => {
+        recorded.answeredAt ??= new Date();
+        return writeHead(...a);
+      }) as typeof res.writeHead;
       res.on('close', () =>
         opts.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, status: res.statusCode, ms: Date.now() - started, remote: remoteOf(req.socket) }),
       );

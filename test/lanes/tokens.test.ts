@@ -14,14 +14,15 @@ afterAll(async () => {
 
 const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: false };
 
-/** Polls every 10 ms until the router refuses the token; returns how long that took. */
-async function msUntilRefused(token: string, since: number): Promise<number> {
-  for (;;) {
-    const r = await f.post('/api/chat', token, body);
-    if (r.status === 401) return Date.now() - since;
-    if (Date.now() - since > 5000) throw new Error(`still ${r.status} after 5 s`);
-    await new Promise((res) => setTimeout(res, 10));
-  }
+/**
+ * Waits until the router has applied a change to the token Secrets of `namespace`: a token made
+ * after the change, in the same namespace, is accepted. The router reads token Secrets through one
+ * watch (no resync, no polling), whose events come in resourceVersion order, so by then the earlier
+ * change is in its token index. (How soon after the write that is, is a speed figure.)
+ */
+async function routerSawChangesBefore(namespace: string, marker: string): Promise<void> {
+  const { token } = await f.issueToken(namespace, marker);
+  await cluster.waitFor(async () => (await f.post('/api/chat', token, body)).status === 200, { what: `the router to accept token ${marker}, made after the change`, timeoutMs: 30_000 });
 }
 
 describe('router identity', () => {
@@ -35,28 +36,33 @@ describe('router identity', () => {
     expect(f.ollama.requests.filter((r) => r.path === '/api/chat')).toHaveLength(0);
   });
 
-  it('refuses a revoked token within a second', async () => {
+  it('refuses a revoked token as soon as its watch has delivered the revocation', async () => {
     const { token, secret } = await f.issueToken(f.ns.private, 'run-revoke');
     await cluster.waitFor(async () => (await f.post('/api/chat', token, body)).status === 200, { what: 'token accepted' });
-    const t0 = Date.now();
     await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${f.ns.private}/secrets/${secret}`, contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'agentlab.dev/revoked': 'true' } } } });
-    expect(await msUntilRefused(token, t0)).toBeLessThan(1000);
+    await routerSawChangesBefore(f.ns.private, 'run-revoke-after');
     const r = await f.post('/api/chat', token, body);
+    expect(r.status).toBe(401);
     expect(((await r.json()) as { error: string }).error).toContain('was revoked');
   });
 
-  it('refuses a token within a second of its Secret being deleted', async () => {
+  it('refuses a token as soon as its watch has delivered the deletion of its Secret', async () => {
     const { token, secret } = await f.issueToken(f.ns.enterprise, 'run-delete');
     await cluster.waitFor(async () => (await f.post('/api/chat', token, body)).status === 200, { what: 'token accepted' });
-    const t0 = Date.now();
     await cluster.request({ method: 'DELETE', path: `/api/v1/namespaces/${f.ns.enterprise}/secrets/${secret}` });
-    expect(await msUntilRefused(token, t0)).toBeLessThan(1000);
+    await routerSawChangesBefore(f.ns.enterprise, 'run-delete-after');
+    expect((await f.post('/api/chat', token, body)).status).toBe(401);
   });
 
   it('refuses an expired token', async () => {
-    const { token } = await f.issueToken(f.ns.private, 'run-expired', { 'agentlab.dev/expires-at': new Date(Date.now() + 1500).toISOString() });
+    // Far enough ahead that the router has the token before it expires, even on a loaded machine.
+    const { token } = await f.issueToken(f.ns.private, 'run-expired', { 'agentlab.dev/expires-at': new Date(Date.now() + 10_000).toISOString() });
     await cluster.waitFor(async () => (await f.post('/api/chat', token, body)).status === 200, { what: 'token accepted' });
-    await cluster.waitFor(async () => (await f.post('/api/chat', token, body)).status === 401, { what: 'expiry', timeoutMs: 5000 });
+    const refused = await cluster.waitFor(async () => {
+      const r = await f.post('/api/chat', token, body);
+      return r.status === 401 ? r : undefined;
+    }, { what: 'expiry', timeoutMs: 40_000 });
+    expect(((await refused.json()) as { error: string }).error).toContain('has expired');
   });
 
   it('refuses a run issued for another lane than its namespace is in', async () => {
