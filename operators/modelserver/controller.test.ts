@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TerminalError, TransientError } from '../runtime/outcome.js';
+import type { CacheReader } from '../runtime/controller.js';
+import type { KubeObject, ResourceRef } from '../runtime/kube.js';
 import type { ServiceAccess } from '../runtime/service-access.js';
 import { reconcileOnce } from '../runtime/test-kit.js';
 import { controller, modelServerController } from './controller.js';
@@ -115,5 +117,37 @@ describe('ModelServer controller (test kit)', () => {
     const run = await reconcileOnce(controller({ serviceAccess: access }), { object: ms, cache: [gpuNode, availableDeployment(ms)], now: NOW });
     expect(asked).toEqual(['ai/ollama']);
     expect(run.result.outcome).toMatchObject({ kind: 'failed', reason: 'ServerUnreachable' });
+  });
+});
+
+describe('ModelServer controller: which server changes requeue servers waiting for a node', () => {
+  const waiting = { ...server({}, { conditions: [{ type: 'Scheduled', status: 'False', reason: 'Unschedulable', message: 'needs 1 GPU', lastTransitionTime: NOW.toISOString() }] }), metadata: { name: 'waiting', namespace: 'ai', uid: 'w-uid', generation: 1 } };
+  const cache: CacheReader = {
+    get: () => undefined,
+    list: <T extends KubeObject>(r: ResourceRef) => (r.plural === 'modelservers' ? [waiting] : []) as unknown as T[],
+  };
+  const serverWatch = ctl().watches!.find((w) => w.resource.plural === 'modelservers')!;
+  const named = (name: string, spec: Partial<ModelServer['spec']>, status?: ModelServer['status']): ModelServer => ({ ...server(spec, status), metadata: { name, namespace: 'ai', uid: `${name}-uid`, generation: 1 } });
+
+  it('a server being placed frees nothing, so the waiting ones are not queued again', () => {
+    const before = named('new', {});
+    const placed = named('new', {}, { node: 'chief-horse' });
+    expect(serverWatch.predicate!(before, placed)).toBe(true);
+    expect(serverWatch.map(placed, cache, before)).toEqual([]);
+  });
+
+  it('a placed server that claims neither GPUs nor memory frees nothing when it moves or goes', () => {
+    const cpu = named('cpu', { gpu: undefined }, { node: 'chief-horse' });
+    expect(serverWatch.map({ ...cpu, status: { node: 'still-fawn' } }, cache, cpu)).toEqual([]);
+    expect(serverWatch.map(cpu, cache)).toEqual([]);
+  });
+
+  it('a server that held a GPU or memory queues the waiting ones when it moves, stops or is deleted', () => {
+    const gpu = named('gpu', {}, { node: 'chief-horse' });
+    expect(serverWatch.map({ ...gpu, status: { node: 'still-fawn' } }, cache, gpu)).toEqual(['ai/waiting']);
+    expect(serverWatch.map({ ...gpu, spec: { ...gpu.spec, replicas: 0 } }, cache, gpu)).toEqual(['ai/waiting']);
+    expect(serverWatch.map(gpu, cache)).toEqual(['ai/waiting']);
+    const memory = named('mem', { gpu: undefined, resources: { requests: { memory: '8Gi' } } }, { node: 'pumped-piglet' });
+    expect(serverWatch.map(memory, cache)).toEqual(['ai/waiting']);
   });
 });

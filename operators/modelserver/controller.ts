@@ -6,7 +6,7 @@ import { parseQuantity } from '../runtime/quantity.js';
 import { kubeServiceAccess, type ServiceAccess } from '../runtime/service-access.js';
 import { desiredDeployment, desiredPVC, desiredService, deploymentName, endpointOf, pvcName, SERVER_LABEL } from './desired.js';
 import { modelStatuses, planModels, type PresentModel } from './models.js';
-import { scoreNodes } from './placement.js';
+import { claimOf, scoreNodes } from './placement.js';
 import { PullManager, errorText } from './pulls.js';
 import { serverApi, type ServerApi } from './serverapi.js';
 import { MODELS_READY, SCHEDULED, SERVER_START_GRACE_MS, availableForMs, deploymentAvailable, modelsVerdict } from './status.js';
@@ -211,10 +211,12 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
     owns: [PVCS, SERVICES, DEPLOYMENTS],
     watches: [
       { resource: NODES, unrestricted: true, fields: NODE_FIELDS, map: (_n, cache) => unscheduledKeys(cache), predicate: nodeCapacityChanged },
-      // Only a server that holds (or held) a node can free capacity; a new one cannot.
+      // Only a server that held a claim (GPUs or memory on a node) can free capacity: one being
+      // placed, or one that claims nothing, cannot. Without an update's old object (a deletion),
+      // the object's own claim is what goes.
       {
         resource: MODELSERVERS, predicate: claimChanged,
-        map: (s, cache, old) => ((s as ModelServer).status?.node || (old as ModelServer | undefined)?.status?.node ? unscheduledKeys(cache) : []),
+        map: (s, cache, old) => (claimOf((old ?? s) as ModelServer) ? unscheduledKeys(cache) : []),
       },
     ],
     maxConcurrentReconciles: 16,

@@ -36,11 +36,13 @@ export const APPLIED_HASH_ANNOTATION = 'agentlab.dev/applied-hash';
 
 /**
  * JSON with object keys sorted, so equal objects serialise identically. Built by appending to one
- * string (every reconcile hashes each child: the former map/filter/join version was a visible
- * share of the ModelServer operator's CPU); the output is unchanged, since children carry its
- * hash (an undefined array element gives an empty slot, as join gave).
+ * string, with each key's JSON form remembered (the same few hundred field names recur in every
+ * child; the former map/filter/join version, then JSON.stringify of each key, were a visible share
+ * of the ModelServer operator's CPU). The output is unchanged, since children carry its hash (an
+ * undefined array element gives an empty slot, as join gave).
  */
 export function canonicalJson(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
   if (Array.isArray(v)) {
     let s = '[';
     for (let i = 0; i < v.length; i++) {
@@ -49,21 +51,33 @@ export function canonicalJson(v: unknown): string {
     }
     return `${s}]`;
   }
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).sort();
-    let s = '{';
-    let first = true;
-    for (const k of keys) {
-      const x = o[k];
-      if (x === undefined) continue;
-      if (!first) s += ',';
-      first = false;
-      s += `${JSON.stringify(k)}:${canonicalJson(x)}`;
-    }
-    return `${s}}`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined) continue;
+    if (!first) s += ',';
+    first = false;
+    s += quotedKey(k);
+    s += ':';
+    s += canonicalJson(x);
   }
-  return JSON.stringify(v);
+  return `${s}}`;
+}
+
+/** Keys' JSON forms, bounded: keys that come from user data (labels, annotations) stop being added. */
+const QUOTED_KEYS = new Map<string, string>();
+const QUOTED_KEYS_MAX = 10_000;
+
+function quotedKey(k: string): string {
+  let q = QUOTED_KEYS.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (QUOTED_KEYS.size < QUOTED_KEYS_MAX) QUOTED_KEYS.set(k, q);
+  }
+  return q;
 }
 
 /** Hash of a desired object (its applied-hash annotation excluded). */

@@ -113,6 +113,8 @@ export class KubeClient {
   private auth?: { at: number; opts: https.RequestOptions };
   private authRefresh?: Promise<https.RequestOptions>;
   private readonly kc: KubeConfig;
+  /** The server URL without a trailing slash, to which request paths are appended. */
+  private readonly base: string;
 
   /** Called for every response (metrics: rest_client_requests_total). */
   onResponse?: (method: string, code: number) => void;
@@ -125,15 +127,29 @@ export class KubeClient {
     this.kc = kc;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.server = new URL(cluster.server);
+    this.base = this.server.toString().replace(/\/$/, '');
     const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
     this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
   }
 
-  /** Low-level request: resolves with the raw response; the caller consumes the body. */
-  async raw(path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
+  /**
+   * Low-level request: resolves with the raw response; the caller consumes the body.
+   * `onRequest` sees the request once it is sent (KubeClient.request arms its deadline there).
+   */
+  async raw(path: string, opts: RequestOptions = {}, onRequest?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
     const method = opts.method ?? 'GET';
-    const url = new URL(this.server.toString().replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    let target = this.base + path;
+    if (opts.query) {
+      // Built once: URL.searchParams.set re-serialises the whole URL on every call.
+      const params = new URLSearchParams();
+      for (const k in opts.query) {
+        const v = opts.query[k];
+        if (v !== undefined) params.append(k, String(v));
+      }
+      const qs = params.toString();
+      if (qs) target += `?${qs}`;
+    }
+    const url = new URL(target);
     const auth = await this.credentials();
     const reqOpts: https.RequestOptions = { ...auth, method, headers: { ...auth.headers, Accept: 'application/json', ...opts.headers } };
     let payload: Buffer | undefined;
@@ -146,11 +162,12 @@ export class KubeClient {
     else this.counter.writes++;
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...reqOpts, agent: this.agent, signal: opts.signal }, (res) => {
+      const req = mod.request(url, { ...reqOpts, agent: this.agent, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
         this.onResponse?.(method, res.statusCode ?? 0);
         resolve(res);
       });
       req.on('error', reject);
+      onRequest?.(req);
       if (payload) req.write(payload);
       req.end();
     });
@@ -181,16 +198,27 @@ export class KubeClient {
 
   /** JSON request: resolves with the decoded body, rejects with KubeApiError on a non-2xx status. */
   async request<T = unknown>(path: string, opts: RequestOptions = {}): Promise<T> {
-    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    // The deadline is one timer that destroys the request: AbortSignal.timeout, AbortSignal.any and
+    // the abort listener http.request adds for a signal were ~4 % of the ModelServer operator's
+    // CPU in a 1,000-object burst (--cpu-prof).
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     let res: http.IncomingMessage;
     let text: string;
     try {
-      res = await this.raw(path, { ...opts, signal });
+      res = await this.raw(path, opts, (req) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          req.destroy(new Error('request deadline'));
+        }, this.requestTimeoutMs);
+        timer.unref();
+      });
       text = await readBody(res);
     } catch (err) {
-      if (!deadline.aborted) throw err;
+      if (!timedOut) throw err;
       throw new Error(`${opts.method ?? 'GET'} ${path}: no answer from the API server ${this.server.origin} within ${this.requestTimeoutMs / 1000} s`);
+    } finally {
+      clearTimeout(timer);
     }
     const code = res.statusCode ?? 0;
     if (code < 200 || code >= 300) {
