@@ -184,9 +184,9 @@ describe('runAgentLoop', () => {
         return new Promise(() => {});
       },
     };
-    const started = Date.now();
+    // The tool never returns, so any result means the loop did not wait for it; Cancelled (not
+    // Timeout) that the grace period ended it, not the run's time limit (an order, not a time).
     const result = await runAgentLoop({ model, tools: stuck, systemPrompt: 's', task: 't', limits: { maxTurns: 10, maxTokens: 1000, timeoutMs: 10_000 }, cancel: cancel.signal, cancelGraceMs: 100, emit: () => {} });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(result).toMatchObject({ outcome: 'Failed', reason: 'Cancelled', turns: 1, toolCalls: 1 });
   });
 
