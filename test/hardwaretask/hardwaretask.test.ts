@@ -224,7 +224,7 @@ describe('HardwareTask', () => {
       await cluster.kubectl(['delete', 'storageclass/zfs-tank', 'pv/chief-horse-model-cache', `clusterrolebinding/${rbacName}`, `clusterrole/${rbacName}`, '--ignore-not-found', '--wait=false'], { allowFailure: true });
     }
     expect(step(t, 'procure-disk')).toMatchObject({ completedBy: tech, notes: 'WD-NEWDISK in bay 3' });
-  });
+  }, 180_000); // 19 s in a clean-clone CI run; its waits alone add up to more than 60 s
 
   it('stalls a hostAccess step in a namespace that forbids privileged pods, naming the label, and creates no pod', async () => {
     await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'probe', namespace: restricted },

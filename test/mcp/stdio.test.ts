@@ -76,7 +76,7 @@ describe('agentlab mcp over stdio', () => {
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toContain('Tool apply_resource not found');
     await ro.close();
-  });
+  }, 120_000); // 14 s in a clean-clone CI run
 
   it('lists with printer columns and paginates with limit and continue', async () => {
     for (const i of [1, 2, 3]) await cluster.applyYaml(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `page-${i}`, labels: { page: 'yes' } }, data: { i: String(i) } }), { namespace: ns });
@@ -342,7 +342,7 @@ describe('agentlab mcp over stdio', () => {
     expect(forbidden.isError).toBe(true);
     expect(textOf(forbidden)).toMatch(/^forbidden by the cluster's RBAC \(403\)/);
     await asAlice.close();
-  });
+  }, 180_000); // 46 s in a clean-clone CI run: four MCP processes, an operator, 30 s waits
 
   it('never returns Secret data', async () => {
     const value = `sk-test-${id}-do-not-leak`;
