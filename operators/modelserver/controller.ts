@@ -1,5 +1,6 @@
 import type { ControllerDeps } from '../manager.js';
-import type { Controller, ReconcileContext, CacheReader } from '../runtime/controller.js';
+import { byIndex } from '../runtime/cache-index.js';
+import type { CacheIndex, Controller, ReconcileContext, CacheReader } from '../runtime/controller.js';
 import type { KubeObject } from '../runtime/kube.js';
 import { TerminalError, TransientError, type ReconcileResult } from '../runtime/outcome.js';
 import { parseQuantity } from '../runtime/quantity.js';
@@ -38,11 +39,26 @@ export function validateSpec(ms: ModelServer): void {
 const isWaitingForNode = (ms: ModelServer): boolean =>
   ms.status?.conditions?.some((c) => c.type === SCHEDULED && c.status === 'False') === true && replicasOf(ms.spec) > 0;
 
+/**
+ * Servers waiting for a node, and servers holding GPUs or memory by node: each reconcile and each
+ * change that could free capacity reads these few instead of scanning every server (a 1,000-server
+ * burst scanned all of them once per reconcile and once per status write).
+ */
+export const WAITING_FOR_NODE: CacheIndex = {
+  resource: MODELSERVERS,
+  values: (s) => (isWaitingForNode(s as ModelServer) && !s.metadata?.deletionTimestamp ? ['waiting'] : []),
+};
+export const CLAIMS_BY_NODE: CacheIndex = {
+  resource: MODELSERVERS,
+  values: (s) => {
+    const claim = claimOf(s as ModelServer);
+    return claim ? [claim.node] : [];
+  },
+};
+
 /** Keys of servers waiting for a node: any change that could free capacity requeues them. */
 function unscheduledKeys(cache: CacheReader): string[] {
-  return cache.list<ModelServer>(MODELSERVERS)
-    .filter((s) => isWaitingForNode(s) && !s.metadata?.deletionTimestamp)
-    .map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`);
+  return byIndex<ModelServer>(cache, WAITING_FOR_NODE, 'waiting').map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`);
 }
 
 type NodeObj = KubeObject & { spec?: { unschedulable?: boolean }; status?: { allocatable?: unknown; conditions?: { type: string; status: string }[] } };
@@ -107,7 +123,9 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
 
     let node = prev.node;
     if (replicas > 0) {
-      const decision = scoreNodes({ server: ms, nodes: ctx.cache.list(NODES), servers: ctx.cache.list<ModelServer>(MODELSERVERS) });
+      const nodes = ctx.cache.list(NODES);
+      const servers = nodes.flatMap((n) => byIndex<ModelServer>(ctx.cache, CLAIMS_BY_NODE, n.metadata?.name ?? ''));
+      const decision = scoreNodes({ server: ms, nodes, servers });
       if (!decision.node) {
         const suggestion = decision.suggestion ?? `needs ${decision.needs}`;
         delete status.node;
@@ -219,6 +237,7 @@ export function modelServerController(opts: ModelServerControllerOptions = {}): 
         map: (s, cache, old) => (claimOf((old ?? s) as ModelServer) ? unscheduledKeys(cache) : []),
       },
     ],
+    indexes: [WAITING_FOR_NODE, CLAIMS_BY_NODE],
     maxConcurrentReconciles: 16,
     start(handle) {
       pulls = new PullManager({ log: handle.log, notify: (key) => handle.enqueue(key) });

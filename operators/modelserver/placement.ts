@@ -98,7 +98,10 @@ function factsOf(node: NodeLike, claims: Claim[]): NodeFacts {
 export interface PlacementInput {
   server: ModelServer;
   nodes: KubeObject[];
-  /** Every ModelServer in the cluster (the server itself is skipped by key). */
+  /**
+   * At least every ModelServer holding GPUs or memory on one of `nodes` (the controller passes
+   * those, from its index); others claim nothing and are skipped, as is the server itself (by key).
+   */
   servers: ModelServer[];
 }
 

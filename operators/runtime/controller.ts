@@ -9,6 +9,22 @@ import type { ReconcileResult } from './outcome.js';
 export interface CacheReader {
   get<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string | undefined, name: string): T | undefined;
   list<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace?: string): T[];
+  /**
+   * The cached objects a declared index (Controller.indexes) files under `value`. Read it through
+   * cache-index.ts `byIndex`, which answers the same from a reader without indexes.
+   */
+  byIndex?<T extends KubeObject = KubeObject>(index: CacheIndex, value: string): T[];
+}
+
+/**
+ * A secondary index of a cached kind (client-go's Indexer), for a controller that would otherwise
+ * scan every object of the kind on each reconcile or event. Declared in Controller.indexes; the
+ * runtime keeps it up to date as the informer stores and removes objects.
+ */
+export interface CacheIndex {
+  resource: ResourceRef;
+  /** The values an object is filed under (none: not in the index); reads only cached fields. Pure. */
+  values(obj: KubeObject): string[];
 }
 
 /** Requeues objects of a controller's kind when an object of another kind changes. */
@@ -77,6 +93,8 @@ export interface Controller<T extends KubeObject = KubeObject> {
   /** Kinds of children it creates with ctx.apply; their changes requeue the controller owner. */
   owns?: ResourceRef[];
   watches?: WatchSpec[];
+  /** Indexes of cached kinds (each in for, owns or watches) it reads with cache-index.ts `byIndex`. */
+  indexes?: CacheIndex[];
   /**
    * Every field of its own kind that is read from the cache rather than from `ctx.object` (watch
    * maps, lists of its kind, other controllers), beyond identity. When set, the informer of the

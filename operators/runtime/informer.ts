@@ -4,6 +4,7 @@ import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef, objec
 import { Backoff } from './backoff.js';
 import { stripForCache } from './cache-transform.js';
 import { ObjectCache } from './object-cache.js';
+import type { CacheIndex } from './controller.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler = (type: InformerEvent, obj: KubeObject, old?: KubeObject) => void;
@@ -69,6 +70,15 @@ export class Informer {
 
   list(namespace?: string): KubeObject[] {
     return this.cache.list(namespace);
+  }
+
+  /** Maintains a secondary index of the cache (Controller.indexes). */
+  addIndex(index: CacheIndex): void {
+    this.cache.addIndex(index);
+  }
+
+  byIndex(index: CacheIndex, value: string): KubeObject[] {
+    return this.cache.byIndex(index, value);
   }
 
   hasSynced(): boolean {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from './kube.js';
 import { ObjectCache } from './object-cache.js';
 
 const obj = (name: string, namespace?: string, rv = '1') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion: rv } });
@@ -31,5 +32,34 @@ describe('ObjectCache', () => {
     expect(c.delete('x', 'a')).toBeUndefined();
     expect(c.size).toBe(0);
     expect([...c.values()]).toEqual([]);
+  });
+
+  it('keeps a secondary index up to date as objects are stored, replaced, deleted and cleared', () => {
+    const c = new ObjectCache();
+    const labelled = (name: string, ns: string, node?: string, rv = '1'): KubeObject => {
+      const labels: Record<string, string> = node ? { node } : {};
+      return { ...obj(name, ns, rv), metadata: { ...obj(name, ns, rv).metadata, labels } };
+    };
+    c.set(labelled('before', 'x', 'n1'));
+    const byNode = { resource: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true }, values: (o: KubeObject) => (o.metadata?.labels?.node ? [o.metadata.labels.node] : []) };
+    c.addIndex(byNode);
+    const names = (node: string) => c.byIndex(byNode, node).map((o) => o.metadata?.name).sort();
+    expect(names('n1')).toEqual(['before']);
+    c.set(labelled('a', 'x', 'n1'));
+    c.set(labelled('b', 'y', 'n2'));
+    c.set(labelled('c', 'x'));
+    expect(names('n1')).toEqual(['a', 'before']);
+    expect(names('n2')).toEqual(['b']);
+    c.set(labelled('a', 'x', 'n2', '2'));
+    expect(names('n1')).toEqual(['before']);
+    expect(names('n2')).toEqual(['a', 'b']);
+    expect(c.byIndex(byNode, 'n2').find((o) => o.metadata?.name === 'a')?.metadata?.resourceVersion).toBe('2');
+    c.set(labelled('b', 'y', undefined, '2'));
+    expect(names('n2')).toEqual(['a']);
+    c.delete('x', 'a');
+    expect(names('n2')).toEqual([]);
+    c.clear();
+    expect(names('n1')).toEqual([]);
+    expect(() => c.byIndex({ ...byNode }, 'n1')).toThrow(/no such index on this cache of configmaps/);
   });
 });

@@ -1,3 +1,5 @@
+import { ObjectIndex } from './cache-index.js';
+import type { CacheIndex } from './controller.js';
 import type { KubeObject } from './kube.js';
 
 /**
@@ -8,6 +10,8 @@ import type { KubeObject } from './kube.js';
 export class ObjectCache {
   private readonly byNamespace = new Map<string, Map<string, KubeObject>>();
   private count = 0;
+  /** Secondary indexes (Controller.indexes), kept up to date by set, delete and clear. */
+  private readonly indexes = new Map<CacheIndex, ObjectIndex>();
 
   get size(): number {
     return this.count;
@@ -35,6 +39,7 @@ export class ObjectCache {
     if (old?.metadata?.name !== undefined && obj.metadata) obj.metadata.name = old.metadata.name;
     names.set(name, obj);
     if (!old) this.count++;
+    for (const ix of this.indexes.values()) ix.replaced(obj, old);
     return old;
   }
 
@@ -45,6 +50,7 @@ export class ObjectCache {
     if (!names || !old) return undefined;
     names.delete(name);
     this.count--;
+    for (const ix of this.indexes.values()) ix.replaced(undefined, old);
     if (names.size === 0) this.byNamespace.delete(ns);
     return old;
   }
@@ -77,5 +83,21 @@ export class ObjectCache {
   clear(): void {
     this.byNamespace.clear();
     this.count = 0;
+    for (const ix of this.indexes.values()) ix.clear();
+  }
+
+  /** Maintains `index` from now on (filled from what is cached already). */
+  addIndex(index: CacheIndex): void {
+    if (this.indexes.has(index)) return;
+    const ix = new ObjectIndex(index);
+    for (const names of this.byNamespace.values()) for (const obj of names.values()) ix.replaced(obj, undefined);
+    this.indexes.set(index, ix);
+  }
+
+  /** The objects `index` (added with addIndex) files under `value`. */
+  byIndex(index: CacheIndex, value: string): KubeObject[] {
+    const ix = this.indexes.get(index);
+    if (!ix) throw new Error(`no such index on this cache of ${index.resource.plural}: declare it in the controller's indexes`);
+    return ix.get(value);
   }
 }

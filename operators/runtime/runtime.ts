@@ -4,7 +4,7 @@ import { applyFailure, controllerOwnerKey, desiredChild, fieldManager, statusFie
 import { cacheTransform } from './cache-transform.js';
 import type { FieldShape } from './cache-projection.js';
 import { type Condition, READY, findCondition } from './conditions.js';
-import type { CacheReader, Controller, ReconcileContext } from './controller.js';
+import type { CacheIndex, CacheReader, Controller, ReconcileContext } from './controller.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerHandler } from './informer.js';
 import { type InformerRole, type InformerShape, informerShape, sameShape } from './informer-roles.js';
@@ -44,6 +44,8 @@ interface InformerSlot {
   /** Per registration, the fields it reads (undefined: whole objects). */
   fields: (FieldShape | undefined)[];
   handlers: InformerHandler[];
+  /** Secondary indexes controllers declared (Controller.indexes). */
+  indexes: CacheIndex[];
   informer?: Informer;
   shape?: InformerShape;
 }
@@ -103,7 +105,7 @@ export class Runtime implements CacheReader {
    */
   private informer(resource: ResourceRef, role: InformerRole, handler: InformerHandler, reads?: FieldShape): void {
     const id = resourceId(resource);
-    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), fields: [], handlers: [] };
+    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), fields: [], handlers: [], indexes: [] };
     const roles = new Set([...slot.roles, role]);
     const fields = [...slot.fields, reads];
     const shape = informerShape(resource, roles, this.o, fields);
@@ -117,6 +119,7 @@ export class Runtime implements CacheReader {
         transform: cacheTransform(shape),
       });
       for (const h of slot.handlers) slot.informer.addHandler(h);
+      for (const ix of slot.indexes) slot.informer.addIndex(ix);
       slot.shape = shape;
       if (this.started) slot.informer.start();
     }
@@ -154,6 +157,10 @@ export class Runtime implements CacheReader {
     return this.informerOf(resource).list(namespace) as T[];
   }
 
+  byIndex<T extends KubeObject = KubeObject>(index: CacheIndex, value: string): T[] {
+    return this.informerOf(index.resource).byIndex(index, value) as T[];
+  }
+
   /** Registers a controller: wires its informers and handlers; workers start with startControllers. */
   register(controller: Controller<KubeObject>): void {
     const runner = new ControllerRunner(this, controller, this.o, this.slots);
@@ -176,6 +183,12 @@ export class Runtime implements CacheReader {
         if (type === 'update' && old && (old === obj || (w.predicate ? !w.predicate(old, obj) : old.metadata?.resourceVersion === obj.metadata?.resourceVersion))) return;
         for (const key of w.map(obj, this, type === 'update' ? old : undefined)) runner.enqueue(key);
       }, w.fields);
+    }
+    for (const ix of controller.indexes ?? []) {
+      const slot = this.informerSlots.get(resourceId(ix.resource));
+      if (!slot?.informer) throw new Error(`controller ${controller.name}: index of ${ix.resource.plural}, which is not in its for, owns or watches`);
+      slot.indexes.push(ix);
+      slot.informer.addIndex(ix);
     }
   }
 
