@@ -18,7 +18,8 @@ import { type RuntimeChoice, runtimeClassNameOf, runtimeVerdict, type VmCluster 
 import { kubevirtRuns } from './kubevirt-run.js';
 import { acquireRunConfigMapSweep } from './run-configmap-sweep.js';
 import { watchRunUsage } from './usage-watch.js';
-import { resolveLane } from './lane.js';
+import { laneBinding, laneService } from './lane.js';
+import { readPrimary } from '../runtime/primary-cache.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
 import { agentLogReadable, type Ending, isFinished, midRunRefresh, podEnding, type PodObservation, stopVerdict } from './phase.js';
 import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, RUNTIME_CLASSES, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
@@ -28,7 +29,7 @@ import { usageStatus } from './status.js';
 import { createIssueTracker, type IssueTrackerFactory } from '../issues/index.js';
 import { DEFAULT_ISSUE_POLL_MS, issueSync } from './issue-sync.js';
 import { decidedMessage, ignoredSpecDecision, issueVerdict } from './issue-view.js';
-import { NAMESPACE_FIELDS } from './cache-fields.js';
+import { AGENTRUN_FIELDS, LANE_FIELDS, NAMESPACE_FIELDS } from './cache-fields.js';
 
 /** Pod logs are read up to this size (the transcript is cut below 1 MiB anyway). */
 export const LOG_LIMIT_BYTES = 1024 * 1024;
@@ -392,6 +393,8 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       refreshedAt.delete(key);
     },
     for: AGENTRUNS,
+    // Cached without its spec; each reconcile reads the run from the API server (cache-fields.ts).
+    cacheFields: AGENTRUN_FIELDS,
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
     // Like ModelServer's: a refresh of every running run shares these workers with new runs
     // (docs/benchmarks.md "AgentRun"); --max-concurrent-reconciles still caps the operator's total.
@@ -411,7 +414,7 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     watches: [
       // A namespace's labels decide its lane: runs waiting for one may now start.
       { resource: NAMESPACES, fields: NAMESPACE_FIELDS, map: (ns, cache) => pendingRunsIn(cache, ns.metadata!.name!), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) },
-      { resource: LANEPOLICIES, map: (_l, cache) => pendingRunsIn(cache), predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
+      { resource: LANEPOLICIES, fields: LANE_FIELDS, map: (_l, cache) => pendingRunsIn(cache), predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
     ],
     async reconcile(ctx) {
       const run = ctx.object;
@@ -443,7 +446,9 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
         return finish(ctx, fields, { phase: 'Failed', reason: 'Duplicate', message: `spec.idempotencyKey: ${JSON.stringify(run.spec.idempotencyKey)} is already used by AgentRun ${holder} in this namespace; this run is not started` }, {});
       }
 
-      const lane = resolveLane({ namespace: run.metadata.namespace!, spec: run.spec, lanes: ctx.cache.list(LANEPOLICIES), namespaces: ctx.cache.list(NAMESPACES) });
+      // Bound from the cached lanes' selectors; the bound lane itself is read from the API server (cached cut down, cache-fields.ts).
+      const bound = laneBinding({ namespace: run.metadata.namespace!, spec: run.spec, lanes: ctx.cache.list(LANEPOLICIES), namespaces: ctx.cache.list(NAMESPACES) });
+      const lane = bound.ok ? laneService(bound.lane, await readPrimary(ctx.client, LANEPOLICIES, bound.lane), { spec: run.spec }) : bound;
       if (!lane.ok) {
         fields.phase = 'Pending';
         ctx.setStatus(fields);

@@ -26,6 +26,8 @@ export function servingProviders(lane: LaneSpec, model: string, sensitive: boole
     && !(sensitive && lane.sensitiveData === 'LocalOnly' && p.locality !== 'local'));
 }
 
+type LaneRefusal = Extract<LaneResolution, { ok: false }>;
+
 /**
  * The lane a run uses: spec.lane, which must select the run's namespace, or the lane that
  * selects it; then whether that lane can serve the run's model. Every refusal names the field.
@@ -37,6 +39,17 @@ export function resolveLane(input: {
   namespaces: NamespaceObject[];
   modelServer?: ModelServerLookup;
 }): LaneResolution {
+  const bound = laneBinding(input);
+  if (!bound.ok) return bound;
+  return laneService(bound.lane, input.lanes.find((l) => l.metadata?.name === bound.lane), input);
+}
+
+/**
+ * The first half of resolveLane: which lane selects the run's namespace (and agrees with
+ * spec.lane). Reads only the lanes' names and namespaceSelectors, so cached LanePolicies cut down
+ * to those (cache-fields.ts LANE_FIELDS) give the same answer.
+ */
+export function laneBinding(input: { namespace: string; spec: { lane?: string }; lanes: LaneObject[]; namespaces: NamespaceObject[] }): { ok: true; lane: string } | LaneRefusal {
   const selectors = input.lanes
     .filter((l) => l.metadata?.name && typeof l.spec === 'object' && l.spec !== null && typeof (l.spec as { namespaceSelector?: unknown }).namespaceSelector === 'object')
     .map((l) => ({ name: l.metadata!.name!, namespaceSelector: (l.spec as { namespaceSelector: LabelSelector }).namespaceSelector }));
@@ -46,7 +59,6 @@ export function resolveLane(input: {
   }
   const binding = bindNamespaces(selectors, infos).byNamespace.get(input.namespace);
   const wanted = input.spec.lane || undefined;
-  let lane: string;
   if (!binding) {
     return {
       ok: false, field: wanted ? 'spec.lane' : 'metadata.namespace', reason: 'NoLane',
@@ -58,11 +70,19 @@ export function resolveLane(input: {
   if ('conflict' in binding) {
     return { ok: false, field: 'metadata.namespace', reason: 'LaneConflict', message: `namespace ${input.namespace} is selected by several LanePolicies (${binding.conflict.join(', ')}); model access is blocked until one of them stops selecting it` };
   }
-  lane = binding.lane;
+  const lane = binding.lane;
   if (wanted && wanted !== lane) {
     return { ok: false, field: 'spec.lane', reason: 'NoLane', message: `spec.lane: LanePolicy ${wanted} does not select namespace ${input.namespace} (its lane is ${lane}); set spec.lane to ${lane} or leave it empty` };
   }
-  const laneObj = input.lanes.find((l) => l.metadata?.name === lane);
+  return { ok: true, lane };
+}
+
+/**
+ * The second half of resolveLane: whether `laneObj`, the whole LanePolicy `lane` (undefined: gone),
+ * can serve the run's model.
+ */
+export function laneService(lane: string, laneObj: LaneObject | undefined, input: { spec: { lane?: string; model?: string; sensitive?: boolean }; modelServer?: ModelServerLookup }): LaneResolution {
+  const wanted = input.spec.lane || undefined;
   const parsed = parseLaneSpec(laneObj, { modelServer: input.modelServer });
   if (!parsed.ok) {
     return { ok: false, field: wanted ? 'spec.lane' : 'metadata.namespace', reason: 'LaneInvalid', message: `LanePolicy ${lane} is invalid (${parsed.errors.join('; ')}); the run waits until it is fixed` };

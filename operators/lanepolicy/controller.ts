@@ -12,7 +12,7 @@ import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNe
 import { modelServerAPI, parseLaneSpec, type LabelSelector, type LaneProvider, type ModelServerLike } from '../model/lanes/spec.js';
 import { laneReport, providerState, type ProviderObservation } from './status.js';
 import { currentUsage, usageConfigMapName, usageFromData } from '../model/lanes/usage.js';
-import { NAMESPACE_FIELDS } from './cache-fields.js';
+import { LANEPOLICY_FIELDS, NAMESPACE_FIELDS } from './cache-fields.js';
 
 /** How long after a lane's creation a ModelServer it names may still be missing before that is a failure. */
 export const MISSING_MODELSERVER_GRACE_MS = 120_000;
@@ -83,12 +83,14 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
   return {
     name: 'lanepolicy',
     for: LANEPOLICIES,
+    // Cached with only what the lanes' bindings and watches read; each reconcile reads the lane from the API server.
+    cacheFields: LANEPOLICY_FIELDS,
     owns: [NETWORK_POLICIES],
     watches: [
       // Namespace labels decide bindings; every lane may gain or lose one.
       { resource: NAMESPACES, fields: NAMESPACE_FIELDS, map: allLanes, predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) || Boolean(n.metadata?.deletionTimestamp) !== Boolean(o.metadata?.deletionTimestamp) },
       // Another lane's selector can create or resolve a conflict with this one.
-      { resource: LANEPOLICIES, map: allLanes, predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
+      { resource: LANEPOLICIES, fields: LANEPOLICY_FIELDS, map: allLanes, predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
       {
         resource: MODELSERVERS,
         map: (ms, cache) => cache.list<LanePolicy>(LANEPOLICIES)

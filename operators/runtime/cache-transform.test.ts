@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LAST_APPLIED_ANNOTATION, stripForCache } from './cache-transform.js';
+import { compactChild } from './apply.js';
+import { projectObject } from './cache-projection.js';
+import { LAST_APPLIED_ANNOTATION, OWNED_CHILD_FIELDS, stripForCache } from './cache-transform.js';
 import type { KubeObject } from './kube.js';
 
 describe('stripForCache', () => {
@@ -34,5 +36,21 @@ describe('stripForCache', () => {
   it('leaves objects without those fields as they are (status.images only goes for Nodes)', () => {
     const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { images: ['kept'] } };
     expect(stripForCache(structuredClone(pod))).toEqual(pod);
+  });
+});
+
+describe('OWNED_CHILD_FIELDS', () => {
+  it('keeps of a child exactly what the compact cache of children keeps, so an owner reads the same either way', () => {
+    const child: KubeObject = {
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+      metadata: {
+        name: 'flow-a-1', namespace: 'msp', uid: 'u', resourceVersion: '9', generation: 2, creationTimestamp: '2026-01-01T00:00:00Z', deletionTimestamp: '2026-01-02T00:00:00Z',
+        labels: { 'app.kubernetes.io/managed-by': 'agentlab' }, annotations: { 'agentlab.dev/applied-hash': 'abc' }, finalizers: ['f'],
+        ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'flow', uid: 'o', controller: true }],
+        managedFields: [{ manager: 'agentlab-flow' }], generateName: 'x-',
+      },
+      spec: { task: 'the task' }, status: { phase: 'Succeeded', usage: { totalTokens: 7 } },
+    };
+    expect(projectObject(structuredClone(child), OWNED_CHILD_FIELDS)).toEqual(compactChild(structuredClone(child)));
   });
 });

@@ -45,6 +45,22 @@ export function stripForCache(obj: KubeObject): KubeObject {
 }
 
 /**
+ * What an owned role reads of its children: what compactChild keeps (identity, ownership, labels,
+ * annotations, finalizers, status). When a kind is both owned and a primary kind or a scoped watch
+ * (a Flow owns AgentRuns and sub-Flows), its informer caches full objects, and this is the owned
+ * role's share of the declared fields (informer-roles.ts): the kind is cut down only when the
+ * other roles declare theirs too (Controller.cacheFields, WatchSpec.fields).
+ */
+export const OWNED_CHILD_FIELDS: FieldShape = {
+  apiVersion: true, kind: true,
+  metadata: {
+    name: true, namespace: true, uid: true, resourceVersion: true, generation: true, creationTimestamp: true, deletionTimestamp: true,
+    labels: true, annotations: true, ownerReferences: true, finalizers: true,
+  },
+  status: true,
+};
+
+/**
  * The transform of an informer of the given shape (informer-roles.ts): children that are only
  * owned are cached compact (compactChild); a resource whose every user declared the fields it
  * reads keeps only those (cache-projection.ts); any other keeps everything stripForCache leaves.

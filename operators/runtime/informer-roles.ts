@@ -36,8 +36,9 @@ export interface OperatorScope {
  * the informer caches full objects in the operator's scope, and the owned role finds its
  * children among them by controller ownerReference. Scoped and unrestricted cannot share one
  * informer: a primary kind must not see objects outside the operator's scope. `fieldShapes` holds,
- * per registration, the fields it reads (WatchSpec.fields; undefined = whole objects): only when
- * every registration declares them is the cache cut down to their union.
+ * per registration, the fields it reads (Controller.cacheFields, WatchSpec.fields; an owned role
+ * reads what a compact child keeps, cache-transform.ts OWNED_CHILD_FIELDS; undefined = whole
+ * objects): only when every registration declares them is the cache cut down to their union.
  */
 export function informerShape(resource: ResourceRef, roles: ReadonlySet<InformerRole>, scope: OperatorScope, fieldShapes: readonly (FieldShape | undefined)[] = [undefined]): InformerShape {
   if (roles.has('scoped') && roles.has('unrestricted')) {

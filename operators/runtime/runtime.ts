@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { applyFailure, controllerOwnerKey, desiredChild, fieldManager, statusFieldManager, upToDate } from './apply.js';
-import { cacheTransform } from './cache-transform.js';
+import { OWNED_CHILD_FIELDS, cacheTransform } from './cache-transform.js';
 import type { FieldShape } from './cache-projection.js';
 import { type Condition, READY, findCondition } from './conditions.js';
 import type { CacheIndex, CacheReader, Controller, ReconcileContext } from './controller.js';
@@ -176,7 +176,7 @@ export class Runtime implements CacheReader {
         if (type === 'update' && old?.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
         const key = controllerOwnerKey(obj, apiVersionOf(controller.for), controller.for.kind, controller.for.namespaced);
         if (key) runner.enqueue(key);
-      });
+      }, OWNED_CHILD_FIELDS);
     }
     for (const w of controller.watches ?? []) {
       this.informer(w.resource, w.unrestricted ? 'unrestricted' : 'scoped', (type, obj, old) => {

@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { desiredChild } from './apply.js';
 import type { FieldShape } from './cache-projection.js';
-import { cacheTransform } from './cache-transform.js';
+import { OWNED_CHILD_FIELDS, cacheTransform } from './cache-transform.js';
 import type { ConditionInput } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import type { EventType } from './events.js';
@@ -184,7 +184,7 @@ function fieldsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches' | 'cacheField
     byId.set(id, e);
   };
   add(ctl.for, primaryCacheFields(ctl));
-  for (const r of ctl.owns ?? []) add(r, undefined);
+  for (const r of ctl.owns ?? []) add(r, OWNED_CHILD_FIELDS);
   for (const w of ctl.watches ?? []) add(w.resource, w.fields);
   // Keyed by the same ResourceRef objects rolesOf returns (the first registration's).
   const roles = rolesOf(ctl);

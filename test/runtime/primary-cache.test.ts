@@ -9,7 +9,27 @@ const cluster = useCluster();
 const WIDGETS: ResourceRef = { group: 'conformance.agentlab.dev', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-type Widget = KubeObject & { spec: { size: number; color?: string }; status?: { phase?: string; replicas?: number; conditions?: { type: string; status: string }[] } };
+type Widget = KubeObject & { spec: { size: number; color?: string }; status?: { phase?: string; replicas?: number; observedGeneration?: number; conditions?: { type: string; status: string; message?: string }[] } };
+const AGENTRUNS: ResourceRef = { group: 'agentlab.dev', version: 'v1alpha1', plural: 'agentruns', kind: 'AgentRun', namespaced: true };
+const readyOf = (o: KubeObject | undefined) => (o as Widget | undefined)?.status?.conditions?.find((x) => x.type === 'Ready');
+
+/** Owns one Widget per AgentRun (spec.size 4) and reads only the child's status from the cache, as owners do. */
+function partController(): Controller<KubeObject> {
+  return {
+    name: 'part-owner',
+    for: AGENTRUNS,
+    owns: [WIDGETS],
+    async reconcile(ctx) {
+      const name = `${ctx.object.metadata!.name}-part`;
+      await ctx.apply(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name }, spec: { size: 4, color: 'red' } });
+      const part = ctx.cache.get<Widget>(WIDGETS, ctx.object.metadata!.namespace, name);
+      if (readyOf(part)?.status !== 'True' || part?.status?.observedGeneration !== part?.metadata?.generation) {
+        return { outcome: { kind: 'progressing', reason: 'WaitingForPart', message: `waiting for Widget ${name}` } };
+      }
+      return { outcome: { kind: 'ready', reason: 'PartReady', message: `${name} has ${part!.status!.replicas} replicas` } };
+    },
+  };
+}
 
 /** Reads spec.size in reconcile only; nothing reads it from the cache, so the cache keeps spec.color alone. */
 function sizeController(seen: number[]): Controller<Widget> {
@@ -58,5 +78,31 @@ describe('a controller that declares cacheFields', () => {
     await done(5);
     expect(seen).toContain(5);
     expect(seen.every((s) => s === 3 || s === 5)).toBe(true);
+  });
+});
+
+describe('a kind that is one controller\'s primary with cacheFields and another\'s child', () => {
+  it('is cached cut down to the declared fields and what owners read of children (ownership, annotations, status), and the owner still follows its child', async () => {
+    const ns = await cluster.newNamespace('rt-live-owned');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    const seen: number[] = [];
+    const op = await startOperator({ kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], controllerOverrides: [partController(), sizeController(seen) as never] });
+    afterAll(() => op.stop());
+    // The owned role reads what a compact child keeps: no longer a reason to cache whole Widgets.
+    expect(op.runtime.informerRoles(WIDGETS)).toMatchObject({ roles: ['owned', 'scoped'], compact: false, fields: { spec: { color: true }, metadata: { ownerReferences: true, annotations: true }, status: true } });
+
+    await c.create(AGENTRUNS, { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name: 'job', namespace: ns }, spec: { task: 'assemble the part' } });
+    // The child's status, written by the Widget controller from the live object, requeues the owner through its ownerReference.
+    await cluster.waitFor(async () => {
+      const run = await c.get(AGENTRUNS, ns, 'job');
+      return readyOf(run)?.status === 'True' && readyOf(run)?.message === 'job-part has 4 replicas';
+    });
+    expect(seen).toContain(4);
+    const cached = op.runtime.get<Widget>(WIDGETS, ns, 'job-part')!;
+    expect(cached.spec).toEqual({ color: 'red' });
+    expect(cached.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'AgentRun', name: 'job', controller: true })]);
+    expect(cached.metadata?.annotations).toHaveProperty(['agentlab.dev/applied-hash']);
+    expect(cached.status).toMatchObject({ phase: 'Done', replicas: 4 });
   });
 });
