@@ -271,6 +271,11 @@ async function waitNoOrphans(stage: Stage, recorder: Recorder, paths: string[], 
 
 /** When the first watch faults happen, whatever the plan's intervals. */
 const EARLY_WATCH_FAULT_MS = 2000;
+/** How long the faults stay on past their window for the operator to meet one (a hang guard). */
+const MEET_FAULTS_WITHIN_MS = 60_000;
+/** The operator's log lines (operators/runtime/informer.ts) for a relist after a 410 and after a failed list/watch. */
+const RELIST_MSG = 'watch expired (410 Gone); relisting';
+const RETRY_MSG = 'list/watch failed; retrying';
 
 /** Starts the fault plan on the private server; the returned function stops it and reports the figures. */
 function injectFaults(stage: Stage, plan: FaultPlan): (fleet?: OperatorFleet, injectedBefore?: number) => Promise<Figure[]> {
@@ -299,6 +304,20 @@ function injectFaults(stage: Stage, plan: FaultPlan): (fleet?: OperatorFleet, in
     if (stopped) return [];
     stopped = true;
     await kicked;
+    if (fleet) {
+      // The faults stay on until the operator has met one on its lists and watches (its log, read
+      // through a pipe): a workload that converged soon after the early round may otherwise be
+      // counted before the operator re-watched, or the one forced 410 may have gone to another
+      // client. Another round each second (all watches dropped, the next watch answered 410).
+      const met = () => (fleet.logCounts?.get(RELIST_MSG) ?? 0) + (fleet.logCounts?.get(RETRY_MSG) ?? 0) > 0;
+      for (const deadline = Date.now() + MEET_FAULTS_WITHIN_MS; !met() && Date.now() < deadline;) {
+        await sleep(1000);
+        if (met()) break;
+        faults.expireNextWatch();
+        expired++;
+        dropped += faults.dropWatches();
+      }
+    }
     for (const t of timers) clearInterval(t);
     for (const r of removers) r();
     const injected = faults.injected - injectedBefore;
@@ -309,8 +328,8 @@ function injectFaults(stage: Stage, plan: FaultPlan): (fleet?: OperatorFleet, in
     ];
     if (fleet) {
       const counts = fleet.logCounts ?? new Map<string, number>();
-      figures.push(info('operator relists after 410 Expired', counts.get('watch expired (410 Gone); relisting') ?? 0));
-      figures.push(info('operator relists after a failed list/watch', counts.get('list/watch failed; retrying') ?? 0));
+      figures.push(info('operator relists after 410 Expired', counts.get(RELIST_MSG) ?? 0));
+      figures.push(info('operator relists after a failed list/watch', counts.get(RETRY_MSG) ?? 0));
       const url = await Promise.race([fleet.replicas[0]?.started, sleep(0).then(() => undefined)]);
       if (url) {
         const text = await (await fetch(`${url}/metrics`)).text().catch(() => '');
