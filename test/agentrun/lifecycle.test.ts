@@ -49,7 +49,11 @@ describe.runIf(cluster.nodeSimulator)('AgentRun life cycle', () => {
     expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.spec?.activeDeadlineSeconds).toBe(315);
 
-    const events = await cluster.kubectl(['-n', f.ns, 'get', 'events', '--field-selector', 'involvedObject.kind=AgentRun,involvedObject.name=triage-ok', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+    // The Ready transition's event is written after the status (operators/runtime/runtime.ts): waited for, not read once.
+    const events = await cluster.waitFor(async () => {
+      const e = await cluster.kubectl(['-n', f.ns, 'get', 'events', '--field-selector', 'involvedObject.kind=AgentRun,involvedObject.name=triage-ok', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+      return ['Started', 'Succeeded'].every((r) => e.stdout.split('\n').includes(r)) ? e : undefined;
+    }, { what: 'the Started and Succeeded events of triage-ok', intervalMs: 300 });
     expect(events.stdout.split('\n')).toEqual(expect.arrayContaining(['Started', 'Succeeded']));
   }, 150_000);
 

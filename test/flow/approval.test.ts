@@ -95,7 +95,11 @@ describe.runIf(cluster.nodeSimulator)('Flow approvals', () => {
     }, { what: 'the stale approval to be refused' });
     expect(refused.status?.phase).toBe('AwaitingApproval');
     expect(condition(refused, 'ApprovalRequired')!.message).toContain(`the approval by ${alice} is for plan ${stale}, but the plan is now ${current} (the spec changed since): refused`);
-    const events = await cluster.kubectl(['-n', f.ns, 'get', 'events', '--field-selector', 'involvedObject.kind=Flow,involvedObject.name=gated-plan', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+    // The event is written beside the condition, not before it: waited for, not read once.
+    const events = await cluster.waitFor(async () => {
+      const e = await cluster.kubectl(['-n', f.ns, 'get', 'events', '--field-selector', 'involvedObject.kind=Flow,involvedObject.name=gated-plan', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+      return e.stdout.split('\n').includes('ApprovalRefused') ? e : undefined;
+    }, { what: 'the ApprovalRefused event of gated-plan', intervalMs: 300 });
     expect(events.stdout.split('\n')).toContain('ApprovalRefused');
 
     await cluster.kubectl(['-n', f.ns, 'patch', 'flow', 'gated-plan', '--type=merge', `--as=${alice}`, '-p', gateDecision(current, 'Approved', alice)]);

@@ -76,8 +76,13 @@ describe('Flow', () => {
       ],
     });
     expect(condition(flow, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded' });
-    const events = (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/events?fieldSelector=involvedObject.name%3Dtwo-waves` })).json() as { items: { reason: string }[] };
-    expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(['NodeStarted', 'NodeSucceeded', 'FlowSucceeded']));
+    // Events are written beside the status, not before it: the last one may land after Succeeded shows.
+    const want = ['NodeStarted', 'NodeSucceeded', 'FlowSucceeded'];
+    const events = await cluster.waitFor(async () => {
+      const e = (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/events?fieldSelector=involvedObject.name%3Dtwo-waves` })).json() as { items: { reason: string }[] };
+      return want.every((r) => e.items.some((x) => x.reason === r)) ? e : undefined;
+    }, { what: `the events ${want.join(', ')} of two-waves` });
+    expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(want));
   }, 120_000);
 
   it.runIf(cluster.nodeSimulator)('retries a failing tool node, then fails the flow naming the node', async () => {

@@ -38,7 +38,11 @@ describe.runIf(cluster.nodeSimulator)('Flow life cycle', () => {
     const flow = await f.waitForPhase('flaky-once', ['Succeeded', 'Failed'], 150_000);
     expect(flow.status?.phase, JSON.stringify(flow.status?.nodes)).toBe('Succeeded');
     expect(flow.status?.nodes?.[0]).toMatchObject({ id: 'try', phase: 'Succeeded', attempts: 2, health: 'Green', message: 'succeeded on attempt 2', child: 'Pod/flaky-once-try-2', outputs: { r: 'ok' } });
-    const events = (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/events?fieldSelector=involvedObject.name%3Dflaky-once` })).json() as { items: { reason: string; message: string }[] };
+    // Events are written beside the status, not before it: waited for, not read once.
+    const events = await cluster.waitFor(async () => {
+      const e = (await cluster.request({ path: `/api/v1/namespaces/${f.ns}/events?fieldSelector=involvedObject.name%3Dflaky-once` })).json() as { items: { reason: string; message: string }[] };
+      return e.items.some((x) => x.reason === 'NodeRetrying') ? e : undefined;
+    }, { what: 'the NodeRetrying event of flaky-once' });
     expect(events.items.filter((e) => e.reason === 'NodeRetrying').map((e) => e.message)).toEqual([expect.stringMatching(/^node try attempt 1 of 3 failed: .*first attempt fails.*; retrying at /)]);
   }, 180_000);
 

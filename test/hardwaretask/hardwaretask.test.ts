@@ -147,8 +147,13 @@ describe('HardwareTask', () => {
     expect(cond(passed, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded', message: 'all 2 steps succeeded' });
     expect(cond(passed, 'WaitingForHuman')).toMatchObject({ status: 'False' });
     expect(passed.status?.observedGeneration).toBe(passed.metadata.generation);
-    const events = (await cluster.kubectl(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.name=add-disk', '-o', 'jsonpath={.items[*].reason}'])).stdout.split(' ');
-    expect(events).toEqual(expect.arrayContaining(['WaitingForHuman', 'HumanStepCompleted', 'StepStarted', 'HostAccess', 'StepFailed', 'StepRetried', 'StepSucceeded']));
+    // Events are written beside the status, not before it: the last may land after Succeeded shows.
+    const want = ['WaitingForHuman', 'HumanStepCompleted', 'StepStarted', 'HostAccess', 'StepFailed', 'StepRetried', 'StepSucceeded'];
+    const events = await cluster.waitFor(async () => {
+      const e = (await cluster.kubectl(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.name=add-disk', '-o', 'jsonpath={.items[*].reason}'])).stdout.split(' ');
+      return want.every((r) => e.includes(r)) ? e : undefined;
+    }, { what: `the events ${want.join(', ')} of add-disk`, intervalMs: 300 });
+    expect(events).toEqual(expect.arrayContaining(want));
   });
 
   it.runIf(cluster.nodeSimulator)('runs the storage example without its forge token: analysis, the person, the check, the approved pool expansion, Stalled at the kubernetes step without a ServiceAccount, then applying as it and validating; the document step waits for the issue tracker, whose condition names the Secret', async () => {

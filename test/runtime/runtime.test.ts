@@ -125,7 +125,11 @@ describe('reconcile runtime against the API server', () => {
     const afterStall = calls.reconciles.get(`${ns}/blue`)!;
     await new Promise((r) => setTimeout(r, 500));
     expect(calls.reconciles.get(`${ns}/blue`)).toBeLessThanOrEqual(afterStall + 1); // at most one resync, no backoff retries
-    const evs = await c.request<{ items: { reason: string; type: string; involvedObject: { name: string } }[] }>(`/api/v1/namespaces/${ns}/events`);
+    // The Ready transition's event is written after the status: waited for, not read once.
+    const evs = await cluster.waitFor(async () => {
+      const e = await c.request<{ items: { reason: string; type: string; involvedObject: { name: string } }[] }>(`/api/v1/namespaces/${ns}/events`);
+      return e.items.some((x) => x.reason === 'BlueNotAllowed' && x.involvedObject.name === 'blue') ? e : undefined;
+    }, { what: 'the BlueNotAllowed event of blue' });
     expect(evs.items).toContainEqual(expect.objectContaining({ reason: 'BlueNotAllowed', type: 'Warning', involvedObject: expect.objectContaining({ name: 'blue' }) }));
     await c.mergePatch(WIDGETS, ns, 'blue', { spec: { color: 'green' } });
     const fixed = await cluster.waitFor(async () => { const w = await get('blue'); return ready(w)?.status === 'True' ? w : undefined; });
