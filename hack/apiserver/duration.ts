@@ -20,7 +20,15 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(hours / 24 / 365)}y`;
 }
 
+const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+let lastSecond = NaN;
+let lastStamp = '';
+
 /** RFC 3339 with second precision, as metav1.Time marshals. */
-export function nowRfc3339(now: Date = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function nowRfc3339(now?: Date): string {
+  if (now) return rfc3339(now);
+  // A write stamps several times (creationTimestamp, managedFields): the string is made once a second.
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) { lastSecond = second; lastStamp = rfc3339(new Date(second * 1000)); }
+  return lastStamp;
 }

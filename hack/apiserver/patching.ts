@@ -77,7 +77,9 @@ export function patchObject(svc: ObjectService, r: ResourceInfo, ns: string, nam
   const duplicates = checkPatchStrictErrors(req.strictErrors ?? [], opts.fieldValidation, patchValue);
   const warnings = [...duplicates, ...decodeBuiltinRequest(r, obj, opts.fieldValidation, { kind: 'patch', patchValue })];
   const result = svc.update(r, ns, name, obj, opts, sub);
-  return { ...result, warnings: [...warnings, ...result.warnings] };
+  // Not spread: the result's `object` is decoded only when read (objects.ts, written).
+  result.warnings = [...warnings, ...result.warnings];
+  return result;
 }
 
 function apply(svc: ObjectService, r: ResourceInfo, ns: string, name: string, live: KObject | undefined, req: PatchRequest,
@@ -102,7 +104,7 @@ function apply(svc: ObjectService, r: ResourceInfo, ns: string, name: string, li
       if (sub) throw notFound(r, name);
       const created = ssa(undefined, { ...applied, metadata: { ...meta, name } });
       const managedFields = created.metadata?.managedFields;
-      return { ...svc.create(r, ns, created, opts, (o) => ({ ...o, metadata: { ...o.metadata, managedFields } })), created: true };
+      return Object.assign(svc.create(r, ns, created, opts, (o) => ({ ...o, metadata: { ...o.metadata, managedFields } })), { created: true });
     }
     const merged = ssa(live, applied);
     merged.metadata = { ...merged.metadata, resourceVersion: live.metadata?.resourceVersion };

@@ -5,9 +5,11 @@
 //   2. memory of the server process (RSS, heap) before and after, holding the N objects
 //   3. watch delivery latency, commit -> event (and write sent -> event), with W open watches
 //
-// Sizes can be changed with BENCH_OBJECTS, BENCH_CLIENTS, BENCH_WATCHERS, BENCH_WATCH_WRITES;
-// BENCH_CPU_PROF=<dir> profiles the server process. Server CPU per create and per watch event is
-// the server process's user + system time over the phase, which machine load hardly changes.
+// Sizes can be changed with BENCH_OBJECTS, BENCH_CLIENTS, BENCH_WATCHERS, BENCH_WATCH_WRITES,
+// BENCH_WATCH_WARMUP; BENCH_CPU_PROF=<dir> profiles the server process, BENCH_SERVER_NODE_ARGS adds
+// node options to it (e.g. `--trace-opt --trace-deopt`, or `--perf-basic-prof` for perf). Server CPU
+// per create and per watch event is the server process's user + system time over the phase, which
+// machine load hardly changes.
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
@@ -21,6 +23,11 @@ const OBJECTS = intFromEnv('BENCH_OBJECTS', 10_000);
 const CLIENTS = intFromEnv('BENCH_CLIENTS', 32);
 const WATCHERS = intFromEnv('BENCH_WATCHERS', 100);
 const WATCH_WRITES = intFromEnv('BENCH_WATCH_WRITES', 200);
+// Unmeasured writes first. With 10 (until 2026-12-03), V8 still compiled the fan-out's functions
+// (dispatch, publish, the socket write path) with TurboFan during the measured writes
+// (`BENCH_SERVER_NODE_ARGS='--trace-opt'`): they ran unoptimized for the first measured writes and
+// their compile jobs took one of the two cores. By 100 they are optimized before the measure starts.
+const WATCH_WARMUP = intFromEnv('BENCH_WATCH_WARMUP', 100);
 const TARGET_WATCH_P99_MS = 5;
 const TARGET_RSS_MB = 300;
 
@@ -87,7 +94,8 @@ class Server {
     const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'apiserver-child.ts');
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server process there (open it in Chrome DevTools).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-    const child = fork(entry, [], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = fork(entry, [], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = await new Promise<{ url: string; token: string }>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`the server process exited (${code}) before it was ready`)));
@@ -344,7 +352,7 @@ async function watchPhase(server: Server, client: Client): Promise<WatchResult> 
   const collection = `/apis/${GROUP}/v1/namespaces/${WATCH_NAMESPACE}/items`;
   const probe = await client.must('POST', collection, { apiVersion: `${GROUP}/v1`, kind: 'Item', metadata: { name: 'probe' }, spec: { index: 0 } });
   // The first writes warm up both sides (JIT, socket buffers) and are not measured.
-  const warmup = Math.min(10, WATCH_WRITES);
+  const warmup = WATCH_WARMUP;
   const writes = warmup + WATCH_WRITES;
   // Every event's resourceVersion and arrival, in arrays allocated up front: nothing is kept per
   // event that the garbage collector would have to trace or move while deliveries are measured.
@@ -422,7 +430,7 @@ async function watchPhase(server: Server, client: Client): Promise<WatchResult> 
 }
 
 async function main(): Promise<void> {
-  console.log(`embedded API server benchmark: ${OBJECTS} objects, ${CLIENTS} clients, ${WATCHERS} watches, ${WATCH_WRITES} watched writes`);
+  console.log(`embedded API server benchmark: ${OBJECTS} objects, ${CLIENTS} clients, ${WATCHERS} watches, ${WATCH_WRITES} watched writes after ${WATCH_WARMUP} unmeasured`);
   const load0 = loadAverage();
   const server = await Server.start();
   const client = new Client(server, Math.max(CLIENTS, 4));
