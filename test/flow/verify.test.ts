@@ -40,7 +40,7 @@ describe('Flow verify nodes', () => {
     expect(condition(flow, 'Stalled')).toMatchObject({ status: 'True', reason: 'NodeFailed', message: expect.stringContaining('node check failed: the verifier rejected ask.text') });
     const verifierCall = f.ollama.requests.find((r) => JSON.stringify(r.body).includes('Answer to verify'));
     expect(JSON.stringify(verifierCall?.body)).toContain('Bergen is the capital of Norway.');
-  });
+  }, 120_000);
 
   it('puts what the router counted for the flow\'s token (both calls) in status.usage, with cost', async () => {
     const cmName = runUsageConfigMapName(f.ns, 'Flow', 'verify-fail');
@@ -59,12 +59,12 @@ describe('Flow verify nodes', () => {
     expect(flow.status?.usage).toEqual(want);
     const nodeTokens = flow.status!.nodes!.reduce((n, x) => n + (x.totalTokens ?? 0), 0);
     expect(counted.totalTokens).toBe(nodeTokens);
-  });
+  }, 120_000);
 
   it('records the verdict and goes on under onReject Continue', async () => {
     await f.applyFlow('verify-continue', spec('Continue'));
     const flow = await f.waitForPhase('verify-continue', ['Succeeded', 'Failed'], 60_000);
     expect(flow.status?.phase, JSON.stringify(flow.status)).toBe('Succeeded');
     expect(flow.status?.nodes?.[1]).toMatchObject({ id: 'check', phase: 'Succeeded', health: 'Yellow', outputs: { verdict: 'false', reason: 'The answer names Bergen, but the capital of Norway is Oslo.' } });
-  });
+  }, 120_000);
 });

@@ -35,9 +35,13 @@ describe('a model pull that fails, then succeeds', () => {
     // Exactly the two injected failures were retried: one pull of llama3.1:8b, three of nomic-embed-text.
     expect(await pullRequests(cluster, ns, 'flaky')).toBe(4);
     // Both failures read the same, so the Warning is recorded once; then success.
-    const evs = await events(c, ns, 'flaky');
+    // The Ready transition's event is written after the status (operators/runtime/runtime.ts): waited for, not read once.
+    const evs = await cluster.waitFor(async () => {
+      const e = await events(c, ns, 'flaky');
+      return e.some((x) => x.type === 'Normal' && x.reason === 'Succeeded') ? e : undefined;
+    }, { what: 'the Succeeded event of flaky' });
     const warnings = evs.filter((e) => e.type === 'Warning' && e.reason === 'PullFailed').map((e) => e.message);
     expect(warnings).toEqual([ready.message]);
     expect(evs.some((e) => e.type === 'Normal' && e.reason === 'Succeeded')).toBe(true);
-  });
+  }, 120_000); // its waits add up past the 60 s default
 });

@@ -41,7 +41,12 @@ describe('ModelServer becomes Ready with two models pulled', () => {
       expect(child.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'ModelServer', name: 'ollama-main', uid: ms.metadata.uid, controller: true })]);
     }
 
-    const evs = await events(c, ns, 'ollama-main');
+    // The Ready transition's event is written after the status (operators/runtime/runtime.ts), the
+    // ready gauge beside it: waited for, not read the moment kubectl saw Ready.
+    const evs = await cluster.waitFor(async () => {
+      const e = await events(c, ns, 'ollama-main');
+      return e.some((x) => x.type === 'Normal' && x.reason === 'Succeeded') ? e : undefined;
+    }, { what: 'the Succeeded event of ollama-main' });
     expect(evs.some((e) => e.type === 'Normal' && e.reason === 'Succeeded')).toBe(true);
 
     const metrics = await (await fetch(`${op.metricsUrl}/metrics`)).text();
