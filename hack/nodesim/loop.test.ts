@@ -4,6 +4,14 @@ import { retryDelayMs, WorkQueue } from './loop.js';
 
 const silent = pino({ level: 'silent' });
 
+/** Polls until `done` holds (every 10 ms, a hang guard of 10 s): the work is waited for, not given a fixed time. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done();) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('WorkQueue', () => {
   it('handles keys one at a time and deduplicates keys queued while waiting', async () => {
     const seen: string[] = [];
@@ -18,7 +26,7 @@ describe('WorkQueue', () => {
     }, silent);
     for (const k of ['a', 'b', 'a', 'c', 'b']) q.enqueue(k);
     q.start();
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => seen.length >= 3 && q.idle(), 'the three keys to be handled');
     await q.stop();
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(maxRunning).toBe(1);
@@ -43,7 +51,7 @@ describe('WorkQueue', () => {
     }, silent, { parallel: (k) => k.startsWith('pod:'), workers: 3 });
     for (const k of ['pod:a', 'pod:b', 'pod:c', 'pod:d', 'schedule', 'pod:a']) q.enqueue(k);
     q.start();
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => seen.length >= 6 && q.idle(), 'the five keys and the re-queued pod:a to be handled');
     await q.stop();
     expect(maxRunning).toBe(4); // three pool workers and the serial one
     expect(sameKeyAtOnce).toBe(false);
@@ -60,7 +68,8 @@ describe('WorkQueue', () => {
     }, silent);
     q.start();
     q.enqueue('k');
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Back-off 400 then 800 ms: the third attempt succeeds, after which nothing is due.
+    await until(() => attempts >= 3 && q.idle(), 'the third attempt');
     await q.stop();
     expect(attempts).toBe(3);
   });

@@ -38,6 +38,15 @@ const failedPod = (name: string, code: number, log: string) => pod(name, {
 });
 const cond = (status: { conditions?: { type: string; status: string; reason: string; message: string }[] }, type: string) => status.conditions?.find((c) => c.type === type);
 
+/** Reconciles until the flow has ended (model calls answer in the background, to a later reconcile), at most 1,000 times 10 ms apart. */
+async function untilEnded<R extends { status: Record<string, unknown> }>(reconcile: () => Promise<R>): Promise<R> {
+  for (let i = 0; ; i++) {
+    const r = await reconcile();
+    if (r.status.phase === 'Succeeded' || r.status.phase === 'Failed' || i >= 1000) return r;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
 describe('flow controller: planning', () => {
   it('stalls an invalid graph with the field path and plans nothing', async () => {
     const run = await reconcileOnce(flowController(), { object: flow({ nodes: [{ id: 'a', type: 'model', model: { prompt: '${nodes.b.outputs.x}' } }, { id: 'b', type: 'model', model: { prompt: '${nodes.a.outputs.text}' }, outputs: [{ name: 'text' }] }] }), now });
@@ -139,13 +148,12 @@ describe('flow controller: model nodes', () => {
     const first = await reconcileOnce(c, { object: flow(spec), now });
     const secret = first.applied.find((a) => a.object.kind === 'Secret')!.object as KubeObject & { type: string; data: { token: string } };
     expect(secret).toMatchObject({ type: 'agentlab.dev/router-token', metadata: { name: 'daily-router-token-flow', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'daily' } } });
-    await new Promise((r) => setTimeout(r, 10));
+    // The call runs in the background and hands its answer to a later reconcile: waited for, not given 10 ms.
+    const second = await untilEnded(() => reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), now, cache: [{ ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] } }], server: [secret] }));
+    expect(second.status).toMatchObject({ phase: 'Succeeded', usage: { totalTokens: 8 }, nodes: [{ phase: 'Succeeded', outputs: { text: 'Hi Ada!' }, totalTokens: 8 }] });
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ url: 'http://router:8080/v1/chat/completions', body: { model: 'default', messages: [{ role: 'user', content: 'Say hi to Ada' }] } });
     expect(requests[0].auth).toBe(`Bearer ${Buffer.from(secret.data.token, 'base64').toString()}`);
-    const second = await reconcileOnce(c, { object: flow(spec, first.status as FlowStatus), now, cache: [{ ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] } }], server: [secret] });
-    expect(second.status).toMatchObject({ phase: 'Succeeded', usage: { totalTokens: 8 }, nodes: [{ phase: 'Succeeded', outputs: { text: 'Hi Ada!' }, totalTokens: 8 }] });
-    expect(requests).toHaveLength(1);
     // The status write of that reconcile was lost (a 500 or a conflict): the next reconcile starts
     // again from the old status and takes the answer it already has, without calling the model again.
     const cached = [{ ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, 'app.kubernetes.io/managed-by': 'agentlab' }, ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'uid-1', controller: true }] } }];
@@ -369,10 +377,12 @@ describe('flow controller: verify nodes', () => {
     const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'daily-router-token-flow', namespace: 'lab', creationTimestamp: '2026-03-01T09:00:00Z' }, data: { token: Buffer.from('t').toString('base64') } } as KubeObject;
     let status: FlowStatus | undefined;
     let last;
-    for (let i = 0; i < 4; i++) {
+    // The model calls run in the background and hand their answers to a later reconcile: reconciled
+    // until the flow has ended, not a fixed number of times 10 ms apart.
+    for (let i = 0; i < 1000 && !(status?.phase === 'Succeeded' || status?.phase === 'Failed'); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 10));
       last = await reconcileOnce(c, { object: flow(spec(onReject), status), now, server: [secret] });
       status = last.status as FlowStatus;
-      await new Promise((r) => setTimeout(r, 10));
     }
     return { requests, last: last! };
   }

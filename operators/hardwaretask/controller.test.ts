@@ -8,6 +8,18 @@ import type { HardwareTaskObject, StepStatus } from './types.js';
 
 const stepsOf = (run: { status: Record<string, unknown> }) => run.status.steps as StepStatus[];
 
+/**
+ * Reconciles until the first step is no longer Running: the model call runs in the background
+ * and hands its answer to a later reconcile, so it is waited for, not given a fixed time.
+ */
+async function untilAnswered<R extends { status: Record<string, unknown> }>(reconcile: () => Promise<R>): Promise<R> {
+  for (let i = 0; ; i++) {
+    const r = await reconcile();
+    if (stepsOf(r)[0].phase !== 'Running' || i >= 1000) return r;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
 const now = new Date('2026-03-01T10:00:00Z');
 const policy: KubeObject = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'agentlab-approvals' } };
 const binding = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'agentlab-approvals' }, spec: { policyName: 'agentlab-approvals', validationActions: ['Deny'] } } as KubeObject;
@@ -224,12 +236,11 @@ describe('hardwaretask controller: analysis steps', () => {
     const secret = first.applied.find((a) => a.object.kind === 'Secret')!.object as KubeObject & { data: { token: string } };
     expect(secret.metadata).toMatchObject({ name: 'disk-router-token-hardwaretask', labels: { 'agentlab.dev/router-token': 'true', 'agentlab.dev/run': 'disk' } });
     expect(stepsOf(first)[0]).toMatchObject({ phase: 'Running', attempts: 1 });
-    await new Promise((r) => setTimeout(r, 20));
+    const second = await untilAnswered(() => reconcileOnce(c, { object: task({ steps: [analyze, buy] }, first.status as HardwareTaskStatus), cache: [node, secret], server: [secret], now }));
     expect(bodies).toHaveLength(1);
     expect(bodies[0].model).toBe('default');
     expect(bodies[0].messages[1].content).toBe('How much disk does the cache need?\n\nNode chief-horse:\n- capacity: cpu=16\n- allocatable: none\n- labels: kubernetes.io/hostname=chief-horse\n- disk inventory: not known to Kubernetes (run a check step with lsblk for it)');
     expect(auth[0]).toBe(`Bearer ${Buffer.from(secret.data.token, 'base64').toString('utf8')}`);
-    const second = await reconcileOnce(c, { object: task({ steps: [analyze, buy] }, first.status as HardwareTaskStatus), cache: [node, secret], server: [secret], now });
     expect(stepsOf(second)[0]).toMatchObject({ phase: 'Succeeded', outputs: { report: 'Buy a 4 TB disk.' } });
     expect(stepsOf(second)[1]).toMatchObject({ phase: 'WaitingForHuman', instructions: 'Buy it. Analysis: Buy a 4 TB disk.' });
     expect(bodies).toHaveLength(1);
@@ -239,8 +250,7 @@ describe('hardwaretask controller: analysis steps', () => {
     const refusing = (async () => new Response(JSON.stringify({ error: { message: 'lane private: provider openai is cloud' } }), { status: 403 })) as unknown as typeof fetch;
     const c = hardwareTaskController({ routerUrl: 'http://router.test', fetch: refusing });
     const first = await reconcileOnce(c, { object: task({ steps: [analyze] }), cache: [node], now });
-    await new Promise((r) => setTimeout(r, 20));
-    const second = await reconcileOnce(c, { object: task({ steps: [analyze] }, first.status as HardwareTaskStatus), cache: [node], now });
+    const second = await untilAnswered(() => reconcileOnce(c, { object: task({ steps: [analyze] }, first.status as HardwareTaskStatus), cache: [node], now }));
     expect(stepsOf(second)[0]).toMatchObject({ phase: 'Failed', message: 'the lane router answered 403: lane private: provider openai is cloud' });
     const none = await reconcileOnce(hardwareTaskController(), { object: task({ steps: [analyze] }), now });
     expect(stepsOf(none)[0].message).toContain('the operator has no lane router URL: start it with agentlab run --router-url <url>');

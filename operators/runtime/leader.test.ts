@@ -44,11 +44,14 @@ describe('LeaderElector built as startOperator builds it', () => {
       onStartedLeading: () => { leading = true; }, onStoppedLeading: () => { leading = false; },
     });
     le.start();
+    // The first attempt takes the free lease; waited for (not given a fixed time), then 400 ms more.
+    for (let i = 0; i < 1000 && !leading; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(leading).toBe(true);
     await new Promise((r) => setTimeout(r, 400));
     await le.stop();
     expect(store.lease()?.spec?.holderIdentity).toBe(''); // released on stop
     expect(leading).toBe(false);
-    // Within 400 ms: the first attempt only (the next is due after the 2 s retry period), then the release.
+    // In those 400 ms: nothing after the first attempt (the next is due after the 2 s retry period), then the release.
     expect(store.calls.create).toBe(1);
     expect(store.calls.get).toBeLessThanOrEqual(2);
     expect(store.calls.replace).toBeLessThanOrEqual(1);
