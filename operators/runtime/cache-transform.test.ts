@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compactChild } from './apply.js';
 import { projectObject } from './cache-projection.js';
-import { LAST_APPLIED_ANNOTATION, OWNED_CHILD_FIELDS, stripForCache } from './cache-transform.js';
+import { LAST_APPLIED_ANNOTATION, OWNED_CHILD_FIELDS, cacheTransform, stripForCache } from './cache-transform.js';
 import type { KubeObject } from './kube.js';
 
 describe('stripForCache', () => {
@@ -40,7 +39,7 @@ describe('stripForCache', () => {
 });
 
 describe('OWNED_CHILD_FIELDS', () => {
-  it('keeps of a child exactly what the compact cache of children keeps, so an owner reads the same either way', () => {
+  it('is what the compact cache of children keeps, so an owner reads the same whether its children are cached compact or cut down with another role\'s fields', () => {
     const child: KubeObject = {
       apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
       metadata: {
@@ -51,6 +50,16 @@ describe('OWNED_CHILD_FIELDS', () => {
       },
       spec: { task: 'the task' }, status: { phase: 'Succeeded', usage: { totalTokens: 7 } },
     };
-    expect(projectObject(structuredClone(child), OWNED_CHILD_FIELDS)).toEqual(compactChild(structuredClone(child)));
+    const compact = cacheTransform({ compact: true })(structuredClone(child));
+    expect(compact).toEqual({
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+      metadata: {
+        name: 'flow-a-1', namespace: 'msp', uid: 'u', resourceVersion: '9', generation: 2, deletionTimestamp: '2026-01-02T00:00:00Z',
+        labels: { 'app.kubernetes.io/managed-by': 'agentlab' }, annotations: { 'agentlab.dev/applied-hash': 'abc' }, finalizers: ['f'],
+        ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'flow', uid: 'o', controller: true }],
+      },
+      status: { phase: 'Succeeded', usage: { totalTokens: 7 } },
+    });
+    expect(projectObject(stripForCache(structuredClone(child)), OWNED_CHILD_FIELDS)).toEqual(compact);
   });
 });

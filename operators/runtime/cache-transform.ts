@@ -1,4 +1,3 @@
-import { compactChild } from './apply.js';
 import { type FieldShape, projectObject } from './cache-projection.js';
 import { cacheStrings, internStrings } from './intern.js';
 import type { KubeObject } from './kube.js';
@@ -45,16 +44,19 @@ export function stripForCache(obj: KubeObject): KubeObject {
 }
 
 /**
- * What an owned role reads of its children: what compactChild keeps (identity, ownership, labels,
- * annotations, finalizers, status). When a kind is both owned and a primary kind or a scoped watch
- * (a Flow owns AgentRuns and sub-Flows), its informer caches full objects, and this is the owned
- * role's share of the declared fields (informer-roles.ts): the kind is cut down only when the
- * other roles declare theirs too (Controller.cacheFields, WatchSpec.fields).
+ * What the cache keeps of a child, and all an owned role reads of its children: identity,
+ * ownership, labels, annotations, finalizers and status. Specs (and ConfigMap data) are dropped
+ * (controllers compare the applied-hash annotation instead and read child status), and so is
+ * creationTimestamp (no owner reads a child's; 40 bytes of heap per child). A kind that is only
+ * owned is cached this way (compact); when it is also a primary kind or a scoped watch (a Flow
+ * owns AgentRuns and sub-Flows), its informer caches full objects, and this is the owned role's
+ * share of the declared fields (informer-roles.ts): the kind is cut down only when the other
+ * roles declare theirs too (Controller.cacheFields, WatchSpec.fields).
  */
 export const OWNED_CHILD_FIELDS: FieldShape = {
   apiVersion: true, kind: true,
   metadata: {
-    name: true, namespace: true, uid: true, resourceVersion: true, generation: true, creationTimestamp: true, deletionTimestamp: true,
+    name: true, namespace: true, uid: true, resourceVersion: true, generation: true, deletionTimestamp: true,
     labels: true, annotations: true, ownerReferences: true, finalizers: true,
   },
   status: true,
@@ -62,13 +64,14 @@ export const OWNED_CHILD_FIELDS: FieldShape = {
 
 /**
  * The transform of an informer of the given shape (informer-roles.ts): children that are only
- * owned are cached compact (compactChild); a resource whose every user declared the fields it
+ * owned are cached compact (OWNED_CHILD_FIELDS); a resource whose every user declared the fields it
  * reads keeps only those (cache-projection.ts); any other keeps everything stripForCache leaves.
  * Then repeated strings are interned (intern.ts). The runtime and the test kit both use it, so a
  * controller's unit tests see the cache as the operator holds it.
  */
 export function cacheTransform(shape: { compact: boolean; fields?: FieldShape }): (obj: KubeObject) => KubeObject {
-  if (shape.compact) return (obj) => internStrings(compactChild(stripForCache(obj)), cacheStrings);
+  // Projected like any declared shape: a new object built key by key (never `delete`).
+  if (shape.compact) return (obj) => internStrings(projectObject(stripForCache(obj), OWNED_CHILD_FIELDS), cacheStrings);
   const fields = shape.fields;
   // Stripped first: a projection that keeps every annotation must not keep kubectl's copy of the object.
   if (fields) return (obj) => internStrings(projectObject(stripForCache(obj), fields), cacheStrings);
