@@ -60,6 +60,19 @@ describe('WatchLineReader', () => {
     expect(reader.ended).toBe(false);
   });
 
+  it('reads chunk sizes in either case, with extensions and trailing whitespace; refuses other bytes', () => {
+    const lines: string[] = [];
+    const reader = new WatchLineReader((l) => lines.push(l.toString()));
+    const a = `${'a'.repeat(25)}\n`;
+    const b = `${'b'.repeat(9)}\n`;
+    reader.push(Buffer.from(`${HEAD}1A;name=value\r\n${a}\r\n00a \r\n${b}\r\n0\r\n\r\n`));
+    expect(lines).toEqual(['a'.repeat(25), 'b'.repeat(9)]);
+    expect(reader.ended).toBe(true);
+    for (const bad of ['1 2', '', ' ', '1g', '-1']) {
+      expect(() => new WatchLineReader(() => {}).push(Buffer.from(`${HEAD}${bad}\r\n`)), bad).toThrow('bad chunk size line');
+    }
+  });
+
   it('refuses a response that is not a 200 with a chunked body', () => {
     expect(() => new WatchLineReader(() => {}).push(Buffer.from('HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n'))).toThrow('HTTP 410');
     expect(() => new WatchLineReader(() => {}).push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'))).toThrow('not chunked');
