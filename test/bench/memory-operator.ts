@@ -1,7 +1,9 @@
 // The operator (every controller) in its own process for test/bench/memory.bench.ts, compiled
 // like the image. Env: KUBECONFIG, LEASE_NAMESPACE. It stands by behind a Lease another identity
 // holds, so its informers fill every cache while no reconcile writes. Prints `synced` once the
-// caches are filled; on SIGUSR2 it runs a full GC and prints `memory <rss> <heapUsed> <heapTotal> <external> <objects cached per resource, JSON>`.
+// caches are filled; on SIGUSR2 it runs a full GC and prints `memory <rss> <heapUsed> <heapTotal> <external> <anonymous> <objects cached per resource, JSON>`
+// (anonymous: resident anonymous memory from /proc/self/smaps_rollup, -1 where there is none).
+import { readFileSync } from 'node:fs';
 import { registerSlimImports } from '../../operators/cli/slim-imports.js';
 
 // As bin/agentlab.js starts the compiled CLI: client-node's generated API stays out (slim-imports.ts).
@@ -23,8 +25,17 @@ process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.(); gc?.();
   const m = process.memoryUsage();
-  process.stdout.write(`memory ${m.rss} ${m.heapUsed} ${m.heapTotal} ${m.external} ${JSON.stringify(op.runtime.cacheSizes())}\n`);
+  process.stdout.write(`memory ${m.rss} ${m.heapUsed} ${m.heapTotal} ${m.external} ${anonymousBytes()} ${JSON.stringify(op.runtime.cacheSizes())}\n`);
 });
+/** Resident anonymous memory (V8's heap, the allocator's, thread stacks); the rest of RSS is mapped files (the node binary). */
+function anonymousBytes(): number {
+  try {
+    const kb = /^Anonymous:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+    return kb ? Number(kb[1]) * 1024 : -1;
+  } catch {
+    return -1;
+  }
+}
 await op.runtime.waitForCacheSync();
 process.stdout.write('synced\n');
 // On SIGHUP (the bench's last request to a process): live heap each resource's cache holds, measured

@@ -58,7 +58,7 @@ function buildOperator(): string {
   return path.join(out, 'test', 'bench', 'memory-operator.js');
 }
 
-interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number; cached: Record<string, number> }
+interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number; anonymous: number; cached: Record<string, number> }
 interface OperatorProcess { child: ChildProcess; memory(): Promise<Memory>; byKind(): Promise<Record<string, [number, number]>> }
 
 /** A way to run the operator process: Node flags and environment (the image runs the first). */
@@ -105,8 +105,8 @@ function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace:
       }
       const b = /^bykind (.*)$/.exec(l);
       if (b) byKindWaiters.shift()?.(JSON.parse(b[1]) as Record<string, [number, number]>);
-      const m = /^memory (\d+) (\d+) (\d+) (\d+) (.*)$/.exec(l);
-      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]), cached: JSON.parse(m[5]) as Record<string, number> });
+      const m = /^memory (\d+) (\d+) (\d+) (\d+) (-?\d+) (.*)$/.exec(l);
+      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]), anonymous: Number(m[5]), cached: JSON.parse(m[6]) as Record<string, number> });
     });
   });
 }
@@ -357,11 +357,13 @@ try {
   console.log(`\n== operator memory, every controller (${resources.length} watched kinds), standing by with full caches`);
   console.log(`watched kinds: ${resources.map((r) => r.plural).join(', ')}`);
   console.log(`objects: ${CACHED} of each kind = ${CACHED * resources.length} (seeded in ${seedSeconds.toFixed(0)} s); the operator cached ${cachedObjects} more than with none${short.length ? `; FEWER THAN SEEDED: ${short.join(', ')}` : ''}`);
-  console.log(`no objects: RSS ${mb(base.rss)}, heap used ${mb(base.heapUsed)} of ${mb(base.heapTotal)} committed (after a full GC)`);
+  console.log(`no objects: RSS ${mb(base.rss)}${base.anonymous < 0 ? '' : ` (anonymous ${mb(base.anonymous)}, files ${mb(base.rss - base.anonymous)})`}, heap used ${mb(base.heapUsed)} of ${mb(base.heapTotal)} committed (after a full GC)`);
   console.log(`live heap per cached object by resource (the cache emptied one resource at a time): ${Object.entries(byKind).sort((x, y) => y[1][1] - x[1][1]).map(([p, [n, bytes]]) => `${p} ${n ? (bytes / n).toFixed(0) : '-'}`).join(', ')}`);
   for (const { variant, memory, settled } of loadedBy) {
     const perObject = (memory.heapUsed - base.heapUsed) / cachedObjects;
-    const figures = (m: Memory) => `RSS ${mb(m.rss)} (target < 200 MB: ${m.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} committed, external ${mb(m.external)}`;
+    // RSS = anonymous (V8's committed heap + the rest: the allocator's memory, thread stacks) + mapped files.
+    const split = (m: Memory) => (m.anonymous < 0 ? '' : ` = anonymous ${mb(m.anonymous)} (${mb(m.anonymous - m.heapTotal)} outside V8's heap) + files ${mb(m.rss - m.anonymous)}`);
+    const figures = (m: Memory) => `RSS ${mb(m.rss)}${split(m)} (target < 200 MB: ${m.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} committed, external ${mb(m.external)}`;
     console.log(`${cachedObjects} objects cached, ${variant.name}: as the caches synced ${figures(memory)}; ${SETTLE_S} s later ${figures(settled)} (each after a full GC); ${perObject.toFixed(0)} bytes of live heap per cached object`);
   }
 } catch (err) {
