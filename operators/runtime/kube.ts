@@ -152,11 +152,13 @@ export class KubeClient {
     const url = new URL(target);
     const auth = await this.credentials();
     const reqOpts: https.RequestOptions = { ...auth, method, headers: { ...auth.headers, Accept: 'application/json', ...opts.headers } };
-    let payload: Buffer | undefined;
+    // A string body: Node sends the request head and a string given to end() in one write (a
+    // Buffer goes out as a second one, a writev and on TLS a second record).
+    let payload: string | undefined;
     if (opts.body !== undefined) {
-      payload = Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       (reqOpts.headers as Record<string, string>)['Content-Type'] = opts.contentType ?? 'application/json';
-      (reqOpts.headers as Record<string, string>)['Content-Length'] = String(payload.length);
+      (reqOpts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(payload));
     }
     if (method === 'GET') this.counter.reads++;
     else this.counter.writes++;
@@ -168,8 +170,7 @@ export class KubeClient {
       });
       req.on('error', reject);
       onRequest?.(req);
-      if (payload) req.write(payload);
-      req.end();
+      req.end(payload);
     });
   }
 
