@@ -1,9 +1,10 @@
 // The floor for the router benchmark: a bare Node.js reverse proxy in its own process that pipes
 // each request to the fake Ollama and its streamed answer back, nothing else (no auth, no policy,
 // no parsing, no logging). Env: UPSTREAM (the fake's URL). Prints "url <url>"; answers "cpu" on
-// stdin with its CPU time, like router-child.ts.
+// stdin with its CPU time and "gc" with its GC pauses, like router-child.ts.
 import http from 'node:http';
 import readline from 'node:readline';
+import { countGc } from './bench-gc.js';
 
 const upstream = new URL(process.env.UPSTREAM ?? '');
 // The router's upstream pool settings (operators/router/providers/http.ts), so that neither side's connection reuse differs.
@@ -46,8 +47,10 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as { port: number };
   process.stdout.write(`url http://127.0.0.1:${port}\n`);
 });
+const gc = countGc();
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'cpu') {
+  if (line.trim() === 'gc') process.stdout.write(`gc ${JSON.stringify(gc())}\n`);
+  else if (line.trim() === 'cpu') {
     const u = process.cpuUsage();
     process.stdout.write(`cpu ${u.user + u.system}\n`);
   }

@@ -1,9 +1,10 @@
 // The lane router in its own process for the router benchmark (one event loop, like one pod).
 // Env: KUBECONFIG, LANE_SELECTOR, ROUTER_NAMESPACE, BENCH_ROUTER_LOG (pino level; lines go to /dev/null,
 // or to BENCH_ROUTER_LOG_FILE when set, to read the router's own ttftMs/durationMs per request).
-// Prints "url <url>" and "metrics <url>"; answers "cpu" on stdin with its CPU time.
+// Prints "url <url>" and "metrics <url>"; answers "cpu" on stdin with its CPU time, "gc" with its GC pauses so far (bench-gc.ts).
 import { KubeConfig } from '@kubernetes/client-node';
 import readline from 'node:readline';
+import { countGc } from './bench-gc.js';
 import pino from 'pino';
 import { serveHttp } from '../../operators/runtime/http.js';
 import { startRouter } from '../../operators/router/server.js';
@@ -19,8 +20,10 @@ process.stdout.write(`url ${router.url}\n`);
 const metrics = await serveHttp({ port: 0, registry: router.registry });
 process.stdout.write(`metrics ${metrics.url}\n`);
 // "cpu" on stdin -> "cpu <user+system microseconds>" on stdout: the router's own CPU, apart from the load generator's.
+const gc = countGc();
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'cpu') {
+  if (line.trim() === 'gc') process.stdout.write(`gc ${JSON.stringify(gc())}\n`);
+  else if (line.trim() === 'cpu') {
     const u = process.cpuUsage();
     process.stdout.write(`cpu ${u.user + u.system}\n`);
   }

@@ -12,6 +12,8 @@
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 // BENCH_BASELINE_ROUTER=<router-child.js of another build> runs that router too, as a fourth side in
 // the same interleaving, and prints its CPU per request, TTFT and latency beside this one's (before/after in one run).
+// It also prints the router's and the bare proxy's GC pauses in their own rows (bench-gc.ts): at one stream each pause
+// delays the one request in flight, which is where the router's one-stream p99 tail comes from (docs/benchmarks.md).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,7 @@ import { installCrds, readCrdManifests } from '../harness/crds.js';
 import { nodeEntry } from '../harness/node-entry.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/model/lanes/resources.js';
+import { gcDelta, type GcTotals } from './bench-gc.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -33,7 +36,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 2)));
 const log = pino({ level: 'warn' }, pino.destination(2));
 
-interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number> }
+interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number>; gc(): Promise<GcTotals> }
 
 // Every child started, so that a failed run does not leave them running.
 const started: ChildProcess[] = [];
@@ -52,6 +55,7 @@ async function child(script: string, env: Record<string, string>, compiledFile?:
   const proc = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), ...(compiledFile ? [compiledFile] : await entry(script))], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   started.push(proc);
   const cpuWaiters: ((n: number) => void)[] = [];
+  const gcWaiters: ((t: GcTotals) => void)[] = [];
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: proc.stdout! });
     rl.on('line', (line) => {
@@ -63,8 +67,13 @@ async function child(script: string, env: Record<string, string>, compiledFile?:
             cpuWaiters.push(r);
             proc.stdin!.write('cpu\n');
           }),
+          gc: () => new Promise((r) => {
+            gcWaiters.push(r);
+            proc.stdin!.write('gc\n');
+          }),
         });
       } else if (line.startsWith('cpu ')) cpuWaiters.shift()?.(Number(line.slice(4)));
+      else if (line.startsWith('gc ')) gcWaiters.shift()?.(JSON.parse(line.slice(3)) as GcTotals);
     });
     proc.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
   });
@@ -139,6 +148,15 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const f2 = (x: number) => x.toFixed(3).padStart(8);
+const zeroGc = (): GcTotals => ({ minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0 });
+function addGc(into: GcTotals, d: GcTotals): void {
+  into.minor += d.minor;
+  into.minorMs += d.minorMs;
+  into.major += d.major;
+  into.majorMs += d.majorMs;
+  into.maxMs = Math.max(into.maxMs, d.maxMs);
+}
+const fmtGc = (g: GcTotals, requests: number) => `${g.minor} scavenges (${(1000 * g.minor / requests).toFixed(1)} per 1,000 requests, ${g.minorMs.toFixed(1)} ms in all), ${g.major} mark-compacts (${g.majorMs.toFixed(1)} ms), longest pause ${g.maxMs.toFixed(2)} ms`;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-router-'));
@@ -195,6 +213,7 @@ async function main(): Promise<void> {
   let bareP99At1 = NaN;
   const cpuRatios: string[] = [];
   const baselineRows: string[] = [];
+  const gcRows: string[] = [];
   for (const c of levels) {
     const n = c === 1 ? Math.min(REQUESTS, 500) : REQUESTS;
     // Interleave rounds (BENCH_ROUNDS, default 2) so drift on a shared machine hits every side
@@ -202,6 +221,8 @@ async function main(): Promise<void> {
     // in turn and none runs twice in a row across a round's end.
     const samples = { direct: [] as Sample[], routed: [] as Sample[], proxied: [] as Sample[], baseline: [] as Sample[] };
     const cpu = { router: 0, bare: 0, fake: 0, baseline: 0 };
+    // GC pauses in the router's and the bare proxy's rows (the baseline build's child may not answer "gc").
+    const gc = { router: zeroGc(), bare: zeroGc() };
     const sides: { fn: () => Promise<Sample>; proc: Child; out?: Sample[]; cpu: keyof typeof cpu }[] = [
       { fn: direct, proc: fake, out: samples.direct, cpu: 'fake' },
       { fn: routed, proc: router, out: samples.routed, cpu: 'router' },
@@ -212,9 +233,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < sides.length; k++) {
         const side = sides[(round + k) % sides.length];
+        const gcSide = side.cpu === 'router' || side.cpu === 'bare' ? side.cpu : undefined;
+        const g0 = gcSide ? await side.proc.gc() : undefined;
         const c0 = await side.proc.cpuMicros();
         const r = await run(c, per, side.fn);
         cpu[side.cpu] += (await side.proc.cpuMicros()) - c0;
+        if (gcSide && g0) addGc(gc[gcSide], gcDelta(g0, await side.proc.gc()));
         side.out?.push(...r.samples);
       }
     }
@@ -228,6 +252,7 @@ async function main(): Promise<void> {
       const ttftP50 = (xs: Sample[]) => (pct(ttft(xs), 50) - pct(ttft(d), 50)).toFixed(3);
       baselineRows.push(`${c}: ${(cpu.baseline / n).toFixed(0)} µs = ${(cpu.baseline / cpu.bare).toFixed(2)}x the bare proxy, this router ${(cpu.router / n).toFixed(0)} µs = ${(cpu.router / cpu.bare).toFixed(2)}x (${(100 * (cpu.router / cpu.baseline - 1)).toFixed(1)} %); TTFT diff p50 ${ttftP50(samples.baseline)} vs ${ttftP50(samples.routed)} ms, added p50 ${added(samples.baseline, 50).toFixed(3)} vs ${added(samples.routed, 50).toFixed(3)} ms`);
     }
+    gcRows.push(`${c}: router ${fmtGc(gc.router, n)}; bare proxy ${fmtGc(gc.bare, n)}`);
     const ratio = cpu.router / cpu.bare;
     cpuRatios.push(`${c}: ${ratio.toFixed(2)}x`);
     console.log(`${String(c).padStart(7)} | ${f2(pct(tot(d), 50))} ${f2(pct(tot(d), 99))} | ${f2(added(samples.routed, 50))} ${f2(added(samples.routed, 99))} | ${f2(added(samples.proxied, 50))} ${f2(added(samples.proxied, 99))} | ${f2(pct(ttft(samples.routed), 50) - pct(ttft(d), 50))} ${f2(pct(ttft(samples.routed), 99) - pct(ttft(d), 99))} | ${chunks(d)}/${chunks(samples.routed)}/${chunks(samples.proxied)} | ${(cpu.router / n).toFixed(0).padStart(10)} µs | ${(cpu.bare / n).toFixed(0).padStart(10)} µs | ${ratio.toFixed(2).padStart(8)}x | ${(cpu.fake / n).toFixed(0).padStart(10)} µs`);
@@ -237,6 +262,8 @@ async function main(): Promise<void> {
     console.log(`baseline router (${baselineFile}) vs this router, by streams (CPU per request; TTFT and whole-answer latency over direct):`);
     for (const row of baselineRows) console.log(`  ${row}`);
   }
+  console.log('GC pauses in each side\'s own rows, by streams (wall time of each pause, so a loaded machine lengthens them; at one stream a pause delays the one request in flight, and pauses coming more often than every 100 requests set the p99):');
+  for (const row of gcRows) console.log(`  ${row}`);
   if (levels.includes(1)) console.log(`added p99 at one stream: router ${routerP99At1.toFixed(3)} ms, bare proxy ${bareP99At1.toFixed(3)} ms (target < 1 ms on a quiet machine)`);
   console.log('no buffering: the router forwards each upstream chunk as it arrives (same chunk count as direct above).');
   console.log('latency figures include scheduling on a shared machine; the CPU columns are each process\'s own time per request.');
