@@ -23,7 +23,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/harness/global-setup.ts'],
           testTimeout: 60_000,
-          hookTimeout: 120_000,
+          // A hang guard, not a speed bound: a fixture (fakes, lane router, operator) took over 90 s to
+          // start in a clean-clone CI run on a loaded 2-core machine (3.4x an idle run's time).
+          hookTimeout: 240_000,
         },
       },
     ],

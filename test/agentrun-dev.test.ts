@@ -46,7 +46,7 @@ describe('npm start: the triage example runs end to end once approved', () => {
 
   beforeAll(async () => {
     dev = await npmStart(['--state-dir', stateDir, '--interval', '1', '--log-level', 'warn']);
-  }, 120_000);
+  });
 
   afterAll(() => {
     dev?.kill();

@@ -41,7 +41,7 @@ describe('npm start', () => {
 
   beforeAll(async () => {
     dev = await npmStart(['--state-dir', stateDir, '--interval', '1', '--log-level', 'warn']);
-  }, 120_000);
+  });
 
   afterAll(() => {
     dev?.kill();
@@ -259,7 +259,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('npm start, %s to npm\'s pid', (si
 
   beforeAll(async () => {
     dev = await npmStart(['--state-dir', dir, '--skip-examples', '--log-level', 'warn']);
-  }, 120_000);
+  });
 
   afterAll(() => {
     dev?.kill();

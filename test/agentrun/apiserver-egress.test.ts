@@ -10,7 +10,7 @@ let f: AgentRunFixture;
 
 beforeAll(async () => {
   f = await startAgentRunFixture(cluster);
-}, 90_000);
+});
 
 interface Slice { addressType: string; endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[]; ports?: { port: number; protocol?: string }[] }
 interface Policy { spec: { egress: { to?: { ipBlock?: { cidr: string } }[]; ports?: { port: number; protocol: string }[] }[] } }

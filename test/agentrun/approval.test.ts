@@ -25,7 +25,7 @@ beforeAll(async () => {
     rules: [{ apiGroups: ['agentlab.dev'], resources: ['agentruns'], verbs: ['get', 'list', 'patch'] }] }));
   await cluster.applyYaml(rb('alice-approves', 'ClusterRole', 'agentlab-approver', alice));
   await cluster.applyYaml(rb('bob-edits', 'Role', 'run-editor', bob));
-}, 90_000);
+});
 
 describe.runIf(cluster.nodeSimulator)('AgentRun approval', () => {
   it('waits in AwaitingApproval; bob is refused; alice approves; the verified decision is in status and the run succeeds', async () => {

@@ -51,7 +51,7 @@ beforeAll(async () => {
     ], 'Read what RBAC allows. Last: {{lastToolResult}}'), delayMs: 1500 },
     ...TOOL_RULES,
   ]);
-}, 90_000);
+});
 afterAll(async () => {
   await new Promise((r) => destination?.close(r));
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   f = await startAgentRunFixture(cluster);
   // Each answer well below the private lane's 5 s first-token fallback timeout: slow, not failing.
   f.lanes.ollama.setRules([looping('ends-e2e: slow', 2000), looping('ends-e2e: stuck', 2000), looping('ends-e2e: interrupt', 700), looping('ends-e2e: delete', 700), ...TOOL_RULES]);
-}, 90_000);
+});
 
 const files = { name: 'files', files: { paths: ['/workspace'], readOnly: true } };
 const FINAL = ['Succeeded', 'Failed', 'Cancelled'];

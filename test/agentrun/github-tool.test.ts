@@ -65,7 +65,7 @@ beforeAll(async () => {
   });
   client = new KubeClient(cluster.kc);
   await cluster.core.createNamespacedSecret({ namespace: lanes.ns.private, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gh-token', annotations: { 'agentlab.dev/forge-url': 'https://api.github.com, https://git.acme.example' } }, data: { token: Buffer.from(FORGE_TOKEN).toString('base64') } } });
-}, 90_000);
+});
 afterAll(async () => {
   await operator?.stop();
   await router?.stop();

@@ -91,7 +91,7 @@ beforeAll(async () => {
   }
   operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
   await restartOperator();
-}, 120_000);
+});
 
 afterAll(async () => {
   operator?.child.kill('SIGKILL');

@@ -42,7 +42,7 @@ beforeAll(async () => {
   f = await startAgentRunFixture(cluster);
   f.lanes.ollama.setRules([looping('kubevirt-e2e: cancel', 700), looping('kubevirt-e2e: stuck', 700), ...TOOL_RULES]);
   servedBefore = await served('virtualmachineinstances');
-}, 90_000);
+});
 
 afterAll(async () => {
   for (const name of created.reverse()) await cluster.request({ method: 'DELETE', path: `${CRDS}/${name}` });
@@ -98,7 +98,7 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
   describe.runIf(cluster.nodeSimulator).concurrent('with the VirtualMachineInstance CRD', () => {
     beforeAll(async () => {
       await installCrd('virtualmachineinstances.kubevirt.io.yaml', VMI_CRD, 'virtualmachineinstances');
-    }, 60_000);
+    });
 
     it('runs to Succeeded in a VMI through its phases; token only on a Secret disk; the result from the runner\'s report', async () => {
       await f.apply('kv-run', { task: TRIAGE, model: 'chat', tools: [files], runtime: kubevirt({ cpus: 2, memory: '3Gi' }), limits: { maxTurns: 10, timeout: '5m' } });

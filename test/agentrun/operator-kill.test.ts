@@ -28,7 +28,7 @@ beforeAll(async () => {
   f.ollama.setRules([{ when: 'restart-e2e', delayMs: 150, steps: [{ toolCalls: [{ name: 'list_directory', arguments: { path: '.' } }] }, { toolCalls: [{ name: 'list_directory', arguments: { path: '.' } }] }], reply: 'Listed twice.' }, ...TOOL_RULES]);
   client = new KubeClient(cluster.kc);
   operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
-}, 90_000);
+});
 afterAll(async () => {
   operator?.kill('SIGKILL');
   for (const s of stopWatches) s();

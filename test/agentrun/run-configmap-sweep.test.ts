@@ -32,7 +32,7 @@ beforeAll(async () => {
     controllerOverrides: [agentRunController({ router: { namespace: lanes.routerNs, podLabels: ROUTER_POD_LABELS, port: ROUTER_PORT }, routerUrl: lanes.router.url, runConfigMapSweep: { intervalMs: 500, graceMs: GRACE_MS } })],
   });
   client = new KubeClient(cluster.kc);
-}, 90_000);
+});
 
 afterAll(async () => {
   await operator?.stop();

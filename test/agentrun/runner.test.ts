@@ -35,7 +35,7 @@ beforeAll(async () => {
   f = await startLaneFixture(cluster);
   f.ollama.setRules([RUNNER_SCRIPT, LOOP_SCRIPT, ...TOOL_RULES]);
   dir = await mkdtemp(path.join(os.tmpdir(), 'runner-e2e-'));
-}, 60_000);
+});
 afterAll(async () => {
   await f?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });

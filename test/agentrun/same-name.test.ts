@@ -11,7 +11,7 @@ let f: AgentRunFixture;
 
 beforeAll(async () => {
   f = await startAgentRunFixture(cluster);
-}, 90_000);
+});
 
 const TRIAGE = 'Triage issue #142: read what the workspace holds and answer.';
 const spec = { task: TRIAGE, model: 'chat', tools: [{ name: 'files', files: { paths: ['/workspace'], readOnly: true } }], limits: { maxTurns: 10, maxTokens: 100000, timeout: '5m' } };

@@ -13,7 +13,7 @@ let f: AgentRunFixture;
 
 beforeAll(async () => {
   f = await startAgentRunFixture(cluster);
-}, 90_000);
+});
 
 const TRIAGE = 'Triage issue #142: read what the workspace holds and answer.';
 const files = { name: 'files', files: { paths: ['/workspace'], readOnly: true } };

@@ -18,7 +18,7 @@ beforeAll(async () => {
     expect(res.status, res.text).toBe(201);
     createdKata = true;
   }
-}, 90_000);
+});
 
 afterAll(async () => {
   if (createdKata) await cluster.request({ method: 'DELETE', path: `${RC_PATH}/kata` });

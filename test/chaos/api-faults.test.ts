@@ -18,7 +18,7 @@ beforeAll(async () => {
   const p = await startPrivateCluster();
   stopCluster = p.stop;
   stage = await startStage(p.cluster);
-}, 120_000);
+});
 afterAll(async () => {
   await stage?.stop();
   await stopCluster?.();

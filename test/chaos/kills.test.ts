@@ -18,7 +18,7 @@ let stage: Stage;
 
 beforeAll(async () => {
   stage = await startStage({ kc: cluster.kc, kubeconfigPath: cluster.kubeconfigPath, serviceAccess: cluster.serviceAccess, gc: cluster.controllers, newNamespace: (p) => cluster.newNamespace(p) });
-}, 60_000);
+});
 afterAll(async () => {
   await stage?.stop();
 });

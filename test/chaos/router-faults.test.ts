@@ -22,7 +22,7 @@ beforeAll(async () => {
   await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'lanes.test.agentlab.dev/lane': lane } } } });
   token = (await f.issueToken(ns, RUN)).token;
   await cluster.waitFor(async () => (await ask(false)).status === 200, { what: 'the faults lane serving' });
-}, 90_000);
+});
 afterAll(async () => {
   f?.ollama.setFaults({});
   await f?.stop();

@@ -9,7 +9,7 @@ let f: FlowAgentFixture;
 
 beforeAll(async () => {
   f = await startFlowAgentFixture(cluster);
-}, 90_000);
+});
 afterAll(async () => {
   await f?.stop();
 });

@@ -34,7 +34,7 @@ beforeAll(async () => {
   await cluster.applyYaml(rb('bob-edits', 'Role', 'flow-editor', bob));
   await cluster.waitFor(async () => (await cluster.kubectl(['-n', f.ns, 'auth', 'can-i', 'approve', 'flows', '--subresource=approval', `--as=${alice}`], { allowFailure: true })).stdout.trim() === 'yes',
     { what: "alice's RoleBinding to take effect" });
-}, 90_000);
+});
 afterAll(async () => {
   await f?.stop();
 });

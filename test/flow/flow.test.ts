@@ -7,7 +7,7 @@ let f: FlowFixture;
 
 beforeAll(async () => {
   f = await startFlowFixture(cluster, [{ when: 'capital of norway', reply: 'Oslo is the capital of Norway.' }]);
-}, 60_000);
+});
 afterAll(async () => {
   await f?.stop();
 });

@@ -18,7 +18,7 @@ let operator: Operator;
 beforeAll(async () => {
   ns = await cluster.newNamespace('flow-large');
   operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllers: ['flow'], serviceAccess: cluster.serviceAccess });
-}, 60_000);
+});
 afterAll(async () => {
   await operator?.stop();
 });

@@ -11,7 +11,7 @@ const STEP = 'ghcr.io/agentlab/step-runner:0.1.0';
 
 beforeAll(async () => {
   f = await startFlowFixture(cluster);
-}, 60_000);
+});
 afterAll(async () => {
   await f?.stop();
 });

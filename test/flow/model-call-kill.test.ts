@@ -46,7 +46,7 @@ beforeAll(async () => {
   }));
   router = await startRouter({ kubeConfig: cluster.kc, logger, laneSelector: `flow.test.agentlab.dev/fixture=${id}`, namespace: routerNs, flushIntervalMs: 200, serviceAccess: cluster.serviceAccess });
   operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
-}, 90_000);
+});
 afterAll(async () => {
   operator?.kill('SIGKILL');
   await router?.stop();

@@ -28,7 +28,7 @@ beforeAll(async () => {
   ns = await cluster.newNamespace('flow-kill');
   client = new KubeClient(cluster.kc);
   operatorEntry = await nodeEntry(path.join(import.meta.dirname, 'fixtures', 'operator-process.ts'));
-}, 60_000);
+});
 afterAll(async () => {
   operator?.kill('SIGKILL');
   for (const s of stopWatches) s();

@@ -11,7 +11,7 @@ let f: FlowFixture;
 
 beforeAll(async () => {
   f = await startFlowFixture(cluster);
-}, 60_000);
+});
 
 afterAll(async () => {
   await f?.stop();

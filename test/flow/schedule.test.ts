@@ -39,7 +39,7 @@ async function advanceToNextSlot(): Promise<Date> {
 beforeAll(async () => {
   ns = await cluster.newNamespace('flow-schedule');
   operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllerOverrides: [flowController({ now: clock }) as unknown as Controller<KubeObject>], serviceAccess: cluster.serviceAccess });
-}, 60_000);
+});
 afterAll(async () => {
   await operator?.stop();
 });

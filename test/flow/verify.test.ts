@@ -15,7 +15,7 @@ beforeAll(async () => {
     { when: 'Answer to verify', reply: '{"verdict": false, "reason": "The answer names Bergen, but the capital of Norway is Oslo."}' },
     { when: 'capital of norway', reply: 'Bergen is the capital of Norway.' },
   ]);
-}, 60_000);
+});
 afterAll(async () => {
   await f?.stop();
 });

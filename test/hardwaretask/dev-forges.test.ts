@@ -46,7 +46,7 @@ beforeAll(async () => {
   await cluster.applyYaml(storageRbac(exampleNames()).yaml);
   await cluster.waitFor(async () => (await cluster.kubectl(['auth', 'can-i', 'patch', `persistentvolumes/model-cache-${suffix}`, `--as=system:serviceaccount:${ns}:storage-admin`], { allowFailure: true })).stdout.trim() === 'yes',
     { what: 'the ServiceAccount\'s ClusterRoleBinding to take effect', timeoutMs: 30_000 });
-}, 120_000);
+});
 
 afterAll(async () => {
   await operator?.stop();

@@ -27,7 +27,7 @@ interface PodRead { metadata: { name: string }; status?: { phase?: string } }
 beforeAll(async () => {
   ns = await cluster.newNamespace('hwt-ended-pod');
   client = new KubeClient(cluster.kc);
-}, 60_000);
+});
 afterAll(async () => {
   await operator?.stop();
   client?.close();

@@ -80,7 +80,7 @@ beforeAll(async () => {
   restricted = await cluster.newNamespace('hwt-baseline');
   await cluster.request({ method: 'PATCH', path: `/api/v1/namespaces/${restricted}`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } } });
   operator = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns, restricted], controllers: ['hardwaretask'], routerUrl: router.url, metricsPort: 0, healthPort: 0, serviceAccess: cluster.serviceAccess });
-}, 60_000);
+});
 afterAll(async () => {
   await operator?.stop();
   await router?.stop();

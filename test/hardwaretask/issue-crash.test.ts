@@ -39,7 +39,7 @@ beforeAll(async () => {
   for (const p of ['github', 'forgejo'] as const) {
     await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${p}-token`, annotations: { 'agentlab.dev/forge-url': forges[p].url } }, stringData: { token: TOKENS.operator } } });
   }
-}, 60_000);
+});
 
 afterAll(async () => {
   if (proc) {

@@ -81,7 +81,7 @@ beforeAll(async () => {
       { what: 'the ServiceAccount\'s ClusterRoleBinding to take effect', timeoutMs: 30_000 });
   }
   operator = await startHardwareOperator();
-}, 120_000);
+});
 
 afterAll(async () => {
   await operator?.stop();

@@ -51,7 +51,7 @@ export async function npmStart(args: string[], opts: { readyTimeoutMs?: number }
       if (groupAlive()) process.kill(-pid, 'SIGKILL');
     },
   };
-  const ready = waitFor(() => out.includes('AgentLab is running'), { timeoutMs: opts.readyTimeoutMs ?? 90_000, intervalMs: 200, what: 'npm start to print "AgentLab is running"' });
+  const ready = waitFor(() => out.includes('AgentLab is running'), { timeoutMs: opts.readyTimeoutMs ?? 180_000, intervalMs: 200, what: 'npm start to print "AgentLab is running"' });
   const early = exit.then(async (e) => {
     await sleep(100);
     throw new Error(`npm start exited before it was ready (code ${e.code}, signal ${e.signal})`);

@@ -32,7 +32,7 @@ beforeAll(async () => {
     flushIntervalMs: 200, serviceAccess: cluster.serviceAccess,
     issueTrackers: devIssueTrackers({ github: forges.github.url, forgejo: forges.forgejo.url }),
   });
-}, 60_000);
+});
 afterAll(async () => {
   await router?.stop();
   await Promise.all(Object.values(forges).map((s) => s.close()));
@@ -72,7 +72,7 @@ describe.each(['github', 'forgejo'] as const)('the github tool on the router, %s
     await person.putFile({ path: 'docs/runbook.md', branch: 'main', content: '# Runbook\nReplace the disk.\n', message: 'runbook' });
     await person.putFile({ path: 'docs/runbook.md', branch: 'draft', content: '# Draft runbook\n', message: 'draft' });
     await cluster.waitFor(async () => (await call(badSecretToken, `repos/${REPO}/issues/7`)).status === 503, { what: 'router knows the tokens' });
-  }, 60_000);
+  });
 
   it('tells the run where its tool reaches (never the Secret), and reads the run\'s issue', async () => {
     const where = await call(token, 'run');

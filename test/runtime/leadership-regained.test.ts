@@ -18,7 +18,7 @@ let op: Operator | undefined;
 
 beforeAll(async () => {
   ns = await cluster.newNamespace('leader-regained');
-}, 60_000);
+});
 afterAll(async () => {
   await op?.stop();
 });

@@ -68,7 +68,7 @@ beforeAll(async () => {
     router: { namespace: lanes.routerNs, podLabels: ROUTER_POD_LABELS, port: ROUTER_PORT }, routerUrl: router.url, issueTrackers, serviceAccess: cluster.serviceAccess,
   });
   await cluster.core.createNamespacedSecret({ namespace: ns, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gh-token', annotations: { 'agentlab.dev/forge-url': 'https://api.github.com' } }, data: { token: Buffer.from(FORGE_TOKEN).toString('base64') } } });
-}, 120_000);
+});
 afterAll(async () => {
   await operator?.stop();
   await router?.stop();
