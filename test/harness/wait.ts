@@ -1,7 +1,7 @@
 export interface WaitOptions {
   /** What is being waited for, quoted in the timeout error (default: the probe's source). */
   what?: string;
-  /** Give up after this long (default 20 s). */
+  /** Give up after this long (default 30 s: a hang guard; a clean-clone CI run on a loaded machine took 10x an idle run's time for some waits). */
   timeoutMs?: number;
   /** Poll interval (default 50 ms). */
   intervalMs?: number;
@@ -15,7 +15,7 @@ type Pending = undefined | null | false;
  * not exist yet is the usual case); the last one is quoted when the wait times out.
  */
 export async function waitFor<T>(probe: () => T | Pending | Promise<T | Pending>, opts: WaitOptions = {}): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const intervalMs = opts.intervalMs ?? 50;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

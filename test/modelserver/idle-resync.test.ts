@@ -24,7 +24,8 @@ describe('an idle ModelServer across resyncs', () => {
     await new Promise((r) => setTimeout(r, 2 * resyncMs));
     const writes0 = op.client.counter.writes;
     const reconciles0 = await reconciles();
-    await new Promise((r) => setTimeout(r, 3.5 * resyncMs));
+    // Three resyncs, waited for rather than given 3.5 periods (a loaded machine stretches them).
+    await cluster.waitFor(async () => (await reconciles()) >= reconciles0 + 3, { what: 'three resyncs of idle', timeoutMs: 60_000, intervalMs: 200 });
     expect(await reconciles()).toBeGreaterThanOrEqual(reconciles0 + 3);
     expect(op.client.counter.writes - writes0).toBe(0);
   }, 120_000);
