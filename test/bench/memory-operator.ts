@@ -4,6 +4,7 @@
 // caches are filled; on SIGUSR2 it runs a full GC and prints `memory <rss> <heapUsed> <heapTotal> <external> <anonymous> <objects cached per resource, JSON>`
 // (anonymous: resident anonymous memory from /proc/self/smaps_rollup, -1 where there is none).
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { registerSlimImports } from '../../operators/cli/slim-imports.js';
 
 // As bin/agentlab.js starts the compiled CLI: client-node's generated API stays out (slim-imports.ts).
@@ -25,6 +26,9 @@ process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.(); gc?.();
   const m = process.memoryUsage();
+  // Committed MB by V8 heap space (new space: the young generation, sized by allocation rate).
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name.replace(/_space$/, ''), Math.round(x.space_size / 2 ** 20)]));
+  process.stdout.write(`spaces ${JSON.stringify(spaces)}\n`);
   process.stdout.write(`memory ${m.rss} ${m.heapUsed} ${m.heapTotal} ${m.external} ${anonymousBytes()} ${JSON.stringify(op.runtime.cacheSizes())}\n`);
 });
 /** Resident anonymous memory (V8's heap, the allocator's, thread stacks); the rest of RSS is mapped files (the node binary). */

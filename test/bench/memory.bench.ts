@@ -58,7 +58,7 @@ function buildOperator(): string {
   return path.join(out, 'test', 'bench', 'memory-operator.js');
 }
 
-interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number; anonymous: number; cached: Record<string, number> }
+interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number; anonymous: number; spaces: string; cached: Record<string, number> }
 interface OperatorProcess { child: ChildProcess; memory(): Promise<Memory>; byKind(): Promise<Record<string, [number, number]>> }
 
 /** A way to run the operator process: Node flags and environment (the image runs the first). */
@@ -94,6 +94,7 @@ function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace:
   const child = spawn(process.execPath, ['--expose-gc', ...variant.nodeArgs, entry], { cwd: repo, env: { ...process.env, ...variant.env, KUBECONFIG: kubeconfig, LEASE_NAMESPACE: leaseNamespace }, stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters: ((m: Memory) => void)[] = [];
   const byKindWaiters: ((b: Record<string, [number, number]>) => void)[] = [];
+  let spaces = '';
   return new Promise((resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`operator exited with ${code ?? signal} before its caches synced`)));
     readline.createInterface({ input: child.stdout! }).on('line', (l) => {
@@ -105,8 +106,10 @@ function startOperatorProcess(entry: string, kubeconfig: string, leaseNamespace:
       }
       const b = /^bykind (.*)$/.exec(l);
       if (b) byKindWaiters.shift()?.(JSON.parse(b[1]) as Record<string, [number, number]>);
+      const sp = /^spaces (.*)$/.exec(l);
+      if (sp) spaces = Object.entries(JSON.parse(sp[1]) as Record<string, number>).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
       const m = /^memory (\d+) (\d+) (\d+) (\d+) (-?\d+) (.*)$/.exec(l);
-      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]), anonymous: Number(m[5]), cached: JSON.parse(m[6]) as Record<string, number> });
+      if (m) waiters.shift()?.({ rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]), anonymous: Number(m[5]), spaces, cached: JSON.parse(m[6]) as Record<string, number> });
     });
   });
 }
@@ -363,7 +366,7 @@ try {
     const perObject = (memory.heapUsed - base.heapUsed) / cachedObjects;
     // RSS = anonymous (V8's committed heap + the rest: the allocator's memory, thread stacks) + mapped files.
     const split = (m: Memory) => (m.anonymous < 0 ? '' : ` = anonymous ${mb(m.anonymous)} (${mb(m.anonymous - m.heapTotal)} outside V8's heap) + files ${mb(m.rss - m.anonymous)}`);
-    const figures = (m: Memory) => `RSS ${mb(m.rss)}${split(m)} (target < 200 MB: ${m.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} committed, external ${mb(m.external)}`;
+    const figures = (m: Memory) => `RSS ${mb(m.rss)}${split(m)} (target < 200 MB: ${m.rss < 200 * 2 ** 20 ? 'met' : 'missed'}), heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} committed (MB by space: ${m.spaces}), external ${mb(m.external)}`;
     console.log(`${cachedObjects} objects cached, ${variant.name}: as the caches synced ${figures(memory)}; ${SETTLE_S} s later ${figures(settled)} (each after a full GC); ${perObject.toFixed(0)} bytes of live heap per cached object`);
   }
 } catch (err) {
