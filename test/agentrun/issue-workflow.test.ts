@@ -248,7 +248,10 @@ describe.runIf(cluster.nodeSimulator).each(['github', 'forgejo'] as const)('Agen
     const held = await get(name);
     expect(held.status?.phase).toBe('AwaitingApproval');
     expect(held.status?.approval).toBeUndefined();
-    const events = await cluster.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name},reason=IssueTrackerUnavailable` });
+    const events = await cluster.waitFor(async () => {
+      const e = await cluster.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name},reason=IssueTrackerUnavailable` });
+      return e.items.length > 0 ? e : undefined;
+    }, { what: `the IssueTrackerUnavailable event of ${name} (a Warning event says so)` });
     expect(events.items.length, 'a Warning event says so').toBeGreaterThan(0);
     expect(events.items[0]!.type).toBe('Warning');
 
@@ -277,7 +280,11 @@ describe.runIf(cluster.nodeSimulator)('AgentRun issue workflow secrets', () => {
       status: 'True',
       message: `spec.issueTracker.secretRef: Secret ${ns}/${secret} does not name ${target} in its agentlab.dev/forge-url annotation, so its token is not sent there; if the Secret holds a github token meant for ${target}, allow it with: kubectl -n ${ns} annotate secret ${secret} --overwrite agentlab.dev/forge-url=${target} (docs/issues.md: forge token Secrets)`,
     });
-    const events = await cluster.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name},reason=ForgeTokenNotAllowed` });
+    // The event is written beside the condition, not before it: waited for, not read once.
+    const events = await cluster.waitFor(async () => {
+      const e = await cluster.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name},reason=ForgeTokenNotAllowed` });
+      return e.items.length > 0 ? e : undefined;
+    }, { what: `the ForgeTokenNotAllowed event of ${name}` });
     expect(events.items[0]?.type).toBe('Warning');
     await sleep(3 * POLL_MS);
     const sent = () => forge.requests.filter((r) => (r.headers.authorization ?? '').includes(value)).length;
