@@ -33,7 +33,7 @@ describe.runIf(cluster.tokenUsers.length > 0)('kubernetes tool (RBAC-enforced re
     const { tools } = await toolsForRun([{ name: 'kubernetes', kubernetes: { resources: ['configmaps', 'secrets', 'deployments.apps'], namespaces: [ns, other] } }], { workspace, kubernetes: { api: new KubeClient(kc), namespace: ns } });
     registry = new ToolRegistry(tools);
     // RBAC changes reach the authorizer through its watch: wait until the binding is effective.
-    await cluster.waitFor(async () => (await registry.call('kubernetes_read', { resource: 'configmaps' })).ok, { what: 'the RoleBinding to take effect', timeoutMs: 10_000 });
+    await cluster.waitFor(async () => (await registry.call('kubernetes_read', { resource: 'configmaps' })).ok, { what: 'the RoleBinding to take effect', timeoutMs: 60_000 });
   });
   afterAll(async () => {
     if (workspace) await rm(workspace, { recursive: true, force: true });
