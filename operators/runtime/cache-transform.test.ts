@@ -32,6 +32,13 @@ describe('stripForCache', () => {
     });
   });
 
+  it('leaves no empty annotations behind when kubectl\'s copy was the only one', () => {
+    const obj: KubeObject = { apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: 'lane', labels: { a: '1' }, annotations: { [LAST_APPLIED_ANNOTATION]: '{}' }, managedFields: [{ manager: 'kubectl' }] }, spec: {} };
+    const stripped = stripForCache(obj);
+    expect(stripped).toEqual({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: 'lane', labels: { a: '1' } }, spec: {} });
+    expect(stripped.metadata).not.toHaveProperty('annotations');
+  });
+
   it('leaves objects without those fields as they are (status.images only goes for Nodes)', () => {
     const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { images: ['kept'] } };
     expect(stripForCache(structuredClone(pod))).toEqual(pod);

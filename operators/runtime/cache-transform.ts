@@ -31,13 +31,24 @@ const UNREAD_BY_KIND: Record<string, (obj: KubeObject) => void> = {
 export function stripForCache(obj: KubeObject): KubeObject {
   const m = obj.metadata;
   if (m && (m.managedFields || (m.annotations && LAST_APPLIED_ANNOTATION in m.annotations))) {
-    const { managedFields: _fields, ...meta } = m;
-    if (m.annotations && LAST_APPLIED_ANNOTATION in m.annotations) {
-      const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = m.annotations;
-      meta.annotations = rest;
-    }
-    obj.metadata = meta;
+    const { managedFields: _fields, annotations, ...meta } = m;
+    const kept = annotations && LAST_APPLIED_ANNOTATION in annotations ? withoutLastApplied(annotations) : annotations;
+    obj.metadata = kept ? { ...meta, annotations: kept } : meta;
   }
+  return stripUnread(obj);
+}
+
+/**
+ * Annotations without kubectl's copy of the object; undefined when that was the only one (every
+ * object `kubectl apply` created without annotations of its own): no empty object is cached.
+ */
+function withoutLastApplied(annotations: Record<string, string>): Record<string, string> | undefined {
+  const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = annotations;
+  return Object.keys(rest).length > 0 ? rest : undefined;
+}
+
+/** `obj` without the fields UNREAD_BY_KIND names for its kind. */
+function stripUnread(obj: KubeObject): KubeObject {
   const kind = obj.kind ? UNREAD_BY_KIND[obj.kind] : undefined;
   kind?.(obj);
   return obj;
