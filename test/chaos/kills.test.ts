@@ -34,7 +34,7 @@ describe.runIf(cluster.nodeSimulator)('operator SIGKILLed under a mixed workload
       // run-0 and hwt-0 report to issues (fake GitHub / fake Forgejo); run-1 and hwt-1 do not.
       size: { modelServers: 1, agentRuns: 2, flows: 3, hardwareTasks: 2 },
       // A hang guard sized for a loaded 2-core CI machine, not a speed bound.
-      convergeTimeoutMs: 120_000, log: (l) => console.log(`[${tag}] ${new Date().toISOString().slice(11, 19)} ${l}`),
+      convergeTimeoutMs: 180_000, log: (l) => console.log(`[${tag}] ${new Date().toISOString().slice(11, 19)} ${l}`),
     });
     const table = formatTable(`chaos (seed ${seed}, ${replicas} replica(s))`, result.figures);
     console.log(table);
@@ -47,5 +47,5 @@ describe.runIf(cluster.nodeSimulator)('operator SIGKILLed under a mixed workload
     expect(figure('document commits (each file once)')).toMatchObject({ value: 1, expected: 1 });
     expect(figure('person commands on the issues (/done, /approve)')).toMatchObject({ value: 3, expected: 3 });
     expect(figure('person actions with kubectl (complete + approve)')).toMatchObject({ value: 2, expected: 2 });
-  }, 300_000);
+  }, 420_000); // 85 s in a clean-clone CI run (11 s on a quiet one): room for a loaded machine's 3.4x
 });
