@@ -29,7 +29,7 @@ import { usageStatus } from './status.js';
 import { createIssueTracker, type IssueTrackerFactory } from '../issues/index.js';
 import { DEFAULT_ISSUE_POLL_MS, issueSync } from './issue-sync.js';
 import { decidedMessage, ignoredSpecDecision, issueVerdict } from './issue-view.js';
-import { AGENTRUN_FIELDS, LANE_FIELDS, NAMESPACE_FIELDS } from './cache-fields.js';
+import { LANE_FIELDS, NAMESPACE_FIELDS } from './cache-fields.js';
 
 /** Pod logs are read up to this size (the transcript is cut below 1 MiB anyway). */
 export const LOG_LIMIT_BYTES = 1024 * 1024;
@@ -393,8 +393,6 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       refreshedAt.delete(key);
     },
     for: AGENTRUNS,
-    // Cached without its spec; each reconcile reads the run from the API server (cache-fields.ts).
-    cacheFields: AGENTRUN_FIELDS,
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
     // Like ModelServer's: a refresh of every running run shares these workers with new runs
     // (docs/benchmarks.md "AgentRun"); --max-concurrent-reconciles still caps the operator's total.

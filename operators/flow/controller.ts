@@ -13,8 +13,6 @@ import { modelRequest } from './model-call.js';
 import { callRouter, ModelCallError, modelCallKey } from '../runtime/router-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
 import { MAX_STATUS_OUTPUT, MAX_STATUS_OUTPUTS_TOTAL, modelOutputs, outputsSize, splitForStatus } from './outputs.js';
-import { readPrimary } from '../runtime/primary-cache.js';
-import { FLOW_FIELDS } from './cache-fields.js';
 import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
 import { verifyRequest, verifyResult } from './verify-node.js';
@@ -262,8 +260,7 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     }
     if (node.type === 'flow') {
       const parent = { name: flow.metadata!.name!, namespace: flow.metadata!.namespace!, lane: flow.spec.lane, sensitive: flow.spec.sensitive, depth: flowDepth(flow) };
-      // Read from the API server: Flows are cached without their spec (cache-fields.ts); a node starts once per attempt.
-      const template = await readPrimary<Flow>(ctx.client, FLOWS, `${parent.namespace}/${node.flow!.name}`);
+      const template = ctx.cache.get(FLOWS, parent.namespace, node.flow!.name) as Flow | undefined;
       const child = desiredSubflow({ parent, node, index, name: agentRunName(parent.name, node.id, attempt), template, inputs: inputs.value });
       if ('error' in child) return { kind: 'failed', message: child.error, final: true };
       await ctx.apply(FLOWS, child.flow);
@@ -332,8 +329,6 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
   return {
     name: 'flow',
     for: FLOWS,
-    // Cached without its spec; each reconcile reads the flow from the API server (cache-fields.ts).
-    cacheFields: FLOW_FIELDS,
     owns: [PODS, SECRETS, CONFIGMAPS, AGENTRUNS, FLOWS],
     start(h) {
       handle = h;
