@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPLIED_HASH_ANNOTATION, applyFailure, canonicalJson, compactChild, controllerOwnerKey, controllerReference, desiredHash, upToDate } from './apply.js';
+import { APPLIED_HASH_ANNOTATION, applyFailure, canonicalJson, controllerOwnerKey, controllerReference, desiredHash, upToDate } from './apply.js';
 import { primaryChanged } from './runtime.js';
 import { KubeApiError, type ResourceRef } from './kube.js';
 import { TerminalError } from './outcome.js';
@@ -50,19 +50,6 @@ describe('applied hash and compact children', () => {
     expect(upToDate(want, { ...live, metadata: { ...live.metadata, annotations: { [APPLIED_HASH_ANNOTATION]: 'other' } } })).toBe(false);
     expect(upToDate(want, { ...live, metadata: { ...live.metadata, ownerReferences: [] } })).toBe(false);
     expect(upToDate(want, undefined)).toBe(false);
-  });
-
-  it('keeps identity, ownership and status of a child, not its spec', () => {
-    const full = {
-      apiVersion: 'apps/v1', kind: 'Deployment',
-      metadata: { name: 'd', namespace: 'ns', uid: 'u', resourceVersion: '9', generation: 3, labels: { a: 'b' }, annotations: { x: 'y' }, ownerReferences: [controllerReference(owner)], managedFields: [{}] },
-      spec: { replicas: 1, template: {} }, status: { availableReplicas: 1 },
-    };
-    expect(compactChild(full)).toEqual({
-      apiVersion: 'apps/v1', kind: 'Deployment',
-      metadata: { name: 'd', namespace: 'ns', uid: 'u', resourceVersion: '9', generation: 3, labels: { a: 'b' }, annotations: { x: 'y' }, ownerReferences: [controllerReference(owner)] },
-      status: { availableReplicas: 1 },
-    });
   });
 });
 

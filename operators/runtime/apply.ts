@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KubeApiError, type KubeObject, type ObjectMeta, type OwnerReference, type ResourceRef, apiVersionOf } from './kube.js';
+import { KubeApiError, type KubeObject, type OwnerReference, type ResourceRef, apiVersionOf } from './kube.js';
 import { TerminalError } from './outcome.js';
 
 /** Field manager for children a controller applies, e.g. `agentlab-modelserver`. */
@@ -107,26 +107,6 @@ export function desiredChild<C extends KubeObject>(owner: KubeObject, resource: 
   desired.metadata!.annotations = { ...child.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: desiredHash(desired) };
   if (!desired.metadata?.name) throw new Error(`child ${resource.kind} has no metadata.name`);
   return desired;
-}
-
-const COMPACT_METADATA: readonly (keyof ObjectMeta)[] = [
-  'name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
-  'labels', 'annotations', 'ownerReferences', 'finalizers',
-];
-
-/**
- * What the cache keeps of a child: identity, ownership, labels/annotations and status. Specs
- * (and ConfigMap data) are dropped; controllers compare hashes instead and read child status.
- */
-export function compactChild(obj: KubeObject): KubeObject {
-  const m = obj.metadata ?? {};
-  // Built key by key, never with `delete`: V8 turns an object that loses a property into a hash
-  // table several times its size (a compact Pod was 1.7 KB on the heap that way, 0.9 KB now).
-  const meta: ObjectMeta = {};
-  for (const k of COMPACT_METADATA) if (m[k] !== undefined) (meta as Record<string, unknown>)[k] = m[k];
-  const out: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: meta };
-  if (obj.status !== undefined) out.status = obj.status;
-  return out;
 }
 
 /**

@@ -12,7 +12,7 @@ export type InformerRole = 'owned' | 'scoped' | 'unrestricted';
 
 /** How the one informer of a resource lists and caches it, given every role it serves. */
 export interface InformerShape {
-  /** Cache children without their spec (compactChild): only when the resource is nothing but owned. */
+  /** Cache children without their spec (cache-transform.ts OWNED_CHILD_FIELDS): only when the resource is nothing but owned. */
   compact: boolean;
   labelSelector?: string;
   /** Namespaces to list and watch; undefined = all. */
