@@ -83,9 +83,6 @@ function setup(scripts: Record<string, Script[]>) {
 function recordingSink() {
   const out = { text: '', started: false, done: false, error: undefined as RouterError | undefined };
   const sink: ChatSink = {
-    get started() {
-      return out.started;
-    },
     start: () => void (out.started = true),
     delta: (t) => void (out.text += t),
     toolCall: () => undefined,

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { ServerResponse } from 'node:http';
+import v8 from 'node:v8';
 import { parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, ollamaChatSink } from './ollama.js';
 import { parseOpenAIChat, parseOpenAIEmbeddings, openaiChatSink } from './openai.js';
 import { budgetError, renderOllamaError, renderOpenAIError, upstreamError } from '../errors.js';
@@ -226,4 +227,30 @@ describe('flags and nesting the dialects refuse', () => {
     const body = { model: 'chat', messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: deep } }] }] };
     expect(() => parseOpenAIChat(body)).toThrow(/messages\[0\]\.tool_calls\[0\]\.function\.arguments: nests deeper than 64 levels/);
   });
+});
+
+describe('chat sinks as V8 lays them out', () => {
+  // A sink is one per request. Built as a literal with an accessor (a `get started()` it had), each
+  // sink was a dictionary-mode object that the inline caches reading it kept reachable until a full
+  // GC, with everything its closures hold (the response, the writer): every scavenge copied and
+  // promoted it (bench-router2, issue 16). Plain literals of methods share one fast hidden class.
+  v8.setFlagsFromString('--allow-natives-syntax');
+  const fastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+  const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+  const sinks = {
+    ollama: () => ollamaChatSink(fakeRes().res, { model: 'm', stream: true, mode: 'chat', requestId: 'r1' }),
+    openai: () => openaiChatSink(fakeRes().res, { model: 'm', stream: true, includeUsage: false, requestId: 'r1' }),
+  };
+  for (const [dialect, make] of Object.entries(sinks)) {
+    it(`${dialect}: every own property is a plain value (no getter or setter), in fast mode, one hidden class for all requests`, () => {
+      const a = make();
+      const b = make();
+      for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(a))) {
+        expect({ key, accessor: d.get !== undefined || d.set !== undefined }).toEqual({ key, accessor: false });
+      }
+      expect(fastProperties(a)).toBe(true);
+      expect(fastProperties(b)).toBe(true);
+      expect(sameMap(a, b)).toBe(true);
+    });
+  }
 });

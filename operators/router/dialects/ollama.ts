@@ -105,9 +105,6 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
   const textClose = o.mode === 'chat' ? '},"done":false}\n' : ',"done":false}\n';
   const finalOpen = o.mode === 'chat' ? '","message":{"role":"assistant","content":""},"done":true,"done_reason":' : '","response":"","done":true,"done_reason":';
   return {
-    get started() {
-      return started;
-    },
     start() {
       if (started) return;
       started = true;

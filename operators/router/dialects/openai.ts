@@ -82,9 +82,6 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: o.model, choices: usage && !finish && Object.keys(delta).length === 0 ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage !== undefined ? { usage } : {}) })}\n\n`;
   const usageObj = (u: Usage) => ({ prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens });
   return {
-    get started() {
-      return started;
-    },
     start() {
       if (started) return;
       started = true;
