@@ -4,10 +4,11 @@ import { validationError, type RenderedError, type RouterError } from '../errors
 
 /**
  * What the dispatcher drives for a chat request, whatever the caller's dialect. A sink is one per
- * request: build it as a plain literal of methods, never with a getter or setter. A literal with
- * an accessor is created in dictionary mode, and the inline caches that read it keep the request's
- * whole graph reachable until a full GC; scavenges copied and promoted it (~4.4 KB more promoted
- * per request, the router's one-stream p99 was its scavenge pauses). dialects.test.ts checks it.
+ * request: build it as a plain literal of methods, never with a getter or setter. V8 creates a
+ * literal with an accessor in dictionary mode and keeps each one, with what its closures hold (the
+ * response, the writer), reachable until a full GC, even when nothing reads it: every scavenge
+ * copied and promoted it (~4.4 KB more promoted per request; the router's one-stream p99 was its
+ * scavenge pauses, issue 16). dialects.test.ts checks the sinks' layout.
  */
 export interface ChatSink {
   /** Commit to a successful response: streaming callers get 200 and headers now. */

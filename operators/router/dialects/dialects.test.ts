@@ -231,9 +231,9 @@ describe('flags and nesting the dialects refuse', () => {
 
 describe('chat sinks as V8 lays them out', () => {
   // A sink is one per request. Built as a literal with an accessor (a `get started()` it had), each
-  // sink was a dictionary-mode object that the inline caches reading it kept reachable until a full
-  // GC, with everything its closures hold (the response, the writer): every scavenge copied and
-  // promoted it (bench-router2, issue 16). Plain literals of methods share one fast hidden class.
+  // sink was a dictionary-mode object that V8 kept reachable until a full GC, with everything its
+  // closures hold (the response, the writer): every scavenge copied and promoted it (issue 16).
+  // Plain literals of methods share one fast hidden class and die young.
   v8.setFlagsFromString('--allow-natives-syntax');
   const fastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
   const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
