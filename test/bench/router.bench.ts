@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   const warm = Math.max(32, ...levels);
   for (const fn of [direct, routed, proxied, ...(routedBefore ? [routedBefore] : [])]) await run(warm, Math.max(2000, 4 * warm), fn);
 
-  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'})`);
+  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side, ${Math.min(REQUESTS, 500)} at one stream; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'})`);
   console.log('The floor: a bare Node.js reverse proxy (router-bare-proxy.ts) piping the same streams in the same run, interleaved with the router and direct calls.');
   console.log('streams | direct p50   p99 ms | router added p50  p99 ms | bare proxy added p50  p99 ms | TTFT diff router p50 p99 ms | chunks direct/router/bare | router CPU/req | bare proxy CPU/req | router/bare CPU (target <= 1.3x) | fake Ollama CPU/req');
   let routerP99At1 = NaN;
