@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Informer } from './informer.js';
 import { KubeClient } from './kube.js';
+import { kubeConfigFor } from './test-kubeconfig.js';
 
 const CONFIGMAPS = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const servers: http.Server[] = [];
@@ -37,14 +37,7 @@ async function watchServer(pieces: Buffer[]): Promise<string> {
 }
 
 function client(server: string): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return new KubeClient(kc);
+  return new KubeClient(kubeConfigFor(server));
 }
 
 const event = (type: string, name: string, rv: string, value: string) =>
