@@ -29,7 +29,7 @@ import { usageStatus } from './status.js';
 import { createIssueTracker, type IssueTrackerFactory } from '../issues/index.js';
 import { DEFAULT_ISSUE_POLL_MS, issueSync } from './issue-sync.js';
 import { decidedMessage, ignoredSpecDecision, issueVerdict } from './issue-view.js';
-import { LANE_FIELDS, NAMESPACE_FIELDS } from './cache-fields.js';
+import { FINISHED_RUN_FIELDS, LANE_FIELDS, NAMESPACE_FIELDS } from './cache-fields.js';
 
 /** Pod logs are read up to this size (the transcript is cut below 1 MiB anyway). */
 export const LOG_LIMIT_BYTES = 1024 * 1024;
@@ -393,6 +393,8 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
       refreshedAt.delete(key);
     },
     for: AGENTRUNS,
+    // Most stored runs are history: a finished one is cached without its spec and read live when reconciled.
+    finishedCache: { is: (r) => isFinished((r as AgentRun).status?.phase), fields: FINISHED_RUN_FIELDS },
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
     // Like ModelServer's: a refresh of every running run shares these workers with new runs
     // (docs/benchmarks.md "AgentRun"); --max-concurrent-reconciles still caps the operator's total.

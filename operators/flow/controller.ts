@@ -13,6 +13,9 @@ import { modelRequest } from './model-call.js';
 import { callRouter, ModelCallError, modelCallKey } from '../runtime/router-call.js';
 import { decideNode, isTerminal, truncate, type AttemptResult, type Hold, type NodeStatus } from './node-state.js';
 import { MAX_STATUS_OUTPUT, MAX_STATUS_OUTPUTS_TOTAL, modelOutputs, outputsSize, splitForStatus } from './outputs.js';
+import { isCutDown } from '../runtime/cache-transform.js';
+import { readPrimary } from '../runtime/primary-cache.js';
+import { FINISHED_FLOW_FIELDS, isFinishedFlow } from './cache-fields.js';
 import { AGENTRUNS, CONFIGMAPS, FLOWS, PODS, SECRETS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { agentAttemptResult, desiredAgentRun } from './agent-node.js';
 import { verifyRequest, verifyResult } from './verify-node.js';
@@ -260,7 +263,9 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
     }
     if (node.type === 'flow') {
       const parent = { name: flow.metadata!.name!, namespace: flow.metadata!.namespace!, lane: flow.spec.lane, sensitive: flow.spec.sensitive, depth: flowDepth(flow) };
-      const template = ctx.cache.get(FLOWS, parent.namespace, node.flow!.name) as Flow | undefined;
+      const cachedTemplate = ctx.cache.get(FLOWS, parent.namespace, node.flow!.name) as Flow | undefined;
+      // A finished template is cached without its spec (cache-fields.ts): read it from the API server.
+      const template = cachedTemplate && isCutDown(cachedTemplate) ? await readPrimary<Flow>(ctx.client, FLOWS, `${parent.namespace}/${node.flow!.name}`) : cachedTemplate;
       const child = desiredSubflow({ parent, node, index, name: agentRunName(parent.name, node.id, attempt), template, inputs: inputs.value });
       if ('error' in child) return { kind: 'failed', message: child.error, final: true };
       await ctx.apply(FLOWS, child.flow);
@@ -329,6 +334,8 @@ export function flowController(opts: FlowControllerOptions = {}): Controller<Flo
   return {
     name: 'flow',
     for: FLOWS,
+    // Most stored flows are history: a finished one is cached without its spec and read live when reconciled.
+    finishedCache: { is: isFinishedFlow, fields: FINISHED_FLOW_FIELDS },
     owns: [PODS, SECRETS, CONFIGMAPS, AGENTRUNS, FLOWS],
     start(h) {
       handle = h;

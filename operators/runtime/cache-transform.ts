@@ -1,5 +1,6 @@
 import { type FieldShape, projectObject } from './cache-projection.js';
 import { cacheStrings, internStrings } from './intern.js';
+import type { FinishedShape } from './informer-roles.js';
 import type { KubeObject } from './kube.js';
 
 /** kubectl's client-side apply keeps a whole copy of the object here. */
@@ -80,11 +81,32 @@ export const OWNED_CHILD_FIELDS: FieldShape = {
  * Then repeated strings are interned (intern.ts). The runtime and the test kit both use it, so a
  * controller's unit tests see the cache as the operator holds it.
  */
-export function cacheTransform(shape: { compact: boolean; fields?: FieldShape }): (obj: KubeObject) => KubeObject {
+export function cacheTransform(shape: { compact: boolean; fields?: FieldShape; finished?: FinishedShape }): (obj: KubeObject) => KubeObject {
   // Projected like any declared shape: a new object built key by key (never `delete`).
   if (shape.compact) return (obj) => internStrings(projectObject(stripForCache(obj), OWNED_CHILD_FIELDS), cacheStrings);
   const fields = shape.fields;
   // Stripped first: a projection that keeps every annotation must not keep kubectl's copy of the object.
   if (fields) return (obj) => internStrings(projectObject(stripForCache(obj), fields), cacheStrings);
+  const finished = shape.finished;
+  if (finished) {
+    return (obj) => {
+      const stripped = stripForCache(obj);
+      if (!finished.is(stripped)) return internStrings(stripped, cacheStrings);
+      const cut = internStrings(projectObject(stripped, finished.fields), cacheStrings);
+      cutDown.add(cut);
+      return cut;
+    };
+  }
   return (obj) => internStrings(stripForCache(obj), cacheStrings);
+}
+
+/** The objects cached cut down as finished (InformerShape.finished); whole ones are not in it. */
+const cutDown = new WeakSet<object>();
+
+/**
+ * Whether a cached object of a kind with Controller.finishedCache was cut down as finished: code
+ * that reads more of it than the declared fields reads it from the API server instead.
+ */
+export function isCutDown(obj: KubeObject): boolean {
+  return cutDown.has(obj);
 }

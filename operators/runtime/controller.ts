@@ -57,8 +57,9 @@ export interface ControllerHandle {
 
 export interface ReconcileContext<T extends KubeObject = KubeObject> {
   /**
-   * A private deep copy of the cached object, or, for a controller that declares `cacheFields`,
-   * the object as the API server has it now (read for this reconcile); mutate freely.
+   * A private deep copy of the cached object, or, for a controller that declares `cacheFields` and
+   * for an object cached cut down as finished (`finishedCache`), the object as the API server has
+   * it now (read for this reconcile); mutate freely.
    */
   object: T;
   key: string;
@@ -104,6 +105,17 @@ export interface Controller<T extends KubeObject = KubeObject> {
    * whole objects cached, reconcile reads the cache.
    */
   cacheFields?: FieldShape;
+  /**
+   * Objects of its kind that are finished (a run that ended: `is` reads only the object as the API
+   * server sends it) are cached cut down to `fields`, beyond identity, what the runtime reads
+   * (primary-cache.ts) and what other users of the kind declare; others stay whole. A cut-down
+   * object is reconciled as the API server has it (one GET, primary-cache.ts readPrimary), a whole
+   * one from the cache as usual. For kinds whose stored objects are mostly history (AgentRun,
+   * Flow): the finished ones leave their spec out of the cache, the active ones cost no extra
+   * read. Code that reads other fields of a cached object of the kind checks cache-transform.ts
+   * `isCutDown` and reads it live. Ignored when `cacheFields` is set (every object is cut down).
+   */
+  finishedCache?: { is(obj: KubeObject): boolean; fields: FieldShape };
   /** Added before the first reconcile; `finalize` runs on deletion, then the finalizer is removed. */
   finalizer?: string;
   finalize?(ctx: ReconcileContext<T>): Promise<void>;

@@ -1,6 +1,6 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './apply.js';
 import { type FieldShape, cacheProjection } from './cache-projection.js';
-import type { ResourceRef } from './kube.js';
+import type { KubeObject, ResourceRef } from './kube.js';
 
 /**
  * What controllers use a resource's informer for:
@@ -21,7 +21,22 @@ export interface InformerShape {
   resync: boolean;
   /** The fields cached (cache-projection.ts) when every user declared what it reads; undefined = whole objects. */
   fields?: FieldShape;
+  /**
+   * When `fields` is undefined: the objects `is` calls finished are cached cut down to `fields`,
+   * the union of what every user reads of a finished object (Controller.finishedCache).
+   */
+  finished?: FinishedShape;
 }
+
+/** Which objects of a kind are finished, and what is cached of them. */
+export interface FinishedShape { is(obj: KubeObject): boolean; fields: FieldShape }
+
+/**
+ * What users read of a kind's finished objects: `is` from the one primary controller that declares
+ * Controller.finishedCache; `fieldShapes`, per registration, what it reads of a finished object
+ * (its finishedCache fields for that controller, the fields it reads of any object for the others).
+ */
+export interface FinishedReads { is(obj: KubeObject): boolean; fieldShapes: readonly (FieldShape | undefined)[] }
 
 export interface OperatorScope {
   namespaces?: string[];
@@ -40,23 +55,26 @@ export interface OperatorScope {
  * reads what a compact child keeps, cache-transform.ts OWNED_CHILD_FIELDS; undefined = whole
  * objects): only when every registration declares them is the cache cut down to their union.
  */
-export function informerShape(resource: ResourceRef, roles: ReadonlySet<InformerRole>, scope: OperatorScope, fieldShapes: readonly (FieldShape | undefined)[] = [undefined]): InformerShape {
+export function informerShape(resource: ResourceRef, roles: ReadonlySet<InformerRole>, scope: OperatorScope, fieldShapes: readonly (FieldShape | undefined)[] = [undefined], finishedReads?: FinishedReads): InformerShape {
   if (roles.has('scoped') && roles.has('unrestricted')) {
     throw new Error(`${resource.plural} is watched both within the operator's scope and unrestricted; one informer has one scope: declare every watch of ${resource.plural} the same way (unrestricted: true on all or none)`);
   }
   const fields = cacheProjection(fieldShapes);
-  if (roles.has('unrestricted')) return { compact: false, resync: false, ...(fields ? { fields } : {}) };
+  const finishedFields = !fields && finishedReads ? cacheProjection(finishedReads.fieldShapes) : undefined;
+  const cut = fields ? { fields } : finishedFields ? { finished: { is: finishedReads!.is, fields: finishedFields } } : {};
+  if (roles.has('unrestricted')) return { compact: false, resync: false, ...cut };
   const namespaces = resource.namespaced ? scope.namespaces : undefined;
   if (!roles.has('scoped')) {
     return { compact: true, labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, namespaces, resync: false };
   }
   const restrictByLabel = !resource.namespaced && resource.group === 'agentlab.dev';
-  return { compact: false, labelSelector: restrictByLabel ? scope.labelSelector : undefined, namespaces, resync: true, ...(fields ? { fields } : {}) };
+  return { compact: false, labelSelector: restrictByLabel ? scope.labelSelector : undefined, namespaces, resync: true, ...cut };
 }
 
 /** Whether two shapes list and cache the same objects the same way. */
 export function sameShape(a: InformerShape, b: InformerShape): boolean {
   return a.compact === b.compact && a.labelSelector === b.labelSelector && a.resync === b.resync
     && JSON.stringify(a.namespaces ?? null) === JSON.stringify(b.namespaces ?? null)
-    && JSON.stringify(a.fields ?? null) === JSON.stringify(b.fields ?? null);
+    && JSON.stringify(a.fields ?? null) === JSON.stringify(b.fields ?? null)
+    && a.finished?.is === b.finished?.is && JSON.stringify(a.finished?.fields ?? null) === JSON.stringify(b.finished?.fields ?? null);
 }

@@ -22,6 +22,16 @@ export function primaryCacheFields(c: Pick<Controller, 'cacheFields'>): FieldSha
 }
 
 /**
+ * What the primary role reads of a finished object of the controller's kind
+ * (Controller.finishedCache, with what the runtime reads), or undefined when it declares none or
+ * caches every object cut down (`cacheFields`).
+ */
+export function primaryFinishedReads(c: Pick<Controller, 'cacheFields' | 'finishedCache'>): { is(obj: KubeObject): boolean; reads: FieldShape } | undefined {
+  if (c.cacheFields !== undefined || !c.finishedCache) return undefined;
+  return { is: c.finishedCache.is, reads: mergeShapes(RUNTIME_PRIMARY_FIELDS, c.finishedCache.fields) };
+}
+
+/**
  * The object `key` of `resource` as the API server has it now, cut as the informers cut every
  * object (stripForCache: no managedFields, no kubectl last-applied annotation), or undefined when
  * it no longer exists. What a controller whose kind is cached cut down reconciles

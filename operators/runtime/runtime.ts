@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { applyFailure, controllerOwnerKey, desiredChild, fieldManager, statusFieldManager, upToDate } from './apply.js';
-import { OWNED_CHILD_FIELDS, cacheTransform } from './cache-transform.js';
+import { OWNED_CHILD_FIELDS, cacheTransform, isCutDown } from './cache-transform.js';
 import type { FieldShape } from './cache-projection.js';
 import { type Condition, READY, findCondition } from './conditions.js';
 import type { CacheIndex, CacheReader, Controller, ReconcileContext } from './controller.js';
@@ -13,7 +13,7 @@ import type { OperatorMetrics } from './metrics.js';
 import { type Outcome, type ReconcileResult, resultForError } from './outcome.js';
 import { ReconcileRecord } from './reconcile-record.js';
 import { OwnWrites } from './own-writes.js';
-import { primaryCacheFields, readPrimary } from './primary-cache.js';
+import { primaryCacheFields, primaryFinishedReads, readPrimary } from './primary-cache.js';
 import { transitionEvent } from './transition-event.js';
 import { WorkQueue } from './queue.js';
 import { workerCount } from './workers.js';
@@ -43,6 +43,9 @@ interface InformerSlot {
   roles: Set<InformerRole>;
   /** Per registration, the fields it reads (undefined: whole objects). */
   fields: (FieldShape | undefined)[];
+  /** Per registration, the fields it reads of a finished object (Controller.finishedCache); `finishedIs` from the controller that declared it. */
+  finishedFields: (FieldShape | undefined)[];
+  finishedIs?: (obj: KubeObject) => boolean;
   handlers: InformerHandler[];
   /** Secondary indexes controllers declared (Controller.indexes). */
   indexes: CacheIndex[];
@@ -103,12 +106,14 @@ export class Runtime implements CacheReader {
    * (informer-roles.ts decides how it lists and caches). Before the informers start, a new role
    * may change that shape: the informer is rebuilt with the handlers registered so far.
    */
-  private informer(resource: ResourceRef, role: InformerRole, handler: InformerHandler, reads?: FieldShape): void {
+  private informer(resource: ResourceRef, role: InformerRole, handler: InformerHandler, reads?: FieldShape, finished?: { is(obj: KubeObject): boolean; reads: FieldShape }): void {
     const id = resourceId(resource);
-    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), fields: [], handlers: [], indexes: [] };
+    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), fields: [], finishedFields: [], handlers: [], indexes: [] };
     const roles = new Set([...slot.roles, role]);
     const fields = [...slot.fields, reads];
-    const shape = informerShape(resource, roles, this.o, fields);
+    const finishedFields = [...slot.finishedFields, finished ? finished.reads : reads];
+    const finishedIs = finished?.is ?? slot.finishedIs;
+    const shape = informerShape(resource, roles, this.o, fields, finishedIs ? { is: finishedIs, fieldShapes: finishedFields } : undefined);
     if (!slot.informer || !slot.shape || !sameShape(slot.shape, shape)) {
       if (this.started && slot.informer) {
         throw new Error(`${resource.plural} is already cached as ${[...slot.roles].join(' and ')}; register every controller before the informers start`);
@@ -125,6 +130,8 @@ export class Runtime implements CacheReader {
     }
     slot.roles = roles;
     slot.fields = fields;
+    slot.finishedFields = finishedFields;
+    slot.finishedIs = finishedIs;
     slot.handlers.push(handler);
     slot.informer.addHandler(handler);
     this.informerSlots.set(id, slot);
@@ -167,7 +174,7 @@ export class Runtime implements CacheReader {
     this.runners.push(runner);
     this.informer(controller.for, 'scoped', (type, obj, old) => {
       if (type === 'delete' || primaryChanged(old, obj)) runner.enqueue(objKey(obj));
-    }, primaryCacheFields(controller));
+    }, primaryCacheFields(controller), primaryFinishedReads(controller));
     for (const owned of controller.owns ?? []) {
       this.informer(owned, 'owned', (type, obj, old) => {
         if (type === 'delete' && obj.metadata?.uid) runner.forgetChild(obj.metadata.uid);
@@ -333,9 +340,10 @@ class ControllerRunner {
     const started = performance.now();
     const reconcileID = randomUUID();
     const log = this.log.child({ kind: this.c.for.kind, namespace: cached.metadata?.namespace, name: cached.metadata?.name, reconcileID });
-    // A kind cached cut down (Controller.cacheFields) is reconciled as the API server has it.
+    // A kind cached cut down (Controller.cacheFields), or an object cut down as finished
+    // (Controller.finishedCache), is reconciled as the API server has it.
     let live: KubeObject | undefined;
-    if (this.c.cacheFields !== undefined) {
+    if (this.c.cacheFields !== undefined || isCutDown(cached)) {
       try {
         live = await readPrimary(this.rt.client, this.c.for, key);
       } catch (err) {

@@ -5,10 +5,10 @@ import { OWNED_CHILD_FIELDS, cacheTransform } from './cache-transform.js';
 import type { ConditionInput } from './conditions.js';
 import type { CacheReader, Controller, ReconcileContext } from './controller.js';
 import type { EventType } from './events.js';
-import { type InformerRole, informerShape } from './informer-roles.js';
+import { type FinishedReads, type InformerRole, informerShape } from './informer-roles.js';
 import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef, apiVersionOf, objectKey, resourcePath } from './kube.js';
 import { type ReconcileResult, resultForError } from './outcome.js';
-import { primaryCacheFields } from './primary-cache.js';
+import { primaryCacheFields, primaryFinishedReads } from './primary-cache.js';
 import { ReconcileRecord } from './reconcile-record.js';
 import type { StatusWithConditions } from './status.js';
 
@@ -86,7 +86,7 @@ export function fakeReconcileContext<T extends KubeObject>(controller: Controlle
   for (const obj of [opts.object, ...(opts.cache ?? [])]) {
     const r = resourceOf(obj, 'cache');
     // Cached as the operator caches it: compact children, declared fields only, stripped.
-    const transform = cacheTransform(informerShape(r, roles.get(r)!, {}, fieldsOf(controller).get(r)));
+    const transform = cacheTransform(informerShape(r, roles.get(r)!, {}, fieldsOf(controller).get(r), finishedReadsOf(controller, r)));
     caches.get(r)!.set(objectKey(obj), transform(structuredClone(obj)));
     server.set(serverKey(r.plural, obj), structuredClone(obj));
   }
@@ -189,6 +189,16 @@ function fieldsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches' | 'cacheField
   // Keyed by the same ResourceRef objects rolesOf returns (the first registration's).
   const roles = rolesOf(ctl);
   return new Map([...roles.keys()].map((r) => [r, byId.get(`${r.group}/${r.plural}`)!.fields]));
+}
+
+/** What each registration of the controller reads of a finished object of `r`, as the runtime collects it (Controller.finishedCache). */
+function finishedReadsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches' | 'cacheFields' | 'finishedCache'>, r: ResourceRef): FinishedReads | undefined {
+  const own = primaryFinishedReads(ctl);
+  if (!own || ctl.for.group !== r.group || ctl.for.plural !== r.plural) return undefined;
+  const shapes: (FieldShape | undefined)[] = [own.reads];
+  for (const o of ctl.owns ?? []) if (o.group === r.group && o.plural === r.plural) shapes.push(OWNED_CHILD_FIELDS);
+  for (const w of ctl.watches ?? []) if (w.resource.group === r.group && w.resource.plural === r.plural) shapes.push(w.fields);
+  return { is: own.is, fieldShapes: shapes };
 }
 
 function rolesOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches'>): Map<ResourceRef, Set<InformerRole>> {

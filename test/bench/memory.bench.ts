@@ -5,7 +5,8 @@
 // top: bench:operator reports a leader's RSS for ModelServers). Before any object it reports its
 // RSS after a full GC; then BENCH_CACHED (default 10,000) objects of EACH watched kind, of
 // typical size (the examples for AgentLab kinds, with a status and kubectl's last-applied
-// annotation; children as the controllers write them, labelled managed-by, owned by those
+// annotation; AgentRuns and Flows mostly finished, as a homelab stores them: RUN_MIX; children
+// as the controllers write them, labelled managed-by, owned by those
 // objects), are created, a fresh operator process lists them all, and its RSS, heap used and
 // committed after a full GC, bytes of live heap per cached object (in all and by resource) are
 // reported, as soon as the caches synced and again BENCH_SETTLE_S (default 30) seconds later (V8
@@ -33,6 +34,8 @@ import { LEASES } from '../../operators/runtime/leader.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, APPLIED_HASH_ANNOTATION } from '../../operators/runtime/apply.js';
 import { desiredDeployment, desiredPVC, desiredService } from '../../operators/modelserver/desired.js';
 import type { ModelServer } from '../../operators/modelserver/types.js';
+import { planFlowRun } from '../../operators/model/graph/index.js';
+import type { FlowSpec } from '../../operators/api/generated/flow.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -162,6 +165,56 @@ const modelServer = (): ModelServer => ({ ...(example('ModelServer') as ModelSer
 /** One object of the resource, number i, in namespace ns (or cluster-scoped); status written separately. */
 type Make = (i: number, ns: string) => { obj: KubeObject; status?: Record<string, unknown> };
 
+/**
+ * The life-cycle phase of run (or flow) number i: what a homelab stores is mostly history. One in
+ * 50 is Running (at 10,000 that is 200 at once, more than a homelab's GPUs run); of the finished,
+ * one in 10 Failed, the rest Succeeded. AgentRun/Flow history is kept until a person deletes it
+ * (no TTL), so the stored runs are nearly all finished.
+ */
+const RUN_MIX = 'AgentRuns and Flows: 2 % Running, 10 % Failed, 88 % Succeeded';
+const phaseOf = (i: number): 'Running' | 'Failed' | 'Succeeded' => (i % 50 === 0 ? 'Running' : i % 10 === 9 ? 'Failed' : 'Succeeded');
+
+/** The status the AgentRun controller writes (operators/agentrun/controller.ts): as it runs, and as it finished. */
+function agentRunStatus(i: number): Record<string, unknown> {
+  const phase = phaseOf(i);
+  const started = { phase, lane: 'private', startTime: '2026-12-01T10:00:00Z', runtime: { type: 'pod' }, podName: `agentrun-${i}-agent` };
+  if (phase === 'Running') return { observedGeneration: 1, conditions: runConditions('Running'), ...started };
+  return {
+    observedGeneration: 1, conditions: runConditions(phase), ...started, completionTime: '2026-12-01T10:04:12Z',
+    usage: { promptTokens: 18_234, completionTokens: 2_113, totalTokens: 20_347, turns: 9, provider: 'ollama', model: 'qwen2.5:14b', toolCalls: 6, toolErrors: 0 },
+    ...(phase === 'Succeeded' ? { result: 'Labelled the report as a bug in the invoice export and linked the two duplicates.' } : {}),
+    transcriptRef: { configMapName: `agentrun-${i}-transcript`, key: 'transcript.jsonl' },
+  };
+}
+
+/** The status the Flow controller writes: plan, one entry per node, as it runs and as it finished. */
+function flowStatus(base: KubeObject, i: number): Record<string, unknown> {
+  const phase = phaseOf(i);
+  const name = `flow-${i}`;
+  const { plan } = planFlowRun(name, base.spec as FlowSpec);
+  const nodes = plan.map((p, k) => {
+    const nodePhase = phase === 'Succeeded' || k < plan.length - 1 ? 'Succeeded' : phase;
+    return {
+      id: p.node, phase: nodePhase, health: nodePhase === 'Failed' ? 'Red' : nodePhase === 'Running' ? 'Yellow' : 'Green', attempts: 1, startedAt: '2026-12-01T10:00:00Z',
+      ...(nodePhase === 'Running' ? {} : { finishedAt: '2026-12-01T10:01:00Z' }), ...(p.child ? { child: p.child } : {}),
+      message: nodePhase === 'Failed' ? 'the model call failed: HTTP 503 from the lane router' : nodePhase === 'Running' ? 'waiting for the model' : 'done',
+    };
+  });
+  const done = nodes.filter((n) => n.phase !== 'Running').length;
+  return {
+    observedGeneration: 1, conditions: runConditions(phase), phase, progress: `${done}/${nodes.length}`, startTime: '2026-12-01T10:00:00Z',
+    ...(phase === 'Running' ? {} : { completionTime: '2026-12-01T10:04:12Z' }),
+    planDigest: `sha256:${'0123456789abcdef'.repeat(4)}`, plan, nodes,
+  };
+}
+
+/** Ready/Reconciling/Stalled as the runtime writes them for a run in `phase`. */
+const runConditions = (phase: string) => [
+  { type: 'Ready', status: phase === 'Succeeded' ? 'True' : 'False', reason: phase === 'Succeeded' ? 'Succeeded' : phase === 'Running' ? 'Running' : 'ModelCallFailed', message: `the run is ${phase}` },
+  { type: 'Reconciling', status: phase === 'Running' ? 'True' : 'False', reason: phase === 'Running' ? 'Running' : 'Idle', message: phase === 'Running' ? 'the agent is working' : 'nothing to do' },
+  { type: 'Stalled', status: phase === 'Failed' ? 'True' : 'False', reason: phase === 'Failed' ? 'ModelCallFailed' : 'Idle', message: phase === 'Failed' ? 'the run failed' : 'not stalled' },
+].map((c) => ({ ...c, lastTransitionTime: '2026-12-01T10:04:12Z', observedGeneration: 1 }));
+
 function primary(kind: string): Make {
   const base = example(kind);
   return (i, ns) => {
@@ -169,7 +222,8 @@ function primary(kind: string): Make {
     if (!ns) delete obj.metadata!.namespace;
     // kubectl apply (client-side) keeps the whole object in this annotation.
     obj.metadata!.annotations = { ...obj.metadata!.annotations, 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(obj) };
-    return { obj, status: { observedGeneration: 1, conditions: conditions() } };
+    const status = kind === 'AgentRun' ? agentRunStatus(i) : kind === 'Flow' ? flowStatus(base, i) : { observedGeneration: 1, conditions: conditions() };
+    return { obj, status };
   };
 }
 
@@ -359,6 +413,7 @@ try {
   const short = resources.filter((r) => (loaded.cached[r.plural] ?? 0) < CACHED).map((r) => `${r.plural} ${loaded.cached[r.plural] ?? 0}`);
   console.log(`\n== operator memory, every controller (${resources.length} watched kinds), standing by with full caches`);
   console.log(`watched kinds: ${resources.map((r) => r.plural).join(', ')}`);
+  console.log(`phases: ${RUN_MIX} (each with the status its controller writes)`);
   console.log(`objects: ${CACHED} of each kind = ${CACHED * resources.length} (seeded in ${seedSeconds.toFixed(0)} s); the operator cached ${cachedObjects} more than with none${short.length ? `; FEWER THAN SEEDED: ${short.join(', ')}` : ''}`);
   console.log(`no objects: RSS ${mb(base.rss)}${base.anonymous < 0 ? '' : ` (anonymous ${mb(base.anonymous)}, files ${mb(base.rss - base.anonymous)})`}, heap used ${mb(base.heapUsed)} of ${mb(base.heapTotal)} committed (after a full GC)`);
   console.log(`live heap per cached object by resource (the cache emptied one resource at a time): ${Object.entries(byKind).sort((x, y) => y[1][1] - x[1][1]).map(([p, [n, bytes]]) => `${p} ${n ? (bytes / n).toFixed(0) : '-'}`).join(', ')}`);
