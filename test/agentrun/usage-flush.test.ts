@@ -27,6 +27,11 @@ describe.runIf(cluster.nodeSimulator)('AgentRun usage from the router', () => {
     const ended = await f.waitForPhase(name, ['Succeeded', 'Failed', 'Cancelled'], 90_000);
     expect(ended.status?.phase, JSON.stringify(ended.status)).toBe('Succeeded');
     const cmName = runUsageConfigMapName(f.ns, 'AgentRun', name);
+    // The router counted each call before its answer reached the runner, but writes the counts
+    // every 200 ms here (5 s by default): the last call's may still be on its way as the run ends,
+    // and would land on top of this test's writes below (its GET+PUT conflicting with ours and
+    // retried right after), so the status would never show exactly our figures. Written now.
+    await f.lanes.router.flushUsage();
     // The router's count of the run's calls has reached the status (however it got there).
     const settled = await cluster.waitFor(async () => {
       const cm = await cluster.core.readNamespacedConfigMap({ namespace: f.lanes.routerNs, name: cmName }).catch(() => undefined);
