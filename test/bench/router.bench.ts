@@ -10,6 +10,8 @@
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000), split into
 // BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine);
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
+// Before each level's row every side also runs BENCH_LEVEL_WARM_UP chats (default 500; at most the row's count) at that level,
+// so that no row pays V8 compiling the code its own shape makes hot (0: the warm-up at the highest level only, as before).
 // BENCH_BASELINE_ROUTER=<router-child.js of another build> runs that router too, as a fourth side in
 // the same interleaving, and prints its CPU per request, TTFT and latency beside this one's (before/after in one run).
 // It also prints the router's and the bare proxy's GC pauses in their own rows (bench-gc.ts): at one stream each pause
@@ -34,6 +36,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 2)));
+/** Chats per side at each level's own shape before its row (BENCH_LEVEL_WARM_UP; 0: none, as before 2026-12-03 19:30). */
+const LEVEL_WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_LEVEL_WARM_UP ?? 500)));
 const log = pino({ level: 'warn' }, pino.destination(2));
 
 interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number>; gc(): Promise<GcTotals> }
@@ -229,6 +233,12 @@ async function main(): Promise<void> {
       { fn: proxied, proc: bare, out: samples.proxied, cpu: 'bare' },
       ...(baseline && routedBefore ? [{ fn: routedBefore, proc: baseline, out: samples.baseline, cpu: 'baseline' as const }] : []),
     ];
+    // Warm up at this level's own shape too: at one stream an answer comes in ~14 upstream reads
+    // (one or two at 32 and more), so code the rows at higher levels barely run becomes hot only
+    // here. Without this V8 compiled it during the measured one-stream row: TurboFan was 13 % of
+    // the router's CPU in that row and 8 % of the bare proxy's (perf, 2026-12-03), a start-up cost
+    // counted in each side's CPU per request, the router's more (more code).
+    for (const side of sides) await run(c, Math.min(n, LEVEL_WARM_UP), side.fn);
     const per = n / ROUNDS;
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < sides.length; k++) {
