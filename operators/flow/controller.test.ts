@@ -487,6 +487,15 @@ describe('flow controller: sub-flow nodes', () => {
     expect(third.status).toMatchObject({ phase: 'Succeeded', nodes: [{}, { id: 'sub', phase: 'Succeeded', outputs: { out: '42' } }] });
   });
 
+  it('reads a finished template (cached without its spec) from the API server', async () => {
+    const c = flowController();
+    const ran: FlowObject = { ...template, status: { phase: 'Succeeded', conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'done', lastTransitionTime: now.toISOString() }] } };
+    const first = await reconcileOnce(c, { object: flow(parent), now, cache: [ran] });
+    const second = await reconcileOnce(c, { object: flow(parent, first.status as FlowStatus), now, cache: [ran, countDone] });
+    const child = second.applied.find((a) => a.object.kind === 'Flow')!.object as FlowObject;
+    expect(child.spec).toEqual({ mode: 'Run', lane: 'private', params: [{ name: 'n', type: 'number', value: '21' }, { name: 'unit', value: 'items' }], nodes: template.spec.nodes });
+  });
+
   it('fails the node naming the field when the template is missing, or nests too deep', async () => {
     const c = flowController();
     const first = await reconcileOnce(c, { object: flow(parent), now });

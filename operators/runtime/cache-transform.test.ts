@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { projectObject } from './cache-projection.js';
-import { LAST_APPLIED_ANNOTATION, OWNED_CHILD_FIELDS, cacheTransform, stripForCache } from './cache-transform.js';
+import { cacheProjection, projectObject } from './cache-projection.js';
+import { LAST_APPLIED_ANNOTATION, OWNED_CHILD_FIELDS, cacheTransform, isCutDown, stripForCache } from './cache-transform.js';
 import type { KubeObject } from './kube.js';
 
 describe('stripForCache', () => {
@@ -68,5 +68,34 @@ describe('OWNED_CHILD_FIELDS', () => {
       status: { phase: 'Succeeded', usage: { totalTokens: 7 } },
     });
     expect(projectObject(stripForCache(structuredClone(child)), OWNED_CHILD_FIELDS)).toEqual(compact);
+  });
+});
+
+describe('cacheTransform with a finished shape (Controller.finishedCache)', () => {
+  const run = (name: string, phase: string): KubeObject => ({
+    apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+    metadata: { name, namespace: 'msp', uid: `${name}-uid`, resourceVersion: '4', generation: 1, labels: { a: '1' }, managedFields: [{ manager: 'kubectl' }] },
+    spec: { task: 'Triage the report.'.repeat(10), idempotencyKey: 'k' }, status: { phase, startTime: '2026-01-01T00:00:00Z' },
+  });
+  // As informerShape builds it: the finished fields of every user with identity (cacheProjection).
+  const fields = cacheProjection([{ metadata: { labels: true }, spec: { idempotencyKey: true }, status: { phase: true } }])!;
+  const transform = cacheTransform({ compact: false, finished: { is: (o) => (o.status as { phase?: string }).phase === 'Succeeded', fields } });
+
+  it('cuts down finished objects to identity and the finished fields, and marks them cut down', () => {
+    const cached = transform(run('done', 'Succeeded'));
+    expect(cached).toEqual({
+      apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun',
+      metadata: { name: 'done', namespace: 'msp', uid: 'done-uid', resourceVersion: '4', generation: 1, labels: { a: '1' } },
+      spec: { idempotencyKey: 'k' }, status: { phase: 'Succeeded' },
+    });
+    expect(isCutDown(cached)).toBe(true);
+  });
+
+  it('keeps an unfinished object whole (stripped only) and does not mark it', () => {
+    const cached = transform(run('busy', 'Running'));
+    expect(cached).toEqual(stripForCache(run('busy', 'Running')));
+    expect(isCutDown(cached)).toBe(false);
+    // A shape without a finished declaration never marks anything.
+    expect(isCutDown(cacheTransform({ compact: false })(run('done', 'Succeeded')))).toBe(false);
   });
 });

@@ -106,3 +106,53 @@ describe('a kind that is one controller\'s primary with cacheFields and another\
     expect(cached.status).toMatchObject({ phase: 'Done', replicas: 4 });
   });
 });
+
+/** Grows a Widget to spec.size; at size 5 or more it is Done (finished): cached cut down from then on. */
+function finishingController(seen: number[]): Controller<Widget> {
+  return {
+    name: 'widget-finishing',
+    for: WIDGETS,
+    finishedCache: { is: (w) => (w as Widget).status?.phase === 'Done', fields: {} },
+    async reconcile(ctx) {
+      seen.push(ctx.object.spec.size);
+      ctx.setStatus({ phase: ctx.object.spec.size >= 5 ? 'Done' : 'Growing', replicas: ctx.object.spec.size });
+      return { outcome: { kind: 'ready', reason: 'Sized', message: `size ${ctx.object.spec.size}` } };
+    },
+  };
+}
+
+describe('a controller that declares finishedCache', () => {
+  it('has finished objects cached cut down and reconciled as the API server has them, and unfinished ones cached whole', async () => {
+    const ns = await cluster.newNamespace('rt-finished');
+    const c = new KubeClient(cluster.kc);
+    afterAll(() => c.close());
+    const seen: number[] = [];
+    const op = await startOperator({ kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], controllerOverrides: [finishingController(seen) as never] });
+    afterAll(() => op.stop());
+    expect(op.runtime.informerRoles(WIDGETS)?.fields).toBeUndefined();
+
+    await c.create(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns, labels: { tier: 'a' } }, spec: { size: 3, color: 'red' } });
+    const cachedWhen = (phase: string, replicas: number) => cluster.waitFor(async () => {
+      const w = op.runtime.get<Widget>(WIDGETS, ns, 'w');
+      return w?.status?.phase === phase && w.status.replicas === replicas ? w : undefined;
+    });
+    // Not finished: cached whole.
+    expect((await cachedWhen('Growing', 3)).spec).toEqual({ size: 3, color: 'red' });
+
+    // Finished: identity, the metadata and status the runtime reads; no spec, no other status field.
+    await c.mergePatch(WIDGETS, ns, 'w', { spec: { size: 5 } });
+    const finished = await cluster.waitFor(async () => {
+      const w = op.runtime.get<Widget>(WIDGETS, ns, 'w');
+      return w?.status?.phase === 'Done' ? w : undefined;
+    });
+    expect(finished).not.toHaveProperty('spec');
+    expect(finished.status).not.toHaveProperty('replicas');
+    expect(finished.metadata).toMatchObject({ name: 'w', namespace: ns, labels: { tier: 'a' } });
+
+    // A change of a finished object reaches reconcile whole (read from the API server): size 6 is seen.
+    await c.mergePatch(WIDGETS, ns, 'w', { spec: { size: 6 } });
+    await cluster.waitFor(async () => ((await c.get<Widget>(WIDGETS, ns, 'w')).status?.replicas === 6 ? true : undefined));
+    expect(seen).toContain(6);
+    expect(seen.every((s) => s === 3 || s === 5 || s === 6)).toBe(true);
+  });
+});
