@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import pino from 'pino';
-import { afterAll } from 'vitest';
+import { atFileEnd } from '../harness/file-teardown.js';
 import type { Cluster } from '../harness/cluster.js';
 import { startOperator, type Operator } from '../../operators/manager.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
@@ -39,7 +39,7 @@ export async function startAgentRunFixture(cluster: Cluster): Promise<AgentRunFi
     routerUrl: lanes.router.url,
   });
   const client = new KubeClient(cluster.kc);
-  afterAll(async () => {
+  atFileEnd(async () => {
     await operator.stop();
     client.close();
     await lanes.stop();

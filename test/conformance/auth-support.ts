@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { atFileEnd } from '../harness/file-teardown.js';
 import type { Cluster } from '../harness/cluster.js';
 
 /** A user name no other test uses (RBAC bindings to it are then this test's alone). */
@@ -22,7 +22,7 @@ export function withToken(token: string): Record<string, string> {
  */
 export function clusterScoped(cluster: Cluster): (path: string, body: Record<string, any>) => Promise<void> {
   const created: string[] = [];
-  afterAll(async () => {
+  atFileEnd(async () => {
     for (const p of created.reverse()) await cluster.request({ method: 'DELETE', path: p });
   });
   return async (path, body) => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { atFileEnd } from '../harness/file-teardown.js';
 import { useCluster } from '../harness/cluster.js';
 import { nodeEntry } from '../harness/node-entry.js';
 import { ALL_ON, find, helm, type Obj, podSpec, renderChart, ROOT, CHART_DIR, valuesArgs } from './chart.js';
@@ -80,7 +81,8 @@ async function startCli(args: string[], env: Record<string, string>): Promise<St
   readline.createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
   readline.createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  afterAll(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  // Called inside a test, where an afterAll would never run (file-teardown.ts).
+  atFileEnd(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   return { child, lines, exited };
 }
 

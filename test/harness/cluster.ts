@@ -13,6 +13,7 @@ import type { KubeObject } from '../../operators/runtime/kube.js';
 import { openWatch, rawRequest, type RawRequest, type RawResponse, type WatchStream } from './http.js';
 import { runKubectl, spawnKubectl, type KubectlOptions, type KubectlProcess, type KubectlResult } from './kubectl.js';
 import { waitFor, type WaitOptions } from './wait.js';
+import { runFileTeardowns } from './file-teardown.js';
 
 export const TEST_FIELD_MANAGER = 'agentlab-test';
 
@@ -64,7 +65,8 @@ export function clusterServiceAccess(backend: BackendName, nodeSimulator: boolea
 
 /**
  * The cluster for one test file. Call it at the top of the file (it registers an afterAll
- * hook that deletes the file's namespaces and stops stray kubectl processes).
+ * hook that runs the file's fixture teardowns (file-teardown.ts), deletes the file's namespaces
+ * and stops stray kubectl processes).
  */
 export function useCluster(): Cluster {
   const kubeconfigPath = inject('kubeconfigPath');
@@ -90,6 +92,9 @@ export function useCluster(): Cluster {
   const serviceAccess = clusterServiceAccess(backend, nodeSimulator, kc);
 
   afterAll(async () => {
+    // The fixtures' teardowns first (operators, routers, clients), while the namespaces exist; a
+    // failure among them is reported after the namespaces are deleted.
+    const teardownFailure = await runFileTeardowns().then(() => undefined, (err: unknown) => err);
     for (const p of processes) await p.stop();
     for (const w of watches) w.close();
     // Deletion is not awaited: namespace teardown is the cluster's business, and on envtest
@@ -102,6 +107,7 @@ export function useCluster(): Cluster {
       ),
     );
     rmSync(cacheDir, { recursive: true, force: true });
+    if (teardownFailure !== undefined) throw teardownFailure;
   });
 
   const cluster: Cluster = {

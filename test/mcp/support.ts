@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { parse, stringify } from 'yaml';
-import { afterAll } from 'vitest';
+import { atFileEnd } from '../harness/file-teardown.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const AGENTLAB_BIN = path.join(ROOT, 'bin', 'agentlab.js');
@@ -54,7 +54,7 @@ export async function spawnMcp(kubeconfig: string, extraArgs: string[] = []): Pr
     stderr: () => stderr,
     close: () => client.close(),
   };
-  afterAll(() => session.close());
+  atFileEnd(() => session.close());
   return session;
 }
 

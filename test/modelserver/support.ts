@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { atFileEnd } from '../harness/file-teardown.js';
 import pino from 'pino';
 import type { Cluster } from '../harness/cluster.js';
 import { startOperator, type Operator, type OperatorOptions } from '../../operators/manager.js';
@@ -22,13 +22,13 @@ export async function operatorFor(cluster: Cluster, namespace: string, opts: Par
     controllers: ['modelserver'], serviceAccess: cluster.serviceAccess,
     ...opts,
   });
-  afterAll(() => op.stop());
+  atFileEnd(() => op.stop());
   return op;
 }
 
 export function client(cluster: Cluster): KubeClient {
   const c = new KubeClient(cluster.kc);
-  afterAll(() => c.close());
+  atFileEnd(() => c.close());
   return c;
 }
 

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 import { startOperator } from '../../operators/manager.js';
 import type { Controller, ReconcileContext } from '../../operators/runtime/controller.js';
@@ -89,13 +89,13 @@ describe('reconcile runtime against the API server', () => {
   it('applies children, finalizes status once, honours the error taxonomy, and idles without writes', async () => {
     const ns = await cluster.newNamespace('rt');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     const calls = { reconciles: new Map<string, number>(), finalized: [] as string[], failuresLeft: new Map([[`${ns}/flaky`, 2]]) };
     const op = await startOperator({
       kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], resyncPeriodMs: 700,
       controllerOverrides: [widgetController(calls) as never],
     });
-    afterAll(() => op.stop());
+    onTestFinished(() => op.stop());
     // A kind that is only owned is cached compact (children dominate memory).
     expect(op.runtime.informerRoles(CONFIGMAPS)).toEqual({ roles: ['owned'], compact: true });
     const get = (name: string) => c.get<Widget>(WIDGETS, ns, name);
@@ -163,14 +163,14 @@ describe('reconcile runtime against the API server', () => {
   it('serves a kind that is one controller\'s primary and another\'s child from one informer, owner mapping and echo suppression intact', async () => {
     const ns = await cluster.newNamespace('rt-roles');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     const reconciles = new Map<string, number>();
     // The parent registers first: its owned informer is cached compact until the Widget controller's primary role needs full objects.
     const op = await startOperator({
       kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns],
       controllerOverrides: [partsController(reconciles) as never, sizingController() as never],
     });
-    afterAll(() => op.stop());
+    onTestFinished(() => op.stop());
     expect(op.runtime.informerRoles(WIDGETS)).toEqual({ roles: ['owned', 'scoped'], compact: false });
     const getRun = () => c.get<Run>(AGENTRUNS, ns, 'job');
     const readyRun = async (message: string) => { const r = await getRun(); return ready(r as Widget)?.status === 'True' && ready(r as Widget)?.message === message ? r : undefined; };
@@ -195,7 +195,7 @@ describe('reconcile runtime against the API server', () => {
   it('stalls an owner whose child the API server rejects, retries a TransientError after its retryAfterMs, and logs unexpected errors with their stack', async () => {
     const ns = await cluster.newNamespace('rt-errors');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     const reconciles = new Map<string, number>();
     const attempts: number[] = [];
     const lines: { level: number; msg: string; err?: { type: string; message: string; stack: string }; name?: string }[] = [];
@@ -204,7 +204,7 @@ describe('reconcile runtime against the API server', () => {
       kubeConfig: cluster.kc, logger, namespaces: [ns],
       controllerOverrides: [{ ...partsController(reconciles), reconcile: (ctx: ReconcileContext<Run>) => { if (ctx.object.metadata?.name === 'busy') attempts.push(Date.now()); return partsController(reconciles).reconcile(ctx); } } as never, sizingController() as never],
     });
-    afterAll(() => op.stop());
+    onTestFinished(() => op.stop());
     const run = (name: string, annotations: Record<string, string>) => c.create(AGENTRUNS, { apiVersion: 'agentlab.dev/v1alpha1', kind: 'AgentRun', metadata: { name, namespace: ns, annotations }, spec: { task: 'assemble the part' } });
     const conditionsOf = async (name: string) => ((await c.get<Run>(AGENTRUNS, ns, name)).status?.conditions ?? []);
 
@@ -237,13 +237,13 @@ describe('reconcile runtime against the API server', () => {
   it('informer keeps its cache through server-side watch timeouts', async () => {
     const ns = await cluster.newNamespace('rt-inf');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     const seen: string[] = [];
     const inf = new Informer({ client: c, resource: CONFIGMAPS, namespaces: [ns], logger: testLogger(), watchTimeoutSeconds: 1 });
     inf.addHandler((type, obj) => seen.push(`${type}:${obj.metadata?.name}`));
     await c.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before', namespace: ns } });
     inf.start();
-    afterAll(() => inf.stop());
+    onTestFinished(() => inf.stop());
     await inf.waitForSync();
     expect(inf.get(`${ns}/before`)).toBeDefined();
     await new Promise((r) => setTimeout(r, 2500)); // at least two watch timeouts
@@ -259,7 +259,7 @@ describe('reconcile runtime against the API server', () => {
   it('informer caches objects without managedFields or kubectl\'s last-applied annotation, listed and watched', async () => {
     const ns = await cluster.newNamespace('rt-strip');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     // What `kubectl apply` (client-side) writes: the whole object again in an annotation.
     const kubectlApplied = (name: string) => {
       const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, annotations: { keep: 'me' } }, data: { a: '1' } };
@@ -268,7 +268,7 @@ describe('reconcile runtime against the API server', () => {
     await c.create(CONFIGMAPS, kubectlApplied('listed'), { fieldManager: 'kubectl-client-side-apply' });
     const inf = new Informer({ client: c, resource: CONFIGMAPS, namespaces: [ns], logger: testLogger() });
     inf.start();
-    afterAll(() => inf.stop());
+    onTestFinished(() => inf.stop());
     await inf.waitForSync();
     await c.create(CONFIGMAPS, kubectlApplied('watched'), { fieldManager: 'kubectl-client-side-apply' });
     await cluster.waitFor(() => inf.get(`${ns}/watched`) !== undefined);
