@@ -61,12 +61,14 @@ describe('finished AgentRuns cached cut down (FINISHED_RUN_FIELDS)', () => {
     run('zz-old', '2025-12-31T00:00:00Z', 'k5', { phase: 'Succeeded', startTime: '2025-12-31T00:01:00Z', conditions: ready('True', 'Succeeded') }),
     run('aa-late', '2026-01-01T00:00:09Z', 'k5', { phase: 'Succeeded', startTime: '2026-01-01T00:01:00Z', conditions: ready('True', 'Succeeded') }),
     run('new4', '2026-01-01T00:00:10Z', 'k5'),
+    // A flow's agent node: the Flow controller reads its whole status as its owner.
+    { ...run('daily-triage-1', '2026-01-01T00:00:11Z', undefined, { phase: 'Succeeded', startTime: '2026-01-01T00:01:00Z', completionTime: '2026-01-01T00:02:00Z', result: 'two bugs', usage: { totalTokens: 7 }, conditions: ready('True', 'Succeeded') }), metadata: { name: 'daily-triage-1', namespace: 'msp', uid: 'dt-uid', resourceVersion: '9', generation: 1, creationTimestamp: '2026-01-01T00:00:11Z', ownerReferences: [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'daily-uid', controller: true }] } },
   ];
   const ctl = agentRunController();
   const reads = primaryFinishedReads(ctl)!;
   // As the operator caches AgentRuns: with the AgentRun controller alone (the narrowest cut) and with the Flow controller owning runs too.
   const alone = cacheTransform(informerShape(AGENTRUNS, new Set(['scoped']), {}, [primaryCacheFields(ctl)], { is: reads.is, fieldShapes: [reads.reads] }));
-  const withFlows = cacheTransform(informerShape(AGENTRUNS, new Set(['scoped', 'owned']), {}, [primaryCacheFields(ctl), OWNED_CHILD_FIELDS], { is: reads.is, fieldShapes: [reads.reads, OWNED_CHILD_FIELDS] }));
+  const withFlows = cacheTransform(informerShape(AGENTRUNS, new Set(['scoped', 'owned']), {}, [primaryCacheFields(ctl), OWNED_CHILD_FIELDS], { is: reads.is, fieldShapes: [reads.reads, OWNED_CHILD_FIELDS], owned: [false, true] }));
 
   it('is what the controller declares; finished runs leave their spec but the idempotencyKey out, the others stay whole', () => {
     expect(ctl.finishedCache?.fields).toBe(FINISHED_RUN_FIELDS);
@@ -92,6 +94,11 @@ describe('finished AgentRuns cached cut down (FINISHED_RUN_FIELDS)', () => {
       cached.forEach((c, i) => expect(statusSamples(c)).toEqual(statusSamples(runs[i])));
     }
     // The holders the test is about: a finished run still holds its key.
+    // With the Flow controller: a finished run that is a flow's child keeps its whole status (result, times), one that is not only what is read of it.
+    const owned = withFlows(structuredClone(runs[12]));
+    expect(owned.status).toEqual(runs[12].status);
+    expect(owned.metadata?.ownerReferences).toEqual(runs[12].metadata?.ownerReferences);
+    expect(withFlows(structuredClone(runs[0])).status).not.toHaveProperty('result');
     const cachedAlone = runs.map((r) => alone(structuredClone(r))) as KeyedRun[];
     expect(keyHolder(runs[6] as KeyedRun, cachedAlone)).toBe('done');
     expect(keyHolder(runs[11] as KeyedRun, cachedAlone)).toBe('zz-old');

@@ -91,6 +91,15 @@ describe('cacheTransform with a finished shape (Controller.finishedCache)', () =
     expect(isCutDown(cached)).toBe(true);
   });
 
+  it('keeps what owned roles read only of a finished object with a controller ownerReference (unownedFields)', () => {
+    const unowned = cacheProjection([{ status: { phase: true } }])!;
+    const t = cacheTransform({ compact: false, finished: { is: (o) => (o.status as { phase?: string }).phase === 'Succeeded', fields: cacheProjection([{ status: true }])!, unownedFields: unowned } });
+    expect(t(run('done', 'Succeeded')).status).toEqual({ phase: 'Succeeded' });
+    const child = run('child', 'Succeeded');
+    child.metadata!.ownerReferences = [{ apiVersion: 'agentlab.dev/v1alpha1', kind: 'Flow', name: 'daily', uid: 'u', controller: true }];
+    expect(t(child).status).toEqual({ phase: 'Succeeded', startTime: '2026-01-01T00:00:00Z' });
+  });
+
   it('keeps an unfinished object whole (stripped only) and does not mark it', () => {
     const cached = transform(run('busy', 'Running'));
     expect(cached).toEqual(stripForCache(run('busy', 'Running')));

@@ -92,7 +92,8 @@ export function cacheTransform(shape: { compact: boolean; fields?: FieldShape; f
     return (obj) => {
       const stripped = stripForCache(obj);
       if (!finished.is(stripped)) return internStrings(stripped, cacheStrings);
-      const cut = internStrings(projectObject(stripped, finished.fields), cacheStrings);
+      const owned = stripped.metadata?.ownerReferences?.some((o) => o.controller === true);
+      const cut = internStrings(projectObject(stripped, owned || !finished.unownedFields ? finished.fields : finished.unownedFields), cacheStrings);
       cutDown.add(cut);
       return cut;
     };

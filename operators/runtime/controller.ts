@@ -108,7 +108,8 @@ export interface Controller<T extends KubeObject = KubeObject> {
   /**
    * Objects of its kind that are finished (a run that ended: `is` reads only the object as the API
    * server sends it) are cached cut down to `fields`, beyond identity, what the runtime reads
-   * (primary-cache.ts) and what other users of the kind declare; others stay whole. A cut-down
+   * (primary-cache.ts) and what other users of the kind declare (an owned role's only for an
+   * object with a controller ownerReference: owners read nothing else); others stay whole. A cut-down
    * object is reconciled as the API server has it (one GET, primary-cache.ts readPrimary), a whole
    * one from the cache as usual. For kinds whose stored objects are mostly history (AgentRun,
    * Flow): the finished ones leave their spec out of the cache, the active ones cost no extra

@@ -28,15 +28,24 @@ export interface InformerShape {
   finished?: FinishedShape;
 }
 
-/** Which objects of a kind are finished, and what is cached of them. */
-export interface FinishedShape { is(obj: KubeObject): boolean; fields: FieldShape }
+/**
+ * Which objects of a kind are finished, and what is cached of them: `fields`, or `unownedFields`
+ * (what the users other than owned roles read) for one with no controller ownerReference, which
+ * no owned role reads (an owner finds its children by their controller ownerReference).
+ */
+export interface FinishedShape { is(obj: KubeObject): boolean; fields: FieldShape; unownedFields?: FieldShape }
 
 /**
  * What users read of a kind's finished objects: `is` from the one primary controller that declares
  * Controller.finishedCache; `fieldShapes`, per registration, what it reads of a finished object
  * (its finishedCache fields for that controller, the fields it reads of any object for the others).
  */
-export interface FinishedReads { is(obj: KubeObject): boolean; fieldShapes: readonly (FieldShape | undefined)[] }
+export interface FinishedReads {
+  is(obj: KubeObject): boolean;
+  fieldShapes: readonly (FieldShape | undefined)[];
+  /** Per registration (as fieldShapes), whether it is an owned role. */
+  owned?: readonly boolean[];
+}
 
 export interface OperatorScope {
   namespaces?: string[];
@@ -60,8 +69,7 @@ export function informerShape(resource: ResourceRef, roles: ReadonlySet<Informer
     throw new Error(`${resource.plural} is watched both within the operator's scope and unrestricted; one informer has one scope: declare every watch of ${resource.plural} the same way (unrestricted: true on all or none)`);
   }
   const fields = cacheProjection(fieldShapes);
-  const finishedFields = !fields && finishedReads ? cacheProjection(finishedReads.fieldShapes) : undefined;
-  const cut = fields ? { fields } : finishedFields ? { finished: { is: finishedReads!.is, fields: finishedFields } } : {};
+  const cut = fields ? { fields } : finishedReads ? finishedCut(finishedReads) : {};
   if (roles.has('unrestricted')) return { compact: false, resync: false, ...cut };
   const namespaces = resource.namespaced ? scope.namespaces : undefined;
   if (!roles.has('scoped')) {
@@ -71,10 +79,20 @@ export function informerShape(resource: ResourceRef, roles: ReadonlySet<Informer
   return { compact: false, labelSelector: restrictByLabel ? scope.labelSelector : undefined, namespaces, resync: true, ...cut };
 }
 
+/** The finished shape of `reads`, if every user declared what it reads of a finished object. */
+function finishedCut(reads: FinishedReads): { finished?: FinishedShape } {
+  const fields = cacheProjection(reads.fieldShapes);
+  if (!fields) return {};
+  const unowned = cacheProjection(reads.fieldShapes.filter((_, i) => !reads.owned?.[i]));
+  const differs = unowned && JSON.stringify(unowned) !== JSON.stringify(fields);
+  return { finished: { is: reads.is, fields, ...(differs ? { unownedFields: unowned } : {}) } };
+}
+
 /** Whether two shapes list and cache the same objects the same way. */
 export function sameShape(a: InformerShape, b: InformerShape): boolean {
   return a.compact === b.compact && a.labelSelector === b.labelSelector && a.resync === b.resync
     && JSON.stringify(a.namespaces ?? null) === JSON.stringify(b.namespaces ?? null)
     && JSON.stringify(a.fields ?? null) === JSON.stringify(b.fields ?? null)
-    && a.finished?.is === b.finished?.is && JSON.stringify(a.finished?.fields ?? null) === JSON.stringify(b.finished?.fields ?? null);
+    && a.finished?.is === b.finished?.is && JSON.stringify(a.finished?.fields ?? null) === JSON.stringify(b.finished?.fields ?? null)
+    && JSON.stringify(a.finished?.unownedFields ?? null) === JSON.stringify(b.finished?.unownedFields ?? null);
 }

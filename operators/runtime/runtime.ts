@@ -45,6 +45,8 @@ interface InformerSlot {
   fields: (FieldShape | undefined)[];
   /** Per registration, the fields it reads of a finished object (Controller.finishedCache); `finishedIs` from the controller that declared it. */
   finishedFields: (FieldShape | undefined)[];
+  /** Per registration, whether it is an owned role (which reads only objects with a controller ownerReference). */
+  finishedOwned: boolean[];
   finishedIs?: (obj: KubeObject) => boolean;
   handlers: InformerHandler[];
   /** Secondary indexes controllers declared (Controller.indexes). */
@@ -108,12 +110,13 @@ export class Runtime implements CacheReader {
    */
   private informer(resource: ResourceRef, role: InformerRole, handler: InformerHandler, reads?: FieldShape, finished?: { is(obj: KubeObject): boolean; reads: FieldShape }): void {
     const id = resourceId(resource);
-    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), fields: [], finishedFields: [], handlers: [], indexes: [] };
+    const slot = this.informerSlots.get(id) ?? { roles: new Set<InformerRole>(), fields: [], finishedFields: [], finishedOwned: [], handlers: [], indexes: [] };
     const roles = new Set([...slot.roles, role]);
     const fields = [...slot.fields, reads];
     const finishedFields = [...slot.finishedFields, finished ? finished.reads : reads];
+    const finishedOwned = [...slot.finishedOwned, role === 'owned'];
     const finishedIs = finished?.is ?? slot.finishedIs;
-    const shape = informerShape(resource, roles, this.o, fields, finishedIs ? { is: finishedIs, fieldShapes: finishedFields } : undefined);
+    const shape = informerShape(resource, roles, this.o, fields, finishedIs ? { is: finishedIs, fieldShapes: finishedFields, owned: finishedOwned } : undefined);
     if (!slot.informer || !slot.shape || !sameShape(slot.shape, shape)) {
       if (this.started && slot.informer) {
         throw new Error(`${resource.plural} is already cached as ${[...slot.roles].join(' and ')}; register every controller before the informers start`);
@@ -131,6 +134,7 @@ export class Runtime implements CacheReader {
     slot.roles = roles;
     slot.fields = fields;
     slot.finishedFields = finishedFields;
+    slot.finishedOwned = finishedOwned;
     slot.finishedIs = finishedIs;
     slot.handlers.push(handler);
     slot.informer.addHandler(handler);

@@ -196,9 +196,10 @@ function finishedReadsOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches' | 'cac
   const own = primaryFinishedReads(ctl);
   if (!own || ctl.for.group !== r.group || ctl.for.plural !== r.plural) return undefined;
   const shapes: (FieldShape | undefined)[] = [own.reads];
-  for (const o of ctl.owns ?? []) if (o.group === r.group && o.plural === r.plural) shapes.push(OWNED_CHILD_FIELDS);
-  for (const w of ctl.watches ?? []) if (w.resource.group === r.group && w.resource.plural === r.plural) shapes.push(w.fields);
-  return { is: own.is, fieldShapes: shapes };
+  const owned = [false];
+  for (const o of ctl.owns ?? []) if (o.group === r.group && o.plural === r.plural) { shapes.push(OWNED_CHILD_FIELDS); owned.push(true); }
+  for (const w of ctl.watches ?? []) if (w.resource.group === r.group && w.resource.plural === r.plural) { shapes.push(w.fields); owned.push(false); }
+  return { is: own.is, fieldShapes: shapes, owned };
 }
 
 function rolesOf(ctl: Pick<Controller, 'for' | 'owns' | 'watches'>): Map<ResourceRef, Set<InformerRole>> {
