@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { useCluster } from '../harness/cluster.js';
 import { startOperator } from '../../operators/manager.js';
 import type { Controller } from '../../operators/runtime/controller.js';
@@ -49,10 +49,10 @@ describe('a controller that declares cacheFields', () => {
   it('has its kind cached cut down and reconciles each object as the API server has it', async () => {
     const ns = await cluster.newNamespace('rt-live');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     const seen: number[] = [];
     const op = await startOperator({ kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], controllerOverrides: [sizeController(seen) as never] });
-    afterAll(() => op.stop());
+    onTestFinished(() => op.stop());
     expect(op.runtime.informerRoles(WIDGETS)?.fields).toMatchObject({ spec: { color: true }, status: { phase: true } });
 
     // As `kubectl apply` creates it: a copy of the object in an annotation, managedFields.
@@ -85,10 +85,10 @@ describe('a kind that is one controller\'s primary with cacheFields and another\
   it('is cached cut down to the declared fields and what owners read of children (ownership, annotations, status), and the owner still follows its child', async () => {
     const ns = await cluster.newNamespace('rt-live-owned');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     const seen: number[] = [];
     const op = await startOperator({ kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], controllerOverrides: [partController(), sizeController(seen) as never] });
-    afterAll(() => op.stop());
+    onTestFinished(() => op.stop());
     // The owned role reads what a compact child keeps: no longer a reason to cache whole Widgets.
     expect(op.runtime.informerRoles(WIDGETS)).toMatchObject({ roles: ['owned', 'scoped'], compact: false, fields: { spec: { color: true }, metadata: { ownerReferences: true, annotations: true }, status: true } });
 
@@ -125,10 +125,10 @@ describe('a controller that declares finishedCache', () => {
   it('has finished objects cached cut down and reconciled as the API server has them, and unfinished ones cached whole', async () => {
     const ns = await cluster.newNamespace('rt-finished');
     const c = new KubeClient(cluster.kc);
-    afterAll(() => c.close());
+    onTestFinished(() => c.close());
     const seen: number[] = [];
     const op = await startOperator({ kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], controllerOverrides: [finishingController(seen) as never] });
-    afterAll(() => op.stop());
+    onTestFinished(() => op.stop());
     expect(op.runtime.informerRoles(WIDGETS)?.fields).toBeUndefined();
 
     await c.create(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns, labels: { tier: 'a' } }, spec: { size: 3, color: 'red' } });
