@@ -80,6 +80,19 @@ function entrypoint(dockerfile: string, targetName: string): string[] {
   return JSON.parse(line.replace(/^ENTRYPOINT\s+/i, '')) as string[];
 }
 
+/**
+ * Writes a module that, loaded with `node --import`, registers a resolve hook ahead of
+ * bin/agentlab.js's own and appends every URL the process resolves to `seen`.
+ */
+function recordResolutions(dir: string, seen: string): { register: string } {
+  const name = path.basename(seen, '.txt');
+  const recorder = path.join(dir, `${name}-hooks.mjs`);
+  writeFileSync(recorder, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(seen)}, r.url + '\\n'); return r; }\n`);
+  const register = path.join(dir, `${name}-register.mjs`);
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${recorder}`).href)});\n`);
+  return { register };
+}
+
 const cluster = useCluster();
 
 describe('the image layout (Dockerfile)', () => {
@@ -138,6 +151,20 @@ describe('the image layout (Dockerfile)', () => {
     }
   });
 
+  it('validates examples/ offline without the Kubernetes client or the slim-imports module hook', () => {
+    // A resolve hook registered before bin/agentlab.js's own records every module the process resolves.
+    const seen = path.join(app, 'resolved-validate.txt');
+    const { register } = recordResolutions(app, seen);
+    const r = spawnSync(process.execPath, ['--import', register, path.join(app, 'bin', 'agentlab.js'), 'validate', 'examples/'], {
+      cwd: app, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: app, NODE_ENV: 'production' },
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const resolved = readFileSync(seen, 'utf8').split('\n');
+    expect(resolved.some((u) => u.endsWith('/operators/cli/validate-command.js'))).toBe(true);
+    expect(resolved.filter((u) => /slim-imports|@kubernetes\/client-node/.test(u))).toEqual([]);
+    expect(resolved.filter((u) => u.endsWith('.ts'))).toEqual([]);
+  });
+
   it('runs the operator against the cluster until ready, without loading client-node\'s generated API', async () => {
     const ns = await cluster.newNamespace('image-run');
     // Another identity holds the operator's Lease, so this replica only fills its caches (ready)
@@ -148,10 +175,7 @@ describe('the image layout (Dockerfile)', () => {
     client.close();
     // A resolve hook registered before bin/agentlab.js's own records every module the process resolves.
     const seen = path.join(app, 'resolved.txt');
-    const recorder = path.join(app, 'record-hooks.mjs');
-    writeFileSync(recorder, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(seen)}, r.url + '\\n'); return r; }\n`);
-    const register = path.join(app, 'record.mjs');
-    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${recorder}`).href)});\n`);
+    const { register } = recordResolutions(app, seen);
     const healthPort = 20000 + Math.floor(Math.random() * 20000);
     const proc = spawn(process.execPath, ['--import', register, path.join(app, 'bin', 'agentlab.js'), 'run', '--kubeconfig', cluster.kubeconfigPath, '-n', ns, '--leader-elect', '--leader-election-namespace', ns,
       '--metrics-bind-address', '0', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'],

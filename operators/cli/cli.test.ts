@@ -31,6 +31,20 @@ describe('agentlab', () => {
     expect(b.out).toBe(a.out);
   });
 
+  it('prepares for the Kubernetes client only before a command that loads it', async () => {
+    const calls: string[] = [];
+    const options = { beforeKubeClient: () => { calls.push('kube'); } };
+    expect(await main(['validate', '--help'], capture(), options)).toBe(0);
+    expect(await main(['crds', '--help'], capture(), options)).toBe(0);
+    expect(await main(['help', 'validate'], capture(), options)).toBe(0);
+    expect(calls).toEqual([]);
+    for (const name of ['run', 'router', 'dev', 'plan', 'graph', 'mcp', 'approve', 'reject']) {
+      expect(await main([name, '--help'], capture(), options)).toBe(0);
+    }
+    expect(await main(['help', 'run'], capture(), options)).toBe(0);
+    expect(calls).toHaveLength(9);
+  });
+
   it('rejects an unknown command and an unknown flag with exit code 2', async () => {
     const a = capture();
     expect(await main(['deploy'], a)).toBe(2);

@@ -6,17 +6,22 @@
 import { fileURLToPath } from 'node:url';
 import { UsageError, type Command, type Io } from './command.js';
 
-const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
-  { name: 'run', summary: 'run the operator against a cluster (any kubeconfig, or in-cluster)', load: async () => (await import('./run-command.js')).runCommand },
-  { name: 'router', summary: 'run the lane router (the model gateway every agent pod uses)', load: async () => (await import('./router-command.js')).routerCommand },
-  { name: 'dev', summary: 'start an embedded control plane, node simulator, operator, router and the examples', load: async () => (await import('./dev-command.js')).devCommand },
-  { name: 'validate', summary: 'check AgentLab resources offline: schema, CEL rules, flow wiring and cycles', load: async () => (await import('./validate-command.js')).validateCommand },
-  { name: 'plan', summary: 'print the plan of a Flow: waves, actions, children, digest (from a file or the cluster)', load: async () => (await import('./plan-command.js')).planCommand },
-  { name: 'graph', summary: 'print a Flow as a Mermaid chart (waves, node types, health colours)', load: async () => (await import('./graph-command.js')).graphCommand },
-  { name: 'crds', summary: 'print the CustomResourceDefinitions (agentlab crds | kubectl apply -f -)', load: async () => (await import('./crds-command.js')).crdsCommand },
-  { name: 'mcp', summary: 'serve AgentLab to MCP clients (Claude, Open WebUI) over stdio or HTTP, as the calling person', load: async () => (await import('./mcp-command.js')).mcpCommand },
-  { name: 'approve', summary: 'approve a run waiting at its approval gate, as yourself', load: async () => (await import('./approve-command.js')).approveCommand },
-  { name: 'reject', summary: 'reject a run waiting at its approval gate, as yourself', load: async () => (await import('./approve-command.js')).rejectCommand },
+/**
+ * Every command. `kube` marks those whose modules import the Kubernetes client (KubeConfig), so
+ * that a caller can prepare for it first (bin/agentlab.js: the slim-imports hook); the offline
+ * ones (validate, crds) start without it.
+ */
+const COMMANDS: { name: string; summary: string; kube: boolean; load: () => Promise<Command> }[] = [
+  { name: 'run', kube: true, summary: 'run the operator against a cluster (any kubeconfig, or in-cluster)', load: async () => (await import('./run-command.js')).runCommand },
+  { name: 'router', kube: true, summary: 'run the lane router (the model gateway every agent pod uses)', load: async () => (await import('./router-command.js')).routerCommand },
+  { name: 'dev', kube: true, summary: 'start an embedded control plane, node simulator, operator, router and the examples', load: async () => (await import('./dev-command.js')).devCommand },
+  { name: 'validate', kube: false, summary: 'check AgentLab resources offline: schema, CEL rules, flow wiring and cycles', load: async () => (await import('./validate-command.js')).validateCommand },
+  { name: 'plan', kube: true, summary: 'print the plan of a Flow: waves, actions, children, digest (from a file or the cluster)', load: async () => (await import('./plan-command.js')).planCommand },
+  { name: 'graph', kube: true, summary: 'print a Flow as a Mermaid chart (waves, node types, health colours)', load: async () => (await import('./graph-command.js')).graphCommand },
+  { name: 'crds', kube: false, summary: 'print the CustomResourceDefinitions (agentlab crds | kubectl apply -f -)', load: async () => (await import('./crds-command.js')).crdsCommand },
+  { name: 'mcp', kube: true, summary: 'serve AgentLab to MCP clients (Claude, Open WebUI) over stdio or HTTP, as the calling person', load: async () => (await import('./mcp-command.js')).mcpCommand },
+  { name: 'approve', kube: true, summary: 'approve a run waiting at its approval gate, as yourself', load: async () => (await import('./approve-command.js')).approveCommand },
+  { name: 'reject', kube: true, summary: 'reject a run waiting at its approval gate, as yourself', load: async () => (await import('./approve-command.js')).rejectCommand },
 ];
 
 export const USAGE = `agentlab: AI work on a homelab Kubernetes cluster
@@ -31,8 +36,22 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
 Run "agentlab <command> --help" for the flags of a command.
 `;
 
+export interface MainOptions {
+  /**
+   * Runs once, before the first command whose modules import the Kubernetes client is loaded.
+   * bin/agentlab.js registers the slim-imports module hook here (operators/cli/slim-imports.ts):
+   * registering it starts Node's module-hooks thread, which `agentlab validate` has no use for.
+   */
+  beforeKubeClient?: () => void | Promise<void>;
+}
+
+async function loadCommand(entry: (typeof COMMANDS)[number], options: MainOptions): Promise<Command> {
+  if (entry.kube) await options.beforeKubeClient?.();
+  return entry.load();
+}
+
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], io: Io, options: MainOptions = {}): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' ? rest[0] : undefined;
@@ -45,7 +64,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr(`agentlab: unknown command "${topic}"\n\n${USAGE}`);
       return 2;
     }
-    io.stdout((await entry.load()).help);
+    io.stdout((await loadCommand(entry, options)).help);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);
@@ -53,7 +72,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr(`agentlab: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
-  const command = await entry.load();
+  const command = await loadCommand(entry, options);
   try {
     return await command.run(rest, io);
   } catch (err) {

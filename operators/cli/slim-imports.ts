@@ -10,7 +10,8 @@ import { register } from 'node:module';
  * Any other import of the package, including its index, resolves as usual. client-node is pinned
  * (package.json), and test/image-layout.test.ts runs the operator with the hook against a cluster.
  *
- * bin/agentlab.js registers it for the compiled CLI (the image), and the compiled agent runner
+ * bin/agentlab.js registers it for the compiled CLI (the image) before a command that loads the
+ * Kubernetes client (operators/cli/main.ts: `kube`; not validate or crds), and the compiled agent runner
  * before it loads KubeConfig for the kubernetes tool; a checkout runs through tsx without it.
  */
 export function registerSlimImports(): void {
