@@ -1,12 +1,26 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { compileSchema, formatFieldError } from '../schema/index.js';
 import { CATEGORY, GROUP, KINDS, VERSION } from './constants.js';
 import { lintCrd } from './crd-lint.js';
-import { loadCrds, schemaForKind, type CustomResourceDefinition } from './crds.js';
+import { loadCrds, readCrdFiles, schemaForKind, type CustomResourceDefinition } from './crds.js';
 
 const crds = loadCrds();
 
 describe('crds/', () => {
+  it('loads each CRD as the yaml package parses it (the library every other YAML path uses)', () => {
+    expect(crds).toEqual(readCrdFiles().map(({ text }) => parse(text)));
+  });
+
+  it('names the file and the line of a CRD that does not parse', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentlab-crds-'));
+    writeFileSync(join(dir, 'broken.yaml'), 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: [a\n');
+    expect(() => loadCrds(dir)).toThrow(/broken\.yaml: unexpected end of the stream within a flow collection \(5:1\)/);
+  });
+
   it('defines exactly the five AgentLab kinds', () => {
     expect(crds.map((c) => c.spec.names.kind).sort()).toEqual(Object.keys(KINDS).sort());
   });

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { GROUP, KINDS, VERSION } from './constants.js';
 
 /** The crds/ folder: the single source of truth for the AgentLab API. */
@@ -59,11 +59,17 @@ export function readCrdFiles(dir: string = CRD_DIR): { file: string; text: strin
     .map((f) => ({ file: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
 }
 
-/** Loads every CRD in crds/, sorted by file name. Throws with the file name when one does not parse. */
+/**
+ * Loads every CRD in crds/, sorted by file name. Throws with the file name when one does not parse.
+ *
+ * js-yaml with the YAML 1.2 core schema, the one `yaml` uses by default (crds.test.ts checks that
+ * both give the same objects): it parses the 180 KB of CRDs about five times faster, and
+ * `agentlab validate` needs no source positions for them (docs/adr/0019).
+ */
 export function loadCrds(dir: string = CRD_DIR): CustomResourceDefinition[] {
   return readCrdFiles(dir).map(({ file, text }) => {
     try {
-      return parse(text) as CustomResourceDefinition;
+      return load(text, { schema: CORE_SCHEMA }) as CustomResourceDefinition;
     } catch (err) {
       throw new Error(`${file}: ${(err as Error).message}`);
     }
