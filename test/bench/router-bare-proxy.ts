@@ -1,10 +1,11 @@
 // The floor for the router benchmark: a bare Node.js reverse proxy in its own process that pipes
 // each request to the fake Ollama and its streamed answer back, nothing else (no auth, no policy,
 // no parsing, no logging). Env: UPSTREAM (the fake's URL). Prints "url <url>"; answers "cpu" on
-// stdin with its CPU time and "gc" with its GC pauses, like router-child.ts.
+// stdin with its CPU time, "gc" with its GC pauses and "profile start" / "profile stop <file>", like router-child.ts.
 import http from 'node:http';
 import readline from 'node:readline';
 import { countGc } from './bench-gc.js';
+import { profileCommand } from './bench-profile.js';
 
 const upstream = new URL(process.env.UPSTREAM ?? '');
 // The router's upstream pool settings (operators/router/providers/http.ts), so that neither side's connection reuse differs.
@@ -49,6 +50,7 @@ server.listen(0, '127.0.0.1', () => {
 });
 const gc = countGc();
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  if (profileCommand(line.trim())) return;
   if (line.trim() === 'gc') process.stdout.write(`gc ${JSON.stringify(gc())}\n`);
   else if (line.trim() === 'cpu') {
     const u = process.cpuUsage();

@@ -1,10 +1,12 @@
 // The lane router in its own process for the router benchmark (one event loop, like one pod).
 // Env: KUBECONFIG, LANE_SELECTOR, ROUTER_NAMESPACE, BENCH_ROUTER_LOG (pino level; lines go to /dev/null,
 // or to BENCH_ROUTER_LOG_FILE when set, to read the router's own ttftMs/durationMs per request).
-// Prints "url <url>" and "metrics <url>"; answers "cpu" on stdin with its CPU time, "gc" with its GC pauses so far (bench-gc.ts).
+// Prints "url <url>" and "metrics <url>"; answers "cpu" on stdin with its CPU time, "gc" with its GC pauses so far (bench-gc.ts);
+// "profile start" / "profile stop <file>" take a V8 CPU profile of what runs in between (bench-profile.ts).
 import { KubeConfig } from '@kubernetes/client-node';
 import readline from 'node:readline';
 import { countGc } from './bench-gc.js';
+import { profileCommand } from './bench-profile.js';
 import pino from 'pino';
 import { serveHttp } from '../../operators/runtime/http.js';
 import { startRouter } from '../../operators/router/server.js';
@@ -22,6 +24,7 @@ process.stdout.write(`metrics ${metrics.url}\n`);
 // "cpu" on stdin -> "cpu <user+system microseconds>" on stdout: the router's own CPU, apart from the load generator's.
 const gc = countGc();
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  if (profileCommand(line.trim())) return;
   if (line.trim() === 'gc') process.stdout.write(`gc ${JSON.stringify(gc())}\n`);
   else if (line.trim() === 'cpu') {
     const u = process.cpuUsage();

@@ -14,6 +14,9 @@
 // so that no row pays V8 compiling the code its own shape makes hot (0: the warm-up at the highest level only, as before).
 // BENCH_BASELINE_ROUTER=<router-child.js of another build> runs that router too, as a fourth side in
 // the same interleaving, and prints its CPU per request, TTFT and latency beside this one's (before/after in one run).
+// BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of each of the router's, the bare proxy's and the baseline router's own turns
+// (<side>-<streams>-<round>.cpuprofile): the measured rows only, without start-up, warm-up or the other sides' turns.
+// The profiler's own cost is then in the CPU columns.
 // It also prints the router's and the bare proxy's GC pauses in their own rows (bench-gc.ts): at one stream each pause
 // delays the one request in flight, which is where the router's one-stream p99 tail comes from (docs/benchmarks.md).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,6 +41,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 2)));
 /** Chats per side at each level's own shape before its row (BENCH_LEVEL_WARM_UP; 0: none, as before 2026-12-03 19:30). */
 const LEVEL_WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_LEVEL_WARM_UP ?? 500)));
+/** BENCH_PROFILE_DIR: V8 CPU profiles of the router's, the bare proxy's and the baseline router's own turns in each row (bench-profile.ts). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : undefined;
 const log = pino({ level: 'warn' }, pino.destination(2));
 
 interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number>; gc(): Promise<GcTotals> }
@@ -245,10 +250,13 @@ async function main(): Promise<void> {
         const side = sides[(round + k) % sides.length];
         const gcSide = side.cpu === 'router' || side.cpu === 'bare' ? side.cpu : undefined;
         const g0 = gcSide ? await side.proc.gc() : undefined;
+        const profile = PROFILE_DIR !== undefined && side.cpu !== 'fake';
+        if (profile) side.proc.proc.stdin!.write('profile start\n');
         const c0 = await side.proc.cpuMicros();
         const r = await run(c, per, side.fn);
         cpu[side.cpu] += (await side.proc.cpuMicros()) - c0;
         if (gcSide && g0) addGc(gc[gcSide], gcDelta(g0, await side.proc.gc()));
+        if (profile) side.proc.proc.stdin!.write(`profile stop ${path.join(PROFILE_DIR, `${side.cpu}-${c}-${round}.cpuprofile`)}\n`);
         side.out?.push(...r.samples);
       }
     }
@@ -260,7 +268,7 @@ async function main(): Promise<void> {
     const chunks = (xs: Sample[]) => (xs.reduce((a, x) => a + x.chunks, 0) / xs.length).toFixed(1);
     if (baseline) {
       const ttftP50 = (xs: Sample[]) => (pct(ttft(xs), 50) - pct(ttft(d), 50)).toFixed(3);
-      baselineRows.push(`${c}: ${(cpu.baseline / n).toFixed(0)} µs = ${(cpu.baseline / cpu.bare).toFixed(2)}x the bare proxy, this router ${(cpu.router / n).toFixed(0)} µs = ${(cpu.router / cpu.bare).toFixed(2)}x (${(100 * (cpu.router / cpu.baseline - 1)).toFixed(1)} %); TTFT diff p50 ${ttftP50(samples.baseline)} vs ${ttftP50(samples.routed)} ms, added p50 ${added(samples.baseline, 50).toFixed(3)} vs ${added(samples.routed, 50).toFixed(3)} ms`);
+      baselineRows.push(`${c}: ${(cpu.baseline / n).toFixed(0)} µs = ${(cpu.baseline / cpu.bare).toFixed(2)}x the bare proxy, this router ${(cpu.router / n).toFixed(0)} µs = ${(cpu.router / cpu.bare).toFixed(2)}x (${(100 * (cpu.router / cpu.baseline - 1)).toFixed(1)} %); TTFT diff p50 ${ttftP50(samples.baseline)} vs ${ttftP50(samples.routed)} ms, added p50 ${added(samples.baseline, 50).toFixed(3)} vs ${added(samples.routed, 50).toFixed(3)} ms, p99 ${added(samples.baseline, 99).toFixed(3)} vs ${added(samples.routed, 99).toFixed(3)} ms`);
     }
     gcRows.push(`${c}: router ${fmtGc(gc.router, n)}; bare proxy ${fmtGc(gc.bare, n)}`);
     const ratio = cpu.router / cpu.bare;
