@@ -32,4 +32,20 @@ describe('routerLogDestination', () => {
     expect(JSON.parse(all[1001])).toMatchObject({ requestId: 'r999', msg: 'request' });
     dest.end();
   });
+
+  it('writes the lines of an unfinished batch when flushed synchronously (as at exit)', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'router-log-'));
+    const file = path.join(dir, 'router.log');
+    const dest = routerLogDestination(file);
+    const log = pino({ level: 'info' }, dest);
+    log.info({ requestId: 'a' }, 'request');
+    // Once the file is open (the periodic flush wrote the first line), a synchronous flush writes the rest at once.
+    for (let i = 0; i < 200 && (await lines(file)).length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300; i++) log.info({ requestId: `r${i}` }, 'request');
+    dest.flushSync();
+    const all = await lines(file);
+    expect(all).toHaveLength(301);
+    expect(JSON.parse(all[300])).toMatchObject({ requestId: 'r299' });
+    dest.end();
+  });
 });
