@@ -4,9 +4,11 @@
 // Prints figures; asserts nothing (targets: operator within 1.25x of a plain client's write time,
 // 0 writes on an idle resync, RSS < 200 MB with 10,000 AgentLab objects cached).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -33,6 +35,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 // of CPU, the same floor after a burst 6.2-7.3 s; the first of four bursts 10.1 s, the others
 // 5.5-7.2 s).
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 250);
+// Timed rounds, each an operator burst and both floors, alternating which goes first (see throughputAndIdle).
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true };
 const log = pino({ level: 'warn' }, pino.destination(2));
 
@@ -195,6 +199,70 @@ async function warmUp(kc: KubeConfig, c: KubeClient, metricsUrl: string, nsOpera
   await until(async () => (await c.list(DEPLOYMENTS, nsOperator)).items.length === 0 && sum(await scrape(metricsUrl), 'workqueue_depth') === 0, 120_000, 'the warm-up objects to be deleted');
 }
 
+/** Deletes a namespace's ModelServers and their children (a bare kube-apiserver has no garbage collector). */
+async function clearNamespace(c: KubeClient, ns: string): Promise<void> {
+  const ignoreGone = (err: unknown) => { if (!isNotFound(err)) throw err; };
+  for (const r of [MODELSERVERS, DEPLOYMENTS, PVCS, SERVICES]) {
+    const names = (await c.list(r, ns)).items.map((x) => x.metadata!.name!);
+    await pool(names, CONCURRENCY, (name) => c.delete(r, ns, name).catch(ignoreGone));
+  }
+}
+
+/** GC pauses of this process (the embedded API server's, the bench client's and its watcher's). */
+const benchGc = { ms: 0, majorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    benchGc.ms += e.duration;
+    if (((e as unknown as { detail?: { kind?: number } }).detail)?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) benchGc.majorMs += e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** The machine's CPU time (all processes, all cores) busy and stolen by the hypervisor, in seconds (Linux; 0 elsewhere). */
+function machineCpu(): { busy: number; steal: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f;
+    return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100 };
+  } catch {
+    return { busy: 0, steal: 0 };
+  }
+}
+
+/**
+ * What one timed phase cost: wall time, this process's CPU and GC pauses (wall time: a pause
+ * stretches when the process is descheduled), the operator's CPU and reconciles, and the CPU every
+ * other process on the machine used meanwhile (`others`: the load the phase ran beside).
+ */
+interface Phase { seconds: number; cpu: number; gcMs: number; gcMajorMs: number; opCpu: number; opReconciles: number; others: number; steal: number }
+
+async function measured(metricsUrl: string, fn: () => Promise<unknown>): Promise<Phase> {
+  const m0 = await scrape(metricsUrl);
+  const gc0 = { ...benchGc };
+  const machine0 = machineCpu();
+  const cpu0 = ownCpu();
+  const t0 = performance.now();
+  await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = ownCpu() - cpu0;
+  const machine1 = machineCpu();
+  await sleep(0); // GC entries arrive on a later tick
+  const m1 = await scrape(metricsUrl);
+  const d = (name: string) => sum(m1, name) - sum(m0, name);
+  const opCpu = d('process_cpu_seconds_total');
+  return {
+    seconds, cpu, gcMs: benchGc.ms - gc0.ms, gcMajorMs: benchGc.majorMs - gc0.majorMs, opCpu, opReconciles: d('controller_runtime_reconcile_total'),
+    others: Math.max(0, machine1.busy - machine0.busy - cpu - opCpu), steal: machine1.steal - machine0.steal,
+  };
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
+const spread = (xs: number[], f: (x: number) => string) => (Math.min(...xs) !== Math.max(...xs) ? `${f(Math.min(...xs))}-${f(Math.max(...xs))}` : f(xs[0]));
+const s2 = (x: number) => x.toFixed(2);
+const x2 = (x: number) => `${x.toFixed(2)}x`;
+
+/** One round's three timed phases and what the operator's burst did. */
+interface Round { order: string; op: Phase; floor: Phase; exact: Phase; writesPerObject: number; reconciles: number; gets: number; reconcileMs: number; queueMs: number; load: number }
+
 async function throughputAndIdle(dir: string): Promise<Row[]> {
   const cluster = await benchCluster(dir, log);
   console.log(`throughput, idle resync and memory: ${cluster.describe()}`);
@@ -210,64 +278,106 @@ async function throughputAndIdle(dir: string): Promise<Row[]> {
   const nsWarmExact = `bench-warm-exact-${run}`;
   for (const ns of [nsOp, nsFloor, nsExact, nsCache, ...(WARMUP > 0 ? [nsWarmFloor, nsWarmExact] : [])]) await cluster.newNamespace(ns);
 
-  // Short, so the idle-resync row fits in a 20 s window. A burst that outlasts it (a loaded
-  // machine) is reconciled again in part by the resync; BENCH_RESYNC_MS moves it out of the way.
+  // The timed rounds run an operator whose resync (an hour) falls outside them: a resync inside a
+  // burst reconciles every server already done once more (at load 7-12 a burst outlasted a 15 s
+  // period: 1,290 and 2,121 reconciles instead of 1,000). The idle-resync row and the memory rows
+  // then run a second operator process resyncing every BENCH_RESYNC_MS, short so that the row
+  // fits in a 20 s window.
   const resyncMs = Number(process.env.BENCH_RESYNC_MS ?? 15_000);
-  const op = await startOperatorProcess(await buildOperator(), cluster.kubeconfigPath, [nsOp, nsCache], resyncMs);
-  // The operator's informers started before it printed its metrics URL: resyncs come at most this
-  // long after then, every resyncMs.
-  const operatorStarted = performance.now();
+  const entry = await buildOperator();
+  let op = await startOperatorProcess(entry, cluster.kubeconfigPath, [nsOp, nsCache], 3_600_000);
+  const drained = async () => sum(await scrape(op.metricsUrl), 'workqueue_depth') === 0;
   try {
-    const baseline = await scrape(op.metricsUrl);
-    if (WARMUP > 0) {
-      await warmUp(kc, c, op.metricsUrl, nsCache, nsWarmFloor, nsWarmExact);
-      // The burst starts 1 s after a resync (whose cache holds no ModelServer now), as it did when
-      // it followed the operator's start: a resync inside the burst would reconcile every server
-      // already done once more (1,945 reconciles in one run that started 10 s after the operator).
-      await sleep(resyncMs - ((performance.now() - operatorStarted) % resyncMs) + 1_000);
-    }
-    // 1. N ModelServers at once: time until all have children and a Scheduled/Ready status.
-    const start = await scrape(op.metricsUrl);
-    const before = writes(start);
-    const cpu0 = ownCpu();
-    const watcher = new KubeClient(kc);
-    const allDone = whenAllScheduled(watcher, nsOp, N);
-    const t0 = performance.now();
-    await pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, (i) => c.create(MODELSERVERS, ms(`ms-${i}`, nsOp)));
-    await allDone;
-    const tOp = performance.now() - t0;
-    const cpuOp = ownCpu() - cpu0;
-    const opCpu = sum(await scrape(op.metricsUrl), 'process_cpu_seconds_total') - sum(start, 'process_cpu_seconds_total');
-    watcher.close();
-    const children = await countChildren(c, nsOp);
-    if (children.some((k) => k < N)) throw new Error(`children missing after all ModelServers were scheduled: ${children.join('/')}`);
-    await until(async () => sum(await scrape(op.metricsUrl), 'workqueue_depth') === 0, 60_000, 'the queue to drain');
-    const after = await scrape(op.metricsUrl);
-    const opWrites = writes(after) - before;
-    // Differences from the burst's start: the warm-up's reconciles are not counted.
-    const delta = (name: string) => sum(after, name) - sum(start, name);
-    const avg = (name: string) => (1000 * delta(`${name}_sum`)) / Math.max(1, delta(`${name}_count`));
+    if (WARMUP > 0) await warmUp(kc, c, op.metricsUrl, nsCache, nsWarmFloor, nsWarmExact);
 
-    // The floor: a plain client performing the same writes (N creates, then per object the same
-    // server-side applies, status update and event the operator made).
-    const perObject = Math.max(1, Math.round(opWrites / N));
-    const floor = await timedFloor(c, nsFloor, perObject);
-    // The same again with the operator's exact bodies (its children's labels, owner reference and
-    // hash annotation; the status it wrote), reported next to the floor above, which it leaves as is.
-    const opStatus = new Map((await c.list<ModelServer>(MODELSERVERS, nsOp)).items.map((x) => [x.metadata!.name!, x.status]));
-    const exact = await timedFloor(c, nsExact, perObject, opStatus);
+    /** The operator's burst: N ModelServers at once, timed until all have children and a Scheduled/Ready status. */
+    const operatorBurst = async (): Promise<Omit<Round, 'order' | 'floor' | 'exact' | 'load'> & { statuses: Map<string, unknown> }> => {
+      const start = await scrape(op.metricsUrl);
+      const watcher = new KubeClient(kc);
+      const allDone = whenAllScheduled(watcher, nsOp, N);
+      const phase = await measured(op.metricsUrl, async () => {
+        await pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, (i) => c.create(MODELSERVERS, ms(`ms-${i}`, nsOp)));
+        await allDone;
+      });
+      watcher.close();
+      const children = await countChildren(c, nsOp);
+      if (children.some((k) => k < N)) throw new Error(`children missing after all ModelServers were scheduled: ${children.join('/')}`);
+      await until(drained, 60_000, 'the queue to drain');
+      const after = await scrape(op.metricsUrl);
+      const delta = (name: string) => sum(after, name) - sum(start, name);
+      const avg = (name: string) => (1000 * delta(`${name}_sum`)) / Math.max(1, delta(`${name}_count`));
+      const statuses = new Map((await c.list<ModelServer>(MODELSERVERS, nsOp)).items.map((x) => [x.metadata!.name!, x.status as unknown]));
+      // The next phase finds an operator with nothing of this round cached: a resync during it costs nothing.
+      await clearNamespace(c, nsOp);
+      await until(async () => (await c.list(DEPLOYMENTS, nsOp)).items.length === 0 && (await drained()), 120_000, 'the burst to be deleted');
+      return {
+        op: phase, statuses, writesPerObject: (writes(after) - writes(start)) / N, reconciles: delta('controller_runtime_reconcile_time_seconds_count'),
+        gets: reads(after) - reads(start), reconcileMs: avg('controller_runtime_reconcile_time_seconds'), queueMs: avg('workqueue_queue_duration_seconds'),
+      };
+    };
+    const floorPhase = async (ns: string, perObject: number, opStatus?: Map<string, unknown>): Promise<Phase> => {
+      const phase = await measured(op.metricsUrl, () => timedFloor(c, ns, perObject, opStatus));
+      await clearNamespace(c, ns);
+      return phase;
+    };
+
+    // Rounds alternate which side goes first (operator, floor, exact bodies; then floor, exact
+    // bodies, operator), so that drift over the run, or a GC of this process (the API server's),
+    // does not land on one side only. Each round's ratio compares phases a few seconds apart.
+    const rounds: Round[] = [];
+    let perObject = 0;
+    let opStatus = new Map<string, unknown>();
+    for (let r = 0; r < ROUNDS; r++) {
+      const load = os.loadavg()[0];
+      if (r % 2 === 0) {
+        const b = await operatorBurst();
+        // The floor makes what the operator made: per object the same server-side applies, status update and events.
+        if (r === 0) { perObject = Math.max(1, Math.round(b.writesPerObject)); opStatus = b.statuses; }
+        const floor = await floorPhase(nsFloor, perObject);
+        const exact = await floorPhase(nsExact, perObject, opStatus);
+        rounds.push({ order: 'operator, floor, exact', ...b, floor, exact, load });
+      } else {
+        const floor = await floorPhase(nsFloor, perObject);
+        const exact = await floorPhase(nsExact, perObject, opStatus);
+        const b = await operatorBurst();
+        rounds.push({ order: 'floor, exact, operator', ...b, floor, exact, load });
+      }
+      const x = rounds[r];
+      const ph = (name: string, p: Phase) => `${name} ${s2(p.seconds)} s (CPU ${s2(p.cpu)} s, GC ${p.gcMs.toFixed(0)} ms, major ${p.gcMajorMs.toFixed(0)}; operator CPU ${s2(p.opCpu)} s, ${p.opReconciles} reconciles; other processes ${s2(p.others)} s, steal ${s2(p.steal)} s)`;
+      console.log(`round ${r + 1}/${ROUNDS} (${x.order}; load ${x.load.toFixed(1)}): operator / floor ${ratio(x.op.seconds, x.floor.seconds)}, / exact bodies ${ratio(x.op.seconds, x.exact.seconds)}; `
+        + `${ph('operator', x.op)}; ${ph('floor', x.floor)}; ${ph('exact', x.exact)}; writes per object ${(1 + x.writesPerObject).toFixed(2)}; ${x.reconciles} reconciles, ${x.gets} GETs`);
+    }
+    const col = (f: (x: Round) => number) => rounds.map(f);
+    const ratios = col((x) => x.op.seconds / x.floor.seconds);
+    const exactRatios = col((x) => x.op.seconds / x.exact.seconds);
+    const med = (f: (x: Round) => number, fmt: (x: number) => string = s2) => `${fmt(median(col(f)))} (${spread(col(f), fmt)})`;
     const rows: Row[] = [
-      [`${N} ModelServers at once: all children + Scheduled status`, `${(tOp / 1000).toFixed(2)} s`, `${floor.seconds.toFixed(2)} s`, `${ratio(tOp / 1000, floor.seconds)} (target <= 1.25x)`],
-      ['  same, the floor writing the operator\'s exact bodies', '', `${exact.seconds.toFixed(2)} s`, ratio(tOp / 1000, exact.seconds)],
-      ['  API writes per object (the create included)', (1 + opWrites / N).toFixed(2), `${1 + perObject} (${CONCURRENCY} in flight)`, ''],
-      ['  operator reconciles; GETs; mean reconcile / queue wait', `${delta('controller_runtime_reconcile_time_seconds_count')}; ${reads(after) - reads(start)}; ${avg('controller_runtime_reconcile_time_seconds').toFixed(1)} / ${avg('workqueue_queue_duration_seconds').toFixed(1)} ms`, '', ''],
+      [`${N} ModelServers at once: all children + Scheduled status; median of ${ROUNDS} rounds (range)`, `${med((x) => x.op.seconds)} s`, `${med((x) => x.floor.seconds)} s`, `${x2(median(ratios))} (${spread(ratios, x2)}) (target <= 1.25x)`],
+      ['  same, the floor writing the operator\'s exact bodies', '', `${med((x) => x.exact.seconds)} s`, `${x2(median(exactRatios))} (${spread(exactRatios, x2)})`],
+      ['  API writes per object (the create included)', spread(col((x) => 1 + x.writesPerObject), s2), `${1 + perObject} (${CONCURRENCY} in flight)`, ''],
+      ['  operator reconciles; GETs; mean reconcile / queue wait (range)', `${spread(col((x) => x.reconciles), String)}; ${spread(col((x) => x.gets), String)}; ${spread(col((x) => x.reconcileMs), (v) => v.toFixed(1))} / ${spread(col((x) => x.queueMs), (v) => v.toFixed(1))} ms`, '', ''],
     ];
     // Where the time goes: with the embedded server, the bench process is the API server (plus
     // the bench's own client and watcher); a ratio above 1 at equal CPU would mean idle waiting.
     const where = cluster.backend.name === 'embedded' ? 'API server + bench client' : 'bench client';
-    rows.push([`  CPU: ${where}; operator process`, `${cpuOp.toFixed(2)} s; ${opCpu.toFixed(2)} s`, `${floor.cpu.toFixed(2)} s (${exact.cpu.toFixed(2)} s exact bodies)`, '']);
+    rows.push(
+      [`  CPU (median): ${where}; operator process`, `${s2(median(col((x) => x.op.cpu)))} s; ${s2(median(col((x) => x.op.opCpu)))} s`, `${s2(median(col((x) => x.floor.cpu)))} s (${s2(median(col((x) => x.exact.cpu)))} s exact bodies)`, ''],
+      ['  CPU of every other process on the machine meanwhile (median)', `${s2(median(col((x) => x.op.others)))} s`, `${s2(median(col((x) => x.floor.others)))} s (${s2(median(col((x) => x.exact.others)))} s exact bodies)`, ''],
+      [`  GC pauses of the ${where} process (median)`, `${median(col((x) => x.op.gcMs)).toFixed(0)} ms`, `${median(col((x) => x.floor.gcMs)).toFixed(0)} ms (${median(col((x) => x.exact.gcMs)).toFixed(0)} ms exact bodies)`, ''],
+    );
 
-    // 2. Idle resync: nothing changed, so a full resync must write nothing.
+    // 2. Idle resync: nothing changed, so a full resync must write nothing. N servers, made untimed,
+    // reconciled by an operator resyncing every resyncMs.
+    op.child.kill('SIGTERM');
+    await new Promise((r) => op.child.once('exit', r));
+    op = await startOperatorProcess(entry, cluster.kubeconfigPath, [nsOp, nsCache], resyncMs);
+    const baseline = await scrape(op.metricsUrl);
+    const watcher = new KubeClient(kc);
+    const allDone = whenAllScheduled(watcher, nsOp, N);
+    await pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, (i) => c.create(MODELSERVERS, ms(`ms-${i}`, nsOp)));
+    await allDone;
+    watcher.close();
+    await until(drained, 60_000, 'the queue to drain');
     const idle0 = await scrape(op.metricsUrl);
     const reconciles0 = sum(idle0, 'controller_runtime_reconcile_total');
     await sleep(resyncMs + 5_000);
@@ -277,7 +387,7 @@ async function throughputAndIdle(dir: string): Promise<Row[]> {
     // 3. RSS with CACHED AgentLab objects cached (plus their children).
     const extra = Math.max(0, CACHED - N);
     await pool(Array.from({ length: extra }, (_, i) => i), CONCURRENCY, (i) => c.create(MODELSERVERS, ms(`cached-${i}`, nsCache, { replicas: 0 })));
-    await until(async () => (await c.list(DEPLOYMENTS, nsCache)).items.length >= extra && sum(await scrape(op.metricsUrl), 'workqueue_depth') === 0, 900_000, `${CACHED} objects cached`);
+    await until(async () => (await c.list(DEPLOYMENTS, nsCache)).items.length >= extra && (await drained()), 900_000, `${CACHED} objects cached`);
     await sleep(3_000);
     const beforeGc = await scrape(op.metricsUrl);
     op.child.kill('SIGUSR2');
