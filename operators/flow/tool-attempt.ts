@@ -67,7 +67,30 @@ export function toolAttemptResult(node: FlowNode, pod: KubeObject | undefined): 
     if ('error' in checked) return { kind: 'failed', message: checked.error, final: true };
     return { kind: 'succeeded', outputs: checked.outputs };
   }
-  const stuck = all.find((c) => c.state?.waiting?.reason && !['PodInitializing', 'ContainerCreating'].includes(c.state.waiting.reason));
+  const stuck = stuckContainer(all);
   if (stuck) return { kind: 'running', detail: `container ${stuck.name}: ${stuck.state!.waiting!.reason}${stuck.state!.waiting!.message ? `: ${oneLine(stuck.state!.waiting!.message, 200)}` : ''}` };
   return { kind: 'running' };
+}
+
+/** A container waiting for a reason other than the pod's normal start: what a running attempt reports. */
+function stuckContainer(all: ContainerStatus[]): ContainerStatus | undefined {
+  return all.find((c) => c.state?.waiting?.reason && !['PodInitializing', 'ContainerCreating'].includes(c.state.waiting.reason));
+}
+
+/**
+ * What toolAttemptResult reads of a pod, as one string: pods with the same observation give the
+ * same result for any node. Until the pod ends that is only a stuck container's waiting reason,
+ * so its scheduling, its containers starting and the staging container ending (four or five
+ * updates of a pod that runs normally) change nothing; once it ended, its reason, message and every
+ * container's termination.
+ */
+export function toolPodObservation(pod: KubeObject): string {
+  const status = (pod.status ?? {}) as PodStatus;
+  const all = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+    const ended = all.map((c) => [c.name, c.state?.terminated && [c.state.terminated.exitCode, c.state.terminated.reason, c.state.terminated.message]]);
+    return JSON.stringify(['ended', status.phase, status.reason, status.message, ended]);
+  }
+  const stuck = stuckContainer(all);
+  return JSON.stringify(['running', stuck && [stuck.name, stuck.state!.waiting!.reason, stuck.state!.waiting!.message]]);
 }

@@ -93,6 +93,13 @@ export interface Controller<T extends KubeObject = KubeObject> {
   for: ResourceRef;
   /** Kinds of children it creates with ctx.apply; their changes requeue the controller owner. */
   owns?: ResourceRef[];
+  /**
+   * Filters updates of owned children before they requeue the owner: false when the change leaves
+   * everything the controller reads of the child as it was (a Flow's tool pod being scheduled or
+   * starting its containers). Reads only what the child is cached with (cache-transform.ts
+   * OWNED_CHILD_FIELDS). Default: any change of resourceVersion requeues. Adds and deletes always do.
+   */
+  ownedChanged?(resource: ResourceRef, oldObj: KubeObject, newObj: KubeObject): boolean;
   watches?: WatchSpec[];
   /** Indexes of cached kinds (each in for, owns or watches) it reads with cache-index.ts `byIndex`. */
   indexes?: CacheIndex[];

@@ -185,6 +185,7 @@ export class Runtime implements CacheReader {
         // The echo of our own apply tells the owner nothing it does not know.
         else if (runner.isOwnWrite(owned, obj)) return;
         if (type === 'update' && old?.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+        if (type === 'update' && old && controller.ownedChanged && !controller.ownedChanged(owned, old, obj)) return;
         const key = controllerOwnerKey(obj, apiVersionOf(controller.for), controller.for.kind, controller.for.namespaced);
         if (key) runner.enqueue(key);
       }, OWNED_CHILD_FIELDS);

@@ -192,6 +192,34 @@ describe('reconcile runtime against the API server', () => {
     expect(reconciles.get(`${ns}/job`)).toBe(before + 2);
   }, 180_000); // 24 s in a clean-clone CI run on a loaded machine (2 s idle)
 
+  it('requeues an owner only for the child updates its ownedChanged passes; adds and deletes always', async () => {
+    const ns = await cluster.newNamespace('rt-owned-changed');
+    const c = new KubeClient(cluster.kc);
+    onTestFinished(() => c.close());
+    const calls = { reconciles: new Map<string, number>(), finalized: [] as string[], failuresLeft: new Map<string, number>() };
+    const ctl: Controller<Widget> = { ...widgetController(calls), ownedChanged: (_r, a, b) => a.metadata?.labels?.watched !== b.metadata?.labels?.watched };
+    const op = await startOperator({ kubeConfig: cluster.kc, logger: testLogger(), namespaces: [ns], controllerOverrides: [ctl as never] });
+    onTestFinished(() => op.stop());
+    await c.create(WIDGETS, { apiVersion: 'conformance.agentlab.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 1, color: 'red' } });
+    await cluster.waitFor(async () => ready(await c.get<Widget>(WIDGETS, ns, 'w'))?.status === 'True');
+    const count = () => calls.reconciles.get(`${ns}/w`) ?? 0;
+    const cached = (label: string) => op.runtime.get(CONFIGMAPS, ns, 'w-data')?.metadata?.labels?.[label] === '1';
+    await new Promise((r) => setTimeout(r, 300));
+    const before = count();
+
+    // An update the predicate refuses reaches the cache and requeues nothing; the next one it passes requeues once.
+    await c.mergePatch(CONFIGMAPS, ns, 'w-data', { metadata: { labels: { ignored: '1' } } });
+    await cluster.waitFor(() => cached('ignored'));
+    await c.mergePatch(CONFIGMAPS, ns, 'w-data', { metadata: { labels: { watched: '1' } } });
+    await cluster.waitFor(() => cached('watched') && count() > before);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(count()).toBe(before + 1);
+
+    // A deleted child requeues the owner, which applies it again.
+    await c.delete(CONFIGMAPS, ns, 'w-data');
+    await cluster.waitFor(async () => { try { return (await c.get(CONFIGMAPS, ns, 'w-data')).metadata?.labels?.watched === undefined; } catch { return false; } });
+  }, 180_000);
+
   it('stalls an owner whose child the API server rejects, retries a TransientError after its retryAfterMs, and logs unexpected errors with their stack', async () => {
     const ns = await cluster.newNamespace('rt-errors');
     const c = new KubeClient(cluster.kc);
