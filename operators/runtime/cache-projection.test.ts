@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IDENTITY_FIELDS, cacheProjection, mergeShapes, project } from './cache-projection.js';
+import { type FieldShape, IDENTITY_FIELDS, cacheProjection, mergeShapes, project } from './cache-projection.js';
 import { informerShape } from './informer-roles.js';
 import type { ResourceRef } from './kube.js';
 
@@ -12,6 +12,17 @@ const node = {
 };
 
 describe('project', () => {
+  it('makes plain objects: Object.prototype, the same keys in the same order, as JSON and structuredClone see them', () => {
+    const shape: FieldShape = { metadata: { name: true, namespace: true, uid: true, resourceVersion: true, generation: true, labels: true, annotations: true } };
+    const cut = project(node, shape) as { metadata: Record<string, unknown> };
+    expect(Object.getPrototypeOf(cut)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(cut.metadata)).toBe(Object.prototype);
+    expect(cut.metadata.constructor).toBe(Object);
+    expect(Object.keys(cut.metadata)).toEqual(['name', 'uid', 'resourceVersion', 'generation', 'labels', 'annotations']);
+    expect(JSON.parse(JSON.stringify(cut))).toStrictEqual(structuredClone(cut));
+    expect(cut).toStrictEqual({ metadata: { name: 'n1', uid: 'u', resourceVersion: '9', generation: 2, labels: { a: '1' }, annotations: { keep: 'k', drop: 'd' } } });
+  });
+
   it('keeps what the shape names: whole values, named keys, every element of an array', () => {
     expect(project(node, { metadata: { labels: true, annotations: { keep: true } }, status: { conditions: [{ type: true, status: true }] } })).toEqual({
       metadata: { labels: { a: '1' }, annotations: { keep: 'k' } },

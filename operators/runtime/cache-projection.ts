@@ -28,6 +28,27 @@ export function mergeShapes(a: FieldShape, b: FieldShape): FieldShape {
   return out;
 }
 
+type PlainObject = new () => object;
+const constructors = new WeakMap<object, PlainObject>();
+
+/**
+ * A constructor of plain objects (prototype Object.prototype, as `{}` gives) for the values cut
+ * down to one shape. V8 sizes the objects a constructor makes to the properties its first
+ * objects received (slack tracking), where an object built from `{}` has room for four and keeps
+ * any further property in a separate array: a cut-down metadata of seven properties takes 88
+ * bytes instead of 104, of eight 96 instead of 128.
+ */
+function plainObjectOf(shape: object): PlainObject {
+  let ctor = constructors.get(shape);
+  if (!ctor) {
+    const made = function PlainObject() {} as unknown as PlainObject;
+    made.prototype = Object.prototype;
+    constructors.set(shape, made);
+    ctor = made;
+  }
+  return ctor;
+}
+
 /** `value` cut down to `shape` (a new value; `value` is not changed). Absent keys stay absent. */
 export function project(value: unknown, shape: FieldShape): unknown {
   if (shape === true || value === null || typeof value !== 'object') return value;
@@ -35,7 +56,7 @@ export function project(value: unknown, shape: FieldShape): unknown {
     return Array.isArray(value) ? value.map((v) => project(v, (shape as readonly [FieldShape])[0])) : value;
   }
   if (Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
+  const out = new (plainObjectOf(shape as Record<string, FieldShape>))() as Record<string, unknown>;
   const src = value as Record<string, unknown>;
   for (const [k, s] of Object.entries(shape as Record<string, FieldShape>)) {
     if (src[k] !== undefined) out[k] = project(src[k], s);

@@ -1,5 +1,5 @@
 import { type FieldShape, projectObject } from './cache-projection.js';
-import { cacheStrings, internStrings } from './intern.js';
+import { cacheStrings, internStrings, shareMetadata } from './intern.js';
 import type { FinishedShape } from './informer-roles.js';
 import type { KubeObject } from './kube.js';
 
@@ -83,22 +83,22 @@ export const OWNED_CHILD_FIELDS: FieldShape = {
  */
 export function cacheTransform(shape: { compact: boolean; fields?: FieldShape; finished?: FinishedShape }): (obj: KubeObject) => KubeObject {
   // Projected like any declared shape: a new object built key by key (never `delete`).
-  if (shape.compact) return (obj) => internStrings(projectObject(stripForCache(obj), OWNED_CHILD_FIELDS), cacheStrings);
+  if (shape.compact) return (obj) => shareMetadata(internStrings(projectObject(stripForCache(obj), OWNED_CHILD_FIELDS), cacheStrings));
   const fields = shape.fields;
   // Stripped first: a projection that keeps every annotation must not keep kubectl's copy of the object.
-  if (fields) return (obj) => internStrings(projectObject(stripForCache(obj), fields), cacheStrings);
+  if (fields) return (obj) => shareMetadata(internStrings(projectObject(stripForCache(obj), fields), cacheStrings));
   const finished = shape.finished;
   if (finished) {
     return (obj) => {
       const stripped = stripForCache(obj);
-      if (!finished.is(stripped)) return internStrings(stripped, cacheStrings);
+      if (!finished.is(stripped)) return shareMetadata(internStrings(stripped, cacheStrings));
       const owned = stripped.metadata?.ownerReferences?.some((o) => o.controller === true);
-      const cut = internStrings(projectObject(stripped, owned || !finished.unownedFields ? finished.fields : finished.unownedFields), cacheStrings);
+      const cut = shareMetadata(internStrings(projectObject(stripped, owned || !finished.unownedFields ? finished.fields : finished.unownedFields), cacheStrings));
       cutDown.add(cut);
       return cut;
     };
   }
-  return (obj) => internStrings(stripForCache(obj), cacheStrings);
+  return (obj) => shareMetadata(internStrings(stripForCache(obj), cacheStrings));
 }
 
 /** The objects cached cut down as finished (InformerShape.finished); whole ones are not in it. */
