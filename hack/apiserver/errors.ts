@@ -124,8 +124,8 @@ export function unsupportedMediaType(contentType: string, accepted: string[]): A
     contentType ? { causes: [{ reason: 'UnexpectedServerResponse', message: contentType }] } : undefined);
 }
 
-export function tooLarge(limit: number): ApiError {
-  return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+export function tooLarge(limit: number, headers: Record<string, string> = {}): ApiError {
+  return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`, undefined, headers);
 }
 
 export function expired(message: string): ApiError {

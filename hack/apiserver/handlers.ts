@@ -7,7 +7,7 @@ import type { ServerContext } from './context.js';
 import { ApiError, badRequest, invalid, methodNotAllowed, pathNotFound, type Status, type StatusCause } from './errors.js';
 import type { FaultInjector, Verb } from './faults.js';
 import {
-  contentTypeOf, decodeObjectBody, negotiate, parseJson, parseYaml, readBody, sendError, sendJson, sendText, warningHeader, type Rendering,
+  contentTypeOf, decodeObjectBody, negotiate, parseJson, parseYaml, sendError, sendJson, sendText, warningHeader, type Rendering,
 } from './http.js';
 import { handleList, handleWatch, parseListQuery, parseWatchOptions } from './list.js';
 import { decodeBuiltinRequest } from './builtin-decode.js';
@@ -25,6 +25,7 @@ import { requestUser } from './auth/user.js';
 import { createTokenRequest } from './token-request.js';
 import type { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { REVIEW_RESOURCES, review } from './auth/reviews.js';
+import { readBody } from './read-body.js';
 import type { ResourceRoute } from './routes.js';
 import { scaleOf, applyScale } from './scale.js';
 import { matchesFields, matchesLabels } from './selectors.js';

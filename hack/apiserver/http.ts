@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { duplicateFields, jsonDepth, valueDepth } from './duplicates.js';
-import { ApiError, badRequest, notAcceptable, tooLarge, unsupportedMediaType } from './errors.js';
+import { ApiError, badRequest, notAcceptable, unsupportedMediaType } from './errors.js';
 import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
 export interface MediaType { type: string; params: Record<string, string> }
@@ -42,25 +42,6 @@ export function negotiate(accept: string | undefined): Rendering {
     if (t.type === 'application/yaml' && !t.params.as) return { as: 'object', yaml: true };
   }
   throw notAcceptable(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
-}
-
-/** Reads the whole body, failing with 413 beyond `limit` bytes without buffering the excess. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) { req.resume(); reject(tooLarge(limit)); return; }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (c: Buffer) => {
-      if (failed) return;
-      size += c.length;
-      if (size > limit) { failed = true; reject(tooLarge(limit)); return; }
-      chunks.push(c);
-    });
-    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
-    req.on('error', (err) => { if (!failed) { failed = true; reject(err); } });
-  });
 }
 
 const OBJECT_TYPES = ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE];
