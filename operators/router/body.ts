@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { RouterError, validationError } from './errors.js';
 import { isObj, type Obj } from './dialects/common.js';
+import { readLimitedBody } from '../runtime/limited-body.js';
 
 /** Largest request body the router reads; a larger one is refused with 413 before it is buffered. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -65,47 +66,21 @@ export function checkContentEncoding(encoding: string | undefined): void {
 }
 
 /**
- * Reads a request body as a JSON object. An oversized body is refused with 413 as soon as its
- * declared or received length passes the limit; the rest is read and dropped, so the client
- * receives the 413 instead of a reset connection.
+ * Reads a request body as a JSON object. An oversized body is refused with 413 once limit+1 bytes
+ * have arrived (readLimitedBody: answering while the client still writes can cost it the answer);
+ * the rest is read and dropped, so the client receives the 413 instead of a reset connection.
  */
-export function readJsonBody(req: http.IncomingMessage): Promise<Obj> {
-  return new Promise((resolve, reject) => {
-    try {
-      checkContentEncoding(req.headers['content-encoding']);
-    } catch (e) {
-      req.resume();
-      reject(e);
-      return;
-    }
-    const tooLarge = () => new RouterError('validation', 413, 'request_too_large', `request body over ${MAX_BODY_BYTES} bytes; send a smaller request`);
-    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
-      req.resume();
-      reject(tooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        over = true;
-        chunks.length = 0;
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (over) return;
-      try {
-        resolve(parseJsonBody(Buffer.concat(chunks)));
-      } catch (e) {
-        reject(e);
-      }
-    });
-    req.on('error', reject);
-  });
+export async function readJsonBody(req: http.IncomingMessage): Promise<Obj> {
+  try {
+    checkContentEncoding(req.headers['content-encoding']);
+  } catch (e) {
+    req.resume();
+    throw e;
+  }
+  const r = await readLimitedBody(req, MAX_BODY_BYTES);
+  if (!r.ok) {
+    req.resume();
+    throw new RouterError('validation', 413, 'request_too_large', `request body over ${MAX_BODY_BYTES} bytes; send a smaller request`);
+  }
+  return parseJsonBody(r.body);
 }

@@ -6,6 +6,7 @@ import type { IssueTracker, IssueTrackerFactory } from '../issues/types.js';
 import type { RunIssueTracker } from '../model/agentrun/issue-tracker-annotation.js';
 import { SECRETS } from '../model/lanes/resources.js';
 import { isNotFound, type KubeClient, type KubeObject } from '../runtime/kube.js';
+import { readLimitedBody } from '../runtime/limited-body.js';
 import { sendJson } from './dialects/common.js';
 import { renderOpenAIError, RouterError } from './errors.js';
 import {
@@ -44,30 +45,21 @@ const MAX_COUNTED_RUNS = 10_000;
 const refusal = (r: ForgeRefusal, category: 'validation' | 'policy' | 'upstream' = r.status >= 500 ? 'upstream' : r.status === 403 ? 'policy' : 'validation') =>
   new RouterError(category, r.status, r.code, r.message);
 
-function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_REQUEST_BYTES) {
-        reject(new RouterError('validation', 413, 'request_too_large', `request body over ${MAX_REQUEST_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        if (typeof v === 'object' && v !== null && !Array.isArray(v)) resolve(v as Record<string, unknown>);
-        else reject(new RouterError('validation', 400, 'invalid_json', 'request body must be a JSON object {"body": "<comment text>"}'));
-      } catch {
-        reject(new RouterError('validation', 400, 'invalid_json', 'request body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+/** The tool's JSON request; an over-large one is 413 once past the limit, the rest drained (readLimitedBody). */
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const r = await readLimitedBody(req, MAX_REQUEST_BYTES);
+  if (!r.ok) {
+    req.resume();
+    throw new RouterError('validation', 413, 'request_too_large', `request body over ${MAX_REQUEST_BYTES} bytes; send a shorter comment`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(r.body.toString('utf8'));
+  } catch {
+    throw new RouterError('validation', 400, 'invalid_json', 'request body is not valid JSON');
+  }
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  throw new RouterError('validation', 400, 'invalid_json', 'request body must be a JSON object {"body": "<comment text>"}');
 }
 
 /** A cached forge token is the Secret key's for one destination (provider and base URL). */

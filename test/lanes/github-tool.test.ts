@@ -176,6 +176,13 @@ describe.each(['github', 'forgejo'] as const)('the github tool on the router, %s
     expect(forges[provider].comments(REPO, 8)).toHaveLength(MAX_COMMENTS_PER_RUN);
   });
 
+  it('refuses a request body over 256 KiB with 413 request_too_large (the answer, not a reset connection), and serves on', async () => {
+    const r = await call(token, `repos/${REPO}/issues/7/comments`, { method: 'POST', body: { body: 'x'.repeat(300 * 1024) } });
+    expect(r.status).toBe(413);
+    expect(await r.json()).toMatchObject({ error: { code: 'request_too_large', message: expect.stringContaining('over 262144 bytes') } });
+    expect((await call(token, 'run')).status).toBe(200);
+  });
+
   it('never puts the forge token in an answer or a log line', async () => {
     // A revoked forge token: the router drops its cached copy and says which Secret to fix.
     forges[provider].revokeToken(FORGE_TOKEN);
