@@ -9,6 +9,7 @@
 // runs its JavaScript compiled as the images do (BENCH_TSX=1: through tsx, as before 2026-12-03).
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000), split into
 // BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine);
+// BENCH_PIN=1 pins the processes compared to one CPU and the rest to the others (cpu-pin.ts).
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 // Before each level's row every side also runs BENCH_LEVEL_WARM_UP chats (default 500; at most the row's count) at that level,
 // so that no row pays V8 compiling the code its own shape makes hot (0: the warm-up at the highest level only, as before).
@@ -34,6 +35,7 @@ import { nodeEntry } from '../harness/node-entry.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
 import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/model/lanes/resources.js';
 import { gcDelta, type GcTotals } from './bench-gc.js';
+import { pinFromEnv, pinnedCommand } from './cpu-pin.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -44,6 +46,8 @@ const LEVEL_WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_LEVEL_WARM
 /** BENCH_PROFILE_DIR: V8 CPU profiles of the router's, the bare proxy's and the baseline router's own turns in each row (bench-profile.ts). */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : undefined;
 const log = pino({ level: 'warn' }, pino.destination(2));
+// BENCH_PIN=1: the router(s) and the bare proxy on the last CPU, this process and the fake Ollama on the others (cpu-pin.ts).
+const PIN = pinFromEnv();
 
 interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number>; gc(): Promise<GcTotals> }
 
@@ -61,7 +65,8 @@ async function entry(script: string): Promise<string[]> {
 
 async function child(script: string, env: Record<string, string>, compiledFile?: string): Promise<Child> {
   const nodeArgs = script === 'router-child.ts' ? process.env.BENCH_NODE_ARGS : script === 'router-bare-proxy.ts' ? process.env.BENCH_BARE_NODE_ARGS : undefined;
-  const proc = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), ...(compiledFile ? [compiledFile] : await entry(script))], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const [command, args] = pinnedCommand(PIN, script === 'router-fake-ollama.ts' ? 'driving' : 'measured', process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), ...(compiledFile ? [compiledFile] : await entry(script))]);
+  const proc = spawn(command, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   started.push(proc);
   const cpuWaiters: ((n: number) => void)[] = [];
   const gcWaiters: ((t: GcTotals) => void)[] = [];
@@ -215,7 +220,7 @@ async function main(): Promise<void> {
   const warm = Math.max(32, ...levels);
   for (const fn of [direct, routed, proxied, ...(routedBefore ? [routedBefore] : [])]) await run(warm, Math.max(2000, 4 * warm), fn);
 
-  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side, ${Math.min(REQUESTS, 500)} at one stream; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'})`);
+  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side, ${Math.min(REQUESTS, 500)} at one stream; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'}${PIN ? `; pinned: router(s) and bare proxy on CPU ${PIN.measured}, this process and the fake on ${PIN.driving}` : ''})`);
   console.log('The floor: a bare Node.js reverse proxy (router-bare-proxy.ts) piping the same streams in the same run, interleaved with the router and direct calls.');
   console.log('streams | direct p50   p99 ms | router added p50  p99 ms | bare proxy added p50  p99 ms | TTFT diff router p50 p99 ms | chunks direct/router/bare | router CPU/req | bare proxy CPU/req | router/bare CPU (target <= 1.3x) | fake Ollama CPU/req');
   let routerP99At1 = NaN;
