@@ -10,6 +10,7 @@
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000), split into
 // BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine);
 // BENCH_PIN=1 pins the processes compared to one CPU and the rest to the others (cpu-pin.ts).
+// BENCH_ONE_STREAM_REQUESTS sets the one-stream row's chats (default 500, at most BENCH_REQUESTS): at one stream a chat takes ~1 ms of wall time per side.
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 // Before each level's row every side also runs BENCH_LEVEL_WARM_UP chats (default 500; at most the row's count) at that level,
 // so that no row pays V8 compiling the code its own shape makes hot (0: the warm-up at the highest level only, as before).
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
   const baselineRows: string[] = [];
   const gcRows: string[] = [];
   for (const c of levels) {
-    const n = c === 1 ? Math.min(REQUESTS, 500) : REQUESTS;
+    const n = c === 1 ? Math.min(REQUESTS, Number(process.env.BENCH_ONE_STREAM_REQUESTS ?? 500)) : REQUESTS;
     // Interleave rounds (BENCH_ROUNDS, default 2) so drift on a shared machine hits every side
     // alike; each round starts one side later than the one before, so every side takes every place
     // in turn and none runs twice in a row across a round's end.
