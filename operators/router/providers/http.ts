@@ -210,7 +210,8 @@ class ChunkReader {
   }
 }
 
-const stripCR = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+/** A line without its trailing carriage return (CRLF line ends). */
+export const stripCR = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
 
 /**
  * Splits a response into lines as chunks arrive: one batch per read, holding the complete lines
@@ -240,59 +241,6 @@ export async function* lineBatches(res: IncomingMessage): AsyncGenerator<string[
       }
     } while (await reader.more());
     if (rest.trim() !== '') yield [rest];
-  } finally {
-    reader.dispose();
-  }
-}
-
-/**
- * Reads a response line by line as chunks arrive and turns each line into events at once:
- * `onLine` pushes a line's events to `out` and returns true once the answer is complete. The
- * events of the lines one read brought are yielded together, as one batch, before the next read
- * (no buffering beyond one partial line), which spares the consumer a promise round trip per
- * event; a failure on a later line still comes after the batch of the lines before it, and a
- * stream that ends before the answer is complete fails with `incomplete()`. One generator between
- * the socket and the dispatcher; stopping after the final event keeps the connection.
- */
-export async function* lineEvents<E>(res: IncomingMessage, onLine: (line: string, out: E[]) => boolean, incomplete: () => Error): AsyncGenerator<E[]> {
-  const reader = new ChunkReader(res);
-  let rest = '';
-  let complete = false;
-  try {
-    do {
-      let chunk: string | null;
-      while ((chunk = reader.read()) !== null) {
-        let start = 0;
-        let nl: number;
-        let out: E[] = [];
-        let failed = false;
-        let failure: unknown;
-        try {
-          while ((nl = chunk.indexOf('\n', start)) !== -1) {
-            const line = stripCR(start === 0 && rest !== '' ? rest + chunk.slice(0, nl) : chunk.slice(start, nl));
-            if (start === 0) rest = '';
-            start = nl + 1;
-            if ((complete = onLine(line, out))) break;
-          }
-        } catch (err) {
-          failed = true;
-          failure = err;
-        }
-        if (out.length > 0) {
-          yield out;
-          out = [];
-        }
-        if (failed) throw failure;
-        if (complete) return;
-        rest = start === 0 ? rest + chunk : chunk.slice(start);
-      }
-    } while (await reader.more());
-    if (rest.trim() !== '') {
-      const out: E[] = [];
-      complete = onLine(rest, out);
-      if (out.length > 0) yield out;
-    }
-    if (!complete) throw incomplete();
   } finally {
     reader.dispose();
   }

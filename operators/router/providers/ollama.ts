@@ -1,6 +1,7 @@
 import type { ChatRequest, StreamEvent } from '../canonical.js';
 import type { IncomingMessage } from 'node:http';
-import { lineEvents, parseJsonLine, postJson, readJson, UpstreamFailure } from './http.js';
+import { parseJsonLine, postJson, readJson, UpstreamFailure } from './http.js';
+import { lineEvents, type LineEventStream } from './line-events.js';
 import type { ProviderAdapter } from './types.js';
 
 let callSeq = 0;
@@ -112,7 +113,7 @@ export function ollamaLineHandler(): (line: string, out: StreamEvent[]) => boole
 }
 
 /** The events of an Ollama chat answer, a batch per read; fails when the stream ends before the final line. */
-export function ollamaEvents(res: IncomingMessage): AsyncGenerator<StreamEvent[]> {
+export function ollamaEvents(res: IncomingMessage): LineEventStream<StreamEvent> {
   return lineEvents(res, ollamaLineHandler(), () => new UpstreamFailure('Interrupted', 'ollama ended the stream without a final chunk'));
 }
 
