@@ -21,7 +21,6 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, body: Buff
     res.writeHead(ures.statusCode ?? 502, ures.headers);
     ures.pipe(res);
   });
-  up.setNoDelay(true);
   up.on('error', (err: NodeJS.ErrnoException) => {
     if (!answered && up.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
       const again = () => forward(req, res, body, true);

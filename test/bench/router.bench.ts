@@ -8,7 +8,7 @@
 // The router runs in its own process (one event loop: one core); the fake Ollama in another. Each
 // runs its JavaScript compiled as the images do (BENCH_TSX=1: through tsx, as before 2026-12-03).
 // BENCH_REQUESTS scales the number of requests per concurrency level (default 2000), split into
-// BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine);
+// BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine; the router/proxy ratio is also printed per round, as the median and quartiles of the rounds, round-ratios.ts);
 // BENCH_PIN=1 pins the processes compared to one CPU and the rest to the others (cpu-pin.ts).
 // BENCH_ONE_STREAM_REQUESTS sets the one-stream row's chats (default 500, at most BENCH_REQUESTS): at one stream a chat takes ~1 ms of wall time per side.
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
@@ -37,6 +37,7 @@ import { KubeClient } from '../../operators/runtime/kube.js';
 import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/model/lanes/resources.js';
 import { gcDelta, type GcTotals } from './bench-gc.js';
 import { pinFromEnv, pinnedCommand } from './cpu-pin.js';
+import { formatRoundRatios, roundRatios } from './round-ratios.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -236,6 +237,8 @@ async function main(): Promise<void> {
     // in turn and none runs twice in a row across a round's end.
     const samples = { direct: [] as Sample[], routed: [] as Sample[], proxied: [] as Sample[], baseline: [] as Sample[] };
     const cpu = { router: 0, bare: 0, fake: 0, baseline: 0 };
+    // Each side's CPU in each round, for the per-round ratios (round-ratios.ts).
+    const perRound = { router: [] as number[], bare: [] as number[], fake: [] as number[], baseline: [] as number[] };
     // GC pauses in the router's and the bare proxy's rows (the baseline build's child may not answer "gc").
     const gc = { router: zeroGc(), bare: zeroGc() };
     const sides: { fn: () => Promise<Sample>; proc: Child; out?: Sample[]; cpu: keyof typeof cpu }[] = [
@@ -260,7 +263,9 @@ async function main(): Promise<void> {
         if (profile) side.proc.proc.stdin!.write('profile start\n');
         const c0 = await side.proc.cpuMicros();
         const r = await run(c, per, side.fn);
-        cpu[side.cpu] += (await side.proc.cpuMicros()) - c0;
+        const used = (await side.proc.cpuMicros()) - c0;
+        cpu[side.cpu] += used;
+        perRound[side.cpu][round] = used;
         if (gcSide && g0) addGc(gc[gcSide], gcDelta(g0, await side.proc.gc()));
         if (profile) side.proc.proc.stdin!.write(`profile stop ${path.join(PROFILE_DIR, `${side.cpu}-${c}-${round}.cpuprofile`)}\n`);
         side.out?.push(...r.samples);
@@ -278,7 +283,8 @@ async function main(): Promise<void> {
     }
     gcRows.push(`${c}: router ${fmtGc(gc.router, n)}; bare proxy ${fmtGc(gc.bare, n)}`);
     const ratio = cpu.router / cpu.bare;
-    cpuRatios.push(`${c}: ${ratio.toFixed(2)}x`);
+    cpuRatios.push(`${c}: ${ratio.toFixed(2)}x of the totals, per round ${formatRoundRatios(roundRatios(perRound.router, perRound.bare))}`);
+    if (baseline) baselineRows.push(`${c}: this router / baseline per round ${formatRoundRatios(roundRatios(perRound.router, perRound.baseline))}`);
     console.log(`${String(c).padStart(7)} | ${f2(pct(tot(d), 50))} ${f2(pct(tot(d), 99))} | ${f2(added(samples.routed, 50))} ${f2(added(samples.routed, 99))} | ${f2(added(samples.proxied, 50))} ${f2(added(samples.proxied, 99))} | ${f2(pct(ttft(samples.routed), 50) - pct(ttft(d), 50))} ${f2(pct(ttft(samples.routed), 99) - pct(ttft(d), 99))} | ${chunks(d)}/${chunks(samples.routed)}/${chunks(samples.proxied)} | ${(cpu.router / n).toFixed(0).padStart(10)} µs | ${(cpu.bare / n).toFixed(0).padStart(10)} µs | ${ratio.toFixed(2).padStart(8)}x | ${(cpu.fake / n).toFixed(0).padStart(10)} µs`);
   }
   console.log(`router CPU per request / bare proxy's, by streams: ${cpuRatios.join(', ')} (target <= 1.3x)`);

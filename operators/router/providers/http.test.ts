@@ -62,3 +62,44 @@ describe('postJson on a kept-alive connection the upstream closed', () => {
     expect(stats.requests).toBe(1);
   });
 });
+
+describe('postJson request headers', () => {
+  /** An upstream that answers {} and records each request's raw header lines. */
+  async function recordingUpstream(host: string): Promise<{ url: string; heads: string[][] }> {
+    const heads: string[][] = [];
+    const server = net.createServer((sock) => {
+      let buf = '';
+      sock.on('data', (c) => {
+        buf += String(c);
+        const end = buf.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        heads.push(buf.slice(0, end).split('\r\n').slice(1));
+        buf = '';
+        sock.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, host, r));
+    close = () => server.close();
+    const { port } = server.address() as net.AddressInfo;
+    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/api/chat`, heads };
+  }
+
+  it('sends Host with the port, the JSON headers and the caller\'s own, each once', async () => {
+    const { url, heads } = await recordingUpstream('127.0.0.1');
+    const body = { model: 'm', text: 'héllo' };
+    await drain(await postJson(url, body, { Authorization: 'Bearer t', Accept: 'application/x-ndjson' }, new AbortController().signal));
+    const port = new URL(url).port;
+    expect(heads[0]).toEqual(expect.arrayContaining([`host: 127.0.0.1:${port}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(JSON.stringify(body))}`, 'Authorization: Bearer t', 'accept: application/x-ndjson']));
+    expect(heads[0].filter((l) => /^accept:/i.test(l))).toHaveLength(1);
+    expect(heads[0].filter((l) => /^host:/i.test(l))).toHaveLength(1);
+    expect(heads[0]).toContain('Connection: keep-alive');
+  });
+
+  it('brackets an IPv6 address in Host', async () => {
+    const { url, heads } = await recordingUpstream('::1').catch(() => ({ url: '', heads: [] as string[][] }));
+    if (url === '') return; // no IPv6 loopback on this machine
+    await drain(await postJson(url, {}, {}, new AbortController().signal));
+    expect(heads).toHaveLength(1);
+    expect(heads[0]).toContain(`host: [::1]:${new URL(url).port}`);
+  });
+});

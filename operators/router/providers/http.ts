@@ -69,7 +69,7 @@ async function errorSnippet(res: IncomingMessage): Promise<string> {
 // Parsed request targets by URL string: the set is bounded by the lanes' providers, and parsing a
 // URL (then converting it to request options) on every request is measurable on the hot path.
 const MAX_CACHED_URLS = 256;
-interface ParsedURL { https: boolean; url: URL; options: { protocol: string; hostname: string; port: string; path: string } }
+interface ParsedURL { https: boolean; url: URL; host: string; options: { protocol: string; hostname: string; port: string; path: string } }
 const parsedURLs = new Map<string, ParsedURL>();
 
 function parseURL(urlStr: string): ParsedURL {
@@ -78,7 +78,7 @@ function parseURL(urlStr: string): ParsedURL {
     const url = new URL(urlStr);
     // An IPv6 literal keeps its brackets in URL.hostname; request options want it bare.
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    p = { https: url.protocol === 'https:', url, options: { protocol: url.protocol, hostname, port: url.port, path: `${url.pathname}${url.search}` } };
+    p = { https: url.protocol === 'https:', url, host: url.host, options: { protocol: url.protocol, hostname, port: url.port, path: `${url.pathname}${url.search}` } };
     if (parsedURLs.size >= MAX_CACHED_URLS) parsedURLs.clear();
     parsedURLs.set(urlStr, p);
   }
@@ -107,11 +107,17 @@ function postOnce(urlStr: string, data: string, headers: Record<string, string>,
   const mod = target.https ? https : http;
   return new Promise((resolve, reject) => {
     let answered = false;
-    // Plain literals rather than spreads: spreading into an object literal takes V8's slow
-    // property-definition path on every request.
+    // The headers as a flat list of names and values, Host included (URL.host: brackets for IPv6,
+    // the port unless it is the scheme's default, as Node writes it): http.request then writes
+    // them as given, where an object costs a validating setHeader and a lookup per header.
     const o = target.options;
-    const h: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream, application/x-ndjson', 'content-length': Buffer.byteLength(data) };
-    Object.assign(h, headers);
+    const h: (string | number)[] = ['host', target.host, 'content-type', 'application/json', 'accept', 'application/json, text/event-stream, application/x-ndjson', 'content-length', Buffer.byteLength(data)];
+    for (const name in headers) {
+      // A caller's own value of one of these replaces it, as it did when headers were an object.
+      const at = h.indexOf(name.toLowerCase());
+      if (at !== -1 && at % 2 === 0) h[at + 1] = headers[name];
+      else h.push(name, headers[name]);
+    }
     const req = mod.request({
       protocol: o.protocol,
       hostname: o.hostname,
@@ -119,7 +125,7 @@ function postOnce(urlStr: string, data: string, headers: Record<string, string>,
       path: o.path,
       method: 'POST',
       agent: agentFor(target.url, tls),
-      headers: h,
+      headers: h as unknown as http.OutgoingHttpHeaders,
     }, (res) => {
       answered = true;
       const status = res.statusCode ?? 0;
@@ -141,7 +147,8 @@ function postOnce(urlStr: string, data: string, headers: Record<string, string>,
       signal.addEventListener('abort', onAbort, { once: true });
       req.once('close', () => signal.removeEventListener('abort', onAbort));
     }
-    req.setNoDelay(true);
+    // No setNoDelay: the agents' sockets have Nagle off from the start (http.Agent's noDelay
+    // defaults to true), and a per-request call only queues a 'socket' listener.
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (!answered && !signal.aborted && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
         postOnce(urlStr, data, headers, signal, tls).then(resolve, reject);
