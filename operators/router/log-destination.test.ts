@@ -48,4 +48,24 @@ describe('routerLogDestination', () => {
     expect(JSON.parse(all[300])).toMatchObject({ requestId: 'r299' });
     dest.end();
   });
+
+  it('keeps every character and the order of lines across batch ends, a line larger than a batch included', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'router-log-'));
+    const file = path.join(dir, 'router.log');
+    const dest = routerLogDestination(file);
+    const log = pino({ level: 'info' }, dest);
+    const text = (i: number) => `héllo ✓ 😀 ${i} ${'ü'.repeat(i % 97)}`;
+    const huge = `${'😀'.repeat(12_000)}é`; // 96 KB of UTF-8: more than one batch
+    log.info({ requestId: 'first' }, 'request');
+    for (let i = 0; i < 200 && (await lines(file)).length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600; i++) {
+      log.info({ requestId: `r${i}`, note: i === 300 ? huge : text(i) }, 'request');
+    }
+    dest.flushSync();
+    const all = await lines(file);
+    expect(all.shift()).toContain('"first"');
+    expect(all).toHaveLength(600);
+    all.forEach((l, i) => expect(JSON.parse(l)).toMatchObject({ requestId: `r${i}`, note: i === 300 ? huge : text(i) }));
+    dest.end();
+  });
 });

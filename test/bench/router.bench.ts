@@ -43,6 +43,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 2)));
+/** Chats per side in the one-stream row (BENCH_ONE_STREAM_REQUESTS, default 500, at most BENCH_REQUESTS). */
+const ONE_STREAM_REQUESTS = Math.min(REQUESTS, Number(process.env.BENCH_ONE_STREAM_REQUESTS ?? 500));
 /** Chats per side at each level's own shape before its row (BENCH_LEVEL_WARM_UP; 0: none, as before 2026-12-03 19:30). */
 const LEVEL_WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_LEVEL_WARM_UP ?? 500)));
 /** BENCH_PROFILE_DIR: V8 CPU profiles of the router's, the bare proxy's and the baseline router's own turns in each row (bench-profile.ts). */
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
   const warm = Math.max(32, ...levels);
   for (const fn of [direct, routed, proxied, ...(routedBefore ? [routedBefore] : [])]) await run(warm, Math.max(2000, 4 * warm), fn);
 
-  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side, ${Math.min(REQUESTS, 500)} at one stream; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'}${PIN ? `; pinned: router(s) and bare proxy on CPU ${PIN.measured}, this process and the fake on ${PIN.driving}` : ''})`);
+  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side, ${ONE_STREAM_REQUESTS} at one stream; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'}${PIN ? `; pinned: router(s) and bare proxy on CPU ${PIN.measured}, this process and the fake on ${PIN.driving}` : ''})`);
   console.log('The floor: a bare Node.js reverse proxy (router-bare-proxy.ts) piping the same streams in the same run, interleaved with the router and direct calls.');
   console.log('streams | direct p50   p99 ms | router added p50  p99 ms | bare proxy added p50  p99 ms | TTFT diff router p50 p99 ms | chunks direct/router/bare | router CPU/req | bare proxy CPU/req | router/bare CPU (target <= 1.3x) | fake Ollama CPU/req');
   let routerP99At1 = NaN;
@@ -231,7 +233,7 @@ async function main(): Promise<void> {
   const baselineRows: string[] = [];
   const gcRows: string[] = [];
   for (const c of levels) {
-    const n = c === 1 ? Math.min(REQUESTS, Number(process.env.BENCH_ONE_STREAM_REQUESTS ?? 500)) : REQUESTS;
+    const n = c === 1 ? ONE_STREAM_REQUESTS : REQUESTS;
     // Interleave rounds (BENCH_ROUNDS, default 2) so drift on a shared machine hits every side
     // alike; each round starts one side later than the one before, so every side takes every place
     // in turn and none runs twice in a row across a round's end.
