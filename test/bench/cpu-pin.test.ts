@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuPlan, pinnedCommand } from './cpu-pin.js';
+import { cpuPlan, pinMode, pinnedCommand } from './cpu-pin.js';
 
 describe('cpuPlan', () => {
   it('puts the measured processes on the last CPU and the rest on the others', () => {
@@ -12,5 +12,14 @@ describe('cpuPlan', () => {
     expect(pinnedCommand(undefined, 'measured', 'node', ['a.js'])).toEqual(['node', ['a.js']]);
     expect(pinnedCommand(cpuPlan(2), 'measured', 'node', ['a.js'])).toEqual(['taskset', ['-c', '1', 'node', 'a.js']]);
     expect(pinnedCommand(cpuPlan(2), 'driving', 'node', ['a.js'])).toEqual(['taskset', ['-c', '0', 'node', 'a.js']]);
+  });
+});
+
+describe('pinMode', () => {
+  it('pins by default, requires it with BENCH_PIN=1 and turns it off with BENCH_PIN=0', () => {
+    expect(pinMode(undefined)).toBe('auto');
+    expect(pinMode('')).toBe('auto');
+    expect(pinMode('1')).toBe('required');
+    expect(pinMode('0')).toBe('off');
   });
 });

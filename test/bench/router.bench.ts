@@ -7,10 +7,11 @@
 // (same chunk count and TTFT as direct).
 // The router runs in its own process (one event loop: one core); the fake Ollama in another. Each
 // runs its JavaScript compiled as the images do (BENCH_TSX=1: through tsx, as before 2026-12-03).
-// BENCH_REQUESTS scales the number of requests per concurrency level (default 2000), split into
-// BENCH_ROUNDS rounds (default 2) in which every side takes its turn (more rounds: less drift on a busy machine; the router/proxy ratio is also printed per round, as the median and quartiles of the rounds, round-ratios.ts);
-// BENCH_PIN=1 pins the processes compared to one CPU and the rest to the others (cpu-pin.ts).
-// BENCH_ONE_STREAM_REQUESTS sets the one-stream row's chats (default 500, at most BENCH_REQUESTS): at one stream a chat takes ~1 ms of wall time per side.
+// BENCH_REQUESTS scales the number of requests per concurrency level (default 8000), split into
+// BENCH_ROUNDS rounds (default 16) in which every side takes its turn (more rounds: less drift on a busy machine; the router/proxy ratio is also printed per round, as the median and quartiles of the rounds, round-ratios.ts);
+// The processes compared run on one CPU and the rest on the others wherever there are 2 CPUs and taskset (cpu-pin.ts; BENCH_PIN=0: unpinned,
+// where the same build read up to 48 % apart in one run; BENCH_PIN=1: pinned or fail).
+// BENCH_ONE_STREAM_REQUESTS sets the one-stream row's chats (default BENCH_REQUESTS): at one stream a chat takes ~1 ms of wall time per side.
 // BENCH_LEVELS picks the concurrency levels (default "1,32,256"); BENCH_NODE_ARGS passes flags to the router process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BARE_NODE_ARGS to the bare proxy's.
 // Before each level's row every side also runs BENCH_LEVEL_WARM_UP chats (default 500; at most the row's count) at that level,
 // so that no row pays V8 compiling the code its own shape makes hot (0: the warm-up at the highest level only, as before).
@@ -19,6 +20,9 @@
 // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of each of the router's, the bare proxy's and the baseline router's own turns
 // (<side>-<streams>-<round>.cpuprofile): the measured rows only, without start-up, warm-up or the other sides' turns.
 // The profiler's own cost is then in the CPU columns.
+// BENCH_KUBECONFIG: the LanePolicy, namespaces and token Secret on that cluster instead of the embedded API server (bench-cluster.ts);
+// the router, the bare proxy and the fake Ollama still run here as processes, the router reading the cluster through that kubeconfig.
+// The namespaces and the LanePolicy are deleted at the end.
 // It also prints the router's and the bare proxy's GC pauses in their own rows (bench-gc.ts): at one stream each pause
 // delays the one request in flight, which is where the router's one-stream p99 tail comes from (docs/benchmarks.md).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,28 +33,27 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { installCrds, readCrdManifests } from '../harness/crds.js';
 import { nodeEntry } from '../harness/node-entry.js';
 import { KubeClient } from '../../operators/runtime/kube.js';
-import { LANEPOLICIES, NAMESPACES, SECRETS } from '../../operators/model/lanes/resources.js';
+import { LANEPOLICIES, SECRETS } from '../../operators/model/lanes/resources.js';
+import { benchCluster } from './bench-cluster.js';
 import { gcDelta, type GcTotals } from './bench-gc.js';
 import { pinFromEnv, pinnedCommand } from './cpu-pin.js';
 import { formatRoundRatios, roundRatios } from './round-ratios.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
-const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 2)));
-/** Chats per side in the one-stream row (BENCH_ONE_STREAM_REQUESTS, default 500, at most BENCH_REQUESTS). */
-const ONE_STREAM_REQUESTS = Math.min(REQUESTS, Number(process.env.BENCH_ONE_STREAM_REQUESTS ?? 500));
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 8000);
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 16)));
+/** Chats per side in the one-stream row (BENCH_ONE_STREAM_REQUESTS, default and at most BENCH_REQUESTS). */
+const ONE_STREAM_REQUESTS = Math.min(REQUESTS, Number(process.env.BENCH_ONE_STREAM_REQUESTS ?? REQUESTS));
 /** Chats per side at each level's own shape before its row (BENCH_LEVEL_WARM_UP; 0: none, as before 2026-12-03 19:30). */
 const LEVEL_WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_LEVEL_WARM_UP ?? 500)));
 /** BENCH_PROFILE_DIR: V8 CPU profiles of the router's, the bare proxy's and the baseline router's own turns in each row (bench-profile.ts). */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : undefined;
 const log = pino({ level: 'warn' }, pino.destination(2));
-// BENCH_PIN=1: the router(s) and the bare proxy on the last CPU, this process and the fake Ollama on the others (cpu-pin.ts).
+// Pinned (unless BENCH_PIN=0): the router(s) and the bare proxy on the last CPU, this process and the fake Ollama on the others (cpu-pin.ts).
 const PIN = pinFromEnv();
 
 interface Child { proc: ChildProcess; url: string; cpuMicros(): Promise<number>; gc(): Promise<GcTotals> }
@@ -178,20 +181,17 @@ const fmtGc = (g: GcTotals, requests: number) => `${g.minor} scavenges (${(1000 
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'agentlab-bench-router-'));
-  const { startApiServer } = await import('../../hack/apiserver/index.js');
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, logger: log });
-  const kubeconfigPath = path.join(dir, 'kubeconfig.yaml');
-  await api.writeKubeconfig(kubeconfigPath);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  await installCrds(kc, await readCrdManifests(path.join(repo, 'crds')));
-  const client = new KubeClient(kc);
+  // The LanePolicy and the token Secret live on the embedded API server, or on BENCH_KUBECONFIG's cluster (bench-cluster.ts).
+  const cluster = await benchCluster(dir, log);
+  const kubeconfigPath = cluster.kubeconfigPath;
+  const client = new KubeClient(cluster.kc);
 
   const fake = await child('router-fake-ollama.ts', {});
   const id = randomBytes(3).toString('hex');
   const ns = `bench-${id}`;
   const routerNs = `bench-router-${id}`;
-  for (const n of [ns, routerNs]) await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { 'bench.agentlab.dev/lane': id } } });
+  for (const n of [ns, routerNs]) await cluster.newNamespace(n, { 'bench.agentlab.dev/lane': id });
+  cluster.deleteAtStop(LANEPOLICIES, `bench-${id}`);
   await client.create(LANEPOLICIES, {
     apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy',
     metadata: { name: `bench-${id}`, labels: { 'bench.agentlab.dev/run': id } },
@@ -224,7 +224,8 @@ async function main(): Promise<void> {
   const warm = Math.max(32, ...levels);
   for (const fn of [direct, routed, proxied, ...(routedBefore ? [routedBefore] : [])]) await run(warm, Math.max(2000, 4 * warm), fn);
 
-  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side, ${ONE_STREAM_REQUESTS} at one stream; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'}${PIN ? `; pinned: router(s) and bare proxy on CPU ${PIN.measured}, this process and the fake on ${PIN.driving}` : ''})`);
+  console.log(`lane router overhead (${REQUESTS} streamed chats of ~14 chunks per row and side, ${ONE_STREAM_REQUESTS} at one stream; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start; processes run ${process.env.BENCH_TSX === '1' ? 'through tsx' : 'compiled JavaScript, as the images'}${PIN ? `; pinned: router(s) and bare proxy on CPU ${PIN.measured}, this process and the fake on ${PIN.driving}` : '; unpinned (BENCH_PIN=0, one CPU or no taskset): the CPU figures of one build wander by up to half between runs'})`);
+  console.log(cluster.describe());
   console.log('The floor: a bare Node.js reverse proxy (router-bare-proxy.ts) piping the same streams in the same run, interleaved with the router and direct calls.');
   console.log('streams | direct p50   p99 ms | router added p50  p99 ms | bare proxy added p50  p99 ms | TTFT diff router p50 p99 ms | chunks direct/router/bare | router CPU/req | bare proxy CPU/req | router/bare CPU (target <= 1.3x) | fake Ollama CPU/req');
   let routerP99At1 = NaN;
@@ -306,7 +307,7 @@ async function main(): Promise<void> {
   fake.proc.kill('SIGTERM');
   agent.destroy();
   client.close();
-  await api.close();
+  await cluster.stop();
   await rm(dir, { recursive: true, force: true });
 }
 
