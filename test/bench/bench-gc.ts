@@ -2,6 +2,8 @@
 // from perf_hooks' gc entries: how many scavenges and mark-compacts ran and how long they took, so
 // that a latency tail can be set beside the pauses that ran in the same row (bench:router).
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export interface GcTotals {
   /** Scavenges (young generation). */
@@ -43,4 +45,20 @@ export function countGc(): () => GcTotals {
 /** The pauses between two readings: `b - a`, and b's longest pause (the one since reading a). */
 export function gcDelta(a: GcTotals, b: GcTotals): GcTotals {
   return { minor: b.minor - a.minor, minorMs: b.minorMs - a.minorMs, major: b.major - a.major, majorMs: b.majorMs - a.majorMs, maxMs: b.maxMs };
+}
+
+let gcNow: (() => void) | undefined;
+
+/**
+ * A full garbage collection of this process now, without starting it with --expose-gc (V8's flag
+ * turned on at run time, then `gc` taken from a fresh context, where V8 installs it). A benchmark
+ * calls it before each timed phase, so that no phase inherits the garbage of the one before and
+ * pays its mark-compact.
+ */
+export function fullGc(): void {
+  if (!gcNow) {
+    setFlagsFromString('--expose-gc');
+    gcNow = runInNewContext('gc') as () => void;
+  }
+  gcNow();
 }
