@@ -21,7 +21,7 @@ import { watchRunUsage } from './usage-watch.js';
 import { laneBinding, laneService } from './lane.js';
 import { readPrimary } from '../runtime/primary-cache.js';
 import { agentName, foreignAccessName, podName, RUN_LABEL, TRANSCRIPT_KEY, tokenSecretName, transcriptConfigMapName } from './names.js';
-import { agentLogReadable, type Ending, isFinished, midRunRefresh, podEnding, type PodObservation, stopVerdict } from './phase.js';
+import { agentLogReadable, type Ending, isFinished, midRunRefresh, observePod, podEnding, podObservationChanged, type PodObj, stopVerdict } from './phase.js';
 import { AGENTRUNS, CONFIGMAPS, ENDPOINT_SLICES, RUNTIME_CLASSES, LANEPOLICIES, NAMESPACES, NETWORK_POLICIES, PODS, ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, VALIDATING_ADMISSION_POLICIES, VALIDATING_ADMISSION_POLICY_BINDINGS } from './resources.js';
 import { boundedTranscript, parseRunnerLog, parseTermination } from './runner-output.js';
 import { kubernetesToolAccess, runLimits, specProblems, type RunLimits } from './spec.js';
@@ -79,16 +79,9 @@ export interface AgentRunControllerOptions {
 }
 
 type Fields = Omit<AgentRunStatus, 'conditions' | 'observedGeneration'>;
-type PodObj = KubeObject & { status?: { phase?: string; reason?: string; containerStatuses?: { name: string; state?: { terminated?: { exitCode: number; reason?: string; message?: string } } }[] } };
 
 const stalled = (reason: string, message: string, requeueAfterMs?: number): ReconcileResult => ({ outcome: { kind: 'stalled', reason, message }, ...(requeueAfterMs ? { requeueAfterMs } : {}) });
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-function observePod(pod: PodObj | undefined): PodObservation {
-  if (!pod) return { state: 'absent' };
-  const terminated = pod.status?.containerStatuses?.find((c) => c.name === 'agent')?.state?.terminated;
-  return { state: 'present', deleting: Boolean(pod.metadata?.deletionTimestamp), phase: pod.status?.phase, reason: pod.status?.reason, ...(terminated ? { terminated } : {}) };
-}
 
 /** Runs in a namespace that have not started yet: the only ones a lane or namespace change can unblock. */
 const pendingRunsIn = (cache: { list(r: typeof AGENTRUNS, ns?: string): KubeObject[] }, namespace?: string) =>
@@ -396,6 +389,9 @@ export function agentRunController(opts: AgentRunControllerOptions = {}): Contro
     // Most stored runs are history: a finished one is cached without its spec and read live when reconciled.
     finishedCache: { is: (r) => isFinished((r as AgentRun).status?.phase), fields: FINISHED_RUN_FIELDS },
     owns: [PODS, SECRETS, CONFIGMAPS, SERVICE_ACCOUNTS, ROLES, ROLE_BINDINGS, NETWORK_POLICIES],
+    // The agent pod's status changes more often than what its run reads of it (phase.ts observePod);
+    // the other children's updates all count (drift of what the controller applied).
+    ownedChanged: (resource, oldObj, newObj) => resource.plural !== PODS.plural || resource.group !== PODS.group || podObservationChanged(oldObj, newObj),
     // Like ModelServer's: a refresh of every running run shares these workers with new runs
     // (docs/benchmarks.md "AgentRun"); --max-concurrent-reconciles still caps the operator's total.
     maxConcurrentReconciles: 16,

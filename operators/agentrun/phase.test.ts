@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentLogReadable, midRunRefresh, podEnding, stopVerdict, type PodObservation } from './phase.js';
+import { agentLogReadable, midRunRefresh, observePod, podEnding, podObservationChanged, stopVerdict, type PodObservation } from './phase.js';
 import type { TerminationReport } from './runner-output.js';
 
 const limits = { maxTurns: 20, maxTokens: 1000, timeoutSeconds: 600, timeout: '10m' };
@@ -74,5 +74,36 @@ describe('midRunRefresh', () => {
   });
   it('refreshes at once when the start is unknown', () => {
     expect(midRunRefresh(undefined, undefined, t(1), 15_000)).toEqual({ due: true, inMs: 15_000 });
+  });
+});
+
+describe('podObservationChanged', () => {
+  const pod = (status: Record<string, unknown>, meta: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-r', namespace: 'ns', resourceVersion: String(Math.random()), ...meta }, status });
+  const agentTerminated = (exitCode: number) => ({ name: 'agent', state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', message: '{"result":"ok"}' } } });
+
+  it('ignores status updates a run does not read: conditions, IPs, start time, other containers, waiting and running states', () => {
+    const a = pod({ phase: 'Pending' });
+    const b = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }], hostIP: '10.0.0.2' });
+    const c = pod({ phase: 'Pending', containerStatuses: [{ name: 'agent', state: { waiting: { reason: 'ContainerCreating' } } }] });
+    const d = pod({ phase: 'Running', podIP: '10.42.0.7', startTime: '2026-12-04T10:00:00Z', containerStatuses: [{ name: 'agent', state: { running: {} } }] });
+    const e = pod({ phase: 'Running', podIP: '10.42.0.7', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'agent', state: { running: {} }, ready: true }, { name: 'sidecar', state: { terminated: { exitCode: 1 } } }] });
+    expect(podObservationChanged(a, b)).toBe(false);
+    expect(podObservationChanged(b, c)).toBe(false);
+    expect(podObservationChanged(d, e)).toBe(false);
+  });
+
+  it('counts what a run reads: phase, reason, the agent container ending, deletion', () => {
+    const running = pod({ phase: 'Running', containerStatuses: [{ name: 'agent', state: { running: {} } }] });
+    expect(podObservationChanged(pod({ phase: 'Pending' }), running)).toBe(true);
+    expect(podObservationChanged(running, pod({ phase: 'Running', containerStatuses: [agentTerminated(0)] }))).toBe(true);
+    expect(podObservationChanged(pod({ phase: 'Running', containerStatuses: [agentTerminated(0)] }), pod({ phase: 'Running', containerStatuses: [agentTerminated(137)] }))).toBe(true);
+    expect(podObservationChanged(running, pod({ phase: 'Failed', reason: 'Evicted' }))).toBe(true);
+    expect(podObservationChanged(pod({ phase: 'Failed' }), pod({ phase: 'Failed', reason: 'DeadlineExceeded' }))).toBe(true);
+    expect(podObservationChanged(running, pod(running.status, { deletionTimestamp: '2026-12-04T10:05:00Z' }))).toBe(true);
+  });
+
+  it('reads the pod as observePod does', () => {
+    expect(observePod(undefined)).toEqual({ state: 'absent' });
+    expect(observePod(pod({ phase: 'Running', containerStatuses: [agentTerminated(2)] }))).toEqual({ state: 'present', deleting: false, phase: 'Running', reason: undefined, terminated: { exitCode: 2, reason: 'Error', message: '{"result":"ok"}' } });
   });
 });

@@ -1,5 +1,6 @@
 import type { RunLimits } from './spec.js';
 import type { TerminationReport } from './runner-output.js';
+import type { KubeObject } from '../runtime/kube.js';
 
 export type Phase = 'Pending' | 'AwaitingApproval' | 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
 
@@ -21,6 +22,25 @@ export type PodObservation =
     /** The agent container's terminated state, once it ended. */
     terminated?: { exitCode: number; reason?: string; message?: string };
   };
+
+/** The fields of the agent pod a run reads (observePod). */
+export type PodObj = KubeObject & { status?: { phase?: string; reason?: string; containerStatuses?: { name: string; state?: { terminated?: { exitCode: number; reason?: string; message?: string } } }[] } };
+
+/** What a run reads of its agent pod: present or not, deleting, phase, reason, the agent container's end. Pure. */
+export function observePod(pod: PodObj | undefined): PodObservation {
+  if (!pod) return { state: 'absent' };
+  const terminated = pod.status?.containerStatuses?.find((c) => c.name === 'agent')?.state?.terminated;
+  return { state: 'present', deleting: Boolean(pod.metadata?.deletionTimestamp), phase: pod.status?.phase, reason: pod.status?.reason, ...(terminated ? { terminated } : {}) };
+}
+
+/**
+ * Whether an update of the agent pod can change what its run does: only what observePod reads.
+ * A pod's status changes several more times while it runs (conditions, IPs, container states the
+ * run does not read); each of those used to cost the run a reconcile. Pure.
+ */
+export function podObservationChanged(oldPod: KubeObject, newPod: KubeObject): boolean {
+  return JSON.stringify(observePod(oldPod as PodObj)) !== JSON.stringify(observePod(newPod as PodObj));
+}
 
 /**
  * Whether the agent container can have a log to read: not while the pod is Pending or has no
