@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { StreamWriter } from './common.js';
 
 const endOfTick = () => new Promise<void>((r) => process.nextTick(r));
+const endOfTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /** A ServerResponse stand-in that records each call a StreamWriter makes. */
 function recordingRes() {
@@ -51,12 +52,33 @@ describe('StreamWriter', () => {
     expect(calls).toEqual(['head 200', 'write a\n', 'write b\n']);
   });
 
-  it('sends the headers alone at the end of the tick when no chunk came with them', async () => {
+  it('sends the headers alone at the end of the turn of the event loop when no chunk came with them', async () => {
     const { res, calls } = recordingRes();
     const w = new StreamWriter(res);
     w.start({});
     await endOfTick();
+    expect(calls).toEqual(['head 200']);
+    await endOfTurn();
     expect(calls).toEqual(['head 200', 'flushHeaders']);
+  });
+
+  it('sends the headers with a first chunk that comes after later ticks and promise jobs of the same turn (the upstream head and chunks of one read)', async () => {
+    const { res, calls } = recordingRes();
+    const w = new StreamWriter(res);
+    w.start({});
+    // As in the router: the response starts flowing in a later tick, and each batch of lines reaches the sink through a promise.
+    process.nextTick(() => void Promise.resolve().then(() => w.write('a\n')));
+    await endOfTurn();
+    expect(calls).toEqual(['head 200', 'write a\n']);
+  });
+
+  it('sends nothing more after an end that came before the turn was over', async () => {
+    const { res, calls } = recordingRes();
+    const w = new StreamWriter(res);
+    w.start({});
+    w.end('done\n');
+    await endOfTurn();
+    expect(calls).toEqual(['head 200', 'end done\n']);
   });
 
   it('ends with what is pending and the last chunk in one call, and writes nothing after the end', async () => {

@@ -11,7 +11,7 @@ import { validationError, type RenderedError, type RouterError } from '../errors
  * scavenge pauses, issue 16). dialects.test.ts checks the sinks' layout.
  */
 export interface ChatSink {
-  /** Commit to a successful response: streaming callers get 200 and headers now. */
+  /** Commit to a successful response: streaming callers get 200 and headers with the first chunk, or alone by the end of this turn of the event loop. */
   start(): void;
   /** `json`, when given, is `text` as a JSON string literal (JSON.stringify(text) or an equivalent encoding). */
   delta(text: string, json?: string): void;
@@ -71,6 +71,11 @@ export function sendError(res: ServerResponse, r: RenderedError, requestId: stri
  * they have not left yet); nothing waits for a later upstream read, so this is not buffering.
  * One write per upstream read rather than per line: under chunked encoding each `res.write` is
  * four socket writes and a chunk frame, which was a measurable share of the router's CPU.
+ *
+ * The status and headers alone wait for the end of this turn of the event loop (setImmediate),
+ * not of the tick: the upstream's head and first chunks usually come in one read, and the chunks
+ * reach the sink only after the ticks and promise jobs that follow start(). Sent at the end of
+ * the tick, the head went out in a socket write of its own just before the first chunk's.
  */
 export class StreamWriter {
   private pending = '';
@@ -79,10 +84,10 @@ export class StreamWriter {
 
   constructor(private readonly res: ServerResponse) {}
 
-  /** Commits the answer: status 200 and its headers, sent at the end of this tick with any chunk written in it. */
+  /** Commits the answer: status 200 and its headers, sent with the first chunk, or alone at the end of this turn of the event loop when none came by then. */
   start(headers: OutgoingHttpHeaders): void {
     this.res.writeHead(200, headers);
-    this.schedule();
+    setImmediate(flushHeadersOnly, this);
   }
 
   write(data: string): void {
@@ -104,23 +109,27 @@ export class StreamWriter {
     process.nextTick(flushWriter, this);
   }
 
-  /** @internal The end of the tick: the pending chunks, or the headers alone when none came. */
+  /** @internal The end of the tick: the pending chunks (with the headers if they have not left). */
   flush(): void {
     this.scheduled = false;
-    if (this.res.writableEnded) return;
-    if (this.pending !== '') {
-      const out = this.pending;
-      this.pending = '';
-      this.headersOut = true;
-      this.res.write(out);
-    } else if (!this.headersOut) {
-      this.headersOut = true;
-      this.res.flushHeaders();
-    }
+    if (this.res.writableEnded || this.pending === '') return;
+    const out = this.pending;
+    this.pending = '';
+    this.headersOut = true;
+    this.res.write(out);
+  }
+
+  /** @internal The end of start()'s turn of the event loop: the headers, if no chunk took them. */
+  flushHeaders(): void {
+    // A chunk written since start() has taken the headers already (its tick ended before this turn did).
+    if (this.headersOut || this.res.writableEnded) return;
+    this.headersOut = true;
+    this.res.flushHeaders();
   }
 }
 
 const flushWriter = (w: StreamWriter) => w.flush();
+const flushHeadersOnly = (w: StreamWriter) => w.flushHeaders();
 
 /** tools: [{type: "function", function: {name, description, parameters}}], the same in both dialects. */
 export function parseTools(v: unknown): ToolDef[] | undefined {
