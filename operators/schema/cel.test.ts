@@ -112,6 +112,11 @@ describe('transition rules', () => {
     expect(run([immutable], { mode: 'b' }, { mode: 'a' })).toEqual(['spec: Invalid value: "object": mode is immutable']);
   });
 
+  it('give a messageExpression the old object', () => {
+    const rule: ValidationRule = { rule: 'self.mode == oldSelf.mode', messageExpression: "'mode stays ' + oldSelf.mode" };
+    expect(run([rule], { mode: 'b' }, { mode: 'a' })).toEqual(['spec: Invalid value: "object": mode stays a']);
+  });
+
   it('optionalOldSelf rules run on create with oldSelf as an empty optional', () => {
     const rule: ValidationRule = { rule: "!oldSelf.hasValue() ? self.mode == 'initial' : oldSelf.value().mode == self.mode", message: 'start in initial', optionalOldSelf: true };
     expect(run([rule], { mode: 'other' })).toEqual(['spec: Invalid value: "object": start in initial']);

@@ -287,7 +287,10 @@ function evaluateRules(node: CelNode, path: string, v: unknown, c: Correlation, 
   const typeName = node.schema['x-kubernetes-int-or-string'] ? '' : (node.schema.type ?? '');
   const self = toCel(v, node.schema, node.resourceRoot);
   const hasOld = c.old !== undefined && c.old.value !== null && c.old.value !== undefined;
-  const oldSelf = hasOld ? toCel(c.old!.value, node.schema, node.resourceRoot) : null;
+  // The old value is converted only for a rule or message that can read it: most rules do not
+  // (a resource's root rule on every update would convert the whole old object for nothing).
+  let oldConverted: CelInput | undefined;
+  const oldSelfValue = (): CelInput => (oldConverted ??= hasOld ? toCel(c.old!.value, node.schema, node.resourceRoot) : null);
   let ratchet: boolean | undefined;
   const shouldRatchet = () => (ratchet ??= c.ratchet !== false && (hasOld ? deepEqual(c.old!.value, v) : c.parentUnchanged()));
   for (const compiled of node.rules) {
@@ -297,6 +300,8 @@ function evaluateRules(node: CelNode, path: string, v: unknown, c: Correlation, 
       continue;
     }
     if (compiled.usesOldSelf && !hasOld && !rule.optionalOldSelf) continue;
+    const readsOld = compiled.usesOldSelf || rule.optionalOldSelf !== undefined;
+    const oldSelf = readsOld ? oldSelfValue() : null;
     const act = rule.optionalOldSelf
       ? { self, oldSelf: optionalOf(hasOld ? oldSelf ?? undefined : undefined) as CelInput }
       : { self, oldSelf };
@@ -313,7 +318,7 @@ function evaluateRules(node: CelNode, path: string, v: unknown, c: Correlation, 
     if (result === true) continue;
     if (!compiled.usesOldSelf && shouldRatchet()) continue;
     const errPath = compiled.fieldPath ? childPath(path, compiled.fieldPath) : path;
-    const detail = evalMessage(compiled, { self, oldSelf }) ?? (rule.message ? rule.message.trim() : `failed rule: ${ruleErrorString(rule)}`);
+    const detail = evalMessage(compiled, { self, oldSelf: oldSelfValue() }) ?? (rule.message ? rule.message.trim() : `failed rule: ${ruleErrorString(rule)}`);
     out.push(errorForReason(errPath, typeName, detail, rule.reason));
   }
 }
