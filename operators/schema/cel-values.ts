@@ -13,8 +13,21 @@ const RESERVED = new Set([
   'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
 ]);
 
+// Escaped names by property name: they come from schemas, so the set is bounded by the CRDs'
+// properties, and a value is converted on every write (a regular expression per property).
+const escaped = new Map<string, string | undefined>();
+const MAX_ESCAPED = 10_000;
+
 /** k8s.io/apiserver/pkg/cel.Escape: the CEL name of a property, or undefined when it has none. */
 export function escapePropertyName(name: string): string | undefined {
+  if (escaped.has(name)) return escaped.get(name);
+  const out = escapeName(name);
+  if (escaped.size >= MAX_ESCAPED) escaped.clear();
+  escaped.set(name, out);
+  return out;
+}
+
+function escapeName(name: string): string | undefined {
   if (name.length === 0 || (name[0] >= '0' && name[0] <= '9')) return undefined;
   if (RESERVED.has(name)) return `__${name}__`;
   let ok = true;
