@@ -22,6 +22,7 @@ import { dropEmptyMeta, graceElapsed, specChanged, specFinalizers, withoutManage
 import { isRecord, jsonEqual, type KObject, type StoredObject } from './types.js';
 import type { UserInfo } from './auth/user.js';
 import { customPipeline, throwIfInvalid, validateObjectMeta, type FieldValidation } from './validation.js';
+import { copyJson } from '../../operators/runtime/json-copy.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -222,7 +223,7 @@ export class ObjectService {
     throwIfInvalid(r, name, [...validateObjectMeta(r, final, undefined), ...(this.validators.get(gr)?.(final, undefined) ?? []),
       ...(r.custom ? [] : validateBuiltin(gr, final, undefined))]);
     if (opts.user && this.admissionActive()) {
-      warnings = [...warnings, ...this.admission({ r, operation: 'CREATE', subresource: '', namespace: ns, name, object: this.present(r, structuredClone(final)),
+      warnings = [...warnings, ...this.admission({ r, operation: 'CREATE', subresource: '', namespace: ns, name, object: this.present(r, copyJson(final)),
         oldObject: null, user: opts.user, dryRun: opts.dryRun })];
     }
     this.createGuard(r);
@@ -262,7 +263,7 @@ export class ObjectService {
     }
     let next: KObject;
     if (sub === 'status') {
-      next = { ...structuredClone(live), metadata: { ...structuredClone(live.metadata), managedFields: meta.managedFields ?? live.metadata.managedFields } };
+      next = { ...copyJson(live), metadata: { ...copyJson(live.metadata), managedFields: meta.managedFields ?? live.metadata.managedFields } };
       if (obj.status === undefined) delete next.status; else next.status = obj.status;
     } else {
       next = obj;
@@ -291,7 +292,7 @@ export class ObjectService {
     if (next.metadata!.generation !== undefined && specChanged(r, live, next)) next.metadata!.generation = (live.metadata.generation ?? 0) + 1;
     if (opts.user && this.admissionActive()) {
       warnings = [...warnings, ...this.admission({ r, operation: 'UPDATE', subresource: sub ?? '', namespace: ns, name,
-        object: this.present(r, structuredClone(next)), oldObject: this.present(r, structuredClone(live)), user: opts.user, dryRun: opts.dryRun })];
+        object: this.present(r, copyJson(next)), oldObject: this.present(r, copyJson(live)), user: opts.user, dryRun: opts.dryRun })];
     }
     next.metadata!.resourceVersion = live.metadata.resourceVersion;
     next = managed ? managed(next, live) : trackUpdate({ live, updated: next, manager: opts.fieldManager, types: this.typeInfo(r),
@@ -301,7 +302,7 @@ export class ObjectService {
     if (opts.dryRun) return { object: this.present(r, next as StoredObject), warnings, created: false };
     const finalizing = next.metadata!.deletionTimestamp && !(next.metadata!.finalizers?.length) && graceElapsed(next)
       && !(gr === NAMESPACE_GR && specFinalizers(next).length);
-    if (finalizing) return { object: this.present(r, structuredClone(this.remove(r, next as StoredObject))), warnings, created: false };
+    if (finalizing) return { object: this.present(r, copyJson(this.remove(r, next as StoredObject))), warnings, created: false };
     return this.written(r, this.commitEntry(r, next as StoredObject, 'MODIFIED'), { warnings, created: false });
   }
 
@@ -317,14 +318,14 @@ export class ObjectService {
       throw conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`);
     }
     const warnings = opts.user && this.admissionActive() ? this.admission({ r, operation: 'DELETE', subresource: '', namespace: ns, name, object: null,
-      oldObject: this.present(r, structuredClone(live)), user: opts.user, dryRun: opts.dryRun }) : [];
+      oldObject: this.present(r, copyJson(live)), user: opts.user, dryRun: opts.dryRun }) : [];
     const out = this.deleteAdmitted(r, ns, name, live, opts);
     return warnings.length ? { ...out, warnings } : out;
   }
 
   private deleteAdmitted(r: ResourceInfo, ns: string, name: string, live: StoredObject, opts: DeleteOptions): { code: number; body: StoredObject | Status } {
     const gr = storageKey(r);
-    const next = structuredClone(live);
+    const next = copyJson(live);
     const m = next.metadata;
     const finalizers = new Set(m.finalizers ?? []);
     if (opts.propagationPolicy === 'Orphan') { finalizers.add('orphan'); finalizers.delete('foregroundDeletion'); }
@@ -336,7 +337,7 @@ export class ObjectService {
     if (finalizers.size === 0 && grace === 0 && !namespaceTerminating) {
       if (opts.dryRun) return { code: 200, body: this.present(r, live) };
       const removed = this.remove(r, live);
-      return { code: 200, body: RETURNS_DELETED_OBJECT.has(gr) || r.custom ? this.present(r, structuredClone(removed)) : successStatus(r, name, live.metadata.uid) };
+      return { code: 200, body: RETURNS_DELETED_OBJECT.has(gr) || r.custom ? this.present(r, copyJson(removed)) : successStatus(r, name, live.metadata.uid) };
     }
     const alreadyDeleting = !!m.deletionTimestamp;
     if (alreadyDeleting && jsonEqual([...finalizers], m.finalizers ?? []) && (grace >= (m.deletionGracePeriodSeconds ?? 0))) {
@@ -353,7 +354,7 @@ export class ObjectService {
     if (namespaceTerminating) next.status = { ...(isRecord(next.status) ? next.status : {}), phase: 'Terminating' };
     if (opts.dryRun) return { code: 200, body: this.present(r, next) };
     const stored = this.commit(r, next, 'MODIFIED');
-    return { code: 200, body: this.present(r, structuredClone(stored)) };
+    return { code: 200, body: this.present(r, copyJson(stored)) };
   }
 
   /** PUT namespaces/<name>/finalize: the only way to change spec.finalizers. */
@@ -362,7 +363,7 @@ export class ObjectService {
     const live = this.ctx.store.get(NAMESPACE_GR, '', name);
     if (!live) throw notFound(r, name);
     if (obj.metadata?.resourceVersion && obj.metadata.resourceVersion !== live.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT);
-    const next = structuredClone(live);
+    const next = copyJson(live);
     next.spec = { ...(isRecord(live.spec) ? live.spec : {}), finalizers: specFinalizers(obj) };
     if (jsonEqual(next, live)) return live;
     if (opts.dryRun) return next;
@@ -373,7 +374,7 @@ export class ObjectService {
   /** Removes an object for good and announces it (DELETED event, commit hooks). */
   remove(r: ResourceInfo, obj: StoredObject): StoredObject {
     const gr = storageKey(r);
-    const final = structuredClone(obj);
+    const final = copyJson(obj);
     final.metadata.resourceVersion = String(this.ctx.store.nextRv());
     this.ctx.store.remove(gr, final.metadata.namespace ?? '', final.metadata.name, final);
     for (const h of this.hooks) h(r, 'DELETED', final);

@@ -18,6 +18,7 @@ import { transitionEvent } from './transition-event.js';
 import { WorkQueue } from './queue.js';
 import { workerCount } from './workers.js';
 import { type StatusWithConditions, statusChanged } from './status.js';
+import { copyJson } from './json-copy.js';
 
 export interface RuntimeOptions {
   client: KubeClient;
@@ -243,7 +244,7 @@ function objKey(obj: KubeObject): string {
 }
 
 function clone<T>(v: T): T {
-  return structuredClone(v);
+  return copyJson(v);
 }
 
 class ControllerRunner {

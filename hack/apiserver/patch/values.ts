@@ -1,3 +1,4 @@
+import { copyJson } from '../../../operators/runtime/json-copy.js';
 /** Small helpers over decoded JSON values, shared by every patch flavour. */
 
 export type JsonObject = { [key: string]: unknown };
@@ -22,7 +23,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 export function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
+  return copyJson(v);
 }
 
 /** Go's %v rendering is not worth imitating; errors show values as compact JSON. */
