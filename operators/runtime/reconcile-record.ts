@@ -1,5 +1,6 @@
 import type { ConditionInput } from './conditions.js';
 import type { Outcome } from './outcome.js';
+import { copyJson } from './json-copy.js';
 import { type StatusWithConditions, finalizeStatus } from './status.js';
 
 /**
@@ -13,7 +14,7 @@ export class ReconcileRecord {
   private readonly conds: ConditionInput[] = [];
 
   setStatus(fields: Record<string, unknown>): void {
-    this.fields = structuredClone(fields);
+    this.fields = copyJson(fields);
   }
 
   setCondition(condition: ConditionInput): void {
@@ -25,7 +26,7 @@ export class ReconcileRecord {
 
   /** The kind-specific fields set last (undefined when setStatus was not called). */
   get statusFields(): Record<string, unknown> | undefined {
-    return this.fields === undefined ? undefined : structuredClone(this.fields);
+    return this.fields === undefined ? undefined : copyJson(this.fields);
   }
 
   get conditions(): ConditionInput[] {
