@@ -32,6 +32,13 @@ export default defineConfig({
           // A hang guard, not a speed bound: a fixture (fakes, lane router, operator) took over 90 s to
           // start in a clean-clone CI run on a loaded 2-core machine (3.4x an idle run's time).
           hookTimeout: 240_000,
+          // Integration files share worker processes and their module cache too: each file imported
+          // the harness, @kubernetes/client-node (~650 ms alone) and the operator code afresh, 212 s
+          // of the project's import time on the 2-core machine (27 s shared); the project took 609 s
+          // isolated and 508-523 s shared (two runs each way, 2026-12-04). Every file already cleans
+          // up after itself (namespaces, fixtures and processes via useCluster's afterAll), as it
+          // must on a shared real cluster; a file that changes process-wide state restores it.
+          isolate: false,
         },
       },
     ],
