@@ -113,3 +113,26 @@ export function usesIdent(expr: unknown, name: string): boolean {
   });
   return found;
 }
+
+/**
+ * The fields of variable `name` an expression reads, when it uses the variable only as the operand
+ * of field selections (`self.spec.x`, `has(self.status)`): its value can then be converted with
+ * those fields alone. Undefined when the expression uses the value itself (`self == oldSelf`,
+ * `size(self)`, `self.all(...)`, `self['k']`): it needs the whole value.
+ */
+export function selectedFields(expr: unknown, name: string): Set<string> | undefined {
+  let uses = 0;
+  const fields = new Set<string>();
+  let selections = 0;
+  walk(expr, (e) => {
+    const kind = e.exprKind?.case;
+    if (kind === 'identExpr' && (e.exprKind!.value as { name: string }).name === name) uses++;
+    if (kind !== 'selectExpr') return;
+    const sel = e.exprKind!.value as { operand?: ExprNode; field: string };
+    if (sel.operand?.exprKind?.case === 'identExpr' && (sel.operand.exprKind.value as { name: string }).name === name) {
+      selections++;
+      fields.add(sel.field);
+    }
+  });
+  return uses === selections ? fields : undefined;
+}

@@ -83,8 +83,12 @@ function numberValue(s: StructuralSchema | undefined, v: number): CelInput {
 
 const META_KEEP = ['name', 'generateName'];
 
-/** Converts `v` for a rule declared on schema `s`; `resourceRoot` trims metadata as Kubernetes does. */
-export function toCel(v: unknown, s: StructuralSchema | undefined, resourceRoot = false): CelInput {
+/**
+ * Converts `v` for a rule declared on schema `s`; `resourceRoot` trims metadata as Kubernetes does.
+ * `only`, for an object, keeps just those fields (by their CEL names): the ones the rules read
+ * (cel-check.ts selectedFields); a rule sees the same values for every field it can reach.
+ */
+export function toCel(v: unknown, s: StructuralSchema | undefined, resourceRoot = false, only?: ReadonlySet<string>): CelInput {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return numberValue(s, v);
   if (typeof v === 'string') return s ? stringValue(s, v) : v;
@@ -100,19 +104,19 @@ export function toCel(v: unknown, s: StructuralSchema | undefined, resourceRoot 
   if (props && Object.keys(props).length > 0) {
     for (const [k, x] of Object.entries(v)) {
       if (!Object.hasOwn(props, k)) {
-        if (s?.['x-kubernetes-preserve-unknown-fields']) m.set(k, toCel(x, undefined));
+        if (s?.['x-kubernetes-preserve-unknown-fields'] && (!only || only.has(k))) m.set(k, toCel(x, undefined));
         continue;
       }
       const name = escapePropertyName(k);
-      if (name !== undefined) m.set(name, toCel(x, props[k], props[k]['x-kubernetes-embedded-resource'] === true));
+      if (name !== undefined && (!only || only.has(name))) m.set(name, toCel(x, props[k], props[k]['x-kubernetes-embedded-resource'] === true));
     }
   } else {
     const ap = additionalSchema(s);
-    for (const [k, x] of Object.entries(v)) m.set(k, toCel(x, ap, ap?.['x-kubernetes-embedded-resource'] === true));
+    for (const [k, x] of Object.entries(v)) if (!only || only.has(k)) m.set(k, toCel(x, ap, ap?.['x-kubernetes-embedded-resource'] === true));
   }
   if (resourceRoot) {
-    for (const k of ['apiVersion', 'kind']) if (typeof v[k] === 'string') m.set(k, v[k] as string);
-    if (isObject(v.metadata)) {
+    for (const k of ['apiVersion', 'kind']) if (typeof v[k] === 'string' && (!only || only.has(k))) m.set(k, v[k] as string);
+    if (isObject(v.metadata) && (!only || only.has('metadata'))) {
       const meta = new Map<string, CelInput>();
       for (const k of META_KEEP) if (typeof v.metadata[k] === 'string') meta.set(k, v.metadata[k] as string);
       m.set('metadata', meta);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatFieldError } from './errors.js';
+import { selectedFields } from './cel-check.js';
+import { parseCel } from './cel.js';
 import { compileSchema } from './index.js';
 import type { StructuralSchema, ValidationRule } from './types.js';
 
@@ -182,5 +184,41 @@ describe('CEL equality', () => {
   it('compares quantities by value', () => {
     expect(c.validate({ spec: { size: '1024Mi' } })).toEqual([]);
     expect(c.validate({ spec: { size: '1G' } }).map(formatFieldError)).toEqual(['spec.size: Invalid value: "string": must be 1Gi']);
+  });
+});
+
+describe('the fields a rule reads', () => {
+  const fieldsOf = (src: string) => {
+    const p = parseCel(src);
+    if ('error' in p) throw new Error(p.error);
+    const f = selectedFields(p.parsed.expr, 'self');
+    return f && [...f].sort();
+  };
+
+  it.each<[string, string[] | undefined]>([
+    ['size(self.metadata.name) <= 63', ['metadata']],
+    ["has(self.spec) && self.status.phase != 'x' && self.spec.a.b > 1", ['spec', 'status']],
+    ['self.tags.all(t, t.size() > 0)', ['tags']],
+    ['self == oldSelf', undefined],
+    ['size(self) > 0', undefined],
+    ["self.all(k, k != 'x')", undefined],
+    ["self['a'] == 1", undefined],
+    ["'a' in self", undefined],
+    ['true', []],
+  ])('%s reads %j', (src, want) => {
+    expect(fieldsOf(src)).toEqual(want);
+  });
+
+  it('a root rule sees every field it selects; its messageExpression the fields it selects too', () => {
+    const root: ValidationRule[] = [
+      { rule: 'size(self.metadata.name) <= 1', messageExpression: "'name ' + self.metadata.name + ' with ' + string(self.spec.replicas) + ' replicas'" },
+      { rule: "self.apiVersion == 'agentlab.dev/v1alpha1' && self.kind == 'ModelServer'", message: 'kind' },
+    ];
+    expect(run([], { replicas: 3 }, undefined, root)).toEqual(['<nil>: Invalid value: "object": name ms with 3 replicas']);
+  });
+
+  it('a rule reading the whole value still sees every field', () => {
+    expect(run([{ rule: "size(self) == 2 && self.all(k, k in ['replicas', 'name'])", message: 'two fields' }], { replicas: 1, name: 'a' })).toEqual([]);
+    expect(run([{ rule: 'size(self) == 2', message: 'two fields' }, { rule: 'self.replicas >= 0' }], { replicas: 1 })).toEqual(['spec: Invalid value: "object": two fields']);
   });
 });

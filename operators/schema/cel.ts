@@ -5,7 +5,7 @@
  * fieldPath, messageExpression and ratcheting follow apiextensions-apiserver's schema/cel/validation.go.
  */
 import { CelScalar, celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
-import { checkSelections, formatCelError, usesIdent } from './cel-check.js';
+import { checkSelections, formatCelError, selectedFields, usesIdent } from './cel-check.js';
 import { KUBERNETES_CEL_FUNCS, optionalOf } from './cel-library.js';
 import { rewriteOptionalSelection } from './cel-optional.js';
 import { toCel } from './cel-values.js';
@@ -25,6 +25,11 @@ interface CompiledRule {
   program?: Program;
   messageProgram?: Program;
   usesOldSelf: boolean;
+  /**
+   * The fields of self the rule and its messageExpression read, when they only select fields of
+   * it; undefined when either needs the whole value.
+   */
+  selfFields?: Set<string>;
   /** Why the rule did not compile (the CRD should have been rejected). */
   error?: string;
   /** The rule's fieldPath as a field.Path string, appended to the node's path. */
@@ -35,6 +40,8 @@ export interface CelNode {
   schema: StructuralSchema;
   resourceRoot: boolean;
   rules: CompiledRule[];
+  /** The fields of self this node's rules read (union of CompiledRule.selfFields); undefined: the whole value. */
+  selfFields?: Set<string>;
   properties: Map<string, CelNode>;
   additional?: CelNode;
   items?: CelNode;
@@ -144,6 +151,7 @@ function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPat
     }
     compiled.program = c.program;
     compiled.usesOldSelf = usesIdent(c.expr, 'oldSelf');
+    compiled.selfFields = selectedFields(c.expr, 'self');
     if (compiled.usesOldSelf && uncorrelatable !== undefined) {
       problems.push({ schemaPath: `${at}.rule`, value: rule.rule, message: `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatable}` });
     }
@@ -153,7 +161,10 @@ function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPat
     if (rule.messageExpression) {
       const m = compileExpression(rule.messageExpression, schema, resourceRoot);
       if ('error' in m) problems.push({ schemaPath: `${at}.messageExpression`, value: goRule(rule), message: `messageExpression ${m.error}` });
-      else compiled.messageProgram = m.program;
+      else {
+        compiled.messageProgram = m.program;
+        compiled.selfFields = unionFields(compiled.selfFields, selectedFields(m.expr, 'self'));
+      }
     }
     if (rule.fieldPath) {
       // An invalid fieldPath is reported by checkSchema's field checks; such a rule reports at its node.
@@ -162,6 +173,21 @@ function compileRules(schema: StructuralSchema, resourceRoot: boolean, schemaPat
     }
     return compiled;
   });
+}
+
+function unionFields(a: Set<string> | undefined, b: Set<string> | undefined): Set<string> | undefined {
+  return a && b ? new Set([...a, ...b]) : undefined;
+}
+
+/**
+ * What a node's rules read of self: a rule reading the whole value makes it all. A resource's
+ * root rule such as `size(self.metadata.name) <= 63` then converts metadata alone, not the whole
+ * object (spec and status) on every write.
+ */
+function nodeSelfFields(rules: CompiledRule[]): Set<string> | undefined {
+  let out: Set<string> | undefined = new Set();
+  for (const r of rules) if (r.program) out = unionFields(out, r.selfFields);
+  return out;
 }
 
 /** Builds the validator tree; returns undefined when the schema declares no rules at all. */
@@ -182,6 +208,7 @@ function build(s: StructuralSchema, resourceRoot: boolean, schemaPath: string, p
     properties: new Map(),
     allOf: [],
   };
+  node.selfFields = nodeSelfFields(node.rules);
   const join = (p: string) => (schemaPath === '' ? p : `${schemaPath}.${p}`);
   for (const [k, ps] of Object.entries(s.properties ?? {})) {
     const below = uncorrelatable ?? (s['x-kubernetes-map-type'] === 'atomic' ? schemaPath : undefined);
@@ -200,7 +227,7 @@ function build(s: StructuralSchema, resourceRoot: boolean, schemaPath: string, p
   (s.allOf ?? []).forEach((sub, i) => {
     // Rules in an allOf branch see the value typed by the enclosing node's schema.
     const rules = compileRules({ ...s, 'x-kubernetes-validations': sub['x-kubernetes-validations'] }, resourceRoot, join(`allOf[${i}]`), problems, uncorrelatable);
-    if (rules.length > 0) node.allOf.push({ schema: s, resourceRoot, rules, properties: new Map(), allOf: [] });
+    if (rules.length > 0) node.allOf.push({ schema: s, resourceRoot, rules, selfFields: nodeSelfFields(rules), properties: new Map(), allOf: [] });
   });
   const empty = node.rules.length === 0 && node.properties.size === 0 && !node.additional && !node.items && node.allOf.length === 0;
   return empty ? undefined : node;
@@ -285,7 +312,7 @@ function errorForReason(path: string, typeName: string, detail: string, reason: 
 function evaluateRules(node: CelNode, path: string, v: unknown, c: Correlation, out: FieldError[]): void {
   if (node.rules.length === 0) return;
   const typeName = node.schema['x-kubernetes-int-or-string'] ? '' : (node.schema.type ?? '');
-  const self = toCel(v, node.schema, node.resourceRoot);
+  const self = toCel(v, node.schema, node.resourceRoot, node.selfFields);
   const hasOld = c.old !== undefined && c.old.value !== null && c.old.value !== undefined;
   // The old value is converted only for a rule or message that can read it: most rules do not
   // (a resource's root rule on every update would convert the whole old object for nothing).
