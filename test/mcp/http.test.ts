@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { useCluster } from '../harness/cluster.js';
 import { AGENTLAB_BIN, ROOT } from './support.js';
+import { atFileEnd } from '../harness/file-teardown.js';
 
 // `agentlab mcp --transport http` as a person runs it for Open WebUI: each session's bearer token
 // is the Kubernetes credential of its calls; the kubeconfig only names the cluster.
@@ -20,7 +21,7 @@ beforeAll(async () => {
   if (!user?.token) throw new Error('this test needs a kubeconfig with a bearer token (the embedded and envtest backends write one)');
   token = user.token;
   proc = spawn(process.execPath, [AGENTLAB_BIN, 'mcp', '--kubeconfig', cluster.kubeconfigPath, '--transport', 'http', '--listen', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  afterAll(() => { proc.kill('SIGTERM'); });
+  atFileEnd(() => { proc.kill('SIGTERM'); }); // an afterAll inside a beforeAll is ignored by vitest 4 (harness/file-teardown.ts)
   url = await new Promise<string>((resolve, reject) => {
     let err = '';
     proc.stderr!.on('data', (d: Buffer) => {

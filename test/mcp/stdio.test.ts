@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { useCluster } from '../harness/cluster.js';
+import { atFileEnd } from '../harness/file-teardown.js';
 import { startOperator } from '../../operators/manager.js';
 import { lanePolicyController } from '../../operators/lanepolicy/controller.js';
 import { CHART_DIR, helm } from '../gitops/chart.js';
@@ -29,10 +30,10 @@ const getJson = async (args: string[]) => JSON.parse((await cluster.kubectl([...
 beforeAll(async () => {
   ns = await cluster.newNamespace('mcp');
   const op = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], controllers: ['modelserver'], serviceAccess: cluster.serviceAccess });
-  afterAll(() => op.stop());
+  atFileEnd(() => op.stop()); // an afterAll inside a beforeAll is ignored by vitest 4 (harness/file-teardown.ts)
   // LanePolicies are cluster-scoped: this operator sees only the lanes (and ModelServers) of this file.
   const lanes = await startOperator({ kubeConfig: cluster.kc, logger, labelSelector: `${selector.key}=${selector.value}`, controllerOverrides: [lanePolicyController({ router: { namespace: ns, podLabels: { app: 'none' }, port: 8080 }, refreshMs: 500 })] });
-  afterAll(() => lanes.stop());
+  atFileEnd(() => lanes.stop());
   mcp = await spawnMcp(cluster.kubeconfigPath);
 });
 
@@ -146,7 +147,7 @@ describe('agentlab mcp over stdio', () => {
     // Flow and HardwareTask controllers for a namespace of their own (the example task and flow in ns stay unreconciled).
     const own = await cluster.newNamespace('mcp-ctl');
     const op = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [own], controllers: ['flow', 'hardwaretask'], serviceAccess: cluster.serviceAccess });
-    afterAll(() => op.stop());
+    atFileEnd(() => op.stop());
     await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'HardwareTask', metadata: { name: 'fit-disk' }, spec: {
       node: 'chief-horse', summary: 'Fit a disk',
       steps: [{ name: 'fit', type: 'human', human: { instructions: 'Put the new disk in the free 3.5" bay of chief-horse.' } }],
@@ -301,7 +302,7 @@ describe('agentlab mcp over stdio', () => {
     await cluster.applyYaml(JSON.stringify({ apiVersion: 'agentlab.dev/v1alpha1', kind: 'LanePolicy', metadata: { name: `mcp-runs-${id}`, labels: { [selector.key]: selector.value } },
       spec: { namespaceSelector: { matchLabels: { 'mcp.test.agentlab.dev/lane': id } }, allowCloud: true, sensitiveData: 'AllowCloud', providers: [{ name: 'claude', cloud: { provider: 'anthropic', secretRef: { name: 'no-such-key', namespace: ns } }, models: { chat: 'claude-sonnet-4-5' } }] } }));
     const runs = await startOperator({ kubeConfig: cluster.kc, logger, namespaces: [ns], labelSelector: `${selector.key}=${selector.value}`, controllers: ['agentrun'], serviceAccess: cluster.serviceAccess });
-    afterAll(() => runs.stop());
+    atFileEnd(() => runs.stop());
     await cluster.waitFor(async () => (await getJson(['get', 'agentrun', 'expand', '-n', ns])).status?.phase === 'AwaitingApproval', { what: 'expand to wait for approval', timeoutMs: 30_000 });
     const waiting = await mcp.ok<any>('explain_not_ready', { kind: 'AgentRun', namespace: ns, name: 'expand' });
     expect(waiting.summary).toContain(`waiting for an approval decision by anyone allowed the approve verb on agentruns/approval in namespace ${ns} (the chart's agentlab-approver role grants it); waiting for a person to approve or reject: agentlab approve agentrun/expand -n ${ns}`);
