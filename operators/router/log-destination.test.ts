@@ -61,11 +61,29 @@ describe('routerLogDestination', () => {
     for (let i = 0; i < 600; i++) {
       log.info({ requestId: `r${i}`, note: i === 300 ? huge : text(i) }, 'request');
     }
-    dest.flushSync();
+    // The batches go out asynchronously, one after the other (polled, no time asserted).
+    for (let i = 0; i < 200 && (await lines(file)).length < 601; i++) await new Promise((r) => setTimeout(r, 50));
     const all = await lines(file);
     expect(all.shift()).toContain('"first"');
     expect(all).toHaveLength(600);
     all.forEach((l, i) => expect(JSON.parse(l)).toMatchObject({ requestId: `r${i}`, note: i === 300 ? huge : text(i) }));
+    dest.end();
+  });
+
+  it('loses no line when flushed synchronously while a batch is being written asynchronously', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'router-log-'));
+    const file = path.join(dir, 'router.log');
+    const dest = routerLogDestination(file);
+    const log = pino({ level: 'info' }, dest);
+    log.info({ requestId: 'first' }, 'request');
+    for (let i = 0; i < 200 && (await lines(file)).length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    // Several batches: the first ones are handed to asynchronous writes before the flush.
+    for (let i = 0; i < 3000; i++) log.info({ requestId: `r${i}`, note: 'x'.repeat(100) }, 'request');
+    dest.flushSync();
+    for (let i = 0; i < 200 && (await lines(file)).length < 3001; i++) await new Promise((r) => setTimeout(r, 50));
+    const ids = (await lines(file)).map((l) => (JSON.parse(l) as { requestId: string }).requestId);
+    expect(ids).toHaveLength(3001);
+    expect(new Set(ids)).toEqual(new Set(['first', ...Array.from({ length: 3000 }, (_, i) => `r${i}`)]));
     dest.end();
   });
 });

@@ -61,6 +61,12 @@ class BatchedLines implements RouterLogDestination {
     this.sonic.flush(cb);
   }
 
+  /**
+   * Writes every line not yet written, at once. A batch already handed to an asynchronous write
+   * is not waited for (it cannot be, synchronously): it lands when that write completes, after
+   * the lines written here. No line is lost either way, and at exit none is in flight: the router
+   * exits when its event loop is empty, so its last asynchronous write has completed.
+   */
   flushSync(): void {
     this.handOver();
     this.sonic.flushSync();
