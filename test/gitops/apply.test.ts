@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atFileEnd } from '../harness/file-teardown.js';
 import { useCluster } from '../harness/cluster.js';
@@ -36,7 +37,13 @@ describe('every rendered object applies to the API server', () => {
 
   afterAll(async () => {
     // The namespace goes with the harness; cluster-scoped objects and the stand-in CRDs do not.
-    for (const o of objects.filter((x) => x.kind.startsWith('Cluster'))) {
+    // The approval policy's ClusterRoles have fixed names (templates/approval-policy.yaml) and
+    // other files apply and use them at the same time (mcp, approvals): they stay, as its
+    // ValidatingAdmissionPolicy does. Deleting them here failed mcp/stdio.test.ts's approver.
+    const shared = new Set(parseAllDocuments(helm(['template', 'agentlab', CHART_DIR, '--show-only', 'templates/approval-policy.yaml']).stdout)
+      .map((d) => d.toJSON() as Obj | null).filter((o): o is Obj => o !== null).map((o) => `${o.kind}/${o.metadata.name}`));
+    expect(shared).toContain('ClusterRole/agentlab-approver');
+    for (const o of objects.filter((x) => x.kind.startsWith('Cluster') && !shared.has(`${x.kind}/${x.metadata.name}`))) {
       await cluster.kubectl(['delete', `${kindArg(o)}/${o.metadata.name}`, '--ignore-not-found', '--wait=false'], { allowFailure: true });
     }
     if (createdCrds) await cluster.kubectl(['delete', '-f', MONITORING_CRDS, '--ignore-not-found', '--wait=false'], { allowFailure: true });

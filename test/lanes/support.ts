@@ -135,7 +135,7 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
   await cluster.waitFor(async () => (await post('/api/chat', token.private, { model: 'chat', messages: [{ role: 'user', content: 'ping' }], stream: false })).status === 200, { what: 'router ready for the private lane', timeoutMs: 20_000 });
   ollama.requests.length = 0;
 
-  return {
+  const fixture: LaneFixture = {
     id, routerNs, ns, token, ollama, anthropic, gemini, router, operator, selector, routerLogs, issueToken, post, applyLane,
     lane: laneName,
     async stop() {
@@ -145,9 +145,11 @@ export async function startLaneFixture(cluster: Cluster, opts: { budgets?: Parti
       await cluster.waitFor(async () => ((await cluster.request({ path: lanes })).json() as { items: unknown[] }).items.length === 0, { what: 'lanes finalized', timeoutMs: 20_000 });
       await router.stop();
       await operator.stop();
-      await Promise.all([ollama.close(), anthropic.close(), gemini.close()]);
+      // The fixture's fake Ollama, which a test may have replaced (privacy.test.ts restarts it on its port).
+      await Promise.all([fixture.ollama.close(), anthropic.close(), gemini.close()]);
     },
   };
+  return fixture;
 }
 
 export async function getLane(cluster: Cluster, name: string): Promise<KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> & { conditions?: { type: string; status: string; reason: string; message: string }[] } }> {
