@@ -90,4 +90,15 @@ describe('LanePolicy controller (test kit)', () => {
     expect(run.result.outcome).toMatchObject({ kind: 'failed', reason: 'SecretReadFailed' });
     expect(run.applied).toHaveLength(1);
   });
+
+  it('requeues on a Namespace change only the lanes that select it before or after', () => {
+    const ctl = lanePolicyController();
+    const watch = ctl.watches!.find((w) => w.resource.kind === 'Namespace')!;
+    const other = { ...lane, metadata: { ...lane.metadata, name: 'enterprise', uid: 'enterprise-uid' }, spec: { ...lane.spec, namespaceSelector: { matchLabels: { 'agentlab.dev/lane': 'enterprise' } } } };
+    const reader = { list: () => [lane, other], get: () => undefined, byIndex: () => [] } as never;
+    const moved = namespace('finance', { 'agentlab.dev/lane': 'enterprise' });
+    expect(watch.map(moved, reader, namespace('finance', { 'agentlab.dev/lane': 'private' })).sort()).toEqual(['enterprise', 'private']);
+    expect(watch.map(namespace('lab', { team: 'x' }), reader, namespace('lab'))).toEqual([]);
+    expect(watch.map(namespace('finance', { 'agentlab.dev/lane': 'private' }), reader)).toEqual(['private']);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { bindNamespaces, laneForNamespace, type LaneSelector, type NamespaceInfo } from './binding.js';
+import { bindNamespaces, laneForNamespace, lanesSelecting, type LaneSelector, type NamespaceInfo } from './binding.js';
 import { matchesSelector } from './selector.js';
 
 describe('matchesSelector', () => {
@@ -58,5 +58,48 @@ describe('bindNamespaces', () => {
       expect([...a.byNamespace.entries()].sort()).toEqual([...b.byNamespace.entries()].sort());
       expect(a.conflicts.get('private')).toEqual(b.conflicts.get('private'));
     }));
+  });
+});
+
+describe('lanesSelecting', () => {
+  const keys = ['lane', 'team', 'home'];
+  const values = ['a', 'b'];
+  const labelSet = fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: 3 });
+  const selector = fc.record({
+    matchLabels: fc.option(fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: 2 }), { nil: undefined }),
+    matchExpressions: fc.option(fc.array(fc.record({
+      key: fc.constantFrom(...keys),
+      operator: fc.constantFrom('In' as const, 'NotIn' as const, 'Exists' as const, 'DoesNotExist' as const),
+      values: fc.array(fc.constantFrom(...values), { maxLength: 2 }),
+    }), { maxLength: 2 }), { nil: undefined }),
+  }, { requiredKeys: [] });
+  const laneList = fc.uniqueArray(fc.record({ name: fc.constantFrom('l1', 'l2', 'l3', 'l4', 'l5'), namespaceSelector: selector }), { selector: (l) => l.name, maxLength: 5 });
+  const bindingOf = (b: ReturnType<typeof bindNamespaces>, lane: string, ns: string) =>
+    `${b.bound.get(lane)?.includes(ns) ?? false}/${b.conflicts.get(lane)?.includes(ns) ?? false}`;
+
+  it('names the lanes that select the labels before or after a change', () => {
+    const ls: LaneSelector[] = [
+      { name: 'private', namespaceSelector: { matchLabels: { lane: 'private' } } },
+      { name: 'enterprise', namespaceSelector: { matchLabels: { lane: 'enterprise' } } },
+      { name: 'home', namespaceSelector: { matchExpressions: [{ key: 'home', operator: 'Exists' }] } },
+    ];
+    expect(lanesSelecting(ls, [{ lane: 'enterprise' }, { lane: 'private' }])).toEqual(['private', 'enterprise']);
+    expect(lanesSelecting(ls, [{ lane: 'private', home: '1' }, undefined])).toEqual(['private', 'home']);
+    expect(lanesSelecting(ls, [{ other: 'x' }, { other: 'y' }])).toEqual([]);
+    expect(lanesSelecting([...ls, { name: 'all', namespaceSelector: {} }], [undefined])).toEqual(['all']);
+  });
+
+  it('covers every lane whose binding a label change of a namespace alters, with other namespaces around', () => {
+    fc.assert(fc.property(laneList, labelSet, labelSet, fc.array(labelSet, { maxLength: 3 }), (ls, before, after, others) => {
+      const rest: NamespaceInfo[] = others.map((labels, i) => ({ name: `other-${i}`, labels }));
+      const was = bindNamespaces(ls, [{ name: 'ns', labels: before }, ...rest]);
+      const now = bindNamespaces(ls, [{ name: 'ns', labels: after }, ...rest]);
+      const named = new Set(lanesSelecting(ls, [after, before]));
+      for (const l of ls) {
+        for (const ns of ['ns', ...rest.map((n) => n.name)]) {
+          if (bindingOf(was, l.name, ns) !== bindingOf(now, l.name, ns)) expect(named, `${l.name} changed on ${ns}`).toContain(l.name);
+        }
+      }
+    }), { numRuns: 500 });
   });
 });

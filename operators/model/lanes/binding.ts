@@ -34,6 +34,14 @@ export function bindNamespaces(lanes: LaneSelector[], namespaces: NamespaceInfo[
   return { byNamespace, bound, conflicts };
 }
 
+/**
+ * The lanes whose selector matches any of these label sets: the lanes a namespace change can bind,
+ * unbind or put in conflict (its labels before and after the change). Pure.
+ */
+export function lanesSelecting(lanes: LaneSelector[], labelSets: (Record<string, string> | undefined)[]): string[] {
+  return lanes.filter((l) => labelSets.some((labels) => matchesSelector(l.namespaceSelector, labels))).map((l) => l.name);
+}
+
 /** The lane a namespace's workloads may use, or why they may not (for the router's 403). */
 export function laneForNamespace(b: Bindings, namespace: string): { lane: string } | { error: string } {
   const binding = b.byNamespace.get(namespace);
