@@ -198,10 +198,12 @@ describe('AgentRun runtime.type vm, engine kubevirt', () => {
         return res.status === 200 ? res.json<Vmi>() : undefined;
       }, { timeoutMs: 30_000, what: 'VMI kv-gpu-agent' });
       expect(vmi.spec.domain.devices.hostDevices).toEqual([{ name: 'gpu0', deviceName: device }]);
-      // No simulated node offers that device: the VMI stays Scheduling and the run says why.
+      // No simulated node offers that device: the VMI stays Scheduling and the run says why. Its
+      // first Scheduling status ("waiting for the virt-launcher pod to be scheduled") comes before
+      // the scheduler's verdict, so the wait is for the verdict.
       const run = await cluster.waitFor(async () => {
         const r = await f.get('kv-gpu');
-        return condition(r, 'Reconciling')?.message?.includes('Unschedulable') ? r : undefined;
+        return condition(r, 'Reconciling')?.message?.includes('nodes are available') ? r : undefined;
       }, { timeoutMs: 30_000, what: 'AgentRun kv-gpu naming the unschedulable VMI' });
       expect(run.status?.phase).toBe('Running');
       expect(condition(run, 'Reconciling')?.message).toMatch(new RegExp(`VirtualMachineInstance kv-gpu-agent is Scheduling: Unschedulable: 0/\\d+ nodes are available: \\d+ Insufficient ${device.replace(/\./g, '\\.')}`));
