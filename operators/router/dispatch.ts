@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LaneProvider, LaneSpec, ProviderType } from '../model/lanes/spec.js';
-import type { AttemptSignal, ProviderAdapter } from './providers/types.js';
+import type { AttemptSignal, ProviderAdapter, PushedEvents, StreamItem } from './providers/types.js';
 import { periodStart } from '../model/lanes/period.js';
 import { UsageAccounting, laneKey, runKey, type UsageDelta } from './accounting.js';
 import type { Amount, Reservation } from './budget.js';
@@ -232,9 +232,9 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
       sent = true;
       const events = await (deps.adapters ?? ADAPTERS)[c.provider.type].chat(upstreamReq, target, attempt.signal);
       sink.start();
-      for await (const item of events) {
-        // A batch holds the events of one upstream read (providers/types.ts StreamItem).
-        const batch: readonly StreamEvent[] = Array.isArray(item) ? item : [item as StreamEvent];
+      let summary: CallSummary | undefined;
+      // A batch holds the events of one upstream read (providers/types.ts StreamItem); true once it held the answer's end.
+      const onBatch = (batch: readonly StreamEvent[]): boolean => {
         for (let j = 0; j < batch.length; j++) {
           const ev = batch[j];
           if (ev.type === 'delta' || ev.type === 'tool_call') {
@@ -255,10 +255,19 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
             const cost = finish(deps, ctx, a, c, ev.usage, fallbacks);
             m.request('success');
             m.duration.observe((performance.now() - t0) / 1000);
-            return { provider: c.provider.name, model: c.model, outcome: 'success', usage: ev.usage, costUSD: cost, fallbacks, ttftMs };
+            summary = { provider: c.provider.name, model: c.model, outcome: 'success', usage: ev.usage, costUSD: cost, fallbacks, ttftMs };
+            return true;
           }
         }
+        return false;
+      };
+      if (offersPush(events)) await events.consume(onBatch);
+      else {
+        for await (const item of events) {
+          if (onBatch(Array.isArray(item) ? item : [item as StreamEvent])) break;
+        }
       }
+      if (summary) return summary;
       throw new UpstreamFailure('Interrupted', 'stream ended without a final event');
     } catch (err) {
       attempt.clearTimer();
@@ -298,6 +307,11 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
   deps.metrics.requests.inc({ lane: lane.name, provider: '', model: '', outcome: 'upstream_error' });
   const scope = lane.allowCloud ? '' : `lane ${lane.name} is private, so no cloud provider is tried; `;
   throw new RouterError('upstream', 503, 'no_provider_available', `${scope}no provider could answer: ${failures.join('; ')}`);
+}
+
+/** Whether an answer hands its batches over synchronously (providers/types.ts PushedEvents). */
+function offersPush(events: AsyncIterable<StreamItem>): events is AsyncIterable<StreamItem> & PushedEvents {
+  return typeof (events as Partial<PushedEvents>).consume === 'function';
 }
 
 /** Embeddings: the same policy, budget and fallback, without streaming. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { stripCR, UpstreamFailure } from './http.js';
+import type { PushedEvents } from './types.js';
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
 /** A queue this long means the consumer stopped reading for now: the response is paused until it catches up. */
@@ -22,8 +23,11 @@ const interrupted = () => new UpstreamFailure('Interrupted', 'the provider close
  *
  * Leaving early (for-await's return(), after the final event or on a failure of the consumer)
  * drains what is left of the response, so the keep-alive connection to the provider is reused.
+ *
+ * `consume` hands the batches over synchronously instead, in the 'data' event that brought them:
+ * no promise and no async-function resumption per chunk, which an answer pays once per token.
  */
-export class LineEventStream<E> implements AsyncIterableIterator<E[]> {
+export class LineEventStream<E> implements AsyncIterableIterator<E[]>, PushedEvents<E> {
   private rest = '';
   private readonly queue: E[][] = [];
   private resolve: ((r: IteratorResult<E[]>) => void) | undefined = undefined;
@@ -33,6 +37,9 @@ export class LineEventStream<E> implements AsyncIterableIterator<E[]> {
   private finished = false;
   private complete = false;
   private detached = false;
+  /** consume()'s handler and its promise, once it is called. */
+  private onBatch: ((batch: E[]) => boolean) | undefined = undefined;
+  private settle: { resolve: () => void; reject: (err: unknown) => void } | undefined = undefined;
   private readonly onData = (chunk: string) => this.data(chunk);
   private readonly onEnd = () => this.end();
   private readonly onError = () => this.fail(interrupted());
@@ -84,6 +91,41 @@ export class LineEventStream<E> implements AsyncIterableIterator<E[]> {
     return Promise.resolve(DONE);
   }
 
+  /**
+   * Calls `onBatch` with each batch, synchronously, as its chunk arrives (first those that came
+   * before this call). Resolves when `onBatch` returns true (it took what it waited for: the rest
+   * of the response is drained) or the answer is complete; rejects with the stream's failure, or
+   * with what `onBatch` threw (the rest drained). Use this or the async iterator, not both.
+   */
+  consume(onBatch: (batch: E[]) => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      try {
+        while (this.queue.length > 0) {
+          if (onBatch(this.queue.shift()!)) {
+            this.return();
+            resolve();
+            return;
+          }
+        }
+      } catch (err) {
+        this.return();
+        reject(err);
+        return;
+      }
+      if (this.failed) {
+        this.detach();
+        reject(this.failure);
+      } else if (this.finished) {
+        this.detach();
+        resolve();
+      } else {
+        this.onBatch = onBatch;
+        this.settle = { resolve, reject };
+        if (this.res.isPaused() && !this.detached) this.res.resume();
+      }
+    });
+  }
+
   private data(chunk: string): void {
     if (this.complete || this.failed) return;
     let start = 0;
@@ -124,6 +166,18 @@ export class LineEventStream<E> implements AsyncIterableIterator<E[]> {
   }
 
   private push(out: E[]): void {
+    const onBatch = this.onBatch;
+    if (onBatch !== undefined) {
+      let took: boolean;
+      try {
+        took = onBatch(out);
+      } catch (err) {
+        this.settleConsumer(err);
+        return;
+      }
+      if (took) this.settleConsumer(undefined);
+      return;
+    }
     const resolve = this.resolve;
     if (resolve !== undefined) {
       this.resolve = undefined;
@@ -135,8 +189,27 @@ export class LineEventStream<E> implements AsyncIterableIterator<E[]> {
     if (this.queue.length >= HIGH_WATER) this.res.pause();
   }
 
+  /** consume()'s end: the handler took its last batch (or threw `err`); nothing more is read. */
+  private settleConsumer(err: unknown): void {
+    const settle = this.settle!;
+    this.onBatch = undefined;
+    this.settle = undefined;
+    this.finished = true;
+    this.detach();
+    if (err === undefined) settle.resolve();
+    else settle.reject(err);
+  }
+
   private finish(): void {
     this.finished = true;
+    const settle = this.settle;
+    if (settle !== undefined) {
+      this.onBatch = undefined;
+      this.settle = undefined;
+      this.detach();
+      settle.resolve();
+      return;
+    }
     const resolve = this.resolve;
     if (resolve !== undefined) {
       this.resolve = undefined;
@@ -150,6 +223,14 @@ export class LineEventStream<E> implements AsyncIterableIterator<E[]> {
     if (this.failed || this.finished) return;
     this.failed = true;
     this.failure = err;
+    const settle = this.settle;
+    if (settle !== undefined) {
+      this.onBatch = undefined;
+      this.settle = undefined;
+      this.detach();
+      settle.reject(err);
+      return;
+    }
     const reject = this.reject;
     if (reject !== undefined) {
       this.resolve = undefined;

@@ -17,6 +17,14 @@ export interface AttemptSignal {
  */
 export type StreamItem = StreamEvent | readonly StreamEvent[];
 
+/**
+ * An answer that can also hand its batches over synchronously as they arrive (LineEventStream
+ * `consume`), sparing the consumer a promise per chunk; the dispatcher uses it where offered.
+ */
+export interface PushedEvents<E = StreamEvent> {
+  consume(onBatch: (batch: E[]) => boolean): Promise<void>;
+}
+
 export interface ProviderAdapter {
   /**
    * Sends the request; resolves once the provider accepted it (2xx headers), with its answer as
