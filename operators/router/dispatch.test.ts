@@ -80,12 +80,21 @@ function setup(scripts: Record<string, Script[]>) {
   return { deps, calls, delayed };
 }
 
+/** Records the answer; `writes` holds what each flush() sent (the text written since the one before). */
 function recordingSink() {
-  const out = { text: '', started: false, done: false, error: undefined as RouterError | undefined };
+  const out = { text: '', started: false, done: false, error: undefined as RouterError | undefined, writes: [] as string[] };
+  let pending = '';
   const sink: ChatSink = {
     start: () => void (out.started = true),
-    delta: (t) => void (out.text += t),
+    delta: (t) => {
+      out.text += t;
+      pending += t;
+    },
     toolCall: () => undefined,
+    flush: () => {
+      if (pending) out.writes.push(pending);
+      pending = '';
+    },
     done: () => void (out.done = true),
     fail: (e) => void (out.error = e),
   };
@@ -245,4 +254,44 @@ describe('dispatchChat', () => {
     ]);
     expect(deps.accounting.ledger.used(runKey('ns', 'AgentRun', 'run')).tokens).toBe(118);
   });
+
+  it('flushes the sink after each batch a pushed answer hands over, and at the end of the tick for an iterator', async () => {
+    const { deps } = setup({});
+    const delta = (text: string): StreamEvent => ({ type: 'delta', text });
+    const end: StreamEvent = { type: 'done', usage: { inputTokens: 1, outputTokens: 4 }, finishReason: 'stop' };
+    // A pushed answer (providers/types.ts PushedEvents): two upstream reads, then the end.
+    const pushed: ProviderAdapter = {
+      async chat() {
+        return {
+          consume: async (onBatch: (b: StreamEvent[]) => boolean) => {
+            for (const b of [[delta('a'), delta('b')], [delta('c')], [delta('d'), end]]) if (onBatch(b)) return;
+          },
+          [Symbol.asyncIterator]: () => { throw new Error('the dispatcher must consume a pushed answer'); },
+        } as never;
+      },
+    };
+    const p = await runWith(deps, pushed);
+    expect(p.out).toMatchObject({ text: 'abcd', done: true, writes: ['ab', 'c'] });
+    // An iterator yielding single events: those of one tick leave together.
+    const iterated: ProviderAdapter = {
+      async chat() {
+        return (async function* () {
+          yield delta('a');
+          yield delta('b');
+          await new Promise((r) => setImmediate(r));
+          yield delta('c');
+          await new Promise((r) => setImmediate(r));
+          yield end;
+        })();
+      },
+    };
+    const i = await runWith(deps, iterated);
+    expect(i.out).toMatchObject({ text: 'abc', done: true, writes: ['ab', 'c'] });
+  });
 });
+
+async function runWith(deps: DispatchDeps, adapter: ProviderAdapter) {
+  const { sink, out } = recordingSink();
+  const summary = await dispatchChat({ ...deps, adapters: { ...deps.adapters!, ollama: adapter } }, ctx(lane([local])), req, sink);
+  return { summary, out };
+}

@@ -261,10 +261,19 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
         }
         return false;
       };
-      if (offersPush(events)) await events.consume(onBatch);
-      else {
+      if (offersPush(events)) {
+        // Each batch is one upstream read: what it brought leaves in one write before the next is waited for.
+        await events.consume((batch) => {
+          if (onBatch(batch)) return true;
+          sink.flush();
+          return false;
+        });
+      } else {
+        // An iterator yields the events of one read in one tick: they leave together at its end.
+        const flushSoon = tickFlusher(sink);
         for await (const item of events) {
           if (onBatch(Array.isArray(item) ? item : [item as StreamEvent])) break;
+          flushSoon();
         }
       }
       if (summary) return summary;
@@ -307,6 +316,20 @@ async function chatAttempts(deps: DispatchDeps, ctx: CallContext, req: ChatReque
   deps.metrics.requests.inc({ lane: lane.name, provider: '', model: '', outcome: 'upstream_error' });
   const scope = lane.allowCloud ? '' : `lane ${lane.name} is private, so no cloud provider is tried; `;
   throw new RouterError('upstream', 503, 'no_provider_available', `${scope}no provider could answer: ${failures.join('; ')}`);
+}
+
+/** Flushes the sink at the end of the current tick, once however often it is asked to in that tick. */
+function tickFlusher(sink: ChatSink): () => void {
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    sink.flush();
+  };
+  return () => {
+    if (scheduled) return;
+    scheduled = true;
+    process.nextTick(flush);
+  };
 }
 
 /** Whether an answer hands its batches over synchronously (providers/types.ts PushedEvents). */

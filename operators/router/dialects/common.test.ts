@@ -30,25 +30,28 @@ function recordingRes() {
 }
 
 describe('StreamWriter', () => {
-  it('sends the chunks of one tick in one write, with the headers, at the end of that tick', async () => {
+  it('sends the chunks written before a flush in one write, with the headers', async () => {
     const { res, calls } = recordingRes();
     const w = new StreamWriter(res);
     w.start({ 'content-type': 'application/x-ndjson' });
     w.write('a\n');
     w.write('b\n');
     expect(calls).toEqual(['head 200']);
-    await endOfTick();
+    w.flush();
+    expect(calls).toEqual(['head 200', 'write a\nb\n']);
+    await endOfTurn();
     expect(calls).toEqual(['head 200', 'write a\nb\n']);
   });
 
-  it('holds nothing past its tick: a chunk of a later tick leaves in its own write', async () => {
+  it('holds nothing past a flush: a chunk written after it leaves with the next one, in its own write', () => {
     const { res, calls } = recordingRes();
     const w = new StreamWriter(res);
     w.start({});
     w.write('a\n');
-    await endOfTick();
+    w.flush();
+    w.flush();
     w.write('b\n');
-    await endOfTick();
+    w.flush();
     expect(calls).toEqual(['head 200', 'write a\n', 'write b\n']);
   });
 
@@ -66,8 +69,11 @@ describe('StreamWriter', () => {
     const { res, calls } = recordingRes();
     const w = new StreamWriter(res);
     w.start({});
-    // As in the router: the response starts flowing in a later tick, and each batch of lines reaches the sink through a promise.
-    process.nextTick(() => void Promise.resolve().then(() => w.write('a\n')));
+    // As in the router: the response starts flowing in a later tick, after the promise jobs that follow start().
+    process.nextTick(() => void Promise.resolve().then(() => {
+      w.write('a\n');
+      w.flush();
+    }));
     await endOfTurn();
     expect(calls).toEqual(['head 200', 'write a\n']);
   });
@@ -87,7 +93,8 @@ describe('StreamWriter', () => {
     w.start({});
     w.write('a\n');
     w.end('done\n');
-    await endOfTick();
+    w.flush();
+    await endOfTurn();
     expect(calls).toEqual(['head 200', 'end a\ndone\n']);
   });
 });

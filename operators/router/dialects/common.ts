@@ -13,9 +13,12 @@ import { validationError, type RenderedError, type RouterError } from '../errors
 export interface ChatSink {
   /** Commit to a successful response: streaming callers get 200 and headers with the first chunk, or alone by the end of this turn of the event loop. */
   start(): void;
-  /** `json`, when given, is `text` as a JSON string literal (JSON.stringify(text) or an equivalent encoding). */
+  /** `json`, when given, is `text` as a JSON string literal (JSON.stringify(text) or an equivalent encoding). Leaves with the next flush(). */
   delta(text: string, json?: string): void;
+  /** Leaves with the next flush(). */
   toolCall(call: ToolCall): void;
+  /** The end of one upstream read's events: what delta and toolCall wrote since the last flush leaves now, in one write. */
+  flush(): void;
   done(usage: Usage, finishReason: FinishReason): void;
   /** Before start(): a complete error response. After: an in-stream error, then the end. */
   fail(e: RouterError): void;
@@ -66,20 +69,20 @@ export function sendError(res: ServerResponse, r: RenderedError, requestId: stri
 }
 
 /**
- * A streamed answer's writes. Chunks produced in the same tick (the lines of one upstream read)
- * leave together at the end of that tick as one `res.write` (with the status and headers when
- * they have not left yet); nothing waits for a later upstream read, so this is not buffering.
- * One write per upstream read rather than per line: under chunked encoding each `res.write` is
- * four socket writes and a chunk frame, which was a measurable share of the router's CPU.
+ * A streamed answer's writes. The chunks of one upstream read (written between two flush() calls
+ * of the dispatcher) leave together as one `res.write` (with the status and headers when they
+ * have not left yet); nothing waits for a later upstream read, so this is not buffering. One write
+ * per upstream read rather than per line: under chunked encoding each `res.write` is four socket
+ * writes and a chunk frame, which was a measurable share of the router's CPU. The dispatcher knows
+ * where a read's events end, so the flush needs no end-of-tick callback per read.
  *
- * The status and headers alone wait for the end of this turn of the event loop (setImmediate),
- * not of the tick: the upstream's head and first chunks usually come in one read, and the chunks
- * reach the sink only after the ticks and promise jobs that follow start(). Sent at the end of
- * the tick, the head went out in a socket write of its own just before the first chunk's.
+ * The status and headers alone wait for the end of this turn of the event loop (setImmediate):
+ * the upstream's head and first chunks usually come in one read, and its chunks reach the sink
+ * after start(), in the same turn. Sent at once, the head went out in a socket write of its own
+ * just before the first chunk's.
  */
 export class StreamWriter {
   private pending = '';
-  private scheduled = false;
   private headersOut = false;
 
   constructor(private readonly res: ServerResponse) {}
@@ -90,9 +93,9 @@ export class StreamWriter {
     setImmediate(flushHeadersOnly, this);
   }
 
+  /** Adds a chunk; it leaves with the next flush() or end(). */
   write(data: string): void {
     this.pending += data;
-    this.schedule();
   }
 
   /** The last chunk: what is pending and `data` leave in one write with the end of the response. */
@@ -103,15 +106,8 @@ export class StreamWriter {
     this.res.end(out);
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    process.nextTick(flushWriter, this);
-  }
-
-  /** @internal The end of the tick: the pending chunks (with the headers if they have not left). */
+  /** The pending chunks leave now, in one write (with the headers if they have not left). */
   flush(): void {
-    this.scheduled = false;
     if (this.res.writableEnded || this.pending === '') return;
     const out = this.pending;
     this.pending = '';
@@ -121,14 +117,13 @@ export class StreamWriter {
 
   /** @internal The end of start()'s turn of the event loop: the headers, if no chunk took them. */
   flushHeaders(): void {
-    // A chunk written since start() has taken the headers already (its tick ended before this turn did).
+    // A chunk flushed since start() has taken the headers already.
     if (this.headersOut || this.res.writableEnded) return;
     this.headersOut = true;
     this.res.flushHeaders();
   }
 }
 
-const flushWriter = (w: StreamWriter) => w.flush();
 const flushHeadersOnly = (w: StreamWriter) => w.flushHeaders();
 
 /** tools: [{type: "function", function: {name, description, parameters}}], the same in both dialects. */

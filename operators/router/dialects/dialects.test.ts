@@ -5,8 +5,6 @@ import { parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, ollamaChatSink 
 import { parseOpenAIChat, parseOpenAIEmbeddings, openaiChatSink } from './openai.js';
 import { budgetError, renderOllamaError, renderOpenAIError, upstreamError } from '../errors.js';
 
-/** The end of the current tick, when a streamed sink's chunks of this tick have been written (common.ts StreamWriter). */
-const endOfTick = () => new Promise<void>((r) => process.nextTick(r));
 
 /** A ServerResponse stand-in that records what a sink writes. */
 function fakeRes() {
@@ -69,13 +67,13 @@ describe('Ollama dialect', () => {
     expect(lines[2]).toMatchObject({ done: true, done_reason: 'stop', prompt_eval_count: 5, eval_count: 2, model: 'chat' });
   });
 
-  it.each(['chat', 'generate'] as const)('writes %s text chunks exactly as JSON.stringify of the chunk object', async (mode) => {
+  it.each(['chat', 'generate'] as const)('writes %s text chunks exactly as JSON.stringify of the chunk object', (mode) => {
     const { res, out } = fakeRes();
     const sink = ollamaChatSink(res, { model: 'llama "3"', stream: true, mode, requestId: 'r' });
     sink.start();
     const text = 'quote " backslash \\ newline \n tab \t unicode \u2028 é';
     sink.delta(text);
-    await endOfTick();
+    sink.flush();
     const line = out.body.split('\n')[0];
     const parsed = JSON.parse(line) as { created_at: string };
     expect(parsed.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -104,12 +102,12 @@ describe('Ollama dialect', () => {
     }
   });
 
-  it('writes a text chunk with the JSON literal the provider sent for its text', async () => {
+  it('writes a text chunk with the JSON literal the provider sent for its text', () => {
     const { res, out } = fakeRes();
     const sink = ollamaChatSink(res, { model: 'chat', stream: true, mode: 'chat', requestId: 'r' });
     sink.start();
     sink.delta('a < b', '"a \\u003c b"');
-    await endOfTick();
+    sink.flush();
     const line = out.body.split('\n')[0];
     expect(line).toContain('"content":"a \\u003c b"}');
     expect((JSON.parse(line) as { message: { content: string } }).message.content).toBe('a < b');

@@ -126,6 +126,9 @@ export function ollamaChatSink(res: ServerResponse, o: { model: string; stream: 
       }
       writer.write(JSON.stringify({ model: o.model, created_at: now(), ...piece('', [call]), done: false }) + '\n');
     },
+    flush() {
+      writer.flush();
+    },
     done(usage: Usage, finishReason: FinishReason) {
       const total = Number(process.hrtime.bigint() - t0);
       // Ollama reports "stop" when the model answered with tool calls.

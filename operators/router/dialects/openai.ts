@@ -105,6 +105,9 @@ export function openaiChatSink(res: ServerResponse, o: { model: string; stream: 
       writer.write(chunk({ ...(first ? { role: 'assistant' } : {}), tool_calls: [{ index, ...openaiCall(c) }] }, null, o.includeUsage ? null : undefined));
       first = false;
     },
+    flush() {
+      writer.flush();
+    },
     done(usage, finishReason) {
       if (!o.stream) {
         sendJson(res, 200, {
