@@ -101,4 +101,26 @@ describe('LanePolicy controller (test kit)', () => {
     expect(watch.map(namespace('lab', { team: 'x' }), reader, namespace('lab'))).toEqual([]);
     expect(watch.map(namespace('finance', { 'agentlab.dev/lane': 'private' }), reader)).toEqual(['private']);
   });
+
+  it('requeues on another lane\'s selector change only the lanes that select a namespace its old or new selector selects', () => {
+    const ctl = lanePolicyController();
+    const watch = ctl.watches!.find((w) => w.resource.kind === 'LanePolicy')!;
+    const withSelector = (name: string, matchLabels: Record<string, string>) => ({ ...lane, metadata: { ...lane.metadata, name, uid: `${name}-uid` }, spec: { ...lane.spec, namespaceSelector: { matchLabels } } });
+    const enterprise = withSelector('enterprise', { 'agentlab.dev/lane': 'enterprise' });
+    const home = withSelector('home', { home: 'yes' });
+    const namespaces = [namespace('finance', { 'agentlab.dev/lane': 'private' }), namespace('msp', { 'agentlab.dev/lane': 'enterprise' }), namespace('lab')];
+    // The cache holds the changed lane as it is now (the informer stores an object before its handlers run).
+    const readerWith = (...lanes: object[]) => ({ list: (r: { kind: string }) => [...lanes, ...namespaces].filter((o) => (o as { kind: string }).kind === r.kind), get: () => undefined }) as never;
+    // home now selects finance too: private and home conflict there.
+    const homeOnFinance = withSelector('home', { 'agentlab.dev/lane': 'private' });
+    expect(watch.map(homeOnFinance, readerWith(lane, enterprise, homeOnFinance), home).sort()).toEqual(['home', 'private']);
+    // home selected no namespace and still selects none: nobody else is concerned.
+    const homeOnTeam = withSelector('home', { team: 'x' });
+    expect(watch.map(homeOnTeam, readerWith(lane, enterprise, homeOnTeam), home)).toEqual([]);
+    // enterprise deleted (gone from the cache): the lanes that still select msp, none.
+    expect(watch.map(enterprise, readerWith(lane, homeOnTeam))).toEqual([]);
+    // private deleted while home also selects finance: home's conflict there ends.
+    expect(watch.map(lane, readerWith(enterprise, homeOnFinance))).toEqual(['home']);
+  });
 });
+

@@ -5,7 +5,7 @@ import { findCondition } from '../runtime/conditions.js';
 import { isNotFound, type KubeObject } from '../runtime/kube.js';
 import { TransientError } from '../runtime/outcome.js';
 import { DEFAULT_BASE_URLS } from '../model/lanes/provider-defaults.js';
-import { bindNamespaces, lanesSelecting, type NamespaceInfo } from '../model/lanes/binding.js';
+import { bindNamespaces, lanesSelecting, lanesSharing, type NamespaceInfo } from '../model/lanes/binding.js';
 import { CONFLICT_LABEL, DEFAULT_ROUTER, desiredNetworkPolicy, LANE_LABEL, NETWORK_POLICY_NAME, type RouterLocation } from './desiredNetworkPolicy.js';
 import { CONFIGMAPS, LANEPOLICIES, MODELSERVERS, NAMESPACES, NETWORK_POLICIES, SECRETS } from '../model/lanes/resources.js';
 import { FENCE_LABEL, FENCE_ORPHANED, orphanedNetworkPolicy } from './orphanedNetworkPolicy.js';
@@ -78,7 +78,6 @@ async function readUsage(ctx: ReconcileContext, routerNamespace: string, lane: s
 export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Controller<LanePolicy> {
   const router = opts.router ?? DEFAULT_ROUTER;
   const refreshMs = opts.refreshMs ?? 30_000;
-  const allLanes = (_: KubeObject, cache: { list(r: typeof LANEPOLICIES): KubeObject[] }) => cache.list(LANEPOLICIES).map((l) => l.metadata!.name!);
 
   return {
     name: 'lanepolicy',
@@ -90,8 +89,9 @@ export function lanePolicyController(opts: LanePolicyControllerOptions = {}): Co
       // Namespace labels decide bindings: a change concerns the lanes that select the namespace
       // before or after it (a lane that bound it has its NetworkPolicy there to remove).
       { resource: NAMESPACES, fields: NAMESPACE_FIELDS, map: (ns, cache, old) => lanesSelecting(laneSelectors(cache.list<LanePolicy>(LANEPOLICIES)), [ns.metadata?.labels, old?.metadata?.labels]), predicate: (o, n) => JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) || Boolean(n.metadata?.deletionTimestamp) !== Boolean(o.metadata?.deletionTimestamp) },
-      // Another lane's selector can create or resolve a conflict with this one.
-      { resource: LANEPOLICIES, fields: LANEPOLICY_FIELDS, map: allLanes, predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
+      // Another lane's selector can create or resolve a conflict with this one: the lanes that
+      // select a namespace its old or new selector selects.
+      { resource: LANEPOLICIES, fields: LANEPOLICY_FIELDS, map: (lane, cache, old) => lanesSharing(laneSelectors(cache.list<LanePolicy>(LANEPOLICIES)), namespaceInfos(cache.list<NamespaceObj>(NAMESPACES)), [lane, old].flatMap((l) => laneSelectors(l ? [l as LanePolicy] : []).map((x) => x.namespaceSelector))), predicate: (o, n) => o.metadata?.generation !== n.metadata?.generation },
       {
         resource: MODELSERVERS,
         map: (ms, cache) => cache.list<LanePolicy>(LANEPOLICIES)

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { bindNamespaces, laneForNamespace, lanesSelecting, type LaneSelector, type NamespaceInfo } from './binding.js';
+import { bindNamespaces, laneForNamespace, lanesSelecting, lanesSharing, type LaneSelector, type NamespaceInfo } from './binding.js';
 import { matchesSelector } from './selector.js';
 
 describe('matchesSelector', () => {
@@ -102,4 +102,33 @@ describe('lanesSelecting', () => {
       }
     }), { numRuns: 500 });
   });
+
+  it('lanesSharing covers every other lane whose binding a lane\'s selector change alters', () => {
+    fc.assert(fc.property(laneList, selector, fc.array(labelSet, { maxLength: 5 }), (ls, next, labelSets) => {
+      fc.pre(ls.length > 0);
+      const namespaces: NamespaceInfo[] = labelSets.map((labels, i) => ({ name: `ns-${i}`, labels }));
+      const changed = ls[0];
+      const after = [{ ...changed, namespaceSelector: next }, ...ls.slice(1)];
+      const was = bindNamespaces(ls, namespaces);
+      const now = bindNamespaces(after, namespaces);
+      const named = new Set(lanesSharing(ls, namespaces, [changed.namespaceSelector, next]));
+      for (const l of ls.slice(1)) {
+        for (const ns of namespaces) {
+          if (bindingOf(was, l.name, ns.name) !== bindingOf(now, l.name, ns.name)) expect(named, `${l.name} changed on ${ns.name}`).toContain(l.name);
+        }
+      }
+    }), { numRuns: 500 });
+  });
+
+  it('lanesSharing names only the lanes that select a namespace the selectors select', () => {
+    const ls: LaneSelector[] = [
+      { name: 'private', namespaceSelector: { matchLabels: { lane: 'private' } } },
+      { name: 'home', namespaceSelector: { matchLabels: { home: 'yes' } } },
+      { name: 'other', namespaceSelector: { matchLabels: { lane: 'other' } } },
+    ];
+    const nss: NamespaceInfo[] = [{ name: 'a', labels: { lane: 'private', home: 'yes' } }, { name: 'b', labels: { lane: 'other' } }];
+    expect(lanesSharing(ls, nss, [{ matchLabels: { home: 'yes' } }])).toEqual(['private', 'home']);
+    expect(lanesSharing(ls, nss, [{ matchLabels: { lane: 'none' } }])).toEqual([]);
+  });
 });
+

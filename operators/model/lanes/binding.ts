@@ -42,6 +42,15 @@ export function lanesSelecting(lanes: LaneSelector[], labelSets: (Record<string,
   return lanes.filter((l) => labelSets.some((labels) => matchesSelector(l.namespaceSelector, labels))).map((l) => l.name);
 }
 
+/**
+ * The lanes that select a namespace one of `selectors` selects: the lanes whose bindings and
+ * conflicts a lane's selector change (its old and new selector) can alter, that lane aside. Pure.
+ */
+export function lanesSharing(lanes: LaneSelector[], namespaces: NamespaceInfo[], selectors: LabelSelector[]): string[] {
+  const touched = namespaces.filter((ns) => selectors.some((sel) => matchesSelector(sel, ns.labels)));
+  return lanesSelecting(lanes, touched.map((ns) => ns.labels));
+}
+
 /** The lane a namespace's workloads may use, or why they may not (for the router's 403). */
 export function laneForNamespace(b: Bindings, namespace: string): { lane: string } | { error: string } {
   const binding = b.byNamespace.get(namespace);
